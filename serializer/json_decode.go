@@ -1,0 +1,438 @@
+package serializer
+
+import (
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+)
+
+// ErrInvalidJSON is returned (wrapped in a [*JSONError]) for input Python's json.loads
+// rejects.
+var ErrInvalidJSON = errors.New("serializer: invalid JSON")
+
+// JSONError tells where and why JSON input was rejected. It matches [ErrInvalidJSON] under
+// errors.Is.
+type JSONError struct {
+	Offset int    // byte offset in the input
+	Msg    string // what was expected or found
+}
+
+func (e *JSONError) Error() string {
+	return fmt.Sprintf("serializer: invalid JSON at offset %d: %s", e.Offset, e.Msg)
+}
+
+// Unwrap returns [ErrInvalidJSON].
+func (e *JSONError) Unwrap() error { return ErrInvalidJSON }
+
+// MaxIntDigits is the longest int Python (3.10.7 and later) converts from text by default
+// (sys.int_info.str_digits_check_threshold's default limit): json.loads raises ValueError
+// beyond it, and so does [DecodeJSON].
+const MaxIntDigits = 4300
+
+// MaxJSONDepth bounds the nesting of arrays and objects [DecodeJSON] accepts. CPython's
+// scanner fails with RecursionError at a similar depth (about 1000, depending on version).
+const MaxJSONDepth = 1000
+
+// DecodeJSON reads data as Django's JSONSerializer.loads does: the bytes are decoded as
+// latin-1 (every byte is one code point, so raw UTF-8 reads as mojibake, exactly as in
+// Django), then parsed as Python's json.loads parses: NaN, Infinity and -Infinity accepted,
+// ints kept exact (up to [MaxIntDigits] digits), "1.0" a float, duplicate keys keep the
+// first key's position and the last value, control characters inside strings rejected.
+func DecodeJSON(data []byte) (Value, error) {
+	return DecodeJSONString(string(data))
+}
+
+// DecodeJSONString is [DecodeJSON] on a string holding the raw bytes. The returned strings
+// may share memory with s.
+func DecodeJSONString(s string) (Value, error) {
+	d := decoder{s: s}
+	d.skipWS()
+	v, err := d.value(0)
+	if err != nil {
+		return Value{}, err
+	}
+	d.skipWS()
+	if d.i != len(d.s) {
+		return Value{}, d.errf("extra data")
+	}
+	return v, nil
+}
+
+type decoder struct {
+	s     string
+	i     int
+	stack []Value // scratch for list elements
+	items []Item  // scratch for dict items
+	buf   []byte  // scratch for strings with escapes
+}
+
+func (d *decoder) errf(format string, args ...any) error {
+	return &JSONError{Offset: d.i, Msg: fmt.Sprintf(format, args...)}
+}
+
+func (d *decoder) skipWS() {
+	for d.i < len(d.s) {
+		switch d.s[d.i] {
+		case ' ', '\t', '\n', '\r':
+			d.i++
+		default:
+			return
+		}
+	}
+}
+
+func (d *decoder) hasPrefix(p string) bool {
+	return len(d.s)-d.i >= len(p) && d.s[d.i:d.i+len(p)] == p
+}
+
+func (d *decoder) value(depth int) (Value, error) {
+	if d.i >= len(d.s) {
+		return Value{}, d.errf("expecting value")
+	}
+	switch c := d.s[d.i]; c {
+	case '"':
+		s, err := d.str()
+		return Value{kind: KindStr, str: s}, err
+	case '{':
+		return d.object(depth + 1)
+	case '[':
+		return d.array(depth + 1)
+	case 'n':
+		if d.hasPrefix("null") {
+			d.i += 4
+			return Value{}, nil
+		}
+	case 't':
+		if d.hasPrefix("true") {
+			d.i += 4
+			return Bool(true), nil
+		}
+	case 'f':
+		if d.hasPrefix("false") {
+			d.i += 5
+			return Bool(false), nil
+		}
+	case 'N':
+		if d.hasPrefix("NaN") {
+			d.i += 3
+			return Float(nan), nil
+		}
+	case 'I':
+		if d.hasPrefix("Infinity") {
+			d.i += 8
+			return Float(posInf), nil
+		}
+	case '-':
+		if d.hasPrefix("-Infinity") {
+			d.i += 9
+			return Float(negInf), nil
+		}
+		return d.number()
+	default:
+		if c >= '0' && c <= '9' {
+			return d.number()
+		}
+	}
+	return Value{}, d.errf("expecting value")
+}
+
+// number scans Python's JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
+// An incomplete fraction or exponent ends the number before it, as in Python's scanner.
+func (d *decoder) number() (Value, error) {
+	s, start := d.s, d.i
+	i := start
+	if s[i] == '-' {
+		i++
+	}
+	if i >= len(s) || s[i] < '0' || s[i] > '9' {
+		return Value{}, d.errf("expecting value")
+	}
+	if s[i] == '0' {
+		i++
+	} else {
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	}
+	intEnd := i
+	isFloat := false
+	if i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
+		i += 2
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		isFloat = true
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		j := i + 1
+		if j < len(s) && (s[j] == '+' || s[j] == '-') {
+			j++
+		}
+		if j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+				j++
+			}
+			i = j
+			isFloat = true
+		}
+	}
+	d.i = i
+	text := s[start:i]
+	if isFloat {
+		f, err := strconv.ParseFloat(text, 64)
+		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±inf or 0, as float()
+			return Value{}, &JSONError{Offset: start, Msg: err.Error()}
+		}
+		return Float(f), nil
+	}
+	digits := intEnd - start
+	if text[0] == '-' {
+		digits--
+	}
+	if digits <= 18 {
+		var n int64
+		for _, c := range []byte(text) {
+			if c != '-' {
+				n = n*10 + int64(c-'0')
+			}
+		}
+		if text[0] == '-' {
+			n = -n
+		}
+		return Int(n), nil
+	}
+	if digits > MaxIntDigits {
+		return Value{}, &JSONError{Offset: start, Msg: fmt.Sprintf("int of %d digits exceeds the limit of %d", digits, MaxIntDigits)}
+	}
+	b, _ := new(big.Int).SetString(text, 10)
+	return BigInt(b), nil
+}
+
+// str scans a string starting at the opening quote and returns its contents as UTF-8
+// (WTF-8 for lone surrogates), reading every raw byte as a latin-1 code point.
+func (d *decoder) str() (string, error) {
+	s := d.s
+	start := d.i + 1
+	i := start
+	// Fast path: printable ASCII without escapes is returned as a substring.
+	for i < len(s) {
+		c := s[i]
+		if c == '"' {
+			d.i = i + 1
+			return s[start:i], nil
+		}
+		if c == '\\' || c < 0x20 || c >= 0x80 {
+			break
+		}
+		i++
+	}
+	buf := append(d.buf[:0], s[start:i]...)
+	for {
+		if i >= len(s) {
+			d.i = start - 1
+			return "", d.errf("unterminated string")
+		}
+		c := s[i]
+		switch {
+		case c == '"':
+			d.i = i + 1
+			d.buf = buf
+			return string(buf), nil
+		case c < 0x20:
+			d.i = i
+			return "", d.errf("invalid control character in string")
+		case c >= 0x80:
+			buf = append(buf, 0xc0|c>>6, 0x80|c&0x3f) // latin-1 byte as its code point
+			i++
+		case c != '\\':
+			buf = append(buf, c)
+			i++
+		default:
+			if i+1 >= len(s) {
+				d.i = start - 1
+				return "", d.errf("unterminated string")
+			}
+			e := s[i+1]
+			i += 2
+			switch e {
+			case '"', '\\', '/':
+				buf = append(buf, e)
+			case 'b':
+				buf = append(buf, '\b')
+			case 'f':
+				buf = append(buf, '\f')
+			case 'n':
+				buf = append(buf, '\n')
+			case 'r':
+				buf = append(buf, '\r')
+			case 't':
+				buf = append(buf, '\t')
+			case 'u':
+				r, ok := hex4(s, i)
+				if !ok {
+					d.i = i - 1
+					return "", d.errf("invalid \\uXXXX escape")
+				}
+				i += 4
+				if r >= 0xd800 && r <= 0xdbff && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
+					if r2, ok := hex4(s, i+2); ok && r2 >= 0xdc00 && r2 <= 0xdfff {
+						r = 0x10000 + (r-0xd800)<<10 + (r2 - 0xdc00)
+						i += 6
+					}
+				}
+				buf = appendWTF8(buf, r)
+			default:
+				d.i = i - 2
+				return "", d.errf("invalid \\escape")
+			}
+		}
+	}
+}
+
+func hex4(s string, i int) (rune, bool) {
+	if len(s)-i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range []byte(s[i : i+4]) {
+		switch {
+		case c >= '0' && c <= '9':
+			r = r<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			r = r<<4 | rune(c-'a'+10)
+		case c >= 'A' && c <= 'F':
+			r = r<<4 | rune(c-'A'+10)
+		default:
+			return 0, false
+		}
+	}
+	return r, true
+}
+
+func (d *decoder) array(depth int) (Value, error) {
+	if depth > MaxJSONDepth {
+		return Value{}, d.errf("nesting deeper than %d", MaxJSONDepth)
+	}
+	d.i++ // '['
+	d.skipWS()
+	if d.i < len(d.s) && d.s[d.i] == ']' {
+		d.i++
+		return Value{kind: KindList, ref: []Value{}}, nil
+	}
+	base := len(d.stack)
+	for {
+		v, err := d.value(depth)
+		if err != nil {
+			d.stack = d.stack[:base]
+			return Value{}, err
+		}
+		d.stack = append(d.stack, v)
+		d.skipWS()
+		if d.i < len(d.s) {
+			switch d.s[d.i] {
+			case ',':
+				d.i++
+				d.skipWS()
+				continue
+			case ']':
+				d.i++
+				elems := make([]Value, len(d.stack)-base)
+				copy(elems, d.stack[base:])
+				clear(d.stack[base:])
+				d.stack = d.stack[:base]
+				return Value{kind: KindList, ref: elems}, nil
+			}
+		}
+		d.stack = d.stack[:base]
+		return Value{}, d.errf("expecting ',' delimiter")
+	}
+}
+
+func (d *decoder) object(depth int) (Value, error) {
+	if depth > MaxJSONDepth {
+		return Value{}, d.errf("nesting deeper than %d", MaxJSONDepth)
+	}
+	d.i++ // '{'
+	d.skipWS()
+	if d.i < len(d.s) && d.s[d.i] == '}' {
+		d.i++
+		return Value{kind: KindDict, ref: &Dict{}}, nil
+	}
+	base := len(d.items)
+	var seen map[string]int
+	fail := func(err error) (Value, error) {
+		clear(d.items[base:])
+		d.items = d.items[:base]
+		return Value{}, err
+	}
+	for {
+		if d.i >= len(d.s) || d.s[d.i] != '"' {
+			return fail(d.errf("expecting property name enclosed in double quotes"))
+		}
+		k, err := d.str()
+		if err != nil {
+			return fail(err)
+		}
+		d.skipWS()
+		if d.i >= len(d.s) || d.s[d.i] != ':' {
+			return fail(d.errf("expecting ':' delimiter"))
+		}
+		d.i++
+		d.skipWS()
+		v, err := d.value(depth)
+		if err != nil {
+			return fail(err)
+		}
+		d.addItem(base, k, v, &seen)
+		d.skipWS()
+		if d.i < len(d.s) {
+			switch d.s[d.i] {
+			case ',':
+				d.i++
+				d.skipWS()
+				continue
+			case '}':
+				d.i++
+				dict := &Dict{items: make([]Item, len(d.items)-base)}
+				copy(dict.items, d.items[base:])
+				clear(d.items[base:])
+				d.items = d.items[:base]
+				if len(dict.items) >= indexThreshold {
+					dict.buildIndex()
+				}
+				return Value{kind: KindDict, ref: dict}, nil
+			}
+		}
+		return fail(d.errf("expecting ',' delimiter"))
+	}
+}
+
+// addItem appends k: v to the object being built from base, or, for a repeated key,
+// replaces the value in the first occurrence's place, as dict(pairs) does. Small objects
+// are scanned; from 32 keys on, *seen maps keys to positions so hostile input with many
+// keys stays linear.
+func (d *decoder) addItem(base int, k string, v Value, seen *map[string]int) {
+	items := d.items[base:]
+	if *seen == nil && len(items) < 32 {
+		for i := range items {
+			if items[i].Key.str == k {
+				items[i].Value = v
+				return
+			}
+		}
+	} else {
+		if *seen == nil {
+			*seen = make(map[string]int, 2*len(items))
+			for i := range items {
+				(*seen)[items[i].Key.str] = i
+			}
+		}
+		if i, ok := (*seen)[k]; ok {
+			items[i].Value = v
+			return
+		}
+		(*seen)[k] = len(items)
+	}
+	d.items = append(d.items, Item{Key: Value{kind: KindStr, str: k}, Value: v})
+}

@@ -1,0 +1,329 @@
+// Package serializer holds the Python value model that Django sessions are made of, and
+// Python-exact serializers for it: Django's JSONSerializer (compact, ensure_ascii JSON,
+// read as latin-1).
+//
+// A session in Django is a Python dict. Go maps lose insertion order and cannot tell the int
+// 1 from the float 1.0, so values are held in [Value], a small tagged union that keeps what
+// Python keeps: ordered dicts ([Dict]), int vs float, ints of any size, None, lists and
+// tuples, and room for the types pickle carries (set, bytes, datetime, Decimal, UUID).
+//
+//	v, err := serializer.DecodeJSON([]byte(`{"_auth_user_id":"42","n":1.0}`))
+//	d := v.Dict()
+//	id, _ := d.Get("_auth_user_id")   // Str "42"
+//	n, _ := d.Get("n")                // Float 1.0, not Int 1
+//	out, _ := serializer.EncodeJSON(v) // the same bytes Django writes
+package serializer
+
+import (
+	"fmt"
+	"math"
+	"math/big"
+	"strings"
+)
+
+// Kind is the Python type of a [Value].
+type Kind uint8
+
+// The kinds of Python value the model holds. The zero Value is None.
+const (
+	KindNone  Kind = iota // None
+	KindBool              // bool
+	KindInt               // int (any size)
+	KindFloat             // float
+	KindStr               // str
+	KindList              // list
+	KindTuple             // tuple
+	KindDict              // dict
+	KindBytes             // bytes
+)
+
+var kindNames = [...]string{"NoneType", "bool", "int", "float", "str", "list", "tuple", "dict", "bytes"}
+
+// String returns the Python type name of k ("int", "dict", "NoneType", ...).
+func (k Kind) String() string {
+	if int(k) < len(kindNames) {
+		return kindNames[k]
+	}
+	return fmt.Sprintf("Kind(%d)", uint8(k))
+}
+
+// Value is one Python value. The zero Value is None. Values are small and are passed by
+// value; lists, tuples and dicts share their contents when copied, as Python objects do.
+//
+// Strings are Go strings holding UTF-8. Python strings may contain lone surrogates
+// (U+D800–U+DFFF), which UTF-8 cannot; they are held in the WTF-8 form (the three-byte
+// encoding of the surrogate code point) so that they survive a round trip.
+type Value struct {
+	kind Kind
+	num  uint64 // bool (0/1), small int (as int64 bits), float bits
+	str  string // str and bytes contents
+	ref  any    // *big.Int for big ints, []Value for list/tuple, *Dict for dict
+}
+
+// None is Python's None.
+func None() Value { return Value{} }
+
+// Bool returns a Python bool.
+func Bool(b bool) Value {
+	if b {
+		return Value{kind: KindBool, num: 1}
+	}
+	return Value{kind: KindBool}
+}
+
+// Int returns a Python int.
+func Int(i int64) Value { return Value{kind: KindInt, num: uint64(i)} }
+
+// BigInt returns a Python int of any size. The value is copied; ints that fit in an int64
+// are stored as such.
+func BigInt(b *big.Int) Value {
+	if b.IsInt64() {
+		return Int(b.Int64())
+	}
+	return Value{kind: KindInt, ref: new(big.Int).Set(b)}
+}
+
+// Float returns a Python float.
+func Float(f float64) Value { return Value{kind: KindFloat, num: math.Float64bits(f)} }
+
+// Str returns a Python str.
+func Str(s string) Value { return Value{kind: KindStr, str: s} }
+
+// Bytes returns a Python bytes object.
+func Bytes(b []byte) Value { return Value{kind: KindBytes, str: string(b)} }
+
+// List returns a Python list holding vs (not copied).
+func List(vs ...Value) Value {
+	if vs == nil {
+		vs = []Value{}
+	}
+	return Value{kind: KindList, ref: vs}
+}
+
+// Tuple returns a Python tuple holding vs (not copied).
+func Tuple(vs ...Value) Value {
+	if vs == nil {
+		vs = []Value{}
+	}
+	return Value{kind: KindTuple, ref: vs}
+}
+
+// DictValue wraps d as a Value. A nil d gives an empty dict.
+func DictValue(d *Dict) Value {
+	if d == nil {
+		d = NewDict()
+	}
+	return Value{kind: KindDict, ref: d}
+}
+
+// Kind returns the Python type of v.
+func (v Value) Kind() Kind { return v.kind }
+
+// IsNone reports whether v is None.
+func (v Value) IsNone() bool { return v.kind == KindNone }
+
+// AsBool returns the bool and true if v is a bool.
+func (v Value) AsBool() (bool, bool) { return v.num != 0, v.kind == KindBool }
+
+// AsInt returns the int and true if v is an int that fits in an int64.
+func (v Value) AsInt() (int64, bool) {
+	if v.kind != KindInt || v.ref != nil {
+		return 0, false
+	}
+	return int64(v.num), true
+}
+
+// AsBigInt returns a copy of the int and true if v is an int of any size.
+func (v Value) AsBigInt() (*big.Int, bool) {
+	if v.kind != KindInt {
+		return nil, false
+	}
+	if b, ok := v.ref.(*big.Int); ok {
+		return new(big.Int).Set(b), true
+	}
+	return big.NewInt(int64(v.num)), true
+}
+
+// AsFloat returns the float and true if v is a float.
+func (v Value) AsFloat() (float64, bool) {
+	if v.kind != KindFloat {
+		return 0, false
+	}
+	return math.Float64frombits(v.num), true
+}
+
+// AsStr returns the string and true if v is a str.
+func (v Value) AsStr() (string, bool) {
+	if v.kind != KindStr {
+		return "", false
+	}
+	return v.str, true
+}
+
+// AsBytes returns the contents and true if v is a bytes object.
+func (v Value) AsBytes() ([]byte, bool) {
+	if v.kind != KindBytes {
+		return nil, false
+	}
+	return []byte(v.str), true
+}
+
+// Items returns the elements of a list or tuple (shared, not copied), or nil.
+func (v Value) Items() []Value {
+	if v.kind != KindList && v.kind != KindTuple {
+		return nil
+	}
+	return v.ref.([]Value)
+}
+
+// Dict returns the dict v holds, or nil when v is not a dict.
+func (v Value) Dict() *Dict {
+	if v.kind != KindDict {
+		return nil
+	}
+	return v.ref.(*Dict)
+}
+
+// Len returns the length of a str (in bytes), bytes, list, tuple or dict, and 0 otherwise.
+func (v Value) Len() int {
+	switch v.kind {
+	case KindStr, KindBytes:
+		return len(v.str)
+	case KindList, KindTuple:
+		return len(v.ref.([]Value))
+	case KindDict:
+		return v.ref.(*Dict).Len()
+	}
+	return 0
+}
+
+// Truthy reports Python's truth value of v (bool(v)).
+func (v Value) Truthy() bool {
+	switch v.kind {
+	case KindNone:
+		return false
+	case KindBool:
+		return v.num != 0
+	case KindInt:
+		return v.ref != nil || v.num != 0
+	case KindFloat:
+		return math.Float64frombits(v.num) != 0
+	}
+	return v.Len() != 0
+}
+
+// String returns a Python-repr-like rendering of v, for debugging and error messages.
+func (v Value) String() string {
+	var b strings.Builder
+	v.repr(&b)
+	return b.String()
+}
+
+func (v Value) repr(b *strings.Builder) {
+	switch v.kind {
+	case KindNone:
+		b.WriteString("None")
+	case KindBool:
+		if v.num != 0 {
+			b.WriteString("True")
+		} else {
+			b.WriteString("False")
+		}
+	case KindInt:
+		if r, ok := v.ref.(*big.Int); ok {
+			b.WriteString(r.String())
+		} else {
+			fmt.Fprint(b, int64(v.num))
+		}
+	case KindFloat:
+		b.WriteString(FormatFloat(math.Float64frombits(v.num)))
+	case KindStr:
+		fmt.Fprintf(b, "%q", v.str)
+	case KindBytes:
+		fmt.Fprintf(b, "b%q", v.str)
+	case KindList, KindTuple:
+		open, end := "[", "]"
+		if v.kind == KindTuple {
+			open, end = "(", ")"
+		}
+		b.WriteString(open)
+		for i, e := range v.ref.([]Value) {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			e.repr(b)
+		}
+		if v.kind == KindTuple && len(v.ref.([]Value)) == 1 {
+			b.WriteString(",")
+		}
+		b.WriteString(end)
+	case KindDict:
+		b.WriteString("{")
+		for i, it := range v.ref.(*Dict).items {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			it.Key.repr(b)
+			b.WriteString(": ")
+			it.Value.repr(b)
+		}
+		b.WriteString("}")
+	}
+}
+
+// Equal reports whether a and b are the same Python value of the same type, recursively:
+// an int never equals a float, a list never equals a tuple, dicts are equal when they hold
+// the same keys in the same order with equal values, and NaN equals NaN (unlike Python's
+// ==, this compares what would be serialized).
+func Equal(a, b Value) bool {
+	if a.kind != b.kind {
+		return false
+	}
+	switch a.kind {
+	case KindNone:
+		return true
+	case KindBool:
+		return a.num == b.num
+	case KindInt:
+		ab, aBig := a.ref.(*big.Int)
+		bb, bBig := b.ref.(*big.Int)
+		if aBig || bBig {
+			return aBig && bBig && ab.Cmp(bb) == 0
+		}
+		return a.num == b.num
+	case KindFloat:
+		fa, fb := math.Float64frombits(a.num), math.Float64frombits(b.num)
+		return a.num == b.num || (math.IsNaN(fa) && math.IsNaN(fb))
+	case KindStr, KindBytes:
+		return a.str == b.str
+	case KindList, KindTuple:
+		as, bs := a.ref.([]Value), b.ref.([]Value)
+		if len(as) != len(bs) {
+			return false
+		}
+		for i := range as {
+			if !Equal(as[i], bs[i]) {
+				return false
+			}
+		}
+		return true
+	case KindDict:
+		ad, bd := a.ref.(*Dict), b.ref.(*Dict)
+		if ad.Len() != bd.Len() {
+			return false
+		}
+		for i := range ad.items {
+			if !Equal(ad.items[i].Key, bd.items[i].Key) || !Equal(ad.items[i].Value, bd.items[i].Value) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
+var (
+	nan    = math.NaN()
+	posInf = math.Inf(1)
+	negInf = math.Inf(-1)
+)

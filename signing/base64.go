@@ -1,0 +1,113 @@
+package signing
+
+import (
+	"encoding/base64"
+	"errors"
+	"fmt"
+)
+
+// ErrBase64 is returned when base64 text cannot be decoded even by Python's lenient rules.
+var ErrBase64 = errors.New("signing: invalid base64")
+
+// B64Encode returns the URL-safe base64 of b without padding, as django.core.signing's
+// b64_encode.
+func B64Encode(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+// B64Decode decodes s as django.core.signing's b64_decode does: it pads s to a multiple of
+// four and decodes it as Python's urlsafe_b64decode, which accepts both alphabets ("-_" and
+// "+/"), tolerates extra padding and skips characters outside the alphabet.
+func B64Decode(s string) ([]byte, error) { return b64Decode(nil, s) }
+
+// b64Decode appends the decoded bytes to dst.
+func b64Decode(dst []byte, s string) ([]byte, error) {
+	if isRawURL(s) {
+		n := base64.RawURLEncoding.DecodedLen(len(s))
+		start := len(dst)
+		dst = append(dst, make([]byte, n)...)
+		m, err := base64.RawURLEncoding.Decode(dst[start:], []byte(s))
+		if err == nil {
+			return dst[:start+m], nil
+		}
+		dst = dst[:start]
+	}
+	pad := (4 - len(s)%4) % 4
+	return pyA2B(dst, s, pad)
+}
+
+// isRawURL reports whether s is plain unpadded URL-safe base64 of a valid length, which
+// the standard decoder reads exactly as Python would.
+func isRawURL(s string) bool {
+	if len(s)%4 == 1 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if b64Value[s[i]] >= 64 || s[i] == '+' || s[i] == '/' {
+			return false
+		}
+	}
+	return true
+}
+
+// b64Value maps both base64 alphabets to their 6-bit values; 0xff marks other bytes.
+var b64Value = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < 64; i++ {
+		t[std[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+// pyA2B decodes s followed by pad '=' characters with the rules of CPython's
+// binascii.a2b_base64 in its default, non-strict mode: characters outside the alphabet are
+// skipped; a '=' ends the input once at least two characters of a quantum are in and the
+// quantum is complete with padding; leftover bits are dropped; a dangling quantum of one
+// character, or an incomplete one without padding, is an error.
+func pyA2B(dst []byte, s string, pad int) ([]byte, error) {
+	var quad, pads int
+	var left byte
+	n := len(s) + pad
+	for i := 0; i < n; i++ {
+		c := byte('=')
+		if i < len(s) {
+			c = s[i]
+		}
+		if c == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return dst, nil
+				}
+			}
+			continue
+		}
+		v := b64Value[c]
+		if v >= 64 {
+			continue
+		}
+		pads = 0
+		switch quad {
+		case 0:
+			left, quad = v, 1
+		case 1:
+			dst = append(dst, left<<2|v>>4)
+			left, quad = v&0x0f, 2
+		case 2:
+			dst = append(dst, left<<4|v>>2)
+			left, quad = v&0x03, 3
+		case 3:
+			dst = append(dst, left<<6|v)
+			left, quad = 0, 0
+		}
+	}
+	switch quad {
+	case 0:
+		return dst, nil
+	case 1:
+		return dst, fmt.Errorf("%w: number of data characters cannot be 1 more than a multiple of 4", ErrBase64)
+	}
+	return dst, fmt.Errorf("%w: incorrect padding", ErrBase64)
+}
