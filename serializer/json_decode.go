@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"unicode/utf8"
 )
 
 // ErrInvalidJSON is returned (wrapped in a [*JSONError]) for input Python's json.loads
@@ -46,7 +47,18 @@ func DecodeJSON(data []byte) (Value, error) {
 // DecodeJSONString is [DecodeJSON] on a string holding the raw bytes. The returned strings
 // may share memory with s.
 func DecodeJSONString(s string) (Value, error) {
-	d := decoder{s: s}
+	return decodeJSON(decoder{s: s})
+}
+
+// DecodeJSONText parses s as Python's json.loads parses a str: like [DecodeJSON], but
+// non-ASCII characters are taken as UTF-8 text (not latin-1 bytes). Use it for JSON typed
+// by people or written by tools that emit UTF-8; Django's stored data is always read with
+// [DecodeJSON].
+func DecodeJSONText(s string) (Value, error) {
+	return decodeJSON(decoder{s: s, utf8: true})
+}
+
+func decodeJSON(d decoder) (Value, error) {
 	d.skipWS()
 	v, err := d.value(0)
 	if err != nil {
@@ -65,6 +77,7 @@ type decoder struct {
 	stack []Value // scratch for list elements
 	items []Item  // scratch for dict items
 	buf   []byte  // scratch for strings with escapes
+	utf8  bool    // non-ASCII bytes are UTF-8 text rather than latin-1 code points
 }
 
 func (d *decoder) errf(format string, args ...any) error {
@@ -242,6 +255,14 @@ func (d *decoder) str() (string, error) {
 		case c < 0x20:
 			d.i = i
 			return "", d.errf("invalid control character in string")
+		case c >= 0x80 && d.utf8:
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == utf8.RuneError && size == 1 {
+				d.i = i
+				return "", d.errf("invalid UTF-8 in string")
+			}
+			buf = append(buf, s[i:i+size]...)
+			i += size
 		case c >= 0x80:
 			buf = append(buf, 0xc0|c>>6, 0x80|c&0x3f) // latin-1 byte as its code point
 			i++

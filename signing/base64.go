@@ -31,8 +31,12 @@ func b64Decode(dst []byte, s string) ([]byte, error) {
 		dst = dst[:start]
 	}
 	pad := (4 - len(s)%4) % 4
-	return pyA2B(dst, s, pad)
+	return pyA2B(dst, s, pad, &b64Value)
 }
+
+// B64DecodeStd decodes s as Python's base64.b64decode does by default: the standard
+// alphabet, no padding added, other characters (including "-" and "_") skipped.
+func B64DecodeStd(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64StdValue) }
 
 // isRawURL reports whether s is plain unpadded URL-safe base64 of a valid length, which
 // the standard decoder reads exactly as Python would.
@@ -61,12 +65,19 @@ var b64Value = func() (t [256]byte) {
 	return t
 }()
 
+// b64StdValue is b64Value without the URL-safe characters.
+var b64StdValue = func() (t [256]byte) {
+	t = b64Value
+	t['-'], t['_'] = 0xff, 0xff
+	return t
+}()
+
 // pyA2B decodes s followed by pad '=' characters with the rules of CPython's
 // binascii.a2b_base64 in its default, non-strict mode: characters outside the alphabet are
 // skipped; a '=' ends the input once at least two characters of a quantum are in and the
 // quantum is complete with padding; leftover bits are dropped; a dangling quantum of one
 // character, or an incomplete one without padding, is an error.
-func pyA2B(dst []byte, s string, pad int) ([]byte, error) {
+func pyA2B(dst []byte, s string, pad int, alphabet *[256]byte) ([]byte, error) {
 	var quad, pads int
 	var left byte
 	n := len(s) + pad
@@ -84,7 +95,7 @@ func pyA2B(dst []byte, s string, pad int) ([]byte, error) {
 			}
 			continue
 		}
-		v := b64Value[c]
+		v := alphabet[c]
 		if v >= 64 {
 			continue
 		}
