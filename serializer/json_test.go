@@ -1,0 +1,208 @@
+package serializer
+
+import (
+	"errors"
+	"math"
+	"math/big"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// These unit tests pin behaviour in isolation; compat_test holds the same behaviour
+// against output of real Django.
+
+func TestAppendFloat(t *testing.T) {
+	tests := []struct {
+		f    float64
+		want string
+	}{
+		{1.0, "1.0"}, {-0.0 * -1 * -1, "-0.0"}, {0, "0.0"}, {1e16, "1e+16"}, {1e15, "1000000000000000.0"},
+		{1e21, "1e+21"}, {1e-7, "1e-07"}, {0.1, "0.1"}, {5e-324, "5e-324"}, {123456789.123, "123456789.123"},
+		{1e-4, "0.0001"}, {1e-5, "1e-05"}, {9999999999999998, "9999999999999998.0"}, {1.5e300, "1.5e+300"},
+		{math.Inf(1), "Infinity"}, {math.Inf(-1), "-Infinity"}, {math.NaN(), "NaN"}, {-2.5, "-2.5"},
+	}
+	for _, tt := range tests {
+		if tt.want == "-0.0" {
+			tt.f = math.Copysign(0, -1)
+		}
+		if got := string(AppendFloat(nil, tt.f)); got != tt.want {
+			t.Errorf("AppendFloat(%v) = %q, want %q", tt.f, got, tt.want)
+		}
+	}
+}
+
+func TestEncodeStrings(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"plain", `"plain"`},
+		{"<>&/'", `"<>&/'"`},
+		{"q\"b\\n\nr\rt\tb\bf\f", `"q\"b\\n\nr\rt\tb\bf\f"`},
+		{"\x00\x1f\x7f", `"\u0000\u001f\u007f"`},
+		{"é✓", `"\u00e9\u2713"`},
+		{"😀", `"\ud83d\ude00"`},
+		{"\u2028", `"\u2028"`},
+		{"\xed\xa0\x80", `"\ud800"`}, // lone surrogate in WTF-8
+		{"\ufffd", `"\ufffd"`},
+	}
+	for _, tt := range tests {
+		got, err := EncodeJSON(Str(tt.in))
+		if err != nil || string(got) != tt.want {
+			t.Errorf("EncodeJSON(%q) = %s, %v; want %s", tt.in, got, err, tt.want)
+		}
+		back, err := DecodeJSON(got)
+		if err != nil || !Equal(back, Str(tt.in)) {
+			t.Errorf("DecodeJSON(%s) = %v, %v; want %q", got, back, err, tt.in)
+		}
+	}
+	if _, err := EncodeJSON(Str("\xff")); !errors.Is(err, ErrInvalidUTF8) {
+		t.Errorf("invalid UTF-8: err = %v, want ErrInvalidUTF8", err)
+	}
+}
+
+func TestEncodeKeysAndTypes(t *testing.T) {
+	d := NewDict()
+	d.Set("z", Int(1))
+	d.Set("a", Float(1))
+	d.SetKey(Int(7), None())
+	d.SetKey(Float(1.5), Bool(true))
+	d.SetKey(Bool(false), Tuple(Int(1), Str("x")))
+	d.SetKey(None(), List())
+	big, _ := new(big.Int).SetString("-1180591620717411303424", 10)
+	d.Set("big", BigInt(big))
+	got, err := EncodeJSON(DictValue(d))
+	want := `{"z":1,"a":1.0,"7":null,"1.5":true,"false":[1,"x"],"null":[],"big":-1180591620717411303424}`
+	if err != nil || string(got) != want {
+		t.Errorf("got %s, %v\nwant %s", got, err, want)
+	}
+	bad := NewDict()
+	bad.SetKey(Tuple(Int(1)), Int(1))
+	if _, err := EncodeJSON(DictValue(bad)); !errors.Is(err, ErrNotJSONSerializable) {
+		t.Errorf("tuple key: err = %v", err)
+	}
+	if _, err := EncodeJSON(Bytes([]byte("x"))); !errors.Is(err, ErrNotJSONSerializable) {
+		t.Errorf("bytes: err = %v", err)
+	}
+}
+
+func TestDecode(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // re-encoded
+	}{
+		{`{"a":1,"b":1.0,"c":-0,"d":-0.0,"e":1E5,"f":1e400,"g":-1e400,"h":1e-400}`,
+			`{"a":1,"b":1.0,"c":0,"d":-0.0,"e":100000.0,"f":Infinity,"g":-Infinity,"h":0.0}`},
+		{` { "k" : [ 1 , 2 ] , "n" : null } `, `{"k":[1,2],"n":null}`},
+		{`[NaN,Infinity,-Infinity,true,false]`, `[NaN,Infinity,-Infinity,true,false]`},
+		{`{"a":1,"b":2,"a":3}`, `{"a":3,"b":2}`},
+		{`"\u00E9\ud83d\ude00\ud800x\/"`, `"\u00e9\ud83d\ude00\ud800x/"`},
+		{"\"caf\xc3\xa9\"", `"caf\u00c3\u00a9"`}, // raw UTF-8 read as latin-1, as Django
+		{`123456789012345678901234567890`, `123456789012345678901234567890`},
+		{`-123456789012345678`, `-123456789012345678`},
+	}
+	for _, tt := range tests {
+		v, err := DecodeJSON([]byte(tt.in))
+		if err != nil {
+			t.Errorf("DecodeJSON(%s): %v", tt.in, err)
+			continue
+		}
+		got, _ := EncodeJSON(v)
+		if diff := cmp.Diff(tt.want, string(got)); diff != "" {
+			t.Errorf("DecodeJSON(%s) re-encoded (-want +got):\n%s", tt.in, diff)
+		}
+	}
+}
+
+func TestDecodeErrors(t *testing.T) {
+	for _, in := range []string{
+		``, ` `, `{`, `[1,]`, `{"a":1,}`, `{'a':1}`, "\"a\x01\"", `01`, `.5`, `+1`, `1 2`, `"abc`,
+		`"\x"`, `"\u12"`, `nul`, `[1 2]`, `{"a" 1}`, `{1:2}`, `-`, `-a`, `1.`, `[`, `"\`,
+		`1` + strings.Repeat("0", MaxIntDigits),
+		strings.Repeat("[", MaxJSONDepth+1) + strings.Repeat("]", MaxJSONDepth+1),
+	} {
+		if v, err := DecodeJSON([]byte(in)); !errors.Is(err, ErrInvalidJSON) {
+			t.Errorf("DecodeJSON(%.40q) = %v, %v; want ErrInvalidJSON", in, v, err)
+		}
+	}
+	if _, err := DecodeJSON([]byte(strings.Repeat("9", MaxIntDigits))); err != nil {
+		t.Errorf("%d digits: %v", MaxIntDigits, err)
+	}
+}
+
+func TestDecodeJSONText(t *testing.T) {
+	v, err := DecodeJSONText(`{"name":"Zoë ✓","n":1}`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := EncodeJSON(v)
+	if want := `{"name":"Zo\u00eb \u2713","n":1}`; string(got) != want {
+		t.Errorf("got %s want %s", got, want)
+	}
+	if _, err := DecodeJSONText("\"\xff\""); !errors.Is(err, ErrInvalidJSON) {
+		t.Errorf("invalid UTF-8 text: err = %v", err)
+	}
+}
+
+func TestDictSemantics(t *testing.T) {
+	d := NewDict()
+	d.SetKey(Int(1), Str("int"))
+	d.SetKey(Bool(true), Str("bool")) // same key as 1 in Python: keeps key 1, new value
+	d.SetKey(Float(1.0), Str("float"))
+	if d.Len() != 1 {
+		t.Fatalf("len = %d, want 1", d.Len())
+	}
+	k := d.Keys()[0]
+	if !Equal(k, Int(1)) {
+		t.Errorf("key = %v, want the original int 1", k)
+	}
+	if v, _ := d.GetKey(Int(1)); !Equal(v, Str("float")) {
+		t.Errorf("value = %v", v)
+	}
+	big := NewDict()
+	for i := 0; i < 100; i++ {
+		big.Set(strings.Repeat("k", i+1), Int(int64(i)))
+	}
+	big.Delete("kk")
+	if v, ok := big.Get("kkk"); !ok || !Equal(v, Int(2)) || big.Has("kk") || big.Len() != 99 {
+		t.Errorf("indexed dict: got %v %v len %d", v, ok, big.Len())
+	}
+	if v, ok := big.Pop("k"); !ok || !Equal(v, Int(0)) {
+		t.Errorf("pop: %v %v", v, ok)
+	}
+}
+
+func TestValueOf(t *testing.T) {
+	type Prefs struct {
+		Theme string `json:"theme"`
+		Size  int    `json:"page_size,omitempty"`
+		Skip  string `json:"-"`
+	}
+	type Sess struct {
+		UserID string  `json:"_auth_user_id"`
+		Price  float64 `json:"price"`
+		Prefs  Prefs   `json:"prefs"`
+		Tags   []string
+		Nil    *int `json:"nil"`
+	}
+	v, err := ValueOf(Sess{UserID: "42", Price: 3, Prefs: Prefs{Theme: "dark"}, Tags: []string{"a"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := EncodeJSON(v)
+	want := `{"_auth_user_id":"42","price":3.0,"prefs":{"theme":"dark"},"Tags":["a"],"nil":null}`
+	if string(got) != want {
+		t.Errorf("got %s\nwant %s", got, want)
+	}
+	m, _ := ValueOf(map[string]any{"b": 1, "a": []any{true, nil, uint64(math.MaxUint64)}})
+	got, _ = EncodeJSON(m)
+	if want := `{"a":[true,null,18446744073709551615],"b":1}`; string(got) != want {
+		t.Errorf("got %s want %s", got, want)
+	}
+	var back Sess
+	if err := Unmarshal(v, &back); err != nil || back.UserID != "42" || back.Prefs.Theme != "dark" {
+		t.Errorf("Unmarshal: %+v %v", back, err)
+	}
+	if _, err := ValueOf(make(chan int)); !errors.Is(err, ErrUnsupportedType) {
+		t.Errorf("chan: %v", err)
+	}
+}
