@@ -242,7 +242,7 @@ func (v Value) Interface() any {
 	case KindBool:
 		return v.num != 0
 	case KindInt:
-		if b, ok := v.ref.(*big.Int); ok {
+		if b, ok := v.bigp(); ok {
 			return new(big.Int).Set(b)
 		}
 		return int64(v.num)
@@ -250,9 +250,9 @@ func (v Value) Interface() any {
 		f, _ := v.AsFloat()
 		return f
 	case KindStr:
-		return v.str
+		return v.s()
 	case KindBytes:
-		return []byte(v.str)
+		return []byte(v.s())
 	case KindList, KindTuple:
 		items := v.Items()
 		out := make([]any, len(items))

@@ -29,6 +29,35 @@ type Dict struct {
 // NewDict returns an empty dict.
 func NewDict() *Dict { return &Dict{} }
 
+// newDictCap returns an empty dict with room for n items, allocated together with the
+// Dict for small n (one allocation instead of two: session dicts are mostly small).
+func newDictCap(n int) *Dict {
+	switch {
+	case n <= 2:
+		x := new(struct {
+			d Dict
+			a [2]Item
+		})
+		x.d.items = x.a[:0]
+		return &x.d
+	case n <= 4:
+		x := new(struct {
+			d Dict
+			a [4]Item
+		})
+		x.d.items = x.a[:0]
+		return &x.d
+	case n <= 8:
+		x := new(struct {
+			d Dict
+			a [8]Item
+		})
+		x.d.items = x.a[:0]
+		return &x.d
+	}
+	return &Dict{items: make([]Item, 0, n)}
+}
+
 // Len returns the number of items.
 func (d *Dict) Len() int {
 	if d == nil {
@@ -49,7 +78,7 @@ func (d *Dict) findStr(key string) int {
 	}
 	for i := range d.items {
 		k := &d.items[i].Key
-		if k.kind == KindStr && k.str == key {
+		if k.kind == KindStr && k.s() == key {
 			return i
 		}
 	}
@@ -58,7 +87,7 @@ func (d *Dict) findStr(key string) int {
 
 func (d *Dict) find(key Value) int {
 	if key.kind == KindStr {
-		return d.findStr(key.str)
+		return d.findStr(key.s())
 	}
 	if d == nil {
 		return -1
@@ -107,7 +136,7 @@ func (d *Dict) appendItem(key, v Value) {
 	d.items = append(d.items, Item{key, v})
 	if d.index != nil {
 		if key.kind == KindStr {
-			d.index[key.str] = len(d.items) - 1
+			d.index[key.s()] = len(d.items) - 1
 		}
 	} else if len(d.items) >= indexThreshold {
 		d.buildIndex()
@@ -118,7 +147,7 @@ func (d *Dict) buildIndex() {
 	d.index = make(map[string]int, len(d.items))
 	for i, it := range d.items {
 		if it.Key.kind == KindStr {
-			d.index[it.Key.str] = i
+			d.index[it.Key.s()] = i
 		}
 	}
 }
@@ -222,7 +251,7 @@ func keyEqual(a, b Value) bool {
 		}
 		return true
 	case KindDict, KindList:
-		return a.ref == b.ref // unhashable in Python; identity is the only sane answer
+		return a.ptr == b.ptr // unhashable in Python; identity is the only sane answer
 	}
 	return Equal(a, b)
 }
@@ -231,7 +260,7 @@ func isNumber(k Kind) bool { return k == KindBool || k == KindInt || k == KindFl
 
 func numEqual(a, b Value) bool {
 	if a.kind != KindFloat && b.kind != KindFloat {
-		if a.ref == nil && b.ref == nil {
+		if a.ptr == nil && b.ptr == nil {
 			return a.num == b.num
 		}
 		ai, _ := asBigAny(a)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -47,7 +48,7 @@ func DecodeJSON(data []byte) (Value, error) {
 // DecodeJSONString is [DecodeJSON] on a string holding the raw bytes. The returned strings
 // may share memory with s.
 func DecodeJSONString(s string) (Value, error) {
-	return decodeJSON(decoder{s: s})
+	return decodeJSON(s, false)
 }
 
 // DecodeJSONText parses s as Python's json.loads parses a str: like [DecodeJSON], but
@@ -55,10 +56,23 @@ func DecodeJSONString(s string) (Value, error) {
 // by people or written by tools that emit UTF-8; Django's stored data is always read with
 // [DecodeJSON].
 func DecodeJSONText(s string) (Value, error) {
-	return decodeJSON(decoder{s: s, utf8: true})
+	return decodeJSON(s, true)
 }
 
-func decodeJSON(d decoder) (Value, error) {
+var decoders = sync.Pool{New: func() any { return new(decoder) }}
+
+func decodeJSON(s string, utf8 bool) (Value, error) {
+	d := decoders.Get().(*decoder)
+	d.s, d.i, d.utf8 = s, 0, utf8
+	v, err := d.document()
+	d.s = ""
+	if cap(d.stack) <= 1<<12 && cap(d.items) <= 1<<12 && cap(d.buf) <= 1<<16 {
+		decoders.Put(d) // scratch space from huge inputs is left to the GC
+	}
+	return v, err
+}
+
+func (d *decoder) document() (Value, error) {
 	d.skipWS()
 	v, err := d.value(0)
 	if err != nil {
@@ -106,7 +120,7 @@ func (d *decoder) value(depth int) (Value, error) {
 	switch c := d.s[d.i]; c {
 	case '"':
 		s, err := d.str()
-		return Value{kind: KindStr, str: s}, err
+		return mkStr(KindStr, s), err
 	case '{':
 		return d.object(depth + 1)
 	case '[':
@@ -339,7 +353,7 @@ func (d *decoder) array(depth int) (Value, error) {
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == ']' {
 		d.i++
-		return Value{kind: KindList, ref: []Value{}}, nil
+		return mkList(KindList, nil), nil
 	}
 	base := len(d.stack)
 	for {
@@ -362,7 +376,7 @@ func (d *decoder) array(depth int) (Value, error) {
 				copy(elems, d.stack[base:])
 				clear(d.stack[base:])
 				d.stack = d.stack[:base]
-				return Value{kind: KindList, ref: elems}, nil
+				return mkList(KindList, elems), nil
 			}
 		}
 		d.stack = d.stack[:base]
@@ -378,7 +392,7 @@ func (d *decoder) object(depth int) (Value, error) {
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return Value{kind: KindDict, ref: &Dict{}}, nil
+		return mkDict(&Dict{}), nil
 	}
 	base := len(d.items)
 	var seen map[string]int
@@ -415,14 +429,14 @@ func (d *decoder) object(depth int) (Value, error) {
 				continue
 			case '}':
 				d.i++
-				dict := &Dict{items: make([]Item, len(d.items)-base)}
-				copy(dict.items, d.items[base:])
+				dict := newDictCap(len(d.items) - base)
+				dict.items = append(dict.items, d.items[base:]...)
 				clear(d.items[base:])
 				d.items = d.items[:base]
 				if len(dict.items) >= indexThreshold {
 					dict.buildIndex()
 				}
-				return Value{kind: KindDict, ref: dict}, nil
+				return mkDict(dict), nil
 			}
 		}
 		return fail(d.errf("expecting ',' delimiter"))
@@ -437,7 +451,7 @@ func (d *decoder) addItem(base int, k string, v Value, seen *map[string]int) {
 	items := d.items[base:]
 	if *seen == nil && len(items) < 32 {
 		for i := range items {
-			if items[i].Key.str == k {
+			if items[i].Key.s() == k {
 				items[i].Value = v
 				return
 			}
@@ -446,7 +460,7 @@ func (d *decoder) addItem(base int, k string, v Value, seen *map[string]int) {
 		if *seen == nil {
 			*seen = make(map[string]int, 2*len(items))
 			for i := range items {
-				(*seen)[items[i].Key.str] = i
+				(*seen)[items[i].Key.s()] = i
 			}
 		}
 		if i, ok := (*seen)[k]; ok {
@@ -455,5 +469,5 @@ func (d *decoder) addItem(base int, k string, v Value, seen *map[string]int) {
 		}
 		(*seen)[k] = len(items)
 	}
-	d.items = append(d.items, Item{Key: Value{kind: KindStr, str: k}, Value: v})
+	d.items = append(d.items, Item{Key: mkStr(KindStr, k), Value: v})
 }

@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"math/big"
 	"strconv"
 	"unicode/utf8"
 )
@@ -40,21 +39,21 @@ func appendJSON(dst []byte, v Value, depth int) ([]byte, error) {
 		}
 		return append(dst, "false"...), nil
 	case KindInt:
-		if b, ok := v.ref.(*big.Int); ok {
+		if b, ok := v.bigp(); ok {
 			return b.Append(dst, 10), nil
 		}
 		return strconv.AppendInt(dst, int64(v.num), 10), nil
 	case KindFloat:
 		return AppendFloat(dst, math.Float64frombits(v.num)), nil
 	case KindStr:
-		return appendJSONString(dst, v.str)
+		return appendJSONString(dst, v.s())
 	case KindList, KindTuple:
 		if depth > maxEncodeDepth {
 			return dst, fmt.Errorf("%w: nesting deeper than %d", ErrNotJSONSerializable, maxEncodeDepth)
 		}
 		dst = append(dst, '[')
 		var err error
-		for i, e := range v.ref.([]Value) {
+		for i, e := range v.list() {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -69,7 +68,7 @@ func appendJSON(dst []byte, v Value, depth int) ([]byte, error) {
 		}
 		dst = append(dst, '{')
 		var err error
-		for i, it := range v.ref.(*Dict).items {
+		for i, it := range v.dictp().items {
 			if i > 0 {
 				dst = append(dst, ',')
 			}
@@ -91,7 +90,7 @@ func appendJSON(dst []byte, v Value, depth int) ([]byte, error) {
 func appendJSONKey(dst []byte, k Value) ([]byte, error) {
 	switch k.kind {
 	case KindStr:
-		return appendJSONString(dst, k.str)
+		return appendJSONString(dst, k.s())
 	case KindNone, KindBool, KindInt:
 		dst = append(dst, '"')
 		dst, _ = appendJSON(dst, k, 0)

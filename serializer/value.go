@@ -19,6 +19,7 @@ import (
 	"math"
 	"math/big"
 	"strings"
+	"unsafe"
 )
 
 // Kind is the Python type of a [Value].
@@ -54,10 +55,40 @@ func (k Kind) String() string {
 // (U+D800–U+DFFF), which UTF-8 cannot; they are held in the WTF-8 form (the three-byte
 // encoding of the surrogate code point) so that they survive a round trip.
 type Value struct {
+	// The layout keeps Value at three words, which matters for decoding speed:
+	// ptr is the data of a str or bytes, the first element of a list or tuple, the *Dict of
+	// a dict, or the *big.Int of an int that does not fit in an int64 (nil otherwise);
+	// num is a bool (0/1), an int64, float bits, or the length of str/bytes/list/tuple.
+	ptr  unsafe.Pointer
+	num  uint64
 	kind Kind
-	num  uint64 // bool (0/1), small int (as int64 bits), float bits
-	str  string // str and bytes contents
-	ref  any    // *big.Int for big ints, []Value for list/tuple, *Dict for dict
+}
+
+func mkStr(k Kind, s string) Value {
+	return Value{kind: k, ptr: unsafe.Pointer(unsafe.StringData(s)), num: uint64(len(s))}
+}
+
+func mkList(k Kind, vs []Value) Value {
+	return Value{kind: k, ptr: unsafe.Pointer(unsafe.SliceData(vs)), num: uint64(len(vs))}
+}
+
+func mkDict(d *Dict) Value { return Value{kind: KindDict, ptr: unsafe.Pointer(d)} }
+
+// s returns the contents of a str or bytes.
+func (v Value) s() string { return unsafe.String((*byte)(v.ptr), int(v.num)) }
+
+// list returns the elements of a list or tuple.
+func (v Value) list() []Value { return unsafe.Slice((*Value)(v.ptr), int(v.num)) }
+
+// dictp returns the *Dict of a dict.
+func (v Value) dictp() *Dict { return (*Dict)(v.ptr) }
+
+// bigp returns the *big.Int of a large int.
+func (v Value) bigp() (*big.Int, bool) {
+	if v.kind == KindInt && v.ptr != nil {
+		return (*big.Int)(v.ptr), true
+	}
+	return nil, false
 }
 
 // None is Python's None.
@@ -80,32 +111,26 @@ func BigInt(b *big.Int) Value {
 	if b.IsInt64() {
 		return Int(b.Int64())
 	}
-	return Value{kind: KindInt, ref: new(big.Int).Set(b)}
+	return Value{kind: KindInt, ptr: unsafe.Pointer(new(big.Int).Set(b))}
 }
 
 // Float returns a Python float.
 func Float(f float64) Value { return Value{kind: KindFloat, num: math.Float64bits(f)} }
 
 // Str returns a Python str.
-func Str(s string) Value { return Value{kind: KindStr, str: s} }
+func Str(s string) Value { return mkStr(KindStr, s) }
 
 // Bytes returns a Python bytes object.
-func Bytes(b []byte) Value { return Value{kind: KindBytes, str: string(b)} }
+func Bytes(b []byte) Value { return mkStr(KindBytes, string(b)) }
 
 // List returns a Python list holding vs (not copied).
 func List(vs ...Value) Value {
-	if vs == nil {
-		vs = []Value{}
-	}
-	return Value{kind: KindList, ref: vs}
+	return mkList(KindList, vs)
 }
 
 // Tuple returns a Python tuple holding vs (not copied).
 func Tuple(vs ...Value) Value {
-	if vs == nil {
-		vs = []Value{}
-	}
-	return Value{kind: KindTuple, ref: vs}
+	return mkList(KindTuple, vs)
 }
 
 // DictValue wraps d as a Value. A nil d gives an empty dict.
@@ -113,7 +138,7 @@ func DictValue(d *Dict) Value {
 	if d == nil {
 		d = NewDict()
 	}
-	return Value{kind: KindDict, ref: d}
+	return mkDict(d)
 }
 
 // Kind returns the Python type of v.
@@ -127,7 +152,7 @@ func (v Value) AsBool() (bool, bool) { return v.num != 0, v.kind == KindBool }
 
 // AsInt returns the int and true if v is an int that fits in an int64.
 func (v Value) AsInt() (int64, bool) {
-	if v.kind != KindInt || v.ref != nil {
+	if v.kind != KindInt || v.ptr != nil {
 		return 0, false
 	}
 	return int64(v.num), true
@@ -138,7 +163,7 @@ func (v Value) AsBigInt() (*big.Int, bool) {
 	if v.kind != KindInt {
 		return nil, false
 	}
-	if b, ok := v.ref.(*big.Int); ok {
+	if b, ok := v.bigp(); ok {
 		return new(big.Int).Set(b), true
 	}
 	return big.NewInt(int64(v.num)), true
@@ -157,7 +182,7 @@ func (v Value) AsStr() (string, bool) {
 	if v.kind != KindStr {
 		return "", false
 	}
-	return v.str, true
+	return v.s(), true
 }
 
 // AsBytes returns the contents and true if v is a bytes object.
@@ -165,7 +190,7 @@ func (v Value) AsBytes() ([]byte, bool) {
 	if v.kind != KindBytes {
 		return nil, false
 	}
-	return []byte(v.str), true
+	return []byte(v.s()), true
 }
 
 // Items returns the elements of a list or tuple (shared, not copied), or nil.
@@ -173,7 +198,7 @@ func (v Value) Items() []Value {
 	if v.kind != KindList && v.kind != KindTuple {
 		return nil
 	}
-	return v.ref.([]Value)
+	return v.list()
 }
 
 // Dict returns the dict v holds, or nil when v is not a dict.
@@ -181,18 +206,18 @@ func (v Value) Dict() *Dict {
 	if v.kind != KindDict {
 		return nil
 	}
-	return v.ref.(*Dict)
+	return v.dictp()
 }
 
 // Len returns the length of a str (in bytes), bytes, list, tuple or dict, and 0 otherwise.
 func (v Value) Len() int {
 	switch v.kind {
 	case KindStr, KindBytes:
-		return len(v.str)
+		return len(v.s())
 	case KindList, KindTuple:
-		return len(v.ref.([]Value))
+		return len(v.list())
 	case KindDict:
-		return v.ref.(*Dict).Len()
+		return v.dictp().Len()
 	}
 	return 0
 }
@@ -205,7 +230,7 @@ func (v Value) Truthy() bool {
 	case KindBool:
 		return v.num != 0
 	case KindInt:
-		return v.ref != nil || v.num != 0
+		return v.ptr != nil || v.num != 0
 	case KindFloat:
 		return math.Float64frombits(v.num) != 0
 	}
@@ -230,7 +255,7 @@ func (v Value) repr(b *strings.Builder) {
 			b.WriteString("False")
 		}
 	case KindInt:
-		if r, ok := v.ref.(*big.Int); ok {
+		if r, ok := v.bigp(); ok {
 			b.WriteString(r.String())
 		} else {
 			fmt.Fprint(b, int64(v.num))
@@ -238,28 +263,28 @@ func (v Value) repr(b *strings.Builder) {
 	case KindFloat:
 		b.WriteString(FormatFloat(math.Float64frombits(v.num)))
 	case KindStr:
-		fmt.Fprintf(b, "%q", v.str)
+		fmt.Fprintf(b, "%q", v.s())
 	case KindBytes:
-		fmt.Fprintf(b, "b%q", v.str)
+		fmt.Fprintf(b, "b%q", v.s())
 	case KindList, KindTuple:
 		open, end := "[", "]"
 		if v.kind == KindTuple {
 			open, end = "(", ")"
 		}
 		b.WriteString(open)
-		for i, e := range v.ref.([]Value) {
+		for i, e := range v.list() {
 			if i > 0 {
 				b.WriteString(", ")
 			}
 			e.repr(b)
 		}
-		if v.kind == KindTuple && len(v.ref.([]Value)) == 1 {
+		if v.kind == KindTuple && len(v.list()) == 1 {
 			b.WriteString(",")
 		}
 		b.WriteString(end)
 	case KindDict:
 		b.WriteString("{")
-		for i, it := range v.ref.(*Dict).items {
+		for i, it := range v.dictp().items {
 			if i > 0 {
 				b.WriteString(", ")
 			}
@@ -285,8 +310,8 @@ func Equal(a, b Value) bool {
 	case KindBool:
 		return a.num == b.num
 	case KindInt:
-		ab, aBig := a.ref.(*big.Int)
-		bb, bBig := b.ref.(*big.Int)
+		ab, aBig := a.bigp()
+		bb, bBig := b.bigp()
 		if aBig || bBig {
 			return aBig && bBig && ab.Cmp(bb) == 0
 		}
@@ -295,9 +320,9 @@ func Equal(a, b Value) bool {
 		fa, fb := math.Float64frombits(a.num), math.Float64frombits(b.num)
 		return a.num == b.num || (math.IsNaN(fa) && math.IsNaN(fb))
 	case KindStr, KindBytes:
-		return a.str == b.str
+		return a.s() == b.s()
 	case KindList, KindTuple:
-		as, bs := a.ref.([]Value), b.ref.([]Value)
+		as, bs := a.list(), b.list()
 		if len(as) != len(bs) {
 			return false
 		}
@@ -308,7 +333,7 @@ func Equal(a, b Value) bool {
 		}
 		return true
 	case KindDict:
-		ad, bd := a.ref.(*Dict), b.ref.(*Dict)
+		ad, bd := a.dictp(), b.dictp()
 		if ad.Len() != bd.Len() {
 			return false
 		}

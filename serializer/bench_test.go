@@ -1,0 +1,40 @@
+package serializer
+
+import (
+	"os"
+	"strings"
+	"testing"
+)
+
+func benchJSON(b *testing.B) []byte {
+	data, err := os.ReadFile("../fixtures/bench/typical-session.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []byte(strings.TrimSpace(string(data)))
+}
+
+func BenchmarkJSONDecode(b *testing.B) {
+	data := benchJSON(b)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := DecodeJSON(data); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkJSONEncode(b *testing.B) {
+	v, err := DecodeJSON(benchJSON(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	buf := make([]byte, 0, 2048)
+	b.ReportAllocs()
+	for b.Loop() {
+		if buf, err = AppendJSON(buf[:0], v); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
