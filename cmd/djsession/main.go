@@ -1,0 +1,314 @@
+// Command djsession signs, verifies, encodes and decodes Django's signed tokens and session
+// data from the command line, producing and accepting the same bytes Django does.
+//
+// Usage:
+//
+//	djsession COMMAND [flags] ARG
+//
+// Every command takes one argument. Flags may come before or after it ("djsession loads
+// TOKEN --salt x" works); "--" ends the flags, which is needed for an argument that starts
+// with "-" (negative numbers excepted). An argument of "-" is read from standard input.
+//
+// # Secret key
+//
+// Every command except help needs Django's SECRET_KEY. It is taken, in this order of
+// priority, from:
+//
+//	--secret-key KEY        the key itself
+//	--secret-key-file PATH  the contents of a file, one trailing newline ("\n" or "\r\n") removed
+//	DJANGO_SECRET_KEY       the environment variable
+//
+// Other flags every command accepts:
+//
+//	--fallback-key KEY  an entry of SECRET_KEY_FALLBACKS; repeat it for several, in order.
+//	                    Verification tries SECRET_KEY and then each fallback key; signing
+//	                    always uses SECRET_KEY.
+//	--now UNIX          fix the clock to this Unix time (seconds, fractions allowed), for
+//	                    the timestamp of new signatures and for max-age checks.
+//
+// # Commands
+//
+// dumps [--salt S] [--compress] VALUE
+//
+// Prints signing.dumps(VALUE): a TimestampSigner token of the JSON-serialized value.
+// VALUE is JSON text (UTF-8), read as Python's json.loads reads a str: 1 is an int, 1.0 a
+// float, object keys keep their order. --salt defaults to "django.core.signing"; an
+// explicit empty --salt "" means "django.core.signing.TimestampSigner", as in Django
+// (`salt or default`). --compress zlib-compresses the payload when that saves space (the
+// token then starts with ".").
+//
+// loads [--salt S] [--max-age SECONDS] [--accept-sha1] TOKEN
+//
+// Verifies a signing.dumps token and prints its value as Django's JSONSerializer writes
+// it: compact, ASCII-only JSON. --max-age (seconds, fractions allowed) rejects tokens
+// older than that; --max-age 0 is Django's max_age=0, and without the flag there is no
+// limit. --accept-sha1 also accepts SHA-1 signatures, as Django 3.1 and 3.2 do. A TOKEN of
+// "-" is read from standard input, surrounding white space removed.
+//
+// sign [--salt S] [--sep SEP] [--algorithm ALG] [--timestamp] VALUE
+//
+// Prints Signer(...).sign(VALUE), or TimestampSigner(...).sign(VALUE) with --timestamp.
+// VALUE is taken as a plain string; "-" reads it from standard input without its trailing
+// newline. The default salt is the signer class's, "django.core.signing.Signer" or
+// "django.core.signing.TimestampSigner" (also when --salt is empty, as in Django). --sep
+// defaults to ":"; --algorithm is a hashlib name and defaults to "sha256".
+//
+// unsign [--salt S] [--sep SEP] [--algorithm ALG] [--timestamp] [--max-age SECONDS] [--accept-sha1] SIGNED
+//
+// Verifies a value signed by sign (or by Django's Signer or TimestampSigner) and prints
+// the value. --max-age requires --timestamp. "-" reads SIGNED from standard input,
+// surrounding white space removed.
+//
+// encode [--engine ENGINE] [--store-class NAME] DATA
+//
+// Prints what a session engine stores for the session DATA, a JSON object. ENGINE is db
+// (the default), cache, cached_db, file or signed_cookies. For db, cache, cached_db and
+// file this is SessionBase.encode: signing.dumps of the session with the salt
+// "django.contrib.sessions.<NAME>" (NAME defaults to SessionStore, the __qualname__ of
+// every built-in store; give yours for a SessionStore subclass), compressed. Note that
+// Django's cache engine hands the session dict itself to the cache backend; the encoded
+// string is what the db, file and cached_db (database part) engines write. For
+// signed_cookies it is the cookie value: signing.dumps(session, compress=True,
+// salt="django.contrib.sessions.backends.signed_cookies").
+//
+// decode [--engine ENGINE] [--store-class NAME] [--max-age SECONDS] [--legacy] [--accept-sha1] [--lenient] DATA
+//
+// The reverse of encode: prints the session stored in DATA as compact JSON. Failures are
+// reported with the exit statuses below, unlike Django, which silently starts an empty
+// session; --lenient does as Django does instead: it prints {} and exits 0 (with a warning
+// on standard error for a bad signature, which Django logs as "Session data corrupted").
+// --legacy also accepts the pre-3.1 session format (db, cache, cached_db and file
+// engines), as Django 3.1 and 3.2 do. For signed_cookies the cookie must not be older than
+// SESSION_COOKIE_AGE, 1209600 seconds (two weeks) unless --max-age says otherwise; the
+// other engines keep expiry outside the encoded data and --max-age does not apply.
+//
+// session-hash [--legacy] PASSWORD_HASH
+//
+// Prints the _auth_user_hash a session holds for a user whose stored password (the
+// auth_user.password column, e.g. "pbkdf2_sha256$...") is PASSWORD_HASH: one line computed
+// with SECRET_KEY, then one line per --fallback-key, in order. --legacy prints the SHA-1
+// variant Django 3.1 and 3.2 also accept.
+//
+// help [COMMAND]
+//
+// Prints usage; also "-h" or "--help", before or after a command.
+//
+// # Exit status
+//
+//	0  success
+//	1  any other error: invalid JSON input, a payload that cannot be read although its
+//	   signature is valid, session data that is not a dict, I/O errors
+//	2  usage: unknown command or flag, bad flag value, missing or extra argument, no
+//	   secret key (or an unreadable --secret-key-file), unsafe separator, unknown algorithm
+//	3  bad signature
+//	4  signature expired
+//
+// Errors are written to standard error as one line starting with "djsession: ".
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/djsession/djsession/signing"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr, os.Getenv))
+}
+
+// Exit statuses.
+const (
+	exitOK       = 0
+	exitError    = 1
+	exitUsage    = 2
+	exitBadSig   = 3
+	exitExpired  = 4
+	envSecretKey = "DJANGO_SECRET_KEY"
+)
+
+const usageText = `djsession reads and writes Django's signed tokens and session data.
+
+Usage:
+  djsession COMMAND [flags] ARG
+
+Commands:
+  dumps         sign a JSON value as signing.dumps does
+  loads         verify a signing.dumps token and print its value as JSON
+  sign          sign a string with Signer (TimestampSigner with --timestamp)
+  unsign        verify a signed string and print the value
+  encode        encode a session (JSON object) as a session engine stores it
+  decode        decode stored session data and print it as JSON
+  session-hash  print _auth_user_hash for a stored password hash
+  help          print this help, or a command's with "help COMMAND"
+
+The secret key comes from --secret-key, --secret-key-file or $DJANGO_SECRET_KEY, in that
+order. Flags may follow the argument; "--" ends the flags; an ARG of "-" is read from
+standard input.
+
+Exit status: 0 ok, 1 error, 2 usage, 3 bad signature, 4 signature expired.
+Run "djsession help COMMAND" for a command's flags, "go doc" on the package for details.
+`
+
+// app is what a command runs with.
+type app struct {
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	env            func(string) string
+}
+
+// usageError is a mistake in the command line; it exits with status 2.
+type usageError struct{ msg string }
+
+func (e *usageError) Error() string { return e.msg }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Sprintf(format, args...)}
+}
+
+// run is the whole program: it returns the exit status.
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(string) string) int {
+	if env == nil {
+		env = func(string) string { return "" }
+	}
+	if stdin == nil {
+		stdin = strings.NewReader("")
+	}
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, env: env}
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, `djsession: no command given (run "djsession help")`)
+		return exitUsage
+	}
+	name, rest := args[0], args[1:]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(rest) == 0 {
+			fmt.Fprint(stdout, usageText)
+			return exitOK
+		}
+		cmd, ok := commands[rest[0]]
+		if !ok || len(rest) > 1 {
+			fmt.Fprintf(stderr, "djsession: help: unknown command %q (run \"djsession help\")\n", strings.Join(rest, " "))
+			return exitUsage
+		}
+		printCommandHelp(stdout, rest[0], cmd)
+		return exitOK
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "djsession: unknown command %q (run \"djsession help\")\n", name)
+		return exitUsage
+	}
+	err := runCommand(a, name, cmd, rest)
+	if err == nil {
+		return exitOK
+	}
+	if errors.Is(err, flag.ErrHelp) {
+		printCommandHelp(stdout, name, cmd)
+		return exitOK
+	}
+	code := exitCode(err)
+	msg := fmt.Sprintf("djsession: %s: %v", name, err)
+	if code == exitUsage {
+		msg += fmt.Sprintf(" (run \"djsession help %s\")", name)
+	}
+	fmt.Fprintln(stderr, oneLine(msg))
+	return code
+}
+
+// exitCode maps an error to the exit status.
+func exitCode(err error) int {
+	var ue *usageError
+	switch {
+	case errors.Is(err, signing.ErrSignatureExpired): // before ErrBadSignature, which it matches
+		return exitExpired
+	case errors.Is(err, signing.ErrBadSignature):
+		return exitBadSig
+	case errors.As(err, &ue),
+		errors.Is(err, signing.ErrUnsafeSeparator),
+		errors.Is(err, signing.ErrInvalidAlgorithm),
+		errors.Is(err, signing.ErrNoKey):
+		return exitUsage
+	default:
+		return exitError
+	}
+}
+
+// oneLine escapes line breaks so that a message stays on one line.
+func oneLine(s string) string {
+	return strings.NewReplacer("\r", `\r`, "\n", `\n`).Replace(s)
+}
+
+// runCommand parses the command's flags, resolves the secret key and runs it.
+func runCommand(a *app, name string, cmd *command, args []string) error {
+	fs, c, runner := newFlagSet(name, cmd)
+	pos, err := parseInterspersed(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		msg := err.Error()
+		if strings.Contains(msg, "not defined") {
+			msg += `; put "--" before an argument that starts with "-"`
+		}
+		return &usageError{msg}
+	}
+	switch len(pos) {
+	case 0:
+		return usagef("missing %s argument", cmd.arg)
+	case 1:
+	default:
+		return usagef("unexpected argument %q (%s takes one %s)", pos[1], name, cmd.arg)
+	}
+	cfg, err := c.resolve(a.env)
+	if err != nil {
+		return err
+	}
+	return runner(a, cfg, pos[0])
+}
+
+// readArg returns arg, or standard input when arg is "-". With trim, surrounding white
+// space is removed from standard input; with chompNL, one trailing line break is.
+func (a *app) readArg(arg string, trim, chompNL bool) (string, error) {
+	if arg != "-" {
+		return arg, nil
+	}
+	b, err := io.ReadAll(a.stdin)
+	if err != nil {
+		return "", fmt.Errorf("reading standard input: %w", err)
+	}
+	s := string(b)
+	switch {
+	case trim:
+		s = strings.TrimSpace(s)
+	case chompNL:
+		s = chomp(s)
+	}
+	return s, nil
+}
+
+// chomp removes one trailing "\n" or "\r\n".
+func chomp(s string) string {
+	if strings.HasSuffix(s, "\n") {
+		s = s[:len(s)-1]
+		s = strings.TrimSuffix(s, "\r")
+	}
+	return s
+}
+
+// printLine writes s and a newline.
+func (a *app) printLine(s string) error {
+	_, err := io.WriteString(a.stdout, s+"\n")
+	return err
+}
+
+func printCommandHelp(w io.Writer, name string, cmd *command) {
+	fs, _, _ := newFlagSet(name, cmd)
+	fmt.Fprintf(w, "Usage: djsession %s\n\n%s\n\nFlags:\n", cmd.synopsis, cmd.help)
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+}
