@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
+	"strings"
 	"sync"
 	"unicode/utf8"
 )
@@ -66,13 +67,15 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 	d.s, d.i, d.utf8 = s, 0, utf8
 	v, err := d.document()
 	d.s = ""
-	if cap(d.stack) <= 1<<12 && cap(d.items) <= 1<<12 && cap(d.buf) <= 1<<16 {
+	d.vals, d.itemSlab, d.dicts = nil, nil, nil
+	if cap(d.counts) <= 1<<12 && cap(d.open) <= 1<<12 && cap(d.buf) <= 1<<16 {
 		decoders.Put(d) // scratch space from huge inputs is left to the GC
 	}
 	return v, err
 }
 
 func (d *decoder) document() (Value, error) {
+	d.count()
 	d.skipWS()
 	v, err := d.value(0)
 	if err != nil {
@@ -86,12 +89,19 @@ func (d *decoder) document() (Value, error) {
 }
 
 type decoder struct {
-	s     string
-	i     int
-	stack []Value // scratch for list elements
-	items []Item  // scratch for dict items
-	buf   []byte  // scratch for strings with escapes
-	utf8  bool    // non-ASCII bytes are UTF-8 text rather than latin-1 code points
+	s    string
+	i    int
+	buf  []byte // scratch for strings with escapes
+	utf8 bool   // non-ASCII bytes are UTF-8 text rather than latin-1 code points
+
+	counts []int32 // elements per container, in opening order (see count)
+	open   []int32 // scratch for count
+	ci     int     // next entry of counts
+
+	// Slabs the parse carves containers from.
+	vals     []Value
+	itemSlab []Item
+	dicts    []Dict
 }
 
 func (d *decoder) errf(format string, args ...any) error {
@@ -345,24 +355,121 @@ func hex4(s string, i int) (rune, bool) {
 	return r, true
 }
 
+// The decoder makes two passes. count records how many elements each array and object
+// has (in the order they open); the parse then carves every list, dict item array and
+// Dict header out of three slabs sized from those counts, writing values in place. A
+// session then costs a handful of allocations instead of two per container. count does
+// not validate: on malformed input its figures may be wrong, and the parse, which does
+// validate, falls back to ordinary allocation whenever a reservation does not fit.
+
+// count fills d.counts and the slab totals for d.s.
+func (d *decoder) count() {
+	s := d.s
+	counts := d.counts[:0]
+	open := d.open[:0] // indexes into counts of the containers enclosing the position
+	var nVals, nItems, nDicts int
+	started := false // whether the innermost container has a first element yet
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch c {
+		case ' ', '\t', '\n', '\r':
+			continue
+		case '"':
+			// Skip to the closing quote: one not preceded by an odd run of backslashes.
+			for {
+				j := strings.IndexByte(s[i+1:], '"')
+				if j < 0 {
+					i = len(s)
+					break
+				}
+				i += 1 + j
+				bs := 0
+				for k := i - 1; k >= 0 && s[k] == '\\'; k-- {
+					bs++
+				}
+				if bs%2 == 0 {
+					break
+				}
+			}
+		case '[', '{':
+			if len(open) > 0 && !started {
+				counts[open[len(open)-1]] = 1
+			}
+			open = append(open, int32(len(counts)))
+			if c == '{' {
+				counts = append(counts, 0)
+				nDicts++
+			} else {
+				counts = append(counts, -0x40000000) // negative marks a list
+			}
+			started = false
+			continue
+		case ']', '}':
+			if len(open) > 0 {
+				k := open[len(open)-1]
+				open = open[:len(open)-1]
+				n := counts[k] & 0x3fffffff
+				if counts[k] < 0 {
+					nVals += int(n)
+				} else {
+					nItems += int(n)
+				}
+			}
+			started = true
+			continue
+		case ',':
+			if len(open) > 0 {
+				counts[open[len(open)-1]]++
+			}
+			continue
+		}
+		if len(open) > 0 && !started {
+			counts[open[len(open)-1]]++
+		}
+		started = true
+	}
+	for i, c := range counts {
+		counts[i] = c & 0x3fffffff
+	}
+	d.counts, d.open = counts, open
+	d.ci = 0
+	d.vals = make([]Value, nVals)
+	d.itemSlab = make([]Item, nItems)
+	d.dicts = make([]Dict, nDicts)
+}
+
+// reserve returns the element count recorded for the next container, or -1.
+func (d *decoder) reserve() int {
+	if d.ci >= len(d.counts) {
+		return -1
+	}
+	n := int(d.counts[d.ci])
+	d.ci++
+	return n
+}
+
 func (d *decoder) array(depth int) (Value, error) {
 	if depth > MaxJSONDepth {
 		return Value{}, d.errf("nesting deeper than %d", MaxJSONDepth)
 	}
 	d.i++ // '['
+	n := d.reserve()
+	var elems []Value
+	if n >= 0 && n <= len(d.vals) {
+		elems = d.vals[:0:n]
+		d.vals = d.vals[n:]
+	}
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == ']' {
 		d.i++
-		return mkList(KindList, nil), nil
+		return mkList(KindList, elems), nil
 	}
-	base := len(d.stack)
 	for {
 		v, err := d.value(depth)
 		if err != nil {
-			d.stack = d.stack[:base]
 			return Value{}, err
 		}
-		d.stack = append(d.stack, v)
+		elems = append(elems, v) // in place while within the reservation
 		d.skipWS()
 		if d.i < len(d.s) {
 			switch d.s[d.i] {
@@ -372,14 +479,9 @@ func (d *decoder) array(depth int) (Value, error) {
 				continue
 			case ']':
 				d.i++
-				elems := make([]Value, len(d.stack)-base)
-				copy(elems, d.stack[base:])
-				clear(d.stack[base:])
-				d.stack = d.stack[:base]
 				return mkList(KindList, elems), nil
 			}
 		}
-		d.stack = d.stack[:base]
 		return Value{}, d.errf("expecting ',' delimiter")
 	}
 }
@@ -389,37 +491,43 @@ func (d *decoder) object(depth int) (Value, error) {
 		return Value{}, d.errf("nesting deeper than %d", MaxJSONDepth)
 	}
 	d.i++ // '{'
+	n := d.reserve()
+	var dict *Dict
+	if len(d.dicts) > 0 {
+		dict = &d.dicts[0]
+		d.dicts = d.dicts[1:]
+	} else {
+		dict = new(Dict)
+	}
+	if n >= 0 && n <= len(d.itemSlab) {
+		dict.items = d.itemSlab[:0:n]
+		d.itemSlab = d.itemSlab[n:]
+	}
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return mkDict(&Dict{}), nil
+		return mkDict(dict), nil
 	}
-	base := len(d.items)
 	var seen map[string]int
-	fail := func(err error) (Value, error) {
-		clear(d.items[base:])
-		d.items = d.items[:base]
-		return Value{}, err
-	}
 	for {
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
-			return fail(d.errf("expecting property name enclosed in double quotes"))
+			return Value{}, d.errf("expecting property name enclosed in double quotes")
 		}
 		k, err := d.str()
 		if err != nil {
-			return fail(err)
+			return Value{}, err
 		}
 		d.skipWS()
 		if d.i >= len(d.s) || d.s[d.i] != ':' {
-			return fail(d.errf("expecting ':' delimiter"))
+			return Value{}, d.errf("expecting ':' delimiter")
 		}
 		d.i++
 		d.skipWS()
 		v, err := d.value(depth)
 		if err != nil {
-			return fail(err)
+			return Value{}, err
 		}
-		d.addItem(base, k, v, &seen)
+		addItem(dict, k, v, &seen)
 		d.skipWS()
 		if d.i < len(d.s) {
 			switch d.s[d.i] {
@@ -429,26 +537,21 @@ func (d *decoder) object(depth int) (Value, error) {
 				continue
 			case '}':
 				d.i++
-				dict := newDictCap(len(d.items) - base)
-				dict.items = append(dict.items, d.items[base:]...)
-				clear(d.items[base:])
-				d.items = d.items[:base]
 				if len(dict.items) >= indexThreshold {
 					dict.buildIndex()
 				}
 				return mkDict(dict), nil
 			}
 		}
-		return fail(d.errf("expecting ',' delimiter"))
+		return Value{}, d.errf("expecting ',' delimiter")
 	}
 }
 
-// addItem appends k: v to the object being built from base, or, for a repeated key,
-// replaces the value in the first occurrence's place, as dict(pairs) does. Small objects
-// are scanned; from 32 keys on, *seen maps keys to positions so hostile input with many
-// keys stays linear.
-func (d *decoder) addItem(base int, k string, v Value, seen *map[string]int) {
-	items := d.items[base:]
+// addItem appends k: v to dict, or, for a repeated key, replaces the value in the first
+// occurrence's place, as dict(pairs) does. Small objects are scanned; from 32 keys on,
+// *seen maps keys to positions so hostile input with many keys stays linear.
+func addItem(dict *Dict, k string, v Value, seen *map[string]int) {
+	items := dict.items
 	if *seen == nil && len(items) < 32 {
 		for i := range items {
 			if items[i].Key.s() == k {
@@ -469,5 +572,5 @@ func (d *decoder) addItem(base int, k string, v Value, seen *map[string]int) {
 		}
 		(*seen)[k] = len(items)
 	}
-	d.items = append(d.items, Item{Key: mkStr(KindStr, k), Value: v})
+	dict.items = append(dict.items, Item{Key: mkStr(KindStr, k), Value: v})
 }
