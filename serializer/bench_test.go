@@ -38,3 +38,21 @@ func BenchmarkJSONEncode(b *testing.B) {
 		}
 	}
 }
+
+// TestDecodeAllocations pins the slab design: a whole session decodes in a handful of
+// allocations (copy of the input, three slabs, the two strings with escapes), however
+// many containers it has. A miscount in the pre-pass shows up here as extra allocations.
+func TestDecodeAllocations(t *testing.T) {
+	data, err := os.ReadFile("../fixtures/bench/typical-session.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := testing.AllocsPerRun(100, func() {
+		if _, err := DecodeJSON(data); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if n > 6 {
+		t.Errorf("DecodeJSON of the typical session: %v allocations, want at most 6", n)
+	}
+}

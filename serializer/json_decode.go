@@ -6,7 +6,6 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode/utf8"
 )
 
@@ -60,16 +59,27 @@ func DecodeJSONText(s string) (Value, error) {
 	return decodeJSON(s, true)
 }
 
-var decoders = sync.Pool{New: func() any { return new(decoder) }}
+// idle keeps decoders (with their scratch space) for reuse. Unlike a sync.Pool it is not
+// emptied by each garbage collection, which under allocation-heavy load made nearly every
+// decode start from empty scratch slices.
+var idle = make(chan *decoder, 64)
 
 func decodeJSON(s string, utf8 bool) (Value, error) {
-	d := decoders.Get().(*decoder)
+	var d *decoder
+	select {
+	case d = <-idle:
+	default:
+		d = new(decoder)
+	}
 	d.s, d.i, d.utf8 = s, 0, utf8
 	v, err := d.document()
 	d.s = ""
 	d.vals, d.itemSlab, d.dicts = nil, nil, nil
 	if cap(d.counts) <= 1<<12 && cap(d.open) <= 1<<12 && cap(d.buf) <= 1<<16 {
-		decoders.Put(d) // scratch space from huge inputs is left to the GC
+		select { // scratch space grown by huge inputs is left to the GC
+		case idle <- d:
+		default:
+		}
 	}
 	return v, err
 }
@@ -393,7 +403,7 @@ func (d *decoder) count() {
 			}
 		case '[', '{':
 			if len(open) > 0 && !started {
-				counts[open[len(open)-1]] = 1
+				counts[open[len(open)-1]]++
 			}
 			open = append(open, int32(len(counts)))
 			if c == '{' {

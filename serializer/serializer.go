@@ -22,3 +22,7 @@ func (JSON) Loads(data []byte) (Value, error) { return DecodeJSON(data) }
 
 // AppendDumps appends the serialized bytes of v to dst.
 func (JSON) AppendDumps(dst []byte, v Value) ([]byte, error) { return AppendJSON(dst, v) }
+
+// LoadsString is Loads on data held in a string, without copying it: the returned value
+// may share memory with s.
+func (JSON) LoadsString(s string) (Value, error) { return DecodeJSONString(s) }

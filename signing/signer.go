@@ -289,30 +289,35 @@ func (c *core) signObject(v Value, compress, timestamp bool) (string, error) {
 }
 
 // loadPayload decodes the signed text of sign_object: optional '.', base64, optional
-// zlib, then the serializer.
+// zlib, then the serializer. The decoded bytes are handed to a serializer that can read
+// a string in place, so the payload is not copied again.
 func (c *core) loadPayload(payload string) (Value, error) {
-	bp := bufPool.Get().(*[]byte)
-	defer bufPool.Put(bp)
 	compressed := strings.HasPrefix(payload, ".")
 	if compressed {
 		payload = payload[1:]
 	}
-	data, err := b64Decode((*bp)[:0], payload)
-	*bp = data[:0]
-	if err != nil {
-		return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
+	var data []byte
+	var err error
 	if compressed {
-		zp := bufPool.Get().(*[]byte)
-		defer bufPool.Put(zp)
-		raw, err := decompressZlib((*zp)[:0], data)
-		*zp = raw[:0]
+		bp := bufPool.Get().(*[]byte)
+		defer bufPool.Put(bp)
+		raw, err := b64Decode((*bp)[:0], payload)
+		*bp = raw[:0]
 		if err != nil {
+			return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
+		if data, err = decompressZlib(make([]byte, 0, 4*len(raw)+64), raw); err != nil {
 			return Value{}, fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
 		}
-		data = raw
+	} else if data, err = b64Decode(make([]byte, 0, len(payload)*3/4+3), payload); err != nil {
+		return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
-	v, err := c.ser.Loads(data)
+	var v Value
+	if sl, ok := c.ser.(interface{ LoadsString(string) (Value, error) }); ok {
+		v, err = sl.LoadsString(unsafe.String(unsafe.SliceData(data), len(data))) // data is ours alone
+	} else {
+		v, err = c.ser.Loads(data)
+	}
 	if err != nil {
 		return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
