@@ -227,6 +227,11 @@ func AppendFloat(dst []byte, f float64) []byte {
 	// 1e-4 <= |f| < 1e16: both bounds are themselves doubles whose shortest form is the
 	// bound, so no double on the other side can print with an exponent inside the range.
 	if a := math.Abs(f); a == 0 || (a >= 1e-4 && a < 1e16) {
+		if a < 1e12 {
+			if out, ok := appendShortDecimal(dst, f); ok {
+				return out
+			}
+		}
 		n := len(dst)
 		dst = strconv.AppendFloat(dst, f, 'f', -1, 64)
 		for _, c := range dst[n:] {
@@ -237,4 +242,42 @@ func AppendFloat(dst []byte, f float64) []byte {
 		return append(dst, '.', '0')
 	}
 	return strconv.AppendFloat(dst, f, 'e', -1, 64) // Go's 'e' spells exponents as Python does
+}
+
+// appendShortDecimal is a fast path for the floats sessions are full of (prices, ratios):
+// |f| < 1e12 with at most three decimals. If f*10^k is an integer n and n/10^k (correctly
+// rounded) is f again, the decimal n·10^-k reads back as f; below 1e12 doubles are far
+// denser than 10^-3, so no shorter decimal can also read back as f, which makes it the
+// shortest form, i.e. Python's repr.
+func appendShortDecimal(dst []byte, f float64) ([]byte, bool) {
+	for k, p := 0, 1.0; k <= 3; k, p = k+1, p*10 {
+		m := f * p
+		n := int64(m)
+		if float64(n) != m || float64(n)/p != f {
+			continue
+		}
+		if n == 0 && math.Signbit(f) {
+			return append(dst, "-0.0"...), true
+		}
+		if n < 0 {
+			dst = append(dst, '-')
+			n = -n
+		}
+		var tmp [24]byte
+		digits := strconv.AppendInt(tmp[:0], n, 10)
+		for k > 0 && digits[len(digits)-1] == '0' { // f*10^k may be integral only at a larger k
+			digits, k = digits[:len(digits)-1], k-1
+		}
+		if k == 0 {
+			dst = append(dst, digits...)
+			return append(dst, '.', '0'), true
+		}
+		for len(digits) <= k {
+			digits = append([]byte{'0'}, digits...)
+		}
+		dst = append(dst, digits[:len(digits)-k]...)
+		dst = append(dst, '.')
+		return append(dst, digits[len(digits)-k:]...), true
+	}
+	return dst, false
 }

@@ -4,6 +4,8 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -204,5 +206,37 @@ func TestValueOf(t *testing.T) {
 	}
 	if _, err := ValueOf(make(chan int)); !errors.Is(err, ErrUnsupportedType) {
 		t.Errorf("chan: %v", err)
+	}
+}
+
+// TestShortDecimalMatchesShortest compares the fast path with strconv's shortest
+// formatting over many floats with few decimals, near-misses and random doubles.
+func TestShortDecimalMatchesShortest(t *testing.T) {
+	slow := func(f float64) string {
+		s := strconv.FormatFloat(f, 'f', -1, 64)
+		if !strings.Contains(s, ".") {
+			s += ".0"
+		}
+		return s
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for i := 0; i < 300000; i++ {
+		var f float64
+		switch i % 4 {
+		case 0:
+			f = float64(r.Int64N(2e12)-1e12) / []float64{1, 10, 100, 1000}[r.IntN(4)]
+		case 1:
+			f = math.Nextafter(float64(r.Int64N(1e6))/100, math.Inf(1))
+		case 2:
+			f = r.Float64() * math.Pow(10, float64(r.IntN(16)-4))
+		default:
+			f = -r.Float64() * 1e11
+		}
+		if math.Abs(f) >= 1e12 || (f != 0 && math.Abs(f) < 1e-4) {
+			continue
+		}
+		if got, ok := appendShortDecimal(nil, f); ok && string(got) != slow(f) {
+			t.Fatalf("appendShortDecimal(%v) = %s, want %s", f, got, slow(f))
+		}
 	}
 }
