@@ -17,6 +17,7 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/signing"
@@ -124,10 +125,7 @@ func (c *Codec) logger() *slog.Logger {
 // DecodeErr returns the session stored in s or the reason it cannot be read: an error
 // matching signing.ErrBadSignature, signing.ErrMalformed or ErrNotDict.
 func (c *Codec) DecodeErr(s string) (*serializer.Dict, error) {
-	v, err := c.signer.UnsignObject(s)
-	if err != nil && c.cfg.AcceptLegacy && errors.Is(err, signing.ErrBadSignature) {
-		v, err = c.decodeLegacy(s)
-	}
+	v, err := c.DecodeValue(s)
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +135,32 @@ func (c *Codec) DecodeErr(s string) (*serializer.Dict, error) {
 	}
 	return d, nil
 }
+
+// DecodeValue returns exactly what Django's decode returns for s, even when that is not a
+// dict (validly signed data holding a list, say, which Django returns as it is and then
+// fails on), or the error: see DecodeErr.
+//
+// With AcceptLegacy it follows Django 3.1/3.2: after a bad signature, or after a valid
+// signature over unreadable data, the legacy format is tried; a legacy hash mismatch or
+// unreadable base64 after a bad signature is a signature error (Django logs it), other
+// legacy failures are silent.
+func (c *Codec) DecodeValue(s string) (serializer.Value, error) {
+	v, err := c.signer.UnsignObject(s)
+	if err != nil && c.cfg.AcceptLegacy {
+		bad := errors.Is(err, signing.ErrBadSignature)
+		lv, lerr := c.decodeLegacy(s)
+		if lerr == nil {
+			return lv, nil
+		}
+		if bad && errors.Is(lerr, errLegacyBase64) {
+			return serializer.Value{}, fmt.Errorf("%w: %w", signing.ErrBadSignature, lerr)
+		}
+		return serializer.Value{}, lerr
+	}
+	return v, err
+}
+
+var errLegacyBase64 = errors.New("session: legacy data is not base64")
 
 // legacyKeySalt is the pre-3.1 salt: no dot, and the class's __name__ (last part of the
 // qualified name).
@@ -164,15 +188,23 @@ func (c *Codec) EncodeLegacy(d *serializer.Dict) (string, error) {
 }
 
 func (c *Codec) decodeLegacy(s string) (serializer.Value, error) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 { // Python's s.encode("ascii") fails before decoding
+			return serializer.Value{}, fmt.Errorf("%w: non-ASCII", errLegacyBase64)
+		}
+	}
 	raw, err := signing.B64DecodeStd(s)
 	if err != nil {
-		return serializer.Value{}, fmt.Errorf("%w: legacy data: %w", signing.ErrBadSignature, err)
+		return serializer.Value{}, fmt.Errorf("%w: %w", errLegacyBase64, err)
 	}
 	i := strings.IndexByte(string(raw), ':')
 	if i < 0 {
 		return serializer.Value{}, fmt.Errorf("%w: legacy data without ':'", signing.ErrMalformed)
 	}
 	hash, data := raw[:i], raw[i+1:]
+	if !utf8.Valid(hash) {
+		return serializer.Value{}, fmt.Errorf("%w: legacy hash is not UTF-8", signing.ErrMalformed)
+	}
 	for _, key := range append([]string{c.cfg.SecretKey}, c.cfg.SecretKeyFallbacks...) {
 		mac, _ := signing.SaltedHMAC(c.legacyKeySalt(), string(data), key, "sha1")
 		if subtle.ConstantTimeCompare([]byte(hex.EncodeToString(mac)), hash) == 1 {

@@ -1,0 +1,243 @@
+"""Shared helpers for the Python side of the Django oracle.
+
+Imported by gen_fixtures.py, peer.py and bench_django.py (all live in this
+directory, so running any of them as a script puts this module on sys.path).
+Nothing here is Django code: it only configures a real Django, controls the
+clock that django.core.signing reads, and converts Python values to the typed
+JSON form described in fixtures/README.md.
+"""
+
+import logging
+import platform
+import sys
+import time as _time
+import warnings
+
+# Base SECRET_KEY given to settings.configure(). Fixture cases always pass
+# explicit keys (or override SECRET_KEY) so this value only matters for the
+# few cases that record "settings_secret_key".
+SETTINGS_SECRET_KEY = "djsession-oracle-settings-secret-key-not-used-by-cases"
+
+
+def configure(secret_key=SETTINGS_SECRET_KEY):
+    """Configure and set up Django once, the same way in every script."""
+    import django
+    from django.conf import settings
+
+    if not settings.configured:
+        options = dict(
+            SECRET_KEY=secret_key,
+            INSTALLED_APPS=[
+                "django.contrib.contenttypes",
+                "django.contrib.auth",
+                "django.contrib.sessions",
+            ],
+            DATABASES={
+                "default": {
+                    "ENGINE": "django.db.backends.sqlite3",
+                    "NAME": ":memory:",
+                }
+            },
+            CACHES={
+                "default": {
+                    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                }
+            },
+            USE_TZ=True,
+            # Keep Django's default logging config out of the way: the
+            # scripts attach their own handler where they need records.
+            LOGGING_CONFIG=None,
+        )
+        if django.VERSION >= (4, 1):
+            options["SECRET_KEY_FALLBACKS"] = []
+        if django.VERSION < (4, 0):
+            options["DEFAULT_AUTO_FIELD"] = "django.db.models.AutoField"
+        settings.configure(**options)
+        django.setup()
+    # Deprecation noise (e.g. 3.2 DEFAULT_HASHING_ALGORITHM, 6.1 default
+    # algorithm) must not reach stdout/stderr of the peer.
+    warnings.simplefilter("ignore")
+    install_clock()
+    return django
+
+
+def versions():
+    import django
+
+    return django.get_version(), platform.python_version()
+
+
+def has_fallback_keys():
+    import django
+
+    return django.VERSION >= (4, 1)
+
+
+def has_legacy_formats():
+    """3.1/3.2: DEFAULT_HASHING_ALGORITHM, SHA-1 fallback, legacy sessions."""
+    import django
+
+    return django.VERSION < (4, 0)
+
+
+# ---------------------------------------------------------------------------
+# Clock: django.core.signing calls time.time() through its module-global
+# name "time"; we replace that global with an object whose time() returns a
+# fixed value when one is set, and the real clock otherwise.
+
+
+class Clock:
+    def __init__(self):
+        self.now = None
+
+    def time(self):
+        if self.now is None:
+            return _time.time()
+        return self.now
+
+
+CLOCK = Clock()
+
+
+def install_clock():
+    from django.core import signing
+
+    if signing.time is not CLOCK:
+        signing.time = CLOCK
+
+
+class at_time:
+    """Context manager: django.core.signing sees time.time() == t (None = real)."""
+
+    def __init__(self, t):
+        self.t = t
+
+    def __enter__(self):
+        self.saved = CLOCK.now
+        CLOCK.now = self.t
+        return self
+
+    def __exit__(self, *exc):
+        CLOCK.now = self.saved
+        return False
+
+
+# ---------------------------------------------------------------------------
+# Typed values.
+
+
+def _int_str(n):
+    # Python >= 3.10.7 refuses int<->str conversions above 4300 digits by
+    # default; the typed form must still be able to write such numbers.
+    getter = getattr(sys, "get_int_max_str_digits", None)
+    if getter is None:
+        return str(n)
+    old = getter()
+    sys.set_int_max_str_digits(0)
+    try:
+        return str(n)
+    finally:
+        sys.set_int_max_str_digits(old)
+
+
+def typed(v):
+    if v is None:
+        return {"t": "none"}
+    if v is True or v is False:
+        return {"t": "bool", "v": v}
+    if isinstance(v, int):
+        return {"t": "int", "v": _int_str(v)}
+    if isinstance(v, float):
+        return {"t": "float", "v": repr(v)}
+    if isinstance(v, str):
+        return {"t": "str", "v": v, "u8": v.encode("utf-8", "surrogatepass").hex()}
+    if isinstance(v, tuple):
+        return {"t": "tuple", "v": [typed(x) for x in v]}
+    if isinstance(v, list):
+        return {"t": "list", "v": [typed(x) for x in v]}
+    if isinstance(v, dict):
+        return {"t": "dict", "v": [[typed(k), typed(x)] for k, x in v.items()]}
+    raise TypeError("no typed form for %r" % type(v).__name__)
+
+
+def untyped(t):
+    kind = t["t"]
+    if kind == "none":
+        return None
+    if kind == "bool":
+        return bool(t["v"])
+    if kind == "int":
+        return int(t["v"])
+    if kind == "float":
+        return float(t["v"])
+    if kind == "str":
+        return bytes.fromhex(t["u8"]).decode("utf-8", "surrogatepass")
+    if kind == "list":
+        return [untyped(x) for x in t["v"]]
+    if kind == "tuple":
+        return tuple(untyped(x) for x in t["v"])
+    if kind == "dict":
+        return {untyped(k): untyped(x) for k, x in t["v"]}
+    raise ValueError("unknown typed kind %r" % kind)
+
+
+# ---------------------------------------------------------------------------
+# Misc.
+
+
+def error_fields(exc, prefix="error"):
+    """{"error_class": name, "error_module": module} for an exception."""
+    cls = type(exc)
+    return {prefix + "_class": cls.__name__, prefix + "_module": cls.__module__}
+
+
+def json_text(value):
+    """Django's JSONSerializer().dumps(value), decoded latin-1."""
+    from django.core.signing import JSONSerializer
+
+    return JSONSerializer().dumps(value).decode("latin-1")
+
+
+def json_value(text):
+    """Django's JSONSerializer().loads(text.encode('latin-1'))."""
+    from django.core.signing import JSONSerializer
+
+    return JSONSerializer().loads(text.encode("latin-1"))
+
+
+class LogCapture(logging.Handler):
+    """Collects records of one logger (by default the SuspiciousSession one)."""
+
+    def __init__(self, name="django.security.SuspiciousSession"):
+        super().__init__(level=logging.DEBUG)
+        self.records = []
+        self.logger = logging.getLogger(name)
+
+    def emit(self, record):
+        self.records.append(record)
+
+    def __enter__(self):
+        self.records = []
+        self.logger.addHandler(self)
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+        return False
+
+
+def store_class(name="SessionStore", base=None):
+    """A session store class whose __qualname__ is `name`.
+
+    "SessionStore" gives the db engine's own class; any other name gives a
+    subclass of it with that __qualname__ (and __name__ = last component),
+    which is what Django's key_salt and legacy hash look at.
+    """
+    if base is None:
+        from django.contrib.sessions.backends.db import SessionStore as base
+    if name in (None, "", "SessionStore") and base.__qualname__ == "SessionStore":
+        return base
+    short = name.rsplit(".", 1)[-1]
+    cls = type(short, (base,), {"__module__": "djsession_oracle.stores"})
+    cls.__qualname__ = name
+    return cls
