@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math/big"
 	"strconv"
-	"strings"
 	"unicode/utf8"
 )
 
@@ -372,74 +371,91 @@ func hex4(s string, i int) (rune, bool) {
 // not validate: on malformed input its figures may be wrong, and the parse, which does
 // validate, falls back to ordinary allocation whenever a reservation does not fit.
 
-// count fills d.counts and the slab totals for d.s.
+// Byte classes for count.
+const (
+	ccSpace = iota // JSON whitespace
+	ccPlain        // part of a number or literal, or ':' (never starts a container)
+	ccQuote
+	ccOpen
+	ccClose
+	ccComma
+)
+
+var countClass = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = ccPlain
+	}
+	t[' '], t['\t'], t['\n'], t['\r'] = ccSpace, ccSpace, ccSpace, ccSpace
+	t['"'] = ccQuote
+	t['['], t['{'] = ccOpen, ccOpen
+	t[']'], t['}'] = ccClose, ccClose
+	t[','] = ccComma
+	return t
+}()
+
+// listBit marks a list's entry in counts; the low bits hold the element count.
+const listBit = 1 << 30
+
+// count fills d.counts and the slab totals for d.s. A container holds commas+1
+// elements unless nothing but whitespace stands between its brackets.
 func (d *decoder) count() {
 	s := d.s
 	counts := d.counts[:0]
 	open := d.open[:0] // indexes into counts of the containers enclosing the position
 	var nVals, nItems, nDicts int
-	started := false // whether the innermost container has a first element yet
-	for i := 0; i < len(s); i++ {
+	var prev byte // last significant byte seen, to recognise empty containers
+	for i := 0; i < len(s); {
 		c := s[i]
-		switch c {
-		case ' ', '\t', '\n', '\r':
+		switch countClass[c] {
+		case ccSpace:
+			i++
 			continue
-		case '"':
-			// Skip to the closing quote: one not preceded by an odd run of backslashes.
-			for {
-				j := strings.IndexByte(s[i+1:], '"')
-				if j < 0 {
-					i = len(s)
+		case ccPlain:
+			for i++; i < len(s) && countClass[s[i]] == ccPlain; i++ {
+			}
+		case ccQuote:
+			for i++; i < len(s); i++ {
+				if s[i] == '"' {
 					break
 				}
-				i += 1 + j
-				bs := 0
-				for k := i - 1; k >= 0 && s[k] == '\\'; k-- {
-					bs++
-				}
-				if bs%2 == 0 {
-					break
+				if s[i] == '\\' {
+					i++
 				}
 			}
-		case '[', '{':
-			if len(open) > 0 && !started {
-				counts[open[len(open)-1]]++
-			}
+			i++
+		case ccOpen:
 			open = append(open, int32(len(counts)))
 			if c == '{' {
-				counts = append(counts, 0)
+				counts = append(counts, 1)
 				nDicts++
 			} else {
-				counts = append(counts, -0x40000000) // negative marks a list
+				counts = append(counts, listBit|1)
 			}
-			started = false
-			continue
-		case ']', '}':
+			i++
+		case ccClose:
 			if len(open) > 0 {
 				k := open[len(open)-1]
 				open = open[:len(open)-1]
-				n := counts[k] & 0x3fffffff
-				if counts[k] < 0 {
-					nVals += int(n)
+				if prev == '[' || prev == '{' {
+					counts[k] &= listBit // empty
+				}
+				if n := int(counts[k] &^ listBit); counts[k]&listBit != 0 {
+					nVals += n
 				} else {
-					nItems += int(n)
+					nItems += n
 				}
 			}
-			started = true
-			continue
-		case ',':
+			i++
+		case ccComma:
 			if len(open) > 0 {
 				counts[open[len(open)-1]]++
 			}
-			continue
+			i++
 		}
-		if len(open) > 0 && !started {
-			counts[open[len(open)-1]]++
-		}
-		started = true
+		prev = c
 	}
-	for i, c := range counts {
-		counts[i] = c & 0x3fffffff
+	for i := range counts {
+		counts[i] &^= listBit
 	}
 	d.counts, d.open = counts, open
 	d.ci = 0
