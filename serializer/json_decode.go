@@ -194,18 +194,33 @@ func (d *decoder) number() (Value, error) {
 	if i >= len(s) || s[i] < '0' || s[i] > '9' {
 		return Value{}, d.errf("expecting value")
 	}
+	// Accumulate up to 19 significant digits on the way, for the fast paths below.
+	var mant uint64
+	nd := 0 // digits accumulated in mant
 	if s[i] == '0' {
 		i++
 	} else {
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if nd < 19 {
+				mant = mant*10 + uint64(s[i]-'0')
+				nd++
+			}
 			i++
 		}
 	}
 	intEnd := i
-	isFloat := false
+	isFloat, exact := false, true
+	frac := 0
 	if i+1 < len(s) && s[i] == '.' && s[i+1] >= '0' && s[i+1] <= '9' {
-		i += 2
+		i++
 		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			if nd < 19 {
+				mant = mant*10 + uint64(s[i]-'0')
+				nd++
+				frac++
+			} else {
+				exact = false
+			}
 			i++
 		}
 		isFloat = true
@@ -220,12 +235,21 @@ func (d *decoder) number() (Value, error) {
 				j++
 			}
 			i = j
-			isFloat = true
+			isFloat, exact = true, false
 		}
 	}
 	d.i = i
 	text := s[start:i]
 	if isFloat {
+		// Clinger's fast path: an integer mantissa below 2^53 divided by an exact power
+		// of ten is correctly rounded by one IEEE division, as float() would round.
+		if exact && mant < 1<<53 && frac <= 22 && intEnd-start-boolInt(text[0] == '-') <= 19 {
+			f := float64(mant) / pow10tab[frac]
+			if text[0] == '-' {
+				f = -f
+			}
+			return Float(f), nil
+		}
 		f, err := strconv.ParseFloat(text, 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±inf or 0, as float()
 			return Value{}, &JSONError{Offset: start, Msg: err.Error()}
@@ -237,12 +261,7 @@ func (d *decoder) number() (Value, error) {
 		digits--
 	}
 	if digits <= 18 {
-		var n int64
-		for _, c := range []byte(text) {
-			if c != '-' {
-				n = n*10 + int64(c-'0')
-			}
-		}
+		n := int64(mant)
 		if text[0] == '-' {
 			n = -n
 		}
@@ -255,6 +274,29 @@ func (d *decoder) number() (Value, error) {
 	return BigInt(b), nil
 }
 
+var pow10tab = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// strSpecial marks the bytes that end the fast path of str: the closing quote, escapes,
+// control characters and non-ASCII bytes.
+var strSpecial = func() (t [256]bool) {
+	for c := 0; c < 0x20; c++ {
+		t[c] = true
+	}
+	for c := 0x80; c < 0x100; c++ {
+		t[c] = true
+	}
+	t['"'], t['\\'] = true, true
+	return t
+}()
+
 // str scans a string starting at the opening quote and returns its contents as UTF-8
 // (WTF-8 for lone surrogates), reading every raw byte as a latin-1 code point.
 func (d *decoder) str() (string, error) {
@@ -262,16 +304,12 @@ func (d *decoder) str() (string, error) {
 	start := d.i + 1
 	i := start
 	// Fast path: printable ASCII without escapes is returned as a substring.
-	for i < len(s) {
-		c := s[i]
-		if c == '"' {
-			d.i = i + 1
-			return s[start:i], nil
-		}
-		if c == '\\' || c < 0x20 || c >= 0x80 {
-			break
-		}
+	for i < len(s) && !strSpecial[s[i]] {
 		i++
+	}
+	if i < len(s) && s[i] == '"' {
+		d.i = i + 1
+		return s[start:i], nil
 	}
 	buf := append(d.buf[:0], s[start:i]...)
 	for {

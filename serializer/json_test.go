@@ -240,3 +240,32 @@ func TestShortDecimalMatchesShortest(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeFloatFastPath compares the decoder's float reading with strconv.ParseFloat
+// on decimal texts of every shape the fast path may take.
+func TestDecodeFloatFastPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 9))
+	for i := 0; i < 200000; i++ {
+		var text string
+		switch i % 3 {
+		case 0:
+			text = strconv.FormatFloat(r.Float64()*math.Pow(10, float64(r.IntN(30)-10)), 'f', r.IntN(25), 64)
+		case 1:
+			text = strconv.FormatInt(r.Int64N(1<<62), 10) + "." + strconv.FormatInt(r.Int64N(1e12), 10)
+		default:
+			text = "0.0" + strconv.FormatUint(r.Uint64(), 10)
+		}
+		if r.IntN(2) == 0 {
+			text = "-" + text
+		}
+		if !strings.Contains(text, ".") {
+			text += ".0"
+		}
+		want, _ := strconv.ParseFloat(text, 64)
+		v, err := DecodeJSON([]byte(text))
+		got, ok := v.AsFloat()
+		if err != nil || !ok || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("DecodeJSON(%s) = %v, %v; want %v", text, v, err, want)
+		}
+	}
+}
