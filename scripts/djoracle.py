@@ -11,6 +11,8 @@ import logging
 import platform
 import sys
 import time as _time
+import json
+import os
 import warnings
 
 # Base SECRET_KEY given to settings.configure(). Fixture cases always pass
@@ -52,6 +54,12 @@ def configure(secret_key=SETTINGS_SECRET_KEY):
             options["SECRET_KEY_FALLBACKS"] = []
         if django.VERSION < (4, 0):
             options["DEFAULT_AUTO_FIELD"] = "django.db.models.AutoField"
+        # Live engine tests start peers with extra settings (DATABASES, USE_TZ,
+        # TIME_ZONE, SESSION_ENGINE, SESSION_FILE_PATH, CACHES, ...) as a JSON
+        # object in DJSESSION_PEER_SETTINGS; it overrides the defaults above.
+        extra = os.environ.get("DJSESSION_PEER_SETTINGS")
+        if extra:
+            options.update(json.loads(extra))
         settings.configure(**options)
         django.setup()
     # Deprecation noise (e.g. 3.2 DEFAULT_HASHING_ALGORITHM, 6.1 default

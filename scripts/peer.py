@@ -17,6 +17,9 @@ with JSONSerializer().loads(json.encode('latin-1'))).
 
 Ops: hello, dumps, loads, sign, unsign, encode, decode, json_roundtrip,
 session_auth_hash, plus salted_hmac and b62 (helpers). See fixtures/README.md.
+Modules scripts/peer_ops_*.py add more ops (their OPS dicts are merged in), and
+the environment variable DJSESSION_PEER_SETTINGS (a JSON object) overrides
+Django settings, so engine tests can point a peer at a database or directory.
 """
 
 import json
@@ -213,6 +216,20 @@ OPS = {
     "salted_hmac": op_salted_hmac,
     "b62": op_b62,
 }
+
+
+def _load_plugins():
+    """Merge OPS from every scripts/peer_ops_*.py module (engine operations etc.)."""
+    import glob
+    import importlib
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    for path in sorted(glob.glob(os.path.join(here, "peer_ops_*.py"))):
+        mod = importlib.import_module(os.path.basename(path)[:-3])
+        OPS.update(mod.OPS)
+
+
+_load_plugins()
 
 
 def handle(line):
