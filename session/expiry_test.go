@@ -19,7 +19,7 @@ func TestFormatISO(t *testing.T) {
 		want string
 	}{
 		{time.Date(2023, 11, 14, 22, 14, 50, 250000000, time.UTC), Expiry{}, "2023-11-14T22:14:50.250000+00:00"},
-		{time.Date(2023, 11, 14, 22, 14, 50, 0, time.FixedZone("", -(5*3600 + 1800))), Expiry{}, "2023-11-14T22:14:50-05:30"},
+		{time.Date(2023, 11, 14, 22, 14, 50, 0, time.FixedZone("", -(5*3600+1800))), Expiry{}, "2023-11-14T22:14:50-05:30"},
 		{time.Date(2023, 11, 14, 22, 14, 50, 0, time.FixedZone("", 3661)), Expiry{}, "2023-11-14T22:14:50+01:01:01"},
 		{time.Date(2023, 11, 14, 22, 14, 50, 1000, time.UTC), Expiry{NaiveTimes: true}, "2023-11-14T22:14:50.000001"},
 	}
