@@ -122,8 +122,8 @@ func TestLiveJSONAndSigning(t *testing.T) {
 				if dj["token"] != goTok {
 					t.Fatalf("case %d: dumps differ:\n go     %s\n django %s", i, goTok, dj["token"])
 				}
-				// Compressed: Django loads what Go wrote, Go loads what Django wrote.
-				goZ, err := signing.Dumps(v, signing.DumpsOptions{Key: liveKey, Salt: saltFor(salt), Compress: true})
+				// Compressed: byte-identical too; and each side loads the other's.
+				goZ, err := signing.Dumps(v, signing.DumpsOptions{Key: liveKey, Salt: saltFor(salt), Compress: true, Now: clock(fixedTime)})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -131,7 +131,10 @@ func TestLiveJSONAndSigning(t *testing.T) {
 				if back["json"] != string(js) {
 					t.Fatalf("case %d: Django loaded Go's compressed token as %s, want %s", i, back["json"], js)
 				}
-				djZ := p.mustOK(t, map[string]any{"op": "dumps", "json": string(js), "key": liveKey, "salt": salt, "compress": true})
+				djZ := p.mustOK(t, map[string]any{"op": "dumps", "json": string(js), "key": liveKey, "salt": salt, "compress": true, "time": fixedTime})
+				if djZ["token"] != goZ {
+					t.Fatalf("case %d: compressed dumps differ:\n go     %s\n django %s", i, goZ, djZ["token"])
+				}
 				got, err := signing.Loads(djZ["token"].(string), signing.LoadsOptions{Key: liveKey, Salt: saltFor(salt)})
 				if err != nil {
 					t.Fatalf("case %d: Go could not load Django's token: %v", i, err)
@@ -147,6 +150,22 @@ func TestLiveJSONAndSigning(t *testing.T) {
 func saltFor(s string) string {
 	if s == "" {
 		return signing.TimestampSignerClass
+	}
+	return s
+}
+
+const sessTime = 1712345678.5
+
+// encodeAt is Codec.Encode with the clock at sessTime.
+func encodeAt(t *testing.T, class string, d *serializer.Dict) string {
+	t.Helper()
+	c, err := session.NewCodec(session.Config{SecretKey: liveKey, StoreClass: class, Now: clock(sessTime)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := c.Encode(d)
+	if err != nil {
+		t.Fatal(err)
 	}
 	return s
 }
@@ -171,7 +190,10 @@ func TestLiveSessionCodec(t *testing.T) {
 				if resp["json"] != string(js) || resp["warning"] == true {
 					t.Fatalf("case %d (%s): Django decoded Go's session as %v (warning %v), want %s", i, class, resp["json"], resp["warning"], js)
 				}
-				dj := p.mustOK(t, map[string]any{"op": "encode", "json": string(js), "key": liveKey, "store_class": class})
+				dj := p.mustOK(t, map[string]any{"op": "encode", "json": string(js), "key": liveKey, "store_class": class, "time": sessTime})
+				if goEnc := encodeAt(t, class, d); dj["output"] != goEnc {
+					t.Fatalf("case %d (%s): encode differs:\n go     %s\n django %s", i, class, goEnc, dj["output"])
+				}
 				got, err := codec.DecodeErr(dj["output"].(string))
 				if err != nil {
 					t.Fatalf("case %d (%s): Go could not decode Django's session: %v", i, class, err)

@@ -5,32 +5,17 @@ import (
 	"io"
 	"sync"
 
+	"github.com/djsession/djsession/internal/zdeflate"
 	"github.com/klauspost/compress/zlib"
 )
 
-// zlib streams: Python's zlib.compress uses level 6 (Z_DEFAULT_COMPRESSION); any valid
-// stream is accepted on input and data after the end of the stream is ignored, as
-// zlib.decompress does. The compressed bytes are valid but not byte-identical to CPython's
-// zlib: the deflate implementations differ.
+// zlib streams: compression is zdeflate, which writes the very bytes CPython's
+// zlib.compress writes (level 6), so compressed tokens are byte-identical to Django's and
+// the "saves at least two bytes" decision always agrees with Django's. Any valid stream
+// is accepted on input, and data after the end of the stream is ignored, as
+// zlib.decompress does.
 
-var zwriters = sync.Pool{New: func() any {
-	w, _ := zlib.NewWriterLevel(nil, 6)
-	return w
-}}
-
-type sliceWriter struct{ b []byte }
-
-func (w *sliceWriter) Write(p []byte) (int, error) { w.b = append(w.b, p...); return len(p), nil }
-
-func compressZlib(dst, data []byte) []byte {
-	zw := zwriters.Get().(*zlib.Writer)
-	sw := &sliceWriter{b: dst}
-	zw.Reset(sw)
-	zw.Write(data)
-	zw.Close()
-	zwriters.Put(zw)
-	return sw.b
-}
+func compressZlib(dst, data []byte) []byte { return zdeflate.Compress(dst, data) }
 
 type zreader struct {
 	br bytes.Reader
