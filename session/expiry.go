@@ -29,8 +29,10 @@ type Expiry struct {
 	CookieAge int
 	// ExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE.
 	ExpireAtBrowserClose bool
-	// NaiveTimes mirrors USE_TZ = False: times are naive local times in Location, and
-	// SetExpiry writes ISO strings without an offset.
+	// NaiveTimes mirrors USE_TZ = False: times are naive local times in Location, so
+	// arithmetic runs on wall clocks as Python's naive datetimes do (a day across a DST
+	// change is still 86400 seconds of wall clock), and SetExpiry writes ISO strings
+	// without an offset.
 	NaiveTimes bool
 	// Location is TIME_ZONE, the zone of naive times (those Django wrote with
 	// USE_TZ = False, or ISO strings without an offset); nil means UTC.
@@ -89,7 +91,22 @@ func (e Expiry) Age(data *serializer.Dict, modification time.Time) (int64, error
 	if err != nil {
 		return 0, err
 	}
+	if e.NaiveTimes {
+		// Django subtracts naive local datetimes: wall clocks, blind to DST changes.
+		t, modification = e.wall(t), e.wall(modification)
+	}
 	return floorSeconds(t.Sub(modification)), nil
+}
+
+// wall returns the wall clock of t in Location as a UTC time, for naive arithmetic.
+func (e Expiry) wall(t time.Time) time.Time {
+	t = t.In(e.loc())
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// unwall is the inverse of wall: the time in Location with w's wall clock.
+func (e Expiry) unwall(w time.Time) time.Time {
+	return time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), e.loc())
 }
 
 // floorSeconds is timedelta.days*86400 + timedelta.seconds: whole seconds rounded toward
@@ -113,11 +130,16 @@ func (e Expiry) Date(data *serializer.Dict, modification time.Time) (time.Time, 
 	if err != nil {
 		return time.Time{}, err
 	}
+	d := time.Duration(age) * time.Second
 	if ok && v.Kind() == serializer.KindFloat {
 		f, _ := v.AsFloat()
-		return modification.Add(time.Duration(f * float64(time.Second))), nil
+		d = time.Duration(f * float64(time.Second))
 	}
-	return modification.Add(time.Duration(age) * time.Second), nil
+	if e.NaiveTimes {
+		// Naive local datetime + timedelta moves the wall clock, blind to DST changes.
+		return e.unwall(e.wall(modification).Add(d)), nil
+	}
+	return modification.Add(d), nil
 }
 
 // AtBrowserClose returns get_expire_at_browser_close(): the setting when no expiry is

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 	"time"
+	_ "time/tzdata" // the zone database, wherever the tests run
 
 	"github.com/djsession/djsession/serializer"
 )
@@ -73,5 +74,28 @@ func TestExpiryArithmetic(t *testing.T) {
 	d.Set(ExpiryKey, serializer.Str("soon"))
 	if _, err := e.Age(d, mod); !errors.Is(err, ErrBadExpiry) {
 		t.Errorf("bad string: %v", err)
+	}
+}
+
+// With USE_TZ = False Django does naive (wall clock) arithmetic; across the autumn DST
+// change in New York, 14 days of wall clock are 14 days and one hour of real time.
+func TestNaiveWallClockArithmetic(t *testing.T) {
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := Expiry{NaiveTimes: true, Location: ny, CookieAge: 14 * 86400}
+	mod := time.Date(2023, 10, 30, 12, 0, 0, 0, ny)
+	date, err := e.Date(nil, mod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2023, 11, 13, 12, 0, 0, 0, ny); !date.Equal(want) {
+		t.Errorf("Date = %v, want %v (same wall clock 14 days on)", date, want)
+	}
+	d := serializer.NewDict()
+	d.Set(ExpiryKey, serializer.Str("2023-11-13T12:00:00"))
+	if age, _ := e.Age(d, mod); age != 14*86400 {
+		t.Errorf("Age = %d, want %d", age, 14*86400)
 	}
 }

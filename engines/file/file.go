@@ -1,0 +1,397 @@
+// Package file is Django's file session engine (django.contrib.sessions.backends.file):
+// one file per session in SESSION_FILE_PATH, named SESSION_COOKIE_NAME + session key,
+// holding exactly the encoded session string (ASCII, no newline).
+//
+// A Go service and a Django site pointed at the same directory share sessions: each
+// reads what the other writes, and both agree on which sessions have expired. Writes go
+// through a temporary file in the same directory and an atomic rename, as Django's do, so a
+// reader sees either the old or the new content, never a torn file.
+//
+// Expiry is decided on load as Django's file engine decides it: the stored
+// _session_expiry if it is truthy, else the file's modification time plus
+// SESSION_COOKIE_AGE. A truthy int _session_expiry is a relative age and is returned as is
+// by get_expiry_age, so such a session never expires through this check (unless the int is
+// negative); only absolute expiries (ISO strings, Django 4.1+) and the mtime fallback are
+// compared with the clock. All arithmetic comes from session.Expiry.
+package file
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/serializer"
+	"github.com/djsession/djsession/session"
+)
+
+// DefaultCookieName is SESSION_COOKIE_NAME's default, the prefix of every session file.
+const DefaultCookieName = "sessionid"
+
+// ErrCorrupt is returned by Load for a session file Django could not read either: content
+// that is not ASCII (Django's open(..., encoding="ascii") raises UnicodeDecodeError) or a
+// _session_expiry that get_expiry_age cannot use. Django answers such requests with a
+// server error; the file is left alone.
+var ErrCorrupt = errors.New("file: unreadable session file")
+
+// Config holds the file engine's own settings.
+type Config struct {
+	// Path is SESSION_FILE_PATH. Empty means the system temporary directory, as Django's
+	// tempfile.gettempdir() (here os.TempDir(): $TMPDIR or /tmp on Unix). The directory
+	// must exist.
+	Path string
+	// CookieName is SESSION_COOKIE_NAME, the prefix of the file names; default
+	// DefaultCookieName.
+	CookieName string
+}
+
+// Store is the file engine. It implements engines.Store and is safe for concurrent use,
+// also with Django processes sharing the directory.
+type Store struct {
+	dir    string
+	prefix string
+	opts   engines.Options
+}
+
+var _ engines.Store = (*Store)(nil)
+
+// New returns a Store for cfg. It fails, as Django raises ImproperlyConfigured, when the
+// directory does not exist or is not a directory, and when opts.Codec is nil.
+func New(cfg Config, opts engines.Options) (*Store, error) {
+	if opts.Codec == nil {
+		return nil, errors.New("file: engines.Options.Codec is required")
+	}
+	dir := cfg.Path
+	if dir == "" {
+		dir = os.TempDir()
+	}
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("file: the session storage path %q doesn't exist: set SESSION_FILE_PATH (Config.Path) to an existing directory in which sessions can be stored", dir)
+	}
+	prefix := cfg.CookieName
+	if prefix == "" {
+		prefix = DefaultCookieName
+	}
+	return &Store{dir: dir, prefix: prefix, opts: opts}, nil
+}
+
+// Dir returns the directory holding the session files.
+func (s *Store) Dir() string { return s.dir }
+
+// validChars reports whether every byte of key is in engines.KeyChars ([a-z0-9]), the
+// check Django's file engine makes against directory traversal.
+func validChars(key string) bool {
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// FileName returns the path of the file that holds the session key, or an error matching
+// engines.ErrInvalidKey when key has a character outside [a-z0-9] (Django's
+// InvalidSessionKey). It does not check the key's length.
+func (s *Store) FileName(key string) (string, error) {
+	if !validChars(key) {
+		return "", fmt.Errorf("%w: invalid characters in session key", engines.ErrInvalidKey)
+	}
+	return filepath.Join(s.dir, s.prefix+key), nil
+}
+
+// sessionFile is FileName for a key that must also be a session key at all (8 characters
+// or more; Django turns shorter keys into "no key").
+func (s *Store) sessionFile(key string) (string, error) {
+	if !engines.ValidKey(key) {
+		return "", fmt.Errorf("%w: session keys have at least 8 characters", engines.ErrInvalidKey)
+	}
+	return s.FileName(key)
+}
+
+// notThere reports whether err from opening a session file means "no such session":
+// a missing file or a name too long to exist.
+func notThere(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// Load returns the session stored under key, as Django's load():
+//   - a missing file or an invalid key is no session;
+//   - an empty file (the placeholder a concurrent create leaves for an instant) is an
+//     existing session without data: an empty dict and ok true, since Django keeps the
+//     key in that case;
+//   - undecodable content is no session, after the expiry check below (Django keeps the
+//     key, returns {} and logs "Session data corrupted" for signature failures);
+//   - an expired session is no session and its file is deleted. Django's load also
+//     creates a fresh empty session under a new key at that point; here creating is left
+//     to the caller (engines.Create).
+//
+// Other I/O failures (permissions, say) are returned as errors, where Django would quietly
+// start a new session; content that is not ASCII gives ErrCorrupt.
+func (s *Store) Load(ctx context.Context, key string) (*serializer.Dict, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
+	}
+	name, err := s.sessionFile(key)
+	if err != nil {
+		return nil, false, nil
+	}
+	content, mtime, err := readSession(name)
+	if err != nil {
+		if notThere(err) {
+			return nil, false, nil
+		}
+		return nil, false, fmt.Errorf("file: load session: %w", err)
+	}
+	if len(content) == 0 {
+		return serializer.NewDict(), true, nil
+	}
+	for i := 0; i < len(content); i++ {
+		if content[i] >= 0x80 {
+			return nil, false, fmt.Errorf("%w: %s: byte 0x%02x at offset %d is not ASCII", ErrCorrupt, name, content[i], i)
+		}
+	}
+	text := string(content)
+	data, derr := s.opts.Codec.DecodeErr(text)
+	if derr != nil {
+		s.opts.Codec.Decode(text) // logs "Session data corrupted" exactly when Django does
+		data = serializer.NewDict()
+	}
+	expired, err := s.expired(data, mtime)
+	if err != nil {
+		return nil, false, fmt.Errorf("%w: %s: %w", ErrCorrupt, name, err)
+	}
+	if expired {
+		if err := os.Remove(name); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			s.opts.Log().Warn("file: cannot remove expired session file", "file", name, "error", err)
+		}
+		return nil, false, nil
+	}
+	if derr != nil {
+		return nil, false, nil
+	}
+	return data, true, nil
+}
+
+// readSession reads a session file and its modification time from one open file.
+func readSession(name string) ([]byte, time.Time, error) {
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if st.IsDir() {
+		return nil, time.Time{}, fmt.Errorf("%s: %w", name, syscall.EISDIR)
+	}
+	buf := make([]byte, 0, st.Size()+1)
+	for {
+		n, err := f.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, time.Time{}, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)]
+		}
+	}
+	return buf, st.ModTime(), nil
+}
+
+// expired is Django's check: get_expiry_age(expiry=stored or mtime+SESSION_COOKIE_AGE) <= 0.
+func (s *Store) expired(data *serializer.Dict, mtime time.Time) (bool, error) {
+	now := s.opts.Clock()
+	e := s.opts.Expiry
+	if e.NaiveTimes {
+		// USE_TZ = False: Django subtracts naive local datetimes, i.e. wall clocks, blind
+		// to DST changes in between (a 14-day age across the autumn change lasts an hour
+		// longer). Give session.Expiry the wall clocks as UTC times to get the same result.
+		loc := e.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		now, mtime = wallClock(now, loc), wallClock(mtime, loc)
+		e.Location = time.UTC
+	}
+	if v, ok := data.Get(session.ExpiryKey); ok && v.Truthy() {
+		if f, isFloat := v.AsFloat(); isFloat {
+			// A float is returned unchanged and compared as is: 0.5 is not expired, -0.5 is;
+			// NaN compares false.
+			return f <= 0, nil
+		}
+		age, err := e.Age(data, now)
+		if err != nil {
+			return false, err
+		}
+		return age <= 0, nil
+	}
+	// No (or a falsy) stored expiry: the file's mtime plus SESSION_COOKIE_AGE, an absolute
+	// time (aware UTC with USE_TZ, naive local otherwise), compared with now.
+	at, err := e.Date(nil, mtime)
+	if err != nil {
+		return false, err
+	}
+	abs := serializer.NewDict()
+	abs.Set(session.ExpiryKey, serializer.Str(e.FormatISO(at)))
+	age, err := e.Age(abs, now)
+	if err != nil {
+		return false, err
+	}
+	return age <= 0, nil
+}
+
+// wallClock returns the wall clock of t in loc as a UTC time.
+func wallClock(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// Exists reports whether a file exists for key (os.path.exists). A key with characters
+// outside [a-z0-9] gives an error matching engines.ErrInvalidKey, as Django raises
+// InvalidSessionKey.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	name, err := s.FileName(key)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(name)
+	switch {
+	case err == nil:
+		return true, nil
+	case notThere(err):
+		return false, nil
+	}
+	return false, fmt.Errorf("file: exists: %w", err)
+}
+
+// Save writes data under key as Django's save(must_create) does:
+//  1. open the file write-only, with O_CREAT|O_EXCL when mustCreate (an existing file is
+//     ErrCreate), else requiring it to exist (a missing one is ErrUpdate); this leaves an
+//     empty placeholder file for a new session;
+//  2. write the encoded session to a temporary file "<name>_out_*" in the same
+//     directory (mode 0600, as Python's mkstemp);
+//  3. rename it over the session file, atomically; on any failure the temporary file is
+//     removed.
+//
+// Django swallows OSError in steps 2 and 3 (the write is silently lost); here it is
+// returned. There is no locking: the last rename wins, as in Django.
+func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mustCreate bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	name, err := s.sessionFile(key)
+	if err != nil {
+		return err
+	}
+	if data == nil {
+		data = serializer.NewDict()
+	}
+	encoded, err := s.opts.Codec.Encode(data)
+	if err != nil {
+		return fmt.Errorf("file: encode session: %w", err)
+	}
+	flags := os.O_WRONLY
+	if mustCreate {
+		flags |= os.O_CREATE | os.O_EXCL
+	}
+	f, err := os.OpenFile(name, flags, 0o600)
+	switch {
+	case err == nil:
+		f.Close()
+	case mustCreate && errors.Is(err, fs.ErrExist):
+		return engines.ErrCreate
+	case !mustCreate && errors.Is(err, fs.ErrNotExist):
+		return engines.ErrUpdate
+	default:
+		return fmt.Errorf("file: save session: %w", err)
+	}
+	return writeAtomic(name, encoded)
+}
+
+// writeAtomic replaces name with content through a temporary file in the same directory.
+func writeAtomic(name, content string) (err error) {
+	dir, base := filepath.Split(name)
+	tmp, err := os.CreateTemp(dir, base+"_out_*")
+	if err != nil {
+		return fmt.Errorf("file: save session: %w", err)
+	}
+	renamed := false
+	defer func() {
+		if !renamed {
+			os.Remove(tmp.Name())
+		}
+	}()
+	_, werr := io.WriteString(tmp, content)
+	cerr := tmp.Close()
+	if werr != nil {
+		return fmt.Errorf("file: save session: %w", werr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("file: save session: %w", cerr)
+	}
+	if err := os.Rename(tmp.Name(), name); err != nil {
+		return fmt.Errorf("file: save session: %w", err)
+	}
+	renamed = true
+	return nil
+}
+
+// Delete removes the session file; a missing file is not an error. A key with characters
+// outside [a-z0-9] gives an error matching engines.ErrInvalidKey.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	name, err := s.FileName(key)
+	if err != nil {
+		return err
+	}
+	if err := os.Remove(name); err != nil && !notThere(err) {
+		return fmt.Errorf("file: delete session: %w", err)
+	}
+	return nil
+}
+
+// ClearExpired is clear_expired (manage.py clearsessions): every file whose name starts
+// with the cookie name and continues with a valid session key is loaded, which deletes it
+// if it has expired. Other files (temporary "_out_" files, foreign names, keys shorter
+// than 8 characters, directories) are left alone, as Django leaves them. Files that cannot
+// be read are skipped and reported together in the returned error after the scan; Django
+// stops at the first such file.
+func (s *Store) ClearExpired(ctx context.Context) error {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return fmt.Errorf("file: clear expired: %w", err)
+	}
+	var errs []error
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		key, ok := strings.CutPrefix(e.Name(), s.prefix)
+		if !ok || e.IsDir() || !engines.ValidKey(key) || !validChars(key) {
+			continue
+		}
+		if _, _, err := s.Load(ctx, key); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
