@@ -4,11 +4,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // ErrUnsupportedType is returned by [ValueOf] for Go values with no Python counterpart.
@@ -236,9 +238,47 @@ func MustValueOf(x any) Value {
 // Interface returns v as plain Go data: nil, bool, int64 (or *big.Int when it does not
 // fit), float64, string, []byte, []any for lists and tuples, and map[string]any for dicts
 // whose keys are all str (other keys are written as Python's json writes them). Key order
-// is lost; use [Value.Dict] to keep it.
+// is lost; use [Value.Dict] to keep it. The pickle types give: []any for sets, []byte for
+// bytearray, time.Time for date and datetime (naive ones as wall times in time.UTC),
+// time.Duration for timedelta (saturated), and strings for time (isoformat), Decimal
+// (its str()) and UUID (canonical hex).
 func (v Value) Interface() any {
 	switch v.kind {
+	case KindSet, KindFrozenSet:
+		return List(v.list()...).Interface()
+	case KindBytearray:
+		return []byte(v.s())
+	case KindDecimal:
+		return v.s()
+	case KindUUID:
+		return uuidString(v.s())
+	case KindDate:
+		d, _ := v.AsDate()
+		return d.In(time.UTC)
+	case KindDatetime:
+		d, _ := v.AsDatetime()
+		if d.TZ != nil {
+			if t, err := d.Time(); err == nil {
+				return t
+			}
+		}
+		return d.In(time.UTC)
+	case KindTime:
+		d, _ := v.AsTime()
+		s := d.isoClock()
+		if d.TZ != nil && d.TZ.Kind == TZFixed {
+			s += offsetText(d.TZ.Offset)
+		}
+		return s
+	case KindTimedelta:
+		td, _ := v.AsTimedelta()
+		if dur, ok := td.Duration(); ok {
+			return dur
+		}
+		if td.Days < 0 {
+			return time.Duration(math.MinInt64)
+		}
+		return time.Duration(math.MaxInt64)
 	case KindBool:
 		return v.num != 0
 	case KindInt:

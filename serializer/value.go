@@ -27,18 +27,28 @@ type Kind uint8
 
 // The kinds of Python value the model holds. The zero Value is None.
 const (
-	KindNone  Kind = iota // None
-	KindBool              // bool
-	KindInt               // int (any size)
-	KindFloat             // float
-	KindStr               // str
-	KindList              // list
-	KindTuple             // tuple
-	KindDict              // dict
-	KindBytes             // bytes
+	KindNone      Kind = iota // None
+	KindBool                  // bool
+	KindInt                   // int (any size)
+	KindFloat                 // float
+	KindStr                   // str
+	KindList                  // list
+	KindTuple                 // tuple
+	KindDict                  // dict
+	KindBytes                 // bytes
+	KindSet                   // set
+	KindFrozenSet             // frozenset
+	KindBytearray             // bytearray
+	KindDatetime              // datetime.datetime
+	KindDate                  // datetime.date
+	KindTime                  // datetime.time
+	KindTimedelta             // datetime.timedelta
+	KindDecimal               // decimal.Decimal
+	KindUUID                  // uuid.UUID
 )
 
-var kindNames = [...]string{"NoneType", "bool", "int", "float", "str", "list", "tuple", "dict", "bytes"}
+var kindNames = [...]string{"NoneType", "bool", "int", "float", "str", "list", "tuple", "dict", "bytes",
+	"set", "frozenset", "bytearray", "datetime", "date", "time", "timedelta", "Decimal", "UUID"}
 
 // String returns the Python type name of k ("int", "dict", "NoneType", ...).
 func (k Kind) String() string {
@@ -193,9 +203,10 @@ func (v Value) AsBytes() ([]byte, bool) {
 	return []byte(v.s()), true
 }
 
-// Items returns the elements of a list or tuple (shared, not copied), or nil.
+// Items returns the elements of a list, tuple, set or frozenset (shared, not copied), or
+// nil. A set's elements are in the order they were added or unpickled.
 func (v Value) Items() []Value {
-	if v.kind != KindList && v.kind != KindTuple {
+	if v.kind != KindList && v.kind != KindTuple && v.kind != KindSet && v.kind != KindFrozenSet {
 		return nil
 	}
 	return v.list()
@@ -209,12 +220,13 @@ func (v Value) Dict() *Dict {
 	return v.dictp()
 }
 
-// Len returns the length of a str (in bytes), bytes, list, tuple or dict, and 0 otherwise.
+// Len returns the length of a str (in bytes), bytes, bytearray, list, tuple, set,
+// frozenset or dict, and 0 otherwise.
 func (v Value) Len() int {
 	switch v.kind {
-	case KindStr, KindBytes:
+	case KindStr, KindBytes, KindBytearray:
 		return len(v.s())
-	case KindList, KindTuple:
+	case KindList, KindTuple, KindSet, KindFrozenSet:
 		return len(v.list())
 	case KindDict:
 		return v.dictp().Len()
@@ -233,6 +245,10 @@ func (v Value) Truthy() bool {
 		return v.ptr != nil || v.num != 0
 	case KindFloat:
 		return math.Float64frombits(v.num) != 0
+	case KindDatetime, KindDate, KindTime, KindUUID:
+		return true
+	case KindTimedelta, KindDecimal:
+		return truthyExtra(v)
 	}
 	return v.Len() != 0
 }
@@ -293,6 +309,8 @@ func (v Value) repr(b *strings.Builder) {
 			it.Value.repr(b)
 		}
 		b.WriteString("}")
+	default:
+		reprExtra(v, b)
 	}
 }
 
@@ -344,7 +362,7 @@ func Equal(a, b Value) bool {
 		}
 		return true
 	}
-	return false
+	return equalExtra(a, b)
 }
 
 var (

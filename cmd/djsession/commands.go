@@ -22,7 +22,7 @@ var engines = map[string]bool{"db": true, "cache": true, "cached_db": true, "fil
 
 var commands = map[string]*command{
 	"dumps": {
-		synopsis: "dumps [--salt S] [--compress] VALUE",
+		synopsis: "dumps [--salt S] [--compress] [--serializer json|pickle] VALUE",
 		help: `Prints signing.dumps(VALUE). VALUE is JSON ("-": standard input); 1 is an int, 1.0 a float.
 The salt defaults to "django.core.signing"; an explicit --salt "" means
 "django.core.signing.TimestampSigner", as in Django.`,
@@ -30,7 +30,7 @@ The salt defaults to "django.core.signing"; an explicit --salt "" means
 		setup: setupDumps,
 	},
 	"loads": {
-		synopsis: "loads [--salt S] [--max-age SECONDS] [--accept-sha1] TOKEN",
+		synopsis: "loads [--salt S] [--max-age SECONDS] [--accept-sha1] [--serializer json|pickle] TOKEN",
 		help: `Verifies a signing.dumps token and prints its value as Django's JSON serializer writes it.
 Without --max-age there is no age limit; --max-age 0 is max_age=0. TOKEN "-": standard input.`,
 		arg:   "TOKEN",
@@ -51,7 +51,7 @@ Without --max-age there is no age limit; --max-age 0 is max_age=0. TOKEN "-": st
 		setup: func(fs *flag.FlagSet) runner { return setupSigner(fs, true) },
 	},
 	"encode": {
-		synopsis: "encode [--engine ENGINE] [--store-class NAME] DATA",
+		synopsis: "encode [--engine ENGINE] [--store-class NAME] [--serializer json|pickle] DATA",
 		help: `Prints what the session engine stores for the session DATA, a JSON object ("-": standard
 input). db, cache, cached_db, file: SessionBase.encode with the salt
 "django.contrib.sessions.NAME". signed_cookies: the cookie value.`,
@@ -59,7 +59,7 @@ input). db, cache, cached_db, file: SessionBase.encode with the salt
 		setup: func(fs *flag.FlagSet) runner { return setupSession(fs, false) },
 	},
 	"decode": {
-		synopsis: "decode [--engine ENGINE] [--store-class NAME] [--max-age SECONDS] [--legacy] [--accept-sha1] [--lenient] DATA",
+		synopsis: "decode [--engine ENGINE] [--store-class NAME] [--max-age SECONDS] [--legacy] [--accept-sha1] [--lenient] [--serializer json|pickle] DATA",
 		help: `Prints the session stored in DATA ("-": standard input) as compact JSON. Errors give exit
 statuses 1, 3 or 4; --lenient prints {} instead, as Django does. For signed_cookies,
 --max-age defaults to SESSION_COOKIE_AGE (1209600).`,
@@ -79,12 +79,13 @@ func setupDumps(fs *flag.FlagSet) runner {
 	var salt optString
 	fs.Var(&salt, "salt", "the `salt` (default \"django.core.signing\")")
 	compress := fs.Bool("compress", false, "zlib-compress the payload when that makes it shorter")
+	ser := serializerFlag(fs)
 	return func(a *app, cfg *config, arg string) error {
 		text, err := a.readArg(arg, false, false)
 		if err != nil {
 			return err
 		}
-		v, err := serializer.DecodeJSONText(text)
+		v, err := ser.parse(text)
 		if err != nil {
 			return fmt.Errorf("VALUE: %w", err)
 		}
@@ -97,7 +98,8 @@ func setupDumps(fs *flag.FlagSet) runner {
 				s = signing.TimestampSignerClass
 			}
 		}
-		token, err := signing.Dumps(v, signing.DumpsOptions{Key: cfg.key, Salt: s, Compress: *compress, Now: cfg.now})
+		token, err := signing.Dumps(v, signing.DumpsOptions{Key: cfg.key, Salt: s, Compress: *compress, Now: cfg.now,
+			Serializer: ser.serializer()})
 		if err != nil {
 			return err
 		}
@@ -111,6 +113,7 @@ func setupLoads(fs *flag.FlagSet) runner {
 	fs.Var(&salt, "salt", "the `salt` (default \"django.core.signing\")")
 	fs.Var(&maxAge, "max-age", "reject tokens older than this many `seconds` (default: no limit)")
 	acceptSHA1 := fs.Bool("accept-sha1", false, "also accept SHA-1 signatures (Django 3.1/3.2)")
+	ser := serializerFlag(fs)
 	return func(a *app, cfg *config, arg string) error {
 		token, err := a.readArg(arg, true, false)
 		if err != nil {
@@ -121,7 +124,7 @@ func setupLoads(fs *flag.FlagSet) runner {
 			s = salt.v // "" becomes TimestampSigner's default salt, as in Django
 		}
 		ts, err := signing.NewTimestampSigner(signing.Options{Key: cfg.key, FallbackKeys: cfg.fallbackKeys,
-			Salt: s, AcceptSHA1: *acceptSHA1, Now: cfg.now})
+			Salt: s, AcceptSHA1: *acceptSHA1, Now: cfg.now, Serializer: ser.serializer()})
 		if err != nil {
 			return err
 		}
@@ -134,7 +137,7 @@ func setupLoads(fs *flag.FlagSet) runner {
 		if err != nil {
 			return err
 		}
-		out, err := serializer.EncodeJSON(v)
+		out, err := ser.format(v)
 		if err != nil {
 			return err
 		}
@@ -212,6 +215,7 @@ func setupSession(fs *flag.FlagSet, decode bool) runner {
 		acceptSHA1 = fs.Bool("accept-sha1", false, "also accept SHA-1 signatures (Django 3.1/3.2)")
 		lenient = fs.Bool("lenient", false, "print {} for data that cannot be decoded, as Django does")
 	}
+	ser := serializerFlag(fs)
 	return func(a *app, cfg *config, arg string) error {
 		if !engines[*engine] {
 			return usagef("unknown engine %q (want db, cache, cached_db, file or signed_cookies)", *engine)
@@ -231,7 +235,7 @@ func setupSession(fs *flag.FlagSet, decode bool) runner {
 			return err
 		}
 		if !decode {
-			return encodeSession(a, cfg, cookies, storeClass.v, data)
+			return encodeSession(a, cfg, cookies, storeClass.v, data, ser)
 		}
 		var d *serializer.Dict
 		if cookies {
@@ -239,11 +243,12 @@ func setupSession(fs *flag.FlagSet, decode bool) runner {
 			if maxAge.set {
 				age = maxAge.v
 			}
-			d, err = decodeCookie(cfg, data, *acceptSHA1, duration(age))
+			d, err = decodeCookie(cfg, data, *acceptSHA1, duration(age), ser.serializer())
 		} else {
 			var c *session.Codec
 			c, err = session.NewCodec(session.Config{SecretKey: cfg.key, SecretKeyFallbacks: cfg.fallbackKeys,
-				StoreClass: storeClass.v, AcceptLegacy: *legacy, AcceptSHA1: *acceptSHA1, Now: cfg.now})
+				StoreClass: storeClass.v, AcceptLegacy: *legacy, AcceptSHA1: *acceptSHA1, Now: cfg.now,
+				Serializer: ser.serializer()})
 			if err != nil {
 				return err
 			}
@@ -259,7 +264,7 @@ func setupSession(fs *flag.FlagSet, decode bool) runner {
 			}
 			d = serializer.NewDict()
 		}
-		out, err := serializer.EncodeJSON(serializer.DictValue(d))
+		out, err := ser.format(serializer.DictValue(d))
 		if err != nil {
 			return err
 		}
@@ -267,8 +272,8 @@ func setupSession(fs *flag.FlagSet, decode bool) runner {
 	}
 }
 
-func encodeSession(a *app, cfg *config, cookies bool, storeClass, data string) error {
-	v, err := serializer.DecodeJSONText(data)
+func encodeSession(a *app, cfg *config, cookies bool, storeClass, data string, ser *serializerChoice) error {
+	v, err := ser.parse(data)
 	if err != nil {
 		return fmt.Errorf("DATA: %w", err)
 	}
@@ -278,11 +283,12 @@ func encodeSession(a *app, cfg *config, cookies bool, storeClass, data string) e
 	}
 	var out string
 	if cookies {
-		out, err = signing.Dumps(v, signing.DumpsOptions{Key: cfg.key, Salt: signedCookiesSalt, Compress: true, Now: cfg.now})
+		out, err = signing.Dumps(v, signing.DumpsOptions{Key: cfg.key, Salt: signedCookiesSalt, Compress: true, Now: cfg.now,
+			Serializer: ser.serializer()})
 	} else {
 		var c *session.Codec
 		c, err = session.NewCodec(session.Config{SecretKey: cfg.key, SecretKeyFallbacks: cfg.fallbackKeys,
-			StoreClass: storeClass, Now: cfg.now})
+			StoreClass: storeClass, Now: cfg.now, Serializer: ser.serializer()})
 		if err == nil {
 			out, err = c.Encode(d)
 		}
@@ -295,9 +301,9 @@ func encodeSession(a *app, cfg *config, cookies bool, storeClass, data string) e
 
 // decodeCookie reads a signed_cookies session cookie as SessionStore.load does, with
 // max_age = SESSION_COOKIE_AGE.
-func decodeCookie(cfg *config, cookie string, acceptSHA1 bool, maxAge time.Duration) (*serializer.Dict, error) {
+func decodeCookie(cfg *config, cookie string, acceptSHA1 bool, maxAge time.Duration, ser serializer.Serializer) (*serializer.Dict, error) {
 	ts, err := signing.NewTimestampSigner(signing.Options{Key: cfg.key, FallbackKeys: cfg.fallbackKeys,
-		Salt: signedCookiesSalt, AcceptSHA1: acceptSHA1, Now: cfg.now})
+		Salt: signedCookiesSalt, AcceptSHA1: acceptSHA1, Now: cfg.now, Serializer: ser})
 	if err != nil {
 		return nil, err
 	}

@@ -93,6 +93,21 @@
 //
 // Prints usage; also "-h" or "--help", before or after a command.
 //
+// # Serializers
+//
+// dumps, loads, encode and decode take --serializer json (the default: Django's
+// JSONSerializer, values as plain JSON) or --serializer pickle (Django's PickleSerializer,
+// Django 4.2 and earlier: pickle protocol 5). With pickle, values are read and printed in
+// tagged JSON (docs/tagged-json.md): plain JSON for what JSON can hold, and one-key objects
+// for the rest, e.g. {"$tuple":[1,2]}, {"$set":[1]}, {"$bytes":"AAE="},
+// {"$decimal":"1.50"}, {"$uuid":"…"}, {"$date":"2024-02-29"}, {"$timedelta":[0,60,0]},
+// {"$datetime":"2024-01-02T03:04:05+00:00"} (timezone.utc) or
+// {"$datetime":{"iso":"2024-11-03T01:30:00","tz":{"zoneinfo":"America/New_York"},"fold":1}},
+// and {"$dict":[[1,"x"]]} for dicts with non-str keys (or a single key starting with "$").
+// So "djsession decode --serializer pickle DATA | djsession encode --serializer pickle -"
+// gives back a session with the same types. Pickles naming any other Python class or
+// function are refused with an error that names it; nothing is ever executed.
+//
 // # Exit status
 //
 //	0  success

@@ -1,0 +1,922 @@
+package serializer
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/big"
+	"strconv"
+	"unicode/utf8"
+	"unsafe"
+)
+
+// The encoder follows CPython's C pickler (Modules/_pickle.c behaviour, as observed on
+// 3.10-3.13) so that dict, str, int, float, bool, None, list and tuple pickles are
+// byte-identical to pickle.dumps(v, protocol), framing and memo included; the fixtures in
+// fixtures/pickle check this for every protocol. The other types are written as CPython
+// writes them too (the same reduce tuples, globals and memo use), so their bytes match as
+// well whenever Python's object identities match ours. Where they cannot:
+//
+//   - object identity: CPython memoizes by object, so an object reachable twice is written
+//     once and then fetched (BINGET). Here a str, bytes, list, tuple, set or dict Value is
+//     "the same object" when it shares memory with an earlier one (same pointer and
+//     length), as copies of one Value do; the str "" and one-character latin-1 strs, and
+//     bytes of length 0 or 1, are shared by value, as CPython caches them. Two equal
+//     values built separately in Go may be one object in Python (or the reverse): the
+//     pickle then differs by a BINGET, and loads to an equal value either way.
+//   - datetime, date, time, timedelta, Decimal and UUID values have no identity here and
+//     are never fetched from the memo (CPython does when the very same object repeats);
+//     tzinfo objects are shared by pointer (timezone.utc and ZoneInfo(key) are singletons
+//     in both).
+//   - sets are written in the order of their elements in the Value; CPython writes its
+//     hash-table order, which Go cannot reproduce for str elements (hash randomization).
+//   - a UUID's is_safe attribute is not modelled; it is written as unknown.
+//
+// Only the opcodes for the types of Value are emitted, and the only globals written are
+// the constructors of those types, so no Go value can make the pickle call anything else.
+
+// Go's math.NaN() has a different payload from CPython's float('nan'); the encoder writes
+// CPython's, so that a NaN made in Go pickles as Python's own. Other NaN payloads (read
+// from a pickle) are written as they are.
+const (
+	goNaN = 0x7ff8000000000001
+	pyNaN = 0x7ff8000000000000
+)
+
+const (
+	frameSizeTarget = 64 * 1024
+	frameHeaderSize = 9
+	batchSize       = 1000
+)
+
+// memoKey identifies an object: by pointer and length, or (ptr nil) by the value s for
+// the objects CPython shares by value.
+type memoKey struct {
+	kind Kind
+	ptr  unsafe.Pointer
+	n    uint64
+	s    string
+}
+
+// ptrKey is a memoKey without its string, for the common case.
+type ptrKey struct {
+	kind Kind
+	ptr  unsafe.Pointer
+	n    uint64
+}
+
+// ptrTable is an open-addressing hash table from ptrKey to memo index: a session pickles
+// a hundred or so objects, and a Go map spent most of the encoding time growing.
+type ptrTable struct {
+	slots []ptrSlot
+	count int
+}
+
+type ptrSlot struct {
+	key ptrKey
+	idx int
+}
+
+func (t *ptrTable) hash(k ptrKey) uint64 {
+	h := (uint64(uintptr(k.ptr)) ^ k.n<<40 ^ uint64(k.kind)<<56) * 0x9e3779b97f4a7c15
+	return h >> 32
+}
+
+func (t *ptrTable) get(k ptrKey) (int, bool) {
+	if t.count == 0 {
+		return 0, false
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := t.hash(k) & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.key.ptr == nil {
+			return 0, false
+		}
+		if s.key == k {
+			return s.idx, true
+		}
+	}
+}
+
+func (t *ptrTable) put(k ptrKey, idx int) {
+	if 2*(t.count+1) > len(t.slots) {
+		old := t.slots
+		t.slots = make([]ptrSlot, max(64, 2*len(old)))
+		t.count = 0
+		for _, s := range old {
+			if s.key.ptr != nil {
+				t.put(s.key, s.idx)
+			}
+		}
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := t.hash(k) & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.key.ptr == nil {
+			*s = ptrSlot{k, idx}
+			t.count++
+			return
+		}
+		if s.key == k {
+			s.idx = idx
+			return
+		}
+	}
+}
+
+func (t *ptrTable) reset() {
+	clear(t.slots)
+	t.count = 0
+}
+
+var idlePicklers = make(chan *pickler, 64)
+
+type pickler struct {
+	proto      int
+	maxDepth   int
+	out        []byte
+	framing    bool
+	frameStart int
+	memoN      int             // entries in CPython's memo so far
+	byPtr      ptrTable        // memo index of objects identified by pointer
+	byValue    map[memoKey]int // memo index of objects identified by value
+}
+
+// PickleWith returns the pickle of v with the protocol of o (default 5).
+func PickleWith(v Value, o PickleOptions) ([]byte, error) {
+	return AppendPickle(make([]byte, 0, 256), v, o)
+}
+
+// AppendPickle appends the pickle of v (as [PickleWith]) to dst.
+func AppendPickle(dst []byte, v Value, o PickleOptions) ([]byte, error) {
+	o = o.withDefaults()
+	if o.Protocol < 0 || o.Protocol > 5 {
+		return dst, fmt.Errorf("%w: pickle protocol %d (want 0 to 5)", ErrInvalidValue, o.Protocol)
+	}
+	var p *pickler
+	select {
+	case p = <-idlePicklers:
+	default:
+		p = new(pickler)
+	}
+	p.proto, p.maxDepth, p.out, p.frameStart, p.memoN = o.Protocol, o.MaxDepth, dst, -1, 0
+	defer func() {
+		p.out, p.byValue = nil, nil
+		p.byPtr.reset()
+		if len(p.byPtr.slots) <= 1<<12 {
+			select {
+			case idlePicklers <- p:
+			default:
+			}
+		}
+	}()
+	if p.proto >= 2 {
+		p.out = append(p.out, 0x80, byte(p.proto))
+	}
+	p.framing = p.proto >= 4
+	if err := p.save(v, 0); err != nil {
+		return dst, err
+	}
+	p.write('.')
+	p.commitFrame()
+	return p.out, nil
+}
+
+// write appends bytes, opening a frame first when framing and none is open.
+func (p *pickler) write(b ...byte) {
+	p.open()
+	p.out = append(p.out, b...)
+}
+
+func (p *pickler) writeString(s string) {
+	p.open()
+	p.out = append(p.out, s...)
+}
+
+func (p *pickler) open() {
+	if p.framing && p.frameStart < 0 {
+		p.frameStart = len(p.out)
+		p.out = append(p.out, make([]byte, frameHeaderSize)...)
+	}
+}
+
+// commitFrame closes the open frame: a FRAME header when it holds at least 4 bytes, none
+// (the reserved room removed) otherwise, as CPython does.
+func (p *pickler) commitFrame() {
+	if p.frameStart < 0 {
+		return
+	}
+	start := p.frameStart
+	n := len(p.out) - start - frameHeaderSize
+	if n >= 4 {
+		p.out[start] = 0x95
+		binary.LittleEndian.PutUint64(p.out[start+1:], uint64(n))
+	} else {
+		copy(p.out[start:], p.out[start+frameHeaderSize:])
+		p.out = p.out[:len(p.out)-frameHeaderSize]
+	}
+	p.frameStart = -1
+}
+
+// writeLarge writes an opcode with a payload; payloads of 64 KiB or more go outside
+// frames, as CPython writes them.
+func (p *pickler) writeLarge(header []byte, payload string) {
+	if p.framing && len(payload) >= frameSizeTarget {
+		p.commitFrame()
+		p.out = append(p.out, header...)
+		p.out = append(p.out, payload...)
+		return
+	}
+	p.write(header...)
+	p.writeString(payload)
+}
+
+func (p *pickler) memoize(k memoKey, cacheable bool) {
+	idx := p.memoN
+	p.memoN++
+	if cacheable {
+		if k.ptr != nil {
+			p.byPtr.put(ptrKey{k.kind, k.ptr, k.n}, idx)
+		} else {
+			if p.byValue == nil {
+				p.byValue = make(map[memoKey]int)
+			}
+			p.byValue[k] = idx
+		}
+	}
+	switch {
+	case p.proto >= 4:
+		p.write(0x94)
+	case p.proto >= 1:
+		if idx < 256 {
+			p.write('q', byte(idx))
+		} else {
+			p.write('r', byte(idx), byte(idx>>8), byte(idx>>16), byte(idx>>24))
+		}
+	default:
+		p.writeString("p" + strconv.Itoa(idx) + "\n")
+	}
+}
+
+// get writes a memo fetch and reports whether k was memoized.
+func (p *pickler) get(k memoKey) bool {
+	var idx int
+	var ok bool
+	if k.ptr != nil {
+		idx, ok = p.byPtr.get(ptrKey{k.kind, k.ptr, k.n})
+	} else {
+		idx, ok = p.byValue[k]
+	}
+	if !ok {
+		return false
+	}
+	switch {
+	case p.proto == 0:
+		p.writeString("g" + strconv.Itoa(idx) + "\n")
+	case idx < 256:
+		p.write('h', byte(idx))
+	default:
+		p.write('j', byte(idx), byte(idx>>8), byte(idx>>16), byte(idx>>24))
+	}
+	return true
+}
+
+// identity returns the memo key of a value, and false for values never fetched from the
+// memo.
+func identity(v Value) (memoKey, bool) {
+	switch v.kind {
+	case KindStr:
+		s := v.s()
+		if len(s) == 0 || len(s) == 1 || (len(s) == 2 && s[0] >= 0xc2 && s[0] <= 0xc3 && s[1] >= 0x80 && s[1] < 0xc0) {
+			return memoKey{kind: KindStr, s: s}, true
+		}
+	case KindBytes:
+		if v.num <= 1 {
+			return memoKey{kind: KindBytes, s: v.s()}, true
+		}
+	case KindList, KindTuple, KindSet, KindFrozenSet:
+		if v.num == 0 {
+			return memoKey{}, false // empty slices may share a pointer without being one object
+		}
+	case KindDict, KindBytearray:
+	default:
+		return memoKey{}, false
+	}
+	return memoKey{kind: v.kind, ptr: v.ptr, n: v.num}, true
+}
+
+func (p *pickler) save(v Value, depth int) error {
+	if p.framing && p.frameStart >= 0 && len(p.out)-p.frameStart-frameHeaderSize >= frameSizeTarget {
+		p.commitFrame()
+	}
+	if depth > p.maxDepth {
+		return fmt.Errorf("%w: nesting deeper than %d", ErrInvalidValue, p.maxDepth)
+	}
+	key, cacheable := identity(v)
+	if cacheable && p.get(key) {
+		return nil
+	}
+	switch v.kind {
+	case KindNone:
+		p.write('N')
+	case KindBool:
+		switch {
+		case p.proto >= 2 && v.num != 0:
+			p.write(0x88)
+		case p.proto >= 2:
+			p.write(0x89)
+		case v.num != 0:
+			p.writeString("I01\n")
+		default:
+			p.writeString("I00\n")
+		}
+	case KindInt:
+		p.saveInt(v)
+	case KindFloat:
+		f := math.Float64frombits(v.num)
+		if p.proto >= 1 {
+			var b [9]byte
+			b[0] = 'G'
+			bits := v.num
+			if bits == goNaN {
+				bits = pyNaN
+			}
+			binary.BigEndian.PutUint64(b[1:], bits)
+			p.write(b[:]...)
+		} else {
+			p.writeString("F" + FormatFloat(f) + "\n")
+		}
+	case KindStr:
+		if err := p.saveStr(v.s()); err != nil {
+			return err
+		}
+		p.memoize(key, cacheable)
+	case KindBytes:
+		if p.proto < 3 {
+			return p.saveBytesReduce(v.s(), key, cacheable, KindBytes)
+		}
+		p.saveBytesRaw(v.s())
+		p.memoize(key, cacheable)
+	case KindBytearray:
+		if p.proto >= 5 {
+			var h [9]byte
+			h[0] = 0x96
+			binary.LittleEndian.PutUint64(h[1:], v.num)
+			p.writeLarge(h[:], v.s())
+			p.memoize(key, cacheable)
+			return nil
+		}
+		return p.saveBytesReduce(v.s(), key, cacheable, KindBytearray)
+	case KindList:
+		if p.proto == 0 {
+			p.write('(', 'l')
+		} else {
+			p.write(']')
+		}
+		p.memoize(key, cacheable)
+		return p.batchList(v.list(), depth)
+	case KindTuple:
+		return p.saveTuple(v, key, cacheable, depth)
+	case KindDict:
+		if p.proto == 0 {
+			p.write('(', 'd')
+		} else {
+			p.write('}')
+		}
+		p.memoize(key, cacheable)
+		return p.batchDict(v.dictp().items, depth)
+	case KindSet:
+		if p.proto < 4 {
+			return p.reduceOfList("builtins", "set", v, key, cacheable, depth)
+		}
+		p.write(0x8f)
+		p.memoize(key, cacheable)
+		items := v.list()
+		if len(items) == 0 {
+			return nil
+		}
+		for i := 0; ; {
+			p.write('(')
+			n := 0
+			for ; i < len(items) && n < batchSize; i, n = i+1, n+1 {
+				if err := p.save(items[i], depth+1); err != nil {
+					return err
+				}
+			}
+			p.write(0x90)
+			if n < batchSize {
+				return nil
+			}
+		}
+	case KindFrozenSet:
+		if p.proto < 4 {
+			return p.reduceOfList("builtins", "frozenset", v, key, cacheable, depth)
+		}
+		p.write('(')
+		for _, e := range v.list() {
+			if err := p.save(e, depth+1); err != nil {
+				return err
+			}
+		}
+		p.write(0x91)
+		p.memoize(key, cacheable)
+	case KindDecimal:
+		return p.reduce("decimal", "Decimal", func() error {
+			return p.saveTupleOf(depth, Str(string([]byte(v.s()))))
+		})
+	case KindUUID:
+		return p.saveUUID(v.s(), depth)
+	case KindTimedelta:
+		td := *(*Timedelta)(v.ptr)
+		return p.reduce("datetime", "timedelta", func() error {
+			return p.saveTupleOf(depth, Int(td.Days), Int(td.Seconds), Int(td.Microseconds))
+		})
+	case KindDate, KindDatetime, KindTime:
+		return p.saveDate(v, depth)
+	default:
+		return fmt.Errorf("%w: cannot pickle a value of kind %s", ErrInvalidValue, v.kind)
+	}
+	return nil
+}
+
+func (p *pickler) saveInt(v Value) {
+	if b, ok := v.bigp(); ok {
+		p.saveLong(b)
+		return
+	}
+	i := int64(v.num)
+	if i >= math.MinInt32 && i <= math.MaxInt32 {
+		switch {
+		case p.proto == 0:
+			p.writeString("I" + strconv.FormatInt(i, 10) + "\n")
+		case i >= 0 && i < 256:
+			p.write('K', byte(i))
+		case i >= 0 && i < 65536:
+			p.write('M', byte(i), byte(i>>8))
+		default:
+			p.write('J', byte(i), byte(i>>8), byte(i>>16), byte(i>>24))
+		}
+		return
+	}
+	p.saveLong(big.NewInt(i))
+}
+
+func (p *pickler) saveLong(b *big.Int) {
+	if p.proto < 2 {
+		p.writeString("L" + b.String() + "L\n")
+		return
+	}
+	enc := encodeLong(b)
+	if len(enc) < 256 {
+		p.write(0x8a, byte(len(enc)))
+	} else {
+		n := len(enc)
+		p.write(0x8b, byte(n), byte(n>>8), byte(n>>16), byte(n>>24))
+	}
+	p.write(enc...)
+}
+
+// encodeLong returns the little-endian two's complement bytes of b, as pickle's LONG1
+// and LONG4 hold them: (bit length / 8) + 1 bytes, one fewer for negative numbers when the
+// top byte is a redundant 0xff.
+func encodeLong(b *big.Int) []byte {
+	if b.Sign() == 0 {
+		return nil
+	}
+	n := b.BitLen()/8 + 1
+	x := new(big.Int).Set(b)
+	if b.Sign() < 0 {
+		x.Add(x, new(big.Int).Lsh(big.NewInt(1), uint(8*n)))
+	}
+	be := x.FillBytes(make([]byte, n))
+	out := make([]byte, n)
+	for i := range be {
+		out[n-1-i] = be[i]
+	}
+	if b.Sign() < 0 && n > 1 && out[n-1] == 0xff && out[n-2]&0x80 != 0 {
+		out = out[:n-1]
+	}
+	return out
+}
+
+func (p *pickler) saveStr(s string) error {
+	if !validWTF8(s) {
+		return fmt.Errorf("%w: %q", ErrInvalidUTF8, s)
+	}
+	n := len(s)
+	switch {
+	case p.proto == 0:
+		p.writeString("V" + rawUnicodeEscape(s) + "\n")
+	case p.proto >= 4 && n < 256:
+		p.write(0x8c, byte(n))
+		p.writeString(s)
+	case n <= math.MaxUint32:
+		p.writeLarge([]byte{'X', byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}, s)
+	default:
+		var h [9]byte
+		h[0] = 0x8d
+		binary.LittleEndian.PutUint64(h[1:], uint64(n))
+		p.writeLarge(h[:], s)
+	}
+	return nil
+}
+
+// rawUnicodeEscape is protocol 0's text form of a str: latin-1 characters as bytes, others
+// and '\\', '\n', '\r', NUL and 0x1a as \uXXXX or \UXXXXXXXX.
+func rawUnicodeEscape(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = decodeWTF8(s[i:])
+		}
+		i += n
+		switch {
+		case r >= 0x10000:
+			out = fmt.Appendf(out, "\\U%08x", r)
+		case r >= 0x100 || r == '\\' || r == '\n' || r == '\r' || r == 0 || r == 0x1a:
+			out = fmt.Appendf(out, "\\u%04x", r)
+		default:
+			out = append(out, byte(r))
+		}
+	}
+	return string(out)
+}
+
+func (p *pickler) saveBytesRaw(s string) {
+	n := len(s)
+	switch {
+	case n < 256:
+		p.write('C', byte(n))
+		p.writeString(s)
+	case n <= math.MaxUint32:
+		p.writeLarge([]byte{'B', byte(n), byte(n >> 8), byte(n >> 16), byte(n >> 24)}, s)
+	default:
+		var h [9]byte
+		h[0] = 0x8e
+		binary.LittleEndian.PutUint64(h[1:], uint64(n))
+		p.writeLarge(h[:], s)
+	}
+}
+
+// latin1Str returns the str whose code points are the bytes of b.
+func latin1Str(b string) string {
+	out := make([]byte, 0, len(b)+8)
+	for i := 0; i < len(b); i++ {
+		out = utf8.AppendRune(out, rune(b[i]))
+	}
+	return string(out)
+}
+
+// saveBytesReduce writes bytes (protocols < 3) and bytearray (protocols < 5) as CPython's
+// reduce of them does: bytes() or _codecs.encode(latin-1 str, 'latin1') for bytes;
+// bytearray() or bytearray(bytes) for bytearray.
+func (p *pickler) saveBytesReduce(s string, key memoKey, cacheable bool, k Kind) error {
+	if k == KindBytes {
+		if s == "" {
+			p.saveGlobal("builtins", "bytes")
+			p.emptyTuple()
+		} else {
+			p.saveGlobal("_codecs", "encode")
+			p.mark()
+			if err := p.saveStr(latin1Str(s)); err != nil {
+				return err
+			}
+			p.memoize(memoKey{}, false)
+			if !p.get(memoKey{kind: KindStr, s: "\x00latin1"}) {
+				_ = p.saveStr("latin1")
+				p.memoize(memoKey{kind: KindStr, s: "\x00latin1"}, true)
+			}
+			p.endTuple(2)
+		}
+		p.write('R')
+		p.memoize(key, cacheable)
+		return nil
+	}
+	p.saveGlobal("builtins", "bytearray")
+	if s == "" {
+		p.emptyTuple()
+	} else {
+		p.mark()
+		if err := p.save(mkStr(KindBytes, string([]byte(s))), 1); err != nil {
+			return err
+		}
+		p.endTuple(1)
+	}
+	p.write('R')
+	p.memoize(key, cacheable)
+	return nil
+}
+
+func (p *pickler) emptyTuple() {
+	if p.proto >= 1 {
+		p.write(')')
+	} else {
+		p.write('(', 't')
+	}
+}
+
+// mark writes MARK where a tuple of up to 3 items will need it (protocols < 2).
+func (p *pickler) mark() {
+	if p.proto < 2 {
+		p.write('(')
+	}
+}
+
+// endTuple closes a fresh (unshared) tuple of n items begun with mark, and memoizes it.
+func (p *pickler) endTuple(n int) {
+	if p.proto >= 2 && n <= 3 {
+		p.write(0x84 + byte(n))
+	} else {
+		p.write('t')
+	}
+	p.memoize(memoKey{}, false)
+}
+
+func (p *pickler) saveTupleOf(depth int, items ...Value) error {
+	if len(items) > 3 || p.proto < 2 {
+		p.write('(')
+	}
+	for _, it := range items {
+		if err := p.save(it, depth+1); err != nil {
+			return err
+		}
+	}
+	if len(items) <= 3 && p.proto >= 2 {
+		p.write(0x84 + byte(len(items)))
+	} else {
+		p.write('t')
+	}
+	p.memoize(memoKey{}, false)
+	return nil
+}
+
+func (p *pickler) saveTuple(v Value, key memoKey, cacheable bool, depth int) error {
+	items := v.list()
+	if len(items) == 0 {
+		p.emptyTuple()
+		return nil
+	}
+	if len(items) > 3 || p.proto < 2 {
+		p.write('(')
+	}
+	for _, it := range items {
+		if err := p.save(it, depth+1); err != nil {
+			return err
+		}
+	}
+	if len(items) <= 3 && p.proto >= 2 {
+		p.write(0x84 + byte(len(items)))
+	} else {
+		p.write('t')
+	}
+	p.memoize(key, cacheable)
+	return nil
+}
+
+func (p *pickler) batchList(items []Value, depth int) error {
+	if p.proto == 0 {
+		for _, it := range items {
+			if err := p.save(it, depth+1); err != nil {
+				return err
+			}
+			p.write('a')
+		}
+		return nil
+	}
+	if len(items) == 1 {
+		if err := p.save(items[0], depth+1); err != nil {
+			return err
+		}
+		p.write('a')
+		return nil
+	}
+	for i := 0; i < len(items); {
+		p.write('(')
+		for n := 0; i < len(items) && n < batchSize; i, n = i+1, n+1 {
+			if err := p.save(items[i], depth+1); err != nil {
+				return err
+			}
+		}
+		p.write('e')
+	}
+	return nil
+}
+
+func (p *pickler) saveItem(it Item, depth int) error {
+	if err := p.save(it.Key, depth+1); err != nil {
+		return err
+	}
+	return p.save(it.Value, depth+1)
+}
+
+func (p *pickler) batchDict(items []Item, depth int) error {
+	if p.proto == 0 {
+		for _, it := range items {
+			if err := p.saveItem(it, depth); err != nil {
+				return err
+			}
+			p.write('s')
+		}
+		return nil
+	}
+	switch len(items) {
+	case 0:
+		return nil
+	case 1:
+		if err := p.saveItem(items[0], depth); err != nil {
+			return err
+		}
+		p.write('s')
+		return nil
+	}
+	for i := 0; ; {
+		p.write('(')
+		n := 0
+		for ; i < len(items) && n < batchSize; i, n = i+1, n+1 {
+			if err := p.saveItem(items[i], depth); err != nil {
+				return err
+			}
+		}
+		p.write('u')
+		if n < batchSize { // CPython ends a multiple of 1000 items with an empty batch
+			return nil
+		}
+	}
+}
+
+// saveGlobal writes a class or function reference (memoized, as CPython does).
+func (p *pickler) saveGlobal(module, name string) {
+	k := memoKey{kind: kindGlobal, s: module + "\x00" + name}
+	if p.get(k) {
+		return
+	}
+	if p.proto >= 4 {
+		for _, part := range []memoKey{{kind: kindGlobal, s: "m\x00" + module}, {kind: kindGlobal, s: "n\x00" + module + "\x00" + name}} {
+			if !p.get(part) {
+				s := module
+				if part.s[0] == 'n' {
+					s = name
+				}
+				_ = p.saveStr(s)
+				p.memoize(part, true)
+			}
+		}
+		p.write(0x93)
+	} else {
+		if p.proto < 3 {
+			switch module {
+			case "builtins":
+				module = "__builtin__"
+			case "copyreg":
+				module = "copy_reg"
+			}
+		}
+		p.writeString("c" + module + "\n" + name + "\n")
+	}
+	p.memoize(k, true)
+}
+
+// reduce writes callable(*args) with the args written by saveArgs, then memoizes the
+// result.
+func (p *pickler) reduce(module, name string, saveArgs func() error) error {
+	p.saveGlobal(module, name)
+	if err := saveArgs(); err != nil {
+		return err
+	}
+	p.write('R')
+	p.memoize(memoKey{}, false)
+	return nil
+}
+
+// reduceOfList writes set/frozenset for protocols < 4: cls([items]).
+func (p *pickler) reduceOfList(module, name string, v Value, key memoKey, cacheable bool, depth int) error {
+	p.saveGlobal(module, name)
+	p.mark()
+	if p.proto == 0 {
+		p.write('(', 'l')
+	} else {
+		p.write(']')
+	}
+	p.memoize(memoKey{}, false)
+	if err := p.batchList(v.list(), depth+1); err != nil {
+		return err
+	}
+	p.endTuple(1)
+	p.write('R')
+	p.memoize(key, cacheable)
+	return nil
+}
+
+// saveUUID writes uuid.UUID as CPython does: copyreg.__newobj__ (NEWOBJ) for protocols
+// 2+, copyreg._reconstructor before, then the state {'int': n} and BUILD.
+func (p *pickler) saveUUID(raw string, depth int) error {
+	if p.proto >= 2 {
+		p.saveGlobal("uuid", "UUID")
+		p.write(')', 0x81)
+	} else {
+		p.saveGlobal("copyreg", "_reconstructor")
+		p.write('(')
+		p.saveGlobal("uuid", "UUID")
+		p.saveGlobal("builtins", "object")
+		p.write('N', 't')
+		p.memoize(memoKey{}, false)
+		p.write('R')
+	}
+	p.memoize(memoKey{}, false)
+	if p.proto == 0 {
+		p.write('(', 'd')
+	} else {
+		p.write('}')
+	}
+	p.memoize(memoKey{}, false)
+	if !p.get(memoKey{kind: KindStr, s: "\x00int"}) {
+		_ = p.saveStr("int")
+		p.memoize(memoKey{kind: KindStr, s: "\x00int"}, true)
+	}
+	p.saveInt(BigInt(new(big.Int).SetBytes([]byte(raw))))
+	p.write('s', 'b')
+	return nil
+}
+
+func (p *pickler) saveTZ(tz *TZInfo, depth int) error {
+	k := memoKey{kind: kindTZ, ptr: unsafe.Pointer(tz)}
+	if p.get(k) {
+		return nil
+	}
+	if tz.Kind == TZZoneInfo {
+		p.saveGlobal("builtins", "getattr")
+		p.mark()
+		p.saveGlobal("zoneinfo", "ZoneInfo")
+		_ = p.saveStr("_unpickle")
+		p.memoize(memoKey{}, false)
+		p.endTuple(2)
+		p.write('R')
+		p.memoize(memoKey{}, false)
+		p.mark()
+		_ = p.saveStr(tz.Key)
+		p.memoize(memoKey{}, false)
+		fromCache := int64(1)
+		if tz.NoCache {
+			fromCache = 0
+		}
+		p.saveInt(Int(fromCache))
+		p.endTuple(2)
+	} else {
+		p.saveGlobal("datetime", "timezone")
+		off := TimedeltaOf(tz.Offset)
+		if tz.HasName {
+			if err := p.saveTupleOf(depth, off, Str(string([]byte(tz.Name)))); err != nil {
+				return err
+			}
+		} else if err := p.saveTupleOf(depth, off); err != nil {
+			return err
+		}
+	}
+	p.write('R')
+	p.memoize(k, true)
+	return nil
+}
+
+func (p *pickler) saveDate(v Value, depth int) error {
+	d := unpackDT(v.num)
+	var state []byte
+	switch v.kind {
+	case KindDate:
+		state = []byte{byte(d.Year >> 8), byte(d.Year), byte(d.Month), byte(d.Day)}
+	case KindDatetime:
+		m := byte(d.Month)
+		if d.Fold && p.proto > 3 {
+			m |= 0x80
+		}
+		state = []byte{byte(d.Year >> 8), byte(d.Year), m, byte(d.Day), byte(d.Hour), byte(d.Minute), byte(d.Second),
+			byte(d.Microsecond >> 16), byte(d.Microsecond >> 8), byte(d.Microsecond)}
+	default:
+		h := byte(d.Hour)
+		if d.Fold && p.proto > 3 {
+			h |= 0x80
+		}
+		state = []byte{h, byte(d.Minute), byte(d.Second), byte(d.Microsecond >> 16), byte(d.Microsecond >> 8), byte(d.Microsecond)}
+	}
+	name := "time"
+	if v.kind == KindDate {
+		name = "date"
+	} else if v.kind == KindDatetime {
+		name = "datetime"
+	}
+	return p.reduce("datetime", name, func() error {
+		p.mark()
+		if err := p.save(mkStr(KindBytes, string(state)), depth+1); err != nil {
+			return err
+		}
+		n := 1
+		if v.ptr != nil {
+			n = 2
+			if err := p.saveTZ((*TZInfo)(v.ptr), depth+1); err != nil {
+				return err
+			}
+		}
+		p.endTuple(n)
+		return nil
+	})
+}
