@@ -130,16 +130,20 @@ func (e Expiry) Date(data *serializer.Dict, modification time.Time) (time.Time, 
 	if err != nil {
 		return time.Time{}, err
 	}
-	d := time.Duration(age) * time.Second
+	nsec := int64(0) // sub-second part of a float expiry
 	if ok && v.Kind() == serializer.KindFloat {
 		f, _ := v.AsFloat()
-		d = time.Duration(f * float64(time.Second))
+		nsec = int64((f - math.Floor(f)) * 1e9)
+	}
+	// Add whole seconds through Unix time: a time.Duration overflows past 292 years.
+	add := func(t time.Time) time.Time {
+		return time.Unix(t.Unix()+age, int64(t.Nanosecond())+nsec).In(t.Location())
 	}
 	if e.NaiveTimes {
 		// Naive local datetime + timedelta moves the wall clock, blind to DST changes.
-		return e.unwall(e.wall(modification).Add(d)), nil
+		return e.unwall(add(e.wall(modification))), nil
 	}
-	return modification.Add(d), nil
+	return add(modification), nil
 }
 
 // AtBrowserClose returns get_expire_at_browser_close(): the setting when no expiry is

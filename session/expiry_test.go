@@ -99,3 +99,17 @@ func TestNaiveWallClockArithmetic(t *testing.T) {
 		t.Errorf("Age = %d, want %d", age, 14*86400)
 	}
 }
+
+func TestExpiryDateFarFuture(t *testing.T) {
+	mod := time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := serializer.NewDict()
+	d.Set(ExpiryKey, serializer.Int(400*365*86400)) // beyond time.Duration's 292 years
+	got, err := Expiry{}.Date(d, mod)
+	if err != nil || got.Year() != 2423 {
+		t.Errorf("Date = %v, %v; want a date in 2423", got, err)
+	}
+	d.Set(ExpiryKey, serializer.Float(1.5))
+	if got, _ := (Expiry{}).Date(d, mod); !got.Equal(mod.Add(1500 * time.Millisecond)) {
+		t.Errorf("float expiry date = %v", got)
+	}
+}
