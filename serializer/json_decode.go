@@ -73,8 +73,10 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 	d.s, d.i, d.utf8 = s, 0, utf8
 	v, err := d.document()
 	d.s = ""
+	clear(d.tape) // drop references into s and into the result
+	d.tape = d.tape[:0]
 	d.vals, d.itemSlab, d.dicts = nil, nil, nil
-	if cap(d.counts) <= 1<<12 && cap(d.open) <= 1<<12 && cap(d.buf) <= 1<<16 {
+	if cap(d.tape) <= 1<<14 && cap(d.buf) <= 1<<16 {
 		select { // scratch space grown by huge inputs is left to the GC
 		case idle <- d:
 		default:
@@ -83,18 +85,62 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 	return v, err
 }
 
+// The decoder makes one pass over the text, validating it as Python's json module does
+// and writing a flat tape of values: scalars as they are, each array or object as an
+// entry holding its element count (patched when it closes) followed by its elements (an
+// object's as key, value, key, value...). The tree is then built from the tape: every
+// list, dict item array and Dict header is carved, at its exact size, out of three slabs
+// allocated once. A session costs a handful of allocations, whatever its shape.
+
 func (d *decoder) document() (Value, error) {
-	d.count()
+	d.nVals, d.nItems, d.nDicts = 0, 0, 0
 	d.skipWS()
-	v, err := d.value(0)
-	if err != nil {
+	if err := d.value(0); err != nil {
 		return Value{}, err
 	}
 	d.skipWS()
 	if d.i != len(d.s) {
 		return Value{}, d.errf("extra data")
 	}
+	d.vals = make([]Value, d.nVals)
+	d.itemSlab = make([]Item, d.nItems)
+	d.dicts = make([]Dict, d.nDicts)
+	v, _ := d.build(0)
 	return v, nil
+}
+
+// build makes the value that starts at tape[i] and returns the index after it.
+func (d *decoder) build(i int) (Value, int) {
+	e := d.tape[i]
+	i++
+	switch e.kind {
+	case KindList:
+		n := int(e.num)
+		elems := d.vals[:n:n]
+		d.vals = d.vals[n:]
+		for k := range elems {
+			elems[k], i = d.build(i)
+		}
+		return mkList(KindList, elems), i
+	case KindDict:
+		n := int(e.num)
+		dict := &d.dicts[0]
+		d.dicts = d.dicts[1:]
+		dict.items = d.itemSlab[:0:n]
+		d.itemSlab = d.itemSlab[n:]
+		var seen map[string]int
+		for k := 0; k < n; k++ {
+			key := d.tape[i].s()
+			var v Value
+			v, i = d.build(i + 1)
+			addItem(dict, key, v, &seen)
+		}
+		if len(dict.items) >= indexThreshold {
+			dict.buildIndex()
+		}
+		return mkDict(dict), i
+	}
+	return e, i
 }
 
 type decoder struct {
@@ -103,11 +149,10 @@ type decoder struct {
 	buf  []byte // scratch for strings with escapes
 	utf8 bool   // non-ASCII bytes are UTF-8 text rather than latin-1 code points
 
-	counts []int32 // elements per container, in opening order (see count)
-	open   []int32 // scratch for count
-	ci     int     // next entry of counts
+	tape                  []Value // see document
+	nVals, nItems, nDicts int     // slab sizes the tape needs
 
-	// Slabs the parse carves containers from.
+	// Slabs build carves containers from.
 	vals     []Value
 	itemSlab []Item
 	dicts    []Dict
@@ -132,55 +177,70 @@ func (d *decoder) hasPrefix(p string) bool {
 	return len(d.s)-d.i >= len(p) && d.s[d.i:d.i+len(p)] == p
 }
 
-func (d *decoder) value(depth int) (Value, error) {
+// value scans one value and appends it to the tape.
+func (d *decoder) value(depth int) error {
 	if d.i >= len(d.s) {
-		return Value{}, d.errf("expecting value")
+		return d.errf("expecting value")
 	}
+	var v Value
 	switch c := d.s[d.i]; c {
 	case '"':
 		s, err := d.str()
-		return mkStr(KindStr, s), err
+		if err != nil {
+			return err
+		}
+		v = mkStr(KindStr, s)
 	case '{':
 		return d.object(depth + 1)
 	case '[':
 		return d.array(depth + 1)
 	case 'n':
-		if d.hasPrefix("null") {
-			d.i += 4
-			return Value{}, nil
+		if !d.hasPrefix("null") {
+			return d.errf("expecting value")
 		}
+		d.i += 4
 	case 't':
-		if d.hasPrefix("true") {
-			d.i += 4
-			return Bool(true), nil
+		if !d.hasPrefix("true") {
+			return d.errf("expecting value")
 		}
+		d.i += 4
+		v = Bool(true)
 	case 'f':
-		if d.hasPrefix("false") {
-			d.i += 5
-			return Bool(false), nil
+		if !d.hasPrefix("false") {
+			return d.errf("expecting value")
 		}
+		d.i += 5
+		v = Bool(false)
 	case 'N':
-		if d.hasPrefix("NaN") {
-			d.i += 3
-			return Float(nan), nil
+		if !d.hasPrefix("NaN") {
+			return d.errf("expecting value")
 		}
+		d.i += 3
+		v = Float(nan)
 	case 'I':
-		if d.hasPrefix("Infinity") {
-			d.i += 8
-			return Float(posInf), nil
+		if !d.hasPrefix("Infinity") {
+			return d.errf("expecting value")
 		}
+		d.i += 8
+		v = Float(posInf)
 	case '-':
 		if d.hasPrefix("-Infinity") {
 			d.i += 9
-			return Float(negInf), nil
+			v = Float(negInf)
+			break
 		}
-		return d.number()
+		fallthrough
 	default:
-		if c >= '0' && c <= '9' {
-			return d.number()
+		if c != '-' && (c < '0' || c > '9') {
+			return d.errf("expecting value")
+		}
+		var err error
+		if v, err = d.number(); err != nil {
+			return err
 		}
 	}
-	return Value{}, d.errf("expecting value")
+	d.tape = append(d.tape, v)
+	return nil
 }
 
 // number scans Python's JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
@@ -402,138 +462,24 @@ func hex4(s string, i int) (rune, bool) {
 	return r, true
 }
 
-// The decoder makes two passes. count records how many elements each array and object
-// has (in the order they open); the parse then carves every list, dict item array and
-// Dict header out of three slabs sized from those counts, writing values in place. A
-// session then costs a handful of allocations instead of two per container. count does
-// not validate: on malformed input its figures may be wrong, and the parse, which does
-// validate, falls back to ordinary allocation whenever a reservation does not fit.
-
-// Byte classes for count.
-const (
-	ccSpace = iota // JSON whitespace
-	ccPlain        // part of a number or literal, or ':' (never starts a container)
-	ccQuote
-	ccOpen
-	ccClose
-	ccComma
-)
-
-var countClass = func() (t [256]uint8) {
-	for i := range t {
-		t[i] = ccPlain
-	}
-	t[' '], t['\t'], t['\n'], t['\r'] = ccSpace, ccSpace, ccSpace, ccSpace
-	t['"'] = ccQuote
-	t['['], t['{'] = ccOpen, ccOpen
-	t[']'], t['}'] = ccClose, ccClose
-	t[','] = ccComma
-	return t
-}()
-
-// listBit marks a list's entry in counts; the low bits hold the element count.
-const listBit = 1 << 30
-
-// count fills d.counts and the slab totals for d.s. A container holds commas+1
-// elements unless nothing but whitespace stands between its brackets.
-func (d *decoder) count() {
-	s := d.s
-	counts := d.counts[:0]
-	open := d.open[:0] // indexes into counts of the containers enclosing the position
-	var nVals, nItems, nDicts int
-	var prev byte // last significant byte seen, to recognise empty containers
-	for i := 0; i < len(s); {
-		c := s[i]
-		switch countClass[c] {
-		case ccSpace:
-			i++
-			continue
-		case ccPlain:
-			for i++; i < len(s) && countClass[s[i]] == ccPlain; i++ {
-			}
-		case ccQuote:
-			for i++; i < len(s); i++ {
-				if s[i] == '"' {
-					break
-				}
-				if s[i] == '\\' {
-					i++
-				}
-			}
-			i++
-		case ccOpen:
-			open = append(open, int32(len(counts)))
-			if c == '{' {
-				counts = append(counts, 1)
-				nDicts++
-			} else {
-				counts = append(counts, listBit|1)
-			}
-			i++
-		case ccClose:
-			if len(open) > 0 {
-				k := open[len(open)-1]
-				open = open[:len(open)-1]
-				if prev == '[' || prev == '{' {
-					counts[k] &= listBit // empty
-				}
-				if n := int(counts[k] &^ listBit); counts[k]&listBit != 0 {
-					nVals += n
-				} else {
-					nItems += n
-				}
-			}
-			i++
-		case ccComma:
-			if len(open) > 0 {
-				counts[open[len(open)-1]]++
-			}
-			i++
-		}
-		prev = c
-	}
-	for i := range counts {
-		counts[i] &^= listBit
-	}
-	d.counts, d.open = counts, open
-	d.ci = 0
-	d.vals = make([]Value, nVals)
-	d.itemSlab = make([]Item, nItems)
-	d.dicts = make([]Dict, nDicts)
-}
-
-// reserve returns the element count recorded for the next container, or -1.
-func (d *decoder) reserve() int {
-	if d.ci >= len(d.counts) {
-		return -1
-	}
-	n := int(d.counts[d.ci])
-	d.ci++
-	return n
-}
-
-func (d *decoder) array(depth int) (Value, error) {
+func (d *decoder) array(depth int) error {
 	if depth > MaxJSONDepth {
-		return Value{}, d.errf("nesting deeper than %d", MaxJSONDepth)
+		return d.errf("nesting deeper than %d", MaxJSONDepth)
 	}
 	d.i++ // '['
-	n := d.reserve()
-	var elems []Value
-	if n >= 0 && n <= len(d.vals) {
-		elems = d.vals[:0:n]
-		d.vals = d.vals[n:]
-	}
+	at := len(d.tape)
+	d.tape = append(d.tape, Value{kind: KindList})
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == ']' {
 		d.i++
-		return mkList(KindList, elems), nil
+		return nil
 	}
+	n := 0
 	for {
-		v, err := d.value(depth)
-		if err != nil {
-			return Value{}, err
+		if err := d.value(depth); err != nil {
+			return err
 		}
-		elems = append(elems, v) // in place while within the reservation
+		n++
 		d.skipWS()
 		if d.i < len(d.s) {
 			switch d.s[d.i] {
@@ -543,55 +489,48 @@ func (d *decoder) array(depth int) (Value, error) {
 				continue
 			case ']':
 				d.i++
-				return mkList(KindList, elems), nil
+				d.tape[at].num = uint64(n)
+				d.nVals += n
+				return nil
 			}
 		}
-		return Value{}, d.errf("expecting ',' delimiter")
+		return d.errf("expecting ',' delimiter")
 	}
 }
 
-func (d *decoder) object(depth int) (Value, error) {
+func (d *decoder) object(depth int) error {
 	if depth > MaxJSONDepth {
-		return Value{}, d.errf("nesting deeper than %d", MaxJSONDepth)
+		return d.errf("nesting deeper than %d", MaxJSONDepth)
 	}
 	d.i++ // '{'
-	n := d.reserve()
-	var dict *Dict
-	if len(d.dicts) > 0 {
-		dict = &d.dicts[0]
-		d.dicts = d.dicts[1:]
-	} else {
-		dict = new(Dict)
-	}
-	if n >= 0 && n <= len(d.itemSlab) {
-		dict.items = d.itemSlab[:0:n]
-		d.itemSlab = d.itemSlab[n:]
-	}
+	at := len(d.tape)
+	d.tape = append(d.tape, Value{kind: KindDict})
+	d.nDicts++
 	d.skipWS()
 	if d.i < len(d.s) && d.s[d.i] == '}' {
 		d.i++
-		return mkDict(dict), nil
+		return nil
 	}
-	var seen map[string]int
+	n := 0
 	for {
 		if d.i >= len(d.s) || d.s[d.i] != '"' {
-			return Value{}, d.errf("expecting property name enclosed in double quotes")
+			return d.errf("expecting property name enclosed in double quotes")
 		}
 		k, err := d.str()
 		if err != nil {
-			return Value{}, err
+			return err
 		}
+		d.tape = append(d.tape, mkStr(KindStr, k))
 		d.skipWS()
 		if d.i >= len(d.s) || d.s[d.i] != ':' {
-			return Value{}, d.errf("expecting ':' delimiter")
+			return d.errf("expecting ':' delimiter")
 		}
 		d.i++
 		d.skipWS()
-		v, err := d.value(depth)
-		if err != nil {
-			return Value{}, err
+		if err := d.value(depth); err != nil {
+			return err
 		}
-		addItem(dict, k, v, &seen)
+		n++
 		d.skipWS()
 		if d.i < len(d.s) {
 			switch d.s[d.i] {
@@ -601,13 +540,12 @@ func (d *decoder) object(depth int) (Value, error) {
 				continue
 			case '}':
 				d.i++
-				if len(dict.items) >= indexThreshold {
-					dict.buildIndex()
-				}
-				return mkDict(dict), nil
+				d.tape[at].num = uint64(n)
+				d.nItems += n
+				return nil
 			}
 		}
-		return Value{}, d.errf("expecting ',' delimiter")
+		return d.errf("expecting ',' delimiter")
 	}
 }
 
