@@ -6,6 +6,7 @@ import (
 	"math/big"
 	"strconv"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // ErrInvalidJSON is returned (wrapped in a [*JSONError]) for input Python's json.loads
@@ -73,7 +74,9 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 	d.s, d.i, d.utf8 = s, 0, utf8
 	v, err := d.document()
 	d.s = ""
-	clear(d.tape) // drop references into s and into the result
+	if len(s) > 1<<16 {
+		clear(d.tape) // do not let an idle decoder pin a large input
+	}
 	d.tape = d.tape[:0]
 	d.vals, d.itemSlab, d.dicts = nil, nil, nil
 	if cap(d.tape) <= 1<<14 && cap(d.buf) <= 1<<16 {
@@ -573,6 +576,14 @@ func addItem(dict *Dict, k string, v Value, seen *map[string]int) {
 			return
 		}
 		(*seen)[k] = len(items)
+	}
+	if n := len(dict.items); n < cap(dict.items) {
+		// In place, field by field: cheaper than append's typed copy under GC.
+		dict.items = dict.items[:n+1]
+		it := &dict.items[n]
+		it.Key.kind, it.Key.ptr, it.Key.num = KindStr, unsafe.Pointer(unsafe.StringData(k)), uint64(len(k))
+		it.Value = v
+		return
 	}
 	dict.items = append(dict.items, Item{Key: mkStr(KindStr, k), Value: v})
 }
