@@ -16,7 +16,7 @@ import (
 type command struct {
 	synopsis string // after "djsession "
 	help     string // what it does, for "djsession help COMMAND"
-	arg      string // name of its one argument, for messages
+	arg      string // name of its one argument, for messages; "" for commands that take none
 	setup    func(fs *flag.FlagSet) runner
 }
 

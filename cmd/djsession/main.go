@@ -3,9 +3,9 @@
 //
 // Usage:
 //
-//	djsession COMMAND [flags] ARG
+//	djsession COMMAND [flags] [ARG]
 //
-// Every command takes one argument. Flags may come before or after it ("djsession loads
+// Every command takes one argument, except list and clearsessions, which take none. Flags may come before or after it ("djsession loads
 // TOKEN --salt x" works); "--" ends the flags, which is needed for an argument that starts
 // with "-" (negative numbers excepted). An argument of "-" is read from standard input.
 //
@@ -89,6 +89,57 @@
 // with SECRET_KEY, then one line per --fallback-key, in order. --legacy prints the SHA-1
 // variant Django 3.1 and 3.2 also accept.
 //
+// inspect [--engine db|file|signed_cookies] (--db URL | --file-path DIR) [--json] KEY
+//
+// Prints a stored session: its data as Django's serializer writes it (tagged JSON with
+// --serializer pickle), its expiry, and _auth_user_id and _auth_user_backend when the
+// session is logged in. The expiry is, for db, the row's expire_date; for file, what
+// Django's file engine computes (the stored _session_expiry, else the file's mtime plus
+// SESSION_COOKIE_AGE; a positive int _session_expiry never expires there); for
+// signed_cookies (KEY is then the cookie value), the signing time plus SESSION_COOKIE_AGE.
+// An expired session is shown all the same, marked expired. --json prints one JSON
+// object: key, engine, session, expire_date, expired, (signed_at | modified,) user_id,
+// user_backend, size. A missing session exits 1, a key Django could not use exits 2, data
+// with a bad signature exits 3.
+//
+// list [--engine db|file] (--db URL | --file-path DIR) [--all] [--json]
+//
+// Prints one line per session, in key order: key, expiry, user id ("-" when not logged
+// in) and the size of the stored data in bytes. Only the sessions Django would load
+// (unexpired) unless --all. --json prints one JSON object per line (key, expire_date,
+// expired, user_id, size). Sessions whose data cannot be decoded are listed without a
+// user, as Django loads them as empty sessions, with a warning on standard error.
+//
+// clearsessions [--engine db|file|signed_cookies] (--db URL | --file-path DIR) [--json]
+//
+// Deletes expired sessions as "manage.py clearsessions" does (db: the rows whose
+// expire_date is before now; file: every session file Django's load finds expired) and
+// prints how many were removed ({"removed":N} with --json).
+//
+// Store settings, for inspect, list and clearsessions (Django's setting in brackets):
+//
+//	--engine E               db, file or signed_cookies [SESSION_ENGINE]; default file
+//	                         when --file-path is given, else db
+//	--db URL                 postgres://... or postgresql://... (as libpq/pgx read them),
+//	                         mysql://user:pass@host:port/db[?params] (or mariadb://; params
+//	                         as go-sql-driver/mysql reads them), sqlite:PATH or
+//	                         sqlite:///ABS/PATH. An SQLite file must exist; list and
+//	                         inspect open it read-only.
+//	--file-path DIR          [SESSION_FILE_PATH]; default the system temporary directory
+//	--session-cookie-name N  [SESSION_COOKIE_NAME], the file engine's file name prefix;
+//	                         default sessionid
+//	--session-cookie-age S   [SESSION_COOKIE_AGE]; default 1209600
+//	--use-tz, --no-use-tz    [USE_TZ]; default true
+//	--time-zone Z            [TIME_ZONE], an IANA name; default UTC (what startproject
+//	                         writes; Django's own default is America/Chicago)
+//	--table T                the session table [Meta.db_table]; default django_session
+//	--store-class NAME       the SessionStore __qualname__ in the salt; default SessionStore
+//	--serializer json|pickle [SESSION_SERIALIZER]
+//	--legacy, --accept-sha1  also read Django 3.1/3.2's legacy data and SHA-1 signatures
+//
+// --now fixes the clock for the expiry checks. Expiry dates are printed as Django holds
+// them: ISO 8601 in UTC with USE_TZ, naive times in TIME_ZONE without.
+//
 // help [COMMAND]
 //
 // Prints usage; also "-h" or "--help", before or after a command.
@@ -112,9 +163,11 @@
 //
 //	0  success
 //	1  any other error: invalid JSON input, a payload that cannot be read although its
-//	   signature is valid, session data that is not a dict, I/O errors
+//	   signature is valid, session data that is not a dict, I/O and database errors, a
+//	   missing session (inspect) or SQLite file
 //	2  usage: unknown command or flag, bad flag value, missing or extra argument, no
-//	   secret key (or an unreadable --secret-key-file), unsafe separator, unknown algorithm
+//	   secret key (or an unreadable --secret-key-file), unsafe separator, unknown
+//	   algorithm, an unknown --db URL scheme, a key Django could not use (inspect)
 //	3  bad signature
 //	4  signature expired
 //
@@ -149,7 +202,7 @@ const (
 const usageText = `djsession reads and writes Django's signed tokens and session data.
 
 Usage:
-  djsession COMMAND [flags] ARG
+  djsession COMMAND [flags] [ARG]
 
 Commands:
   dumps         sign a JSON value as signing.dumps does
@@ -159,6 +212,9 @@ Commands:
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash
+  inspect       show a stored session: data, expiry, user (db, file, signed_cookies)
+  list          list the sessions of a db or file store: key, expiry, user id, size
+  clearsessions delete expired sessions, as manage.py clearsessions
   help          print this help, or a command's with "help COMMAND"
 
 The secret key comes from --secret-key, --secret-key-file or $DJANGO_SECRET_KEY, in that
@@ -272,18 +328,23 @@ func runCommand(a *app, name string, cmd *command, args []string) error {
 		}
 		return &usageError{msg}
 	}
-	switch len(pos) {
-	case 0:
+	arg := ""
+	switch {
+	case cmd.arg == "" && len(pos) > 0:
+		return usagef("unexpected argument %q (%s takes no argument)", pos[0], name)
+	case cmd.arg == "":
+	case len(pos) == 0:
 		return usagef("missing %s argument", cmd.arg)
-	case 1:
-	default:
+	case len(pos) > 1:
 		return usagef("unexpected argument %q (%s takes one %s)", pos[1], name, cmd.arg)
+	default:
+		arg = pos[0]
 	}
 	cfg, err := c.resolve(a.env)
 	if err != nil {
 		return err
 	}
-	return runner(a, cfg, pos[0])
+	return runner(a, cfg, arg)
 }
 
 // readArg returns arg, or standard input when arg is "-". With trim, surrounding white

@@ -1,0 +1,621 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	djengines "github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/engines/db"
+	"github.com/djsession/djsession/engines/file"
+	"github.com/djsession/djsession/serializer"
+	"github.com/djsession/djsession/session"
+	"github.com/djsession/djsession/signing"
+)
+
+// discardLogger silences the engines' own warnings: the commands report problems
+// themselves.
+var discardLogger = slog.New(slog.DiscardHandler)
+
+// errNoSession: inspect found no session under the key (exit status 1).
+var errNoSession = errors.New("no such session")
+
+func init() {
+	commands["inspect"] = &command{
+		synopsis: "inspect [--engine db|file|signed_cookies] (--db URL | --file-path DIR) [--json] [settings flags] KEY",
+		help: `Prints a stored session: the data as Django's serializer writes it (tagged JSON with
+--serializer pickle), its expiry and, when logged in, _auth_user_id and _auth_user_backend.
+Expiry: db: the row's expire_date; file: what Django's file engine computes (the stored
+_session_expiry, else the file's mtime + SESSION_COOKIE_AGE; a positive int
+_session_expiry never expires there); signed_cookies: the signing time + SESSION_COOKIE_AGE,
+KEY being the cookie value. An expired session is still shown, marked expired (Django
+would not load it). KEY "-": standard input. A missing session exits 1, a key Django
+could not use 2, data with a bad signature 3.`,
+		arg:   "KEY",
+		setup: setupInspect,
+	}
+	commands["list"] = &command{
+		synopsis: "list [--engine db|file] (--db URL | --file-path DIR) [--all] [--json] [settings flags]",
+		help: `Prints one line per session: key, expiry, user id ("-" when not logged in) and the size
+in bytes of the stored data, in key order. Only sessions Django would load (not expired)
+unless --all. --json prints one JSON object per line: key, expire_date, expired,
+user_id (null when not logged in), size. Sessions whose data cannot be decoded are listed
+without a user (Django loads them as empty sessions) with a warning on standard error.`,
+		setup: setupList,
+	}
+	commands["clearsessions"] = &command{
+		synopsis: "clearsessions [--engine db|file] (--db URL | --file-path DIR) [--json] [settings flags]",
+		help: `Deletes expired sessions as Django's "manage.py clearsessions" does (db: DELETE the rows
+whose expire_date is before now; file: load every session file, which removes the
+expired ones) and prints how many were removed. signed_cookies stores nothing: 0.`,
+		setup: setupClearSessions,
+	}
+}
+
+// storeContext is the context of a store command, cancelled by Ctrl-C. There is no time
+// limit: clearsessions on a large table may take long; add connect_timeout (PostgreSQL)
+// or timeout (MySQL) to the URL to bound connecting.
+func storeContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt)
+}
+
+// entry is one session as the commands report it.
+type entry struct {
+	Key         string          `json:"key"`
+	Engine      string          `json:"engine,omitempty"`
+	Session     json.RawMessage `json:"session,omitempty"`
+	ExpireDate  string          `json:"expire_date"`
+	Expired     bool            `json:"expired"`
+	SignedAt    string          `json:"signed_at,omitempty"`
+	Modified    string          `json:"modified,omitempty"`
+	UserID      json.RawMessage `json:"user_id"`
+	UserBackend json.RawMessage `json:"user_backend,omitempty"`
+	Size        int64           `json:"size"`
+
+	userText, backendText string // for text output; "" when absent
+}
+
+// fill sets the user fields from the decoded session; inspect also gets the data.
+func (e *entry) fill(d *serializer.Dict, ser *serializerChoice, withData bool) error {
+	if d == nil {
+		return nil
+	}
+	var err error
+	if e.UserID, e.userText, err = field(d, "_auth_user_id", ser); err != nil {
+		return err
+	}
+	if !withData {
+		return nil
+	}
+	if e.UserBackend, e.backendText, err = field(d, "_auth_user_backend", ser); err != nil {
+		return err
+	}
+	if e.UserID == nil {
+		e.UserID = json.RawMessage("null") // inspect --json always has both fields
+	}
+	if e.UserBackend == nil {
+		e.UserBackend = json.RawMessage("null")
+	}
+	out, err := ser.format(serializer.DictValue(d))
+	if err != nil {
+		return err
+	}
+	e.Session = out
+	return nil
+}
+
+// field returns a session value as JSON and as text (a str as it is).
+func field(d *serializer.Dict, k string, ser *serializerChoice) (json.RawMessage, string, error) {
+	v, ok := d.Get(k)
+	if !ok {
+		return nil, "", nil
+	}
+	out, err := ser.format(v)
+	if err != nil {
+		return nil, "", err
+	}
+	if s, isStr := v.AsStr(); isStr {
+		return out, s, nil
+	}
+	return out, string(out), nil
+}
+
+// isoUTC writes t as Django holds it: aware UTC with USE_TZ, else naive in TIME_ZONE.
+func isoUTC(e session.Expiry, t time.Time) string { return e.FormatISO(t.UTC()) }
+
+// wallUTC returns the wall clock of t in loc, as a UTC time.
+func wallUTC(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// ---------------------------------------------------------------- db
+
+// dbExpired is the db engine's load condition negated: expire_date > now fails. With
+// USE_TZ = False both sides are wall clocks in TIME_ZONE, as Django compares them.
+func dbExpired(st *storeSettings, exp time.Time) bool {
+	now := st.now().Round(0).Truncate(time.Microsecond)
+	if st.expiry.NaiveTimes {
+		return !wallUTC(exp, st.expiry.Location).After(wallUTC(now, st.expiry.Location))
+	}
+	return !exp.After(now)
+}
+
+func dbEntry(st *storeSettings, r db.Record) entry {
+	return entry{Key: r.Key, ExpireDate: isoUTC(st.expiry, r.ExpireDate), Expired: dbExpired(st, r.ExpireDate),
+		Size: int64(len(r.Data))}
+}
+
+// ---------------------------------------------------------------- file
+
+// fileSession is a session file as read from disk.
+type fileSession struct {
+	key     string
+	content []byte
+	mtime   time.Time
+}
+
+func readSessionFile(path string) ([]byte, time.Time, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	if st.IsDir() {
+		return nil, time.Time{}, fmt.Errorf("%s is a directory", path)
+	}
+	b, err := io.ReadAll(f)
+	return b, st.ModTime(), err
+}
+
+// fileKeys returns the session keys of the files in the store's directory, sorted: the
+// names clear_expired considers (prefix + a key of [a-z0-9], 8 characters or more).
+func fileKeys(s *file.Store, prefix string) ([]string, error) {
+	ents, err := os.ReadDir(s.Dir())
+	if err != nil {
+		return nil, fmt.Errorf("file: %w", err)
+	}
+	var keys []string
+	for _, e := range ents {
+		key, ok := strings.CutPrefix(e.Name(), prefix)
+		if !ok || e.IsDir() || !djengines.ValidKey(key) || !validKeyChars(key) {
+			continue
+		}
+		keys = append(keys, key)
+	}
+	sort.Strings(keys)
+	return keys, nil
+}
+
+func validKeyChars(key string) bool {
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// fileState decodes a session file and works out its expiry as Django's file engine
+// does on load. decodeErr is the reason the data could not be read (Django then goes on
+// with an empty session); err is a file Django could not load at all.
+func fileState(st *storeSettings, fsn fileSession) (d *serializer.Dict, exp time.Time, expired bool, decodeErr, err error) {
+	for i, c := range fsn.content {
+		if c >= 0x80 {
+			return nil, time.Time{}, false, nil, fmt.Errorf("%w: byte 0x%02x at offset %d is not ASCII", file.ErrCorrupt, c, i)
+		}
+	}
+	e := st.expiry
+	if len(fsn.content) == 0 {
+		// The placeholder of a session being created: Django loads it as an empty session
+		// and does not check its expiry.
+		exp, err = e.Date(nil, fsn.mtime)
+		return serializer.NewDict(), exp, false, nil, err
+	}
+	d, decodeErr = st.codec.DecodeErr(string(fsn.content))
+	data := d
+	if decodeErr != nil {
+		data = serializer.NewDict()
+	}
+	// get_expiry_date(modification=mtime): the date Django's engine works from.
+	if exp, err = e.Date(data, fsn.mtime); err != nil {
+		return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, err)
+	}
+	// The load-time check: get_expiry_age(expiry=_session_expiry or mtime + age) <= 0.
+	now, mtime := st.now(), fsn.mtime
+	if e.NaiveTimes {
+		now, mtime = wallUTC(now, e.Location), wallUTC(mtime, e.Location)
+		e.Location = time.UTC
+	}
+	if v, ok := data.Get(session.ExpiryKey); ok && v.Truthy() {
+		if f, isFloat := v.AsFloat(); isFloat {
+			expired = f <= 0
+		} else {
+			age, aerr := e.Age(data, now)
+			if aerr != nil {
+				return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, aerr)
+			}
+			expired = age <= 0
+		}
+	} else {
+		at, derr := e.Date(nil, mtime)
+		if derr != nil {
+			return nil, time.Time{}, false, nil, derr
+		}
+		abs := serializer.NewDict()
+		abs.Set(session.ExpiryKey, serializer.Str(e.FormatISO(at)))
+		age, aerr := e.Age(abs, now)
+		if aerr != nil {
+			return nil, time.Time{}, false, nil, aerr
+		}
+		expired = age <= 0
+	}
+	return d, exp, expired, decodeErr, nil
+}
+
+// ---------------------------------------------------------------- inspect
+
+func setupInspect(fs *flag.FlagSet) runner {
+	f := defineStoreFlags(fs, "db, file or signed_cookies")
+	return func(a *app, cfg *config, arg string) error {
+		engine := f.engineName()
+		if err := f.checkEngineFlags(engine); err != nil {
+			return err
+		}
+		key, err := a.readArg(arg, true, false)
+		if err != nil {
+			return err
+		}
+		st, err := f.settings(cfg)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := storeContext()
+		defer cancel()
+		var e entry
+		switch engine {
+		case "db":
+			e, err = inspectDB(ctx, f, st, key)
+		case "file":
+			e, err = inspectFile(f, st, key)
+		default:
+			e, err = inspectCookie(f, cfg, st, key)
+		}
+		if err != nil {
+			return err
+		}
+		e.Engine = engine
+		return printInspect(a, f, e)
+	}
+}
+
+// checkKey rejects what Django could not take for a session key.
+func checkKey(key string, maxLen int) error {
+	switch {
+	case !djengines.ValidKey(key):
+		return usagef("invalid session key %q: Django treats keys shorter than 8 characters as no key", key)
+	case !utf8.ValidString(key) || strings.IndexByte(key, 0) >= 0:
+		return usagef("invalid session key %q", key)
+	case maxLen > 0 && utf8.RuneCountInString(key) > maxLen:
+		return usagef("invalid session key %q: longer than %d characters", key, maxLen)
+	}
+	return nil
+}
+
+func inspectDB(ctx context.Context, f *storeFlags, st *storeSettings, key string) (entry, error) {
+	if err := checkKey(key, db.MaxKeyLength); err != nil {
+		return entry{}, err
+	}
+	s, closeDB, err := f.openDB(ctx, st, false)
+	if err != nil {
+		return entry{}, err
+	}
+	defer closeDB()
+	r, ok, err := s.Get(ctx, key)
+	if err != nil {
+		return entry{}, err
+	}
+	if !ok {
+		return entry{}, fmt.Errorf("%w %q in table %s", errNoSession, key, s.Table())
+	}
+	d, err := st.codec.DecodeErr(r.Data)
+	if err != nil {
+		return entry{}, fmt.Errorf("session %q: %w", key, err)
+	}
+	e := dbEntry(st, r)
+	return e, e.fill(d, f.ser, true)
+}
+
+func inspectFile(f *storeFlags, st *storeSettings, key string) (entry, error) {
+	if err := checkKey(key, 0); err != nil {
+		return entry{}, err
+	}
+	if !validKeyChars(key) {
+		return entry{}, usagef("invalid session key %q: the file engine accepts only a-z and 0-9", key)
+	}
+	s, err := f.openFile(st)
+	if err != nil {
+		return entry{}, err
+	}
+	name, err := s.FileName(key)
+	if err != nil {
+		return entry{}, usagef("%v", err)
+	}
+	content, mtime, err := readSessionFile(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return entry{}, fmt.Errorf("%w %q in %s", errNoSession, key, s.Dir())
+	}
+	if err != nil {
+		return entry{}, fmt.Errorf("file: %w", err)
+	}
+	d, exp, expired, decodeErr, err := fileState(st, fileSession{key, content, mtime})
+	if err != nil {
+		return entry{}, fmt.Errorf("%s: %w", name, err)
+	}
+	if decodeErr != nil {
+		return entry{}, fmt.Errorf("session %q: %w", key, decodeErr)
+	}
+	e := entry{Key: key, ExpireDate: isoUTC(st.expiry, exp), Expired: expired,
+		Modified: isoUTC(st.expiry, mtime), Size: int64(len(content))}
+	return e, e.fill(d, f.ser, true)
+}
+
+// inspectCookie reads a signed_cookies value: the signature is checked (SECRET_KEY, then
+// the fallbacks) without an age limit, so that an expired value can still be shown.
+func inspectCookie(f *storeFlags, cfg *config, st *storeSettings, value string) (entry, error) {
+	ts, err := signing.NewTimestampSigner(signing.Options{Key: cfg.key, FallbackKeys: cfg.fallbackKeys,
+		Salt: signedCookiesSalt, AcceptSHA1: f.acceptSHA1, Now: st.now, Serializer: f.ser.serializer()})
+	if err != nil {
+		return entry{}, err
+	}
+	v, err := ts.UnsignObject(value)
+	if err != nil {
+		return entry{}, err
+	}
+	d := v.Dict()
+	if d == nil {
+		return entry{}, fmt.Errorf("%w: %s", session.ErrNotDict, v.Kind())
+	}
+	// The signature is valid, so the timestamp before it is the one Django signed.
+	rest := value[:strings.LastIndexByte(value, ':')]
+	stamp, err := signing.B62Decode(rest[strings.LastIndexByte(rest, ':')+1:])
+	if err != nil {
+		return entry{}, fmt.Errorf("%w: timestamp: %w", signing.ErrBadSignature, err)
+	}
+	signed := time.Unix(stamp, 0)
+	age := time.Duration(st.expiry.CookieAge) * time.Second
+	e := entry{Key: value, ExpireDate: isoUTC(st.expiry, signed.Add(age)),
+		Expired: st.now().Sub(signed) > age, SignedAt: isoUTC(st.expiry, signed), Size: int64(len(value))}
+	return e, e.fill(d, f.ser, true)
+}
+
+func printInspect(a *app, f *storeFlags, e entry) error {
+	if f.jsonOut {
+		return a.printJSON(e)
+	}
+	var b strings.Builder
+	row := func(k, v string) { fmt.Fprintf(&b, "%-13s %s\n", k, v) }
+	row("engine", e.Engine)
+	row("key", e.Key)
+	if e.SignedAt != "" {
+		row("signed at", e.SignedAt)
+	}
+	if e.Modified != "" {
+		row("modified", e.Modified)
+	}
+	row("expire date", e.ExpireDate)
+	row("expired", map[bool]string{true: "yes (Django would not load it)", false: "no"}[e.Expired])
+	row("user id", orDash(e.userText, e.UserID))
+	row("user backend", orDash(e.backendText, e.UserBackend))
+	row("size", fmt.Sprintf("%d bytes", e.Size))
+	row("session", string(e.Session))
+	_, err := io.WriteString(a.stdout, b.String())
+	return err
+}
+
+func orDash(text string, raw json.RawMessage) string {
+	if raw == nil || string(raw) == "null" && text == "" {
+		return "-"
+	}
+	return text
+}
+
+// printJSON writes v as one line of JSON, without HTML escaping.
+func (a *app) printJSON(v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := a.stdout.Write(buf.Bytes())
+	return err
+}
+
+// ---------------------------------------------------------------- list
+
+func setupList(fs *flag.FlagSet) runner {
+	f := defineStoreFlags(fs, "db or file")
+	all := fs.Bool("all", false, "also list expired sessions")
+	return func(a *app, cfg *config, _ string) error {
+		engine := f.engineName()
+		if err := f.checkEngineFlags(engine); err != nil {
+			return err
+		}
+		if engine == "signed_cookies" {
+			return usagef("signed_cookies keeps sessions in the browser: there is nothing to list")
+		}
+		st, err := f.settings(cfg)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := storeContext()
+		defer cancel()
+		var entries []entry
+		warn := func(key string, err error) {
+			fmt.Fprintln(a.stderr, oneLine(fmt.Sprintf("djsession: list: warning: session %q: %v", key, err)))
+		}
+		if engine == "db" {
+			s, closeDB, err := f.openDB(ctx, st, false)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			err = s.Records(ctx, func(r db.Record) error {
+				e := dbEntry(st, r)
+				if e.Expired && !*all {
+					return nil
+				}
+				d, derr := st.codec.DecodeErr(r.Data)
+				if derr != nil {
+					warn(r.Key, fmt.Errorf("Session data corrupted: %w", derr))
+				} else if err := e.fill(d, f.ser, false); err != nil {
+					return err
+				}
+				entries = append(entries, e)
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		} else {
+			s, err := f.openFile(st)
+			if err != nil {
+				return err
+			}
+			keys, err := fileKeys(s, f.cookieName)
+			if err != nil {
+				return err
+			}
+			for _, key := range keys {
+				name, _ := s.FileName(key)
+				content, mtime, err := readSessionFile(name)
+				if errors.Is(err, os.ErrNotExist) {
+					continue // removed since the scan
+				}
+				if err != nil {
+					warn(key, err)
+					continue
+				}
+				d, exp, expired, decodeErr, err := fileState(st, fileSession{key, content, mtime})
+				if err != nil {
+					warn(key, err)
+					continue
+				}
+				if expired && !*all {
+					continue
+				}
+				e := entry{Key: key, ExpireDate: isoUTC(st.expiry, exp), Expired: expired, Size: int64(len(content))}
+				if decodeErr != nil {
+					warn(key, fmt.Errorf("Session data corrupted: %w", decodeErr))
+				} else if err := e.fill(d, f.ser, false); err != nil {
+					return err
+				}
+				entries = append(entries, e)
+			}
+		}
+		return printList(a, f, entries)
+	}
+}
+
+func printList(a *app, f *storeFlags, entries []entry) error {
+	if f.jsonOut {
+		for _, e := range entries {
+			if err := a.printJSON(e); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	keyW, expW, userW := 0, 0, 0
+	for _, e := range entries {
+		keyW = max(keyW, len(e.Key))
+		expW = max(expW, len(e.ExpireDate))
+		userW = max(userW, len(orDash(e.userText, e.UserID)))
+	}
+	var b strings.Builder
+	for _, e := range entries {
+		user := oneLine(orDash(e.userText, e.UserID))
+		if strings.ContainsAny(user, " \t") {
+			user = fmt.Sprintf("%q", user)
+		}
+		fmt.Fprintf(&b, "%-*s  %-*s  %-*s  %d\n", keyW, e.Key, expW, e.ExpireDate, userW, user, e.Size)
+	}
+	_, err := io.WriteString(a.stdout, b.String())
+	return err
+}
+
+// ---------------------------------------------------------------- clearsessions
+
+func setupClearSessions(fs *flag.FlagSet) runner {
+	f := defineStoreFlags(fs, "db, file or signed_cookies")
+	return func(a *app, cfg *config, _ string) error {
+		engine := f.engineName()
+		if err := f.checkEngineFlags(engine); err != nil {
+			return err
+		}
+		st, err := f.settings(cfg)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := storeContext()
+		defer cancel()
+		var removed int64
+		var clearErr error
+		switch engine {
+		case "db":
+			s, closeDB, err := f.openDB(ctx, st, true)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			if removed, err = s.ClearExpiredCount(ctx); err != nil {
+				return err
+			}
+		case "file":
+			s, err := f.openFile(st)
+			if err != nil {
+				return err
+			}
+			before, err := fileKeys(s, f.cookieName)
+			if err != nil {
+				return err
+			}
+			clearErr = s.ClearExpired(ctx) // the engine's own clear_expired: it decides
+			for _, key := range before {
+				if _, err := os.Lstat(filepath.Join(s.Dir(), f.cookieName+key)); errors.Is(err, os.ErrNotExist) {
+					removed++
+				}
+			}
+		}
+		if f.jsonOut {
+			err = a.printJSON(map[string]int64{"removed": removed})
+		} else {
+			noun := "sessions"
+			if removed == 1 {
+				noun = "session"
+			}
+			err = a.printLine(fmt.Sprintf("%d expired %s removed", removed, noun))
+		}
+		if clearErr != nil {
+			return clearErr
+		}
+		return err
+	}
+}
