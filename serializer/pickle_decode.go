@@ -48,6 +48,7 @@ func init() {
 		"decimal.Decimal", "uuid.UUID", "builtins.set", "builtins.frozenset", "builtins.bytes",
 		"builtins.bytearray", "builtins.getattr", "builtins.object", "_codecs.encode",
 		"copyreg._reconstructor", "zoneinfo.ZoneInfo", "zoneinfo.ZoneInfo._unpickle",
+		"pytz._UTC", "pytz._p", "pytz.FixedOffset",
 	} {
 		i := strings.IndexByte(g, '.')
 		knownGlobals[g] = &pyGlobal{g[:i], g[i+1:]}
@@ -1052,6 +1053,46 @@ func (u *unpickler) call(fn, argv Value) error {
 				tz = &TZInfo{Kind: TZZoneInfo, Key: args[0].s(), NoCache: true}
 			}
 		}
+		u.push(Value{kind: kindTZ, ptr: unsafe.Pointer(tz)})
+	case "pytz._UTC":
+		if len(args) != 0 {
+			return bad()
+		}
+		u.push(Value{kind: kindTZ, ptr: unsafe.Pointer(PytzUTC)})
+	case "pytz._p":
+		// pytz.unpickler(zone, utcoffset=None, dstoffset=None, tzname=None): a zone alone
+		// (StaticTzInfo, or a DstTzInfo not localized), or a localized DstTzInfo. Offsets
+		// are int seconds.
+		if len(args) == 0 || len(args) > 4 || args[0].kind != KindStr {
+			return bad()
+		}
+		if len(args) == 1 {
+			u.push(Value{kind: kindTZ, ptr: unsafe.Pointer(PytzStaticZone(args[0].s()))})
+			return nil
+		}
+		if len(args) != 4 || args[3].kind != KindStr {
+			return bad()
+		}
+		off, ok1 := args[1].AsInt()
+		dst, ok2 := args[2].AsInt()
+		if !ok1 || !ok2 || args[1].kind != KindInt || args[2].kind != KindInt || off <= -86400 || off >= 86400 || dst <= -86400 || dst >= 86400 {
+			return bad()
+		}
+		tz, err := PytzZone(args[0].s(), time.Duration(off)*time.Second, time.Duration(dst)*time.Second, args[3].s())
+		if err != nil {
+			return u.fail("%v", err)
+		}
+		u.push(Value{kind: kindTZ, ptr: unsafe.Pointer(tz)})
+	case "pytz.FixedOffset":
+		n, ok := Value{}, false
+		if len(args) == 1 && args[0].kind == KindInt {
+			n, ok = args[0], true
+		}
+		m, ok2 := n.AsInt()
+		if !ok || !ok2 || m <= -1440 || m >= 1440 {
+			return bad()
+		}
+		tz, _ := PytzFixedOffset(int(m))
 		u.push(Value{kind: kindTZ, ptr: unsafe.Pointer(tz)})
 	case "copyreg._reconstructor":
 		if len(args) == 3 && args[0].kind == kindGlobal && (*pyGlobal)(args[0].ptr).String() == "uuid.UUID" &&

@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"strconv"
+	"time"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -844,7 +845,25 @@ func (p *pickler) saveTZ(tz *TZInfo, depth int) error {
 	if p.get(k) {
 		return nil
 	}
-	if tz.Kind == TZZoneInfo {
+	switch tz.Kind {
+	case TZPytzUTC: // pytz.utc.__reduce__() is (pytz._UTC, ())
+		p.saveGlobal("pytz", "_UTC")
+		p.emptyTuple()
+	case TZPytz: // pytz._p(zone[, utcoffset seconds, dst seconds, tzname])
+		p.saveGlobal("pytz", "_p")
+		args := []Value{Str(tz.Key)}
+		if tz.HasName {
+			args = append(args, Int(int64(tz.Offset/time.Second)), Int(int64(tz.DST/time.Second)), Str(string([]byte(tz.Name))))
+		}
+		if err := p.saveTupleOf(depth, args...); err != nil {
+			return err
+		}
+	case TZPytzFixed: // pytz.FixedOffset(minutes)
+		p.saveGlobal("pytz", "FixedOffset")
+		if err := p.saveTupleOf(depth, Int(int64(tz.Offset/time.Minute))); err != nil {
+			return err
+		}
+	case TZZoneInfo:
 		p.saveGlobal("builtins", "getattr")
 		p.mark()
 		p.saveGlobal("zoneinfo", "ZoneInfo")
@@ -862,7 +881,7 @@ func (p *pickler) saveTZ(tz *TZInfo, depth int) error {
 		}
 		p.saveInt(Int(fromCache))
 		p.endTuple(2)
-	} else {
+	default:
 		p.saveGlobal("datetime", "timezone")
 		off := TimedeltaOf(tz.Offset)
 		if tz.HasName {

@@ -444,6 +444,14 @@ type TZKind uint8
 const (
 	TZFixed    TZKind = iota + 1 // datetime.timezone (timezone.utc is the one with offset 0 and no name)
 	TZZoneInfo                   // zoneinfo.ZoneInfo
+	// pytz.utc, Django 3.2's timezone.utc, pickled as pytz._UTC(). Use [PytzUTC].
+	TZPytzUTC
+	// A pytz.timezone(Key) tzinfo, pickled as pytz._p(...): with HasName, the localized
+	// tzinfo of an aware datetime (its utcoffset Offset, dst DST and tzname Name, all fixed
+	// by the pickle); without, a pytz StaticTzInfo zone. Use [PytzZone] or [PytzStaticZone].
+	TZPytz
+	// pytz.FixedOffset(minutes), an Offset of whole minutes. Use [PytzFixedOffset].
+	TZPytzFixed
 )
 
 // TZInfo is the tzinfo of an aware datetime or time. Treat it as immutable: it is shared
@@ -458,6 +466,9 @@ type TZInfo struct {
 	// TZZoneInfo: the IANA key, and whether it was made by ZoneInfo.no_cache(key).
 	Key     string
 	NoCache bool
+	// TZPytz (localized): the dst() of the tzinfo, whole seconds. Key, Offset and Name
+	// hold the zone, utcoffset() and tzname().
+	DST time.Duration
 }
 
 // UTC is datetime.timezone.utc.
@@ -497,6 +508,68 @@ func ZoneInfo(key string) *TZInfo {
 	return tz.(*TZInfo)
 }
 
+// PytzUTC is pytz.utc (pytz.UTC), which Django 3.2 uses as timezone.utc: the datetimes of
+// timezone.now() in Django 3.2 sessions carry it.
+var PytzUTC = &TZInfo{Kind: TZPytzUTC, Key: "UTC"}
+
+var (
+	pytzCache sync.Map // TZInfo -> *TZInfo
+	pytzKeys  sync.Map // zone key -> the one string of that key
+)
+
+func internPytz(tz TZInfo) *TZInfo {
+	if tz.Key != "" {
+		// One key string per zone, as pytz shares its zone name between the tzinfos of a
+		// zone (the pickler memoizes it once).
+		k, _ := pytzKeys.LoadOrStore(tz.Key, tz.Key)
+		tz.Key = k.(string)
+	}
+	got, _ := pytzCache.LoadOrStore(tz, &tz)
+	return got.(*TZInfo)
+}
+
+// PytzZone returns the pytz tzinfo of zone key localized to utcoffset, dst and tzname
+// name, as pytz.timezone(key).localize(dt).tzinfo is and as pytz._p(key, utcoffset, dst,
+// name) unpickles it. The offsets are truncated to whole seconds and must be less than 24
+// hours in magnitude. The same arguments give the same object, as in pytz.
+func PytzZone(key string, utcoffset, dst time.Duration, name string) (*TZInfo, error) {
+	utcoffset, dst = utcoffset.Truncate(time.Second), dst.Truncate(time.Second)
+	if utcoffset <= -24*time.Hour || utcoffset >= 24*time.Hour || dst <= -24*time.Hour || dst >= 24*time.Hour {
+		return nil, fmt.Errorf("%w: pytz offsets must be strictly between -24 and 24 hours", ErrInvalidValue)
+	}
+	return internPytz(TZInfo{Kind: TZPytz, Key: key, Offset: utcoffset, DST: dst, Name: name, HasName: true}), nil
+}
+
+// PytzStaticZone returns the pytz StaticTzInfo zone key (pytz.timezone("EST") and the
+// like), which pickles as pytz._p(key). Its offset comes from the time zone database.
+func PytzStaticZone(key string) *TZInfo {
+	return internPytz(TZInfo{Kind: TZPytz, Key: key})
+}
+
+// PytzFixedOffset returns pytz.FixedOffset(minutes); as in pytz, 0 gives [PytzUTC].
+func PytzFixedOffset(minutes int) (*TZInfo, error) {
+	if minutes <= -24*60 || minutes >= 24*60 {
+		return nil, fmt.Errorf("%w: absolute offset is too large", ErrInvalidValue)
+	}
+	if minutes == 0 {
+		return PytzUTC, nil
+	}
+	return internPytz(TZInfo{Kind: TZPytzFixed, Offset: time.Duration(minutes) * time.Minute}), nil
+}
+
+// fixedOffset tells whether the UTC offset of the tzinfo is the same at every instant
+// (Offset), as for datetime.timezone, pytz.utc, pytz.FixedOffset and a localized pytz
+// tzinfo.
+func (tz *TZInfo) fixedOffset() bool {
+	switch tz.Kind {
+	case TZFixed, TZPytzUTC, TZPytzFixed:
+		return true
+	case TZPytz:
+		return tz.HasName
+	}
+	return false
+}
+
 // String describes the tzinfo as Python's repr does.
 func (tz *TZInfo) String() string {
 	switch {
@@ -510,6 +583,18 @@ func (tz *TZInfo) String() string {
 			s += ", " + strconv.Quote(tz.Name)
 		}
 		return s + ")"
+	case tz.Kind == TZPytzUTC:
+		return "<UTC>"
+	case tz.Kind == TZPytzFixed:
+		return "pytz.FixedOffset(" + strconv.Itoa(int(tz.Offset/time.Minute)) + ")"
+	case tz.Kind == TZPytz && !tz.HasName:
+		return "<StaticTzInfo " + strconv.Quote(tz.Key) + ">"
+	case tz.Kind == TZPytz:
+		dst := "STD"
+		if tz.DST != 0 {
+			dst = "DST"
+		}
+		return "<DstTzInfo " + strconv.Quote(tz.Key) + " " + tz.Name + offsetText(tz.Offset) + " " + dst + ">"
 	case tz.NoCache:
 		return "zoneinfo.ZoneInfo.no_cache(key=" + strconv.Quote(tz.Key) + ")"
 	}
@@ -526,8 +611,13 @@ func tzEqual(a, b *TZInfo) bool {
 // Location returns the Go location of the tzinfo: a fixed zone (offsets truncated to whole
 // seconds) or time.LoadLocation of the ZoneInfo key.
 func (tz *TZInfo) Location() (*time.Location, error) {
-	if tz.Kind == TZZoneInfo {
+	switch {
+	case tz.Kind == TZZoneInfo || (tz.Kind == TZPytz && !tz.HasName):
 		return time.LoadLocation(tz.Key)
+	case tz.Kind == TZPytzUTC:
+		return time.UTC, nil
+	case tz.Kind == TZPytz:
+		return time.FixedZone(tz.Name, int(tz.Offset/time.Second)), nil
 	}
 	if tz.Offset == 0 && !tz.HasName {
 		return time.UTC, nil
@@ -744,7 +834,7 @@ func (d DateTime) instant() (time.Time, error) {
 	if err != nil {
 		return time.Time{}, err
 	}
-	if d.TZ.Kind == TZFixed {
+	if d.TZ.fixedOffset() {
 		wall := d.In(time.UTC)
 		return wall.Add(-d.TZ.Offset).In(loc), nil
 	}

@@ -65,6 +65,17 @@ func tzTagged(tz *TZInfo) Value {
 		if tz.HasName {
 			d.Set("name", Str(tz.Name))
 		}
+	case tz.Kind == TZPytzUTC:
+		d.Set("pytz", Str("UTC"))
+	case tz.Kind == TZPytzFixed:
+		d.Set("pytz_fixed_offset", Int(int64(tz.Offset/time.Minute)))
+	case tz.Kind == TZPytz:
+		d.Set("pytz", Str(tz.Key))
+		if tz.HasName {
+			d.Set("offset", Str(offsetText(tz.Offset)))
+			d.Set("dst", Str(offsetText(tz.DST)))
+			d.Set("name", Str(tz.Name))
+		}
 	default:
 		d.Set("zoneinfo", Str(tz.Key))
 		if tz.NoCache {
@@ -417,6 +428,37 @@ func tzFromTagged(t Value) (*TZInfo, error) {
 	d := t.Dict()
 	if d == nil {
 		return nil, fmt.Errorf("%w: bad tz %s", ErrInvalidTagged, t)
+	}
+	if m, ok := d.Get("pytz_fixed_offset"); ok {
+		n, ok := m.AsInt()
+		if !ok || m.Kind() != KindInt {
+			return nil, fmt.Errorf("%w: bad tz %s", ErrInvalidTagged, t)
+		}
+		return PytzFixedOffset(int(n))
+	}
+	if k, ok := d.Get("pytz"); ok {
+		key, ok := k.AsStr()
+		if !ok {
+			return nil, fmt.Errorf("%w: bad tz %s", ErrInvalidTagged, t)
+		}
+		if _, localized := d.Get("name"); !localized {
+			if key == "UTC" {
+				return PytzUTC, nil
+			}
+			return PytzStaticZone(key), nil
+		}
+		o, _ := d.Get("offset")
+		ds, _ := d.Get("dst")
+		n, _ := d.Get("name")
+		os, ok1 := o.AsStr()
+		dss, ok2 := ds.AsStr()
+		name, ok3 := n.AsStr()
+		off, ok4 := parseOffset(os)
+		dst, ok5 := parseOffset(dss)
+		if !ok1 || !ok2 || !ok3 || !ok4 || !ok5 {
+			return nil, fmt.Errorf("%w: bad tz %s", ErrInvalidTagged, t)
+		}
+		return PytzZone(key, off, dst, name)
 	}
 	if k, ok := d.Get("zoneinfo"); ok {
 		key, ok := k.AsStr()
