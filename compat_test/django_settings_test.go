@@ -1,0 +1,140 @@
+package compat_test
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/serializer"
+)
+
+// TestDjangoMiddlewareVersionOptionsMatter shows the behaviour options are needed: the
+// fixtures of one Django version, replayed with another version's options, differ.
+func TestDjangoMiddlewareVersionOptionsMatter(t *testing.T) {
+	docs := loadMwFixtures(t)
+	bySeries := map[string]*mwFixtures{}
+	for _, d := range docs {
+		bySeries[d.Series] = d
+	}
+	for _, pair := range [][2]string{{"3.2", "4.2.30"}, {"4.2", "6.1.3"}, {"6.1", "4.2.30"}, {"5.2", "5.2.13"}} {
+		doc := bySeries[pair[0]]
+		if doc == nil {
+			continue
+		}
+		differ := 0
+		for _, c := range doc.Cases {
+			s := mwSettings(t, doc, c.Cfg)
+			if err := s.ForDjango(pair[1]); err != nil {
+				t.Fatal(err)
+			}
+			if runMwCase(doc, c, s) != nil {
+				differ++
+			}
+		}
+		if differ == 0 {
+			t.Errorf("Django %s fixtures replayed with Django %s options: no difference", doc.Django, pair[1])
+		} else {
+			t.Logf("Django %s fixtures with Django %s options: %d cases differ", doc.Django, pair[1], differ)
+		}
+	}
+}
+
+// TestDjangoExportSettings runs scripts/export_settings.py inside a small Django project
+// under every Django version of the matrix and reads its output with SettingsFromJSON.
+func TestDjangoExportSettings(t *testing.T) {
+	if testing.Short() {
+		skipOrFail(t, "live Django tests skipped in -short mode")
+	}
+	script, _ := filepath.Abs("../scripts/export_settings.py")
+	project := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(project, "mysite"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(project, "mysite", "__init__.py"), nil, 0o644)
+	settingsPy := `
+SECRET_KEY = "export-test-secret"
+SECRET_KEY_FALLBACKS = ["old-1", "old-2"]
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"]
+DATABASES = {}
+USE_TZ = False
+TIME_ZONE = "Europe/Paris"
+SESSION_ENGINE = "django.contrib.sessions.backends.file"
+SESSION_FILE_PATH = "/tmp/sessions"
+SESSION_COOKIE_NAME = "__Host-app"
+SESSION_COOKIE_AGE = 3600
+SESSION_COOKIE_DOMAIN = None
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = False
+SESSION_COOKIE_SAMESITE = False
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+AUTHENTICATION_BACKENDS = ("django.contrib.auth.backends.ModelBackend", "myapp.Backend")
+CSRF_USE_SESSIONS = True
+`
+	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
+	for _, series := range matrix(t) {
+		t.Run(series, func(t *testing.T) {
+			py := filepath.Join(venvDir(), "django-"+series, "bin", "python")
+			if _, err := os.Stat(py); err != nil {
+				skipOrFail(t, "no venv for Django %s: run scripts/venvs", series)
+			}
+			run := func(args ...string) []byte {
+				cmd := exec.Command(py, append([]string{script}, args...)...)
+				cmd.Dir = project
+				cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("export_settings.py %v: %v", args, err)
+				}
+				return out
+			}
+			s, err := django.SettingsFromJSON(run())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if s.SecretKey != "" || s.SecretKeyFallbacks != nil {
+				t.Errorf("secrets exported without --secrets: %q %q", s.SecretKey, s.SecretKeyFallbacks)
+			}
+			s, err = django.SettingsFromJSON(run("--secrets"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Validate(); err != nil {
+				t.Fatal(err)
+			}
+			check := func(name string, got, want any) {
+				t.Helper()
+				if got != want {
+					t.Errorf("%s = %v, want %v", name, got, want)
+				}
+			}
+			check("SecretKey", s.SecretKey, "export-test-secret")
+			if series != "3.2" {
+				check("SecretKeyFallbacks", len(s.SecretKeyFallbacks), 2)
+			}
+			check("SessionEngineName", s.SessionEngineName, "django.contrib.sessions.backends.file")
+			check("SessionFilePath", s.SessionFilePath, "/tmp/sessions")
+			check("SessionCookieName", s.SessionCookieName, "__Host-app")
+			check("SessionCookieAge", s.SessionCookieAge, 3600)
+			check("SessionCookieDomain", s.SessionCookieDomain, "")
+			check("SessionCookiePath", s.SessionCookiePath, "/")
+			check("SessionCookieSecure", s.SessionCookieSecure, true)
+			check("SessionCookieHttpOnly", s.SessionCookieHttpOnly, false)
+			check("SessionCookieSameSite", s.SessionCookieSameSite, "")
+			check("SessionSaveEveryRequest", s.SessionSaveEveryRequest, true)
+			check("SessionExpireAtBrowserClose", s.SessionExpireAtBrowserClose, true)
+			check("SessionSerializer", s.SessionSerializer, serializer.Serializer(serializer.JSON{}))
+			check("SessionCacheAlias", s.SessionCacheAlias, "default")
+			check("UseTZ", s.UseTZ, false)
+			check("TimeZone", s.TimeZone, "Europe/Paris")
+			check("AuthenticationBackends", len(s.AuthenticationBackends), 2)
+			check("CSRFUseSessions", s.CSRFUseSessions, true)
+			check("VaryOnlyWhenAccessed", s.VaryOnlyWhenAccessed, series == "3.2" || series == "4.2")
+			check("SkipSaveOnlyOn500", s.SkipSaveOnlyOn500, series == "3.2")
+			check("DatetimeExpiry", s.DatetimeExpiry, series == "3.2")
+			check("AcceptLegacySessions", s.AcceptLegacySessions, series == "3.2")
+		})
+	}
+}

@@ -1,0 +1,339 @@
+package django
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/serializer"
+	"github.com/djsession/djsession/session"
+)
+
+// Settings holds the Django settings a Go peer of a Django site needs, under Django's
+// names and with Django's defaults (django/conf/global_settings.py).
+//
+// # Defaults
+//
+// Two of Django's boolean settings default to true (SESSION_COOKIE_HTTPONLY and USE_TZ),
+// which a Go zero value cannot express. Settings therefore always start from NewSettings
+// (Django's defaults) or SettingsFromJSON (a Django project's values); a Settings built as
+// a bare struct literal is refused by Validate and NewMiddleware, so a forgotten default
+// can never silently turn HttpOnly off or switch times to naive local time. Change fields
+// after the constructor:
+//
+//	s := django.NewSettings()
+//	s.SecretKey = os.Getenv("DJANGO_SECRET_KEY")
+//	s.SessionEngine = store
+//
+// # Version behaviour
+//
+// Where Django versions behave differently, a field named after the behaviour selects the
+// older one; the zero value of each is the behaviour of current Django (6.1). ForDjango
+// sets them all from a Django version number.
+type Settings struct {
+	// SecretKey is SECRET_KEY. Required.
+	SecretKey string
+	// SecretKeyFallbacks is SECRET_KEY_FALLBACKS (Django 4.1+): older keys that still
+	// verify, in order.
+	SecretKeyFallbacks []string
+
+	// SessionEngine is the configured store of SESSION_ENGINE: a store from engines/db,
+	// engines/file, engines/signedcookies, ... built with EngineOptions. Required by
+	// NewMiddleware.
+	SessionEngine engines.Store
+	// SessionEngineName is the dotted path of SESSION_ENGINE as the Django project has it
+	// (informational; SettingsFromJSON fills it). Default "django.contrib.sessions.backends.db".
+	SessionEngineName string
+
+	// SessionCookieName is SESSION_COOKIE_NAME. Default "sessionid".
+	SessionCookieName string
+	// SessionCookieAge is SESSION_COOKIE_AGE in seconds. Default 1209600 (two weeks).
+	// Zero is refused by Validate (see there).
+	SessionCookieAge int
+	// SessionCookieDomain is SESSION_COOKIE_DOMAIN; "" is Django's None (no Domain).
+	SessionCookieDomain string
+	// SessionCookiePath is SESSION_COOKIE_PATH. Default "/"; "" sends no Path attribute,
+	// as Django does for an empty path.
+	SessionCookiePath string
+	// SessionCookieSecure is SESSION_COOKIE_SECURE. Default false.
+	SessionCookieSecure bool
+	// SessionCookieHttpOnly is SESSION_COOKIE_HTTPONLY. Default true.
+	SessionCookieHttpOnly bool
+	// SessionCookieSameSite is SESSION_COOKIE_SAMESITE: "Lax" (default), "Strict" or
+	// "None" in any case, written as given; "" is Django's False/None (no attribute).
+	SessionCookieSameSite string
+	// SessionSaveEveryRequest is SESSION_SAVE_EVERY_REQUEST. Default false.
+	SessionSaveEveryRequest bool
+	// SessionExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE. Default false.
+	SessionExpireAtBrowserClose bool
+	// SessionSerializer is SESSION_SERIALIZER. Default serializer.JSON (Django's
+	// JSONSerializer); serializer.Pickle for PickleSerializer (Django ≤ 4.2).
+	SessionSerializer serializer.Serializer
+	// SessionFilePath is SESSION_FILE_PATH for the file engine; "" is Django's None (the
+	// system temporary directory).
+	SessionFilePath string
+	// SessionCacheAlias is SESSION_CACHE_ALIAS. Default "default".
+	SessionCacheAlias string
+
+	// UseTZ is USE_TZ. Default true.
+	UseTZ bool
+	// TimeZone is TIME_ZONE, an IANA zone name. Default "America/Chicago", as Django's
+	// global default (new projects set "UTC").
+	TimeZone string
+
+	// AuthenticationBackends is AUTHENTICATION_BACKENDS. Default
+	// ["django.contrib.auth.backends.ModelBackend"].
+	AuthenticationBackends []string
+	// CSRFUseSessions is CSRF_USE_SESSIONS. Default false.
+	CSRFUseSessions bool
+
+	// DjangoVersion is the version of the Django site ("5.2.19"), informational; set it
+	// with ForDjango, which also sets the behaviour options below.
+	DjangoVersion string
+
+	// VaryOnlyWhenAccessed: add "Vary: Cookie" only when the session was accessed (or the
+	// cookie deleted), not also whenever the session cookie is set. Django before 5.2.14
+	// and 6.0.5 (every 3.x, 4.x, 5.0, 5.1) behaves so; 5.2.14+, 6.0.5+ and 6.1 also vary
+	// when the cookie is set (CVE-2026-35192).
+	VaryOnlyWhenAccessed bool
+	// SkipSaveOnlyOn500: skip saving the session only for status 500 exactly, as
+	// Django ≤ 4.1; Django 4.2+ skips it for every status ≥ 500.
+	SkipSaveOnlyOn500 bool
+	// LegacyVaryMerge merges an existing Vary header as Django ≤ 6.0 does (split on
+	// commas with surrounding spaces, empty parts kept); Django 6.1 strips the parts and
+	// drops empty ones.
+	LegacyVaryMerge bool
+	// DatetimeExpiry: set_expiry stores datetime objects rather than ISO strings, as
+	// Django ≤ 4.0. Such objects cannot be stored with the JSON serializer (Django's save
+	// fails), so SetExpiry refuses absolute times and durations with
+	// ErrExpiryNotRepresentable.
+	DatetimeExpiry bool
+	// AcceptLegacySessions reads the pre-3.1 session format and SHA-1 signatures, as
+	// Django 3.1 and 3.2 do (session.Config.AcceptLegacy and AcceptSHA1).
+	AcceptLegacySessions bool
+
+	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
+	Now func() time.Time
+	// Logger receives warnings (corrupted sessions, failed saves); nil means slog.Default().
+	Logger *slog.Logger
+
+	initialized bool
+}
+
+// Django's defaults that NewSettings applies.
+const (
+	DefaultSessionCookieName     = "sessionid"
+	DefaultSessionCookiePath     = "/"
+	DefaultSessionCookieSameSite = "Lax"
+	DefaultSessionEngineName     = "django.contrib.sessions.backends.db"
+	DefaultSessionCacheAlias     = "default"
+	DefaultTimeZone              = "America/Chicago"
+	DefaultAuthBackend           = "django.contrib.auth.backends.ModelBackend"
+)
+
+// NewSettings returns Settings holding Django's defaults (global_settings.py). SecretKey
+// and SessionEngine are left for the caller.
+func NewSettings() Settings {
+	return Settings{
+		SessionEngineName:      DefaultSessionEngineName,
+		SessionCookieName:      DefaultSessionCookieName,
+		SessionCookieAge:       session.DefaultCookieAge,
+		SessionCookiePath:      DefaultSessionCookiePath,
+		SessionCookieHttpOnly:  true,
+		SessionCookieSameSite:  DefaultSessionCookieSameSite,
+		SessionSerializer:      serializer.JSON{},
+		SessionCacheAlias:      DefaultSessionCacheAlias,
+		UseTZ:                  true,
+		TimeZone:               DefaultTimeZone,
+		AuthenticationBackends: []string{DefaultAuthBackend},
+		initialized:            true,
+	}
+}
+
+// ErrNotInitialized is returned by Validate for Settings not made by NewSettings or
+// SettingsFromJSON.
+var ErrNotInitialized = errors.New("django: Settings must start from django.NewSettings() or django.SettingsFromJSON (Django's defaults: SESSION_COOKIE_HTTPONLY and USE_TZ are true)")
+
+// ErrInvalidSettings is matched (errors.Is) by every error Validate returns.
+var ErrInvalidSettings = errors.New("django: invalid settings")
+
+// ForDjango sets DjangoVersion and the behaviour options from a Django version such as
+// "3.2.25", "5.2.14" or "6.1" (a series without a patch number means its first release).
+func (s *Settings) ForDjango(version string) error {
+	major, minor, patch, err := parseVersion(version)
+	if err != nil {
+		return err
+	}
+	v := major*10000 + minor*100 + min(patch, 99)
+	s.DjangoVersion = version
+	// The CVE-2026-35192 fix: 5.2.14, 6.0.5, and every release from 6.1.
+	varyOnSet := (major == 5 && minor == 2 && patch >= 14) ||
+		(major == 6 && minor == 0 && patch >= 5) || v >= 60100
+	s.VaryOnlyWhenAccessed = !varyOnSet
+	s.SkipSaveOnlyOn500 = v < 40200
+	s.LegacyVaryMerge = v < 60100
+	s.DatetimeExpiry = v < 40100
+	s.AcceptLegacySessions = major == 3 && minor >= 1
+	return nil
+}
+
+// parseVersion reads "X.Y" or "X.Y.Z" (a pre-release suffix such as "6.1rc1" or
+// "6.1.0a1" is ignored).
+func parseVersion(version string) (major, minor, patch int, err error) {
+	bad := fmt.Errorf("%w: Django version %q is not X.Y or X.Y.Z", ErrInvalidSettings, version)
+	parts := strings.SplitN(version, ".", 3)
+	if len(parts) < 2 {
+		return 0, 0, 0, bad
+	}
+	num := func(p string, lenient bool) (int, bool) {
+		end := 0
+		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+			end++
+		}
+		if end == 0 || (!lenient && end != len(p)) {
+			return 0, false
+		}
+		n, err := strconv.Atoi(p[:end])
+		return n, err == nil
+	}
+	var ok bool
+	if major, ok = num(parts[0], false); !ok {
+		return 0, 0, 0, bad
+	}
+	if minor, ok = num(parts[1], len(parts) == 2); !ok {
+		return 0, 0, 0, bad
+	}
+	if len(parts) == 3 {
+		if patch, ok = num(parts[2], true); !ok {
+			return 0, 0, 0, bad
+		}
+	}
+	return major, minor, patch, nil
+}
+
+// cookieLegalChars are the characters Python's http.cookies allows unquoted in a cookie
+// name or value (_LegalChars).
+const cookieLegalChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~:"
+
+// morselReserved are the attribute names Python's Morsel refuses as cookie names.
+var morselReserved = []string{"expires", "path", "comment", "domain", "max-age", "secure",
+	"httponly", "version", "samesite", "partitioned"}
+
+// Validate reports the first setting Django would refuse or that this library cannot
+// honour, with an error matching ErrInvalidSettings (or ErrNotInitialized). It does not
+// require SessionEngine; NewMiddleware does.
+func (s *Settings) Validate() error {
+	if !s.initialized {
+		return ErrNotInitialized
+	}
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidSettings}, args...)...)
+	}
+	if s.SecretKey == "" {
+		return bad("SECRET_KEY (SecretKey) must not be empty")
+	}
+	name := s.SessionCookieName
+	if name == "" {
+		return bad("SESSION_COOKIE_NAME (SessionCookieName) must not be empty")
+	}
+	for i := 0; i < len(name); i++ {
+		if !strings.ContainsRune(cookieLegalChars, rune(name[i])) {
+			return bad("SESSION_COOKIE_NAME %q holds %q, which Python's http.cookies refuses in a cookie name", name, name[i])
+		}
+	}
+	for _, r := range morselReserved {
+		if strings.EqualFold(name, r) {
+			return bad("SESSION_COOKIE_NAME %q is a reserved cookie attribute name", name)
+		}
+	}
+	switch strings.ToLower(s.SessionCookieSameSite) {
+	case "", "lax", "strict", "none":
+	default:
+		return bad(`SESSION_COOKIE_SAMESITE %q must be "Lax", "Strict", "None" (any case) or empty (no attribute)`, s.SessionCookieSameSite)
+	}
+	if s.SessionCookieAge == 0 {
+		return bad("SESSION_COOKIE_AGE (SessionCookieAge) = 0 is not supported: session.Expiry reads 0 as the default age; use a non-zero age")
+	}
+	if strings.ContainsAny(s.SessionCookieDomain, ";\r\n") || strings.ContainsAny(s.SessionCookiePath, ";\r\n") {
+		return bad("SESSION_COOKIE_DOMAIN and SESSION_COOKIE_PATH must not hold ';' or line breaks")
+	}
+	if s.SessionSerializer == nil {
+		return bad("SESSION_SERIALIZER (SessionSerializer) must be set")
+	}
+	if _, err := s.location(); err != nil {
+		return bad("TIME_ZONE %q: %v", s.TimeZone, err)
+	}
+	return nil
+}
+
+// location returns TIME_ZONE as a *time.Location ("" and "UTC" are UTC).
+func (s *Settings) location() (*time.Location, error) {
+	if s.TimeZone == "" || s.TimeZone == "UTC" {
+		return time.UTC, nil
+	}
+	return time.LoadLocation(s.TimeZone)
+}
+
+// Expiry returns the expiry arithmetic for these settings: SESSION_COOKIE_AGE,
+// SESSION_EXPIRE_AT_BROWSER_CLOSE, USE_TZ and TIME_ZONE.
+func (s *Settings) Expiry() (session.Expiry, error) {
+	loc, err := s.location()
+	if err != nil {
+		return session.Expiry{}, fmt.Errorf("%w: TIME_ZONE %q: %v", ErrInvalidSettings, s.TimeZone, err)
+	}
+	return session.Expiry{
+		CookieAge:            s.SessionCookieAge,
+		ExpireAtBrowserClose: s.SessionExpireAtBrowserClose,
+		NaiveTimes:           !s.UseTZ,
+		Location:             loc,
+	}, nil
+}
+
+// Codec returns the session codec for these settings: SECRET_KEY, SECRET_KEY_FALLBACKS,
+// SESSION_SERIALIZER and, with AcceptLegacySessions, Django 3.1/3.2's legacy formats.
+func (s *Settings) Codec() (*session.Codec, error) {
+	return session.NewCodec(session.Config{
+		SecretKey:          s.SecretKey,
+		SecretKeyFallbacks: s.SecretKeyFallbacks,
+		Serializer:         s.SessionSerializer,
+		AcceptLegacy:       s.AcceptLegacySessions,
+		AcceptSHA1:         s.AcceptLegacySessions,
+		Logger:             s.Logger,
+		Now:                s.Now,
+	})
+}
+
+// EngineOptions returns the engines.Options for building the SessionEngine store from
+// these settings (codec, expiry, clock and logger), e.g.
+//
+//	opts, _ := s.EngineOptions()
+//	store, _ := file.New(file.Config{Path: s.SessionFilePath, CookieName: s.SessionCookieName}, opts)
+func (s *Settings) EngineOptions() (engines.Options, error) {
+	codec, err := s.Codec()
+	if err != nil {
+		return engines.Options{}, err
+	}
+	exp, err := s.Expiry()
+	if err != nil {
+		return engines.Options{}, err
+	}
+	return engines.Options{Codec: codec, Expiry: exp, Now: s.Now, Logger: s.Logger}, nil
+}
+
+func (s *Settings) clock() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Settings) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}

@@ -1,0 +1,100 @@
+package django
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+
+	"github.com/djsession/djsession/serializer"
+)
+
+// Dotted paths of Django's session serializers, as SESSION_SERIALIZER names them.
+const (
+	JSONSerializerPath        = "django.contrib.sessions.serializers.JSONSerializer"
+	SigningJSONSerializerPath = "django.core.signing.JSONSerializer"
+	PickleSerializerPath      = "django.contrib.sessions.serializers.PickleSerializer"
+	CorePickleSerializerPath  = "django.core.serializers.base.PickleSerializer"
+)
+
+// exported is the document scripts/export_settings.py prints.
+type exported struct {
+	DjangoVersion string                     `json:"django_version"`
+	Settings      map[string]json.RawMessage `json:"settings"`
+}
+
+// SettingsFromJSON reads the JSON that scripts/export_settings.py prints inside a Django
+// project (python scripts/export_settings.py [--secrets], with DJANGO_SETTINGS_MODULE
+// set) and returns Settings holding the project's values, Django's defaults for the rest,
+// and the behaviour options of its Django version (ForDjango).
+//
+// SECRET_KEY and SECRET_KEY_FALLBACKS are present only when the script ran with
+// --secrets; otherwise set SecretKey yourself (from the environment, a vault, ...).
+// SessionEngine is never set: build the store named by SessionEngineName with
+// EngineOptions. Unknown settings are ignored; a known setting of the wrong type is an
+// error. The result is not validated; call Validate (NewMiddleware does).
+func SettingsFromJSON(data []byte) (Settings, error) {
+	s := NewSettings()
+	var doc exported
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&doc); err != nil {
+		return s, fmt.Errorf("django: settings JSON: %w", err)
+	}
+	if doc.DjangoVersion != "" {
+		if err := s.ForDjango(doc.DjangoVersion); err != nil {
+			return s, err
+		}
+	}
+	var err error
+	get := func(name string, dst any) {
+		raw, ok := doc.Settings[name]
+		if !ok || err != nil || string(raw) == "null" {
+			return
+		}
+		if e := json.Unmarshal(raw, dst); e != nil {
+			err = fmt.Errorf("django: settings JSON: %s: %w", name, e)
+		}
+	}
+	// str-or-null settings: null keeps "" (Django's None).
+	get("SECRET_KEY", &s.SecretKey)
+	get("SECRET_KEY_FALLBACKS", &s.SecretKeyFallbacks)
+	get("SESSION_ENGINE", &s.SessionEngineName)
+	get("SESSION_COOKIE_NAME", &s.SessionCookieName)
+	get("SESSION_COOKIE_AGE", &s.SessionCookieAge)
+	get("SESSION_COOKIE_DOMAIN", &s.SessionCookieDomain)
+	get("SESSION_COOKIE_PATH", &s.SessionCookiePath)
+	get("SESSION_COOKIE_SECURE", &s.SessionCookieSecure)
+	get("SESSION_COOKIE_HTTPONLY", &s.SessionCookieHttpOnly)
+	if raw, ok := doc.Settings["SESSION_COOKIE_SAMESITE"]; ok {
+		// A string, or false/null for no attribute.
+		switch string(raw) {
+		case "false", "null":
+			s.SessionCookieSameSite = ""
+		default:
+			get("SESSION_COOKIE_SAMESITE", &s.SessionCookieSameSite)
+		}
+	}
+	get("SESSION_SAVE_EVERY_REQUEST", &s.SessionSaveEveryRequest)
+	get("SESSION_EXPIRE_AT_BROWSER_CLOSE", &s.SessionExpireAtBrowserClose)
+	var ser string
+	get("SESSION_SERIALIZER", &ser)
+	switch ser {
+	case "", JSONSerializerPath, SigningJSONSerializerPath:
+		s.SessionSerializer = serializer.JSON{}
+	case PickleSerializerPath, CorePickleSerializerPath:
+		s.SessionSerializer = serializer.Pickle{}
+	default:
+		if err == nil {
+			err = fmt.Errorf("django: settings JSON: SESSION_SERIALIZER %q is not one of Django's serializers; set Settings.SessionSerializer to a serializer.Serializer for it", ser)
+		}
+	}
+	get("SESSION_FILE_PATH", &s.SessionFilePath)
+	get("SESSION_CACHE_ALIAS", &s.SessionCacheAlias)
+	get("USE_TZ", &s.UseTZ)
+	get("TIME_ZONE", &s.TimeZone)
+	get("AUTHENTICATION_BACKENDS", &s.AuthenticationBackends)
+	get("CSRF_USE_SESSIONS", &s.CSRFUseSessions)
+	if err != nil {
+		return s, err
+	}
+	return s, nil
+}

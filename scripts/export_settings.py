@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Print a Django project's session, cookie and key settings as JSON for djsession.
+
+Run it from the Django project's directory (the one holding manage.py), with the
+project's Python and settings module:
+
+    cd mysite && DJANGO_SETTINGS_MODULE=mysite.settings python /path/to/export_settings.py > djsession.json
+
+The Go side reads the output with django.SettingsFromJSON. Secrets (SECRET_KEY and
+SECRET_KEY_FALLBACKS) are printed only with --secrets (or DJSESSION_EXPORT_SECRETS=1);
+without it they are left out, and the Go service supplies them itself.
+
+Output:
+    {"django_version": "5.2.19", "settings": {"SESSION_COOKIE_NAME": "sessionid", ...}}
+Settings the Django version does not have are left out; None is null; a SameSite of False
+is false. Lazy strings are turned into str. The script prints nothing else.
+"""
+
+import json
+import os
+import sys
+
+NAMES = [
+    "SECRET_KEY",
+    "SECRET_KEY_FALLBACKS",
+    "SESSION_ENGINE",
+    "SESSION_COOKIE_NAME",
+    "SESSION_COOKIE_AGE",
+    "SESSION_COOKIE_DOMAIN",
+    "SESSION_COOKIE_PATH",
+    "SESSION_COOKIE_SECURE",
+    "SESSION_COOKIE_HTTPONLY",
+    "SESSION_COOKIE_SAMESITE",
+    "SESSION_SAVE_EVERY_REQUEST",
+    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
+    "SESSION_SERIALIZER",
+    "SESSION_FILE_PATH",
+    "SESSION_CACHE_ALIAS",
+    "USE_TZ",
+    "TIME_ZONE",
+    "AUTHENTICATION_BACKENDS",
+    "AUTH_USER_MODEL",
+    "CSRF_USE_SESSIONS",
+    "DEFAULT_HASHING_ALGORITHM",
+    "PASSWORD_HASHERS",
+]
+SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
+
+
+def plain(value):
+    """Turn a setting into JSON-able data (lazy strings, tuples, paths)."""
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    return str(value)
+
+
+def export(with_secrets):
+    """Return the document for the configured settings."""
+    import django
+    from django.conf import settings
+
+    django.setup()
+    out = {}
+    for name in NAMES:
+        if name in SECRETS and not with_secrets:
+            continue
+        if not hasattr(settings, name):
+            continue
+        out[name] = plain(getattr(settings, name))
+    return {"django_version": django.get_version(), "settings": out}
+
+
+def main(argv):
+    with_secrets = "--secrets" in argv or os.environ.get("DJSESSION_EXPORT_SECRETS") == "1"
+    unknown = [a for a in argv if a != "--secrets"]
+    if unknown:
+        sys.stderr.write("usage: export_settings.py [--secrets]\n")
+        return 2
+    if "DJANGO_SETTINGS_MODULE" not in os.environ:
+        sys.stderr.write("export_settings.py: set DJANGO_SETTINGS_MODULE, e.g. mysite.settings\n")
+        return 2
+    # The project's modules are found from the current directory, as manage.py finds them.
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    json.dump(export(with_secrets), sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
