@@ -1,0 +1,305 @@
+package auth
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Table names the table and columns of a user model, for SQLUserSource.
+type Table struct {
+	// Name is the table (db_table), e.g. "auth_user" or "accounts_customuser".
+	Name string
+	// PKColumn is the primary key column ("id"). Required.
+	PKColumn string
+	// PasswordColumn is the password hash column ("password"). Required.
+	PasswordColumn string
+	// IsActiveColumn is the is_active column; "" for models without one (every user
+	// counts as active).
+	IsActiveColumn string
+	// UsernameColumn is the USERNAME_FIELD column ("username", "email", ...); "" disables
+	// UserByUsername.
+	UsernameColumn string
+	// LastLoginColumn is the last_login column; "" for models without one (no update).
+	LastLoginColumn string
+}
+
+// AuthUser is Django's default user model table, auth_user.
+var AuthUser = Table{
+	Name:            "auth_user",
+	PKColumn:        "id",
+	PasswordColumn:  "password",
+	IsActiveColumn:  "is_active",
+	UsernameColumn:  "username",
+	LastLoginColumn: "last_login",
+}
+
+// Dialect is the SQL flavour of a SQLUserSource's database.
+type Dialect uint8
+
+const (
+	// SQLite: "?" parameters, last_login written as Django's text form, UUIDs as 32 hex.
+	SQLite Dialect = iota
+	// PostgreSQL: "$n" parameters, timestamptz and uuid columns.
+	PostgreSQL
+	// MySQL (and MariaDB): "?" parameters, backquoted names, datetime(6) and char(32) UUIDs.
+	MySQL
+)
+
+// SQLDB is the part of *sql.DB, *sql.Conn and *sql.Tx that SQLUserSource uses.
+type SQLDB interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// SQLUserSource loads users from a user model's table with database/sql, as
+// ModelBackend.get_user and get_by_natural_key do. It implements UserSource,
+// UsernameSource, LastLoginUpdater and PasswordSetter.
+type SQLUserSource struct {
+	db      SQLDB
+	table   Table
+	dialect Dialect
+	pk      PKType
+	loc     *time.Location
+
+	byID, byUsername, setLastLogin, setPassword string
+}
+
+// SQLOptions are the optional settings of a SQLUserSource.
+type SQLOptions struct {
+	// PK is the primary key's type (default integer). Must match Config.PK.
+	PK PKType
+	// Location is the zone of last_login values on databases without time zones (SQLite,
+	// MySQL): nil means UTC, as Django with USE_TZ=True; with USE_TZ=False use the
+	// TIME_ZONE location.
+	Location *time.Location
+}
+
+// NewSQLUserSource returns a source over table in db (a *sql.DB, for instance).
+func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (*SQLUserSource, error) {
+	if table.Name == "" || table.PKColumn == "" || table.PasswordColumn == "" {
+		return nil, errors.New("auth: Table needs Name, PKColumn and PasswordColumn")
+	}
+	if dialect > MySQL {
+		return nil, fmt.Errorf("auth: unknown dialect %d", dialect)
+	}
+	s := &SQLUserSource{db: db, table: table, dialect: dialect, pk: opts.PK, loc: opts.Location}
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	q := s.quote
+	cols := []string{q(table.PKColumn), q(table.PasswordColumn)}
+	for _, c := range []string{table.IsActiveColumn, table.UsernameColumn, table.LastLoginColumn} {
+		if c != "" {
+			cols = append(cols, q(c))
+		}
+	}
+	sel := "SELECT " + strings.Join(cols, ", ") + " FROM " + q(table.Name) + " WHERE "
+	s.byID = sel + q(table.PKColumn) + " = " + s.param(1)
+	if table.UsernameColumn != "" {
+		s.byUsername = sel + q(table.UsernameColumn) + " = " + s.param(1)
+	}
+	if table.LastLoginColumn != "" {
+		s.setLastLogin = "UPDATE " + q(table.Name) + " SET " + q(table.LastLoginColumn) + " = " +
+			s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
+	}
+	s.setPassword = "UPDATE " + q(table.Name) + " SET " + q(table.PasswordColumn) + " = " +
+		s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
+	return s, nil
+}
+
+func (s *SQLUserSource) quote(name string) string {
+	if s.dialect == MySQL {
+		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
+	}
+	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
+}
+
+func (s *SQLUserSource) param(i int) string {
+	if s.dialect == PostgreSQL {
+		return "$" + strconv.Itoa(i)
+	}
+	return "?"
+}
+
+// keyArg converts a normalised primary key to the value the column holds.
+func (s *SQLUserSource) keyArg(id string) (any, error) {
+	id, err := s.pk.Normalize(id)
+	if err != nil {
+		return nil, err
+	}
+	switch s.pk {
+	case PKInt:
+		n, err := strconv.ParseInt(id, 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %q out of range", ErrInvalidUserID, id)
+		}
+		return n, nil
+	case PKUUID:
+		if s.dialect != PostgreSQL {
+			// Django stores UUIDField as char(32) hex on databases without a uuid type.
+			return strings.ReplaceAll(id, "-", ""), nil
+		}
+	}
+	return id, nil
+}
+
+// User implements UserSource.
+func (s *SQLUserSource) User(ctx context.Context, id string) (*User, error) {
+	arg, err := s.keyArg(id)
+	if err != nil {
+		return nil, err
+	}
+	return s.scan(s.db.QueryRowContext(ctx, s.byID, arg))
+}
+
+// UserByUsername implements UsernameSource (an exact match, as get_by_natural_key).
+func (s *SQLUserSource) UserByUsername(ctx context.Context, username string) (*User, error) {
+	if s.byUsername == "" {
+		return nil, fmt.Errorf("%w: no UsernameColumn", ErrUnsupported)
+	}
+	return s.scan(s.db.QueryRowContext(ctx, s.byUsername, username))
+}
+
+func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
+	var pk, password, active, username, lastLogin any
+	dest := []any{&pk, &password}
+	if s.table.IsActiveColumn != "" {
+		dest = append(dest, &active)
+	}
+	if s.table.UsernameColumn != "" {
+		dest = append(dest, &username)
+	}
+	if s.table.LastLoginColumn != "" {
+		dest = append(dest, &lastLogin)
+	}
+	if err := row.Scan(dest...); err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return nil, ErrUserNotFound
+		}
+		return nil, err
+	}
+	u := &User{IsActive: true}
+	var err error
+	if u.ID, err = s.pkString(pk); err != nil {
+		return nil, err
+	}
+	u.PasswordHash = asString(password)
+	if s.table.IsActiveColumn != "" {
+		if u.IsActive, err = asBool(active); err != nil {
+			return nil, fmt.Errorf("auth: %s.%s: %w", s.table.Name, s.table.IsActiveColumn, err)
+		}
+	}
+	u.Username = asString(username)
+	if lastLogin != nil {
+		if t, err := s.asTime(lastLogin); err == nil {
+			u.LastLogin = &t
+		}
+	}
+	return u, nil
+}
+
+func (s *SQLUserSource) pkString(v any) (string, error) {
+	switch x := v.(type) {
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case [16]byte:
+		return formatUUID(x[:]), nil
+	}
+	return s.pk.Normalize(asString(v))
+}
+
+func asString(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return ""
+	case string:
+		return x
+	case []byte:
+		return string(x)
+	}
+	return fmt.Sprint(v)
+}
+
+func asBool(v any) (bool, error) {
+	switch x := v.(type) {
+	case bool:
+		return x, nil
+	case int64:
+		return x != 0, nil
+	case []byte, string:
+		switch strings.ToLower(asString(x)) {
+		case "1", "t", "true":
+			return true, nil
+		case "0", "f", "false":
+			return false, nil
+		}
+	}
+	return false, fmt.Errorf("not a boolean: %v", v)
+}
+
+// pyTimeLayouts are the text forms Django's SQLite and MySQL backends store.
+var pyTimeLayouts = []string{"2006-01-02 15:04:05.999999", "2006-01-02 15:04:05.999999Z07:00", "2006-01-02T15:04:05.999999Z07:00"}
+
+func (s *SQLUserSource) asTime(v any) (time.Time, error) {
+	switch x := v.(type) {
+	case time.Time:
+		if s.dialect == PostgreSQL {
+			return x, nil
+		}
+		// A naive value: its wall clock is in s.loc.
+		return time.Date(x.Year(), x.Month(), x.Day(), x.Hour(), x.Minute(), x.Second(), x.Nanosecond(), s.loc), nil
+	case string, []byte:
+		for _, l := range pyTimeLayouts {
+			if t, err := time.ParseInLocation(l, asString(x), s.loc); err == nil {
+				return t, nil
+			}
+		}
+	}
+	return time.Time{}, fmt.Errorf("auth: unreadable last_login %v", v)
+}
+
+// UpdateLastLogin implements LastLoginUpdater, storing t (to the microsecond) as
+// Django's backends do: timestamptz on PostgreSQL, the wall clock in Location as text
+// on SQLite and as datetime(6) on MySQL.
+func (s *SQLUserSource) UpdateLastLogin(ctx context.Context, id string, t time.Time) error {
+	if s.setLastLogin == "" {
+		return nil
+	}
+	arg, err := s.keyArg(id)
+	if err != nil {
+		return err
+	}
+	t = t.Truncate(time.Microsecond)
+	var v any
+	switch s.dialect {
+	case PostgreSQL:
+		v = t
+	default:
+		v = formatPyDatetime(t.In(s.loc))
+	}
+	_, err = s.db.ExecContext(ctx, s.setLastLogin, v, arg)
+	return err
+}
+
+// SetPassword implements PasswordSetter.
+func (s *SQLUserSource) SetPassword(ctx context.Context, id, encoded string) error {
+	arg, err := s.keyArg(id)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.setPassword, encoded, arg)
+	return err
+}
+
+// formatPyDatetime is str() of a naive Python datetime: microseconds only when non-zero.
+func formatPyDatetime(t time.Time) string {
+	if t.Nanosecond()/1000 == 0 {
+		return t.Format("2006-01-02 15:04:05")
+	}
+	return t.Format("2006-01-02 15:04:05.000000")
+}
