@@ -18,6 +18,9 @@ type command struct {
 	help     string // what it does, for "djsession help COMMAND"
 	arg      string // name of its one argument, for messages; "" for commands that take none
 	setup    func(fs *flag.FlagSet) runner
+	// keyOptional: the command runs without a secret key (config.keyErr then says why
+	// there is none, for the parts of the command that need one).
+	keyOptional bool
 }
 
 type runner func(a *app, cfg *config, arg string) error
@@ -35,6 +38,7 @@ type config struct {
 	key          string
 	fallbackKeys []string
 	now          func() time.Time // nil: the real clock
+	keyErr       error            // for keyOptional commands: why key is "" (nil when it is set)
 }
 
 func newFlagSet(name string, cmd *command) (*flag.FlagSet, *common, runner) {
@@ -50,8 +54,8 @@ func newFlagSet(name string, cmd *command) (*flag.FlagSet, *common, runner) {
 }
 
 // resolve picks the secret key: --secret-key, then --secret-key-file, then the
-// environment.
-func (c *common) resolve(env func(string) string) (*config, error) {
+// environment. With keyOptional, a missing key is not an error: it is kept in keyErr.
+func (c *common) resolve(env func(string) string, keyOptional bool) (*config, error) {
 	cfg := &config{fallbackKeys: c.fallbackKeys}
 	switch {
 	case c.secretKey.set:
@@ -71,7 +75,11 @@ func (c *common) resolve(env func(string) string) (*config, error) {
 	default:
 		cfg.key = env(envSecretKey)
 		if cfg.key == "" {
-			return nil, usagef("no secret key: give --secret-key, --secret-key-file or $%s", envSecretKey)
+			err := usagef("no secret key: give --secret-key, --secret-key-file or $%s", envSecretKey)
+			if !keyOptional {
+				return nil, err
+			}
+			cfg.keyErr = err
 		}
 	}
 	for i, k := range cfg.fallbackKeys {

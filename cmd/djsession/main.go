@@ -11,7 +11,8 @@
 //
 // # Secret key
 //
-// Every command except help needs Django's SECRET_KEY. It is taken, in this order of
+// Every command except help and cache-key needs Django's SECRET_KEY (inspect and list on
+// the cache engines need it only to read cached_db's database rows). It is taken, in this order of
 // priority, from:
 //
 //	--secret-key KEY        the key itself
@@ -109,6 +110,42 @@
 // (unexpired) unless --all. --json prints one JSON object per line (key, expire_date,
 // expired, user_id, size). Sessions whose data cannot be decoded are listed without a
 // user, as Django loads them as empty sessions, with a warning on standard error.
+//
+// # Cache engines
+//
+// inspect and list also read the cache and cached_db engines, whose sessions live in a
+// Django cache (the SESSION_CACHE_ALIAS entry of CACHES), given by:
+//
+//	--cache-backend B     [BACKEND] redis (django.core.cache.backends.redis.RedisCache),
+//	                      django-redis, pymemcache (PyMemcacheCache), pylibmc
+//	                      (PyLibMCCache), db (DatabaseCache) or file (FileBasedCache);
+//	                      alone, it selects --engine cache
+//	--location L          [LOCATION] redis://host:port/db, host:port or unix:/path for
+//	                      memcached, a database URL as --db takes for db, a directory for
+//	                      file; repeatable for several servers, in order, and split on ","
+//	                      and ";" as Django splits a LOCATION string
+//	--key-prefix P        [KEY_PREFIX]
+//	--version V           [VERSION], an int or a string: its text goes into keys (%s)
+//	--cache-table T       db: the DatabaseCache table (its LOCATION in Django)
+//	--cache-serializer S  django-redis OPTIONS SERIALIZER: pickle (default), json, msgpack
+//	--cache-compressor C  django-redis OPTIONS COMPRESSOR: identity (default), zlib, gzip,
+//	                      lzma, lz4, zstd
+//
+// Keys are make_key(cache_key_prefix + KEY) with Django's default KEY_FUNCTION:
+// "KEY_PREFIX:VERSION:django.contrib.sessions.cacheKEY" (cached_db: ...cached_dbKEY).
+// inspect prints the session dict (tagged JSON, since the cache pickles it), the full key
+// it read and the remaining TTL; for cached_db it then reads the database row when --db
+// is given. list SCANs Redis (first server), reads the db cache's table or the file
+// cache's files (named by hash: listed by file name); memcached cannot list (exit 2).
+// Entries are only read: an expired DatabaseCache row or cache file is shown marked
+// expired, not deleted.
+//
+// cache-key [--engine cache|cached_db] [--raw] [--key-prefix P] [--version V] [--cache-backend B] [--location L] [--json] KEY
+//
+// Prints the full cache key of session KEY (or of KEY itself with --raw), as Django's
+// make_key makes it. A key Django's validate_key objects to is printed with a warning on
+// standard error. --json adds the key before make_key and, for the file backend, the
+// file name. No secret key needed.
 //
 // clearsessions [--engine db|file|signed_cookies] (--db URL | --file-path DIR) [--json]
 //
@@ -212,8 +249,10 @@ Commands:
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash
-  inspect       show a stored session: data, expiry, user (db, file, signed_cookies)
-  list          list the sessions of a db or file store: key, expiry, user id, size
+  inspect       show a stored session: data, expiry, user (db, file, signed_cookies,
+                cache, cached_db: also the full cache key and the TTL)
+  list          list the sessions of a db, file or cache store: key, expiry, user id, size
+  cache-key     print the full cache key of a session key (KEY_PREFIX, VERSION)
   clearsessions delete expired sessions, as manage.py clearsessions
   help          print this help, or a command's with "help COMMAND"
 
@@ -340,7 +379,7 @@ func runCommand(a *app, name string, cmd *command, args []string) error {
 	default:
 		arg = pos[0]
 	}
-	cfg, err := c.resolve(a.env)
+	cfg, err := c.resolve(a.env, cmd.keyOptional)
 	if err != nil {
 		return err
 	}

@@ -355,7 +355,7 @@ func TestStoreBadInput(t *testing.T) {
 		{"no --db", []string{"list"}, exitUsage, "needs --db"},
 		{"db and file", []string{"list", "--db", "sqlite:" + path, "--file-path", "/tmp"}, exitUsage, "not file"},
 		{"list signed_cookies", []string{"list", "--engine", "signed_cookies"}, exitUsage, "nothing to list"},
-		{"unknown engine", []string{"list", "--engine", "cache", "--db", "sqlite:" + path}, exitUsage, "unknown engine"},
+		{"unknown engine", []string{"list", "--engine", "nosuch", "--db", "sqlite:" + path}, exitUsage, "unknown engine"},
 		{"list argument", []string{"list", "--db", "sqlite:" + path, "extra"}, exitUsage, "takes no argument"},
 		{"inspect no key", []string{"inspect", "--db", "sqlite:" + path}, exitUsage, "missing KEY"},
 		{"bad time zone", []string{"list", "--db", "sqlite:" + path, "--time-zone", "Mars/Olympus"}, exitUsage, "IANA"},

@@ -34,7 +34,7 @@ var errNoSession = errors.New("no such session")
 
 func init() {
 	commands["inspect"] = &command{
-		synopsis: "inspect [--engine db|file|signed_cookies] (--db URL | --file-path DIR) [--json] [settings flags] KEY",
+		synopsis: "inspect [--engine db|file|signed_cookies|cache|cached_db] (--db URL | --file-path DIR | --cache-backend B --location L) [--json] [settings flags] KEY",
 		help: `Prints a stored session: the data as Django's serializer writes it (tagged JSON with
 --serializer pickle), its expiry and, when logged in, _auth_user_id and _auth_user_backend.
 Expiry: db: the row's expire_date; file: what Django's file engine computes (the stored
@@ -42,18 +42,37 @@ _session_expiry, else the file's mtime + SESSION_COOKIE_AGE; a positive int
 _session_expiry never expires there); signed_cookies: the signing time + SESSION_COOKIE_AGE,
 KEY being the cookie value. An expired session is still shown, marked expired (Django
 would not load it). KEY "-": standard input. A missing session exits 1, a key Django
-could not use 2, data with a bad signature 3.`,
-		arg:   "KEY",
-		setup: setupInspect,
+could not use 2, data with a bad signature 3.
+
+cache and cached_db (--engine, or --cache-backend alone for cache): the CACHES entry is
+--cache-backend, --location (repeatable), --key-prefix, --version and, for django-redis,
+--cache-serializer and --cache-compressor. Prints the session dict the cache holds (tagged
+JSON: the cache pickles it whatever SESSION_SERIALIZER says), the full cache key it read
+and the remaining TTL (expire date = now + TTL; "never" for timeout None). Redis: read
+from the first --location, where Django writes; memcached: from the server the Python
+client picks for the key. cached_db: the cache first, then, with --db URL, the database
+row (shown from the row when the cache misses, as Django's load falls back). No secret key
+is needed unless --db is given.`,
+		arg:         "KEY",
+		setup:       setupInspect,
+		keyOptional: true, // the cache engine needs no secret key
 	}
 	commands["list"] = &command{
-		synopsis: "list [--engine db|file] (--db URL | --file-path DIR) [--all] [--json] [settings flags]",
+		synopsis: "list [--engine db|file|cache|cached_db] (--db URL | --file-path DIR | --cache-backend B --location L) [--all] [--json] [settings flags]",
 		help: `Prints one line per session: key, expiry, user id ("-" when not logged in) and the size
 in bytes of the stored data, in key order. Only sessions Django would load (not expired)
 unless --all. --json prints one JSON object per line: key, expire_date, expired,
 user_id (null when not logged in), size. Sessions whose data cannot be decoded are listed
-without a user (Django loads them as empty sessions) with a warning on standard error.`,
-		setup: setupList,
+without a user (Django loads them as empty sessions) with a warning on standard error.
+
+cache and cached_db: the cache's session entries. redis and django-redis: SCAN of the
+first --location for make_key(cache_key_prefix + "*") (the cache engine's list leaves out
+cached_db keys, whose prefix extends it); --json adds cache_key, ttl, never_expires. db:
+the rows of --cache-table whose key has that prefix. file: FileBasedCache keeps no keys
+(files are named md5(key).djcache), so every file holding a dict is listed by file name,
+whichever engine wrote it. memcached cannot list keys: a usage error (exit 2).`,
+		setup:       setupList,
+		keyOptional: true, // the cache engine needs no secret key
 	}
 	commands["clearsessions"] = &command{
 		synopsis: "clearsessions [--engine db|file] (--db URL | --file-path DIR) [--json] [settings flags]",
@@ -272,9 +291,16 @@ func fileState(st *storeSettings, fsn fileSession) (d *serializer.Dict, exp time
 // ---------------------------------------------------------------- inspect
 
 func setupInspect(fs *flag.FlagSet) runner {
-	f := defineStoreFlags(fs, "db, file or signed_cookies")
+	f := defineStoreFlags(fs, "db, file, signed_cookies, cache or cached_db")
+	cf := defineCacheFlags(fs)
 	return func(a *app, cfg *config, arg string) error {
-		engine := f.engineName()
+		engine := cacheEngineName(f, cf)
+		if isCacheEngine(engine) {
+			return inspectCacheEngine(a, cfg, f, cf, engine, arg)
+		}
+		if err := rejectCacheFlags(cf, engine); err != nil {
+			return err
+		}
 		if err := f.checkEngineFlags(engine); err != nil {
 			return err
 		}
@@ -451,10 +477,17 @@ func (a *app) printJSON(v any) error {
 // ---------------------------------------------------------------- list
 
 func setupList(fs *flag.FlagSet) runner {
-	f := defineStoreFlags(fs, "db or file")
+	f := defineStoreFlags(fs, "db, file, cache or cached_db")
+	cf := defineCacheFlags(fs)
 	all := fs.Bool("all", false, "also list expired sessions")
 	return func(a *app, cfg *config, _ string) error {
-		engine := f.engineName()
+		engine := cacheEngineName(f, cf)
+		if isCacheEngine(engine) {
+			return listCacheEngine(a, cfg, f, cf, engine, *all)
+		}
+		if err := rejectCacheFlags(cf, engine); err != nil {
+			return err
+		}
 		if err := f.checkEngineFlags(engine); err != nil {
 			return err
 		}

@@ -103,6 +103,9 @@ type storeSettings struct {
 }
 
 func (f *storeFlags) settings(cfg *config) (*storeSettings, error) {
+	if cfg.keyErr != nil {
+		return nil, cfg.keyErr
+	}
 	if f.cookieAge == 0 {
 		// session.Expiry reads 0 as "the default"; Django would expire everything at once.
 		return nil, usagef("--session-cookie-age 0 is not supported")
@@ -150,6 +153,9 @@ func (f *storeFlags) checkEngineFlags(engine string) error {
 			return usagef("--legacy does not apply to signed_cookies")
 		}
 	default:
+		if isCacheEngine(engine) {
+			return usagef("not for the %s engine: the cache expires sessions itself (cached_db's rows: --engine db --db URL)", engine)
+		}
 		return usagef("unknown engine %q (want db, file or signed_cookies)", engine)
 	}
 	return nil
