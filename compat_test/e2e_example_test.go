@@ -1,0 +1,153 @@
+package compat_test
+
+import (
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// buildExample compiles examples/sharedlogin into a temporary directory.
+func buildExample(t testing.TB) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "sharedlogin")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/djsession/djsession/examples/sharedlogin")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build examples/sharedlogin: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// exportSettings runs scripts/export_settings.py --secrets inside the demo Django
+// project configured by env, and returns the path of the JSON.
+func exportSettings(t testing.TB, v *e2eVersion, env map[string]string) string {
+	t.Helper()
+	cmd := exec.Command(v.Python, "../scripts/export_settings.py", "--secrets")
+	cmd.Env = append(djangoEnv(env), "PYTHONPATH=../scripts/djangoapp", "DJANGO_SETTINGS_MODULE=djangoapp.settings")
+	out, err := cmd.Output()
+	if err != nil {
+		msg := ""
+		if ee, ok := err.(*exec.ExitError); ok {
+			msg = string(ee.Stderr)
+		}
+		t.Fatalf("Django %s: export_settings.py: %v\n%s", v.Series, err, msg)
+	}
+	path := filepath.Join(t.TempDir(), "settings.json")
+	if err := os.WriteFile(path, out, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// freeAddr returns a loopback address that was free a moment ago.
+func freeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+// startExample runs the example service and returns its base URL once it answers.
+func startExample(t testing.TB, bin, settings, database, djangoURL string) string {
+	t.Helper()
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "-addr", addr, "-settings", settings, "-database", database, "-django", djangoURL)
+	logs := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = logs, logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); close(done) }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-done
+	})
+	base := "http://" + addr
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/api/whoami")
+		if err == nil {
+			resp.Body.Close()
+			return base
+		}
+		select {
+		case <-done:
+			t.Fatalf("examples/sharedlogin exited:\n%s", logs.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("examples/sharedlogin does not answer on %s: %v\n%s", addr, err, logs.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// e2eExampleEnv starts, for v, the demo Django site on the db engine over SQLite, and
+// examples/sharedlogin configured from the site's exported settings.
+func e2eExampleEnv(t *testing.T, v *e2eVersion, bin string) (dj *djangoServer, goURL string) {
+	t.Helper()
+	env, _, _ := e2eSQLiteUsers(t, v)
+	env["SESSION_ENGINE"] = "db"
+	for k, val := range (e2eKeys{Key: "djsession-e2e-example-key-" + v.Series + "-0123456789"}).env() {
+		env[k] = val
+	}
+	dj = startDjango(t, v, env)
+	settings := exportSettings(t, v, env)
+	return dj, startExample(t, bin, settings, env["DJANGOAPP_DATABASE"], dj.URL)
+}
+
+// TestE2EExampleSharedLogin runs examples/sharedlogin, configured from the settings
+// scripts/export_settings.py prints, beside the demo Django site of every version: a
+// Django login is greeted by name on the Go page, a Go logout logs Django out.
+func TestE2EExampleSharedLogin(t *testing.T) {
+	versions := e2eVersions(t)
+	bin := buildExample(t)
+	for _, v := range versions {
+		t.Run(v.Series, func(t *testing.T) {
+			t.Parallel()
+			v.prepareTemplate(t)
+			dj, goURL := e2eExampleEnv(t, v, bin)
+			b := newBrowser(t, "example")
+			page := func() string {
+				status, _, body := b.do("GET", goURL+"/", nil)
+				if status != http.StatusOK {
+					t.Fatalf("Go page: %d %s", status, body)
+				}
+				return string(body)
+			}
+			if body := page(); !strings.Contains(body, "Hello, anonymous visitor.") {
+				t.Fatalf("Go page before login:\n%s", body)
+			}
+			b.djangoLogin(dj, "alice", "alice-pw-1")
+			if body := page(); !strings.Contains(body, "Hello, alice!") {
+				t.Fatalf("Go page after the Django login:\n%s", body)
+			}
+			if status, _, body := b.do("POST", goURL+"/logout", url.Values{}); status != http.StatusSeeOther {
+				t.Fatalf("Go logout: %d %s", status, body)
+			}
+			if got := b.djangoUser(dj); got != "" {
+				t.Fatalf("Django after the Go logout: %q", got)
+			}
+			// And the other way: a login from the Go page is a Django login.
+			if status, _, body := b.do("POST", goURL+"/login", url.Values{"username": {"bob"}, "password": {"bob-pw-1"}}); status != http.StatusSeeOther {
+				t.Fatalf("Go login: %d %s", status, body)
+			}
+			if got := b.djangoUser(dj); got != "bob" {
+				t.Fatalf("Django after the Go login: %q", got)
+			}
+			if body := page(); !strings.Contains(body, "Hello, bob!") {
+				t.Fatalf("Go page after the Go login:\n%s", body)
+			}
+		})
+	}
+}

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.index, name="index"),
+    path("admin/", admin.site.urls),
+    path("login/", auth_views.LoginView.as_view(template_name="djangoapp/form.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(template_name="djangoapp/form.html", success_url="/me/"),
+        name="password_change",
+    ),
+    path("me/", views.me, name="me"),
+    path("whoami/", views.whoami, name="whoami"),
+    path("session/", views.session_get, name="session_get"),
+    path("session/set/", views.session_set, name="session_set"),
+]

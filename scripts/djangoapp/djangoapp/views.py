@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse, JsonResponse
+from django.utils.html import escape
+from django.views.decorators.csrf import csrf_exempt
+
+
+def index(request):
+    if request.user.is_authenticated:
+        who = "Logged in to Django as <b>%s</b>." % escape(request.user.get_username())
+    else:
+        who = "Not logged in."
+    return HttpResponse(
+        "<!doctype html><title>Django</title><p>%s</p>"
+        '<p><a href="/login/">log in</a> · <a href="/admin/">admin</a> · <a href="/me/">me</a></p>' % who
+    )
+
+
+@login_required
+def me(request):
+    """The protected view: the logged-in user's name as JSON."""
+    return JsonResponse({"username": request.user.get_username(), "id": str(request.user.pk)})
+
+
+def whoami(request):
+    """Who the request is, without redirecting anonymous users."""
+    user = request.user
+    return JsonResponse(
+        {
+            "authenticated": user.is_authenticated,
+            "username": user.get_username() if user.is_authenticated else "",
+            "session_key": request.session.session_key,
+        }
+    )
+
+
+def session_get(request):
+    key = request.GET.get("key", "")
+    present = key in request.session
+    return JsonResponse({"key": key, "present": present, "value": request.session.get(key)})
+
+
+@csrf_exempt
+def session_set(request):
+    """Set session[key] = value (query or form parameters); test helper."""
+    params = request.POST if request.method == "POST" else request.GET
+    request.session[params.get("key", "")] = params.get("value", "")
+    return JsonResponse({"ok": True})
