@@ -9,6 +9,11 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/djsession/djsession/caches"
+	"github.com/djsession/djsession/caches/djangoredis"
+	goredisbackend "github.com/djsession/djsession/caches/redis"
+	"github.com/djsession/djsession/engines/cache"
+	"github.com/djsession/djsession/engines/cacheddb"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -257,6 +262,79 @@ var e2eEngines = []e2eEngine{
 	{name: "db-postgres", serverSide: true, setup: e2eDBPostgres},
 	{name: "file", serverSide: true, setup: e2eFile},
 	{name: "signed_cookies", setup: e2eSignedCookies},
+	{name: "cache-redis", serverSide: true, setup: e2eCacheRedis},
+	{name: "cached_db-redis", serverSide: true, setup: e2eCachedDBRedis},
+}
+
+// e2eRedis returns a cache backend on DJSESSION_REDIS_URL under a key prefix of the
+// test's own, and the CACHES setting that makes Django use the same cache: Django's
+// RedisCache from 4.0, django-redis (pickle protocol 4) on 3.2, which has no RedisCache.
+func e2eRedis(t *testing.T, v *e2eVersion) (caches.Backend, string) {
+	t.Helper()
+	url := os.Getenv("DJSESSION_REDIS_URL")
+	if url == "" {
+		skipOrFail(t, "DJSESSION_REDIS_URL is not set: run eval \"$(scripts/services start redis)\"")
+	}
+	var rb [4]byte
+	rand.Read(rb[:])
+	prefix := "e2e" + hex.EncodeToString(rb[:])
+	keys := caches.KeyConfig{KeyPrefix: prefix}
+	backend := "django.core.cache.backends.redis.RedisCache"
+	var c caches.Backend
+	if v.Series == "3.2" {
+		backend = "django_redis.cache.RedisCache"
+		dr, err := djangoredis.Open([]string{url}, djangoredis.Options{KeyConfig: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { dr.Close() })
+		c = dr
+	} else {
+		rc, err := goredisbackend.Open([]string{url}, goredisbackend.Options{KeyConfig: keys})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { rc.Close() })
+		c = rc
+	}
+	conf, err := json.Marshal(map[string]any{"default": map[string]any{"BACKEND": backend, "LOCATION": url, "KEY_PREFIX": prefix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, string(conf)
+}
+
+func e2eCacheRedis(t *testing.T, v *e2eVersion) e2eSetup {
+	env, _, users := e2eSQLiteUsers(t, v)
+	c, conf := e2eRedis(t, v)
+	env["SESSION_ENGINE"] = "cache"
+	env["DJANGOAPP_CACHES"] = conf
+	return e2eSetup{env: env, users: users, newStore: func(t testing.TB, s *django.Settings) engines.Store {
+		st, err := cache.New(c, cache.Options{Options: e2eEngineOptions(t, s)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}}
+}
+
+func e2eCachedDBRedis(t *testing.T, v *e2eVersion) e2eSetup {
+	env, sdb, users := e2eSQLiteUsers(t, v)
+	c, conf := e2eRedis(t, v)
+	env["SESSION_ENGINE"] = "cached_db"
+	env["DJANGOAPP_CACHES"] = conf
+	return e2eSetup{env: env, users: users, newStore: func(t testing.TB, s *django.Settings) engines.Store {
+		opts := e2eEngineOptions(t, s)
+		dbs, err := sqlite.New(sdb, db.Options{Options: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		st, err := cacheddb.New(dbs, c, cacheddb.Options{Options: opts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st
+	}}
 }
 
 // e2eSQLiteUsers copies v's template database for one test and returns the Django
