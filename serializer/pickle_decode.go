@@ -164,9 +164,16 @@ func (u *unpickler) line() (string, error) {
 }
 
 func (u *unpickler) uint(n int) (uint64, error) {
-	s, err := u.take(uint64(n))
-	if err != nil {
-		return 0, err
+	if n > len(u.s)-u.pos {
+		return 0, u.fail("truncated: %d bytes declared, %d left", n, len(u.s)-u.pos)
+	}
+	s := u.s[u.pos : u.pos+n]
+	u.pos += n
+	switch n { // the common widths without a copy
+	case 1:
+		return uint64(s[0]), nil
+	case 4:
+		return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24, nil
 	}
 	var b [8]byte
 	copy(b[:], s)
@@ -1407,7 +1414,11 @@ func parseIntText(s string) (Value, bool) {
 // validWTF8 reports whether s is UTF-8 in which surrogate code points may appear (as
 // Python's "surrogatepass" decoder accepts).
 func validWTF8(s string) bool {
-	if utf8.ValidString(s) {
+	ascii := byte(0)
+	for i := 0; i < len(s); i++ { // most session strings are short and ASCII
+		ascii |= s[i]
+	}
+	if ascii < utf8.RuneSelf || utf8.ValidString(s) {
 		return true
 	}
 	for i := 0; i < len(s); {
