@@ -30,13 +30,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/djsession/djsession/caches"
+	"github.com/djsession/djsession/caches/internal/redisconn"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -64,9 +64,8 @@ type Options struct {
 // Cache is a django-redis cache: it implements caches.Backend and caches.TTLer and is
 // safe for concurrent use.
 type Cache struct {
-	clients []goredis.UniversalClient
-	opts    Options
-	owned   bool
+	srv  redisconn.Servers
+	opts Options
 }
 
 var (
@@ -77,18 +76,14 @@ var (
 // New returns a django-redis cache on clients, in LOCATION order (the first takes the
 // writes). The caller keeps ownership of the clients: Close does not close them.
 func New(clients []goredis.UniversalClient, opts Options) (*Cache, error) {
-	if len(clients) == 0 {
-		return nil, errors.New("djangoredis: New needs at least one client")
-	}
-	for i, c := range clients {
-		if c == nil {
-			return nil, fmt.Errorf("djangoredis: client %d is nil", i)
-		}
+	srv, err := redisconn.New("djangoredis", clients, opts.ReadIndex)
+	if err != nil {
+		return nil, err
 	}
 	if opts.Timeout.IsDefault() {
 		opts.Timeout = caches.DefaultTimeout
 	}
-	return &Cache{clients: append([]goredis.UniversalClient(nil), clients...), opts: opts}, nil
+	return &Cache{srv: srv, opts: opts}, nil
 }
 
 // SplitLocation splits a LOCATION string into server URLs as DefaultClient does (on ",").
@@ -99,26 +94,16 @@ func SplitLocation(location string) []string {
 // Open connects to the servers of LOCATION (redis://, rediss:// or unix:// URLs), one
 // go-redis client each. Close closes them.
 func Open(locations []string, opts Options) (*Cache, error) {
-	var clients []goredis.UniversalClient
-	closeAll := func() {
-		for _, c := range clients {
-			c.Close()
-		}
-	}
-	for _, loc := range locations {
-		o, err := goredis.ParseURL(loc)
-		if err != nil {
-			closeAll()
-			return nil, fmt.Errorf("djangoredis: LOCATION %q: %w", loc, err)
-		}
-		clients = append(clients, goredis.NewClient(o))
+	clients, err := redisconn.Dial("djangoredis", locations)
+	if err != nil {
+		return nil, err
 	}
 	c, err := New(clients, opts)
 	if err != nil {
-		closeAll()
+		redisconn.CloseAll(clients)
 		return nil, err
 	}
-	c.owned = true
+	c.srv.Own()
 	return c, nil
 }
 
@@ -143,40 +128,21 @@ func NewSentinel(fo *goredis.FailoverOptions, opts Options) (*Cache, error) {
 		r.Close()
 		return nil, err
 	}
-	c.owned = true
+	c.srv.Own()
 	return c, nil
 }
 
 // Close closes the clients Open or NewSentinel made; it does nothing for clients passed
 // to New.
-func (c *Cache) Close() error {
-	if !c.owned {
-		return nil
-	}
-	var errs []error
-	for _, cl := range c.clients {
-		errs = append(errs, cl.Close())
-	}
-	return errors.Join(errs...)
-}
+func (c *Cache) Close() error { return c.srv.Close() }
 
 // Clients returns the clients in LOCATION order.
-func (c *Cache) Clients() []goredis.UniversalClient { return c.clients }
+func (c *Cache) Clients() []goredis.UniversalClient { return c.srv.Clients() }
 
-func (c *Cache) writer() goredis.UniversalClient { return c.clients[0] }
+func (c *Cache) writer() goredis.UniversalClient { return c.srv.Writer() }
 
 // reader is get_next_client_index(write=False).
-func (c *Cache) reader() goredis.UniversalClient {
-	n := len(c.clients)
-	if n == 1 {
-		return c.clients[0]
-	}
-	pick := c.opts.ReadIndex
-	if pick == nil {
-		pick = rand.IntN
-	}
-	return c.clients[1+pick(n-1)]
-}
+func (c *Cache) reader() goredis.UniversalClient { return c.srv.Reader() }
 
 // MakeKey returns the full key (KEY_FUNCTION of KEY_PREFIX, VERSION and key).
 func (c *Cache) MakeKey(key string) string { return c.opts.MakeKey(key) }

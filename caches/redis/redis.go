@@ -33,13 +33,13 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
-	"math/rand/v2"
 	"strings"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/djsession/djsession/caches"
+	"github.com/djsession/djsession/caches/internal/redisconn"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -67,10 +67,9 @@ type Options struct {
 // Cache is a RedisCache: it implements caches.Backend and caches.TTLer and is safe for
 // concurrent use.
 type Cache struct {
-	clients []goredis.UniversalClient
-	opts    Options
-	ser     Serializer
-	owned   bool
+	srv  redisconn.Servers
+	opts Options
+	ser  Serializer
 }
 
 var (
@@ -81,15 +80,11 @@ var (
 // New returns a RedisCache on clients, in LOCATION order (the first takes the writes).
 // The caller keeps ownership of the clients: Close does not close them.
 func New(clients []goredis.UniversalClient, opts Options) (*Cache, error) {
-	if len(clients) == 0 {
-		return nil, errors.New("redis: New needs at least one client")
+	srv, err := redisconn.New("redis", clients, opts.ReadIndex)
+	if err != nil {
+		return nil, err
 	}
-	for i, c := range clients {
-		if c == nil {
-			return nil, fmt.Errorf("redis: client %d is nil", i)
-		}
-	}
-	c := &Cache{clients: append([]goredis.UniversalClient(nil), clients...), opts: opts, ser: opts.Serializer}
+	c := &Cache{srv: srv, opts: opts, ser: opts.Serializer}
 	if c.ser == nil {
 		c.ser = caches.RedisSerializer{}
 	}
@@ -109,55 +104,30 @@ func SplitLocation(location string) []string {
 // redis://, rediss:// and unix://, with the database number as path or db parameter),
 // one go-redis client each. Close closes them.
 func Open(locations []string, opts Options) (*Cache, error) {
-	var clients []goredis.UniversalClient
-	for _, loc := range locations {
-		o, err := goredis.ParseURL(loc)
-		if err != nil {
-			for _, c := range clients {
-				c.Close()
-			}
-			return nil, fmt.Errorf("redis: LOCATION %q: %w", loc, err)
-		}
-		clients = append(clients, goredis.NewClient(o))
-	}
-	c, err := New(clients, opts)
+	clients, err := redisconn.Dial("redis", locations)
 	if err != nil {
 		return nil, err
 	}
-	c.owned = true
+	c, err := New(clients, opts)
+	if err != nil {
+		redisconn.CloseAll(clients)
+		return nil, err
+	}
+	c.srv.Own()
 	return c, nil
 }
 
 // Close closes the clients Open made; it does nothing for clients passed to New.
-func (c *Cache) Close() error {
-	if !c.owned {
-		return nil
-	}
-	var errs []error
-	for _, cl := range c.clients {
-		errs = append(errs, cl.Close())
-	}
-	return errors.Join(errs...)
-}
+func (c *Cache) Close() error { return c.srv.Close() }
 
 // Clients returns the clients in LOCATION order.
-func (c *Cache) Clients() []goredis.UniversalClient { return c.clients }
+func (c *Cache) Clients() []goredis.UniversalClient { return c.srv.Clients() }
 
 // writer is the first server.
-func (c *Cache) writer() goredis.UniversalClient { return c.clients[0] }
+func (c *Cache) writer() goredis.UniversalClient { return c.srv.Writer() }
 
 // reader is Django's _get_connection_pool_index(write=False).
-func (c *Cache) reader() goredis.UniversalClient {
-	n := len(c.clients)
-	if n == 1 {
-		return c.clients[0]
-	}
-	pick := c.opts.ReadIndex
-	if pick == nil {
-		pick = rand.IntN
-	}
-	return c.clients[1+pick(n-1)]
-}
+func (c *Cache) reader() goredis.UniversalClient { return c.srv.Reader() }
 
 // MakeKey returns the full key (KEY_FUNCTION of KEY_PREFIX, VERSION and key).
 func (c *Cache) MakeKey(key string) string { return c.opts.MakeKey(key) }
