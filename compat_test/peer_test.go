@@ -95,8 +95,13 @@ func livePeers(t *testing.T) []*peer {
 	return peers
 }
 
-func startPeer(series, python string) (*peer, error) {
+func startPeer(series, python string) (*peer, error) { return startPeerEnv(series, python, nil) }
+
+// startPeerEnv starts a peer with extra environment variables (e.g.
+// DJSESSION_PEER_SETTINGS); the caller stops it with stop.
+func startPeerEnv(series, python string, env []string) (*peer, error) {
 	cmd := exec.Command(python, "../scripts/peer.py")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -162,6 +167,12 @@ func (p *peer) mustOK(t *testing.T, req map[string]any) map[string]any {
 		t.Fatalf("Django %s %v: %v: %v", p.Series, req["op"], resp["error"], resp["message"])
 	}
 	return resp
+}
+
+// stop ends the peer process.
+func (p *peer) stop() {
+	p.stdin.Close()
+	p.cmd.Wait()
 }
 
 func TestMain(m *testing.M) {

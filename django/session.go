@@ -448,8 +448,8 @@ func (s *Session) SetExpiry(value any) error {
 			s.modified = true
 		}
 	case time.Duration, time.Time:
-		if s.cfg.s.DatetimeExpiry {
-			return ErrExpiryNotRepresentable
+		if _, isJSON := s.cfg.s.SessionSerializer.(serializer.JSON); s.cfg.s.DatetimeExpiry && isJSON {
+			return ErrExpiryNotRepresentable // Django ≤ 4.0 fails on this too
 		}
 	}
 	if err := s.cfg.expiry.SetExpiry(d, value, s.cfg.now()); err != nil {

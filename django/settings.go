@@ -290,6 +290,7 @@ func (s *Settings) Expiry() (session.Expiry, error) {
 		ExpireAtBrowserClose: s.SessionExpireAtBrowserClose,
 		NaiveTimes:           !s.UseTZ,
 		Location:             loc,
+		StoreDatetime:        s.DatetimeExpiry,
 	}, nil
 }
 

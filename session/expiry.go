@@ -37,6 +37,10 @@ type Expiry struct {
 	// Location is TIME_ZONE, the zone of naive times (those Django wrote with
 	// USE_TZ = False, or ISO strings without an offset); nil means UTC.
 	Location *time.Location
+	// StoreDatetime makes SetExpiry store absolute times as datetime objects, as Django
+	// ≤ 4.0 does (only a pickle serializer can hold them; Django's JSON serializer fails
+	// on them). Stored datetimes are always read, whatever this says.
+	StoreDatetime bool
 }
 
 func (e Expiry) cookieAge() int64 {
@@ -123,7 +127,7 @@ func floorSeconds(d time.Duration) int64 {
 // or modification plus the stored seconds (or CookieAge).
 func (e Expiry) Date(data *serializer.Dict, modification time.Time) (time.Time, error) {
 	v, ok := stored(data)
-	if ok && v.Truthy() && v.Kind() == serializer.KindStr {
+	if ok && v.Truthy() && (v.Kind() == serializer.KindStr || v.Kind() == serializer.KindDatetime) {
 		return e.absolute(v)
 	}
 	age, err := e.Age(data, modification)
@@ -165,8 +169,19 @@ func (e Expiry) AtBrowserClose(data *serializer.Dict) bool {
 	return false
 }
 
-// absolute reads an absolute expiry: an ISO 8601 string (Django 4.1+).
+// absolute reads an absolute expiry: an ISO 8601 string (Django 4.1+) or a datetime
+// (Django ≤ 4.0 with pickle; naive ones are in Location).
 func (e Expiry) absolute(v serializer.Value) (time.Time, error) {
+	if d, ok := v.AsDatetime(); ok {
+		if d.TZ == nil {
+			return d.In(e.loc()), nil
+		}
+		t, err := d.Time()
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%w: %w", ErrBadExpiry, err)
+		}
+		return t, nil
+	}
 	s, ok := v.AsStr()
 	if !ok {
 		return time.Time{}, fmt.Errorf("%w: %s value %v", ErrBadExpiry, v.Kind(), v)
@@ -192,13 +207,30 @@ func (e Expiry) SetExpiry(data *serializer.Dict, value any, now time.Time) error
 	case int64:
 		data.Set(ExpiryKey, serializer.Int(v))
 	case time.Duration:
-		data.Set(ExpiryKey, serializer.Str(e.FormatISO(now.Add(v))))
+		data.Set(ExpiryKey, e.absoluteValue(now.Add(v)))
 	case time.Time:
-		data.Set(ExpiryKey, serializer.Str(e.FormatISO(v)))
+		data.Set(ExpiryKey, e.absoluteValue(v))
 	default:
 		return fmt.Errorf("%w: cannot set expiry from %T", ErrBadExpiry, value)
 	}
 	return nil
+}
+
+// absoluteValue is what set_expiry stores for an absolute time: isoformat() text, or
+// with StoreDatetime the datetime itself (naive in Location with NaiveTimes).
+func (e Expiry) absoluteValue(t time.Time) serializer.Value {
+	if !e.StoreDatetime {
+		return serializer.Str(e.FormatISO(t))
+	}
+	if e.NaiveTimes {
+		w := e.wall(t)
+		v, err := serializer.NewDatetime(serializer.DateTime{Year: w.Year(), Month: int(w.Month()), Day: w.Day(),
+			Hour: w.Hour(), Minute: w.Minute(), Second: w.Second(), Microsecond: w.Nanosecond() / 1000})
+		if err == nil {
+			return v
+		}
+	}
+	return serializer.DatetimeOf(t)
 }
 
 // FormatISO writes t as Python's datetime.isoformat() writes the datetime Django would
