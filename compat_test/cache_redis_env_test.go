@@ -1,7 +1,6 @@
 package compat_test
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"os"
@@ -183,29 +182,11 @@ func startCachePeer(t *testing.T, series string, cachesSetting map[string]any, d
 		"SECRET_KEY": liveKey, "USE_TZ": true, "CACHES": cachesSetting,
 		"DATABASES": map[string]any{"default": map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": dbPath}},
 	})
-	cmd := exec.Command(py, "../scripts/peer.py")
-	cmd.Env = append(os.Environ(), "DJSESSION_PEER_SETTINGS="+string(settings))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
+	p, err := startPeerEnv(series, py, []string{"DJSESSION_PEER_SETTINGS=" + string(settings)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start Django %s peer: %v", series, err)
-	}
-	sc := bufio.NewScanner(stdout)
-	sc.Buffer(make([]byte, 1<<20), 64<<20)
-	p := &peer{Series: series, cmd: cmd, in: bufio.NewWriter(stdin), out: sc, stdin: stdin}
-	t.Cleanup(func() { stdin.Close(); cmd.Wait() })
-	hello, err := p.do(map[string]any{"op": "hello"})
-	if err != nil {
-		t.Fatalf("Django %s peer: %v", series, err)
-	}
-	p.Django, _ = hello["django"].(string)
+	t.Cleanup(p.stop)
 	p.mustOK(t, map[string]any{"op": "db_migrate"})
 	return p
 }
