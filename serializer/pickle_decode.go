@@ -256,6 +256,22 @@ func (u *unpickler) newDict(n int) *Dict {
 	return d
 }
 
+// memoIndex reads the memo index argument of PUT/GET (a decimal line), BINPUT/BINGET
+// (one byte) or LONG_BINPUT/LONG_BINGET (four bytes).
+func (u *unpickler) memoIndex(text, short bool) (uint64, error) {
+	switch {
+	case text:
+		s, err := u.line()
+		if err != nil {
+			return 0, err
+		}
+		return u.index(s)
+	case short:
+		return u.uint(1)
+	}
+	return u.uint(4)
+}
+
 func (u *unpickler) memoPut(idx uint64, v Value) error {
 	if idx >= uint64(u.o.MaxMemo) {
 		return u.limit("memo index %d exceeds MaxMemo %d", idx, u.o.MaxMemo)
@@ -559,23 +575,12 @@ func (u *unpickler) step(c byte) error {
 		}
 		return u.setItems(items)
 	case 'p', 'q', 'r', 0x94: // PUT, BINPUT, LONG_BINPUT, MEMOIZE
-		var idx uint64
+		idx := uint64(u.memoLen)
 		var err error
-		switch c {
-		case 'p':
-			var s string
-			if s, err = u.line(); err == nil {
-				idx, err = u.index(s)
+		if c != 0x94 {
+			if idx, err = u.memoIndex(c == 'p', c == 'q'); err != nil {
+				return err
 			}
-		case 'q':
-			idx, err = u.uint(1)
-		case 'r':
-			idx, err = u.uint(4)
-		default:
-			idx = uint64(u.memoLen)
-		}
-		if err != nil {
-			return err
 		}
 		t, err := u.top()
 		if err != nil {
@@ -583,19 +588,7 @@ func (u *unpickler) step(c byte) error {
 		}
 		return u.memoPut(idx, *t)
 	case 'g', 'h', 'j': // GET, BINGET, LONG_BINGET
-		var idx uint64
-		var err error
-		switch c {
-		case 'g':
-			var s string
-			if s, err = u.line(); err == nil {
-				idx, err = u.index(s)
-			}
-		case 'h':
-			idx, err = u.uint(1)
-		default:
-			idx, err = u.uint(4)
-		}
+		idx, err := u.memoIndex(c == 'g', c == 'h')
 		if err != nil {
 			return err
 		}
