@@ -256,34 +256,9 @@ func fileState(st *storeSettings, fsn fileSession) (d *serializer.Dict, exp time
 	if exp, err = e.Date(data, fsn.mtime); err != nil {
 		return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, err)
 	}
-	// The load-time check: get_expiry_age(expiry=_session_expiry or mtime + age) <= 0.
-	now, mtime := st.now(), fsn.mtime
-	if e.NaiveTimes {
-		now, mtime = wallUTC(now, e.Location), wallUTC(mtime, e.Location)
-		e.Location = time.UTC
-	}
-	if v, ok := data.Get(session.ExpiryKey); ok && v.Truthy() {
-		if f, isFloat := v.AsFloat(); isFloat {
-			expired = f <= 0
-		} else {
-			age, aerr := e.Age(data, now)
-			if aerr != nil {
-				return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, aerr)
-			}
-			expired = age <= 0
-		}
-	} else {
-		at, derr := e.Date(nil, mtime)
-		if derr != nil {
-			return nil, time.Time{}, false, nil, derr
-		}
-		abs := serializer.NewDict()
-		abs.Set(session.ExpiryKey, serializer.Str(e.FormatISO(at)))
-		age, aerr := e.Age(abs, now)
-		if aerr != nil {
-			return nil, time.Time{}, false, nil, aerr
-		}
-		expired = age <= 0
+	// The load-time check, without the delete that Store.Load does.
+	if expired, err = file.Expired(e, data, fsn.mtime, st.now()); err != nil {
+		return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, err)
 	}
 	return d, exp, expired, decodeErr, nil
 }

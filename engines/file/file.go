@@ -212,10 +212,17 @@ func readSession(name string) ([]byte, time.Time, error) {
 	return buf, st.ModTime(), nil
 }
 
-// expired is Django's check: get_expiry_age(expiry=stored or mtime+SESSION_COOKIE_AGE) <= 0.
+// expired is Django's check for a loaded session; see Expired.
 func (s *Store) expired(data *serializer.Dict, mtime time.Time) (bool, error) {
-	now := s.opts.Clock()
-	e := s.opts.Expiry
+	return Expired(s.opts.Expiry, data, mtime, s.opts.Clock())
+}
+
+// Expired is the file engine's load-time check, get_expiry_age(expiry=_session_expiry or
+// mtime + SESSION_COOKIE_AGE) <= 0, at now, for data read from a file last modified at
+// mtime. Note the int-expiry quirk: a stored int is returned by get_expiry_age as it is,
+// so such a session never expires here by age. Readers that only look (djsession list)
+// use it to judge a file without loading (and so deleting) it.
+func Expired(e session.Expiry, data *serializer.Dict, mtime, now time.Time) (bool, error) {
 	if e.NaiveTimes {
 		// USE_TZ = False: Django subtracts naive local datetimes, i.e. wall clocks, blind
 		// to DST changes in between (a 14-day age across the autumn change lasts an hour
