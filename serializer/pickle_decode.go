@@ -28,9 +28,20 @@ type builder struct {
 	kind  Kind    // KindList, KindDict (items hold key, value, key, value...), KindSet, KindTuple, KindFrozenSet; KindUUID when pending
 	state uint8   // 0 building, 1 finishing, 2 done
 	items []Value // elements of a list, tuple or set
-	d     *Dict   // items of a dict
+	d     Dict    // a dict's items (the finished dict is this one, not a copy)
 	index map[string]int
-	final Value
+}
+
+// done returns the finished value of a builder in state 2: the dict itself, the list,
+// tuple or set over items, or the UUID that BUILD stored as the only item.
+func (b *builder) done() Value {
+	switch b.kind {
+	case KindDict:
+		return mkDict(&b.d)
+	case KindUUID:
+		return b.items[0]
+	}
+	return mkList(b.kind, b.items)
 }
 
 // pyGlobal is a global the decoder knows: a class or function of the session types.
@@ -76,8 +87,8 @@ type unpickler struct {
 	memoLen int
 	objects int
 	slab    []builder
-	dslab   []Dict
 	islab   []Item
+	slow    bool // no fast paths (for tests)
 }
 
 // UnpickleWith reads a pickle (protocols 0 to 5) made of the session types: None, bool,
@@ -99,6 +110,12 @@ func UnpickleWith(data []byte, o PickleOptions) (Value, error) {
 // from a file (Django's FileBasedCache stores a pickled expiry followed by the compressed
 // value), and returns the number of bytes it took.
 func UnpickleFirst(data []byte, o PickleOptions) (Value, int, error) {
+	return unpickleFirst(data, o, true)
+}
+
+// unpickleFirst is UnpickleFirst; with fast false, every opcode takes the general path
+// (tests compare the two).
+func unpickleFirst(data []byte, o PickleOptions, fast bool) (Value, int, error) {
 	o = o.withDefaults()
 	if len(data) > o.MaxInputSize {
 		return Value{}, 0, &PickleError{Msg: fmt.Sprintf("input of %d bytes exceeds MaxInputSize %d", len(data), o.MaxInputSize), limit: true}
@@ -109,13 +126,13 @@ func UnpickleFirst(data []byte, o PickleOptions) (Value, int, error) {
 	default:
 		u = new(unpickler)
 	}
-	u.o, u.s, u.pos, u.memoLen, u.objects = o, string(data), 0, 0, 0
+	u.o, u.s, u.pos, u.memoLen, u.objects, u.slow = o, string(data), 0, 0, 0, !fast
 	v, err := u.run()
 	n := u.pos
 	clear(u.stack)
 	clear(u.memo)
 	clear(u.slab)
-	u.stack, u.marks, u.memo, u.slab, u.dslab, u.islab, u.s = u.stack[:0], u.marks[:0], u.memo[:0], nil, nil, nil, ""
+	u.stack, u.marks, u.memo, u.slab, u.islab, u.s = u.stack[:0], u.marks[:0], u.memo[:0], nil, nil, ""
 	if cap(u.stack) <= 1<<12 && cap(u.memo) <= 1<<12 && cap(u.marks) <= 1<<12 {
 		select {
 		case idleUnpicklers <- u:
@@ -226,7 +243,7 @@ func (u *unpickler) newBuilder(k Kind, items []Value) (Value, error) {
 		return Value{}, err
 	}
 	if len(u.slab) == 0 {
-		u.slab = make([]builder, 32)
+		u.slab = make([]builder, u.slabSize(40, 8, 256))
 	}
 	b := &u.slab[0]
 	u.slab = u.slab[1:]
@@ -238,22 +255,22 @@ func (u *unpickler) newBuilder(k Kind, items []Value) (Value, error) {
 	return Value{kind: kind, ptr: unsafe.Pointer(b)}, nil
 }
 
-// newDict carves a dict with room for n items out of the decoder's slabs: a session's
-// dozens of small dicts then cost two allocations, not dozens.
-func (u *unpickler) newDict(n int) *Dict {
-	if len(u.dslab) == 0 {
-		u.dslab = make([]Dict, 16)
+// dictItems carves room for n dict items out of the decoder's item slab: a session's
+// dozens of small dicts then cost one allocation, not dozens.
+func (u *unpickler) dictItems(n int) []Item {
+	if len(u.islab) < n {
+		u.islab = make([]Item, max(n, u.slabSize(12, 16, 1024)))
 	}
-	d := &u.dslab[0]
-	u.dslab = u.dslab[1:]
-	if n > 0 {
-		if len(u.islab) < n {
-			u.islab = make([]Item, max(128, n))
-		}
-		d.items = u.islab[:0:n]
-		u.islab = u.islab[n:]
-	}
-	return d
+	items := u.islab[:0:n]
+	u.islab = u.islab[n:]
+	return items
+}
+
+// slabSize guesses how many slab entries the rest of the input needs when each takes
+// about per bytes of it, within [lo, hi]: slabs sized to the input waste little memory
+// on small pickles and still make few allocations on large ones.
+func (u *unpickler) slabSize(per, lo, hi int) int {
+	return min(max((len(u.s)-u.pos)/per, lo), hi)
 }
 
 // memoIndex reads the memo index argument of PUT/GET (a decimal line), BINPUT/BINGET
@@ -295,15 +312,72 @@ func (u *unpickler) memoGet(idx uint64) error {
 }
 
 func (u *unpickler) run() (Value, error) {
+	s := u.s
 	for {
-		if u.pos >= len(u.s) {
+		if u.pos >= len(s) {
 			u.op = u.pos
 			return Value{}, u.fail("truncated: no STOP opcode")
 		}
 		u.op = u.pos
-		c := u.s[u.pos]
+		c := s[u.pos]
 		u.pos++
-		if c == '.' { // STOP
+		if u.slow {
+			if c != '.' {
+				if err := u.step(c); err != nil {
+					return Value{}, err
+				}
+				continue
+			}
+		}
+		// The opcodes a session dict is made of are handled here when their operands are
+		// in the common, valid shape; anything else (and every error) goes to step.
+		switch c {
+		case 0x94: // MEMOIZE
+			n := len(u.stack)
+			if n > 0 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo &&
+				(len(u.marks) == 0 || u.marks[len(u.marks)-1] < n) {
+				u.memo = append(u.memo, u.stack[n-1])
+				u.memoLen++
+				continue
+			}
+		case 'h': // BINGET
+			if u.pos < len(s) {
+				if i := int(s[u.pos]); i < len(u.memo) && u.memo[i].kind != kindUnset {
+					u.pos++
+					u.stack = append(u.stack, u.memo[i])
+					continue
+				}
+			}
+		case 0x8c: // SHORT_BINUNICODE
+			if u.pos < len(s) {
+				if end := u.pos + 1 + int(s[u.pos]); end <= len(s) {
+					if t := s[u.pos+1 : end]; asciiShort(t) || validWTF8(t) {
+						u.pos = end
+						u.stack = append(u.stack, mkStr(KindStr, t))
+						continue
+					}
+				}
+			}
+		case 'K': // BININT1
+			if u.pos < len(s) {
+				u.stack = append(u.stack, Value{kind: KindInt, num: uint64(s[u.pos])})
+				u.pos++
+				continue
+			}
+		case 'G': // BINFLOAT
+			if u.pos+8 <= len(s) {
+				u.stack = append(u.stack, Value{kind: KindFloat, num: binary.BigEndian.Uint64([]byte(s[u.pos : u.pos+8]))})
+				u.pos += 8
+				continue
+			}
+		case '(': // MARK
+			u.marks = append(u.marks, len(u.stack))
+			continue
+		case 'u': // SETITEMS
+			if u.setItemsFast() {
+				continue
+			}
+		case '.': // STOP
 			v, err := u.pop()
 			if err != nil {
 				return Value{}, err
@@ -314,6 +388,57 @@ func (u *unpickler) run() (Value, error) {
 			return Value{}, err
 		}
 	}
+}
+
+// setItemsFast does SETITEMS when the target is a dict under construction without an index
+// and every key is a str (the shape the pickler writes for session dicts), and reports
+// whether it did. Otherwise it changes nothing and step does the general work.
+func (u *unpickler) setItemsFast() bool {
+	if len(u.marks) == 0 {
+		return false
+	}
+	m := u.marks[len(u.marks)-1]
+	kv := u.stack[m:]
+	if m == 0 || len(kv)%2 != 0 {
+		return false
+	}
+	t := u.stack[m-1]
+	if t.kind != kindBuilder {
+		return false
+	}
+	b := (*builder)(t.ptr)
+	if b.kind != KindDict || b.state != 0 || b.index != nil || len(b.d.items)+len(kv)/2 >= indexThreshold {
+		return false
+	}
+	for i := 0; i < len(kv); i += 2 {
+		if kv[i].kind != KindStr {
+			return false
+		}
+	}
+	d := &b.d
+	if d.items == nil {
+		d.items = u.dictItems(len(kv) / 2)
+	}
+	for i := 0; i < len(kv); i += 2 {
+		key := kv[i]
+		ks := key.s()
+		j := 0
+		for ; j < len(d.items); j++ {
+			// Keys differ mostly in length or first byte: test those before the bytes.
+			if k := &d.items[j].Key; k.kind == KindStr && k.num == key.num &&
+				(k.num == 0 || *(*byte)(k.ptr) == ks[0]) && k.s() == ks {
+				break
+			}
+		}
+		if j < len(d.items) {
+			d.items[j].Value = kv[i+1]
+			continue
+		}
+		d.items = append(d.items, Item{key, kv[i+1]})
+	}
+	u.marks = u.marks[:len(u.marks)-1]
+	u.stack = u.stack[:m]
+	return true
 }
 
 func (u *unpickler) step(c byte) error {
@@ -635,7 +760,7 @@ func (u *unpickler) step(c byte) error {
 			if err != nil {
 				return err
 			}
-			if d, ok := kw.ptr, kw.kind == kindBuilder; !ok || (*builder)(d).kind != KindDict || (*builder)(d).d.Len() != 0 {
+			if d, ok := kw.ptr, kw.kind == kindBuilder; !ok || (*builder)(d).kind != KindDict || len((*builder)(d).d.items) != 0 {
 				return u.fail("NEWOBJ_EX with keyword arguments")
 			}
 		}
@@ -818,10 +943,10 @@ func (u *unpickler) setItemsOn(b *builder, kv []Value) error {
 	if b.kind != KindDict || b.state != 0 {
 		return u.fail("SETITEM on a non-dict")
 	}
-	if b.d == nil {
-		b.d = u.newDict(len(kv) / 2)
+	d := &b.d
+	if d.items == nil {
+		d.items = u.dictItems(len(kv) / 2)
 	}
-	d := b.d
 	for i := 0; i < len(kv); i += 2 {
 		key, hk, err := u.hashable(kv[i])
 		if err != nil {
@@ -912,7 +1037,7 @@ func (u *unpickler) finish(v Value, depth int) (Value, error) {
 	b := (*builder)(v.ptr)
 	switch b.state {
 	case 2:
-		return b.final, nil
+		return b.done(), nil
 	case 1:
 		return Value{}, u.fail("recursive structures are not supported")
 	}
@@ -924,10 +1049,7 @@ func (u *unpickler) finish(v Value, depth int) (Value, error) {
 	}
 	b.state = 1
 	if b.kind == KindDict {
-		d := b.d
-		if d == nil {
-			d = u.newDict(0)
-		}
+		d := &b.d
 		for i := range d.items {
 			if d.items[i].Value.kind >= kindBuilder {
 				f, err := u.finish(d.items[i].Value, depth+1)
@@ -940,7 +1062,6 @@ func (u *unpickler) finish(v Value, depth int) (Value, error) {
 		if len(d.items) >= indexThreshold {
 			d.buildIndex()
 		}
-		b.final = mkDict(d)
 	} else {
 		for i := range b.items {
 			if b.items[i].kind >= kindBuilder {
@@ -951,10 +1072,9 @@ func (u *unpickler) finish(v Value, depth int) (Value, error) {
 				b.items[i] = f
 			}
 		}
-		b.final = mkList(b.kind, b.items)
 	}
-	b.state, b.items, b.d, b.index = 2, nil, nil, nil
-	return b.final, nil
+	b.state, b.index = 2, nil
+	return b.done(), nil
 }
 
 func (u *unpickler) global(module, name string) error {
@@ -1354,7 +1474,7 @@ func (u *unpickler) build(obj, state Value) error {
 	}
 	var raw [16]byte
 	big.FillBytes(raw[:])
-	b.final, b.state = NewUUID(raw), 2
+	b.items, b.state = []Value{NewUUID(raw)}, 2
 	return nil
 }
 
@@ -1402,6 +1522,23 @@ func parseIntText(s string) (Value, bool) {
 		return Value{}, false
 	}
 	return BigInt(n), true
+}
+
+// asciiShort reports whether s is at most 16 bytes of ASCII, the common case of a session
+// dict key or short value, checked without a call.
+func asciiShort(s string) bool {
+	if len(s) >= 8 {
+		if len(s) > 16 {
+			return false
+		}
+		b := unsafe.Slice(unsafe.StringData(s), len(s))
+		return (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[len(b)-8:]))&0x8080808080808080 == 0
+	}
+	var or byte
+	for i := 0; i < len(s); i++ {
+		or |= s[i]
+	}
+	return or < utf8.RuneSelf
 }
 
 // validWTF8 reports whether s is UTF-8 in which surrogate code points may appear (as

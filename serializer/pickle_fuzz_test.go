@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -40,6 +41,11 @@ func FuzzPickleLoads(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o := PickleOptions{MaxContainers: 1 << 12}
 		v, err := UnpickleWith(data, o)
+		// The fast paths of the opcode loop must not change any outcome.
+		slow, _, slowErr := unpickleFirst(data, o, false)
+		if fmt.Sprint(err) != fmt.Sprint(slowErr) || err == nil && !Equal(v, slow) {
+			t.Fatalf("fast and general paths differ on %x: %v, %v / %v, %v", data, v, err, slow, slowErr)
+		}
 		if err != nil {
 			if !errors.Is(err, ErrInvalidPickle) {
 				t.Fatalf("error does not match ErrInvalidPickle: %v", err)
