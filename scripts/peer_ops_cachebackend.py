@@ -27,10 +27,17 @@ Ops:
   cb_createcachetable {table}: createcachetable's create_table on "default".
   cb_db_row       {table, full_key}: {"row": {"value", "expires"}|null} via SQL.
   cb_time         {"time": time.time()}.
+  cb_pylibmc_set  {cache, key, pickle_hex, min_compress_len, timeout}: the PyLibMCCache's
+                  own pylibmc.Client set(make_key(key), pickle.loads(pickle_hex),
+                  get_backend_timeout(timeout), min_compress_len=N), which Django never
+                  passes: {"stored": bool, "full": full key}.
+  cb_pylibmc_get  {cache, key}: that client's get(make_key(key)): {"found": bool,
+                  "type": type name, "pickle_hex": pickle.dumps(value, 5) hex}.
 """
 
 import json
 import os
+import pickle
 import socket
 import sys
 import time
@@ -180,6 +187,34 @@ def op_cb_time(req):
     return {"time": time.time()}
 
 
+def _pylibmc(req):
+    """The CACHES entry's PyLibMCCache, its pylibmc.Client and the validated full key."""
+    c = _cache(req)
+    if "PyLibMC" not in type(c).__name__:
+        raise ValueError("cb_pylibmc_* need a PyLibMCCache, not %s" % type(c).__name__)
+    full = c.make_key(req["key"])
+    c.validate_key(full)
+    return c, c._cache, full
+
+
+def op_cb_pylibmc_set(req):
+    from django.core.cache.backends.base import DEFAULT_TIMEOUT
+
+    c, client, full = _pylibmc(req)
+    value = pickle.loads(bytes.fromhex(req["pickle_hex"]))
+    timeout = c.get_backend_timeout(req["timeout"] if "timeout" in req else DEFAULT_TIMEOUT)
+    stored = client.set(full, value, timeout, min_compress_len=int(req["min_compress_len"]))
+    return {"stored": bool(stored), "full": full}
+
+
+def op_cb_pylibmc_get(req):
+    c, client, full = _pylibmc(req)
+    v = client.get(full, _MISSING)
+    if v is _MISSING:
+        return {"found": False, "type": None, "pickle_hex": None}
+    return {"found": True, "type": type(v).__name__, "pickle_hex": pickle.dumps(v, 5).hex()}
+
+
 OPS = {
     "cb_set": op_cb_set,
     "cb_add": op_cb_add,
@@ -193,4 +228,6 @@ OPS = {
     "cb_createcachetable": op_cb_createcachetable,
     "cb_db_row": op_cb_db_row,
     "cb_time": op_cb_time,
+    "cb_pylibmc_set": op_cb_pylibmc_set,
+    "cb_pylibmc_get": op_cb_pylibmc_get,
 }
