@@ -3,8 +3,11 @@ package serializer
 import (
 	"errors"
 	"fmt"
+	"math"
 	"math/big"
+	"math/bits"
 	"strconv"
+	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
 )
@@ -61,26 +64,34 @@ func DecodeJSONText(s string) (Value, error) {
 
 // idle keeps decoders (with their scratch space) for reuse. Unlike a sync.Pool it is not
 // emptied by each garbage collection, which under allocation-heavy load made nearly every
-// decode start from empty scratch slices.
-var idle = make(chan *decoder, 64)
+// decode start from empty scratch slices. spare holds one more, taken and put back with
+// one atomic operation: the common case, one decode at a time, skips the channel's lock.
+var (
+	idle  = make(chan *decoder, 64)
+	spare atomic.Pointer[decoder]
+)
 
 func decodeJSON(s string, utf8 bool) (Value, error) {
-	var d *decoder
-	select {
-	case d = <-idle:
-	default:
-		d = new(decoder)
+	d := spare.Swap(nil)
+	if d == nil {
+		select {
+		case d = <-idle:
+		default:
+			d = new(decoder)
+		}
 	}
-	d.s, d.i, d.utf8 = s, 0, utf8
-	v, err := d.document()
+	d.s, d.utf8 = s, utf8
+	v, err := d.parse()
 	d.s = ""
-	if len(s) > 1<<16 {
-		clear(d.tape) // do not let an idle decoder pin a large input
+	if len(d.bigs) > 0 || len(d.maps) > 0 {
+		clear(d.bigs)
+		d.bigs = d.bigs[:0]
+		clear(d.maps)
+		d.maps = d.maps[:0]
 	}
-	d.tape = d.tape[:0]
-	d.vals, d.itemSlab, d.dicts = nil, nil, nil
-	if cap(d.tape) <= 1<<14 && cap(d.buf) <= 1<<16 {
-		select { // scratch space grown by huge inputs is left to the GC
+	// Scratch space grown by huge inputs is left to the GC.
+	if cap(d.stack) <= 1<<14 && cap(d.fin) <= 1<<14 && cap(d.esc) <= 1<<16 && !spare.CompareAndSwap(nil, d) {
+		select {
 		case idle <- d:
 		default:
 		}
@@ -88,174 +99,509 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 	return v, err
 }
 
-// The decoder makes one pass over the text, validating it as Python's json module does
-// and writing a flat tape of values: scalars as they are, each array or object as an
-// entry holding its element count (patched when it closes) followed by its elements (an
-// object's as key, value, key, value...). The tree is then built from the tape: every
-// list, dict item array and Dict header is carved, at its exact size, out of three slabs
-// allocated once. A session costs a handful of allocations, whatever its shape.
+// The decoder makes one pass over the text, validating it as Python's json module does.
+// The elements of the open arrays and objects are kept on a stack (an object's as key,
+// value, key, value...). When a container closes, its elements move, as one block, to the
+// end of the finished area (an object's behind two slots, the room its Dict header will
+// take), and one entry that refers to the block takes their place on the stack. Blocks are
+// thus finished children first. At the end the root is put after them, and one slab of
+// Values, exactly that size, is allocated and filled in one walk over the area, each Dict
+// header written in its place; the strings with escapes, decoded meanwhile into one
+// buffer, share one string. Besides an index map for each dict of indexThreshold keys or
+// more and the ints too large for an int64, a decode costs those two allocations (and
+// DecodeJSON its copy of the input), whatever the number of containers and strings.
+//
+// The scratch space holds no pointers: strings are offsets into the input or the escape
+// buffer, containers offsets into the finished area. So the garbage collector neither
+// scans it nor makes its writes pay for write barriers, and each pointer of the result is
+// written once, into the slab. Returned Values never point into the scratch space.
 
-func (d *decoder) document() (Value, error) {
-	d.nVals, d.nItems, d.nDicts = 0, 0, 0
-	d.skipWS()
-	if err := d.value(0); err != nil {
-		return Value{}, err
-	}
-	d.skipWS()
-	if d.i != len(d.s) {
-		return Value{}, d.errf("extra data")
-	}
-	d.vals = make([]Value, d.nVals)
-	d.itemSlab = make([]Item, d.nItems)
-	d.dicts = make([]Dict, d.nDicts)
-	v, _ := d.build(0)
-	return v, nil
+// raw is an entry of the decoder's scratch space: a Value with offsets instead of pointers.
+type raw struct {
+	// p is, for a str, the offset of its contents in the input; for kindEsc, in
+	// decoder.esc; for a list or dict, the offset in bytes of its block in the slab
+	// (its index in decoder.fin times the size of a Value); for kindBig, the index in
+	// decoder.bigs; for kindDupKey, see there; 0 otherwise.
+	p    uint64
+	num  uint64 // as in Value; for kindDictHdr, the item count
+	kind Kind
 }
 
-// build makes the value that starts at tape[i] and returns the index after it.
-func (d *decoder) build(i int) (Value, int) {
-	e := d.tape[i]
-	i++
-	switch e.kind {
-	case KindList:
-		n := int(e.num)
-		elems := d.vals[:n:n]
-		d.vals = d.vals[n:]
-		for k := range elems {
-			elems[k], i = d.build(i)
-		}
-		return mkList(KindList, elems), i
-	case KindDict:
-		n := int(e.num)
-		dict := &d.dicts[0]
-		d.dicts = d.dicts[1:]
-		dict.items = d.itemSlab[:0:n]
-		d.itemSlab = d.itemSlab[n:]
-		var seen map[string]int
-		for k := 0; k < n; k++ {
-			key := d.tape[i].s()
-			var v Value
-			v, i = d.build(i + 1)
-			addItem(dict, key, v, &seen)
-		}
-		if len(dict.items) >= indexThreshold {
-			dict.buildIndex()
-		}
-		return mkDict(dict), i
+// Kinds that exist only in the decoder's scratch space, never in a returned Value.
+const (
+	kindEsc     = KindUUID + 1 + iota // a str in decoder.esc
+	kindListRef                       // a non-empty list
+	kindDictRef                       // a dict: its block starts with the two header slots
+	kindBig                           // an int in decoder.bigs
+	kindDictHdr                       // the first header slot of a dict's block: num is its item count
+	kindDupKey                        // a repeated key on the stack: p is the stack index of its first occurrence
+	kindLimit
+)
+
+// valueKind maps each kind of raw to the kind of its Value.
+var valueKind = func() (t [32]Kind) {
+	for k := range t {
+		t[k] = Kind(k)
 	}
-	return e, i
-}
+	t[kindEsc], t[kindListRef], t[kindDictRef] = KindStr, KindList, KindDict
+	return t
+}()
+
+// The two header slots of a dict's block become, in the slab, the two Values a Dict is
+// written over. That takes Dict to be no larger than two Values, with its pointer words
+// (the data of items, and index) where the slab has pointer words (the ptr of the first
+// and of the second Value).
+var (
+	_ = [1]struct{}{}[unsafe.Sizeof(Dict{})-32]
+	_ = [1]struct{}{}[unsafe.Offsetof(Dict{}.items)+unsafe.Offsetof(Value{}.ptr)]
+	_ = [1]struct{}{}[unsafe.Offsetof(Dict{}.index)-unsafe.Sizeof(Value{})]
+	_ = [32 - kindLimit]struct{}{}
+)
+
+const valueSize = uint64(unsafe.Sizeof(Value{}))
 
 type decoder struct {
 	s    string
-	i    int
-	buf  []byte // scratch for strings with escapes
-	utf8 bool   // non-ASCII bytes are UTF-8 text rather than latin-1 code points
+	utf8 bool // non-ASCII bytes are UTF-8 text rather than latin-1 code points
 
-	tape                  []Value // see document
-	nVals, nItems, nDicts int     // slab sizes the tape needs
-
-	// Slabs build carves containers from.
-	vals     []Value
-	itemSlab []Item
-	dicts    []Dict
+	stack  []raw            // elements of the open containers
+	fin    []raw            // blocks of the finished containers, then the root
+	frames []frame          // the open containers, innermost last
+	esc    []byte           // the contents of the strings with escapes
+	bigs   []*big.Int       // ints too large for an int64
+	large  []int            // fin indexes of the headers of dicts that need an index
+	maps   []map[string]int // key -> stack index, for objects with many keys, by depth
 }
 
-func (d *decoder) errf(format string, args ...any) error {
-	return &JSONError{Offset: d.i, Msg: fmt.Sprintf(format, args...)}
+// frame is an open array or object.
+type frame struct {
+	start int    // stack index of its first element
+	keys  uint64 // for an object: a bit set of a hash of each key, to skip most duplicate scans
+	dict  bool   // an object
+	many  bool   // an object with a map in decoder.maps
 }
 
-func (d *decoder) skipWS() {
-	for d.i < len(d.s) {
-		switch d.s[d.i] {
+func errAt(i int, msg string) error { return &JSONError{Offset: i, Msg: msg} }
+
+// skipWS returns the index of the first byte at or after i that is not JSON whitespace.
+func skipWS(s string, i int) int {
+	for ; i < len(s); i++ {
+		switch s[i] {
 		case ' ', '\t', '\n', '\r':
-			d.i++
 		default:
-			return
+			return i
 		}
 	}
+	return i
 }
 
-func (d *decoder) hasPrefix(p string) bool {
-	return len(d.s)-d.i >= len(p) && d.s[d.i:d.i+len(p)] == p
+func hasPrefixAt(s string, i int, p string) bool {
+	return len(s)-i >= len(p) && s[i:i+len(p)] == p
 }
 
-// value scans one value and appends it to the tape.
-func (d *decoder) value(depth int) error {
-	if d.i >= len(d.s) {
-		return d.errf("expecting value")
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+// specialBytes returns, for the eight bytes of x (little-endian), a mask with the top bit
+// of each byte set that strSpecial marks, or that is above one that it marks (through a
+// borrow): so its lowest set bit marks the first.
+func specialBytes(x uint64) uint64 {
+	lt := x - lsbs*0x20               // below 0x20
+	qt := (x ^ lsbs*'"') - lsbs       // '"'
+	bs := (x ^ lsbs*'\\') - lsbs      // '\\'
+	return ((lt|qt|bs)&^x | x) & msbs // or 0x80 and above
+}
+
+// parse scans the whole input and returns its value. The hot paths (plain strings, short
+// numbers, keys, delimiters) are written out inline: the function is a state machine whose
+// states are its labels.
+func (d *decoder) parse() (Value, error) {
+	var (
+		s     = d.s
+		stack = d.stack[:0]
+		i, j  int
+		c     byte
+		v     raw
+		bit   uint64
+		f     *frame
+		err   error
+	)
+	d.esc, d.large, d.fin, d.frames = d.esc[:0], d.large[:0], d.fin[:0], d.frames[:0]
+	i = skipWS(s, 0)
+
+value: // A value starts at i.
+	if i >= len(s) {
+		goto expectingValue
 	}
-	var v Value
-	switch c := d.s[d.i]; c {
+	switch c = s[i]; c {
 	case '"':
-		s, err := d.str()
-		if err != nil {
-			return err
+		j = i + 1
+		for len(s)-j >= 8 {
+			if m := specialBytes(load64(s, j)); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				goto strScanned
+			}
+			j += 8
 		}
-		v = mkStr(KindStr, s)
-	case '{':
-		return d.object(depth + 1)
-	case '[':
-		return d.array(depth + 1)
-	case 'n':
-		if !d.hasPrefix("null") {
-			return d.errf("expecting value")
+		for j < len(s) && !strSpecial[s[j]] {
+			j++
 		}
-		d.i += 4
-	case 't':
-		if !d.hasPrefix("true") {
-			return d.errf("expecting value")
+	strScanned:
+		if j < len(s) && s[j] == '"' {
+			v = raw{p: uint64(i + 1), num: uint64(j - i - 1), kind: KindStr}
+			i = j + 1
+		} else if v, i, err = d.strSlow(i, j); err != nil {
+			goto fail
 		}
-		d.i += 4
-		v = Bool(true)
-	case 'f':
-		if !d.hasPrefix("false") {
-			return d.errf("expecting value")
+	case '{', '[':
+		if len(d.frames) >= MaxJSONDepth {
+			err = errAt(i, fmt.Sprintf("nesting deeper than %d", MaxJSONDepth))
+			goto fail
 		}
-		d.i += 5
-		v = Bool(false)
-	case 'N':
-		if !d.hasPrefix("NaN") {
-			return d.errf("expecting value")
+		i++
+		if i < len(s) && s[i] <= ' ' {
+			i = skipWS(s, i)
 		}
-		d.i += 3
-		v = Float(nan)
-	case 'I':
-		if !d.hasPrefix("Infinity") {
-			return d.errf("expecting value")
+		if c == '[' {
+			if i < len(s) && s[i] == ']' {
+				i++
+				v = raw{kind: KindList}
+				break
+			}
+			d.frames = append(d.frames, frame{start: len(stack)})
+			goto value
 		}
-		d.i += 8
-		v = Float(posInf)
-	case '-':
-		if d.hasPrefix("-Infinity") {
-			d.i += 9
-			v = Float(negInf)
+		if i < len(s) && s[i] == '}' {
+			i++
+			v = raw{p: uint64(len(d.fin)) * valueSize, kind: kindDictRef}
+			d.fin = append(d.fin, raw{kind: kindDictHdr}, raw{})
 			break
 		}
-		fallthrough
-	default:
-		if c != '-' && (c < '0' || c > '9') {
-			return d.errf("expecting value")
+		d.frames = append(d.frames, frame{start: len(stack), dict: true})
+		f = &d.frames[len(d.frames)-1]
+		goto key
+	case 'n':
+		if !hasPrefixAt(s, i, "null") {
+			goto expectingValue
 		}
-		var err error
-		if v, err = d.number(); err != nil {
-			return err
+		i += 4
+		v = raw{}
+	case 't':
+		if !hasPrefixAt(s, i, "true") {
+			goto expectingValue
+		}
+		i += 4
+		v = raw{num: 1, kind: KindBool}
+	case 'f':
+		if !hasPrefixAt(s, i, "false") {
+			goto expectingValue
+		}
+		i += 5
+		v = raw{kind: KindBool}
+	case 'N':
+		if !hasPrefixAt(s, i, "NaN") {
+			goto expectingValue
+		}
+		i += 3
+		v = raw{num: math.Float64bits(nan), kind: KindFloat}
+	case 'I':
+		if !hasPrefixAt(s, i, "Infinity") {
+			goto expectingValue
+		}
+		i += 8
+		v = raw{num: math.Float64bits(posInf), kind: KindFloat}
+	default:
+		if c >= '0' && c <= '9' {
+			// Fast path: an int of up to 18 digits, or a float of up to 15 digits without
+			// an exponent (exact in its mantissa, so Clinger's fast path in number holds).
+			var mant uint64
+			j = i
+			if c == '0' {
+				j++
+			} else {
+				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+					mant = mant*10 + uint64(s[j]-'0')
+					j++
+				}
+			}
+			nd := j - i
+			if j+1 < len(s) && s[j] == '.' && s[j+1] >= '0' && s[j+1] <= '9' {
+				k := j + 1
+				for k < len(s) && s[k] >= '0' && s[k] <= '9' {
+					mant = mant*10 + uint64(s[k]-'0')
+					k++
+				}
+				if frac := k - j - 1; nd+frac <= 15 && (k == len(s) || s[k]|0x20 != 'e') {
+					v = raw{num: math.Float64bits(float64(mant) / pow10tab[frac]), kind: KindFloat}
+					i = k
+					break
+				}
+			} else if nd <= 18 && (j == len(s) || s[j]|0x20 != 'e') {
+				v = raw{num: mant, kind: KindInt}
+				i = j
+				break
+			}
+		} else if c != '-' {
+			goto expectingValue
+		} else if hasPrefixAt(s, i, "-Infinity") {
+			i += 9
+			v = raw{num: math.Float64bits(negInf), kind: KindFloat}
+			break
+		}
+		if v, i, err = d.number(i); err != nil {
+			goto fail
 		}
 	}
-	d.tape = append(d.tape, v)
-	return nil
+
+complete: // v is complete: add it to its container, and close the containers that end here.
+	if len(d.frames) == 0 {
+		goto end
+	}
+	f = &d.frames[len(d.frames)-1]
+	if f.dict {
+		if t := len(stack) - 1; stack[t].kind == kindDupKey {
+			stack[stack[t].p+1] = v
+			stack = stack[:t]
+			goto delim
+		}
+	}
+	stack = append(stack, v)
+delim:
+	if i < len(s) && s[i] <= ' ' {
+		i = skipWS(s, i)
+	}
+	if i >= len(s) {
+		goto expectingDelim
+	}
+	switch s[i] {
+	case ',':
+		i++
+		if i < len(s) && s[i] <= ' ' {
+			i = skipWS(s, i)
+		}
+		if f.dict {
+			goto key
+		}
+		goto value
+	case ']':
+		if f.dict {
+			goto expectingDelim
+		}
+		i++
+		v = raw{p: uint64(len(d.fin)) * valueSize, num: uint64(len(stack) - f.start), kind: kindListRef}
+		d.fin = append(d.fin, stack[f.start:]...)
+		stack = stack[:f.start]
+		d.frames = d.frames[:len(d.frames)-1]
+		goto complete
+	case '}':
+		if !f.dict {
+			goto expectingDelim
+		}
+		i++
+		n := uint64(len(stack)-f.start) / 2
+		if n >= indexThreshold {
+			d.large = append(d.large, len(d.fin))
+		}
+		v = raw{p: uint64(len(d.fin)) * valueSize, kind: kindDictRef}
+		d.fin = append(d.fin, raw{num: n, kind: kindDictHdr}, raw{})
+		d.fin = append(d.fin, stack[f.start:]...)
+		stack = stack[:f.start]
+		if f.many {
+			d.maps[len(d.frames)-1] = nil
+		}
+		d.frames = d.frames[:len(d.frames)-1]
+		goto complete
+	}
+	goto expectingDelim
+
+key: // An object's key starts at i; f is the object.
+	if i >= len(s) || s[i] != '"' {
+		err = errAt(i, "expecting property name enclosed in double quotes")
+		goto fail
+	}
+	j = i + 1
+	for len(s)-j >= 8 {
+		if m := specialBytes(load64(s, j)); m != 0 {
+			j += bits.TrailingZeros64(m) >> 3
+			goto keyScanned
+		}
+		j += 8
+	}
+	for j < len(s) && !strSpecial[s[j]] {
+		j++
+	}
+keyScanned:
+	if j < len(s) && s[j] == '"' {
+		v = raw{p: uint64(i + 1), num: uint64(j - i - 1), kind: KindStr}
+		i = j + 1
+		bit = 1
+		if v.num > 0 {
+			bit = keyBit(v.num, s[v.p], s[j-1])
+		}
+	} else {
+		if v, i, err = d.strSlow(i, j); err != nil {
+			goto fail
+		}
+		bit = 1
+		if k := d.str(&v); len(k) > 0 {
+			bit = keyBit(v.num, k[0], k[len(k)-1])
+		}
+	}
+	// A repeated key keeps its first place and takes the last value, as in dict(pairs):
+	// it goes on the stack as a kindDupKey entry, replaced by its value at complete.
+	if f.keys&bit != 0 || f.many {
+		if j = d.find(f, len(d.frames)-1, stack, &v); j >= 0 {
+			v = raw{p: uint64(j), kind: kindDupKey}
+		}
+	}
+	f.keys |= bit
+	stack = append(stack, v)
+	if i < len(s) && s[i] <= ' ' {
+		i = skipWS(s, i)
+	}
+	if i >= len(s) || s[i] != ':' {
+		err = errAt(i, "expecting ':' delimiter")
+		goto fail
+	}
+	i++
+	if i < len(s) && s[i] <= ' ' {
+		i = skipWS(s, i)
+	}
+	goto value
+
+end:
+	if i < len(s) {
+		i = skipWS(s, i)
+	}
+	if i != len(s) {
+		err = errAt(i, "extra data")
+		goto fail
+	}
+	d.stack = stack
+	if len(d.fin) == 0 {
+		return d.scalar(v), nil
+	}
+	d.fin = append(d.fin, v) // the root is the last Value of the slab
+	return d.finish(), nil
+
+expectingValue:
+	err = errAt(i, "expecting value")
+	goto fail
+expectingDelim:
+	err = errAt(i, "expecting ',' delimiter")
+fail:
+	d.stack = stack
+	return Value{}, err
+}
+
+// scalar returns the Value of r, which is neither a list nor a dict.
+func (d *decoder) scalar(r raw) Value {
+	switch r.kind {
+	case KindStr:
+		return mkStr(KindStr, d.s[r.p:r.p+r.num])
+	case kindEsc:
+		return mkStr(KindStr, string(d.esc[r.p:r.p+r.num]))
+	case kindBig:
+		return Value{ptr: unsafe.Pointer(d.bigs[r.p]), kind: KindInt}
+	}
+	return Value{num: r.num, kind: r.kind}
+}
+
+// finish fills a slab with the Values of d.fin and returns the last, the root.
+func (d *decoder) finish() Value {
+	fin := d.fin
+	slab := make([]Value, len(fin))
+	slab = slab[:len(fin)]
+	// Each kind of raw turns into a Value whose ptr is p past the base of its kind.
+	var base [32]unsafe.Pointer
+	base[KindStr] = unsafe.Pointer(unsafe.StringData(d.s))
+	if len(d.esc) > 0 {
+		base[kindEsc] = unsafe.Pointer(unsafe.StringData(string(d.esc)))
+	}
+	base[kindListRef] = unsafe.Pointer(&slab[0])
+	base[kindDictRef] = base[kindListRef]
+	for k := range fin {
+		r := &fin[k]
+		if r.kind < kindBig {
+			slab[k] = Value{ptr: unsafe.Add(base[r.kind&31], r.p), num: r.num, kind: valueKind[r.kind&31]}
+		} else if r.kind == kindDictHdr {
+			// The second header slot, left None, is the Dict's index (nil) and padding.
+			if n := int(r.num); n > 0 {
+				dict := (*Dict)(unsafe.Pointer(&slab[k]))
+				dict.items = unsafe.Slice((*Item)(unsafe.Pointer(&slab[k+2])), n)
+			}
+		} else {
+			slab[k] = Value{ptr: unsafe.Pointer(d.bigs[r.p]), kind: KindInt}
+		}
+	}
+	for _, k := range d.large {
+		(*Dict)(unsafe.Pointer(&slab[k])).buildIndex()
+	}
+	return slab[len(slab)-1]
+}
+
+// str returns the contents of r, a str or kindEsc entry, without a copy (so, for a
+// kindEsc entry, valid until the next decode reuses d.esc).
+func (d *decoder) str(r *raw) string {
+	if r.kind == KindStr {
+		return d.s[r.p : r.p+r.num]
+	}
+	return unsafe.String(unsafe.SliceData(d.esc[r.p:]), r.num)
+}
+
+// keyBit hashes a key, by its length and first and last bytes, to one bit of a uint64.
+func keyBit(n uint64, first, last byte) uint64 {
+	x := n<<16 | uint64(first)<<8 | uint64(last)
+	return 1 << (x * 0x9e3779b97f4a7c15 >> 58)
+}
+
+// find returns the stack index of a key of the object f, at the given depth, equal to k,
+// or -1. Small objects are scanned; from 64 keys on, a map from keys to positions keeps
+// hostile input with many keys linear (k is entered in it, at the top of the stack).
+func (d *decoder) find(f *frame, depth int, stack []raw, k *raw) int {
+	top := len(stack)
+	ks := d.str(k)
+	if !f.many {
+		if top-f.start < 128 {
+			for j := f.start; j < top; j += 2 {
+				if stack[j].num == k.num && d.str(&stack[j]) == ks {
+					return j
+				}
+			}
+			return -1
+		}
+		for len(d.maps) <= depth {
+			d.maps = append(d.maps, nil)
+		}
+		m := make(map[string]int, top-f.start)
+		for j := f.start; j < top; j += 2 {
+			m[d.str(&stack[j])] = j
+		}
+		d.maps[depth], f.many = m, true
+	}
+	m := d.maps[depth]
+	if j, ok := m[ks]; ok {
+		return j
+	}
+	m[ks] = top
+	return -1
 }
 
 // number scans Python's JSON number grammar: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?
-// An incomplete fraction or exponent ends the number before it, as in Python's scanner.
-func (d *decoder) number() (Value, error) {
-	s, start := d.s, d.i
+// from s[start] and returns it and the index after it. An incomplete fraction or exponent
+// ends the number before it, as in Python's scanner. (parse reads the common short
+// numbers itself, and calls number for the others.)
+func (d *decoder) number(start int) (raw, int, error) {
+	s := d.s
 	i := start
-	if s[i] == '-' {
+	neg := s[i] == '-'
+	if neg {
 		i++
 	}
 	if i >= len(s) || s[i] < '0' || s[i] > '9' {
-		return Value{}, d.errf("expecting value")
+		return raw{}, start, errAt(start, "expecting value")
 	}
 	// Accumulate up to 19 significant digits on the way, for the fast paths below.
 	var mant uint64
@@ -301,40 +647,39 @@ func (d *decoder) number() (Value, error) {
 			isFloat, exact = true, false
 		}
 	}
-	d.i = i
-	text := s[start:i]
+	digits := intEnd - start - boolInt(neg)
 	if isFloat {
 		// Clinger's fast path: an integer mantissa below 2^53 divided by an exact power
 		// of ten is correctly rounded by one IEEE division, as float() would round.
-		if exact && mant < 1<<53 && frac <= 22 && intEnd-start-boolInt(text[0] == '-') <= 19 {
+		if exact && mant < 1<<53 && frac <= 22 && digits <= 19 {
 			f := float64(mant) / pow10tab[frac]
-			if text[0] == '-' {
+			if neg {
 				f = -f
 			}
-			return Float(f), nil
+			return raw{num: math.Float64bits(f), kind: KindFloat}, i, nil
 		}
-		f, err := strconv.ParseFloat(text, 64)
+		f, err := strconv.ParseFloat(s[start:i], 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±inf or 0, as float()
-			return Value{}, &JSONError{Offset: start, Msg: err.Error()}
+			return raw{}, start, errAt(start, err.Error())
 		}
-		return Float(f), nil
-	}
-	digits := intEnd - start
-	if text[0] == '-' {
-		digits--
+		return raw{num: math.Float64bits(f), kind: KindFloat}, i, nil
 	}
 	if digits <= 18 {
 		n := int64(mant)
-		if text[0] == '-' {
+		if neg {
 			n = -n
 		}
-		return Int(n), nil
+		return raw{num: uint64(n), kind: KindInt}, i, nil
 	}
 	if digits > MaxIntDigits {
-		return Value{}, &JSONError{Offset: start, Msg: fmt.Sprintf("int of %d digits exceeds the limit of %d", digits, MaxIntDigits)}
+		return raw{}, start, errAt(start, fmt.Sprintf("int of %d digits exceeds the limit of %d", digits, MaxIntDigits))
 	}
-	b, _ := new(big.Int).SetString(text, 10)
-	return BigInt(b), nil
+	b, _ := new(big.Int).SetString(s[start:i], 10)
+	if b.IsInt64() {
+		return raw{num: uint64(b.Int64()), kind: KindInt}, i, nil
+	}
+	d.bigs = append(d.bigs, b)
+	return raw{p: uint64(len(d.bigs) - 1), kind: kindBig}, i, nil
 }
 
 var pow10tab = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -347,8 +692,8 @@ func boolInt(b bool) int {
 	return 0
 }
 
-// strSpecial marks the bytes that end the fast path of str: the closing quote, escapes,
-// control characters and non-ASCII bytes.
+// strSpecial marks the bytes that end the fast path of a string: the closing quote,
+// escapes, control characters and non-ASCII bytes.
 var strSpecial = func() (t [256]bool) {
 	for c := 0; c < 0x20; c++ {
 		t[c] = true
@@ -360,74 +705,97 @@ var strSpecial = func() (t [256]bool) {
 	return t
 }()
 
-// str scans a string starting at the opening quote and returns its contents as UTF-8
-// (WTF-8 for lone surrogates), reading every raw byte as a latin-1 code point.
-func (d *decoder) str() (string, error) {
+// scanStr returns the index of the first byte at or after i that strSpecial marks, or
+// len(s).
+func scanStr(s string, i int) int {
+	for ; len(s)-i >= 8; i += 8 {
+		if m := specialBytes(load64(s, i)); m != 0 {
+			return i + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for ; i < len(s) && !strSpecial[s[i]]; i++ {
+	}
+	return i
+}
+
+// load64 returns the eight bytes of s from i as a little-endian uint64 (one load where
+// the target allows).
+func load64(s string, i int) uint64 {
+	b := s[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// strSlow finishes a string that starts (with its quote) at s[start] and whose first
+// byte marked by strSpecial is at s[i], and returns it and the index after it. Raw bytes
+// are latin-1 code points, or UTF-8 text when d.utf8 is set; a string that needs decoding
+// (escapes, latin-1 bytes) is written to d.esc as UTF-8 (WTF-8 for lone surrogates).
+func (d *decoder) strSlow(start, i int) (raw, int, error) {
 	s := d.s
-	start := d.i + 1
-	i := start
-	// Fast path: printable ASCII without escapes is returned as a substring.
-	for i < len(s) && !strSpecial[s[i]] {
-		i++
-	}
-	if i < len(s) && s[i] == '"' {
-		d.i = i + 1
-		return s[start:i], nil
-	}
-	buf := append(d.buf[:0], s[start:i]...)
+	esc := d.esc
+	off := -1 // where the string starts in esc, once it has been copied there
 	for {
 		if i >= len(s) {
-			d.i = start - 1
-			return "", d.errf("unterminated string")
+			return raw{}, start, errAt(start, "unterminated string")
 		}
 		c := s[i]
 		switch {
 		case c == '"':
-			d.i = i + 1
-			d.buf = buf
-			return string(buf), nil
+			if off < 0 {
+				return raw{p: uint64(start + 1), num: uint64(i - start - 1), kind: KindStr}, i + 1, nil
+			}
+			d.esc = esc
+			return raw{p: uint64(off), num: uint64(len(esc) - off), kind: kindEsc}, i + 1, nil
 		case c < 0x20:
-			d.i = i
-			return "", d.errf("invalid control character in string")
+			return raw{}, i, errAt(i, "invalid control character in string")
 		case c >= 0x80 && d.utf8:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				d.i = i
-				return "", d.errf("invalid UTF-8 in string")
+				return raw{}, i, errAt(i, "invalid UTF-8 in string")
 			}
-			buf = append(buf, s[i:i+size]...)
+			if off >= 0 {
+				esc = append(esc, s[i:i+size]...)
+			}
 			i += size
 		case c >= 0x80:
-			buf = append(buf, 0xc0|c>>6, 0x80|c&0x3f) // latin-1 byte as its code point
+			if off < 0 {
+				off = len(esc)
+				esc = append(esc, s[start+1:i]...)
+			}
+			esc = append(esc, 0xc0|c>>6, 0x80|c&0x3f) // latin-1 byte as its code point
 			i++
 		case c != '\\':
-			buf = append(buf, c)
+			if off >= 0 {
+				esc = append(esc, c)
+			}
 			i++
 		default:
 			if i+1 >= len(s) {
-				d.i = start - 1
-				return "", d.errf("unterminated string")
+				return raw{}, start, errAt(start, "unterminated string")
+			}
+			if off < 0 {
+				off = len(esc)
+				esc = append(esc, s[start+1:i]...)
 			}
 			e := s[i+1]
 			i += 2
 			switch e {
 			case '"', '\\', '/':
-				buf = append(buf, e)
+				esc = append(esc, e)
 			case 'b':
-				buf = append(buf, '\b')
+				esc = append(esc, '\b')
 			case 'f':
-				buf = append(buf, '\f')
+				esc = append(esc, '\f')
 			case 'n':
-				buf = append(buf, '\n')
+				esc = append(esc, '\n')
 			case 'r':
-				buf = append(buf, '\r')
+				esc = append(esc, '\r')
 			case 't':
-				buf = append(buf, '\t')
+				esc = append(esc, '\t')
 			case 'u':
 				r, ok := hex4(s, i)
 				if !ok {
-					d.i = i - 1
-					return "", d.errf("invalid \\uXXXX escape")
+					return raw{}, i - 1, errAt(i-1, "invalid \\uXXXX escape")
 				}
 				i += 4
 				if r >= 0xd800 && r <= 0xdbff && i+1 < len(s) && s[i] == '\\' && s[i+1] == 'u' {
@@ -436,12 +804,17 @@ func (d *decoder) str() (string, error) {
 						i += 6
 					}
 				}
-				buf = appendWTF8(buf, r)
+				esc = appendWTF8(esc, r)
 			default:
-				d.i = i - 2
-				return "", d.errf("invalid \\escape")
+				return raw{}, i - 2, errAt(i-2, "invalid \\escape")
 			}
 		}
+		// The run of plain bytes that follows.
+		j := scanStr(s, i)
+		if off >= 0 {
+			esc = append(esc, s[i:j]...)
+		}
+		i = j
 	}
 }
 
@@ -463,127 +836,4 @@ func hex4(s string, i int) (rune, bool) {
 		}
 	}
 	return r, true
-}
-
-func (d *decoder) array(depth int) error {
-	if depth > MaxJSONDepth {
-		return d.errf("nesting deeper than %d", MaxJSONDepth)
-	}
-	d.i++ // '['
-	at := len(d.tape)
-	d.tape = append(d.tape, Value{kind: KindList})
-	d.skipWS()
-	if d.i < len(d.s) && d.s[d.i] == ']' {
-		d.i++
-		return nil
-	}
-	n := 0
-	for {
-		if err := d.value(depth); err != nil {
-			return err
-		}
-		n++
-		d.skipWS()
-		if d.i < len(d.s) {
-			switch d.s[d.i] {
-			case ',':
-				d.i++
-				d.skipWS()
-				continue
-			case ']':
-				d.i++
-				d.tape[at].num = uint64(n)
-				d.nVals += n
-				return nil
-			}
-		}
-		return d.errf("expecting ',' delimiter")
-	}
-}
-
-func (d *decoder) object(depth int) error {
-	if depth > MaxJSONDepth {
-		return d.errf("nesting deeper than %d", MaxJSONDepth)
-	}
-	d.i++ // '{'
-	at := len(d.tape)
-	d.tape = append(d.tape, Value{kind: KindDict})
-	d.nDicts++
-	d.skipWS()
-	if d.i < len(d.s) && d.s[d.i] == '}' {
-		d.i++
-		return nil
-	}
-	n := 0
-	for {
-		if d.i >= len(d.s) || d.s[d.i] != '"' {
-			return d.errf("expecting property name enclosed in double quotes")
-		}
-		k, err := d.str()
-		if err != nil {
-			return err
-		}
-		d.tape = append(d.tape, mkStr(KindStr, k))
-		d.skipWS()
-		if d.i >= len(d.s) || d.s[d.i] != ':' {
-			return d.errf("expecting ':' delimiter")
-		}
-		d.i++
-		d.skipWS()
-		if err := d.value(depth); err != nil {
-			return err
-		}
-		n++
-		d.skipWS()
-		if d.i < len(d.s) {
-			switch d.s[d.i] {
-			case ',':
-				d.i++
-				d.skipWS()
-				continue
-			case '}':
-				d.i++
-				d.tape[at].num = uint64(n)
-				d.nItems += n
-				return nil
-			}
-		}
-		return d.errf("expecting ',' delimiter")
-	}
-}
-
-// addItem appends k: v to dict, or, for a repeated key, replaces the value in the first
-// occurrence's place, as dict(pairs) does. Small objects are scanned; from 32 keys on,
-// *seen maps keys to positions so hostile input with many keys stays linear.
-func addItem(dict *Dict, k string, v Value, seen *map[string]int) {
-	items := dict.items
-	if *seen == nil && len(items) < 32 {
-		for i := range items {
-			if items[i].Key.s() == k {
-				items[i].Value = v
-				return
-			}
-		}
-	} else {
-		if *seen == nil {
-			*seen = make(map[string]int, 2*len(items))
-			for i := range items {
-				(*seen)[items[i].Key.s()] = i
-			}
-		}
-		if i, ok := (*seen)[k]; ok {
-			items[i].Value = v
-			return
-		}
-		(*seen)[k] = len(items)
-	}
-	if n := len(dict.items); n < cap(dict.items) {
-		// In place, field by field: cheaper than append's typed copy under GC.
-		dict.items = dict.items[:n+1]
-		it := &dict.items[n]
-		it.Key.kind, it.Key.ptr, it.Key.num = KindStr, unsafe.Pointer(unsafe.StringData(k)), uint64(len(k))
-		it.Value = v
-		return
-	}
-	dict.items = append(dict.items, Item{Key: mkStr(KindStr, k), Value: v})
 }
