@@ -24,6 +24,9 @@ type cacheBench struct {
 	key      string
 	data     *serializer.Dict
 	get, set func() error
+	// getDecode is get followed by the value codec's decode of what it fetched;
+	// encodeSet is the value codec's encode of data followed by set.
+	getDecode, encodeSet func() error
 }
 
 func (x *cacheBench) run(b *testing.B) {
@@ -37,6 +40,14 @@ func (x *cacheBench) run(b *testing.B) {
 			return err
 		}, x.get)
 	})
+	// The same pair with the decode added to the bare side: what the engine costs beyond
+	// the round trip and the (unavoidable) decoding of the value.
+	b.Run("load-vs-get+decode", func(b *testing.B) {
+		pairBench(b, func() error {
+			_, _, err := x.st.Load(ctx, x.key)
+			return err
+		}, x.getDecode)
+	})
 	// Saving an existing session is, as in Django, a get (is it still there?) and a set.
 	b.Run("save", func(b *testing.B) {
 		pairBench(b, func() error {
@@ -46,6 +57,16 @@ func (x *cacheBench) run(b *testing.B) {
 				return err
 			}
 			return x.set()
+		})
+	})
+	b.Run("save-vs-get+encode+set", func(b *testing.B) {
+		pairBench(b, func() error {
+			return x.st.Save(ctx, x.key, x.data, false)
+		}, func() error {
+			if err := x.get(); err != nil {
+				return err
+			}
+			return x.encodeSet()
 		})
 	})
 	x.st.Delete(ctx, x.key)
@@ -64,7 +85,12 @@ func BenchmarkOverheadRedis(b *testing.B) {
 	for _, c := range []struct {
 		name    string
 		backend caches.Backend
-	}{{"django", rc}, {"djangoredis", dr}} {
+		decode  func([]byte) (serializer.Value, error)
+		encode  func(serializer.Value) ([]byte, error)
+	}{
+		{"django", rc, caches.RedisSerializer{}.Decode, caches.RedisSerializer{}.Encode},
+		{"djangoredis", dr, caches.DjangoRedis{}.Decode, caches.DjangoRedis{}.Encode},
+	} {
 		st, err := cache.New(c.backend, cache.Options{})
 		if err != nil {
 			b.Fatal(err)
@@ -81,6 +107,20 @@ func BenchmarkOverheadRedis(b *testing.B) {
 		x := &cacheBench{st: st, key: key, data: data,
 			get: func() error { return e.primary.Get(ctx, full).Err() },
 			set: func() error { return e.primary.Set(ctx, full, raw, 1209600e9).Err() },
+			getDecode: func() error {
+				data, err := e.primary.Get(ctx, full).Bytes()
+				if err == nil {
+					_, err = c.decode(data)
+				}
+				return err
+			},
+			encodeSet: func() error {
+				enc, err := c.encode(serializer.DictValue(data))
+				if err != nil {
+					return err
+				}
+				return e.primary.Set(ctx, full, enc, 1209600e9).Err()
+			},
 		}
 		b.Run(c.name, x.run)
 	}
@@ -106,6 +146,10 @@ func BenchmarkOverheadMemcached(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		decode, encode := caches.Pymemcache{}.Decode, caches.Pymemcache{}.Encode
+		if fl.flavor == memcache.PyLibMC {
+			decode, encode = caches.Pylibmc{}.Decode, caches.Pylibmc{}.Encode
+		}
 		bare := gomc.NewFromSelector(mc.Selector())
 		bare.MaxIdleConns = 8
 		full := st.FullKey(key)
@@ -117,6 +161,20 @@ func BenchmarkOverheadMemcached(b *testing.B) {
 			get: func() error { _, err := bare.Get(full); return err },
 			set: func() error {
 				return bare.Set(&gomc.Item{Key: full, Value: it.Value, Flags: it.Flags, Expiration: 1209600})
+			},
+			getDecode: func() error {
+				got, err := bare.Get(full)
+				if err == nil {
+					_, err = decode(got.Value, got.Flags)
+				}
+				return err
+			},
+			encodeSet: func() error {
+				enc, flags, err := encode(serializer.DictValue(data))
+				if err != nil {
+					return err
+				}
+				return bare.Set(&gomc.Item{Key: full, Value: enc, Flags: flags, Expiration: 1209600})
 			},
 		}
 		b.Run(fl.flavor.String(), x.run)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/djsession/djsession/engines/db"
 	"github.com/djsession/djsession/serializer"
+	"github.com/djsession/djsession/session"
 )
 
 // BenchmarkOverheadDB measures engines/db against the bare driver query on the same
@@ -38,6 +39,30 @@ func BenchmarkOverheadDB(b *testing.B) {
 					return x.h.sqlDB.QueryRowContext(ctx, x.qSel, x.key, now).Scan(&data)
 				})
 			})
+			// The same pair with the decode added to the bare side: what the engine costs
+			// beyond the query and the (unavoidable) verifying and decoding.
+			b.Run("load-vs-select+decode", func(b *testing.B) {
+				pairBench(b, func() error {
+					_, ok, err := x.s.Load(ctx, x.key)
+					if err == nil && !ok {
+						err = errors.New("session not found")
+					}
+					return err
+				}, func() error {
+					var data string
+					now := d.TimeValue(time.Now().UTC(), nil)
+					var err error
+					if x.h.pool != nil {
+						err = x.h.pool.QueryRow(ctx, x.qSel, x.key, now).Scan(&data)
+					} else {
+						err = x.h.sqlDB.QueryRowContext(ctx, x.qSel, x.key, now).Scan(&data)
+					}
+					if err == nil {
+						_, err = x.codec.DecodeErr(data)
+					}
+					return err
+				})
+			})
 			b.Run("save", func(b *testing.B) {
 				pairBench(b, func() error {
 					return x.s.Save(ctx, x.key, x.data, false)
@@ -48,6 +73,23 @@ func BenchmarkOverheadDB(b *testing.B) {
 						_, err = x.h.pool.Exec(ctx, x.qUpd, x.value, exp, x.key)
 					} else {
 						_, err = x.h.sqlDB.ExecContext(ctx, x.qUpd, x.value, exp, x.key)
+					}
+					return err
+				})
+			})
+			b.Run("save-vs-encode+update", func(b *testing.B) {
+				pairBench(b, func() error {
+					return x.s.Save(ctx, x.key, x.data, false)
+				}, func() error {
+					value, err := x.codec.Encode(x.data)
+					if err != nil {
+						return err
+					}
+					exp := d.TimeValue(time.Now().UTC().Add(14*24*time.Hour), nil)
+					if x.h.pool != nil {
+						_, err = x.h.pool.Exec(ctx, x.qUpd, value, exp, x.key)
+					} else {
+						_, err = x.h.sqlDB.ExecContext(ctx, x.qUpd, value, exp, x.key)
 					}
 					return err
 				})
@@ -64,6 +106,7 @@ type benchDB struct {
 	qSel  string
 	qUpd  string
 	value string
+	codec *session.Codec
 }
 
 func setupBench(b *testing.B, backend dbBackend) *benchDB {
@@ -83,7 +126,7 @@ func setupBench(b *testing.B, backend dbBackend) *benchDB {
 	}
 	rec, _, _ := s.Get(ctx, key)
 	p := h.placeholder
-	return &benchDB{h: h, s: s, key: key, data: d, value: rec.Data,
+	return &benchDB{h: h, s: s, key: key, data: d, value: rec.Data, codec: opts.Codec,
 		qSel: "SELECT session_data FROM " + h.quote(table) + " WHERE session_key = " + p(1) + " AND expire_date > " + p(2),
 		qUpd: "UPDATE " + h.quote(table) + " SET session_data = " + p(1) + ", expire_date = " + p(2) + " WHERE session_key = " + p(3)}
 }
