@@ -261,10 +261,18 @@ func (c *Cache) Delete(ctx context.Context, key string) error {
 	return nil
 }
 
-// Has is BaseCache.has_key: a get that finds the key.
+// Has is BaseCache.has_key: a get that finds the key. The value is not decoded: whatever
+// it holds, the key is there.
 func (c *Cache) Has(ctx context.Context, key string) (bool, error) {
-	_, ok, err := c.Get(ctx, key)
-	return ok, err
+	k, err := c.fullKey(ctx, key)
+	if err != nil {
+		return false, err
+	}
+	_, err = c.client.Get(k)
+	if errors.Is(err, gomc.ErrCacheMiss) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // ErrNoMetaCommands is returned by TTL when the server does not speak memcached's meta

@@ -113,6 +113,12 @@ type Expiryer interface {
 
 // Save stores data under key: add when mustCreate (engines.ErrCreate when taken), else
 // set if the key is present (engines.ErrUpdate when it is not).
+//
+// Django tests presence with get(key) is not None, which fetches and decodes the value
+// only to drop it; Save asks the backend's has_key (EXISTS on Redis, a get without
+// decoding on memcached), which reads from the same server and is cheaper by a whole
+// decode. The two differ only for a stored value that is None or cannot be decoded,
+// which no session engine writes: there Django refuses to update and Save overwrites.
 func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mustCreate bool) error {
 	if !engines.ValidKey(key) {
 		return fmt.Errorf("cache: save %q: %w", key, engines.ErrInvalidKey)
@@ -135,7 +141,7 @@ func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mus
 		}
 		return nil
 	}
-	_, ok, err := s.cache.Get(ctx, s.prefix+key)
+	ok, err := s.cache.Has(ctx, s.prefix+key)
 	if err != nil {
 		return fmt.Errorf("cache: update session: %w", err)
 	}
