@@ -1541,14 +1541,31 @@ func asciiShort(s string) bool {
 	return or < utf8.RuneSelf
 }
 
+// isASCII reports whether s is all ASCII, 8 bytes at a time (the compiler merges the byte
+// loads of each word into one load).
+func isASCII(s string) bool {
+	var acc uint64
+	for len(s) >= 8 {
+		acc |= uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+		s = s[8:]
+	}
+	if len(s) >= 4 { // 4 to 7 bytes left: two overlapping 4-byte words
+		t := s[len(s)-4:]
+		acc |= uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+			uint64(t[0])<<32 | uint64(t[1])<<40 | uint64(t[2])<<48 | uint64(t[3])<<56
+	} else {
+		for i := 0; i < len(s); i++ {
+			acc |= uint64(s[i])
+		}
+	}
+	return acc&0x8080808080808080 == 0
+}
+
 // validWTF8 reports whether s is UTF-8 in which surrogate code points may appear (as
 // Python's "surrogatepass" decoder accepts).
 func validWTF8(s string) bool {
-	ascii := byte(0)
-	for i := 0; i < len(s); i++ { // most session strings are short and ASCII
-		ascii |= s[i]
-	}
-	if ascii < utf8.RuneSelf || utf8.ValidString(s) {
+	if isASCII(s) || utf8.ValidString(s) { // most session strings are short and ASCII
 		return true
 	}
 	for i := 0; i < len(s); {

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"slices"
 	"strconv"
+	"sync"
 	"time"
 	"unicode/utf8"
 	"unsafe"
@@ -68,14 +70,22 @@ type ptrKey struct {
 
 // ptrTable is an open-addressing hash table from ptrKey to memo index: a session pickles
 // a hundred or so objects, and a Go map spent most of the encoding time growing.
+//
+// Slots are stamped with the generation of the pickle that filled them, so that reset (once
+// per pickle) is a counter increment rather than a clear of the whole table: the table of a
+// typical session has 256 slots (8 KiB), and clearing it cost more than filling it.
 type ptrTable struct {
 	slots []ptrSlot
 	count int
+	gen   uint32 // slots with another gen are empty
 }
 
 type ptrSlot struct {
-	key ptrKey
-	idx int
+	ptr  unsafe.Pointer
+	n    uint64
+	idx  int
+	gen  uint32
+	kind Kind
 }
 
 func (t *ptrTable) hash(k ptrKey) uint64 {
@@ -90,10 +100,10 @@ func (t *ptrTable) get(k ptrKey) (int, bool) {
 	mask := uint64(len(t.slots) - 1)
 	for i := t.hash(k) & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.key.ptr == nil {
+		if s.gen != t.gen {
 			return 0, false
 		}
-		if s.key == k {
+		if s.ptr == k.ptr && s.n == k.n && s.kind == k.kind {
 			return s.idx, true
 		}
 	}
@@ -101,46 +111,82 @@ func (t *ptrTable) get(k ptrKey) (int, bool) {
 
 func (t *ptrTable) put(k ptrKey, idx int) {
 	if 2*(t.count+1) > len(t.slots) {
-		old := t.slots
-		t.slots = make([]ptrSlot, max(64, 2*len(old)))
-		t.count = 0
-		for _, s := range old {
-			if s.key.ptr != nil {
-				t.put(s.key, s.idx)
-			}
-		}
+		t.grow()
 	}
 	mask := uint64(len(t.slots) - 1)
 	for i := t.hash(k) & mask; ; i = (i + 1) & mask {
 		s := &t.slots[i]
-		if s.key.ptr == nil {
-			*s = ptrSlot{k, idx}
+		if s.gen != t.gen {
+			// Field by field: a five-field struct literal is not SSA-able, and its store
+			// became a typedmemmove call that cost more than the rest of put.
+			s.ptr, s.n, s.idx, s.gen, s.kind = k.ptr, k.n, idx, t.gen, k.kind
 			t.count++
 			return
 		}
-		if s.key == k {
+		if s.ptr == k.ptr && s.n == k.n && s.kind == k.kind {
 			s.idx = idx
 			return
 		}
 	}
 }
 
-func (t *ptrTable) reset() {
-	clear(t.slots)
-	t.count = 0
+// getOrPut returns the index of k, or, when k is absent, adds it with index idx and
+// returns false: one probe where a get and a put take two.
+func (t *ptrTable) getOrPut(k ptrKey, idx int) (int, bool) {
+	if 2*(t.count+1) > len(t.slots) {
+		t.grow()
+	}
+	mask := uint64(len(t.slots) - 1)
+	for i := t.hash(k) & mask; ; i = (i + 1) & mask {
+		s := &t.slots[i]
+		if s.gen != t.gen {
+			s.ptr, s.n, s.idx, s.gen, s.kind = k.ptr, k.n, idx, t.gen, k.kind
+			t.count++
+			return 0, false
+		}
+		if s.ptr == k.ptr && s.n == k.n && s.kind == k.kind {
+			return s.idx, true
+		}
+	}
 }
 
-var idlePicklers = make(chan *pickler, 64)
+func (t *ptrTable) grow() {
+	old, gen := t.slots, t.gen
+	t.slots = make([]ptrSlot, max(64, 2*len(old)))
+	t.count, t.gen = 0, 1
+	for _, s := range old {
+		if s.gen == gen {
+			t.put(ptrKey{s.kind, s.ptr, s.n}, s.idx)
+		}
+	}
+}
+
+func (t *ptrTable) reset() {
+	t.count = 0
+	t.gen++
+	if t.gen == 0 { // wrapped: slots of an old generation could look current
+		clear(t.slots)
+		t.gen = 1
+	}
+}
+
+// idlePicklers keeps encoders (and their memo tables) for reuse.
+var idlePicklers = sync.Pool{New: func() any { return &pickler{byPtr: ptrTable{gen: 1}} }}
 
 type pickler struct {
-	proto      int
-	maxDepth   int
-	out        []byte
-	framing    bool
-	frameStart int
-	memoN      int             // entries in CPython's memo so far
-	byPtr      ptrTable        // memo index of objects identified by pointer
-	byValue    map[memoKey]int // memo index of objects identified by value
+	proto    int
+	maxDepth int
+	out      []byte
+	framing  bool
+	// needFrame is set when framing and no frame is open: the next write opens one.
+	needFrame  bool
+	frameStart int // offset of the open frame's header, or -1
+	// frameEnd is the length of out at which the open frame is full (frameStart + header
+	// + target), or MaxInt when none is open: save checks it with a single comparison.
+	frameEnd int
+	memoN    int             // entries in CPython's memo so far
+	byPtr    ptrTable        // memo index of objects identified by pointer
+	byValue  map[memoKey]int // memo index of objects identified by value
 }
 
 // PickleWith returns the pickle of v with the protocol of o (default 5).
@@ -154,31 +200,25 @@ func AppendPickle(dst []byte, v Value, o PickleOptions) ([]byte, error) {
 	if o.Protocol < 0 || o.Protocol > 5 {
 		return dst, fmt.Errorf("%w: pickle protocol %d (want 0 to 5)", ErrInvalidValue, o.Protocol)
 	}
-	var p *pickler
-	select {
-	case p = <-idlePicklers:
-	default:
-		p = new(pickler)
-	}
-	p.proto, p.maxDepth, p.out, p.frameStart, p.memoN = o.Protocol, o.MaxDepth, dst, -1, 0
+	p := idlePicklers.Get().(*pickler)
+	p.proto, p.maxDepth, p.out, p.memoN = o.Protocol, o.MaxDepth, dst, 0
+	p.frameStart, p.frameEnd = -1, math.MaxInt
 	defer func() {
 		p.out, p.byValue = nil, nil
 		p.byPtr.reset()
 		if len(p.byPtr.slots) <= 1<<12 {
-			select {
-			case idlePicklers <- p:
-			default:
-			}
+			idlePicklers.Put(p)
 		}
 	}()
 	if p.proto >= 2 {
 		p.out = append(p.out, 0x80, byte(p.proto))
 	}
 	p.framing = p.proto >= 4
+	p.needFrame = p.framing
 	if err := p.save(v, 0); err != nil {
 		return dst, err
 	}
-	p.write('.')
+	p.write1('.')
 	p.commitFrame()
 	return p.out, nil
 }
@@ -189,16 +229,35 @@ func (p *pickler) write(b ...byte) {
 	p.out = append(p.out, b...)
 }
 
+// write1 and write2 are write for the common one- and two-byte opcodes, without the
+// variadic slice.
+func (p *pickler) write1(b byte) {
+	p.open()
+	p.out = append(p.out, b)
+}
+
+func (p *pickler) write2(a, b byte) {
+	p.open()
+	p.out = append(p.out, a, b)
+}
+
 func (p *pickler) writeString(s string) {
 	p.open()
 	p.out = append(p.out, s...)
 }
 
+// open opens a frame when one is needed; it is small enough to be inlined in the writes.
 func (p *pickler) open() {
-	if p.framing && p.frameStart < 0 {
-		p.frameStart = len(p.out)
-		p.out = append(p.out, make([]byte, frameHeaderSize)...)
+	if p.needFrame {
+		p.openFrame()
 	}
+}
+
+func (p *pickler) openFrame() {
+	p.frameStart = len(p.out)
+	p.frameEnd = p.frameStart + frameHeaderSize + frameSizeTarget
+	p.needFrame = false
+	p.out = append(p.out, make([]byte, frameHeaderSize)...)
 }
 
 // commitFrame closes the open frame: a FRAME header when it holds at least 4 bytes, none
@@ -216,7 +275,8 @@ func (p *pickler) commitFrame() {
 		copy(p.out[start:], p.out[start+frameHeaderSize:])
 		p.out = p.out[:len(p.out)-frameHeaderSize]
 	}
-	p.frameStart = -1
+	p.frameStart, p.frameEnd = -1, math.MaxInt
+	p.needFrame = p.framing
 }
 
 // writeLarge writes an opcode with a payload; payloads of 64 KiB or more go outside
@@ -234,7 +294,6 @@ func (p *pickler) writeLarge(header []byte, payload string) {
 
 func (p *pickler) memoize(k memoKey, cacheable bool) {
 	idx := p.memoN
-	p.memoN++
 	if cacheable {
 		if k.ptr != nil {
 			p.byPtr.put(ptrKey{k.kind, k.ptr, k.n}, idx)
@@ -245,12 +304,25 @@ func (p *pickler) memoize(k memoKey, cacheable bool) {
 			p.byValue[k] = idx
 		}
 	}
+	p.writeMemo()
+}
+
+// memoizePtr is memoize for an object identified by pointer.
+func (p *pickler) memoizePtr(k ptrKey) {
+	p.byPtr.put(k, p.memoN)
+	p.writeMemo()
+}
+
+// writeMemo writes the store of the top of the stack as the next memo entry.
+func (p *pickler) writeMemo() {
+	idx := p.memoN
+	p.memoN++
 	switch {
 	case p.proto >= 4:
-		p.write(0x94)
+		p.write1(0x94)
 	case p.proto >= 1:
 		if idx < 256 {
-			p.write('q', byte(idx))
+			p.write2('q', byte(idx))
 		} else {
 			p.write('r', byte(idx), byte(idx>>8), byte(idx>>16), byte(idx>>24))
 		}
@@ -261,25 +333,40 @@ func (p *pickler) memoize(k memoKey, cacheable bool) {
 
 // get writes a memo fetch and reports whether k was memoized.
 func (p *pickler) get(k memoKey) bool {
-	var idx int
-	var ok bool
 	if k.ptr != nil {
-		idx, ok = p.byPtr.get(ptrKey{k.kind, k.ptr, k.n})
-	} else {
-		idx, ok = p.byValue[k]
+		return p.getPtr(ptrKey{k.kind, k.ptr, k.n})
 	}
-	if !ok {
-		return false
+	idx, ok := p.byValue[k]
+	if ok {
+		p.writeGet(idx)
 	}
+	return ok
+}
+
+// getPtr is get for an object identified by pointer.
+func (p *pickler) getPtr(k ptrKey) bool {
+	idx, ok := p.byPtr.get(k)
+	if ok {
+		p.writeGet(idx)
+	}
+	return ok
+}
+
+func (p *pickler) writeGet(idx int) {
 	switch {
 	case p.proto == 0:
 		p.writeString("g" + strconv.Itoa(idx) + "\n")
 	case idx < 256:
-		p.write('h', byte(idx))
+		p.write2('h', byte(idx))
 	default:
 		p.write('j', byte(idx), byte(idx>>8), byte(idx>>16), byte(idx>>24))
 	}
-	return true
+}
+
+// strByValue reports whether a str is shared by value (as CPython caches "" and the
+// one-character latin-1 strs) rather than identified by pointer.
+func strByValue(s string) bool {
+	return len(s) <= 1 || (len(s) == 2 && s[0] >= 0xc2 && s[0] <= 0xc3 && s[1] >= 0x80 && s[1] < 0xc0)
 }
 
 // identity returns the memo key of a value, and false for values never fetched from the
@@ -287,8 +374,7 @@ func (p *pickler) get(k memoKey) bool {
 func identity(v Value) (memoKey, bool) {
 	switch v.kind {
 	case KindStr:
-		s := v.s()
-		if len(s) == 0 || len(s) == 1 || (len(s) == 2 && s[0] >= 0xc2 && s[0] <= 0xc3 && s[1] >= 0x80 && s[1] < 0xc0) {
+		if s := v.s(); strByValue(s) {
 			return memoKey{kind: KindStr, s: s}, true
 		}
 	case KindBytes:
@@ -307,12 +393,89 @@ func identity(v Value) (memoKey, bool) {
 }
 
 func (p *pickler) save(v Value, depth int) error {
-	if p.framing && p.frameStart >= 0 && len(p.out)-p.frameStart-frameHeaderSize >= frameSizeTarget {
+	if len(p.out) >= p.frameEnd {
 		p.commitFrame()
 	}
 	if depth > p.maxDepth {
 		return fmt.Errorf("%w: nesting deeper than %d", ErrInvalidValue, p.maxDepth)
 	}
+	// Fast paths for the kinds a session is made of, at the protocols that matter; they
+	// write what saveAny writes for them, without building a memoKey.
+	switch v.kind {
+	case KindNone:
+		p.write1('N')
+		return nil
+	case KindBool:
+		if p.proto >= 2 {
+			if v.num != 0 {
+				p.write1(0x88) // NEWTRUE
+			} else {
+				p.write1(0x89) // NEWFALSE
+			}
+			return nil
+		}
+	case KindInt:
+		if v.ptr == nil && v.num < 256 && p.proto >= 1 {
+			p.write2('K', byte(v.num))
+			return nil
+		}
+	case KindFloat:
+		if p.proto >= 1 {
+			bits := v.num
+			if bits == goNaN {
+				bits = pyNaN
+			}
+			p.open()
+			p.out = binary.BigEndian.AppendUint64(append(p.out, 'G'), bits)
+			return nil
+		}
+	case KindStr:
+		if p.proto >= 4 && v.num < 256 {
+			if s := v.s(); !strByValue(s) {
+				return p.saveShortStr(s)
+			}
+		}
+	case KindDict:
+		if p.proto >= 1 {
+			k := ptrKey{KindDict, v.ptr, v.num}
+			if p.getPtr(k) {
+				return nil
+			}
+			p.write1('}')
+			p.memoizePtr(k)
+			return p.batchDict(v.dictp().items, depth)
+		}
+	}
+	return p.saveAny(v, depth)
+}
+
+// saveShortStr writes a str of fewer than 256 bytes, identified by pointer, at protocol
+// 4 or 5 (SHORT_BINUNICODE and MEMOIZE, or BINGET when memoized).
+func (p *pickler) saveShortStr(s string) error {
+	// Nothing is written between the lookup and the memo entry, so the str can be entered
+	// at once, with the index its MEMOIZE below gives it. (If s is invalid the pickle fails
+	// and the memo is dropped.)
+	k := ptrKey{KindStr, unsafe.Pointer(unsafe.StringData(s)), uint64(len(s))}
+	if idx, ok := p.byPtr.getOrPut(k, p.memoN); ok {
+		p.writeGet(idx)
+		return nil
+	}
+	if !validWTF8(s) {
+		return fmt.Errorf("%w: %q", ErrInvalidUTF8, s)
+	}
+	// SHORT_BINUNICODE, length, s, MEMOIZE: written in place after one capacity check.
+	p.open()
+	n := len(p.out)
+	p.out = slices.Grow(p.out, len(s)+3)[:n+len(s)+3]
+	p.out[n], p.out[n+1] = 0x8c, byte(len(s))
+	copy(p.out[n+2:], s)
+	p.out[n+2+len(s)] = 0x94
+	p.memoN++
+	return nil
+}
+
+// saveAny writes any value (save has checked depth and framing).
+func (p *pickler) saveAny(v Value, depth int) error {
 	key, cacheable := identity(v)
 	if cacheable && p.get(key) {
 		return nil
@@ -732,14 +895,17 @@ func (p *pickler) batchDict(items []Item, depth int) error {
 		return nil
 	}
 	for i := 0; ; {
-		p.write('(')
+		p.write1('(')
 		n := 0
 		for ; i < len(items) && n < batchSize; i, n = i+1, n+1 {
-			if err := p.saveItem(items[i], depth); err != nil {
+			if err := p.save(items[i].Key, depth+1); err != nil {
+				return err
+			}
+			if err := p.save(items[i].Value, depth+1); err != nil {
 				return err
 			}
 		}
-		p.write('u')
+		p.write1('u')
 		if n < batchSize { // CPython ends a multiple of 1000 items with an empty batch
 			return nil
 		}
