@@ -121,8 +121,8 @@ func (f *inflater) readLengths(n int) (cnt [maxCodeLen + 1]int, err error) {
 				break
 			}
 		}
-		// Four codes, unrolled: a loop counter would be one variable too many.
-		{
+		// Up to four codes per refill.
+		for range 4 {
 			e := d.pre[bitbuf&(1<<preBits-1)]
 			rep := int(e>>24) + int(bitbuf&(1<<(e&63)-1)>>(e>>8&15))
 			bitbuf >>= e & 63
@@ -148,96 +148,12 @@ func (f *inflater) readLengths(n int) (cnt [maxCodeLen + 1]int, err error) {
 			cnt[v] = c + rep
 			prev = v
 			i += rep
+			if i >= n {
+				break
+			}
 		}
-		if i >= n {
+		if bad != 0 {
 			break
-		}
-		{
-			e := d.pre[bitbuf&(1<<preBits-1)]
-			rep := int(e>>24) + int(bitbuf&(1<<(e&63)-1)>>(e>>8&15))
-			bitbuf >>= e & 63
-			nbits -= uint(e & 63)
-			// v = prev for code 16, else the length in the entry.
-			v := (e>>16 | prev&-(e>>12&1)) & maxCodeLen
-			if i == 0 && e&prePrev != 0 {
-				bad = 2
-				break
-			}
-			if rep > n-i {
-				bad = 3
-				break
-			}
-			// Store at least one symbol, even for v == 0: bucket 0 is scratch.
-			c := cnt[v]
-			d.bucket[v][c] = uint16(i)
-			if rep > 1 && v != 0 {
-				for k := 1; k < rep; k++ {
-					d.bucket[v][c+k] = uint16(i + k)
-				}
-			}
-			cnt[v] = c + rep
-			prev = v
-			i += rep
-		}
-		if i >= n {
-			break
-		}
-		{
-			e := d.pre[bitbuf&(1<<preBits-1)]
-			rep := int(e>>24) + int(bitbuf&(1<<(e&63)-1)>>(e>>8&15))
-			bitbuf >>= e & 63
-			nbits -= uint(e & 63)
-			// v = prev for code 16, else the length in the entry.
-			v := (e>>16 | prev&-(e>>12&1)) & maxCodeLen
-			if i == 0 && e&prePrev != 0 {
-				bad = 2
-				break
-			}
-			if rep > n-i {
-				bad = 3
-				break
-			}
-			// Store at least one symbol, even for v == 0: bucket 0 is scratch.
-			c := cnt[v]
-			d.bucket[v][c] = uint16(i)
-			if rep > 1 && v != 0 {
-				for k := 1; k < rep; k++ {
-					d.bucket[v][c+k] = uint16(i + k)
-				}
-			}
-			cnt[v] = c + rep
-			prev = v
-			i += rep
-		}
-		if i >= n {
-			break
-		}
-		{
-			e := d.pre[bitbuf&(1<<preBits-1)]
-			rep := int(e>>24) + int(bitbuf&(1<<(e&63)-1)>>(e>>8&15))
-			bitbuf >>= e & 63
-			nbits -= uint(e & 63)
-			// v = prev for code 16, else the length in the entry.
-			v := (e>>16 | prev&-(e>>12&1)) & maxCodeLen
-			if i == 0 && e&prePrev != 0 {
-				bad = 2
-				break
-			}
-			if rep > n-i {
-				bad = 3
-				break
-			}
-			// Store at least one symbol, even for v == 0: bucket 0 is scratch.
-			c := cnt[v]
-			d.bucket[v][c] = uint16(i)
-			if rep > 1 && v != 0 {
-				for k := 1; k < rep; k++ {
-					d.bucket[v][c+k] = uint16(i + k)
-				}
-			}
-			cnt[v] = c + rep
-			prev = v
-			i += rep
 		}
 	}
 	f.pos, f.bitbuf, f.nbits = len(f.src)-len(src), bitbuf, nbits
