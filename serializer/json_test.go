@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/big"
 	"math/rand/v2"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -267,5 +268,51 @@ func TestDecodeFloatFastPath(t *testing.T) {
 		if err != nil || !ok || math.Float64bits(got) != math.Float64bits(want) {
 			t.Fatalf("DecodeJSON(%s) = %v, %v; want %v", text, v, err, want)
 		}
+	}
+}
+
+// TestDecodedDictsMutate edits the dicts of a decoded document, which live inside the
+// decoder's result slab, in every way a session handler does (set, grow past the decoded
+// size, replace, delete, pop), with garbage collections in between, and checks the
+// result against the same edits described as JSON.
+func TestDecodedDictsMutate(t *testing.T) {
+	in := `{"a":1,"cart":[{"sku":"W1","qty":1},{"sku":"G2","qty":2}],"prefs":{"theme":"dark","n":{"x":[]}},"z":"last"}`
+	want := `{"a":2,"cart":[{"sku":"W1","qty":5,"new":"v"},{"qty":2}],"prefs":{"n":{"x":[],"k0":0,"k1":1,"k2":2,"k3":3,"k4":4,"k5":5,"k6":6,"k7":7,"k8":8,"k9":9,"k10":10,"k11":11,"k12":12,"k13":13,"k14":14,"k15":15,"k16":16,"k17":17,"k18":18,"k19":19}},"added":{"q":true}}`
+	v, err := DecodeJSON([]byte(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := v.Dict()
+	runtime.GC()
+	d.Set("a", Int(2))
+	cart, _ := d.Get("cart")
+	item0 := cart.Items()[0].Dict()
+	item0.Set("qty", Int(5))
+	item0.Set("new", Str("v"))
+	if !cart.Items()[1].Dict().Delete("sku") {
+		t.Fatal("Delete of a decoded key reported false")
+	}
+	prefs, _ := d.Get("prefs")
+	if _, ok := prefs.Dict().Pop("theme"); !ok {
+		t.Fatal("Pop of a decoded key reported false")
+	}
+	n, _ := prefs.Dict().Get("n")
+	for i := range 20 { // past indexThreshold: the dict grows out of the slab and gets an index
+		n.Dict().Set("k"+strconv.Itoa(i), Int(int64(i)))
+		runtime.GC()
+	}
+	d.Delete("z")
+	added, _ := DecodeJSON([]byte(`{"q":true}`))
+	d.Set("added", added)
+	runtime.GC()
+	got, err := EncodeJSON(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, string(got)); diff != "" {
+		t.Errorf("after edits (-want +got):\n%s", diff)
+	}
+	if k10, ok := n.Dict().Get("k10"); !ok || !Equal(k10, Int(10)) {
+		t.Errorf("indexed lookup of k10 = %v, %v", k10, ok)
 	}
 }
