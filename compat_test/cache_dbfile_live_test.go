@@ -162,15 +162,24 @@ func TestDatabaseCacheLive(t *testing.T) {
 	}
 }
 
-// sameSecond compares Django's str() of two expires datetimes within one second.
+// sameSecond compares Django's str() of two expires datetimes within one second: with an
+// offset (PostgreSQL's timestamptz) or without (SQLite's text), fractions optional.
 func sameSecond(t *testing.T, a, b string) bool {
 	if a == b {
 		return true
 	}
-	const layout = "2006-01-02 15:04:05-07:00"
-	ta, err1 := time.Parse(layout, a)
-	tb, err2 := time.Parse(layout, b)
-	if err1 != nil || err2 != nil {
+	parse := func(s string) (time.Time, bool) {
+		for _, layout := range []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02 15:04:05.999999999"} {
+			if v, err := time.Parse(layout, s); err == nil {
+				return v, true
+			}
+		}
+		t.Errorf("expires %q: not a datetime", s)
+		return time.Time{}, false
+	}
+	ta, ok1 := parse(a)
+	tb, ok2 := parse(b)
+	if !ok1 || !ok2 {
 		return false
 	}
 	d := ta.Sub(tb)
