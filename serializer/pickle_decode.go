@@ -170,6 +170,15 @@ func (u *unpickler) take(n uint64) (string, error) {
 	return s, nil
 }
 
+// counted reads a little-endian length of size bytes, then that many bytes.
+func (u *unpickler) counted(size int) (string, error) {
+	n, err := u.uint(size)
+	if err != nil {
+		return "", err
+	}
+	return u.take(n)
+}
+
 func (u *unpickler) line() (string, error) {
 	i := strings.IndexByte(u.s[u.pos:], '\n')
 	if i < 0 {
@@ -351,7 +360,7 @@ func (u *unpickler) run() (Value, error) {
 		case 0x8c: // SHORT_BINUNICODE
 			if u.pos < len(s) {
 				if end := u.pos + 1 + int(s[u.pos]); end <= len(s) {
-					if t := s[u.pos+1 : end]; asciiShort(t) || validWTF8(t) {
+					if t := s[u.pos+1 : end]; validWTF8(t) {
 						u.pos = end
 						u.stack = append(u.stack, mkStr(KindStr, t))
 						continue
@@ -570,11 +579,7 @@ func (u *unpickler) step(c byte) error {
 		} else if c == 0x8d {
 			size = 8
 		}
-		n, err := u.uint(size)
-		if err != nil {
-			return err
-		}
-		s, err := u.take(n)
+		s, err := u.counted(size)
 		if err != nil {
 			return err
 		}
@@ -623,11 +628,7 @@ func (u *unpickler) step(c byte) error {
 		} else if c == 'C' {
 			size = 1
 		}
-		n, err := u.uint(size)
-		if err != nil {
-			return err
-		}
-		s, err := u.take(n)
+		s, err := u.counted(size)
 		if err != nil {
 			return err
 		}
@@ -1522,23 +1523,6 @@ func parseIntText(s string) (Value, bool) {
 		return Value{}, false
 	}
 	return BigInt(n), true
-}
-
-// asciiShort reports whether s is at most 16 bytes of ASCII, the common case of a session
-// dict key or short value, checked without a call.
-func asciiShort(s string) bool {
-	if len(s) >= 8 {
-		if len(s) > 16 {
-			return false
-		}
-		b := unsafe.Slice(unsafe.StringData(s), len(s))
-		return (binary.LittleEndian.Uint64(b)|binary.LittleEndian.Uint64(b[len(b)-8:]))&0x8080808080808080 == 0
-	}
-	var or byte
-	for i := 0; i < len(s); i++ {
-		or |= s[i]
-	}
-	return or < utf8.RuneSelf
 }
 
 // isASCII reports whether s is all ASCII, 8 bytes at a time (the compiler merges the byte
