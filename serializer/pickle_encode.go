@@ -798,6 +798,16 @@ func (p *pickler) endTuple(n int) {
 }
 
 func (p *pickler) saveTupleOf(depth int, items ...Value) error {
+	if err := p.tupleItems(items, depth); err != nil {
+		return err
+	}
+	p.memoize(memoKey{}, false)
+	return nil
+}
+
+// tupleItems writes a non-empty tuple's items: TUPLE1-3 after them at protocol 2 and
+// later for up to three, MARK ... TUPLE otherwise.
+func (p *pickler) tupleItems(items []Value, depth int) error {
 	if len(items) > 3 || p.proto < 2 {
 		p.write('(')
 	}
@@ -811,7 +821,6 @@ func (p *pickler) saveTupleOf(depth int, items ...Value) error {
 	} else {
 		p.write('t')
 	}
-	p.memoize(memoKey{}, false)
 	return nil
 }
 
@@ -821,18 +830,8 @@ func (p *pickler) saveTuple(v Value, key memoKey, cacheable bool, depth int) err
 		p.emptyTuple()
 		return nil
 	}
-	if len(items) > 3 || p.proto < 2 {
-		p.write('(')
-	}
-	for _, it := range items {
-		if err := p.save(it, depth+1); err != nil {
-			return err
-		}
-	}
-	if len(items) <= 3 && p.proto >= 2 {
-		p.write(0x84 + byte(len(items)))
-	} else {
-		p.write('t')
+	if err := p.tupleItems(items, depth); err != nil {
+		return err
 	}
 	p.memoize(key, cacheable)
 	return nil
