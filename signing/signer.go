@@ -309,7 +309,7 @@ func (c *core) loadPayload(payload string) (Value, error) {
 		if data, err = decompressZlib(make([]byte, 0, 4*len(raw)+64), raw); err != nil {
 			return Value{}, fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
 		}
-	} else if data, err = b64Decode(make([]byte, 0, len(payload)*3/4+3), payload); err != nil {
+	} else if data, err = b64Decode(make([]byte, 0, len(payload)*3/4+35), payload); err != nil {
 		return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
 	var v Value

@@ -1,0 +1,133 @@
+package b64
+
+import (
+	"bytes"
+	"encoding/base64"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// stdDecode is the reference: encoding/base64's own decoder on the same input.
+func stdDecode(src string) ([]byte, error) {
+	dst := make([]byte, base64.RawURLEncoding.DecodedLen(len(src)))
+	n, err := base64.RawURLEncoding.Decode(dst, []byte(src))
+	return dst[:n], err
+}
+
+// check decodes src with dst of the minimum size and of 32 bytes more, with and without
+// AVX2, and compares bytes and error with encoding/base64.
+func check(t testing.TB, src string) {
+	t.Helper()
+	want, wantErr := stdDecode(src)
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		for _, extra := range []int{0, 32} {
+			saved := useAVX2
+			useAVX2 = avx
+			dst := make([]byte, base64.RawURLEncoding.DecodedLen(len(src))+extra)
+			n, err := DecodeURL(dst, src)
+			useAVX2 = saved
+			if fmt.Sprint(err) != fmt.Sprint(wantErr) || !bytes.Equal(dst[:n], want) {
+				t.Fatalf("avx2=%v extra=%d %q:\n got %x, %v\nwant %x, %v", avx, extra, src, dst[:n], err, want, wantErr)
+			}
+		}
+	}
+}
+
+func TestDecodeEveryByteEveryPlace(t *testing.T) {
+	// A valid 96-character text with each byte value put in turn at each of the positions
+	// of its first 32-character block, its 8-character groups and its tail.
+	base := []byte(base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte{0xfb, 0xef, 0xbe, 0x12, 0x34, 0x56}, 12)))
+	for c := range 256 {
+		for _, pos := range []int{0, 1, 2, 3, 4, 7, 8, 15, 16, 23, 31, 32, 40, 63, 64, 70, 95} {
+			b := bytes.Clone(base)
+			b[pos] = byte(c)
+			check(t, string(b))
+		}
+	}
+}
+
+func TestDecodeAlphabet(t *testing.T) {
+	// Every character at every position of a 32-character block decodes to its value.
+	for v := range 64 {
+		for pos := range 32 {
+			b := bytes.Repeat([]byte{'A'}, 64)
+			b[pos] = alphabet[v]
+			check(t, string(b))
+		}
+	}
+}
+
+func TestDecodeRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		raw := make([]byte, r.IntN(400))
+		for i := range raw {
+			raw[i] = byte(r.Uint32())
+		}
+		s := []byte(base64.RawURLEncoding.EncodeToString(raw))
+		switch r.IntN(4) {
+		case 1: // one damaged byte
+			if len(s) > 0 {
+				s[r.IntN(len(s))] = byte(r.Uint32())
+			}
+		case 2: // a line break, which encoding/base64 skips
+			if len(s) > 0 {
+				i := r.IntN(len(s))
+				s = append(s[:i], append([]byte{"\r\n"[r.IntN(2)]}, s[i:]...)...)
+			}
+		case 3: // cut short
+			s = s[:r.IntN(len(s)+1)]
+		}
+		check(t, string(s))
+	}
+}
+
+func FuzzDecodeURL(f *testing.F) {
+	f.Add("")
+	f.Add("eyJhIjoxfQ")
+	f.Add(base64.RawURLEncoding.EncodeToString(bytes.Repeat([]byte("djsession"), 20)))
+	f.Add("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA_-AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=")
+	f.Fuzz(func(t *testing.T, s string) { check(t, s) })
+}
+
+func BenchmarkDecodeURL(b *testing.B) {
+	raw := make([]byte, 1112)
+	r := rand.New(rand.NewPCG(3, 4))
+	for i := range raw {
+		raw[i] = byte(r.Uint32())
+	}
+	src := base64.RawURLEncoding.EncodeToString(raw)
+	dst := make([]byte, len(raw)+32)
+	b.Run("b64", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			if _, err := DecodeURL(dst, src); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("tables", func(b *testing.B) {
+		saved := useAVX2
+		useAVX2 = false
+		defer func() { useAVX2 = saved }()
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			if _, err := DecodeURL(dst, src); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("stdlib", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		in := []byte(src)
+		for b.Loop() {
+			if _, err := base64.RawURLEncoding.Decode(dst, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
