@@ -22,6 +22,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/djsession/djsession/internal/b64"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -278,7 +279,7 @@ func (c *core) signObject(v Value, compress, timestamp bool) (string, error) {
 	if dot {
 		out[0] = '.'
 	}
-	enc.Encode(out[extra:], data)
+	b64.EncodeURL(out[extra:], data)
 	if timestamp {
 		out = append(out, c.sep...)
 		out = appendB62(out, unixTrunc(c.now()))

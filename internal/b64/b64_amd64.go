@@ -21,3 +21,16 @@ func decodeBlocks(dst []byte, src string) (n, k int) {
 	m, j := decodeGeneric(dst[n:], src[k:])
 	return n + m, k + j
 }
+
+// encodeAVX2 encodes blocks of 24 bytes of src (reading 28) into 32 characters while
+// src and dst have that many left. It returns the characters written and bytes read.
+//
+//go:noescape
+func encodeAVX2(dst, src []byte) (n, k int)
+
+func encodeBlocks(dst, src []byte) (n, k int) {
+	if useAVX2 {
+		return encodeAVX2(dst, src)
+	}
+	return 0, 0
+}

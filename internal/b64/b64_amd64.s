@@ -88,3 +88,71 @@ done:
 	MOVQ AX, n+40(FP)
 	MOVQ BX, k+48(FP)
 	RET
+
+// Encoding: each lane takes 12 bytes; each 3 bytes a, b, c are spread to the dword
+// b, a, c, b, from which two masks and multiplies move the four 6-bit values into the four
+// bytes. A value becomes its character by adding an offset from a 16-entry table, indexed
+// by how far the value is above 51 (for digits, '-' and '_'), or 13 below 26 (capitals),
+// 0 otherwise (small letters).
+
+LANES(spread<>, $0x0405030401020001, $0x0a0b090a07080607)
+LANES(encMask0<>, $0x0fc0fc000fc0fc00, $0x0fc0fc000fc0fc00)
+LANES(encMul0<>, $0x0400004004000040, $0x0400004004000040)
+LANES(encMask1<>, $0x003f03f0003f03f0, $0x003f03f0003f03f0)
+LANES(encMul1<>, $0x0100001001000010, $0x0100001001000010)
+LANES(fiftyOne<>, $0x3333333333333333, $0x3333333333333333)
+LANES(twentySix<>, $0x1a1a1a1a1a1a1a1a, $0x1a1a1a1a1a1a1a1a)
+LANES(thirteen<>, $0x0d0d0d0d0d0d0d0d, $0x0d0d0d0d0d0d0d0d)
+LANES(encShift<>, $0xfcfcfcfcfcfcfc47, $0x00004120effcfcfc)
+
+// func encodeAVX2(dst, src []byte) (n, k int)
+TEXT ·encodeAVX2(SB), NOSPLIT, $0-64
+	MOVQ dst_base+0(FP), DI
+	MOVQ dst_len+8(FP), R8
+	MOVQ src_base+24(FP), SI
+	MOVQ src_len+32(FP), R9
+	XORQ AX, AX
+	XORQ BX, BX
+	VMOVDQU thirteen<>(SB), Y7
+	VMOVDQU spread<>(SB), Y8
+	VMOVDQU encMask0<>(SB), Y9
+	VMOVDQU encMul0<>(SB), Y10
+	VMOVDQU encMask1<>(SB), Y11
+	VMOVDQU encMul1<>(SB), Y12
+	VMOVDQU fiftyOne<>(SB), Y13
+	VMOVDQU twentySix<>(SB), Y14
+	VMOVDQU encShift<>(SB), Y15
+
+encLoop:
+	MOVQ R9, CX
+	SUBQ BX, CX
+	CMPQ CX, $28
+	JB   encDone
+	MOVQ R8, CX
+	SUBQ AX, CX
+	CMPQ CX, $32
+	JB   encDone
+	VMOVDQU     (SI)(BX*1), X0
+	VINSERTI128 $1, 12(SI)(BX*1), Y0, Y0
+	VPSHUFB     Y8, Y0, Y0
+	VPAND       Y9, Y0, Y1
+	VPMULHUW    Y10, Y1, Y1
+	VPAND       Y11, Y0, Y2
+	VPMULLW     Y12, Y2, Y2
+	VPOR        Y1, Y2, Y0  // 6-bit values
+	VPSUBUSB    Y13, Y0, Y1 // how far above 51
+	VPCMPGTB    Y0, Y14, Y2 // below 26
+	VPAND       Y7, Y2, Y2
+	VPOR        Y2, Y1, Y1
+	VPSHUFB     Y1, Y15, Y1
+	VPADDB      Y1, Y0, Y0
+	VMOVDQU     Y0, (DI)(AX*1)
+	ADDQ        $32, AX
+	ADDQ        $24, BX
+	JMP         encLoop
+
+encDone:
+	VZEROUPPER
+	MOVQ AX, n+48(FP)
+	MOVQ BX, k+56(FP)
+	RET

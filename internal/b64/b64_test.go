@@ -131,3 +131,71 @@ func BenchmarkDecodeURL(b *testing.B) {
 		}
 	})
 }
+
+func checkEncode(t testing.TB, src []byte) {
+	t.Helper()
+	want := base64.RawURLEncoding.EncodeToString(src)
+	for _, avx := range []bool{false, true} {
+		if avx && !useAVX2 {
+			continue
+		}
+		saved := useAVX2
+		useAVX2 = avx
+		dst := make([]byte, len(want))
+		EncodeURL(dst, src)
+		useAVX2 = saved
+		if string(dst) != want {
+			t.Fatalf("avx2=%v %x:\n got %s\nwant %s", avx, src, dst, want)
+		}
+	}
+}
+
+func TestEncodeEveryValue(t *testing.T) {
+	// Each byte value at each position of the first 24-byte block and of the tail.
+	base := bytes.Repeat([]byte{0x00, 0x10, 0x83, 0xff, 0xbf, 0xfe}, 10)
+	for c := range 256 {
+		for _, pos := range []int{0, 1, 2, 3, 11, 12, 13, 23, 24, 30, 47, 48, 59} {
+			b := bytes.Clone(base)
+			b[pos] = byte(c)
+			checkEncode(t, b)
+		}
+	}
+}
+
+func TestEncodeRandom(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20000 {
+		src := make([]byte, r.IntN(400))
+		for i := range src {
+			src[i] = byte(r.Uint32())
+		}
+		checkEncode(t, src)
+	}
+}
+
+func FuzzEncodeURL(f *testing.F) {
+	f.Add([]byte{})
+	f.Add(bytes.Repeat([]byte{0xfb, 0xff}, 40))
+	f.Fuzz(func(t *testing.T, b []byte) { checkEncode(t, b) })
+}
+
+func BenchmarkEncodeURL(b *testing.B) {
+	src := make([]byte, 1112)
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := range src {
+		src[i] = byte(r.Uint32())
+	}
+	dst := make([]byte, base64.RawURLEncoding.EncodedLen(len(src)))
+	b.Run("b64", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			EncodeURL(dst, src)
+		}
+	})
+	b.Run("stdlib", func(b *testing.B) {
+		b.SetBytes(int64(len(src)))
+		for b.Loop() {
+			base64.RawURLEncoding.Encode(dst, src)
+		}
+	})
+}
