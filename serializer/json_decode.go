@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"math/bits"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"unicode/utf8"
 	"unsafe"
@@ -45,13 +46,15 @@ const MaxJSONDepth = 1000
 // ints kept exact (up to [MaxIntDigits] digits), "1.0" a float, duplicate keys keep the
 // first key's position and the last value, control characters inside strings rejected.
 func DecodeJSON(data []byte) (Value, error) {
-	return DecodeJSONString(string(data))
+	// The text is parsed where it is; finish copies it, with the decoded strings, into
+	// one new string for the result to point into.
+	return decodeJSON(unsafe.String(unsafe.SliceData(data), len(data)), false, true)
 }
 
 // DecodeJSONString is [DecodeJSON] on a string holding the raw bytes. The returned strings
 // may share memory with s.
 func DecodeJSONString(s string) (Value, error) {
-	return decodeJSON(s, false)
+	return decodeJSON(s, false, false)
 }
 
 // DecodeJSONText parses s as Python's json.loads parses a str: like [DecodeJSON], but
@@ -59,7 +62,7 @@ func DecodeJSONString(s string) (Value, error) {
 // by people or written by tools that emit UTF-8; Django's stored data is always read with
 // [DecodeJSON].
 func DecodeJSONText(s string) (Value, error) {
-	return decodeJSON(s, true)
+	return decodeJSON(s, true, false)
 }
 
 // idle keeps decoders (with their scratch space) for reuse. Unlike a sync.Pool it is not
@@ -71,7 +74,9 @@ var (
 	spare atomic.Pointer[decoder]
 )
 
-func decodeJSON(s string, utf8 bool) (Value, error) {
+// decodeJSON parses s. borrowed tells that s is the caller's []byte, which the result
+// must not point into.
+func decodeJSON(s string, utf8, borrowed bool) (Value, error) {
 	d := spare.Swap(nil)
 	if d == nil {
 		select {
@@ -80,7 +85,7 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 			d = new(decoder)
 		}
 	}
-	d.s, d.utf8 = s, utf8
+	d.s, d.utf8, d.borrowed = s, utf8, borrowed
 	v, err := d.parse()
 	d.s = ""
 	if len(d.bigs) > 0 || len(d.maps) > 0 {
@@ -100,32 +105,40 @@ func decodeJSON(s string, utf8 bool) (Value, error) {
 }
 
 // The decoder makes one pass over the text, validating it as Python's json module does.
-// The elements of the open arrays and objects are kept on a stack (an object's as key,
-// value, key, value...). When a container closes, its elements move, as one block, to the
-// end of the finished area (an object's behind two slots, the room its Dict header will
-// take), and one entry that refers to the block takes their place on the stack. Blocks are
-// thus finished children first. At the end the root is put after them, and one slab of
-// Values, exactly that size, is allocated and filled in one walk over the area, each Dict
-// header written in its place; the strings with escapes, decoded meanwhile into one
-// buffer, share one string. Besides an index map for each dict of indexThreshold keys or
-// more and the ints too large for an int64, a decode costs those two allocations (and
-// DecodeJSON its copy of the input), whatever the number of containers and strings.
+// Each array or object becomes one block of the finished area, fin: its elements (an
+// object's as key, value, key, value..., behind two slots, the room its Dict header will
+// take), in place for the slab; an entry that refers to the block stands for it in its
+// parent. A container that holds no container (a leaf, as most are) writes its elements
+// straight to the end of fin. The elements of the others wait on a stack, and move to the
+// end of fin, as one block, when they close; blocks are thus finished children first. At
+// the end the root is put after them, and one slab of Values, exactly that size, is
+// allocated and filled in one walk over the area, each Dict header written in its place;
+// the strings with escapes, decoded meanwhile into one buffer, share one string (which,
+// for DecodeJSON, also holds the copy of the text the other strings point into). Besides
+// an index map for each dict of indexThreshold keys or more and the ints too large for an
+// int64, a decode costs those two allocations, whatever the number of containers and
+// strings.
 //
 // The scratch space holds no pointers: strings are offsets into the input or the escape
 // buffer, containers offsets into the finished area. So the garbage collector neither
 // scans it nor makes its writes pay for write barriers, and each pointer of the result is
 // written once, into the slab. Returned Values never point into the scratch space.
 
-// raw is an entry of the decoder's scratch space: a Value with offsets instead of pointers.
+// raw is an entry of the decoder's scratch space: a Value with an offset instead of a
+// pointer, in two words rather than three (so the scratch space moves less memory).
 type raw struct {
-	// p is, for a str, the offset of its contents in the input; for kindEsc, in
-	// decoder.esc; for a list or dict, the offset in bytes of its block in the slab
-	// (its index in decoder.fin times the size of a Value); for kindBig, the index in
-	// decoder.bigs; for kindDupKey, see there; 0 otherwise.
-	p    uint64
-	num  uint64 // as in Value; for kindDictHdr, the item count
-	kind Kind
+	// pk holds the kind in its low byte and, above it, p: for a str, the offset of its
+	// contents in the input; for kindEsc, in decoder.esc; for a list or dict, the offset
+	// in bytes of its block in the slab (its index in decoder.fin times the size of a
+	// Value); for kindBig, the index in decoder.bigs; 0 otherwise.
+	pk  uint64
+	num uint64 // as in Value; for kindDictHdr, the item count
 }
+
+func mkRaw(k Kind, p, num uint64) raw { return raw{pk: p<<8 | uint64(k), num: num} }
+
+func (r raw) kind() Kind { return Kind(r.pk) }
+func (r raw) p() uint64  { return r.pk >> 8 }
 
 // Kinds that exist only in the decoder's scratch space, never in a returned Value.
 const (
@@ -134,7 +147,6 @@ const (
 	kindDictRef                       // a dict: its block starts with the two header slots
 	kindBig                           // an int in decoder.bigs
 	kindDictHdr                       // the first header slot of a dict's block: num is its item count
-	kindDupKey                        // a repeated key on the stack: p is the stack index of its first occurrence
 	kindLimit
 )
 
@@ -161,8 +173,9 @@ var (
 const valueSize = uint64(unsafe.Sizeof(Value{}))
 
 type decoder struct {
-	s    string
-	utf8 bool // non-ASCII bytes are UTF-8 text rather than latin-1 code points
+	s        string
+	utf8     bool // non-ASCII bytes are UTF-8 text rather than latin-1 code points
+	borrowed bool // s is the caller's []byte: the result's strings point into a copy
 
 	stack  []raw            // elements of the open containers
 	fin    []raw            // blocks of the finished containers, then the root
@@ -170,15 +183,17 @@ type decoder struct {
 	esc    []byte           // the contents of the strings with escapes
 	bigs   []*big.Int       // ints too large for an int64
 	large  []int            // fin indexes of the headers of dicts that need an index
-	maps   []map[string]int // key -> stack index, for objects with many keys, by depth
+	maps   []map[string]int // key -> index among the object's elements, for objects with many keys, by depth
 }
 
 // frame is an open array or object.
 type frame struct {
-	start int    // stack index of its first element
-	keys  uint64 // for an object: a bit set of a hash of each key, to skip most duplicate scans
+	start int    // index of its first element: in decoder.fin while it is a leaf, else on the stack
+	keys  uint64 // for an object: a bit set of a hash of each key, to skip most duplicate scans (all set once it has a map)
+	dup   int    // for an object whose last key repeats an earlier one: the index among its elements of that key's value, else 0
 	dict  bool   // an object
 	many  bool   // an object with a map in decoder.maps
+	leaf  bool   // it holds no container (yet): its elements are written straight to decoder.fin
 }
 
 func errAt(i int, msg string) error { return &JSONError{Offset: i, Msg: msg} }
@@ -208,35 +223,43 @@ const (
 // of each byte set that strSpecial marks, or that is above one that it marks (through a
 // borrow): so its lowest set bit marks the first.
 func specialBytes(x uint64) uint64 {
-	lt := x - lsbs*0x20               // below 0x20
-	qt := (x ^ lsbs*'"') - lsbs       // '"'
-	bs := (x ^ lsbs*'\\') - lsbs      // '\\'
-	return ((lt|qt|bs)&^x | x) & msbs // or 0x80 and above
+	lt := x - lsbs*0x20              // below 0x20
+	qt := (x ^ lsbs*'"') - lsbs      // '"'
+	bs := (x ^ lsbs*'\\') - lsbs     // '\\'
+	return (lt | qt | bs | x) & msbs // or 0x80 and above
 }
 
 // parse scans the whole input and returns its value. The hot paths (plain strings, short
 // numbers, keys, delimiters) are written out inline: the function is a state machine whose
 // states are its labels.
+//
+// A container starts as a leaf: its elements are written straight to the end of fin
+// (behind its header slots if it is an object), so that at its end its block is already
+// in place. When a container starts inside it, its elements so far move to the stack,
+// where the rest follow, to be copied to fin at its end. The innermost container's
+// elements are appended to out: fin while it is a leaf, else the stack (whichever out is,
+// d holds the other).
 func (d *decoder) parse() (Value, error) {
 	var (
-		s     = d.s
-		stack = d.stack[:0]
-		i, j  int
-		c     byte
-		v     raw
-		bit   uint64
-		f     *frame
-		err   error
+		s   = d.s
+		out []raw // d.fin while f is a leaf, else d.stack
+		i   int
+		j   int
+		c   byte
+		v   raw
+		bit uint64
+		f   *frame // the innermost open container; nil at the top level
+		err error
 	)
-	d.esc, d.large, d.fin, d.frames = d.esc[:0], d.large[:0], d.fin[:0], d.frames[:0]
-	i = skipWS(s, 0)
+	d.stack, d.fin = d.stack[:0], d.fin[:0]
+	d.esc, d.large, d.frames = d.esc[:0], d.large[:0], d.frames[:0]
 
-value: // A value starts at i.
+value: // A value starts at i, or whitespace before it.
 	if i >= len(s) {
 		goto expectingValue
 	}
-	switch c = s[i]; c {
-	case '"':
+	c = s[i]
+	if c == '"' {
 		j = i + 1
 		for len(s)-j >= 8 {
 			if m := specialBytes(load64(s, j)); m != 0 {
@@ -250,11 +273,58 @@ value: // A value starts at i.
 		}
 	strScanned:
 		if j < len(s) && s[j] == '"' {
-			v = raw{p: uint64(i + 1), num: uint64(j - i - 1), kind: KindStr}
+			v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
 			i = j + 1
 		} else if v, i, err = d.strSlow(i, j); err != nil {
 			goto fail
 		}
+		goto complete
+	}
+	if c-'0' <= 9 {
+		// Fast path: an int of up to 18 digits, or a float of up to 15 digits without an
+		// exponent (exact in its mantissa, so Clinger's fast path in number holds).
+		var mant uint64
+		j = i + 1
+		if c != '0' {
+			mant = uint64(c - '0')
+			for ; j < len(s); j++ {
+				x := s[j] - '0'
+				if x > 9 {
+					break
+				}
+				mant = mant*10 + uint64(x)
+			}
+		}
+		nd := j - i
+		if j+1 < len(s) && s[j] == '.' && s[j+1]-'0' <= 9 {
+			k := j + 1
+			for ; k < len(s); k++ {
+				x := s[k] - '0'
+				if x > 9 {
+					break
+				}
+				mant = mant*10 + uint64(x)
+			}
+			if frac := uint(k - j - 1); uint(nd)+frac <= 15 && (k == len(s) || s[k]|0x20 != 'e') {
+				// (mant < 10^15, so the int64 conversion, one instruction, is exact.)
+				v = mkRaw(KindFloat, 0, math.Float64bits(float64(int64(mant))/pow10tab[frac]))
+				i = k
+				goto complete
+			}
+		} else if nd <= 18 && (j == len(s) || s[j]|0x20 != 'e') {
+			v = mkRaw(KindInt, 0, mant)
+			i = j
+			goto complete
+		}
+		if v, i, err = d.number(i); err != nil {
+			goto fail
+		}
+		goto complete
+	}
+	switch c {
+	case ' ', '\t', '\n', '\r':
+		i = skipWS(s, i)
+		goto value
 	case '{', '[':
 		if len(d.frames) >= MaxJSONDepth {
 			err = errAt(i, fmt.Sprintf("nesting deeper than %d", MaxJSONDepth))
@@ -264,22 +334,41 @@ value: // A value starts at i.
 		if i < len(s) && s[i] <= ' ' {
 			i = skipWS(s, i)
 		}
-		if c == '[' {
-			if i < len(s) && s[i] == ']' {
-				i++
-				v = raw{kind: KindList}
-				break
-			}
-			d.frames = append(d.frames, frame{start: len(stack)})
-			goto value
-		}
-		if i < len(s) && s[i] == '}' {
+		if c == '[' && i < len(s) && s[i] == ']' {
 			i++
-			v = raw{p: uint64(len(d.fin)) * valueSize, kind: kindDictRef}
-			d.fin = append(d.fin, raw{kind: kindDictHdr}, raw{})
+			v = raw{pk: uint64(KindList)}
 			break
 		}
-		d.frames = append(d.frames, frame{start: len(stack), dict: true})
+		// A block is about to start in fin. If f is a leaf, its elements so far, behind
+		// which the block would land, move to the stack (and its header slots are given
+		// back); else out is the stack, which d keeps while out is fin.
+		if f != nil {
+			if f.leaf {
+				n := len(d.stack)
+				d.stack = append(d.stack, out[f.start:]...)
+				if f.dict {
+					f.start -= 2
+				}
+				d.fin = out[:f.start]
+				f.start, f.leaf = n, false
+			} else {
+				d.stack = out
+			}
+		}
+		out = d.fin
+		if c == '[' {
+			d.frames = append(d.frames, frame{start: len(out), leaf: true})
+			f = &d.frames[len(d.frames)-1]
+			goto value
+		}
+		out = append(out, raw{pk: uint64(kindDictHdr)}, raw{}) // the header slots
+		if i < len(s) && s[i] == '}' {
+			i++
+			v = mkRaw(kindDictRef, uint64(len(out)-2)*valueSize, 0)
+			d.fin, out = out, d.stack
+			break
+		}
+		d.frames = append(d.frames, frame{start: len(out), dict: true, leaf: true})
 		f = &d.frames[len(d.frames)-1]
 		goto key
 	case 'n':
@@ -293,131 +382,129 @@ value: // A value starts at i.
 			goto expectingValue
 		}
 		i += 4
-		v = raw{num: 1, kind: KindBool}
+		v = mkRaw(KindBool, 0, 1)
 	case 'f':
 		if !hasPrefixAt(s, i, "false") {
 			goto expectingValue
 		}
 		i += 5
-		v = raw{kind: KindBool}
+		v = raw{pk: uint64(KindBool)}
 	case 'N':
 		if !hasPrefixAt(s, i, "NaN") {
 			goto expectingValue
 		}
 		i += 3
-		v = raw{num: math.Float64bits(nan), kind: KindFloat}
+		v = mkRaw(KindFloat, 0, math.Float64bits(nan))
 	case 'I':
 		if !hasPrefixAt(s, i, "Infinity") {
 			goto expectingValue
 		}
 		i += 8
-		v = raw{num: math.Float64bits(posInf), kind: KindFloat}
-	default:
-		if c >= '0' && c <= '9' {
-			// Fast path: an int of up to 18 digits, or a float of up to 15 digits without
-			// an exponent (exact in its mantissa, so Clinger's fast path in number holds).
-			var mant uint64
-			j = i
-			if c == '0' {
-				j++
-			} else {
-				for j < len(s) && s[j] >= '0' && s[j] <= '9' {
-					mant = mant*10 + uint64(s[j]-'0')
-					j++
-				}
-			}
-			nd := j - i
-			if j+1 < len(s) && s[j] == '.' && s[j+1] >= '0' && s[j+1] <= '9' {
-				k := j + 1
-				for k < len(s) && s[k] >= '0' && s[k] <= '9' {
-					mant = mant*10 + uint64(s[k]-'0')
-					k++
-				}
-				if frac := k - j - 1; nd+frac <= 15 && (k == len(s) || s[k]|0x20 != 'e') {
-					v = raw{num: math.Float64bits(float64(mant) / pow10tab[frac]), kind: KindFloat}
-					i = k
-					break
-				}
-			} else if nd <= 18 && (j == len(s) || s[j]|0x20 != 'e') {
-				v = raw{num: mant, kind: KindInt}
-				i = j
-				break
-			}
-		} else if c != '-' {
-			goto expectingValue
-		} else if hasPrefixAt(s, i, "-Infinity") {
+		v = mkRaw(KindFloat, 0, math.Float64bits(posInf))
+	case '-':
+		if hasPrefixAt(s, i, "-Infinity") {
 			i += 9
-			v = raw{num: math.Float64bits(negInf), kind: KindFloat}
-			break
-		}
-		if v, i, err = d.number(i); err != nil {
+			v = mkRaw(KindFloat, 0, math.Float64bits(negInf))
+		} else if v, i, err = d.number(i); err != nil {
 			goto fail
 		}
+	default:
+		goto expectingValue
 	}
 
 complete: // v is complete: add it to its container, and close the containers that end here.
-	if len(d.frames) == 0 {
+	if f == nil {
 		goto end
 	}
-	f = &d.frames[len(d.frames)-1]
 	if f.dict {
-		if t := len(stack) - 1; stack[t].kind == kindDupKey {
-			stack[stack[t].p+1] = v
-			stack = stack[:t]
-			goto delim
+		goto dictValue
+	}
+	out = append(out, v)
+listDelim: // A ',' or ']' (or whitespace before it) is due at i.
+	if i < len(s) {
+		if s[i] == ',' { // (tested first: a switch would test for whitespace first)
+			i++
+			goto value
 		}
-	}
-	stack = append(stack, v)
-delim:
-	if i < len(s) && s[i] <= ' ' {
-		i = skipWS(s, i)
-	}
-	if i >= len(s) {
-		goto expectingDelim
-	}
-	switch s[i] {
-	case ',':
-		i++
-		if i < len(s) && s[i] <= ' ' {
+		switch s[i] {
+		case ']':
+			i++
+			if f.leaf {
+				v = mkRaw(kindListRef, uint64(f.start)*valueSize, uint64(len(out)-f.start))
+				d.fin = out
+			} else {
+				v = mkRaw(kindListRef, uint64(len(d.fin))*valueSize, uint64(len(out)-f.start))
+				d.fin = append(d.fin, out[f.start:]...)
+				d.stack = out[:f.start]
+			}
+			goto closed
+		case ' ', '\t', '\n', '\r':
 			i = skipWS(s, i)
+			goto listDelim
 		}
-		if f.dict {
-			goto key
-		}
-		goto value
-	case ']':
-		if f.dict {
-			goto expectingDelim
-		}
-		i++
-		v = raw{p: uint64(len(d.fin)) * valueSize, num: uint64(len(stack) - f.start), kind: kindListRef}
-		d.fin = append(d.fin, stack[f.start:]...)
-		stack = stack[:f.start]
-		d.frames = d.frames[:len(d.frames)-1]
-		goto complete
-	case '}':
-		if !f.dict {
-			goto expectingDelim
-		}
-		i++
-		n := uint64(len(stack)-f.start) / 2
-		if n >= indexThreshold {
-			d.large = append(d.large, len(d.fin))
-		}
-		v = raw{p: uint64(len(d.fin)) * valueSize, kind: kindDictRef}
-		d.fin = append(d.fin, raw{num: n, kind: kindDictHdr}, raw{})
-		d.fin = append(d.fin, stack[f.start:]...)
-		stack = stack[:f.start]
-		if f.many {
-			d.maps[len(d.frames)-1] = nil
-		}
-		d.frames = d.frames[:len(d.frames)-1]
-		goto complete
 	}
 	goto expectingDelim
 
-key: // An object's key starts at i; f is the object.
+dictValue: // v is the value of the last key of the object f.
+	if f.dup == 0 {
+		out = append(out, v)
+	} else {
+		out[f.start+f.dup] = v
+		f.dup = 0
+	}
+dictDelim: // A ',' or '}' (or whitespace before it) is due at i.
+	if i < len(s) {
+		if s[i] == ',' {
+			i++
+			goto key
+		}
+		switch s[i] {
+		case '}':
+			i++
+			var h, n int // the index of its header in fin, its item count
+			if f.leaf {
+				h, n = f.start-2, (len(out)-f.start)/2
+				out[h] = mkRaw(kindDictHdr, 0, uint64(n))
+				d.fin = out
+			} else {
+				h, n = len(d.fin), (len(out)-f.start)/2
+				d.fin = append(d.fin, mkRaw(kindDictHdr, 0, uint64(n)), raw{})
+				d.fin = append(d.fin, out[f.start:]...)
+				d.stack = out[:f.start]
+			}
+			if n >= indexThreshold {
+				d.large = append(d.large, h)
+			}
+			v = mkRaw(kindDictRef, uint64(h)*valueSize, 0)
+			if f.many {
+				d.maps[len(d.frames)-1] = nil
+			}
+			goto closed
+		case ' ', '\t', '\n', '\r':
+			i = skipWS(s, i)
+			goto dictDelim
+		}
+	}
+	goto expectingDelim
+
+closed: // The container f has closed, and v refers to its block. d holds fin and stack.
+	d.frames = d.frames[:len(d.frames)-1]
+	if len(d.frames) == 0 {
+		f = nil
+		goto end
+	}
+	f = &d.frames[len(d.frames)-1]
+	out = d.stack // f holds a block now: it is not a leaf
+	goto complete
+
+key: // An object's key starts at i (or whitespace before it); f is the object.
 	if i >= len(s) || s[i] != '"' {
+		if i < len(s) && s[i] <= ' ' {
+			if j = skipWS(s, i); j > i {
+				i = j
+				goto key
+			}
+		}
 		err = errAt(i, "expecting property name enclosed in double quotes")
 		goto fail
 	}
@@ -434,30 +521,36 @@ key: // An object's key starts at i; f is the object.
 	}
 keyScanned:
 	if j < len(s) && s[j] == '"' {
-		v = raw{p: uint64(i + 1), num: uint64(j - i - 1), kind: KindStr}
-		i = j + 1
+		v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
 		bit = 1
-		if v.num > 0 {
-			bit = keyBit(v.num, s[v.p], s[j-1])
+		if j > i+1 {
+			bit = keyBit(v.num, s[i+1], s[j-1])
 		}
+		i = j + 1
 	} else {
 		if v, i, err = d.strSlow(i, j); err != nil {
 			goto fail
 		}
 		bit = 1
-		if k := d.str(&v); len(k) > 0 {
+		if k := d.str(v); len(k) > 0 {
 			bit = keyBit(v.num, k[0], k[len(k)-1])
 		}
 	}
 	// A repeated key keeps its first place and takes the last value, as in dict(pairs):
-	// it goes on the stack as a kindDupKey entry, replaced by its value at complete.
-	if f.keys&bit != 0 || f.many {
-		if j = d.find(f, len(d.frames)-1, stack, &v); j >= 0 {
-			v = raw{p: uint64(j), kind: kindDupKey}
+	// it is not added again, and f.dup tells dictValue where its value goes.
+	if f.keys&bit != 0 {
+		if j = d.find(f, len(d.frames)-1, out[f.start:], v); j >= 0 {
+			f.dup = j + 1
+			goto colon
 		}
 	}
 	f.keys |= bit
-	stack = append(stack, v)
+	out = append(out, v)
+colon:
+	if i < len(s) && s[i] == ':' {
+		i++
+		goto value
+	}
 	if i < len(s) && s[i] <= ' ' {
 		i = skipWS(s, i)
 	}
@@ -466,12 +559,9 @@ keyScanned:
 		goto fail
 	}
 	i++
-	if i < len(s) && s[i] <= ' ' {
-		i = skipWS(s, i)
-	}
 	goto value
 
-end:
+end: // v is the root; d holds fin.
 	if i < len(s) {
 		i = skipWS(s, i)
 	}
@@ -479,7 +569,6 @@ end:
 		err = errAt(i, "extra data")
 		goto fail
 	}
-	d.stack = stack
 	if len(d.fin) == 0 {
 		return d.scalar(v), nil
 	}
@@ -492,21 +581,28 @@ expectingValue:
 expectingDelim:
 	err = errAt(i, "expecting ',' delimiter")
 fail:
-	d.stack = stack
+	if f != nil && f.leaf { // keep the scratch space that is only in out
+		d.fin = out
+	} else if f != nil {
+		d.stack = out
+	}
 	return Value{}, err
 }
 
 // scalar returns the Value of r, which is neither a list nor a dict.
 func (d *decoder) scalar(r raw) Value {
-	switch r.kind {
+	switch r.kind() {
 	case KindStr:
-		return mkStr(KindStr, d.s[r.p:r.p+r.num])
-	case kindEsc:
-		return mkStr(KindStr, string(d.esc[r.p:r.p+r.num]))
+		if d.borrowed {
+			return mkStr(KindStr, strings.Clone(d.str(r)))
+		}
+		return mkStr(KindStr, d.str(r))
+	case kindEsc: // (d.str points into d.esc, which the next decode reuses)
+		return mkStr(KindStr, strings.Clone(d.str(r)))
 	case kindBig:
-		return Value{ptr: unsafe.Pointer(d.bigs[r.p]), kind: KindInt}
+		return Value{ptr: unsafe.Pointer(d.bigs[r.p()]), kind: KindInt}
 	}
-	return Value{num: r.num, kind: r.kind}
+	return Value{num: r.num, kind: r.kind()}
 }
 
 // finish fills a slab with the Values of d.fin and returns the last, the root.
@@ -516,24 +612,41 @@ func (d *decoder) finish() Value {
 	slab = slab[:len(fin)]
 	// Each kind of raw turns into a Value whose ptr is p past the base of its kind.
 	var base [32]unsafe.Pointer
-	base[KindStr] = unsafe.Pointer(unsafe.StringData(d.s))
-	if len(d.esc) > 0 {
-		base[kindEsc] = unsafe.Pointer(unsafe.StringData(string(d.esc)))
+	if d.borrowed {
+		// One new string holds a copy of the text and, behind it, the decoded strings.
+		// (A Builder allocates it without zeroing it first.)
+		var b strings.Builder
+		b.Grow(len(d.s) + len(d.esc))
+		b.WriteString(d.s)
+		b.Write(d.esc)
+		text := b.String()
+		base[KindStr] = unsafe.Pointer(unsafe.StringData(text))
+		base[kindEsc] = unsafe.Add(base[KindStr], len(d.s))
+	} else {
+		base[KindStr] = unsafe.Pointer(unsafe.StringData(d.s))
+		if len(d.esc) > 0 {
+			base[kindEsc] = unsafe.Pointer(unsafe.StringData(string(d.esc)))
+		}
 	}
 	base[kindListRef] = unsafe.Pointer(&slab[0])
 	base[kindDictRef] = base[kindListRef]
-	for k := range fin {
-		r := &fin[k]
-		if r.kind < kindBig {
-			slab[k] = Value{ptr: unsafe.Add(base[r.kind&31], r.p), num: r.num, kind: valueKind[r.kind&31]}
-		} else if r.kind == kindDictHdr {
+	for k, r := range fin {
+		v := &slab[k]
+		if t := r.kind(); t < KindStr {
+			// None, bool, int, float: no pointer to write (the slab is zeroed), so no
+			// write barrier to pay while the GC runs. (None, as the second slot of a
+			// dict's header is, writes zeros over zeros.)
+			v.num, v.kind = r.num, t
+		} else if t < kindBig {
+			*v = Value{ptr: unsafe.Add(base[t], r.p()), num: r.num, kind: valueKind[t]}
+		} else if t == kindDictHdr {
 			// The second header slot, left None, is the Dict's index (nil) and padding.
 			if n := int(r.num); n > 0 {
-				dict := (*Dict)(unsafe.Pointer(&slab[k]))
+				dict := (*Dict)(unsafe.Pointer(v))
 				dict.items = unsafe.Slice((*Item)(unsafe.Pointer(&slab[k+2])), n)
 			}
 		} else {
-			slab[k] = Value{ptr: unsafe.Pointer(d.bigs[r.p]), kind: KindInt}
+			*v = Value{ptr: unsafe.Pointer(d.bigs[r.p()]), kind: KindInt}
 		}
 	}
 	for _, k := range d.large {
@@ -544,11 +657,12 @@ func (d *decoder) finish() Value {
 
 // str returns the contents of r, a str or kindEsc entry, without a copy (so, for a
 // kindEsc entry, valid until the next decode reuses d.esc).
-func (d *decoder) str(r *raw) string {
-	if r.kind == KindStr {
-		return d.s[r.p : r.p+r.num]
+func (d *decoder) str(r raw) string {
+	p := r.p()
+	if r.kind() == KindStr {
+		return d.s[p : p+r.num]
 	}
-	return unsafe.String(unsafe.SliceData(d.esc[r.p:]), r.num)
+	return unsafe.String(unsafe.SliceData(d.esc[p:]), r.num)
 }
 
 // keyBit hashes a key, by its length and first and last bytes, to one bit of a uint64.
@@ -557,16 +671,16 @@ func keyBit(n uint64, first, last byte) uint64 {
 	return 1 << (x * 0x9e3779b97f4a7c15 >> 58)
 }
 
-// find returns the stack index of a key of the object f, at the given depth, equal to k,
-// or -1. Small objects are scanned; from 64 keys on, a map from keys to positions keeps
-// hostile input with many keys linear (k is entered in it, at the top of the stack).
-func (d *decoder) find(f *frame, depth int, stack []raw, k *raw) int {
-	top := len(stack)
+// find returns the index among elems, the elements so far of the object f (at the given
+// depth), of a key equal to k, or -1. Small objects are scanned; from 64 keys on, a map
+// from keys to positions keeps hostile input with many keys linear (k is entered in it,
+// at the end of elems, where it goes next).
+func (d *decoder) find(f *frame, depth int, elems []raw, k raw) int {
 	ks := d.str(k)
 	if !f.many {
-		if top-f.start < 128 {
-			for j := f.start; j < top; j += 2 {
-				if stack[j].num == k.num && d.str(&stack[j]) == ks {
+		if len(elems) < 128 {
+			for j := 0; j < len(elems); j += 2 {
+				if elems[j].num == k.num && d.str(elems[j]) == ks {
 					return j
 				}
 			}
@@ -575,17 +689,17 @@ func (d *decoder) find(f *frame, depth int, stack []raw, k *raw) int {
 		for len(d.maps) <= depth {
 			d.maps = append(d.maps, nil)
 		}
-		m := make(map[string]int, top-f.start)
-		for j := f.start; j < top; j += 2 {
-			m[d.str(&stack[j])] = j
+		m := make(map[string]int, len(elems))
+		for j := 0; j < len(elems); j += 2 {
+			m[d.str(elems[j])] = j
 		}
-		d.maps[depth], f.many = m, true
+		d.maps[depth], f.many, f.keys = m, true, ^uint64(0)
 	}
 	m := d.maps[depth]
 	if j, ok := m[ks]; ok {
 		return j
 	}
-	m[ks] = top
+	m[ks] = len(elems)
 	return -1
 }
 
@@ -656,30 +770,30 @@ func (d *decoder) number(start int) (raw, int, error) {
 			if neg {
 				f = -f
 			}
-			return raw{num: math.Float64bits(f), kind: KindFloat}, i, nil
+			return mkRaw(KindFloat, 0, math.Float64bits(f)), i, nil
 		}
 		f, err := strconv.ParseFloat(s[start:i], 64)
 		if err != nil && !errors.Is(err, strconv.ErrRange) { // out of range: ±inf or 0, as float()
 			return raw{}, start, errAt(start, err.Error())
 		}
-		return raw{num: math.Float64bits(f), kind: KindFloat}, i, nil
+		return mkRaw(KindFloat, 0, math.Float64bits(f)), i, nil
 	}
 	if digits <= 18 {
 		n := int64(mant)
 		if neg {
 			n = -n
 		}
-		return raw{num: uint64(n), kind: KindInt}, i, nil
+		return mkRaw(KindInt, 0, uint64(n)), i, nil
 	}
 	if digits > MaxIntDigits {
 		return raw{}, start, errAt(start, fmt.Sprintf("int of %d digits exceeds the limit of %d", digits, MaxIntDigits))
 	}
 	b, _ := new(big.Int).SetString(s[start:i], 10)
 	if b.IsInt64() {
-		return raw{num: uint64(b.Int64()), kind: KindInt}, i, nil
+		return mkRaw(KindInt, 0, uint64(b.Int64())), i, nil
 	}
 	d.bigs = append(d.bigs, b)
-	return raw{p: uint64(len(d.bigs) - 1), kind: kindBig}, i, nil
+	return mkRaw(kindBig, uint64(len(d.bigs)-1), 0), i, nil
 }
 
 var pow10tab = [23]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
@@ -742,10 +856,10 @@ func (d *decoder) strSlow(start, i int) (raw, int, error) {
 		switch {
 		case c == '"':
 			if off < 0 {
-				return raw{p: uint64(start + 1), num: uint64(i - start - 1), kind: KindStr}, i + 1, nil
+				return mkRaw(KindStr, uint64(start+1), uint64(i-start-1)), i + 1, nil
 			}
 			d.esc = esc
-			return raw{p: uint64(off), num: uint64(len(esc) - off), kind: kindEsc}, i + 1, nil
+			return mkRaw(kindEsc, uint64(off), uint64(len(esc)-off)), i + 1, nil
 		case c < 0x20:
 			return raw{}, i, errAt(i, "invalid control character in string")
 		case c >= 0x80 && d.utf8:

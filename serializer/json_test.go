@@ -316,3 +316,40 @@ func TestDecodedDictsMutate(t *testing.T) {
 		t.Errorf("indexed lookup of k10 = %v, %v", k10, ok)
 	}
 }
+
+// TestDecodedStringsOwnMemory checks that decoded strings, at the root or inside
+// containers, with escapes or without, share no memory with the decoder's scratch space
+// (reused by the next decode) nor with the []byte given to DecodeJSON (which the caller
+// may reuse).
+func TestDecodedStringsOwnMemory(t *testing.T) {
+	decoders := map[string]func([]byte) (Value, error){
+		"DecodeJSON":       DecodeJSON,
+		"DecodeJSONString": func(b []byte) (Value, error) { return DecodeJSONString(string(b)) },
+		"DecodeJSONText":   func(b []byte) (Value, error) { return DecodeJSONText(string(b)) },
+	}
+	for _, in := range []string{
+		`"caf\u00e9"`, `"plain"`, "\"raw caf\xc3\xa9\"",
+		`["caf\u00e9","plain"]`, `{"k\u00e9y":"v\u00e4l","plain":"text"}`,
+	} {
+		for name, decode := range decoders {
+			buf := []byte(in)
+			v, err := decode(buf)
+			if err != nil {
+				t.Fatalf("%s(%q): %v", name, in, err)
+			}
+			want := v.String()
+			for i := range buf {
+				buf[i] = 'x'
+			}
+			// Decodes that fill the scratch space with other strings.
+			for _, other := range []string{`"\u00fc\u00fc\u00fc\u00fc\u00fc\u00fc"`, `["\u00fc\u00fc\u00fc","zzzzzzzzzzzz"]`} {
+				if _, err := decode([]byte(other)); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if got := v.String(); got != want {
+				t.Errorf("%s(%q) changed under later decodes: %s, was %s", name, in, got, want)
+			}
+		}
+	}
+}
