@@ -290,13 +290,14 @@ func (c *core) signObject(v Value, compress, timestamp bool) (string, error) {
 }
 
 // loadPayload decodes the signed text of sign_object: optional '.', base64, optional
-// zlib, then the serializer. The decoded bytes are handed to a serializer that can read
-// a string in place, so the payload is not copied again.
+// zlib, then the serializer. The JSON serializer copies what it keeps of its input, so for
+// it the decoded bytes go to pooled buffers; other serializers get bytes of their own.
 func (c *core) loadPayload(payload string) (Value, error) {
 	compressed := strings.HasPrefix(payload, ".")
 	if compressed {
 		payload = payload[1:]
 	}
+	_, pooled := c.ser.(serializer.JSON)
 	var data []byte
 	var err error
 	if compressed {
@@ -307,18 +308,33 @@ func (c *core) loadPayload(payload string) (Value, error) {
 		if err != nil {
 			return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
-		if data, err = decompressZlib(make([]byte, 0, 4*len(raw)+64), raw); err != nil {
+		var out []byte
+		if pooled {
+			op := bufPool.Get().(*[]byte)
+			defer bufPool.Put(op)
+			out = (*op)[:0]
+			defer func() { *op = data[:0] }()
+		} else {
+			out = make([]byte, 0, 4*len(raw)+64)
+		}
+		if data, err = decompressZlib(out, raw); err != nil {
 			return Value{}, fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
 		}
-	} else if data, err = b64Decode(make([]byte, 0, len(payload)*3/4+35), payload); err != nil {
-		return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
-	}
-	var v Value
-	if sl, ok := c.ser.(interface{ LoadsString(string) (Value, error) }); ok {
-		v, err = sl.LoadsString(unsafe.String(unsafe.SliceData(data), len(data))) // data is ours alone
 	} else {
-		v, err = c.ser.Loads(data)
+		var out []byte
+		if pooled {
+			bp := bufPool.Get().(*[]byte)
+			defer bufPool.Put(bp)
+			out = (*bp)[:0]
+			defer func() { *bp = data[:0] }()
+		} else {
+			out = make([]byte, 0, len(payload)*3/4+35)
+		}
+		if data, err = b64Decode(out, payload); err != nil {
+			return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
+		}
 	}
+	v, err := c.ser.Loads(data)
 	if err != nil {
 		return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 	}
