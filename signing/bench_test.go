@@ -6,11 +6,14 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/serializer"
 )
@@ -71,60 +74,118 @@ func BenchmarkDumps(b *testing.B) {
 	}
 }
 
-// BenchmarkFloor does only the unavoidable work on the same tokens: split, base64 decode,
-// HMAC-SHA256 check with a precomputed key (and, for the compressed token, a pooled
-// stdlib inflate). It is the yardstick for Loads.
-func BenchmarkFloor(b *testing.B) {
+// floor does only the unavoidable work of Loads on a token, with the standard library:
+// split, base64 decode, HMAC-SHA256 check with a precomputed key (and, for a compressed
+// token, a pooled stdlib inflate). It is the yardstick for Loads.
+type floor struct {
+	macs sync.Pool
+	zr   io.ReadCloser
+	buf  []byte
+	out  *bytes.Buffer
+}
+
+func newFloor() *floor {
 	key := deriveKey(sha256.New, benchSalt+"signer", benchKey)
-	macs := sync.Pool{New: func() any { return hmac.New(sha256.New, key) }}
-	var zr io.ReadCloser
+	f := &floor{buf: make([]byte, 0, 4096), out: bytes.NewBuffer(make([]byte, 0, 4096))}
+	f.macs.New = func() any { return hmac.New(sha256.New, key) }
+	return f
+}
+
+func (f *floor) load(tok string) error {
+	i := strings.LastIndexByte(tok, ':')
+	value, sig := tok[:i], tok[i+1:]
+	m := f.macs.Get().(interface {
+		Write([]byte) (int, error)
+		Sum([]byte) []byte
+		Reset()
+	})
+	m.Reset()
+	m.Write([]byte(value))
+	var sum [32]byte
+	var enc [43]byte
+	base64.RawURLEncoding.Encode(enc[:], m.Sum(sum[:0]))
+	f.macs.Put(m)
+	if !hmac.Equal(enc[:], []byte(sig)) {
+		return errors.New("bad signature")
+	}
+	payload := value[:strings.LastIndexByte(value, ':')]
+	compressed := payload[0] == '.'
+	if compressed {
+		payload = payload[1:]
+	}
+	n, err := base64.RawURLEncoding.Decode(f.buf[:cap(f.buf)], []byte(payload))
+	if err != nil || !compressed {
+		return err
+	}
+	if f.zr == nil {
+		f.zr, err = zlib.NewReader(bytes.NewReader(f.buf[:n]))
+	} else {
+		err = f.zr.(zlib.Resetter).Reset(bytes.NewReader(f.buf[:n]), nil)
+	}
+	if err != nil {
+		return err
+	}
+	f.out.Reset()
+	_, err = f.out.ReadFrom(f.zr)
+	return err
+}
+
+// BenchmarkFloor measures the floor alone on the benchmark tokens.
+func BenchmarkFloor(b *testing.B) {
+	f := newFloor()
 	for _, kind := range []string{"uncompressed", "compressed"} {
 		tok := benchFile(b, "typical-token-"+kind+".txt")
 		b.Run(kind, func(b *testing.B) {
 			b.ReportAllocs()
-			buf := make([]byte, 0, 4096)
-			out := bytes.NewBuffer(make([]byte, 0, 4096))
 			for b.Loop() {
-				i := strings.LastIndexByte(tok, ':')
-				value, sig := tok[:i], tok[i+1:]
-				m := macs.Get().(interface {
-					Write([]byte) (int, error)
-					Sum([]byte) []byte
-					Reset()
-				})
-				m.Reset()
-				m.Write([]byte(value))
-				var sum [32]byte
-				var enc [43]byte
-				base64.RawURLEncoding.Encode(enc[:], m.Sum(sum[:0]))
-				macs.Put(m)
-				if !hmac.Equal(enc[:], []byte(sig)) {
-					b.Fatal("bad signature")
-				}
-				payload := value[:strings.LastIndexByte(value, ':')]
-				compressed := payload[0] == '.'
-				if compressed {
-					payload = payload[1:]
-				}
-				n, err := base64.RawURLEncoding.Decode(buf[:cap(buf)], []byte(payload))
-				if err != nil {
+				if err := f.load(tok); err != nil {
 					b.Fatal(err)
-				}
-				if compressed {
-					if zr == nil {
-						zr, err = zlib.NewReader(bytes.NewReader(buf[:n]))
-					} else {
-						err = zr.(zlib.Resetter).Reset(bytes.NewReader(buf[:n]), nil)
-					}
-					if err != nil {
-						b.Fatal(err)
-					}
-					out.Reset()
-					if _, err := out.ReadFrom(zr); err != nil {
-						b.Fatal(err)
-					}
 				}
 			}
 		})
 	}
+}
+
+// BenchmarkLoadsVsFloor runs Loads and the floor on the same token in one loop,
+// alternating which goes first, so that both see the same machine state (on this small
+// shared machine, separate benchmarks seconds apart differ by up to a third). It reports
+// the median time of each and Loads as a multiple of the floor (x-floor).
+func BenchmarkLoadsVsFloor(b *testing.B) {
+	s := benchSigner(b)
+	f := newFloor()
+	for _, kind := range []string{"uncompressed", "compressed"} {
+		tok := benchFile(b, "typical-token-"+kind+".txt")
+		b.Run(kind, func(b *testing.B) {
+			var tl, tf []time.Duration
+			timed := func(into *[]time.Duration, fn func() error) {
+				t0 := time.Now()
+				if err := fn(); err != nil {
+					b.Fatal(err)
+				}
+				*into = append(*into, time.Since(t0))
+			}
+			loads := func() error { _, err := s.UnsignObject(tok); return err }
+			floor := func() error { return f.load(tok) }
+			i := 0
+			for b.Loop() {
+				if i++; i%2 == 0 {
+					timed(&tl, loads)
+					timed(&tf, floor)
+				} else {
+					timed(&tf, floor)
+					timed(&tl, loads)
+				}
+			}
+			ml, mf := medianNs(tl), medianNs(tf)
+			b.ReportMetric(ml, "loads-ns")
+			b.ReportMetric(mf, "floor-ns")
+			b.ReportMetric(ml/mf, "x-floor")
+		})
+	}
+}
+
+func medianNs(d []time.Duration) float64 {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return float64(s[len(s)/2])
 }
