@@ -297,9 +297,21 @@ func (c *core) loadPayload(payload string) (Value, error) {
 	if compressed {
 		payload = payload[1:]
 	}
-	_, pooled := c.ser.(serializer.JSON)
 	var data []byte
 	var err error
+	// out is where the payload is decoded to: a pooled buffer for the JSON serializer,
+	// which copies what it keeps (given back, as grown, when done), else a new one.
+	var out []byte
+	if _, copies := c.ser.(serializer.JSON); copies {
+		op := bufPool.Get().(*[]byte)
+		out = (*op)[:0]
+		defer func() {
+			if cap(data) > 0 {
+				*op = data[:0]
+			}
+			bufPool.Put(op)
+		}()
+	}
 	if compressed {
 		bp := bufPool.Get().(*[]byte)
 		defer bufPool.Put(bp)
@@ -308,26 +320,14 @@ func (c *core) loadPayload(payload string) (Value, error) {
 		if err != nil {
 			return Value{}, fmt.Errorf("%w: %w", ErrMalformed, err)
 		}
-		var out []byte
-		if pooled {
-			op := bufPool.Get().(*[]byte)
-			defer bufPool.Put(op)
-			out = (*op)[:0]
-			defer func() { *op = data[:0] }()
-		} else {
+		if out == nil {
 			out = make([]byte, 0, 4*len(raw)+64)
 		}
 		if data, err = decompressZlib(out, raw); err != nil {
 			return Value{}, fmt.Errorf("%w: zlib: %w", ErrMalformed, err)
 		}
 	} else {
-		var out []byte
-		if pooled {
-			bp := bufPool.Get().(*[]byte)
-			defer bufPool.Put(bp)
-			out = (*bp)[:0]
-			defer func() { *bp = data[:0] }()
-		} else {
+		if out == nil {
 			out = make([]byte, 0, len(payload)*3/4+35)
 		}
 		if data, err = b64Decode(out, payload); err != nil {

@@ -146,3 +146,37 @@ func TestDumpsLoadsRoundTrip(t *testing.T) {
 		t.Errorf("tiny value must not be compressed: %q", tiny)
 	}
 }
+
+// TestLoadedValuesOwnMemory checks that values from UnsignObject stay intact while later
+// calls reuse the pooled buffers the payloads are decoded into.
+func TestLoadedValuesOwnMemory(t *testing.T) {
+	s, err := NewSigner(Options{Key: "k"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, compress := range []bool{false, true} {
+		var toks []string
+		var want []string
+		for _, c := range []string{"a", "b", "c"} {
+			v, _ := serializer.DecodeJSONText(`{"s":"` + strings.Repeat(c, 300) + `","t":["` + c + `é"]}`)
+			tok, err := s.SignObject(v, compress)
+			if err != nil {
+				t.Fatal(err)
+			}
+			toks, want = append(toks, tok), append(want, v.String())
+		}
+		var got []serializer.Value
+		for _, tok := range toks {
+			v, err := s.UnsignObject(tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, v)
+		}
+		for i, v := range got {
+			if v.String() != want[i] {
+				t.Errorf("compress=%v: value %d changed by later loads: %.60s…", compress, i, v.String())
+			}
+		}
+	}
+}
