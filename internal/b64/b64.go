@@ -4,7 +4,7 @@
 // Where the CPU has AVX2, 24 bytes are encoded and 32 characters decoded at a time;
 // elsewhere decoding goes 8 characters at a time through lookup tables. Whatever is left,
 // and any input with a byte outside the alphabet, goes to encoding/base64, so results and
-// errors are its own.
+// errors are its own. The build tag purego leaves the assembly out.
 package b64
 
 import (
