@@ -262,8 +262,17 @@ value: // A value starts at i, or whitespace before it.
 	if c == '"' {
 		j = i + 1
 		for len(s)-j >= 8 {
-			if m := specialBytes(load64(s, j)); m != 0 {
-				j += bits.TrailingZeros64(m) >> 3
+			w := load64(s, j)
+			if m := specialBytes(w); m != 0 {
+				// Bit z is the top bit of the byte found, so that byte is w>>(z&^7):
+				// tested there, the closing quote costs no load.
+				z := bits.TrailingZeros64(m)
+				j += z >> 3
+				if byte(w>>(z&^7)) == '"' {
+					v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
+					i = j + 1
+					goto complete
+				}
 				goto strScanned
 			}
 			j += 8
@@ -357,8 +366,8 @@ value: // A value starts at i, or whitespace before it.
 		}
 		out = d.fin
 		if c == '[' {
-			d.frames = append(d.frames, frame{start: len(out), leaf: true})
-			f = &d.frames[len(d.frames)-1]
+			f = d.push()
+			*f = frame{start: len(out), leaf: true}
 			goto value
 		}
 		out = append(out, raw{pk: uint64(kindDictHdr)}, raw{}) // the header slots
@@ -368,8 +377,8 @@ value: // A value starts at i, or whitespace before it.
 			d.fin, out = out, d.stack
 			break
 		}
-		d.frames = append(d.frames, frame{start: len(out), dict: true, leaf: true})
-		f = &d.frames[len(d.frames)-1]
+		f = d.push()
+		*f = frame{start: len(out), dict: true, leaf: true}
 		goto key
 	case 'n':
 		if !hasPrefixAt(s, i, "null") {
@@ -509,12 +518,28 @@ key: // An object's key starts at i (or whitespace before it); f is the object.
 		goto fail
 	}
 	j = i + 1
-	for len(s)-j >= 8 {
-		if m := specialBytes(load64(s, j)); m != 0 {
-			j += bits.TrailingZeros64(m) >> 3
+	if len(s)-j >= 8 {
+		// A key of up to 7 bytes (most are) is in the word loaded here, and is hashed
+		// from it: its bits up to z, the key and its closing quote, are the word keyBit
+		// builds.
+		w := load64(s, j)
+		if m := specialBytes(w); m != 0 {
+			z := bits.TrailingZeros64(m)
+			j += z >> 3
+			if byte(w>>(z&^7)) == '"' { // (as for a str value)
+				v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
+				bit = keyWordBit(w & (m ^ (m - 1)))
+				i = j + 1
+				goto keyRead
+			}
 			goto keyScanned
 		}
-		j += 8
+		for j += 8; len(s)-j >= 8; j += 8 {
+			if m := specialBytes(load64(s, j)); m != 0 {
+				j += bits.TrailingZeros64(m) >> 3
+				goto keyScanned
+			}
+		}
 	}
 	for j < len(s) && !strSpecial[s[j]] {
 		j++
@@ -522,20 +547,15 @@ key: // An object's key starts at i (or whitespace before it); f is the object.
 keyScanned:
 	if j < len(s) && s[j] == '"' {
 		v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
-		bit = 1
-		if j > i+1 {
-			bit = keyBit(v.num, s[i+1], s[j-1])
-		}
+		bit = keyBit(s[i+1 : j])
 		i = j + 1
 	} else {
 		if v, i, err = d.strSlow(i, j); err != nil {
 			goto fail
 		}
-		bit = 1
-		if k := d.str(v); len(k) > 0 {
-			bit = keyBit(v.num, k[0], k[len(k)-1])
-		}
+		bit = keyBit(d.str(v))
 	}
+keyRead:
 	// A repeated key keeps its first place and takes the last value, as in dict(pairs):
 	// it is not added again, and f.dup tells dictValue where its value goes.
 	if f.keys&bit != 0 {
@@ -587,6 +607,17 @@ fail:
 		d.stack = out
 	}
 	return Value{}, err
+}
+
+// push adds a frame to d.frames and returns it, for parse to fill in (so that the frame is
+// written once, in place).
+func (d *decoder) push() *frame {
+	n := len(d.frames)
+	if n == cap(d.frames) {
+		d.frames = append(d.frames, frame{})
+	}
+	d.frames = d.frames[:n+1]
+	return &d.frames[n]
 }
 
 // scalar returns the Value of r, which is neither a list nor a dict.
@@ -643,7 +674,7 @@ func (d *decoder) finish() Value {
 			// The second header slot, left None, is the Dict's index (nil) and padding.
 			if n := int(r.num); n > 0 {
 				dict := (*Dict)(unsafe.Pointer(v))
-				dict.items = unsafe.Slice((*Item)(unsafe.Pointer(&slab[k+2])), n)
+				dict.items = unsafe.Slice((*Item)(unsafe.Add(unsafe.Pointer(v), 2*valueSize)), n)
 			}
 		} else {
 			*v = Value{ptr: unsafe.Pointer(d.bigs[r.p()]), kind: KindInt}
@@ -665,11 +696,24 @@ func (d *decoder) str(r raw) string {
 	return unsafe.String(unsafe.SliceData(d.esc[p:]), r.num)
 }
 
-// keyBit hashes a key, by its length and first and last bytes, to one bit of a uint64.
-func keyBit(n uint64, first, last byte) uint64 {
-	x := n<<16 | uint64(first)<<8 | uint64(last)
-	return 1 << (x * 0x9e3779b97f4a7c15 >> 58)
+// keyBit hashes a key to one bit of a uint64: a key of up to 7 bytes by its bytes and a
+// closing quote, as a little-endian word (which parse reads as it scans the key), a
+// longer one by its length and first and last bytes.
+func keyBit(k string) uint64 {
+	var x uint64
+	if len(k) < 8 {
+		x = '"' << (8 * len(k))
+		for n := range len(k) {
+			x |= uint64(k[n]) << (8 * n)
+		}
+	} else {
+		x = uint64(len(k))<<16 | uint64(k[0])<<8 | uint64(k[len(k)-1])
+	}
+	return keyWordBit(x)
 }
+
+// keyWordBit hashes x, a word keyBit builds, to one bit of a uint64.
+func keyWordBit(x uint64) uint64 { return 1 << (x * 0x9e3779b97f4a7c15 >> 58) }
 
 // find returns the index among elems, the elements so far of the object f (at the given
 // depth), of a key equal to k, or -1. Small objects are scanned; from 64 keys on, a map
@@ -936,18 +980,27 @@ func hex4(s string, i int) (rune, bool) {
 	if len(s)-i < 4 {
 		return 0, false
 	}
-	var r rune
-	for _, c := range []byte(s[i : i+4]) {
+	b := s[i : i+4]
+	w, x, y, z := hexDigit[b[0]], hexDigit[b[1]], hexDigit[b[2]], hexDigit[b[3]]
+	if w|x|y|z < 0 {
+		return 0, false
+	}
+	return rune(w)<<12 | rune(x)<<8 | rune(y)<<4 | rune(z), true
+}
+
+// hexDigit holds the value of each hex digit, and -1 for the other bytes.
+var hexDigit = func() (t [256]int8) {
+	for c := range t {
 		switch {
 		case c >= '0' && c <= '9':
-			r = r<<4 | rune(c-'0')
+			t[c] = int8(c - '0')
 		case c >= 'a' && c <= 'f':
-			r = r<<4 | rune(c-'a'+10)
+			t[c] = int8(c - 'a' + 10)
 		case c >= 'A' && c <= 'F':
-			r = r<<4 | rune(c-'A'+10)
+			t[c] = int8(c - 'A' + 10)
 		default:
-			return 0, false
+			t[c] = -1
 		}
 	}
-	return r, true
-}
+	return t
+}()

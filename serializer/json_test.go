@@ -98,6 +98,15 @@ func TestDecode(t *testing.T) {
 		{` { "k" : [ 1 , 2 ] , "n" : null } `, `{"k":[1,2],"n":null}`},
 		{`[NaN,Infinity,-Infinity,true,false]`, `[NaN,Infinity,-Infinity,true,false]`},
 		{`{"a":1,"b":2,"a":3}`, `{"a":3,"b":2}`},
+		// Repeated keys however they are read: at the end of the input (fewer than 8
+		// bytes left), of 7 and 8 bytes, empty, and spelled with escapes or latin-1 bytes.
+		{`{"a":1,"a":2}`, `{"a":2}`},
+		{`{"abcdefg":1,"x":0,"abcdefg":2}`, `{"abcdefg":2,"x":0}`},
+		{`{"abcdefgh":1,"abcdefgh":2}`, `{"abcdefgh":2}`},
+		{`{"":1,"x":5,"":2}`, `{"":2,"x":5}`},
+		{`{"ab":1,"a\u0062":2}`, `{"ab":2}`},
+		{`{"a\u0062":1,"ab":2,"zz":3}`, `{"ab":2,"zz":3}`},
+		{"{\"caf\\u00e9\":1,\"caf\xe9\":2}", `{"caf\u00e9":2}`},
 		{`"\u00E9\ud83d\ude00\ud800x\/"`, `"\u00e9\ud83d\ude00\ud800x/"`},
 		{"\"caf\xc3\xa9\"", `"caf\u00c3\u00a9"`}, // raw UTF-8 read as latin-1, as Django
 		{`123456789012345678901234567890`, `123456789012345678901234567890`},
