@@ -15,26 +15,42 @@ func stdDecode(src string) ([]byte, error) {
 	return dst[:n], err
 }
 
-// check decodes src with dst of the minimum size and of 32 bytes more, with and without
-// AVX2, and compares bytes and error with encoding/base64.
+// eachPath runs fn with the table loop alone, then with AVX2 too where the CPU has it.
+func eachPath(fn func(avx bool)) {
+	saved := useAVX2
+	defer func() { useAVX2 = saved }()
+	for _, avx := range []bool{false, true} {
+		if avx && !saved {
+			continue
+		}
+		useAVX2 = avx
+		fn(avx)
+	}
+}
+
+// randomBytes returns n bytes from r.
+func randomBytes(r *rand.Rand, n int) []byte {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// check decodes src with dst of the minimum size and of 32 bytes more, on each path, and
+// compares bytes and error with encoding/base64.
 func check(t testing.TB, src string) {
 	t.Helper()
 	want, wantErr := stdDecode(src)
-	for _, avx := range []bool{false, true} {
-		if avx && !useAVX2 {
-			continue
-		}
+	eachPath(func(avx bool) {
 		for _, extra := range []int{0, 32} {
-			saved := useAVX2
-			useAVX2 = avx
 			dst := make([]byte, base64.RawURLEncoding.DecodedLen(len(src))+extra)
 			n, err := DecodeURL(dst, src)
-			useAVX2 = saved
 			if fmt.Sprint(err) != fmt.Sprint(wantErr) || !bytes.Equal(dst[:n], want) {
 				t.Fatalf("avx2=%v extra=%d %q:\n got %x, %v\nwant %x, %v", avx, extra, src, dst[:n], err, want, wantErr)
 			}
 		}
-	}
+	})
 }
 
 func TestDecodeEveryByteEveryPlace(t *testing.T) {
@@ -64,10 +80,7 @@ func TestDecodeAlphabet(t *testing.T) {
 func TestDecodeRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	for range 20000 {
-		raw := make([]byte, r.IntN(400))
-		for i := range raw {
-			raw[i] = byte(r.Uint32())
-		}
+		raw := randomBytes(r, r.IntN(400))
 		s := []byte(base64.RawURLEncoding.EncodeToString(raw))
 		switch r.IntN(4) {
 		case 1: // one damaged byte
@@ -95,11 +108,7 @@ func FuzzDecodeURL(f *testing.F) {
 }
 
 func BenchmarkDecodeURL(b *testing.B) {
-	raw := make([]byte, 1112)
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := range raw {
-		raw[i] = byte(r.Uint32())
-	}
+	raw := randomBytes(rand.New(rand.NewPCG(3, 4)), 1112)
 	src := base64.RawURLEncoding.EncodeToString(raw)
 	dst := make([]byte, len(raw)+32)
 	b.Run("b64", func(b *testing.B) {
@@ -135,19 +144,13 @@ func BenchmarkDecodeURL(b *testing.B) {
 func checkEncode(t testing.TB, src []byte) {
 	t.Helper()
 	want := base64.RawURLEncoding.EncodeToString(src)
-	for _, avx := range []bool{false, true} {
-		if avx && !useAVX2 {
-			continue
-		}
-		saved := useAVX2
-		useAVX2 = avx
+	eachPath(func(avx bool) {
 		dst := make([]byte, len(want))
 		EncodeURL(dst, src)
-		useAVX2 = saved
 		if string(dst) != want {
 			t.Fatalf("avx2=%v %x:\n got %s\nwant %s", avx, src, dst, want)
 		}
-	}
+	})
 }
 
 func TestEncodeEveryValue(t *testing.T) {
@@ -165,10 +168,7 @@ func TestEncodeEveryValue(t *testing.T) {
 func TestEncodeRandom(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for range 20000 {
-		src := make([]byte, r.IntN(400))
-		for i := range src {
-			src[i] = byte(r.Uint32())
-		}
+		src := randomBytes(r, r.IntN(400))
 		checkEncode(t, src)
 	}
 }
@@ -180,11 +180,7 @@ func FuzzEncodeURL(f *testing.F) {
 }
 
 func BenchmarkEncodeURL(b *testing.B) {
-	src := make([]byte, 1112)
-	r := rand.New(rand.NewPCG(7, 8))
-	for i := range src {
-		src[i] = byte(r.Uint32())
-	}
+	src := randomBytes(rand.New(rand.NewPCG(7, 8)), 1112)
 	dst := make([]byte, base64.RawURLEncoding.EncodedLen(len(src)))
 	b.Run("b64", func(b *testing.B) {
 		b.SetBytes(int64(len(src)))
