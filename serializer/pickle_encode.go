@@ -110,6 +110,23 @@ func (t *ptrTable) get(k ptrKey) (int, bool) {
 }
 
 func (t *ptrTable) put(k ptrKey, idx int) {
+	if s, found := t.slot(k, idx); found {
+		s.idx = idx
+	}
+}
+
+// getOrPut returns the index of k, or, when k is absent, adds it with index idx and
+// returns false: one probe where a get and a put take two.
+func (t *ptrTable) getOrPut(k ptrKey, idx int) (int, bool) {
+	if s, found := t.slot(k, idx); found {
+		return s.idx, true
+	}
+	return 0, false
+}
+
+// slot returns the slot of k and true, or, when k is absent, fills a slot with k and
+// index idx and returns it and false.
+func (t *ptrTable) slot(k ptrKey, idx int) (*ptrSlot, bool) {
 	if 2*(t.count+1) > len(t.slots) {
 		t.grow()
 	}
@@ -118,34 +135,13 @@ func (t *ptrTable) put(k ptrKey, idx int) {
 		s := &t.slots[i]
 		if s.gen != t.gen {
 			// Field by field: a five-field struct literal is not SSA-able, and its store
-			// became a typedmemmove call that cost more than the rest of put.
+			// became a typedmemmove call that cost more than the rest of the insertion.
 			s.ptr, s.n, s.idx, s.gen, s.kind = k.ptr, k.n, idx, t.gen, k.kind
 			t.count++
-			return
+			return s, false
 		}
 		if s.ptr == k.ptr && s.n == k.n && s.kind == k.kind {
-			s.idx = idx
-			return
-		}
-	}
-}
-
-// getOrPut returns the index of k, or, when k is absent, adds it with index idx and
-// returns false: one probe where a get and a put take two.
-func (t *ptrTable) getOrPut(k ptrKey, idx int) (int, bool) {
-	if 2*(t.count+1) > len(t.slots) {
-		t.grow()
-	}
-	mask := uint64(len(t.slots) - 1)
-	for i := t.hash(k) & mask; ; i = (i + 1) & mask {
-		s := &t.slots[i]
-		if s.gen != t.gen {
-			s.ptr, s.n, s.idx, s.gen, s.kind = k.ptr, k.n, idx, t.gen, k.kind
-			t.count++
-			return 0, false
-		}
-		if s.ptr == k.ptr && s.n == k.n && s.kind == k.kind {
-			return s.idx, true
+			return s, true
 		}
 	}
 }
