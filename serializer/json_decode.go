@@ -652,7 +652,9 @@ func (d *decoder) finish() Value {
 		b.Write(d.esc)
 		text := b.String()
 		base[KindStr] = unsafe.Pointer(unsafe.StringData(text))
-		base[kindEsc] = unsafe.Add(base[KindStr], len(d.s))
+		if len(d.esc) > 0 { // (else the text may end there: no pointer past it)
+			base[kindEsc] = unsafe.Add(base[KindStr], len(d.s))
+		}
 	} else {
 		base[KindStr] = unsafe.Pointer(unsafe.StringData(d.s))
 		if len(d.esc) > 0 {

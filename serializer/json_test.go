@@ -362,3 +362,17 @@ func TestDecodedStringsOwnMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeTextOfEveryLength decodes a container whose text is exactly as long as a size
+// class, so that the copy of the text DecodeJSON makes ends where its allocation does:
+// under -race (checkptr) this caught a pointer made past that end when no string needed
+// decoding.
+func TestDecodeTextOfEveryLength(t *testing.T) {
+	for n := 4; n <= 1100; n++ {
+		in := `["` + strings.Repeat("x", n-4) + `"]`
+		v, err := DecodeJSON([]byte(in))
+		if err != nil || len(v.Items()) != 1 || v.Items()[0].Len() != n-4 {
+			t.Fatalf("%d bytes: %v, %v", n, v, err)
+		}
+	}
+}
