@@ -239,6 +239,9 @@ func specialBytes(x uint64) uint64 {
 // where the rest follow, to be copied to fin at its end. The innermost container's
 // elements are appended to out: fin while it is a leaf, else the stack (whichever out is,
 // d holds the other).
+//
+// Indexes, never negative, are tested against len(s) as uints: the same test, which also
+// tells the compiler that the s[i] it guards needs no bounds check.
 func (d *decoder) parse() (Value, error) {
 	var (
 		s   = d.s
@@ -255,7 +258,7 @@ func (d *decoder) parse() (Value, error) {
 	d.esc, d.large, d.frames = d.esc[:0], d.large[:0], d.frames[:0]
 
 value: // A value starts at i, or whitespace before it.
-	if i >= len(s) {
+	if uint(i) >= uint(len(s)) {
 		goto expectingValue
 	}
 	c = s[i]
@@ -277,11 +280,11 @@ value: // A value starts at i, or whitespace before it.
 			}
 			j += 8
 		}
-		for j < len(s) && !strSpecial[s[j]] {
+		for uint(j) < uint(len(s)) && !strSpecial[s[j]] {
 			j++
 		}
 	strScanned:
-		if j < len(s) && s[j] == '"' {
+		if uint(j) < uint(len(s)) && s[j] == '"' {
 			v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
 			i = j + 1
 		} else if v, i, err = d.strSlow(i, j); err != nil {
@@ -296,7 +299,7 @@ value: // A value starts at i, or whitespace before it.
 		j = i + 1
 		if c != '0' {
 			mant = uint64(c - '0')
-			for ; j < len(s); j++ {
+			for ; uint(j) < uint(len(s)); j++ {
 				x := s[j] - '0'
 				if x > 9 {
 					break
@@ -305,7 +308,7 @@ value: // A value starts at i, or whitespace before it.
 			}
 		}
 		nd := j - i
-		if j+1 < len(s) && s[j] == '.' && s[j+1]-'0' <= 9 {
+		if uint(j) < uint(len(s)) && s[j] == '.' && uint(j+1) < uint(len(s)) && s[j+1]-'0' <= 9 {
 			k := j + 1
 			for ; k < len(s); k++ {
 				x := s[k] - '0'
@@ -314,13 +317,13 @@ value: // A value starts at i, or whitespace before it.
 				}
 				mant = mant*10 + uint64(x)
 			}
-			if frac := uint(k - j - 1); uint(nd)+frac <= 15 && (k == len(s) || s[k]|0x20 != 'e') {
+			if frac := uint(k - j - 1); uint(nd)+frac <= 15 && (uint(k) >= uint(len(s)) || s[k]|0x20 != 'e') {
 				// (mant < 10^15, so the int64 conversion, one instruction, is exact.)
 				v = mkRaw(KindFloat, 0, math.Float64bits(float64(int64(mant))/pow10tab[frac]))
 				i = k
 				goto complete
 			}
-		} else if nd <= 18 && (j == len(s) || s[j]|0x20 != 'e') {
+		} else if nd <= 18 && (uint(j) >= uint(len(s)) || s[j]|0x20 != 'e') {
 			v = mkRaw(KindInt, 0, mant)
 			i = j
 			goto complete
@@ -340,10 +343,10 @@ value: // A value starts at i, or whitespace before it.
 			goto fail
 		}
 		i++
-		if i < len(s) && s[i] <= ' ' {
+		if uint(i) < uint(len(s)) && s[i] <= ' ' {
 			i = skipWS(s, i)
 		}
-		if c == '[' && i < len(s) && s[i] == ']' {
+		if c == '[' && uint(i) < uint(len(s)) && s[i] == ']' {
 			i++
 			v = raw{pk: uint64(KindList)}
 			break
@@ -351,6 +354,12 @@ value: // A value starts at i, or whitespace before it.
 		// A block is about to start in fin. If f is a leaf, its elements so far, behind
 		// which the block would land, move to the stack (and its header slots are given
 		// back); else out is the stack, which d keeps while out is fin.
+		//
+		// (Here and wherever out goes back to d.fin or d.stack: while it still uses the
+		// array of the slice it was taken from, resliced from its start or appended to,
+		// which the same capacity tells, only its length is stored. So entering and
+		// leaving containers writes no pointer to the heap, nor pays its write barrier
+		// while the GC marks, unless the scratch space grew.)
 		if f != nil {
 			if f.leaf {
 				n := len(d.stack)
@@ -358,10 +367,10 @@ value: // A value starts at i, or whitespace before it.
 				if f.dict {
 					f.start -= 2
 				}
-				d.fin = out[:f.start]
+				keep(&d.fin, out[:f.start])
 				f.start, f.leaf = n, false
 			} else {
-				d.stack = out
+				keep(&d.stack, out)
 			}
 		}
 		out = d.fin
@@ -371,10 +380,11 @@ value: // A value starts at i, or whitespace before it.
 			goto value
 		}
 		out = append(out, raw{pk: uint64(kindDictHdr)}, raw{}) // the header slots
-		if i < len(s) && s[i] == '}' {
+		if uint(i) < uint(len(s)) && s[i] == '}' {
 			i++
 			v = mkRaw(kindDictRef, uint64(len(out)-2)*valueSize, 0)
-			d.fin, out = out, d.stack
+			keep(&d.fin, out)
+			out = d.stack
 			break
 		}
 		f = d.push()
@@ -430,7 +440,7 @@ complete: // v is complete: add it to its container, and close the containers th
 	}
 	out = append(out, v)
 listDelim: // A ',' or ']' (or whitespace before it) is due at i.
-	if i < len(s) {
+	if uint(i) < uint(len(s)) {
 		if s[i] == ',' { // (tested first: a switch would test for whitespace first)
 			i++
 			goto value
@@ -440,11 +450,11 @@ listDelim: // A ',' or ']' (or whitespace before it) is due at i.
 			i++
 			if f.leaf {
 				v = mkRaw(kindListRef, uint64(f.start)*valueSize, uint64(len(out)-f.start))
-				d.fin = out
+				keep(&d.fin, out)
 			} else {
 				v = mkRaw(kindListRef, uint64(len(d.fin))*valueSize, uint64(len(out)-f.start))
 				d.fin = append(d.fin, out[f.start:]...)
-				d.stack = out[:f.start]
+				keep(&d.stack, out[:f.start])
 			}
 			goto closed
 		case ' ', '\t', '\n', '\r':
@@ -462,7 +472,7 @@ dictValue: // v is the value of the last key of the object f.
 		f.dup = 0
 	}
 dictDelim: // A ',' or '}' (or whitespace before it) is due at i.
-	if i < len(s) {
+	if uint(i) < uint(len(s)) {
 		if s[i] == ',' {
 			i++
 			goto key
@@ -474,12 +484,12 @@ dictDelim: // A ',' or '}' (or whitespace before it) is due at i.
 			if f.leaf {
 				h, n = f.start-2, (len(out)-f.start)/2
 				out[h] = mkRaw(kindDictHdr, 0, uint64(n))
-				d.fin = out
+				keep(&d.fin, out)
 			} else {
 				h, n = len(d.fin), (len(out)-f.start)/2
 				d.fin = append(d.fin, mkRaw(kindDictHdr, 0, uint64(n)), raw{})
 				d.fin = append(d.fin, out[f.start:]...)
-				d.stack = out[:f.start]
+				keep(&d.stack, out[:f.start])
 			}
 			if n >= indexThreshold {
 				d.large = append(d.large, h)
@@ -507,8 +517,8 @@ closed: // The container f has closed, and v refers to its block. d holds fin an
 	goto complete
 
 key: // An object's key starts at i (or whitespace before it); f is the object.
-	if i >= len(s) || s[i] != '"' {
-		if i < len(s) && s[i] <= ' ' {
+	if uint(i) >= uint(len(s)) || s[i] != '"' {
+		if uint(i) < uint(len(s)) && s[i] <= ' ' {
 			if j = skipWS(s, i); j > i {
 				i = j
 				goto key
@@ -541,11 +551,11 @@ key: // An object's key starts at i (or whitespace before it); f is the object.
 			}
 		}
 	}
-	for j < len(s) && !strSpecial[s[j]] {
+	for uint(j) < uint(len(s)) && !strSpecial[s[j]] {
 		j++
 	}
 keyScanned:
-	if j < len(s) && s[j] == '"' {
+	if uint(j) < uint(len(s)) && s[j] == '"' {
 		v = mkRaw(KindStr, uint64(i+1), uint64(j-i-1))
 		bit = keyBit(s[i+1 : j])
 		i = j + 1
@@ -567,14 +577,14 @@ keyRead:
 	f.keys |= bit
 	out = append(out, v)
 colon:
-	if i < len(s) && s[i] == ':' {
+	if uint(i) < uint(len(s)) && s[i] == ':' {
 		i++
 		goto value
 	}
-	if i < len(s) && s[i] <= ' ' {
+	if uint(i) < uint(len(s)) && s[i] <= ' ' {
 		i = skipWS(s, i)
 	}
-	if i >= len(s) || s[i] != ':' {
+	if uint(i) >= uint(len(s)) || s[i] != ':' {
 		err = errAt(i, "expecting ':' delimiter")
 		goto fail
 	}
@@ -582,7 +592,7 @@ colon:
 	goto value
 
 end: // v is the root; d holds fin.
-	if i < len(s) {
+	if uint(i) < uint(len(s)) {
 		i = skipWS(s, i)
 	}
 	if i != len(s) {
@@ -904,7 +914,11 @@ func (d *decoder) strSlow(start, i int) (raw, int, error) {
 			if off < 0 {
 				return mkRaw(KindStr, uint64(start+1), uint64(i-start-1)), i + 1, nil
 			}
-			d.esc = esc
+			if cap(esc) == cap(d.esc) { // (no pointer to store unless esc grew: see parse)
+				d.esc = d.esc[:len(esc)]
+			} else {
+				d.esc = esc
+			}
 			return mkRaw(kindEsc, uint64(off), uint64(len(esc)-off)), i + 1, nil
 		case c < 0x20:
 			return raw{}, i, errAt(i, "invalid control character in string")
@@ -964,7 +978,18 @@ func (d *decoder) strSlow(start, i int) (raw, int, error) {
 						i += 6
 					}
 				}
-				esc = appendWTF8(esc, r)
+				// appendWTF8, written out for the code points of one escape (a lone
+				// surrogate is encoded as any other of its range is).
+				switch {
+				case r < 0x80:
+					esc = append(esc, byte(r))
+				case r < 0x800:
+					esc = append(esc, 0xc0|byte(r>>6), 0x80|byte(r)&0x3f)
+				case r < 0x10000:
+					esc = append(esc, 0xe0|byte(r>>12), 0x80|byte(r>>6)&0x3f, 0x80|byte(r)&0x3f)
+				default:
+					esc = appendWTF8(esc, r)
+				}
 			default:
 				return raw{}, i - 2, errAt(i-2, "invalid \\escape")
 			}
@@ -983,11 +1008,19 @@ func hex4(s string, i int) (rune, bool) {
 		return 0, false
 	}
 	b := s[i : i+4]
-	w, x, y, z := hexDigit[b[0]], hexDigit[b[1]], hexDigit[b[2]], hexDigit[b[3]]
-	if w|x|y|z < 0 {
-		return 0, false
+	// A byte that is no hex digit, -1, makes the result negative.
+	r := rune(hexDigit[b[0]])<<12 | rune(hexDigit[b[1]])<<8 | rune(hexDigit[b[2]])<<4 | rune(hexDigit[b[3]])
+	return r, r >= 0
+}
+
+// keep stores out, which was taken from *dst, in *dst: only its length while it uses
+// the same array, which the same capacity tells (see parse).
+func keep(dst *[]raw, out []raw) {
+	if cap(out) == cap(*dst) {
+		*dst = (*dst)[:len(out)]
+	} else {
+		*dst = out
 	}
-	return rune(w)<<12 | rune(x)<<8 | rune(y)<<4 | rune(z), true
 }
 
 // hexDigit holds the value of each hex digit, and -1 for the other bytes.
