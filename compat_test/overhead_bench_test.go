@@ -2,11 +2,10 @@ package compat_test
 
 import (
 	"os"
-	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/djsession/djsession/internal/pairbench"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -18,48 +17,13 @@ import (
 // the medians (overhead-%) and of the means (overhead-mean-%). ns/op is the sum of both.
 func pairBench(b *testing.B, engine, bare func() error) {
 	b.Helper()
-	var te, tb []time.Duration
-	run := func(fn func() error, into *[]time.Duration) {
-		t0 := time.Now()
-		if err := fn(); err != nil {
-			b.Fatal(err)
-		}
-		*into = append(*into, time.Since(t0))
-	}
-	// Warm both paths (connections, pools) before measuring.
-	for range 20 {
-		run(engine, &te)
-		run(bare, &tb)
-	}
-	te, tb = te[:0], tb[:0]
-	i := 0
-	for b.Loop() {
-		if i%2 == 0 {
-			run(engine, &te)
-			run(bare, &tb)
-		} else {
-			run(bare, &tb)
-			run(engine, &te)
-		}
-		i++
-	}
-	median := func(d []time.Duration) float64 {
-		s := slices.Clone(d)
-		slices.Sort(s)
-		return float64(s[len(s)/2])
-	}
-	mean := func(d []time.Duration) float64 {
-		var t time.Duration
-		for _, x := range d {
-			t += x
-		}
-		return float64(t) / float64(len(d))
-	}
-	me, mb := median(te), median(tb)
+	// 20 warm rounds of both paths (connections, pools) before measuring.
+	r := pairbench.Run(b, 20, [2]func() error{engine, bare})
+	me, mb := r.Median[0], r.Median[1]
 	b.ReportMetric(me, "engine-ns")
 	b.ReportMetric(mb, "bare-ns")
 	b.ReportMetric(100*(me-mb)/mb, "overhead-%")
-	b.ReportMetric(100*(mean(te)-mean(tb))/mean(tb), "overhead-mean-%")
+	b.ReportMetric(100*(r.Mean[0]-r.Mean[1])/r.Mean[1], "overhead-mean-%")
 }
 
 // typicalSession is the typical logged-in session every benchmark uses

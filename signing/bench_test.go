@@ -9,12 +9,11 @@ import (
 	"errors"
 	"io"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
+	"github.com/djsession/djsession/internal/pairbench"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -156,36 +155,13 @@ func BenchmarkLoadsVsFloor(b *testing.B) {
 	for _, kind := range []string{"uncompressed", "compressed"} {
 		tok := benchFile(b, "typical-token-"+kind+".txt")
 		b.Run(kind, func(b *testing.B) {
-			var tl, tf []time.Duration
-			timed := func(into *[]time.Duration, fn func() error) {
-				t0 := time.Now()
-				if err := fn(); err != nil {
-					b.Fatal(err)
-				}
-				*into = append(*into, time.Since(t0))
-			}
-			loads := func() error { _, err := s.UnsignObject(tok); return err }
-			floor := func() error { return f.load(tok) }
-			i := 0
-			for b.Loop() {
-				if i++; i%2 == 0 {
-					timed(&tl, loads)
-					timed(&tf, floor)
-				} else {
-					timed(&tf, floor)
-					timed(&tl, loads)
-				}
-			}
-			ml, mf := medianNs(tl), medianNs(tf)
-			b.ReportMetric(ml, "loads-ns")
-			b.ReportMetric(mf, "floor-ns")
-			b.ReportMetric(ml/mf, "x-floor")
+			r := pairbench.Run(b, 100, [2]func() error{
+				func() error { _, err := s.UnsignObject(tok); return err },
+				func() error { return f.load(tok) },
+			})
+			b.ReportMetric(r.Median[0], "loads-ns")
+			b.ReportMetric(r.Median[1], "floor-ns")
+			b.ReportMetric(r.Ratio(), "x-floor")
 		})
 	}
-}
-
-func medianNs(d []time.Duration) float64 {
-	s := slices.Clone(d)
-	slices.Sort(s)
-	return float64(s[len(s)/2])
 }
