@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"unsafe"
 
 	"github.com/djsession/djsession/internal/pairbench"
 	"github.com/djsession/djsession/serializer"
@@ -75,7 +76,9 @@ func BenchmarkDumps(b *testing.B) {
 
 // floor does only the unavoidable work of Loads on a token, with the standard library:
 // split, base64 decode, HMAC-SHA256 check with a precomputed key (and, for a compressed
-// token, a pooled stdlib inflate). It is the yardstick for Loads.
+// token, a pooled stdlib inflate). It is the yardstick for Loads. It hands the token's
+// bytes to the HMAC and the comparison without copying them, as Loads does: a copy is
+// avoidable work, and the 1.5 KB one made the floor about 15% slower.
 type floor struct {
 	macs sync.Pool
 	zr   io.ReadCloser
@@ -99,12 +102,12 @@ func (f *floor) load(tok string) error {
 		Reset()
 	})
 	m.Reset()
-	m.Write([]byte(value))
+	m.Write(unsafe.Slice(unsafe.StringData(value), len(value))) // (as Loads does: no copy)
 	var sum [32]byte
 	var enc [43]byte
 	base64.RawURLEncoding.Encode(enc[:], m.Sum(sum[:0]))
 	f.macs.Put(m)
-	if !hmac.Equal(enc[:], []byte(sig)) {
+	if !hmac.Equal(enc[:], unsafe.Slice(unsafe.StringData(sig), len(sig))) {
 		return errors.New("bad signature")
 	}
 	payload := value[:strings.LastIndexByte(value, ':')]
