@@ -147,9 +147,25 @@ func (wd *webDriver) call(method, path string, body any) json.RawMessage {
 	return v
 }
 
+// open navigates to u and waits until the browser is there (at u, or at a page u
+// redirects to below it). A load still under way from an earlier click, such as the
+// redirect after the login form, can win over the navigation, which then never happens:
+// open navigates again when, after a second, the browser is not at u.
 func (wd *webDriver) open(u string) {
 	wd.t.Helper()
-	wd.call("POST", "/url", map[string]string{"url": u})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		wd.call("POST", "/url", map[string]string{"url": u})
+		for range 20 {
+			if cur := wd.currentURL(); strings.HasPrefix(cur, u) {
+				return
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if time.Now().After(deadline) {
+			wd.t.Fatalf("browser: navigating to %s, still at %s", u, wd.currentURL())
+		}
+	}
 }
 
 func (wd *webDriver) currentURL() string {
