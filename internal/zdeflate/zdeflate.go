@@ -25,9 +25,10 @@ package zdeflate
 
 import (
 	"encoding/binary"
-	"hash/adler32"
 	"math/bits"
 	"sync"
+
+	"github.com/djsession/djsession/internal/adler32"
 )
 
 const (

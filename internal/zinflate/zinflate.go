@@ -24,6 +24,8 @@ import (
 	"math"
 	"slices"
 	"sync"
+
+	"github.com/djsession/djsession/internal/adler32"
 )
 
 // ErrCorrupt is returned (possibly wrapped, so test it with errors.Is) for any malformed
@@ -109,7 +111,7 @@ func Decompress(dst, src []byte, maxSize int) ([]byte, error) {
 	if len(rest) < 4 {
 		return dst, errTruncated
 	}
-	if adler32(out[len(dst):]) != binary.BigEndian.Uint32(rest) {
+	if adler32.Checksum(out[len(dst):]) != binary.BigEndian.Uint32(rest) {
 		return dst, errChecksum
 	}
 	return out, nil

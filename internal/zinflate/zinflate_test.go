@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"compress/flate"
 	"errors"
-	stdadler32 "hash/adler32"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -35,26 +34,6 @@ func TestTemplates(t *testing.T) {
 		tm := distTemplates[i]
 		if int(tm>>16) != distBase[i] || int(tm&63) != distExtra[i] || tm&entExc != 0 {
 			t.Errorf("distance symbol %d: template %#x", i, tm)
-		}
-	}
-}
-
-func TestAdler32(t *testing.T) {
-	rng := rand.New(rand.NewPCG(1, 2))
-	for _, n := range []int{0, 1, 7, 15, 16, 17, 31, 100, 5551, 5552, 5553, 11104, 70000} {
-		for _, fill := range []string{"random", "ff", "zero"} {
-			b := make([]byte, n)
-			for i := range b {
-				switch fill {
-				case "random":
-					b[i] = byte(rng.Uint32())
-				case "ff":
-					b[i] = 0xff
-				}
-			}
-			if got, want := adler32(b), stdadler32.Checksum(b); got != want {
-				t.Errorf("n=%d %s: adler32 %#x, want %#x", n, fill, got, want)
-			}
 		}
 	}
 }
