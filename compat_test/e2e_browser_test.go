@@ -90,6 +90,9 @@ func startWebDriver(t *testing.T, browserBin, driverBin string) *webDriver {
 	addr := freeAddr(t)
 	port := addr[strings.LastIndexByte(addr, ':')+1:]
 	cmd := exec.Command(driverBin, "--port="+port, "--allowed-ips=127.0.0.1", "--log-level=WARNING")
+	// Chromium leaves scoped directories in TMPDIR; this one goes with the test (its
+	// cleanup, registered first, runs after chromedriver has been stopped).
+	cmd.Env = append(os.Environ(), "TMPDIR="+t.TempDir())
 	logs := &lockedBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

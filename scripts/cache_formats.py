@@ -10,9 +10,11 @@ Format names: "redis", "django_redis:<serializer>:<compressor>" (serializer pick
 msgpack; compressor identity, zlib, gzip, lzma, lz4 or zstd), "pymemcache", "pylibmc", "db",
 "file".
 """
+import atexit
 import contextlib
 import datetime
 import os
+import shutil
 import sys
 import tempfile
 
@@ -25,6 +27,7 @@ from django.conf import settings  # noqa: E402
 NOW = 1700000000.25
 
 _tmp = tempfile.mkdtemp(prefix="djsession-cache-fixtures-")
+atexit.register(shutil.rmtree, _tmp, ignore_errors=True)  # the scratch database and directory
 if not settings.configured:
     settings.configure(
         USE_TZ=True,
