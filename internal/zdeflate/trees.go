@@ -1,6 +1,9 @@
 package zdeflate
 
-import "math/bits"
+import (
+	"encoding/binary"
+	"math/bits"
+)
 
 // Huffman tree construction and block emission.
 //
@@ -163,13 +166,17 @@ func pqEntry(t *huffTree, depth *[heapSize]uint8, n int) uint64 {
 
 func pqLE(a, b uint64) bool { return a>>16 <= b>>16 }
 
+// pqSentinel follows the last heap entry: it never sorts first, so
+// siftDown needs no test for a missing right child.
+const pqSentinel = ^uint64(0)
+
 // siftDown restores the min-heap property below position k.
 func (d *compressor) siftDown(k int) {
-	pq := d.pq[:d.heapLen+1]
+	n := d.heapLen
+	pq := d.pq[:n+2] // (pq[n+1] is the sentinel)
 	v := pq[k]
-	j := k << 1
-	for j < len(pq) {
-		if j+1 < len(pq) && pqLE(pq[j+1], pq[j]) {
+	for j := k << 1; j <= n; j = k << 1 {
+		if pqLE(pq[j+1], pq[j]) {
 			j++
 		}
 		if pqLE(v, pq[j]) {
@@ -177,7 +184,6 @@ func (d *compressor) siftDown(k int) {
 		}
 		pq[k] = pq[j]
 		k = j
-		j <<= 1
 	}
 	pq[k] = v
 }
@@ -189,14 +195,13 @@ func (d *compressor) buildTree(t *huffTree, k *treeKind) {
 	maxCode := -1
 	d.heapLen = 0
 	d.heapMax = heapSize
-	for n := 0; n < k.elems; n++ {
-		if t.freq[n] != 0 {
+	clear(t.bitLen[:k.elems])
+	for n, f := range t.freq[:k.elems] {
+		if f != 0 {
 			d.heapLen++
 			d.depth[n] = 0
 			d.pq[d.heapLen] = pqEntry(t, &d.depth, n)
 			maxCode = n
-		} else {
-			t.bitLen[n] = 0
 		}
 	}
 	// A valid code needs at least two symbols; pad with dummy symbols of
@@ -218,6 +223,7 @@ func (d *compressor) buildTree(t *huffTree, k *treeKind) {
 	}
 	t.maxCode = maxCode
 
+	d.pq[d.heapLen+1] = pqSentinel
 	for n := d.heapLen / 2; n >= 1; n-- {
 		d.siftDown(n)
 	}
@@ -225,6 +231,7 @@ func (d *compressor) buildTree(t *huffTree, k *treeKind) {
 	for {
 		n := int(d.pq[1] & 0xffff)
 		d.pq[1] = d.pq[d.heapLen]
+		d.pq[d.heapLen] = pqSentinel
 		d.heapLen--
 		d.siftDown(1)
 		m := int(d.pq[1] & 0xffff)
@@ -318,26 +325,21 @@ func (d *compressor) genBitLengths(t *huffTree, k *treeKind) {
 	}
 }
 
-// lenAt returns the code length of symbol n, or a sentinel past maxCode
-// that never equals a real length.
-func lenAt(t *huffTree, n, maxCode int) int {
-	if n > maxCode {
-		return 0xffff
-	}
-	return int(t.bitLen[n])
-}
-
 // The code lengths of an alphabet are transmitted run-length encoded:
 // repeats of the previous length (code 16, 3..6 times) and runs of zeros
-// (codes 17 and 18). countLengths tallies the code-length symbols that
-// sendLengths later writes; both walk the lengths identically.
-
-// countLengths adds the code-length symbols needed for t's lengths
-// (symbols 0..maxCode) to the code-length tree's frequencies.
-func (d *compressor) countLengths(t *huffTree, maxCode int) {
+// (codes 17 and 18). scanLengths walks t's lengths once, as zlib's scan_tree
+// and send_tree both do, tallying the code-length symbols in the code-length
+// tree's frequencies and recording them, each with the value of its extra
+// bits (sym | extra<<8), in d.blSeq for sendLengths.
+func (d *compressor) scanLengths(t *huffTree, maxCode int) {
+	// The internal nodes' lengths are no longer needed: the slot past
+	// maxCode takes a guard that never equals a real length.
+	lens := t.bitLen[:maxCode+2]
+	lens[maxCode+1] = 0xffff
 	bl := &d.bltree.freq
+	seq := d.blSeq
 	prevLen := -1
-	nextLen := lenAt(t, 0, maxCode)
+	nextLen := int(lens[0])
 	count := 0
 	maxCount, minCount := 7, 4
 	if nextLen == 0 {
@@ -345,74 +347,31 @@ func (d *compressor) countLengths(t *huffTree, maxCode int) {
 	}
 	for n := 0; n <= maxCode; n++ {
 		curLen := nextLen
-		nextLen = lenAt(t, n+1, maxCode)
+		nextLen = int(lens[n+1])
 		count++
 		if count < maxCount && curLen == nextLen {
 			continue
 		}
 		switch {
 		case count < minCount:
-			bl[curLen] += uint16(count)
-		case curLen != 0:
-			if curLen != prevLen {
-				bl[curLen]++
-			}
-			bl[rep3to6]++
-		case count <= 10:
-			bl[repz3to10]++
-		default:
-			bl[repz11to138]++
-		}
-		count = 0
-		prevLen = curLen
-		switch {
-		case nextLen == 0:
-			maxCount, minCount = 138, 3
-		case curLen == nextLen:
-			maxCount, minCount = 6, 3
-		default:
-			maxCount, minCount = 7, 4
-		}
-	}
-}
-
-// sendLengths writes t's code lengths (symbols 0..maxCode) with the
-// code-length code.
-func (d *compressor) sendLengths(t *huffTree, maxCode int) {
-	bl := &d.bltree
-	send := func(sym int) { d.sendBits(uint32(bl.code[sym]), uint(bl.bitLen[sym])) }
-	prevLen := -1
-	nextLen := lenAt(t, 0, maxCode)
-	count := 0
-	maxCount, minCount := 7, 4
-	if nextLen == 0 {
-		maxCount, minCount = 138, 3
-	}
-	for n := 0; n <= maxCode; n++ {
-		curLen := nextLen
-		nextLen = lenAt(t, n+1, maxCode)
-		count++
-		if count < maxCount && curLen == nextLen {
-			continue
-		}
-		switch {
-		case count < minCount:
+			bl[curLen%blCodes] += uint16(count)
 			for ; count > 0; count-- {
-				send(curLen)
+				seq = append(seq, uint16(curLen))
 			}
 		case curLen != 0:
 			if curLen != prevLen {
-				send(curLen)
+				bl[curLen%blCodes]++
+				seq = append(seq, uint16(curLen))
 				count--
 			}
-			send(rep3to6)
-			d.sendBits(uint32(count-3), 2)
+			bl[rep3to6]++
+			seq = append(seq, rep3to6|uint16(count-3)<<8)
 		case count <= 10:
-			send(repz3to10)
-			d.sendBits(uint32(count-3), 3)
+			bl[repz3to10]++
+			seq = append(seq, repz3to10|uint16(count-3)<<8)
 		default:
-			send(repz11to138)
-			d.sendBits(uint32(count-11), 7)
+			bl[repz11to138]++
+			seq = append(seq, repz11to138|uint16(count-11)<<8)
 		}
 		count = 0
 		prevLen = curLen
@@ -423,6 +382,20 @@ func (d *compressor) sendLengths(t *huffTree, maxCode int) {
 			maxCount, minCount = 6, 3
 		default:
 			maxCount, minCount = 7, 4
+		}
+	}
+	d.blSeq = seq
+}
+
+// sendLengths writes the code-length symbols scanLengths recorded, with
+// the code-length code.
+func (d *compressor) sendLengths() {
+	bl := &d.bltree
+	for _, e := range d.blSeq {
+		sym := uint8(e) % blCodes
+		d.sendBits(uint32(bl.code[sym]), uint(bl.bitLen[sym]))
+		if eb := extraBlBits[sym]; eb != 0 {
+			d.sendBits(uint32(e>>8), uint(eb))
 		}
 	}
 }
@@ -430,8 +403,9 @@ func (d *compressor) sendLengths(t *huffTree, maxCode int) {
 // buildBlTree builds the code-length code and returns the index (in
 // blOrder) of the last code-length code that must be transmitted.
 func (d *compressor) buildBlTree() int {
-	d.countLengths(&d.ltree, d.ltree.maxCode)
-	d.countLengths(&d.dtree, d.dtree.maxCode)
+	d.blSeq = d.blSeq[:0]
+	d.scanLengths(&d.ltree, d.ltree.maxCode)
+	d.scanLengths(&d.dtree, d.dtree.maxCode)
 	d.buildTree(&d.bltree, &blKind)
 	maxIndex := blCodes - 1
 	for ; maxIndex >= 3; maxIndex-- {
@@ -444,28 +418,46 @@ func (d *compressor) buildBlTree() int {
 }
 
 // emitSymbols writes the buffered literals and matches with the given
-// codes, followed by the end-of-block code.
+// codes, followed by the end-of-block code. It keeps the bit buffer in
+// locals (as sendBits would fill it, flushing whole 32-bit words): fewer
+// than 32 bits are pending before each symbol, a length with its extra bits
+// adds at most 20 and a distance at most 28.
 func (d *compressor) emitSymbols(lcode, llen, dcode, dlen []uint16) {
+	acc, n, out := d.bits, d.nbits, d.out
+	lcode, llen = lcode[:lCodes], llen[:lCodes]
+	dcode, dlen = dcode[:dCodes], dlen[:dCodes]
 	for _, sym := range d.syms {
-		dist := int(sym >> 8)
-		lc := int(sym & 0xff)
-		if dist == 0 {
-			d.sendBits(uint32(lcode[lc]), uint(llen[lc]))
-			continue
+		lc := uint8(sym)
+		if sym < 1<<8 {
+			acc |= uint64(lcode[lc]) << n
+			n += uint(llen[lc])
+		} else {
+			code := lengthCode[lc]
+			s := int(code) + literals + 1
+			acc |= uint64(lcode[s]) << n
+			n += uint(llen[s])
+			eb := extraLBits[code%lengthCodes]
+			acc |= uint64(uint16(lc)-baseLength[code%lengthCodes]) << n
+			n += uint(eb)
+			if n >= 32 {
+				out = binary.LittleEndian.AppendUint32(out, uint32(acc))
+				acc >>= 32
+				n -= 32
+			}
+			dist := int(sym>>8) - 1
+			dc := dCode(dist) % dCodes
+			acc |= uint64(dcode[dc]) << n
+			n += uint(dlen[dc])
+			acc |= uint64(dist-int(baseDist[dc])) << n
+			n += uint(extraDBits[dc])
 		}
-		code := int(lengthCode[lc])
-		s := code + literals + 1
-		d.sendBits(uint32(lcode[s]), uint(llen[s]))
-		if eb := extraLBits[code]; eb != 0 {
-			d.sendBits(uint32(lc-int(baseLength[code])), uint(eb))
-		}
-		dist--
-		code = dCode(dist)
-		d.sendBits(uint32(dcode[code]), uint(dlen[code]))
-		if eb := extraDBits[code]; eb != 0 {
-			d.sendBits(uint32(dist-int(baseDist[code])), uint(eb))
+		if n >= 32 {
+			out = binary.LittleEndian.AppendUint32(out, uint32(acc))
+			acc >>= 32
+			n -= 32
 		}
 	}
+	d.bits, d.nbits, d.out = acc, n, out
 	d.sendBits(uint32(lcode[endBlock]), uint(llen[endBlock]))
 }
 
@@ -506,8 +498,7 @@ func (d *compressor) flushTrees(buf []byte, storedLen int, last bool) {
 		for r := 0; r <= maxBlIndex; r++ {
 			d.sendBits(uint32(d.bltree.bitLen[blOrder[r]]), 3)
 		}
-		d.sendLengths(&d.ltree, lc-1)
-		d.sendLengths(&d.dtree, dc-1)
+		d.sendLengths()
 		d.emitSymbols(d.ltree.code[:], d.ltree.bitLen[:], d.dtree.code[:], d.dtree.bitLen[:])
 	}
 	d.initBlock()

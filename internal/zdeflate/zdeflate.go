@@ -80,7 +80,8 @@ type compressor struct {
 	matchAvailable bool
 	highWater      int
 
-	syms []uint32 // dist<<8 | (length-3 or literal)
+	syms  []uint32 // dist<<8 | (length-3 or literal)
+	blSeq []uint16 // the code-length symbols of a dynamic block, see scanLengths
 
 	ltree, dtree, bltree huffTree
 	heap                 [heapSize]int    // tree nodes in order of removal
@@ -98,6 +99,7 @@ type compressor struct {
 var pool = sync.Pool{New: func() any {
 	d := new(compressor)
 	d.syms = make([]uint32, 0, symLimit)
+	d.blSeq = make([]uint16, 0, lCodes+dCodes)
 	d.initBlock()
 	return d
 }}
@@ -152,20 +154,6 @@ func (d *compressor) run() {
 // windowSize, so the uint16 conversions are exact.)
 func hash3(w *[windowSize]byte, p int) uint32 {
 	return (uint32(w[uint16(p)])<<10 ^ uint32(w[uint16(p+1)])<<5 ^ uint32(w[uint16(p+2)])) & hashMask
-}
-
-// insert adds position pos to its hash chain and returns the previous head
-// of that chain (0 means none).
-func (d *compressor) insert(pos int) int {
-	h := hash3(&d.window, pos)
-	v := d.head[h]
-	head := 0
-	if v>>16 == d.gen {
-		head = int(v & 0xffff)
-	}
-	d.prev[pos&wMask] = uint16(head)
-	d.head[h] = d.gen<<16 | uint32(pos)
-	return head
 }
 
 // fillWindow slides the window when the current position gets near its end
@@ -228,44 +216,46 @@ func (d *compressor) slideHash() {
 }
 
 // longestMatch walks the hash chain starting at cur looking for a match
-// longer than prevLength and returns its length (clamped to the
-// lookahead), recording its start in matchStart.
-func (d *compressor) longestMatch(cur int) int {
+// longer than prevLength at strstart and returns its length (clamped to the
+// lookahead) and start; start stays matchStart unless a longer match is found.
+func (d *compressor) longestMatch(cur, strstart, prevLength, lookahead, matchStart int) (int, int) {
 	w := &d.window
+	prev := &d.prev
 	chain := maxChain
-	scan := d.strstart
-	best := d.prevLength
+	scan := strstart
+	best := prevLength
 	nice := niceLength
 	limit := 0
-	if d.strstart > maxDist {
-		limit = d.strstart - maxDist
+	if strstart > maxDist {
+		limit = strstart - maxDist
 	}
-	end1 := w[scan+best-1]
-	end0 := w[scan+best]
-	if d.prevLength >= goodLength {
+	end1 := w[uint16(scan+best-1)]
+	end0 := w[uint16(scan+best)]
+	if prevLength >= goodLength {
 		chain >>= 2
 	}
-	if nice > d.lookahead {
-		nice = d.lookahead
+	if nice > lookahead {
+		nice = lookahead
 	}
-	s0, s1 := w[scan], w[scan+1]
+	s0, s1 := w[uint16(scan)], w[uint16(scan+1)]
 	for {
 		m := cur
 		// The third byte is implied by equal hashes, so comparison resumes
-		// at offset 3.
-		if w[m+best] == end0 && w[m+best-1] == end1 && w[m] == s0 && w[m+1] == s1 {
+		// at offset 3. (Positions and lengths keep every index below
+		// windowSize, so the uint16 conversions are exact.)
+		if w[uint16(m+best)] == end0 && w[uint16(m+best-1)] == end1 && w[uint16(m)] == s0 && w[uint16(m+1)] == s1 {
 			n := matchLen(w[scan:scan+maxMatch:scan+maxMatch], w[m:m+maxMatch:m+maxMatch])
 			if n > best {
-				d.matchStart = cur
+				matchStart = cur
 				best = n
 				if n >= nice {
 					break
 				}
-				end1 = w[scan+best-1]
-				end0 = w[scan+best]
+				end1 = w[uint16(scan+best-1)]
+				end0 = w[uint16(scan+best)]
 			}
 		}
-		cur = int(d.prev[cur&wMask])
+		cur = int(prev[cur&wMask])
 		if cur <= limit {
 			break
 		}
@@ -274,10 +264,7 @@ func (d *compressor) longestMatch(cur int) int {
 			break
 		}
 	}
-	if best <= d.lookahead {
-		return best
-	}
-	return d.lookahead
+	return min(best, lookahead), matchStart
 }
 
 // matchLen returns the index of the first difference between a and b
@@ -298,71 +285,120 @@ func matchLen(a, b []byte) int {
 }
 
 // deflateLazy is the main loop: at each position the match found is only
-// taken if the match starting at the next position is not longer.
+// taken if the match starting at the next position is not longer. It keeps
+// the compressor's position and match state in locals, which it stores back
+// before each call that reads or changes them (fillWindow, flushBlock), and
+// inserts positions into the hash chains itself.
 func (d *compressor) deflateLazy() {
+	var (
+		gen            = d.gen << 16
+		strstart       = d.strstart
+		lookahead      = d.lookahead
+		matchStart     = d.matchStart
+		matchLength    = d.matchLength
+		prevLength     = d.prevLength
+		prevMatch      = d.prevMatch
+		matchAvailable = d.matchAvailable
+		syms           = d.syms
+		settled        bool // all input is in the window, and fillWindow has seen that
+	)
+	// link adds position p (below windowSize), whose hash is h, to its hash
+	// chain and returns the previous head of that chain (0 means none): an
+	// entry of another generation is empty. (The arrays are reached through
+	// d, not through locals, which would take registers the loop needs.)
+	link := func(p int, h uint32) int {
+		v := d.head[h] ^ gen
+		if v > 0xffff {
+			v = 0
+		}
+		d.prev[p&wMask] = uint16(v)
+		d.head[h] = gen | uint32(p)
+		return int(v)
+	}
 	for {
-		if d.lookahead < minLookahead {
-			d.fillWindow()
-			if d.lookahead == 0 {
+		// Once all input is in the window, fillWindow only has work when the
+		// window must slide.
+		if lookahead < minLookahead {
+			if !settled || strstart >= wSize+maxDist {
+				d.strstart, d.lookahead, d.matchStart = strstart, lookahead, matchStart
+				d.fillWindow()
+				strstart, lookahead, matchStart = d.strstart, d.lookahead, d.matchStart
+				settled = d.inPos == len(d.in)
+			}
+			if lookahead == 0 {
 				break
 			}
 		}
 		head := 0
-		if d.lookahead >= minMatch {
-			head = d.insert(d.strstart)
+		if lookahead >= minMatch {
+			head = link(strstart, hash3(&d.window, strstart))
 		}
-		d.prevLength = d.matchLength
-		d.prevMatch = d.matchStart
-		d.matchLength = minMatch - 1
+		prevLength, prevMatch = matchLength, matchStart
+		matchLength = minMatch - 1
 
-		if head != 0 && d.prevLength < maxLazy && d.strstart-head <= maxDist {
-			d.matchLength = d.longestMatch(head)
-			if d.matchLength == minMatch && d.strstart-d.matchStart > tooFar {
-				d.matchLength = minMatch - 1
+		if head != 0 && prevLength < maxLazy && strstart-head <= maxDist {
+			matchLength, matchStart = d.longestMatch(head, strstart, prevLength, lookahead, matchStart)
+			if matchLength == minMatch && strstart-matchStart > tooFar {
+				matchLength = minMatch - 1
 			}
 		}
 
-		if d.prevLength >= minMatch && d.matchLength <= d.prevLength {
-			maxInsert := d.strstart + d.lookahead - minMatch
-			d.syms = append(d.syms, uint32(d.strstart-1-d.prevMatch)<<8|uint32(d.prevLength-minMatch))
-			d.ltree.freq[int(lengthCode[d.prevLength-minMatch])+literals+1]++
-			d.dtree.freq[dCode(d.strstart-2-d.prevMatch)]++
-			full := len(d.syms) == symLimit
-
-			d.lookahead -= d.prevLength - 1
-			for k := d.prevLength - 2; k > 0; k-- {
-				d.strstart++
-				if d.strstart <= maxInsert {
-					d.insert(d.strstart)
+		if prevLength >= minMatch && matchLength <= prevLength {
+			maxInsert := strstart + lookahead - minMatch
+			syms = append(syms, uint32(strstart-1-prevMatch)<<8|uint32(prevLength-minMatch))
+			d.ltree.freq[int(lengthCode[uint8(prevLength-minMatch)])+literals+1]++
+			d.dtree.freq[dCode(strstart-2-prevMatch)]++
+			lookahead -= prevLength - 1
+			// The positions the match covers after strstart go into the hash
+			// chains too, up to maxInsert; being consecutive, each one's hash
+			// follows from the last by rolling in one byte.
+			if p, last := strstart+1, min(strstart+prevLength-2, maxInsert); p <= last {
+				h := hash3(&d.window, p)
+				for {
+					link(p, h)
+					if p == last {
+						break
+					}
+					p++
+					h = (h<<5 ^ uint32(d.window[uint16(p+2)])) & hashMask
 				}
 			}
-			d.matchAvailable = false
-			d.matchLength = minMatch - 1
-			d.strstart++
-			if full {
+			strstart += prevLength - 2
+			matchAvailable = false
+			matchLength = minMatch - 1
+			strstart++
+			if len(syms) == symLimit {
+				d.syms, d.strstart = syms, strstart
 				d.flushBlock(false)
+				syms = d.syms
 			}
-		} else if d.matchAvailable {
-			c := d.window[d.strstart-1]
-			d.syms = append(d.syms, uint32(c))
+		} else if matchAvailable {
+			c := d.window[uint16(strstart-1)]
+			syms = append(syms, uint32(c))
 			d.ltree.freq[c]++
-			if len(d.syms) == symLimit {
+			if len(syms) == symLimit {
+				// (zlib flushes before moving on: the block ends at strstart.)
+				d.syms, d.strstart = syms, strstart
 				d.flushBlock(false)
+				syms = d.syms
 			}
-			d.strstart++
-			d.lookahead--
+			strstart++
+			lookahead--
 		} else {
-			d.matchAvailable = true
-			d.strstart++
-			d.lookahead--
+			matchAvailable = true
+			strstart++
+			lookahead--
 		}
 	}
-	if d.matchAvailable {
-		c := d.window[d.strstart-1]
-		d.syms = append(d.syms, uint32(c))
+	if matchAvailable {
+		c := d.window[uint16(strstart-1)]
+		syms = append(syms, uint32(c))
 		d.ltree.freq[c]++
-		d.matchAvailable = false
+		matchAvailable = false
 	}
+	d.syms, d.strstart, d.lookahead = syms, strstart, lookahead
+	d.matchStart, d.matchLength, d.prevLength, d.prevMatch = matchStart, matchLength, prevLength, prevMatch
+	d.matchAvailable = matchAvailable
 	d.flushBlock(true)
 }
 
