@@ -30,7 +30,7 @@ const (
 
 var extraLBits = [lengthCodes]uint8{0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 4, 4, 5, 5, 5, 5, 0}
 
-var extraDBits = [dCodes]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
+var extraDBits = [32]uint8{0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13}
 
 var extraBlBits = [blCodes]uint8{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 3, 7}
 
@@ -40,13 +40,13 @@ var blOrder = [blCodes]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13,
 var (
 	baseLength [lengthCodes]uint16 // first (length-3) value of each length code
 	lengthCode [256]uint8          // (length-3) -> length code
-	baseDist   [dCodes]uint16      // first (distance-1) value of each distance code
+	baseDist   [32]uint16          // first (distance-1) value of each distance code (30, padded for masked indexes)
 	distCode   [512]uint8          // see dCode
 
 	staticLLen  [lCodes + 2]uint16
 	staticLCode [lCodes + 2]uint16
-	staticDLen  [dCodes]uint16
-	staticDCode [dCodes]uint16
+	staticDLen  [32]uint16 // (30 codes, padded for masked indexes)
+	staticDCode [32]uint16
 )
 
 func init() {
@@ -80,6 +80,11 @@ func init() {
 		}
 	}
 
+	for lc := range lenTab {
+		code := lengthCode[lc]
+		lenTab[lc] = lenInfo{sym: uint16(code) + literals + 1, nextra: extraLBits[code], extra: uint8(lc - int(baseLength[code]))}
+	}
+
 	var count [maxBits + 1]int
 	for n := range staticLLen {
 		switch {
@@ -95,11 +100,21 @@ func init() {
 		count[staticLLen[n]]++
 	}
 	assignCodes(staticLLen[:], staticLCode[:], len(staticLLen)-1, &count)
-	for n := range staticDLen {
+	for n := range dCodes {
 		staticDLen[n] = 5
 		staticDCode[n] = uint16(reverseBits(uint32(n), 5))
 	}
 }
+
+// lenInfo is how a match length (length-3, 0..255) is coded: its symbol in
+// the literal/length alphabet and the number and value of its extra bits.
+type lenInfo struct {
+	sym    uint16
+	nextra uint8
+	extra  uint8
+}
+
+var lenTab [256]lenInfo
 
 // dCode maps a zero-based match distance (0..32767) to its distance code.
 func dCode(dist int) int {
@@ -152,7 +167,7 @@ type treeKind struct {
 
 var (
 	litKind  = treeKind{staticLLen[:], extraLBits[:], literals + 1, lCodes, maxBits}
-	distKind = treeKind{staticDLen[:], extraDBits[:], 0, dCodes, maxBits}
+	distKind = treeKind{staticDLen[:dCodes], extraDBits[:dCodes], 0, dCodes, maxBits}
 	blKind   = treeKind{nil, extraBlBits[:], 0, blCodes, maxBlBits}
 )
 
@@ -421,34 +436,32 @@ func (d *compressor) buildBlTree() int {
 // codes, followed by the end-of-block code. It keeps the bit buffer in
 // locals (as sendBits would fill it, flushing whole 32-bit words): fewer
 // than 32 bits are pending before each symbol, a length with its extra bits
-// adds at most 20 and a distance at most 28.
+// adds at most 20 and a distance at most 28. (Shift counts are masked, and
+// distance codes index tables of 32, to spare the compiler's range checks.)
 func (d *compressor) emitSymbols(lcode, llen, dcode, dlen []uint16) {
 	acc, n, out := d.bits, d.nbits, d.out
-	lcode, llen = lcode[:lCodes], llen[:lCodes]
-	dcode, dlen = dcode[:dCodes], dlen[:dCodes]
+	dc32, dl32 := dcode[:32], dlen[:32]
 	for _, sym := range d.syms {
 		lc := uint8(sym)
 		if sym < 1<<8 {
-			acc |= uint64(lcode[lc]) << n
+			acc |= uint64(lcode[lc]) << (n & 63)
 			n += uint(llen[lc])
 		} else {
-			code := lengthCode[lc]
-			s := int(code) + literals + 1
-			acc |= uint64(lcode[s]) << n
-			n += uint(llen[s])
-			eb := extraLBits[code%lengthCodes]
-			acc |= uint64(uint16(lc)-baseLength[code%lengthCodes]) << n
-			n += uint(eb)
+			li := lenTab[lc]
+			acc |= uint64(lcode[li.sym]) << (n & 63)
+			n += uint(llen[li.sym])
+			acc |= uint64(li.extra) << (n & 63)
+			n += uint(li.nextra)
 			if n >= 32 {
 				out = binary.LittleEndian.AppendUint32(out, uint32(acc))
 				acc >>= 32
 				n -= 32
 			}
 			dist := int(sym>>8) - 1
-			dc := dCode(dist) % dCodes
-			acc |= uint64(dcode[dc]) << n
-			n += uint(dlen[dc])
-			acc |= uint64(dist-int(baseDist[dc])) << n
+			dc := dCode(dist) & 31
+			acc |= uint64(dc32[dc]) << (n & 63)
+			n += uint(dl32[dc])
+			acc |= uint64(dist-int(baseDist[dc])) << (n & 63)
 			n += uint(extraDBits[dc])
 		}
 		if n >= 32 {

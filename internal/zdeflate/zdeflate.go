@@ -414,7 +414,7 @@ func (d *compressor) flushBlock(last bool) {
 
 // sendBits appends the n low bits of v to the bit stream (LSB first).
 func (d *compressor) sendBits(v uint32, n uint) {
-	d.bits |= uint64(v) << d.nbits
+	d.bits |= uint64(v) << (d.nbits & 63) // (always below 32)
 	d.nbits += n
 	if d.nbits >= 32 {
 		b := d.bits
