@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"math/bits"
 	"strconv"
 	"unicode/utf8"
 )
@@ -119,14 +120,37 @@ var needsEscape = func() (t [256]bool) {
 	return t
 }()
 
+// escapeBytes returns, for the eight bytes of x (little-endian), a mask with the top bit
+// of each byte set that needsEscape marks, or that is above one that it marks (through a
+// borrow or carry): so its lowest set bit marks the first.
+func escapeBytes(x uint64) uint64 {
+	return (specialBytes(x) | (x + lsbs)) & msbs // (x+1 reaches 0x80 from DEL, 0x7f, on)
+}
+
 func appendU(dst []byte, r rune) []byte {
 	return append(dst, '\\', 'u', hexDigits[r>>12&0xf], hexDigits[r>>8&0xf], hexDigits[r>>4&0xf], hexDigits[r&0xf])
 }
 
 func appendJSONString(dst []byte, s string) ([]byte, error) {
 	dst = append(dst, '"')
+	// Most strings need no escape: find the first byte that does, eight at a time, and
+	// copy a string without one in one go.
+	i := 0
+	for ; len(s)-i >= 8; i += 8 {
+		if m := escapeBytes(load64(s, i)); m != 0 {
+			i += bits.TrailingZeros64(m) >> 3
+			break
+		}
+	}
+	for i < len(s) && !needsEscape[s[i]] {
+		i++
+	}
+	if i == len(s) {
+		dst = append(dst, s...)
+		return append(dst, '"'), nil
+	}
 	start := 0
-	for i := 0; i < len(s); {
+	for i < len(s) {
 		c := s[i]
 		if !needsEscape[c] {
 			i++

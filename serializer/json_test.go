@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/big"
+	"math/bits"
 	"math/rand/v2"
 	"runtime"
 	"strconv"
@@ -373,6 +374,52 @@ func TestDecodeTextOfEveryLength(t *testing.T) {
 		v, err := DecodeJSON([]byte(in))
 		if err != nil || len(v.Items()) != 1 || v.Items()[0].Len() != n-4 {
 			t.Fatalf("%d bytes: %v, %v", n, v, err)
+		}
+	}
+}
+
+// TestByteMasks checks the eight-at-a-time scans against their tables: for a word whose
+// bytes before position p are plain and whose byte at p is b, the lowest byte the mask
+// marks is p when the table marks b, and no byte at or before p is marked otherwise.
+// The bytes after p are random, as they are in real text.
+func TestByteMasks(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 11))
+	masks := []struct {
+		name  string
+		mask  func(uint64) uint64
+		table *[256]bool
+	}{
+		{"specialBytes", specialBytes, &strSpecial},
+		{"escapeBytes", escapeBytes, &needsEscape},
+	}
+	for _, m := range masks {
+		var plain []byte
+		for c := range 256 {
+			if !m.table[c] {
+				plain = append(plain, byte(c))
+			}
+		}
+		for b := range 256 {
+			for p := range 8 {
+				for range 50 {
+					var w [8]byte
+					for k := range w {
+						w[k] = byte(r.Uint32())
+					}
+					for k := range p {
+						w[k] = plain[r.IntN(len(plain))]
+					}
+					w[p] = byte(b)
+					got := m.mask(load64(string(w[:]), 0))
+					first := bits.TrailingZeros64(got) >> 3
+					if m.table[b] && first != p {
+						t.Fatalf("%s(% x): first marked byte %d, want %d", m.name, w, first, p)
+					}
+					if !m.table[b] && first <= p {
+						t.Fatalf("%s(% x): byte %d marked, want none up to %d", m.name, w, first, p)
+					}
+				}
+			}
 		}
 	}
 }
