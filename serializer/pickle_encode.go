@@ -185,9 +185,26 @@ type pickler struct {
 	byValue  map[memoKey]int // memo index of objects identified by value
 }
 
+// pickleBufs holds the buffers PickleWith encodes into, each as large as the largest
+// pickle it has held (up to maxPooledPickleBuf), so that a pickle is built without
+// regrowing its buffer and then copied once into a slice of its exact size.
+var pickleBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+
+const maxPooledPickleBuf = 64 << 10
+
 // PickleWith returns the pickle of v with the protocol of o (default 5).
 func PickleWith(v Value, o PickleOptions) ([]byte, error) {
-	return AppendPickle(make([]byte, 0, 256), v, o)
+	bp := pickleBufs.Get().(*[]byte)
+	out, err := AppendPickle((*bp)[:0], v, o)
+	var res []byte
+	if err == nil {
+		res = append(make([]byte, 0, len(out)), out...)
+	}
+	if cap(out) <= maxPooledPickleBuf {
+		*bp = out[:0]
+		pickleBufs.Put(bp)
+	}
+	return res, err
 }
 
 // AppendPickle appends the pickle of v (as [PickleWith]) to dst.

@@ -211,3 +211,25 @@ func TestUnpickleFirst(t *testing.T) {
 		t.Errorf("UnpickleFirst = %v, %d, %v", v, n, err)
 	}
 }
+
+// TestPickleWithOwnsItsResult checks that a pickle returned by PickleWith is its own
+// memory: PickleWith builds pickles in pooled buffers, and a later pickle must not
+// write over an earlier one.
+func TestPickleWithOwnsItsResult(t *testing.T) {
+	first, err := PickleWith(Str(strings.Repeat("a", 300)), PickleOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := string(first)
+	for i := range 20 {
+		if _, err := PickleWith(Str(strings.Repeat("b", 100*i)), PickleOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if string(first) != want {
+		t.Fatal("a later PickleWith changed an earlier result")
+	}
+	if v, err := PickleLoads(first); err != nil || !Equal(v, Str(strings.Repeat("a", 300))) {
+		t.Fatalf("PickleLoads = %v, %v", v, err)
+	}
+}
