@@ -31,7 +31,9 @@ func ParsePythonInt(data []byte) (serializer.Value, bool) {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
-	if len(s) == 0 {
+	// (Tested before the copy below: every stored value that is not an int, such as a
+	// pickle, fails at its first byte.)
+	if len(s) == 0 || s[0] < '0' || s[0] > '9' {
 		return serializer.Value{}, false
 	}
 	digits := make([]byte, 0, len(s)+1)
