@@ -349,7 +349,9 @@ func testDBClear(t *testing.T, e *dbLiveEnv) {
 		return e.djangoOK("session_save", map[string]any{"key": nil, "json": `{}`, "expiry": map[string]any{"seconds": secs}})["key"].(string)
 	}
 	live := []string{mk(true, 100), mk(false, 100), mk(true, 10), mk(false, 10)} // the last two expire exactly at +10s
-	gone := []string{mk(true, 5), mk(false, 5)}
+	// Two that expire before the clearsessions below (check then finds only live).
+	mk(true, 5)
+	mk(false, 5)
 	e.now = e.now.Add(10 * time.Second) // expire_date < now: only the 5-second ones
 	check := func(who string) {
 		var keys []string
@@ -365,7 +367,7 @@ func testDBClear(t *testing.T, e *dbLiveEnv) {
 	}
 	e.djangoOK("clearsessions", map[string]any{})
 	check("Django")
-	gone = []string{mk(true, -20), mk(false, -20)} // already expired at creation
+	gone := []string{mk(true, -20), mk(false, -20)} // already expired at creation
 	n, err := e.store.ClearExpiredCount(ctx)
 	if err != nil || n != 2 {
 		t.Errorf("Go ClearExpiredCount = %d, %v; want 2", n, err)

@@ -22,15 +22,12 @@ func TestAppendFloat(t *testing.T) {
 		f    float64
 		want string
 	}{
-		{1.0, "1.0"}, {-0.0 * -1 * -1, "-0.0"}, {0, "0.0"}, {1e16, "1e+16"}, {1e15, "1000000000000000.0"},
+		{1.0, "1.0"}, {math.Copysign(0, -1), "-0.0"}, {0, "0.0"}, {1e16, "1e+16"}, {1e15, "1000000000000000.0"},
 		{1e21, "1e+21"}, {1e-7, "1e-07"}, {0.1, "0.1"}, {5e-324, "5e-324"}, {123456789.123, "123456789.123"},
 		{1e-4, "0.0001"}, {1e-5, "1e-05"}, {9999999999999998, "9999999999999998.0"}, {1.5e300, "1.5e+300"},
 		{math.Inf(1), "Infinity"}, {math.Inf(-1), "-Infinity"}, {math.NaN(), "NaN"}, {-2.5, "-2.5"},
 	}
 	for _, tt := range tests {
-		if tt.want == "-0.0" {
-			tt.f = math.Copysign(0, -1)
-		}
 		if got := string(AppendFloat(nil, tt.f)); got != tt.want {
 			t.Errorf("AppendFloat(%v) = %q, want %q", tt.f, got, tt.want)
 		}

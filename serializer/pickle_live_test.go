@@ -108,7 +108,7 @@ func randomValue(r *rand.Rand, depth int) Value {
 	case 2:
 		return Int(r.Int64() >> r.IntN(64))
 	case 3:
-		return Float([]float64{0, -0.0, 1.5, 1e300, math.Inf(1), r.NormFloat64() * 1e6}[r.IntN(6)])
+		return Float([]float64{0, math.Copysign(0, -1), 1.5, 1e300, math.Inf(1), r.NormFloat64() * 1e6}[r.IntN(6)])
 	case 4:
 		return Str(randomStr(r))
 	case 5:

@@ -223,9 +223,8 @@ func testFileEngine(t *testing.T, prefix string) {
 	cases := fileCases()
 	slices.SortFunc(cases, func(a, b fileCase) int { return strings.Compare(a.key, b.key) })
 
-	var alive, all []string
+	var alive []string
 	for _, c := range cases {
-		all = append(all, c.key)
 		if !c.expired {
 			alive = append(alive, c.key)
 		}
