@@ -322,71 +322,72 @@ func (u *unpickler) memoGet(idx uint64) error {
 
 func (u *unpickler) run() (Value, error) {
 	s := u.s
+	// The position lives in a local while the fast paths below work; it is stored back
+	// to u before anything else reads it (setItemsFast, step, pop, fail), and read back
+	// after step. u.op, the offset errors report, is set before step and pop.
+	pos := u.pos
 	for {
-		if u.pos >= len(s) {
-			u.op = u.pos
+		if pos >= len(s) {
+			u.pos, u.op = pos, pos
 			return Value{}, u.fail("truncated: no STOP opcode")
 		}
-		u.op = u.pos
-		c := s[u.pos]
-		u.pos++
-		if u.slow {
-			if c != '.' {
-				if err := u.step(c); err != nil {
-					return Value{}, err
-				}
-				continue
-			}
-		}
-		// The opcodes a session dict is made of are handled here when their operands are
-		// in the common, valid shape; anything else (and every error) goes to step.
-		switch c {
-		case 0x94: // MEMOIZE
-			n := len(u.stack)
-			if n > 0 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo &&
-				(len(u.marks) == 0 || u.marks[len(u.marks)-1] < n) {
-				u.memo = append(u.memo, u.stack[n-1])
-				u.memoLen++
-				continue
-			}
-		case 'h': // BINGET
-			if u.pos < len(s) {
-				if i := int(s[u.pos]); i < len(u.memo) && u.memo[i].kind != kindUnset {
-					u.pos++
-					u.stack = append(u.stack, u.memo[i])
+		op := pos
+		c := s[pos]
+		pos++
+		if !u.slow {
+			// The opcodes a session dict is made of are handled here when their operands
+			// are in the common, valid shape; anything else (and every error) goes to step.
+			switch c {
+			case 0x94: // MEMOIZE
+				n := len(u.stack)
+				if n > 0 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo &&
+					(len(u.marks) == 0 || u.marks[len(u.marks)-1] < n) {
+					u.memo = append(u.memo, u.stack[n-1])
+					u.memoLen++
 					continue
 				}
-			}
-		case 0x8c: // SHORT_BINUNICODE
-			if u.pos < len(s) {
-				if end := u.pos + 1 + int(s[u.pos]); end <= len(s) {
-					if t := s[u.pos+1 : end]; validWTF8(t) {
-						u.pos = end
-						u.stack = append(u.stack, mkStr(KindStr, t))
+			case 'h': // BINGET
+				if pos < len(s) {
+					if i := int(s[pos]); i < len(u.memo) && u.memo[i].kind != kindUnset {
+						pos++
+						u.stack = append(u.stack, u.memo[i])
 						continue
 					}
 				}
-			}
-		case 'K': // BININT1
-			if u.pos < len(s) {
-				u.stack = append(u.stack, Value{kind: KindInt, num: uint64(s[u.pos])})
-				u.pos++
+			case 0x8c: // SHORT_BINUNICODE
+				if pos < len(s) {
+					if end := pos + 1 + int(s[pos]); end <= len(s) {
+						if t := s[pos+1 : end]; validWTF8(t) {
+							pos = end
+							u.stack = append(u.stack, mkStr(KindStr, t))
+							continue
+						}
+					}
+				}
+			case 'K': // BININT1
+				if pos < len(s) {
+					u.stack = append(u.stack, Value{kind: KindInt, num: uint64(s[pos])})
+					pos++
+					continue
+				}
+			case 'G': // BINFLOAT
+				if pos+8 <= len(s) {
+					u.stack = append(u.stack, Value{kind: KindFloat, num: binary.BigEndian.Uint64([]byte(s[pos : pos+8]))})
+					pos += 8
+					continue
+				}
+			case '(': // MARK
+				u.marks = append(u.marks, len(u.stack))
 				continue
+			case 'u': // SETITEMS
+				u.pos = pos // (dictItems sizes its slab from the rest of the input)
+				if u.setItemsFast() {
+					continue
+				}
 			}
-		case 'G': // BINFLOAT
-			if u.pos+8 <= len(s) {
-				u.stack = append(u.stack, Value{kind: KindFloat, num: binary.BigEndian.Uint64([]byte(s[u.pos : u.pos+8]))})
-				u.pos += 8
-				continue
-			}
-		case '(': // MARK
-			u.marks = append(u.marks, len(u.stack))
-			continue
-		case 'u': // SETITEMS
-			if u.setItemsFast() {
-				continue
-			}
-		case '.': // STOP
+		}
+		u.pos, u.op = pos, op
+		if c == '.' { // STOP
 			v, err := u.pop()
 			if err != nil {
 				return Value{}, err
@@ -396,6 +397,7 @@ func (u *unpickler) run() (Value, error) {
 		if err := u.step(c); err != nil {
 			return Value{}, err
 		}
+		pos = u.pos
 	}
 }
 
