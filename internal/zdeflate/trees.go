@@ -179,7 +179,7 @@ func pqEntry(t *huffTree, depth *[heapSize]uint8, n int) uint64 {
 	return (uint64(t.freq[n])<<8|uint64(depth[n]))<<16 | uint64(n)
 }
 
-func pqLE(a, b uint64) bool { return a>>16 <= b>>16 }
+func pqLE(a, b uint64) bool { return a <= b|0xffff } // (a>>16 <= b>>16)
 
 // pqSentinel follows the last heap entry: it never sorts first, so
 // siftDown needs no test for a missing right child.
