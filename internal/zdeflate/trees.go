@@ -441,7 +441,7 @@ func (d *compressor) buildBlTree() int {
 func (d *compressor) emitSymbols(lcode, llen, dcode, dlen []uint16) {
 	acc, n, out := d.bits, d.nbits, d.out
 	dc32, dl32 := dcode[:32], dlen[:32]
-	for _, sym := range d.syms {
+	for _, sym := range d.syms[:d.nsyms] {
 		lc := uint8(sym)
 		if sym < 1<<8 {
 			acc |= uint64(lcode[lc]) << (n & 63)
@@ -528,5 +528,5 @@ func (d *compressor) initBlock() {
 	d.ltree.freq[endBlock] = 1
 	d.optLen = 0
 	d.staticLen = 0
-	d.syms = d.syms[:0]
+	d.nsyms = 0
 }

@@ -80,7 +80,9 @@ type compressor struct {
 	matchAvailable bool
 	highWater      int
 
-	syms  []uint32 // dist<<8 | (length-3 or literal)
+	// syms[:nsyms] are the block's symbols so far: dist<<8 | (length-3 or literal).
+	syms  [litBufSize]uint32
+	nsyms int
 	blSeq []uint16 // the code-length symbols of a dynamic block, see scanLengths
 
 	ltree, dtree, bltree huffTree
@@ -98,7 +100,6 @@ type compressor struct {
 
 var pool = sync.Pool{New: func() any {
 	d := new(compressor)
-	d.syms = make([]uint32, 0, symLimit)
 	d.blSeq = make([]uint16, 0, lCodes+dCodes)
 	d.initBlock()
 	return d
@@ -299,7 +300,7 @@ func (d *compressor) deflateLazy() {
 		prevLength     = d.prevLength
 		prevMatch      = d.prevMatch
 		matchAvailable = d.matchAvailable
-		syms           = d.syms
+		nsyms          = d.nsyms
 		settled        bool // all input is in the window, and fillWindow has seen that
 	)
 	// link adds position p (below windowSize), whose hash is h, to its hash
@@ -345,7 +346,8 @@ func (d *compressor) deflateLazy() {
 
 		if prevLength >= minMatch && matchLength <= prevLength {
 			maxInsert := strstart + lookahead - minMatch
-			syms = append(syms, uint32(strstart-1-prevMatch)<<8|uint32(prevLength-minMatch))
+			d.syms[nsyms&(litBufSize-1)] = uint32(strstart-1-prevMatch)<<8 | uint32(prevLength-minMatch)
+			nsyms++
 			d.ltree.freq[int(lengthCode[uint8(prevLength-minMatch)])+literals+1]++
 			d.dtree.freq[dCode(strstart-2-prevMatch)]++
 			lookahead -= prevLength - 1
@@ -367,20 +369,21 @@ func (d *compressor) deflateLazy() {
 			matchAvailable = false
 			matchLength = minMatch - 1
 			strstart++
-			if len(syms) == symLimit {
-				d.syms, d.strstart = syms, strstart
+			if nsyms == symLimit {
+				d.nsyms, d.strstart = nsyms, strstart
 				d.flushBlock(false)
-				syms = d.syms
+				nsyms = d.nsyms
 			}
 		} else if matchAvailable {
 			c := d.window[uint16(strstart-1)]
-			syms = append(syms, uint32(c))
+			d.syms[nsyms&(litBufSize-1)] = uint32(c)
+			nsyms++
 			d.ltree.freq[c]++
-			if len(syms) == symLimit {
+			if nsyms == symLimit {
 				// (zlib flushes before moving on: the block ends at strstart.)
-				d.syms, d.strstart = syms, strstart
+				d.nsyms, d.strstart = nsyms, strstart
 				d.flushBlock(false)
-				syms = d.syms
+				nsyms = d.nsyms
 			}
 			strstart++
 			lookahead--
@@ -392,11 +395,12 @@ func (d *compressor) deflateLazy() {
 	}
 	if matchAvailable {
 		c := d.window[uint16(strstart-1)]
-		syms = append(syms, uint32(c))
+		d.syms[nsyms&(litBufSize-1)] = uint32(c)
+		nsyms++
 		d.ltree.freq[c]++
 		matchAvailable = false
 	}
-	d.syms, d.strstart, d.lookahead = syms, strstart, lookahead
+	d.nsyms, d.strstart, d.lookahead = nsyms, strstart, lookahead
 	d.matchStart, d.matchLength, d.prevLength, d.prevMatch = matchStart, matchLength, prevLength, prevMatch
 	d.matchAvailable = matchAvailable
 	d.flushBlock(true)
