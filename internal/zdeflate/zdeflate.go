@@ -292,7 +292,6 @@ func matchLen(a, b []byte) int {
 // inserts positions into the hash chains itself.
 func (d *compressor) deflateLazy() {
 	var (
-		gen            = d.gen << 16
 		strstart       = d.strstart
 		lookahead      = d.lookahead
 		matchStart     = d.matchStart
@@ -308,6 +307,7 @@ func (d *compressor) deflateLazy() {
 	// entry of another generation is empty. (The arrays are reached through
 	// d, not through locals, which would take registers the loop needs.)
 	link := func(p int, h uint32) int {
+		gen := d.gen << 16 // (from memory: a register for it would spill another)
 		v := d.head[h] ^ gen
 		if v > 0xffff {
 			v = 0
