@@ -342,61 +342,74 @@ func (d *compressor) genBitLengths(t *huffTree, k *treeKind) {
 
 // The code lengths of an alphabet are transmitted run-length encoded:
 // repeats of the previous length (code 16, 3..6 times) and runs of zeros
-// (codes 17 and 18). scanLengths walks t's lengths once, as zlib's scan_tree
-// and send_tree both do, tallying the code-length symbols in the code-length
+// (codes 17 and 18). scanLengths codes t's lengths as zlib's scan_tree and
+// send_tree both do, tallying the code-length symbols in the code-length
 // tree's frequencies and recording them, each with the value of its extra
 // bits (sym | extra<<8), in d.blSeq for sendLengths.
+//
+// zlib walks the lengths one by one, ending a group when the next length
+// differs or the group is full; taken a run of equal lengths at a time, its
+// rules come to this:
+//   - zeros go in groups of up to 138: fewer than 3 as literal zeros, up to
+//     10 as code 17, more as code 18;
+//   - a run of another length L goes in groups of up to 7 first, then 6: a
+//     first group of fewer than 4 as literal Ls, else as L and code 16 for the
+//     rest; a later group of fewer than 3 as literal Ls, else as code 16 (the
+//     previous length sent is L then).
 func (d *compressor) scanLengths(t *huffTree, maxCode int) {
 	// The internal nodes' lengths are no longer needed: the slot past
-	// maxCode takes a guard that never equals a real length.
+	// maxCode takes a guard that never equals a real length, so it ends
+	// the last run.
 	lens := t.bitLen[:maxCode+2]
 	lens[maxCode+1] = 0xffff
 	bl := &d.bltree.freq
 	seq := d.blSeq
-	prevLen := -1
-	nextLen := int(lens[0])
-	count := 0
-	maxCount, minCount := 7, 4
-	if nextLen == 0 {
-		maxCount, minCount = 138, 3
+	literal := func(l uint16, c int) {
+		bl[l%blCodes] += uint16(c)
+		for ; c > 0; c-- {
+			seq = append(seq, l)
+		}
 	}
-	for n := 0; n <= maxCode; n++ {
-		curLen := nextLen
-		nextLen = int(lens[n+1])
-		count++
-		if count < maxCount && curLen == nextLen {
+	for n := 0; n <= maxCode; {
+		l := lens[n]
+		r := 1
+		for lens[n+r] == l {
+			r++
+		}
+		n += r
+		if l == 0 {
+			for r > 0 {
+				c := min(r, 138)
+				switch {
+				case c < 3:
+					literal(0, c)
+				case c <= 10:
+					bl[repz3to10]++
+					seq = append(seq, repz3to10|uint16(c-3)<<8)
+				default:
+					bl[repz11to138]++
+					seq = append(seq, repz11to138|uint16(c-11)<<8)
+				}
+				r -= c
+			}
 			continue
 		}
-		switch {
-		case count < minCount:
-			bl[curLen%blCodes] += uint16(count)
-			for ; count > 0; count-- {
-				seq = append(seq, uint16(curLen))
+		for first := true; r > 0; first = false {
+			c, least := min(r, 6), 3
+			if first {
+				c, least = min(r, 7), 4
 			}
-		case curLen != 0:
-			if curLen != prevLen {
-				bl[curLen%blCodes]++
-				seq = append(seq, uint16(curLen))
-				count--
+			r -= c
+			if c < least {
+				literal(l, c)
+				continue
+			}
+			if first {
+				literal(l, 1)
+				c--
 			}
 			bl[rep3to6]++
-			seq = append(seq, rep3to6|uint16(count-3)<<8)
-		case count <= 10:
-			bl[repz3to10]++
-			seq = append(seq, repz3to10|uint16(count-3)<<8)
-		default:
-			bl[repz11to138]++
-			seq = append(seq, repz11to138|uint16(count-11)<<8)
-		}
-		count = 0
-		prevLen = curLen
-		switch {
-		case nextLen == 0:
-			maxCount, minCount = 138, 3
-		case curLen == nextLen:
-			maxCount, minCount = 6, 3
-		default:
-			maxCount, minCount = 7, 4
+			seq = append(seq, rep3to6|uint16(c-3)<<8)
 		}
 	}
 	d.blSeq = seq
