@@ -43,6 +43,9 @@ func appendJSON(dst []byte, v Value, depth int) ([]byte, error) {
 		if b, ok := v.bigp(); ok {
 			return b.Append(dst, 10), nil
 		}
+		if v.num < 10 { // (a single digit, as counts in sessions mostly are)
+			return append(dst, '0'+byte(v.num)), nil
+		}
 		return strconv.AppendInt(dst, int64(v.num), 10), nil
 	case KindFloat:
 		return AppendFloat(dst, math.Float64frombits(v.num)), nil
@@ -69,7 +72,9 @@ func appendJSON(dst []byte, v Value, depth int) ([]byte, error) {
 		}
 		dst = append(dst, '{')
 		var err error
-		for i, it := range v.dictp().items {
+		items := v.dictp().items
+		for i := range items {
+			it := &items[i] // (not a copy of the two Values)
 			if i > 0 {
 				dst = append(dst, ',')
 			}

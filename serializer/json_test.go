@@ -420,3 +420,13 @@ func TestByteMasks(t *testing.T) {
 		}
 	}
 }
+
+// TestEncodeInts covers the single-digit shortcut and its edges.
+func TestEncodeInts(t *testing.T) {
+	for _, n := range []int64{0, 1, 9, 10, 11, 99, -1, -9, -10, math.MaxInt64, math.MinInt64} {
+		got, err := EncodeJSON(Int(n))
+		if want := strconv.FormatInt(n, 10); err != nil || string(got) != want {
+			t.Errorf("EncodeJSON(Int(%d)) = %q, %v; want %q", n, got, err, want)
+		}
+	}
+}
