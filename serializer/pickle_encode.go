@@ -183,40 +183,41 @@ type pickler struct {
 	memoN    int             // entries in CPython's memo so far
 	byPtr    ptrTable        // memo index of objects identified by pointer
 	byValue  map[memoKey]int // memo index of objects identified by value
+	scratch  []byte          // where PickleWith builds its pickles, kept across uses
 }
 
-// pickleBufs holds the buffers PickleWith encodes into, each as large as the largest
-// pickle it has held (up to maxPooledPickleBuf), so that a pickle is built without
-// regrowing its buffer and then copied once into a slice of its exact size.
-var pickleBufs = sync.Pool{New: func() any { b := make([]byte, 0, 2048); return &b }}
+// maxKeptScratch bounds the scratch buffer a pooled pickler keeps between uses.
+const maxKeptScratch = 64 << 10
 
-const maxPooledPickleBuf = 64 << 10
-
-// PickleWith returns the pickle of v with the protocol of o (default 5).
+// PickleWith returns the pickle of v with the protocol of o (default 5). The pickle is
+// built in the pooled pickler's scratch buffer, as large as the largest pickle it has
+// held, so it does not regrow, and is then copied once into a slice of its exact size.
 func PickleWith(v Value, o PickleOptions) ([]byte, error) {
-	bp := pickleBufs.Get().(*[]byte)
-	out, err := AppendPickle((*bp)[:0], v, o)
-	var res []byte
-	if err == nil {
-		res = append(make([]byte, 0, len(out)), out...)
-	}
-	if cap(out) <= maxPooledPickleBuf {
-		*bp = out[:0]
-		pickleBufs.Put(bp)
-	}
-	return res, err
+	return appendPickle(nil, v, o, true)
 }
 
 // AppendPickle appends the pickle of v (as [PickleWith]) to dst.
 func AppendPickle(dst []byte, v Value, o PickleOptions) ([]byte, error) {
+	return appendPickle(dst, v, o, false)
+}
+
+// appendPickle pickles v after dst, or, with inScratch, into the pickler's scratch
+// buffer, and then returns a copy of the pickle alone.
+func appendPickle(dst []byte, v Value, o PickleOptions, inScratch bool) ([]byte, error) {
 	o = o.withDefaults()
 	if o.Protocol < 0 || o.Protocol > 5 {
 		return dst, fmt.Errorf("%w: pickle protocol %d (want 0 to 5)", ErrInvalidValue, o.Protocol)
 	}
 	p := idlePicklers.Get().(*pickler)
+	if inScratch {
+		dst = p.scratch[:0]
+	}
 	p.proto, p.maxDepth, p.out, p.memoN = o.Protocol, o.MaxDepth, dst, 0
 	p.frameStart, p.frameEnd = -1, math.MaxInt
 	defer func() {
+		if inScratch && cap(p.out) <= maxKeptScratch {
+			p.scratch = p.out[:0]
+		}
 		p.out, p.byValue = nil, nil
 		p.byPtr.reset()
 		if len(p.byPtr.slots) <= 1<<12 {
@@ -229,10 +230,16 @@ func AppendPickle(dst []byte, v Value, o PickleOptions) ([]byte, error) {
 	p.framing = p.proto >= 4
 	p.needFrame = p.framing
 	if err := p.save(v, 0); err != nil {
+		if inScratch {
+			return nil, err
+		}
 		return dst, err
 	}
 	p.write1('.')
 	p.commitFrame()
+	if inScratch {
+		return append(make([]byte, 0, len(p.out)), p.out...), nil
+	}
 	return p.out, nil
 }
 

@@ -157,6 +157,13 @@ func hash3(w *[windowSize]byte, p int) uint32 {
 	return (uint32(w[uint16(p)])<<10 ^ uint32(w[uint16(p+1)])<<5 ^ uint32(w[uint16(p+2)])) & hashMask
 }
 
+// rollHash is h, the hash3 of the three bytes at p-1, moved on to the three
+// bytes at p, given c, the byte at p+2: the oldest byte's bits shift out.
+// (hash3 is the same rolled from zero, written out: fewer masks.)
+func rollHash(h uint32, c byte) uint32 {
+	return (h<<5 ^ uint32(c)) & hashMask
+}
+
 // fillWindow slides the window when the current position gets near its end
 // and reads as much input as fits.
 func (d *compressor) fillWindow() {
@@ -362,7 +369,7 @@ func (d *compressor) deflateLazy() {
 						break
 					}
 					p++
-					h = (h<<5 ^ uint32(d.window[uint16(p+2)])) & hashMask
+					h = rollHash(h, d.window[uint16(p+2)])
 				}
 			}
 			strstart += prevLength - 2
