@@ -6,6 +6,7 @@ import (
 	"math"
 	"math/big"
 	"math/bits"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -517,6 +518,18 @@ closed: // The container f has closed, and v refers to its block. d holds fin an
 	goto complete
 
 key: // An object's key starts at i (or whitespace before it); f is the object.
+	if haveFlat && f.keys != ^uint64(0) { // (all set: the object has a map, see find)
+		n, used, st := len(out), 0, 0
+		i, used, f.keys, st = flatAsm(s, i, out[n:cap(out)], f.keys)
+		out = out[:n+used]
+		if st == flatDelim {
+			goto dictDelim
+		}
+		if st == flatFull {
+			out = slices.Grow(out, 64)
+			goto key
+		}
+	}
 	if uint(i) >= uint(len(s)) || s[i] != '"' {
 		if uint(i) < uint(len(s)) && s[i] <= ' ' {
 			if j = skipWS(s, i); j > i {
