@@ -388,6 +388,32 @@ value: // A value starts at i, or whitespace before it.
 			out = d.stack
 			break
 		}
+		if useFlat {
+			// An object of flat entries alone (as most are) is read whole here, and
+			// needs no frame. Else it gets one, with the entries read so far.
+			n := len(out)
+			next, used, keys, st := flatAsm(s, i, out[n:cap(out)], 0)
+			out = out[:n+used]
+			if st == flatDelim && uint(next) < uint(len(s)) && s[next] == '}' && used < 2*indexThreshold {
+				i = next + 1
+				out[n-2] = mkRaw(kindDictHdr, 0, uint64(used/2))
+				v = mkRaw(kindDictRef, uint64(n-2)*valueSize, 0)
+				keep(&d.fin, out)
+				out = d.stack
+				break
+			}
+			f = d.push()
+			*f = frame{start: n, keys: keys, dict: true, leaf: true}
+			i = next
+			switch st {
+			case flatDelim:
+				goto dictDelim
+			case flatFull:
+				out = slices.Grow(out, 64)
+				goto key
+			}
+			goto keyRest
+		}
 		f = d.push()
 		*f = frame{start: len(out), dict: true, leaf: true}
 		goto key
@@ -518,7 +544,7 @@ closed: // The container f has closed, and v refers to its block. d holds fin an
 	goto complete
 
 key: // An object's key starts at i (or whitespace before it); f is the object.
-	if haveFlat && f.keys != ^uint64(0) { // (all set: the object has a map, see find)
+	if useFlat && f.keys != ^uint64(0) { // (all set: the object has a map, see find)
 		n, used, st := len(out), 0, 0
 		i, used, f.keys, st = flatAsm(s, i, out[n:cap(out)], f.keys)
 		out = out[:n+used]
@@ -530,6 +556,7 @@ key: // An object's key starts at i (or whitespace before it); f is the object.
 			goto key
 		}
 	}
+keyRest: // (where flatAsm has just stopped at the key at i)
 	if uint(i) >= uint(len(s)) || s[i] != '"' {
 		if uint(i) < uint(len(s)) && s[i] <= ' ' {
 			if j = skipWS(s, i); j > i {

@@ -7,7 +7,7 @@ package serializer
 // ':', and right after that a plain string, an int or float of parse's fast path (digits,
 // '.', digits; no sign, no exponent), true, false or null. parse, a large state machine
 // that keeps few of its values in registers, pays about 110 instructions for each key and
-// each value; where haveFlat is set, it hands such runs of entries to flatAsm, a loop with
+// each value; where useFlat is set, it hands such runs of entries to flatAsm, a loop with
 // every value in a register, which pays about 130 for the pair.
 //
 // flatAsm(s, i, out, keys) reads, from s[i], entries of that form. For each, it writes
@@ -28,3 +28,7 @@ const (
 	flatDelim          // after a value that no ',' and '"' follow
 	flatFull           // at an entry out has no room for
 )
+
+// useFlat tells parse to use flatAsm: where haveFlat, unless a test turns it off to
+// compare.
+var useFlat = haveFlat

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/internal/fixtureseed"
 	"github.com/google/go-cmp/cmp"
 )
 
@@ -297,6 +298,142 @@ func TestFlatKeyBits(t *testing.T) {
 		_, _, bits, _ := flatRef(s, 1, 0)
 		if want := keyBit(k) | keyBit("x"); bits != want {
 			t.Errorf("key %q: bits %#x, want %#x", k, bits, want)
+		}
+	}
+}
+
+// decodeBoth decodes data with flatAsm and without it, and fails t unless both give the
+// same value, or the same error.
+func decodeBoth(t *testing.T, data []byte) {
+	t.Helper()
+	defer func() { useFlat = haveFlat }()
+	useFlat = true
+	v1, err1 := DecodeJSON(data)
+	useFlat = false
+	v2, err2 := DecodeJSON(data)
+	if fmt.Sprint(err1) != fmt.Sprint(err2) {
+		t.Fatalf("%q: error %v with flatAsm, %v without", data, err1, err2)
+	}
+	if err1 != nil {
+		return
+	}
+	e1, _ := EncodeJSON(v1)
+	e2, _ := EncodeJSON(v2)
+	if !Equal(v1, v2) || string(e1) != string(e2) || v1.String() != v2.String() {
+		t.Fatalf("%q: %s with flatAsm, %s without", data, e1, e2)
+	}
+}
+
+// TestFlatDecodeRandom decodes random session-like JSON, with random damage, with flatAsm
+// and without it: the values (or the errors, with their offsets) must be the same.
+func TestFlatDecodeRandom(t *testing.T) {
+	if !haveFlat {
+		t.Skip("flatAsm is not used on this platform (or with -tags purego)")
+	}
+	r := rand.New(rand.NewPCG(3, 4))
+	damage := []string{`"`, `\`, `:`, `,`, `}`, `{`, `]`, ` `, "\x01", "\xe9", `e`, `.`, `-`, `0`, `\u00e9`, `null`}
+	var gen func(b *strings.Builder, depth int)
+	gen = func(b *strings.Builder, depth int) {
+		switch n := r.IntN(10); {
+		case n < 3 && depth < 3:
+			b.WriteByte('{')
+			seen := r.IntN(3) == 0 // repeat a key now and then
+			for k := range r.IntN(12) {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				key := fmt.Sprintf("k%d", r.IntN(40))
+				if seen && r.IntN(4) == 0 {
+					key = "k0"
+				}
+				fmt.Fprintf(b, "%q:", key)
+				gen(b, depth+1)
+			}
+			b.WriteByte('}')
+		case n < 4 && depth < 3:
+			b.WriteByte('[')
+			for k := range r.IntN(6) {
+				if k > 0 {
+					b.WriteByte(',')
+				}
+				gen(b, depth+1)
+			}
+			b.WriteByte(']')
+		case n < 6:
+			fmt.Fprintf(b, "%q", strings.Repeat("x", r.IntN(30)))
+		case n < 7:
+			fmt.Fprintf(b, "%d", r.Int64N(1<<62)>>uint(r.IntN(62)))
+		case n < 8:
+			fmt.Fprintf(b, "%d.%d", r.IntN(1000), r.IntN(1000))
+		case n < 9:
+			b.WriteString([]string{"true", "false", "null"}[r.IntN(3)])
+		default:
+			fmt.Fprintf(b, "%v", r.NormFloat64())
+		}
+	}
+	for range 5000 {
+		var b strings.Builder
+		b.WriteByte('{')
+		for k := range 1 + r.IntN(30) {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"key%d":`, k)
+			gen(&b, 1)
+		}
+		b.WriteByte('}')
+		data := []byte(b.String())
+		decodeBoth(t, data)
+		for range 1 + r.IntN(2) {
+			p := r.IntN(len(data))
+			data = slices.Insert(slices.Clone(data), p, []byte(damage[r.IntN(len(damage))])...)
+			decodeBoth(t, data)
+		}
+	}
+}
+
+// FuzzDecodeJSONFlat decodes any input with flatAsm and without it: the values, or the
+// errors, must be the same.
+func FuzzDecodeJSONFlat(f *testing.F) {
+	if !haveFlat {
+		f.Skip("flatAsm is not used on this platform (or with -tags purego)")
+	}
+	for _, s := range fixtureseed.Strings(".", "json") {
+		f.Add([]byte(s))
+	}
+	f.Add([]byte(`{"sku":"W1000","qty":1,"price":3.5,"a":{"b":true,"c":null},"d":[{"e":1.25}]}`))
+	f.Fuzz(func(t *testing.T, data []byte) { decodeBoth(t, data) })
+}
+
+// TestFlatLargeDictIndex checks that a dict of indexThreshold flat entries or more, which
+// flatAsm can read whole (when no two keys share a bit), still gets its index.
+func TestFlatLargeDictIndex(t *testing.T) {
+	var keys []string
+	var bits uint64
+	for k := 0; len(keys) < 40; k++ {
+		key := fmt.Sprint("k", k)
+		if bits&keyBit(key) == 0 {
+			keys, bits = append(keys, key), bits|keyBit(key)
+		}
+	}
+	for _, n := range []int{indexThreshold - 1, indexThreshold, 40} {
+		var b strings.Builder
+		b.WriteString(`{"a":{`)
+		for k, key := range keys[:n] {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"%s":%d`, key, k)
+		}
+		b.WriteString(`}}                                `)
+		v, err := DecodeJSONString(b.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := v.Dict().Get("a")
+		d := a.Dict()
+		if got, want := d.index != nil, n >= indexThreshold; got != want || d.Len() != n {
+			t.Errorf("%d entries: index %v, want %v (len %d)", n, got, want, d.Len())
 		}
 	}
 }
