@@ -356,8 +356,11 @@ func (u *unpickler) run() (Value, error) {
 				}
 			case 0x8c: // SHORT_BINUNICODE
 				if pos < len(s) {
-					if end := pos + 1 + int(s[pos]); end <= len(s) {
-						if t := s[pos+1 : end]; validWTF8(t) {
+					if n := int(s[pos]); pos+1+n <= len(s) {
+						// A string of up to 8 bytes with 8 bytes of input from its start
+						// (most keys, and many values) is tested for ASCII in one word.
+						end, t := pos+1+n, s[pos+1:pos+1+n]
+						if n <= 8 && pos+9 <= len(s) && load64(s, pos+1)&(msbs>>(64-8*uint(n))) == 0 || validWTF8(t) {
 							pos = end
 							u.stack = append(u.stack, mkStr(KindStr, t))
 							continue

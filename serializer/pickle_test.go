@@ -233,3 +233,33 @@ func TestPickleWithOwnsItsResult(t *testing.T) {
 		t.Fatalf("PickleLoads = %v, %v", v, err)
 	}
 }
+
+// TestPickleShortStrings checks the one-word ASCII test of short SHORT_BINUNICODE strings:
+// a byte outside ASCII at any position of a string of up to 9 bytes is seen, whether the
+// string is then valid UTF-8 or not.
+func TestPickleShortStrings(t *testing.T) {
+	for n := 1; n <= 9; n++ {
+		for p := range n {
+			for _, c := range []struct {
+				b    string // n bytes, with these at p
+				want string // "" for invalid UTF-8
+			}{{"\xff", ""}, {"\x80", ""}, {"\xc3\xa9", "é"}} {
+				if p+len(c.b) > n {
+					continue
+				}
+				s := strings.Repeat("a", p) + c.b + strings.Repeat("a", n-p-len(c.b))
+				data := "\x80\x05\x8c" + string(rune(n)) + s + "N0N0N0N0."
+				v, err := PickleLoads([]byte(data))
+				if c.want == "" {
+					if !errors.Is(err, ErrInvalidPickle) || !strings.Contains(err.Error(), "UTF-8") {
+						t.Errorf("%q: %v, %v; want invalid UTF-8", s, v, err)
+					}
+					continue
+				}
+				if got, ok := v.AsStr(); err != nil || !ok || got != s {
+					t.Errorf("%q: %v, %v", s, v, err)
+				}
+			}
+		}
+	}
+}
