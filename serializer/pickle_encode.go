@@ -480,18 +480,56 @@ func (p *pickler) saveShortStr(s string) error {
 		p.writeGet(idx)
 		return nil
 	}
-	if !validWTF8(s) {
-		return fmt.Errorf("%w: %q", ErrInvalidUTF8, s)
-	}
 	// SHORT_BINUNICODE, length, s, MEMOIZE: written in place after one capacity check.
+	// (Written before s is known to be valid: if it is not, the pickle fails.)
 	p.open()
 	n := len(p.out)
 	p.out = slices.Grow(p.out, len(s)+3)[:n+len(s)+3]
-	p.out[n], p.out[n+1] = 0x8c, byte(len(s))
-	copy(p.out[n+2:], s)
-	p.out[n+2+len(s)] = 0x94
+	out := p.out[n:]
+	out[0], out[1] = 0x8c, byte(len(s))
+	if !copyASCII(out[2:2+len(s)], s) && !validWTF8(s) {
+		return fmt.Errorf("%w: %q", ErrInvalidUTF8, s)
+	}
+	out[2+len(s)] = 0x94
 	p.memoN++
 	return nil
+}
+
+// copyASCII copies s to dst, which is as long, and reports whether s is all ASCII: a
+// word at a time (overlapping words at the end, and for 4 to 7 bytes two overlapping
+// 4-byte words), so that a short str costs a few loads and stores rather than a call to
+// copy and another to test it.
+func copyASCII(dst []byte, s string) bool {
+	n := len(s)
+	dst = dst[:n]
+	var acc uint64
+	switch {
+	case n >= 8:
+		for i := 0; i < n-8; i += 8 {
+			w := load64(s, i)
+			binary.LittleEndian.PutUint64(dst[i:], w)
+			acc |= w
+		}
+		w := load64(s, n-8)
+		binary.LittleEndian.PutUint64(dst[n-8:], w)
+		acc |= w
+	case n >= 4:
+		a, b := load32(s, 0), load32(s, n-4)
+		binary.LittleEndian.PutUint32(dst, a)
+		binary.LittleEndian.PutUint32(dst[n-4:], b)
+		acc = uint64(a | b)
+	case n > 0:
+		a, b, c := s[0], s[n/2], s[n-1]
+		dst[0], dst[n/2], dst[n-1] = a, b, c
+		acc = uint64(a | b | c)
+	}
+	return acc&msbs == 0
+}
+
+// load32 returns the four bytes of s from i as a little-endian uint32.
+func load32(s string, i int) uint32 {
+	b := s[i : i+4]
+	return uint32(b[0]) | uint32(b[1])<<8 | uint32(b[2])<<16 | uint32(b[3])<<24
 }
 
 // saveAny writes any value (save has checked depth and framing).

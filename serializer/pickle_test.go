@@ -263,3 +263,42 @@ func TestPickleShortStrings(t *testing.T) {
 		}
 	}
 }
+
+// TestCopyASCII checks copyASCII against copy and a byte loop, for every length up to 40
+// and a byte from 0x80 at every position (or none).
+func TestCopyASCII(t *testing.T) {
+	for n := range 41 {
+		for p := -1; p < n; p++ {
+			b := []byte(strings.Repeat("abcdefghij", 5)[:n])
+			if p >= 0 {
+				b[p] = 0x80 + byte(p)
+			}
+			s := string(b)
+			dst := make([]byte, n+2)
+			dst[n], dst[n+1] = '!', '!'
+			got := copyASCII(dst[:n], s)
+			if want := p < 0; got != want || string(dst[:n]) != s || dst[n] != '!' {
+				t.Errorf("len %d, non-ASCII at %d: %v, %q; want %v, %q", n, p, got, dst, want, s)
+			}
+		}
+	}
+}
+
+// TestPickleStrValidity checks that pickling a str refuses invalid UTF-8 (as Python cannot
+// hold it) and writes valid non-ASCII and WTF-8 strs as they are, whatever their length.
+func TestPickleStrValidity(t *testing.T) {
+	for _, s := range []string{"\xff", "abc\xff", "abcdefgh\xc3", "\xc3\xa9\xff", strings.Repeat("x", 300) + "\xff"} {
+		if out, err := PickleDumps(Str(s)); !errors.Is(err, ErrInvalidUTF8) {
+			t.Errorf("%q: %q, %v; want ErrInvalidUTF8", s, out, err)
+		}
+	}
+	for _, s := range []string{"é", "café crème", "\xed\xa0\x80", "✓✓✓✓✓✓✓✓✓", strings.Repeat("é", 200)} {
+		out, err := PickleDumps(Str(s))
+		if err != nil {
+			t.Fatalf("%q: %v", s, err)
+		}
+		if v, err := PickleLoads(out); err != nil || !Equal(v, Str(s)) {
+			t.Errorf("%q: pickled as %q, read back as %v, %v", s, out, v, err)
+		}
+	}
+}
