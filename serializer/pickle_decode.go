@@ -431,7 +431,18 @@ func (u *unpickler) setItemsFast() bool {
 	}
 	d := &b.d
 	if d.items == nil {
-		d.items = u.dictItems(len(kv) / 2)
+		// A new dict whose keys are distinct (as a pickler writes a dict) takes the
+		// pairs as they lie on the stack, in one copy: key, value, key, value... is the
+		// layout of []Item.
+		n := len(kv) / 2
+		if distinctStrKeys(kv) {
+			d.items = u.dictItems(n)[:n]
+			copy(d.items, unsafe.Slice((*Item)(unsafe.Pointer(&kv[0])), n))
+			u.marks = u.marks[:len(u.marks)-1]
+			u.stack = u.stack[:m]
+			return true
+		}
+		d.items = u.dictItems(n)
 	}
 	for i := 0; i < len(kv); i += 2 {
 		key := kv[i]
@@ -452,6 +463,26 @@ func (u *unpickler) setItemsFast() bool {
 	}
 	u.marks = u.marks[:len(u.marks)-1]
 	u.stack = u.stack[:m]
+	return true
+}
+
+// Item is two Values, key then value, as a dict's pairs lie on the unpickler's stack.
+var (
+	_ = [1]struct{}{}[unsafe.Sizeof(Item{})-2*unsafe.Sizeof(Value{})]
+	_ = [1]struct{}{}[unsafe.Offsetof(Item{}.Value)-unsafe.Sizeof(Value{})]
+)
+
+// distinctStrKeys reports whether no two of the str keys of kv (key, value, key,
+// value...) are equal.
+func distinctStrKeys(kv []Value) bool {
+	for i := 2; i < len(kv); i += 2 {
+		k := kv[i]
+		for j := 0; j < i; j += 2 {
+			if kv[j].num == k.num && kv[j].s() == k.s() {
+				return false
+			}
+		}
+	}
 	return true
 }
 

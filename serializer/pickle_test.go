@@ -302,3 +302,18 @@ func TestPickleStrValidity(t *testing.T) {
 		}
 	}
 }
+
+// TestUnpickleRepeatedKeys checks that a SETITEMS that repeats a key keeps the key's first
+// place and its last value, as dict(pairs) does, in a new dict and in one that has items.
+func TestUnpickleRepeatedKeys(t *testing.T) {
+	for _, c := range []struct{ data, want string }{
+		{"\x80\x05}(\x8c\x01aK\x01\x8c\x01bK\x02\x8c\x01aK\x03u.", `{"a": 3, "b": 2}`},
+		{"\x80\x05}(\x8c\x01aK\x01\x8c\x01bK\x02u(\x8c\x01bK\x04\x8c\x01cK\x05u.", `{"a": 1, "b": 4, "c": 5}`},
+		{"\x80\x05}(\x8c\x02abK\x01\x8c\x02acK\x02\x8c\x02adK\x03u.", `{"ab": 1, "ac": 2, "ad": 3}`},
+	} {
+		v, err := PickleLoads([]byte(c.data))
+		if err != nil || v.String() != c.want {
+			t.Errorf("%q: %v, %v; want %s", c.data, v, err, c.want)
+		}
+	}
+}
