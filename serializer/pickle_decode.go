@@ -361,8 +361,9 @@ func (u *unpickler) run() (Value, error) {
 						// (most keys, and many values) is tested for ASCII in one word.
 						end, t := pos+1+n, s[pos+1:pos+1+n]
 						if n <= 8 && pos+9 <= len(s) && load64(s, pos+1)&(msbs>>(64-8*uint(n))) == 0 || validWTF8(t) {
-							pos = end
-							u.stack = append(u.stack, mkStr(KindStr, t))
+							v := mkStr(KindStr, t)
+							u.stack = append(u.stack, v)
+							pos = u.memoNext(end, v)
 							continue
 						}
 					}
@@ -377,6 +378,14 @@ func (u *unpickler) run() (Value, error) {
 				if pos+8 <= len(s) {
 					u.stack = append(u.stack, Value{kind: KindFloat, num: binary.BigEndian.Uint64([]byte(s[pos : pos+8]))})
 					pos += 8
+					continue
+				}
+			case '}': // EMPTY_DICT
+				if u.objects < u.o.MaxContainers {
+					u.pos = pos // (newBuilder sizes its slab from the rest of the input)
+					v, _ := u.newBuilder(KindDict, nil)
+					u.stack = append(u.stack, v)
+					pos = u.memoNext(pos, v)
 					continue
 				}
 			case '(': // MARK
@@ -402,6 +411,18 @@ func (u *unpickler) run() (Value, error) {
 		}
 		pos = u.pos
 	}
+}
+
+// memoNext does the MEMOIZE at u.s[pos], if one is there and the memo takes it, for v,
+// which run has just pushed (so it is above any mark), and returns the position after
+// it. From protocol 4 on the pickler writes one after each str, dict and list.
+func (u *unpickler) memoNext(pos int, v Value) int {
+	if pos < len(u.s) && u.s[pos] == 0x94 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo {
+		u.memo = append(u.memo, v)
+		u.memoLen++
+		pos++
+	}
+	return pos
 }
 
 // setItemsFast does SETITEMS when the target is a dict under construction without an index

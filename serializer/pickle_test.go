@@ -35,6 +35,8 @@ func TestPickleHostile(t *testing.T) {
 		{"input too large", strings.Repeat("N0", 40) + "N.", small, ErrPickleLimit, "MaxInputSize"},
 		{"too deep", strings.Repeat("]", 12) + strings.Repeat("a", 11) + ".", small, ErrPickleLimit, "MaxDepth"},
 		{"too many containers", strings.Repeat("]0", 60) + "N.", PickleOptions{MaxContainers: 50}, ErrPickleLimit, "MaxContainers"},
+		{"too many dicts", strings.Repeat("}\x940", 60) + "N.", PickleOptions{MaxContainers: 50}, ErrPickleLimit, "MaxContainers"},
+		{"memo full of strs", strings.Repeat("\x8c\x01a\x940", 20) + "N.", PickleOptions{MaxMemo: 16}, ErrPickleLimit, "MaxMemo"},
 		{"recursive list", "]\x94h\x00a.", PickleOptions{}, ErrInvalidPickle, "recursive"},
 		{"unhashable key", "}]K\x01s.", PickleOptions{}, ErrInvalidPickle, "unhashable"},
 		{"unhashable set item", "\x8f(]\x90.", PickleOptions{}, ErrInvalidPickle, "unhashable"},
