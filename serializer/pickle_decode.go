@@ -363,7 +363,7 @@ func (u *unpickler) run() (Value, error) {
 						if n <= 8 && pos+9 <= len(s) && load64(s, pos+1)&(msbs>>(64-8*uint(n))) == 0 || validWTF8(t) {
 							v := mkStr(KindStr, t)
 							u.stack = append(u.stack, v)
-							pos = u.memoNext(end, v)
+							pos = u.memoNext(s, end, v)
 							continue
 						}
 					}
@@ -385,7 +385,7 @@ func (u *unpickler) run() (Value, error) {
 					u.pos = pos // (newBuilder sizes its slab from the rest of the input)
 					v, _ := u.newBuilder(KindDict, nil)
 					u.stack = append(u.stack, v)
-					pos = u.memoNext(pos, v)
+					pos = u.memoNext(s, pos, v)
 					continue
 				}
 			case '(': // MARK
@@ -413,11 +413,11 @@ func (u *unpickler) run() (Value, error) {
 	}
 }
 
-// memoNext does the MEMOIZE at u.s[pos], if one is there and the memo takes it, for v,
+// memoNext does the MEMOIZE at s[pos] (s is u.s), if one is there and the memo takes it, for v,
 // which run has just pushed (so it is above any mark), and returns the position after
 // it. From protocol 4 on the pickler writes one after each str, dict and list.
-func (u *unpickler) memoNext(pos int, v Value) int {
-	if pos < len(u.s) && u.s[pos] == 0x94 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo {
+func (u *unpickler) memoNext(s string, pos int, v Value) int {
+	if pos < len(s) && s[pos] == 0x94 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo {
 		u.memo = append(u.memo, v)
 		u.memoLen++
 		pos++
@@ -499,7 +499,8 @@ func distinctStrKeys(kv []Value) bool {
 	for i := 2; i < len(kv); i += 2 {
 		k := kv[i]
 		for j := 0; j < i; j += 2 {
-			if kv[j].num == k.num && kv[j].s() == k.s() {
+			// (Keys differ mostly in length or first byte: those first.)
+			if kv[j].num == k.num && (k.num == 0 || *(*byte)(kv[j].ptr) == *(*byte)(k.ptr)) && kv[j].s() == k.s() {
 				return false
 			}
 		}
