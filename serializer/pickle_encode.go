@@ -955,7 +955,13 @@ func (p *pickler) batchDict(items []Item, depth int) error {
 		p.write1('(')
 		n := 0
 		for ; i < len(items) && n < batchSize; i, n = i+1, n+1 {
-			if err := p.save(items[i].Key, depth+1); err != nil {
+			// A short str key (as most are) goes straight to saveShortStr, which save
+			// would call for it after its checks.
+			if k := items[i].Key; k.kind == KindStr && k.num < 256 && p.proto >= 4 && len(p.out) < p.frameEnd && !strByValue(k.s()) {
+				if err := p.saveShortStr(k.s()); err != nil {
+					return err
+				}
+			} else if err := p.save(k, depth+1); err != nil {
 				return err
 			}
 			if err := p.save(items[i].Value, depth+1); err != nil {
