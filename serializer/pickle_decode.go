@@ -456,7 +456,7 @@ func (u *unpickler) setItemsFast() bool {
 		// pairs as they lie on the stack, in one copy: key, value, key, value... is the
 		// layout of []Item.
 		n := len(kv) / 2
-		if distinctStrKeys(kv) {
+		if n > 0 && distinctStrKeys(kv) {
 			d.items = u.dictItems(n)[:n]
 			copy(d.items, unsafe.Slice((*Item)(unsafe.Pointer(&kv[0])), n))
 			u.marks = u.marks[:len(u.marks)-1]

@@ -313,6 +313,8 @@ func TestUnpickleRepeatedKeys(t *testing.T) {
 		{"\x80\x05}(\x8c\x01aK\x01\x8c\x01bK\x02u(\x8c\x01bK\x04\x8c\x01cK\x05u.", `{"a": 1, "b": 4, "c": 5}`},
 		{"\x80\x05}(\x8c\x02abK\x01\x8c\x02acK\x02\x8c\x02adK\x03u.", `{"ab": 1, "ac": 2, "ad": 3}`},
 		{"\x80\x05}(\x8c\x00K\x01\x8c\x01aK\x02\x8c\x00K\x03u.", `{"": 3, "a": 2}`},
+		{"}(u.", `{}`}, // (no pairs at all: found by FuzzRedisDecode)
+		{"}(u(\x8c\x01aK\x01u.", `{"a": 1}`},
 	} {
 		v, err := PickleLoads([]byte(c.data))
 		if err != nil || v.String() != c.want {
