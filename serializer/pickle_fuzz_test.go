@@ -38,6 +38,10 @@ func FuzzPickleLoads(f *testing.F) {
 	}
 	f.Add([]byte("\x80\x05\x95\xff\xff\xff\xff\xff\xff\xff\x7fN."))
 	f.Add([]byte("L892102225001910940870\n.")) // a 9-byte LONG1 once decoded wrongly
+	// Short pickles of the shapes the fast paths take (the first once panicked there).
+	for _, s := range []string{"}(u.", "}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94G?\xf8\x00\x00\x00\x00\x00\x00u.", "](}(\x8c\x01ah\x01ue.", "\x8c\x02ab\x94\x94."} {
+		f.Add([]byte(s))
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o := PickleOptions{MaxContainers: 1 << 12}
 		v, err := UnpickleWith(data, o)
