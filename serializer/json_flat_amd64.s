@@ -26,6 +26,53 @@
 	XORL    $0xffff, CX \
 	ORL     CX, AX
 
+// SCAN16 looks at the text 16 bytes at a time from R11, while 16 are left (else stop),
+// and goes to found with AX the mask of the first block that holds a byte SPECIAL marks.
+#define SCAN16(loop, found) \
+loop: \
+	MOVQ  DX, AX \
+	SUBQ  R11, AX \
+	CMPQ  AX, $16 \
+	JLT   stop \
+	SPECIAL(R11) \
+	TESTL AX, AX \
+	JNZ   found \
+	ADDQ  $16, R11 \
+	JMP   loop
+
+// STRRAW writes at off(DI) the raw of the plain string whose quotes are at start and end.
+#define STRRAW(start, end, off) \
+	LEAQ 1(start), AX \
+	SHLQ $8, AX \
+	ORQ  $const_KindStr, AX \
+	MOVQ AX, off(DI) \
+	MOVQ end, AX \
+	SUBQ start, AX \
+	DECQ AX \
+	MOVQ AX, off+8(DI)
+
+// LITERAL reads the n-byte literal at BX whose bytes from off are the 4-byte word, as a
+// value of the given kind and num, and goes on at stored.
+#define LITERAL(n, off, word, kind, num) \
+	LEAQ n(BX), AX \
+	CMPQ AX, DX \
+	JHI  stop \
+	CMPL off(SI)(BX*1), $word \
+	JNE  stop \
+	MOVQ $kind, 16(DI) \
+	MOVQ $num, 24(DI) \
+	MOVQ AX, BX \
+	JMP  stored
+
+// DIGIT adds the digit at idx to the number in R12, or goes to end if there is none.
+#define DIGIT(idx, end) \
+	MOVBLZX (SI)(idx*1), AX \
+	SUBL    $0x30, AX \
+	CMPL    AX, $9 \
+	JHI     end \
+	LEAQ    (R12)(R12*4), R12 \
+	LEAQ    (AX)(R12*2), R12
+
 // func flatAsm(s string, i int, out []raw, keys uint64) (next, used int, keysOut uint64, status int)
 TEXT ·flatAsm(SB), NOSPLIT, $0-88
 	MOVQ s_base+0(FP), SI
@@ -54,17 +101,7 @@ entry: // BX and R10 are at a key's quote
 	CMPQ R8, $2
 	JLT  full
 	LEAQ 1(BX), R11
-
-keyScan:
-	MOVQ DX, AX
-	SUBQ R11, AX
-	CMPQ AX, $16
-	JLT  stop
-	SPECIAL(R11)
-	TESTL AX, AX
-	JNZ  keyEnd
-	ADDQ $16, R11
-	JMP  keyScan
+	SCAN16(keyScan, keyEnd)
 
 keyEnd:
 	BSFL AX, CX
@@ -116,14 +153,7 @@ keyHash:
 	JNE  stop
 
 	// The key's raw (it counts only once DI moves past it).
-	LEAQ 1(R10), AX
-	SHLQ $8, AX
-	ORQ  $const_KindStr, AX
-	MOVQ AX, 0(DI)
-	MOVQ R12, AX
-	SUBQ R10, AX
-	DECQ AX
-	MOVQ AX, 8(DI)
+	STRRAW(R10, R12, 0)
 
 	// The value.
 	LEAQ    2(R12), BX
@@ -143,66 +173,25 @@ keyHash:
 
 str:
 	LEAQ 1(BX), R11
-
-strScan:
-	MOVQ DX, AX
-	SUBQ R11, AX
-	CMPQ AX, $16
-	JLT  stop
-	SPECIAL(R11)
-	TESTL AX, AX
-	JNZ  strEnd
-	ADDQ $16, R11
-	JMP  strScan
+	SCAN16(strScan, strEnd)
 
 strEnd:
 	BSFL AX, CX
 	ADDQ CX, R11
 	CMPB (SI)(R11*1), $0x22
 	JNE  stop
-	LEAQ 1(BX), AX
-	SHLQ $8, AX
-	ORQ  $const_KindStr, AX
-	MOVQ AX, 16(DI)
-	MOVQ R11, AX
-	SUBQ BX, AX
-	DECQ AX
-	MOVQ AX, 24(DI)
+	STRRAW(BX, R11, 16)
 	LEAQ 1(R11), BX
 	JMP  stored
 
 true:
-	LEAQ 4(BX), AX
-	CMPQ AX, DX
-	JHI  stop
-	CMPL (SI)(BX*1), $0x65757274 // "true"
-	JNE  stop
-	MOVQ $const_KindBool, 16(DI)
-	MOVQ $1, 24(DI)
-	MOVQ AX, BX
-	JMP  stored
+	LITERAL(4, 0, 0x65757274, const_KindBool, 1) // "true"
 
 false:
-	LEAQ 5(BX), AX
-	CMPQ AX, DX
-	JHI  stop
-	CMPL 1(SI)(BX*1), $0x65736c61 // "alse"
-	JNE  stop
-	MOVQ $const_KindBool, 16(DI)
-	MOVQ $0, 24(DI)
-	MOVQ AX, BX
-	JMP  stored
+	LITERAL(5, 1, 0x65736c61, const_KindBool, 0) // "alse" after the f
 
 null:
-	LEAQ 4(BX), AX
-	CMPQ AX, DX
-	JHI  stop
-	CMPL (SI)(BX*1), $0x6c6c756e // "null"
-	JNE  stop
-	MOVQ $const_KindNone, 16(DI)
-	MOVQ $0, 24(DI)
-	MOVQ AX, BX
-	JMP  stored
+	LITERAL(4, 0, 0x6c6c756e, const_KindNone, 0) // "null"
 
 	// A number: R12 accumulates its digits, R11 scans the int part; CX holds the
 	// first digit's value. A leading 0 is the whole int part (what follows is parse's
@@ -217,12 +206,7 @@ number:
 intDigits:
 	CMPQ    R11, DX
 	JAE     intEnd
-	MOVBLZX (SI)(R11*1), AX
-	SUBL    $0x30, AX
-	CMPL    AX, $9
-	JHI     intEnd
-	LEAQ    (R12)(R12*4), R12
-	LEAQ    (AX)(R12*2), R12
+	DIGIT(R11, intEnd)
 	INCQ    R11
 	JMP     intDigits
 
@@ -242,12 +226,7 @@ intEnd:
 fracDigits:
 	CMPQ    CX, DX
 	JAE     stop // the text ends in the number
-	MOVBLZX (SI)(CX*1), AX
-	SUBL    $0x30, AX
-	CMPL    AX, $9
-	JHI     fracEnd
-	LEAQ    (R12)(R12*4), R12
-	LEAQ    (AX)(R12*2), R12
+	DIGIT(CX, fracEnd)
 	INCQ    CX
 	JMP     fracDigits
 
