@@ -413,9 +413,10 @@ func (u *unpickler) run() (Value, error) {
 	}
 }
 
-// memoNext does the MEMOIZE at s[pos] (s is u.s), if one is there and the memo takes it, for v,
-// which run has just pushed (so it is above any mark), and returns the position after
-// it. From protocol 4 on the pickler writes one after each str, dict and list.
+// memoNext does the MEMOIZE at s[pos] (s is u.s), if one is there and the memo takes
+// it, for v, which run has just pushed (so it is above any mark), and returns the
+// position after it. From protocol 4 on, the pickler writes one after each str, dict and
+// list.
 func (u *unpickler) memoNext(s string, pos int, v Value) int {
 	if pos < len(s) && s[pos] == 0x94 && len(u.memo) == u.memoLen && u.memoLen < u.o.MaxMemo {
 		u.memo = append(u.memo, v)

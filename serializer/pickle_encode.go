@@ -75,8 +75,9 @@ type ptrKey struct {
 // per pickle) is a counter increment rather than a clear of the whole table: the table of a
 // typical session has 512 slots (16 KiB), and clearing it cost more than filling it. The
 // table is kept at most a quarter full: most lookups are of new objects, and at half full
-// whether the first slot probed is free was a coin toss the branch predictor lost (about
-// 13% more mispredicted branches per pickle, and 5-10% more time).
+// whether the first slot probed is free was a coin toss the branch predictor lost (13%
+// more mispredicted branches per pickle in cachegrind's model, and 2-11% more time in
+// back-to-back runs).
 type ptrTable struct {
 	slots []ptrSlot
 	count int
