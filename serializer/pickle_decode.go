@@ -435,7 +435,9 @@ func (u *unpickler) setItemsFast() bool {
 	}
 	m := u.marks[len(u.marks)-1]
 	kv := u.stack[m:]
-	if m == 0 || len(kv)%2 != 0 {
+	// The target, below the mark, must be above the mark before it, if any (else the
+	// stack underflows, which step reports).
+	if m == 0 || len(kv)%2 != 0 || len(u.marks) > 1 && u.marks[len(u.marks)-2] >= m {
 		return false
 	}
 	t := u.stack[m-1]

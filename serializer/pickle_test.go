@@ -51,6 +51,8 @@ func TestPickleHostile(t *testing.T) {
 		{"persistent id", "Pfoo\n.", PickleOptions{}, ErrInvalidPickle, "persistent"},
 		{"bare class", "cdatetime\ndate\n.", PickleOptions{}, ErrInvalidPickle, "bare class"},
 		{"stack underflow", "a.", PickleOptions{}, ErrInvalidPickle, "underflow"},
+		{"SETITEMS on a dict below two marks", "}((u0.", PickleOptions{}, ErrInvalidPickle, "underflow"}, // (found by FuzzPickleLoads)
+		{"SETITEMS with pairs on a dict below two marks", "}((K\x01K\x02u.", PickleOptions{}, ErrInvalidPickle, "underflow"},
 		{"invalid utf-8", "X\x01\x00\x00\x00\xff.", PickleOptions{}, ErrInvalidPickle, "UTF-8"},
 		{"bad date", "cdatetime\ndate\nC\x04\x07\xe8\x02\x1e\x85R.", PickleOptions{}, ErrInvalidPickle, "day is out of range"},
 		{"uuid without state", "\x80\x02cuuid\nUUID\n)\x81.", PickleOptions{}, ErrInvalidPickle, "without state"},
