@@ -1,3 +1,7 @@
+//go:build amd64 && !purego
+
+// The tests of flatAsm, which exists only in amd64 builds without purego.
+
 package serializer
 
 import (
@@ -141,9 +145,6 @@ func checkFlat(t *testing.T, s string, i int, keys uint64) {
 }
 
 func TestFlatAsm(t *testing.T) {
-	if !haveFlat {
-		t.Skip("flatAsm is not used on this platform (or with -tags purego)")
-	}
 	pad := strings.Repeat(" ", 20) // room after the entries, for the 16-byte reads
 	for _, c := range []struct {
 		name   string
@@ -204,9 +205,6 @@ func TestFlatAsm(t *testing.T) {
 // TestFlatAsmRandom compares flatAsm with flatRef on random objects of the shapes
 // sessions hold, with random damage, from every quote.
 func TestFlatAsmRandom(t *testing.T) {
-	if !haveFlat {
-		t.Skip("flatAsm is not used on this platform (or with -tags purego)")
-	}
 	r := rand.New(rand.NewPCG(1, 2))
 	atoms := []string{`"`, `\`, `:`, `,`, `}`, ` `, "\x01", "\xe9", `e`, `E`, `.`, `-`, `0`, `1`, `9`, `a`, `true`, `false`, `null`, `[`, `{`}
 	word := func() string {
@@ -263,9 +261,6 @@ func TestFlatAsmRandom(t *testing.T) {
 
 // FuzzFlatAsm compares flatAsm with flatRef on any text, from any offset.
 func FuzzFlatAsm(f *testing.F) {
-	if !haveFlat {
-		f.Skip("flatAsm is not used on this platform (or with -tags purego)")
-	}
 	f.Add(`{"sku":"W1000","qty":1,"price":3.5}                `, 1, uint64(0))
 	f.Add(`"a":true,"b":false,"c":null,"d":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxx"}`, 0, uint64(1))
 	f.Fuzz(func(t *testing.T, s string, i int, keys uint64) {
@@ -278,9 +273,6 @@ func FuzzFlatAsm(f *testing.F) {
 
 // TestFlatKeyBits checks that parse finds a repeat of a key that flatAsm read.
 func TestFlatKeyBits(t *testing.T) {
-	if !haveFlat {
-		t.Skip("flatAsm is not used on this platform (or with -tags purego)")
-	}
 	// The bits flatAsm adds are keyBit's, so that parse, which finds repeats by them,
 	// sees the keys flatAsm read: a repeat of each is caught, whatever its length.
 	for _, k := range []string{"", "a", "abcdefg", "abcdefgh", strings.Repeat("k", 40)} {
@@ -327,9 +319,6 @@ func decodeBoth(t *testing.T, data []byte) {
 // TestFlatDecodeRandom decodes random session-like JSON, with random damage, with flatAsm
 // and without it: the values (or the errors, with their offsets) must be the same.
 func TestFlatDecodeRandom(t *testing.T) {
-	if !haveFlat {
-		t.Skip("flatAsm is not used on this platform (or with -tags purego)")
-	}
 	r := rand.New(rand.NewPCG(3, 4))
 	damage := []string{`"`, `\`, `:`, `,`, `}`, `{`, `]`, ` `, "\x01", "\xe9", `e`, `.`, `-`, `0`, `\u00e9`, `null`}
 	var gen func(b *strings.Builder, depth int)
@@ -395,45 +384,9 @@ func TestFlatDecodeRandom(t *testing.T) {
 // FuzzDecodeJSONFlat decodes any input with flatAsm and without it: the values, or the
 // errors, must be the same.
 func FuzzDecodeJSONFlat(f *testing.F) {
-	if !haveFlat {
-		f.Skip("flatAsm is not used on this platform (or with -tags purego)")
-	}
 	for _, s := range fixtureseed.Strings(".", "json") {
 		f.Add([]byte(s))
 	}
 	f.Add([]byte(`{"sku":"W1000","qty":1,"price":3.5,"a":{"b":true,"c":null},"d":[{"e":1.25}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) { decodeBoth(t, data) })
-}
-
-// TestFlatLargeDictIndex checks that a dict of indexThreshold flat entries or more, which
-// flatAsm can read whole (when no two keys share a bit), still gets its index.
-func TestFlatLargeDictIndex(t *testing.T) {
-	var keys []string
-	var bits uint64
-	for k := 0; len(keys) < 40; k++ {
-		key := fmt.Sprint("k", k)
-		if bits&keyBit(key) == 0 {
-			keys, bits = append(keys, key), bits|keyBit(key)
-		}
-	}
-	for _, n := range []int{indexThreshold - 1, indexThreshold, 40} {
-		var b strings.Builder
-		b.WriteString(`{"a":{`)
-		for k, key := range keys[:n] {
-			if k > 0 {
-				b.WriteByte(',')
-			}
-			fmt.Fprintf(&b, `"%s":%d`, key, k)
-		}
-		b.WriteString(`}}                                `)
-		v, err := DecodeJSONString(b.String())
-		if err != nil {
-			t.Fatal(err)
-		}
-		a, _ := v.Dict().Get("a")
-		d := a.Dict()
-		if got, want := d.index != nil, n >= indexThreshold; got != want || d.Len() != n {
-			t.Errorf("%d entries: index %v, want %v (len %d)", n, got, want, d.Len())
-		}
-	}
 }

@@ -2,6 +2,7 @@ package serializer
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"math/big"
 	"math/bits"
@@ -427,6 +428,39 @@ func TestEncodeInts(t *testing.T) {
 		got, err := EncodeJSON(Int(n))
 		if want := strconv.FormatInt(n, 10); err != nil || string(got) != want {
 			t.Errorf("EncodeJSON(Int(%d)) = %q, %v; want %q", n, got, err, want)
+		}
+	}
+}
+
+// TestFlatLargeDictIndex checks that a dict of indexThreshold flat entries or more, which
+// flatAsm can read whole (when no two keys share a bit), still gets its index.
+func TestFlatLargeDictIndex(t *testing.T) {
+	var keys []string
+	var bits uint64
+	for k := 0; len(keys) < 40; k++ {
+		key := fmt.Sprint("k", k)
+		if bits&keyBit(key) == 0 {
+			keys, bits = append(keys, key), bits|keyBit(key)
+		}
+	}
+	for _, n := range []int{indexThreshold - 1, indexThreshold, 40} {
+		var b strings.Builder
+		b.WriteString(`{"a":{`)
+		for k, key := range keys[:n] {
+			if k > 0 {
+				b.WriteByte(',')
+			}
+			fmt.Fprintf(&b, `"%s":%d`, key, k)
+		}
+		b.WriteString(`}}                                `)
+		v, err := DecodeJSONString(b.String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, _ := v.Dict().Get("a")
+		d := a.Dict()
+		if got, want := d.index != nil, n >= indexThreshold; got != want || d.Len() != n {
+			t.Errorf("%d entries: index %v, want %v (len %d)", n, got, want, d.Len())
 		}
 	}
 }
