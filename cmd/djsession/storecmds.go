@@ -492,6 +492,7 @@ func setupList(fs *flag.FlagSet) runner {
 				}
 				d, derr := st.codec.DecodeErr(r.Data)
 				if derr != nil {
+					//lint:ignore ST1005 the words of Django's own warning
 					warn(r.Key, fmt.Errorf("Session data corrupted: %w", derr))
 				} else if err := e.fill(d, f.ser, false); err != nil {
 					return err
@@ -531,6 +532,7 @@ func setupList(fs *flag.FlagSet) runner {
 				}
 				e := entry{Key: key, ExpireDate: isoUTC(st.expiry, exp), Expired: expired, Size: int64(len(content))}
 				if decodeErr != nil {
+					//lint:ignore ST1005 the words of Django's own warning
 					warn(key, fmt.Errorf("Session data corrupted: %w", decodeErr))
 				} else if err := e.fill(d, f.ser, false); err != nil {
 					return err
