@@ -228,32 +228,22 @@ func (d *Dict) Clone() *Dict {
 	return c
 }
 
-// keyEqual compares two dict keys as Python does: numbers by value across bool, int and
-// float; str with str; tuples element-wise; None with None.
+// keyEqual compares two dict keys as Python does: numbers by value across bool, int,
+// float and Decimal, aware datetimes by instant, tuples element-wise, and so on, as
+// hashKey says; unhashable values (which Python refuses as keys) only with themselves.
 func keyEqual(a, b Value) bool {
-	an, bn := isNumber(a.kind), isNumber(b.kind)
-	if an || bn {
-		return an && bn && numEqual(a, b)
+	if isNumber(a.kind) && isNumber(b.kind) {
+		return numEqual(a, b)
 	}
-	if a.kind != b.kind {
-		return false
+	if a.kind == KindStr && b.kind == KindStr {
+		return a.s() == b.s()
 	}
-	switch a.kind {
-	case KindTuple:
-		as, bs := a.Items(), b.Items()
-		if len(as) != len(bs) {
-			return false
-		}
-		for i := range as {
-			if !keyEqual(as[i], bs[i]) {
-				return false
-			}
-		}
-		return true
-	case KindDict, KindList:
-		return a.ptr == b.ptr // unhashable in Python; identity is the only sane answer
+	ka, errA := hashKey(a, false)
+	kb, errB := hashKey(b, false)
+	if errA != nil || errB != nil {
+		return errA != nil && errB != nil && a.kind == b.kind && a.ptr == b.ptr && a.num == b.num
 	}
-	return Equal(a, b)
+	return ka == kb
 }
 
 func isNumber(k Kind) bool { return k == KindBool || k == KindInt || k == KindFloat }

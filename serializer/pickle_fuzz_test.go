@@ -42,6 +42,20 @@ func FuzzPickleLoads(f *testing.F) {
 	for _, s := range []string{"}(u.", "}\x94(\x8c\x01a\x94K\x01\x8c\x01b\x94G?\xf8\x00\x00\x00\x00\x00\x00u.", "](}(\x8c\x01ah\x01ue.", "\x8c\x02ab\x94\x94."} {
 		f.Add([]byte(s))
 	}
+	// Dicts keyed by aware datetimes and Decimals (hashing the first once crashed).
+	paris, _ := NewDatetime(DateTime{Year: 2024, Month: 1, Day: 1, Hour: 1, TZ: ZoneInfo("Europe/Paris")})
+	utc, _ := NewDatetime(DateTime{Year: 2024, Month: 1, Day: 1, TZ: UTC})
+	d15, _ := NewDecimal("1.5")
+	dnan, _ := NewDecimal("NaN")
+	for _, keys := range [][]Value{{paris}, {utc, Int(1)}, {d15, dnan, Tuple(d15, utc)}} {
+		d := NewDict()
+		for _, k := range keys {
+			d.SetKey(k, None())
+		}
+		if p, err := PickleDumps(DictValue(d)); err == nil {
+			f.Add(p)
+		}
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		o := PickleOptions{MaxContainers: 1 << 12}
 		v, err := UnpickleWith(data, o)

@@ -118,7 +118,7 @@ func appendHashKey(b []byte, v Value, strict bool, depth int) ([]byte, error) {
 		}
 		return append(b, v.s()...), nil
 	case KindDecimal:
-		return append(b, decimalKey(v.s())...), nil
+		return appendDecimalKey(b, v.s(), strict)
 	case KindTuple, KindFrozenSet:
 		var parts []string
 		for _, e := range v.list() {
@@ -145,6 +145,7 @@ func appendHashKey(b []byte, v Value, strict bool, depth int) ([]byte, error) {
 	case KindDatetime, KindTime:
 		dt := unpackDT(v.num)
 		tz := (*TZInfo)(v.ptr)
+		dt.TZ = tz
 		if tz == nil {
 			return strconv.AppendUint(append(b, 'n', byte(v.kind)), v.num&^(1<<60), 16), nil
 		}
@@ -162,16 +163,29 @@ func appendHashKey(b []byte, v Value, strict bool, depth int) ([]byte, error) {
 	return b, fmt.Errorf("%w: unhashable type: '%s'", ErrInvalidValue, v.kind)
 }
 
-// decimalKey normalizes a Decimal's text so that numerically equal Decimals (1.50, 1.5)
-// share a key, and integral ones share the key of the equal int.
-func decimalKey(s string) string {
+// appendDecimalKey appends the key of the Decimal with text s: the key of the equal int
+// for an integral Decimal (1.50 and 1.5 share a key, 1.0 shares 1's), the key of the
+// equal float for one a float holds exactly (1.5, Infinity), else the normalized digits.
+// A NaN is its own key, as each NaN object is in Python, unless strict; a signaling NaN is
+// unhashable, as in Python.
+func appendDecimalKey(b []byte, s string, strict bool) ([]byte, error) {
 	d, ok := parseDecimal(s)
-	if !ok || d.special != "" {
-		return "d" + s
+	if !ok {
+		return append(append(b, 'd'), s...), nil
+	}
+	switch {
+	case d.special == "Infinity":
+		return appendHashKey(b, Float(math.Inf(1-2*boolInt(d.neg))), strict, 0)
+	case d.special != "" && strict:
+		return append(append(b, 'd'), d.special...), nil
+	case d.special == "NaN":
+		return strconv.AppendUint(append(b, "nan#"...), nanCounter.Add(1), 10), nil
+	case d.special != "":
+		return b, fmt.Errorf("%w: cannot hash a signaling NaN value", ErrInvalidValue)
 	}
 	c, e := strings.TrimLeft(d.coef, "0"), d.exp
 	if c == "" {
-		return "i0"
+		return append(b, "i0"...), nil
 	}
 	for len(c) > 1 && c[len(c)-1] == '0' {
 		c, e = c[:len(c)-1], e+1
@@ -181,9 +195,20 @@ func decimalKey(s string) string {
 		sign = "-"
 	}
 	if e >= 0 && e <= MaxIntDigits {
-		return "i" + sign + c + strings.Repeat("0", e)
+		b = append(append(append(b, 'i'), sign...), c...)
+		for range e {
+			b = append(b, '0')
+		}
+		return b, nil
 	}
-	return "d" + sign + c + "e" + strconv.Itoa(e)
+	// A float's exact value has at most 767 significant digits and 1074 after the point.
+	if e < 0 && -e <= 1074 && len(c) <= 767 {
+		r, _ := new(big.Rat).SetString(sign + c + "e" + strconv.Itoa(e))
+		if f, exact := r.Float64(); exact {
+			return appendHashKey(b, Float(f), strict, 0)
+		}
+	}
+	return append(append(append(append(b, 'd'), sign...), c...), "e"+strconv.Itoa(e)...), nil
 }
 
 // --- Decimal ---
