@@ -134,7 +134,7 @@ func QuoteCookieValue(v string) string {
 // UnquoteCookieValue undoes QuoteCookieValue as Python's http.cookies._unquote does, which
 // is how Django reads request cookies: a value not wrapped in double quotes is returned as
 // is; otherwise the quotes are removed, \ooo octal escapes become the character with that
-// code point and a backslash before any other character is dropped.
+// code point and a backslash before any other character but a newline is dropped.
 func UnquoteCookieValue(v string) string {
 	if len(v) < 2 || v[0] != '"' || v[len(v)-1] != '"' {
 		return v
@@ -146,7 +146,7 @@ func UnquoteCookieValue(v string) string {
 	var b strings.Builder
 	for i := 0; i < len(v); i++ {
 		c := v[i]
-		if c != '\\' || i+1 >= len(v) {
+		if c != '\\' || i+1 >= len(v) || v[i+1] == '\n' { // (Python's pattern has '.', which skips a newline)
 			b.WriteByte(c)
 			continue
 		}
@@ -168,7 +168,9 @@ func isOctal(c byte) bool { return c >= '0' && c <= '7' }
 // split on ';', each part into name and value at the first '=' (a part without '=' is a
 // value with an empty name), both trimmed of whitespace, values unquoted; parts with
 // neither name nor value are skipped; a later duplicate name wins. Several header lines
-// are read as if joined with "; ".
+// are read as if joined with "; ". Each byte of the header is one character, as Django
+// reads headers (latin-1), so the whitespace trimmed includes \x85 and \xa0; bytes are
+// returned as they are, and only an octal escape's character is written in UTF-8.
 func ParseCookies(headers []string) map[string]string {
 	out := make(map[string]string)
 	for _, h := range headers {
@@ -210,10 +212,13 @@ func lookupCookie(headers []string, name string) (string, bool) {
 	return value, found
 }
 
-// pyStrip trims what Python's str.strip() trims of ASCII: space, \t, \n, \v, \f, \r and
-// the separators \x1c–\x1f.
+// pyStrip trims what Python's str.strip() trims of a header's characters, each byte one
+// latin-1 character (as WSGI and ASGI give headers to Django): space, \t, \n, \v, \f, \r,
+// the separators \x1c–\x1f, and \x85 (NEL) and \xa0 (no-break space).
 func pyStrip(s string) string {
-	isSpace := func(c byte) bool { return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f }
+	isSpace := func(c byte) bool {
+		return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f || c == 0x85 || c == 0xa0
+	}
 	for s != "" && isSpace(s[0]) {
 		s = s[1:]
 	}

@@ -16,7 +16,10 @@ null = the real clock). Values travel as Django-JSON text in "json" (read
 with JSONSerializer().loads(json.encode('latin-1'))).
 
 Ops: hello, dumps, loads, sign, unsign, encode, decode, json_roundtrip,
-session_auth_hash, plus salted_hmac and b62 (helpers). See fixtures/README.md.
+session_auth_hash, plus salted_hmac and b62 (helpers), and parse_cookie (a
+Cookie header, as a str of latin-1 characters as WSGI and ASGI give it to Django,
+read by django.http.cookie.parse_cookie; the result as [name, value] pairs in
+the dict's order). See fixtures/README.md.
 Modules scripts/peer_ops_*.py add more ops (their OPS dicts are merged in), and
 the environment variable DJSESSION_PEER_SETTINGS (a JSON object) overrides
 Django settings, so engine tests can point a peer at a database or directory.
@@ -203,6 +206,12 @@ def op_b62(req):
     return {"n": dec(req["s"])}
 
 
+def op_parse_cookie(req):
+    from django.http.cookie import parse_cookie
+
+    return {"cookies": [[k, v] for k, v in parse_cookie(need(req, "header")).items()]}
+
+
 OPS = {
     "hello": op_hello,
     "dumps": op_dumps,
@@ -215,6 +224,7 @@ OPS = {
     "session_auth_hash": op_session_auth_hash,
     "salted_hmac": op_salted_hmac,
     "b62": op_b62,
+    "parse_cookie": op_parse_cookie,
 }
 
 
