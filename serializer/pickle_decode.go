@@ -426,9 +426,10 @@ func (u *unpickler) memoNext(s string, pos int, v Value) int {
 	return pos
 }
 
-// setItemsFast does SETITEMS when the target is a dict under construction without an index
-// and every key is a str (the shape the pickler writes for session dicts), and reports
-// whether it did. Otherwise it changes nothing and step does the general work.
+// setItemsFast does SETITEMS when the target is a dict under construction, above the mark
+// before the last if any, that stays under indexThreshold items, and every key is a str
+// (the shape the pickler writes for session dicts), and reports whether it did. Otherwise
+// it changes nothing and step does the general work.
 func (u *unpickler) setItemsFast() bool {
 	if len(u.marks) == 0 {
 		return false
