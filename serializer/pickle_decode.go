@@ -49,8 +49,9 @@ type pyGlobal struct{ module, name string }
 
 func (g *pyGlobal) String() string { return g.module + "." + g.name }
 
-// knownGlobals are the only globals a pickle may name. Python 2 names (protocols 0-2 with
-// fix_imports) are mapped first.
+// knownGlobals are the only globals a pickle may name. Python 2 names are mapped first
+// when the pickle's protocol (that of its PROTO opcode, else 0) is below 3, as Python's
+// fix_imports does.
 var knownGlobals = map[string]*pyGlobal{}
 
 func init() {
@@ -66,11 +67,12 @@ func init() {
 	}
 }
 
-func lookupGlobal(module, name string) *pyGlobal {
-	switch module {
-	case "__builtin__":
+func lookupGlobal(module, name string, fixImports bool) *pyGlobal {
+	switch {
+	case !fixImports:
+	case module == "__builtin__":
 		module = "builtins"
-	case "copy_reg":
+	case module == "copy_reg":
 		module = "copyreg"
 	}
 	return knownGlobals[module+"."+name]
@@ -85,6 +87,7 @@ type unpickler struct {
 	marks   []int
 	memo    []Value
 	memoLen int
+	proto   int // of the PROTO opcode read, else 0
 	objects int
 	slab    []builder
 	islab   []Item
@@ -100,7 +103,11 @@ type unpickler struct {
 // memory with one copy of data.
 //
 // As pickle.loads, UnpickleWith ignores bytes after the STOP opcode; [UnpickleFirst] tells
-// how many bytes the pickle took.
+// how many bytes the pickle took. Hand-made and damaged pickles are read as CPython's C
+// unpickler reads them (the text lines of protocol 0 included), with these differences:
+// a date, time, datetime or UUID whose fields are out of range is refused (CPython builds
+// it from its state bytes unchecked), a zoneinfo key is kept without looking it up, and
+// str.encode in a pickle may only name latin-1, UTF-8 or ASCII.
 func UnpickleWith(data []byte, o PickleOptions) (Value, error) {
 	v, _, err := UnpickleFirst(data, o)
 	return v, err
@@ -126,7 +133,7 @@ func unpickleFirst(data []byte, o PickleOptions, fast bool) (Value, int, error) 
 	default:
 		u = new(unpickler)
 	}
-	u.o, u.s, u.pos, u.memoLen, u.objects, u.slow = o, string(data), 0, 0, 0, !fast
+	u.o, u.s, u.pos, u.memoLen, u.proto, u.objects, u.slow = o, string(data), 0, 0, 0, 0, !fast
 	v, err := u.run()
 	n := u.pos
 	clear(u.stack)
@@ -522,6 +529,7 @@ func (u *unpickler) step(c byte) error {
 		if p > 5 {
 			return u.fail("unsupported pickle protocol: %d", p)
 		}
+		u.proto = int(p)
 	case 0x95: // FRAME
 		n, err := u.uint(8)
 		if err != nil {
@@ -599,17 +607,17 @@ func (u *unpickler) step(c byte) error {
 		if err != nil {
 			return err
 		}
-		if c == 'I' && (s == "01" || s == "00") {
-			u.push(Bool(s == "01"))
-			return nil
-		}
-		if c == 'L' {
-			s = strings.TrimSuffix(s, "L")
+		if len(s) == 0 {
+			return u.fail("truncated: empty line")
 		}
 		if float64(len(s)) > float64(u.o.MaxIntBytes)*2.41+2 {
 			return u.limit("int of %d digits exceeds MaxIntBytes %d", len(s), u.o.MaxIntBytes)
 		}
-		v, ok := parseIntText(s)
+		read := textINT
+		if c == 'L' {
+			read = textLONG
+		}
+		v, ok := read(s)
 		if !ok {
 			return u.fail("invalid literal for int(): %q", s)
 		}
@@ -619,8 +627,11 @@ func (u *unpickler) step(c byte) error {
 		if err != nil {
 			return err
 		}
-		f, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-		if err != nil && !strings.Contains(err.Error(), "range") || strings.ContainsAny(s, "xXpP_") {
+		if len(s) == 0 {
+			return u.fail("truncated: empty line")
+		}
+		f, ok := textFLOAT(s)
+		if !ok {
 			return u.fail("could not convert string to float: %q", s)
 		}
 		u.push(Float(f))
@@ -835,14 +846,33 @@ func (u *unpickler) step(c byte) error {
 		if err != nil {
 			return err
 		}
-		if cls.kind != kindGlobal || (*pyGlobal)(cls.ptr).String() != "uuid.UUID" || args.kind != KindTuple || args.num != 0 {
-			return u.fail("NEWOBJ of anything but uuid.UUID()")
+		if cls.kind != kindGlobal || args.kind != KindTuple && args.kind != kindBuilder {
+			return u.fail("NEWOBJ needs a class and a tuple")
 		}
-		v, err := u.newBuilder(KindUUID, nil)
-		if err != nil {
-			return err
+		// cls.__new__(cls, *args): for the classes below as calling cls does (their
+		// __new__ does the work); set's and bytearray's __new__ make them empty (their
+		// __init__ fills them); uuid.UUID's is object's, which BUILD then fills.
+		switch g := (*pyGlobal)(cls.ptr); g.String() {
+		case "datetime.datetime", "datetime.date", "datetime.time", "datetime.timedelta", "datetime.timezone",
+			"decimal.Decimal", "builtins.bytes", "builtins.frozenset", "zoneinfo.ZoneInfo":
+			return u.call(cls, args)
+		case "builtins.set", "builtins.bytearray":
+			if _, err := u.finishArgs(args); err != nil { // (a tuple all the same)
+				return err
+			}
+			return u.call(cls, Tuple())
+		case "uuid.UUID": // (object.__new__, which ignores the arguments: UUID has an __init__)
+			if _, err := u.finishArgs(args); err != nil {
+				return err
+			}
+			v, err := u.newBuilder(KindUUID, nil)
+			if err != nil {
+				return err
+			}
+			u.push(v)
+		default:
+			return u.fail("NEWOBJ of %s, which is not a class", g)
 		}
-		u.push(v)
 	case 'b': // BUILD
 		state, err := u.pop()
 		if err != nil {
@@ -885,8 +915,16 @@ func (u *unpickler) step(c byte) error {
 		return u.fail("persistent IDs are not supported")
 	case 0x82, 0x83, 0x84:
 		return u.fail("extension registry codes (EXT1/2/4) are not supported")
-	case 0x97, 0x98:
+	case 0x97: // NEXT_BUFFER
 		return u.fail("out-of-band buffers are not supported")
+	case 0x98: // READONLY_BUFFER: bytes are read-only already; a bytearray would become a memoryview
+		t, err := u.top()
+		if err != nil {
+			return err
+		}
+		if t.kind != KindBytes {
+			return u.fail("READONLY_BUFFER of a %s is not supported", t.kind)
+		}
 	default:
 		return u.fail("invalid opcode 0x%02x", c)
 	}
@@ -894,11 +932,11 @@ func (u *unpickler) step(c byte) error {
 }
 
 func (u *unpickler) index(s string) (uint64, error) {
-	n, err := strconv.ParseUint(s, 10, 64)
-	if err != nil {
+	n, ok := textIndex(s)
+	if !ok || n < 0 {
 		return 0, u.fail("invalid memo index %q", s)
 	}
-	return n, nil
+	return uint64(n), nil
 }
 
 // collect builds a list, dict, tuple or frozenset from items popped off the stack.
@@ -1141,7 +1179,7 @@ func (u *unpickler) finish(v Value, depth int) (Value, error) {
 }
 
 func (u *unpickler) global(module, name string) error {
-	g := lookupGlobal(module, name)
+	g := lookupGlobal(module, name, u.proto < 3)
 	if g == nil {
 		return u.refuse(module + "." + name)
 	}
@@ -1166,13 +1204,17 @@ func (u *unpickler) call(fn, argv Value) error {
 		return u.fail("unsupported arguments for %s: %s", g, Tuple(args...))
 	}
 	switch g.String() {
-	case "_codecs.encode":
-		if len(args) != 2 || args[0].kind != KindStr || args[1].kind != KindStr || !isLatin1Name(args[1].s()) {
+	case "_codecs.encode": // encode(obj, encoding="utf-8", errors="strict")
+		if len(args) < 1 || len(args) > 3 || args[0].kind != KindStr {
 			return bad()
 		}
-		b, ok := latin1Bytes(args[0].s())
-		if !ok {
-			return u.fail("'latin-1' codec can't encode a character")
+		encoding := Str("utf-8")
+		if len(args) > 1 {
+			encoding = args[1]
+		}
+		b, err := u.encodeArgs(args[0].s(), encoding, args[min(2, len(args)):])
+		if err != nil {
+			return err
 		}
 		u.push(mkStr(KindBytes, b))
 	case "builtins.bytes", "builtins.bytearray":
@@ -1185,10 +1227,20 @@ func (u *unpickler) call(fn, argv Value) error {
 			u.push(mkStr(k, ""))
 		case len(args) == 1 && (args[0].kind == KindBytes || args[0].kind == KindBytearray):
 			u.push(mkStr(k, args[0].s()))
-		case len(args) == 2 && args[0].kind == KindStr && args[1].kind == KindStr && isLatin1Name(args[1].s()):
-			b, ok := latin1Bytes(args[0].s())
-			if !ok {
-				return u.fail("'latin-1' codec can't encode a character")
+		case len(args) == 1 && (args[0].kind == KindInt || args[0].kind == KindBool):
+			// bytes(n): n zero bytes.
+			n, ok := args[0].AsInt()
+			if !ok || n < 0 {
+				return bad()
+			}
+			if n > int64(u.o.MaxInputSize) {
+				return u.limit("%s(%d) exceeds MaxInputSize %d", g, n, u.o.MaxInputSize)
+			}
+			u.push(mkStr(k, string(make([]byte, n))))
+		case len(args) >= 2 && len(args) <= 3 && args[0].kind == KindStr:
+			b, err := u.encodeArgs(args[0].s(), args[1], args[2:])
+			if err != nil {
+				return err
 			}
 			u.push(mkStr(k, b))
 		default:
@@ -1279,7 +1331,8 @@ func (u *unpickler) call(fn, argv Value) error {
 		u.push(Value{kind: kindTZ, ptr: unsafe.Pointer(tz)})
 	case "copyreg._reconstructor":
 		if len(args) == 3 && args[0].kind == kindGlobal && (*pyGlobal)(args[0].ptr).String() == "uuid.UUID" &&
-			args[1].kind == kindGlobal && (*pyGlobal)(args[1].ptr).String() == "builtins.object" && args[2].kind == KindNone {
+			args[1].kind == kindGlobal && (*pyGlobal)(args[1].ptr).String() == "builtins.object" {
+			// (With object as the base, _reconstructor ignores the state argument.)
 			v, err := u.newBuilder(KindUUID, nil)
 			if err != nil {
 				return err
@@ -1300,8 +1353,9 @@ func (u *unpickler) call(fn, argv Value) error {
 			return bad()
 		}
 		u.push(v)
-	case "decimal.Decimal":
-		if len(args) != 1 || (args[0].kind != KindStr && args[0].kind != KindInt) {
+	case "decimal.Decimal": // Decimal(value, context=None)
+		if len(args) < 1 || len(args) > 2 || (args[0].kind != KindStr && args[0].kind != KindInt) ||
+			len(args) == 2 && args[1].kind != KindNone {
 			return bad()
 		}
 		v, err := NewDecimal(args[0].String())
@@ -1313,18 +1367,20 @@ func (u *unpickler) call(fn, argv Value) error {
 		}
 		u.push(v)
 	case "datetime.timedelta":
-		var f [3]int64
-		if len(args) > 3 {
+		// timedelta(days, seconds, microseconds, milliseconds, minutes, hours, weeks), of
+		// ints (the pickler writes the first three; floats are not taken here).
+		if len(args) > 7 {
 			return bad()
 		}
+		us := new(big.Int)
 		for i, a := range args {
-			n, ok := a.AsInt()
-			if !ok || n > 1e15 || n < -1e15 {
+			n, ok := asBigAny(a) // (an int or a bool)
+			if !ok || n.BitLen() > 128 {
 				return bad()
 			}
-			f[i] = n
+			us.Add(us, new(big.Int).Mul(n, big.NewInt(timedeltaArgMicros[i])))
 		}
-		v, err := NewTimedelta(f[0], f[1], f[2])
+		v, err := timedeltaFromMicros(us)
 		if err != nil {
 			return u.fail("%v", err)
 		}
@@ -1381,14 +1437,6 @@ func (u *unpickler) finishArgs(argv Value) ([]Value, error) {
 		out[i] = f
 	}
 	return out, nil
-}
-
-func isLatin1Name(s string) bool {
-	switch strings.ToLower(s) {
-	case "latin1", "latin-1", "latin_1", "iso-8859-1", "iso8859-1", "l1":
-		return true
-	}
-	return false
 }
 
 // latin1Bytes encodes a str whose code points are all below 256 as latin-1.
@@ -1510,6 +1558,24 @@ func (u *unpickler) dateFromArgs(name string, args []Value) (Value, error) {
 	return v, nil
 }
 
+// timedeltaArgMicros are the microseconds in one unit of each of timedelta's arguments.
+var timedeltaArgMicros = [7]int64{86400e6, 1e6, 1, 1e3, 60e6, 3600e6, 7 * 86400e6}
+
+// encodeArgs is str.encode for the encoding and optional errors arguments of
+// _codecs.encode, bytes() and bytearray(): both must be str, the encoding one Python
+// finds as latin-1, UTF-8 or ASCII. (As in Python, the errors handler is looked up only
+// for a character the codec cannot encode, which is refused here whatever it names.)
+func (u *unpickler) encodeArgs(s string, encoding Value, errs []Value) (string, error) {
+	if encoding.kind != KindStr || len(errs) > 0 && errs[0].kind != KindStr {
+		return "", u.fail("encoding and errors arguments must be str")
+	}
+	b, err := pyEncode(s, encoding.s())
+	if err != nil {
+		return "", u.fail("%v", err)
+	}
+	return b, nil
+}
+
 // build applies BUILD's state: only a pending uuid.UUID takes one ({'int': n}, with an
 // optional 'is_safe', which is not kept).
 func (u *unpickler) build(obj, state Value) error {
@@ -1527,8 +1593,11 @@ func (u *unpickler) build(obj, state Value) error {
 	}
 	n, ok := d.Get("int")
 	big, isInt := n.AsBigInt()
-	if !ok || !isInt || big.Sign() < 0 || big.BitLen() > 128 {
+	if !ok || !isInt {
 		return u.fail("unsupported state for uuid.UUID")
+	}
+	if big.Sign() < 0 || big.BitLen() > 128 { // (CPython takes it, and makes a UUID no str() can print right)
+		return u.fail("uuid.UUID int out of range: %s", big)
 	}
 	for k := range d.All() {
 		if ks, _ := k.AsStr(); ks != "int" && ks != "is_safe" {
@@ -1568,23 +1637,6 @@ func decodeLong(b string) Value {
 		n.Sub(n, new(big.Int).Lsh(big.NewInt(1), uint(8*len(b))))
 	}
 	return BigInt(n)
-}
-
-// parseIntText reads a decimal int as Python's int() does for pickle's INT/LONG lines.
-func parseIntText(s string) (Value, bool) {
-	s = strings.TrimSpace(s)
-	if i, err := strconv.ParseInt(s, 10, 64); err == nil {
-		return Int(i), true
-	}
-	t := strings.TrimPrefix(strings.TrimPrefix(s, "-"), "+")
-	if t == "" || !allDigits(t) {
-		return Value{}, false
-	}
-	n, ok := new(big.Int).SetString(s, 10)
-	if !ok {
-		return Value{}, false
-	}
-	return BigInt(n), true
 }
 
 // isASCII reports whether s is all ASCII, 8 bytes at a time (the compiler merges the byte

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 	"unsafe"
 )
 
@@ -322,9 +323,12 @@ func (d decimalParts) String() string {
 }
 
 // NewDecimal returns a decimal.Decimal of the text s, as Decimal(s) reads it ("1.50",
-// "-1e3", "NaN", "inf"), holding Python's str() of it ("1.50", "-1E+3", "NaN", "Infinity").
+// "-1e3", "NaN", "inf"; white space around it and underscores anywhere are dropped, as
+// CPython's C decimal does), holding Python's str() of it ("1.50", "-1E+3", "NaN",
+// "Infinity").
 func NewDecimal(s string) (Value, error) {
-	d, ok := parseDecimal(s)
+	t := strings.TrimFunc(s, func(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f })
+	d, ok := parseDecimal(strings.ReplaceAll(t, "_", ""))
 	if !ok {
 		return Value{}, fmt.Errorf("%w: invalid Decimal literal %q", ErrInvalidValue, s)
 	}
