@@ -58,6 +58,17 @@ func startPeer(t *testing.T) *pythonPeer {
 
 func (p *pythonPeer) call(t *testing.T, req map[string]any) map[string]string {
 	t.Helper()
+	out := p.reply(t, req)
+	if e, ok := out["error"]; ok {
+		t.Fatalf("peer error: %s (request %v)", e, req)
+	}
+	return out
+}
+
+// reply sends req and returns the reply's fields (JSON text for those that are not
+// strings), errors included.
+func (p *pythonPeer) reply(t *testing.T, req map[string]any) map[string]string {
+	t.Helper()
 	var b []byte
 	if raw, ok := req["value"].(json.RawMessage); ok { // may hold NaN, which encoding/json refuses
 		delete(req, "value")
@@ -87,9 +98,6 @@ func (p *pythonPeer) call(t *testing.T, req map[string]any) map[string]string {
 		}
 		b, _ := EncodeJSON(f)
 		out[k.s()] = string(b)
-	}
-	if e, ok := out["error"]; ok {
-		t.Fatalf("peer error: %s (request %s)", e, b)
 	}
 	return out
 }
