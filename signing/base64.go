@@ -24,14 +24,17 @@ func B64Decode(s string) ([]byte, error) { return b64Decode(nil, s) }
 // b64Decode appends the decoded bytes to dst.
 func b64Decode(dst []byte, s string) ([]byte, error) {
 	// Fast path: Go's unpadded URL-safe decoder (which b64.DecodeURL matches, faster)
-	// reads what Python reads whenever it succeeds (it skips only \r and \n, which Python
-	// skips too, and ignores trailing bits, as Python does). Anything else goes through the
-	// lenient decoder. The 32 bytes of spare room let b64's block loop run to the end.
+	// reads what Python reads when it succeeds without skipping a character (it ignores
+	// trailing bits, as Python does). It also skips \r and \n, as Python does, but Python
+	// pads to the length with them, which then may not complete the last quantum: a decode
+	// that skipped any (it wrote fewer bytes than the length gives) is redone by the
+	// lenient decoder, which reads everything else too. The 32 bytes of spare room let
+	// b64's block loop run to the end.
 	n := base64.RawURLEncoding.DecodedLen(len(s))
 	start := len(dst)
 	dst = slices.Grow(dst, n+32)[:start+n+32]
 	m, err := b64.DecodeURL(dst[start:], s)
-	if err == nil {
+	if err == nil && m == n {
 		return dst[:start+m], nil
 	}
 	pad := (4 - len(s)%4) % 4

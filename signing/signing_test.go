@@ -34,6 +34,11 @@ func TestB64DecodeLenient(t *testing.T) {
 	}{
 		{"aGk", "hi", true}, {"aGk=", "hi", true}, {"aGk==", "hi", true}, {"a-_z", "k\xef\xf3", true},
 		{"a+/z", "k\xef\xf3", true}, {"a G!k", "hi", true}, {"a", "", false}, {"aGkx" + "a", "", false},
+		// Newlines are skipped, but counted in the length that Django pads to (as Django's
+		// b64_decode answered; the fast decoder once read the first four).
+		{"QUI\n", "", false}, {"QQ\n", "", false}, {"QQ\n\n", "", false}, {"QU\rI", "", false},
+		{"QUJD\n", "ABC", true}, {"QQ\n\n\n\n", "A", true}, {"QUJD\r\n\r\n", "ABC", true},
+		{"QUJDRA\n\n\n\nQUJD", "ABCD\x04\x14$", true}, {"QUJDRA\nQUJD", "", false},
 	}
 	for _, tt := range tests {
 		got, err := B64Decode(tt.in)
