@@ -3,9 +3,11 @@ package compat_test
 import (
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/signing"
@@ -112,4 +114,65 @@ func damagePayload(r *rand.Rand, payload string) string {
 		return "." + text
 	}
 	return text
+}
+
+// TestLiveLoadsMalformedTimestamps does the same with a validly signed token whose
+// timestamp is damaged (signs, spaces, characters outside base62, huge or empty values),
+// loaded with and without max_age at a fixed time: the same refused (BadSignature,
+// SignatureExpired or another error, alike), the same values read.
+func TestLiveLoadsMalformedTimestamps(t *testing.T) {
+	const salt = "djsession.malformed"
+	const fixedTime = 1700000000.5
+	plain, err := signing.NewSigner(signing.Options{Key: liveKey, Salt: salt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts, err := signing.NewTimestampSigner(signing.Options{Key: liveKey, Salt: salt, Now: clock(fixedTime)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamps := []string{"", "-", "--", "+1", "-1", "0", "00", "1r31eq", "1r31er", "1R31EQ", " 1r31eq", "1r31eq ",
+		"1r31eq\n", "zzzzzzzzzzzz", "ZZZZZZZZZZZZZZZZZZZZZZZZZZZZZZ", "1r3_1eq", "1r3.1eq", "é", "٣", "-1r31eq", "1r31eq:"}
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			r := rand.New(rand.NewPCG(17, seriesSeed(p.Series)))
+			outcomes := map[string]int{}
+			for i := range 200 {
+				tok, err := ts.SignObject(serializer.DictValue(randomSession(r)), i%2 == 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				payload := tok[:strings.IndexByte(tok, ':')]
+				stamp := stamps[r.IntN(len(stamps))]
+				token := plain.Sign(payload + ":" + stamp)
+				for _, maxAge := range []float64{0, 3600} {
+					o := signing.LoadsOptions{Key: liveKey, Salt: salt, Now: clock(fixedTime), MaxAge: time.Duration(maxAge * float64(time.Second))}
+					req := map[string]any{"op": "loads", "token": token, "key": liveKey, "salt": salt, "time": fixedTime}
+					if maxAge > 0 {
+						req["max_age"] = maxAge
+					}
+					goV, goErr := signing.Loads(token, o)
+					resp := p.call(t, req)
+					djOK, _ := resp["ok"].(bool)
+					outcomes[fmt.Sprint(resp["error"])]++
+					switch {
+					case djOK != (goErr == nil):
+						t.Fatalf("timestamp %q, max_age %v: Django ok=%v (%v: %v); Go %v, %v", stamp, maxAge, djOK, resp["error"], resp["message"], goV, goErr)
+					case !djOK:
+						bad := resp["error"] == "BadSignature" || resp["error"] == "SignatureExpired"
+						expired := resp["error"] == "SignatureExpired"
+						if bad != errors.Is(goErr, signing.ErrBadSignature) || expired != errors.Is(goErr, signing.ErrSignatureExpired) {
+							t.Fatalf("timestamp %q, max_age %v: Django raises %v (%v); Go: %v", stamp, maxAge, resp["error"], resp["message"], goErr)
+						}
+					default:
+						js, _ := serializer.EncodeJSON(goV)
+						if string(js) != resp["json"] {
+							t.Fatalf("timestamp %q: read differently:\n go     %s\n django %s", stamp, js, resp["json"])
+						}
+					}
+				}
+			}
+			t.Logf("400 loads, alike; Django's outcomes: %v", outcomes)
+		})
+	}
 }
