@@ -11,12 +11,14 @@ reply per line on standard output.
   {"op": "roundtrip", "hex": "...", "protocol": 5} -> {"value": TAGGED, "hex": "..."}
   {"op": "loads_restricted", "hex": "..."}         -> {"value": TAGGED} or {"load_error": "..."}
      (pickle.loads with only the globals djsession's unpickler knows, in 1 GiB of
-     memory, from then on for the life of the process; for damaged pickles)
+     memory, from then on for the life of the process; for damaged pickles; with
+     "stream": true, pickle.Unpickler(io.BytesIO(data)).load(), as pymemcache reads)
 Errors give {"error": "..."}.
 """
 import base64
 import datetime
 import decimal
+import io
 import json
 import pickle
 import sys
@@ -246,7 +248,11 @@ def serve():
             elif op == "loads_restricted":
                 _restrict()
                 try:
-                    obj = pickle.loads(bytes.fromhex(req["hex"]))
+                    data = bytes.fromhex(req["hex"])
+                    if req.get("stream"):
+                        obj = pickle.Unpickler(io.BytesIO(data)).load()
+                    else:
+                        obj = pickle.loads(data)
                 except Exception as e:
                     rep = {"load_error": "%s: %s" % (type(e).__name__, e)}
                 else:

@@ -70,6 +70,11 @@ type PickleOptions struct {
 	// tuples, sets, datetimes...; default 1<<18), so that a small hostile pickle cannot
 	// make the decoder allocate far more than its own size.
 	MaxContainers int
+	// Stream reads as pickle.Unpickler(io.BytesIO(data)).load() does (pymemcache reads
+	// values so) rather than as pickle.loads. The two differ only on damaged pickles: a
+	// stream reader holds a frame's bytes apart, and takes what an opcode lacks at the
+	// frame's end from after the frame, dropping the frame's rest.
+	Stream bool
 }
 
 // PickleProtocol0 is the Protocol value that selects protocol 0 (0 means the default).

@@ -88,6 +88,7 @@ type unpickler struct {
 	memo    []Value
 	memoLen int
 	proto   int // of the PROTO opcode read, else 0
+	bufEnd  int // the end of the bytes read in: len(s), except in stream mode (see fill)
 	objects int
 	slab    []builder
 	islab   []Item
@@ -134,8 +135,15 @@ func unpickleFirst(data []byte, o PickleOptions, fast bool) (Value, int, error) 
 		u = new(unpickler)
 	}
 	u.o, u.s, u.pos, u.memoLen, u.proto, u.objects, u.slow = o, string(data), 0, 0, 0, 0, !fast
+	u.bufEnd = len(data)
+	if o.Stream {
+		u.bufEnd = 0
+	}
 	v, err := u.run()
 	n := u.pos
+	if o.Stream {
+		n = u.bufEnd // (what the "file" gave; the rest of a frame after STOP is read too)
+	}
 	clear(u.stack)
 	clear(u.memo)
 	clear(u.slab)
@@ -169,12 +177,34 @@ func (u *unpickler) refuse(global string) error {
 
 // take returns the next n bytes, checking n against the remaining input first.
 func (u *unpickler) take(n uint64) (string, error) {
-	if n > uint64(len(u.s)-u.pos) {
-		return "", u.fail("truncated: %d bytes declared, %d left", n, len(u.s)-u.pos)
+	if n > uint64(u.bufEnd-u.pos) && !u.fill(n) {
+		return "", u.fail("truncated: %d bytes declared, %d left", n, u.bufEnd-u.pos)
 	}
 	s := u.s[u.pos : u.pos+int(n)]
 	u.pos += int(n)
 	return s, nil
+}
+
+// fill, in stream mode, drops what is left of the buffer (a frame) and makes the next n
+// bytes of the input after it the buffer, as CPython's unpickler reads a file whose
+// buffered bytes fall short. It reports whether there are n bytes.
+func (u *unpickler) fill(n uint64) bool {
+	if !u.o.Stream || n > uint64(len(u.s)-u.bufEnd) {
+		return false
+	}
+	u.pos = u.bufEnd
+	u.bufEnd += int(n)
+	return true
+}
+
+// takeInto is take for the contents of bytes and bytearray: CPython reads those into the
+// new object, from what is left of the buffer and then from the file, so in stream mode
+// too they are the next n bytes.
+func (u *unpickler) takeInto(n uint64) (string, error) {
+	if n > uint64(u.bufEnd-u.pos) && u.o.Stream && n <= uint64(len(u.s)-u.pos) {
+		u.bufEnd = u.pos + int(n)
+	}
+	return u.take(n)
 }
 
 // counted reads a little-endian length of size bytes, then that many bytes.
@@ -187,7 +217,13 @@ func (u *unpickler) counted(size int) (string, error) {
 }
 
 func (u *unpickler) line() (string, error) {
-	i := strings.IndexByte(u.s[u.pos:], '\n')
+	i := strings.IndexByte(u.s[u.pos:u.bufEnd], '\n')
+	if i < 0 && u.o.Stream { // (the rest of the buffer dropped, a line read after it)
+		if i = strings.IndexByte(u.s[u.bufEnd:], '\n'); i >= 0 {
+			u.pos = u.bufEnd
+			u.bufEnd += i + 1
+		}
+	}
 	if i < 0 {
 		return "", u.fail("truncated: no end of line")
 	}
@@ -197,8 +233,8 @@ func (u *unpickler) line() (string, error) {
 }
 
 func (u *unpickler) uint(n int) (uint64, error) {
-	if n > len(u.s)-u.pos {
-		return 0, u.fail("truncated: %d bytes declared, %d left", n, len(u.s)-u.pos)
+	if n > u.bufEnd-u.pos && !u.fill(uint64(n)) {
+		return 0, u.fail("truncated: %d bytes declared, %d left", n, u.bufEnd-u.pos)
 	}
 	s := u.s[u.pos : u.pos+n]
 	u.pos += n
@@ -328,7 +364,7 @@ func (u *unpickler) memoGet(idx uint64) error {
 }
 
 func (u *unpickler) run() (Value, error) {
-	s := u.s
+	s := u.s[:u.bufEnd] // (the fast paths read only what is read in)
 	// The position lives in a local while the fast paths below work; it is stored back
 	// to u before anything else reads it (setItemsFast, step, pop, fail), and read back
 	// after step. u.op, the offset errors report, is set before step and pop.
@@ -336,7 +372,10 @@ func (u *unpickler) run() (Value, error) {
 	for {
 		if pos >= len(s) {
 			u.pos, u.op = pos, pos
-			return Value{}, u.fail("truncated: no STOP opcode")
+			if !u.fill(1) {
+				return Value{}, u.fail("truncated: no STOP opcode")
+			}
+			pos, s = u.pos, u.s[:u.bufEnd]
 		}
 		op := pos
 		c := s[pos]
@@ -416,7 +455,7 @@ func (u *unpickler) run() (Value, error) {
 		if err := u.step(c); err != nil {
 			return Value{}, err
 		}
-		pos = u.pos
+		pos, s = u.pos, u.s[:u.bufEnd]
 	}
 }
 
@@ -535,7 +574,9 @@ func (u *unpickler) step(c byte) error {
 		if err != nil {
 			return err
 		}
-		if n > uint64(len(u.s)-u.pos) {
+		// In memory a frame changes nothing; in stream mode, a frame not yet read in
+		// becomes the buffer (fill), one inside the buffer leaves it as it is.
+		if n > uint64(u.bufEnd-u.pos) && !u.fill(n) {
 			return u.fail("truncated: frame of %d bytes, %d left", n, len(u.s)-u.pos)
 		}
 	case '(': // MARK
@@ -701,7 +742,11 @@ func (u *unpickler) step(c byte) error {
 		} else if c == 'C' {
 			size = 1
 		}
-		s, err := u.counted(size)
+		n, err := u.uint(size)
+		if err != nil {
+			return err
+		}
+		s, err := u.takeInto(n)
 		if err != nil {
 			return err
 		}

@@ -57,9 +57,16 @@ func FuzzPickleLoads(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
+		// The fast paths of the opcode loop must not change any outcome, in stream mode
+		// either (where they work within the buffered frame).
+		so := PickleOptions{MaxContainers: 1 << 12, Stream: true}
+		sv, serr := UnpickleWith(data, so)
+		sslow, _, sslowErr := unpickleFirst(data, so, false)
+		if fmt.Sprint(serr) != fmt.Sprint(sslowErr) || serr == nil && !Equal(sv, sslow) {
+			t.Fatalf("stream: fast and general paths differ on %x: %v, %v / %v, %v", data, sv, serr, sslow, sslowErr)
+		}
 		o := PickleOptions{MaxContainers: 1 << 12}
 		v, err := UnpickleWith(data, o)
-		// The fast paths of the opcode loop must not change any outcome.
 		slow, _, slowErr := unpickleFirst(data, o, false)
 		if fmt.Sprint(err) != fmt.Sprint(slowErr) || err == nil && !Equal(v, slow) {
 			t.Fatalf("fast and general paths differ on %x: %v, %v / %v, %v", data, v, err, slow, slowErr)

@@ -13,7 +13,9 @@ import (
 // TestPickleLiveMutations holds the unpickler to CPython's on damaged pickles: pickles of
 // random session values, in every protocol, with random edits (opcode bytes, small
 // numbers, deletions, truncation). CPython's pickle.loads (the C unpickler, as Django
-// calls it) reads each with only the globals the Go unpickler knows. Where CPython fails,
+// calls it; or, for every other pickle, pickle.Unpickler(io.BytesIO(data)).load(), as
+// pymemcache reads, against PickleOptions.Stream) reads each with only the globals the Go
+// unpickler knows. Where CPython fails,
 // Go must fail; where CPython reads a value, Go must read the same value, with four
 // exceptions, each counted:
 //   - Go refuses a value over one of its limits (ErrPickleLimit);
@@ -40,8 +42,10 @@ func TestPickleLiveMutations(t *testing.T) {
 			t.Fatal(err)
 		}
 		data := mutatePickle(r, p)
-		goV, goErr := UnpickleWith(data, PickleOptions{})
-		rep := peer.reply(t, map[string]any{"op": "loads_restricted", "hex": hex.EncodeToString(data)})
+		// Every other case is read as a stream (pickle.Unpickler(io.BytesIO(data)).load()).
+		stream := i%2 == 1
+		goV, goErr := UnpickleWith(data, PickleOptions{Stream: stream})
+		rep := peer.reply(t, map[string]any{"op": "loads_restricted", "hex": hex.EncodeToString(data), "stream": stream})
 		if _, ok := rep["error"]; ok { // CPython read it, but it has no tagged form
 			unrepresentable++
 			continue
@@ -88,12 +92,18 @@ func TestPickleLiveMutations(t *testing.T) {
 var badUUIDText = regexp.MustCompile(`"\$uuid":"(-[^"]*|[^"]{37,})"`)
 
 // mutatePickle applies one to three random edits to p: opcodes or small numbers written
-// over or between its bytes, deletions, truncation, or text put into a line.
+// over or between its bytes, deletions, truncation, or text put into a line; and for a
+// third of the framed pickles, a frame length changed by up to four.
 func mutatePickle(r *rand.Rand, p []byte) []byte {
 	ops := []byte("(.0123NIFLSVXJKMGTUBC}]e)atulsdhgjpqrc\x80\x81\x82\x83\x84\x85\x86\x87\x88\x89\x8a\x8b\x8c\x8d\x8e\x8f\x90\x91\x92\x93\x94\x95\x96\x97\x98")
 	q := append([]byte(nil), p...)
 	// Pieces for the lines of protocol 0's text opcodes (INT, LONG, FLOAT, PUT, GET...).
 	text := []string{" ", "\t", "\x0b", "\x00", "_", "0", "00", "0x", "0X1f", "0o7", "0b1", "+", "-", "L", "e", "E+9", ".", "inf", "nan", "1e309", "9999999999999999999"}
+	if len(q) > 11 && q[2] == 0x95 && r.IntN(3) == 0 {
+		// A frame made shorter or longer than its contents, so that it ends inside an
+		// opcode (where stream and memory reads part).
+		q[3] += byte(r.IntN(9) - 4)
+	}
 	for n := 1 + r.IntN(3); n > 0; n-- {
 		i := r.IntN(len(q) + 1)
 		if nl := bytes.IndexByte(q[i:], '\n'); nl >= 0 && r.IntN(3) == 0 {
