@@ -117,25 +117,11 @@ func (c Compressor) decompress(data []byte, limit int) ([]byte, error) {
 		}
 		r = zr
 	case Gzip:
-		if len(data) < 2 || data[0] != 0x1f || data[1] != 0x8b {
-			return nil, errNotCompressed
-		}
-		gr, err := gzip.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, corrupt("gzip", err)
-		}
-		r = gr
+		return gunzip(data, limit)
 	case Lzma:
-		xr, err := xz.NewReader(bytes.NewReader(data))
-		if err != nil {
-			return nil, errNotCompressed
-		}
-		r = xr
+		return unxz(data, limit)
 	case Lz4:
-		if len(data) < 4 || binary.LittleEndian.Uint32(data) != 0x184D2204 {
-			return nil, errNotCompressed
-		}
-		r = lz4.NewReader(bytes.NewReader(data))
+		return unlz4(data, limit)
 	case Zstd:
 		if len(data) < 4 || binary.LittleEndian.Uint32(data) != 0xFD2FB528 {
 			return nil, errNotCompressed

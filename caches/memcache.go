@@ -50,10 +50,11 @@ func (p Pymemcache) Encode(v serializer.Value) ([]byte, uint32, error) {
 }
 
 // Decode reads an item as python_memcache_deserializer does: flags 0 give bytes; else
-// the text flag, then the int flags (2 or 4), then the pickle flag decide; any other
-// flags give the bytes as they are. pymemcache logs an unreadable pickle and returns None
-// (a cache miss); Decode returns None and an error matching ErrCorrupt, for the caller to
-// treat as a miss.
+// the text flag, then the int flags (2 or 4), then the pickle flag decide (the pickle
+// read as a stream, see serializer.PickleOptions.Stream); any other flags give the bytes
+// as they are. pymemcache logs an unreadable pickle and returns None (a cache miss);
+// Decode returns None and an error matching ErrCorrupt, for the caller to treat as a
+// miss.
 func (p Pymemcache) Decode(data []byte, flags uint32) (serializer.Value, error) {
 	switch {
 	case flags == 0:
@@ -63,7 +64,11 @@ func (p Pymemcache) Decode(data []byte, flags uint32) (serializer.Value, error) 
 	case flags&(FlagInteger|FlagLong) != 0:
 		return decodeInt(data)
 	case flags&FlagPickle != 0:
-		return pickleLoads(data, p.Limits)
+		// (pymemcache unpickles through io.BytesIO: a stream, which reads a damaged
+		// pickle's frames otherwise than pickle.loads.)
+		l := p.Limits
+		l.Pickle.Stream = true
+		return pickleLoads(data, l)
 	}
 	return serializer.Bytes(data), nil
 }

@@ -251,12 +251,16 @@ def decode(fmt, data, flags=None):
         validate = django.VERSION >= (6, 1)
         return pickle.loads(base64.b64decode(data, validate=validate))
     if fmt == "file":
-        import io
+        # As FileBasedCache reads its files: pickle.load of the expiry from the open
+        # file (a buffered reader, which the C unpickler reads ahead of), then the rest.
         import pickle
         import zlib
-        f = io.BytesIO(data)
-        exp = pickle.load(f)
-        return {"expiry": exp, "value": pickle.loads(zlib.decompress(f.read()))}
+        name = os.path.join(_tmp, "decode.djcache")
+        with open(name, "wb") as f:
+            f.write(data)
+        with open(name, "rb") as f:
+            exp = pickle.load(f)
+            return {"expiry": exp, "value": pickle.loads(zlib.decompress(f.read()))}
     raise ValueError("unknown format %r" % fmt)
 
 

@@ -4,6 +4,7 @@ reply per line on standard output. Values are tagged JSON (docs/tagged-json.md).
 
   {"op": "encode", "format": F, "value": TAGGED}           -> {"hex": "...", "flags": n}
   {"op": "decode", "format": F, "hex": "...", "flags": n}  -> {"value": TAGGED}
+  {"op": "lz4_block", "hex": "..."}                        -> {"hex": "..."}  (lz4.block.decompress)
 Formats as in scripts/cache_formats.py; for "file" the decoded value is the stored value
 (the expiry is returned as "expiry"). Errors give {"error": "..."}.
 """
@@ -16,7 +17,7 @@ import cache_formats as cf  # noqa: E402
 
 
 def handle(req):
-    fmt = req["format"]
+    fmt = req.get("format")
     if req["op"] == "encode":
         data, flags, _ = cf.encode(fmt, cf.from_tagged(req["value"]))
         return {"hex": data.hex(), "flags": flags}
@@ -25,6 +26,9 @@ def handle(req):
         if fmt == "file":
             return {"value": cf.to_tagged(v["value"]), "expiry": v["expiry"]}
         return {"value": cf.to_tagged(v)}
+    if req["op"] == "lz4_block":  # LZ4_decompress_safe into 64 KiB, as LZ4F decodes a block
+        import lz4.block
+        return {"hex": lz4.block.decompress(bytes.fromhex(req["hex"]), uncompressed_size=65536).hex()}
     raise ValueError("unknown op")
 
 
