@@ -364,7 +364,19 @@ func (u *unpickler) memoGet(idx uint64) error {
 }
 
 func (u *unpickler) run() (Value, error) {
-	s := u.s[:u.bufEnd] // (the fast paths read only what is read in)
+	for {
+		v, done, err := u.runBuffer()
+		if done || err != nil {
+			return v, err
+		}
+	}
+}
+
+// runBuffer reads opcodes from the bytes read in (in memory, the whole input), and
+// returns with done false when, in stream mode, those change (so that the loop below
+// keeps s, and the bounds its fast paths test, the same throughout).
+func (u *unpickler) runBuffer() (_ Value, done bool, _ error) {
+	s := u.s[:u.bufEnd]
 	// The position lives in a local while the fast paths below work; it is stored back
 	// to u before anything else reads it (setItemsFast, step, pop, fail), and read back
 	// after step. u.op, the offset errors report, is set before step and pop.
@@ -373,9 +385,9 @@ func (u *unpickler) run() (Value, error) {
 		if pos >= len(s) {
 			u.pos, u.op = pos, pos
 			if !u.fill(1) {
-				return Value{}, u.fail("truncated: no STOP opcode")
+				return Value{}, true, u.fail("truncated: no STOP opcode")
 			}
-			pos, s = u.pos, u.s[:u.bufEnd]
+			return Value{}, false, nil
 		}
 		op := pos
 		c := s[pos]
@@ -448,14 +460,18 @@ func (u *unpickler) run() (Value, error) {
 		if c == '.' { // STOP
 			v, err := u.pop()
 			if err != nil {
-				return Value{}, err
+				return Value{}, true, err
 			}
-			return u.finish(v, 0)
+			v, err = u.finish(v, 0)
+			return v, true, err
 		}
 		if err := u.step(c); err != nil {
-			return Value{}, err
+			return Value{}, true, err
 		}
-		pos, s = u.pos, u.s[:u.bufEnd]
+		if u.bufEnd != len(s) {
+			return Value{}, false, nil
+		}
+		pos = u.pos
 	}
 }
 
