@@ -20,12 +20,7 @@ import (
 // serializer.UnpickleWith).
 func TestLiveDamagedValues(t *testing.T) {
 	p := startCachePeer(t)
-	formats := []string{"redis", "pymemcache", "pylibmc", "db", "file"}
-	for _, s := range []string{"pickle", "json", "msgpack"} {
-		for _, c := range compressorNames {
-			formats = append(formats, "django_redis:"+s+":"+c)
-		}
-	}
+	formats := liveFormats()
 	const rounds = 300
 	for _, format := range formats {
 		t.Run(strings.ReplaceAll(format, ":", "_"), func(t *testing.T) {
