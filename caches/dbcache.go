@@ -36,7 +36,7 @@ func (c DatabaseCache) Decode(text string) (serializer.Value, error) {
 	var raw []byte
 	var err error
 	if c.Strict {
-		raw, err = base64.StdEncoding.Strict().DecodeString(text)
+		raw, err = signing.B64DecodeStdStrict(text)
 	} else {
 		raw, err = signing.B64DecodeStd(text)
 	}

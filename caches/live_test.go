@@ -194,7 +194,7 @@ func (g valueGen) session() serializer.Value {
 // liveFormats names every format of scripts/cache_formats.py: each backend's, and
 // django-redis's for each serializer and compressor.
 func liveFormats() []string {
-	formats := []string{"redis", "pymemcache", "pylibmc", "db", "file"}
+	formats := []string{"redis", "pymemcache", "pylibmc", "db", "db-validate", "file"}
 	for _, s := range []string{"pickle", "json", "msgpack"} {
 		for _, c := range compressorNames {
 			formats = append(formats, "django_redis:"+s+":"+c)
@@ -255,12 +255,13 @@ func TestLiveRoundTrips(t *testing.T) {
 // liveCodec returns the encoder and decoder of a format for the live test.
 func liveCodec(t *testing.T, format string) (func(serializer.Value) ([]byte, *uint32, error), func([]byte, *uint32) (serializer.Value, error)) {
 	switch format {
-	case "db":
+	case "db", "db-validate":
+		c := DatabaseCache{Strict: format == "db-validate"}
 		return func(v serializer.Value) ([]byte, *uint32, error) {
-				s, err := DatabaseCache{}.Encode(v)
+				s, err := c.Encode(v)
 				return []byte(s), nil, err
 			}, func(b []byte, _ *uint32) (serializer.Value, error) {
-				return DatabaseCache{}.Decode(string(b))
+				return c.Decode(string(b))
 			}
 	case "file":
 		return func(v serializer.Value) ([]byte, *uint32, error) {

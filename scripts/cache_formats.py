@@ -7,7 +7,8 @@ pymemcache's pickle_serde, pylibmc's Client.serialize/deserialize, and Django's 
 and FileBasedCache on a scratch SQLite database and directory.
 
 Format names: "redis", "django_redis:<serializer>:<compressor>" (serializer pickle, json or
-msgpack; compressor identity, zlib, gzip, lzma, lz4 or zstd), "pymemcache", "pylibmc", "db",
+msgpack; compressor identity, zlib, gzip, lzma, lz4 or zstd), "pymemcache", "pylibmc", "db"
+("db-validate": read with validate=True, as Django 6.1 does),
 "file".
 """
 import atexit
@@ -203,7 +204,7 @@ def encode(fmt, value, timeout=3600):
         with quiet_stderr():
             data, flags = _pylibmc().serialize(value)
         return data, flags, {}
-    if fmt == "db":
+    if fmt in ("db", "db-validate"):
         cache = _db_cache()
         key = "django.contrib.sessions.cache" + SESSION_KEY
         with fixed_time(NOW):
@@ -245,10 +246,11 @@ def decode(fmt, data, flags=None):
             data, flags = zlib.decompress(data), flags & ~8
         with quiet_stderr():
             return _pylibmc().deserialize(data, flags)
-    if fmt == "db":
+    if fmt in ("db", "db-validate"):
         import base64
         import pickle
-        validate = django.VERSION >= (6, 1)
+        # "db-validate": as Django 6.1 reads, whatever this Django is.
+        validate = fmt == "db-validate" or django.VERSION >= (6, 1)
         return pickle.loads(base64.b64decode(data, validate=validate))
     if fmt == "file":
         # As FileBasedCache reads its files: pickle.load of the expiry from the open

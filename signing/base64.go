@@ -45,6 +45,65 @@ func b64Decode(dst []byte, s string) ([]byte, error) {
 // alphabet, no padding added, other characters (including "-" and "_") skipped.
 func B64DecodeStd(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64StdValue) }
 
+// B64DecodeStdStrict decodes s as Python's base64.b64decode(s, validate=True) does (the
+// strict mode of binascii.a2b_base64, Python 3.11+): the standard alphabet only, no
+// padding first, none where a quantum has no character yet, nothing after the padding,
+// and the last quantum complete. (Bits left over in it are dropped, as Python drops them.)
+func B64DecodeStdStrict(s string) ([]byte, error) {
+	if s != "" && s[0] == '=' {
+		return nil, fmt.Errorf("%w: leading padding not allowed", ErrBase64)
+	}
+	var quad, pads int
+	var left byte
+	var dst []byte
+	padding := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '=' {
+			padding = true
+			if quad == 0 {
+				return nil, fmt.Errorf("%w: excess padding not allowed", ErrBase64)
+			}
+			if quad >= 2 {
+				if pads++; quad+pads >= 4 {
+					if i+1 < len(s) {
+						return nil, fmt.Errorf("%w: excess data after padding", ErrBase64)
+					}
+					return dst, nil
+				}
+			}
+			continue
+		}
+		v := b64StdValue[c]
+		if v >= 64 {
+			return nil, fmt.Errorf("%w: only base64 data is allowed", ErrBase64)
+		}
+		if padding {
+			return nil, fmt.Errorf("%w: discontinuous padding not allowed", ErrBase64)
+		}
+		switch quad {
+		case 0:
+			left, quad = v, 1
+		case 1:
+			dst = append(dst, left<<2|v>>4)
+			left, quad = v&0x0f, 2
+		case 2:
+			dst = append(dst, left<<4|v>>2)
+			left, quad = v&0x03, 3
+		case 3:
+			dst = append(dst, left<<6|v)
+			left, quad = 0, 0
+		}
+	}
+	switch quad {
+	case 0:
+		return dst, nil
+	case 1:
+		return nil, fmt.Errorf("%w: number of data characters cannot be 1 more than a multiple of 4", ErrBase64)
+	}
+	return nil, fmt.Errorf("%w: incorrect padding", ErrBase64)
+}
+
 // b64Value maps both base64 alphabets to their 6-bit values; 0xff marks other bytes.
 var b64Value = func() (t [256]byte) {
 	for i := range t {

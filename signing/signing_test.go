@@ -185,3 +185,23 @@ func TestLoadedValuesOwnMemory(t *testing.T) {
 		}
 	}
 }
+
+// TestB64DecodeStdStrict pins base64.b64decode(s, validate=True), as Python 3.13 answered
+// for each input (Django 6.1's DatabaseCache reads its values so).
+func TestB64DecodeStdStrict(t *testing.T) {
+	tests := []struct {
+		in, want string
+		ok       bool
+	}{
+		{"QQ==", "A", true}, {"QR==", "A", true}, {"QUI=", "AB", true}, {"", "", true}, {"QUJD", "ABC", true},
+		{"QQ=", "", false}, {"QQ", "", false}, {"=QQ==", "", false}, {"QQ==QQ==", "", false},
+		{"QUJD\n", "", false}, {"QU=JD", "", false}, {"QUJD=", "", false}, {"QQ===", "", false},
+		{"QQ==\n", "", false}, {"Q-_A", "", false}, {"QUJ=D", "", false},
+	}
+	for _, tt := range tests {
+		got, err := B64DecodeStdStrict(tt.in)
+		if (err == nil) != tt.ok || tt.ok && string(got) != tt.want {
+			t.Errorf("B64DecodeStdStrict(%q) = %q, %v; want %q ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+}
