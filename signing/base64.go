@@ -38,71 +38,18 @@ func b64Decode(dst []byte, s string) ([]byte, error) {
 		return dst[:start+m], nil
 	}
 	pad := (4 - len(s)%4) % 4
-	return pyA2B(dst[:start], s, pad, &b64Value)
+	return pyA2B(dst[:start], s, pad, &b64Value, false)
 }
 
 // B64DecodeStd decodes s as Python's base64.b64decode does by default: the standard
 // alphabet, no padding added, other characters (including "-" and "_") skipped.
-func B64DecodeStd(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64StdValue) }
+func B64DecodeStd(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64StdValue, false) }
 
 // B64DecodeStdStrict decodes s as Python's base64.b64decode(s, validate=True) does (the
 // strict mode of binascii.a2b_base64, Python 3.11+): the standard alphabet only, no
 // padding first, none where a quantum has no character yet, nothing after the padding,
 // and the last quantum complete. (Bits left over in it are dropped, as Python drops them.)
-func B64DecodeStdStrict(s string) ([]byte, error) {
-	if s != "" && s[0] == '=' {
-		return nil, fmt.Errorf("%w: leading padding not allowed", ErrBase64)
-	}
-	var quad, pads int
-	var left byte
-	var dst []byte
-	padding := false
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c == '=' {
-			padding = true
-			if quad == 0 {
-				return nil, fmt.Errorf("%w: excess padding not allowed", ErrBase64)
-			}
-			if quad >= 2 {
-				if pads++; quad+pads >= 4 {
-					if i+1 < len(s) {
-						return nil, fmt.Errorf("%w: excess data after padding", ErrBase64)
-					}
-					return dst, nil
-				}
-			}
-			continue
-		}
-		v := b64StdValue[c]
-		if v >= 64 {
-			return nil, fmt.Errorf("%w: only base64 data is allowed", ErrBase64)
-		}
-		if padding {
-			return nil, fmt.Errorf("%w: discontinuous padding not allowed", ErrBase64)
-		}
-		switch quad {
-		case 0:
-			left, quad = v, 1
-		case 1:
-			dst = append(dst, left<<2|v>>4)
-			left, quad = v&0x0f, 2
-		case 2:
-			dst = append(dst, left<<4|v>>2)
-			left, quad = v&0x03, 3
-		case 3:
-			dst = append(dst, left<<6|v)
-			left, quad = 0, 0
-		}
-	}
-	switch quad {
-	case 0:
-		return dst, nil
-	case 1:
-		return nil, fmt.Errorf("%w: number of data characters cannot be 1 more than a multiple of 4", ErrBase64)
-	}
-	return nil, fmt.Errorf("%w: incorrect padding", ErrBase64)
-}
+func B64DecodeStdStrict(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64StdValue, true) }
 
 // b64Value maps both base64 alphabets to their 6-bit values; 0xff marks other bytes.
 var b64Value = func() (t [256]byte) {
@@ -128,10 +75,16 @@ var b64StdValue = func() (t [256]byte) {
 // binascii.a2b_base64 in its default, non-strict mode: characters outside the alphabet are
 // skipped; a '=' ends the input once at least two characters of a quantum are in and the
 // quantum is complete with padding; leftover bits are dropped; a dangling quantum of one
-// character, or an incomplete one without padding, is an error.
-func pyA2B(dst []byte, s string, pad int, alphabet *[256]byte) ([]byte, error) {
+// character, or an incomplete one without padding, is an error. In strict mode, a
+// character outside the alphabet, padding first or where a quantum has no character, and
+// anything after the padding are errors too.
+func pyA2B(dst []byte, s string, pad int, alphabet *[256]byte, strict bool) ([]byte, error) {
+	if strict && s != "" && s[0] == '=' {
+		return dst, fmt.Errorf("%w: leading padding not allowed", ErrBase64)
+	}
 	var quad, pads int
 	var left byte
+	padding := false
 	n := len(s) + pad
 	for i := 0; i < n; i++ {
 		c := byte('=')
@@ -139,9 +92,16 @@ func pyA2B(dst []byte, s string, pad int, alphabet *[256]byte) ([]byte, error) {
 			c = s[i]
 		}
 		if c == '=' {
+			padding = true
+			if strict && quad == 0 {
+				return dst, fmt.Errorf("%w: excess padding not allowed", ErrBase64)
+			}
 			if quad >= 2 {
 				pads++
 				if quad+pads >= 4 {
+					if strict && i+1 < n {
+						return dst, fmt.Errorf("%w: excess data after padding", ErrBase64)
+					}
 					return dst, nil
 				}
 			}
@@ -149,7 +109,13 @@ func pyA2B(dst []byte, s string, pad int, alphabet *[256]byte) ([]byte, error) {
 		}
 		v := alphabet[c]
 		if v >= 64 {
+			if strict {
+				return dst, fmt.Errorf("%w: only base64 data is allowed", ErrBase64)
+			}
 			continue
+		}
+		if strict && padding {
+			return dst, fmt.Errorf("%w: discontinuous padding not allowed", ErrBase64)
 		}
 		pads = 0
 		switch quad {
