@@ -426,7 +426,7 @@ func (x *xzReader) block(hdr []byte, check byte) (uint64, uint64, error) {
 	if err != nil {
 		return 0, 0, xzErr(err)
 	}
-	m, err := readAllBounded(zr, x.limit-len(x.out))
+	m, err := readBounded(zr, x.limit-len(x.out), "lzma")
 	if err != nil {
 		return 0, 0, xzErr(err)
 	}
@@ -468,7 +468,7 @@ func xzErr(err error) error {
 	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
 		return errXZIncomplete
 	}
-	if errors.Is(err, ErrTooLarge) {
+	if errors.Is(err, ErrTooLarge) || errors.Is(err, ErrCorrupt) {
 		return err
 	}
 	return corrupt("lzma", err)
@@ -511,21 +511,11 @@ func lzmaAlone(data []byte, limit int) ([]byte, []byte, error) {
 	if err != nil {
 		return nil, nil, xzErr(err)
 	}
-	out, err := readAllBounded(zr, limit)
+	out, err := readBounded(zr, limit, "lzma")
 	if err != nil {
 		return nil, nil, xzErr(err)
 	}
 	// (Where such a stream ends in the data is not known here: what may follow it is
 	// dropped.)
 	return out, nil, nil
-}
-
-// readAllBounded reads r to its end, or fails once more than max bytes come out.
-func readAllBounded(r io.Reader, max int) ([]byte, error) {
-	var b bytes.Buffer
-	n, err := io.Copy(&b, io.LimitReader(r, int64(max)+1))
-	if n > int64(max) {
-		return nil, tooLarge("lzma output exceeds MaxDecompressedSize")
-	}
-	return b.Bytes(), err
 }
