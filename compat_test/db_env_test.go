@@ -35,7 +35,7 @@ const dbZone = "America/New_York" // TIME_ZONE of both sides in the db tests
 
 // dbBackend is one database kind.
 type dbBackend struct {
-	name string // "sqlite", "postgres", "mysql"
+	name string // "sqlite", "postgres", "pgbouncer" (PostgreSQL through PgBouncer), "mysql"
 	// open returns a database for one test (SQLite: a new file; servers: the shared
 	// test database), or skips when the server is not running.
 	open func(t testing.TB) *dbHandle
@@ -62,6 +62,7 @@ func dbBackends() []dbBackend {
 	return []dbBackend{
 		{name: "sqlite", open: openSQLite},
 		{name: "postgres", open: openPostgres},
+		{name: "pgbouncer", open: openPgBouncer},
 		{name: "mysql", open: openMySQL},
 	}
 }
@@ -119,6 +120,12 @@ var (
 	pgCfg  *pgx.ConnConfig
 	pgErr  error
 
+	bouncerOnce  sync.Once
+	bouncerPool  *pgxpool.Pool // simple protocol by default
+	bouncerStore *pgxpool.Pool // pgx's default mode
+	bouncerCfg   *pgx.ConnConfig
+	bouncerErr   error
+
 	myOnce sync.Once
 	myDB   *sql.DB
 	myCfg  *gomysql.Config
@@ -130,31 +137,68 @@ func openPostgres(t testing.TB) *dbHandle {
 	if dsn == "" {
 		skipOrFailTB(t, "DJSESSION_PG_DSN is not set: run eval \"$(scripts/services start postgres)\"")
 	}
-	pgOnce.Do(func() {
-		cfg, err := pgxpool.ParseConfig(dsn)
-		if err != nil {
-			pgErr = err
-			return
-		}
-		cfg.MaxConns = 32
-		pgCfg = cfg.ConnConfig
-		pgPool, pgErr = pgxpool.NewWithConfig(context.Background(), cfg)
-		if pgErr == nil {
-			pgErr = pgPool.Ping(context.Background())
-		}
-	})
+	pgOnce.Do(func() { pgPool, pgCfg, pgErr = openPgxPool(dsn, false) })
 	if pgErr != nil {
 		skipOrFailTB(t, "PostgreSQL at DJSESSION_PG_DSN unavailable (scripts/services start postgres): %v", pgErr)
 	}
-	h := &dbHandle{backend: "postgres", pool: pgPool, quote: db.QuoteDouble, placeholder: postgres.Dialect{}.Placeholder}
+	return pgHandle("postgres", pgPool, pgPool, false, pgCfg)
+}
+
+// openPgBouncer is PostgreSQL behind PgBouncer in transaction pooling mode: the store
+// runs on a pool in pgx's default mode (prepared statements, which transaction pooling
+// breaks) with Options.SimpleProtocol, so that only that option keeps it working; the
+// test's own queries and the bare queries of the benchmarks use a pool in simple mode.
+// Django connects through PgBouncer too, as Django's documentation says to
+// (DISABLE_SERVER_SIDE_CURSORS).
+func openPgBouncer(t testing.TB) *dbHandle {
+	dsn := os.Getenv("DJSESSION_PGBOUNCER_DSN")
+	if dsn == "" {
+		skipOrFailTB(t, "DJSESSION_PGBOUNCER_DSN is not set: run eval \"$(scripts/services start pgbouncer)\"")
+	}
+	bouncerOnce.Do(func() {
+		bouncerStore, _, bouncerErr = openPgxPool(dsn, false)
+		if bouncerErr == nil {
+			bouncerPool, bouncerCfg, bouncerErr = openPgxPool(dsn, true)
+		}
+	})
+	if bouncerErr != nil {
+		skipOrFailTB(t, "PgBouncer at DJSESSION_PGBOUNCER_DSN unavailable (scripts/services start pgbouncer): %v", bouncerErr)
+	}
+	h := pgHandle("pgbouncer", bouncerPool, bouncerStore, true, bouncerCfg)
+	h.django["DISABLE_SERVER_SIDE_CURSORS"] = true
+	return h
+}
+
+// openPgxPool opens and pings a pool on dsn; with simple, its queries use pgx's simple
+// protocol unless told otherwise.
+func openPgxPool(dsn string, simple bool) (*pgxpool.Pool, *pgx.ConnConfig, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, nil, err
+	}
+	cfg.MaxConns = 32
+	if simple {
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeSimpleProtocol
+	}
+	pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+	if err == nil {
+		err = pool.Ping(context.Background())
+	}
+	return pool, cfg.ConnConfig, err
+}
+
+// pgHandle is the dbHandle of a PostgreSQL database reached with cfg: the test's queries
+// go to pool, the stores' to storeQ (with the simple protocol when simple).
+func pgHandle(name string, pool *pgxpool.Pool, storeQ postgres.Querier, simple bool, cfg *pgx.ConnConfig) *dbHandle {
+	h := &dbHandle{backend: name, pool: pool, quote: db.QuoteDouble, placeholder: postgres.Dialect{}.Placeholder}
 	h.exec = func(ctx context.Context, q string, args ...any) error {
-		_, err := pgPool.Exec(ctx, q, args...)
+		_, err := pool.Exec(ctx, q, args...)
 		return err
 	}
-	h.django = map[string]any{"ENGINE": "django.db.backends.postgresql", "NAME": pgCfg.Database,
-		"USER": pgCfg.User, "PASSWORD": pgCfg.Password, "HOST": pgCfg.Host, "PORT": strconv.Itoa(int(pgCfg.Port))}
+	h.django = map[string]any{"ENGINE": "django.db.backends.postgresql", "NAME": cfg.Database,
+		"USER": cfg.User, "PASSWORD": cfg.Password, "HOST": cfg.Host, "PORT": strconv.Itoa(int(cfg.Port))}
 	h.newStore = func(t testing.TB, opts db.Options) *db.Store {
-		s, err := postgres.New(pgPool, postgres.Options{Options: opts})
+		s, err := postgres.New(storeQ, postgres.Options{Options: opts, SimpleProtocol: simple})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -162,7 +206,7 @@ func openPostgres(t testing.TB) *dbHandle {
 	}
 	h.raw = func(t testing.TB, table, key string) (string, string, bool) {
 		var data, exp string
-		err := pgPool.QueryRow(context.Background(), "SELECT session_data, (expire_date AT TIME ZONE 'UTC')::text FROM "+db.QuoteDouble(table)+" WHERE session_key = $1", key).Scan(&data, &exp)
+		err := pool.QueryRow(context.Background(), "SELECT session_data, (expire_date AT TIME ZONE 'UTC')::text FROM "+db.QuoteDouble(table)+" WHERE session_key = $1", key).Scan(&data, &exp)
 		if err == pgx.ErrNoRows {
 			return "", "", false
 		}

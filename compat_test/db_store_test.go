@@ -3,11 +3,14 @@ package compat_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5"
 
 	"github.com/djsession/djsession/engines"
 	"github.com/djsession/djsession/engines/db"
@@ -264,33 +267,81 @@ func TestDBExtraColumns(t *testing.T) {
 	}
 }
 
-// TestDBPostgresSimpleProtocol runs a session through a store using pgx's simple
-// protocol (PgBouncer transaction mode).
-func TestDBPostgresSimpleProtocol(t *testing.T) {
-	h := openPostgres(t)
+// TestDBPgBouncerTransactionMode shows that PgBouncer's transaction pooling is what the
+// pgbouncer backend of the other tests runs on, and that Options.SimpleProtocol is what
+// makes the store work there. On the pool of one server connection that every client
+// shares, a store in pgx's default mode fails as soon as a second client prepares a
+// statement the first one prepared (the server connection has it already); stores with
+// SimpleProtocol on the same two clients create, save, load, check and delete sessions
+// in turns, each seeing the other's writes.
+func TestDBPgBouncerTransactionMode(t *testing.T) {
+	h := openPgBouncer(t)
 	ctx := context.Background()
+	cfg := bouncerCfg.Copy()
+	cfg.Database += "_one" // the pool of one server connection (scripts/services)
+	cfg.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
+	conns := make([]*pgx.Conn, 2)
+	for i := range conns {
+		c, err := pgx.ConnectConfig(ctx, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { c.Close(context.Background()) })
+		conns[i] = c
+	}
 	now := time.Date(2024, 6, 1, 12, 0, 0, 123000, time.UTC)
-	opts := dbOptions(t, false, &now, h.tempTable(t, "djs_simple"), nil)
-	s, err := postgres.New(h.pool, postgres.Options{Options: opts, SimpleProtocol: true})
+	opts := dbOptions(t, false, &now, h.tempTable(t, "djs_bouncer"), nil)
+	stores := func(simple bool) [2]*db.Store {
+		var out [2]*db.Store
+		for i, c := range conns {
+			s, err := postgres.New(c, postgres.Options{Options: opts, SimpleProtocol: simple})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[i] = s
+		}
+		return out
+	}
+	simple := stores(true)
+	if err := simple[0].CreateTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	prepared := stores(false)
+	if _, _, err := prepared[0].Load(ctx, "abcdefgh12345678"); err != nil {
+		t.Fatalf("first client, prepared statements: %v", err)
+	}
+	_, _, err := prepared[1].Load(ctx, "abcdefgh12345678")
+	if err == nil {
+		t.Fatal("a second client preparing the same statement on the shared server connection succeeded: not behind PgBouncer's transaction pooling")
+	}
+	t.Logf("second client in pgx's default mode, as expected: %v", err)
+
+	key, err := engines.Create(ctx, simple[0], mustDict(t, `{"n":0}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CreateTable(ctx); err != nil {
-		t.Fatal(err)
+	for i := 1; i <= 6; i++ {
+		s, other := simple[i%2], simple[(i+1)%2]
+		if err := s.Save(ctx, key, mustDict(t, fmt.Sprintf(`{"n":%d}`, i)), false); err != nil {
+			t.Fatalf("save %d: %v", i, err)
+		}
+		d, ok, err := other.Load(ctx, key)
+		if err != nil || !ok || dbJSON(t, d) != fmt.Sprintf(`{"n":%d}`, i) {
+			t.Fatalf("load %d by the other client: %s %v %v", i, dbJSON(t, d), ok, err)
+		}
 	}
-	d := mustDict(t, `{"k":"v"}`)
-	key, err := engines.Create(ctx, s, d)
-	if err != nil {
-		t.Fatal(err)
+	if err := simple[1].Save(ctx, key, serializer.NewDict(), true); !errors.Is(err, engines.ErrCreate) {
+		t.Errorf("must-create of a taken key: %v, want ErrCreate", err)
 	}
-	if err := s.Save(ctx, key, d, true); !errors.Is(err, engines.ErrCreate) {
-		t.Errorf("duplicate create: %v", err)
-	}
-	if got, ok, err := s.Load(ctx, key); !ok || err != nil || dbJSON(t, got) != `{"k":"v"}` {
-		t.Errorf("Load: %v %v", ok, err)
-	}
-	rec, _, err := s.Get(ctx, key)
+	rec, _, err := simple[1].Get(ctx, key)
 	if err != nil || !rec.ExpireDate.Equal(now.Add(14*24*time.Hour)) {
 		t.Errorf("Get: %v %v", rec.ExpireDate, err)
+	}
+	if err := simple[1].Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := simple[0].Exists(ctx, key); ok || err != nil {
+		t.Errorf("Exists after the other client's delete: %v %v", ok, err)
 	}
 }

@@ -8,7 +8,9 @@
 // time zone does not matter.
 //
 // Options.SimpleProtocol sends every query with pgx's simple protocol (no prepared
-// statements), for PgBouncer in transaction pooling mode.
+// statements), for PgBouncer in transaction pooling mode. The pool itself may stay in
+// pgx's default mode: the live tests run the store, and Django beside it, through a real
+// PgBouncer in that mode on such a pool.
 package postgres
 
 import (
