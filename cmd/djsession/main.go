@@ -161,7 +161,9 @@
 //	                         mysql://user:pass@host:port/db[?params] (or mariadb://; params
 //	                         as go-sql-driver/mysql reads them), sqlite:PATH or
 //	                         sqlite:///ABS/PATH. An SQLite file must exist; list and
-//	                         inspect open it read-only.
+//	                         inspect open it read-only. Through PgBouncer in transaction
+//	                         pooling mode, add default_query_exec_mode=simple_protocol
+//	                         to a postgres URL.
 //	--file-path DIR          [SESSION_FILE_PATH]; default the system temporary directory
 //	--session-cookie-name N  [SESSION_COOKIE_NAME], the file engine's file name prefix;
 //	                         default sessionid

@@ -502,13 +502,32 @@ func TestLivePostgres(t *testing.T) {
 	if dsn == "" {
 		skipOrFail(t, `DJSESSION_PG_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
 	}
+	livePostgresSuite(t, dsn, "PostgreSQL at DJSESSION_PG_DSN unavailable (scripts/services start postgres mariadb)")
+}
+
+// TestLivePgBouncer runs the CLI through PgBouncer in transaction pooling mode, where it
+// needs pgx's simple protocol, which pgx reads from the URL (default_query_exec_mode).
+func TestLivePgBouncer(t *testing.T) {
+	dsn := os.Getenv("DJSESSION_PGBOUNCER_DSN")
+	if dsn == "" {
+		skipOrFail(t, `DJSESSION_PGBOUNCER_DSN is not set: run eval "$(scripts/services start pgbouncer)"`)
+	}
+	sep := "?"
+	if strings.Contains(dsn, "?") {
+		sep = "&"
+	}
+	livePostgresSuite(t, dsn+sep+"default_query_exec_mode=simple_protocol",
+		"PgBouncer at DJSESSION_PGBOUNCER_DSN unavailable (scripts/services start pgbouncer)")
+}
+
+func livePostgresSuite(t *testing.T, dsn, unavailable string) {
 	ctx := context.Background()
 	pool, err := pgxpool.New(ctx, dsn)
 	if err == nil {
 		err = pool.Ping(ctx)
 	}
 	if err != nil {
-		skipOrFail(t, fmt.Sprintf("PostgreSQL at DJSESSION_PG_DSN unavailable (scripts/services start postgres mariadb): %v", err))
+		skipOrFail(t, fmt.Sprintf("%s: %v", unavailable, err))
 	}
 	defer pool.Close()
 	liveSuite(t, dsn, func(table string, now time.Time) *db.Store {

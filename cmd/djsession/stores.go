@@ -46,7 +46,7 @@ type storeFlags struct {
 func defineStoreFlags(fs *flag.FlagSet, engineHelp string) *storeFlags {
 	f := &storeFlags{useTZ: true}
 	fs.Var(&f.engine, "engine", "the session `engine`: "+engineHelp+" (default: file with --file-path, else db)")
-	fs.StringVar(&f.dbURL, "db", "", "db engine: the database `URL`: postgres://..., postgresql://..., mysql://user:pass@host:port/db, sqlite:PATH or sqlite:///ABS/PATH")
+	fs.StringVar(&f.dbURL, "db", "", "db engine: the database `URL`: postgres://..., postgresql://... (through PgBouncer in transaction mode: add default_query_exec_mode=simple_protocol), mysql://user:pass@host:port/db, sqlite:PATH or sqlite:///ABS/PATH")
 	fs.Var(&f.filePath, "file-path", "file engine: SESSION_FILE_PATH, the session `directory` (default: the system temporary directory)")
 	fs.StringVar(&f.cookieName, "session-cookie-name", file.DefaultCookieName, "SESSION_COOKIE_NAME, the prefix of the file engine's file `name`s")
 	fs.IntVar(&f.cookieAge, "session-cookie-age", session.DefaultCookieAge, "SESSION_COOKIE_AGE in `seconds`")
