@@ -28,6 +28,19 @@ import (
 type redisEnv struct {
 	url, replicaURL, sentinel string
 	primary, replica          *goredis.Client
+	// cluster is a client of the Redis Cluster of `scripts/services start redis-cluster`
+	// (nil when DJSESSION_REDIS_CLUSTER is not set), clusterURL the URL of its first node.
+	cluster    *goredis.ClusterClient
+	clusterURL string
+}
+
+// raw is the client that reaches the alias's keys directly: the cluster client for the
+// cluster alias, else the primary.
+func (e *redisEnv) raw(a redisAlias) goredis.UniversalClient {
+	if a.cluster {
+		return e.cluster
+	}
+	return e.primary
 }
 
 // needRedis returns the servers of `scripts/services start redis`, or skips (fails with
@@ -46,6 +59,16 @@ func needRedis(t testing.TB) *redisEnv {
 	if e.replicaURL != "" {
 		e.replica = redisClient(t, e.replicaURL)
 	}
+	if addrs := os.Getenv("DJSESSION_REDIS_CLUSTER"); addrs != "" {
+		e.cluster = goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
+		t.Cleanup(func() { e.cluster.Close() })
+		if err := e.cluster.Ping(context.Background()).Err(); err != nil {
+			skipOrFailTB(t, "Redis Cluster at %s unavailable (scripts/services start redis-cluster): %v", addrs, err)
+		}
+		e.clusterURL = "redis://" + strings.Split(addrs, ",")[0]
+	}
+	// (Without a cluster the matrix has no cluster alias; TestCacheRedisCluster then
+	// skips, or fails with DJSESSION_REQUIRE_LIVE=1.)
 	return e
 }
 
@@ -69,6 +92,7 @@ type redisAlias struct {
 	django   map[string]any // the CACHES entry for the peer
 	minMajor int            // first Django major version that has it
 	replicas bool           // reads go to the replica
+	cluster  bool           // on the Redis Cluster
 	backend  func(t testing.TB, e *redisEnv) caches.Backend
 }
 
@@ -147,6 +171,18 @@ func redisAliases(e *redisEnv) []redisAlias {
 					return c
 				}})
 	}
+	if e.cluster != nil {
+		as = append(as, redisAlias{name: "djredis_cluster", cluster: true, django: map[string]any{
+			"BACKEND": "django_redis.cache.RedisCache", "LOCATION": e.clusterURL,
+			"OPTIONS": map[string]any{"CLIENT_CLASS": "peer_ops_cache.RedisClusterClient"}},
+			backend: func(t testing.TB, e *redisEnv) caches.Backend {
+				c, err := djangoredis.New([]goredis.UniversalClient{e.cluster}, djangoredis.Options{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				return c
+			}})
+	}
 	if e.sentinel != "" {
 		host, port, _ := strings.Cut(e.sentinel, ":")
 		p, _ := strconv.Atoi(port)
@@ -212,10 +248,11 @@ func cacheEngineOptions(t testing.TB, dbPath string) (engines.Options, *db.Store
 	return opts, st
 }
 
-// pttl is the remaining lifetime of a full key on the primary.
-func (e *redisEnv) pttl(t testing.TB, full string) time.Duration {
+// pttl is the remaining lifetime of a full key of the alias (on the primary, or the
+// cluster).
+func (e *redisEnv) pttl(t testing.TB, a redisAlias, full string) time.Duration {
 	t.Helper()
-	d, err := e.primary.PTTL(context.Background(), full).Result()
+	d, err := e.raw(a).PTTL(context.Background(), full).Result()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -115,16 +117,16 @@ func redisScenario(t *testing.T, e *redisEnv, p *peer, a redisAlias, engine stri
 	if dbJSON(t, got) != js {
 		t.Fatalf("Go loaded %s, Django saved %s", dbJSON(t, got), js)
 	}
-	checkTTL(t, e.pttl(t, st.FullKey(dkey)), 600, "Django's save")
+	checkTTL(t, e.pttl(t, a, st.FullKey(dkey)), 600, "Django's save")
 
 	// Go saves the same dict → same bytes as Django's, same TTL, Django loads it.
 	gkey, err := engines.Create(ctx, st, data)
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTTL(t, e.pttl(t, st.FullKey(gkey)), 600, "Go's save")
-	dbytes, _ := e.primary.Get(ctx, st.FullKey(dkey)).Bytes()
-	gbytes, _ := e.primary.Get(ctx, st.FullKey(gkey)).Bytes()
+	checkTTL(t, e.pttl(t, a, st.FullKey(gkey)), 600, "Go's save")
+	dbytes, _ := e.raw(a).Get(ctx, st.FullKey(dkey)).Bytes()
+	gbytes, _ := e.raw(a).Get(ctx, st.FullKey(gkey)).Bytes()
 	if !bytes.Equal(dbytes, gbytes) {
 		t.Fatalf("stored bytes differ:\nDjango %x\nGo     %x", dbytes, gbytes)
 	}
@@ -167,7 +169,7 @@ func redisScenario(t *testing.T, e *redisEnv, p *peer, a redisAlias, engine stri
 
 	if engine == "cached_db" {
 		// Evict Django's entry: Go reads the row and refills the cache with its remaining age.
-		if err := e.primary.Del(ctx, st.FullKey(dkey)).Err(); err != nil {
+		if err := e.raw(a).Del(ctx, st.FullKey(dkey)).Err(); err != nil {
 			t.Fatal(err)
 		}
 		sync()
@@ -175,16 +177,16 @@ func redisScenario(t *testing.T, e *redisEnv, p *peer, a redisAlias, engine stri
 		if err != nil || !ok || dbJSON(t, got) != js {
 			t.Fatalf("Go load from the database: %v %v", ok, err)
 		}
-		checkTTL(t, e.pttl(t, st.FullKey(dkey)), 600, "Go's repopulation")
+		checkTTL(t, e.pttl(t, a, st.FullKey(dkey)), 600, "Go's repopulation")
 		sync()
 		if r := p.mustOK(t, req("cache_get", "key", cacheddb.KeyPrefix+dkey)); r["found"] != true || r["json"] != js {
 			t.Fatalf("Django cache.get of the repopulated entry: %v", r)
 		}
 		// And the other way: Django repopulates, Go reads its entry.
-		e.primary.Del(ctx, st.FullKey(gkey))
+		e.raw(a).Del(ctx, st.FullKey(gkey))
 		sync()
 		p.mustOK(t, req("cache_session_load", "key", gkey))
-		if ttl := e.pttl(t, st.FullKey(gkey)); ttl <= 0 {
+		if ttl := e.pttl(t, a, st.FullKey(gkey)); ttl <= 0 {
 			t.Fatalf("Django did not repopulate: pttl %v", ttl)
 		}
 	}
@@ -215,7 +217,7 @@ func redisScenario(t *testing.T, e *redisEnv, p *peer, a redisAlias, engine stri
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkTTL(t, e.pttl(t, st.FullKey(k0)), 1209600, "cookie age")
+	checkTTL(t, e.pttl(t, a, st.FullKey(k0)), 1209600, "cookie age")
 	dneg := data.Clone()
 	dneg.Set(sessionExpiryKey, serializer.Int(-5))
 	if engine == "cache" {
@@ -227,7 +229,7 @@ func redisScenario(t *testing.T, e *redisEnv, p *peer, a redisAlias, engine stri
 		if gotErr != nil || rr["ok"] != true {
 			t.Fatalf("negative age create: Go %v, Django %v", gotErr, rr)
 		}
-		if n := e.primary.Exists(ctx, st.FullKey(kneg)).Val(); n != 0 {
+		if n := e.raw(a).Exists(ctx, st.FullKey(kneg)).Val(); n != 0 {
 			t.Fatal("a session with a negative age is in the cache")
 		}
 	}
@@ -298,4 +300,104 @@ func infoHits(t *testing.T, c *goredis.Client) int64 {
 	}
 	t.Fatal("no keyspace_hits in INFO stats")
 	return 0
+}
+
+// TestCacheRedisCluster runs the cache engine on a real Redis Cluster of three primaries,
+// Go through a go-redis ClusterClient and Django through django-redis with redis-py's
+// cluster client (peer_ops_cache.RedisClusterClient): 24 sessions made on each side land
+// on every node, each on the node that holds its key's slot, and each side loads every
+// session of the other with equal data; Go's deletes reach Django.
+func TestCacheRedisCluster(t *testing.T) {
+	e := needRedis(t)
+	if e.cluster == nil {
+		skipOrFailTB(t, "DJSESSION_REDIS_CLUSTER is not set: run eval \"$(scripts/services start redis-cluster)\"")
+	}
+	var a redisAlias
+	for _, x := range redisAliases(e) {
+		if x.cluster {
+			a = x
+		}
+	}
+	series := matrix(t)
+	latest := series[len(series)-1]
+	p := startCachePeer(t, latest, map[string]any{"default": a.django}, filepath.Join(t.TempDir(), "db.sqlite3"))
+	codecOpts, _ := cacheEngineOptions(t, filepath.Join(t.TempDir(), "go.sqlite3"))
+	st, err := cache.New(a.backend(t, e), cache.Options{Options: codecOpts})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+
+	// The node that holds each full key, asked of every primary in turn.
+	nodeOf := func(full string) string {
+		var mu sync.Mutex
+		var holders []string
+		err := e.cluster.ForEachMaster(ctx, func(ctx context.Context, c *goredis.Client) error {
+			n, err := c.Do(ctx, "exists", full).Int64() // (not routed: this node's own keys)
+			if err != nil {
+				if strings.HasPrefix(err.Error(), "MOVED") {
+					return nil
+				}
+				return err
+			}
+			if n == 1 {
+				mu.Lock()
+				holders = append(holders, c.Options().Addr)
+				mu.Unlock()
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(holders) != 1 {
+			t.Fatalf("%s is held by %v, want one node", full, holders)
+		}
+		return holders[0]
+	}
+
+	nodes := map[string]int{}
+	var goKeys, djKeys []string
+	for i := range 24 {
+		d := serializer.NewDict()
+		d.Set("i", serializer.Int(int64(i)))
+		d.Set("side", serializer.Str("go"))
+		k, err := engines.Create(ctx, st, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		goKeys = append(goKeys, k)
+		nodes[nodeOf(st.FullKey(k))]++
+		r := p.mustOK(t, map[string]any{"op": "cache_session_save", "json": fmt.Sprintf(`{"i":%d,"side":"django"}`, i)})
+		djKeys = append(djKeys, r["key"].(string))
+		if r["cache_key"] != st.FullKey(r["key"].(string)) {
+			t.Fatalf("full key: Django %v, Go %q", r["cache_key"], st.FullKey(r["key"].(string)))
+		}
+		nodes[nodeOf(r["cache_key"].(string))]++
+	}
+	if len(nodes) != 3 {
+		t.Fatalf("48 sessions landed on %d nodes (%v), want all 3", len(nodes), nodes)
+	}
+	for i, k := range goKeys {
+		r := p.mustOK(t, map[string]any{"op": "cache_session_load", "key": k})
+		if r["found"] != true || r["json"] != fmt.Sprintf(`{"i":%d,"side":"go"}`, i) {
+			t.Fatalf("Django load of Go's session %d: %v", i, r)
+		}
+	}
+	for i, k := range djKeys {
+		d, ok, err := st.Load(ctx, k)
+		if err != nil || !ok || dbJSON(t, d) != fmt.Sprintf(`{"i":%d,"side":"django"}`, i) {
+			t.Fatalf("Go load of Django's session %d: %v %v %v", i, ok, err, d)
+		}
+		checkTTL(t, e.pttl(t, a, st.FullKey(k)), 1209600, "Django's save")
+	}
+	for _, k := range goKeys {
+		if err := st.Delete(ctx, k); err != nil {
+			t.Fatal(err)
+		}
+		if r := p.mustOK(t, map[string]any{"op": "cache_session_exists", "key": k}); r["exists"] != false {
+			t.Fatalf("Django sees a session Go deleted: %v", r)
+		}
+	}
+	t.Logf("sessions per node: %v", nodes)
 }

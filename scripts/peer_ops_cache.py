@@ -21,7 +21,8 @@ Ops:
   cache_info            {} -> {"backend": class path, "django_redis": version or null}
 
 custom_key_func is a KEY_FUNCTION for the tests ("scripts/peer_ops_cache.custom_key_func"
-is importable as "peer_ops_cache.custom_key_func").
+is importable as "peer_ops_cache.custom_key_func"); RedisClusterClient, a CLIENT_CLASS
+for django-redis on a Redis Cluster ("peer_ops_cache.RedisClusterClient").
 """
 
 import importlib
@@ -32,6 +33,24 @@ from djoracle import json_text, json_value
 def custom_key_func(key, key_prefix, version):
     """A KEY_FUNCTION unlike Django's default: "v<version>/<prefix>/<key>"."""
     return "v%s/%s/%s" % (version, key_prefix, key)
+
+
+try:
+    from django_redis.client import DefaultClient
+except ImportError:  # (a venv without django-redis: the cluster alias is then unused)
+    DefaultClient = object
+
+
+class RedisClusterClient(DefaultClient):
+    """django-redis's DefaultClient on a Redis Cluster: its LOCATION is a node of the
+    cluster, reached through redis-py's cluster client, which sends each key to the node
+    that holds its slot. django-redis has no cluster client of its own; this is the usual
+    way to run it on one, and every session operation it makes is on a single key."""
+
+    def connect(self, index=0):
+        from redis.cluster import RedisCluster
+
+        return RedisCluster.from_url(self._server[index])
 
 
 _ENGINES = {

@@ -9,7 +9,9 @@
 // As DefaultClient, writes (set, add, delete) go to the first client and reads (get,
 // has_key, ttl) to a client drawn at random among the others when there are several (a
 // primary and its replicas). [New] accepts any go-redis UniversalClient, so a Redis
-// Cluster client or a failover (Sentinel) client can stand for a LOCATION entry.
+// Cluster client or a failover (Sentinel) client can stand for a LOCATION entry. (The live
+// tests run the session engines on a real three-node Redis Cluster through a
+// ClusterClient, beside django-redis on redis-py's cluster client.)
 // [NewSentinel] is SentinelClient: the primary of a Sentinel-watched master for writes
 // and one of its replicas for reads.
 //
