@@ -495,14 +495,87 @@ func TestCacheCLIRedis(t *testing.T) {
 	})
 }
 
-// cleanRedis deletes the test's keys.
+// TestCacheCLIRedisCluster runs the inspect/list suite with --redis-cluster on the Redis
+// Cluster of scripts/services (three primaries), and lists sessions spread over all
+// three nodes; without --redis-cluster the keys on the other nodes cannot be read.
+func TestCacheCLIRedisCluster(t *testing.T) {
+	addrs := liveEnv(t, "DJSESSION_REDIS_CLUSTER")
+	ctx := context.Background()
+	cl := goredis.NewClusterClient(&goredis.ClusterOptions{Addrs: strings.Split(addrs, ",")})
+	defer cl.Close()
+	if err := cl.Ping(ctx).Err(); err != nil {
+		skipOrFail(t, fmt.Sprintf("Redis Cluster at %s: %v: run eval \"$(scripts/services start redis-cluster)\"", addrs, err))
+	}
+	prefix := randomPrefix()
+	c, err := djangoredis.New([]goredis.UniversalClient{cl}, djangoredis.Options{KeyConfig: caches.KeyConfig{KeyPrefix: prefix}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanRedis(t, cl, prefix)
+	node := "redis://" + strings.Split(addrs, ",")[0]
+	flags := []string{"--cache-backend", "django-redis", "--location", node, "--redis-cluster", "--key-prefix", prefix}
+	checkCacheBackend(t, c, flags, true)
+
+	s, err := cache.New(c, cache.Options{Options: djengines.Options{Logger: discardLogger}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before, _ := cacheListKeys(t, flags...)
+	want := slices.Clone(before)
+	for range 15 {
+		k := djengines.NewKey()
+		saveSession(t, s, k, sessionA)
+		want = append(want, k)
+	}
+	slices.Sort(want)
+	listed, _ := cacheListKeys(t, flags...)
+	if !slices.Equal(listed, want) {
+		t.Fatalf("list --redis-cluster: %d keys, want %d", len(listed), len(want))
+	}
+	// Keys on every node; each read with --redis-cluster, and some not without it.
+	ranges, err := cl.ClusterSlots(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes := map[string]bool{}
+	unreadable := 0
+	for _, k := range want {
+		slot, err := cl.ClusterKeySlot(ctx, c.MakeKey(cache.KeyPrefix+k)).Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range ranges {
+			if int64(r.Start) <= slot && slot <= int64(r.End) {
+				nodes[r.Nodes[0].Addr] = true
+			}
+		}
+		if r := call(nil, "", append(append([]string{"inspect"}, flags...), k)...); r.code != 0 {
+			t.Errorf("inspect --redis-cluster %s: %+v", k, r)
+		}
+		plain := slices.DeleteFunc(slices.Clone(flags), func(f string) bool { return f == "--redis-cluster" })
+		if r := call(nil, "", append(append([]string{"inspect"}, plain...), k)...); r.code != 0 {
+			unreadable++
+		}
+	}
+	if len(nodes) != 3 || unreadable == 0 {
+		t.Errorf("%d sessions on %d nodes, %d unreadable without --redis-cluster", len(want), len(nodes), unreadable)
+	}
+	if r := call(nil, "", "list", "--cache-backend", "pymemcache", "--location", "127.0.0.1:1", "--redis-cluster"); r.code != exitUsage {
+		t.Errorf("--redis-cluster with memcached: %+v", r)
+	}
+	if r := call(nil, "", "list", "--cache-backend", "redis", "--location", node+"/2", "--redis-cluster"); r.code != exitUsage {
+		t.Errorf("--redis-cluster with database 2: %+v", r)
+	}
+}
+
+// cleanRedis deletes the test's keys (on every primary of a cluster).
 func cleanRedis(t *testing.T, cl goredis.UniversalClient, prefix string) {
 	ctx := context.Background()
-	iter := cl.Scan(ctx, 0, globEscape(prefix)+"*", 1000).Iterator()
-	for iter.Next(ctx) {
-		cl.Del(ctx, iter.Val())
+	keys, err := scanKeys(ctx, cl, globEscape(prefix)+"*")
+	for _, k := range keys {
+		cl.Del(ctx, k)
 	}
-	if err := iter.Err(); err != nil {
+	if err != nil {
 		t.Error(err)
 	}
 }

@@ -44,6 +44,8 @@ type cacheFlags struct {
 	cacheTable string
 	serializer optString // django-redis OPTIONS["SERIALIZER"]
 	compressor optString // django-redis OPTIONS["COMPRESSOR"]
+	// redisCluster: --location names nodes of a Redis Cluster
+	redisCluster bool
 }
 
 func defineCacheFlags(fs *flag.FlagSet) *cacheFlags {
@@ -57,6 +59,8 @@ func defineCacheFlags(fs *flag.FlagSet) *cacheFlags {
 	fs.StringVar(&cf.cacheTable, "cache-table", "", "db cache backend: the cache `table` [LOCATION of a DatabaseCache]")
 	fs.Var(&cf.serializer, "cache-serializer", "django-redis: [OPTIONS SERIALIZER] `pickle` (default), json or msgpack")
 	fs.Var(&cf.compressor, "cache-compressor", "django-redis: [OPTIONS COMPRESSOR] `identity` (default), zlib, gzip, lzma, lz4 or zstd")
+	fs.BoolVar(&cf.redisCluster, "redis-cluster", false, "redis, django-redis: --location names nodes of a Redis Cluster: "+
+		"each key is read from the node that holds its slot, and list scans every primary")
 	return cf
 }
 
@@ -77,6 +81,8 @@ func (cf *cacheFlags) given() string {
 		return "--cache-serializer"
 	case cf.compressor.set:
 		return "--cache-compressor"
+	case cf.redisCluster:
+		return "--redis-cluster"
 	}
 	return ""
 }
@@ -117,6 +123,9 @@ func (cf *cacheFlags) checkBackend(engine string, needLocation bool) error {
 	}
 	if b != "db" && cf.cacheTable != "" {
 		return usagef("--cache-table is for --cache-backend db")
+	}
+	if cf.redisCluster && b != "redis" && b != "django-redis" {
+		return usagef("--redis-cluster is for --cache-backend redis or django-redis")
 	}
 	if !needLocation {
 		return nil

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	gomc "github.com/bradfitz/gomemcache/memcache"
@@ -56,6 +57,26 @@ type cacheReader interface {
 func openCacheReader(ctx context.Context, cf *cacheFlags, exp session.Expiry, now func() time.Time) (cacheReader, error) {
 	keys := cf.keyConfig()
 	locs := cf.locationList()
+	switch cf.backend.v {
+	case "redis", "django-redis":
+		if !cf.redisCluster {
+			break
+		}
+		decode := caches.RedisSerializer{}.Decode
+		if cf.backend.v == "django-redis" {
+			codec, err := cf.djangoRedisCodec()
+			if err != nil {
+				return nil, err
+			}
+			decode = codec.Decode
+		}
+		c, err := openRedisCluster(locs)
+		if err != nil {
+			return nil, err
+		}
+		return &redisReader{keys: keys, client: c, closer: c.Close, decode: decode,
+			name: cf.backend.v + " cluster " + strings.Join(locs, ",")}, nil
+	}
 	switch cf.backend.v {
 	case "redis":
 		c, err := redis.Open(locs, redis.Options{KeyConfig: keys, Logger: discardLogger})
@@ -164,13 +185,52 @@ func (r *redisReader) readFull(ctx context.Context, full string) (cacheItem, boo
 	return it, true, nil
 }
 
-func (r *redisReader) scan(ctx context.Context, prefix string, fn func(full, file string, it cacheItem) error) error {
+// openRedisCluster connects to the Redis Cluster whose nodes locs name (redis:// or
+// rediss:// URLs; the credentials and TLS settings of the first apply to all, and a
+// cluster has only database 0).
+func openRedisCluster(locs []string) (*goredis.ClusterClient, error) {
+	o := &goredis.ClusterOptions{}
+	for i, l := range locs {
+		u, err := goredis.ParseURL(l)
+		if err != nil {
+			return nil, usagef("--location %q: %v", l, err)
+		}
+		if u.DB != 0 {
+			return nil, usagef("--location %q: a Redis Cluster has only database 0", l)
+		}
+		if i == 0 {
+			o.Username, o.Password, o.TLSConfig = u.Username, u.Password, u.TLSConfig
+		}
+		o.Addrs = append(o.Addrs, u.Addr)
+	}
+	return goredis.NewClusterClient(o), nil
+}
+
+// scanKeys returns the keys matching a SCAN pattern: of every primary, on a cluster.
+func scanKeys(ctx context.Context, c goredis.UniversalClient, match string) ([]string, error) {
+	if cc, ok := c.(*goredis.ClusterClient); ok {
+		var mu sync.Mutex
+		var keys []string
+		err := cc.ForEachMaster(ctx, func(ctx context.Context, node *goredis.Client) error {
+			ks, err := scanKeys(ctx, node, match)
+			mu.Lock()
+			keys = append(keys, ks...)
+			mu.Unlock()
+			return err
+		})
+		return keys, err
+	}
 	var keys []string
-	iter := r.client.Scan(ctx, 0, globEscape(prefix)+"*", 1000).Iterator()
+	iter := c.Scan(ctx, 0, match, 1000).Iterator()
 	for iter.Next(ctx) {
 		keys = append(keys, iter.Val())
 	}
-	if err := iter.Err(); err != nil {
+	return keys, iter.Err()
+}
+
+func (r *redisReader) scan(ctx context.Context, prefix string, fn func(full, file string, it cacheItem) error) error {
+	keys, err := scanKeys(ctx, r.client, globEscape(prefix)+"*")
+	if err != nil {
 		return err
 	}
 	sort.Strings(keys)

@@ -130,13 +130,17 @@
 //	--cache-serializer S  django-redis OPTIONS SERIALIZER: pickle (default), json, msgpack
 //	--cache-compressor C  django-redis OPTIONS COMPRESSOR: identity (default), zlib, gzip,
 //	                      lzma, lz4, zstd
+//	--redis-cluster       redis, django-redis: the --location servers are nodes of a Redis
+//	                      Cluster; keys are read from the node of their slot and list
+//	                      scans every primary
 //
 // Keys are make_key(cache_key_prefix + KEY) with Django's default KEY_FUNCTION:
 // "KEY_PREFIX:VERSION:django.contrib.sessions.cacheKEY" (cached_db: ...cached_dbKEY).
 // inspect prints the session dict (tagged JSON, since the cache pickles it), the full key
 // it read and the remaining TTL; for cached_db it then reads the database row when --db
-// is given. list SCANs Redis (first server), reads the db cache's table or the file
-// cache's files (named by hash: listed by file name); memcached cannot list (exit 2).
+// is given. list SCANs Redis (the first server; every primary of a cluster), reads the
+// db cache's table or the file cache's files (named by hash: listed by file name);
+// memcached cannot list (exit 2).
 // Entries are only read: an expired DatabaseCache row or cache file is shown marked
 // expired, not deleted.
 //
