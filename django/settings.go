@@ -90,6 +90,41 @@ type Settings struct {
 	AuthenticationBackends []string
 	// CSRFUseSessions is CSRF_USE_SESSIONS. Default false.
 	CSRFUseSessions bool
+	// CSRFCookieName is CSRF_COOKIE_NAME. Default "csrftoken".
+	CSRFCookieName string
+	// CSRFCookieAge is CSRF_COOKIE_AGE in seconds; default one year (31449600). -1 stands
+	// for None: a cookie without Max-Age, which ends with the browser session.
+	CSRFCookieAge int
+	// CSRFCookieDomain is CSRF_COOKIE_DOMAIN; "" for None (the default).
+	CSRFCookieDomain string
+	// CSRFCookiePath is CSRF_COOKIE_PATH. Default "/".
+	CSRFCookiePath string
+	// CSRFCookieSecure is CSRF_COOKIE_SECURE. Default false.
+	CSRFCookieSecure bool
+	// CSRFCookieHttpOnly is CSRF_COOKIE_HTTPONLY. Default false.
+	CSRFCookieHttpOnly bool
+	// CSRFCookieSameSite is CSRF_COOKIE_SAMESITE. Default "Lax"; "" for no attribute.
+	CSRFCookieSameSite string
+	// CSRFCookieMasked is CSRF_COOKIE_MASKED (Django 4.1 and 4.2): new CSRF cookies hold
+	// the masked 64-character token rather than the secret.
+	CSRFCookieMasked bool
+	// CSRFHeaderName is CSRF_HEADER_NAME, as a request.META key. Default
+	// "HTTP_X_CSRFTOKEN" (the X-CSRFToken header).
+	CSRFHeaderName string
+	// CSRFTrustedOrigins is CSRF_TRUSTED_ORIGINS ("https://*.example.com" style).
+	CSRFTrustedOrigins []string
+	// AllowedHosts is ALLOWED_HOSTS, which request.get_host() checks (the CSRF Origin and
+	// Referer checks use it). Default empty.
+	AllowedHosts []string
+	// Debug is DEBUG, which only matters here for get_host: with no ALLOWED_HOSTS, DEBUG
+	// allows localhost, 127.0.0.1 and [::1].
+	Debug bool
+	// UseXForwardedHost and UseXForwardedPort are USE_X_FORWARDED_HOST and
+	// USE_X_FORWARDED_PORT.
+	UseXForwardedHost, UseXForwardedPort bool
+	// SecureProxySSLHeader is SECURE_PROXY_SSL_HEADER: nil, or a request.META key and the
+	// value that means HTTPS ({"HTTP_X_FORWARDED_PROTO", "https"}).
+	SecureProxySSLHeader []string
 
 	// DjangoVersion is the version of the Django site ("5.2.19"), informational; set it
 	// with ForDjango, which also sets the behaviour options below.
@@ -115,6 +150,12 @@ type Settings struct {
 	// AcceptLegacySessions reads the pre-3.1 session format and SHA-1 signatures, as
 	// Django 3.1 and 3.2 do (session.Config.AcceptLegacy and AcceptSHA1).
 	AcceptLegacySessions bool
+	// CSRFLegacyChecks checks CSRF as Django before 4.0: masked tokens in the cookie, no
+	// Origin check, one reason for a missing or wrong token.
+	CSRFLegacyChecks bool
+	// ProxySSLHeaderExact compares the whole SECURE_PROXY_SSL_HEADER value, as Django
+	// before 4.1; later versions take its first comma-separated part, stripped.
+	ProxySSLHeaderExact bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -150,6 +191,11 @@ func NewSettings() Settings {
 		UseTZ:                  true,
 		TimeZone:               DefaultTimeZone,
 		AuthenticationBackends: []string{DefaultAuthBackend},
+		CSRFCookieName:         DefaultCSRFCookieName,
+		CSRFCookieAge:          DefaultCSRFCookieAge,
+		CSRFCookiePath:         DefaultCSRFCookiePath,
+		CSRFCookieSameSite:     DefaultCSRFCookieSameSite,
+		CSRFHeaderName:         DefaultCSRFHeaderName,
 		initialized:            true,
 	}
 }
@@ -178,6 +224,13 @@ func (s *Settings) ForDjango(version string) error {
 	s.LegacyVaryMerge = v < 60100
 	s.DatetimeExpiry = v < 40100
 	s.AcceptLegacySessions = major == 3 && minor >= 1
+	s.CSRFLegacyChecks = v < 40000
+	s.ProxySSLHeaderExact = v < 40100
+	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
+	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
+	if v < 40100 || v >= 50000 {
+		s.CSRFCookieMasked = v >= 40000 && v < 40100
+	}
 	return nil
 }
 
@@ -260,6 +313,9 @@ func (s *Settings) Validate() error {
 	}
 	if strings.ContainsAny(s.SessionCookieDomain, ";\r\n") || strings.ContainsAny(s.SessionCookiePath, ";\r\n") {
 		return bad("SESSION_COOKIE_DOMAIN and SESSION_COOKIE_PATH must not hold ';' or line breaks")
+	}
+	if err := s.validateCSRF(); err != nil {
+		return err
 	}
 	if s.SessionSerializer == nil {
 		return bad("SESSION_SERIALIZER (SessionSerializer) must be set")

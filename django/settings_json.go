@@ -93,6 +93,29 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("TIME_ZONE", &s.TimeZone)
 	get("AUTHENTICATION_BACKENDS", &s.AuthenticationBackends)
 	get("CSRF_USE_SESSIONS", &s.CSRFUseSessions)
+	get("CSRF_COOKIE_NAME", &s.CSRFCookieName)
+	if raw, ok := doc.Settings["CSRF_COOKIE_AGE"]; ok && string(raw) == "null" {
+		s.CSRFCookieAge = -1
+	} else {
+		get("CSRF_COOKIE_AGE", &s.CSRFCookieAge)
+	}
+	get("CSRF_COOKIE_DOMAIN", &s.CSRFCookieDomain)
+	get("CSRF_COOKIE_PATH", &s.CSRFCookiePath)
+	get("CSRF_COOKIE_SECURE", &s.CSRFCookieSecure)
+	get("CSRF_COOKIE_HTTPONLY", &s.CSRFCookieHttpOnly)
+	if raw, ok := doc.Settings["CSRF_COOKIE_SAMESITE"]; ok && (string(raw) == "false" || string(raw) == "null") {
+		s.CSRFCookieSameSite = ""
+	} else {
+		get("CSRF_COOKIE_SAMESITE", &s.CSRFCookieSameSite)
+	}
+	get("CSRF_COOKIE_MASKED", &s.CSRFCookieMasked)
+	get("CSRF_HEADER_NAME", &s.CSRFHeaderName)
+	get("CSRF_TRUSTED_ORIGINS", &s.CSRFTrustedOrigins)
+	get("ALLOWED_HOSTS", &s.AllowedHosts)
+	get("DEBUG", &s.Debug)
+	get("USE_X_FORWARDED_HOST", &s.UseXForwardedHost)
+	get("USE_X_FORWARDED_PORT", &s.UseXForwardedPort)
+	get("SECURE_PROXY_SSL_HEADER", &s.SecureProxySSLHeader)
 	if err != nil {
 		return s, err
 	}

@@ -1,0 +1,997 @@
+package django
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"math/big"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+
+	"github.com/djsession/djsession/serializer"
+)
+
+// CSRF secret and token sizes, alphabet and names (django.middleware.csrf).
+const (
+	CSRFSecretLength = 32
+	CSRFTokenLength  = 2 * CSRFSecretLength
+	CSRFAllowedChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+	// CSRFSessionKey is CSRF_SESSION_KEY, where CSRF_USE_SESSIONS keeps the secret.
+	CSRFSessionKey = "_csrftoken"
+	// CSRFFormField is the POST field of the {% csrf_token %} template tag.
+	CSRFFormField = "csrfmiddlewaretoken"
+)
+
+// Django's defaults of the CSRF settings that NewSettings applies.
+const (
+	DefaultCSRFCookieName     = "csrftoken"
+	DefaultCSRFCookieAge      = 60 * 60 * 24 * 7 * 52
+	DefaultCSRFCookiePath     = "/"
+	DefaultCSRFCookieSameSite = "Lax"
+	DefaultCSRFHeaderName     = "HTTP_X_CSRFTOKEN"
+)
+
+// The reasons CsrfViewMiddleware gives for a rejection (the failure view's reason).
+const (
+	CSRFReasonBadOrigin        = "Origin checking failed - %s does not match any trusted origins."
+	CSRFReasonNoReferer        = "Referer checking failed - no Referer."
+	CSRFReasonBadReferer       = "Referer checking failed - %s does not match any trusted origins."
+	CSRFReasonNoCookie         = "CSRF cookie not set."
+	CSRFReasonTokenMissing     = "CSRF token missing."
+	CSRFReasonMalformedReferer = "Referer checking failed - Referer is malformed."
+	CSRFReasonInsecureReferer  = "Referer checking failed - Referer is insecure while host is secure."
+	// CSRFReasonBadToken is Django 3.2's one reason for a missing or wrong token.
+	CSRFReasonBadToken = "CSRF token missing or incorrect."
+)
+
+const (
+	reasonIncorrectLength   = "has incorrect length"
+	reasonInvalidCharacters = "has invalid characters"
+)
+
+// NewCSRFSecret returns a new CSRF secret: 32 characters of CSRFAllowedChars from the
+// system's CSPRNG, as Django's _get_new_csrf_string.
+func NewCSRFSecret() (string, error) {
+	b := make([]byte, CSRFSecretLength)
+	n := big.NewInt(int64(len(CSRFAllowedChars)))
+	for i := range b {
+		x, err := rand.Int(rand.Reader, n)
+		if err != nil {
+			return "", err
+		}
+		b[i] = CSRFAllowedChars[x.Int64()]
+	}
+	return string(b), nil
+}
+
+// MaskCSRFSecret returns the 64-character masked form of secret (a string of
+// CSRFAllowedChars): a new random mask, then each character of the secret shifted by the
+// mask's, as Django's _mask_cipher_secret. Every call gives another token for the same
+// secret; Django accepts each.
+func MaskCSRFSecret(secret string) (string, error) {
+	mask, err := NewCSRFSecret()
+	if err != nil {
+		return "", err
+	}
+	mask = mask[:min(len(mask), len(secret))]
+	n := len(CSRFAllowedChars)
+	b := make([]byte, 0, 2*len(mask))
+	b = append(b, mask...)
+	for i := range len(mask) {
+		x := max(strings.IndexByte(CSRFAllowedChars, secret[i]), 0)
+		y := strings.IndexByte(CSRFAllowedChars, mask[i])
+		b = append(b, CSRFAllowedChars[(x+y)%n])
+	}
+	return string(b), nil
+}
+
+// UnmaskCSRFToken returns the secret in a 64-character masked token (Django's
+// _unmask_cipher_token); other lengths are returned unchanged. Characters outside
+// CSRFAllowedChars count as the first one.
+func UnmaskCSRFToken(token string) string {
+	if len(token) != CSRFTokenLength {
+		return token
+	}
+	mask, cipher := token[:CSRFSecretLength], token[CSRFSecretLength:]
+	n := len(CSRFAllowedChars)
+	b := make([]byte, CSRFSecretLength)
+	for i := range b {
+		x := max(strings.IndexByte(CSRFAllowedChars, cipher[i]), 0)
+		y := max(strings.IndexByte(CSRFAllowedChars, mask[i]), 0)
+		b[i] = CSRFAllowedChars[((x-y)%n+n)%n]
+	}
+	return string(b)
+}
+
+// csrfTokenFormat is _check_token_format: "" when token has a length Django accepts (32
+// or 64) and only CSRFAllowedChars, else the reason.
+func csrfTokenFormat(token string) string {
+	if len(token) != CSRFTokenLength && len(token) != CSRFSecretLength {
+		// (len() of a Python str counts characters; a non-ASCII token is refused either
+		// way, by its length or its characters, with the same outcome.)
+		if n := len([]rune(token)); n != CSRFTokenLength && n != CSRFSecretLength {
+			return reasonIncorrectLength
+		}
+		return reasonInvalidCharacters
+	}
+	if strings.Trim(token, CSRFAllowedChars) != "" || !csrfAllowed(token) {
+		return reasonInvalidCharacters
+	}
+	return ""
+}
+
+func csrfAllowed(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if strings.IndexByte(CSRFAllowedChars, s[i]) < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// ErrCSRFNoMiddleware is returned by CSRFToken for a request that did not go through a
+// CSRFMiddleware.
+var ErrCSRFNoMiddleware = errors.New("django: no CSRFMiddleware on this request (wrap the handler with CSRFMiddleware.Handler)")
+
+// CSRFMiddleware is Django's CsrfViewMiddleware for net/http, for Go handlers that take
+// form posts and AJAX calls from pages Django renders (and the other way round): the same
+// checks in the same order with the same reasons (Origin, then Referer on HTTPS, then the
+// token of the csrfmiddlewaretoken field or the CSRF_HEADER_NAME header against the
+// secret of the CSRF cookie, or of the session with CSRF_USE_SESSIONS), and the same
+// cookie, byte for byte, so that a token either side hands out is accepted by the other.
+//
+// Put it inside the session middleware, as Django's MIDDLEWARE lists SessionMiddleware
+// first:
+//
+//	h := sessions.Handler(csrf.Handler(mux))
+//
+// Safe methods (GET, HEAD, OPTIONS, TRACE) pass; so do requests Exempt accepts
+// (csrf_exempt). A rejected request gets Failure's response (default: 403 with the reason).
+// CSRFToken gives a handler the masked token for its forms, as get_token; RotateCSRFToken
+// changes the secret, as rotate_token does on login (auth.Login calls it).
+type CSRFMiddleware struct {
+	s Settings
+	// trusted origins, split as CsrfViewMiddleware's cached properties
+	originsExact   map[string]bool
+	originsSubdom  map[string][]string
+	trustedNetlocs []string
+	legacy         bool
+
+	// Exempt, when set, lets the requests it reports through unchecked (csrf_exempt).
+	Exempt func(r *http.Request) bool
+	// Failure writes the response to a rejected request; default: 403 Forbidden with the
+	// reason as text (Django's csrf_failure renders a page around it).
+	Failure func(w http.ResponseWriter, r *http.Request, reason string)
+}
+
+// NewCSRFMiddleware returns the CSRF middleware for s (Validate must pass, except that no
+// SessionEngine is needed).
+func NewCSRFMiddleware(s Settings) (*CSRFMiddleware, error) {
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	m := &CSRFMiddleware{s: s, originsExact: map[string]bool{}, originsSubdom: map[string][]string{},
+		legacy: s.CSRFLegacyChecks}
+	for _, o := range s.CSRFTrustedOrigins {
+		u, err := pyURLSplit(o)
+		if err != nil {
+			return nil, fmt.Errorf("%w: CSRF_TRUSTED_ORIGINS %q: %v", ErrInvalidSettings, o, err)
+		}
+		m.trustedNetlocs = append(m.trustedNetlocs, strings.TrimLeft(u.netloc, "*"))
+		if strings.Contains(o, "*") {
+			m.originsSubdom[u.scheme] = append(m.originsSubdom[u.scheme], strings.TrimLeft(u.netloc, "*"))
+		} else {
+			m.originsExact[o] = true
+		}
+	}
+	return m, nil
+}
+
+// csrfState is the CSRF part of a request's META: the secret (CSRF_COOKIE, the value the
+// cookie will be set to) and whether the response must set it.
+type csrfState struct {
+	mu          sync.Mutex
+	m           *CSRFMiddleware
+	r           *http.Request
+	cookie      string // CSRF_COOKIE
+	have        bool   // "CSRF_COOKIE" in META
+	needsUpdate bool   // CSRF_COOKIE_NEEDS_UPDATE (3.2: CSRF_COOKIE_USED)
+	needsReset  bool   // 3.2: csrf_cookie_needs_reset
+}
+
+type csrfKey struct{}
+
+func csrfFrom(ctx context.Context) *csrfState {
+	st, _ := ctx.Value(csrfKey{}).(*csrfState)
+	return st
+}
+
+// CSRFToken returns a masked CSRF token for r's forms (the csrfmiddlewaretoken field) or
+// AJAX calls (the X-CSRFToken header), as Django's get_token: a new secret when the
+// request has none, and the response will set (refresh) the CSRF cookie.
+func CSRFToken(r *http.Request) (string, error) {
+	st := csrfFrom(r.Context())
+	if st == nil {
+		return "", ErrCSRFNoMiddleware
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.have {
+		if err := st.newSecret(); err != nil {
+			return "", err
+		}
+	}
+	st.needsUpdate = true
+	return MaskCSRFSecret(UnmaskCSRFToken(st.cookie))
+}
+
+// RotateCSRFToken gives the request a new CSRF secret, which the response sets, as
+// Django's rotate_token (login does it). It reports whether ctx is a request's that went
+// through a CSRFMiddleware (false: nothing was done).
+func RotateCSRFToken(ctx context.Context) (bool, error) {
+	st := csrfFrom(ctx)
+	if st == nil {
+		return false, nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err := st.newSecret(); err != nil {
+		return true, err
+	}
+	if st.m.legacy {
+		st.needsReset = true
+	}
+	return true, nil
+}
+
+// newSecret is _add_new_csrf_cookie (3.2: a new masked token as CSRF_COOKIE).
+func (st *csrfState) newSecret() error {
+	secret, err := NewCSRFSecret()
+	if err != nil {
+		return err
+	}
+	if st.m.legacy || st.m.s.CSRFCookieMasked {
+		if secret, err = MaskCSRFSecret(secret); err != nil {
+			return err
+		}
+	}
+	st.cookie, st.have, st.needsUpdate = secret, true, true
+	return nil
+}
+
+// errCSRFFormat is InvalidTokenFormat.
+type errCSRFFormat struct{ reason string }
+
+func (e errCSRFFormat) Error() string { return e.reason }
+
+// secret is _get_secret: the request's secret (unmasked), ok false when it has none; an
+// errCSRFFormat for a malformed cookie.
+func (m *CSRFMiddleware) secret(r *http.Request) (string, bool, error) {
+	var v string
+	if m.s.CSRFUseSessions {
+		sess := FromContext(r.Context())
+		if sess == nil {
+			return "", false, errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session: put the session middleware around the CSRF middleware")
+		}
+		x, ok := sess.Get(CSRFSessionKey)
+		if !ok || x.Kind() == serializer.KindNone {
+			return "", false, nil
+		}
+		s, ok := x.AsStr()
+		if !ok {
+			return "", false, fmt.Errorf("django: the session's %s is a %s, not a str", CSRFSessionKey, x.Kind())
+		}
+		v = s
+	} else {
+		c, ok := lookupCookie(r.Header["Cookie"], m.s.CSRFCookieName)
+		if !ok {
+			return "", false, nil
+		}
+		if reason := csrfTokenFormat(c); reason != "" {
+			return "", false, errCSRFFormat{reason}
+		}
+		v = c
+	}
+	return UnmaskCSRFToken(v), true, nil
+}
+
+// legacyToken is Django 3.2's _get_token: the masked token of the request (a cookie that
+// is not one is replaced by a new one, which the response sets).
+func (m *CSRFMiddleware) legacyToken(r *http.Request, st *csrfState) (string, bool, error) {
+	if m.s.CSRFUseSessions {
+		sess := FromContext(r.Context())
+		if sess == nil {
+			return "", false, errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session: put the session middleware around the CSRF middleware")
+		}
+		x, ok := sess.Get(CSRFSessionKey)
+		if !ok || x.Kind() == serializer.KindNone {
+			return "", false, nil
+		}
+		s, _ := x.AsStr()
+		return s, true, nil
+	}
+	c, ok := lookupCookie(r.Header["Cookie"], m.s.CSRFCookieName)
+	if !ok {
+		return "", false, nil
+	}
+	tok, err := legacySanitize(c)
+	if err != nil {
+		return "", false, err
+	}
+	if tok != c {
+		st.needsReset = true
+	}
+	return tok, true, nil
+}
+
+// legacySanitize is Django 3.2's _sanitize_token.
+func legacySanitize(token string) (string, error) {
+	switch {
+	case !csrfAllowed(token):
+	case len(token) == CSRFTokenLength:
+		return token, nil
+	case len(token) == CSRFSecretLength:
+		return MaskCSRFSecret(token)
+	}
+	s, err := NewCSRFSecret()
+	if err != nil {
+		return "", err
+	}
+	return MaskCSRFSecret(s)
+}
+
+// Handler runs next behind the CSRF checks, and sets the CSRF cookie (or the session's
+// secret) on the response when the request used or rotated it.
+func (m *CSRFMiddleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &csrfState{m: m}
+		r = r.WithContext(context.WithValue(r.Context(), csrfKey{}, st))
+		st.r = r
+		cw := &csrfWriter{ResponseWriter: w, st: st}
+		if err := m.processRequest(r, st); err != nil {
+			m.s.logger().Error("django: CSRF middleware", "error", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		reason, err := m.check(r, st)
+		if err != nil {
+			m.s.logger().Error("django: CSRF middleware", "error", err)
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		if reason != "" {
+			m.s.logger().Warn("Forbidden ("+reason+"): "+r.URL.Path, "status_code", http.StatusForbidden)
+			if m.Failure != nil {
+				m.Failure(cw, r, reason)
+			} else {
+				http.Error(cw, "Forbidden (CSRF verification failed): "+reason, http.StatusForbidden)
+			}
+		} else {
+			next.ServeHTTP(cw, r)
+		}
+		if !cw.done {
+			cw.commit()
+		}
+	})
+}
+
+// processRequest is process_request.
+func (m *CSRFMiddleware) processRequest(r *http.Request, st *csrfState) error {
+	if m.legacy {
+		tok, ok, err := m.legacyToken(r, st)
+		if err != nil {
+			return err
+		}
+		if ok {
+			st.cookie, st.have = tok, true
+		}
+		return nil
+	}
+	secret, ok, err := m.secret(r)
+	var bad errCSRFFormat
+	switch {
+	case errors.As(err, &bad):
+		return st.newSecret()
+	case err != nil:
+		return err
+	case ok:
+		st.cookie, st.have = secret, true
+	}
+	return nil
+}
+
+// check is process_view: the reason to reject r, or "" to let it through.
+func (m *CSRFMiddleware) check(r *http.Request, st *csrfState) (string, error) {
+	if m.Exempt != nil && m.Exempt(r) {
+		return "", nil
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
+		return "", nil
+	}
+	if m.legacy {
+		return m.legacyCheck(r, st)
+	}
+	if origin, ok := m.meta(r, "HTTP_ORIGIN"); ok {
+		if !m.originVerified(r, origin) {
+			return fmt.Sprintf(CSRFReasonBadOrigin, origin), nil
+		}
+	} else if m.isSecure(r) {
+		if reason := m.checkReferer(r); reason != "" {
+			return reason, nil
+		}
+	}
+	return m.checkToken(r)
+}
+
+// meta returns a request header as Django's request.META holds it (several lines joined
+// by ",", as WSGI servers join them), and whether it is there.
+func (m *CSRFMiddleware) meta(r *http.Request, key string) (string, bool) {
+	name := strings.ReplaceAll(strings.TrimPrefix(key, "HTTP_"), "_", "-")
+	vs, ok := r.Header[http.CanonicalHeaderKey(name)]
+	if !ok {
+		return "", false
+	}
+	return strings.Join(vs, ","), true
+}
+
+// isSecure is request.is_secure(): SECURE_PROXY_SSL_HEADER when set and present, else
+// whether the connection is TLS.
+func (m *CSRFMiddleware) isSecure(r *http.Request) bool {
+	if h := m.s.SecureProxySSLHeader; len(h) == 2 {
+		if v, ok := m.meta(r, h[0]); ok {
+			if m.s.ProxySSLHeaderExact {
+				return v == h[1]
+			}
+			v, _, _ = strings.Cut(v, ",")
+			return pyStrip(v) == h[1]
+		}
+	}
+	return r.TLS != nil
+}
+
+// port is request.get_port(): X-Forwarded-Port with USE_X_FORWARDED_PORT, else the
+// server's port (SERVER_PORT: that of the listener that took the request).
+func (m *CSRFMiddleware) port(r *http.Request) string {
+	if m.s.UseXForwardedPort {
+		if v, ok := m.meta(r, "HTTP_X_FORWARDED_PORT"); ok {
+			return v
+		}
+	}
+	if a, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		if _, p, err := net.SplitHostPort(a.String()); err == nil {
+			return p
+		}
+	}
+	if m.isSecure(r) {
+		return "443"
+	}
+	return "80"
+}
+
+// host is request.get_host(): the Host (X-Forwarded-Host with USE_X_FORWARDED_HOST),
+// when its domain is in ALLOWED_HOSTS; ok false where Django raises DisallowedHost.
+func (m *CSRFMiddleware) host(r *http.Request) (string, bool) {
+	host, ok := "", false
+	if m.s.UseXForwardedHost {
+		host, ok = m.meta(r, "HTTP_X_FORWARDED_HOST")
+	}
+	if !ok {
+		host = r.Host
+		if host == "" { // (SERVER_NAME and SERVER_PORT, as PEP 333)
+			host = "localhost"
+			if p := m.port(r); p != map[bool]string{true: "443", false: "80"}[m.isSecure(r)] {
+				host += ":" + p
+			}
+		}
+	}
+	allowed := m.s.AllowedHosts
+	if m.s.Debug && len(allowed) == 0 {
+		allowed = []string{".localhost", "127.0.0.1", "[::1]"}
+	}
+	domain := splitDomainPort(host)
+	if domain == "" {
+		return "", false
+	}
+	for _, p := range allowed {
+		if p == "*" || isSameDomain(domain, p) {
+			return host, true
+		}
+	}
+	return "", false
+}
+
+// splitDomainPort is split_domain_port's domain: the lowercased host without its port and
+// a trailing dot, "" when the host is not a valid one.
+func splitDomainPort(host string) string {
+	h := strings.ToLower(host)
+	// ^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]+))?$
+	var domain, rest string
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return ""
+		}
+		inner := h[1:end]
+		colon := strings.IndexByte(inner, ':')
+		if colon < 0 || strings.Trim(inner[:colon], "abcdef0123456789") != "" ||
+			colon == len(inner)-1 || strings.Trim(inner[colon+1:], "abcdef0123456789.:") != "" {
+			return ""
+		}
+		domain, rest = h[:end+1], h[end+1:]
+	} else {
+		end := 0
+		for end < len(h) && (h[end] >= 'a' && h[end] <= 'z' || h[end] >= '0' && h[end] <= '9' || h[end] == '.' || h[end] == '-') {
+			end++
+		}
+		if end == 0 {
+			return ""
+		}
+		domain, rest = h[:end], h[end:]
+	}
+	if rest != "" {
+		if rest[0] != ':' || len(rest) == 1 || strings.Trim(rest[1:], "0123456789") != "" {
+			return ""
+		}
+	}
+	return strings.TrimSuffix(domain, ".")
+}
+
+// isSameDomain is django.utils.http.is_same_domain.
+func isSameDomain(host, pattern string) bool {
+	if pattern == "" {
+		return false
+	}
+	pattern = strings.ToLower(pattern)
+	return pattern[0] == '.' && (strings.HasSuffix(host, pattern) || host == pattern[1:]) || pattern == host
+}
+
+// originVerified is _origin_verified.
+func (m *CSRFMiddleware) originVerified(r *http.Request, origin string) bool {
+	if host, ok := m.host(r); ok {
+		scheme := "http"
+		if m.isSecure(r) {
+			scheme = "https"
+		}
+		if origin == scheme+"://"+host {
+			return true
+		}
+	}
+	if m.originsExact[origin] {
+		return true
+	}
+	u, err := pyURLSplit(origin)
+	if err != nil {
+		return false
+	}
+	for _, h := range m.originsSubdom[u.scheme] {
+		if isSameDomain(u.netloc, h) {
+			return true
+		}
+	}
+	return false
+}
+
+// checkReferer is _check_referer: the reason to reject an HTTPS request by its Referer,
+// or "".
+func (m *CSRFMiddleware) checkReferer(r *http.Request) string {
+	raw, ok := m.meta(r, "HTTP_REFERER")
+	if !ok {
+		return CSRFReasonNoReferer
+	}
+	u, err := pyURLSplit(raw)
+	if err != nil || u.scheme == "" || u.netloc == "" {
+		return CSRFReasonMalformedReferer
+	}
+	if u.scheme != "https" {
+		return CSRFReasonInsecureReferer
+	}
+	for _, h := range m.trustedNetlocs {
+		if isSameDomain(u.netloc, h) {
+			return ""
+		}
+	}
+	good := m.s.CSRFCookieDomain
+	if m.s.CSRFUseSessions {
+		good = m.s.SessionCookieDomain
+	}
+	if good == "" {
+		host, ok := m.host(r)
+		if !ok {
+			return fmt.Sprintf(CSRFReasonBadReferer, u.geturl())
+		}
+		good = host
+	} else if p := m.port(r); p != "443" && p != "80" {
+		good += ":" + p
+	}
+	if !isSameDomain(u.netloc, good) {
+		return fmt.Sprintf(CSRFReasonBadReferer, u.geturl())
+	}
+	return ""
+}
+
+// requestToken is the token the request sends: the last csrfmiddlewaretoken of a POST
+// form, else the CSRF_HEADER_NAME header (ok false when neither is there); src names the
+// header for the messages ("" for the form).
+func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool) {
+	if r.Method == http.MethodPost {
+		if err := r.ParseMultipartForm(32 << 20); err == nil || errors.Is(err, http.ErrNotMultipart) {
+			if vs := r.PostForm[CSRFFormField]; len(vs) > 0 && vs[len(vs)-1] != "" {
+				return vs[len(vs)-1], "", true
+			}
+		}
+	}
+	v, ok := m.meta(r, m.s.CSRFHeaderName)
+	return v, m.s.CSRFHeaderName, ok
+}
+
+// checkToken is _check_token.
+func (m *CSRFMiddleware) checkToken(r *http.Request) (string, error) {
+	secret, ok, err := m.secret(r)
+	var bad errCSRFFormat
+	if errors.As(err, &bad) {
+		return "CSRF cookie " + bad.reason + ".", nil
+	}
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return CSRFReasonNoCookie, nil
+	}
+	tok, src, ok := m.requestToken(r)
+	if !ok {
+		return CSRFReasonTokenMissing, nil
+	}
+	what := "POST"
+	if src != "" {
+		// HttpHeaders.parse_header_name: HTTP_X_CSRFTOKEN -> 'X-Csrftoken'.
+		what = "the " + pyRepr(headerTitle(strings.TrimPrefix(src, "HTTP_"))) + " HTTP header"
+	}
+	if reason := csrfTokenFormat(tok); reason != "" {
+		return "CSRF token from " + what + " " + reason + ".", nil
+	}
+	if subtle.ConstantTimeCompare([]byte(UnmaskCSRFToken(tok)), []byte(secret)) != 1 {
+		return "CSRF token from " + what + " incorrect.", nil
+	}
+	return "", nil
+}
+
+// headerTitle is HttpHeaders.parse_header_name's result for a META key without HTTP_:
+// "_" to "-" and str.title().
+func headerTitle(s string) string {
+	b := []byte(strings.ReplaceAll(s, "_", "-"))
+	prevLetter := false
+	for i, c := range b {
+		isLetter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		switch {
+		case isLetter && !prevLetter && c >= 'a' && c <= 'z':
+			b[i] = c - 32
+		case isLetter && prevLetter && c >= 'A' && c <= 'Z':
+			b[i] = c + 32
+		}
+		prevLetter = isLetter
+	}
+	return string(b)
+}
+
+// pyRepr is repr() of an ASCII str without quotes or backslashes in it.
+func pyRepr(s string) string {
+	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(s, "'", `\'`) + "'"
+}
+
+// legacyCheck is Django 3.2's process_view for an unsafe method.
+func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, error) {
+	if m.isSecure(r) {
+		raw, ok := m.meta(r, "HTTP_REFERER")
+		if !ok {
+			return CSRFReasonNoReferer, nil
+		}
+		u, err := urlSplit(raw, false)
+		if err != nil {
+			return "", fmt.Errorf("django: CSRF: Referer %q: %w", raw, err) // (Django: a 500)
+		}
+		if u.scheme == "" || u.netloc == "" {
+			return CSRFReasonMalformedReferer, nil
+		}
+		if u.scheme != "https" {
+			return CSRFReasonInsecureReferer, nil
+		}
+		good, have := m.s.CSRFCookieDomain, true
+		if m.s.CSRFUseSessions {
+			good = m.s.SessionCookieDomain
+		}
+		if good != "" {
+			if p := m.port(r); p != "443" && p != "80" {
+				good += ":" + p
+			}
+		} else {
+			good, have = m.host(r)
+		}
+		hosts := append([]string(nil), m.s.CSRFTrustedOrigins...)
+		if have {
+			hosts = append(hosts, good)
+		}
+		match := false
+		for _, h := range hosts {
+			match = match || isSameDomain(u.netloc, h)
+		}
+		if !match {
+			return fmt.Sprintf(CSRFReasonBadReferer, u.geturl()), nil
+		}
+	}
+	tok, ok, err := m.legacyToken(r, st)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return CSRFReasonNoCookie, nil
+	}
+	req := ""
+	if r.Method == http.MethodPost {
+		if err := r.ParseMultipartForm(32 << 20); err == nil || errors.Is(err, http.ErrNotMultipart) {
+			if vs := r.PostForm[CSRFFormField]; len(vs) > 0 {
+				req = vs[len(vs)-1]
+			}
+		}
+	}
+	if req == "" {
+		req, _ = m.meta(r, m.s.CSRFHeaderName)
+	}
+	req, err = legacySanitize(req)
+	if err != nil {
+		return "", err
+	}
+	if subtle.ConstantTimeCompare([]byte(UnmaskCSRFToken(req)), []byte(UnmaskCSRFToken(tok))) != 1 {
+		return CSRFReasonBadToken, nil
+	}
+	return "", nil
+}
+
+// commit is process_response: it sets the CSRF cookie (or the session's secret) when the
+// request used or changed it.
+func (st *csrfState) commit(h http.Header) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := st.m
+	// (Django 3.2 sets the cookie only when the request used it too, CSRF_COOKIE_USED,
+	// even when process_request found it needs a reset.)
+	if !st.needsUpdate {
+		return nil
+	}
+	st.needsUpdate, st.needsReset = false, false
+	if m.s.CSRFUseSessions {
+		sess := FromContext(st.r.Context())
+		if sess == nil {
+			return errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session")
+		}
+		if cur, ok := sess.Get(CSRFSessionKey); !ok || cur.Kind() != serializer.KindStr || cur.String() != st.cookie {
+			sess.Set(CSRFSessionKey, serializer.Str(st.cookie))
+		}
+		return nil
+	}
+	cookie, err := m.s.csrfCookie(st.cookie)
+	if err != nil {
+		return err
+	}
+	setCookieHeader(h, m.s.CSRFCookieName, cookie)
+	existing, present := h["Vary"]
+	h["Vary"] = []string{patchVary(strings.Join(existing, ", "), present, m.s.LegacyVaryMerge)}
+	return nil
+}
+
+// csrfCookie is the Set-Cookie value of the CSRF cookie holding value.
+func (s *Settings) csrfCookie(value string) (string, error) {
+	c := Cookie{
+		Name:     s.CSRFCookieName,
+		Value:    value,
+		Domain:   s.CSRFCookieDomain,
+		Path:     s.CSRFCookiePath,
+		SameSite: s.CSRFCookieSameSite,
+		Secure:   s.CSRFCookieSecure,
+		HttpOnly: s.CSRFCookieHttpOnly,
+	}
+	if s.CSRFCookieAge >= 0 {
+		exp, err := HTTPDate(s.clock().Unix() + int64(s.CSRFCookieAge))
+		if err != nil {
+			return "", err
+		}
+		c.Expires, c.MaxAge, c.HasMaxAge = exp, int64(s.CSRFCookieAge), true
+	}
+	return c.String(), nil
+}
+
+// csrfWriter runs the CSRF response processing before the first byte of the response.
+type csrfWriter struct {
+	http.ResponseWriter
+	st   *csrfState
+	done bool
+}
+
+func (w *csrfWriter) commit() {
+	w.done = true
+	if err := w.st.commit(w.ResponseWriter.Header()); err != nil {
+		w.st.m.s.logger().Error("django: CSRF middleware", "error", err)
+	}
+}
+
+// WriteHeader processes the response, then writes the header.
+func (w *csrfWriter) WriteHeader(status int) {
+	if !w.done && status >= 200 {
+		w.commit()
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+// Write processes the response first if the header is not written yet.
+func (w *csrfWriter) Write(b []byte) (int, error) {
+	if !w.done {
+		w.commit()
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap returns the underlying ResponseWriter (for http.ResponseController).
+func (w *csrfWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// ---------------------------------------------------------------- urlsplit
+
+// pyURL is the part of Python's urllib.parse.urlsplit result the checks use.
+type pyURL struct {
+	scheme, netloc, path, query, fragment string
+}
+
+// geturl is SplitResult.geturl() (urlunsplit) for the URLs the checks reach: a scheme
+// and a netloc.
+func (u pyURL) geturl() string {
+	s := u.scheme + "://" + u.netloc + u.path
+	if u.query != "" {
+		s += "?" + u.query
+	}
+	if u.fragment != "" {
+		s += "#" + u.fragment
+	}
+	return s
+}
+
+var errInvalidIPv6URL = errors.New("Invalid IPv6 URL")
+
+// pyURLSplit is urllib.parse.urlsplit (Python 3.12 and 3.13) for the URLs of Origin and
+// Referer headers: leading C0 controls and spaces stripped, tabs and line breaks removed,
+// the scheme lowercased, and ValueError (an error) for unbalanced or invalid brackets in
+// the netloc and for non-ASCII netlocs that NFKC-normalize to a separator.
+func pyURLSplit(url string) (pyURL, error) { return urlSplit(url, true) }
+
+// urlSplit is pyURLSplit; without brackets, it does not check what is between the
+// brackets of a netloc, as Python before 3.11.4 (Django 3.2's newest, 3.10).
+func urlSplit(url string, brackets bool) (pyURL, error) {
+	url = strings.TrimLeft(url, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+	url = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(url)
+	var u pyURL
+	if i := strings.IndexByte(url, ':'); i > 0 && (url[0] >= 'a' && url[0] <= 'z' || url[0] >= 'A' && url[0] <= 'Z') {
+		ok := true
+		for j := 0; j < i; j++ {
+			c := url[j]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.') {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			u.scheme, url = strings.ToLower(url[:i]), url[i+1:]
+		}
+	}
+	if strings.HasPrefix(url, "//") {
+		end := len(url)
+		for _, c := range "/?#" {
+			if j := strings.IndexRune(url[2:], c); j >= 0 && j+2 < end {
+				end = j + 2
+			}
+		}
+		u.netloc, url = url[2:end], url[end:]
+		open, closed := strings.Contains(u.netloc, "["), strings.Contains(u.netloc, "]")
+		if open != closed {
+			return pyURL{}, errInvalidIPv6URL
+		}
+		if open && brackets {
+			if err := checkBracketedNetloc(u.netloc); err != nil {
+				return pyURL{}, err
+			}
+		}
+	}
+	if i := strings.IndexByte(url, '#'); i >= 0 {
+		url, u.fragment = url[:i], url[i+1:]
+	}
+	if i := strings.IndexByte(url, '?'); i >= 0 {
+		url, u.query = url[:i], url[i+1:]
+	}
+	u.path = url
+	// (_checknetloc refuses a non-ASCII netloc whose NFKC form holds one of "/?#@:"; no
+	// character of a header, which Django reads as latin-1, does.)
+	return u, nil
+}
+
+// checkBracketedNetloc is urllib.parse._check_bracketed_netloc.
+func checkBracketedNetloc(netloc string) error {
+	hostPort := netloc[strings.LastIndexByte(netloc, '@')+1:]
+	before, bracketed, found := strings.Cut(hostPort, "[")
+	if !found {
+		return nil // (only reached with a '[' somewhere: it is before an '@')
+	}
+	if before != "" {
+		return errInvalidIPv6URL
+	}
+	host, port, _ := strings.Cut(bracketed, "]")
+	if port != "" && !strings.HasPrefix(port, ":") {
+		return errInvalidIPv6URL
+	}
+	if strings.HasPrefix(host, "v") {
+		// \Av[a-fA-F0-9]+\..+\z
+		rest := host[1:]
+		n := 0
+		for n < len(rest) && strings.IndexByte("0123456789abcdefABCDEF", rest[n]) >= 0 {
+			n++
+		}
+		if n == 0 || n >= len(rest)-1 || rest[n] != '.' || strings.ContainsAny(rest[n+1:], "\n") {
+			return errors.New("IPvFuture address is invalid")
+		}
+		return nil
+	}
+	ip := net.ParseIP(zoneless(host))
+	if ip == nil || !strings.Contains(host, ":") {
+		if ip != nil {
+			return errors.New("An IPv4 address cannot be in brackets")
+		}
+		return fmt.Errorf("%q does not appear to be an IPv4 or IPv6 address", host)
+	}
+	return nil
+}
+
+// zoneless drops an IPv6 zone ("%eth0"), which Python's ipaddress accepts.
+func zoneless(h string) string {
+	if i := strings.IndexByte(h, '%'); i >= 0 && i < len(h)-1 {
+		return h[:i]
+	}
+	return h
+}
+
+// validateCSRF checks the CSRF settings as Django's checks and set_cookie would.
+func (s *Settings) validateCSRF() error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidSettings}, args...)...)
+	}
+	name := s.CSRFCookieName
+	if name == "" || strings.Trim(name, cookieLegalChars) != "" {
+		return bad("CSRF_COOKIE_NAME %q must be a non-empty cookie name of http.cookies' legal characters", name)
+	}
+	switch strings.ToLower(s.CSRFCookieSameSite) {
+	case "", "lax", "strict", "none":
+	default:
+		return bad(`CSRF_COOKIE_SAMESITE %q must be "Lax", "Strict", "None" (any case) or empty (no attribute)`, s.CSRFCookieSameSite)
+	}
+	if strings.ContainsAny(s.CSRFCookieDomain, ";\r\n") || strings.ContainsAny(s.CSRFCookiePath, ";\r\n") {
+		return bad("CSRF_COOKIE_DOMAIN and CSRF_COOKIE_PATH must not hold ';' or line breaks")
+	}
+	if s.CSRFCookieAge < -1 {
+		return bad("CSRF_COOKIE_AGE %d: want seconds, or -1 for None", s.CSRFCookieAge)
+	}
+	if !strings.HasPrefix(s.CSRFHeaderName, "HTTP_") || len(s.CSRFHeaderName) == len("HTTP_") {
+		return bad("CSRF_HEADER_NAME %q must be a request.META key of a header (HTTP_...)", s.CSRFHeaderName)
+	}
+	if h := s.SecureProxySSLHeader; h != nil && len(h) != 2 {
+		return bad("SECURE_PROXY_SSL_HEADER must hold two values (a META key and a value)")
+	}
+	for _, o := range s.CSRFTrustedOrigins {
+		if !s.CSRFLegacyChecks && !strings.Contains(o, "://") {
+			// (Django 4.0+'s check 4_0.E001.)
+			return bad("CSRF_TRUSTED_ORIGINS entry %q must start with a scheme (https://...)", o)
+		}
+	}
+	return nil
+}
