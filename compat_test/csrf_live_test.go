@@ -16,6 +16,9 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/engines/signedcookies"
+	"github.com/djsession/djsession/serializer"
 )
 
 // TestLiveCSRF holds django.CSRFMiddleware to Django's CsrfViewMiddleware
@@ -79,6 +82,8 @@ type csrfCase struct {
 	cookie     *string           // the Cookie header
 	form       string            // urlencoded body (POST)
 	getToken   bool
+	// session is the session's _csrftoken with CSRF_USE_SESSIONS (nil: none).
+	session *string
 	// cookieSecret is the secret the CSRF cookie carries (unmasked), "" when none is valid.
 	cookieSecret string
 }
@@ -167,6 +172,14 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 		s.CSRFCookieMasked = r.IntN(2) == 0
 		set("CSRF_COOKIE_MASKED", s.CSRFCookieMasked)
 	}
+	s.CSRFUseSessions = r.IntN(4) == 0
+	set("CSRF_USE_SESSIONS", s.CSRFUseSessions)
+	s.SessionCookieDomain = pick(r, "", ".example.com")
+	if s.SessionCookieDomain == "" {
+		set("SESSION_COOKIE_DOMAIN", nil)
+	} else {
+		set("SESSION_COOKIE_DOMAIN", s.SessionCookieDomain)
+	}
 	c.s = s
 
 	c.method = pick(r, "GET", "HEAD", "POST", "POST", "POST", "POST", "PUT", "DELETE")
@@ -216,6 +229,15 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 	default:
 		cookieVal = secret
 		c.cookieSecret = secret
+	}
+	if s.CSRFUseSessions {
+		// The secret is in the session (the CSRF cookie, if any, is not read).
+		if haveCookie && (!legacy || len(cookieVal) == django.CSRFTokenLength) {
+			c.session = &cookieVal
+		}
+		if c.session == nil || !legacy && len(cookieVal) != django.CSRFSecretLength && len(cookieVal) != django.CSRFTokenLength {
+			c.cookieSecret = ""
+		}
 	}
 	if haveCookie {
 		h := s.CSRFCookieName + "=" + cookieVal
@@ -275,6 +297,9 @@ func (c *csrfCase) djangoRequest() map[string]any {
 	if c.cookie != nil {
 		req["cookie"] = *c.cookie
 	}
+	if c.session != nil {
+		req["session_token"] = *c.session
+	}
 	return req
 }
 
@@ -286,6 +311,7 @@ type csrfResult struct {
 	hasCookie       bool
 	token           string
 	err             bool
+	session         *string // the session's _csrftoken at the end (CSRF_USE_SESSIONS)
 }
 
 func (c *csrfCase) runGo(t *testing.T) csrfResult {
@@ -303,13 +329,29 @@ func (c *csrfCase) runGo(t *testing.T) csrfResult {
 		res.accepted = true
 		if c.getToken {
 			tok, err := django.CSRFToken(r)
-			if err != nil {
-				t.Fatal(err)
+			if err != nil { // (Django's get_token raises: a 500)
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+				return
 			}
 			res.token = tok
 		}
 		w.WriteHeader(http.StatusOK)
 	}))
+	var sess *django.Session
+	if c.s.CSRFUseSessions {
+		st, err := signedcookies.New(signedcookies.Config{SecretKey: c.s.SecretKey}, engines.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := c.s
+		s.SessionEngine = st
+		if sess, err = django.NewSession(context.Background(), s, ""); err != nil {
+			t.Fatal(err)
+		}
+		if c.session != nil {
+			sess.Set(django.CSRFSessionKey, serializer.Str(*c.session))
+		}
+	}
 	req := httptest.NewRequest(c.method, "/form/", strings.NewReader(c.form))
 	req.Host = c.host
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -319,7 +361,11 @@ func (c *csrfCase) runGo(t *testing.T) csrfResult {
 		req.TLS = nil
 	}
 	p, _ := strconv.Atoi(c.port)
-	req = req.WithContext(context.WithValue(req.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p}))
+	ctx := context.WithValue(req.Context(), http.LocalAddrContextKey, &net.TCPAddr{IP: net.IPv4(127, 0, 0, 1), Port: p})
+	if sess != nil {
+		ctx = django.NewContext(ctx, sess)
+	}
+	req = req.WithContext(ctx)
 	for k, v := range c.meta {
 		req.Header[http.CanonicalHeaderKey(strings.ReplaceAll(strings.TrimPrefix(k, "HTTP_"), "_", "-"))] = []string{v}
 	}
@@ -338,6 +384,12 @@ func (c *csrfCase) runGo(t *testing.T) csrfResult {
 		}
 	}
 	res.vary = rec.Header().Get("Vary")
+	if sess != nil {
+		if v, ok := sess.Get(django.CSRFSessionKey); ok {
+			str, _ := v.AsStr()
+			res.session = &str
+		}
+	}
 	return res
 }
 
@@ -383,5 +435,17 @@ func (c *csrfCase) compare(t *testing.T, i int, dj map[string]any, got csrfResul
 	}
 	if tok, ok := dj["token"].(string); ok != (got.token != "") || ok && len(tok) != len(got.token) {
 		fail("token: Go %q, Django %q", got.token, tok)
+	}
+	if c.s.CSRFUseSessions {
+		// The session's secret: the request's kept by both, or a new one by both.
+		ds, dok := dj["session_token"].(string)
+		if dok != (got.session != nil) {
+			fail("session _csrftoken: Go %v, Django %q", got.session, ds)
+		} else if dok {
+			same := func(x string) bool { return c.session != nil && x == *c.session }
+			if same(ds) != same(*got.session) || len(ds) != len(*got.session) {
+				fail("session _csrftoken: Go %q, Django %q, request %v", *got.session, ds, c.session)
+			}
+		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/djsession/djsession/serializer"
 )
@@ -68,21 +69,25 @@ func NewCSRFSecret() (string, error) {
 	return string(b), nil
 }
 
-// MaskCSRFSecret returns the 64-character masked form of secret (a string of
-// CSRFAllowedChars): a new random mask, then each character of the secret shifted by the
-// mask's, as Django's _mask_cipher_secret. Every call gives another token for the same
-// secret; Django accepts each.
+// MaskCSRFSecret returns the masked form of secret, as Django's _mask_cipher_secret: a
+// new random 32-character mask, then each character of the secret shifted by the mask's
+// (64 characters for a 32-character secret; Python's pairing stops at the shorter of the
+// two). Every call gives another token for the same secret; Django accepts each. A
+// character outside CSRFAllowedChars is an error, as Django's ValueError.
 func MaskCSRFSecret(secret string) (string, error) {
 	mask, err := NewCSRFSecret()
 	if err != nil {
 		return "", err
 	}
-	mask = mask[:min(len(mask), len(secret))]
 	n := len(CSRFAllowedChars)
-	b := make([]byte, 0, 2*len(mask))
+	k := min(len(mask), len(secret))
+	b := make([]byte, 0, len(mask)+k)
 	b = append(b, mask...)
-	for i := range len(mask) {
-		x := max(strings.IndexByte(CSRFAllowedChars, secret[i]), 0)
+	for i := range k {
+		x := strings.IndexByte(CSRFAllowedChars, secret[i])
+		if x < 0 {
+			return "", errors.New("django: CSRF secret: substring not found (a character outside [a-zA-Z0-9])")
+		}
 		y := strings.IndexByte(CSRFAllowedChars, mask[i])
 		b = append(b, CSRFAllowedChars[(x+y)%n])
 	}
@@ -105,6 +110,39 @@ func UnmaskCSRFToken(token string) string {
 		b[i] = CSRFAllowedChars[((x-y)%n+n)%n]
 	}
 	return string(b)
+}
+
+// pyUnmask is _unmask_cipher_token on any str, as Python runs it: the pairs stop at the
+// shorter of the mask (the first 32 characters) and the rest, and a character outside
+// CSRFAllowedChars among those it reads raises ValueError (an error here).
+func pyUnmask(token string) (string, error) {
+	mask := token[:min(len(token), CSRFSecretLength)]
+	cipher := token[len(mask):]
+	n := min(len(mask), len(cipher))
+	idx := func(c byte) (int, error) {
+		if i := strings.IndexByte(CSRFAllowedChars, c); i >= 0 {
+			return i, nil
+		}
+		return 0, errors.New("django: CSRF token: substring not found (a character outside [a-zA-Z0-9])")
+	}
+	b := make([]byte, n)
+	for i := range n {
+		x, err := idx(cipher[i])
+		if err != nil {
+			return "", err
+		}
+		y, err := idx(mask[i])
+		if err != nil {
+			return "", err
+		}
+		b[i] = CSRFAllowedChars[((x-y)%len(CSRFAllowedChars)+len(CSRFAllowedChars))%len(CSRFAllowedChars)]
+	}
+	if len(cipher) > n { // (zip reads one more of the rest before it stops)
+		if _, err := idx(cipher[n]); err != nil {
+			return "", err
+		}
+	}
+	return string(b), nil
 }
 
 // csrfTokenFormat is _check_token_format: "" when token has a length Django accepts (32
@@ -285,7 +323,11 @@ func (m *CSRFMiddleware) secret(r *http.Request) (string, bool, error) {
 		if !ok {
 			return "", false, fmt.Errorf("django: the session's %s is a %s, not a str", CSRFSessionKey, x.Kind())
 		}
-		v = s
+		if utf8.RuneCountInString(s) == CSRFTokenLength {
+			u, err := pyUnmask(s)
+			return u, err == nil, err
+		}
+		return s, true, nil
 	} else {
 		c, ok := lookupCookie(r.Header["Cookie"], m.s.CSRFCookieName)
 		if !ok {
@@ -748,7 +790,11 @@ func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, er
 	if err != nil {
 		return "", err
 	}
-	if subtle.ConstantTimeCompare([]byte(UnmaskCSRFToken(req)), []byte(UnmaskCSRFToken(tok))) != 1 {
+	have, err := pyUnmask(tok) // (a session's value is not sanitized)
+	if err != nil {
+		return "", err
+	}
+	if subtle.ConstantTimeCompare([]byte(UnmaskCSRFToken(req)), []byte(have)) != 1 {
 		return CSRFReasonBadToken, nil
 	}
 	return "", nil

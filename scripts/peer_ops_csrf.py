@@ -4,11 +4,14 @@
               "host": str, "server_port": str, "meta": {"HTTP_...": str, ...},
               "cookie": str|null (the Cookie header), "body": str|null (a form,
               application/x-www-form-urlencoded), "get_token": bool,
-              "now": float|null (time.time() for the cookie's expires)}
+              "now": float|null (time.time() for the cookie's expires),
+              "session_token": str|null (request.session["_csrftoken"], for
+              CSRF_USE_SESSIONS: the request gets a session)}
       -> {"accepted": bool, "reason": str|null, "status": int,
           "set_cookie": str|null (the CSRF cookie's Set-Cookie value), "vary": str|null,
           "token": str|null (get_token's result in the view), "secret": str|null
-          (request.META["CSRF_COOKIE"] at the end, unmasked)}
+          (request.META["CSRF_COOKIE"] at the end, unmasked), "session_token":
+          str|null (the session's _csrftoken at the end, with CSRF_USE_SESSIONS)}
 
 The request goes through Django's own CsrfViewMiddleware as the handler runs it:
 process_request, process_view (a view that calls get_token when asked), and
@@ -65,6 +68,13 @@ def _check(req):
             content_type="application/x-www-form-urlencoded",
             secure=bool(req.get("secure")), **meta)
         request.META["SERVER_PORT"] = req.get("server_port") or "80"
+        use_sessions = overrides.get("CSRF_USE_SESSIONS")
+        if use_sessions:
+            from django.contrib.sessions.backends.signed_cookies import SessionStore
+
+            request.session = SessionStore()
+            if req.get("session_token") is not None:
+                request.session[csrf.CSRF_SESSION_KEY] = req["session_token"]
         token = []
 
         def view(r):
@@ -92,6 +102,7 @@ def _check(req):
             "vary": resp.get("Vary"),
             "token": token[0] if token else None,
             "secret": secret,
+            "session_token": request.session.get(csrf.CSRF_SESSION_KEY) if use_sessions else None,
         }
 
 

@@ -1,59 +1,23 @@
 package auth
 
-import (
-	"strings"
+import "github.com/djsession/djsession/django"
 
-	"github.com/djsession/djsession/django/auth/hashers"
-)
-
-// CSRF secret and token sizes and alphabet (django.middleware.csrf).
+// CSRF secret and token sizes and alphabet (django.middleware.csrf), as in package django.
 const (
-	CSRFSecretLength = 32
-	CSRFTokenLength  = 2 * CSRFSecretLength
-	CSRFAllowedChars = hashers.RandomStringChars
+	CSRFSecretLength = django.CSRFSecretLength
+	CSRFTokenLength  = django.CSRFTokenLength
+	CSRFAllowedChars = django.CSRFAllowedChars
 )
 
 // NewCSRFSecret returns a new CSRF secret, 32 characters of [a-zA-Z0-9], as Django 4.1+
-// stores under _csrftoken after rotate_token.
-func NewCSRFSecret() (string, error) {
-	return hashers.RandomString(CSRFSecretLength)
-}
+// stores under _csrftoken after rotate_token. It is django.NewCSRFSecret.
+func NewCSRFSecret() (string, error) { return django.NewCSRFSecret() }
 
-// MaskCSRFSecret returns the 64-character masked form of secret: a random 32-character
-// mask followed by the secret's characters shifted by the mask's in CSRFAllowedChars
-// (Django's _mask_cipher_secret; Django 3.2 and 4.0 store this form in the session).
-func MaskCSRFSecret(secret string) (string, error) {
-	mask, err := hashers.RandomString(len(secret))
-	if err != nil {
-		return "", err
-	}
-	n := len(CSRFAllowedChars)
-	var b strings.Builder
-	b.WriteString(mask)
-	for i := 0; i < len(secret); i++ {
-		x := strings.IndexByte(CSRFAllowedChars, secret[i])
-		y := strings.IndexByte(CSRFAllowedChars, mask[i])
-		if x < 0 {
-			x = 0
-		}
-		b.WriteByte(CSRFAllowedChars[(x+y)%n])
-	}
-	return b.String(), nil
-}
+// MaskCSRFSecret returns the 64-character masked form of secret (Django's
+// _mask_cipher_secret; Django 3.2 and 4.0 store this form). It is django.MaskCSRFSecret.
+func MaskCSRFSecret(secret string) (string, error) { return django.MaskCSRFSecret(secret) }
 
 // UnmaskCSRFToken returns the secret in a 64-character masked token (Django's
-// _unmask_cipher_token); other lengths are returned unchanged.
-func UnmaskCSRFToken(token string) string {
-	if len(token) != CSRFTokenLength {
-		return token
-	}
-	mask, cipher := token[:CSRFSecretLength], token[CSRFSecretLength:]
-	n := len(CSRFAllowedChars)
-	b := make([]byte, CSRFSecretLength)
-	for i := range b {
-		x := strings.IndexByte(CSRFAllowedChars, cipher[i])
-		y := strings.IndexByte(CSRFAllowedChars, mask[i])
-		b[i] = CSRFAllowedChars[((x-y)%n+n)%n]
-	}
-	return string(b)
-}
+// _unmask_cipher_token); other lengths are returned unchanged. It is
+// django.UnmaskCSRFToken.
+func UnmaskCSRFToken(token string) string { return django.UnmaskCSRFToken(token) }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/signing"
 )
@@ -161,10 +162,12 @@ func GetUser(ctx context.Context, s Session, c *Config) (*User, error) {
 //   - any other session keeps its data under a new key (CycleKey);
 //
 // then _auth_user_id, _auth_user_backend and _auth_user_hash are set. backend "" means
-// the only configured backend (ErrBackendRequired when there are several). With
-// CSRFUseSessions a new CSRF secret is stored under _csrftoken; unless SkipLastLogin,
-// the user's last_login is set to now when Users implements LastLoginUpdater (and
-// u.LastLogin updated).
+// the only configured backend (ErrBackendRequired when there are several). The CSRF
+// secret is rotated: through django.RotateCSRFToken when ctx is a request's behind a
+// django.CSRFMiddleware (the response then sets the new CSRF cookie, or the session's
+// secret, as Django's login does), else, with CSRFUseSessions, by storing a new secret
+// under _csrftoken. Unless SkipLastLogin, the user's last_login is set to now when Users
+// implements LastLoginUpdater (and u.LastLogin updated).
 func Login(ctx context.Context, s Session, u *User, backend string, c *Config) error {
 	if backend == "" {
 		bs := c.backends()
@@ -202,7 +205,13 @@ func Login(ctx context.Context, s Session, u *User, backend string, c *Config) e
 	s.Set(SessionKey, serializer.Str(id))
 	s.Set(BackendSessionKey, serializer.Str(backend))
 	s.Set(HashSessionKey, serializer.Str(hash))
-	if c.CSRFUseSessions {
+	// rotate_token: through the CSRF middleware when the request has one (it sets the new
+	// CSRF cookie, or the session's secret, on the response), else into the session.
+	rotated, err := django.RotateCSRFToken(ctx)
+	if err != nil {
+		return err
+	}
+	if !rotated && c.CSRFUseSessions {
 		tok, err := NewCSRFSecret()
 		if err == nil && c.CSRFMaskedToken {
 			tok, err = MaskCSRFSecret(tok)
