@@ -279,6 +279,12 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 	}
 	if c.method != "GET" && c.method != "HEAD" {
 		c.form = form.Encode()
+		if r.IntN(6) == 0 { // a body that is not what url.Values writes
+			c.form = pick(r, django.CSRFFormField+"=%zz", django.CSRFFormField+"="+masked(secret)+"&x=%zz",
+				"x=\xff&"+django.CSRFFormField+"="+secret, django.CSRFFormField, django.CSRFFormField+"=",
+				"+"+django.CSRFFormField+"="+secret, django.CSRFFormField+"="+secret[:20]+"%C3%A9"+secret[22:],
+				django.CSRFFormField+"="+secret[:30]+"%E2%82", "a=1;"+django.CSRFFormField+"="+secret)
+		}
 	}
 	if r.IntN(2) == 0 {
 		c.meta[pick(r, s.CSRFHeaderName, "HTTP_X_CSRFTOKEN")] = token()
@@ -292,8 +298,12 @@ func (c *csrfCase) djangoRequest() map[string]any {
 	for k, v := range c.meta {
 		meta[k] = v
 	}
+	body := []rune{} // (the body's bytes as latin-1 characters, which the peer encodes back)
+	for i := 0; i < len(c.form); i++ {
+		body = append(body, rune(c.form[i]))
+	}
 	req := map[string]any{"op": "csrf_check", "settings": c.djSettings, "method": c.method, "secure": c.secure,
-		"host": c.host, "server_port": c.port, "meta": meta, "body": c.form, "get_token": c.getToken, "now": csrfNow}
+		"host": c.host, "server_port": c.port, "meta": meta, "body": string(body), "get_token": c.getToken, "now": csrfNow}
 	if c.cookie != nil {
 		req["cookie"] = *c.cookie
 	}

@@ -1,11 +1,13 @@
 package django
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"errors"
 	"fmt"
+	"io"
 	"math/big"
 	"net"
 	"net/http"
@@ -146,17 +148,20 @@ func pyUnmask(token string) (string, error) {
 }
 
 // csrfTokenFormat is _check_token_format: "" when token has a length Django accepts (32
-// or 64) and only CSRFAllowedChars, else the reason.
-func csrfTokenFormat(token string) string {
-	if len(token) != CSRFTokenLength && len(token) != CSRFSecretLength {
-		// (len() of a Python str counts characters; a non-ASCII token is refused either
-		// way, by its length or its characters, with the same outcome.)
-		if n := len([]rune(token)); n != CSRFTokenLength && n != CSRFSecretLength {
-			return reasonIncorrectLength
-		}
-		return reasonInvalidCharacters
+// or 64) and only CSRFAllowedChars, else the reason. Its length is counted in bytes, as
+// Django's headers and cookies are latin-1 text (one character a byte); see
+// csrfTextFormat for a form's field.
+func csrfTokenFormat(token string) string { return csrfFormat(token, len(token)) }
+
+// csrfTextFormat is _check_token_format of a form field, which Django decodes as UTF-8
+// text: its length is in characters.
+func csrfTextFormat(token string) string { return csrfFormat(token, utf8.RuneCountInString(token)) }
+
+func csrfFormat(token string, n int) string {
+	if n != CSRFTokenLength && n != CSRFSecretLength {
+		return reasonIncorrectLength
 	}
-	if strings.Trim(token, CSRFAllowedChars) != "" || !csrfAllowed(token) {
+	if !csrfAllowed(token) {
 		return reasonInvalidCharacters
 	}
 	return ""
@@ -660,15 +665,163 @@ func (m *CSRFMiddleware) checkReferer(r *http.Request) string {
 // form, else the CSRF_HEADER_NAME header (ok false when neither is there); src names the
 // header for the messages ("" for the form).
 func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool) {
-	if r.Method == http.MethodPost {
-		if err := r.ParseMultipartForm(32 << 20); err == nil || errors.Is(err, http.ErrNotMultipart) {
-			if vs := r.PostForm[CSRFFormField]; len(vs) > 0 && vs[len(vs)-1] != "" {
-				return vs[len(vs)-1], "", true
-			}
-		}
+	if v := postToken(r); v != "" {
+		return v, "", true
 	}
 	v, ok := m.meta(r, m.s.CSRFHeaderName)
 	return v, m.s.CSRFHeaderName, ok
+}
+
+// maxFormMemory is DATA_UPLOAD_MAX_MEMORY_SIZE's default: the largest urlencoded body the
+// CSRF check reads (Django refuses a larger one with a 400).
+const maxFormMemory = 2621440
+
+// postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST: the last value of
+// the field in an application/x-www-form-urlencoded body (read as Python's parse_qsl
+// reads it, and put back for the handler) or a multipart/form-data one; "" for other
+// requests and bodies, or when the body cannot be read (UnreadablePostError).
+func postToken(r *http.Request) string {
+	if r.Method != http.MethodPost {
+		return ""
+	}
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	switch strings.ToLower(strings.TrimSpace(ct)) {
+	case "application/x-www-form-urlencoded":
+		if r.Body == nil {
+			return ""
+		}
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxFormMemory+1))
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+		if err != nil || len(body) > maxFormMemory {
+			return ""
+		}
+		return pyFormValue(body, CSRFFormField)
+	case "multipart/form-data":
+		if err := r.ParseMultipartForm(32 << 20); err != nil || r.MultipartForm == nil {
+			return ""
+		}
+		if vs := r.MultipartForm.Value[CSRFFormField]; len(vs) > 0 {
+			return vs[len(vs)-1]
+		}
+	}
+	return ""
+}
+
+// pyFormValue is the last value of name in an urlencoded body as Django's QueryDict reads
+// it: the body as UTF-8 text (latin-1 when it is not), split on "&" with Python's
+// parse_qsl (blank values kept, "+" a space, invalid %-escapes left as they are, decoded
+// bytes that are not UTF-8 replaced by U+FFFD).
+func pyFormValue(body []byte, name string) string {
+	text := string(body)
+	if !utf8.Valid(body) {
+		rs := make([]rune, len(body))
+		for i, c := range body {
+			rs[i] = rune(c)
+		}
+		text = string(rs)
+	}
+	value := ""
+	for field := range strings.SplitSeq(text, "&") {
+		if field == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(field, "=")
+		if pyUnquotePlus(k) == name {
+			value = pyUnquotePlus(v)
+		}
+	}
+	return value
+}
+
+// pyUnquotePlus is urllib.parse.unquote_plus with errors="replace".
+func pyUnquotePlus(s string) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	if !strings.Contains(s, "%") {
+		return s
+	}
+	var b []byte
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		b = append(b, s[i])
+	}
+	return pyDecodeReplace(b)
+}
+
+// pyDecodeReplace is bytes.decode("utf-8", "replace"): each maximal subpart of an
+// ill-formed sequence becomes one U+FFFD, as CPython (and Unicode's recommended
+// practice) does; Go's strings.ToValidUTF8 would merge runs of them.
+func pyDecodeReplace(b []byte) string {
+	if utf8.Valid(b) {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b)+8)
+	for i := 0; i < len(b); {
+		r, size := utf8.DecodeRune(b[i:])
+		if r != utf8.RuneError || size > 1 {
+			out = append(out, b[i:i+size]...)
+			i += size
+			continue
+		}
+		out = utf8.AppendRune(out, utf8.RuneError)
+		i += maximalSubpart(b[i:])
+	}
+	return string(out)
+}
+
+// maximalSubpart is the length of the longest prefix of p (which starts an ill-formed
+// sequence) that could begin a well-formed one: 1 to 3 bytes.
+func maximalSubpart(p []byte) int {
+	in := func(i int, lo, hi byte) bool { return i < len(p) && p[i] >= lo && p[i] <= hi }
+	var lo, hi byte = 0x80, 0xBF
+	need := 0
+	switch c := p[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c >= 0xE1 && c <= 0xEC || c == 0xEE || c == 0xEF:
+		need = 2
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	}
+	if need == 0 {
+		return 1
+	}
+	n := 1
+	if in(1, lo, hi) {
+		n = 2
+		for n <= need && in(n, 0x80, 0xBF) {
+			n++
+		}
+	}
+	return min(n, need)
+}
+
+func isHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= 'a':
+		return c - 'a' + 10
+	case c >= 'A':
+		return c - 'A' + 10
+	}
+	return c - '0'
 }
 
 // checkToken is _check_token.
@@ -693,7 +846,11 @@ func (m *CSRFMiddleware) checkToken(r *http.Request) (string, error) {
 		// HttpHeaders.parse_header_name: HTTP_X_CSRFTOKEN -> 'X-Csrftoken'.
 		what = "the " + pyRepr(headerTitle(strings.TrimPrefix(src, "HTTP_"))) + " HTTP header"
 	}
-	if reason := csrfTokenFormat(tok); reason != "" {
+	check := csrfTokenFormat
+	if src == "" {
+		check = csrfTextFormat
+	}
+	if reason := check(tok); reason != "" {
 		return "CSRF token from " + what + " " + reason + ".", nil
 	}
 	if subtle.ConstantTimeCompare([]byte(UnmaskCSRFToken(tok)), []byte(secret)) != 1 {
@@ -775,14 +932,7 @@ func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, er
 	if !ok {
 		return CSRFReasonNoCookie, nil
 	}
-	req := ""
-	if r.Method == http.MethodPost {
-		if err := r.ParseMultipartForm(32 << 20); err == nil || errors.Is(err, http.ErrNotMultipart) {
-			if vs := r.PostForm[CSRFFormField]; len(vs) > 0 {
-				req = vs[len(vs)-1]
-			}
-		}
-	}
+	req := postToken(r)
 	if req == "" {
 		req, _ = m.meta(r, m.s.CSRFHeaderName)
 	}
@@ -817,7 +967,7 @@ func (st *csrfState) commit(h http.Header) error {
 		if sess == nil {
 			return errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session")
 		}
-		if cur, ok := sess.Get(CSRFSessionKey); !ok || cur.Kind() != serializer.KindStr || cur.String() != st.cookie {
+		if cur, ok := sess.Get(CSRFSessionKey); !ok || cur.Kind() != serializer.KindStr || func() bool { v, _ := cur.AsStr(); return v != st.cookie }() {
 			sess.Set(CSRFSessionKey, serializer.Str(st.cookie))
 		}
 		return nil
