@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/djsession/djsession/django"
@@ -83,4 +84,47 @@ func ExampleSettingsFromJSON() {
 	}
 	fmt.Printf("%s %q %v %v\n", s.SessionCookieName, s.SessionCookieSameSite, s.SessionCookieHttpOnly, s.VaryOnlyWhenAccessed)
 	// Output: sid "" true true
+}
+
+// The CSRF middleware in front of a form: the GET hands out a token (and sets Django's
+// csrftoken cookie), the POST that sends them back passes, and one without the token is
+// refused with Django's reason.
+func ExampleCSRFMiddleware() {
+	s := django.NewSettings()
+	s.SecretKey = "django-insecure-example"
+	s.AllowedHosts = []string{"example.com"}
+	s.Now = func() time.Time { return time.Date(2024, 3, 5, 17, 0, 0, 0, time.UTC) }
+	csrf, err := django.NewCSRFMiddleware(s)
+	if err != nil {
+		panic(err)
+	}
+	h := csrf.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == "GET" {
+			token, _ := django.CSRFToken(r) // {% csrf_token %}
+			fmt.Fprintf(w, `<input type="hidden" name="csrfmiddlewaretoken" value="%s">`, token)
+			return
+		}
+		fmt.Fprintln(w, "saved")
+	}))
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.com/form", nil))
+	cookie, attrs, _ := strings.Cut(rec.Header().Get("Set-Cookie"), ";")
+	token := strings.TrimSuffix(strings.Split(rec.Body.String(), `value="`)[1], `">`)
+	fmt.Println(len(strings.TrimPrefix(cookie, "csrftoken=")), len(token), attrs)
+
+	post := func(form string) string {
+		req := httptest.NewRequest("POST", "http://example.com/form", strings.NewReader(form))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Cookie", cookie)
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return fmt.Sprint(rec.Code, " ", rec.Body.String())
+	}
+	fmt.Print(post("csrfmiddlewaretoken=" + token + "&name=x"))
+	fmt.Print(post("name=x"))
+	// Output:
+	// 32 64  expires=Tue, 04 Mar 2025 17:00:00 GMT; Max-Age=31449600; Path=/; SameSite=Lax
+	// 200 saved
+	// 403 Forbidden (CSRF verification failed): CSRF token missing.
 }
