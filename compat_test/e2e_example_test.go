@@ -108,7 +108,9 @@ func e2eExampleEnv(t *testing.T, v *e2eVersion, bin string) (dj *djangoServer, g
 
 // TestE2EExampleSharedLogin runs examples/sharedlogin, configured from the settings
 // scripts/export_settings.py prints, beside the demo Django site of every version: a
-// Django login is greeted by name on the Go page, a Go logout logs Django out.
+// Django login is greeted by name on the Go page, a Go logout logs Django out; the CSRF
+// tokens of either side's forms pass the other's check, and a Go login rotates the CSRF
+// cookie as Django's login does.
 func TestE2EExampleSharedLogin(t *testing.T) {
 	versions := e2eVersions(t)
 	bin := buildExample(t)
@@ -132,14 +134,22 @@ func TestE2EExampleSharedLogin(t *testing.T) {
 			if body := page(); !strings.Contains(body, "Hello, alice!") {
 				t.Fatalf("Go page after the Django login:\n%s", body)
 			}
-			if status, _, body := b.do("POST", goURL+"/logout", url.Values{}); status != http.StatusSeeOther {
-				t.Fatalf("Go logout: %d %s", status, body)
+			// Go's CSRF check is Django's: a POST without a token is refused, and the token
+			// of Django's login form (with the csrftoken cookie Django set) passes.
+			if status, _, body := b.do("POST", goURL+"/logout", url.Values{}); status != http.StatusForbidden {
+				t.Fatalf("Go logout without a CSRF token: %d %s", status, body)
+			}
+			djTok := b.csrfToken(dj.URL + "/login/")
+			if status, _, body := b.do("POST", goURL+"/logout", url.Values{"csrfmiddlewaretoken": {djTok}}); status != http.StatusSeeOther {
+				t.Fatalf("Go logout with Django's CSRF token: %d %s", status, body)
 			}
 			if got := b.djangoUser(dj); got != "" {
 				t.Fatalf("Django after the Go logout: %q", got)
 			}
 			// And the other way: a login from the Go page is a Django login.
-			if status, _, body := b.do("POST", goURL+"/login", url.Values{"username": {"bob"}, "password": {"bob-pw-1"}}); status != http.StatusSeeOther {
+			goTok := b.csrfToken(goURL + "/")
+			if status, _, body := b.do("POST", goURL+"/login", url.Values{"username": {"bob"}, "password": {"bob-pw-1"},
+				"csrfmiddlewaretoken": {goTok}}); status != http.StatusSeeOther {
 				t.Fatalf("Go login: %d %s", status, body)
 			}
 			if got := b.djangoUser(dj); got != "bob" {
@@ -147,6 +157,17 @@ func TestE2EExampleSharedLogin(t *testing.T) {
 			}
 			if body := page(); !strings.Contains(body, "Hello, bob!") {
 				t.Fatalf("Go page after the Go login:\n%s", body)
+			}
+			// The login rotated the CSRF cookie (the old token is refused by Django), and
+			// Django takes the token of the Go page for the new one.
+			if status, _, _ := b.do("POST", dj.URL+"/logout/", url.Values{"csrfmiddlewaretoken": {goTok}}); status != http.StatusForbidden {
+				t.Fatalf("Django logout with the token from before the Go login: %d, want 403", status)
+			}
+			if status, _, body := b.do("POST", dj.URL+"/logout/", url.Values{"csrfmiddlewaretoken": {b.csrfToken(goURL + "/")}}); status != http.StatusFound {
+				t.Fatalf("Django logout with the Go page's CSRF token: %d %.300s", status, body)
+			}
+			if got := b.djangoUser(dj); got != "" {
+				t.Fatalf("Django after its logout: %q", got)
 			}
 		})
 	}

@@ -1,7 +1,7 @@
 // Command sharedlogin is a Go service that shares its login with a Django site: a user who
 // logs in on Django (its login page or the admin) is greeted by name here, and a logout
 // on either side logs out both. Both read the same sessions (SESSION_ENGINE) and the same
-// auth_user table.
+// auth_user table, and both check CSRF tokens as Django does, so each takes the other's.
 //
 // Settings come from the Django project, exported with scripts/export_settings.py:
 //
@@ -76,6 +76,7 @@ func orUnknown(s string) string {
 type app struct {
 	settings  django.Settings
 	mw        *django.Middleware
+	csrf      *django.CSRFMiddleware
 	auth      *auth.Config
 	djangoURL string
 	closers   []func()
@@ -191,6 +192,9 @@ func newApp(ctx context.Context, settingsPath, database, djangoURL string) (*app
 	if a.mw, err = django.NewMiddleware(s); err != nil {
 		return nil, err
 	}
+	if a.csrf, err = django.NewCSRFMiddleware(s); err != nil {
+		return nil, err
+	}
 	a.settings = s
 	a.auth = &auth.Config{
 		SecretKey:              s.SecretKey,
@@ -214,11 +218,12 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <h1>Go service</h1>
 {{if .User}}<p id="greeting">Hello, {{.User.Username}}!</p>
 <p>You logged in on Django; this Go service reads the same session.</p>
-<form method="post" action="/logout"><button type="submit">Log out (on both)</button></form>
+<form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
+<button type="submit">Log out (on both)</button></form>
 {{else}}<p id="greeting">Hello, anonymous visitor.</p>
 <p><a href="{{.DjangoURL}}/admin/login/?next=/admin/">Log in on Django</a>, then come back here,
 or log in from Go:</p>
-<form method="post" action="/login">
+<form method="post" action="/login"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
 <label>Username <input name="username" autocomplete="username"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
 <button type="submit">Log in</button></form>
@@ -226,8 +231,9 @@ or log in from Go:</p>
 </body></html>
 `))
 
-// handler is the service behind the session middleware. Unsafe methods are protected
-// against cross-site requests by net/http's CrossOriginProtection.
+// handler is the service behind the session middleware and, inside it (as in Django's
+// MIDDLEWARE), Django's CSRF protection: the forms carry Django's csrfmiddlewaretoken,
+// and a token from a Django page is as good as one from this service.
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -237,8 +243,14 @@ func (a *app) handler() http.Handler {
 			slog.Error("get user", "err", err)
 			return
 		}
+		token, err := django.CSRFToken(r)
+		if err != nil {
+			http.Error(w, "server error", http.StatusInternalServerError)
+			return
+		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		page.Execute(w, map[string]any{"User": u, "DjangoURL": a.djangoURL, "Failed": r.URL.Query().Has("failed")})
+		page.Execute(w, map[string]any{"User": u, "DjangoURL": a.djangoURL, "Failed": r.URL.Query().Has("failed"),
+			"CSRFToken": token})
 	})
 	mux.HandleFunc("GET /api/whoami", func(w http.ResponseWriter, r *http.Request) {
 		u, err := auth.GetUser(r.Context(), django.FromContext(r.Context()), a.auth)
@@ -276,5 +288,5 @@ func (a *app) handler() http.Handler {
 		}
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
-	return http.NewCrossOriginProtection().Handler(a.mw.Handler(mux))
+	return a.mw.Handler(a.csrf.Handler(mux))
 }

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -43,7 +44,8 @@ func TestSharedLoginService(t *testing.T) {
 	}
 	settings := filepath.Join(dir, "settings.json")
 	os.WriteFile(settings, []byte(`{"django_version": "6.1.3", "settings": {"SECRET_KEY": "example-key",
-		"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies", "TIME_ZONE": "UTC"}}`), 0o600)
+		"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies", "TIME_ZONE": "UTC",
+		"ALLOWED_HOSTS": ["127.0.0.1"]}}`), 0o600)
 
 	a, err := newApp(context.Background(), settings, "sqlite://"+path, "http://django.example")
 	if err != nil {
@@ -66,14 +68,37 @@ func TestSharedLoginService(t *testing.T) {
 	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") {
 		t.Fatalf("before login:\n%s", body)
 	}
-	if _, err := c.PostForm(srv.URL+"/login", url.Values{"username": {"alice"}, "password": {"wrong"}}); err != nil {
-		t.Fatal(err)
+	// Each form carries Django's CSRF token for the csrftoken cookie.
+	post := func(path string, form url.Values, origin string) int {
+		t.Helper()
+		m := regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`).FindStringSubmatch(get())
+		if m == nil {
+			t.Fatal("no CSRF token on the page")
+		}
+		form.Set("csrfmiddlewaretoken", m[1])
+		req, _ := http.NewRequest("POST", srv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", origin)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
 	}
+	post("/login", url.Values{"username": {"alice"}, "password": {"wrong"}}, srv.URL)
 	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") {
 		t.Fatalf("after a wrong password:\n%s", body)
 	}
-	if _, err := c.PostForm(srv.URL+"/login", url.Values{"username": {"alice"}, "password": {"pw"}}); err != nil {
-		t.Fatal(err)
+	u, _ := url.Parse(srv.URL)
+	before := jar.Cookies(u)
+	post("/login", url.Values{"username": {"alice"}, "password": {"pw"}}, srv.URL)
+	for _, ck := range jar.Cookies(u) {
+		for _, old := range before {
+			if ck.Name == "csrftoken" && old.Name == "csrftoken" && ck.Value == old.Value {
+				t.Error("login did not rotate the CSRF cookie")
+			}
+		}
 	}
 	if body := get(); !strings.Contains(body, "Hello, alice!") {
 		t.Fatalf("after login:\n%s", body)
@@ -83,21 +108,23 @@ func TestSharedLoginService(t *testing.T) {
 	if !lastLogin.Valid {
 		t.Error("login did not set last_login")
 	}
-	if _, err := c.PostForm(srv.URL+"/logout", nil); err != nil {
-		t.Fatal(err)
+	// A cross-site POST is refused, even with the token; a POST without one too.
+	if status := post("/logout", url.Values{}, "https://evil.example"); status != http.StatusForbidden {
+		t.Errorf("cross-site POST: %d, want 403", status)
 	}
-	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") {
-		t.Fatalf("after logout:\n%s", body)
-	}
-	// A cross-site POST is refused.
-	req, _ := http.NewRequest("POST", srv.URL+"/logout", nil)
-	req.Header.Set("Sec-Fetch-Site", "cross-site")
-	resp, err := c.Do(req)
+	resp, err := c.PostForm(srv.URL+"/logout", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
-		t.Errorf("cross-site POST: %d, want 403", resp.StatusCode)
+		t.Errorf("POST without a token: %d, want 403", resp.StatusCode)
+	}
+	if body := get(); !strings.Contains(body, "Hello, alice!") {
+		t.Fatalf("after refused logouts:\n%s", body)
+	}
+	post("/logout", url.Values{}, srv.URL)
+	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") {
+		t.Fatalf("after logout:\n%s", body)
 	}
 }
