@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/django"
@@ -72,6 +73,18 @@ SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 AUTHENTICATION_BACKENDS = ("django.contrib.auth.backends.ModelBackend", "myapp.Backend")
 CSRF_USE_SESSIONS = True
+CSRF_COOKIE_NAME = "xsrf"
+CSRF_COOKIE_AGE = None
+CSRF_COOKIE_DOMAIN = ".example.com"
+CSRF_COOKIE_PATH = "/app"
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+CSRF_HEADER_NAME = "HTTP_X_XSRF_TOKEN"
+CSRF_TRUSTED_ORIGINS = ["https://*.example.com", "https://partner.example"]
+ALLOWED_HOSTS = [".example.com"]
+USE_X_FORWARDED_HOST = True
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 `
 	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
 	for _, series := range matrix(t) {
@@ -135,6 +148,22 @@ CSRF_USE_SESSIONS = True
 			check("SkipSaveOnlyOn500", s.SkipSaveOnlyOn500, series == "3.2")
 			check("DatetimeExpiry", s.DatetimeExpiry, series == "3.2")
 			check("AcceptLegacySessions", s.AcceptLegacySessions, series == "3.2")
+			check("CSRFCookieName", s.CSRFCookieName, "xsrf")
+			check("CSRFCookieAge", s.CSRFCookieAge, -1)
+			check("CSRFCookieDomain", s.CSRFCookieDomain, ".example.com")
+			check("CSRFCookiePath", s.CSRFCookiePath, "/app")
+			check("CSRFCookieSecure", s.CSRFCookieSecure, true)
+			check("CSRFCookieHttpOnly", s.CSRFCookieHttpOnly, true)
+			check("CSRFCookieSameSite", s.CSRFCookieSameSite, "Strict")
+			check("CSRFHeaderName", s.CSRFHeaderName, "HTTP_X_XSRF_TOKEN")
+			check("CSRFTrustedOrigins", len(s.CSRFTrustedOrigins), 2)
+			check("AllowedHosts", len(s.AllowedHosts), 1)
+			check("UseXForwardedHost", s.UseXForwardedHost, true)
+			check("SecureProxySSLHeader", strings.Join(s.SecureProxySSLHeader, " "), "HTTP_X_FORWARDED_PROTO https")
+			check("CSRFLegacyChecks", s.CSRFLegacyChecks, series == "3.2")
+			if _, err := django.NewCSRFMiddleware(s); err != nil {
+				t.Errorf("NewCSRFMiddleware: %v", err)
+			}
 		})
 	}
 }
