@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"strings"
@@ -57,18 +56,22 @@ const (
 )
 
 // NewCSRFSecret returns a new CSRF secret: 32 characters of CSRFAllowedChars from the
-// system's CSPRNG, as Django's _get_new_csrf_string.
+// system's CSPRNG, each uniformly drawn, as Django's _get_new_csrf_string.
 func NewCSRFSecret() (string, error) {
-	b := make([]byte, CSRFSecretLength)
-	n := big.NewInt(int64(len(CSRFAllowedChars)))
-	for i := range b {
-		x, err := rand.Int(rand.Reader, n)
-		if err != nil {
+	var buf [48]byte
+	out := make([]byte, 0, CSRFSecretLength)
+	for len(out) < CSRFSecretLength {
+		if _, err := rand.Read(buf[:]); err != nil {
 			return "", err
 		}
-		b[i] = CSRFAllowedChars[x.Int64()]
+		for _, c := range buf {
+			// 248 = 4 × 62: bytes below it fall on each character equally often.
+			if c < 248 && len(out) < CSRFSecretLength {
+				out = append(out, CSRFAllowedChars[c%62])
+			}
+		}
 	}
-	return string(b), nil
+	return string(out), nil
 }
 
 // MaskCSRFSecret returns the masked form of secret, as Django's _mask_cipher_secret: a

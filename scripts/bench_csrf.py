@@ -1,0 +1,85 @@
+"""Time Django's CsrfViewMiddleware next to django.CSRFMiddleware, in one run.
+
+Usage: scripts/bench_csrf.py [series] [rounds]   (default 5.2, 7 rounds; run from anywhere)
+
+Two requests, each built anew per run, through the middleware to a view that returns
+"ok": a form POST with the csrftoken cookie and the csrfmiddlewaretoken field ("post"),
+and a GET whose view calls get_token ("get_token", which sets the cookie). Go:
+BenchmarkCSRF of package django (http.NewRequest + the middleware). Django: RequestFactory
++ process_request, process_view, the view and process_response, timed with timeit.
+Prints the medians in microseconds and the Django/Go ratios.
+"""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
+
+if len(sys.argv) > 1 and sys.argv[1] == "--django":
+    sys.path.insert(0, here)
+    import timeit
+
+    import djoracle
+
+    os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps({"ALLOWED_HOSTS": ["example.com"]})
+    djoracle.configure()
+    from django.http import HttpResponse
+    from django.middleware import csrf
+    from django.test import RequestFactory
+
+    rounds = int(sys.argv[2])
+    rf = RequestFactory()
+    token = csrf._mask_cipher_secret(SECRET)
+    body = "title=Hello&body=World&csrfmiddlewaretoken=" + token
+    cookie = "sessionid=0123456789abcdefghijklmnopqrstuv; csrftoken=" + SECRET
+
+    def view(request):
+        return HttpResponse("ok")
+
+    def token_view(request):
+        csrf.get_token(request)
+        return HttpResponse("ok")
+
+    def run(method, v, data):
+        if method == "POST":
+            r = rf.post("/form/", data=data, content_type="application/x-www-form-urlencoded",
+                        HTTP_HOST="example.com", HTTP_COOKIE=cookie)
+        else:
+            r = rf.get("/form/", HTTP_HOST="example.com", HTTP_COOKIE=cookie)
+        mw = csrf.CsrfViewMiddleware(v)
+        mw.process_request(r)
+        resp = mw.process_view(r, v, (), {})
+        assert resp is None, resp.content
+        return mw.process_response(r, v(r))
+
+    out = {}
+    for name, fn in (("post", lambda: run("POST", view, body)), ("get_token", lambda: run("GET", token_view, None))):
+        n = 2000
+        times = timeit.repeat(fn, number=n, repeat=rounds)
+        out[name] = statistics.median(times) / n * 1e6
+    print(json.dumps(out))
+    sys.exit(0)
+
+series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+py = subprocess.check_output([os.path.join(here, "venv-python"), series], text=True).strip()
+go = subprocess.check_output(
+    ["go", "test", "-run", "^$", "-bench", "^BenchmarkCSRF$", "-benchtime", "20000x", "-count", str(rounds),
+     "./django"], cwd=root, text=True)
+gores = {}
+for line in go.splitlines():
+    m = re.match(r"BenchmarkCSRF/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    if m:
+        gores.setdefault(m.group(1), []).append(float(m.group(2)) / 1000)
+dj = json.loads(subprocess.check_output([py, os.path.abspath(__file__), "--django", str(rounds)], text=True))
+print("Django %s; medians of %d rounds, microseconds per request" % (series, rounds))
+print("%-12s %10s %10s %10s" % ("request", "django", "go", "django/go"))
+for name in ("post", "get_token"):
+    g = statistics.median(gores[name])
+    print("%-12s %10.1f %10.2f %9.1fx" % (name, dj[name], g, dj[name] / g))
