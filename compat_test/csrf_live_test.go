@@ -121,6 +121,13 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 	s.Now = func() time.Time { return time.Unix(csrfNow, 0) }
 	s.Logger = slog.New(slog.DiscardHandler)
 	set := func(name string, v any) { c.djSettings[name] = v }
+	setOrNone := func(name, v string) { // ("" is None)
+		if v == "" {
+			set(name, nil)
+		} else {
+			set(name, v)
+		}
+	}
 
 	s.AllowedHosts = pick(r, []string{"example.com"}, []string{".example.com"}, []string{"*"}, []string{},
 		[]string{"example.com", "testserver"}, []string{"[::1]", "localhost"})
@@ -135,11 +142,7 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 	}
 	set("CSRF_TRUSTED_ORIGINS", s.CSRFTrustedOrigins)
 	s.CSRFCookieDomain = pick(r, "", "", ".example.com", "example.com")
-	if s.CSRFCookieDomain == "" {
-		set("CSRF_COOKIE_DOMAIN", nil)
-	} else {
-		set("CSRF_COOKIE_DOMAIN", s.CSRFCookieDomain)
-	}
+	setOrNone("CSRF_COOKIE_DOMAIN", s.CSRFCookieDomain)
 	if r.IntN(3) == 0 {
 		s.SecureProxySSLHeader = []string{"HTTP_X_FORWARDED_PROTO", "https"}
 		set("SECURE_PROXY_SSL_HEADER", s.SecureProxySSLHeader)
@@ -175,11 +178,7 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 	s.CSRFUseSessions = r.IntN(4) == 0
 	set("CSRF_USE_SESSIONS", s.CSRFUseSessions)
 	s.SessionCookieDomain = pick(r, "", ".example.com")
-	if s.SessionCookieDomain == "" {
-		set("SESSION_COOKIE_DOMAIN", nil)
-	} else {
-		set("SESSION_COOKIE_DOMAIN", s.SessionCookieDomain)
-	}
+	setOrNone("SESSION_COOKIE_DOMAIN", s.SessionCookieDomain)
 	c.s = s
 
 	c.method = pick(r, "GET", "HEAD", "POST", "POST", "POST", "POST", "PUT", "DELETE")

@@ -1,6 +1,7 @@
 package django
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -314,55 +315,50 @@ type errCSRFFormat struct{ reason string }
 
 func (e errCSRFFormat) Error() string { return e.reason }
 
+// sessionSecret is request.session.get(CSRF_SESSION_KEY): ok false when the session has
+// none; an error when the request has no session or the value is not a str.
+func sessionSecret(r *http.Request) (string, bool, error) {
+	sess := FromContext(r.Context())
+	if sess == nil {
+		return "", false, errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session: put the session middleware around the CSRF middleware")
+	}
+	x, ok := sess.Get(CSRFSessionKey)
+	if !ok || x.Kind() == serializer.KindNone {
+		return "", false, nil
+	}
+	v, ok := x.AsStr()
+	if !ok {
+		return "", false, fmt.Errorf("django: the session's %s is a %s, not a str", CSRFSessionKey, x.Kind())
+	}
+	return v, true, nil
+}
+
 // secret is _get_secret: the request's secret (unmasked), ok false when it has none; an
 // errCSRFFormat for a malformed cookie.
 func (m *CSRFMiddleware) secret(r *http.Request) (string, bool, error) {
-	var v string
 	if m.s.CSRFUseSessions {
-		sess := FromContext(r.Context())
-		if sess == nil {
-			return "", false, errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session: put the session middleware around the CSRF middleware")
+		v, ok, err := sessionSecret(r)
+		if !ok || utf8.RuneCountInString(v) != CSRFTokenLength {
+			return v, ok, err
 		}
-		x, ok := sess.Get(CSRFSessionKey)
-		if !ok || x.Kind() == serializer.KindNone {
-			return "", false, nil
-		}
-		s, ok := x.AsStr()
-		if !ok {
-			return "", false, fmt.Errorf("django: the session's %s is a %s, not a str", CSRFSessionKey, x.Kind())
-		}
-		if utf8.RuneCountInString(s) == CSRFTokenLength {
-			u, err := pyUnmask(s)
-			return u, err == nil, err
-		}
-		return s, true, nil
-	} else {
-		c, ok := lookupCookie(r.Header["Cookie"], m.s.CSRFCookieName)
-		if !ok {
-			return "", false, nil
-		}
-		if reason := csrfTokenFormat(c); reason != "" {
-			return "", false, errCSRFFormat{reason}
-		}
-		v = c
+		u, err := pyUnmask(v)
+		return u, err == nil, err
 	}
-	return UnmaskCSRFToken(v), true, nil
+	c, ok := lookupCookie(r.Header["Cookie"], m.s.CSRFCookieName)
+	if !ok {
+		return "", false, nil
+	}
+	if reason := csrfTokenFormat(c); reason != "" {
+		return "", false, errCSRFFormat{reason}
+	}
+	return UnmaskCSRFToken(c), true, nil
 }
 
 // legacyToken is Django 3.2's _get_token: the masked token of the request (a cookie that
 // is not one is replaced by a new one, which the response sets).
 func (m *CSRFMiddleware) legacyToken(r *http.Request, st *csrfState) (string, bool, error) {
 	if m.s.CSRFUseSessions {
-		sess := FromContext(r.Context())
-		if sess == nil {
-			return "", false, errors.New("django: CSRF_USE_SESSIONS is set, but the request has no session: put the session middleware around the CSRF middleware")
-		}
-		x, ok := sess.Get(CSRFSessionKey)
-		if !ok || x.Kind() == serializer.KindNone {
-			return "", false, nil
-		}
-		s, _ := x.AsStr()
-		return s, true, nil
+		return sessionSecret(r)
 	}
 	c, ok := lookupCookie(r.Header["Cookie"], m.s.CSRFCookieName)
 	if !ok {
@@ -1034,6 +1030,22 @@ func (w *csrfWriter) Write(b []byte) (int, error) {
 		w.commit()
 	}
 	return w.ResponseWriter.Write(b)
+}
+
+// Flush processes the response if the header is not written yet, then flushes.
+func (w *csrfWriter) Flush() {
+	if !w.done {
+		w.commit()
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+// Hijack hands the connection over (websockets): the response is not processed.
+func (w *csrfWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.done = true
+	return http.NewResponseController(w.ResponseWriter).Hijack()
 }
 
 // Unwrap returns the underlying ResponseWriter (for http.ResponseController).

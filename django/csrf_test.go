@@ -276,6 +276,21 @@ func TestCSRFMiddleware(t *testing.T) {
 	if got := serveCSRF(t, m, "POST", "/hook", url.Values{}, nil); got.status != 200 {
 		t.Errorf("exempt: %+v", got)
 	}
+	// A handler that flushes early (streaming) still gets the cookie, before the flush.
+	var atFlush string
+	flushing := m.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		CSRFToken(r)
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			t.Fatal(err)
+		}
+		atFlush = w.Header().Get("Set-Cookie")
+		w.Write([]byte("more"))
+	}))
+	rec := httptest.NewRecorder()
+	flushing.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	if !rec.Flushed || !strings.HasPrefix(atFlush, "csrftoken=") || rec.Header().Get("Set-Cookie") != atFlush {
+		t.Errorf("flush: flushed %v, cookie at the flush %q, after %q", rec.Flushed, atFlush, rec.Header().Get("Set-Cookie"))
+	}
 	if _, err := CSRFToken(httptest.NewRequest("GET", "/", nil)); err != ErrCSRFNoMiddleware {
 		t.Errorf("CSRFToken without the middleware: %v", err)
 	}

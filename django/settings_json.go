@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 
 	"github.com/djsession/djsession/serializer"
 )
@@ -94,7 +95,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("AUTHENTICATION_BACKENDS", &s.AuthenticationBackends)
 	get("CSRF_USE_SESSIONS", &s.CSRFUseSessions)
 	get("CSRF_COOKIE_NAME", &s.CSRFCookieName)
-	if raw, ok := doc.Settings["CSRF_COOKIE_AGE"]; ok && string(raw) == "null" {
+	if isNull(doc.Settings, "CSRF_COOKIE_AGE", "null") {
 		s.CSRFCookieAge = -1
 	} else {
 		get("CSRF_COOKIE_AGE", &s.CSRFCookieAge)
@@ -103,7 +104,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("CSRF_COOKIE_PATH", &s.CSRFCookiePath)
 	get("CSRF_COOKIE_SECURE", &s.CSRFCookieSecure)
 	get("CSRF_COOKIE_HTTPONLY", &s.CSRFCookieHttpOnly)
-	if raw, ok := doc.Settings["CSRF_COOKIE_SAMESITE"]; ok && (string(raw) == "false" || string(raw) == "null") {
+	if isNull(doc.Settings, "CSRF_COOKIE_SAMESITE", "false", "null") {
 		s.CSRFCookieSameSite = ""
 	} else {
 		get("CSRF_COOKIE_SAMESITE", &s.CSRFCookieSameSite)
@@ -120,4 +121,11 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 		return s, err
 	}
 	return s, nil
+}
+
+// isNull reports whether settings holds name with one of the JSON texts given (null,
+// false: the settings whose None or False mean "no value").
+func isNull(settings map[string]json.RawMessage, name string, texts ...string) bool {
+	raw, ok := settings[name]
+	return ok && slices.Contains(texts, string(raw))
 }
