@@ -231,7 +231,7 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 	}
 	if s.CSRFUseSessions {
 		// The secret is in the session (the CSRF cookie, if any, is not read).
-		if haveCookie && (!legacy || len(cookieVal) == django.CSRFTokenLength) {
+		if haveCookie {
 			c.session = &cookieVal
 		}
 		if c.session == nil || !legacy && len(cookieVal) != django.CSRFSecretLength && len(cookieVal) != django.CSRFTokenLength {
@@ -248,6 +248,8 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 		case 2:
 			h = "other=" + cookieVal // not the CSRF cookie
 			c.cookieSecret = ""
+		case 3:
+			h = s.CSRFCookieName + `="` + cookieVal + `"` // quoted, as http.cookies may write it
 		}
 		c.cookie = &h
 	}

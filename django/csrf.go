@@ -273,7 +273,14 @@ func CSRFToken(r *http.Request) (string, error) {
 		}
 	}
 	st.needsUpdate = true
-	return MaskCSRFSecret(UnmaskCSRFToken(st.cookie))
+	secret := UnmaskCSRFToken(st.cookie)
+	if st.m.legacy { // (3.2 unmasks whatever CSRF_COOKIE holds, a session's value too)
+		var err error
+		if secret, err = pyUnmask(st.cookie); err != nil {
+			return "", err
+		}
+	}
+	return MaskCSRFSecret(secret)
 }
 
 // RotateCSRFToken gives the request a new CSRF secret, which the response sets, as
