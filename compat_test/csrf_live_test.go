@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -55,7 +56,7 @@ func TestLiveCSRF(t *testing.T) {
 				if tok, ok := dj["token"].(string); ok && dj["accepted"] == true && !c.s.CSRFUseSessions && c.cookie != nil {
 					back := c.clone()
 					back.method, back.form, back.meta = "POST", url.Values{django.CSRFFormField: {tok}}.Encode(), map[string]string{}
-					back.secure, back.getToken = false, false
+					back.secure, back.getToken, back.contentType = false, false, ""
 					if dj["secret"] == c.cookieSecret {
 						if res := back.runGo(t); !res.accepted {
 							t.Errorf("case %d: Go refuses Django's token %s: %s\n%s", i, tok, res.reason, back)
@@ -72,16 +73,17 @@ func TestLiveCSRF(t *testing.T) {
 
 // csrfCase is one request under one configuration.
 type csrfCase struct {
-	series     string
-	s          django.Settings
-	djSettings map[string]any
-	method     string
-	secure     bool
-	host, port string
-	meta       map[string]string // request.META names
-	cookie     *string           // the Cookie header
-	form       string            // urlencoded body (POST)
-	getToken   bool
+	series      string
+	s           django.Settings
+	djSettings  map[string]any
+	method      string
+	secure      bool
+	host, port  string
+	meta        map[string]string // request.META names
+	cookie      *string           // the Cookie header
+	form        string            // the body (POST): urlencoded, unless contentType says otherwise
+	contentType string            // "" for application/x-www-form-urlencoded
+	getToken    bool
 	// session is the session's _csrftoken with CSRF_USE_SESSIONS (nil: none).
 	session *string
 	// cookieSecret is the secret the CSRF cookie carries (unmasked), "" when none is valid.
@@ -262,7 +264,7 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 		case 2:
 			return "short"
 		case 3:
-			return masked(secret)[:63] + "*"
+			return pick(r, masked(secret)[:63]+"*", strings.Repeat("\xe9", 32))
 		default:
 			return masked(secret)
 		}
@@ -286,6 +288,17 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 				"+"+django.CSRFFormField+"="+secret, django.CSRFFormField+"="+secret[:20]+"%C3%A9"+secret[22:],
 				django.CSRFFormField+"="+secret[:30]+"%E2%82", "a=1;"+django.CSRFFormField+"="+secret)
 		}
+		if r.IntN(6) == 0 { // the same fields as multipart/form-data
+			var buf strings.Builder
+			mw := multipart.NewWriter(&buf)
+			for k, vs := range form {
+				for _, v := range vs {
+					mw.WriteField(k, v)
+				}
+			}
+			mw.Close()
+			c.form, c.contentType = buf.String(), mw.FormDataContentType()
+		}
 	}
 	if r.IntN(2) == 0 {
 		c.meta[pick(r, s.CSRFHeaderName, "HTTP_X_CSRFTOKEN")] = token()
@@ -297,14 +310,12 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 func (c *csrfCase) djangoRequest() map[string]any {
 	meta := map[string]any{}
 	for k, v := range c.meta {
-		meta[k] = v
+		meta[k] = latin1(v)
 	}
-	body := []rune{} // (the body's bytes as latin-1 characters, which the peer encodes back)
-	for i := 0; i < len(c.form); i++ {
-		body = append(body, rune(c.form[i]))
-	}
+	body := latin1(c.form) // (which the peer encodes back to the same bytes)
 	req := map[string]any{"op": "csrf_check", "settings": c.djSettings, "method": c.method, "secure": c.secure,
-		"host": c.host, "server_port": c.port, "meta": meta, "body": string(body), "get_token": c.getToken, "now": csrfNow}
+		"host": c.host, "server_port": c.port, "meta": meta, "body": body, "get_token": c.getToken, "now": csrfNow,
+		"content_type": c.contentType}
 	if c.cookie != nil {
 		req["cookie"] = *c.cookie
 	}
@@ -312,6 +323,15 @@ func (c *csrfCase) djangoRequest() map[string]any {
 		req["session_token"] = *c.session
 	}
 	return req
+}
+
+// latin1 is the text whose characters are the bytes of s, as WSGI gives Django headers.
+func latin1(s string) string {
+	rs := make([]rune, len(s))
+	for i := 0; i < len(s); i++ {
+		rs[i] = rune(s[i])
+	}
+	return string(rs)
 }
 
 type csrfResult struct {
@@ -366,6 +386,9 @@ func (c *csrfCase) runGo(t *testing.T) csrfResult {
 	req := httptest.NewRequest(c.method, "/form/", strings.NewReader(c.form))
 	req.Host = c.host
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if c.contentType != "" {
+		req.Header.Set("Content-Type", c.contentType)
+	}
 	if c.secure {
 		req.TLS = &tls.ConnectionState{}
 	} else {

@@ -2,7 +2,8 @@
 
   csrf_check {"settings": {NAME: value, ...}, "method": str, "secure": bool,
               "host": str, "server_port": str, "meta": {"HTTP_...": str, ...},
-              "cookie": str|null (the Cookie header), "body": str|null (a form,
+              "cookie": str|null (the Cookie header), "body": str|null (the body's
+              bytes as latin-1 text), "content_type": str|null (default
               application/x-www-form-urlencoded), "get_token": bool,
               "now": float|null (time.time() for the cookie's expires),
               "session_token": str|null (request.session["_csrftoken"], for
@@ -65,7 +66,7 @@ def _check(req):
         body = req.get("body")
         request = RequestFactory().generic(
             req["method"], "/form/", data=(body or "").encode("latin-1"),
-            content_type="application/x-www-form-urlencoded",
+            content_type=req.get("content_type") or "application/x-www-form-urlencoded",
             secure=bool(req.get("secure")), **meta)
         request.META["SERVER_PORT"] = req.get("server_port") or "80"
         use_sessions = overrides.get("CSRF_USE_SESSIONS")
