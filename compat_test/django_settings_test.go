@@ -85,6 +85,7 @@ CSRF_TRUSTED_ORIGINS = ["https://*.example.com", "https://partner.example"]
 ALLOWED_HOSTS = [".example.com"]
 USE_X_FORWARDED_HOST = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SIGNED_COOKIE_LEGACY_SALT_FALLBACK = True
 `
 	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
 	for _, series := range matrix(t) {
@@ -161,6 +162,10 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 			check("UseXForwardedHost", s.UseXForwardedHost, true)
 			check("SecureProxySSLHeader", strings.Join(s.SecureProxySSLHeader, " "), "HTTP_X_FORWARDED_PROTO https")
 			check("CSRFLegacyChecks", s.CSRFLegacyChecks, series == "3.2")
+			// (SIGNED_COOKIE_LEGACY_SALT_FALLBACK is read whatever the version; where signed
+			// cookies still use the old salt, it changes nothing.)
+			check("SignedCookieLegacySalt", s.SignedCookieLegacySalt, series == "3.2" || series == "4.2")
+			check("SignedCookieLegacySaltFallback", s.SignedCookieLegacySaltFallback, true)
 			if _, err := django.NewCSRFMiddleware(s); err != nil {
 				t.Errorf("NewCSRFMiddleware: %v", err)
 			}

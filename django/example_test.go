@@ -128,3 +128,25 @@ func ExampleCSRFMiddleware() {
 	// 200 saved
 	// 403 Forbidden (CSRF verification failed): CSRF token missing.
 }
+
+// A signed cookie as Django's set_signed_cookie writes it (Django 6.1 writes the same
+// header for this key, salt and time), read back as get_signed_cookie reads it.
+func ExampleSetSignedCookie() {
+	s := django.NewSettings()
+	s.SecretKey = "django-insecure-example"
+	s.Now = func() time.Time { return time.Date(2024, 3, 5, 17, 0, 0, 0, time.UTC) }
+
+	rec := httptest.NewRecorder()
+	if err := django.SetSignedCookie(rec, &s, django.Cookie{Name: "theme", Value: "dark", Path: "/"}, "prefs"); err != nil {
+		panic(err)
+	}
+	fmt.Println(rec.Header().Get("Set-Cookie"))
+
+	req := httptest.NewRequest("GET", "/", nil)
+	req.Header.Set("Cookie", strings.TrimSuffix(rec.Header().Get("Set-Cookie"), "; Path=/"))
+	theme, err := django.GetSignedCookie(req, &s, "theme", django.SignedCookieOptions{Salt: "prefs"})
+	fmt.Println(theme, err)
+	// Output:
+	// theme=dark:1rhY92:gCNf6KVacs5w_PEwzk2LPHs4oqs8LVSy4Jv-S5LkCmg; Path=/
+	// dark <nil>
+}

@@ -125,6 +125,10 @@ type Settings struct {
 	// SecureProxySSLHeader is SECURE_PROXY_SSL_HEADER: nil, or a request.META key and the
 	// value that means HTTPS ({"HTTP_X_FORWARDED_PROTO", "https"}).
 	SecureProxySSLHeader []string
+	// SignedCookieLegacySaltFallback is SIGNED_COOKIE_LEGACY_SALT_FALLBACK: signed cookies
+	// made under the salt of Django before 5.2.15 and 6.0.6 are still accepted. Default
+	// false, as Django 6.1; ForDjango sets it for 5.2.15+ and 6.0.6+, whose default it is.
+	SignedCookieLegacySaltFallback bool
 
 	// DjangoVersion is the version of the Django site ("5.2.19"), informational; set it
 	// with ForDjango, which also sets the behaviour options below.
@@ -156,6 +160,10 @@ type Settings struct {
 	// ProxySSLHeaderExact compares the whole SECURE_PROXY_SSL_HEADER value, as Django
 	// before 4.1; later versions take its first comma-separated part, stripped.
 	ProxySSLHeaderExact bool
+	// SignedCookieLegacySalt signs and checks signed cookies under the salt name+salt, as
+	// Django before 5.2.15 and 6.0.6 (and every 3.x, 4.x, 5.0, 5.1); later versions use
+	// "django.http.cookies.v2:<len(salt)>:<salt><name>".
+	SignedCookieLegacySalt bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -226,6 +234,10 @@ func (s *Settings) ForDjango(version string) error {
 	s.AcceptLegacySessions = major == 3 && minor >= 1
 	s.CSRFLegacyChecks = v < 40000
 	s.ProxySSLHeaderExact = v < 40100
+	// The CVE-2026-6873 fix: 5.2.15, 6.0.6, and every release from 6.1.
+	v2Salt := (major == 5 && minor == 2 && patch >= 15) || (major == 6 && minor == 0 && patch >= 6) || v >= 60100
+	s.SignedCookieLegacySalt = !v2Salt
+	s.SignedCookieLegacySaltFallback = v2Salt && v < 60100
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

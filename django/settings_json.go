@@ -117,6 +117,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("USE_X_FORWARDED_HOST", &s.UseXForwardedHost)
 	get("USE_X_FORWARDED_PORT", &s.UseXForwardedPort)
 	get("SECURE_PROXY_SSL_HEADER", &s.SecureProxySSLHeader)
+	get("SIGNED_COOKIE_LEGACY_SALT_FALLBACK", &s.SignedCookieLegacySaltFallback)
 	if err != nil {
 		return s, err
 	}
