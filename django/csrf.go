@@ -679,7 +679,8 @@ func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool
 }
 
 // maxFormMemory is DATA_UPLOAD_MAX_MEMORY_SIZE's default: the largest urlencoded body the
-// CSRF check reads (Django refuses a larger one with a 400).
+// CSRF check reads for the token. (Django refuses a larger body with a 400; here the
+// token must then come in the header, and the handler gets the whole body.)
 const maxFormMemory = 2621440
 
 // postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST: the last value of
