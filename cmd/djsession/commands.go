@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/signing"
@@ -49,6 +50,23 @@ Without --max-age there is no age limit; --max-age 0 is max_age=0. TOKEN "-": st
 --max-age needs --timestamp. SIGNED "-": standard input.`,
 		arg:   "SIGNED",
 		setup: func(fs *flag.FlagSet) runner { return setupSigner(fs, true) },
+	},
+	"sign-cookie": {
+		synopsis: "sign-cookie --name NAME [--salt S] [--legacy-salt] VALUE",
+		help: `Prints the value Django's response.set_signed_cookie(NAME, VALUE, salt=S) stores: VALUE
+signed by a TimestampSigner keyed "django.http.cookies" + SECRET_KEY, under the salt of
+Django 5.2.15, 6.0.6 and 6.1 (--legacy-salt: NAME + S, as earlier versions).`,
+		arg:   "VALUE",
+		setup: func(fs *flag.FlagSet) runner { return setupCookieSigner(fs, false) },
+	},
+	"unsign-cookie": {
+		synopsis: "unsign-cookie --name NAME [--salt S] [--max-age SECONDS] [--legacy-salt] [--legacy-salt-fallback] [--accept-sha1] VALUE",
+		help: `Verifies a cookie value as Django's request.get_signed_cookie(NAME, salt=S, max_age=...)
+does and prints the value. --legacy-salt: the salt of Django before 5.2.15 and 6.0.6;
+--legacy-salt-fallback: SIGNED_COOKIE_LEGACY_SALT_FALLBACK (also accept that salt).
+VALUE "-": standard input.`,
+		arg:   "VALUE",
+		setup: func(fs *flag.FlagSet) runner { return setupCookieSigner(fs, true) },
 	},
 	"encode": {
 		synopsis: "encode [--engine ENGINE] [--store-class NAME] [--serializer json|pickle] DATA",
@@ -196,6 +214,47 @@ func setupSigner(fs *flag.FlagSet, unsign bool) runner {
 			return a.printLine(sign(value))
 		}
 		out, err := verify(value)
+		if err != nil {
+			return err
+		}
+		return a.printLine(out)
+	}
+}
+
+// setupCookieSigner is sign-cookie (set_signed_cookie) and unsign-cookie
+// (get_signed_cookie).
+func setupCookieSigner(fs *flag.FlagSet, unsign bool) runner {
+	name := fs.String("name", "", "the cookie's `name` (required: it is part of the salt)")
+	salt := fs.String("salt", "", "the `salt` argument")
+	legacy := fs.Bool("legacy-salt", false, "the salt of Django before 5.2.15 and 6.0.6: NAME + SALT")
+	var maxAge optFloat
+	var fallback, acceptSHA1 *bool
+	if unsign {
+		fs.Var(&maxAge, "max-age", "reject values signed more than this many `seconds` ago")
+		fallback = fs.Bool("legacy-salt-fallback", false, "SIGNED_COOKIE_LEGACY_SALT_FALLBACK: also accept the old salt")
+		acceptSHA1 = fs.Bool("accept-sha1", false, "also accept SHA-1 signatures (Django 3.1/3.2)")
+	}
+	return func(a *app, cfg *config, arg string) error {
+		if *name == "" {
+			return usagef("--name is required")
+		}
+		value, err := a.readArg(arg, unsign, !unsign)
+		if err != nil {
+			return err
+		}
+		s := django.NewSettings()
+		s.SecretKey, s.SecretKeyFallbacks, s.Now = cfg.key, cfg.fallbackKeys, cfg.now
+		s.SignedCookieLegacySalt = *legacy
+		if !unsign {
+			out, err := s.SignCookieValue(*name, value, *salt)
+			if err != nil {
+				return err
+			}
+			return a.printLine(out)
+		}
+		s.SignedCookieLegacySaltFallback, s.AcceptLegacySessions = *fallback, *acceptSHA1
+		out, err := s.UnsignCookieValue(*name, value, django.SignedCookieOptions{Salt: *salt,
+			MaxAge: duration(maxAge.v), HasMaxAge: maxAge.set})
 		if err != nil {
 			return err
 		}

@@ -60,6 +60,20 @@
 // the value. --max-age requires --timestamp. "-" reads SIGNED from standard input,
 // surrounding white space removed.
 //
+// sign-cookie --name NAME [--salt S] [--legacy-salt] VALUE
+//
+// Prints the value Django's response.set_signed_cookie(NAME, VALUE, salt=S) puts in the
+// cookie: VALUE signed by a TimestampSigner whose key is "django.http.cookies" + SECRET_KEY
+// and whose salt is "django.http.cookies.v2:<len(S)>:<S><NAME>" (Django 5.2.15, 6.0.6, 6.1
+// and later), or NAME + S with --legacy-salt (earlier versions).
+//
+// unsign-cookie --name NAME [--salt S] [--max-age SECONDS] [--legacy-salt] [--legacy-salt-fallback] [--accept-sha1] VALUE
+//
+// Verifies a signed cookie's value as request.get_signed_cookie(NAME, salt=S,
+// max_age=SECONDS) does and prints the value. --legacy-salt-fallback is
+// SIGNED_COOKIE_LEGACY_SALT_FALLBACK: the old salt is also accepted (not for an expired
+// signature). The --fallback-key keys are tried too.
+//
 // encode [--engine ENGINE] [--store-class NAME] DATA
 //
 // Prints what a session engine stores for the session DATA, a JSON object. ENGINE is db
@@ -252,6 +266,8 @@ Commands:
   loads         verify a signing.dumps token and print its value as JSON
   sign          sign a string with Signer (TimestampSigner with --timestamp)
   unsign        verify a signed string and print the value
+  sign-cookie   sign a cookie value as response.set_signed_cookie does
+  unsign-cookie verify a signed cookie value as request.get_signed_cookie does
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash

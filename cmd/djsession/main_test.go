@@ -506,3 +506,31 @@ func TestDjango31Compat(t *testing.T) {
 		})
 	}
 }
+
+// sign-cookie and unsign-cookie on the values Django 6.1.3 and 4.2.30 give for
+// set_signed_cookie("prefs", "dark", salt="ui") with SECRET_KEY "k" at 1700000000
+// (compat_test holds the library to every version live).
+func TestSignCookieCommands(t *testing.T) {
+	const v2, legacy = "dark:1r31eq:DHV48GL_fLLMTY07g7jA-dHP2SthsFpW6hsPFnqXuUk", "dark:1r31eq:oi3jkbs6XznIZtdArFDZOUTG9Y9UTgzslQDyFb0AxkU"
+	k := []string{"--secret-key", "k", "--name", "prefs", "--salt", "ui"}
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{append([]string{"sign-cookie", "--now", "1700000000", "dark"}, k...), 0, v2 + "\n"},
+		{append([]string{"sign-cookie", "--now", "1700000000", "--legacy-salt", "dark"}, k...), 0, legacy + "\n"},
+		{append([]string{"unsign-cookie", v2}, k...), 0, "dark\n"},
+		{append([]string{"unsign-cookie", legacy}, k...), exitBadSig, ""},
+		{append([]string{"unsign-cookie", "--legacy-salt-fallback", legacy}, k...), 0, "dark\n"},
+		{append([]string{"unsign-cookie", "--legacy-salt", legacy}, k...), 0, "dark\n"},
+		{append([]string{"unsign-cookie", "--max-age", "10", "--now", "1700000011", v2}, k...), exitExpired, ""},
+		{append([]string{"unsign-cookie", "--max-age", "10", "--now", "1700000011", "--legacy-salt-fallback", legacy}, k...), exitExpired, ""},
+		{[]string{"sign-cookie", "--secret-key", "k", "dark"}, exitUsage, ""},
+	} {
+		r := call(nil, "", c.args...)
+		if r.code != c.code || r.stdout != c.out {
+			t.Errorf("%v: exit %d, %q (stderr %q); want %d, %q", c.args, r.code, r.stdout, r.stderr, c.code, c.out)
+		}
+	}
+}
