@@ -84,6 +84,7 @@ type csrfCase struct {
 	form        string            // the body (POST): urlencoded, unless contentType says otherwise
 	contentType string            // "" for application/x-www-form-urlencoded
 	getToken    bool
+	vary        *string // a Vary header the view sets
 	// session is the session's _csrftoken with CSRF_USE_SESSIONS (nil: none).
 	session *string
 	// cookieSecret is the secret the CSRF cookie carries (unmasked), "" when none is valid.
@@ -304,6 +305,10 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 		c.meta[pick(r, s.CSRFHeaderName, "HTTP_X_CSRFTOKEN")] = token()
 	}
 	c.getToken = r.IntN(2) == 0
+	if r.IntN(3) == 0 {
+		v := pick(r, "Accept-Encoding", "cookie", "Accept-Language, Cookie", "*", " Accept ,, Origin")
+		c.vary = &v
+	}
 	return c
 }
 
@@ -321,6 +326,9 @@ func (c *csrfCase) djangoRequest() map[string]any {
 	}
 	if c.session != nil {
 		req["session_token"] = *c.session
+	}
+	if c.vary != nil {
+		req["vary"] = *c.vary
 	}
 	return req
 }
@@ -365,6 +373,9 @@ func (c *csrfCase) runGo(t *testing.T) csrfResult {
 				return
 			}
 			res.token = tok
+		}
+		if c.vary != nil {
+			w.Header().Set("Vary", *c.vary)
 		}
 		w.WriteHeader(http.StatusOK)
 	}))

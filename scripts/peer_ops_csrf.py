@@ -6,6 +6,7 @@
               bytes as latin-1 text), "content_type": str|null (default
               application/x-www-form-urlencoded), "get_token": bool,
               "now": float|null (time.time() for the cookie's expires),
+              "vary": str|null (a Vary header the view sets),
               "session_token": str|null (request.session["_csrftoken"], for
               CSRF_USE_SESSIONS: the request gets a session)}
       -> {"accepted": bool, "reason": str|null, "status": int,
@@ -81,7 +82,10 @@ def _check(req):
         def view(r):
             if req.get("get_token"):
                 token.append(csrf.get_token(r))
-            return HttpResponse("ok")
+            resp = HttpResponse("ok")
+            if req.get("vary") is not None:
+                resp["Vary"] = req["vary"]
+            return resp
 
         mw = csrf.CsrfViewMiddleware(view)
         mw.process_request(request)
