@@ -1185,17 +1185,8 @@ func (s *Settings) validateCSRF() error {
 	bad := func(format string, args ...any) error {
 		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidSettings}, args...)...)
 	}
-	name := s.CSRFCookieName
-	if name == "" || strings.Trim(name, cookieLegalChars) != "" {
-		return bad("CSRF_COOKIE_NAME %q must be a non-empty cookie name of http.cookies' legal characters", name)
-	}
-	switch strings.ToLower(s.CSRFCookieSameSite) {
-	case "", "lax", "strict", "none":
-	default:
-		return bad(`CSRF_COOKIE_SAMESITE %q must be "Lax", "Strict", "None" (any case) or empty (no attribute)`, s.CSRFCookieSameSite)
-	}
-	if strings.ContainsAny(s.CSRFCookieDomain, ";\r\n") || strings.ContainsAny(s.CSRFCookiePath, ";\r\n") {
-		return bad("CSRF_COOKIE_DOMAIN and CSRF_COOKIE_PATH must not hold ';' or line breaks")
+	if err := validCookie("CSRF_COOKIE", s.CSRFCookieName, s.CSRFCookieSameSite, s.CSRFCookieDomain, s.CSRFCookiePath); err != nil {
+		return err
 	}
 	if s.CSRFCookieAge < -1 {
 		return bad("CSRF_COOKIE_AGE %d: want seconds, or -1 for None", s.CSRFCookieAge)

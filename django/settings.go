@@ -280,6 +280,36 @@ func parseVersion(version string) (major, minor, patch int, err error) {
 	return major, minor, patch, nil
 }
 
+// validCookie checks the settings of a cookie (prefix "SESSION_COOKIE" or "CSRF_COOKIE")
+// as Python's http.cookies and Django's set_cookie would take them.
+func validCookie(prefix, name, sameSite, domain, path string) error {
+	bad := func(format string, args ...any) error {
+		return fmt.Errorf("%w: "+format, append([]any{ErrInvalidSettings}, args...)...)
+	}
+	if name == "" {
+		return bad("%s_NAME must not be empty", prefix)
+	}
+	for i := 0; i < len(name); i++ {
+		if !strings.ContainsRune(cookieLegalChars, rune(name[i])) {
+			return bad("%s_NAME %q holds %q, which Python's http.cookies refuses in a cookie name", prefix, name, name[i])
+		}
+	}
+	for _, r := range morselReserved {
+		if strings.EqualFold(name, r) {
+			return bad("%s_NAME %q is a reserved cookie attribute name", prefix, name)
+		}
+	}
+	switch strings.ToLower(sameSite) {
+	case "", "lax", "strict", "none":
+	default:
+		return bad(`%s_SAMESITE %q must be "Lax", "Strict", "None" (any case) or empty (no attribute)`, prefix, sameSite)
+	}
+	if strings.ContainsAny(domain, ";\r\n") || strings.ContainsAny(path, ";\r\n") {
+		return bad("%s_DOMAIN and %s_PATH must not hold ';' or line breaks", prefix, prefix)
+	}
+	return nil
+}
+
 // cookieLegalChars are the characters Python's http.cookies allows unquoted in a cookie
 // name or value (_LegalChars).
 const cookieLegalChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789!#$%&'*+-.^_`|~:"
@@ -301,30 +331,11 @@ func (s *Settings) Validate() error {
 	if s.SecretKey == "" {
 		return bad("SECRET_KEY (SecretKey) must not be empty")
 	}
-	name := s.SessionCookieName
-	if name == "" {
-		return bad("SESSION_COOKIE_NAME (SessionCookieName) must not be empty")
-	}
-	for i := 0; i < len(name); i++ {
-		if !strings.ContainsRune(cookieLegalChars, rune(name[i])) {
-			return bad("SESSION_COOKIE_NAME %q holds %q, which Python's http.cookies refuses in a cookie name", name, name[i])
-		}
-	}
-	for _, r := range morselReserved {
-		if strings.EqualFold(name, r) {
-			return bad("SESSION_COOKIE_NAME %q is a reserved cookie attribute name", name)
-		}
-	}
-	switch strings.ToLower(s.SessionCookieSameSite) {
-	case "", "lax", "strict", "none":
-	default:
-		return bad(`SESSION_COOKIE_SAMESITE %q must be "Lax", "Strict", "None" (any case) or empty (no attribute)`, s.SessionCookieSameSite)
+	if err := validCookie("SESSION_COOKIE", s.SessionCookieName, s.SessionCookieSameSite, s.SessionCookieDomain, s.SessionCookiePath); err != nil {
+		return err
 	}
 	if s.SessionCookieAge == 0 {
 		return bad("SESSION_COOKIE_AGE (SessionCookieAge) = 0 is not supported: session.Expiry reads 0 as the default age; use a non-zero age")
-	}
-	if strings.ContainsAny(s.SessionCookieDomain, ";\r\n") || strings.ContainsAny(s.SessionCookiePath, ";\r\n") {
-		return bad("SESSION_COOKIE_DOMAIN and SESSION_COOKIE_PATH must not hold ';' or line breaks")
 	}
 	if err := s.validateCSRF(); err != nil {
 		return err

@@ -65,15 +65,15 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("SESSION_COOKIE_PATH", &s.SessionCookiePath)
 	get("SESSION_COOKIE_SECURE", &s.SessionCookieSecure)
 	get("SESSION_COOKIE_HTTPONLY", &s.SessionCookieHttpOnly)
-	if raw, ok := doc.Settings["SESSION_COOKIE_SAMESITE"]; ok {
-		// A string, or false/null for no attribute.
-		switch string(raw) {
-		case "false", "null":
-			s.SessionCookieSameSite = ""
-		default:
-			get("SESSION_COOKIE_SAMESITE", &s.SessionCookieSameSite)
+	// A SameSite setting is a string, or False/None for no attribute.
+	sameSite := func(name string, dst *string) {
+		if isNull(doc.Settings, name, "false", "null") {
+			*dst = ""
+		} else {
+			get(name, dst)
 		}
 	}
+	sameSite("SESSION_COOKIE_SAMESITE", &s.SessionCookieSameSite)
 	get("SESSION_SAVE_EVERY_REQUEST", &s.SessionSaveEveryRequest)
 	get("SESSION_EXPIRE_AT_BROWSER_CLOSE", &s.SessionExpireAtBrowserClose)
 	var ser string
@@ -104,11 +104,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("CSRF_COOKIE_PATH", &s.CSRFCookiePath)
 	get("CSRF_COOKIE_SECURE", &s.CSRFCookieSecure)
 	get("CSRF_COOKIE_HTTPONLY", &s.CSRFCookieHttpOnly)
-	if isNull(doc.Settings, "CSRF_COOKIE_SAMESITE", "false", "null") {
-		s.CSRFCookieSameSite = ""
-	} else {
-		get("CSRF_COOKIE_SAMESITE", &s.CSRFCookieSameSite)
-	}
+	sameSite("CSRF_COOKIE_SAMESITE", &s.CSRFCookieSameSite)
 	get("CSRF_COOKIE_MASKED", &s.CSRFCookieMasked)
 	get("CSRF_HEADER_NAME", &s.CSRFHeaderName)
 	get("CSRF_TRUSTED_ORIGINS", &s.CSRFTrustedOrigins)
