@@ -2,6 +2,7 @@ package django
 
 import (
 	"errors"
+	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -245,6 +246,39 @@ func HTTPDate(sec int64) (string, error) {
 // deletedExpires is the expires text of Django's delete_cookie.
 const deletedExpires = "Thu, 01 Jan 1970 00:00:00 GMT"
 
+// CookieValue returns the value of r's cookie name as Django's request.COOKIES.get(name)
+// gives it (parse_cookie: the last of duplicate names wins, quoted values unquoted), and
+// whether r has one.
+func CookieValue(r *http.Request, name string) (string, bool) {
+	return lookupCookie(r.Header["Cookie"], name)
+}
+
+// SetCookie adds the Set-Cookie header c.String(), replacing one already set for the same
+// name, as Django's response.set_cookie does (response.cookies holds one cookie per name).
+func SetCookie(w http.ResponseWriter, c Cookie) {
+	setCookieHeader(w.Header(), c.Name, c.String())
+}
+
+// DeleteCookie is Django's response.delete_cookie(name, path, domain, samesite): an empty
+// value, the 1970 date and Max-Age=0, Secure when the name has a __Secure-/__Host- prefix
+// or sameSite is "None"; it replaces a Set-Cookie already set for name.
+func DeleteCookie(w http.ResponseWriter, name, path, domain, sameSite string) {
+	setCookieHeader(w.Header(), name, deletionCookie(name, path, domain, sameSite))
+}
+
+func deletionCookie(name, path, domain, sameSite string) string {
+	return Cookie{
+		Name:      name,
+		Expires:   deletedExpires,
+		HasMaxAge: true,
+		Domain:    domain,
+		Path:      path,
+		SameSite:  sameSite,
+		Secure: strings.HasPrefix(name, "__Secure-") || strings.HasPrefix(name, "__Host-") ||
+			strings.EqualFold(sameSite, "none"),
+	}.String()
+}
+
 // sessionCookie returns the Set-Cookie value for the session cookie holding value, with
 // maxAge seconds (nil: a browser-session cookie), as SessionMiddleware's set_cookie call.
 func (s *Settings) sessionCookie(value string, maxAge *int64, now time.Time) (string, error) {
@@ -272,17 +306,7 @@ func (s *Settings) sessionCookie(value string, maxAge *int64, now time.Time) (st
 // cookie: an empty value, the 1970 date, Max-Age=0, and Secure when the name has a
 // __Secure-/__Host- prefix or SameSite is None.
 func (s *Settings) deleteCookie() string {
-	name := s.SessionCookieName
-	return Cookie{
-		Name:      name,
-		Expires:   deletedExpires,
-		HasMaxAge: true,
-		Domain:    s.SessionCookieDomain,
-		Path:      s.SessionCookiePath,
-		SameSite:  s.SessionCookieSameSite,
-		Secure: strings.HasPrefix(name, "__Secure-") || strings.HasPrefix(name, "__Host-") ||
-			strings.EqualFold(s.SessionCookieSameSite, "none"),
-	}.String()
+	return deletionCookie(s.SessionCookieName, s.SessionCookiePath, s.SessionCookieDomain, s.SessionCookieSameSite)
 }
 
 // patchVary returns the Vary header value after Django's patch_vary_headers(response,

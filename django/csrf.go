@@ -1,7 +1,6 @@
 package django
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
@@ -15,6 +14,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/internal/respwriter"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -404,7 +404,12 @@ func (m *CSRFMiddleware) Handler(next http.Handler) http.Handler {
 		st := &csrfState{m: m}
 		r = r.WithContext(context.WithValue(r.Context(), csrfKey{}, st))
 		st.r = r
-		cw := &csrfWriter{ResponseWriter: w, st: st}
+		cw := &respwriter.Writer{ResponseWriter: w, Commit: func(int) bool {
+			if err := st.commit(w.Header()); err != nil {
+				m.s.logger().Error("django: CSRF middleware", "error", err)
+			}
+			return true
+		}}
 		if err := m.processRequest(r, st); err != nil {
 			m.s.logger().Error("django: CSRF middleware", "error", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
@@ -426,9 +431,7 @@ func (m *CSRFMiddleware) Handler(next http.Handler) http.Handler {
 		} else {
 			next.ServeHTTP(cw, r)
 		}
-		if !cw.done {
-			cw.commit()
-		}
+		cw.Finish()
 	})
 }
 
@@ -1009,55 +1012,6 @@ func (s *Settings) csrfCookie(value string) (string, error) {
 	}
 	return c.String(), nil
 }
-
-// csrfWriter runs the CSRF response processing before the first byte of the response.
-type csrfWriter struct {
-	http.ResponseWriter
-	st   *csrfState
-	done bool
-}
-
-func (w *csrfWriter) commit() {
-	w.done = true
-	if err := w.st.commit(w.ResponseWriter.Header()); err != nil {
-		w.st.m.s.logger().Error("django: CSRF middleware", "error", err)
-	}
-}
-
-// WriteHeader processes the response, then writes the header.
-func (w *csrfWriter) WriteHeader(status int) {
-	if !w.done && status >= 200 {
-		w.commit()
-	}
-	w.ResponseWriter.WriteHeader(status)
-}
-
-// Write processes the response first if the header is not written yet.
-func (w *csrfWriter) Write(b []byte) (int, error) {
-	if !w.done {
-		w.commit()
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// Flush processes the response if the header is not written yet, then flushes.
-func (w *csrfWriter) Flush() {
-	if !w.done {
-		w.commit()
-	}
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Hijack hands the connection over (websockets): the response is not processed.
-func (w *csrfWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.done = true
-	return http.NewResponseController(w.ResponseWriter).Hijack()
-}
-
-// Unwrap returns the underlying ResponseWriter (for http.ResponseController).
-func (w *csrfWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ---------------------------------------------------------------- urlsplit
 

@@ -130,6 +130,17 @@ type Settings struct {
 	// false, as Django 6.1; ForDjango sets it for 5.2.15+ and 6.0.6+, whose default it is.
 	SignedCookieLegacySaltFallback bool
 
+	// MessageStorage is MESSAGE_STORAGE, the dotted path of the messages framework's
+	// storage (package django/messages): DefaultMessageStorage (FallbackStorage, the
+	// default), or the CookieStorage or SessionStorage path.
+	MessageStorage string
+	// MessageLevel is MESSAGE_LEVEL, the lowest level the messages framework records.
+	// Default 20 (INFO).
+	MessageLevel int
+	// MessageTags is MESSAGE_TAGS: tags by level that add to or replace the default ones
+	// (10 "debug", 20 "info", 25 "success", 30 "warning", 40 "error").
+	MessageTags map[int]string
+
 	// DjangoVersion is the version of the Django site ("5.2.19"), informational; set it
 	// with ForDjango, which also sets the behaviour options below.
 	DjangoVersion string
@@ -164,6 +175,19 @@ type Settings struct {
 	// Django before 5.2.15 and 6.0.6 (and every 3.x, 4.x, 5.0, 5.1); later versions use
 	// "django.http.cookies.v2:<len(salt)>:<salt><name>".
 	SignedCookieLegacySalt bool
+	// MessagesLegacyExtraTags stores a message's extra_tags only when it is not empty (an
+	// empty one reads back as None), as Django before 4.1; later versions store any
+	// extra_tags but None.
+	MessagesLegacyExtraTags bool
+	// MessagesLegacyCookieFit drops one message at a time from a messages cookie over its
+	// size limit until it fits, as Django before 5.0; later versions find the cut by
+	// bisection. The two agree unless a compressed cookie grows when a message is dropped
+	// (none of 60,000 random lists tried did).
+	MessagesLegacyCookieFit bool
+	// MessagesLegacyCookieFormats also reads messages cookies in Django 3.1's format (the
+	// JSON text signed as it is), as Django 3.2 and 4.0 do; with AcceptLegacySessions, the
+	// older "<hash>$<json>" format as well, as Django 3.2 does.
+	MessagesLegacyCookieFormats bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -182,6 +206,8 @@ const (
 	DefaultSessionCacheAlias     = "default"
 	DefaultTimeZone              = "America/Chicago"
 	DefaultAuthBackend           = "django.contrib.auth.backends.ModelBackend"
+	DefaultMessageStorage        = "django.contrib.messages.storage.fallback.FallbackStorage"
+	DefaultMessageLevel          = 20
 )
 
 // NewSettings returns Settings holding Django's defaults (global_settings.py). SecretKey
@@ -204,6 +230,8 @@ func NewSettings() Settings {
 		CSRFCookiePath:         DefaultCSRFCookiePath,
 		CSRFCookieSameSite:     DefaultCSRFCookieSameSite,
 		CSRFHeaderName:         DefaultCSRFHeaderName,
+		MessageStorage:         DefaultMessageStorage,
+		MessageLevel:           DefaultMessageLevel,
 		initialized:            true,
 	}
 }
@@ -238,6 +266,9 @@ func (s *Settings) ForDjango(version string) error {
 	v2Salt := (major == 5 && minor == 2 && patch >= 15) || (major == 6 && minor == 0 && patch >= 6) || v >= 60100
 	s.SignedCookieLegacySalt = !v2Salt
 	s.SignedCookieLegacySaltFallback = v2Salt && v < 60100
+	s.MessagesLegacyExtraTags = v < 40100
+	s.MessagesLegacyCookieFit = v < 50000
+	s.MessagesLegacyCookieFormats = v < 40100
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

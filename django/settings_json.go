@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 
 	"github.com/djsession/djsession/serializer"
 )
@@ -114,6 +115,21 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("USE_X_FORWARDED_PORT", &s.UseXForwardedPort)
 	get("SECURE_PROXY_SSL_HEADER", &s.SecureProxySSLHeader)
 	get("SIGNED_COOKIE_LEGACY_SALT_FALLBACK", &s.SignedCookieLegacySaltFallback)
+	get("MESSAGE_STORAGE", &s.MessageStorage)
+	get("MESSAGE_LEVEL", &s.MessageLevel)
+	// MESSAGE_TAGS has int keys, which JSON writes as strings.
+	var tags map[string]string
+	get("MESSAGE_TAGS", &tags)
+	if tags != nil {
+		s.MessageTags = make(map[int]string, len(tags))
+		for k, v := range tags {
+			level, e := strconv.Atoi(k)
+			if e != nil && err == nil {
+				err = fmt.Errorf("django: settings JSON: MESSAGE_TAGS: level %q is not an int", k)
+			}
+			s.MessageTags[level] = v
+		}
+	}
 	if err != nil {
 		return s, err
 	}

@@ -50,6 +50,13 @@ func (s *Settings) cookieSigner(salt string) (*signing.TimestampSigner, error) {
 		FallbackKeys: fallbacks, Salt: salt, AcceptSHA1: s.AcceptLegacySessions, Now: s.Now})
 }
 
+// CookieSigner is Django's signing.get_cookie_signer(salt): a TimestampSigner whose key
+// is "django.http.cookies" + SECRET_KEY (SECRET_KEY_FALLBACKS likewise) and whose salt is
+// salt. The messages framework signs its cookie with one (salt "django.contrib.messages").
+func (s *Settings) CookieSigner(salt string) (*signing.TimestampSigner, error) {
+	return s.cookieSigner(salt)
+}
+
 // SignCookieValue returns the value Django's set_signed_cookie(name, value, salt=salt)
 // stores in the cookie: value:timestamp:signature.
 func (s *Settings) SignCookieValue(name, value, salt string) (string, error) {
