@@ -1,6 +1,7 @@
 package compat_test
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -8,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/messages"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -86,6 +88,9 @@ ALLOWED_HOSTS = [".example.com"]
 USE_X_FORWARDED_HOST = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SIGNED_COOKIE_LEGACY_SALT_FALLBACK = True
+MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
+MESSAGE_LEVEL = 10
+MESSAGE_TAGS = {40: "danger", 35: "notice"}
 `
 	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
 	for _, series := range matrix(t) {
@@ -166,8 +171,17 @@ SIGNED_COOKIE_LEGACY_SALT_FALLBACK = True
 			// cookies still use the old salt, it changes nothing.)
 			check("SignedCookieLegacySalt", s.SignedCookieLegacySalt, series == "3.2" || series == "4.2")
 			check("SignedCookieLegacySaltFallback", s.SignedCookieLegacySaltFallback, true)
+			check("MessageStorage", s.MessageStorage, "django.contrib.messages.storage.cookie.CookieStorage")
+			check("MessageLevel", s.MessageLevel, 10)
+			check("MessageTags", fmt.Sprint(s.MessageTags), "map[35:notice 40:danger]")
+			check("MessagesLegacyExtraTags", s.MessagesLegacyExtraTags, series == "3.2")
+			check("MessagesLegacyCookieFit", s.MessagesLegacyCookieFit, series == "3.2" || series == "4.2")
+			check("MessagesLegacyCookieFormats", s.MessagesLegacyCookieFormats, series == "3.2")
 			if _, err := django.NewCSRFMiddleware(s); err != nil {
 				t.Errorf("NewCSRFMiddleware: %v", err)
+			}
+			if _, err := messages.NewMiddleware(s); err != nil {
+				t.Errorf("messages.NewMiddleware: %v", err)
 			}
 		})
 	}

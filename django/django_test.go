@@ -95,26 +95,31 @@ func TestValidate(t *testing.T) {
 }
 
 func TestForDjango(t *testing.T) {
-	type flags struct{ varyOnlyAccessed, skip500, legacyVary, datetimeExpiry, legacy bool }
+	type flags struct {
+		varyOnlyAccessed, skip500, legacyVary, datetimeExpiry, legacy bool
+		msgTags, msgFit, msgFormats                                   bool
+	}
 	for v, want := range map[string]flags{
-		"3.2.25":  {true, true, true, true, true},
-		"4.0":     {true, true, true, true, false},
-		"4.1.13":  {true, true, true, false, false},
-		"4.2.30":  {true, false, true, false, false},
-		"5.2.13":  {true, false, true, false, false},
-		"5.2.14":  {false, false, true, false, false},
-		"6.0.4":   {true, false, true, false, false},
-		"6.0.5":   {false, false, true, false, false},
-		"6.1":     {false, false, false, false, false},
-		"6.1rc1":  {false, false, false, false, false},
-		"6.1.3":   {false, false, false, false, false},
-		"7.0.0a1": {false, false, false, false, false},
+		"3.2.25":  {true, true, true, true, true, true, true, true},
+		"4.0":     {true, true, true, true, false, true, true, true},
+		"4.1.13":  {true, true, true, false, false, false, true, false},
+		"4.2.30":  {true, false, true, false, false, false, true, false},
+		"5.0.14":  {true, false, true, false, false, false, false, false},
+		"5.2.13":  {true, false, true, false, false, false, false, false},
+		"5.2.14":  {false, false, true, false, false, false, false, false},
+		"6.0.4":   {true, false, true, false, false, false, false, false},
+		"6.0.5":   {false, false, true, false, false, false, false, false},
+		"6.1":     {false, false, false, false, false, false, false, false},
+		"6.1rc1":  {false, false, false, false, false, false, false, false},
+		"6.1.3":   {false, false, false, false, false, false, false, false},
+		"7.0.0a1": {false, false, false, false, false, false, false, false},
 	} {
 		s := NewSettings()
 		if err := s.ForDjango(v); err != nil {
 			t.Fatalf("%s: %v", v, err)
 		}
-		got := flags{s.VaryOnlyWhenAccessed, s.SkipSaveOnlyOn500, s.LegacyVaryMerge, s.DatetimeExpiry, s.AcceptLegacySessions}
+		got := flags{s.VaryOnlyWhenAccessed, s.SkipSaveOnlyOn500, s.LegacyVaryMerge, s.DatetimeExpiry, s.AcceptLegacySessions,
+			s.MessagesLegacyExtraTags, s.MessagesLegacyCookieFit, s.MessagesLegacyCookieFormats}
 		if got != want {
 			t.Errorf("ForDjango(%s) = %+v, want %+v", v, got, want)
 		}
