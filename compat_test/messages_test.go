@@ -5,9 +5,13 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/messages"
@@ -199,4 +203,43 @@ func asInt(v any) int {
 		return int(f)
 	}
 	return v.(int)
+}
+
+// TestMessagesFixtures replays fixtures/messages/django-<series>.json (written by
+// scripts/gen_messages_fixtures.py under each Django version: 160 requests through
+// Django's message storages, in chains) through package messages: every request must give
+// what Django gave.
+func TestMessagesFixtures(t *testing.T) {
+	files, _ := filepath.Glob("../fixtures/messages/django-*.json")
+	if len(files) == 0 {
+		t.Fatal("no fixtures/messages/django-*.json: run scripts/gen-messages-fixtures")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			data, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var doc struct {
+				Django string
+				Cases  []struct {
+					Name    string
+					Request msgCase
+					Result  map[string]any
+				}
+			}
+			if err := json.Unmarshal(data, &doc); err != nil {
+				t.Fatal(err)
+			}
+			if len(doc.Cases) < 100 {
+				t.Fatalf("only %d cases", len(doc.Cases))
+			}
+			for _, c := range doc.Cases {
+				want := normalizeJSON(t, c.Result)
+				if d := cmp.Diff(want, runMessagesGo(t, doc.Django, c.Request)); d != "" {
+					t.Errorf("%s: Go differs from Django %s (-django +go):\n%s", c.Name, doc.Django, d)
+				}
+			}
+		})
+	}
 }
