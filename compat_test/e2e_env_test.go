@@ -23,6 +23,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -33,6 +34,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/messages"
 	"github.com/djsession/djsession/engines"
 	"github.com/djsession/djsession/engines/db"
 	"github.com/djsession/djsession/engines/db/postgres"
@@ -508,8 +510,12 @@ func (g *goService) configure(t testing.TB, s django.Settings, users auth.UserSo
 	}
 	cfg := &auth.Config{SecretKey: s.SecretKey, SecretKeyFallbacks: s.SecretKeyFallbacks,
 		AuthenticationBackends: s.AuthenticationBackends, Users: users, CSRFUseSessions: s.CSRFUseSessions}
+	msgs, err := messages.NewMiddleware(s)
+	if err != nil {
+		t.Fatal(err)
+	}
 	g.mu.Lock()
-	g.h = mw.Handler(goRoutes(cfg))
+	g.h = mw.Handler(msgs.Handler(goRoutes(cfg)))
 	g.mu.Unlock()
 }
 
@@ -555,6 +561,30 @@ func goRoutes(cfg *auth.Config) http.Handler {
 		if err := auth.Logout(r.Context(), django.FromContext(r.Context())); err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
+	mux.HandleFunc("GET /messages", func(w http.ResponseWriter, r *http.Request) {
+		list := []map[string]any{}
+		for _, m := range messages.GetMessages(r) {
+			var tags any = m.ExtraTags
+			if m.NoExtraTags {
+				tags = nil
+			}
+			list = append(list, map[string]any{"level": m.Level, "message": m.Message, "tags": m.Tags(),
+				"extra_tags": tags, "safe": m.Safe})
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"messages": list})
+	})
+	mux.HandleFunc("POST /messages/add", func(w http.ResponseWriter, r *http.Request) {
+		level, err := strconv.Atoi(r.PostFormValue("level"))
+		if err != nil {
+			level = messages.INFO
+		}
+		st := messages.FromContext(r.Context())
+		for _, text := range r.PostForm["text"] {
+			st.AddMessage(messages.Message{Level: level, Message: text, ExtraTags: r.PostFormValue("tags"),
+				Safe: r.PostFormValue("safe") != ""})
 		}
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})

@@ -111,6 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 _engine = os.environ.get("SESSION_ENGINE", "db")
 SESSION_ENGINE = _engine if "." in _engine else "django.contrib.sessions.backends." + _engine
 SESSION_FILE_PATH = os.environ.get("SESSION_FILE_PATH") or None
+if os.environ.get("MESSAGE_STORAGE"):
+    MESSAGE_STORAGE = os.environ["MESSAGE_STORAGE"]
 if os.environ.get("DJANGOAPP_CACHES"):
     CACHES = json.loads(os.environ["DJANGOAPP_CACHES"])
 

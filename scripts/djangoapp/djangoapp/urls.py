@@ -18,4 +18,6 @@ urlpatterns = [
     path("whoami/", views.whoami, name="whoami"),
     path("session/", views.session_get, name="session_get"),
     path("session/set/", views.session_set, name="session_set"),
+    path("messages/", views.messages_list, name="messages_list"),
+    path("messages/add/", views.messages_add, name="messages_add"),
 ]

@@ -1,6 +1,8 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
+from django.utils.safestring import SafeData, mark_safe
 from django.views.decorators.csrf import csrf_exempt
 
 
@@ -44,4 +46,35 @@ def session_set(request):
     """Set session[key] = value (query or form parameters); test helper."""
     params = request.POST if request.method == "POST" else request.GET
     request.session[params.get("key", "")] = params.get("value", "")
+    return JsonResponse({"ok": True})
+
+
+def messages_list(request):
+    """The request's messages (read, so consumed), as a template's loop shows them."""
+    return JsonResponse(
+        {
+            "messages": [
+                {
+                    "level": m.level,
+                    "message": str(m.message),
+                    "tags": m.tags,
+                    "extra_tags": m.extra_tags,
+                    "safe": isinstance(m.message, SafeData),
+                }
+                for m in messages.get_messages(request)
+            ]
+        }
+    )
+
+
+@csrf_exempt
+def messages_add(request):
+    """messages.add_message for each "text" parameter, at "level" with "tags" ("safe":
+    mark_safe); test helper."""
+    params = request.POST if request.method == "POST" else request.GET
+    level = int(params.get("level", messages.INFO))
+    for text in params.getlist("text"):
+        messages.add_message(
+            request, level, mark_safe(text) if params.get("safe") else text, extra_tags=params.get("tags", "")
+        )
     return JsonResponse({"ok": True})
