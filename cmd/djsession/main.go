@@ -74,6 +74,21 @@
 // SIGNED_COOKIE_LEGACY_SALT_FALLBACK: the old salt is also accepted (not for an expired
 // signature). The --fallback-key keys are tried too.
 //
+// encode-messages [--session] [--django-version V] MESSAGES
+//
+// Prints what Django's messages framework stores for MESSAGES, a JSON list of
+// {"level", "message", "extra_tags" (a string or null), "safe"}: the "messages" cookie's
+// value (signed as CookieStorage signs it, without its 2048-character cut), or with
+// --session the "_messages" string of SessionStorage. --django-version writes as that
+// version does (before 4.1, empty extra tags are left out).
+//
+// decode-messages [--session] [--django-version V] [--accept-sha1] VALUE
+//
+// Prints the messages of a "messages" cookie value (or, with --session, of a session's
+// "_messages" string), one JSON object per line with their tags under MESSAGE_TAGS'
+// defaults. A cookie that ends with Django's "not finished" mark is reported on standard
+// error: the other messages are in the session (FallbackStorage).
+//
 // encode [--engine ENGINE] [--store-class NAME] DATA
 //
 // Prints what a session engine stores for the session DATA, a JSON object. ENGINE is db
@@ -268,6 +283,8 @@ Commands:
   unsign        verify a signed string and print the value
   sign-cookie   sign a cookie value as response.set_signed_cookie does
   unsign-cookie verify a signed cookie value as request.get_signed_cookie does
+  encode-messages encode messages as the messages framework stores them (cookie, session)
+  decode-messages print the messages of a messages cookie or of a session's "_messages"
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash

@@ -534,3 +534,43 @@ func TestSignCookieCommands(t *testing.T) {
 		}
 	}
 }
+
+// encode-messages and decode-messages on what Django 6.1.3 and 3.2.25 store for three
+// messages (Message(25, "Saved ✓"), Message(40, mark_safe("<b>x</b>"), "big"),
+// Message(20, "plain", "")) with SECRET_KEY "cli-secret" at 1700000000; 3.2 leaves the
+// empty extra tags out. (compat_test holds the library to every version live.)
+func TestMessagesCommands(t *testing.T) {
+	const (
+		cookie61    = ".eJyLjlaKj88qzs-Lz00tLk5MT1XSMdAxMtVRCk4sS01RiCk1Mjc0VorVwVRmqGNioKNkk2RXYaOfZKeko5SUmY5VIdA8oMKCnMTMPKAqpdhYAFFhI4U:1r31eq:Bx4UBPIQKe_bBmY9EVQcMEirdSI6EHB_uyOvCI-804s"
+		unfinished  = ".eJxtzD0KgDAMQOGrSOaA_7gUL-GoElqstaJViIrHN4Obzu_jtS0QzbwFWi2zdhYwwaxEaPRlh6g7syrNoccvS7FIEJSpbxWbGhCMd79QfgL3RfsgSoiIN3LYjtEHz5MdiKB_AHB9LWQ:1r31eq:cAeOTQ9IiMfYJm550yWysQ_ZbGb9kA4VpYBC1Maqz38"
+		cookie32    = ".eJyLjlaKj88qzs-Lz00tLk5MT1XSMdAxMtVRCk4sS01RiCk1Mjc0VorVwVRmqGNioKNkk2RXYaOfZKeko5SUmY5VIdA8oMKCnMTMPKXYWADodyMV:1r31eq:dBmir_i9Y_4ocmuan7bDU2AvhTqRLJEpOTHr_eizjzM"
+		session61   = `[["__json_message", 0, 25, "Saved \u2713"], ["__json_message", 1, 40, "<b>x</b>", "big"], ["__json_message", 0, 20, "plain", ""]]`
+		input       = `[{"level":25,"message":"Saved ✓","extra_tags":null},{"level":40,"message":"<b>x</b>","extra_tags":"big","safe":true},{"level":20,"message":"plain","extra_tags":""}]`
+		decoded     = `{"level":25,"message":"Saved ✓","extra_tags":null,"safe":false,"tags":"success"}` + "\n" + `{"level":40,"message":"\u003cb\u003ex\u003c/b\u003e","extra_tags":"big","safe":true,"tags":"big error"}` + "\n"
+		decodedLast = `{"level":20,"message":"plain","extra_tags":"","safe":false,"tags":"info"}` + "\n"
+	)
+	k := []string{"--secret-key", "cli-secret", "--now", "1700000000"}
+	for _, c := range []struct {
+		args   []string
+		code   int
+		out    string
+		stderr string
+	}{
+		{append([]string{"encode-messages", input}, k...), 0, cookie61 + "\n", ""},
+		{append([]string{"encode-messages", "--django-version", "3.2.25", input}, k...), 0, cookie32 + "\n", ""},
+		{append([]string{"encode-messages", "--session", input}, k...), 0, session61 + "\n", ""},
+		{append([]string{"decode-messages", cookie61}, k...), 0, decoded + decodedLast, ""},
+		{append([]string{"decode-messages", "--django-version", "3.2", cookie32}, k...), 0,
+			decoded + strings.Replace(decodedLast, `"extra_tags":""`, `"extra_tags":null`, 1), ""},
+		{append([]string{"decode-messages", unfinished}, k...), 0, decoded + decodedLast, "not finished"},
+		{append([]string{"decode-messages", "--session", session61}, k...), 0, decoded + decodedLast, ""},
+		{append([]string{"decode-messages", cookie61[:len(cookie61)-1] + "x"}, k...), exitBadSig, "", ""},
+		{append([]string{"decode-messages", "--session", "[1"}, k...), 1, "", "not in Django's format"},
+		{append([]string{"encode-messages", "{"}, k...), exitUsage, "", ""},
+	} {
+		r := call(nil, "", c.args...)
+		if r.code != c.code || r.stdout != c.out || !strings.Contains(r.stderr, c.stderr) {
+			t.Errorf("%v: exit %d, %q (stderr %q); want %d, %q, stderr with %q", c.args, r.code, r.stdout, r.stderr, c.code, c.out, c.stderr)
+		}
+	}
+}
