@@ -66,10 +66,14 @@ func (c Cookie) String() string {
 
 // cookieLegal reports whether c may appear unquoted in a cookie value (Python's
 // http.cookies _LegalChars).
-func cookieLegal(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' ||
-		strings.IndexByte("!#$%&'*+-.^_`|~:", c) >= 0
-}
+func cookieLegal(c byte) bool { return legalCookieByte[c] }
+
+var legalCookieByte = func() (t [256]bool) {
+	for i := range len(cookieLegalChars) {
+		t[cookieLegalChars[i]] = true
+	}
+	return t
+}()
 
 // cookieUnescaped reports whether c is copied as-is inside a quoted value (Python's
 // _UnescapedChars: the legal characters plus ` ()/<=>?@[]{}`).

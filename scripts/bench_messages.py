@@ -1,0 +1,90 @@
+"""Time Django's MessageMiddleware next to package django/messages, in one run.
+
+Usage: scripts/bench_messages.py [series] [rounds]   (default 5.2, 7 rounds; run from anywhere)
+
+Two requests through the messages middleware (FallbackStorage, the default) to a view,
+each built anew per run: "show" carries a messages cookie with two messages, which the
+view reads (the response deletes the cookie); "add" adds one message (the response sets
+the cookie). Go: BenchmarkMessages of package django/messages. Django: RequestFactory, a
+session, MessageMiddleware's process_request, the view and process_response, timed with
+timeit. Prints the medians in microseconds and the Django/Go ratios.
+"""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
+
+if len(sys.argv) > 1 and sys.argv[1] == "--django":
+    sys.path.insert(0, here)
+    import timeit
+
+    import djoracle
+
+    djoracle.configure(SECRET)
+    from django.contrib import messages
+    from django.contrib.messages.middleware import MessageMiddleware
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+    from django.contrib.sessions.backends.signed_cookies import SessionStore
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    rounds = int(sys.argv[2])
+    rf = RequestFactory()
+    probe = rf.get("/")
+    cookie = CookieStorage(probe)._encode(
+        [Message(messages.SUCCESS, "Profile saved.", ""),
+         Message(messages.WARNING, "Your password expires in 3 days.", "password")])
+
+    def show(request):
+        out = []
+        for m in messages.get_messages(request):
+            out.append(m.tags)
+            out.append(m.message)
+        return HttpResponse("".join(out))
+
+    def add(request):
+        messages.success(request, "Profile saved.")
+        return HttpResponse("ok")
+
+    def run(view, header):
+        r = rf.get("/", HTTP_COOKIE=header) if header else rf.get("/")
+        r.session = SessionStore()
+        mw = MessageMiddleware(view)
+        mw.process_request(r)
+        resp = mw.process_response(r, view(r))
+        assert len(resp.cookies) == 1, resp.cookies
+        return resp
+
+    out = {}
+    for name, fn in (("show", lambda: run(show, "sessionid=x; messages=" + cookie)), ("add", lambda: run(add, ""))):
+        n = 2000
+        times = timeit.repeat(fn, number=n, repeat=rounds)
+        out[name] = statistics.median(times) / n * 1e6
+    print(json.dumps(out))
+    sys.exit(0)
+
+series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
+rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+py = subprocess.check_output([os.path.join(here, "venv-python"), series], text=True).strip()
+go = subprocess.check_output(
+    ["go", "test", "-run", "^$", "-bench", "^BenchmarkMessages$", "-benchtime", "20000x", "-count", str(rounds),
+     "./django/messages"], cwd=root, text=True)
+gores = {}
+for line in go.splitlines():
+    m = re.match(r"BenchmarkMessages/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
+    if m:
+        gores.setdefault(m.group(1), []).append(float(m.group(2)) / 1000)
+dj = json.loads(subprocess.check_output([py, os.path.abspath(__file__), "--django", str(rounds)], text=True))
+print("Django %s; medians of %d rounds, microseconds per request" % (series, rounds))
+print("%-12s %10s %10s %10s" % ("request", "django", "go", "django/go"))
+for name in ("show", "add"):
+    g = statistics.median(gores[name])
+    print("%-12s %10.1f %10.2f %9.1fx" % (name, dj[name], g, dj[name] / g))
