@@ -109,8 +109,9 @@ func e2eExampleEnv(t *testing.T, v *e2eVersion, bin string) (dj *djangoServer, g
 // TestE2EExampleSharedLogin runs examples/sharedlogin, configured from the settings
 // scripts/export_settings.py prints, beside the demo Django site of every version: a
 // Django login is greeted by name on the Go page, a Go logout logs Django out; the CSRF
-// tokens of either side's forms pass the other's check, and a Go login rotates the CSRF
-// cookie as Django's login does.
+// tokens of either side's forms pass the other's check, a Go login rotates the CSRF
+// cookie as Django's login does, and the messages the Go service leaves are shown once, by
+// Django's page.
 func TestE2EExampleSharedLogin(t *testing.T) {
 	versions := e2eVersions(t)
 	bin := buildExample(t)
@@ -146,6 +147,10 @@ func TestE2EExampleSharedLogin(t *testing.T) {
 			if got := b.djangoUser(dj); got != "" {
 				t.Fatalf("Django after the Go logout: %q", got)
 			}
+			// The Go logout's message (Django's messages framework) is shown by Django's page.
+			if _, _, body := b.do("GET", dj.URL+"/", nil); !strings.Contains(string(body), `<li class="info">You are logged out (on both sites).</li>`) {
+				t.Fatalf("Django's page after the Go logout:\n%s", body)
+			}
 			// And the other way: a login from the Go page is a Django login.
 			goTok := b.csrfToken(goURL + "/")
 			if status, _, body := b.do("POST", goURL+"/login", url.Values{"username": {"bob"}, "password": {"bob-pw-1"},
@@ -155,7 +160,10 @@ func TestE2EExampleSharedLogin(t *testing.T) {
 			if got := b.djangoUser(dj); got != "bob" {
 				t.Fatalf("Django after the Go login: %q", got)
 			}
-			if body := page(); !strings.Contains(body, "Hello, bob!") {
+			if _, _, body := b.do("GET", dj.URL+"/", nil); !strings.Contains(string(body), "Welcome back, bob. (You logged in on the Go service.)") {
+				t.Fatalf("Django's page after the Go login:\n%s", body)
+			}
+			if body := page(); !strings.Contains(body, "Hello, bob!") || strings.Contains(body, "Welcome back") {
 				t.Fatalf("Go page after the Go login:\n%s", body)
 			}
 			// The login rotated the CSRF cookie (the old token is refused by Django), and

@@ -2,6 +2,8 @@
 // logs in on Django (its login page or the admin) is greeted by name here, and a logout
 // on either side logs out both. Both read the same sessions (SESSION_ENGINE) and the same
 // auth_user table, and both check CSRF tokens as Django does, so each takes the other's.
+// Both show the messages of Django's messages framework, whichever side added them: a
+// login or logout here leaves a message that the next page shows, on either side.
 //
 // Settings come from the Django project, exported with scripts/export_settings.py:
 //
@@ -39,6 +41,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/messages"
 	"github.com/djsession/djsession/engines"
 	"github.com/djsession/djsession/engines/db"
 	"github.com/djsession/djsession/engines/db/postgres"
@@ -77,6 +80,7 @@ type app struct {
 	settings  django.Settings
 	mw        *django.Middleware
 	csrf      *django.CSRFMiddleware
+	messages  *messages.Middleware
 	auth      *auth.Config
 	djangoURL string
 	closers   []func()
@@ -195,6 +199,9 @@ func newApp(ctx context.Context, settingsPath, database, djangoURL string) (*app
 	if a.csrf, err = django.NewCSRFMiddleware(s); err != nil {
 		return nil, err
 	}
+	if a.messages, err = messages.NewMiddleware(s); err != nil {
+		return nil, err
+	}
 	a.settings = s
 	a.auth = &auth.Config{
 		SecretKey:              s.SecretKey,
@@ -216,6 +223,7 @@ func (a *app) close() {
 var page = template.Must(template.New("page").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Go service</title></head><body>
 <h1>Go service</h1>
+{{with .Messages}}<ul class="messages">{{range .}}<li class="{{.Tags}}">{{.Message}}</li>{{end}}</ul>{{end}}
 {{if .User}}<p id="greeting">Hello, {{.User.Username}}!</p>
 <p>You logged in on Django; this Go service reads the same session.</p>
 <form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
@@ -226,14 +234,13 @@ or log in from Go:</p>
 <form method="post" action="/login"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
 <label>Username <input name="username" autocomplete="username"></label>
 <label>Password <input name="password" type="password" autocomplete="current-password"></label>
-<button type="submit">Log in</button></form>
-{{if .Failed}}<p>Wrong username or password.</p>{{end}}{{end}}
+<button type="submit">Log in</button></form>{{end}}
 </body></html>
 `))
 
 // handler is the service behind the session middleware and, inside it (as in Django's
-// MIDDLEWARE), Django's CSRF protection: the forms carry Django's csrfmiddlewaretoken,
-// and a token from a Django page is as good as one from this service.
+// MIDDLEWARE), Django's CSRF protection and messages: the forms carry Django's
+// csrfmiddlewaretoken, and a token from a Django page is as good as one from this service.
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
@@ -249,8 +256,8 @@ func (a *app) handler() http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		page.Execute(w, map[string]any{"User": u, "DjangoURL": a.djangoURL, "Failed": r.URL.Query().Has("failed"),
-			"CSRFToken": token})
+		page.Execute(w, map[string]any{"User": u, "DjangoURL": a.djangoURL, "CSRFToken": token,
+			"Messages": messages.GetMessages(r)})
 	})
 	mux.HandleFunc("GET /api/whoami", func(w http.ResponseWriter, r *http.Request) {
 		u, err := auth.GetUser(r.Context(), django.FromContext(r.Context()), a.auth)
@@ -276,8 +283,10 @@ func (a *app) handler() http.Handler {
 			http.Error(w, "server error", http.StatusInternalServerError)
 			slog.Error("login", "err", err)
 		case u == nil:
-			http.Redirect(w, r, "/?failed", http.StatusSeeOther)
+			messages.Error(r, "Wrong username or password.")
+			http.Redirect(w, r, "/", http.StatusSeeOther)
 		default:
+			messages.Success(r, "Welcome back, "+u.Username+". (You logged in on the Go service.)")
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 		}
 	})
@@ -286,7 +295,8 @@ func (a *app) handler() http.Handler {
 			http.Error(w, "server error", http.StatusInternalServerError)
 			return
 		}
+		messages.Info(r, "You are logged out (on both sites).")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
-	return a.mw.Handler(a.csrf.Handler(mux))
+	return a.mw.Handler(a.csrf.Handler(a.messages.Handler(mux)))
 }

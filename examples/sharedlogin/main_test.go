@@ -69,7 +69,8 @@ func TestSharedLoginService(t *testing.T) {
 		t.Fatalf("before login:\n%s", body)
 	}
 	// Each form carries Django's CSRF token for the csrftoken cookie.
-	post := func(path string, form url.Values, origin string) int {
+	// post returns the status and the page the redirect leads to.
+	post := func(path string, form url.Values, origin string) (int, string) {
 		t.Helper()
 		m := regexp.MustCompile(`name="csrfmiddlewaretoken" value="([^"]+)"`).FindStringSubmatch(get())
 		if m == nil {
@@ -83,16 +84,22 @@ func TestSharedLoginService(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		resp.Body.Close()
-		return resp.StatusCode
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
 	}
-	post("/login", url.Values{"username": {"alice"}, "password": {"wrong"}}, srv.URL)
-	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") {
+	// Each outcome leaves a message (Django's messages framework) for the next page only.
+	if _, body := post("/login", url.Values{"username": {"alice"}, "password": {"wrong"}}, srv.URL); !strings.Contains(body, `<li class="error">Wrong username or password.</li>`) {
+		t.Fatalf("the page after a wrong password:\n%s", body)
+	}
+	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") || strings.Contains(body, "Wrong") {
 		t.Fatalf("after a wrong password:\n%s", body)
 	}
 	u, _ := url.Parse(srv.URL)
 	before := jar.Cookies(u)
-	post("/login", url.Values{"username": {"alice"}, "password": {"pw"}}, srv.URL)
+	if _, body := post("/login", url.Values{"username": {"alice"}, "password": {"pw"}}, srv.URL); !strings.Contains(body, "Welcome back, alice.") {
+		t.Fatalf("the page after login:\n%s", body)
+	}
 	for _, ck := range jar.Cookies(u) {
 		for _, old := range before {
 			if ck.Name == "csrftoken" && old.Name == "csrftoken" && ck.Value == old.Value {
@@ -109,7 +116,7 @@ func TestSharedLoginService(t *testing.T) {
 		t.Error("login did not set last_login")
 	}
 	// A cross-site POST is refused, even with the token; a POST without one too.
-	if status := post("/logout", url.Values{}, "https://evil.example"); status != http.StatusForbidden {
+	if status, _ := post("/logout", url.Values{}, "https://evil.example"); status != http.StatusForbidden {
 		t.Errorf("cross-site POST: %d, want 403", status)
 	}
 	resp, err := c.PostForm(srv.URL+"/logout", nil)
@@ -123,7 +130,9 @@ func TestSharedLoginService(t *testing.T) {
 	if body := get(); !strings.Contains(body, "Hello, alice!") {
 		t.Fatalf("after refused logouts:\n%s", body)
 	}
-	post("/logout", url.Values{}, srv.URL)
+	if _, body := post("/logout", url.Values{}, srv.URL); !strings.Contains(body, "You are logged out") {
+		t.Fatalf("the page after logout:\n%s", body)
+	}
 	if body := get(); !strings.Contains(body, "Hello, anonymous visitor.") {
 		t.Fatalf("after logout:\n%s", body)
 	}

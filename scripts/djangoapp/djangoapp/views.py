@@ -11,9 +11,13 @@ def index(request):
         who = "Logged in to Django as <b>%s</b>." % escape(request.user.get_username())
     else:
         who = "Not logged in."
+    shown = "".join(
+        '<li class="%s">%s</li>' % (escape(m.tags), escape(m.message)) for m in messages.get_messages(request)
+    )
     return HttpResponse(
-        "<!doctype html><title>Django</title><p>%s</p>"
-        '<p><a href="/login/">log in</a> · <a href="/admin/">admin</a> · <a href="/me/">me</a></p>' % who
+        "<!doctype html><title>Django</title>%s<p>%s</p>"
+        '<p><a href="/login/">log in</a> · <a href="/admin/">admin</a> · <a href="/me/">me</a></p>'
+        % ('<ul class="messages">%s</ul>' % shown if shown else "", who)
     )
 
 
