@@ -20,6 +20,8 @@
 // and SECRET_KEY_FALLBACKS for its signature.
 package messages
 
+import "html/template"
+
 // The message levels of django.contrib.messages.constants.
 const (
 	DEBUG   = 10
@@ -67,6 +69,15 @@ func (m Message) Tags() string {
 
 // String returns the text, as str(message).
 func (m Message) String() string { return m.Message }
+
+// HTML returns the text for an html/template page as Django's templates show it: as it is
+// when it was marked safe (Safe), else escaped.
+func (m Message) HTML() template.HTML {
+	if m.Safe {
+		return template.HTML(m.Message)
+	}
+	return template.HTML(template.HTMLEscapeString(m.Message))
+}
 
 // levelTags merges MESSAGE_TAGS into the default tags, as utils.get_level_tags does.
 func levelTags(custom map[int]string) map[int]string {

@@ -2,6 +2,7 @@ package messages
 
 import (
 	"errors"
+	"html/template"
 	"io"
 	"log/slog"
 	"net/http"
@@ -372,4 +373,18 @@ func mustJSONValue(t *testing.T, text string) serializer.Value {
 		t.Fatal(err)
 	}
 	return v
+}
+
+func TestMessageHTML(t *testing.T) {
+	for _, c := range []struct {
+		m    Message
+		want template.HTML
+	}{
+		{Message{Message: `<b>"Tom" & Jerry's</b>`}, `&lt;b&gt;&#34;Tom&#34; &amp; Jerry&#39;s&lt;/b&gt;`},
+		{Message{Message: `<b>bold</b>`, Safe: true}, `<b>bold</b>`},
+	} {
+		if got := c.m.HTML(); got != c.want {
+			t.Errorf("%+v: %s, want %s", c.m, got, c.want)
+		}
+	}
 }

@@ -223,7 +223,7 @@ func (a *app) close() {
 var page = template.Must(template.New("page").Parse(`<!doctype html>
 <html><head><meta charset="utf-8"><title>Go service</title></head><body>
 <h1>Go service</h1>
-{{with .Messages}}<ul class="messages">{{range .}}<li class="{{.Tags}}">{{.Message}}</li>{{end}}</ul>{{end}}
+{{with .Messages}}<ul class="messages">{{range .}}<li class="{{.Tags}}">{{.HTML}}</li>{{end}}</ul>{{end}}
 {{if .User}}<p id="greeting">Hello, {{.User.Username}}!</p>
 <p>You logged in on Django; this Go service reads the same session.</p>
 <form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
