@@ -404,12 +404,12 @@ func (m *CSRFMiddleware) Handler(next http.Handler) http.Handler {
 		st := &csrfState{m: m}
 		r = r.WithContext(context.WithValue(r.Context(), csrfKey{}, st))
 		st.r = r
-		cw := &respwriter.Writer{ResponseWriter: w, Commit: func(int) bool {
+		cw := &respwriter.Writer{ResponseWriter: w, Committer: respwriter.CommitFunc(func(int) bool {
 			if err := st.commit(w.Header()); err != nil {
 				m.s.logger().Error("django: CSRF middleware", "error", err)
 			}
 			return true
-		}}
+		})}
 		if err := m.processRequest(r, st); err != nil {
 			m.s.logger().Error("django: CSRF middleware", "error", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)

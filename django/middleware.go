@@ -1,16 +1,14 @@
 package django
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"strings"
 
 	"github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/internal/respwriter"
 )
 
 // ErrSessionInterrupted is Django's SessionInterrupted: the session was deleted while
@@ -20,7 +18,7 @@ var ErrSessionInterrupted = errors.New("django: the request's session was delete
 
 // ErrResponseReplaced is returned by the ResponseWriter's Write after the middleware
 // replaced the handler's response with an error response (see Middleware.ErrorHandler).
-var ErrResponseReplaced = errors.New("django: response replaced by a session error response")
+var ErrResponseReplaced = respwriter.ErrReplaced
 
 // Middleware is Django's SessionMiddleware for net/http. Make it with NewMiddleware and
 // wrap handlers with Handler; handlers reach the session with FromContext.
@@ -90,16 +88,16 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		// One allocation for the request's session and response writer.
 		st := new(struct {
 			sess Session
-			rw   responseWriter
+			c    sessionCommit
+			rw   respwriter.Writer
 		})
-		sess, rw := &st.sess, &st.rw
+		sess, c, rw := &st.sess, &st.c, &st.rw
 		m.cfg.initSession(sess, r.Context(), value)
 		r = r.WithContext(NewContext(r.Context(), sess))
-		rw.ResponseWriter, rw.m, rw.r, rw.sess, rw.cookieSent = w, m, r, sess, sent
+		c.w, c.m, c.r, c.sess, c.cookieSent = w, m, r, sess, sent
+		rw.ResponseWriter, rw.Committer = w, c
 		next.ServeHTTP(rw, r)
-		if !rw.committed {
-			rw.commit(http.StatusOK)
-		}
+		rw.Finish()
 	})
 }
 
@@ -199,87 +197,21 @@ func (m *Middleware) handleError(w http.ResponseWriter, r *http.Request, err err
 	http.Error(w, http.StatusText(status), status)
 }
 
-// responseWriter runs the middleware's response processing before the first byte of the
-// response leaves.
-type responseWriter struct {
-	http.ResponseWriter
+// sessionCommit is the middleware's response step for one request, run by its
+// respwriter.Writer before the header leaves: process, or the error response.
+type sessionCommit struct {
+	w          http.ResponseWriter
 	m          *Middleware
 	r          *http.Request
 	sess       *Session
 	cookieSent bool
-	committed  bool
-	replaced   bool
 }
 
-// commit processes the session for status and writes the headers through, or the error
-// response. It reports whether the handler's response goes through.
-func (w *responseWriter) commit(status int) bool {
-	w.committed = true
-	if err := w.m.process(w.r.Context(), w.sess, w.ResponseWriter.Header(), status, w.cookieSent); err != nil {
-		w.replaced = true
-		w.m.handleError(w.ResponseWriter, w.r, err)
+// Commit processes the session for status; on failure it writes the error response.
+func (c *sessionCommit) Commit(status int) bool {
+	if err := c.m.process(c.r.Context(), c.sess, c.w.Header(), status, c.cookieSent); err != nil {
+		c.m.handleError(c.w, c.r, err)
 		return false
 	}
 	return true
 }
-
-// WriteHeader processes the session (for a final status) and writes the header.
-func (w *responseWriter) WriteHeader(status int) {
-	if w.committed {
-		if !w.replaced {
-			w.ResponseWriter.WriteHeader(status) // net/http logs the superfluous call
-		}
-		return
-	}
-	if status >= 100 && status < 200 && status != http.StatusSwitchingProtocols {
-		w.ResponseWriter.WriteHeader(status) // informational: headers come later
-		return
-	}
-	if w.commit(status) {
-		w.ResponseWriter.WriteHeader(status)
-	}
-}
-
-// Write writes body bytes, processing the session first if the header is not written.
-func (w *responseWriter) Write(b []byte) (int, error) {
-	if !w.committed {
-		w.commit(http.StatusOK)
-	}
-	if w.replaced {
-		return 0, ErrResponseReplaced
-	}
-	return w.ResponseWriter.Write(b)
-}
-
-// ReadFrom copies src to the response (keeping net/http's sendfile path).
-func (w *responseWriter) ReadFrom(src io.Reader) (int64, error) {
-	if !w.committed {
-		w.commit(http.StatusOK)
-	}
-	if w.replaced {
-		return 0, ErrResponseReplaced
-	}
-	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
-		return rf.ReadFrom(src)
-	}
-	return io.Copy(w.ResponseWriter, src)
-}
-
-// Flush processes the session if the header is not written, then flushes.
-func (w *responseWriter) Flush() {
-	if !w.committed {
-		w.commit(http.StatusOK)
-	}
-	if f, ok := w.ResponseWriter.(http.Flusher); ok {
-		f.Flush()
-	}
-}
-
-// Hijack hands the connection over (websockets): the session is not processed.
-func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.committed = true
-	return http.NewResponseController(w.ResponseWriter).Hijack()
-}
-
-// Unwrap returns the underlying ResponseWriter, for http.ResponseController.
-func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -82,7 +82,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			return
 		}
 		r = r.WithContext(NewContext(r.Context(), st))
-		rw := &respwriter.Writer{ResponseWriter: w, Commit: func(int) bool {
+		rw := &respwriter.Writer{ResponseWriter: w, Committer: respwriter.CommitFunc(func(int) bool {
 			unstored, err := st.Update(w)
 			if err == nil && len(unstored) > 0 && m.s.Debug {
 				err = fmt.Errorf("%w (%d left out)", ErrNotAllStored, len(unstored))
@@ -97,7 +97,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			}
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return false
-		}}
+		})}
 		next.ServeHTTP(rw, r)
 		rw.Finish()
 	})

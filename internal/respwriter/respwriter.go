@@ -15,15 +15,25 @@ import (
 // response with one of its own.
 var ErrReplaced = errors.New("django: response replaced by a middleware's error response")
 
-// Writer calls Commit once, before the first byte of the response leaves: at the first
-// WriteHeader with a final status, Write, ReadFrom or Flush, or at Finish when the handler
-// wrote nothing. Hijack skips it.
+// Committer does a middleware's response processing for status, on the header map still
+// open. Commit returns false when it wrote a response of its own instead; the handler's
+// writes are then dropped.
+type Committer interface {
+	Commit(status int) bool
+}
+
+// CommitFunc is a func as a Committer.
+type CommitFunc func(status int) bool
+
+// Commit calls f.
+func (f CommitFunc) Commit(status int) bool { return f(status) }
+
+// Writer calls its Committer once, before the first byte of the response leaves: at the
+// first WriteHeader with a final status (or 101), Write, ReadFrom or Flush, or at Finish
+// when the handler wrote nothing. Hijack skips it.
 type Writer struct {
 	http.ResponseWriter
-	// Commit does the response processing for status, on the header map still open. It
-	// returns false when it wrote a response of its own instead; the handler's writes are
-	// then dropped.
-	Commit    func(status int) bool
+	Committer Committer
 	committed bool
 	replaced  bool
 }
@@ -33,7 +43,7 @@ func (w *Writer) Committed() bool { return w.committed }
 
 func (w *Writer) commit(status int) {
 	w.committed = true
-	w.replaced = !w.Commit(status)
+	w.replaced = !w.Committer.Commit(status)
 }
 
 // Finish commits with status 200 if nothing was written: call it when the handler returns.
