@@ -12,13 +12,10 @@ timeit. Prints the medians in microseconds and the Django/Go ratios.
 
 import json
 import os
-import re
 import statistics
-import subprocess
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
-root = os.path.dirname(here)
 SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 if len(sys.argv) > 1 and sys.argv[1] == "--django":
@@ -73,18 +70,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
 
 series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
 rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-py = subprocess.check_output([os.path.join(here, "venv-python"), series], text=True).strip()
-go = subprocess.check_output(
-    ["go", "test", "-run", "^$", "-bench", "^BenchmarkMessages$", "-benchtime", "20000x", "-count", str(rounds),
-     "./django/messages"], cwd=root, text=True)
-gores = {}
-for line in go.splitlines():
-    m = re.match(r"BenchmarkMessages/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op", line)
-    if m:
-        gores.setdefault(m.group(1), []).append(float(m.group(2)) / 1000)
-dj = json.loads(subprocess.check_output([py, os.path.abspath(__file__), "--django", str(rounds)], text=True))
-print("Django %s; medians of %d rounds, microseconds per request" % (series, rounds))
-print("%-12s %10s %10s %10s" % ("request", "django", "go", "django/go"))
-for name in ("show", "add"):
-    g = statistics.median(gores[name])
-    print("%-12s %10.1f %10.2f %9.1fx" % (name, dj[name], g, dj[name] / g))
+sys.path.insert(0, here)
+from benchpair import compare  # noqa: E402
+
+compare(__file__, "BenchmarkMessages", "./django/messages", ("show", "add"), series, rounds)

@@ -1,0 +1,33 @@
+"""The driver shared by scripts/bench_csrf.py and scripts/bench_messages.py: run a Go
+benchmark with sub-benchmarks and the same requests in Django (the calling script with
+--django), then print the medians and the Django/Go ratios."""
+
+import json
+import os
+import re
+import statistics
+import subprocess
+
+here = os.path.dirname(os.path.abspath(__file__))
+root = os.path.dirname(here)
+
+
+def compare(script, benchmark, package, names, series, rounds):
+    """script: the calling script's path (run as `script --django ROUNDS` under the Django
+    venv, printing {name: microseconds}); benchmark: the Go benchmark's name in package;
+    names: its sub-benchmarks, in the order printed."""
+    py = subprocess.check_output([os.path.join(here, "venv-python"), series], text=True).strip()
+    go = subprocess.check_output(
+        ["go", "test", "-run", "^$", "-bench", "^%s$" % benchmark, "-benchtime", "20000x", "-count", str(rounds),
+         package], cwd=root, text=True)
+    gores = {}
+    for line in go.splitlines():
+        m = re.match(r"%s/(\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op" % benchmark, line)
+        if m:
+            gores.setdefault(m.group(1), []).append(float(m.group(2)) / 1000)
+    dj = json.loads(subprocess.check_output([py, os.path.abspath(script), "--django", str(rounds)], text=True))
+    print("Django %s; medians of %d rounds, microseconds per request" % (series, rounds))
+    print("%-12s %10s %10s %10s" % ("request", "django", "go", "django/go"))
+    for name in names:
+        g = statistics.median(gores[name])
+        print("%-12s %10.1f %10.2f %9.1fx" % (name, dj[name], g, dj[name] / g))
