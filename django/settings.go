@@ -130,6 +130,10 @@ type Settings struct {
 	// false, as Django 6.1; ForDjango sets it for 5.2.15+ and 6.0.6+, whose default it is.
 	SignedCookieLegacySaltFallback bool
 
+	// PasswordResetTimeout is PASSWORD_RESET_TIMEOUT in seconds, how long a password reset
+	// token is good for (auth.PasswordResetTokenGenerator). Default 259200 (three days).
+	PasswordResetTimeout int
+
 	// MessageStorage is MESSAGE_STORAGE, the dotted path of the messages framework's
 	// storage (package django/messages): DefaultMessageStorage (FallbackStorage, the
 	// default), or the CookieStorage or SessionStorage path.
@@ -208,6 +212,7 @@ const (
 	DefaultAuthBackend           = "django.contrib.auth.backends.ModelBackend"
 	DefaultMessageStorage        = "django.contrib.messages.storage.fallback.FallbackStorage"
 	DefaultMessageLevel          = 20
+	DefaultPasswordResetTimeout  = 259200
 )
 
 // NewSettings returns Settings holding Django's defaults (global_settings.py). SecretKey
@@ -232,6 +237,7 @@ func NewSettings() Settings {
 		CSRFHeaderName:         DefaultCSRFHeaderName,
 		MessageStorage:         DefaultMessageStorage,
 		MessageLevel:           DefaultMessageLevel,
+		PasswordResetTimeout:   DefaultPasswordResetTimeout,
 		initialized:            true,
 	}
 }

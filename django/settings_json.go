@@ -115,6 +115,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("USE_X_FORWARDED_PORT", &s.UseXForwardedPort)
 	get("SECURE_PROXY_SSL_HEADER", &s.SecureProxySSLHeader)
 	get("SIGNED_COOKIE_LEGACY_SALT_FALLBACK", &s.SignedCookieLegacySaltFallback)
+	get("PASSWORD_RESET_TIMEOUT", &s.PasswordResetTimeout)
 	get("MESSAGE_STORAGE", &s.MessageStorage)
 	get("MESSAGE_LEVEL", &s.MessageLevel)
 	// MESSAGE_TAGS has int keys, which JSON writes as strings.

@@ -41,6 +41,11 @@ func b64Decode(dst []byte, s string) ([]byte, error) {
 	return pyA2B(dst[:start], s, pad, &b64Value, false)
 }
 
+// B64DecodeURLSafe decodes s as Python's base64.urlsafe_b64decode does (no padding
+// added): either alphabet, other characters skipped. Django's urlsafe_base64_decode (the
+// uidb64 of password reset links) pads its input oddly, then calls it.
+func B64DecodeURLSafe(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64Value, false) }
+
 // B64DecodeStd decodes s as Python's base64.b64decode does by default: the standard
 // alphabet, no padding added, other characters (including "-" and "_") skipped.
 func B64DecodeStd(s string) ([]byte, error) { return pyA2B(nil, s, 0, &b64StdValue, false) }

@@ -91,6 +91,9 @@ type User struct {
 	Username string
 	// LastLogin is user.last_login when the source reads it (nil = NULL or unknown).
 	LastLogin *time.Time
+	// Email is the EMAIL_FIELD value ("" for NULL or none), which password reset tokens
+	// hash.
+	Email string
 }
 
 // UserSource loads users, like a backend's get_user.

@@ -26,6 +26,8 @@ type Table struct {
 	UsernameColumn string
 	// LastLoginColumn is the last_login column; "" for models without one (no update).
 	LastLoginColumn string
+	// EmailColumn is the EMAIL_FIELD column ("email"); "" for models without one.
+	EmailColumn string
 }
 
 // AuthUser is Django's default user model table, auth_user.
@@ -36,6 +38,7 @@ var AuthUser = Table{
 	IsActiveColumn:  "is_active",
 	UsernameColumn:  "username",
 	LastLoginColumn: "last_login",
+	EmailColumn:     "email",
 }
 
 // Dialect is the SQL flavour of a SQLUserSource's database.
@@ -93,7 +96,7 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	q := s.quote
 	cols := []string{q(table.PKColumn), q(table.PasswordColumn)}
-	for _, c := range []string{table.IsActiveColumn, table.UsernameColumn, table.LastLoginColumn} {
+	for _, c := range []string{table.IsActiveColumn, table.UsernameColumn, table.LastLoginColumn, table.EmailColumn} {
 		if c != "" {
 			cols = append(cols, q(c))
 		}
@@ -166,7 +169,7 @@ func (s *SQLUserSource) UserByUsername(ctx context.Context, username string) (*U
 }
 
 func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
-	var pk, password, active, username, lastLogin any
+	var pk, password, active, username, lastLogin, email any
 	dest := []any{&pk, &password}
 	if s.table.IsActiveColumn != "" {
 		dest = append(dest, &active)
@@ -176,6 +179,9 @@ func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
 	}
 	if s.table.LastLoginColumn != "" {
 		dest = append(dest, &lastLogin)
+	}
+	if s.table.EmailColumn != "" {
+		dest = append(dest, &email)
 	}
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -195,6 +201,7 @@ func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
 		}
 	}
 	u.Username = asString(username)
+	u.Email = asString(email)
 	if lastLogin != nil {
 		if t, err := s.asTime(lastLogin); err == nil {
 			u.LastLogin = &t

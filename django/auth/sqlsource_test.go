@@ -28,7 +28,7 @@ func TestSQLUserSourceCustomModel(t *testing.T) {
 	}
 	src, err := NewSQLUserSource(db, SQLite, Table{
 		Name: "accounts_member", PKColumn: "uid", PasswordColumn: "pw",
-		UsernameColumn: "email", LastLoginColumn: "last_seen",
+		UsernameColumn: "email", LastLoginColumn: "last_seen", EmailColumn: "email",
 	}, SQLOptions{PK: PKUUID})
 	if err != nil {
 		t.Fatal(err)
@@ -38,7 +38,7 @@ func TestSQLUserSourceCustomModel(t *testing.T) {
 		if err != nil {
 			t.Fatalf("User(%s): %v", id, err)
 		}
-		if u.ID != "0b6f0c2e-1c7a-4c5b-9d6e-1234567890ab" || !u.IsActive || u.Username != "a@example.com" ||
+		if u.ID != "0b6f0c2e-1c7a-4c5b-9d6e-1234567890ab" || !u.IsActive || u.Username != "a@example.com" || u.Email != "a@example.com" ||
 			u.LastLogin == nil || !u.LastLogin.Equal(time.Date(2024, 1, 2, 3, 4, 5, 6000, time.UTC)) {
 			t.Errorf("User = %+v", u)
 		}
