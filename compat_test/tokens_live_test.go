@@ -2,7 +2,6 @@ package compat_test
 
 import (
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -10,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/signing"
 )
@@ -42,38 +40,18 @@ func TestLivePasswordResetTokens(t *testing.T) {
 				if sha1Site {
 					dj["DEFAULT_HASHING_ALGORITHM"] = "sha1"
 				}
-				doc, _ := json.Marshal(map[string]any{"django_version": p.Django, "settings": dj})
-				s, err := django.SettingsFromJSON(doc)
-				if err != nil {
-					t.Fatal(err)
-				}
 				now := 1600000000 + r.Float64()*2e8
-				s.Now = func() time.Time { return time.UnixMicro(int64(now * 1e6)) }
-				g, err := auth.NewPasswordResetTokenGenerator(&s)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if sha1Site {
-					g.Algorithm = "sha1"
-				}
+				g := tokenGenerator(t, p.Django, dj, now)
 				loc := g.Location
 				user := map[string]any{"pk": pick(r, "1", "42", "0b6f0c2e-1c7a-4c5b-9d6e-1234567890ab"),
 					"password": pick(r, "pbkdf2_sha256$870000$salt$hash=", "!unusable", ""), "last_login": nil, "email": nil}
-				u := &auth.User{ID: user["pk"].(string), PasswordHash: user["password"].(string)}
 				if r.IntN(4) > 0 {
-					ll := now - r.Float64()*1e6
-					user["last_login"] = ll
-					t := time.UnixMicro(int64(ll * 1e6))
-					if s.UseTZ {
-						t = t.UTC()
-					} else {
-						t = t.In(loc)
-					}
-					u.LastLogin = &t
+					user["last_login"] = now - r.Float64()*1e6
 				}
 				if e := pick(r, "", "a@example.com", "Zoë@exämple.org", "none"); e != "none" {
-					user["email"], u.Email = e, e
+					user["email"] = e
 				}
+				u := tokenUser(g, user)
 
 				// The same token from both sides.
 				made := p.call(t, map[string]any{"op": "password_reset_token", "settings": dj, "now": now, "user": user})
@@ -87,7 +65,7 @@ func TestLivePasswordResetTokens(t *testing.T) {
 
 				// A token to check, later.
 				check, checkUser, checkU := tok, user, u
-				timeout := float64(s.PasswordResetTimeout)
+				timeout := float64(g.Timeout)
 				later := now + pick(r, 0, 1, timeout-1, timeout, timeout+1, timeout+0.5, -10)
 				switch r.IntN(12) {
 				case 0:
@@ -97,16 +75,11 @@ func TestLivePasswordResetTokens(t *testing.T) {
 				case 1: // the password changed
 					checkUser = copyMap(user)
 					checkUser["password"] = "pbkdf2_sha256$870000$salt$other="
-					cu := *u
-					cu.PasswordHash = checkUser["password"].(string)
-					checkU = &cu
+					checkU = tokenUser(g, checkUser)
 				case 2: // the user logged in since
 					checkUser = copyMap(user)
 					checkUser["last_login"] = now + 5
-					cu := *u
-					ll := time.UnixMicro(int64((now + 5) * 1e6)).In(loc)
-					cu.LastLogin = &ll
-					checkU = &cu
+					checkU = tokenUser(g, checkUser)
 				case 3: // made with the fallback key
 					old := *g
 					old.Secret = "an older secret"
@@ -121,16 +94,14 @@ func TestLivePasswordResetTokens(t *testing.T) {
 						_, off := time.Unix(int64(now), 0).In(loc).Zone()
 						days = (int64(now) + int64(off) - 978307200) / 86400
 					}
-					check = dayToken(t, s.SecretKey, u, days)
+					check = dayToken(t, g.Secret, u, days)
 				case 6:
 					check = pick(r, "", "abc", "a-b-c", "-", "0"+check, strings.ToUpper(check[:1])+check[1:],
 						" "+check, strings.Replace(check, "-", "_", 1), "zzzzzzzzzzzzzz-"+check[strings.IndexByte(check, '-')+1:])
 				}
 				got := p.call(t, map[string]any{"op": "password_reset_token", "settings": dj, "now": later, "user": checkUser,
 					"check": check})
-				checker := *g
-				checker.Now = func() time.Time { return time.UnixMicro(int64(later * 1e6)) }
-				if ok := checker.CheckToken(checkU, check); got["valid"] != ok {
+				if ok := tokenGenerator(t, p.Django, dj, later).CheckToken(checkU, check); got["valid"] != ok {
 					t.Fatalf("case %d: check_token(%q) %+.1f s later: Go %v, Django %v (settings %v, user %v)",
 						i, check, later-now, ok, got["valid"], dj, checkUser)
 				}
