@@ -3,7 +3,10 @@ package auth_test
 import (
 	"context"
 	"fmt"
+	"log"
+	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/serializer"
@@ -62,4 +65,34 @@ func ExampleSessionAuthHash() {
 	fmt.Println(h)
 	// Output:
 	// 8fa4fc8ddab3a3efba30bed9ac5cd0b101128963eaf756fccf9c0b0aed192d12
+}
+
+// A Go endpoint makes the link of Django's password reset e-mail, which Django's
+// PasswordResetConfirmView accepts, and checks a link Django sent.
+func ExamplePasswordResetTokenGenerator() {
+	s := django.NewSettings()
+	s.SecretKey = "your SECRET_KEY"
+	s.TimeZone = "UTC"
+	s.Now = func() time.Time { return time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC) } // for the example
+	tokens, err := auth.NewPasswordResetTokenGenerator(&s)
+	if err != nil {
+		log.Fatal(err)
+	}
+	// The user as a UserSource loads it (password hash, last_login and email matter).
+	user := &auth.User{ID: "42", PasswordHash: "pbkdf2_sha256$870000$...", Email: "ada@example.com"}
+	token, err := tokens.MakeToken(user)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Printf("/reset/%s/%s/\n", auth.EncodeUID(user.ID), token[:7]+"…")
+
+	// Checking the link's parts, as PasswordResetConfirmView does.
+	id, err := auth.DecodeUID("NDI")
+	fmt.Println(id, err, tokens.CheckToken(user, token))
+	user.PasswordHash = "pbkdf2_sha256$870000$changed" // the password was reset: the link is spent
+	fmt.Println(tokens.CheckToken(user, token))
+	// Output:
+	// /reset/NDI/cqpw00-…/
+	// 42 <nil> true
+	// false
 }
