@@ -88,6 +88,7 @@ ALLOWED_HOSTS = [".example.com"]
 USE_X_FORWARDED_HOST = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SIGNED_COOKIE_LEGACY_SALT_FALLBACK = True
+PASSWORD_RESET_TIMEOUT = 7200
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 MESSAGE_LEVEL = 10
 MESSAGE_TAGS = {40: "danger", 35: "notice"}
@@ -171,6 +172,7 @@ MESSAGE_TAGS = {40: "danger", 35: "notice"}
 			// cookies still use the old salt, it changes nothing.)
 			check("SignedCookieLegacySalt", s.SignedCookieLegacySalt, series == "3.2" || series == "4.2")
 			check("SignedCookieLegacySaltFallback", s.SignedCookieLegacySaltFallback, true)
+			check("PasswordResetTimeout", s.PasswordResetTimeout, 7200)
 			check("MessageStorage", s.MessageStorage, "django.contrib.messages.storage.cookie.CookieStorage")
 			check("MessageLevel", s.MessageLevel, 10)
 			check("MessageTags", fmt.Sprint(s.MessageTags), "map[35:notice 40:danger]")

@@ -103,6 +103,7 @@ def make_user(name, password, staff):
     if user is None:
         user = User(username=name)
     user.set_password(password)
+    user.email = name + "@example.com"
     user.is_staff = user.is_superuser = staff
     user.is_active = True
     user.save()

@@ -111,6 +111,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 _engine = os.environ.get("SESSION_ENGINE", "db")
 SESSION_ENGINE = _engine if "." in _engine else "django.contrib.sessions.backends." + _engine
 SESSION_FILE_PATH = os.environ.get("SESSION_FILE_PATH") or None
+if os.environ.get("DJANGOAPP_EMAIL_DIR"):
+    # Password reset e-mails are written to files there (one per message).
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = os.environ["DJANGOAPP_EMAIL_DIR"]
 if os.environ.get("MESSAGE_STORAGE"):
     MESSAGE_STORAGE = os.environ["MESSAGE_STORAGE"]
 if os.environ.get("DJANGOAPP_CACHES"):

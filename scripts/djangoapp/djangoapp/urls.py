@@ -14,6 +14,20 @@ urlpatterns = [
         auth_views.PasswordChangeView.as_view(template_name="djangoapp/form.html", success_url="/me/"),
         name="password_change",
     ),
+    path(
+        "password_reset/",
+        auth_views.PasswordResetView.as_view(
+            template_name="djangoapp/form.html",
+            email_template_name="djangoapp/reset_email.txt",
+            success_url="/",
+        ),
+        name="password_reset",
+    ),
+    path(
+        "reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(template_name="djangoapp/reset_confirm.html", success_url="/"),
+        name="password_reset_confirm",
+    ),
     path("me/", views.me, name="me"),
     path("whoami/", views.whoami, name="whoami"),
     path("session/", views.session_get, name="session_get"),
