@@ -74,6 +74,18 @@
 // SIGNED_COOKIE_LEGACY_SALT_FALLBACK: the old salt is also accepted (not for an expired
 // signature). The --fallback-key keys are tried too.
 //
+// reset-link --db URL [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] USERNAME
+//
+// Prints the path /reset/<uidb64>/<token>/ of a password reset link for the user USERNAME
+// of auth_user, as Django's PasswordResetView mails it; Django's PasswordResetConfirmView
+// accepts it until the password changes, the user logs in or PASSWORD_RESET_TIMEOUT
+// passes. --time-zone and --no-use-tz must be the site's TIME_ZONE and USE_TZ.
+//
+// check-reset-link --db URL [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] [--django-version V] LINK
+//
+// Checks a password reset link as PasswordResetConfirmView does and prints the user's id
+// and username; exit status 3 when it is invalid, spent or expired.
+//
 // encode-messages [--session] [--django-version V] MESSAGES
 //
 // Prints what Django's messages framework stores for MESSAGES, a JSON list of
@@ -285,6 +297,8 @@ Commands:
   unsign-cookie verify a signed cookie value as request.get_signed_cookie does
   encode-messages encode messages as the messages framework stores them (cookie, session)
   decode-messages print the messages of a messages cookie or of a session's "_messages"
+  reset-link    print a password reset link for a user of auth_user, as Django mails it
+  check-reset-link check a password reset link as PasswordResetConfirmView does
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash
@@ -375,7 +389,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, signing.ErrSignatureExpired): // before ErrBadSignature, which it matches
 		return exitExpired
-	case errors.Is(err, signing.ErrBadSignature):
+	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink):
 		return exitBadSig
 	case errors.As(err, &ue),
 		errors.Is(err, signing.ErrUnsafeSeparator),

@@ -574,3 +574,32 @@ func TestMessagesCommands(t *testing.T) {
 		}
 	}
 }
+
+// reset-link and check-reset-link on the example database, against the tokens Django
+// 5.2.19's default_token_generator made for its users at 2030-01-02 03:04:05 UTC
+// (TIME_ZONE "UTC", USE_TZ; compat_test holds the generator to every version live).
+func TestResetLinkCommands(t *testing.T) {
+	const at = "1893553445"
+	k := []string{"--secret-key-file", "../../fixtures/example/secret-key.txt", "--db", "sqlite:../../fixtures/example/db.sqlite3"}
+	for _, c := range []struct {
+		args []string
+		code int
+		out  string
+	}{
+		{append([]string{"reset-link", "--now", at, "alice"}, k...), 0, "/reset/MQ/f4wwit-2b2d1457b3fc332496d7a996ddf30342/\n"},
+		{append([]string{"reset-link", "--now", at, "carol"}, k...), 0, "/reset/Mw/f4wwit-649972528fedea4224bab447cc456bef/\n"},
+		{append([]string{"check-reset-link", "--now", at, "https://example.com/reset/Mg/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), 0, "2 bob\n"},
+		{append([]string{"check-reset-link", "--now", "1893812645", "/reset/Mg/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), 0, "2 bob\n"},
+		{append([]string{"check-reset-link", "--now", "1893812646", "/reset/Mg/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), exitBadSig, ""},
+		{append([]string{"check-reset-link", "--now", at, "/reset/MQ/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), exitBadSig, ""},
+		{append([]string{"check-reset-link", "--now", at, "/reset/OTk/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), exitBadSig, ""},
+		{append([]string{"check-reset-link", "--now", at, "/reset/Mg/"}, k...), exitBadSig, ""},
+		{append([]string{"reset-link", "--now", at, "nobody"}, k...), 1, ""},
+		{[]string{"reset-link", "--secret-key", "k", "alice"}, exitUsage, ""},
+	} {
+		r := call(nil, "", c.args...)
+		if r.code != c.code || r.stdout != c.out {
+			t.Errorf("%v: exit %d, %q (stderr %q); want %d, %q", c.args, r.code, r.stdout, r.stderr, c.code, c.out)
+		}
+	}
+}
