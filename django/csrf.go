@@ -764,9 +764,19 @@ func pyUnquotePlus(s string) string {
 	return pyDecodeReplace(b)
 }
 
-// pyDecodeReplace is bytes.decode("utf-8", "replace"): each maximal subpart of an
-// ill-formed sequence becomes one U+FFFD, as CPython (and Unicode's recommended
-// practice) does; Go's strings.ToValidUTF8 would merge runs of them.
+// ValidUTF8 returns s with its ill-formed UTF-8 replaced as Python's
+// bytes.decode("utf-8", "replace") replaces it, which is how Django reads request data:
+// each maximal subpart of an ill-formed sequence becomes one U+FFFD (Go's
+// strings.ToValidUTF8 would merge runs of them). Text from a request that goes into
+// stored data (a message, a session value) should pass through it, as Django's would be.
+func ValidUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return pyDecodeReplace([]byte(s))
+}
+
+// pyDecodeReplace is bytes.decode("utf-8", "replace") (see ValidUTF8).
 func pyDecodeReplace(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)

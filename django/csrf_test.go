@@ -483,3 +483,21 @@ func BenchmarkCSRF(b *testing.B) {
 		}
 	})
 }
+
+// ValidUTF8 replaces as CPython's bytes.decode("utf-8", "replace"): one U+FFFD per
+// maximal subpart of an ill-formed sequence.
+func TestValidUTF8(t *testing.T) {
+	for in, want := range map[string]string{
+		"plain é ✓":         "plain é ✓",
+		"No user \xff":      "No user \ufffd",
+		"\xe2\x82x":         "\ufffdx",
+		"\xff\xfe":          "\ufffd\ufffd",
+		"\xf0\x9f\x98":      "\ufffd",
+		"\xed\xa0\x80 lone": "\ufffd\ufffd\ufffd lone",
+		"a\xc3":             "a\ufffd",
+	} {
+		if got := ValidUTF8(in); got != want {
+			t.Errorf("ValidUTF8(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

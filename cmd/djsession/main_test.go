@@ -548,6 +548,11 @@ func TestMessagesCommands(t *testing.T) {
 		input       = `[{"level":25,"message":"Saved ✓","extra_tags":null},{"level":40,"message":"<b>x</b>","extra_tags":"big","safe":true},{"level":20,"message":"plain","extra_tags":""}]`
 		decoded     = `{"level":25,"message":"Saved ✓","extra_tags":null,"safe":false,"tags":"success"}` + "\n" + `{"level":40,"message":"\u003cb\u003ex\u003c/b\u003e","extra_tags":"big","safe":true,"tags":"big error"}` + "\n"
 		decodedLast = `{"level":20,"message":"plain","extra_tags":"","safe":false,"tags":"info"}` + "\n"
+		// Django 3.2.25: salted_hmac("django.contrib.messages", text).hexdigest() + "$" + text,
+		// quoted by SimpleCookie.
+		legacyQuoted = `"01be45bbaa68858fe1feb81002cf8bb88fc09041$[[\"__json_message\"\0540\05425\054\"hello\"]\054[\"__json_message\"\0540\05440\054\"old\"\054\"x\"]]"`
+		legacyOut    = `{"level":25,"message":"hello","extra_tags":null,"safe":false,"tags":"success"}` + "\n" +
+			`{"level":40,"message":"old","extra_tags":"x","safe":false,"tags":"x error"}` + "\n"
 	)
 	k := []string{"--secret-key", "cli-secret", "--now", "1700000000"}
 	for _, c := range []struct {
@@ -567,6 +572,11 @@ func TestMessagesCommands(t *testing.T) {
 		{append([]string{"decode-messages", cookie61[:len(cookie61)-1] + "x"}, k...), exitBadSig, "", ""},
 		{append([]string{"decode-messages", "--session", "[1"}, k...), 1, "", "not in Django's format"},
 		{append([]string{"encode-messages", "{"}, k...), exitUsage, "", ""},
+		// A cookie of Django before 3.1, which Django 3.2 still reads, as the Set-Cookie
+		// header quotes it.
+		{append([]string{"decode-messages", "--accept-sha1", legacyQuoted}, k...), 0, legacyOut, ""},
+		{append([]string{"decode-messages", "--django-version", "3.2.25", legacyQuoted}, k...), 0, legacyOut, ""},
+		{append([]string{"decode-messages", legacyQuoted}, k...), exitBadSig, "", ""},
 	} {
 		r := call(nil, "", c.args...)
 		if r.code != c.code || r.stdout != c.out || !strings.Contains(r.stderr, c.stderr) {

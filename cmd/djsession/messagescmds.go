@@ -48,7 +48,7 @@ func setupMessages(fs *flag.FlagSet, decode bool) runner {
 	version := fs.String("django-version", "", "read or write as this Django `version` does (default: current Django)")
 	var acceptSHA1 *bool
 	if decode {
-		acceptSHA1 = fs.Bool("accept-sha1", false, "also accept SHA-1 signatures and pre-3.1 cookies (Django 3.1/3.2; implied by --django-version 3.x)")
+		acceptSHA1 = fs.Bool("accept-sha1", false, "also accept SHA-1 signatures and the cookies of Django 3.1 and before (as Django 3.2; implied by --django-version 3.2)")
 	}
 	return func(a *app, cfg *config, arg string) error {
 		s := django.NewSettings()
@@ -59,11 +59,15 @@ func setupMessages(fs *flag.FlagSet, decode bool) runner {
 			}
 		}
 		if acceptSHA1 != nil && *acceptSHA1 {
-			s.AcceptLegacySessions = true
+			s.AcceptLegacySessions, s.MessagesLegacyCookieFormats = true, true
 		}
 		text, err := a.readArg(arg, decode, false)
 		if err != nil {
 			return err
+		}
+		if decode && !*session {
+			// As pasted from a Set-Cookie header, where Python quotes the older formats.
+			text = django.UnquoteCookieValue(text)
 		}
 		if !decode {
 			var in []cliMessage

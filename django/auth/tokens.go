@@ -56,7 +56,8 @@ type PasswordResetTokenGenerator struct {
 
 // NewPasswordResetTokenGenerator returns Django's default_token_generator for settings s:
 // SECRET_KEY and its fallbacks, PASSWORD_RESET_TIMEOUT, TIME_ZONE, USE_TZ, and Django
-// 3.2's legacy tokens with AcceptLegacySessions.
+// 3.2's legacy tokens with AcceptLegacySessions. On a Django 3.x site with
+// DEFAULT_HASHING_ALGORITHM = "sha1", set Algorithm to "sha1" as well.
 func NewPasswordResetTokenGenerator(s *django.Settings) (*PasswordResetTokenGenerator, error) {
 	loc := time.UTC
 	if s.TimeZone != "" && s.TimeZone != "UTC" {

@@ -2,6 +2,7 @@ package messages_test
 
 import (
 	"fmt"
+	"html"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -38,7 +39,7 @@ func ExampleMiddleware() {
 	})
 	mux.HandleFunc("GET /", func(w http.ResponseWriter, r *http.Request) {
 		for _, m := range messages.GetMessages(r) {
-			fmt.Fprintf(w, "<li class=%q>%s</li>\n", m.Tags(), m.Message)
+			fmt.Fprintf(w, "<li class=\"%s\">%s</li>\n", html.EscapeString(m.Tags()), m.HTML())
 		}
 	})
 	h := sessions.Handler(msgs.Handler(mux)) // the session middleware outside

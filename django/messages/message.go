@@ -70,8 +70,9 @@ func (m Message) Tags() string {
 // String returns the text, as str(message).
 func (m Message) String() string { return m.Message }
 
-// HTML returns the text for an html/template page as Django's templates show it: as it is
-// when it was marked safe (Safe), else escaped.
+// HTML returns the text for an HTML page as Django's templates treat it: as it is when it
+// was marked safe (Safe), else escaped (with html/template's entities, which browsers
+// read as Django's).
 func (m Message) HTML() template.HTML {
 	if m.Safe {
 		return template.HTML(m.Message)

@@ -388,3 +388,30 @@ func TestMessageHTML(t *testing.T) {
 		}
 	}
 }
+
+// TestIllFormedText: request data echoed into a message (a query with "%ff") is stored
+// with U+FFFD as Django, whose request data is decoded so, would store it, instead of
+// failing the response.
+func TestIllFormedText(t *testing.T) {
+	for _, storage := range []string{FallbackStorage, CookieStorage, SessionStorage} {
+		s := testSettings(t, storage)
+		h := server(t, s, func(w http.ResponseWriter, r *http.Request) {
+			if u := r.FormValue("u"); u != "" {
+				Error(r, "No user "+u)
+				AddMessage(r, INFO, "tags", "x\xe2\x82")
+				http.Redirect(w, r, "/", http.StatusSeeOther)
+				return
+			}
+			for _, m := range GetMessages(r) {
+				io.WriteString(w, m.Message+"|"+m.ExtraTags+"\n")
+			}
+		})
+		b := &browser{h: h, cookies: map[string]string{}}
+		if rec := b.get("/?u=%ff"); rec.Code != http.StatusSeeOther {
+			t.Fatalf("%s: %d %q", storage, rec.Code, rec.Body)
+		}
+		if got := b.get("/").Body.String(); got != "No user \ufffd|\ntags|x\ufffd\n" {
+			t.Errorf("%s: shown %q", storage, got)
+		}
+	}
+}

@@ -57,11 +57,14 @@ func (st *Storage) Add(level int, message, extraTags string) {
 }
 
 // AddMessage queues m as Add does, keeping its Safe and NoExtraTags flags (a message
-// added with mark_safe text, or with extra_tags=None).
+// added with mark_safe text, or with extra_tags=None). Ill-formed UTF-8 in the text and
+// tags (request data echoed in a message, say) is replaced as Django's request decoding
+// would have replaced it (django.ValidUTF8).
 func (st *Storage) AddMessage(m Message) {
 	if m.Message == "" || m.Level < st.Level() {
 		return
 	}
+	m.Message, m.ExtraTags = django.ValidUTF8(m.Message), django.ValidUTF8(m.ExtraTags)
 	st.addedNew = true
 	m.LevelTag = st.m.c.tags[m.Level]
 	st.queued = append(st.queued, m)

@@ -92,10 +92,14 @@ func (w *Writer) Flush() {
 	}
 }
 
-// Hijack hands the connection over (websockets): the response is not processed.
+// Hijack hands the connection over (websockets): the response is not processed. When
+// hijacking fails (HTTP/2, say) the response is still processed at its first write.
 func (w *Writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
-	w.committed = true
-	return http.NewResponseController(w.ResponseWriter).Hijack()
+	conn, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.committed = true
+	}
+	return conn, rw, err
 }
 
 // Unwrap returns the underlying ResponseWriter, for http.ResponseController.
