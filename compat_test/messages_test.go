@@ -210,36 +210,44 @@ func asInt(v any) int {
 // Django's message storages, in chains) through package messages: every request must give
 // what Django gave.
 func TestMessagesFixtures(t *testing.T) {
-	files, _ := filepath.Glob("../fixtures/messages/django-*.json")
+	eachFixture(t, "messages", "scripts/gen-messages-fixtures", func(t *testing.T, data []byte) {
+		var doc struct {
+			Django string
+			Cases  []struct {
+				Name    string
+				Request msgCase
+				Result  map[string]any
+			}
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		if len(doc.Cases) < 100 {
+			t.Fatalf("only %d cases", len(doc.Cases))
+		}
+		for _, c := range doc.Cases {
+			want := normalizeJSON(t, c.Result)
+			if d := cmp.Diff(want, runMessagesGo(t, doc.Django, c.Request)); d != "" {
+				t.Errorf("%s: Go differs from Django %s (-django +go):\n%s", c.Name, doc.Django, d)
+			}
+		}
+	})
+}
+
+// eachFixture runs f in a subtest for each fixtures/<dir>/django-<series>.json, with the
+// file's bytes; regen names the command that writes them.
+func eachFixture(t *testing.T, dir, regen string, f func(t *testing.T, data []byte)) {
+	files, _ := filepath.Glob("../fixtures/" + dir + "/django-*.json")
 	if len(files) == 0 {
-		t.Fatal("no fixtures/messages/django-*.json: run scripts/gen-messages-fixtures")
+		t.Fatalf("no fixtures/%s/django-*.json: run %s", dir, regen)
 	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			data, err := os.ReadFile(file)
 			if err != nil {
 				t.Fatal(err)
 			}
-			var doc struct {
-				Django string
-				Cases  []struct {
-					Name    string
-					Request msgCase
-					Result  map[string]any
-				}
-			}
-			if err := json.Unmarshal(data, &doc); err != nil {
-				t.Fatal(err)
-			}
-			if len(doc.Cases) < 100 {
-				t.Fatalf("only %d cases", len(doc.Cases))
-			}
-			for _, c := range doc.Cases {
-				want := normalizeJSON(t, c.Result)
-				if d := cmp.Diff(want, runMessagesGo(t, doc.Django, c.Request)); d != "" {
-					t.Errorf("%s: Go differs from Django %s (-django +go):\n%s", c.Name, doc.Django, d)
-				}
-			}
+			f(t, data)
 		})
 	}
 }

@@ -2,8 +2,6 @@ package compat_test
 
 import (
 	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -51,66 +49,56 @@ func tokenUser(g *auth.PasswordResetTokenGenerator, user map[string]any) *auth.U
 // TestTokenFixtures replays fixtures/tokens/django-<series>.json (scripts/gen_token_fixtures.py):
 // the tokens Django made, its verdicts on tokens checked later, and its uidb64 values.
 func TestTokenFixtures(t *testing.T) {
-	files, _ := filepath.Glob("../fixtures/tokens/django-*.json")
-	if len(files) == 0 {
-		t.Fatal("no fixtures/tokens/django-*.json: run scripts/gen_token_fixtures.py --all")
-	}
-	for _, f := range files {
-		t.Run(filepath.Base(f), func(t *testing.T) {
-			data, err := os.ReadFile(f)
-			if err != nil {
-				t.Fatal(err)
+	eachFixture(t, "tokens", "scripts/gen_token_fixtures.py --all", func(t *testing.T, data []byte) {
+		var doc struct {
+			Django string
+			Cases  []struct {
+				Name, Kind string
+				Settings   map[string]any
+				Now        float64
+				User       map[string]any
+				Token      string
+				Checks     []struct {
+					At    float64
+					Token string
+					User  map[string]any
+					Valid bool
+				}
+				PK, Encoded, Text string
+				Value, Error      *string
 			}
-			var doc struct {
-				Django string
-				Cases  []struct {
-					Name, Kind string
-					Settings   map[string]any
-					Now        float64
-					User       map[string]any
-					Token      string
-					Checks     []struct {
-						At    float64
-						Token string
-						User  map[string]any
-						Valid bool
+		}
+		if err := json.Unmarshal(data, &doc); err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, c := range doc.Cases {
+			switch c.Kind {
+			case "token":
+				g := tokenGenerator(t, doc.Django, c.Settings, c.Now)
+				if tok, err := g.MakeToken(tokenUser(g, c.User)); err != nil || tok != c.Token {
+					t.Errorf("%s: make_token: Go %q (%v), Django %q", c.Name, tok, err, c.Token)
+				}
+				for i, ch := range c.Checks {
+					g := tokenGenerator(t, doc.Django, c.Settings, ch.At)
+					if got := g.CheckToken(tokenUser(g, ch.User), ch.Token); got != ch.Valid {
+						t.Errorf("%s check %d: check_token(%q): Go %v, Django %v", c.Name, i, ch.Token, got, ch.Valid)
 					}
-					PK, Encoded, Text string
-					Value, Error      *string
+					n++
+				}
+			case "uidb64":
+				if got := auth.EncodeUID(c.PK); got != c.Encoded {
+					t.Errorf("%s: EncodeUID(%q) = %q, Django %q", c.Name, c.PK, got, c.Encoded)
+				}
+			case "uidb64_decode":
+				v, err := auth.DecodeUID(c.Text)
+				if (err != nil) != (c.Error != nil) || c.Value != nil && v != *c.Value {
+					t.Errorf("%s: DecodeUID(%q) = %q, %v; Django %v, %v", c.Name, c.Text, v, err, c.Value, c.Error)
 				}
 			}
-			if err := json.Unmarshal(data, &doc); err != nil {
-				t.Fatal(err)
-			}
-			n := 0
-			for _, c := range doc.Cases {
-				switch c.Kind {
-				case "token":
-					g := tokenGenerator(t, doc.Django, c.Settings, c.Now)
-					if tok, err := g.MakeToken(tokenUser(g, c.User)); err != nil || tok != c.Token {
-						t.Errorf("%s: make_token: Go %q (%v), Django %q", c.Name, tok, err, c.Token)
-					}
-					for i, ch := range c.Checks {
-						g := tokenGenerator(t, doc.Django, c.Settings, ch.At)
-						if got := g.CheckToken(tokenUser(g, ch.User), ch.Token); got != ch.Valid {
-							t.Errorf("%s check %d: check_token(%q): Go %v, Django %v", c.Name, i, ch.Token, got, ch.Valid)
-						}
-						n++
-					}
-				case "uidb64":
-					if got := auth.EncodeUID(c.PK); got != c.Encoded {
-						t.Errorf("%s: EncodeUID(%q) = %q, Django %q", c.Name, c.PK, got, c.Encoded)
-					}
-				case "uidb64_decode":
-					v, err := auth.DecodeUID(c.Text)
-					if (err != nil) != (c.Error != nil) || c.Value != nil && v != *c.Value {
-						t.Errorf("%s: DecodeUID(%q) = %q, %v; Django %v, %v", c.Name, c.Text, v, err, c.Value, c.Error)
-					}
-				}
-			}
-			if n < 400 {
-				t.Errorf("only %d checks", n)
-			}
-		})
-	}
+		}
+		if n < 400 {
+			t.Errorf("only %d checks", n)
+		}
+	})
 }

@@ -12,16 +12,15 @@ Prints the medians in microseconds and the Django/Go ratios.
 
 import json
 import os
-import statistics
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+import benchpair  # noqa: E402
+
 SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 if len(sys.argv) > 1 and sys.argv[1] == "--django":
-    sys.path.insert(0, here)
-    import timeit
-
     import djoracle
 
     os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps({"ALLOWED_HOSTS": ["example.com"]})
@@ -55,17 +54,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
         assert resp is None, resp.content
         return mw.process_response(r, v(r))
 
-    out = {}
-    for name, fn in (("post", lambda: run("POST", view, body)), ("get_token", lambda: run("GET", token_view, None))):
-        n = 2000
-        times = timeit.repeat(fn, number=n, repeat=rounds)
-        out[name] = statistics.median(times) / n * 1e6
-    print(json.dumps(out))
+    benchpair.time_django((("post", lambda: run("POST", view, body)), ("get_token", lambda: run("GET", token_view, None))), rounds)
     sys.exit(0)
 
-series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
-rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-sys.path.insert(0, here)
-from benchpair import compare  # noqa: E402
-
-compare(__file__, "BenchmarkCSRF", "./django", ("post", "get_token"), series, rounds)
+benchpair.main(__file__, "BenchmarkCSRF", "./django", ("post", "get_token"))

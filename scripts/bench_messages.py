@@ -10,18 +10,16 @@ session, MessageMiddleware's process_request, the view and process_response, tim
 timeit. Prints the medians in microseconds and the Django/Go ratios.
 """
 
-import json
 import os
-import statistics
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+import benchpair  # noqa: E402
+
 SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 if len(sys.argv) > 1 and sys.argv[1] == "--django":
-    sys.path.insert(0, here)
-    import timeit
-
     import djoracle
 
     djoracle.configure(SECRET)
@@ -60,17 +58,7 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
         assert len(resp.cookies) == 1, resp.cookies
         return resp
 
-    out = {}
-    for name, fn in (("show", lambda: run(show, "sessionid=x; messages=" + cookie)), ("add", lambda: run(add, ""))):
-        n = 2000
-        times = timeit.repeat(fn, number=n, repeat=rounds)
-        out[name] = statistics.median(times) / n * 1e6
-    print(json.dumps(out))
+    benchpair.time_django((("show", lambda: run(show, "sessionid=x; messages=" + cookie)), ("add", lambda: run(add, ""))), rounds)
     sys.exit(0)
 
-series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
-rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-sys.path.insert(0, here)
-from benchpair import compare  # noqa: E402
-
-compare(__file__, "BenchmarkMessages", "./django/messages", ("show", "add"), series, rounds)
+benchpair.main(__file__, "BenchmarkMessages", "./django/messages", ("show", "add"))

@@ -7,6 +7,8 @@ import os
 import re
 import statistics
 import subprocess
+import sys
+import timeit
 
 here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
@@ -31,3 +33,21 @@ def compare(script, benchmark, package, names, series, rounds):
     for name in names:
         g = statistics.median(gores[name])
         print("%-12s %10.1f %10.2f %9.1fx" % (name, dj[name], g, dj[name] / g))
+
+
+def time_django(cases, rounds):
+    """The --django side: time each (name, fn) of cases 2000 times per round and print the
+    medians, microseconds per call, as JSON."""
+    out = {}
+    for name, fn in cases:
+        n = 2000
+        times = timeit.repeat(fn, number=n, repeat=rounds)
+        out[name] = statistics.median(times) / n * 1e6
+    print(json.dumps(out))
+
+
+def main(script, benchmark, package, names):
+    """The command line of a bench script: [series] [rounds] (default 5.2, 7)."""
+    series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
+    rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
+    compare(script, benchmark, package, names, series, rounds)

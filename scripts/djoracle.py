@@ -69,6 +69,23 @@ def configure(secret_key=SETTINGS_SECRET_KEY):
     return django
 
 
+def generate_all(script, subdir):
+    """The --all mode of a fixture generator: run script (its path) under the venv of each
+    line of scripts/matrix, writing fixtures/<subdir>/django-<series>.json."""
+    import subprocess
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(here)
+    with open(os.path.join(here, "matrix")) as f:
+        series = [line.split()[0] for line in f if line.strip() and not line.startswith("#")]
+    os.makedirs(os.path.join(root, "fixtures", subdir), exist_ok=True)
+    for s in series:
+        py = subprocess.check_output([os.path.join(here, "venv-python"), s], text=True).strip()
+        out = os.path.join(root, "fixtures", subdir, "django-%s.json" % s)
+        subprocess.check_call([py, os.path.abspath(script), out], env=dict(os.environ, PYTHONHASHSEED="0"))
+        print("wrote", out)
+
+
 def versions():
     import django
 

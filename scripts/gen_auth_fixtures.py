@@ -20,7 +20,6 @@ Django does, with fixed salts so the output depends only on the versions:
 import base64
 import json
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -28,16 +27,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import djoracle  # noqa: E402
 
 if len(sys.argv) == 2 and sys.argv[1] == "--all":
-    here = os.path.dirname(os.path.abspath(__file__))
-    root = os.path.dirname(here)
-    with open(os.path.join(here, "matrix")) as f:
-        series = [l.split()[0] for l in f if l.strip() and not l.startswith("#")]
-    os.makedirs(os.path.join(root, "fixtures", "auth"), exist_ok=True)
-    for s in series:
-        py = subprocess.check_output([os.path.join(here, "venv-python"), s], text=True).strip()
-        out = os.path.join(root, "fixtures", "auth", "django-%s.json" % s)
-        subprocess.check_call([py, os.path.abspath(__file__), out])
-        print("wrote", out)
+    djoracle.generate_all(__file__, "auth")
     sys.exit(0)
 
 django = djoracle.configure()

@@ -17,25 +17,17 @@ scripts/peer_ops_tokens.py (Django's own PasswordResetTokenGenerator, urlsafe_ba
 import json
 import os
 import random
-import subprocess
 import sys
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 
+import djoracle  # noqa: E402
+
 if len(sys.argv) == 2 and sys.argv[1] == "--all":
-    root = os.path.dirname(here)
-    with open(os.path.join(here, "matrix")) as f:
-        series = [l.split()[0] for l in f if l.strip() and not l.startswith("#")]
-    os.makedirs(os.path.join(root, "fixtures", "tokens"), exist_ok=True)
-    for s in series:
-        py = subprocess.check_output([os.path.join(here, "venv-python"), s], text=True).strip()
-        out = os.path.join(root, "fixtures", "tokens", "django-%s.json" % s)
-        subprocess.check_call([py, os.path.abspath(__file__), out], env=dict(os.environ, PYTHONHASHSEED="0"))
-        print("wrote", out)
+    djoracle.generate_all(__file__, "tokens")
     sys.exit(0)
 
-import djoracle  # noqa: E402
 
 djoracle.configure()
 
