@@ -205,7 +205,9 @@ func (s *Session) GetString(key string) (string, bool) {
 	return v.AsStr()
 }
 
-// Set stores v under key (session[key] = v) and marks the session modified.
+// Set stores v under key (session[key] = v) and marks the session modified. Strings must
+// be valid UTF-8 for the session to be saved: pass text taken from a request through
+// ValidUTF8, which replaces what is ill-formed as Django's request decoding does.
 func (s *Session) Set(key string, v serializer.Value) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -74,14 +74,14 @@
 // SIGNED_COOKIE_LEGACY_SALT_FALLBACK: the old salt is also accepted (not for an expired
 // signature). The --fallback-key keys are tried too.
 //
-// reset-link --db URL [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] USERNAME
+// reset-link --db URL [--user-table T] [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] USERNAME
 //
 // Prints the path /reset/<uidb64>/<token>/ of a password reset link for the user USERNAME
 // of auth_user, as Django's PasswordResetView mails it; Django's PasswordResetConfirmView
 // accepts it until the password changes, the user logs in or PASSWORD_RESET_TIMEOUT
 // passes. --time-zone and --no-use-tz must be the site's TIME_ZONE and USE_TZ.
 //
-// check-reset-link --db URL [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] [--django-version V] LINK
+// check-reset-link --db URL [--user-table T] [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] [--django-version V] LINK
 //
 // Checks a password reset link as PasswordResetConfirmView does and prints the user's id
 // and username; exit status 3 when it is invalid, spent or expired.

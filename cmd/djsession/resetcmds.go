@@ -19,7 +19,7 @@ import (
 
 func init() {
 	commands["reset-link"] = &command{
-		synopsis: "reset-link --db URL [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] USERNAME",
+		synopsis: "reset-link --db URL [--user-table T] [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] USERNAME",
 		help: `Prints the path of a password reset link for the user USERNAME of auth_user, as Django's
 PasswordResetView e-mails it: /reset/<uidb64>/<token>/ (put your site's URL and the path
 of its password_reset_confirm view in front). Django's PasswordResetConfirmView accepts it
@@ -30,7 +30,7 @@ seconds on TIME_ZONE's clock.`,
 		setup: func(fs *flag.FlagSet) runner { return setupReset(fs, false) },
 	}
 	commands["check-reset-link"] = &command{
-		synopsis: "check-reset-link --db URL [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] LINK",
+		synopsis: "check-reset-link --db URL [--user-table T] [--time-zone TZ] [--no-use-tz] [--password-reset-timeout S] LINK",
 		help: `Checks a password reset link (a URL or path ending in <uidb64>/<token>/) as Django's
 PasswordResetConfirmView does, and prints the user's id and username. Exit status 3 when
 the link is invalid, spent or expired.`,
@@ -52,6 +52,7 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 	fs.Var(negBool{&useTZ}, "no-use-tz", "USE_TZ = False: last_login is a naive time in --time-zone")
 	timeout := fs.Int("password-reset-timeout", django.DefaultPasswordResetTimeout, "PASSWORD_RESET_TIMEOUT in `seconds`")
 	version := fs.String("django-version", "", "check as this Django `version` does (3.2 also takes SHA-1 and pre-3.1 tokens)")
+	userTable := fs.String("user-table", auth.AuthUser.Name, "the user model's `table`, with auth_user's columns (id, password, last_login, is_active, username, email)")
 	return func(a *app, cfg *config, arg string) error {
 		if *dbURL == "" {
 			return usagef("--db is required (Django's database, for auth_user)")
@@ -68,7 +69,9 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 		if err != nil {
 			return usagef("--time-zone: %v", err)
 		}
-		users, closeDB, err := openUsers(*dbURL, useTZ, tokens.Location)
+		table := auth.AuthUser
+		table.Name = *userTable
+		users, closeDB, err := openUsers(*dbURL, table, useTZ, tokens.Location)
 		if err != nil {
 			return err
 		}
@@ -107,8 +110,8 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 	}
 }
 
-// openUsers opens auth_user in the database of dbURL.
-func openUsers(dbURL string, useTZ bool, loc *time.Location) (*auth.SQLUserSource, func(), error) {
+// openUsers opens the user table in the database of dbURL.
+func openUsers(dbURL string, table auth.Table, useTZ bool, loc *time.Location) (*auth.SQLUserSource, func(), error) {
 	t, err := parseDBURL(dbURL)
 	if err != nil {
 		return nil, nil, err
@@ -133,7 +136,7 @@ func openUsers(dbURL string, useTZ bool, loc *time.Location) (*auth.SQLUserSourc
 	if err != nil {
 		return nil, nil, usagef("--db: %v", err)
 	}
-	users, err := auth.NewSQLUserSource(conn, dialect, auth.AuthUser, opts)
+	users, err := auth.NewSQLUserSource(conn, dialect, table, opts)
 	if err != nil {
 		conn.Close()
 		return nil, nil, err

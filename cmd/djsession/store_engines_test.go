@@ -602,3 +602,112 @@ func TestPickleInspect(t *testing.T) {
 		t.Errorf("inspect as json: %+v", r)
 	}
 }
+
+// TestLiveResetLink runs reset-link and check-reset-link on PostgreSQL and MariaDB, over
+// a user table holding the users of the example database (the columns Django gives
+// auth_user there): the links must be the ones Django 5.2 made for them (see
+// TestResetLinkCommands), which exercises each database's reading of last_login.
+func TestLiveResetLink(t *testing.T) {
+	rows := [][]any{
+		{1, "alice", "alice@example.com", time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)},
+		{2, "bob", "bob@example.com", time.Date(2025, 1, 1, 0, 1, 0, 0, time.UTC)},
+		{3, "carol", "carol@example.com", nil},
+	}
+	// The password hashes are the example database's.
+	src, err := sql.Open(sqlite.DriverName, sqliteDSN("../../fixtures/example/db.sqlite3", false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	passwords := map[int]string{}
+	for _, r := range rows {
+		var pw string
+		if err := src.QueryRow("SELECT password FROM auth_user WHERE id = ?", r[0]).Scan(&pw); err != nil {
+			t.Fatal(err)
+		}
+		passwords[r[0].(int)] = pw
+	}
+	table := fmt.Sprintf("cli_reset_users_%d", time.Now().UnixNano()%1e9)
+	check := func(t *testing.T, dbURL string) {
+		k := []string{"--secret-key-file", "../../fixtures/example/secret-key.txt", "--db", dbURL, "--user-table", table, "--now", "1893553445"}
+		for _, c := range []struct {
+			args []string
+			code int
+			out  string
+		}{
+			{append([]string{"reset-link", "alice"}, k...), 0, "/reset/MQ/f4wwit-2b2d1457b3fc332496d7a996ddf30342/\n"},
+			{append([]string{"reset-link", "carol"}, k...), 0, "/reset/Mw/f4wwit-649972528fedea4224bab447cc456bef/\n"},
+			{append([]string{"check-reset-link", "/reset/Mg/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), 0, "2 bob\n"},
+			{append([]string{"check-reset-link", "/reset/MQ/f4wwit-406875d7184c94e1b29eea144f3dfcfa/"}, k...), exitBadSig, ""},
+		} {
+			r := call(nil, "", c.args...)
+			if r.code != c.code || r.stdout != c.out {
+				t.Errorf("%v: exit %d, %q (stderr %q); want %d, %q", c.args, r.code, r.stdout, r.stderr, c.code, c.out)
+			}
+		}
+	}
+	t.Run("postgresql", func(t *testing.T) {
+		dsn := os.Getenv("DJSESSION_PG_DSN")
+		if dsn == "" {
+			skipOrFail(t, `DJSESSION_PG_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
+		}
+		ctx := context.Background()
+		pool, err := pgxpool.New(ctx, dsn)
+		if err == nil {
+			err = pool.Ping(ctx)
+		}
+		if err != nil {
+			skipOrFail(t, fmt.Sprintf("PostgreSQL at DJSESSION_PG_DSN unavailable: %v", err))
+		}
+		defer pool.Close()
+		// auth_user's columns as Django creates them on PostgreSQL.
+		if _, err := pool.Exec(ctx, `CREATE TABLE "`+table+`" ("id" integer NOT NULL PRIMARY KEY, "password" varchar(128) NOT NULL,
+			"last_login" timestamp with time zone NULL, "is_active" boolean NOT NULL, "username" varchar(150) NOT NULL UNIQUE,
+			"email" varchar(254) NOT NULL)`); err != nil {
+			t.Fatal(err)
+		}
+		defer pool.Exec(ctx, `DROP TABLE "`+table+`"`)
+		for _, r := range rows {
+			if _, err := pool.Exec(ctx, `INSERT INTO "`+table+`" VALUES ($1, $2, $3, true, $4, $5)`,
+				r[0], passwords[r[0].(int)], r[3], r[1], r[2]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(t, dsn)
+	})
+	t.Run("mariadb", func(t *testing.T) {
+		dsn := os.Getenv("DJSESSION_MYSQL_DSN")
+		if dsn == "" {
+			skipOrFail(t, `DJSESSION_MYSQL_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
+		}
+		cfg, err := gomysql.ParseDSN(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn, err := mysql.Open(dsn)
+		if err == nil {
+			err = conn.Ping()
+		}
+		if err != nil {
+			skipOrFail(t, fmt.Sprintf("MariaDB at DJSESSION_MYSQL_DSN unavailable: %v", err))
+		}
+		defer conn.Close()
+		// auth_user's columns as Django creates them on MySQL/MariaDB (naive UTC datetimes).
+		if _, err := conn.Exec("CREATE TABLE `" + table + "` (`id` integer NOT NULL PRIMARY KEY, `password` varchar(128) NOT NULL, " +
+			"`last_login` datetime(6) NULL, `is_active` bool NOT NULL, `username` varchar(150) NOT NULL UNIQUE, `email` varchar(254) NOT NULL)"); err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Exec("DROP TABLE `" + table + "`")
+		for _, r := range rows {
+			var ll any
+			if r[3] != nil {
+				ll = r[3].(time.Time).Format("2006-01-02 15:04:05.000000")
+			}
+			if _, err := conn.Exec("INSERT INTO `"+table+"` VALUES (?, ?, ?, 1, ?, ?)", r[0], passwords[r[0].(int)], ll, r[1], r[2]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
+		check(t, u.String())
+	})
+}
