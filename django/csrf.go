@@ -912,7 +912,7 @@ func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, er
 		if !ok {
 			return CSRFReasonNoReferer, nil
 		}
-		u, err := urlSplit(raw, false)
+		u, err := urlSplit(raw, splitPy310)
 		if err != nil {
 			return "", fmt.Errorf("django: CSRF: Referer %q: %w", raw, err) // (Django: a 500)
 		}
@@ -1045,19 +1045,46 @@ func (u pyURL) geturl() string {
 
 var errInvalidIPv6URL = errors.New("Invalid IPv6 URL")
 
-// pyURLSplit is urllib.parse.urlsplit (Python 3.12 and 3.13) for the URLs of Origin and
-// Referer headers: leading C0 controls and spaces stripped, tabs and line breaks removed,
-// the scheme lowercased, and ValueError (an error) for unbalanced or invalid brackets in
-// the netloc and for non-ASCII netlocs that NFKC-normalize to a separator.
-func pyURLSplit(url string) (pyURL, error) { return urlSplit(url, true) }
+// splitRules are the differences between the urlsplit functions Django versions use:
+// CPython's (3.10, 3.12, 3.13) and the copies Django 3.2 and 4.x carry in django.utils.http.
+type splitRules struct {
+	lstrip      bool // strip leading C0 controls and spaces
+	dropUnsafe  bool // remove tabs, CRs and LFs everywhere
+	alphaFirst  bool // a scheme must start with an ASCII letter
+	checkInside bool // check what the first brackets of the netloc hold (an IP address)
+}
 
-// urlSplit is pyURLSplit; without brackets, it does not check what is between the
-// brackets of a netloc, as Python before 3.11.4 (Django 3.2's newest, 3.10).
-func urlSplit(url string, brackets bool) (pyURL, error) {
-	url = strings.TrimLeft(url, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
-	url = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(url)
+var (
+	// splitPy312 is CPython 3.12.1's and 3.13.0's urlsplit (Django 4.0+ use it for CSRF,
+	// 5.0+ for url_has_allowed_host_and_scheme too).
+	splitPy312 = splitRules{lstrip: true, dropUnsafe: true, alphaFirst: true, checkInside: true}
+	// splitPy310 is CPython 3.10.13's (Django 3.2's CSRF checks).
+	splitPy310 = splitRules{lstrip: true, dropUnsafe: true}
+	// splitDjango4 is Django 4.0-4.2's backport of Python 3.9's urlsplit.
+	splitDjango4 = splitRules{dropUnsafe: true, checkInside: true}
+	// splitDjango32 is Django 3.2's older copy.
+	splitDjango32 = splitRules{}
+)
+
+// pyURLSplit is urllib.parse.urlsplit of CPython 3.12 and 3.13 for the URLs of Origin and
+// Referer headers: leading C0 controls and spaces stripped, tabs and line breaks removed,
+// the scheme lowercased, and ValueError (an error) for unbalanced brackets in the netloc or
+// first brackets that hold no IPv6 address (or "v..." IPvFuture).
+func pyURLSplit(url string) (pyURL, error) { return urlSplit(url, splitPy312) }
+
+// urlSplit splits url by the given rules. It leaves out _checknetloc, CPython's refusal of
+// a non-ASCII netloc whose NFKC form holds one of "/?#@:" (Django's own copies do not
+// call it): no header character, which Django reads as latin-1, is such, and a redirect
+// URL's netloc must be one of the allowed hosts anyway.
+func urlSplit(url string, rules splitRules) (pyURL, error) {
+	if rules.lstrip {
+		url = strings.TrimLeft(url, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
+	}
+	if rules.dropUnsafe {
+		url = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(url)
+	}
 	var u pyURL
-	if i := strings.IndexByte(url, ':'); i > 0 && (url[0] >= 'a' && url[0] <= 'z' || url[0] >= 'A' && url[0] <= 'Z') {
+	if i := strings.IndexByte(url, ':'); i > 0 && (!rules.alphaFirst || url[0] >= 'a' && url[0] <= 'z' || url[0] >= 'A' && url[0] <= 'Z') {
 		ok := true
 		for j := 0; j < i; j++ {
 			c := url[j]
@@ -1082,8 +1109,10 @@ func urlSplit(url string, brackets bool) (pyURL, error) {
 		if open != closed {
 			return pyURL{}, errInvalidIPv6URL
 		}
-		if open && brackets {
-			if err := checkBracketedNetloc(u.netloc); err != nil {
+		if open && rules.checkInside {
+			_, inside, _ := strings.Cut(u.netloc, "[")
+			inside, _, _ = strings.Cut(inside, "]")
+			if err := checkBracketedHost(inside); err != nil {
 				return pyURL{}, err
 			}
 		}
@@ -1095,27 +1124,14 @@ func urlSplit(url string, brackets bool) (pyURL, error) {
 		url, u.query = url[:i], url[i+1:]
 	}
 	u.path = url
-	// (_checknetloc refuses a non-ASCII netloc whose NFKC form holds one of "/?#@:"; no
-	// character of a header, which Django reads as latin-1, does.)
 	return u, nil
 }
 
-// checkBracketedNetloc is urllib.parse._check_bracketed_netloc.
-func checkBracketedNetloc(netloc string) error {
-	hostPort := netloc[strings.LastIndexByte(netloc, '@')+1:]
-	before, bracketed, found := strings.Cut(hostPort, "[")
-	if !found {
-		return nil // (only reached with a '[' somewhere: it is before an '@')
-	}
-	if before != "" {
-		return errInvalidIPv6URL
-	}
-	host, port, _ := strings.Cut(bracketed, "]")
-	if port != "" && !strings.HasPrefix(port, ":") {
-		return errInvalidIPv6URL
-	}
+// checkBracketedHost is urllib.parse._check_bracketed_host: "v<hex>.<more>" (IPvFuture),
+// or an IPv6 address (an IPv4 one is refused).
+func checkBracketedHost(host string) error {
 	if strings.HasPrefix(host, "v") {
-		// \Av[a-fA-F0-9]+\..+\z
+		// \Av[a-fA-F0-9]+\..+\Z
 		rest := host[1:]
 		n := 0
 		for n < len(rest) && strings.IndexByte("0123456789abcdefABCDEF", rest[n]) >= 0 {

@@ -34,6 +34,8 @@ func TestPyURLSplit(t *testing.T) {
 		{"https://[bad", "", "", "", "", "", "", "Invalid IPv6 URL"},
 		{"https://a]b/", "", "", "", "", "", "", "Invalid IPv6 URL"},
 		{"https://[v1.x]/", "https", "[v1.x]", "/", "", "", "https://[v1.x]/", ""},
+		{"http://a[::1]/", "http", "a[::1]", "/", "", "", "http://a[::1]/", ""},
+		{"http://u@[::1]x/", "http", "u@[::1]x", "/", "", "", "http://u@[::1]x/", ""},
 		{"https://[127.0.0.1]/", "", "", "", "", "", "", "An IPv4 address cannot be in brackets"},
 		{"mailto:x@y", "mailto", "", "x@y", "", "", "", ""},
 		{"1http://x/", "", "", "1http://x/", "", "", "", ""},
@@ -55,8 +57,12 @@ func TestPyURLSplit(t *testing.T) {
 			t.Errorf("%q: geturl %q, Python %q", c.in, u.geturl(), c.geturl)
 		}
 	}
-	if _, err := urlSplit("https://[zz]/", false); err != nil {
+	if _, err := urlSplit("https://[zz]/", splitPy310); err != nil {
 		t.Errorf("without the bracket check (Python 3.10): %v", err)
+	}
+	// Python 3.10 takes a scheme starting with a digit; 3.12 and 3.13 do not.
+	if u, _ := urlSplit("1http://x/", splitPy310); u.scheme != "1http" || u.netloc != "x" {
+		t.Errorf("Python 3.10's split of 1http://x/: %+v", u)
 	}
 }
 
@@ -498,6 +504,46 @@ func TestValidUTF8(t *testing.T) {
 	} {
 		if got := ValidUTF8(in); got != want {
 			t.Errorf("ValidUTF8(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// URLHasAllowedHostAndScheme on the answers Django 6.1.3 (Python 3.13.0), 4.2.30 and
+// 3.2.25 give (Django 3.2 lets "h\ttp://evil.com" through: its urlsplit keeps the tab); TestLiveURLHasAllowedHostAndScheme holds it to every version on random URLs.
+func TestURLHasAllowedHostAndScheme(t *testing.T) {
+	hosts := []string{"example.com", "example.com:8000"}
+	for _, c := range []struct {
+		url           string
+		https         bool
+		v61, v42, v32 bool
+	}{
+		{"/next/", false, true, true, true},
+		{"https://example.com/p", true, true, true, true},
+		{"http://example.com/p", true, false, false, false},
+		{"//evil.com/", false, false, false, false},
+		{"/\\evil.com", false, false, false, false},
+		{"\\\\evil.com", false, false, false, false},
+		{"///evil.com", false, false, false, false},
+		{"http:///evil.com", false, false, false, false},
+		{"javascript:alert(1)", false, false, false, false},
+		{"\x01//evil.com", false, false, false, false},
+		{" /ok ", false, true, true, true},
+		{"h\ttp://evil.com", false, false, false, true},
+		{"1http://example.com/", false, true, false, false},
+		{"http://example.com@evil.com/", false, false, false, false},
+		{"http://[::1", false, false, false, false},
+		{"", false, false, false, false},
+		{"/" + strings.Repeat("a", 2048), false, false, true, true},
+	} {
+		for _, v := range []struct {
+			version string
+			want    bool
+		}{{"6.1.3", c.v61}, {"4.2.30", c.v42}, {"3.2.25", c.v32}} {
+			s := NewSettings()
+			s.ForDjango(v.version)
+			if got := s.URLHasAllowedHostAndScheme(c.url, hosts, c.https); got != v.want {
+				t.Errorf("Django %s: %.40q (https %v) = %v, want %v", v.version, c.url, c.https, got, v.want)
+			}
 		}
 	}
 }

@@ -179,6 +179,14 @@ type Settings struct {
 	// Django before 5.2.15 and 6.0.6 (and every 3.x, 4.x, 5.0, 5.1); later versions use
 	// "django.http.cookies.v2:<len(salt)>:<salt><name>".
 	SignedCookieLegacySalt bool
+	// SafeURLLegacy checks redirect URLs (URLHasAllowedHostAndScheme) as Django 3.2 does,
+	// with its own older copy of urlsplit (no tab or line break removed, no check of what
+	// brackets hold) and no length limit.
+	SafeURLLegacy bool
+	// SafeURLBackport checks them as Django 4.0-4.2 do, with their copy of Python 3.9's
+	// urlsplit (no leading controls stripped; any scheme characters) and no length limit;
+	// Django 5.0+ use the running Python's urlsplit and refuse URLs over 2048 characters.
+	SafeURLBackport bool
 	// MessagesLegacyExtraTags stores a message's extra_tags only when it is not empty (an
 	// empty one reads back as None), as Django before 4.1; later versions store any
 	// extra_tags but None.
@@ -273,6 +281,8 @@ func (s *Settings) ForDjango(version string) error {
 	s.SignedCookieLegacySalt = !v2Salt
 	s.SignedCookieLegacySaltFallback = v2Salt && v < 60100
 	s.MessagesLegacyExtraTags = v < 40100
+	s.SafeURLLegacy = v < 40000
+	s.SafeURLBackport = v >= 40000 && v < 50000
 	s.MessagesLegacyCookieFit = v < 50000
 	s.MessagesLegacyCookieFormats = v < 40100
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
