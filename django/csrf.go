@@ -472,11 +472,11 @@ func (m *CSRFMiddleware) check(r *http.Request, st *csrfState) (string, error) {
 	if m.legacy {
 		return m.legacyCheck(r, st)
 	}
-	if origin, ok := m.meta(r, "HTTP_ORIGIN"); ok {
+	if origin, ok := meta(r, "HTTP_ORIGIN"); ok {
 		if !m.originVerified(r, origin) {
 			return fmt.Sprintf(CSRFReasonBadOrigin, origin), nil
 		}
-	} else if m.isSecure(r) {
+	} else if m.s.isSecure(r) {
 		if reason := m.checkReferer(r); reason != "" {
 			return reason, nil
 		}
@@ -486,7 +486,7 @@ func (m *CSRFMiddleware) check(r *http.Request, st *csrfState) (string, error) {
 
 // meta returns a request header as Django's request.META holds it (several lines joined
 // by ",", as WSGI servers join them), and whether it is there.
-func (m *CSRFMiddleware) meta(r *http.Request, key string) (string, bool) {
+func meta(r *http.Request, key string) (string, bool) {
 	name := strings.ReplaceAll(strings.TrimPrefix(key, "HTTP_"), "_", "-")
 	vs, ok := r.Header[http.CanonicalHeaderKey(name)]
 	if !ok {
@@ -495,12 +495,30 @@ func (m *CSRFMiddleware) meta(r *http.Request, key string) (string, bool) {
 	return strings.Join(vs, ","), true
 }
 
+// ErrDisallowedHost is Django's DisallowedHost: the request's host is not in
+// ALLOWED_HOSTS (Django answers 400).
+var ErrDisallowedHost = errors.New("django: DisallowedHost: the request's host is not in ALLOWED_HOSTS")
+
+// GetHost is request.get_host(): the Host header (X-Forwarded-Host with
+// USE_X_FORWARDED_HOST) when its domain is in ALLOWED_HOSTS (with DEBUG and none set:
+// localhost, 127.0.0.1, [::1]), else ErrDisallowedHost.
+func (s *Settings) GetHost(r *http.Request) (string, error) {
+	if h, ok := s.host(r); ok {
+		return h, nil
+	}
+	return "", ErrDisallowedHost
+}
+
+// IsSecure is request.is_secure(): SECURE_PROXY_SSL_HEADER when set and present in the
+// request, else whether the connection is TLS.
+func (s *Settings) IsSecure(r *http.Request) bool { return s.isSecure(r) }
+
 // isSecure is request.is_secure(): SECURE_PROXY_SSL_HEADER when set and present, else
 // whether the connection is TLS.
-func (m *CSRFMiddleware) isSecure(r *http.Request) bool {
-	if h := m.s.SecureProxySSLHeader; len(h) == 2 {
-		if v, ok := m.meta(r, h[0]); ok {
-			if m.s.ProxySSLHeaderExact {
+func (s *Settings) isSecure(r *http.Request) bool {
+	if h := s.SecureProxySSLHeader; len(h) == 2 {
+		if v, ok := meta(r, h[0]); ok {
+			if s.ProxySSLHeaderExact {
 				return v == h[1]
 			}
 			v, _, _ = strings.Cut(v, ",")
@@ -512,9 +530,9 @@ func (m *CSRFMiddleware) isSecure(r *http.Request) bool {
 
 // port is request.get_port(): X-Forwarded-Port with USE_X_FORWARDED_PORT, else the
 // server's port (SERVER_PORT: that of the listener that took the request).
-func (m *CSRFMiddleware) port(r *http.Request) string {
-	if m.s.UseXForwardedPort {
-		if v, ok := m.meta(r, "HTTP_X_FORWARDED_PORT"); ok {
+func (s *Settings) port(r *http.Request) string {
+	if s.UseXForwardedPort {
+		if v, ok := meta(r, "HTTP_X_FORWARDED_PORT"); ok {
 			return v
 		}
 	}
@@ -523,7 +541,7 @@ func (m *CSRFMiddleware) port(r *http.Request) string {
 			return p
 		}
 	}
-	if m.isSecure(r) {
+	if s.isSecure(r) {
 		return "443"
 	}
 	return "80"
@@ -531,22 +549,22 @@ func (m *CSRFMiddleware) port(r *http.Request) string {
 
 // host is request.get_host(): the Host (X-Forwarded-Host with USE_X_FORWARDED_HOST),
 // when its domain is in ALLOWED_HOSTS; ok false where Django raises DisallowedHost.
-func (m *CSRFMiddleware) host(r *http.Request) (string, bool) {
+func (s *Settings) host(r *http.Request) (string, bool) {
 	host, ok := "", false
-	if m.s.UseXForwardedHost {
-		host, ok = m.meta(r, "HTTP_X_FORWARDED_HOST")
+	if s.UseXForwardedHost {
+		host, ok = meta(r, "HTTP_X_FORWARDED_HOST")
 	}
 	if !ok {
 		host = r.Host
 		if host == "" { // (SERVER_NAME and SERVER_PORT, as PEP 333)
 			host = "localhost"
-			if p := m.port(r); p != map[bool]string{true: "443", false: "80"}[m.isSecure(r)] {
+			if p := s.port(r); p != map[bool]string{true: "443", false: "80"}[s.isSecure(r)] {
 				host += ":" + p
 			}
 		}
 	}
-	allowed := m.s.AllowedHosts
-	if m.s.Debug && len(allowed) == 0 {
+	allowed := s.AllowedHosts
+	if s.Debug && len(allowed) == 0 {
 		allowed = []string{".localhost", "127.0.0.1", "[::1]"}
 	}
 	domain := splitDomainPort(host)
@@ -608,9 +626,9 @@ func isSameDomain(host, pattern string) bool {
 
 // originVerified is _origin_verified.
 func (m *CSRFMiddleware) originVerified(r *http.Request, origin string) bool {
-	if host, ok := m.host(r); ok {
+	if host, ok := m.s.host(r); ok {
 		scheme := "http"
-		if m.isSecure(r) {
+		if m.s.isSecure(r) {
 			scheme = "https"
 		}
 		if origin == scheme+"://"+host {
@@ -635,7 +653,7 @@ func (m *CSRFMiddleware) originVerified(r *http.Request, origin string) bool {
 // checkReferer is _check_referer: the reason to reject an HTTPS request by its Referer,
 // or "".
 func (m *CSRFMiddleware) checkReferer(r *http.Request) string {
-	raw, ok := m.meta(r, "HTTP_REFERER")
+	raw, ok := meta(r, "HTTP_REFERER")
 	if !ok {
 		return CSRFReasonNoReferer
 	}
@@ -656,12 +674,12 @@ func (m *CSRFMiddleware) checkReferer(r *http.Request) string {
 		good = m.s.SessionCookieDomain
 	}
 	if good == "" {
-		host, ok := m.host(r)
+		host, ok := m.s.host(r)
 		if !ok {
 			return fmt.Sprintf(CSRFReasonBadReferer, u.geturl())
 		}
 		good = host
-	} else if p := m.port(r); p != "443" && p != "80" {
+	} else if p := m.s.port(r); p != "443" && p != "80" {
 		good += ":" + p
 	}
 	if !isSameDomain(u.netloc, good) {
@@ -677,7 +695,7 @@ func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool
 	if v := postToken(r); v != "" {
 		return v, "", true
 	}
-	v, ok := m.meta(r, m.s.CSRFHeaderName)
+	v, ok := meta(r, m.s.CSRFHeaderName)
 	return v, m.s.CSRFHeaderName, ok
 }
 
@@ -907,8 +925,8 @@ func pyRepr(s string) string {
 
 // legacyCheck is Django 3.2's process_view for an unsafe method.
 func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, error) {
-	if m.isSecure(r) {
-		raw, ok := m.meta(r, "HTTP_REFERER")
+	if m.s.isSecure(r) {
+		raw, ok := meta(r, "HTTP_REFERER")
 		if !ok {
 			return CSRFReasonNoReferer, nil
 		}
@@ -927,11 +945,11 @@ func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, er
 			good = m.s.SessionCookieDomain
 		}
 		if good != "" {
-			if p := m.port(r); p != "443" && p != "80" {
+			if p := m.s.port(r); p != "443" && p != "80" {
 				good += ":" + p
 			}
 		} else {
-			good, have = m.host(r)
+			good, have = m.s.host(r)
 		}
 		hosts := append([]string(nil), m.s.CSRFTrustedOrigins...)
 		if have {
@@ -954,7 +972,7 @@ func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, er
 	}
 	req := postToken(r)
 	if req == "" {
-		req, _ = m.meta(r, m.s.CSRFHeaderName)
+		req, _ = meta(r, m.s.CSRFHeaderName)
 	}
 	req, err = legacySanitize(req)
 	if err != nil {

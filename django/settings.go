@@ -130,6 +130,12 @@ type Settings struct {
 	// false, as Django 6.1; ForDjango sets it for 5.2.15+ and 6.0.6+, whose default it is.
 	SignedCookieLegacySaltFallback bool
 
+	// LoginURL is LOGIN_URL, where login_required sends anonymous users (a URL or path;
+	// Django's named URL patterns are not resolved). Default "/accounts/login/".
+	LoginURL string
+	// LoginRedirectURL is LOGIN_REDIRECT_URL, where LoginView sends a user without a safe
+	// "next". Default "/accounts/profile/".
+	LoginRedirectURL string
 	// PasswordResetTimeout is PASSWORD_RESET_TIMEOUT in seconds, how long a password reset
 	// token is good for (auth.PasswordResetTokenGenerator). Default 259200 (three days).
 	PasswordResetTimeout int
@@ -221,6 +227,8 @@ const (
 	DefaultMessageStorage        = "django.contrib.messages.storage.fallback.FallbackStorage"
 	DefaultMessageLevel          = 20
 	DefaultPasswordResetTimeout  = 259200
+	DefaultLoginURL              = "/accounts/login/"
+	DefaultLoginRedirectURL      = "/accounts/profile/"
 )
 
 // NewSettings returns Settings holding Django's defaults (global_settings.py). SecretKey
@@ -246,6 +254,8 @@ func NewSettings() Settings {
 		MessageStorage:         DefaultMessageStorage,
 		MessageLevel:           DefaultMessageLevel,
 		PasswordResetTimeout:   DefaultPasswordResetTimeout,
+		LoginURL:               DefaultLoginURL,
+		LoginRedirectURL:       DefaultLoginRedirectURL,
 		initialized:            true,
 	}
 }

@@ -116,6 +116,8 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("SECURE_PROXY_SSL_HEADER", &s.SecureProxySSLHeader)
 	get("SIGNED_COOKIE_LEGACY_SALT_FALLBACK", &s.SignedCookieLegacySaltFallback)
 	get("PASSWORD_RESET_TIMEOUT", &s.PasswordResetTimeout)
+	get("LOGIN_URL", &s.LoginURL)
+	get("LOGIN_REDIRECT_URL", &s.LoginRedirectURL)
 	get("MESSAGE_STORAGE", &s.MessageStorage)
 	get("MESSAGE_LEVEL", &s.MessageLevel)
 	// MESSAGE_TAGS has int keys, which JSON writes as strings.

@@ -1,0 +1,69 @@
+package auth
+
+import (
+	"net/http"
+
+	"github.com/djsession/djsession/django"
+)
+
+// LoginRequired is Django's login_required for a Go handler: a request whose session has
+// no logged-in user (GetUser) is redirected (302) to s.LoginURL with the page to come
+// back to in the "next" parameter, byte for byte as Django's redirect_to_login writes
+// the Location; a logged-in user's request goes to h. A host outside ALLOWED_HOSTS gets a
+// 400, as Django's DisallowedHost.
+func LoginRequired(s *django.Settings, cfg *Config, h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := GetUser(r.Context(), django.FromContext(r.Context()), cfg)
+		if err != nil {
+			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			return
+		}
+		if u != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		RedirectToLogin(w, r, s, s.LoginURL, django.RedirectFieldName)
+	})
+}
+
+// RedirectToLogin answers r as Django's login_required does for an anonymous user: a 302
+// to loginURL ("" for s.LoginURL) with the current page under redirectFieldName.
+func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings, loginURL, redirectFieldName string) {
+	if loginURL == "" {
+		loginURL = s.LoginURL
+	}
+	next, err := s.LoginRequiredNext(r, loginURL)
+	if err != nil {
+		http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
+		return
+	}
+	w.Header().Set("Location", django.RedirectToLoginURL(next, loginURL, redirectFieldName))
+	w.WriteHeader(http.StatusFound)
+}
+
+// SuccessURL is where Django's LoginView sends a user who just logged in: the "next"
+// form field (else query parameter) when URLHasAllowedHostAndScheme takes it for the
+// request's own host (HTTPS required on a secure request), else s.LoginRedirectURL.
+func SuccessURL(r *http.Request, s *django.Settings) string {
+	next, ok := "", false
+	if r.Method == http.MethodPost {
+		if err := r.ParseForm(); err == nil {
+			if vs, has := r.PostForm[django.RedirectFieldName]; has {
+				next, ok = vs[len(vs)-1], true
+			}
+		}
+	}
+	if !ok {
+		if vs := r.URL.Query()[django.RedirectFieldName]; len(vs) > 0 {
+			next = vs[len(vs)-1]
+		}
+	}
+	var hosts []string
+	if host, err := s.GetHost(r); err == nil {
+		hosts = append(hosts, host)
+	}
+	if next != "" && s.URLHasAllowedHostAndScheme(next, hosts, s.IsSecure(r)) {
+		return next
+	}
+	return s.LoginRedirectURL
+}
