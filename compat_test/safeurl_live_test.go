@@ -3,8 +3,8 @@ package compat_test
 import (
 	"io"
 	"math/rand/v2"
-	"net/url"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
