@@ -89,6 +89,8 @@ USE_X_FORWARDED_HOST = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SIGNED_COOKIE_LEGACY_SALT_FALLBACK = True
 PASSWORD_RESET_TIMEOUT = 7200
+LOGIN_URL = "/signin/"
+LOGIN_REDIRECT_URL = "/dashboard/"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 MESSAGE_LEVEL = 10
 MESSAGE_TAGS = {40: "danger", 35: "notice"}
@@ -173,6 +175,10 @@ MESSAGE_TAGS = {40: "danger", 35: "notice"}
 			check("SignedCookieLegacySalt", s.SignedCookieLegacySalt, series == "3.2" || series == "4.2")
 			check("SignedCookieLegacySaltFallback", s.SignedCookieLegacySaltFallback, true)
 			check("PasswordResetTimeout", s.PasswordResetTimeout, 7200)
+			check("LoginURL", s.LoginURL, "/signin/")
+			check("LoginRedirectURL", s.LoginRedirectURL, "/dashboard/")
+			check("SafeURLLegacy", s.SafeURLLegacy, series == "3.2")
+			check("SafeURLBackport", s.SafeURLBackport, series == "4.2")
 			check("MessageStorage", s.MessageStorage, "django.contrib.messages.storage.cookie.CookieStorage")
 			check("MessageLevel", s.MessageLevel, 10)
 			check("MessageTags", fmt.Sprint(s.MessageTags), "map[35:notice 40:danger]")

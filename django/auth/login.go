@@ -13,7 +13,12 @@ import (
 // 400, as Django's DisallowedHost.
 func LoginRequired(s *django.Settings, cfg *Config, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		u, err := GetUser(r.Context(), django.FromContext(r.Context()), cfg)
+		sess := django.FromContext(r.Context())
+		if sess == nil { // (Django: no request.user without its middlewares, a 500)
+			http.Error(w, "auth.LoginRequired needs the session middleware (django.Middleware) around it", http.StatusInternalServerError)
+			return
+		}
+		u, err := GetUser(r.Context(), sess, cfg)
 		if err != nil {
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
