@@ -128,14 +128,16 @@ func TestLiveLoginRequired(t *testing.T) {
 	}
 }
 
-// TestLiveLoginSuccessURL holds auth.SuccessURL to LoginView.get_success_url of every
-// version: the "next" of a POST form or of the query, when safe for the request's host
-// (HTTPS on a secure request), else LOGIN_REDIRECT_URL.
+// TestLiveLoginSuccessURL holds auth.SuccessURL to the Location of LoginView's redirect
+// (get_success_url, then HttpResponseRedirect's iri_to_uri) of every version: the "next"
+// of a POST form or of the query, when safe for the request's host (HTTPS on a secure
+// request), else LOGIN_REDIRECT_URL. A tab in a safe next ("/%09//evil.com") comes out
+// escaped, as Django sends it, not raw for a browser to drop.
 func TestLiveLoginSuccessURL(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run("django-"+p.Series, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(93, seedOf(p.Django)))
-			kept := 0
+			kept, raised := 0, 0
 			for i := range 600 {
 				next := randomRedirectURL(r)
 				if r.IntN(3) == 0 {
@@ -155,6 +157,16 @@ func TestLiveLoginSuccessURL(t *testing.T) {
 					body = strings.NewReader(q)
 				}
 				want := p.call(t, req)
+				if want["error"] != nil {
+					// Django 3.2 accepts a few nexts that its HttpResponseRedirect then
+					// fails on (a 500: "h\tttps://x@[::1/" splits, tab removed, with an
+					// unbalanced bracket); Go sends them, %-escaped, as relative URLs.
+					if p.Series != "3.2" {
+						t.Fatalf("case %d: Django %s failed on next=%q: %v", i, p.Django, next, want)
+					}
+					raised++
+					continue
+				}
 				s := django.NewSettings()
 				s.ForDjango(p.Django)
 				s.AllowedHosts, s.LoginRedirectURL = []string{"example.com", "testserver"}, "/home/"
@@ -166,16 +178,19 @@ func TestLiveLoginSuccessURL(t *testing.T) {
 				if method == "POST" {
 					hr.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 				}
-				got := auth.SuccessURL(hr, &s)
-				if want["value"] != got {
-					t.Fatalf("case %d: %s next=%q on %s (secure %v): Go %q, Django %v", i, method, next, host, secure, got, want["value"])
+				got, err := auth.SuccessURL(hr, &s)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want["location"] != got {
+					t.Fatalf("case %d: %s next=%q on %s (secure %v): Go %q, Django %v", i, method, next, host, secure, got, want["location"])
 				}
 				if got != "/home/" {
 					kept++
 				}
 			}
-			if kept < 60 {
-				t.Errorf("only %d of 600 kept their next", kept)
+			if kept < 60 || raised > 30 {
+				t.Errorf("%d of 600 kept their next, %d failed in Django", kept, raised)
 			}
 		})
 	}

@@ -704,19 +704,25 @@ func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool
 // token must then come in the header, and the handler gets the whole body.)
 const maxFormMemory = 2621440
 
-// postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST: the last value of
-// the field in an application/x-www-form-urlencoded body (read as Python's parse_qsl
-// reads it, and put back for the handler) or a multipart/form-data one; "" for other
-// requests and bodies, or when the body cannot be read (UnreadablePostError).
+// postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST (see PostValue).
 func postToken(r *http.Request) string {
+	v, _ := PostValue(r, CSRFFormField)
+	return v
+}
+
+// PostValue is request.POST.get(name) for a POST: the last value of the field in an
+// application/x-www-form-urlencoded body (read as Python's parse_qsl reads it, and put
+// back for the handler) or a multipart/form-data one, and whether the field is there;
+// false for other requests and bodies, or a body that cannot be read.
+func PostValue(r *http.Request, name string) (string, bool) {
 	if r.Method != http.MethodPost {
-		return ""
+		return "", false
 	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
 	switch strings.ToLower(strings.TrimSpace(ct)) {
 	case "application/x-www-form-urlencoded":
 		if r.Body == nil {
-			return ""
+			return "", false
 		}
 		body, err := io.ReadAll(io.LimitReader(r.Body, maxFormMemory+1))
 		r.Body = struct {
@@ -724,25 +730,38 @@ func postToken(r *http.Request) string {
 			io.Closer
 		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
 		if err != nil || len(body) > maxFormMemory {
-			return ""
+			return "", false
 		}
-		return pyFormValue(body, CSRFFormField)
+		return pyFormLookup(body, name)
 	case "multipart/form-data":
 		if err := r.ParseMultipartForm(32 << 20); err != nil || r.MultipartForm == nil {
-			return ""
+			return "", false
 		}
-		if vs := r.MultipartForm.Value[CSRFFormField]; len(vs) > 0 {
-			return vs[len(vs)-1]
+		if vs := r.MultipartForm.Value[name]; len(vs) > 0 {
+			return vs[len(vs)-1], true
 		}
 	}
-	return ""
+	return "", false
 }
 
-// pyFormValue is the last value of name in an urlencoded body as Django's QueryDict reads
-// it: the body as UTF-8 text (latin-1 when it is not), split on "&" with Python's
-// parse_qsl (blank values kept, "+" a space, invalid %-escapes left as they are, decoded
-// bytes that are not UTF-8 replaced by U+FFFD).
+// QueryValue is request.GET.get(name): the last value of name in r's query string, read
+// as Django's QueryDict reads it, and whether it is there.
+func QueryValue(r *http.Request, name string) (string, bool) {
+	return pyFormLookup([]byte(r.URL.RawQuery), name)
+}
+
+// pyFormValue is the last value of name in an urlencoded body ("" when absent; see
+// pyFormLookup).
 func pyFormValue(body []byte, name string) string {
+	v, _ := pyFormLookup(body, name)
+	return v
+}
+
+// pyFormLookup is the last value of name in an urlencoded body as Django's QueryDict reads
+// it, and whether name is there: the body as UTF-8 text (latin-1 when it is not), split on
+// "&" with Python's parse_qsl (blank values kept, "+" a space, invalid %-escapes left as
+// they are, decoded bytes that are not UTF-8 replaced by U+FFFD).
+func pyFormLookup(body []byte, name string) (string, bool) {
 	text := string(body)
 	if !utf8.Valid(body) {
 		rs := make([]rune, len(body))
@@ -751,17 +770,17 @@ func pyFormValue(body []byte, name string) string {
 		}
 		text = string(rs)
 	}
-	value := ""
+	value, found := "", false
 	for field := range strings.SplitSeq(text, "&") {
 		if field == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(field, "=")
 		if pyUnquotePlus(k) == name {
-			value = pyUnquotePlus(v)
+			value, found = pyUnquotePlus(v), true
 		}
 	}
-	return value
+	return value, found
 }
 
 // pyUnquotePlus is urllib.parse.unquote_plus with errors="replace".
@@ -1159,6 +1178,9 @@ func checkBracketedHost(host string) error {
 			return errors.New("IPvFuture address is invalid")
 		}
 		return nil
+	}
+	if _, zone, ok := strings.Cut(host, "%"); ok && (zone == "" || strings.Contains(zone, "%")) {
+		return fmt.Errorf("%q does not appear to be an IPv4 or IPv6 address", host) // (ipaddress's scope id rule)
 	}
 	ip := net.ParseIP(zoneless(host))
 	if ip == nil || !strings.Contains(host, ":") {

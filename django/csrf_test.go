@@ -511,7 +511,7 @@ func TestValidUTF8(t *testing.T) {
 // URLHasAllowedHostAndScheme on the answers Django 6.1.3 (Python 3.13.0), 4.2.30 and
 // 3.2.25 give (Django 3.2 lets "h\ttp://evil.com" through: its urlsplit keeps the tab); TestLiveURLHasAllowedHostAndScheme holds it to every version on random URLs.
 func TestURLHasAllowedHostAndScheme(t *testing.T) {
-	hosts := []string{"example.com", "example.com:8000"}
+	hosts := []string{"example.com", "example.com:8000", "[::1%a%b]", "[::1%a]"}
 	for _, c := range []struct {
 		url           string
 		https         bool
@@ -533,6 +533,8 @@ func TestURLHasAllowedHostAndScheme(t *testing.T) {
 		{"http://example.com@evil.com/", false, false, false, false},
 		{"http://[::1", false, false, false, false},
 		{"", false, false, false, false},
+		{"//[::1%a%b]/", false, false, false, true}, // ipaddress refuses a zone holding "%"
+		{"//[::1%a]/", false, true, true, true},
 		{"/" + strings.Repeat("a", 2048), false, false, true, true},
 	} {
 		for _, v := range []struct {

@@ -75,6 +75,14 @@ func RequestPath(r *http.Request) string {
 func GetFullPath(r *http.Request) string {
 	p := EscapeURIPath(RequestPath(r))
 	if q := r.URL.RawQuery; q != "" {
+		// QUERY_STRING reaches Django as latin-1 text: each byte a character.
+		if !isASCII(q) {
+			rs := make([]rune, len(q))
+			for i := 0; i < len(q); i++ {
+				rs[i] = rune(q[i])
+			}
+			q = string(rs)
+		}
 		p += "?" + IRIToURI(q)
 	}
 	return p
@@ -178,4 +186,13 @@ func (s *Settings) LoginRequiredNext(r *http.Request, loginURL string) (string, 
 		return full, nil
 	}
 	return IRIToURI(scheme + "://" + host + full), nil
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }

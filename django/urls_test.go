@@ -18,6 +18,8 @@ func TestRedirectToLoginURL(t *testing.T) {
 			"https://sso.example.org/login?return_to=http%3A//example.com/caf%25C3%25A9/%3Fs%3D%25C3%25A9%252F"},
 		{"/x+y/", "/login/#frag", "", "/login/#frag"},
 		{"/a%25b", "/login/?x", "next", "/login/?x=&next=/a%2525b"},
+		// A raw UTF-8 query reaches Django as latin-1 text (each byte a character).
+		{"/?q=\xc3\xa9", "/in/", "next", "/in/?next=/%3Fq%3D%25C3%2583%25C2%25A9"},
 	} {
 		r := httptest.NewRequest("GET", "http://example.com"+c.path, nil)
 		next, err := s.LoginRequiredNext(r, c.loginURL)

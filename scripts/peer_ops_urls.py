@@ -55,7 +55,8 @@ def _empty_urlconf():
 
 def op_login_success_url(req):
     """{"settings": {...}, "method": "GET"|"POST", "path": str, "host": str, "secure": bool,
-    "form": {str: str}|null} -> {"value": LoginView().get_success_url()}."""
+    "form": {str: str}|null} -> {"value": LoginView().get_success_url(), "location": the
+    Location of the redirect to it}."""
     from django.contrib.auth.views import LoginView
     from django.test import RequestFactory
     from django.test.utils import override_settings
@@ -68,9 +69,12 @@ def op_login_success_url(req):
             request = rf.post(req["path"], data=req.get("form") or {}, **kw)
         else:
             request = rf.get(req["path"], **kw)
+        from django.http import HttpResponseRedirect
+
         view = LoginView()
         view.setup(request)
-        return {"value": view.get_success_url()}
+        url = view.get_success_url()
+        return {"value": url, "location": HttpResponseRedirect(url)["Location"]}
 
 
 OPS["login_success_url"] = op_login_success_url

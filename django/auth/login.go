@@ -46,29 +46,24 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings,
 	w.WriteHeader(http.StatusFound)
 }
 
-// SuccessURL is where Django's LoginView sends a user who just logged in: the "next"
-// form field (else query parameter) when URLHasAllowedHostAndScheme takes it for the
-// request's own host (HTTPS required on a secure request), else s.LoginRedirectURL.
-func SuccessURL(r *http.Request, s *django.Settings) string {
-	next, ok := "", false
-	if r.Method == http.MethodPost {
-		if err := r.ParseForm(); err == nil {
-			if vs, has := r.PostForm[django.RedirectFieldName]; has {
-				next, ok = vs[len(vs)-1], true
-			}
-		}
-	}
+// SuccessURL is where Django's LoginView sends a user who just logged in, as the Location
+// of its redirect: the "next" of the POST form (else of the query string), read as
+// Django reads request.POST and request.GET, when URLHasAllowedHostAndScheme takes it
+// for the request's own host (HTTPS required on a secure request), else
+// s.LoginRedirectURL; made a URI by django.IRIToURI, as HttpResponseRedirect does. Set
+// it as the Location header as it is (net/http's Redirect would rewrite some paths). The
+// error is django.ErrDisallowedHost for a host outside ALLOWED_HOSTS (Django: 400).
+func SuccessURL(r *http.Request, s *django.Settings) (string, error) {
+	next, ok := django.PostValue(r, django.RedirectFieldName)
 	if !ok {
-		if vs := r.URL.Query()[django.RedirectFieldName]; len(vs) > 0 {
-			next = vs[len(vs)-1]
-		}
+		next, _ = django.QueryValue(r, django.RedirectFieldName)
 	}
-	var hosts []string
-	if host, err := s.GetHost(r); err == nil {
-		hosts = append(hosts, host)
+	host, err := s.GetHost(r)
+	if err != nil {
+		return "", err
 	}
-	if next != "" && s.URLHasAllowedHostAndScheme(next, hosts, s.IsSecure(r)) {
-		return next
+	if !s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
+		next = s.LoginRedirectURL
 	}
-	return s.LoginRedirectURL
+	return django.IRIToURI(next), nil
 }

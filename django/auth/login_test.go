@@ -40,7 +40,12 @@ func TestLoginRequired(t *testing.T) {
 		if err := auth.Login(r.Context(), django.FromContext(r.Context()), alice, "", cfg); err != nil {
 			t.Fatal(err)
 		}
-		http.Redirect(w, r, auth.SuccessURL(r, &s), http.StatusFound)
+		to, err := auth.SuccessURL(r, &s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Header().Set("Location", to)
+		w.WriteHeader(http.StatusFound)
 	})
 	h := mw.Handler(mux)
 	do := func(target, cookie string) *httptest.ResponseRecorder {
@@ -58,7 +63,7 @@ func TestLoginRequired(t *testing.T) {
 	}
 	// Logging in sends the user to the safe next, or to LOGIN_REDIRECT_URL.
 	for next, want := range map[string]string{"/private/x": "/private/x", "https://evil.com/": "/accounts/profile/",
-		"//evil.com/": "/accounts/profile/", "": "/accounts/profile/"} {
+		"//evil.com/": "/accounts/profile/", "": "/accounts/profile/", "/\t//evil.com": "/%09//evil.com"} {
 		rec = do("/login/?next="+url.QueryEscape(next), "")
 		if got := rec.Header().Get("Location"); got != want {
 			t.Errorf("login with next %q: to %q, want %q", next, got, want)
