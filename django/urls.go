@@ -96,6 +96,11 @@ const RedirectFieldName = "next"
 // redirect_field_name): loginURL with next set in its query under redirectFieldName (none
 // when it is ""), the query re-encoded as QueryDict.urlencode(safe="/") writes it, then
 // made a URI as HttpResponseRedirect does.
+//
+// Known differences, all in settings rather than requests: loginURL is split and joined
+// as CPython 3.13 does (Django 3.2 and 4.2 on their Pythons write "/login;" and "////x"
+// differently), is not resolved as a URL pattern name, and is not refused where Django
+// raises (a query of over 1000 fields, a Location over 16384 characters on 4.2+).
 func RedirectToLoginURL(next, loginURL, redirectFieldName string) string {
 	u, err := urlSplit(loginURL, splitPy312)
 	if err != nil {
@@ -167,7 +172,8 @@ var usesNetloc = []string{"", "ftp", "http", "gopher", "nntp", "telnet", "imap",
 // LoginRequiredNext is the "next" that Django's login_required sends for r to loginURL:
 // request.get_full_path(), or the absolute URI when loginURL names another scheme or
 // host. It fails with ErrDisallowedHost where Django does (login_required builds the
-// absolute URI first).
+// absolute URI first). (A path with "/./" or "/../" segments, when loginURL is on another
+// host, is kept as it is, where Django's build_absolute_uri resolves the segments.)
 func (s *Settings) LoginRequiredNext(r *http.Request, loginURL string) (string, error) {
 	host, err := s.GetHost(r)
 	if err != nil {
