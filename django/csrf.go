@@ -818,6 +818,12 @@ func pyDecodeReplace(b []byte) string {
 	if utf8.Valid(b) {
 		return string(b)
 	}
+	return string(replaceIllFormed(b, func(out, _ []byte) []byte { return utf8.AppendRune(out, utf8.RuneError) }))
+}
+
+// replaceIllFormed copies b, with each maximal subpart of an ill-formed UTF-8 sequence (as
+// CPython's decoder reports them) replaced by what repl appends for it.
+func replaceIllFormed(b []byte, repl func(out, part []byte) []byte) []byte {
 	out := make([]byte, 0, len(b)+8)
 	for i := 0; i < len(b); {
 		r, size := utf8.DecodeRune(b[i:])
@@ -826,10 +832,11 @@ func pyDecodeReplace(b []byte) string {
 			i += size
 			continue
 		}
-		out = utf8.AppendRune(out, utf8.RuneError)
-		i += maximalSubpart(b[i:])
+		n := maximalSubpart(b[i:])
+		out = repl(out, b[i:i+n])
+		i += n
 	}
-	return string(out)
+	return out
 }
 
 // maximalSubpart is the length of the longest prefix of p (which starts an ill-formed

@@ -54,20 +54,9 @@ func RequestPath(r *http.Request) string {
 	if utf8.ValidString(p) {
 		return p
 	}
-	b := []byte(p)
-	var out []byte
-	for i := 0; i < len(b); {
-		r, size := utf8.DecodeRune(b[i:])
-		if r != utf8.RuneError || size > 1 {
-			out = append(out, b[i:i+size]...)
-			i += size
-			continue
-		}
-		n := maximalSubpart(b[i:])
-		out = append(out, pyQuote(string(b[i:i+n]), "/#%[]=:;$&()+,!?*@'~")...)
-		i += n
-	}
-	return string(out)
+	return string(replaceIllFormed([]byte(p), func(out, part []byte) []byte {
+		return append(out, pyQuote(string(part), "/#%[]=:;$&()+,!?*@'~")...)
+	}))
 }
 
 // GetFullPath is request.get_full_path(): the escaped path and, when there is one, "?"
