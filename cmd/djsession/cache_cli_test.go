@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -30,8 +29,6 @@ import (
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/session"
 
-	gomysql "github.com/go-sql-driver/mysql"
-	"github.com/jackc/pgx/v5/pgxpool"
 	goredis "github.com/redis/go-redis/v9"
 )
 
@@ -675,18 +672,7 @@ func TestCacheCLIBadInput(t *testing.T) {
 func TestCacheCLIDatabaseCacheLive(t *testing.T) {
 	ctx := context.Background()
 	t.Run("postgresql", func(t *testing.T) {
-		dsn := os.Getenv("DJSESSION_PG_DSN")
-		if dsn == "" {
-			skipOrFail(t, `DJSESSION_PG_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
-		}
-		pool, err := pgxpool.New(ctx, dsn)
-		if err == nil {
-			err = pool.Ping(ctx)
-		}
-		if err != nil {
-			skipOrFail(t, fmt.Sprintf("PostgreSQL at DJSESSION_PG_DSN unavailable: %v", err))
-		}
-		defer pool.Close()
+		pool, dsn := livePostgres(t)
 		table := randomTable(t)
 		defer pool.Exec(ctx, `DROP TABLE IF EXISTS "`+table+`"`)
 		c, err := dbcache.New(postgres.Conn(pool, false), postgres.Dialect{}, dbcache.Options{Table: table,
@@ -700,22 +686,7 @@ func TestCacheCLIDatabaseCacheLive(t *testing.T) {
 		checkCacheBackend(t, c, []string{"--cache-backend", "db", "--location", dsn, "--cache-table", table, "--key-prefix", "pg"}, true)
 	})
 	t.Run("mariadb", func(t *testing.T) {
-		dsn := os.Getenv("DJSESSION_MYSQL_DSN")
-		if dsn == "" {
-			skipOrFail(t, `DJSESSION_MYSQL_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
-		}
-		cfg, err := gomysql.ParseDSN(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn, err := mysql.Open(dsn)
-		if err == nil {
-			err = conn.Ping()
-		}
-		if err != nil {
-			skipOrFail(t, fmt.Sprintf("MariaDB at DJSESSION_MYSQL_DSN unavailable: %v", err))
-		}
-		defer conn.Close()
+		conn, dbURL := liveMariaDB(t)
 		table := randomTable(t)
 		defer conn.Exec("DROP TABLE IF EXISTS `" + table + "`")
 		c, err := dbcache.New(db.SQLConn(conn), mysql.Dialect{}, dbcache.Options{Table: table,
@@ -726,8 +697,7 @@ func TestCacheCLIDatabaseCacheLive(t *testing.T) {
 		if err := c.CreateTable(ctx); err != nil {
 			t.Fatal(err)
 		}
-		u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
-		checkCacheBackend(t, c, []string{"--cache-backend", "db", "--location", u.String(), "--cache-table", table,
+		checkCacheBackend(t, c, []string{"--cache-backend", "db", "--location", dbURL, "--cache-table", table,
 			"--key-prefix", "my", "--version", "9"}, true)
 	})
 }

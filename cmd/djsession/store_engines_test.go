@@ -428,6 +428,49 @@ func randomTable(t *testing.T) string {
 	return "djs_cli_" + hex.EncodeToString(b[:])
 }
 
+// livePostgres connects to DJSESSION_PG_DSN (skipping, or failing in CI, without it) and
+// returns the pool, closed at the test's end, and the DSN.
+func livePostgres(t *testing.T) (*pgxpool.Pool, string) {
+	dsn := os.Getenv("DJSESSION_PG_DSN")
+	if dsn == "" {
+		skipOrFail(t, `DJSESSION_PG_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
+	}
+	ctx := context.Background()
+	pool, err := pgxpool.New(ctx, dsn)
+	if err == nil {
+		err = pool.Ping(ctx)
+	}
+	if err != nil {
+		skipOrFail(t, fmt.Sprintf("PostgreSQL at DJSESSION_PG_DSN unavailable (scripts/services start postgres mariadb): %v", err))
+	}
+	t.Cleanup(pool.Close)
+	return pool, dsn
+}
+
+// liveMariaDB connects to DJSESSION_MYSQL_DSN (skipping, or failing in CI, without it)
+// and returns the handle, closed at the test's end, and the database's mysql:// URL as
+// --db takes it.
+func liveMariaDB(t *testing.T) (*sql.DB, string) {
+	dsn := os.Getenv("DJSESSION_MYSQL_DSN")
+	if dsn == "" {
+		skipOrFail(t, `DJSESSION_MYSQL_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
+	}
+	cfg, err := gomysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn, err := mysql.Open(dsn)
+	if err == nil {
+		err = conn.Ping()
+	}
+	if err != nil {
+		skipOrFail(t, fmt.Sprintf("MariaDB at DJSESSION_MYSQL_DSN unavailable (scripts/services start postgres mariadb): %v", err))
+	}
+	t.Cleanup(func() { conn.Close() })
+	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
+	return conn, u.String()
+}
+
 // liveSuite writes sessions with the Go db engine (two clocks: now, and a year ago for
 // the expired ones) and checks list, inspect and clearsessions through dbURL.
 func liveSuite(t *testing.T, dbURL string, open func(table string, now time.Time) *db.Store, drop func(table string)) {
@@ -541,24 +584,8 @@ func livePostgresSuite(t *testing.T, dsn, unavailable string) {
 }
 
 func TestLiveMariaDB(t *testing.T) {
-	dsn := os.Getenv("DJSESSION_MYSQL_DSN")
-	if dsn == "" {
-		skipOrFail(t, `DJSESSION_MYSQL_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
-	}
-	cfg, err := gomysql.ParseDSN(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	conn, err := mysql.Open(dsn)
-	if err == nil {
-		err = conn.Ping()
-	}
-	if err != nil {
-		skipOrFail(t, fmt.Sprintf("MariaDB at DJSESSION_MYSQL_DSN unavailable (scripts/services start postgres mariadb): %v", err))
-	}
-	defer conn.Close()
-	u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
-	liveSuite(t, u.String(), func(table string, now time.Time) *db.Store {
+	conn, dbURL := liveMariaDB(t)
+	liveSuite(t, dbURL, func(table string, now time.Time) *db.Store {
 		s, err := mysql.New(conn, db.Options{Table: table,
 			Options: djengines.Options{Codec: codecAt(t, now), Now: func() time.Time { return now }}})
 		if err != nil {
@@ -627,7 +654,7 @@ func TestLiveResetLink(t *testing.T) {
 		}
 		passwords[r[0].(int)] = pw
 	}
-	table := fmt.Sprintf("cli_reset_users_%d", time.Now().UnixNano()%1e9)
+	table := randomTable(t)
 	check := func(t *testing.T, dbURL string) {
 		k := []string{"--secret-key-file", "../../fixtures/example/secret-key.txt", "--db", dbURL, "--user-table", table, "--now", "1893553445"}
 		for _, c := range []struct {
@@ -647,19 +674,8 @@ func TestLiveResetLink(t *testing.T) {
 		}
 	}
 	t.Run("postgresql", func(t *testing.T) {
-		dsn := os.Getenv("DJSESSION_PG_DSN")
-		if dsn == "" {
-			skipOrFail(t, `DJSESSION_PG_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
-		}
+		pool, dsn := livePostgres(t)
 		ctx := context.Background()
-		pool, err := pgxpool.New(ctx, dsn)
-		if err == nil {
-			err = pool.Ping(ctx)
-		}
-		if err != nil {
-			skipOrFail(t, fmt.Sprintf("PostgreSQL at DJSESSION_PG_DSN unavailable: %v", err))
-		}
-		defer pool.Close()
 		// auth_user's columns as Django creates them on PostgreSQL.
 		if _, err := pool.Exec(ctx, `CREATE TABLE "`+table+`" ("id" integer NOT NULL PRIMARY KEY, "password" varchar(128) NOT NULL,
 			"last_login" timestamp with time zone NULL, "is_active" boolean NOT NULL, "username" varchar(150) NOT NULL UNIQUE,
@@ -676,22 +692,7 @@ func TestLiveResetLink(t *testing.T) {
 		check(t, dsn)
 	})
 	t.Run("mariadb", func(t *testing.T) {
-		dsn := os.Getenv("DJSESSION_MYSQL_DSN")
-		if dsn == "" {
-			skipOrFail(t, `DJSESSION_MYSQL_DSN is not set: run eval "$(scripts/services start postgres mariadb)"`)
-		}
-		cfg, err := gomysql.ParseDSN(dsn)
-		if err != nil {
-			t.Fatal(err)
-		}
-		conn, err := mysql.Open(dsn)
-		if err == nil {
-			err = conn.Ping()
-		}
-		if err != nil {
-			skipOrFail(t, fmt.Sprintf("MariaDB at DJSESSION_MYSQL_DSN unavailable: %v", err))
-		}
-		defer conn.Close()
+		conn, dbURL := liveMariaDB(t)
 		// auth_user's columns as Django creates them on MySQL/MariaDB (naive UTC datetimes).
 		if _, err := conn.Exec("CREATE TABLE `" + table + "` (`id` integer NOT NULL PRIMARY KEY, `password` varchar(128) NOT NULL, " +
 			"`last_login` datetime(6) NULL, `is_active` bool NOT NULL, `username` varchar(150) NOT NULL UNIQUE, `email` varchar(254) NOT NULL)"); err != nil {
@@ -707,7 +708,6 @@ func TestLiveResetLink(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		u := url.URL{Scheme: "mysql", User: url.UserPassword(cfg.User, cfg.Passwd), Host: cfg.Addr, Path: "/" + cfg.DBName}
-		check(t, u.String())
+		check(t, dbURL)
 	})
 }
