@@ -18,6 +18,7 @@ import os
 import shutil
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import pickle_peer  # noqa: E402
@@ -262,6 +263,11 @@ def decode(fmt, data, flags=None):
             f.write(data)
         with open(name, "rb") as f:
             exp = pickle.load(f)
+            if exp is not None:
+                # _is_expired compares it with time.time(): TypeError for what is not a
+                # number (a damaged file can hold any pickle there).
+                exp < time.time()
+                exp = float(exp)
             return {"expiry": exp, "value": pickle.loads(zlib.decompress(f.read()))}
     raise ValueError("unknown format %r" % fmt)
 
