@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
@@ -19,6 +20,7 @@ import (
 
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
+	dbmysql "github.com/djsession/djsession/engines/db/mysql"
 	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/serializer"
 )
@@ -152,61 +154,101 @@ func djangoUser(res map[string]any, name string) map[string]any {
 }
 
 // TestAuthLiveSQL: the SQL user source over an auth_user table made by each Django's
-// migrate, on SQLite and (with DJSESSION_PG_DSN) PostgreSQL: loading users, credentials,
-// the session hash, last_login and a Go-set password as Django reads them.
+// migrate, on SQLite, PostgreSQL and MariaDB: loading users, credentials, the session
+// hash, last_login and a Go-set password as Django reads them; then the permissions
+// (checkPermissions).
 func TestAuthLiveSQL(t *testing.T) {
-	peersList := livePeers(t) // the venvs must exist
-	for _, p := range peersList {
-		t.Run(p.Series+"/sqlite", func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "auth.sqlite3")
-			djdb := map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}
-			created := authDB(t, p.Series, "create", djdb)
-			db, err := sqlite.Open(path)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			checkSQLSource(t, p.Series, db, auth.SQLite, djdb, created)
-		})
-		t.Run(p.Series+"/postgres", func(t *testing.T) {
-			dsn := os.Getenv("DJSESSION_PG_DSN")
-			if dsn == "" {
-				skipOrFail(t, "DJSESSION_PG_DSN not set: eval \"$(scripts/services start postgres)\"")
-			}
-			u, err := url.Parse(dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rnd := make([]byte, 4)
-			rand.Read(rnd)
-			schema := "djsession_auth_" + strings.ReplaceAll(p.Series, ".", "") + "_" + hex.EncodeToString(rnd)
-			admin, err := sql.Open("pgx", dsn)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer admin.Close()
-			if _, err := admin.Exec("CREATE SCHEMA " + schema); err != nil {
-				skipOrFail(t, "PostgreSQL at %s: %v", u.Host, err)
-			}
-			defer admin.Exec("DROP SCHEMA " + schema + " CASCADE")
-			pw, _ := u.User.Password()
-			djdb := map[string]any{
-				"ENGINE": "django.db.backends.postgresql", "NAME": strings.TrimPrefix(u.Path, "/"),
-				"USER": u.User.Username(), "PASSWORD": pw, "HOST": u.Hostname(), "PORT": u.Port(),
-				"OPTIONS": map[string]any{"options": "-c search_path=" + schema},
-			}
-			created := authDB(t, p.Series, "create", djdb)
-			q := u.Query()
-			q.Set("search_path", schema)
-			u.RawQuery = q.Encode()
-			db, err := sql.Open("pgx", u.String())
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			checkSQLSource(t, p.Series, db, auth.PostgreSQL, djdb, created)
-		})
+	for _, p := range livePeers(t) { // (the venvs must exist)
+		for _, backend := range authBackends {
+			t.Run(p.Series+"/"+backend, func(t *testing.T) {
+				adb := newAuthDB(t, p.Series, backend)
+				created := authDB(t, p.Series, "create", adb.django)
+				checkSQLSource(t, p.Series, adb.db, adb.dialect, adb.django, created)
+				// (the permissions' users, from id 10, on the same database)
+				t.Run("permissions", func(t *testing.T) { checkPermissions(t, p, adb) })
+			})
+		}
 	}
+}
+
+// authBackends are the databases the SQL user source is held to Django on.
+var authBackends = []string{"sqlite", "postgres", "mariadb"}
+
+// authDatabase is an empty database for make_auth_db.py: as Django's DATABASES entry and
+// as a database/sql handle.
+type authDatabase struct {
+	django  map[string]any
+	db      *sql.DB
+	dialect auth.Dialect
+}
+
+// newAuthDB makes an empty database on backend, dropped at the test's end: a SQLite
+// file, a PostgreSQL schema of DJSESSION_PG_DSN's database, or a MariaDB database on
+// DJSESSION_MYSQL_DSN's server (a server that is not set up skips, or fails in CI).
+func newAuthDB(t *testing.T, series, backend string) *authDatabase {
+	rnd := make([]byte, 4)
+	rand.Read(rnd)
+	name := "djsession_auth_" + strings.ReplaceAll(series, ".", "") + "_" + hex.EncodeToString(rnd)
+	open := func(driver, dsn string) *sql.DB {
+		db, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return db
+	}
+	switch backend {
+	case "sqlite":
+		path := filepath.Join(t.TempDir(), "auth.sqlite3")
+		db, err := sqlite.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return &authDatabase{django: map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}, db: db, dialect: auth.SQLite}
+	case "postgres":
+		dsn := os.Getenv("DJSESSION_PG_DSN")
+		if dsn == "" {
+			skipOrFail(t, "DJSESSION_PG_DSN not set: eval \"$(scripts/services start postgres)\"")
+		}
+		u, err := url.Parse(dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin := open("pgx", dsn)
+		if _, err := admin.Exec("CREATE SCHEMA " + name); err != nil {
+			skipOrFail(t, "PostgreSQL at %s: %v", u.Host, err)
+		}
+		t.Cleanup(func() { admin.Exec("DROP SCHEMA " + name + " CASCADE") })
+		pw, _ := u.User.Password()
+		djdb := map[string]any{
+			"ENGINE": "django.db.backends.postgresql", "NAME": strings.TrimPrefix(u.Path, "/"),
+			"USER": u.User.Username(), "PASSWORD": pw, "HOST": u.Hostname(), "PORT": u.Port(),
+			"OPTIONS": map[string]any{"options": "-c search_path=" + name},
+		}
+		q := u.Query()
+		q.Set("search_path", name)
+		u.RawQuery = q.Encode()
+		return &authDatabase{django: djdb, db: open("pgx", u.String()), dialect: auth.PostgreSQL}
+	case "mariadb":
+		h := openMySQL(t)
+		if _, err := myDB.Exec("CREATE DATABASE " + name + " CHARACTER SET utf8mb4"); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { myDB.Exec("DROP DATABASE " + name) })
+		djdb := maps.Clone(h.django)
+		djdb["NAME"] = name
+		cfg := myCfg.Clone()
+		cfg.DBName = name
+		db, err := dbmysql.Open(cfg.FormatDSN())
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		return &authDatabase{django: djdb, db: db, dialect: auth.MySQL}
+	}
+	t.Fatalf("unknown backend %q", backend)
+	return nil
 }
 
 func checkSQLSource(t *testing.T, series string, db *sql.DB, dialect auth.Dialect, djdb map[string]any, created map[string]any) {
@@ -237,17 +279,21 @@ func checkSQLSource(t *testing.T, series string, db *sql.DB, dialect auth.Dialec
 	if carol, err := src.UserByUsername(ctx, "carol"); err != nil || carol.IsActive || carol.ID != "3" {
 		t.Errorf("carol: %+v, %v", carol, err)
 	}
-	if u, err := auth.Authenticate(ctx, "alice", "alice-pw", cfg); err != nil || u == nil || u.ID != "1" {
-		t.Errorf("Authenticate(alice) = %v, %v", u, err)
-	}
-	if u, _ := auth.Authenticate(ctx, "alice", "bob-pw", cfg); u != nil {
-		t.Error("wrong password accepted")
-	}
-	if u, _ := auth.Authenticate(ctx, "carol", "carol-pw", cfg); u != nil {
-		t.Error("inactive user authenticated")
-	}
-	if u, _ := auth.Authenticate(ctx, "Alice", "alice-pw", cfg); u != nil {
-		t.Error("username matched case-insensitively")
+	// Authenticate as Django's: the usernames compare as the database compares them
+	// (MySQL's default collation ignores case).
+	logins := [][2]string{{"alice", "alice-pw"}, {"alice", "bob-pw"}, {"carol", "carol-pw"}, {"Alice", "alice-pw"}}
+	lj, _ := json.Marshal(logins)
+	djIDs := authDB(t, series, "authenticate", djdb, string(lj))["ids"].([]any)
+	for i, c := range logins {
+		want := djIDs[i]
+		u, err := auth.Authenticate(ctx, c[0], c[1], cfg)
+		var got any
+		if u != nil {
+			got = u.ID
+		}
+		if err != nil || got != want {
+			t.Errorf("Authenticate(%q, %q) = %v, %v; Django: %v", c[0], c[1], got, err, want)
+		}
 	}
 	// Login from Go: last_login as Django reads it; the session logs in on GetUser.
 	s := &recSession{d: serializer.NewDict()}

@@ -1,6 +1,7 @@
 package django
 
 import (
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -190,4 +191,21 @@ func isASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// forbiddenPage is the page of Django's permission_denied view when the project has no
+// 403.html template: its ERROR_PAGE_TEMPLATE, titled "403 Forbidden", with no details.
+const forbiddenPage = "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>403 Forbidden</title>\n</head>\n<body>\n  <h1>403 Forbidden</h1><p></p>\n</body>\n</html>\n"
+
+// PermissionDenied answers r as Django's default handler403 does (PermissionDenied
+// raised by a view, a project without a 403.html template): status 403 and Django's
+// "403 Forbidden" page, as text/html; charset=utf-8 (see ForbiddenPageNoCharset).
+func (s *Settings) PermissionDenied(w http.ResponseWriter, r *http.Request) {
+	ct := "text/html; charset=utf-8"
+	if s.ForbiddenPageNoCharset {
+		ct = "text/html"
+	}
+	w.Header().Set("Content-Type", ct)
+	w.WriteHeader(http.StatusForbidden)
+	io.WriteString(w, forbiddenPage)
 }

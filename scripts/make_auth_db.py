@@ -1,9 +1,9 @@
 """Create or inspect a real Django auth_user table, for the SQL user source tests.
 
-Usage: <venv python> scripts/make_auth_db.py create|inspect DATABASE_JSON [CHECK_JSON]
+Usage: <venv python> scripts/make_auth_db.py COMMAND DATABASE_JSON [ARGUMENT]
 
-DATABASE_JSON is Django's DATABASES["default"] as JSON (SQLite file, or PostgreSQL with
-OPTIONS such as {"options": "-c search_path=<schema>"}).
+DATABASE_JSON is Django's DATABASES["default"] as JSON (SQLite file, PostgreSQL with
+OPTIONS such as {"options": "-c search_path=<schema>"}, MySQL/MariaDB).
 
 create   runs `migrate` (contenttypes, auth, sessions) and creates users with Django's own
          make_password (this version's default hasher and iterations):
@@ -15,6 +15,18 @@ inspect  prints the users as Django's ORM reads them: last_login (ISO, aware UTC
          session_auth_hash, and for CHECK_JSON {"<username>": "<raw password>"} whether
          user.check_password accepts it (check_password may upgrade the hash: it is run on a
          copy whose save() is disabled).
+authenticate  (with LOGINS_JSON, [[username, password], ...]) prints {"ids": [...]}, for
+         each login the key of the user Django's authenticate() returns, or null.
+perms    (after create; SEED as third argument) adds a random world of permissions made
+         with the ORM: content types and permissions beyond the migrated ones (an app label
+         that has another as its prefix, codenames with dots and non-ASCII), groups with
+         permissions, and users (from id 10) with random is_active, is_staff and
+         is_superuser, direct permissions and groups. It prints, for every user and for
+         the anonymous one ("id": null), what Django answers: get_user_permissions,
+         get_group_permissions and get_all_permissions (sorted), has_perm, has_perms and
+         has_module_perms on "queries", and the responses (status, Location, Content-Type,
+         body) of views decorated with permission_required and staff_member_required (the
+         admin mounted at admin/), for a request as AuthenticationMiddleware makes it.
 """
 
 import json
@@ -27,13 +39,21 @@ cmd, db = sys.argv[1], json.loads(sys.argv[2])
 extra = json.loads(os.environ.get("DJSESSION_PEER_SETTINGS") or "{}")
 extra["DATABASES"] = {"default": db}
 extra.setdefault("USE_TZ", True)
+extra.setdefault("ALLOWED_HOSTS", ["testserver"])
+extra.setdefault("LOGIN_URL", "/in/")
 extra["SECRET_KEY"] = "djsession-auth-db-secret-key"
+if cmd == "perms":
+    # The admin, mounted at admin/, for staff_member_required's reverse("admin:login").
+    extra["INSTALLED_APPS"] = ["django.contrib.contenttypes", "django.contrib.auth",
+                               "django.contrib.sessions", "django.contrib.admin"]
+    extra["ROOT_URLCONF"] = "djsession_admin_urls"
 os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
 
 djoracle.configure()
 
+from django.contrib.auth import authenticate  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
@@ -47,6 +67,117 @@ def row(u):
         "last_login": u.last_login.isoformat() if u.last_login else None,
         "session_auth_hash": u.get_session_auth_hash(),
     }
+
+
+def perms_world(seed):
+    import random
+
+    from django.contrib.admin.views.decorators import staff_member_required
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
+    from django.contrib.sessions.backends.db import SessionStore
+    from django.contrib.auth.decorators import permission_required
+    from django.contrib.auth.models import AnonymousUser, Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.exceptions import PermissionDenied
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+    from django.views.defaults import permission_denied
+
+    import types
+
+    from django.contrib import admin
+    from django.urls import path
+
+    urls = types.ModuleType("djsession_admin_urls")
+    urls.urlpatterns = [path("admin/", admin.site.urls)]
+    sys.modules[urls.__name__] = urls
+
+    rnd = random.Random(seed)
+    for app, model, codes in [
+        ("polls", "question", ["publish_question", "can.vote", "v\u00f6te"]),
+        ("polls_extra", "choice", ["tally"]),
+        ("reports", "report", ["view_report", "export"]),
+    ]:
+        ct = ContentType.objects.create(app_label=app, model=model)
+        for code in codes:
+            Permission.objects.create(content_type=ct, codename=code, name="Can " + code)
+    perms = list(Permission.objects.select_related("content_type").order_by("pk"))
+    names = sorted("%s.%s" % (p.content_type.app_label, p.codename) for p in perms)
+    groups = []
+    for i in range(5):
+        g = Group.objects.create(name="group-%d" % i)
+        g.permissions.set(rnd.sample(perms, rnd.randint(0, 6)))
+        groups.append(g)
+    users = []
+    # (the first three: an active superuser, an inactive staff superuser, active staff)
+    fixed = [(True, False, True), (False, True, True), (True, True, False)]
+    for i in range(14):
+        active, staff, superuser = fixed[i] if i < len(fixed) else (
+            rnd.random() < 0.8, rnd.random() < 0.4, rnd.random() < 0.2)
+        u = User(pk=10 + i, username="user%d" % i, is_active=active, is_staff=staff,
+                 is_superuser=superuser)
+        u.set_unusable_password()
+        u.save()
+        u.user_permissions.set(rnd.sample(perms, rnd.randint(0, 5)))
+        u.groups.set(rnd.sample(groups, rnd.randint(0, 3)))
+        users.append(u)
+    queries = names + ["polls.nonexistent", "polls", "", ".", "polls.", "nope.add_user", "POLLS.tally"]
+    labels = ["auth", "polls", "polls_extra", "reports", "sessions", "poll", "", "nope"]
+    lists = [[], [rnd.choice(queries)], rnd.sample(queries, 2), rnd.sample(names, 3)]
+    views = [
+        {"perms": lst, "raise": r, "login_url": lu}
+        for lst in ([rnd.choice(names)], rnd.sample(names, 2), [])
+        for r in (False, True)
+        for lu in (None, "/other/login/")
+    ]
+    rf = RequestFactory()
+
+    def respond(user, view):
+        # request.user as AuthenticationMiddleware gives it for a session logged in as
+        # user (an inactive one comes out anonymous).
+        request = rf.get("/page/a%20b/?q=1")
+        request.session = SessionStore()
+        if user.pk is not None:
+            request.session[SESSION_KEY] = str(user.pk)
+            request.session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+            request.session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+        request.user = get_user(request)
+        try:
+            resp = view(request)
+        except PermissionDenied as exc:
+            resp = permission_denied(request, exc)
+        return {
+            "status": resp.status_code,
+            "location": resp.get("Location"),
+            "content_type": resp.get("Content-Type"),
+            "body": resp.content.decode(),
+        }
+
+    def ok(request):
+        return HttpResponse("ok")
+
+    out = []
+    for u in [AnonymousUser()] + [User.objects.get(pk=x.pk) for x in users]:
+        fresh = lambda: u if u.pk is None else User.objects.get(pk=u.pk)  # noqa: E731 (no perm caches)
+        row = {
+            "id": None if u.pk is None else str(u.pk),
+            "is_active": u.is_active, "is_staff": u.is_staff, "is_superuser": u.is_superuser,
+            "user_permissions": sorted(fresh().get_user_permissions()),
+            "group_permissions": sorted(fresh().get_group_permissions()),
+            "all_permissions": sorted(fresh().get_all_permissions()),
+            "has_perm": {q: fresh().has_perm(q) for q in queries},
+            "has_perms": [fresh().has_perms(lst) for lst in lists],
+            "has_module_perms": {lb: fresh().has_module_perms(lb) for lb in labels},
+            "views": [
+                respond(fresh(), permission_required(v["perms"], login_url=v["login_url"],
+                                                     raise_exception=v["raise"])(ok))
+                for v in views
+            ],
+            "staff": respond(fresh(), staff_member_required(ok)),
+        }
+        out.append(row)
+    print(json.dumps({"names": names, "queries": queries, "labels": labels, "lists": lists,
+                      "views": views, "users": out}))
 
 
 if cmd == "create":
@@ -66,5 +197,13 @@ elif cmd == "inspect":
             r["check_password"] = u.check_password(checks[u.username])
         out.append(r)
     print(json.dumps({"users": out}))
+elif cmd == "authenticate":
+    ids = []
+    for username, password in json.loads(sys.argv[3]):
+        u = authenticate(username=username, password=password)
+        ids.append(None if u is None else str(u.pk))
+    print(json.dumps({"ids": ids}))
+elif cmd == "perms":
+    perms_world(int(sys.argv[3]))
 else:
     sys.exit(__doc__)

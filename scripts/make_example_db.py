@@ -6,7 +6,8 @@ Run it with a Django venv's Python (scripts/make-example-db does that with 5.2):
     python scripts/make_example_db.py --clearsessions DB [--now UNIX]
 
 The first form deletes and rebuilds OUTDIR/db.sqlite3: Django's migrate (contenttypes,
-auth, sessions), three users with make_password, sessions made through Django's own
+auth, sessions), three users with make_password (alice staff with a permission of her
+own, bob in a group "editors" with two), sessions made through Django's own
 SessionMiddleware and django.contrib.auth.login on RequestFactory requests (plus one
 logged in by setting the three auth keys, some anonymous ones and one that has expired),
 then writes OUTDIR/sessions.json: what Django itself reads back from the database (keys,
@@ -166,6 +167,21 @@ def generate(outdir):
             date_joined=joined,
         )
 
+    # Permissions: alice is staff with one of her own, bob is in a group with two, carol
+    # has none.
+    from django.contrib.auth.models import Group, Permission
+
+    def perm(name):
+        app_label, codename = name.split(".")
+        return Permission.objects.get(content_type__app_label=app_label, codename=codename)
+
+    users["alice"].is_staff = True
+    users["alice"].save(update_fields=["is_staff"])
+    users["alice"].user_permissions.add(perm("sessions.view_session"))
+    editors = Group.objects.create(name="editors")
+    editors.permissions.add(perm("auth.view_user"), perm("auth.change_user"))
+    users["bob"].groups.add(editors)
+
     made = []  # (key, description)
     t = START
 
@@ -261,7 +277,8 @@ def generate(outdir):
         "time_zone": "UTC",
         "users": [
             {"id": u.pk, "username": u.username, "password": u.password,
-             "session_auth_hash": u.get_session_auth_hash()}
+             "session_auth_hash": u.get_session_auth_hash(), "is_staff": u.is_staff,
+             "is_superuser": u.is_superuser, "permissions": sorted(u.get_all_permissions())}
             for u in User.objects.order_by("pk")
         ],
         "sessions": sessions,

@@ -69,8 +69,10 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 		if err != nil {
 			return usagef("--time-zone: %v", err)
 		}
-		table := auth.AuthUser
-		table.Name = *userTable
+		// (only the columns a reset link needs: a custom user model may lack the others)
+		table := auth.Table{Name: *userTable, PKColumn: auth.AuthUser.PKColumn, PasswordColumn: auth.AuthUser.PasswordColumn,
+			IsActiveColumn: auth.AuthUser.IsActiveColumn, UsernameColumn: auth.AuthUser.UsernameColumn,
+			LastLoginColumn: auth.AuthUser.LastLoginColumn, EmailColumn: auth.AuthUser.EmailColumn}
 		users, closeDB, err := openUsers(*dbURL, table, useTZ, tokens.Location)
 		if err != nil {
 			return err

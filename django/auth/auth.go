@@ -20,6 +20,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/djsession/djsession/django/auth/hashers"
@@ -94,6 +95,12 @@ type User struct {
 	// Email is the EMAIL_FIELD value ("" for NULL or none), which password reset tokens
 	// hash.
 	Email string
+	// IsSuperuser is user.is_superuser (PermissionsMixin): an active superuser has every
+	// permission. False for models without the field.
+	IsSuperuser bool
+	// IsStaff is user.is_staff, what the admin (StaffMemberRequired) requires. False for
+	// models without the field.
+	IsStaff bool
 }
 
 // UserSource loads users, like a backend's get_user.
@@ -180,6 +187,11 @@ type Config struct {
 
 	// Now is the clock for last_login; nil means time.Now.
 	Now func() time.Time
+
+	// PermissionDenied answers the requests that PermissionRequired (with raiseException)
+	// and UserPassesTest refuse with a 403, as Django's handler403; nil means
+	// Settings.PermissionDenied, Django's page when the project has no 403.html template.
+	PermissionDenied http.Handler
 }
 
 func (c *Config) backends() []string {

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"log"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -95,4 +97,42 @@ func ExamplePasswordResetTokenGenerator() {
 	// /reset/NDI/cqpw00-…/
 	// 42 <nil> true
 	// false
+}
+
+// Check what a Django user may do, as user.has_perm and the admin's has_module_perms
+// answer, in the database Django made for fixtures/example: alice is staff with the
+// permission sessions.view_session; bob is in the group "editors", which has
+// auth.view_user and auth.change_user.
+func ExampleHasPerm() {
+	ctx := context.Background()
+	db, err := sql.Open(sqlite.DriverName, "file:../../fixtures/example/db.sqlite3?mode=ro")
+	if err != nil {
+		panic(err)
+	}
+	defer db.Close()
+	src, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
+	if err != nil {
+		panic(err)
+	}
+	cfg := &auth.Config{SecretKey: "django-insecure-example", Users: src}
+
+	bob, err := src.UserByUsername(ctx, "bob")
+	if err != nil {
+		panic(err)
+	}
+	may, _ := auth.HasPerm(ctx, bob, "auth.change_user", cfg)
+	fmt.Println("bob may change users:", may)
+	perms, _ := auth.GetAllPermissions(ctx, bob, cfg)
+	fmt.Println("bob's permissions:", perms)
+
+	alice, err := src.UserByUsername(ctx, "alice")
+	if err != nil {
+		panic(err)
+	}
+	app, _ := auth.HasModulePerms(ctx, alice, "auth", cfg)
+	fmt.Println("alice is staff:", alice.IsStaff, "and sees the auth app:", app)
+	// Output:
+	// bob may change users: true
+	// bob's permissions: [auth.change_user auth.view_user]
+	// alice is staff: true and sees the auth app: false
 }

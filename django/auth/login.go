@@ -1,7 +1,9 @@
 package auth
 
 import (
+	"errors"
 	"net/http"
+	"slices"
 
 	"github.com/djsession/djsession/django"
 )
@@ -12,23 +14,82 @@ import (
 // the Location; a logged-in user's request goes to h. A host outside ALLOWED_HOSTS gets a
 // 400, as Django's DisallowedHost.
 func LoginRequired(s *django.Settings, cfg *Config, h http.Handler) http.Handler {
+	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) { return u != nil, nil }, "", django.RedirectFieldName, h)
+}
+
+// ErrPermissionDenied is Django's PermissionDenied: a UserPassesTest test that returns an
+// error matching it answers 403 rather than sending the user to log in.
+var ErrPermissionDenied = errors.New("auth: permission denied")
+
+// UserPassesTest is Django's user_passes_test decorator for a Go handler: test gets the
+// request and its user (GetUser; nil for an anonymous one) and the request goes to h if
+// it returns true; else it is redirected to loginURL ("" for s.LoginURL) with the page
+// under redirectFieldName, as RedirectToLogin. An error matching ErrPermissionDenied
+// answers 403 (cfg.PermissionDenied, by default Django's page), any other a 500.
+func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, u *User) (bool, error), loginURL, redirectFieldName string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess := django.FromContext(r.Context())
 		if sess == nil { // (Django: no request.user without its middlewares, a 500)
-			http.Error(w, "auth.LoginRequired needs the session middleware (django.Middleware) around it", http.StatusInternalServerError)
+			http.Error(w, "auth: UserPassesTest, LoginRequired and PermissionRequired need the session middleware (django.Middleware) around them", http.StatusInternalServerError)
 			return
 		}
 		u, err := GetUser(r.Context(), sess, cfg)
-		if err != nil {
+		ok := false
+		if err == nil {
+			ok, err = test(r, u)
+		}
+		switch {
+		case errors.Is(err, ErrPermissionDenied):
+			cfg.permissionDenied(w, r, s)
+		case err != nil:
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-			return
-		}
-		if u != nil {
+		case ok:
 			h.ServeHTTP(w, r)
-			return
+		default:
+			RedirectToLogin(w, r, s, loginURL, redirectFieldName)
 		}
-		RedirectToLogin(w, r, s, s.LoginURL, django.RedirectFieldName)
 	})
+}
+
+// PermissionRequired is Django's permission_required decorator for a Go handler: the
+// request goes to h when its user has every permission of perms (HasPerms); else, with
+// raiseException, it gets a 403 (cfg.PermissionDenied), and without, it is redirected to
+// loginURL ("" for s.LoginURL) as LoginRequired does, even for a logged-in user (as in
+// Django).
+func PermissionRequired(s *django.Settings, cfg *Config, perms []string, loginURL string, raiseException bool, h http.Handler) http.Handler {
+	perms = slices.Clone(perms)
+	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
+		ok, err := HasPerms(r.Context(), u, perms, cfg)
+		if err == nil && !ok && raiseException {
+			err = ErrPermissionDenied
+		}
+		return ok, err
+	}, loginURL, django.RedirectFieldName, h)
+}
+
+// AdminLoginURL is where Django's admin login is when urls.py mounts the admin at
+// "admin/" (path("admin/", admin.site.urls)): reverse("admin:login").
+const AdminLoginURL = "/admin/login/"
+
+// StaffMemberRequired is the admin's staff_member_required decorator for a Go handler:
+// the request goes to h when its user is active and staff; else it is redirected to
+// loginURL ("" for AdminLoginURL, what Django's reverse of "admin:login" gives for the
+// usual mount) as LoginRequired does.
+func StaffMemberRequired(s *django.Settings, cfg *Config, loginURL string, h http.Handler) http.Handler {
+	if loginURL == "" {
+		loginURL = AdminLoginURL
+	}
+	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
+		return u != nil && u.IsActive && u.IsStaff, nil
+	}, loginURL, django.RedirectFieldName, h)
+}
+
+func (c *Config) permissionDenied(w http.ResponseWriter, r *http.Request, s *django.Settings) {
+	if c.PermissionDenied != nil {
+		c.PermissionDenied.ServeHTTP(w, r)
+		return
+	}
+	s.PermissionDenied(w, r)
 }
 
 // RedirectToLogin answers r as Django's login_required does for an anonymous user: a 302
@@ -43,6 +104,7 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings,
 		return
 	}
 	w.Header().Set("Location", django.RedirectToLoginURL(next, loginURL, redirectFieldName))
+	w.Header().Set("Content-Type", "text/html; charset=utf-8") // (HttpResponseRedirect's)
 	w.WriteHeader(http.StatusFound)
 }
 

@@ -28,6 +28,19 @@ type Table struct {
 	LastLoginColumn string
 	// EmailColumn is the EMAIL_FIELD column ("email"); "" for models without one.
 	EmailColumn string
+	// IsSuperuserColumn and IsStaffColumn are the is_superuser and is_staff columns; ""
+	// for models without them (the fields read false).
+	IsSuperuserColumn, IsStaffColumn string
+
+	// The permissions of a model with PermissionsMixin, for the PermissionSource methods:
+	// the tables of its user_permissions and groups many-to-many fields (Django names
+	// them after the model's table: "<db_table>_user_permissions" and
+	// "<db_table>_groups"), and their column that holds the user's key (the model's name
+	// in lower case and "_id": "user_id" for auth.User, "customuser_id" for a model named
+	// CustomUser). "" disables the permission methods (ErrUnsupported). The permissions
+	// themselves are in Django's auth_permission, auth_group_permissions and
+	// django_content_type tables.
+	UserPermissionsTable, GroupsTable, M2MUserColumn string
 }
 
 // AuthUser is Django's default user model table, auth_user.
@@ -39,6 +52,13 @@ var AuthUser = Table{
 	UsernameColumn:  "username",
 	LastLoginColumn: "last_login",
 	EmailColumn:     "email",
+
+	IsSuperuserColumn: "is_superuser",
+	IsStaffColumn:     "is_staff",
+
+	UserPermissionsTable: "auth_user_user_permissions",
+	GroupsTable:          "auth_user_groups",
+	M2MUserColumn:        "user_id",
 }
 
 // Dialect is the SQL flavour of a SQLUserSource's database.
@@ -56,12 +76,13 @@ const (
 // SQLDB is the part of *sql.DB, *sql.Conn and *sql.Tx that SQLUserSource uses.
 type SQLDB interface {
 	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
 // SQLUserSource loads users from a user model's table with database/sql, as
 // ModelBackend.get_user and get_by_natural_key do. It implements UserSource,
-// UsernameSource, LastLoginUpdater and PasswordSetter.
+// UsernameSource, LastLoginUpdater, PasswordSetter and PermissionSource.
 type SQLUserSource struct {
 	db      SQLDB
 	table   Table
@@ -70,6 +91,7 @@ type SQLUserSource struct {
 	loc     *time.Location
 
 	byID, byUsername, setLastLogin, setPassword string
+	userPerms, groupPerms, allPerms             string
 }
 
 // SQLOptions are the optional settings of a SQLUserSource.
@@ -96,7 +118,7 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	q := s.quote
 	cols := []string{q(table.PKColumn), q(table.PasswordColumn)}
-	for _, c := range []string{table.IsActiveColumn, table.UsernameColumn, table.LastLoginColumn, table.EmailColumn} {
+	for _, c := range table.optional() {
 		if c != "" {
 			cols = append(cols, q(c))
 		}
@@ -112,6 +134,23 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	s.setPassword = "UPDATE " + q(table.Name) + " SET " + q(table.PasswordColumn) + " = " +
 		s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
+	// The permissions as ModelBackend names them: the content type's app label, a dot,
+	// the codename.
+	perms := "SELECT ct." + q("app_label") + ", p." + q("codename") + " FROM " + q("auth_permission") +
+		" p INNER JOIN " + q("django_content_type") + " ct ON p." + q("content_type_id") + " = ct." + q("id")
+	s.allPerms = perms
+	if table.M2MUserColumn != "" {
+		user := q(table.M2MUserColumn) + " = " + s.param(1)
+		if table.UserPermissionsTable != "" {
+			s.userPerms = perms + " INNER JOIN " + q(table.UserPermissionsTable) + " up ON up." +
+				q("permission_id") + " = p." + q("id") + " WHERE up." + user
+		}
+		if table.GroupsTable != "" {
+			s.groupPerms = perms + " INNER JOIN " + q("auth_group_permissions") + " gp ON gp." +
+				q("permission_id") + " = p." + q("id") + " INNER JOIN " + q(table.GroupsTable) +
+				" ug ON ug." + q("group_id") + " = gp." + q("group_id") + " WHERE ug." + user
+		}
+	}
 	return s, nil
 }
 
@@ -169,19 +208,13 @@ func (s *SQLUserSource) UserByUsername(ctx context.Context, username string) (*U
 }
 
 func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
-	var pk, password, active, username, lastLogin, email any
+	var pk, password any
+	var opt [6]any // the optional columns' values, in Table.optional's order
 	dest := []any{&pk, &password}
-	if s.table.IsActiveColumn != "" {
-		dest = append(dest, &active)
-	}
-	if s.table.UsernameColumn != "" {
-		dest = append(dest, &username)
-	}
-	if s.table.LastLoginColumn != "" {
-		dest = append(dest, &lastLogin)
-	}
-	if s.table.EmailColumn != "" {
-		dest = append(dest, &email)
+	for i, c := range s.table.optional() {
+		if c != "" {
+			dest = append(dest, &opt[i])
+		}
 	}
 	if err := row.Scan(dest...); err != nil {
 		if errors.Is(err, sql.ErrNoRows) {
@@ -195,19 +228,36 @@ func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
 		return nil, err
 	}
 	u.PasswordHash = asString(password)
-	if s.table.IsActiveColumn != "" {
-		if u.IsActive, err = asBool(active); err != nil {
-			return nil, fmt.Errorf("auth: %s.%s: %w", s.table.Name, s.table.IsActiveColumn, err)
+	flags := []struct {
+		col string
+		v   any
+		dst *bool
+	}{
+		{s.table.IsActiveColumn, opt[0], &u.IsActive},
+		{s.table.IsSuperuserColumn, opt[4], &u.IsSuperuser},
+		{s.table.IsStaffColumn, opt[5], &u.IsStaff},
+	}
+	for _, f := range flags {
+		if f.col != "" {
+			if *f.dst, err = asBool(f.v); err != nil {
+				return nil, fmt.Errorf("auth: %s.%s: %w", s.table.Name, f.col, err)
+			}
 		}
 	}
-	u.Username = asString(username)
-	u.Email = asString(email)
-	if lastLogin != nil {
-		if t, err := s.asTime(lastLogin); err == nil {
+	u.Username = asString(opt[1])
+	if opt[2] != nil {
+		if t, err := s.asTime(opt[2]); err == nil {
 			u.LastLogin = &t
 		}
 	}
+	u.Email = asString(opt[3])
 	return u, nil
+}
+
+// optional lists the optional columns of t that a user row is read with ("" for those
+// t lacks), in the order of SQLUserSource.scan.
+func (t *Table) optional() [6]string {
+	return [6]string{t.IsActiveColumn, t.UsernameColumn, t.LastLoginColumn, t.EmailColumn, t.IsSuperuserColumn, t.IsStaffColumn}
 }
 
 func (s *SQLUserSource) pkString(v any) (string, error) {
@@ -309,4 +359,49 @@ func formatPyDatetime(t time.Time) string {
 		return t.Format("2006-01-02 15:04:05")
 	}
 	return t.Format("2006-01-02 15:04:05.000000")
+}
+
+// UserPermissions implements PermissionSource: the permissions in Table.UserPermissionsTable
+// for u.
+func (s *SQLUserSource) UserPermissions(ctx context.Context, u *User) ([]string, error) {
+	return s.permNames(ctx, s.userPerms, "UserPermissionsTable", u)
+}
+
+// GroupPermissions implements PermissionSource: the permissions of u's groups (its rows in
+// Table.GroupsTable), from auth_group_permissions.
+func (s *SQLUserSource) GroupPermissions(ctx context.Context, u *User) ([]string, error) {
+	return s.permNames(ctx, s.groupPerms, "GroupsTable", u)
+}
+
+// AllPermissions implements PermissionSource: every row of auth_permission.
+func (s *SQLUserSource) AllPermissions(ctx context.Context) ([]string, error) {
+	return s.permNames(ctx, s.allPerms, "", nil)
+}
+
+func (s *SQLUserSource) permNames(ctx context.Context, query, table string, u *User) ([]string, error) {
+	if query == "" {
+		return nil, fmt.Errorf("%w: no %s or M2MUserColumn", ErrUnsupported, table)
+	}
+	var args []any
+	if u != nil {
+		arg, err := s.keyArg(u.ID)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, arg)
+	}
+	rows, err := s.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var app, code string
+		if err := rows.Scan(&app, &code); err != nil {
+			return nil, err
+		}
+		names = append(names, app+"."+code)
+	}
+	return names, rows.Err()
 }

@@ -35,7 +35,8 @@ func TestSharedLoginService(t *testing.T) {
 	// The columns of Django's auth_user that the service reads.
 	for _, q := range []string{
 		`CREATE TABLE auth_user (id integer PRIMARY KEY, password varchar(128), last_login datetime NULL,
-			is_active bool, username varchar(150) UNIQUE, email varchar(254))`,
+			is_active bool, username varchar(150) UNIQUE, email varchar(254), is_superuser bool NOT NULL DEFAULT 0,
+			is_staff bool NOT NULL DEFAULT 0)`,
 		`INSERT INTO auth_user (id, password, is_active, username) VALUES (1, '` + pw + `', 1, 'alice')`,
 	} {
 		if _, err := sdb.Exec(q); err != nil {

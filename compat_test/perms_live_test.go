@@ -1,0 +1,217 @@
+package compat_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/engines/signedcookies"
+)
+
+// permsWorld is what make_auth_db.py perms prints: a random world of permissions,
+// groups and users Django's ORM made, and Django's answers for each user.
+type permsWorld struct {
+	Queries []string
+	Labels  []string
+	Lists   [][]string
+	Views   []struct {
+		Perms    []string
+		Raise    bool
+		LoginURL *string `json:"login_url"`
+	}
+	Users []permsUser
+}
+
+type permsUser struct {
+	ID             *string
+	IsActive       bool            `json:"is_active"`
+	IsStaff        bool            `json:"is_staff"`
+	IsSuperuser    bool            `json:"is_superuser"`
+	UserPerms      []string        `json:"user_permissions"`
+	GroupPerms     []string        `json:"group_permissions"`
+	AllPerms       []string        `json:"all_permissions"`
+	HasPerm        map[string]bool `json:"has_perm"`
+	HasPerms       []bool          `json:"has_perms"`
+	HasModulePerms map[string]bool `json:"has_module_perms"`
+	Views          []permsResponse
+	Staff          permsResponse
+}
+
+type permsResponse struct {
+	Status      int
+	Location    *string
+	ContentType *string `json:"content_type"`
+	Body        string
+}
+
+// checkPermissions holds the permission checks and their view decorators to Django's,
+// on a database Django migrated (TestAuthLiveSQL), filled with a random world
+// (make_auth_db.py perms): users active or not, staff or not, superusers or not, with
+// direct and group permissions, among content types whose app labels prefix one another
+// and codenames with dots or non-ASCII letters. For every user (and an anonymous one),
+// SQLUserSource's user and GetUserPermissions, GetGroupPermissions, GetAllPermissions,
+// HasPerm (on every permission and on names that are none), HasPerms and HasModulePerms
+// must give Django's answers; PermissionRequired (with and without raiseException,
+// LOGIN_URL or another login URL) and StaffMemberRequired must answer a request from the
+// user's session with Django's decorated views' status, Location, Content-Type and body.
+func checkPermissions(t *testing.T, p *peer, adb *authDatabase) {
+	var w permsWorld
+	seed := strconv.FormatUint(seedOf(p.Django+adb.django["ENGINE"].(string))%1000000, 10)
+	remarshal(t, authDB(t, p.Series, "perms", adb.django, seed), &w)
+	version := p.Django
+	ctx := context.Background()
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := django.NewSettings()
+	if err := s.ForDjango(version); err != nil {
+		t.Fatal(err)
+	}
+	s.SecretKey, s.AllowedHosts, s.LoginURL = "djsession-auth-db-secret-key", []string{"testserver"}, "/in/"
+	opts, _ := s.EngineOptions()
+	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SessionEngine = store
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, SkipLastLogin: true}
+	mw, err := django.NewMiddleware(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8") // (HttpResponse's)
+		io.WriteString(w, "ok")
+	})
+	mux := http.NewServeMux()
+	mux.HandleFunc("/login/{id}", func(rw http.ResponseWriter, r *http.Request) {
+		u, err := src.User(r.Context(), r.PathValue("id"))
+		if err == nil {
+			err = auth.Login(r.Context(), django.FromContext(r.Context()), u, "", cfg)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	// Each view at Django's page, chosen by the header X-View (the index in w.Views, or
+	// "staff").
+	views := map[string]http.Handler{"staff": auth.StaffMemberRequired(&s, cfg, "", ok)}
+	for i, v := range w.Views {
+		login := ""
+		if v.LoginURL != nil {
+			login = *v.LoginURL
+		}
+		views[strconv.Itoa(i)] = auth.PermissionRequired(&s, cfg, v.Perms, login, v.Raise, ok)
+	}
+	mux.HandleFunc("/page/", func(w http.ResponseWriter, r *http.Request) { views[r.Header.Get("X-View")].ServeHTTP(w, r) })
+	h := mw.Handler(mux)
+	get := func(target, cookie string, view ...string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest("GET", "http://testserver"+target, nil)
+		if cookie != "" {
+			req.Header.Set("Cookie", cookie)
+		}
+		if len(view) > 0 {
+			req.Header.Set("X-View", view[0])
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	response := func(rec *httptest.ResponseRecorder) permsResponse {
+		r := permsResponse{Status: rec.Code, Body: rec.Body.String()}
+		if l := rec.Header().Get("Location"); l != "" {
+			r.Location = &l
+		}
+		if c := rec.Header().Get("Content-Type"); c != "" {
+			r.ContentType = &c
+		}
+		return r
+	}
+
+	superusers := 0
+	for _, want := range w.Users {
+		var u *auth.User
+		cookie, who := "", "anonymous"
+		if want.ID != nil {
+			who = "user " + *want.ID
+			if u, err = src.User(ctx, *want.ID); err != nil {
+				t.Fatalf("%s: %v", who, err)
+			}
+			if u.IsActive && u.IsSuperuser {
+				superusers++
+			}
+			rec := get("/login/"+*want.ID, "")
+			if rec.Code != http.StatusOK || len(rec.Result().Cookies()) != 1 {
+				t.Fatalf("%s: login: %d %v", who, rec.Code, rec.Header())
+			}
+			cookie = rec.Result().Cookies()[0].Name + "=" + rec.Result().Cookies()[0].Value
+		}
+		got := permsUser{ID: want.ID, HasPerm: map[string]bool{}, HasModulePerms: map[string]bool{}}
+		if u != nil {
+			got.IsActive, got.IsStaff, got.IsSuperuser = u.IsActive, u.IsStaff, u.IsSuperuser
+		}
+		must := func(v []string, err error) []string {
+			t.Helper()
+			if err != nil {
+				t.Fatalf("%s: %v", who, err)
+			}
+			return v
+		}
+		got.UserPerms = must(auth.GetUserPermissions(ctx, u, cfg))
+		got.GroupPerms = must(auth.GetGroupPermissions(ctx, u, cfg))
+		got.AllPerms = must(auth.GetAllPermissions(ctx, u, cfg))
+		for _, q := range w.Queries {
+			has, err := auth.HasPerm(ctx, u, q, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.HasPerm[q] = has
+		}
+		for _, l := range w.Lists {
+			has, err := auth.HasPerms(ctx, u, l, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.HasPerms = append(got.HasPerms, has)
+		}
+		for _, l := range w.Labels {
+			has, err := auth.HasModulePerms(ctx, u, l, cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got.HasModulePerms[l] = has
+		}
+		for i := range w.Views {
+			got.Views = append(got.Views, response(get("/page/a%20b/?q=1", cookie, strconv.Itoa(i))))
+		}
+		got.Staff = response(get("/page/a%20b/?q=1", cookie, "staff"))
+		if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s: (-django +go)\n%s", who, d)
+		}
+	}
+	if superusers == 0 || len(w.Users) < 10 {
+		t.Fatalf("the world lacks an active superuser or users: %d users", len(w.Users))
+	}
+}
+
+// remarshal decodes v, a JSON value decoded into any, into dst.
+func remarshal(t *testing.T, v any, dst any) {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err == nil {
+		err = json.Unmarshal(b, dst)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -1,0 +1,143 @@
+package auth
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// Permissions, as django.contrib.auth's PermissionsMixin and ModelBackend give them:
+//
+//   - a permission is named "app_label.codename" (e.g. "polls.change_question"), the
+//     content type's app label and the permission's codename;
+//   - a user has the permissions given to it (user.user_permissions) and those of its
+//     groups (user.groups);
+//   - an inactive user has none, and neither has an anonymous one (nil *User);
+//   - an active superuser passes every check (HasPerm, HasPerms, HasModulePerms), even
+//     for a permission that does not exist, and its permission sets are every
+//     permission in auth_permission.
+//
+// Only ModelBackend's permissions are known: ModelBackend, AllowAllUsersModelBackend and
+// the RemoteUser backends (its subclasses) all give these. Object permissions (obj) are
+// not supported: ModelBackend has none.
+
+// PermissionSource is a UserSource that can read permissions, as ModelBackend reads them
+// from auth_permission (SQLUserSource implements it). Each method returns the names as
+// "app_label.codename", in any order, repeats allowed.
+type PermissionSource interface {
+	// UserPermissions returns the permissions given to u directly.
+	UserPermissions(ctx context.Context, u *User) ([]string, error)
+	// GroupPermissions returns the permissions of u's groups.
+	GroupPermissions(ctx context.Context, u *User) ([]string, error)
+	// AllPermissions returns every permission there is (what a superuser's sets hold).
+	AllPermissions(ctx context.Context) ([]string, error)
+}
+
+func (c *Config) permissionSource() (PermissionSource, error) {
+	if c.Users == nil {
+		return nil, ErrNoUserSource
+	}
+	ps, ok := c.Users.(PermissionSource)
+	if !ok {
+		return nil, fmt.Errorf("%w: permissions need a PermissionSource", ErrUnsupported)
+	}
+	return ps, nil
+}
+
+// permissions is ModelBackend._get_permissions: nothing for an anonymous or inactive
+// user, every permission for a superuser, else what get reads. The result is sorted,
+// without repeats (nil when empty).
+func (c *Config) permissions(ctx context.Context, u *User, get func(PermissionSource) ([]string, error)) ([]string, error) {
+	if u == nil || !u.IsActive {
+		return nil, nil
+	}
+	ps, err := c.permissionSource()
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	if u.IsSuperuser {
+		names, err = ps.AllPermissions(ctx)
+	} else {
+		names, err = get(ps)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("auth: permissions of user %q: %w", u.ID, err)
+	}
+	names = slices.Clone(names)
+	slices.Sort(names)
+	return slices.Compact(names), nil
+}
+
+// GetUserPermissions returns the permissions u has directly, sorted (Django's
+// user.get_user_permissions(), a set): none for nil (anonymous) or an inactive user,
+// every permission for a superuser.
+func GetUserPermissions(ctx context.Context, u *User, c *Config) ([]string, error) {
+	return c.permissions(ctx, u, func(ps PermissionSource) ([]string, error) { return ps.UserPermissions(ctx, u) })
+}
+
+// GetGroupPermissions returns the permissions u has through its groups, sorted
+// (user.get_group_permissions()), with GetUserPermissions' rules.
+func GetGroupPermissions(ctx context.Context, u *User, c *Config) ([]string, error) {
+	return c.permissions(ctx, u, func(ps PermissionSource) ([]string, error) { return ps.GroupPermissions(ctx, u) })
+}
+
+// GetAllPermissions returns every permission u has, directly or through its groups,
+// sorted (user.get_all_permissions()), with GetUserPermissions' rules.
+func GetAllPermissions(ctx context.Context, u *User, c *Config) ([]string, error) {
+	return c.permissions(ctx, u, func(ps PermissionSource) ([]string, error) {
+		own, err := ps.UserPermissions(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		group, err := ps.GroupPermissions(ctx, u)
+		return append(own, group...), err
+	})
+}
+
+// HasPerm reports whether u has the permission perm ("app_label.codename"), as Django's
+// user.has_perm(perm): true for an active superuser whatever perm is, false for nil
+// (anonymous) or an inactive user, else whether GetAllPermissions holds it.
+func HasPerm(ctx context.Context, u *User, perm string, c *Config) (bool, error) {
+	return HasPerms(ctx, u, []string{perm}, c)
+}
+
+// HasPerms reports whether u has every permission of perms, as user.has_perms(perms)
+// (true for an empty list, even for an anonymous user, as Django's all()). The
+// permissions are read once.
+func HasPerms(ctx context.Context, u *User, perms []string, c *Config) (bool, error) {
+	if len(perms) == 0 || u != nil && u.IsActive && u.IsSuperuser {
+		return true, nil
+	}
+	all, err := GetAllPermissions(ctx, u, c)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range perms {
+		if _, ok := slices.BinarySearch(all, p); !ok {
+			return false, nil
+		}
+	}
+	return true, nil
+}
+
+// HasModulePerms reports whether u has any permission in the app appLabel, as
+// user.has_module_perms(app_label) (what the admin's index checks): true for an active
+// superuser, else whether a permission of GetAllPermissions has the app label appLabel.
+func HasModulePerms(ctx context.Context, u *User, appLabel string, c *Config) (bool, error) {
+	if u != nil && u.IsActive && u.IsSuperuser {
+		return true, nil
+	}
+	all, err := GetAllPermissions(ctx, u, c)
+	if err != nil {
+		return false, err
+	}
+	for _, p := range all {
+		// (Django cuts at the first dot: an app label has none.)
+		if label, _, ok := strings.Cut(p, "."); ok && label == appLabel {
+			return true, nil
+		}
+	}
+	return false, nil
+}
