@@ -59,8 +59,8 @@ type permsResponse struct {
 // direct and group permissions, among content types whose app labels prefix one another
 // and codenames with dots or non-ASCII letters. For every user (and an anonymous one),
 // SQLUserSource's user and GetUserPermissions, GetGroupPermissions, GetAllPermissions,
-// HasPerm (on every permission and on names that are none), HasPerms and HasModulePerms
-// must give Django's answers; PermissionRequired (with and without raiseException,
+// HasPerm (on every permission and on names that are none), HasPerms and HasModulePerms,
+// and the methods of Permissions' Perms, must give Django's answers; PermissionRequired (with and without raiseException,
 // LOGIN_URL or another login URL) and StaffMemberRequired must answer a request from the
 // user's session with Django's decorated views' status, Location, Content-Type and body.
 func checkPermissions(t *testing.T, p *peer, adb *authDatabase) {
@@ -197,6 +197,25 @@ func checkPermissions(t *testing.T, p *peer, adb *authDatabase) {
 		got.Staff = response(get("/page/a%20b/?q=1", cookie, "staff"))
 		if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
 			t.Errorf("%s: (-django +go)\n%s", who, d)
+		}
+		// The same answers from the permissions read once.
+		ps, err := auth.Permissions(ctx, u, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		once := permsUser{AllPerms: ps.All(), HasPerm: map[string]bool{}, HasModulePerms: map[string]bool{}}
+		for _, q := range w.Queries {
+			once.HasPerm[q] = ps.Has(q)
+		}
+		for _, l := range w.Lists {
+			once.HasPerms = append(once.HasPerms, ps.HasAll(l...))
+		}
+		for _, l := range w.Labels {
+			once.HasModulePerms[l] = ps.HasModule(l)
+		}
+		wantOnce := permsUser{AllPerms: want.AllPerms, HasPerm: want.HasPerm, HasPerms: want.HasPerms, HasModulePerms: want.HasModulePerms}
+		if d := cmp.Diff(wantOnce, once, cmpopts.EquateEmpty()); d != "" {
+			t.Errorf("%s: Permissions: (-django +go)\n%s", who, d)
 		}
 	}
 	if superusers == 0 || len(w.Users) < 10 {

@@ -96,30 +96,83 @@ func GetAllPermissions(ctx context.Context, u *User, c *Config) ([]string, error
 	})
 }
 
+// Perms is what a user may do, read once: for the many checks of one request (a template's
+// perms, a page's menu), as Django's user object caches its permissions after the first
+// has_perm. The zero Perms is an anonymous user's: it has no permission.
+type Perms struct {
+	all   []string // sorted, without repeats
+	super bool     // an active superuser: every check passes
+}
+
+// Permissions reads u's permissions (GetAllPermissions) for the checks of Perms.
+func Permissions(ctx context.Context, u *User, c *Config) (*Perms, error) {
+	all, err := GetAllPermissions(ctx, u, c)
+	if err != nil {
+		return nil, err
+	}
+	return &Perms{all: all, super: u != nil && u.IsActive && u.IsSuperuser}, nil
+}
+
+// All returns the permissions, sorted: user.get_all_permissions() (for an active
+// superuser, every permission there is).
+func (p *Perms) All() []string { return slices.Clone(p.all) }
+
+// Has reports whether the user has the permission perm ("app_label.codename"), as
+// user.has_perm(perm): true for an active superuser whatever perm is.
+func (p *Perms) Has(perm string) bool {
+	if p.super {
+		return true
+	}
+	_, ok := slices.BinarySearch(p.all, perm)
+	return ok
+}
+
+// HasAll reports whether the user has every permission of perms, as user.has_perms(perms)
+// (true for none, even for an anonymous user, as Python's all()).
+func (p *Perms) HasAll(perms ...string) bool {
+	for _, perm := range perms {
+		if !p.Has(perm) {
+			return false
+		}
+	}
+	return true
+}
+
+// HasModule reports whether the user has any permission in the app appLabel, as
+// user.has_module_perms(app_label), what the admin's index checks: true for an active
+// superuser.
+func (p *Perms) HasModule(appLabel string) bool {
+	if p.super {
+		return true
+	}
+	for _, perm := range p.all {
+		// (Django cuts at the first dot: an app label has none.)
+		if label, _, ok := strings.Cut(perm, "."); ok && label == appLabel {
+			return true
+		}
+	}
+	return false
+}
+
 // HasPerm reports whether u has the permission perm ("app_label.codename"), as Django's
 // user.has_perm(perm): true for an active superuser whatever perm is, false for nil
-// (anonymous) or an inactive user, else whether GetAllPermissions holds it.
+// (anonymous) or an inactive user, else whether GetAllPermissions holds it. For several
+// checks, read the permissions once with Permissions.
 func HasPerm(ctx context.Context, u *User, perm string, c *Config) (bool, error) {
 	return HasPerms(ctx, u, []string{perm}, c)
 }
 
 // HasPerms reports whether u has every permission of perms, as user.has_perms(perms)
-// (true for an empty list, even for an anonymous user, as Django's all()). The
-// permissions are read once.
+// (true for an empty list, even for an anonymous user, as Python's all()).
 func HasPerms(ctx context.Context, u *User, perms []string, c *Config) (bool, error) {
 	if len(perms) == 0 || u != nil && u.IsActive && u.IsSuperuser {
-		return true, nil
+		return true, nil // (no need to read them)
 	}
-	all, err := GetAllPermissions(ctx, u, c)
+	p, err := Permissions(ctx, u, c)
 	if err != nil {
 		return false, err
 	}
-	for _, p := range perms {
-		if _, ok := slices.BinarySearch(all, p); !ok {
-			return false, nil
-		}
-	}
-	return true, nil
+	return p.HasAll(perms...), nil
 }
 
 // HasModulePerms reports whether u has any permission in the app appLabel, as
@@ -129,15 +182,9 @@ func HasModulePerms(ctx context.Context, u *User, appLabel string, c *Config) (b
 	if u != nil && u.IsActive && u.IsSuperuser {
 		return true, nil
 	}
-	all, err := GetAllPermissions(ctx, u, c)
+	p, err := Permissions(ctx, u, c)
 	if err != nil {
 		return false, err
 	}
-	for _, p := range all {
-		// (Django cuts at the first dot: an app label has none.)
-		if label, _, ok := strings.Cut(p, "."); ok && label == appLabel {
-			return true, nil
-		}
-	}
-	return false, nil
+	return p.HasModule(appLabel), nil
 }
