@@ -64,12 +64,40 @@ type permsResponse struct {
 // LOGIN_URL or another login URL) and StaffMemberRequired must answer a request from the
 // user's session with Django's decorated views' status, Location, Content-Type and body.
 func checkPermissions(t *testing.T, p *peer, adb *authDatabase) {
+	checkPermissionsOf(t, p, adb, "perms", auth.AuthUser, auth.PKInt)
+}
+
+// TestLivePermissionsCustomUser: checkPermissions for a custom user model with a UUID
+// primary key (scripts/djsession_accounts): the Table names its many-to-many tables and
+// column as Django does, and the keys are UUIDs in each database's form. Every version on
+// SQLite, the oldest and newest on PostgreSQL and MariaDB.
+func TestLivePermissionsCustomUser(t *testing.T) {
+	name := "djsession_accounts_customuser"
+	table := auth.AuthUser
+	table.Name, table.UserPermissionsTable, table.GroupsTable = name, name+"_user_permissions", name+"_groups"
+	table.M2MUserColumn = "customuser_id"
+	peers := livePeers(t)
+	for i, p := range peers {
+		for _, backend := range authBackends {
+			if backend != "sqlite" && i != 0 && i != len(peers)-1 {
+				continue
+			}
+			t.Run(p.Series+"/"+backend, func(t *testing.T) {
+				checkPermissionsOf(t, p, newAuthDB(t, p.Series, backend), "custom-perms", table, auth.PKUUID)
+			})
+		}
+	}
+}
+
+// checkPermissionsOf is checkPermissions for the world make_auth_db.py's cmd makes, of
+// users in table.
+func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, table auth.Table, pk auth.PKType) {
 	var w permsWorld
 	seed := strconv.FormatUint(seedOf(p.Django+adb.django["ENGINE"].(string))%1000000, 10)
-	remarshal(t, authDB(t, p.Series, "perms", adb.django, seed), &w)
+	remarshal(t, authDB(t, p.Series, cmd, adb.django, seed), &w)
 	version := p.Django
 	ctx := context.Background()
-	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +112,7 @@ func checkPermissions(t *testing.T, p *peer, adb *authDatabase) {
 		t.Fatal(err)
 	}
 	s.SessionEngine = store
-	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, SkipLastLogin: true}
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, SkipLastLogin: true, PK: pk}
 	mw, err := django.NewMiddleware(s)
 	if err != nil {
 		t.Fatal(err)

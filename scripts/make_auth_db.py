@@ -27,6 +27,9 @@ perms    (after create; SEED as third argument) adds a random world of permissio
          has_module_perms on "queries", and the responses (status, Location, Content-Type,
          body) of views decorated with permission_required and staff_member_required (the
          admin mounted at admin/), for a request as AuthenticationMiddleware makes it.
+custom-perms  (SEED as third argument) runs migrate with AUTH_USER_MODEL set to
+         djsession_accounts.CustomUser (a UUID primary key), then does as perms for users of
+         that model (random UUIDs).
 """
 
 import json
@@ -42,11 +45,14 @@ extra.setdefault("USE_TZ", True)
 extra.setdefault("ALLOWED_HOSTS", ["testserver"])
 extra.setdefault("LOGIN_URL", "/in/")
 extra["SECRET_KEY"] = "djsession-auth-db-secret-key"
-if cmd == "perms":
+if cmd in ("perms", "custom-perms"):
     # The admin, mounted at admin/, for staff_member_required's reverse("admin:login").
     extra["INSTALLED_APPS"] = ["django.contrib.contenttypes", "django.contrib.auth",
                                "django.contrib.sessions", "django.contrib.admin"]
     extra["ROOT_URLCONF"] = "djsession_admin_urls"
+if cmd == "custom-perms":
+    extra["INSTALLED_APPS"].append("djsession_accounts")
+    extra["AUTH_USER_MODEL"] = "djsession_accounts.CustomUser"
 os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
@@ -71,6 +77,9 @@ def row(u):
 
 def perms_world(seed):
     import random
+    import uuid
+
+    from django.contrib.auth import get_user_model
 
     from django.contrib.admin.views.decorators import staff_member_required
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user
@@ -108,14 +117,17 @@ def perms_world(seed):
         g = Group.objects.create(name="group-%d" % i)
         g.permissions.set(rnd.sample(perms, rnd.randint(0, 6)))
         groups.append(g)
+    UserModel = get_user_model()
+    custom = UserModel is not User
     users = []
     # (the first three: an active superuser, an inactive staff superuser, active staff)
     fixed = [(True, False, True), (False, True, True), (True, True, False)]
     for i in range(14):
         active, staff, superuser = fixed[i] if i < len(fixed) else (
             rnd.random() < 0.8, rnd.random() < 0.4, rnd.random() < 0.2)
-        u = User(pk=10 + i, username="user%d" % i, is_active=active, is_staff=staff,
-                 is_superuser=superuser)
+        pk = uuid.UUID(int=rnd.getrandbits(128), version=4) if custom else 10 + i
+        u = UserModel(pk=pk, username="user%d" % i, is_active=active, is_staff=staff,
+                      is_superuser=superuser)
         u.set_unusable_password()
         u.save()
         u.user_permissions.set(rnd.sample(perms, rnd.randint(0, 5)))
@@ -157,8 +169,8 @@ def perms_world(seed):
         return HttpResponse("ok")
 
     out = []
-    for u in [AnonymousUser()] + [User.objects.get(pk=x.pk) for x in users]:
-        fresh = lambda: u if u.pk is None else User.objects.get(pk=u.pk)  # noqa: E731 (no perm caches)
+    for u in [AnonymousUser()] + [UserModel.objects.get(pk=x.pk) for x in users]:
+        fresh = lambda: u if u.pk is None else UserModel.objects.get(pk=u.pk)  # noqa: E731 (no perm caches)
         row = {
             "id": None if u.pk is None else str(u.pk),
             "is_active": u.is_active, "is_staff": u.is_staff, "is_superuser": u.is_superuser,
@@ -204,6 +216,9 @@ elif cmd == "authenticate":
         ids.append(None if u is None else str(u.pk))
     print(json.dumps({"ids": ids}))
 elif cmd == "perms":
+    perms_world(int(sys.argv[3]))
+elif cmd == "custom-perms":
+    call_command("migrate", verbosity=0, interactive=False)
     perms_world(int(sys.argv[3]))
 else:
     sys.exit(__doc__)

@@ -183,7 +183,8 @@ func (s *SQLUserSource) keyArg(id string) (any, error) {
 		return n, nil
 	case PKUUID:
 		if s.dialect != PostgreSQL {
-			// Django stores UUIDField as char(32) hex on databases without a uuid type.
+			// Django stores UUIDField as char(32) hex on databases without a uuid type;
+			// MariaDB's uuid type (Django 5.0+ on MariaDB 10.7+) takes that form too.
 			return strings.ReplaceAll(id, "-", ""), nil
 		}
 	}
