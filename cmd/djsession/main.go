@@ -299,6 +299,7 @@ Commands:
   decode-messages print the messages of a messages cookie or of a session's "_messages"
   reset-link    print a password reset link for a user of auth_user, as Django mails it
   check-reset-link check a password reset link as PasswordResetConfirmView does
+  user          print a user of auth_user: flags, last login, permissions (--has-perm)
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash
@@ -389,7 +390,7 @@ func exitCode(err error) int {
 	switch {
 	case errors.Is(err, signing.ErrSignatureExpired): // before ErrBadSignature, which it matches
 		return exitExpired
-	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink):
+	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink), errors.Is(err, errLacksPerm):
 		return exitBadSig
 	case errors.As(err, &ue),
 		errors.Is(err, signing.ErrUnsafeSeparator),

@@ -73,7 +73,7 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 		table := auth.Table{Name: *userTable, PKColumn: auth.AuthUser.PKColumn, PasswordColumn: auth.AuthUser.PasswordColumn,
 			IsActiveColumn: auth.AuthUser.IsActiveColumn, UsernameColumn: auth.AuthUser.UsernameColumn,
 			LastLoginColumn: auth.AuthUser.LastLoginColumn, EmailColumn: auth.AuthUser.EmailColumn}
-		users, closeDB, err := openUsers(*dbURL, table, useTZ, tokens.Location)
+		users, closeDB, err := openUsers(*dbURL, table, useTZ, tokens.Location, auth.PKInt)
 		if err != nil {
 			return err
 		}
@@ -112,13 +112,14 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 	}
 }
 
-// openUsers opens the user table in the database of dbURL.
-func openUsers(dbURL string, table auth.Table, useTZ bool, loc *time.Location) (*auth.SQLUserSource, func(), error) {
+// openUsers opens the user table, whose primary key is of type pk, in the database of
+// dbURL.
+func openUsers(dbURL string, table auth.Table, useTZ bool, loc *time.Location, pk auth.PKType) (*auth.SQLUserSource, func(), error) {
 	t, err := parseDBURL(dbURL)
 	if err != nil {
 		return nil, nil, err
 	}
-	opts := auth.SQLOptions{}
+	opts := auth.SQLOptions{PK: pk}
 	if !useTZ {
 		opts.Location = loc
 	}

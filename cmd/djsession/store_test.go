@@ -30,6 +30,10 @@ type exampleFixture struct {
 		Username string `json:"username"`
 		Password string `json:"password"`
 		AuthHash string `json:"session_auth_hash"`
+		// (is_staff, is_superuser, get_all_permissions())
+		IsStaff     bool     `json:"is_staff"`
+		IsSuperuser bool     `json:"is_superuser"`
+		Permissions []string `json:"permissions"`
 	} `json:"users"`
 	Sessions []struct {
 		Key         string  `json:"key"`
