@@ -28,6 +28,13 @@ type permsWorld struct {
 		Raise    bool
 		LoginURL *string `json:"login_url"`
 	}
+	Mixins []struct {
+		Mixin    string // "permission" or "login"
+		Perms    []string
+		Raise    bool
+		LoginURL *string `json:"login_url"`
+		Field    string
+	}
 	Users []permsUser
 }
 
@@ -44,6 +51,9 @@ type permsUser struct {
 	HasModulePerms map[string]bool `json:"has_module_perms"`
 	Views          []permsResponse
 	Staff          permsResponse
+	StaffBack      permsResponse `json:"staff_back"`
+	Mixins         []permsResponse
+	Disallowed     permsResponse
 }
 
 type permsResponse struct {
@@ -133,18 +143,33 @@ func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, ta
 	})
 	// Each view at Django's page, chosen by the header X-View (the index in w.Views, or
 	// "staff").
-	views := map[string]http.Handler{"staff": auth.StaffMemberRequired(&s, cfg, "", ok)}
-	for i, v := range w.Views {
-		login := ""
-		if v.LoginURL != nil {
-			login = *v.LoginURL
+	views := map[string]http.Handler{
+		"staff":      auth.StaffMemberRequired(&s, cfg, "", django.RedirectFieldName, ok),
+		"staff_back": auth.StaffMemberRequired(&s, cfg, "/staff/login/", "back", ok),
+	}
+	deref := func(p *string) string {
+		if p == nil {
+			return ""
 		}
-		views[strconv.Itoa(i)] = auth.PermissionRequired(&s, cfg, v.Perms, login, v.Raise, ok)
+		return *p
+	}
+	for i, v := range w.Views {
+		views[strconv.Itoa(i)] = auth.PermissionRequired(&s, cfg, v.Perms, deref(v.LoginURL), v.Raise, ok)
+	}
+	for i, m := range w.Mixins {
+		var h http.Handler
+		if m.Mixin == "login" {
+			h = auth.LoginRequiredMixin(&s, cfg, deref(m.LoginURL), m.Field, m.Raise, ok)
+		} else {
+			h = auth.PermissionRequiredMixin(&s, cfg, m.Perms, deref(m.LoginURL), m.Field, m.Raise, ok)
+		}
+		views["mixin-"+strconv.Itoa(i)] = h
 	}
 	mux.HandleFunc("/page/", func(w http.ResponseWriter, r *http.Request) { views[r.Header.Get("X-View")].ServeHTTP(w, r) })
 	h := mw.Handler(mux)
+	host := "testserver"
 	get := func(target, cookie string, view ...string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "http://testserver"+target, nil)
+		req := httptest.NewRequest("GET", "http://"+host+target, nil)
 		if cookie != "" {
 			req.Header.Set("Cookie", cookie)
 		}
@@ -223,6 +248,13 @@ func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, ta
 			got.Views = append(got.Views, response(get("/page/a%20b/?q=1", cookie, strconv.Itoa(i))))
 		}
 		got.Staff = response(get("/page/a%20b/?q=1", cookie, "staff"))
+		got.StaffBack = response(get("/page/a%20b/?q=1", cookie, "staff_back"))
+		for i := range w.Mixins {
+			got.Mixins = append(got.Mixins, response(get("/page/a%20b/?q=1", cookie, "mixin-"+strconv.Itoa(i))))
+		}
+		host = "evil.com"
+		got.Disallowed = response(get("/page/a%20b/?q=1", cookie, "0"))
+		host = "testserver"
 		if d := cmp.Diff(want, got, cmpopts.EquateEmpty()); d != "" {
 			t.Errorf("%s: (-django +go)\n%s", who, d)
 		}

@@ -206,9 +206,10 @@ type Settings struct {
 	// JSON text signed as it is), as Django 3.2 and 4.0 do; with AcceptLegacySessions, the
 	// older "<hash>$<json>" format as well, as Django 3.2 does.
 	MessagesLegacyCookieFormats bool
-	// ForbiddenPageNoCharset sends Django's default 403 page (PermissionDenied) as
-	// "text/html" with no charset, as Django before 4.1 does.
-	ForbiddenPageNoCharset bool
+	// ErrorPagesNoCharset sends Django's default 400, 403 and 500 pages (BadRequest,
+	// PermissionDenied, ServerError) as "text/html" with no charset, as Django before 4.1
+	// does.
+	ErrorPagesNoCharset bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -298,7 +299,7 @@ func (s *Settings) ForDjango(version string) error {
 	s.SafeURLBackport = v >= 40000 && v < 50000
 	s.MessagesLegacyCookieFit = v < 50000
 	s.MessagesLegacyCookieFormats = v < 40100
-	s.ForbiddenPageNoCharset = v < 40100
+	s.ErrorPagesNoCharset = v < 40100
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

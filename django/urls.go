@@ -193,19 +193,35 @@ func isASCII(s string) bool {
 	return true
 }
 
-// forbiddenPage is the page of Django's permission_denied view when the project has no
-// 403.html template: its ERROR_PAGE_TEMPLATE, titled "403 Forbidden", with no details.
-const forbiddenPage = "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>403 Forbidden</title>\n</head>\n<body>\n  <h1>403 Forbidden</h1><p></p>\n</body>\n</html>\n"
-
-// PermissionDenied answers r as Django's default handler403 does (PermissionDenied
-// raised by a view, a project without a 403.html template): status 403 and Django's
-// "403 Forbidden" page, as text/html; charset=utf-8 (see ForbiddenPageNoCharset).
-func (s *Settings) PermissionDenied(w http.ResponseWriter, r *http.Request) {
+// errorPage answers as Django's default error views (django.views.defaults) do when the
+// project has no template for the status: its ERROR_PAGE_TEMPLATE with title and no
+// details, as text/html; charset=utf-8 (see ErrorPagesNoCharset).
+func (s *Settings) errorPage(w http.ResponseWriter, status int, title string) {
 	ct := "text/html; charset=utf-8"
-	if s.ForbiddenPageNoCharset {
+	if s.ErrorPagesNoCharset {
 		ct = "text/html"
 	}
 	w.Header().Set("Content-Type", ct)
-	w.WriteHeader(http.StatusForbidden)
-	io.WriteString(w, forbiddenPage)
+	w.WriteHeader(status)
+	io.WriteString(w, "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>"+title+
+		"</title>\n</head>\n<body>\n  <h1>"+title+"</h1><p></p>\n</body>\n</html>\n")
+}
+
+// PermissionDenied answers r as Django's default handler403 does (PermissionDenied
+// raised by a view, no 403.html template): status 403 and the "403 Forbidden" page.
+func (s *Settings) PermissionDenied(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, http.StatusForbidden, "403 Forbidden")
+}
+
+// BadRequest answers r as Django's default handler400 does without DEBUG (a
+// SuspiciousOperation such as DisallowedHost, no 400.html template): status 400 and the
+// "Bad Request (400)" page.
+func (s *Settings) BadRequest(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, http.StatusBadRequest, "Bad Request (400)")
+}
+
+// ServerError answers r as Django's default handler500 does without DEBUG (no 500.html
+// template): status 500 and the "Server Error (500)" page.
+func (s *Settings) ServerError(w http.ResponseWriter, r *http.Request) {
+	s.errorPage(w, http.StatusInternalServerError, "Server Error (500)")
 }

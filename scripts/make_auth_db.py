@@ -26,7 +26,9 @@ perms    (after create; SEED as third argument) adds a random world of permissio
          get_group_permissions and get_all_permissions (sorted), has_perm, has_perms and
          has_module_perms on "queries", and the responses (status, Location, Content-Type,
          body) of views decorated with permission_required and staff_member_required (the
-         admin mounted at admin/), for a request as AuthenticationMiddleware makes it.
+         admin mounted at admin/), of class-based views with PermissionRequiredMixin and
+         LoginRequiredMixin, and of one from a host outside ALLOWED_HOSTS, for a request as
+         AuthenticationMiddleware makes it.
 custom-perms  (SEED as third argument) runs migrate with AUTH_USER_MODEL set to
          djsession_accounts.CustomUser (a UUID primary key), then does as perms for users of
          that model (random UUIDs).
@@ -87,10 +89,12 @@ def perms_world(seed):
     from django.contrib.auth.decorators import permission_required
     from django.contrib.auth.models import AnonymousUser, Group, Permission
     from django.contrib.contenttypes.models import ContentType
-    from django.core.exceptions import PermissionDenied
+    from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
+    from django.core.exceptions import PermissionDenied, SuspiciousOperation
     from django.http import HttpResponse
     from django.test import RequestFactory
-    from django.views.defaults import permission_denied
+    from django.views import View
+    from django.views.defaults import bad_request, permission_denied
 
     import types
 
@@ -144,10 +148,10 @@ def perms_world(seed):
     ]
     rf = RequestFactory()
 
-    def respond(user, view):
+    def respond(user, view, host="testserver"):
         # request.user as AuthenticationMiddleware gives it for a session logged in as
         # user (an inactive one comes out anonymous).
-        request = rf.get("/page/a%20b/?q=1")
+        request = rf.get("/page/a%20b/?q=1", HTTP_HOST=host)
         request.session = SessionStore()
         if user.pk is not None:
             request.session[SESSION_KEY] = str(user.pk)
@@ -158,6 +162,8 @@ def perms_world(seed):
             resp = view(request)
         except PermissionDenied as exc:
             resp = permission_denied(request, exc)
+        except SuspiciousOperation as exc:  # (DisallowedHost, without DEBUG)
+            resp = bad_request(request, exc)
         return {
             "status": resp.status_code,
             "location": resp.get("Location"),
@@ -167,6 +173,29 @@ def perms_world(seed):
 
     def ok(request):
         return HttpResponse("ok")
+
+    def cbv(mixin, **attrs):
+        class Page(mixin, View):
+            def get(self, request):
+                return HttpResponse("ok")
+
+        for k, v in attrs.items():
+            setattr(Page, k, v)
+        return Page.as_view()
+
+    mixins = [dict(v, mixin="permission") for v in views] + [
+        {"mixin": "login", "raise": r, "login_url": lu, "field": f}
+        for r in (False, True) for lu, f in ((None, "next"), ("/other/login/", "back"))
+    ]
+    for m in mixins:
+        m.setdefault("field", "next")
+
+    def mixin_view(m):
+        attrs = {"raise_exception": m["raise"], "login_url": m["login_url"],
+                 "redirect_field_name": m["field"]}
+        if m["mixin"] == "login":
+            return cbv(LoginRequiredMixin, **attrs)
+        return cbv(PermissionRequiredMixin, permission_required=m["perms"], **attrs)
 
     out = []
     for u in [AnonymousUser()] + [UserModel.objects.get(pk=x.pk) for x in users]:
@@ -186,10 +215,15 @@ def perms_world(seed):
                 for v in views
             ],
             "staff": respond(fresh(), staff_member_required(ok)),
+            "staff_back": respond(fresh(), staff_member_required(
+                ok, redirect_field_name="back", login_url="/staff/login/")),
+            "mixins": [respond(fresh(), mixin_view(m)) for m in mixins],
+            # (a host outside ALLOWED_HOSTS: a 400 when the view redirects)
+            "disallowed": respond(fresh(), permission_required(views[0]["perms"])(ok), "evil.com"),
         }
         out.append(row)
     print(json.dumps({"names": names, "queries": queries, "labels": labels, "lists": lists,
-                      "views": views, "users": out}))
+                      "views": views, "mixins": mixins, "users": out}))
 
 
 if cmd == "create":

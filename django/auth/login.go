@@ -2,6 +2,7 @@ package auth
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"slices"
 
@@ -11,8 +12,8 @@ import (
 // LoginRequired is Django's login_required for a Go handler: a request whose session has
 // no logged-in user (GetUser) is redirected (302) to s.LoginURL with the page to come
 // back to in the "next" parameter, byte for byte as Django's redirect_to_login writes
-// the Location; a logged-in user's request goes to h. A host outside ALLOWED_HOSTS gets a
-// 400, as Django's DisallowedHost.
+// the Location; a logged-in user's request goes to h. A host outside ALLOWED_HOSTS gets
+// Django's 400 page, as its DisallowedHost without DEBUG.
 func LoginRequired(s *django.Settings, cfg *Config, h http.Handler) http.Handler {
 	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) { return u != nil, nil }, "", django.RedirectFieldName, h)
 }
@@ -24,8 +25,10 @@ var ErrPermissionDenied = errors.New("auth: permission denied")
 // UserPassesTest is Django's user_passes_test decorator for a Go handler: test gets the
 // request and its user (GetUser; nil for an anonymous one) and the request goes to h if
 // it returns true; else it is redirected to loginURL ("" for s.LoginURL) with the page
-// under redirectFieldName, as RedirectToLogin. An error matching ErrPermissionDenied
-// answers 403 (cfg.PermissionDenied, by default Django's page), any other a 500.
+// under redirectFieldName, as RedirectToLogin. An error matching
+// ErrPermissionDenied answers 403 (cfg.PermissionDenied, by default Django's page); any
+// other error (of test or of GetUser) is logged to s.Logger and answered with Django's
+// 500 page.
 func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, u *User) (bool, error), loginURL, redirectFieldName string, h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		sess := django.FromContext(r.Context())
@@ -42,7 +45,8 @@ func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, 
 		case errors.Is(err, ErrPermissionDenied):
 			cfg.permissionDenied(w, r, s)
 		case err != nil:
-			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+			logger(s).ErrorContext(r.Context(), "auth: access check failed", "path", r.URL.Path, "err", err)
+			s.ServerError(w, r)
 		case ok:
 			h.ServeHTTP(w, r)
 		default:
@@ -51,11 +55,18 @@ func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, 
 	})
 }
 
+func logger(s *django.Settings) *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.Default()
+}
+
 // PermissionRequired is Django's permission_required decorator for a Go handler: the
 // request goes to h when its user has every permission of perms (HasPerms); else, with
 // raiseException, it gets a 403 (cfg.PermissionDenied), and without, it is redirected to
-// loginURL ("" for s.LoginURL) as LoginRequired does, even for a logged-in user (as in
-// Django).
+// loginURL ("" for s.LoginURL) as LoginRequired does, even for a logged-in user: that is
+// the decorator's way (PermissionRequiredMixin, for class-based views, differs).
 func PermissionRequired(s *django.Settings, cfg *Config, perms []string, loginURL string, raiseException bool, h http.Handler) http.Handler {
 	perms = slices.Clone(perms)
 	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
@@ -67,21 +78,52 @@ func PermissionRequired(s *django.Settings, cfg *Config, perms []string, loginUR
 	}, loginURL, django.RedirectFieldName, h)
 }
 
+// LoginRequiredMixin is Django's LoginRequiredMixin (AccessMixin) for a Go handler: an
+// anonymous request is redirected to loginURL ("" for s.LoginURL) with the page under
+// redirectFieldName or, with raiseException, gets a 403; a logged-in user's request
+// goes to h.
+func LoginRequiredMixin(s *django.Settings, cfg *Config, loginURL, redirectFieldName string, raiseException bool, h http.Handler) http.Handler {
+	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
+		if u == nil && raiseException {
+			return false, ErrPermissionDenied
+		}
+		return u != nil, nil
+	}, loginURL, redirectFieldName, h)
+}
+
+// PermissionRequiredMixin is Django's PermissionRequiredMixin for a Go handler, as a
+// class-based view with permission_required = perms answers: the request goes to h when
+// its user has every permission of perms (HasPerms); else a logged-in user gets a 403
+// (cfg.PermissionDenied), and so does an anonymous one with raiseException, while
+// without it an anonymous one is redirected to loginURL ("" for s.LoginURL) with the page
+// under redirectFieldName.
+func PermissionRequiredMixin(s *django.Settings, cfg *Config, perms []string, loginURL, redirectFieldName string, raiseException bool, h http.Handler) http.Handler {
+	perms = slices.Clone(perms)
+	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
+		ok, err := HasPerms(r.Context(), u, perms, cfg)
+		if err == nil && !ok && (raiseException || u != nil) {
+			err = ErrPermissionDenied
+		}
+		return ok, err
+	}, loginURL, redirectFieldName, h)
+}
+
 // AdminLoginURL is where Django's admin login is when urls.py mounts the admin at
-// "admin/" (path("admin/", admin.site.urls)): reverse("admin:login").
+// "admin/" (path("admin/", admin.site.urls)) and no FORCE_SCRIPT_NAME or script prefix
+// applies: reverse("admin:login").
 const AdminLoginURL = "/admin/login/"
 
 // StaffMemberRequired is the admin's staff_member_required decorator for a Go handler:
 // the request goes to h when its user is active and staff; else it is redirected to
 // loginURL ("" for AdminLoginURL, what Django's reverse of "admin:login" gives for the
-// usual mount) as LoginRequired does.
-func StaffMemberRequired(s *django.Settings, cfg *Config, loginURL string, h http.Handler) http.Handler {
+// usual mount) with the page under redirectFieldName as LoginRequired does.
+func StaffMemberRequired(s *django.Settings, cfg *Config, loginURL, redirectFieldName string, h http.Handler) http.Handler {
 	if loginURL == "" {
 		loginURL = AdminLoginURL
 	}
 	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
 		return u != nil && u.IsActive && u.IsStaff, nil
-	}, loginURL, django.RedirectFieldName, h)
+	}, loginURL, redirectFieldName, h)
 }
 
 func (c *Config) permissionDenied(w http.ResponseWriter, r *http.Request, s *django.Settings) {
@@ -93,14 +135,17 @@ func (c *Config) permissionDenied(w http.ResponseWriter, r *http.Request, s *dja
 }
 
 // RedirectToLogin answers r as Django's login_required does for an anonymous user: a 302
-// to loginURL ("" for s.LoginURL) with the current page under redirectFieldName.
+// to loginURL ("" for s.LoginURL) with the current page under redirectFieldName
+// (django.RedirectFieldName, "next", is Django's default; "" adds none, as Django's
+// None). A host outside ALLOWED_HOSTS gets Django's 400 page (DisallowedHost).
 func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings, loginURL, redirectFieldName string) {
 	if loginURL == "" {
 		loginURL = s.LoginURL
 	}
 	next, err := s.LoginRequiredNext(r, loginURL)
 	if err != nil {
-		http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
+		logger(s).ErrorContext(r.Context(), "auth: redirect to login", "err", err)
+		s.BadRequest(w, r)
 		return
 	}
 	w.Header().Set("Location", django.RedirectToLoginURL(next, loginURL, redirectFieldName))

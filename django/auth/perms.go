@@ -18,9 +18,13 @@ import (
 //     for a permission that does not exist, and its permission sets are every
 //     permission in auth_permission.
 //
-// Only ModelBackend's permissions are known: ModelBackend, AllowAllUsersModelBackend and
-// the RemoteUser backends (its subclasses) all give these. Object permissions (obj) are
-// not supported: ModelBackend has none.
+// These are ModelBackend's permissions, whatever Config.AuthenticationBackends lists: what
+// Django gives when the backends are ModelBackend or its subclasses
+// (AllowAllUsersModelBackend, the RemoteUser backends, a project's e-mail login backend
+// derived from it). A backend with permissions of its own needs a PermissionSource that
+// gives them; a site none of whose backends derives from ModelBackend gives no permission
+// but a superuser's HasPerm. Object permissions (obj) are not supported: ModelBackend
+// has none.
 
 // PermissionSource is a UserSource that can read permissions, as ModelBackend reads them
 // from auth_permission (SQLUserSource implements it). Each method returns the names as
@@ -92,7 +96,7 @@ func GetAllPermissions(ctx context.Context, u *User, c *Config) ([]string, error
 			return nil, err
 		}
 		group, err := ps.GroupPermissions(ctx, u)
-		return append(own, group...), err
+		return slices.Concat(own, group), err
 	})
 }
 

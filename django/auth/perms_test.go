@@ -136,7 +136,8 @@ func TestPermissionRequired(t *testing.T) {
 	})
 	mux.Handle("/vote/", auth.PermissionRequired(&s, cfg, []string{"polls.vote"}, "", false, ok))
 	mux.Handle("/export/", auth.PermissionRequired(&s, cfg, []string{"reports.export"}, "/elsewhere/", true, ok))
-	mux.Handle("/staff/", auth.StaffMemberRequired(&s, cfg, "", ok))
+	mux.Handle("/mixin/", auth.PermissionRequiredMixin(&s, cfg, []string{"polls.vote"}, "", "next", false, ok))
+	mux.Handle("/staff/", auth.StaffMemberRequired(&s, cfg, "", django.RedirectFieldName, ok))
 	mux.Handle("/broken/", auth.UserPassesTest(&s, cfg, func(*http.Request, *auth.User) (bool, error) {
 		return false, errors.New("the database is down")
 	}, "", "next", ok))
@@ -162,6 +163,9 @@ func TestPermissionRequired(t *testing.T) {
 		{"/export/", "", "403 "},
 		{"/export/", user4, "403 "},
 		{"/export/", user1, "200 "},
+		{"/mixin/", "", "302 /login/?next=/mixin/"},
+		{"/mixin/", user4, "403 "}, // (the class-based view's way: no redirect for a logged-in user)
+		{"/mixin/", user1, "200 "},
 		{"/staff/", user1, "302 /admin/login/?next=/staff/"},
 		{"/staff/", user4, "200 "},
 		{"/broken/", user4, "500 "},

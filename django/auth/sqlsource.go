@@ -35,11 +35,13 @@ type Table struct {
 	// The permissions of a model with PermissionsMixin, for the PermissionSource methods:
 	// the tables of its user_permissions and groups many-to-many fields (Django names
 	// them after the model's table: "<db_table>_user_permissions" and
-	// "<db_table>_groups"), and their column that holds the user's key (the model's name
-	// in lower case and "_id": "user_id" for auth.User, "customuser_id" for a model named
-	// CustomUser). "" disables the permission methods (ErrUnsupported). The permissions
-	// themselves are in Django's auth_permission, auth_group_permissions and
-	// django_content_type tables.
+	// "<db_table>_groups", shortened with a hash when longer than the database allows, 63
+	// characters on PostgreSQL and 64 on MySQL: give the names Django made), and their
+	// column that holds the user's key (the model's name in lower case and "_id":
+	// "user_id" for auth.User, "customuser_id" for a model named CustomUser). Their other
+	// columns must be Django's permission_id and group_id. "" disables UserPermissions
+	// and GroupPermissions (ErrUnsupported). The permissions themselves are in Django's
+	// auth_permission, auth_group_permissions and django_content_type tables.
 	UserPermissionsTable, GroupsTable, M2MUserColumn string
 }
 
