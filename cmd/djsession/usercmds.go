@@ -13,16 +13,18 @@ import (
 
 func init() {
 	commands["user"] = &command{
-		synopsis: "user --db URL [--username] [--user-table T] [--m2m-column C] [--pk int|uuid|str] [--has-perm P ...] [--json] USER",
+		synopsis: "user --db URL [--username] [--user-table T] [--m2m-column C] [--username-field C] [--email-field C] [--pk int|uuid|str] [--has-perm P ...] [--json] USER",
 		help: `Prints a user of auth_user (or of a custom user model's table) as Django sees it: id,
 username, e-mail, is_active, is_staff, is_superuser, last_login, and its permissions as
 user.get_all_permissions() gives them (its own and its groups'; every permission for an
 active superuser, none for an inactive user). USER is the primary key, or with --username
 the USERNAME_FIELD value. With --has-perm (repeatable), the exit status is 3 unless the
 user has every one of them, as user.has_perms answers.
-A custom user model: --user-table is its table, whose many-to-many tables Django names
-<table>_user_permissions and <table>_groups; --m2m-column is their column for the user
-(the model's name in lower case and "_id").`,
+A custom user model derived from AbstractUser (or with its is_active, is_staff,
+is_superuser and last_login fields): --user-table is its table, whose many-to-many tables
+Django names <table>_user_permissions and <table>_groups; --m2m-column is their column
+for the user (the model's name in lower case and "_id"); --username-field and
+--email-field are the columns of USERNAME_FIELD and EMAIL_FIELD.`,
 		arg:         "USER",
 		setup:       setupUser,
 		keyOptional: true,
@@ -37,6 +39,8 @@ func setupUser(fs *flag.FlagSet) runner {
 	byUsername := fs.Bool("username", false, "USER is a username (USERNAME_FIELD), not a primary key")
 	userTable := fs.String("user-table", auth.AuthUser.Name, "the user model's `table`")
 	m2mColumn := fs.String("m2m-column", auth.AuthUser.M2MUserColumn, "the `column` of the user in its user_permissions and groups tables")
+	usernameField := fs.String("username-field", auth.AuthUser.UsernameColumn, "the `column` of USERNAME_FIELD")
+	emailField := fs.String("email-field", auth.AuthUser.EmailColumn, "the `column` of EMAIL_FIELD (\"\" for none)")
 	pkType := fs.String("pk", "int", "the primary key's `type`: int (AutoField), uuid (UUIDField) or str")
 	timeZone := fs.String("time-zone", "UTC", "TIME_ZONE, for last_login with --no-use-tz")
 	useTZ := true
@@ -60,6 +64,10 @@ func setupUser(fs *flag.FlagSet) runner {
 		table.Name = *userTable
 		table.UserPermissionsTable, table.GroupsTable = *userTable+"_user_permissions", *userTable+"_groups"
 		table.M2MUserColumn = *m2mColumn
+		if *usernameField == "" {
+			return usagef("--username-field may not be empty")
+		}
+		table.UsernameColumn, table.EmailColumn = *usernameField, *emailField
 		users, closeDB, err := openUsers(*dbURL, table, useTZ, loc, pk)
 		if err != nil {
 			return err

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -51,6 +52,10 @@ func TestUserCommand(t *testing.T) {
 	}
 	if withPerms < 2 {
 		t.Fatalf("the fixture has %d users with permissions: regenerate it (scripts/make-example-db)", withPerms)
+	}
+	// USERNAME_FIELD = "email", as custom user models often have it.
+	if out, code := runCLI(t, "", "user", "--db", db, "--username-field", "email", "--username", "--json", "bob@example.com"); code != 0 || !strings.Contains(out, `"id":"2"`) {
+		t.Errorf("by e-mail: exit %d: %s", code, out)
 	}
 	if _, code := runCLI(t, "", "user", "--db", db, "99"); code != 1 {
 		t.Errorf("no such user: exit %d", code)
