@@ -40,12 +40,13 @@ type permsWorld struct {
 
 type permsUser struct {
 	ID             *string
-	IsActive       bool            `json:"is_active"`
-	IsStaff        bool            `json:"is_staff"`
-	IsSuperuser    bool            `json:"is_superuser"`
-	UserPerms      []string        `json:"user_permissions"`
-	GroupPerms     []string        `json:"group_permissions"`
-	AllPerms       []string        `json:"all_permissions"`
+	IsActive       bool     `json:"is_active"`
+	IsStaff        bool     `json:"is_staff"`
+	IsSuperuser    bool     `json:"is_superuser"`
+	UserPerms      []string `json:"user_permissions"`
+	GroupPerms     []string `json:"group_permissions"`
+	AllPerms       []string `json:"all_permissions"`
+	Groups         []string
 	HasPerm        map[string]bool `json:"has_perm"`
 	HasPerms       []bool          `json:"has_perms"`
 	HasModulePerms map[string]bool `json:"has_module_perms"`
@@ -69,6 +70,7 @@ type permsResponse struct {
 // direct and group permissions, among content types whose app labels prefix one another
 // and codenames with dots or non-ASCII letters. For every user (and an anonymous one),
 // SQLUserSource's user and GetUserPermissions, GetGroupPermissions, GetAllPermissions,
+// GetGroups,
 // HasPerm (on every permission and on names that are none), HasPerms and HasModulePerms,
 // and the methods of Permissions' Perms, must give Django's answers; PermissionRequired (with and without raiseException,
 // LOGIN_URL or another login URL) and StaffMemberRequired must answer a request from the
@@ -223,6 +225,7 @@ func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, ta
 		got.UserPerms = must(auth.GetUserPermissions(ctx, u, cfg))
 		got.GroupPerms = must(auth.GetGroupPermissions(ctx, u, cfg))
 		got.AllPerms = must(auth.GetAllPermissions(ctx, u, cfg))
+		got.Groups = must(auth.GetGroups(ctx, u, cfg))
 		for _, q := range w.Queries {
 			has, err := auth.HasPerm(ctx, u, q, cfg)
 			if err != nil {

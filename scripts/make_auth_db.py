@@ -23,7 +23,8 @@ perms    (after create; SEED as third argument) adds a random world of permissio
          permissions, and users (from id 10) with random is_active, is_staff and
          is_superuser, direct permissions and groups. It prints, for every user and for
          the anonymous one ("id": null), what Django answers: get_user_permissions,
-         get_group_permissions and get_all_permissions (sorted), has_perm, has_perms and
+         get_group_permissions and get_all_permissions (sorted), the names of its groups
+         (sorted), has_perm, has_perms and
          has_module_perms on "queries", and the responses (status, Location, Content-Type,
          body) of views decorated with permission_required and staff_member_required (the
          admin mounted at admin/), of class-based views with PermissionRequiredMixin and
@@ -118,7 +119,7 @@ def perms_world(seed):
     names = sorted("%s.%s" % (p.content_type.app_label, p.codename) for p in perms)
     groups = []
     for i in range(5):
-        g = Group.objects.create(name="group-%d" % i)
+        g = Group.objects.create(name=["group-%d" % i, "Editors", "readers", "\u00e9diteurs", "a b"][i])
         g.permissions.set(rnd.sample(perms, rnd.randint(0, 6)))
         groups.append(g)
     UserModel = get_user_model()
@@ -206,6 +207,7 @@ def perms_world(seed):
             "user_permissions": sorted(fresh().get_user_permissions()),
             "group_permissions": sorted(fresh().get_group_permissions()),
             "all_permissions": sorted(fresh().get_all_permissions()),
+            "groups": [] if u.pk is None else sorted(fresh().groups.values_list("name", flat=True)),
             "has_perm": {q: fresh().has_perm(q) for q in queries},
             "has_perms": [fresh().has_perms(lst) for lst in lists],
             "has_module_perms": {lb: fresh().has_module_perms(lb) for lb in labels},

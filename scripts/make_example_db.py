@@ -278,7 +278,8 @@ def generate(outdir):
         "users": [
             {"id": u.pk, "username": u.username, "password": u.password,
              "session_auth_hash": u.get_session_auth_hash(), "is_staff": u.is_staff,
-             "is_superuser": u.is_superuser, "permissions": sorted(u.get_all_permissions())}
+             "is_superuser": u.is_superuser, "permissions": sorted(u.get_all_permissions()),
+             "groups": sorted(u.groups.values_list("name", flat=True))}
             for u in User.objects.order_by("pk")
         ],
         "sessions": sessions,

@@ -34,6 +34,7 @@ type exampleFixture struct {
 		IsStaff     bool     `json:"is_staff"`
 		IsSuperuser bool     `json:"is_superuser"`
 		Permissions []string `json:"permissions"`
+		Groups      []string `json:"groups"`
 	} `json:"users"`
 	Sessions []struct {
 		Key         string  `json:"key"`

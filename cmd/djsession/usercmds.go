@@ -15,11 +15,11 @@ func init() {
 	commands["user"] = &command{
 		synopsis: "user --db URL [--username] [--user-table T] [--m2m-column C] [--username-field C] [--email-field C] [--pk int|uuid|str] [--has-perm P ...] [--json] USER",
 		help: `Prints a user of auth_user (or of a custom user model's table) as Django sees it: id,
-username, e-mail, is_active, is_staff, is_superuser, last_login, and its permissions as
-user.get_all_permissions() gives them (its own and its groups'; every permission for an
-active superuser, none for an inactive user). USER is the primary key, or with --username
-the USERNAME_FIELD value. With --has-perm (repeatable), the exit status is 3 unless the
-user has every one of them, as user.has_perms answers.
+username, e-mail, is_active, is_staff, is_superuser, last_login, the names of its groups,
+and its permissions as user.get_all_permissions() gives them (its own and its groups';
+every permission for an active superuser, none for an inactive user). USER is the
+primary key, or with --username the USERNAME_FIELD value. With --has-perm (repeatable),
+the exit status is 3 unless the user has every one of them, as user.has_perms answers.
 A custom user model derived from AbstractUser (or with its is_active, is_staff,
 is_superuser and last_login fields): --user-table is its table, whose many-to-many tables
 Django names <table>_user_permissions and <table>_groups; --m2m-column is their column
@@ -88,6 +88,10 @@ func setupUser(fs *flag.FlagSet) runner {
 			return err
 		}
 		all := p.All()
+		groups, err := auth.GetGroups(ctx, u, &auth.Config{Users: users, PK: pk})
+		if err != nil {
+			return err
+		}
 		var lastLogin any
 		if u.LastLogin != nil {
 			lastLogin = u.LastLogin.Format(time.RFC3339Nano)
@@ -96,7 +100,7 @@ func setupUser(fs *flag.FlagSet) runner {
 			err = a.printJSON(map[string]any{
 				"id": u.ID, "username": u.Username, "email": u.Email, "is_active": u.IsActive,
 				"is_staff": u.IsStaff, "is_superuser": u.IsSuperuser, "last_login": lastLogin,
-				"permissions": append([]string{}, all...),
+				"groups": append([]string{}, groups...), "permissions": append([]string{}, all...),
 			})
 		} else {
 			dash := func(s string) string {
@@ -115,6 +119,7 @@ func setupUser(fs *flag.FlagSet) runner {
 				"staff        " + yes[u.IsStaff],
 				"superuser    " + yes[u.IsSuperuser],
 				"last login   " + dash(ll),
+				"groups       " + dash(strings.Join(groups, ", ")),
 				"permissions  " + dash(strings.Join(all, " ")),
 			}, "\n"))
 		}

@@ -22,10 +22,11 @@ func TestUserCommand(t *testing.T) {
 		IsStaff     bool     `json:"is_staff"`
 		IsSuperuser bool     `json:"is_superuser"`
 		Permissions []string `json:"permissions"`
+		Groups      []string `json:"groups"`
 	}
 	withPerms := 0
 	for _, fu := range f.Users {
-		want := user{strconv.Itoa(fu.ID), fu.Username, fu.IsStaff, fu.IsSuperuser, fu.Permissions}
+		want := user{strconv.Itoa(fu.ID), fu.Username, fu.IsStaff, fu.IsSuperuser, fu.Permissions, fu.Groups}
 		for _, args := range [][]string{{want.ID}, {"--username", fu.Username}} {
 			out, code := runCLI(t, "", append([]string{"user", "--db", db, "--json"}, args...)...)
 			var got user

@@ -38,6 +38,38 @@ type PermissionSource interface {
 	AllPermissions(ctx context.Context) ([]string, error)
 }
 
+// GroupSource is a UserSource that can read the groups a user is in (user.groups);
+// SQLUserSource implements it.
+type GroupSource interface {
+	// Groups returns the names of u's groups, in any order.
+	Groups(ctx context.Context, u *User) ([]string, error)
+}
+
+// GetGroups returns the names of the groups u is in, sorted, as
+// user.groups.values_list("name", flat=True) lists them (for checks such as
+// user.groups.filter(name="editors").exists()): nil for nil (anonymous), and an inactive
+// user's groups too (group membership is a plain relation in Django; only permissions
+// depend on is_active).
+func GetGroups(ctx context.Context, u *User, c *Config) ([]string, error) {
+	if u == nil {
+		return nil, nil
+	}
+	if c.Users == nil {
+		return nil, ErrNoUserSource
+	}
+	gs, ok := c.Users.(GroupSource)
+	if !ok {
+		return nil, fmt.Errorf("%w: groups need a GroupSource", ErrUnsupported)
+	}
+	names, err := gs.Groups(ctx, u)
+	if err != nil {
+		return nil, fmt.Errorf("auth: groups of user %q: %w", u.ID, err)
+	}
+	names = slices.Clone(names)
+	slices.Sort(names)
+	return names, nil
+}
+
 func (c *Config) permissionSource() (PermissionSource, error) {
 	if c.Users == nil {
 		return nil, ErrNoUserSource

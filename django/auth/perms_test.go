@@ -179,7 +179,7 @@ func TestPermissionRequired(t *testing.T) {
 
 // TestExampleFixturePermissions: SQLUserSource reads the users of the database Django
 // made for fixtures/example as Django read them back (sessions.json): is_staff,
-// is_superuser and get_all_permissions.
+// is_superuser, get_all_permissions and the groups' names.
 func TestExampleFixturePermissions(t *testing.T) {
 	ctx := context.Background()
 	raw, err := os.ReadFile("../../fixtures/example/sessions.json")
@@ -192,6 +192,7 @@ func TestExampleFixturePermissions(t *testing.T) {
 			IsStaff     bool     `json:"is_staff"`
 			IsSuperuser bool     `json:"is_superuser"`
 			Permissions []string `json:"permissions"`
+			Groups      []string `json:"groups"`
 		} `json:"users"`
 	}
 	if err := json.Unmarshal(raw, &fixture); err != nil {
@@ -217,8 +218,12 @@ func TestExampleFixturePermissions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if u.IsStaff != want.IsStaff || u.IsSuperuser != want.IsSuperuser || !slices.Equal(perms, want.Permissions) {
-			t.Errorf("user %d: staff %v superuser %v %v; Django %+v", want.ID, u.IsStaff, u.IsSuperuser, perms, want)
+		groups, err := auth.GetGroups(ctx, u, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.IsStaff != want.IsStaff || u.IsSuperuser != want.IsSuperuser || !slices.Equal(perms, want.Permissions) || !slices.Equal(groups, want.Groups) {
+			t.Errorf("user %d: staff %v superuser %v %v %v; Django %+v", want.ID, u.IsStaff, u.IsSuperuser, perms, groups, want)
 		}
 		if len(perms) > 0 {
 			withPerms++

@@ -84,7 +84,7 @@ type SQLDB interface {
 
 // SQLUserSource loads users from a user model's table with database/sql, as
 // ModelBackend.get_user and get_by_natural_key do. It implements UserSource,
-// UsernameSource, LastLoginUpdater, PasswordSetter and PermissionSource.
+// UsernameSource, LastLoginUpdater, PasswordSetter, PermissionSource and GroupSource.
 type SQLUserSource struct {
 	db      SQLDB
 	table   Table
@@ -93,7 +93,7 @@ type SQLUserSource struct {
 	loc     *time.Location
 
 	byID, byUsername, setLastLogin, setPassword string
-	userPerms, groupPerms, allPerms             string
+	userPerms, groupPerms, allPerms, groups     string
 }
 
 // SQLOptions are the optional settings of a SQLUserSource.
@@ -148,6 +148,8 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 				q("permission_id") + " = p." + q("id") + " WHERE up." + user
 		}
 		if table.GroupsTable != "" {
+			s.groups = "SELECT g." + q("name") + " FROM " + q("auth_group") + " g INNER JOIN " + q(table.GroupsTable) +
+				" ug ON ug." + q("group_id") + " = g." + q("id") + " WHERE ug." + user
 			s.groupPerms = perms + " INNER JOIN " + q("auth_group_permissions") + " gp ON gp." +
 				q("permission_id") + " = p." + q("id") + " INNER JOIN " + q(table.GroupsTable) +
 				" ug ON ug." + q("group_id") + " = gp." + q("group_id") + " WHERE ug." + user
@@ -374,6 +376,32 @@ func (s *SQLUserSource) UserPermissions(ctx context.Context, u *User) ([]string,
 // Table.GroupsTable), from auth_group_permissions.
 func (s *SQLUserSource) GroupPermissions(ctx context.Context, u *User) ([]string, error) {
 	return s.permNames(ctx, s.groupPerms, "GroupsTable", u)
+}
+
+// Groups implements GroupSource: the names of u's groups (its rows in Table.GroupsTable),
+// from auth_group.
+func (s *SQLUserSource) Groups(ctx context.Context, u *User) ([]string, error) {
+	if s.groups == "" {
+		return nil, fmt.Errorf("%w: no GroupsTable or M2MUserColumn", ErrUnsupported)
+	}
+	arg, err := s.keyArg(u.ID)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.db.QueryContext(ctx, s.groups, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			return nil, err
+		}
+		names = append(names, name)
+	}
+	return names, rows.Err()
 }
 
 // AllPermissions implements PermissionSource: every row of auth_permission.
