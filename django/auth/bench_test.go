@@ -2,11 +2,9 @@ package auth_test
 
 import (
 	"context"
-	"database/sql"
 	"testing"
 
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/engines/db/sqlite"
 )
 
 // BenchmarkPermissions reads a user of the example database Django made (bob, in a group
@@ -16,16 +14,7 @@ import (
 // the same database next to it.
 func BenchmarkPermissions(b *testing.B) {
 	ctx := context.Background()
-	db, err := sql.Open(sqlite.DriverName, "file:../../fixtures/example/db.sqlite3?mode=ro")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	src, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	cfg := &auth.Config{SecretKey: "unused", Users: src}
+	src, cfg := exampleUsers(b)
 	b.Run("load", func(b *testing.B) {
 		for b.Loop() {
 			u, err := src.User(ctx, "2")

@@ -17,30 +17,19 @@ import (
 // (Django's form, held to Django live by compat_test's TestLiveLoginRequired); a logged-in
 // one reaches the handler; LoginView's next is kept only when safe.
 func TestLoginRequired(t *testing.T) {
-	s := django.NewSettings()
-	s.SecretKey, s.AllowedHosts, s.LoginURL = "login-required-test-secret", []string{"example.com"}, "/login/"
-	opts, _ := s.EngineOptions()
-	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SessionEngine = store
+	s, mw := newSite(t, "login-required-test-secret")
 	pw, _ := hashers.PBKDF2{Iterations: 1000}.Encode("pw", "saltsaltsaltsalt")
 	alice := &auth.User{ID: "1", PasswordHash: pw, IsActive: true}
 	cfg := &auth.Config{SecretKey: s.SecretKey, Users: users{"1": alice}}
-	mw, err := django.NewMiddleware(s)
-	if err != nil {
-		t.Fatal(err)
-	}
 	mux := http.NewServeMux()
-	mux.Handle("/private/", auth.LoginRequired(&s, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	mux.Handle("/private/", auth.LoginRequired(s, cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Write([]byte("secret"))
 	})))
 	mux.HandleFunc("/login/", func(w http.ResponseWriter, r *http.Request) {
 		if err := auth.Login(r.Context(), django.FromContext(r.Context()), alice, "", cfg); err != nil {
 			t.Fatal(err)
 		}
-		to, err := auth.SuccessURL(r, &s)
+		to, err := auth.SuccessURL(r, s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -78,8 +67,27 @@ func TestLoginRequired(t *testing.T) {
 	}
 	// Without the session middleware: a 500, not a panic.
 	rec = httptest.NewRecorder()
-	auth.LoginRequired(&s, cfg, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "http://example.com/", nil))
+	auth.LoginRequired(s, cfg, http.NotFoundHandler()).ServeHTTP(rec, httptest.NewRequest("GET", "http://example.com/", nil))
 	if rec.Code != http.StatusInternalServerError {
 		t.Errorf("without sessions: %d", rec.Code)
 	}
+}
+
+// newSite returns the settings of a site at example.com, with LOGIN_URL /login/ and
+// signed-cookie sessions under secret, and its session middleware.
+func newSite(t *testing.T, secret string) (*django.Settings, *django.Middleware) {
+	t.Helper()
+	s := django.NewSettings()
+	s.SecretKey, s.AllowedHosts, s.LoginURL = secret, []string{"example.com"}, "/login/"
+	opts, _ := s.EngineOptions()
+	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SessionEngine = store
+	mw, err := django.NewMiddleware(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &s, mw
 }

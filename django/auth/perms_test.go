@@ -18,7 +18,6 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/engines/db/sqlite"
-	"github.com/djsession/djsession/engines/signedcookies"
 )
 
 // permUsers is a PermissionSource over fixed tables, keyed by user id.
@@ -112,21 +111,10 @@ func TestPermissions(t *testing.T) {
 
 // TestPermissionRequired: the decorators' three answers, and a test's error.
 func TestPermissionRequired(t *testing.T) {
-	s := django.NewSettings()
-	s.SecretKey, s.AllowedHosts, s.LoginURL = "perms-test-secret", []string{"example.com"}, "/login/"
-	opts, _ := s.EngineOptions()
-	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SessionEngine = store
+	s, mw := newSite(t, "perms-test-secret")
 	src := newPermUsers()
 	src.users["4"] = &auth.User{ID: "4", IsActive: true, IsStaff: true}
 	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src}
-	mw, err := django.NewMiddleware(s)
-	if err != nil {
-		t.Fatal(err)
-	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("ok")) })
 	mux := http.NewServeMux()
 	mux.HandleFunc("/as/{id}", func(w http.ResponseWriter, r *http.Request) {
@@ -134,11 +122,11 @@ func TestPermissionRequired(t *testing.T) {
 			t.Fatal(err)
 		}
 	})
-	mux.Handle("/vote/", auth.PermissionRequired(&s, cfg, []string{"polls.vote"}, "", false, ok))
-	mux.Handle("/export/", auth.PermissionRequired(&s, cfg, []string{"reports.export"}, "/elsewhere/", true, ok))
-	mux.Handle("/mixin/", auth.PermissionRequiredMixin(&s, cfg, []string{"polls.vote"}, "", "next", false, ok))
-	mux.Handle("/staff/", auth.StaffMemberRequired(&s, cfg, "", django.RedirectFieldName, ok))
-	mux.Handle("/broken/", auth.UserPassesTest(&s, cfg, func(*http.Request, *auth.User) (bool, error) {
+	mux.Handle("/vote/", auth.PermissionRequired(s, cfg, []string{"polls.vote"}, "", false, ok))
+	mux.Handle("/export/", auth.PermissionRequired(s, cfg, []string{"reports.export"}, "/elsewhere/", true, ok))
+	mux.Handle("/mixin/", auth.PermissionRequiredMixin(s, cfg, []string{"polls.vote"}, "", "next", false, ok))
+	mux.Handle("/staff/", auth.StaffMemberRequired(s, cfg, "", django.RedirectFieldName, ok))
+	mux.Handle("/broken/", auth.UserPassesTest(s, cfg, func(*http.Request, *auth.User) (bool, error) {
 		return false, errors.New("the database is down")
 	}, "", "next", ok))
 	h := mw.Handler(mux)
@@ -198,16 +186,7 @@ func TestExampleFixturePermissions(t *testing.T) {
 	if err := json.Unmarshal(raw, &fixture); err != nil {
 		t.Fatal(err)
 	}
-	db, err := sql.Open(sqlite.DriverName, "file:../../fixtures/example/db.sqlite3?mode=ro")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	src, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &auth.Config{SecretKey: "unused", Users: src}
+	src, cfg := exampleUsers(t)
 	withPerms := 0
 	for _, want := range fixture.Users {
 		u, err := src.User(ctx, strconv.Itoa(want.ID))
@@ -232,4 +211,20 @@ func TestExampleFixturePermissions(t *testing.T) {
 	if withPerms < 2 {
 		t.Fatalf("the fixture has %d users with permissions: regenerate it (scripts/make-example-db)", withPerms)
 	}
+}
+
+// exampleUsers opens, read-only, the auth_user of the database Django made for
+// fixtures/example, and returns it with a Config over it.
+func exampleUsers(tb testing.TB) (*auth.SQLUserSource, *auth.Config) {
+	tb.Helper()
+	db, err := sql.Open(sqlite.DriverName, "file:../../fixtures/example/db.sqlite3?mode=ro")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { db.Close() })
+	src, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return src, &auth.Config{SecretKey: "unused", Users: src}
 }
