@@ -406,23 +406,23 @@ func (m *CSRFMiddleware) Handler(next http.Handler) http.Handler {
 		st.r = r
 		cw := &respwriter.Writer{ResponseWriter: w, Committer: respwriter.CommitFunc(func(int) bool {
 			if err := st.commit(w.Header()); err != nil {
-				m.s.logger().Error("django: CSRF middleware", "error", err)
+				m.s.Log().Error("django: CSRF middleware", "error", err)
 			}
 			return true
 		})}
 		if err := m.processRequest(r, st); err != nil {
-			m.s.logger().Error("django: CSRF middleware", "error", err)
+			m.s.Log().Error("django: CSRF middleware", "error", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}
 		reason, err := m.check(r, st)
 		if err != nil {
-			m.s.logger().Error("django: CSRF middleware", "error", err)
+			m.s.Log().Error("django: CSRF middleware", "error", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}
 		if reason != "" {
-			m.s.logger().Warn("Forbidden ("+reason+"): "+r.URL.Path, "status_code", http.StatusForbidden)
+			m.s.Log().Warn("Forbidden ("+reason+"): "+r.URL.Path, "status_code", http.StatusForbidden)
 			if m.Failure != nil {
 				m.Failure(cw, r, reason)
 			} else {

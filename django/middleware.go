@@ -192,7 +192,7 @@ func (m *Middleware) handleError(w http.ResponseWriter, r *http.Request, err err
 	if errors.Is(err, ErrSessionInterrupted) {
 		status = http.StatusBadRequest
 	} else {
-		m.cfg.s.logger().Error("django: session middleware", "error", err)
+		m.cfg.s.Log().Error("django: session middleware", "error", err)
 	}
 	http.Error(w, http.StatusText(status), status)
 }

@@ -125,7 +125,7 @@ func (s *Session) loadLocked() *serializer.Dict {
 	switch {
 	case err != nil:
 		s.err = fmt.Errorf("django: loading session: %w", err)
-		s.cfg.s.logger().Error("django: session load failed", "error", err)
+		s.cfg.s.Log().Error("django: session load failed", "error", err)
 	case ok && data != nil:
 		s.data = data
 	case s.cfg.saver != nil:

@@ -473,7 +473,8 @@ func (s *Settings) clock() time.Time {
 	return time.Now()
 }
 
-func (s *Settings) logger() *slog.Logger {
+// Log returns Logger, or slog.Default() when it is nil: where the django packages log.
+func (s *Settings) Log() *slog.Logger {
 	if s.Logger != nil {
 		return s.Logger
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"errors"
-	"log/slog"
 	"net/http"
 	"slices"
 
@@ -45,7 +44,7 @@ func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, 
 		case errors.Is(err, ErrPermissionDenied):
 			cfg.permissionDenied(w, r, s)
 		case err != nil:
-			logger(s).ErrorContext(r.Context(), "auth: access check failed", "path", r.URL.Path, "err", err)
+			s.Log().ErrorContext(r.Context(), "auth: access check failed", "path", r.URL.Path, "err", err)
 			s.ServerError(w, r)
 		case ok:
 			h.ServeHTTP(w, r)
@@ -53,13 +52,6 @@ func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, 
 			RedirectToLogin(w, r, s, loginURL, redirectFieldName)
 		}
 	})
-}
-
-func logger(s *django.Settings) *slog.Logger {
-	if s.Logger != nil {
-		return s.Logger
-	}
-	return slog.Default()
 }
 
 // PermissionRequired is Django's permission_required decorator for a Go handler: the
@@ -144,7 +136,7 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings,
 	}
 	next, err := s.LoginRequiredNext(r, loginURL)
 	if err != nil {
-		logger(s).ErrorContext(r.Context(), "auth: redirect to login", "err", err)
+		s.Log().ErrorContext(r.Context(), "auth: redirect to login", "err", err)
 		s.BadRequest(w, r)
 		return
 	}

@@ -77,7 +77,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		st, err := m.NewStorage(r)
 		if err != nil {
-			m.logger().Error("messages: middleware", "error", err)
+			m.s.Log().Error("messages: middleware", "error", err)
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 			return
 		}
@@ -90,7 +90,7 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 			if err == nil {
 				return true
 			}
-			m.logger().Error("messages: middleware", "error", err)
+			m.s.Log().Error("messages: middleware", "error", err)
 			h := w.Header()
 			for k := range h {
 				delete(h, k)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"github.com/djsession/djsession/django"
@@ -147,7 +146,7 @@ func (st *Storage) cookieGet() ([]Message, bool, bool) {
 	}
 	msgs, all, err := st.m.c.decodeCookie(st.cookie)
 	if err != nil {
-		st.m.logger().Warn("messages: ignoring the messages cookie", "error", err)
+		st.m.s.Log().Warn("messages: ignoring the messages cookie", "error", err)
 		return nil, true, false
 	}
 	return msgs, all, true
@@ -163,14 +162,14 @@ func (st *Storage) sessionGet() ([]Message, bool) {
 	text, isStr := v.AsStr()
 	if !isStr || text == "" {
 		if v.Truthy() {
-			st.m.logger().Warn("messages: ignoring the session's messages", "error",
+			st.m.s.Log().Warn("messages: ignoring the session's messages", "error",
 				fmt.Errorf("%w: a %s, not a str", ErrBadData, v.Kind()))
 		}
 		return nil, true
 	}
 	msgs, err := st.m.c.decodeSession(text)
 	if err != nil {
-		st.m.logger().Warn("messages: ignoring the session's messages", "error", err)
+		st.m.s.Log().Warn("messages: ignoring the session's messages", "error", err)
 	}
 	return msgs, true
 }
@@ -263,12 +262,4 @@ func FromContext(ctx context.Context) *Storage {
 // NewContext returns ctx carrying st, for handlers run without the middleware.
 func NewContext(ctx context.Context, st *Storage) context.Context {
 	return context.WithValue(ctx, ctxKey{}, st)
-}
-
-// logger is the settings' logger.
-func (m *Middleware) logger() *slog.Logger {
-	if m.s.Logger != nil {
-		return m.s.Logger
-	}
-	return slog.Default()
 }
