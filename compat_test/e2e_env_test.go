@@ -92,8 +92,9 @@ func e2eVersions(t *testing.T) []*e2eVersion {
 	return vs
 }
 
-// e2eUsers are created in every database: alice (a superuser, for the admin) and bob.
-var e2eUsers = []string{"alice:alice-pw-1:staff", "bob:bob-pw-1"}
+// e2eUsers are created in every database: alice (a superuser, for the admin), bob, and
+// carol, in the group "reporters" that has the permission auth.view_user.
+var e2eUsers = []string{"alice:alice-pw-1:staff", "bob:bob-pw-1", "carol:carol-pw-1::reporters:auth.view_user"}
 
 // prepareTemplate migrates an SQLite database for v once, with the test users.
 func (v *e2eVersion) prepareTemplate(t *testing.T) {

@@ -23,19 +23,19 @@ var ErrPermissionDenied = errors.New("auth: permission denied")
 
 // UserPassesTest is Django's user_passes_test decorator for a Go handler: test gets the
 // request and its user (GetUser; nil for an anonymous one) and the request goes to h if
-// it returns true; else it is redirected to loginURL ("" for s.LoginURL) with the page
-// under redirectFieldName, as RedirectToLogin. An error matching
+// it returns true (with the user for RequestUser, as AuthenticationMiddleware gives it);
+// else it is redirected to loginURL ("" for s.LoginURL) with the page under
+// redirectFieldName, as RedirectToLogin. An error matching
 // ErrPermissionDenied answers 403 (cfg.PermissionDenied, by default Django's page); any
 // other error (of test or of GetUser) is logged to s.Logger and answered with Django's
 // 500 page.
 func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, u *User) (bool, error), loginURL, redirectFieldName string, h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		sess := django.FromContext(r.Context())
-		if sess == nil { // (Django: no request.user without its middlewares, a 500)
-			http.Error(w, "auth: UserPassesTest, LoginRequired and PermissionRequired need the session middleware (django.Middleware) around them", http.StatusInternalServerError)
+	return AuthenticationMiddleware(cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := RequestUser(r, cfg)
+		if errors.Is(err, ErrNoSessionMiddleware) { // (Django: no request.user without its middlewares, a 500)
+			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return
 		}
-		u, err := GetUser(r.Context(), sess, cfg)
 		ok := false
 		if err == nil {
 			ok, err = test(r, u)
@@ -51,7 +51,7 @@ func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, 
 		default:
 			RedirectToLogin(w, r, s, loginURL, redirectFieldName)
 		}
-	})
+	}))
 }
 
 // PermissionRequired is Django's permission_required decorator for a Go handler: the

@@ -167,7 +167,8 @@ func GetUser(ctx context.Context, s Session, c *Config) (*User, error) {
 // django.CSRFMiddleware (the response then sets the new CSRF cookie, or the session's
 // secret, as Django's login does), else, with CSRFUseSessions, by storing a new secret
 // under _csrftoken. Unless SkipLastLogin, the user's last_login is set to now when Users
-// implements LastLoginUpdater (and u.LastLogin updated).
+// implements LastLoginUpdater (and u.LastLogin updated). Behind AuthenticationMiddleware,
+// RequestUser then gives u.
 func Login(ctx context.Context, s Session, u *User, backend string, c *Config) error {
 	if backend == "" {
 		bs := c.backends()
@@ -230,12 +231,18 @@ func Login(ctx context.Context, s Session, u *User, backend string, c *Config) e
 			u.LastLogin = &now
 		}
 	}
+	setRequestUser(ctx, u)
 	return nil
 }
 
-// Logout flushes the session, as Django's logout().
+// Logout flushes the session, as Django's logout(); behind AuthenticationMiddleware,
+// RequestUser then gives nil (the anonymous user).
 func Logout(ctx context.Context, s Session) error {
-	return s.Flush(ctx)
+	if err := s.Flush(ctx); err != nil {
+		return err
+	}
+	setRequestUser(ctx, nil)
+	return nil
 }
 
 // UpdateSessionAuthHash keeps the current session logged in after u's password changed

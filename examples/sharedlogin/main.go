@@ -244,7 +244,7 @@ or log in from Go:</p>
 func (a *app) handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		u, err := auth.GetUser(r.Context(), django.FromContext(r.Context()), a.auth)
+		u, err := auth.RequestUser(r, a.auth)
 		if err != nil {
 			http.Error(w, "server error", http.StatusInternalServerError)
 			slog.Error("get user", "err", err)
@@ -260,7 +260,7 @@ func (a *app) handler() http.Handler {
 			"Messages": messages.GetMessages(r)})
 	})
 	mux.HandleFunc("GET /api/whoami", func(w http.ResponseWriter, r *http.Request) {
-		u, err := auth.GetUser(r.Context(), django.FromContext(r.Context()), a.auth)
+		u, err := auth.RequestUser(r, a.auth)
 		if err != nil {
 			http.Error(w, "server error", http.StatusInternalServerError)
 			return
@@ -272,6 +272,19 @@ func (a *app) handler() http.Handler {
 		}
 		fmt.Fprintf(w, `{"authenticated":true,"username":%q}`, u.Username)
 	})
+	// As Django's @permission_required("auth.view_user", raise_exception=True): a user
+	// with the permission (from a group made in Django's admin, say) sees the reports;
+	// anyone else gets Django's 403 page.
+	mux.Handle("GET /reports", auth.PermissionRequired(&a.settings, a.auth, []string{"auth.view_user"}, "", true,
+		http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			u, err := auth.RequestUser(r, a.auth) // (the user the check read: no second query)
+			if err != nil || u == nil {
+				http.Error(w, "server error", http.StatusInternalServerError)
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			fmt.Fprintf(w, `{"reports_for":%q}`, u.Username)
+		})))
 	mux.HandleFunc("POST /login", func(w http.ResponseWriter, r *http.Request) {
 		sess := django.FromContext(r.Context())
 		u, err := auth.Authenticate(r.Context(), r.PostFormValue("username"), r.PostFormValue("password"), a.auth)
@@ -298,5 +311,6 @@ func (a *app) handler() http.Handler {
 		messages.Info(r, "You are logged out (on both sites).")
 		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
-	return a.mw.Handler(a.csrf.Handler(a.messages.Handler(mux)))
+	// As Django's MIDDLEWARE: sessions, CSRF, authentication (request.user), messages.
+	return a.mw.Handler(a.csrf.Handler(auth.AuthenticationMiddleware(a.auth, a.messages.Handler(mux))))
 }

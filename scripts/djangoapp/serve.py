@@ -1,12 +1,13 @@
 #!/usr/bin/env python
 """Run the djsession demo site (scripts/djangoapp) on a loopback port.
 
-    python serve.py [--port N] [--host 127.0.0.1] [--migrate] [--user NAME:PASSWORD[:staff]]...
+    python serve.py [--port N] [--host 127.0.0.1] [--migrate] [--user NAME:PASSWORD[:staff[:GROUP:PERMS]]]...
                     [--no-serve] [--exit-with-stdin] [--quiet]
 
 Settings come from the environment (see djangoapp/settings.py). --migrate applies the
 migrations first; --user creates the user or resets its password (":staff" makes it a
-superuser that can use the admin). The server is Python's wsgiref with one thread per
+superuser that can use the admin; GROUP puts the user in that group, which gets PERMS, a
+comma-separated list of app_label.codename). The server is Python's wsgiref with one thread per
 request. Once listening it prints one JSON line on stdout:
 
     {"url": "http://127.0.0.1:PORT", "django": "5.2.19", "python": "3.13.0"}
@@ -63,9 +64,11 @@ def main(argv):
         call_command("migrate", verbosity=0, interactive=False)
     for spec in args.user:
         parts = spec.split(":")
-        if len(parts) < 2:
-            ap.error("--user wants NAME:PASSWORD[:staff]")
-        make_user(parts[0], parts[1], len(parts) > 2 and parts[2] == "staff")
+        if len(parts) < 2 or len(parts) == 4 or len(parts) > 5:
+            ap.error("--user wants NAME:PASSWORD[:staff[:GROUP:PERMS]]")
+        user = make_user(parts[0], parts[1], len(parts) > 2 and parts[2] == "staff")
+        if len(parts) == 5:
+            add_group(user, parts[3], parts[4].split(","))
     if args.no_serve:
         return 0
 
@@ -107,6 +110,17 @@ def make_user(name, password, staff):
     user.is_staff = user.is_superuser = staff
     user.is_active = True
     user.save()
+    return user
+
+
+def add_group(user, name, perms):
+    from django.contrib.auth.models import Group, Permission
+
+    group, _ = Group.objects.get_or_create(name=name)
+    for perm in perms:
+        app_label, codename = perm.split(".")
+        group.permissions.add(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    user.groups.add(group)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ urlpatterns = [
         name="password_reset_confirm",
     ),
     path("me/", views.me, name="me"),
+    path("reports/", views.reports, name="reports"),
     path("whoami/", views.whoami, name="whoami"),
     path("session/", views.session_get, name="session_get"),
     path("session/set/", views.session_set, name="session_set"),

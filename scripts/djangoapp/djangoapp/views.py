@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
+from django.contrib.auth.decorators import login_required, permission_required
 from django.http import HttpResponse, JsonResponse
 from django.utils.html import escape
 from django.utils.safestring import SafeData, mark_safe
@@ -25,6 +25,12 @@ def index(request):
 def me(request):
     """The protected view: the logged-in user's name as JSON."""
     return JsonResponse({"username": request.user.get_username(), "id": str(request.user.pk)})
+
+
+@permission_required("auth.view_user", raise_exception=True)
+def reports(request):
+    """A view for users with the permission auth.view_user (a 403 for the others)."""
+    return JsonResponse({"reports_for": request.user.get_username()})
 
 
 def whoami(request):
