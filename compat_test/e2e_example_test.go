@@ -1,6 +1,10 @@
 package compat_test
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -177,6 +181,40 @@ func TestE2EExampleSharedLogin(t *testing.T) {
 			if got := b.djangoUser(dj); got != "" {
 				t.Fatalf("Django after its logout: %q", got)
 			}
+			// The reports page, @permission_required("auth.view_user", raise_exception=True)
+			// on Django and auth.PermissionRequired on Go: the same answer for each user
+			// (carol has the permission through her group, alice is a superuser, bob has
+			// none), and the same 403 page.
+			checkReports(t, b, dj, goURL, "anonymous", 403)
+			for _, c := range []struct {
+				user, password string
+				status         int
+			}{{"carol", "carol-pw-1", 200}, {"bob", "bob-pw-1", 403}, {"alice", "alice-pw-1", 200}} {
+				b.djangoLogin(dj, c.user, c.password)
+				checkReports(t, b, dj, goURL, c.user, c.status)
+			}
 		})
+	}
+}
+
+// checkReports gets the reports page from Django and from the Go service as b, and wants
+// status and the same response from both: the same JSON for 200, else the same body and
+// Content-Type.
+func checkReports(t *testing.T, b *browser, dj *djangoServer, goURL, who string, status int) {
+	t.Helper()
+	djStatus, djHeader, djBody := b.do("GET", dj.URL+"/reports/", nil)
+	goStatus, goHeader, goBody := b.do("GET", goURL+"/reports", nil)
+	if djStatus != status || goStatus != status {
+		t.Fatalf("reports as %s: Django %d, Go %d, want %d\n%.300s\n%.300s", who, djStatus, goStatus, status, djBody, goBody)
+	}
+	if status == http.StatusOK {
+		var djJSON, goJSON map[string]any
+		if err := errors.Join(json.Unmarshal(djBody, &djJSON), json.Unmarshal(goBody, &goJSON)); err != nil || djJSON["reports_for"] != who || !maps.Equal(djJSON, goJSON) {
+			t.Fatalf("reports as %s: Django %s, Go %s (%v)", who, djBody, goBody, err)
+		}
+		return
+	}
+	if !bytes.Equal(djBody, goBody) || djHeader.Get("Content-Type") != goHeader.Get("Content-Type") {
+		t.Fatalf("reports as %s: Django %q %q, Go %q %q", who, djHeader.Get("Content-Type"), djBody, goHeader.Get("Content-Type"), goBody)
 	}
 }
