@@ -3,8 +3,11 @@ package auth_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"log"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/djsession/djsession/django"
@@ -135,4 +138,42 @@ func ExampleHasPerm() {
 	// bob may change users: true
 	// bob's permissions: [auth.change_user auth.view_user]
 	// alice is staff: true and sees the auth app: false
+}
+
+// Check a new password as Django's AUTH_PASSWORD_VALIDATORS of a default project do,
+// before storing its hash (the common-passwords list is Django's own file, from the
+// installed Django; here a short list of ours). The answers are Django's for the same
+// validators and user.
+func ExampleValidatePassword() {
+	list := filepath.Join(os.TempDir(), "djsession-example-common-passwords.txt")
+	if err := os.WriteFile(list, []byte("password\n123456\nqwerty\n"), 0o600); err != nil {
+		panic(err)
+	}
+	defer os.Remove(list)
+	common, err := auth.NewCommonPasswordValidator(list)
+	if err != nil {
+		panic(err)
+	}
+	validators := []auth.PasswordValidator{
+		auth.UserAttributeSimilarityValidator{}, auth.MinimumLengthValidator{},
+		common, auth.NumericPasswordValidator{},
+	}
+	user := &auth.PasswordUser{Attributes: map[string]string{"username": "alice", "email": "alice.smith@example.com"}}
+	for _, pw := range []string{"Password", "Alice1", "12345678", "correct horse battery"} {
+		err := auth.ValidatePassword(pw, user, validators)
+		var errs auth.PasswordErrors
+		if errors.As(err, &errs) {
+			for _, e := range errs {
+				fmt.Printf("%q: %s (%s)\n", pw, e.Message, e.Code)
+			}
+			continue
+		}
+		fmt.Printf("%q: ok\n", pw)
+	}
+	// Output:
+	// "Password": This password is too common. (password_too_common)
+	// "Alice1": The password is too similar to the username. (password_too_similar)
+	// "Alice1": This password is too short. It must contain at least 8 characters. (password_too_short)
+	// "12345678": This password is entirely numeric. (password_entirely_numeric)
+	// "correct horse battery": ok
 }

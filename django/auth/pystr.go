@@ -1,0 +1,148 @@
+package auth
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Python's str methods that Django's password validators use, on Go strings of UTF-8
+// text (lengths count code points, as Python's len).
+
+// pyLower is Python's str.lower(): the full lower-case mapping (U+0130 becomes "i̇", two
+// code points) and Greek capital sigma as final sigma (ς) at the end of a word.
+func pyLower(s string) string {
+	if isASCII(s) {
+		return strings.ToLower(s)
+	}
+	rs := []rune(s)
+	var b strings.Builder
+	b.Grow(len(s))
+	for i, r := range rs {
+		switch r {
+		case 'İ':
+			b.WriteString("i\u0307")
+		case 'Σ':
+			if finalSigma(rs, i) {
+				b.WriteRune('ς')
+			} else {
+				b.WriteRune('σ')
+			}
+		default:
+			b.WriteRune(unicode.ToLower(r))
+		}
+	}
+	return b.String()
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// finalSigma is Unicode's Final_Sigma context for rs[i], as CPython tests it: a cased
+// letter before it (case-ignorable characters between), and none after it.
+func finalSigma(rs []rune, i int) bool {
+	j := i - 1
+	for j >= 0 && caseIgnorable(rs[j]) {
+		j--
+	}
+	if j < 0 || !cased(rs[j]) {
+		return false
+	}
+	j = i + 1
+	for j < len(rs) && caseIgnorable(rs[j]) {
+		j++
+	}
+	return j == len(rs) || !cased(rs[j])
+}
+
+// cased is Unicode's Cased property.
+func cased(r rune) bool {
+	return unicode.In(r, unicode.Lu, unicode.Ll, unicode.Lt, unicode.Other_Lowercase, unicode.Other_Uppercase)
+}
+
+// caseIgnorable is Unicode's Case_Ignorable property: marks, format characters, modifier
+// letters and symbols, and the word-break MidLetter, MidNumLet and Single_Quote
+// characters.
+func caseIgnorable(r rune) bool {
+	switch r {
+	case '\'', '.', ':', '·', '\u0387', '\u055f', '\u05f4', '\u2018', '\u2019', '\u2024', '\u2027',
+		'\ufe13', '\ufe52', '\ufe55', '\uff07', '\uff0e', '\uff1a':
+		return true
+	}
+	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
+}
+
+// pyIsSpace is Python's str.isspace() for one character: Go's white space and the
+// information separators U+001C-U+001F.
+func pyIsSpace(r rune) bool {
+	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
+}
+
+// pyStrip is Python's str.strip() (no argument).
+func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
+
+// pyIsDigit is Python's str.isdigit(): not empty, and every character a digit (decimal,
+// or Numeric_Type=Digit such as "²").
+func pyIsDigit(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if !unicode.Is(unicode.Nd, r) && !unicode.Is(pyDigitNotDecimal, r) {
+			return false
+		}
+	}
+	return true
+}
+
+// pySplitNonWord is Python's re.split(r"\W+", s) for a str: the pieces between runs of
+// characters that are neither alphanumeric (str.isalnum: Unicode letters and numbers)
+// nor "_", with "" first when s starts with such a run and last when it ends with one.
+func pySplitNonWord(s string) []string {
+	word := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) }
+	var parts []string
+	start, inSep := 0, false
+	for i, r := range s {
+		switch w := word(r); {
+		case !w && !inSep:
+			parts = append(parts, s[start:i])
+			inSep = true
+		case w && inSep:
+			start, inSep = i, false
+		}
+	}
+	if inSep {
+		return append(parts, "")
+	}
+	return append(parts, s[start:])
+}
+
+// quickRatio is difflib's SequenceMatcher(a=a, b=b).quick_ratio(): twice the number of
+// characters the two have in common (as multisets) over their total length; 1 for two
+// empty strings.
+func quickRatio(a, b string) float64 {
+	counts := map[rune]int{}
+	lb := 0
+	for _, r := range b {
+		counts[r]++
+		lb++
+	}
+	la, matches := 0, 0
+	for _, r := range a {
+		la++
+		if counts[r] > 0 {
+			counts[r]--
+			matches++
+		}
+	}
+	if la+lb == 0 {
+		return 1
+	}
+	return 2.0 * float64(matches) / float64(la+lb)
+}

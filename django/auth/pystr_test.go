@@ -1,0 +1,47 @@
+package auth
+
+import (
+	"encoding/json"
+	"os"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+// TestPyStr holds the Python string helpers of the password validators to what Python
+// gives (testdata/pystr.json, from scripts/gen_pystr_fixtures.py).
+func TestPyStr(t *testing.T) {
+	data, err := os.ReadFile("testdata/pystr.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx struct {
+		Strings []struct {
+			S, Lower, Strip string
+			Split           []string
+			IsDigit         bool `json:"isdigit"`
+		}
+		QuickRatio []struct {
+			A, B  string
+			Ratio float64
+		} `json:"quick_ratio"`
+	}
+	if err := json.Unmarshal(data, &fx); err != nil {
+		t.Fatal(err)
+	}
+	if len(fx.Strings) < 10 || len(fx.QuickRatio) < 5 {
+		t.Fatalf("too few cases: %d, %d", len(fx.Strings), len(fx.QuickRatio))
+	}
+	for _, c := range fx.Strings {
+		got := []any{pyLower(c.S), pySplitNonWord(c.S), pyIsDigit(c.S), pyStrip(c.S)}
+		want := []any{c.Lower, c.Split, c.IsDigit, c.Strip}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("%q: lower, split, isdigit, strip (-python +go)\n%s", c.S, d)
+		}
+	}
+	for _, c := range fx.QuickRatio {
+		if got := quickRatio(c.A, c.B); got != c.Ratio {
+			t.Errorf("quick_ratio(%q, %q) = %v, Python %v", c.A, c.B, got, c.Ratio)
+		}
+	}
+}

@@ -1,0 +1,30 @@
+r"""Write django/auth/testdata/pystr.json: what Python's str.lower(), re.split(r"\W+", s),
+str.isdigit(), str.strip() and difflib's quick_ratio give on cases where Go's standard
+library differs (final sigma, dotted capital I, Unicode digits and white space), for the
+unit tests of the password validators' Python string helpers.
+
+Usage: <python> scripts/gen_pystr_fixtures.py   (any Python of the matrix: 3.10-3.13)
+"""
+
+import json
+import os
+import re
+import sys
+from difflib import SequenceMatcher
+
+CASES = ["ΩΣ", "ΣΟΦΙΑΣ ΚΑΙ", "İstanbul", "ΑΣ'Σ", "a.Σ", "Σ", "", " x ", "\x1cpass\x1f",
+         "\u00a0a\u2028", "jean-luc.o'neil@example.com", "__a__", "-a-", "e\u0301x", "²³", "٣٤٥",
+         "１２", "1.5", "Ⅻ", "①②", "ΣΣ", "ßİΣ"]
+PAIRS = [("alice", "alice"), ("ecila", "alice"), ("ab", "abcd"), ("", ""), ("aab", "ab"),
+         ("ως", "σω"), ("", "x")]
+
+out = {
+    "python": sys.version.split()[0],
+    "strings": [{"s": c, "lower": c.lower(), "split": re.split(r"\W+", c), "isdigit": c.isdigit(),
+                 "strip": c.strip()} for c in CASES],
+    "quick_ratio": [{"a": a, "b": b, "ratio": SequenceMatcher(a=a, b=b).quick_ratio()} for a, b in PAIRS],
+}
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "django", "auth", "testdata", "pystr.json")
+with open(path, "w", encoding="ascii") as f:
+    json.dump(out, f, indent=1, ensure_ascii=True)
+    f.write("\n")
