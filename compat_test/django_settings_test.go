@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/messages"
 	"github.com/djsession/djsession/serializer"
 )
@@ -94,6 +95,12 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 MESSAGE_LEVEL = 10
 MESSAGE_TAGS = {40: "danger", 35: "notice"}
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+     "OPTIONS": {"user_attributes": ("username", "email"), "max_similarity": 0.5}},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
 `
 	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
 	for _, series := range matrix(t) {
@@ -185,6 +192,11 @@ MESSAGE_TAGS = {40: "danger", 35: "notice"}
 			check("MessagesLegacyExtraTags", s.MessagesLegacyExtraTags, series == "3.2")
 			check("MessagesLegacyCookieFit", s.MessagesLegacyCookieFit, series == "3.2" || series == "4.2")
 			check("MessagesLegacyCookieFormats", s.MessagesLegacyCookieFormats, series == "3.2")
+			vals, err := auth.PasswordValidators(&s, "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("AuthPasswordValidators", fmt.Sprint(vals), "[{[username email] 0.5} {12} {}]")
 			if _, err := django.NewCSRFMiddleware(s); err != nil {
 				t.Errorf("NewCSRFMiddleware: %v", err)
 			}

@@ -1,6 +1,7 @@
 package compat_test
 
 import (
+	"encoding/json"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -8,11 +9,13 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 )
 
 // TestLivePasswordValidation holds ValidatePassword and the four validators to Django's
-// validate_password of every version: random AUTH_PASSWORD_VALIDATORS (options included),
+// validate_password of every version: random AUTH_PASSWORD_VALIDATORS (options included,
+// read as exported settings and built by PasswordValidators),
 // random users (or none) and passwords made of their attributes' pieces, common
 // passwords, digits of several scripts ("٣", "²", "５"), letters whose Python lower case
 // is special ("İ", "Σ" at a word's end), and white space Python strips and Go's
@@ -22,28 +25,32 @@ func TestLivePasswordValidation(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run("django-"+p.Series, func(t *testing.T) {
 			r := rand.New(rand.NewPCG(94, seedOf(p.Django)))
-			var common *auth.CommonPasswordValidator
+			// (the path of this Django's common-passwords list)
+			commonPath := p.call(t, map[string]any{"op": "validate_password", "passwords": []string{}, "validators": []any{}})["common_path"].(string)
 			failures := 0
 			seen := map[string]int{}
 			for batch := range 40 {
-				names, goVals := randomValidators(r, &common)
+				// The validators from AUTH_PASSWORD_VALIDATORS as Go reads exported settings.
+				setting := randomValidators(r)
+				js, _ := json.Marshal(map[string]any{"settings": map[string]any{"AUTH_PASSWORD_VALIDATORS": setting}})
+				s, err := django.SettingsFromJSON(js)
+				if err != nil {
+					t.Fatal(err)
+				}
+				goVals, err := auth.PasswordValidators(&s, commonPath)
+				if err != nil {
+					t.Fatal(err)
+				}
 				user, attrs := randomPasswordUser(r)
 				passwords := make([]string, 60)
 				for i := range passwords {
 					passwords[i] = randomPassword(r, attrs)
 				}
-				req := map[string]any{"op": "validate_password", "passwords": passwords, "user": attrs, "validators": names}
+				req := map[string]any{"op": "validate_password", "passwords": passwords, "user": attrs, "validators": setting}
 				if attrs == nil {
 					req["user"] = nil
 				}
 				resp := p.call(t, req)
-				if common == nil {
-					var err error
-					if common, err = auth.NewCommonPasswordValidator(resp["common_path"].(string)); err != nil {
-						t.Fatal(err)
-					}
-					names, goVals = rebuildWithCommon(names, goVals, common)
-				}
 				var help []string
 				remarshal(t, resp["help"], &help)
 				if d := cmp.Diff(help, auth.PasswordValidatorsHelpTexts(goVals), cmpopts.EquateEmpty()); d != "" {
@@ -62,7 +69,7 @@ func TestLivePasswordValidation(t *testing.T) {
 						seen[e[0]]++
 					}
 					if d := cmp.Diff(want[i], got, cmpopts.EquateEmpty()); d != "" {
-						t.Errorf("batch %d: %q (user %v, validators %v): (-django +go)\n%s", batch, pw, attrs, names, d)
+						t.Errorf("batch %d: %q (user %v, validators %v): (-django +go)\n%s", batch, pw, attrs, setting, d)
 						if failures++; failures > 5 {
 							t.FailNow()
 						}
@@ -81,58 +88,37 @@ func TestLivePasswordValidation(t *testing.T) {
 
 const validatorPath = "django.contrib.auth.password_validation."
 
-// randomValidators returns AUTH_PASSWORD_VALIDATORS for Django and the same validators
-// in Go (the common-password one once its list is loaded: until then a placeholder that
-// rebuildWithCommon fills in).
-func randomValidators(r *rand.Rand, common **auth.CommonPasswordValidator) ([]map[string]any, []auth.PasswordValidator) {
+// randomValidators returns a random AUTH_PASSWORD_VALIDATORS: some of Django's four,
+// in a random order, with random OPTIONS.
+func randomValidators(r *rand.Rand) []map[string]any {
 	var names []map[string]any
-	var vals []auth.PasswordValidator
 	for _, kind := range r.Perm(4) {
 		if r.IntN(5) == 0 {
 			continue
 		}
 		switch kind {
 		case 0:
-			v := auth.MinimumLengthValidator{}
 			entry := map[string]any{"NAME": validatorPath + "MinimumLengthValidator"}
 			if r.IntN(2) == 0 {
-				v.MinLength = 1 + r.IntN(12)
-				entry["OPTIONS"] = map[string]any{"min_length": v.MinLength}
+				entry["OPTIONS"] = map[string]any{"min_length": 1 + r.IntN(12)}
 			}
-			names, vals = append(names, entry), append(vals, v)
+			names = append(names, entry)
 		case 1:
-			v := auth.UserAttributeSimilarityValidator{}
 			opts := map[string]any{}
 			if r.IntN(2) == 0 {
-				v.MaxSimilarity = []float64{0.1, 0.3, 0.5, 0.7, 0.8, 1.0}[r.IntN(6)]
-				opts["max_similarity"] = v.MaxSimilarity
+				opts["max_similarity"] = []float64{0.1, 0.3, 0.5, 0.7, 0.8, 1.0}[r.IntN(6)]
 			}
 			if r.IntN(3) == 0 {
-				v.UserAttributes = []string{"email", "nickname", "username"}[:1+r.IntN(3)]
-				opts["user_attributes"] = v.UserAttributes
+				opts["user_attributes"] = []string{"email", "nickname", "username"}[:1+r.IntN(3)]
 			}
-			names, vals = append(names, map[string]any{"NAME": validatorPath + "UserAttributeSimilarityValidator", "OPTIONS": opts}), append(vals, v)
+			names = append(names, map[string]any{"NAME": validatorPath + "UserAttributeSimilarityValidator", "OPTIONS": opts})
 		case 2:
 			names = append(names, map[string]any{"NAME": validatorPath + "CommonPasswordValidator"})
-			if *common != nil {
-				vals = append(vals, *common)
-			} else {
-				vals = append(vals, nil)
-			}
 		case 3:
-			names, vals = append(names, map[string]any{"NAME": validatorPath + "NumericPasswordValidator"}), append(vals, auth.NumericPasswordValidator{})
+			names = append(names, map[string]any{"NAME": validatorPath + "NumericPasswordValidator"})
 		}
 	}
-	return names, vals
-}
-
-func rebuildWithCommon(names []map[string]any, vals []auth.PasswordValidator, common *auth.CommonPasswordValidator) ([]map[string]any, []auth.PasswordValidator) {
-	for i, v := range vals {
-		if v == nil {
-			vals[i] = common
-		}
-	}
-	return names, vals
+	return names
 }
 
 // randomPasswordUser returns a user for the validators, and its attributes as sent to

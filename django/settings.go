@@ -150,6 +150,9 @@ type Settings struct {
 	// MessageTags is MESSAGE_TAGS: tags by level that add to or replace the default ones
 	// (10 "debug", 20 "info", 25 "success", 30 "warning", 40 "error").
 	MessageTags map[int]string
+	// AuthPasswordValidators is AUTH_PASSWORD_VALIDATORS (default: none); the auth
+	// package's PasswordValidators builds them.
+	AuthPasswordValidators []PasswordValidatorSetting
 
 	// DjangoVersion is the version of the Django site ("5.2.19"), informational; set it
 	// with ForDjango, which also sets the behaviour options below.
@@ -479,4 +482,11 @@ func (s *Settings) Log() *slog.Logger {
 		return s.Logger
 	}
 	return slog.Default()
+}
+
+// PasswordValidatorSetting is one entry of AUTH_PASSWORD_VALIDATORS: the validator's
+// dotted path (NAME) and its keyword arguments (OPTIONS).
+type PasswordValidatorSetting struct {
+	Name    string         `json:"NAME"`
+	Options map[string]any `json:"OPTIONS,omitempty"`
 }

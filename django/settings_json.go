@@ -120,6 +120,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("LOGIN_REDIRECT_URL", &s.LoginRedirectURL)
 	get("MESSAGE_STORAGE", &s.MessageStorage)
 	get("MESSAGE_LEVEL", &s.MessageLevel)
+	get("AUTH_PASSWORD_VALIDATORS", &s.AuthPasswordValidators)
 	// MESSAGE_TAGS has int keys, which JSON writes as strings.
 	var tags map[string]string
 	get("MESSAGE_TAGS", &tags)

@@ -7,10 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/djsession/djsession/django"
 )
 
 // Django's password validation (django.contrib.auth.password_validation, the
@@ -84,6 +88,97 @@ func ValidatePassword(password string, user *PasswordUser, validators []Password
 		return errs
 	}
 	return nil
+}
+
+// Validator paths of AUTH_PASSWORD_VALIDATORS that PasswordValidators knows.
+const validationModule = "django.contrib.auth.password_validation."
+
+// PasswordValidators returns the validators of s.AuthPasswordValidators (AUTH_PASSWORD_VALIDATORS,
+// as scripts/export_settings.py exports it), as Django's get_default_password_validators
+// instantiates them with their OPTIONS: min_length, user_attributes and max_similarity
+// (at least 0.1, as Django requires), password_list_path. A CommonPasswordValidator
+// without password_list_path reads commonPasswords, the path of Django's own list on this
+// machine (Django's default is inside the Django installation of the site's machine).
+// Another validator is ErrUnsupported: give its Go counterpart yourself.
+func PasswordValidators(s *django.Settings, commonPasswords string) ([]PasswordValidator, error) {
+	var vals []PasswordValidator
+	for _, entry := range s.AuthPasswordValidators {
+		name, ok := strings.CutPrefix(entry.Name, validationModule)
+		if !ok {
+			return nil, fmt.Errorf("%w: password validator %s", ErrUnsupported, entry.Name)
+		}
+		opts := entry.Options
+		known := map[string][]string{
+			"MinimumLengthValidator": {"min_length"}, "UserAttributeSimilarityValidator": {"user_attributes", "max_similarity"},
+			"CommonPasswordValidator": {"password_list_path"}, "NumericPasswordValidator": nil,
+		}
+		params, ok := known[name]
+		if !ok {
+			return nil, fmt.Errorf("%w: password validator %s", ErrUnsupported, entry.Name)
+		}
+		for k := range opts {
+			if !slices.Contains(params, k) {
+				return nil, fmt.Errorf("auth: %s: unexpected option %q (Django raises TypeError)", entry.Name, k)
+			}
+		}
+		bad := func(opt string) error {
+			return fmt.Errorf("auth: %s: option %s: %v", entry.Name, opt, opts[opt])
+		}
+		switch name {
+		case "MinimumLengthValidator":
+			v := MinimumLengthValidator{}
+			if x, ok := opts["min_length"]; ok {
+				f, isNum := x.(float64)
+				if !isNum || f != math.Trunc(f) || f < 1 {
+					return nil, bad("min_length")
+				}
+				v.MinLength = int(f)
+			}
+			vals = append(vals, v)
+		case "UserAttributeSimilarityValidator":
+			v := UserAttributeSimilarityValidator{}
+			if x, ok := opts["max_similarity"]; ok {
+				f, isNum := x.(float64)
+				if !isNum || f < 0.1 {
+					return nil, bad("max_similarity")
+				}
+				v.MaxSimilarity = f
+			}
+			if x, ok := opts["user_attributes"]; ok {
+				list, isList := x.([]any)
+				if !isList {
+					return nil, bad("user_attributes")
+				}
+				v.UserAttributes = []string{}
+				for _, a := range list {
+					name, isStr := a.(string)
+					if !isStr {
+						return nil, bad("user_attributes")
+					}
+					v.UserAttributes = append(v.UserAttributes, name)
+				}
+			}
+			vals = append(vals, v)
+		case "CommonPasswordValidator":
+			path := commonPasswords
+			if x, ok := opts["password_list_path"]; ok {
+				if path, ok = x.(string); !ok {
+					return nil, bad("password_list_path")
+				}
+			}
+			if path == "" {
+				return nil, fmt.Errorf("auth: %s needs the path of Django's common-passwords.txt.gz", entry.Name)
+			}
+			v, err := NewCommonPasswordValidator(path)
+			if err != nil {
+				return nil, err
+			}
+			vals = append(vals, v)
+		case "NumericPasswordValidator":
+			vals = append(vals, NumericPasswordValidator{})
+		}
+	}
+	return vals, nil
 }
 
 // PasswordValidatorsHelpTexts is Django's password_validators_help_texts.
