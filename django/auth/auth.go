@@ -55,8 +55,10 @@ var (
 	ErrBackendRequired = errors.New("auth: several authentication backends configured: Login needs a backend")
 	// ErrNoUserSource: Config.Users is nil.
 	ErrNoUserSource = errors.New("auth: Config.Users is nil")
-	// ErrUnsupported: the UserSource lacks a method the call needs (e.g. lookup by username).
-	ErrUnsupported = errors.New("auth: not supported by the user source")
+	// ErrUnsupported: the UserSource lacks a method the call needs (e.g. lookup by
+	// username), or a setting names something djsession has no Go counterpart for (a
+	// custom password validator).
+	ErrUnsupported = errors.New("auth: not supported")
 )
 
 // Session is what auth needs from a request's session: a subset of Django's
