@@ -8,14 +8,17 @@ import (
 	"encoding/json"
 	"errors"
 	"maps"
+	mrand "math/rand/v2"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx"
 
 	"github.com/djsession/djsession/django/auth"
@@ -324,5 +327,59 @@ func checkSQLSource(t *testing.T, series string, db *sql.DB, dialect auth.Dialec
 	}
 	if c := djangoUser(insp, "carol"); c["check_password"] != false {
 		t.Errorf("carol: %v", c)
+	}
+}
+
+// TestLivePasswordHashersSetting: hashers.FromSettings reads a PASSWORD_HASHERS setting as
+// each Django's get_hashers does: random lists (orders, subsets, and classes some
+// versions lack) give the same algorithms in the same order (so the same preferred
+// hasher), and an error exactly where Django cannot load the list (and for
+// CryptPasswordHasher, which Go does not implement).
+func TestLivePasswordHashersSetting(t *testing.T) {
+	const p = "django.contrib.auth.hashers."
+	names := []string{"PBKDF2PasswordHasher", "PBKDF2SHA1PasswordHasher", "Argon2PasswordHasher",
+		"BCryptSHA256PasswordHasher", "BCryptPasswordHasher", "ScryptPasswordHasher", "MD5PasswordHasher",
+		"SHA1PasswordHasher", "UnsaltedMD5PasswordHasher", "UnsaltedSHA1PasswordHasher", "CryptPasswordHasher"}
+	for _, pr := range livePeers(t) {
+		t.Run("django-"+pr.Series, func(t *testing.T) {
+			r := mrand.New(mrand.NewPCG(95, seedOf(pr.Django)))
+			errs := 0
+			for i := range 60 {
+				var list []string
+				for _, j := range r.Perm(len(names))[:1+r.IntN(4)] {
+					list = append(list, p+names[j])
+				}
+				resp := pr.call(t, map[string]any{"op": "auth_hashers_info", "hashers": list})
+				set, err := hashers.FromSettings(pr.Django, list)
+				if djErr, failed := resp["error"]; failed {
+					errs++
+					if err == nil || !errors.Is(err, hashers.ErrUnknownHasher) {
+						t.Errorf("case %d: %v: Django raises %v, Go: %v", i, list, djErr, err)
+					}
+					continue
+				}
+				if slices.Contains(list, p+"CryptPasswordHasher") {
+					// (Unix crypt(3), deprecated in Django 4.1 and gone in 5.0: not implemented)
+					if !errors.Is(err, hashers.ErrUnknownHasher) {
+						t.Errorf("case %d: %v: %v, want ErrUnknownHasher", i, list, err)
+					}
+					continue
+				}
+				if err != nil {
+					t.Errorf("case %d: %v: %v (Django: %v)", i, list, err, resp["algorithms"])
+					continue
+				}
+				var got []any
+				for _, h := range set.Hashers() {
+					got = append(got, h.Algorithm())
+				}
+				if d := cmp.Diff(resp["algorithms"], got); d != "" {
+					t.Errorf("case %d: %v: (-django +go)\n%s", i, list, d)
+				}
+			}
+			if errs == 60 || pr.Series >= "5.1" && errs == 0 {
+				t.Errorf("%d of 60 lists failed in Django: the cases miss one side", errs)
+			}
+		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/django/messages"
 	"github.com/djsession/djsession/serializer"
 )
@@ -95,6 +96,7 @@ LOGIN_REDIRECT_URL = "/dashboard/"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
 MESSAGE_LEVEL = 10
 MESSAGE_TAGS = {40: "danger", 35: "notice"}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.Argon2PasswordHasher", "django.contrib.auth.hashers.PBKDF2PasswordHasher"]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
      "OPTIONS": {"user_attributes": ("username", "email"), "max_similarity": 0.5}},
@@ -197,6 +199,11 @@ AUTH_PASSWORD_VALIDATORS = [
 				t.Fatal(err)
 			}
 			check("AuthPasswordValidators", fmt.Sprint(vals), "[{[username email] 0.5} {12} {}]")
+			set, err := hashers.FromSettings(s.DjangoVersion, s.PasswordHashers)
+			if err != nil {
+				t.Fatal(err)
+			}
+			check("PasswordHashers", fmt.Sprint(set.Hashers()), fmt.Sprint([]hashers.Hasher{hashers.Argon2{}, hashers.PBKDF2{Iterations: hashers.PBKDF2Iterations(series)}}))
 			if _, err := django.NewCSRFMiddleware(s); err != nil {
 				t.Errorf("NewCSRFMiddleware: %v", err)
 			}

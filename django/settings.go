@@ -150,6 +150,9 @@ type Settings struct {
 	// MessageTags is MESSAGE_TAGS: tags by level that add to or replace the default ones
 	// (10 "debug", 20 "info", 25 "success", 30 "warning", 40 "error").
 	MessageTags map[int]string
+	// PasswordHashers is PASSWORD_HASHERS (nil: the Django version's default); the
+	// hashers package's FromSettings builds it.
+	PasswordHashers []string
 	// AuthPasswordValidators is AUTH_PASSWORD_VALIDATORS (default: none); the auth
 	// package's PasswordValidators builds them.
 	AuthPasswordValidators []PasswordValidatorSetting

@@ -121,6 +121,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("MESSAGE_STORAGE", &s.MessageStorage)
 	get("MESSAGE_LEVEL", &s.MessageLevel)
 	get("AUTH_PASSWORD_VALIDATORS", &s.AuthPasswordValidators)
+	get("PASSWORD_HASHERS", &s.PasswordHashers)
 	// MESSAGE_TAGS has int keys, which JSON writes as strings.
 	var tags map[string]string
 	get("MESSAGE_TAGS", &tags)

@@ -11,6 +11,9 @@ Ops:
                        bool (small work factors)}: {"encoded": a new hash, random salt}.
   auth_session_hash    {"password", "key"}: get_session_auth_hash of a user with that
                        stored password under SECRET_KEY = key.
+  auth_hashers_info    {"hashers": PASSWORD_HASHERS}: {"algorithms": the algorithm of each of
+                       get_hashers(), in order} or, when Django cannot load one,
+                       {"error": the exception's class name}.
 Needs argon2-cffi and bcrypt for those hashers (scripts/venv-extras-auth); they are
 imported by Django only when used.
 """
@@ -83,3 +86,17 @@ OPS = {
     "auth_make_password": make_password,
     "auth_session_hash": session_hash,
 }
+
+
+def op_auth_hashers_info(req):
+    from django.contrib.auth.hashers import get_hashers
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=req["hashers"]):
+        try:
+            return {"ok": True, "algorithms": [h.algorithm for h in get_hashers()]}
+        except Exception as e:  # (ImportError, ImproperlyConfigured: what Django raises)
+            return {"ok": True, "error": type(e).__name__}
+
+
+OPS["auth_hashers_info"] = op_auth_hashers_info

@@ -177,7 +177,8 @@ type Config struct {
 	// Users implements LastLoginUpdater, as Django does for models with last_login).
 	SkipLastLogin bool
 
-	// Hashers verifies passwords in Authenticate (PASSWORD_HASHERS); nil means
+	// Hashers verifies passwords in Authenticate (PASSWORD_HASHERS: hashers.FromSettings
+	// builds a site's from its exported settings); nil means
 	// hashers.ForDjango("") (the newest Django's defaults).
 	Hashers *hashers.Set
 	// UpgradePasswordHashes lets Authenticate store a new hash (from the preferred hasher)
