@@ -37,15 +37,7 @@ func TestLoginRequired(t *testing.T) {
 		w.WriteHeader(http.StatusFound)
 	})
 	h := mw.Handler(mux)
-	do := func(target, cookie string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "http://example.com"+target, nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
+	do := func(target, cookie string) *httptest.ResponseRecorder { return get(h, target, cookie) }
 	rec := do("/private/a%20b?x=1", "")
 	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/login/?next=/private/a%2520b%3Fx%3D1" {
 		t.Fatalf("anonymous: %d %q", rec.Code, rec.Header().Get("Location"))
@@ -90,4 +82,16 @@ func newSite(t *testing.T, secret string) (*django.Settings, *django.Middleware)
 		t.Fatal(err)
 	}
 	return &s, mw
+}
+
+// get serves a GET of http://example.com+target, with the Cookie header cookie (if any),
+// by h.
+func get(h http.Handler, target, cookie string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest("GET", "http://example.com"+target, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
 }

@@ -63,12 +63,7 @@ func TestRequestUser(t *testing.T) {
 	})))
 	h := mw.Handler(auth.AuthenticationMiddleware(cfg, mux))
 	do := func(target, cookie string) string {
-		req := httptest.NewRequest("GET", "http://example.com"+target, nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := get(h, target, cookie)
 		if c := rec.Result().Cookies(); len(c) == 1 {
 			return c[0].Name + "=" + c[0].Value
 		}

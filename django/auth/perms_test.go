@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"slices"
 	"strconv"
@@ -131,12 +130,7 @@ func TestPermissionRequired(t *testing.T) {
 	}, "", "next", ok))
 	h := mw.Handler(mux)
 	do := func(target, cookie string) string {
-		req := httptest.NewRequest("GET", "http://example.com"+target, nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		rec := get(h, target, cookie)
 		if rec.Code == http.StatusOK && len(rec.Result().Cookies()) == 1 {
 			c := rec.Result().Cookies()[0]
 			return c.Name + "=" + c.Value
