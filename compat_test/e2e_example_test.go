@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"html"
 	"maps"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -96,12 +98,16 @@ func startExample(t testing.TB, bin, settings, database, djangoURL string) strin
 	}
 }
 
-// e2eExampleEnv starts, for v, the demo Django site on the db engine over SQLite, and
-// examples/sharedlogin configured from the site's exported settings.
-func e2eExampleEnv(t *testing.T, v *e2eVersion, bin string) (dj *djangoServer, goURL string) {
+// e2eExampleEnv starts, for v, the demo Django site on the db engine over SQLite (with
+// the extra environment variables), and examples/sharedlogin configured from the site's
+// exported settings.
+func e2eExampleEnv(t *testing.T, v *e2eVersion, bin string, extra ...map[string]string) (dj *djangoServer, goURL string) {
 	t.Helper()
 	env, _, _ := e2eSQLiteUsers(t, v)
 	env["SESSION_ENGINE"] = "db"
+	for _, e := range extra {
+		maps.Copy(env, e)
+	}
 	for k, val := range (e2eKeys{Key: "djsession-e2e-example-key-" + v.Series + "-0123456789"}).env() {
 		env[k] = val
 	}
@@ -218,3 +224,96 @@ func checkReports(t *testing.T, b *browser, dj *djangoServer, goURL, who string,
 		t.Fatalf("reports as %s: Django %q %q, Go %q %q", who, djHeader.Get("Content-Type"), djBody, goHeader.Get("Content-Type"), goBody)
 	}
 }
+
+// TestE2EExamplePasswordChange: a password change on the Go service, beside the demo
+// site of every version with AUTH_PASSWORD_VALIDATORS set (read by Go from the exported
+// settings). A wrong old password, two new ones that differ, and new passwords the
+// validators refuse get the same error messages as Django's PasswordChangeView gives for
+// the same form. A valid change keeps the changing session logged in on both sides and
+// logs the user's other session out of both; Django then takes the new password and
+// refuses the old one.
+func TestE2EExamplePasswordChange(t *testing.T) {
+	const validators = `[{"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+		{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+		{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]`
+	versions := e2eVersions(t)
+	bin := buildExample(t)
+	for _, v := range versions {
+		t.Run(v.Series, func(t *testing.T) {
+			t.Parallel()
+			v.prepareTemplate(t)
+			dj, goURL := e2eExampleEnv(t, v, bin, map[string]string{"DJANGOAPP_PASSWORD_VALIDATORS": validators})
+			b, other := newBrowser(t, "changer"), newBrowser(t, "other")
+			b.djangoLogin(dj, "bob", "bob-pw-1")
+			other.djangoLogin(dj, "bob", "bob-pw-1")
+			form := func(old, new1, new2 string) url.Values {
+				return url.Values{"old_password": {old}, "new_password1": {new1}, "new_password2": {new2}}
+			}
+			// goChange posts the form to Go and returns the messages of the next Go page.
+			goChange := func(f url.Values) []string {
+				f.Set("csrfmiddlewaretoken", b.csrfToken(goURL+"/"))
+				if status, _, body := b.do("POST", goURL+"/password", f); status != http.StatusSeeOther {
+					t.Fatalf("Go password change: %d %s", status, body)
+				}
+				_, _, body := b.do("GET", goURL+"/", nil)
+				var msgs []string
+				for _, m := range goMessage.FindAllSubmatch(body, -1) {
+					msgs = append(msgs, html.UnescapeString(string(m[1])))
+				}
+				return msgs
+			}
+			for _, f := range []url.Values{
+				form("wrong-old-password", "a fine new password", "a fine new password"),
+				form("bob-pw-1", "a fine new password", "another new password"),
+				form("bob-pw-1", "12345", "12345"),
+				form("bob-pw-1", "bob", "bob"),
+			} {
+				msgs := goChange(maps.Clone(f))
+				if len(msgs) == 0 || strings.HasPrefix(msgs[0], "Your password was changed") {
+					t.Fatalf("Go accepted %v: %q", f, msgs)
+				}
+				// Django's PasswordChangeView on the same form shows the same errors.
+				status, _, body := b.postForm(dj.URL+"/password/", maps.Clone(f))
+				if status != http.StatusOK {
+					t.Fatalf("Django took %v: %d", f, status)
+				}
+				djText := html.UnescapeString(string(body))
+				for _, m := range msgs {
+					if !strings.Contains(djText, m) {
+						t.Errorf("%v: Go says %q, Django's page does not:\n%.1500s", f, m, body)
+					}
+				}
+				want := 0
+				for _, m := range djErrors.FindAllStringSubmatch(djText, -1) {
+					want += strings.Count(m[1], "<li>")
+				}
+				if got := len(msgs); got != want {
+					t.Errorf("%v: Go gives %d errors %q, Django %d:\n%.1500s", f, got, msgs, want, body)
+				}
+			}
+			if msgs := goChange(form("bob-pw-1", "a fine new password", "a fine new password")); len(msgs) != 1 || msgs[0] != "Your password was changed." {
+				t.Fatalf("Go password change: %q", msgs)
+			}
+			if got := b.djangoUser(dj); got != "bob" {
+				t.Fatalf("Django after the change, same browser: %q", got)
+			}
+			if got := other.djangoUser(dj); got != "" {
+				t.Fatalf("Django after the change, the other session: %q", got)
+			}
+			if _, _, body := other.do("GET", goURL+"/", nil); !strings.Contains(string(body), "Hello, anonymous visitor.") {
+				t.Fatalf("Go page of the other session:\n%s", body)
+			}
+			fresh := newBrowser(t, "fresh")
+			if status, _, _ := fresh.postForm(dj.URL+"/login/", url.Values{"username": {"bob"}, "password": {"bob-pw-1"}}); status != http.StatusOK {
+				t.Fatalf("Django login with the old password: %d, want 200 (refused)", status)
+			}
+			fresh.djangoLogin(dj, "bob", "a fine new password")
+		})
+	}
+}
+
+// djErrors finds the error lists of a Django form page.
+var djErrors = regexp.MustCompile(`(?s)<ul class="errorlist[^"]*"[^>]*>(.*?)</ul>`)
+
+// goMessage finds the messages of the example's page.
+var goMessage = regexp.MustCompile(`<li class="[^"]*">([^<]*)</li>`)

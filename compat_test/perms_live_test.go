@@ -43,6 +43,8 @@ type permsUser struct {
 	IsActive       bool     `json:"is_active"`
 	IsStaff        bool     `json:"is_staff"`
 	IsSuperuser    bool     `json:"is_superuser"`
+	FirstName      string   `json:"first_name"`
+	LastName       string   `json:"last_name"`
 	UserPerms      []string `json:"user_permissions"`
 	GroupPerms     []string `json:"group_permissions"`
 	AllPerms       []string `json:"all_permissions"`
@@ -214,6 +216,7 @@ func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, ta
 		got := permsUser{ID: want.ID, HasPerm: map[string]bool{}, HasModulePerms: map[string]bool{}}
 		if u != nil {
 			got.IsActive, got.IsStaff, got.IsSuperuser = u.IsActive, u.IsStaff, u.IsSuperuser
+			got.FirstName, got.LastName = u.FirstName, u.LastName
 		}
 		must := func(v []string, err error) []string {
 			t.Helper()

@@ -132,7 +132,8 @@ def perms_world(seed):
             rnd.random() < 0.8, rnd.random() < 0.4, rnd.random() < 0.2)
         pk = uuid.UUID(int=rnd.getrandbits(128), version=4) if custom else 10 + i
         u = UserModel(pk=pk, username="user%d" % i, is_active=active, is_staff=staff,
-                      is_superuser=superuser)
+                      is_superuser=superuser, first_name=rnd.choice(["", "Zoë", "Σίσυφος"]),
+                      last_name=rnd.choice(["", "O'Brien", "Ødegaard"]))
         u.set_unusable_password()
         u.save()
         u.user_permissions.set(rnd.sample(perms, rnd.randint(0, 5)))
@@ -204,6 +205,7 @@ def perms_world(seed):
         row = {
             "id": None if u.pk is None else str(u.pk),
             "is_active": u.is_active, "is_staff": u.is_staff, "is_superuser": u.is_superuser,
+            "first_name": getattr(u, "first_name", ""), "last_name": getattr(u, "last_name", ""),
             "user_permissions": sorted(fresh().get_user_permissions()),
             "group_permissions": sorted(fresh().get_group_permissions()),
             "all_permissions": sorted(fresh().get_all_permissions()),

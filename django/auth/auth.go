@@ -103,6 +103,17 @@ type User struct {
 	// IsStaff is user.is_staff, what the admin (StaffMemberRequired) requires. False for
 	// models without the field.
 	IsStaff bool
+	// FirstName and LastName are user.first_name and user.last_name ("" for models
+	// without them), which UserAttributeSimilarityValidator compares.
+	FirstName, LastName string
+}
+
+// PasswordUser returns what Django's default password validators see of u: its
+// username, first_name, last_name and email.
+func (u *User) PasswordUser() *PasswordUser {
+	return &PasswordUser{Attributes: map[string]string{
+		"username": u.Username, "first_name": u.FirstName, "last_name": u.LastName, "email": u.Email,
+	}}
 }
 
 // UserSource loads users, like a backend's get_user.

@@ -260,6 +260,63 @@ func UpdateSessionAuthHash(ctx context.Context, s Session, u *User, c *Config) e
 	return nil
 }
 
+// CheckPassword is Django's user.check_password(raw): whether raw is u's password, by
+// the hashers of c.Hashers. With c.UpgradePasswordHashes, a hash that needs an update
+// (another preferred hasher, other work factors) is replaced by a new one, as Django's
+// setter does.
+func CheckPassword(ctx context.Context, u *User, raw string, c *Config) (bool, error) {
+	hs := c.hashers()
+	ok, mustUpdate := hs.Check(raw, u.PasswordHash)
+	if !ok {
+		return false, nil
+	}
+	if mustUpdate && c.UpgradePasswordHashes {
+		if setter, isSetter := c.Users.(PasswordSetter); isSetter {
+			enc, err := hs.Make(raw)
+			if err != nil {
+				return false, err
+			}
+			if err := setter.SetPassword(ctx, u.ID, enc); err != nil {
+				return false, fmt.Errorf("auth: upgrade password hash: %w", err)
+			}
+			u.PasswordHash = enc
+		}
+	}
+	return true, nil
+}
+
+// SetPassword is Django's user.set_password(raw) followed by user.save(): a new hash of
+// raw by the preferred hasher of c.Hashers, stored through c.Users (a PasswordSetter),
+// and u.PasswordHash updated. The new hash changes the session hash, which logs out every
+// session of the user (ChangePassword keeps the current one). Validation is the caller's,
+// as in Django: ValidatePassword(raw, u.PasswordUser(), validators) first.
+func SetPassword(ctx context.Context, u *User, raw string, c *Config) error {
+	setter, ok := c.Users.(PasswordSetter)
+	if !ok {
+		return fmt.Errorf("%w: SetPassword", ErrUnsupported)
+	}
+	enc, err := c.hashers().Make(raw)
+	if err != nil {
+		return err
+	}
+	if err := setter.SetPassword(ctx, u.ID, enc); err != nil {
+		return fmt.Errorf("auth: set password of user %q: %w", u.ID, err)
+	}
+	u.PasswordHash = enc
+	return nil
+}
+
+// ChangePassword is what Django's PasswordChangeView does once its form is valid:
+// SetPassword, then UpdateSessionAuthHash on s, so that the session that changed the
+// password stays logged in (under a new key) while the user's other sessions, on either
+// side, are logged out.
+func ChangePassword(ctx context.Context, s Session, u *User, raw string, c *Config) error {
+	if err := SetPassword(ctx, u, raw, c); err != nil {
+		return err
+	}
+	return UpdateSessionAuthHash(ctx, s, u, c)
+}
+
 // Authenticate returns the user with username and password, or nil, as ModelBackend's
 // authenticate: the user is looked up by username (Users must implement
 // UsernameSource), the password checked with c.Hashers, and the user refused when
@@ -279,21 +336,8 @@ func Authenticate(ctx context.Context, username, password string, c *Config) (*U
 	if err != nil {
 		return nil, fmt.Errorf("auth: load user %q: %w", username, err)
 	}
-	ok, mustUpdate := hs.Check(password, u.PasswordHash)
-	if !ok {
-		return nil, nil
-	}
-	if mustUpdate && c.UpgradePasswordHashes {
-		if setter, isSetter := c.Users.(PasswordSetter); isSetter {
-			enc, err := hs.Make(password)
-			if err != nil {
-				return nil, err
-			}
-			if err := setter.SetPassword(ctx, u.ID, enc); err != nil {
-				return nil, fmt.Errorf("auth: upgrade password hash: %w", err)
-			}
-			u.PasswordHash = enc
-		}
+	if ok, err := CheckPassword(ctx, u, password, c); !ok || err != nil {
+		return nil, err
 	}
 	if !c.canAuthenticate(ModelBackend, u) {
 		return nil, nil

@@ -31,6 +31,9 @@ type Table struct {
 	// IsSuperuserColumn and IsStaffColumn are the is_superuser and is_staff columns; ""
 	// for models without them (the fields read false).
 	IsSuperuserColumn, IsStaffColumn string
+	// FirstNameColumn and LastNameColumn are the first_name and last_name columns; "" for
+	// models without them.
+	FirstNameColumn, LastNameColumn string
 
 	// The permissions of a model with PermissionsMixin, for the PermissionSource methods:
 	// the tables of its user_permissions and groups many-to-many fields (Django names
@@ -57,6 +60,8 @@ var AuthUser = Table{
 
 	IsSuperuserColumn: "is_superuser",
 	IsStaffColumn:     "is_staff",
+	FirstNameColumn:   "first_name",
+	LastNameColumn:    "last_name",
 
 	UserPermissionsTable: "auth_user_user_permissions",
 	GroupsTable:          "auth_user_groups",
@@ -158,8 +163,11 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	return s, nil
 }
 
+// quote quotes an identifier: double quotes on PostgreSQL, backquotes on MySQL and on
+// SQLite (where a double-quoted name that is no column would be read as a string: a
+// missing column must be an error, not its own name as the value).
 func (s *SQLUserSource) quote(name string) string {
-	if s.dialect == MySQL {
+	if s.dialect != PostgreSQL {
 		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
 	}
 	return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
@@ -214,7 +222,7 @@ func (s *SQLUserSource) UserByUsername(ctx context.Context, username string) (*U
 
 func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
 	var pk, password any
-	var opt [6]any // the optional columns' values, in Table.optional's order
+	var opt [8]any // the optional columns' values, in Table.optional's order
 	dest := []any{&pk, &password}
 	for i, c := range s.table.optional() {
 		if c != "" {
@@ -256,13 +264,15 @@ func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
 		}
 	}
 	u.Email = asString(opt[3])
+	u.FirstName, u.LastName = asString(opt[6]), asString(opt[7])
 	return u, nil
 }
 
 // optional lists the optional columns of t that a user row is read with ("" for those
 // t lacks), in the order of SQLUserSource.scan.
-func (t *Table) optional() [6]string {
-	return [6]string{t.IsActiveColumn, t.UsernameColumn, t.LastLoginColumn, t.EmailColumn, t.IsSuperuserColumn, t.IsStaffColumn}
+func (t *Table) optional() [8]string {
+	return [8]string{t.IsActiveColumn, t.UsernameColumn, t.LastLoginColumn, t.EmailColumn, t.IsSuperuserColumn, t.IsStaffColumn,
+		t.FirstNameColumn, t.LastNameColumn}
 }
 
 func (s *SQLUserSource) pkString(v any) (string, error) {

@@ -3,7 +3,10 @@
 // on either side logs out both. Both read the same sessions (SESSION_ENGINE) and the same
 // auth_user table, and both check CSRF tokens as Django does, so each takes the other's.
 // Both show the messages of Django's messages framework, whichever side added them: a
-// login or logout here leaves a message that the next page shows, on either side.
+// login or logout here leaves a message that the next page shows, on either side. The
+// /reports page needs the permission auth.view_user, as a Django view with
+// @permission_required; a password changed here (checked by AUTH_PASSWORD_VALIDATORS)
+// keeps this session logged in and logs the user's other sessions out, on both sides.
 //
 // Settings come from the Django project, exported with scripts/export_settings.py:
 //
@@ -55,9 +58,10 @@ func main() {
 	settingsPath := flag.String("settings", "", "JSON printed by scripts/export_settings.py (default: Django's defaults)")
 	database := flag.String("database", "", "Django's database: sqlite:///path or postgres://...")
 	djangoURL := flag.String("django", "http://127.0.0.1:8000", "base URL of the Django site, for links")
+	commonPasswords := flag.String("common-passwords", "", "Django's common-passwords.txt.gz, when AUTH_PASSWORD_VALIDATORS has CommonPasswordValidator")
 	flag.Parse()
 
-	app, err := newApp(context.Background(), *settingsPath, *database, *djangoURL)
+	app, err := newApp(context.Background(), *settingsPath, *database, *djangoURL, *commonPasswords)
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -77,13 +81,15 @@ func orUnknown(s string) string {
 
 // app is the service: settings, the session middleware and the auth configuration.
 type app struct {
-	settings  django.Settings
-	mw        *django.Middleware
-	csrf      *django.CSRFMiddleware
-	messages  *messages.Middleware
-	auth      *auth.Config
-	djangoURL string
-	closers   []func()
+	settings django.Settings
+	mw       *django.Middleware
+	csrf     *django.CSRFMiddleware
+	messages *messages.Middleware
+	auth     *auth.Config
+	// validators are AUTH_PASSWORD_VALIDATORS, for the password change.
+	validators []auth.PasswordValidator
+	djangoURL  string
+	closers    []func()
 }
 
 // loadSettings reads the exported settings (or Django's defaults) and the secrets.
@@ -115,12 +121,16 @@ func loadSettings(path string) (django.Settings, error) {
 	return s, nil
 }
 
-func newApp(ctx context.Context, settingsPath, database, djangoURL string) (*app, error) {
+func newApp(ctx context.Context, settingsPath, database, djangoURL, commonPasswords string) (*app, error) {
 	s, err := loadSettings(settingsPath)
 	if err != nil {
 		return nil, err
 	}
-	a := &app{djangoURL: strings.TrimRight(djangoURL, "/")}
+	validators, err := auth.PasswordValidators(&s, commonPasswords)
+	if err != nil {
+		return nil, err
+	}
+	a := &app{djangoURL: strings.TrimRight(djangoURL, "/"), validators: validators}
 	ok := false
 	defer func() {
 		if !ok {
@@ -228,6 +238,11 @@ var page = template.Must(template.New("page").Parse(`<!doctype html>
 <p>You logged in on Django; this Go service reads the same session.</p>
 <form method="post" action="/logout"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
 <button type="submit">Log out (on both)</button></form>
+<form method="post" action="/password"><input type="hidden" name="csrfmiddlewaretoken" value="{{.CSRFToken}}">
+<label>Old password <input name="old_password" type="password" autocomplete="current-password"></label>
+<label>New password <input name="new_password1" type="password" autocomplete="new-password"></label>
+<label>Again <input name="new_password2" type="password" autocomplete="new-password"></label>
+<button type="submit">Change password</button></form>
 {{else}}<p id="greeting">Hello, anonymous visitor.</p>
 <p><a href="{{.DjangoURL}}/admin/login/?next=/admin/">Log in on Django</a>, then come back here,
 or log in from Go:</p>
@@ -302,6 +317,48 @@ func (a *app) handler() http.Handler {
 			messages.Success(r, "Welcome back, "+u.Username+". (You logged in on the Go service.)")
 			http.Redirect(w, r, "/", http.StatusSeeOther)
 		}
+	})
+	// As Django's PasswordChangeView: the old password, the new one twice, checked by
+	// AUTH_PASSWORD_VALIDATORS; then this session stays logged in and the user's other
+	// sessions (Django's too) are logged out.
+	mux.HandleFunc("POST /password", func(w http.ResponseWriter, r *http.Request) {
+		u, err := auth.RequestUser(r, a.auth)
+		if err == nil && u == nil {
+			messages.Error(r, "Log in first.")
+			http.Redirect(w, r, "/", http.StatusSeeOther)
+			return
+		}
+		ok := false
+		if err == nil {
+			ok, err = auth.CheckPassword(r.Context(), u, r.PostFormValue("old_password"), a.auth)
+		}
+		if err != nil {
+			http.Error(w, "server error", http.StatusInternalServerError)
+			slog.Error("password change", "err", err)
+			return
+		}
+		newPassword := r.PostFormValue("new_password1")
+		switch {
+		case !ok:
+			messages.Error(r, "Your old password was entered incorrectly. Please enter it again.")
+		case newPassword != r.PostFormValue("new_password2"):
+			messages.Error(r, "The two password fields didn’t match.")
+		default:
+			var errs auth.PasswordErrors
+			if err := auth.ValidatePassword(newPassword, u.PasswordUser(), a.validators); errors.As(err, &errs) {
+				for _, e := range errs {
+					messages.Error(r, e.Message)
+				}
+				break
+			}
+			if err := auth.ChangePassword(r.Context(), django.FromContext(r.Context()), u, newPassword, a.auth); err != nil {
+				http.Error(w, "server error", http.StatusInternalServerError)
+				slog.Error("password change", "err", err)
+				return
+			}
+			messages.Success(r, "Your password was changed.")
+		}
+		http.Redirect(w, r, "/", http.StatusSeeOther)
 	})
 	mux.HandleFunc("POST /logout", func(w http.ResponseWriter, r *http.Request) {
 		if err := auth.Logout(r.Context(), django.FromContext(r.Context())); err != nil {

@@ -36,7 +36,7 @@ func TestSharedLoginService(t *testing.T) {
 	for _, q := range []string{
 		`CREATE TABLE auth_user (id integer PRIMARY KEY, password varchar(128), last_login datetime NULL,
 			is_active bool, username varchar(150) UNIQUE, email varchar(254), is_superuser bool NOT NULL DEFAULT 0,
-			is_staff bool NOT NULL DEFAULT 0)`,
+			is_staff bool NOT NULL DEFAULT 0, first_name varchar(150) NOT NULL DEFAULT '', last_name varchar(150) NOT NULL DEFAULT '')`,
 		`INSERT INTO auth_user (id, password, is_active, username) VALUES (1, '` + pw + `', 1, 'alice')`,
 	} {
 		if _, err := sdb.Exec(q); err != nil {
@@ -48,7 +48,7 @@ func TestSharedLoginService(t *testing.T) {
 		"SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies", "TIME_ZONE": "UTC",
 		"ALLOWED_HOSTS": ["127.0.0.1"]}}`), 0o600)
 
-	a, err := newApp(context.Background(), settings, "sqlite://"+path, "http://django.example")
+	a, err := newApp(context.Background(), settings, "sqlite://"+path, "http://django.example", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@
     TIME_ZONE               default UTC
     DJANGOAPP_FAST_HASHER   1: PBKDF2 with 1000 iterations (tests only)
     DJANGOAPP_CACHES        JSON object for CACHES (cache engines)
+    DJANGOAPP_PASSWORD_VALIDATORS  JSON list for AUTH_PASSWORD_VALIDATORS (default: none)
     DJANGOAPP_ALLOWED_HOSTS comma-separated extra hosts
     DEBUG                   1/0 (default 0)
 """
@@ -119,6 +120,8 @@ if os.environ.get("MESSAGE_STORAGE"):
     MESSAGE_STORAGE = os.environ["MESSAGE_STORAGE"]
 if os.environ.get("DJANGOAPP_CACHES"):
     CACHES = json.loads(os.environ["DJANGOAPP_CACHES"])
+if os.environ.get("DJANGOAPP_PASSWORD_VALIDATORS"):
+    AUTH_PASSWORD_VALIDATORS = json.loads(os.environ["DJANGOAPP_PASSWORD_VALIDATORS"])
 
 USE_TZ = _env_bool("USE_TZ", True)
 TIME_ZONE = os.environ.get("TIME_ZONE", "UTC")
