@@ -11,7 +11,9 @@ own, bob in a group "editors" with two), sessions made through Django's own
 SessionMiddleware and django.contrib.auth.login on RequestFactory requests (plus one
 logged in by setting the three auth keys, some anonymous ones and one that has expired),
 then writes OUTDIR/sessions.json: what Django itself reads back from the database (keys,
-users, expire dates, the decoded sessions as Django's JSON serializer writes them).
+users, expire dates, the decoded sessions as Django's JSON serializer writes them, and
+the user Django's get_user finds for each session: none for dave's, whose password
+changed after his login).
 
 The second form runs Django's real "clearsessions" management command on the database
 DB, with django.utils.timezone.now() fixed to UNIX when given; the Go tests compare what
@@ -49,6 +51,7 @@ USERS = [
     ("alice", "alice-example-password", "exampleSaltAlice01"),
     ("bob", "bob-example-password", "exampleSaltBob0001"),
     ("carol", "carol-example-password", "exampleSaltCarol01"),
+    ("dave", "dave-example-password", "exampleSaltDave001"),
 ]
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -245,6 +248,14 @@ def generate(outdir):
         last_login=datetime.datetime.fromtimestamp(START + 60, datetime.timezone.utc)
     )
 
+    # 7: dave, logged in, then his password changed (on another device, say): the
+    # session's _auth_user_hash no longer matches, so Django logs it out on its next request.
+    with FixedClock(t):
+        made.append((through_middleware(log_in("dave", {})), "dave, logged in before a password change (stale hash)"))
+    t += 60
+    users["dave"].password = make_password("dave-new-password", salt="exampleSaltDave002")
+    users["dave"].save(update_fields=["password"])
+
     with connection.cursor() as c:
         c.execute("VACUUM")
     connection.close()
@@ -253,6 +264,19 @@ def generate(outdir):
     store = SessionStore()
     descriptions = dict(made)
     sessions = []
+    from django.contrib.auth import get_user
+    from django.test import RequestFactory
+
+    def django_user(key):
+        # Who Django's AuthenticationMiddleware sees for this session (nobody for an
+        # expired one or a stale hash); flush and cycle_key are disabled so that the
+        # check leaves the row alone.
+        request = RequestFactory().get("/")
+        request.session = SessionStore(session_key=key)
+        request.session.flush = request.session.cycle_key = lambda: None
+        user = get_user(request)
+        return user.get_username() if user.is_authenticated else None
+
     for row in Session.objects.order_by("session_key"):
         data = store.decode(row.session_data)
         expired_row = row.expire_date <= datetime.datetime.fromtimestamp(START, datetime.timezone.utc)
@@ -261,6 +285,7 @@ def generate(outdir):
             "description": descriptions[row.session_key],
             "user_id": data.get("_auth_user_id"),
             "backend": data.get("_auth_user_backend"),
+            "django_user": django_user(row.session_key),
             "expire_date": row.expire_date.isoformat(),
             "expired": expired_row,
             "size": len(row.session_data),

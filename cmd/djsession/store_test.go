@@ -40,6 +40,7 @@ type exampleFixture struct {
 		Key         string  `json:"key"`
 		UserID      *string `json:"user_id"`
 		Backend     *string `json:"backend"`
+		DjangoUser  *string `json:"django_user"` // (who Django's get_user finds for it)
 		ExpireDate  string  `json:"expire_date"`
 		Expired     bool    `json:"expired"`
 		Size        int64   `json:"size"`
@@ -229,6 +230,61 @@ func TestExampleInspect(t *testing.T) {
 		if s.UserID != nil && !strings.Contains(text, "user id       "+*s.UserID+"\n") {
 			t.Errorf("%s: text output lacks the user:\n%s", s.Key, text)
 		}
+	}
+}
+
+// TestExampleInspectCheckLogin: inspect --check-login says of each session what Django's
+// get_user found for it (sessions.json): valid as that user, or not valid (dave's, whose
+// password changed after the login; the expired one), changing nothing in the database.
+func TestExampleInspectCheckLogin(t *testing.T) {
+	f := loadExample(t)
+	path := copyExampleDB(t)
+	before := sqliteKeys(t, path)
+	stale := 0
+	for _, s := range f.Sessions {
+		r := ok(t, cli("inspect", "--json", "--check-login", "--db", "sqlite:"+path, s.Key))
+		var got struct {
+			Login *struct {
+				Username string
+				Valid    bool
+				Reason   string
+			}
+		}
+		if err := json.Unmarshal([]byte(r), &got); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case s.UserID == nil:
+			if got.Login != nil {
+				t.Errorf("%s: anonymous, yet %+v", s.Key, got.Login)
+			}
+		case got.Login == nil:
+			t.Errorf("%s: no login check: %s", s.Key, r)
+		case s.DjangoUser != nil:
+			if !got.Login.Valid || got.Login.Username != *s.DjangoUser {
+				t.Errorf("%s: Django logs it in as %s; Go: %+v", s.Key, *s.DjangoUser, got.Login)
+			}
+		default:
+			if got.Login.Valid || got.Login.Reason == "" {
+				t.Errorf("%s: Django logs nobody in; Go: %+v", s.Key, got.Login)
+			}
+			if !s.Expired {
+				stale++
+			}
+		}
+	}
+	if stale == 0 {
+		t.Error("the fixture has no live session with a stale login: regenerate it (scripts/make-example-db)")
+	}
+	if after := sqliteKeys(t, path); !slices.Equal(before, after) {
+		t.Errorf("--check-login changed the sessions: %v, then %v", before, after)
+	}
+	text := ok(t, cli("inspect", "--check-login", "--db", "sqlite:"+path, "xgai1mc8jb36mcvsqooessxghfsr05ea"))
+	if !strings.Contains(text, "login         valid, as alice\n") {
+		t.Errorf("text output:\n%s", text)
+	}
+	if r := cli("inspect", "--check-login", "--engine", "file", "--file-path", t.TempDir(), "xgai1mc8jb36mcvsqooessxghfsr05ea"); r.code != exitUsage {
+		t.Errorf("--check-login on the file engine: exit %d", r.code)
 	}
 }
 

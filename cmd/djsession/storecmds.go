@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/django/auth"
 	djengines "github.com/djsession/djsession/engines"
 	"github.com/djsession/djsession/engines/db"
 	"github.com/djsession/djsession/engines/file"
@@ -34,7 +35,7 @@ var errNoSession = errors.New("no such session")
 
 func init() {
 	commands["inspect"] = &command{
-		synopsis: "inspect [--engine db|file|signed_cookies|cache|cached_db] (--db URL | --file-path DIR | --cache-backend B --location L) [--json] [settings flags] KEY",
+		synopsis: "inspect [--engine db|file|signed_cookies|cache|cached_db] (--db URL | --file-path DIR | --cache-backend B --location L) [--check-login] [--json] [settings flags] KEY",
 		help: `Prints a stored session: the data as Django's serializer writes it (tagged JSON with
 --serializer pickle), its expiry and, when logged in, _auth_user_id and _auth_user_backend.
 Expiry: db: the row's expire_date; file: what Django's file engine computes (the stored
@@ -43,6 +44,8 @@ _session_expiry never expires there); signed_cookies: the signing time + SESSION
 KEY being the cookie value. An expired session is still shown, marked expired (Django
 would not load it). KEY "-": standard input. A missing session exits 1, a key Django
 could not use 2, data with a bad signature 3.
+--check-login (db engine): also whether Django's get_user logs the session in, with the
+user read from the same database (--user-table), and if not why; nothing is changed.
 
 cache and cached_db (--engine, or --cache-backend alone for cache): the CACHES entry is
 --cache-backend, --location (repeatable), --key-prefix, --version and, for django-redis,
@@ -101,6 +104,7 @@ type entry struct {
 	Modified    string          `json:"modified,omitempty"`
 	UserID      json.RawMessage `json:"user_id"`
 	UserBackend json.RawMessage `json:"user_backend,omitempty"`
+	Login       *loginCheck     `json:"login,omitempty"`
 	Size        int64           `json:"size"`
 
 	userText, backendText string // for text output; "" when absent
@@ -268,6 +272,8 @@ func fileState(st *storeSettings, fsn fileSession) (d *serializer.Dict, exp time
 func setupInspect(fs *flag.FlagSet) runner {
 	f := defineStoreFlags(fs, "db, file, signed_cookies, cache or cached_db")
 	cf := defineCacheFlags(fs)
+	checkLoginFlag := fs.Bool("check-login", false, "db engine: also read the session's user from the same database and say whether Django logs the session in (and if not, why)")
+	userTable := fs.String("user-table", auth.AuthUser.Name, "with --check-login: the user model's `table`")
 	return func(a *app, cfg *config, arg string) error {
 		engine := cacheEngineName(f, cf)
 		if isCacheEngine(engine) {
@@ -290,9 +296,17 @@ func setupInspect(fs *flag.FlagSet) runner {
 		ctx, cancel := storeContext()
 		defer cancel()
 		var e entry
+		if *checkLoginFlag && engine != "db" {
+			return usagef("--check-login needs the db engine (the users are in its database)")
+		}
 		switch engine {
 		case "db":
-			e, err = inspectDB(ctx, f, st, key)
+			var d *serializer.Dict
+			e, d, err = inspectDB(ctx, f, st, key)
+			if err == nil && *checkLoginFlag {
+				loc, _ := time.LoadLocation(f.timeZone)
+				e.Login, err = checkLogin(ctx, cfg, f.dbURL, *userTable, f.useTZ, loc, e.Expired, d)
+			}
 		case "file":
 			e, err = inspectFile(f, st, key)
 		default:
@@ -319,28 +333,29 @@ func checkKey(key string, maxLen int) error {
 	return nil
 }
 
-func inspectDB(ctx context.Context, f *storeFlags, st *storeSettings, key string) (entry, error) {
+// inspectDB reads the session key of the db engine, and returns it decoded too.
+func inspectDB(ctx context.Context, f *storeFlags, st *storeSettings, key string) (entry, *serializer.Dict, error) {
 	if err := checkKey(key, db.MaxKeyLength); err != nil {
-		return entry{}, err
+		return entry{}, nil, err
 	}
 	s, closeDB, err := f.openDB(ctx, st, false)
 	if err != nil {
-		return entry{}, err
+		return entry{}, nil, err
 	}
 	defer closeDB()
 	r, ok, err := s.Get(ctx, key)
 	if err != nil {
-		return entry{}, err
+		return entry{}, nil, err
 	}
 	if !ok {
-		return entry{}, fmt.Errorf("%w %q in table %s", errNoSession, key, s.Table())
+		return entry{}, nil, fmt.Errorf("%w %q in table %s", errNoSession, key, s.Table())
 	}
 	d, err := st.codec.DecodeErr(r.Data)
 	if err != nil {
-		return entry{}, fmt.Errorf("session %q: %w", key, err)
+		return entry{}, nil, fmt.Errorf("session %q: %w", key, err)
 	}
 	e := dbEntry(st, r)
-	return e, e.fill(d, f.ser, true)
+	return e, d, e.fill(d, f.ser, true)
 }
 
 func inspectFile(f *storeFlags, st *storeSettings, key string) (entry, error) {
@@ -424,6 +439,9 @@ func printInspect(a *app, f *storeFlags, e entry) error {
 	row("expired", map[bool]string{true: "yes (Django would not load it)", false: "no"}[e.Expired])
 	row("user id", orDash(e.userText, e.UserID))
 	row("user backend", orDash(e.backendText, e.UserBackend))
+	if e.Login != nil {
+		row("login", e.Login.String())
+	}
 	row("size", fmt.Sprintf("%d bytes", e.Size))
 	row("session", string(e.Session))
 	_, err := io.WriteString(a.stdout, b.String())
