@@ -640,6 +640,9 @@ func listCacheEngine(a *app, cfg *config, f *storeFlags, cf *cacheFlags, engine 
 	sort.SliceStable(idx, func(i, j int) bool { return texts[idx[i]].Key < texts[idx[j]].Key })
 	if f.jsonOut {
 		for _, i := range idx {
+			if !f.wantUser(texts[i]) {
+				continue
+			}
 			if err := a.printJSON(rows[i]); err != nil {
 				return err
 			}

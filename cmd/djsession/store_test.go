@@ -233,6 +233,33 @@ func TestExampleInspect(t *testing.T) {
 	}
 }
 
+// TestExampleListUser: list --user gives exactly the sessions whose _auth_user_id Django
+// read as that id (sessions.json), expired ones with --all.
+func TestExampleListUser(t *testing.T) {
+	f := loadExample(t)
+	dbURL := "sqlite:" + copyExampleDB(t)
+	for _, id := range []string{"1", "2", "4", "99"} {
+		var want []string
+		for _, s := range f.Sessions {
+			if s.UserID != nil && *s.UserID == id {
+				want = append(want, s.Key)
+			}
+		}
+		var got []string
+		for _, row := range jsonLines(t, ok(t, cli("list", "--all", "--json", "--user", id, "--db", dbURL))) {
+			got = append(got, row["key"].(string))
+		}
+		slices.Sort(want)
+		slices.Sort(got)
+		if !slices.Equal(got, want) {
+			t.Errorf("--user %s: %v, Django %v", id, got, want)
+		}
+	}
+	if n := len(strings.Split(ok(t, cli("list", "--user", "2", "--db", dbURL)), "\n")); n != 2 { // (one live session, and the final newline)
+		t.Errorf("--user 2 without --all: %d lines", n-1)
+	}
+}
+
 // TestExampleInspectCheckLogin: inspect --check-login says of each session what Django's
 // get_user found for it (sessions.json): valid as that user, or not valid (dave's, whose
 // password changed after the login; the expired one), changing nothing in the database.

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -61,7 +62,7 @@ is needed unless --db is given.`,
 		keyOptional: true, // the cache engine needs no secret key
 	}
 	commands["list"] = &command{
-		synopsis: "list [--engine db|file|cache|cached_db] (--db URL | --file-path DIR | --cache-backend B --location L) [--all] [--json] [settings flags]",
+		synopsis: "list [--engine db|file|cache|cached_db] (--db URL | --file-path DIR | --cache-backend B --location L) [--all] [--user ID] [--json] [settings flags]",
 		help: `Prints one line per session: key, expiry, user id ("-" when not logged in) and the size
 in bytes of the stored data, in key order. Only sessions Django would load (not expired)
 unless --all. --json prints one JSON object per line: key, expire_date, expired,
@@ -473,6 +474,7 @@ func setupList(fs *flag.FlagSet) runner {
 	f := defineStoreFlags(fs, "db, file, cache or cached_db")
 	cf := defineCacheFlags(fs)
 	all := fs.Bool("all", false, "also list expired sessions")
+	fs.Var(&f.listUser, "user", "only the sessions logged in as this user `id` (_auth_user_id), e.g. to find all of a user's sessions")
 	return func(a *app, cfg *config, _ string) error {
 		engine := cacheEngineName(f, cf)
 		if isCacheEngine(engine) {
@@ -563,6 +565,7 @@ func setupList(fs *flag.FlagSet) runner {
 }
 
 func printList(a *app, f *storeFlags, entries []entry) error {
+	entries = slices.DeleteFunc(entries, func(e entry) bool { return !f.wantUser(e) })
 	if f.jsonOut {
 		for _, e := range entries {
 			if err := a.printJSON(e); err != nil {

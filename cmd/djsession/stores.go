@@ -41,6 +41,12 @@ type storeFlags struct {
 	acceptSHA1 bool
 	jsonOut    bool
 	ser        *serializerChoice
+	listUser   optString // list --user: only the sessions logged in as this user id
+}
+
+// wantUser reports whether list shows e: always, unless --user names another user.
+func (f *storeFlags) wantUser(e entry) bool {
+	return !f.listUser.set || e.UserID != nil && e.userText == f.listUser.v
 }
 
 func defineStoreFlags(fs *flag.FlagSet, engineHelp string) *storeFlags {
