@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // maxURLLength is django.utils.http.MAX_URL_LENGTH (Django 5.0+).
@@ -24,7 +26,7 @@ const maxURLLength = 2048
 // urlsplit makes of a non-ASCII netloc (Django 5.0+) is not made, which matters only for
 // an allowed host that is not ASCII.
 func (s *Settings) URLHasAllowedHostAndScheme(url string, allowedHosts []string, requireHTTPS bool) bool {
-	url = strings.TrimFunc(url, pyIsSpace)
+	url = pystr.Strip(url)
 	if url == "" {
 		return false
 	}
@@ -62,10 +64,6 @@ func (s *Settings) allowedHostAndScheme(url string, allowedHosts []string, requi
 	}
 	return scheme == "" || scheme == "https" || scheme == "http" && !requireHTTPS
 }
-
-// pyIsSpace is Python's str.isspace for one character, what str.strip() strips: Go's
-// unicode.IsSpace and the separators U+001C-U+001F.
-func pyIsSpace(r rune) bool { return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f }
 
 // pyCategoryC reports whether unicodedata.category(r) starts with "C": a control, format,
 // surrogate, private-use or unassigned character.

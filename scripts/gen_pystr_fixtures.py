@@ -1,7 +1,7 @@
-r"""Write django/auth/testdata/pystr.json: what Python's str.lower(), re.split(r"\W+", s),
+r"""Write internal/pystr/testdata/pystr.json: what Python's str.lower(), re.split(r"\W+", s),
 str.isdigit(), str.strip() and difflib's quick_ratio give on cases where Go's standard
 library differs (final sigma, dotted capital I, Unicode digits and white space), for the
-unit tests of the password validators' Python string helpers.
+unit tests of internal/pystr.
 
 Usage: <python> scripts/gen_pystr_fixtures.py   (any Python of the matrix: 3.10-3.13)
 """
@@ -24,7 +24,7 @@ out = {
                  "strip": c.strip()} for c in CASES],
     "quick_ratio": [{"a": a, "b": b, "ratio": SequenceMatcher(a=a, b=b).quick_ratio()} for a, b in PAIRS],
 }
-path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "django", "auth", "testdata", "pystr.json")
+path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "internal", "pystr", "testdata", "pystr.json")
 with open(path, "w", encoding="ascii") as f:
     json.dump(out, f, indent=1, ensure_ascii=True)
     f.write("\n")

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // Django's password validation (django.contrib.auth.password_validation, the
@@ -246,20 +247,20 @@ func (v UserAttributeSimilarityValidator) Validate(password string, user *Passwo
 	if attrs == nil {
 		attrs = []string{"username", "first_name", "last_name", "email"}
 	}
-	password = pyLower(password)
+	password = pystr.Lower(password)
 	pwdLen := utf8.RuneCountInString(password)
 	for _, name := range attrs {
 		value := user.Attributes[name]
 		if value == "" {
 			continue
 		}
-		lower := pyLower(value)
-		for _, part := range append(pySplitNonWord(lower), lower) {
+		lower := pystr.Lower(value)
+		for _, part := range append(pystr.SplitNonWord(lower), lower) {
 			partLen := utf8.RuneCountInString(part)
 			if pwdLen >= 10*partLen && float64(partLen) < maxSim/2*float64(pwdLen) {
 				continue // (exceeds_maximum_length_ratio)
 			}
-			if quickRatio(password, part) >= maxSim {
+			if pystr.QuickRatio(password, part) >= maxSim {
 				verbose, ok := user.VerboseNames[name]
 				if !ok {
 					if verbose, ok = authUserVerboseNames[name]; !ok {
@@ -300,7 +301,7 @@ func NewCommonPasswordValidator(path string) (*CommonPasswordValidator, error) {
 	v := &CommonPasswordValidator{passwords: map[string]struct{}{}}
 	sc := bufio.NewScanner(r)
 	for sc.Scan() {
-		v.passwords[pyStrip(sc.Text())] = struct{}{}
+		v.passwords[pystr.Strip(sc.Text())] = struct{}{}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("auth: password list %s: %w", path, err)
@@ -310,7 +311,7 @@ func NewCommonPasswordValidator(path string) (*CommonPasswordValidator, error) {
 
 // Validate implements PasswordValidator.
 func (v *CommonPasswordValidator) Validate(password string, _ *PasswordUser) *PasswordError {
-	if _, ok := v.passwords[pyStrip(pyLower(password))]; ok {
+	if _, ok := v.passwords[pystr.Strip(pystr.Lower(password))]; ok {
 		return &PasswordError{"password_too_common", "This password is too common."}
 	}
 	return nil
@@ -327,7 +328,7 @@ type NumericPasswordValidator struct{}
 
 // Validate implements PasswordValidator.
 func (NumericPasswordValidator) Validate(password string, _ *PasswordUser) *PasswordError {
-	if pyIsDigit(password) {
+	if pystr.IsDigit(password) {
 		return &PasswordError{"password_entirely_numeric", "This password is entirely numeric."}
 	}
 	return nil

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // FuzzValidatePassword: any password (invalid UTF-8 included) and user attribute goes
@@ -22,15 +24,15 @@ func FuzzValidatePassword(f *testing.F) {
 		if (a == nil) != (b == nil) || a != nil && a.Error() != b.Error() {
 			t.Fatalf("two answers: %v, %v", a, b)
 		}
-		if !utf8.ValidString(pyLower(password)) {
-			t.Fatalf("pyLower(%q) is not UTF-8", password)
+		if !utf8.ValidString(pystr.Lower(password)) {
+			t.Fatalf("pystr.Lower(%q) is not UTF-8", password)
 		}
-		for _, part := range pySplitNonWord(attr) {
+		for _, part := range pystr.SplitNonWord(attr) {
 			if !strings.Contains(attr, part) {
 				t.Fatalf("split(%q) has %q", attr, part)
 			}
 		}
-		if r := quickRatio(password, attr); r < 0 || r > 1 {
+		if r := pystr.QuickRatio(password, attr); r < 0 || r > 1 {
 			t.Fatalf("quick_ratio(%q, %q) = %v", password, attr, r)
 		}
 	})

@@ -1,4 +1,8 @@
-package auth
+// Package pystr is Python's str semantics where Go's standard library differs, for the
+// Django behaviour that depends on them (password validation, URL checks): str.lower,
+// str.isspace and str.strip, str.isdigit, re.split(r"\W+", s) and difflib's quick_ratio,
+// on Go strings of UTF-8 text (lengths count code points, as Python's len).
+package pystr
 
 import (
 	"strings"
@@ -6,12 +10,9 @@ import (
 	"unicode/utf8"
 )
 
-// Python's str methods that Django's password validators use, on Go strings of UTF-8
-// text (lengths count code points, as Python's len).
-
-// pyLower is Python's str.lower(): the full lower-case mapping (U+0130 becomes "i̇", two
+// Lower is Python's str.lower(): the full lower-case mapping (U+0130 becomes "i̇", two
 // code points) and Greek capital sigma as final sigma (ς) at the end of a word.
-func pyLower(s string) string {
+func Lower(s string) string {
 	if isASCII(s) {
 		return strings.ToLower(s)
 	}
@@ -78,33 +79,33 @@ func caseIgnorable(r rune) bool {
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
 
-// pyIsSpace is Python's str.isspace() for one character: Go's white space and the
+// IsSpace is Python's str.isspace() for one character: Go's white space and the
 // information separators U+001C-U+001F.
-func pyIsSpace(r rune) bool {
+func IsSpace(r rune) bool {
 	return unicode.IsSpace(r) || r >= 0x1c && r <= 0x1f
 }
 
-// pyStrip is Python's str.strip() (no argument).
-func pyStrip(s string) string { return strings.TrimFunc(s, pyIsSpace) }
+// Strip is Python's str.strip() (no argument).
+func Strip(s string) string { return strings.TrimFunc(s, IsSpace) }
 
-// pyIsDigit is Python's str.isdigit(): not empty, and every character a digit (decimal,
+// IsDigit is Python's str.isdigit(): not empty, and every character a digit (decimal,
 // or Numeric_Type=Digit such as "²").
-func pyIsDigit(s string) bool {
+func IsDigit(s string) bool {
 	if s == "" {
 		return false
 	}
 	for _, r := range s {
-		if !unicode.Is(unicode.Nd, r) && !unicode.Is(pyDigitNotDecimal, r) {
+		if !unicode.Is(unicode.Nd, r) && !unicode.Is(digitNotDecimal, r) {
 			return false
 		}
 	}
 	return true
 }
 
-// pySplitNonWord is Python's re.split(r"\W+", s) for a str: the pieces between runs of
+// SplitNonWord is Python's re.split(r"\W+", s) for a str: the pieces between runs of
 // characters that are neither alphanumeric (str.isalnum: Unicode letters and numbers)
 // nor "_", with "" first when s starts with such a run and last when it ends with one.
-func pySplitNonWord(s string) []string {
+func SplitNonWord(s string) []string {
 	word := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) }
 	var parts []string
 	start, inSep := 0, false
@@ -123,10 +124,10 @@ func pySplitNonWord(s string) []string {
 	return append(parts, s[start:])
 }
 
-// quickRatio is difflib's SequenceMatcher(a=a, b=b).quick_ratio(): twice the number of
+// QuickRatio is difflib's SequenceMatcher(a=a, b=b).quick_ratio(): twice the number of
 // characters the two have in common (as multisets) over their total length; 1 for two
 // empty strings.
-func quickRatio(a, b string) float64 {
+func QuickRatio(a, b string) float64 {
 	counts := map[rune]int{}
 	lb := 0
 	for _, r := range b {

@@ -1,4 +1,4 @@
-package auth
+package pystr
 
 import (
 	"encoding/json"
@@ -33,14 +33,14 @@ func TestPyStr(t *testing.T) {
 		t.Fatalf("too few cases: %d, %d", len(fx.Strings), len(fx.QuickRatio))
 	}
 	for _, c := range fx.Strings {
-		got := []any{pyLower(c.S), pySplitNonWord(c.S), pyIsDigit(c.S), pyStrip(c.S)}
+		got := []any{Lower(c.S), SplitNonWord(c.S), IsDigit(c.S), Strip(c.S)}
 		want := []any{c.Lower, c.Split, c.IsDigit, c.Strip}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%q: lower, split, isdigit, strip (-python +go)\n%s", c.S, d)
 		}
 	}
 	for _, c := range fx.QuickRatio {
-		if got := quickRatio(c.A, c.B); got != c.Ratio {
+		if got := QuickRatio(c.A, c.B); got != c.Ratio {
 			t.Errorf("quick_ratio(%q, %q) = %v, Python %v", c.A, c.B, got, c.Ratio)
 		}
 	}
