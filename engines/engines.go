@@ -50,6 +50,15 @@ type Store interface {
 	ClearExpired(ctx context.Context) error
 }
 
+// ExpiringSaver is a Store that can also save a session so that it expires at a given
+// instant, instead of at the one a save now gives (now plus get_expiry_age()): what a
+// copy into another store needs so that the session lives exactly as long there
+// (engines/migrate). mustCreate and the errors are as for Save.
+type ExpiringSaver interface {
+	Store
+	SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error
+}
+
 // Options are the settings every engine needs besides its own.
 type Options struct {
 	// Codec encodes and decodes session data (SECRET_KEY, SESSION_SERIALIZER, ...).

@@ -896,6 +896,26 @@ func (d DateTime) instant() (time.Time, error) {
 	return valid[0].In(loc), nil
 }
 
+// ISOFormat returns datetime.isoformat() of a datetime: "YYYY-MM-DDTHH:MM:SS", then
+// ".ffffff" when there are microseconds, then the UTC offset of an aware datetime
+// ("+00:00"). The offset of a zone whose offset changes is the one at the datetime's
+// instant; an error comes only from a zone that cannot be loaded.
+func (d DateTime) ISOFormat() (string, error) {
+	s := d.isoDate() + "T" + d.isoClock()
+	switch {
+	case d.TZ == nil:
+		return s, nil
+	case d.TZ.fixedOffset():
+		return s + offsetText(d.TZ.Offset), nil
+	}
+	t, err := d.instant()
+	if err != nil {
+		return "", err
+	}
+	_, off := t.Zone()
+	return s + offsetText(time.Duration(off)*time.Second), nil
+}
+
 // isoformat of a date/datetime/time in Python's spelling (without the UTC offset).
 func (d DateTime) isoDate() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 

@@ -344,3 +344,68 @@ func Authenticate(ctx context.Context, username, password string, c *Config) (*U
 	}
 	return u, nil
 }
+
+// ResignSessionHash brings the _auth_user_hash in a session's data up to date with
+// SecretKey, for tools that rewrite stored sessions after a key rotation (so that the old
+// key can leave SECRET_KEY_FALLBACKS without logging anybody out). When the hash was made
+// under one of SecretKeyFallbacks (or, with AcceptLegacyHash, is the SHA-1 hash of Django
+// 3.1/3.2), it is replaced by the user's hash under SecretKey, the hash GetUser stores
+// when such a session is next used (here without a new session key), and changed is true.
+// A session without a user or a hash, of a user that no longer exists, or whose hash
+// matches no key (the password has changed since) is left alone: Django logs it out when
+// it is next used.
+func ResignSessionHash(ctx context.Context, data *serializer.Dict, c *Config) (changed bool, err error) {
+	idv, ok := data.Get(SessionKey)
+	if !ok {
+		return false, nil
+	}
+	hv, ok := data.Get(HashSessionKey)
+	if !ok {
+		return false, nil
+	}
+	sessionHash, ok := hv.AsStr()
+	if !ok || sessionHash == "" {
+		return false, nil
+	}
+	id, err := c.PK.normalize(idv)
+	if err != nil {
+		return false, err
+	}
+	if c.Users == nil {
+		return false, ErrNoUserSource
+	}
+	u, err := c.Users.User(ctx, id)
+	if errors.Is(err, ErrUserNotFound) || err == nil && u == nil {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("auth: load user %q: %w", id, err)
+	}
+	current, err := c.SessionAuthHash(u)
+	if err != nil {
+		return false, err
+	}
+	if ctEqual(sessionHash, current) {
+		return false, nil
+	}
+	matches := false
+	if c.AcceptLegacyHash {
+		legacy, _ := SessionAuthHash(u.PasswordHash, c.SecretKey, "sha1")
+		matches = ctEqual(sessionHash, legacy)
+	}
+	for _, key := range c.SecretKeyFallbacks {
+		if matches {
+			break
+		}
+		fb, err := SessionAuthHash(u.PasswordHash, key, c.HashAlgorithm)
+		if err != nil {
+			return false, err
+		}
+		matches = ctEqual(sessionHash, fb)
+	}
+	if !matches {
+		return false, nil
+	}
+	data.Set(HashSessionKey, serializer.Str(current))
+	return true, nil
+}

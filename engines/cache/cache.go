@@ -130,6 +130,33 @@ func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mus
 	if err != nil {
 		return fmt.Errorf("cache: session expiry: %w", err)
 	}
+	return s.save(ctx, key, data, t, mustCreate)
+}
+
+// RemainingTimeout is the cache timeout of an entry that is to expire at expires: the
+// whole seconds left at now, rounded down as get_expiry_age rounds.
+func RemainingTimeout(expires, now time.Time) caches.Timeout {
+	d := expires.Sub(now)
+	s := int64(d / time.Second)
+	if d%time.Second < 0 {
+		s--
+	}
+	return caches.Seconds(float64(s))
+}
+
+// SaveExpiring is Save with the timeout that makes the entry expire at expires (the whole
+// seconds left), instead of get_expiry_age() (engines.ExpiringSaver).
+func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {
+	if !engines.ValidKey(key) {
+		return fmt.Errorf("cache: save %q: %w", key, engines.ErrInvalidKey)
+	}
+	if data == nil {
+		data = serializer.NewDict()
+	}
+	return s.save(ctx, key, data, RemainingTimeout(expires, s.opts.Clock()), mustCreate)
+}
+
+func (s *Store) save(ctx context.Context, key string, data *serializer.Dict, t caches.Timeout, mustCreate bool) error {
 	v := serializer.DictValue(data)
 	if mustCreate {
 		ok, err := s.cache.Add(ctx, s.prefix+key, v, t)

@@ -182,6 +182,24 @@ func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mus
 		return err
 	}
 	t, err := cache.Timeout(s.opts.Expiry, data, s.opts.Clock())
+	return s.setCache(ctx, key, data, t, err)
+}
+
+// SaveExpiring is Save with the row's expire_date and the cache entry's timeout set so
+// that both expire at expires (engines.ExpiringSaver).
+func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {
+	if data == nil {
+		data = serializer.NewDict()
+	}
+	if err := s.db.SaveExpiring(ctx, key, data, expires, mustCreate); err != nil {
+		return err
+	}
+	return s.setCache(ctx, key, data, cache.RemainingTimeout(expires, s.opts.Clock()), nil)
+}
+
+// setCache writes the cache entry after the row, unless err (from working out its
+// timeout) is set; a failure is logged, or returned with StrictCacheSave.
+func (s *Store) setCache(ctx context.Context, key string, data *serializer.Dict, t caches.Timeout, err error) error {
 	if err == nil {
 		err = s.cache.Set(ctx, s.prefix+key, serializer.DictValue(data), t)
 	}

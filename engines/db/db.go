@@ -132,7 +132,7 @@ type Store struct {
 	opts    Options
 	table   string
 
-	qLoad, qGet, qExists, qDelete, qClear, qInsert, qUpdate, qAll string
+	qLoad, qGet, qExists, qDelete, qClear, qInsert, qUpdate, qAll, qPage string
 }
 
 var _ engines.Store = (*Store)(nil)
@@ -173,6 +173,8 @@ func New(conn Conn, dialect Dialect, opts Options) (*Store, error) {
 	s.qInsert = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (" + p(1) + ", " + p(2) + ", " + p(3) + ")"
 	s.qUpdate = "UPDATE " + t + " SET session_data = " + p(1) + ", expire_date = " + p(2) + " WHERE session_key = " + p(3)
 	s.qAll = "SELECT session_key, session_data, expire_date FROM " + t + " ORDER BY session_key"
+	s.qPage = "SELECT session_key, session_data, expire_date FROM " + t + " WHERE session_key > " + p(1) +
+		" ORDER BY session_key LIMIT " + p(2)
 	return s, nil
 }
 
@@ -326,6 +328,19 @@ func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mus
 	return s.write(ctx, key, encoded, exp, data, mustCreate)
 }
 
+// SaveExpiring is Save with the given expire_date instead of the one get_expiry_date()
+// gives now (engines.ExpiringSaver). ExtraColumns see data, as on Save.
+func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {
+	if !usableKey(key) {
+		return fmt.Errorf("db: save %q: %w", key, engines.ErrInvalidKey)
+	}
+	encoded, err := s.opts.Codec.Encode(data)
+	if err != nil {
+		return fmt.Errorf("db: encode session: %w", err)
+	}
+	return s.write(ctx, key, encoded, s.toWall(expires.Round(time.Microsecond)), data, mustCreate)
+}
+
 // SaveEncoded writes an already encoded session with the given expire_date (an instant;
 // it is stored as Django would store it), for tools that copy rows between stores.
 func (s *Store) SaveEncoded(ctx context.Context, key, encoded string, expireDate time.Time, mustCreate bool) error {
@@ -463,6 +478,54 @@ func (s *Store) Get(ctx context.Context, key string) (Record, bool, error) {
 	return Record{Key: key, Data: data, ExpireDate: s.fromWall(w)}, true, nil
 }
 
+// RecordsAfter returns up to limit rows, expired or not, whose keys sort after the key
+// after ("" for the first page), in key order: a page of the table, so that a program can
+// walk a large table without holding a cursor open while it writes elsewhere.
+func (s *Store) RecordsAfter(ctx context.Context, after string, limit int) ([]Record, error) {
+	if limit <= 0 {
+		return nil, errors.New("db: RecordsAfter needs a positive limit")
+	}
+	rows, err := s.conn.Query(ctx, s.qPage, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("db: list sessions: %w", err)
+	}
+	defer rows.Close()
+	var out []Record
+	for rows.Next() {
+		r, err := s.scanRecord(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("db: list sessions: %w", err)
+	}
+	return out, nil
+}
+
+// scanRecord reads a row of session_key, session_data and expire_date.
+func (s *Store) scanRecord(rows Rows) (Record, error) {
+	var r Record
+	var exp any
+	if err := rows.Scan(&r.Key, &r.Data, &exp); err != nil {
+		return Record{}, fmt.Errorf("db: list sessions: %w", err)
+	}
+	w, err := s.dialect.ParseTime(exp, s.loc())
+	if err != nil {
+		return Record{}, fmt.Errorf("db: session %q: expire_date: %w", r.Key, err)
+	}
+	r.ExpireDate = s.fromWall(w)
+	return r, nil
+}
+
+// Decode decodes a record's session_data with the store's codec: the precise error for
+// data Django would read as an empty session.
+func (s *Store) Decode(r Record) (*serializer.Dict, error) { return s.opts.Codec.DecodeErr(r.Data) }
+
+// Expired reports whether Django's load would skip the record (expire_date <= now).
+func (s *Store) Expired(r Record) bool { return !s.toWall(r.ExpireDate).After(s.now()) }
+
 // Records calls fn for every row, expired or not, in key order, until fn returns an
 // error (which Records returns).
 func (s *Store) Records(ctx context.Context, fn func(Record) error) error {
@@ -472,16 +535,10 @@ func (s *Store) Records(ctx context.Context, fn func(Record) error) error {
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var r Record
-		var exp any
-		if err := rows.Scan(&r.Key, &r.Data, &exp); err != nil {
-			return fmt.Errorf("db: list sessions: %w", err)
-		}
-		w, err := s.dialect.ParseTime(exp, s.loc())
+		r, err := s.scanRecord(rows)
 		if err != nil {
-			return fmt.Errorf("db: session %q: expire_date: %w", r.Key, err)
+			return err
 		}
-		r.ExpireDate = s.fromWall(w)
 		if err := fn(r); err != nil {
 			return err
 		}

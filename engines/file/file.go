@@ -181,6 +181,128 @@ func (s *Store) Load(ctx context.Context, key string) (*serializer.Dict, bool, e
 	return data, true, nil
 }
 
+// Peeked is a session file as Peek reads it.
+type Peeked struct {
+	// Data is the decoded session; nil when DecodeErr is set.
+	Data *serializer.Dict
+	// DecodeErr is why the content could not be decoded (Django goes on with an empty
+	// session, and Load gives no session).
+	DecodeErr error
+	// ModTime is the file's modification time.
+	ModTime time.Time
+	// Expires is get_expiry_date(modification=ModTime): when the session expires, judged
+	// from the stored _session_expiry or else from ModTime plus SESSION_COOKIE_AGE.
+	Expires time.Time
+	// Expired is Load's verdict (see Expired): such a file is no session.
+	Expired bool
+}
+
+// Peek reads the session file of key as Load does, without its side effects (Load deletes
+// an expired file): for tools that look at a store or copy it. ok is false when there is
+// no such file. Content that is not ASCII or an unusable _session_expiry gives ErrCorrupt.
+// The placeholder file of a session being created (empty) reads as an empty session that
+// has not expired, as Django loads it.
+func (s *Store) Peek(ctx context.Context, key string) (p Peeked, ok bool, err error) {
+	if err := ctx.Err(); err != nil {
+		return Peeked{}, false, err
+	}
+	name, err := s.sessionFile(key)
+	if err != nil {
+		return Peeked{}, false, nil
+	}
+	content, mtime, err := readSession(name)
+	if err != nil {
+		if notThere(err) {
+			return Peeked{}, false, nil
+		}
+		return Peeked{}, false, fmt.Errorf("file: read session: %w", err)
+	}
+	p, err = s.peek(content, mtime)
+	if err != nil {
+		return Peeked{}, false, fmt.Errorf("%w: %s: %w", ErrCorrupt, name, err)
+	}
+	return p, true, nil
+}
+
+// peek decodes the content of a session file last modified at mtime.
+func (s *Store) peek(content []byte, mtime time.Time) (Peeked, error) {
+	for i, c := range content {
+		if c >= 0x80 {
+			return Peeked{}, fmt.Errorf("byte 0x%02x at offset %d is not ASCII", c, i)
+		}
+	}
+	e := s.opts.Expiry
+	p := Peeked{ModTime: mtime}
+	if len(content) == 0 {
+		p.Data = serializer.NewDict()
+		var err error
+		p.Expires, err = e.Date(nil, mtime)
+		return p, err
+	}
+	p.Data, p.DecodeErr = s.opts.Codec.DecodeErr(string(content))
+	data := p.Data
+	if p.DecodeErr != nil {
+		data = serializer.NewDict()
+	}
+	var err error
+	if p.Expires, err = e.Date(data, mtime); err != nil {
+		return Peeked{}, err
+	}
+	if p.Expired, err = s.expired(data, mtime); err != nil {
+		return Peeked{}, err
+	}
+	return p, nil
+}
+
+// Keys returns, sorted, the session keys of the files in the directory: the names
+// clear_expired considers (the cookie name, then a key of 8 or more characters from
+// [a-z0-9]).
+func (s *Store) Keys(ctx context.Context) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("file: list sessions: %w", err)
+	}
+	var keys []string
+	for _, e := range entries { // (ReadDir sorts by name, so by key)
+		if key, ok := s.keyOf(e); ok {
+			keys = append(keys, key)
+		}
+	}
+	return keys, nil
+}
+
+// keyOf returns the session key a directory entry holds, if it is a session file.
+func (s *Store) keyOf(e fs.DirEntry) (string, bool) {
+	key, ok := strings.CutPrefix(e.Name(), s.prefix)
+	if !ok || e.IsDir() || !engines.ValidKey(key) || !validChars(key) {
+		return "", false
+	}
+	return key, true
+}
+
+// SaveExpiring is Save, then sets the file's modification time to expires minus
+// SESSION_COOKIE_AGE, so that a session without a stored expiry expires at expires
+// (engines.ExpiringSaver); a stored _session_expiry decides as it always does.
+func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {
+	if err := s.Save(ctx, key, data, mustCreate); err != nil {
+		return err
+	}
+	// Date(nil, t) is t + SESSION_COOKIE_AGE; the same age back from expires.
+	later, err := s.opts.Expiry.Date(nil, expires)
+	if err != nil {
+		return fmt.Errorf("file: session expiry: %w", err)
+	}
+	mtime := expires.Add(-later.Sub(expires))
+	name, _ := s.FileName(key) // (Save checked the key)
+	if err := os.Chtimes(name, time.Time{}, mtime); err != nil {
+		return fmt.Errorf("file: set session expiry: %w", err)
+	}
+	return nil
+}
+
 // readSession reads a session file and its modification time from one open file.
 func readSession(name string) ([]byte, time.Time, error) {
 	f, err := os.Open(name)
@@ -392,8 +514,8 @@ func (s *Store) ClearExpired(ctx context.Context) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		key, ok := strings.CutPrefix(e.Name(), s.prefix)
-		if !ok || e.IsDir() || !engines.ValidKey(key) || !validChars(key) {
+		key, ok := s.keyOf(e)
+		if !ok {
 			continue
 		}
 		if _, _, err := s.Load(ctx, key); err != nil {

@@ -1,0 +1,172 @@
+// Package migrate copies a Django site's sessions from one store to another, so that its
+// users stay logged in through changes that would otherwise log everybody out:
+//
+//   - a new SESSION_ENGINE (db to cached_db or cache, file to db, one database to
+//     another), the session keys and expiry dates kept;
+//   - a new SESSION_SERIALIZER: PickleSerializer, which Django 5.0 removed, to
+//     JSONSerializer (sessions holding values JSON cannot hold are reported, not copied;
+//     an _session_expiry datetime becomes the text Django 4.1+ stores, see ExpiryAsText);
+//   - a new SECRET_KEY: the source decodes with the old key among its fallbacks, the
+//     target encodes with the new one, and AuthHashes re-signs the _auth_user_hash of
+//     every logged-in session, so the old key can then leave SECRET_KEY_FALLBACKS.
+//
+// A Source gives the sessions of a store (FromDB, FromFiles, FromCache), each with the
+// instant it expires there; Copy writes each to an engines.ExpiringSaver (the db, file,
+// cache and cached_db stores) so that it expires at the same instant, after the
+// Transforms. Sessions Django would not load (expired, undecodable) are counted and
+// skipped. The source is only read.
+package migrate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/serializer"
+)
+
+// Session is a stored session as a Source gives it.
+type Session struct {
+	// Key is the session key (the cookie value).
+	Key string
+	// Data is the session dict.
+	Data *serializer.Dict
+	// Expires is the instant the source stops giving the session out.
+	Expires time.Time
+}
+
+var (
+	// ErrExpired marks a session the source holds but Django would not load: it has
+	// expired.
+	ErrExpired = errors.New("migrate: session has expired")
+	// ErrUnreadable marks a session whose data cannot be decoded (a bad signature, another
+	// key, damaged data): Django reads it as an empty session.
+	ErrUnreadable = errors.New("migrate: session data cannot be decoded")
+	// ErrIncomplete is returned by Copy when some sessions could not be copied; the
+	// Report lists them.
+	ErrIncomplete = errors.New("migrate: some sessions were not copied")
+)
+
+// A Source gives the sessions of a store.
+type Source interface {
+	// Sessions calls fn with every session of the store. skip is nil for a session to
+	// copy; for one Django would not load it wraps ErrExpired or ErrUnreadable (and
+	// Session has the key, and what else is known). An error from fn stops the walk and
+	// is returned.
+	Sessions(ctx context.Context, fn func(s Session, skip error) error) error
+}
+
+// A Transform changes a session on its way to the target (see AuthHashes and
+// ExpiryAsText). An error keeps the session out of the target and is reported.
+type Transform func(ctx context.Context, s *Session) error
+
+// Options configure Copy.
+type Options struct {
+	// Overwrite replaces sessions the target already holds under the same key; by default
+	// they are left as they are (and counted in Report.Existing).
+	Overwrite bool
+	// Transforms run in order on every session before it is written.
+	Transforms []Transform
+	// Now is the clock that decides what has expired by the time of writing; nil means
+	// time.Now. (Sources and targets have their own clocks, in their engines.Options.)
+	Now func() time.Time
+	// Logger receives a line per session that is not copied; nil means no log.
+	Logger *slog.Logger
+}
+
+// Report counts what Copy did.
+type Report struct {
+	// Copied sessions were written to the target.
+	Copied int
+	// Existing sessions were already in the target and left alone (without Overwrite).
+	Existing int
+	// Expired sessions were not copied: Django would not load them any more.
+	Expired int
+	// Unreadable sessions were not copied: Django reads them as empty sessions.
+	Unreadable int
+	// Failed lists the sessions that could not be copied, and why.
+	Failed []Failure
+}
+
+// Failure is a session Copy could not copy.
+type Failure struct {
+	Key string
+	Err error
+}
+
+func (f Failure) Error() string { return fmt.Sprintf("session %s: %v", f.Key, f.Err) }
+
+// Copy copies the sessions of src to dst. Each session keeps its key and its expiry
+// instant; sessions that expire before they are written are counted as expired. Per
+// session failures (a transform's error, data the target's serializer cannot hold, a
+// refused write) are collected in the Report, and Copy goes on; it then returns an error
+// wrapping ErrIncomplete. A failure of the source, or ctx ending, stops Copy.
+func Copy(ctx context.Context, src Source, dst engines.ExpiringSaver, opts Options) (Report, error) {
+	var rep Report
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	fail := func(key string, err error) {
+		rep.Failed = append(rep.Failed, Failure{Key: key, Err: err})
+		if opts.Logger != nil {
+			opts.Logger.Warn("session not copied", "key", key, "error", err)
+		}
+	}
+	err := src.Sessions(ctx, func(s Session, skip error) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		switch {
+		case errors.Is(skip, ErrExpired):
+			rep.Expired++
+			return nil
+		case errors.Is(skip, ErrUnreadable):
+			rep.Unreadable++
+			if opts.Logger != nil {
+				opts.Logger.Info("session not copied: Django reads it as an empty session", "key", s.Key, "reason", skip)
+			}
+			return nil
+		case skip != nil:
+			fail(s.Key, skip)
+			return nil
+		}
+		for _, t := range opts.Transforms {
+			if err := t(ctx, &s); err != nil {
+				fail(s.Key, err)
+				return nil
+			}
+		}
+		if !s.Expires.After(now()) {
+			rep.Expired++
+			return nil
+		}
+		err := dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, true)
+		if errors.Is(err, engines.ErrCreate) {
+			if !opts.Overwrite {
+				rep.Existing++
+				return nil
+			}
+			err = dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, false)
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			fail(s.Key, err)
+			return nil
+		}
+		rep.Copied++
+		return nil
+	})
+	if err != nil {
+		return rep, err
+	}
+	if len(rep.Failed) > 0 {
+		return rep, fmt.Errorf("%w: %d of them (the first: %v)", ErrIncomplete, len(rep.Failed), rep.Failed[0])
+	}
+	return rep, nil
+}
