@@ -283,15 +283,23 @@ func (s *Store) keyOf(e fs.DirEntry) (string, bool) {
 	return key, true
 }
 
-// SaveExpiring is Save, then sets the file's modification time to expires minus
-// SESSION_COOKIE_AGE, so that a session without a stored expiry expires at expires
-// (engines.ExpiringSaver); a stored _session_expiry decides as it always does.
+// SaveExpiring is Save, then sets the file's modification time so that
+// get_expiry_date(modification=mtime) is expires (engines.ExpiringSaver): expires minus
+// the seconds of an int _session_expiry, or minus SESSION_COOKIE_AGE when there is no
+// stored expiry. An absolute _session_expiry decides by itself; the file then gets the
+// second form too.
 func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {
 	if err := s.Save(ctx, key, data, mustCreate); err != nil {
 		return err
 	}
-	// Date(nil, t) is t + SESSION_COOKIE_AGE; the same age back from expires.
-	later, err := s.opts.Expiry.Date(nil, expires)
+	var rel *serializer.Dict // the stored expiry if it is relative to mtime
+	if v, ok := data.Get(session.ExpiryKey); ok && v.Truthy() {
+		if k := v.Kind(); k == serializer.KindInt || k == serializer.KindBool || k == serializer.KindFloat {
+			rel = data
+		}
+	}
+	// Date(rel, t) is t plus those seconds; the same age back from expires.
+	later, err := s.opts.Expiry.Date(rel, expires)
 	if err != nil {
 		return fmt.Errorf("file: session expiry: %w", err)
 	}
