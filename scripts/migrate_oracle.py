@@ -8,7 +8,7 @@ SESSION_SERIALIZER, DATABASES, SESSION_FILE_PATH, CACHES, ...):
     python scripts/migrate_oracle.py check < KEYS   # the new site: reads them back
 
 "make" migrates the database (contenttypes, auth, sessions), creates users, and saves
-sessions through the configured engine, as the site's requests would: anonymous ones
+sessions through the configured engine, as the site's requests would a day earlier: anonymous ones
 with random data, logins through django.contrib.auth.login, every form of set_expiry
 (none, int seconds, 0, a timedelta, a datetime: a datetime object before Django 4.1,
 isoformat text from 4.1 on), one with a value only pickle holds (a set), one that has
@@ -52,6 +52,7 @@ from django.utils.crypto import constant_time_compare  # noqa: E402
 ENGINE = import_module(settings.SESSION_ENGINE)
 STORE = ENGINE.SessionStore
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+AGO = 86400  # how long ago "make" saves the sessions, in seconds
 
 
 def iso(dt):
@@ -158,6 +159,11 @@ def make(seed):
     users = {}
     for name in ("alice", "bob", "carol", "dave"):
         users[name] = User.objects.create_user(name, password=name + "-pw-%d" % seed)
+    # The sessions are saved a day ago (the clock sessions read is set back, and so are the
+    # session files' modification times below): a copy that took its expiry from the time
+    # of the copy instead would be a day off.
+    real_now = timezone.now
+    timezone.now = lambda: real_now() - datetime.timedelta(seconds=AGO)
     now = timezone.now()
     cases = []
 
@@ -166,7 +172,7 @@ def make(seed):
 
     add("anonymous", anonymous({"cart": [random_value(rng) for _ in range(5)]}, None))
     add("login datetime expiry", login(users["alice"], {"theme": "dark"}, now + datetime.timedelta(days=3)))
-    add("login int expiry", login(users["bob"], {}, 3600))
+    add("login int expiry", login(users["bob"], {}, 3 * 86400))
     add("login timedelta expiry", login(users["alice"], {"n": 1}, datetime.timedelta(days=2, seconds=7)))
     add("browser close", login(users["bob"], {"x": "y"}, 0))
     add("password changed", login(users["carol"], {}, None))
@@ -176,12 +182,18 @@ def make(seed):
     add("damaged", login(users["bob"], {}, None))
     for i in range(20):
         data = {"r%d" % j: random_value(rng) for j in range(rng.randrange(1, 6))}
-        expiry = rng.choice([None, 600, now + datetime.timedelta(seconds=rng.randrange(100, 10**6))])
+        expiry = rng.choice([None, 2 * 86400 + rng.randrange(1000),
+                             now + datetime.timedelta(seconds=rng.randrange(2 * 86400, 10**6))])
         if i % 2:
             add("random login", login(users[rng.choice(["alice", "bob"])], data, expiry))
         else:
             add("random", anonymous(data, expiry))
 
+    if settings.SESSION_ENGINE.endswith(".file"):
+        for name in os.listdir(settings.SESSION_FILE_PATH):
+            path = os.path.join(settings.SESSION_FILE_PATH, name)
+            st = os.stat(path)
+            os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns - AGO * 10**9))
     out = []
     for case, key in cases:
         if case == "expired":  # (loading it would delete it, and the file engine make another)
