@@ -24,9 +24,12 @@ func (s *serializerChoice) Set(v string) error {
 	return fmt.Errorf("unknown serializer %q (want json or pickle)", v)
 }
 
-func serializerFlag(fs *flag.FlagSet) *serializerChoice {
+func serializerFlag(fs *flag.FlagSet) *serializerChoice { return serializerFlagAs(fs, "serializer") }
+
+// serializerFlagAs defines the serializer flag under another name.
+func serializerFlagAs(fs *flag.FlagSet, name string) *serializerChoice {
 	s := &serializerChoice{name: "json"}
-	fs.Var(s, "serializer", "the session/signing `serializer`: json, or pickle (values in tagged JSON)")
+	fs.Var(s, name, "the session/signing `serializer`: json, or pickle (values in tagged JSON)")
 	return s
 }
 

@@ -50,21 +50,30 @@ func (f *storeFlags) wantUser(e entry) bool {
 }
 
 func defineStoreFlags(fs *flag.FlagSet, engineHelp string) *storeFlags {
+	return defineStoreFlagsAs(fs, "", engineHelp)
+}
+
+// defineStoreFlagsAs defines the store flags with each name after prefix (migrate-sessions
+// has a "from-" and a "to-" store); --json only without a prefix.
+func defineStoreFlagsAs(fs *flag.FlagSet, prefix, engineHelp string) *storeFlags {
 	f := &storeFlags{useTZ: true}
-	fs.Var(&f.engine, "engine", "the session `engine`: "+engineHelp+" (default: file with --file-path, else db)")
-	fs.StringVar(&f.dbURL, "db", "", "db engine: the database `URL`: postgres://..., postgresql://... (through PgBouncer in transaction mode: add default_query_exec_mode=simple_protocol), mysql://user:pass@host:port/db, sqlite:PATH or sqlite:///ABS/PATH")
-	fs.Var(&f.filePath, "file-path", "file engine: SESSION_FILE_PATH, the session `directory` (default: the system temporary directory)")
-	fs.StringVar(&f.cookieName, "session-cookie-name", file.DefaultCookieName, "SESSION_COOKIE_NAME, the prefix of the file engine's file `name`s")
-	fs.IntVar(&f.cookieAge, "session-cookie-age", session.DefaultCookieAge, "SESSION_COOKIE_AGE in `seconds`")
-	fs.BoolVar(&f.useTZ, "use-tz", true, "USE_TZ (--no-use-tz or --use-tz=false for USE_TZ = False)")
-	fs.Var(negBool{&f.useTZ}, "no-use-tz", "USE_TZ = False: expire dates are naive times in --time-zone")
-	fs.StringVar(&f.timeZone, "time-zone", "UTC", "TIME_ZONE, an IANA `zone` name (Django's global default is America/Chicago; startproject writes UTC)")
-	fs.StringVar(&f.table, "table", db.DefaultTable, "db engine: the session `table` (Meta.db_table)")
-	fs.StringVar(&f.storeClass, "store-class", session.DefaultStoreClass, "the __qualname__ of the SessionStore `class`, part of the salt; not for signed_cookies")
-	fs.BoolVar(&f.legacy, "legacy", false, "also read the pre-3.1 session format (Django 3.1/3.2)")
-	fs.BoolVar(&f.acceptSHA1, "accept-sha1", false, "also accept SHA-1 signatures (Django 3.1/3.2)")
-	fs.BoolVar(&f.jsonOut, "json", false, "print JSON instead of text")
-	f.ser = serializerFlag(fs)
+	n := func(name string) string { return prefix + name }
+	fs.Var(&f.engine, n("engine"), "the session `engine`: "+engineHelp+" (default: file with --"+n("file-path")+", else db)")
+	fs.StringVar(&f.dbURL, n("db"), "", "db engine: the database `URL`: postgres://..., postgresql://... (through PgBouncer in transaction mode: add default_query_exec_mode=simple_protocol), mysql://user:pass@host:port/db, sqlite:PATH or sqlite:///ABS/PATH")
+	fs.Var(&f.filePath, n("file-path"), "file engine: SESSION_FILE_PATH, the session `directory` (default: the system temporary directory)")
+	fs.StringVar(&f.cookieName, n("session-cookie-name"), file.DefaultCookieName, "SESSION_COOKIE_NAME, the prefix of the file engine's file `name`s")
+	fs.IntVar(&f.cookieAge, n("session-cookie-age"), session.DefaultCookieAge, "SESSION_COOKIE_AGE in `seconds`")
+	fs.BoolVar(&f.useTZ, n("use-tz"), true, "USE_TZ (--"+n("no-use-tz")+" or --"+n("use-tz")+"=false for USE_TZ = False)")
+	fs.Var(negBool{&f.useTZ}, n("no-use-tz"), "USE_TZ = False: expire dates are naive times in --"+n("time-zone"))
+	fs.StringVar(&f.timeZone, n("time-zone"), "UTC", "TIME_ZONE, an IANA `zone` name (Django's global default is America/Chicago; startproject writes UTC)")
+	fs.StringVar(&f.table, n("table"), db.DefaultTable, "db engine: the session `table` (Meta.db_table)")
+	fs.StringVar(&f.storeClass, n("store-class"), session.DefaultStoreClass, "the __qualname__ of the SessionStore `class`, part of the salt; not for signed_cookies")
+	fs.BoolVar(&f.legacy, n("legacy"), false, "also read the pre-3.1 session format (Django 3.1/3.2)")
+	fs.BoolVar(&f.acceptSHA1, n("accept-sha1"), false, "also accept SHA-1 signatures (Django 3.1/3.2)")
+	if prefix == "" {
+		fs.BoolVar(&f.jsonOut, "json", false, "print JSON instead of text")
+	}
+	f.ser = serializerFlagAs(fs, n("serializer"))
 	return f
 }
 

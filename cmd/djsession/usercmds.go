@@ -52,9 +52,9 @@ func setupUser(fs *flag.FlagSet) runner {
 		if *dbURL == "" {
 			return usagef("--db is required (Django's database, for auth_user)")
 		}
-		pk, ok := map[string]auth.PKType{"int": auth.PKInt, "uuid": auth.PKUUID, "str": auth.PKString}[*pkType]
-		if !ok {
-			return usagef("--pk must be int, uuid or str, not %q", *pkType)
+		pk, err := parsePKType(*pkType)
+		if err != nil {
+			return err
 		}
 		loc, err := time.LoadLocation(*timeZone)
 		if err != nil {
@@ -131,4 +131,13 @@ func setupUser(fs *flag.FlagSet) runner {
 		}
 		return nil
 	}
+}
+
+// parsePKType reads --pk.
+func parsePKType(s string) (auth.PKType, error) {
+	pk, ok := map[string]auth.PKType{"int": auth.PKInt, "uuid": auth.PKUUID, "str": auth.PKString}[s]
+	if !ok {
+		return 0, usagef("--pk must be int, uuid or str, not %q", s)
+	}
+	return pk, nil
 }

@@ -1,0 +1,299 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/caches"
+	"github.com/djsession/djsession/caches/dbcache"
+	"github.com/djsession/djsession/caches/djangoredis"
+	"github.com/djsession/djsession/caches/filecache"
+	"github.com/djsession/djsession/caches/memcache"
+	"github.com/djsession/djsession/caches/redis"
+	"github.com/djsession/djsession/django/auth"
+	djengines "github.com/djsession/djsession/engines"
+	"github.com/djsession/djsession/engines/cache"
+	"github.com/djsession/djsession/engines/cacheddb"
+	"github.com/djsession/djsession/engines/migrate"
+)
+
+func init() {
+	commands["migrate-sessions"] = &command{
+		synopsis: "migrate-sessions --from-engine db|file (--from-db URL | --from-file-path DIR) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--json] [settings flags]",
+		help: `Copies every session Django would still load from one store to another, keeping its key
+and the instant it expires, so that users stay logged in when a site changes
+SESSION_ENGINE, SESSION_SERIALIZER or SECRET_KEY. The source is only read.
+
+The source: --from-engine db (also the rows of cached_db) or file, with --from-db or
+--from-file-path and the --from- settings (--from-serializer pickle for PickleSerializer,
+--from-table, --from-session-cookie-age, ...). The target: --to-engine db, file, cache or
+cached_db, with --to-db / --to-file-path and the --to- settings; cache and cached_db take
+the CACHES entry as inspect does (--cache-backend, --location, --key-prefix, --version, ...).
+Source and target may be the same table: with --overwrite the rows are rewritten in place
+(say, from pickle to JSON); without it, sessions the target already holds are left alone.
+
+Keys: the source decodes with --secret-key and then each --fallback-key (the old key goes
+there, as in SECRET_KEY_FALLBACKS); the target encodes with --secret-key. With
+--users-db URL (the database of the user table, --user-table), the _auth_user_hash of every
+logged-in session made under a fallback key is re-signed with --secret-key, so that the old
+key can then leave SECRET_KEY_FALLBACKS without logging anybody out. To JSON, an
+_session_expiry datetime (set_expiry before Django 4.1) becomes its isoformat text, as
+Django 4.1+ stores it.
+
+Prints what happened: copied, already there, expired, unreadable (Django reads them as
+empty sessions), re-signed hashes, and each session that could not be copied (say, a value
+JSON cannot hold), which makes the exit status 1.`,
+		setup: setupMigrateSessions,
+	}
+}
+
+func setupMigrateSessions(fs *flag.FlagSet) runner {
+	from := defineStoreFlagsAs(fs, "from-", "db or file")
+	to := defineStoreFlagsAs(fs, "to-", "db, file, cache or cached_db")
+	cf := defineCacheFlags(fs)
+	usersDB := fs.String("users-db", "", "re-sign _auth_user_hash: the database `URL` of the user table")
+	userTable := fs.String("user-table", auth.AuthUser.Name, "with --users-db: the user model's `table`")
+	pkType := fs.String("pk", "int", "with --users-db: the user primary key's `type`: int, uuid or str")
+	overwrite := fs.Bool("overwrite", false, "replace sessions the target already holds")
+	jsonOut := fs.Bool("json", false, "print the report as JSON")
+	return func(a *app, cfg *config, _ string) error {
+		srcEngine, dstEngine := from.engineName(), to.engineName()
+		if srcEngine != "db" && srcEngine != "file" {
+			return usagef("--from-engine %s: the source is db (or cached_db's rows: db) or file", srcEngine)
+		}
+		if err := from.checkEngineFlags(srcEngine); err != nil {
+			return prefixed(err, "from-")
+		}
+		switch {
+		case isCacheEngine(dstEngine):
+			if err := cf.checkBackend(dstEngine, true); err != nil {
+				return err
+			}
+			if dstEngine == "cached_db" && to.dbURL == "" {
+				return usagef("--to-engine cached_db needs --to-db URL (its database) besides the cache")
+			}
+		case dstEngine == "signed_cookies":
+			return usagef("--to-engine signed_cookies: the sessions would live in cookies that no browser has")
+		default:
+			if err := to.checkEngineFlags(dstEngine); err != nil {
+				return prefixed(err, "to-")
+			}
+			if g := cf.given(); g != "" {
+				return usagef("%s is for --to-engine cache or cached_db", g)
+			}
+		}
+		pk, err := parsePKType(*pkType)
+		if err != nil {
+			return err
+		}
+		srcSt, err := from.settings(cfg)
+		if err != nil {
+			return err
+		}
+		dstSt, err := to.settings(cfg)
+		if err != nil {
+			return err
+		}
+		ctx, cancel := storeContext()
+		defer cancel()
+
+		var src migrate.Source
+		if srcEngine == "db" {
+			s, closeDB, err := from.openDB(ctx, srcSt, false)
+			if err != nil {
+				return err
+			}
+			defer closeDB()
+			src = migrate.FromDB(s)
+		} else {
+			s, err := from.openFile(srcSt)
+			if err != nil {
+				return err
+			}
+			src = migrate.FromFiles(s)
+		}
+		dst, closeDst, err := openTarget(ctx, dstEngine, to, dstSt, cf)
+		if err != nil {
+			return err
+		}
+		defer closeDst()
+
+		opts := migrate.Options{Overwrite: *overwrite, Now: srcSt.now}
+		if to.ser.name == "json" {
+			opts.Transforms = append(opts.Transforms, migrate.ExpiryAsText)
+		}
+		var hashes *migrate.AuthHashes
+		if *usersDB != "" {
+			table := auth.AuthUser
+			table.Name = *userTable
+			users, closeUsers, err := openUsers(*usersDB, table, from.useTZ, srcSt.expiry.Location, pk)
+			if err != nil {
+				return err
+			}
+			defer closeUsers()
+			hashes = &migrate.AuthHashes{Config: &auth.Config{SecretKey: cfg.key, SecretKeyFallbacks: cfg.fallbackKeys,
+				Users: users, PK: pk}}
+			opts.Transforms = append(opts.Transforms, hashes.Transform)
+		}
+		rep, copyErr := migrate.Copy(ctx, src, dst, opts)
+		if copyErr != nil && !errors.Is(copyErr, migrate.ErrIncomplete) {
+			return copyErr
+		}
+		if err := printMigrateReport(a, rep, hashes, *jsonOut); err != nil {
+			return err
+		}
+		if copyErr != nil {
+			return fmt.Errorf("%d sessions not copied", len(rep.Failed))
+		}
+		return nil
+	}
+}
+
+// prefixed names the flags of a usage error after their prefix ("--db" -> "--from-db").
+func prefixed(err error, prefix string) error {
+	var u *usageError
+	if !errors.As(err, &u) {
+		return err
+	}
+	msg := u.Error()
+	for _, name := range []string{"db", "file-path", "legacy", "engine"} {
+		msg = strings.ReplaceAll(msg, "--"+name, "--"+prefix+name)
+	}
+	msg = strings.ReplaceAll(msg, "the db engine", "--"+prefix+"engine db")
+	return usagef("%s", msg)
+}
+
+// openTarget opens the store sessions are copied to.
+func openTarget(ctx context.Context, engine string, f *storeFlags, st *storeSettings, cf *cacheFlags) (djengines.ExpiringSaver, func(), error) {
+	eopts := djengines.Options{Codec: st.codec, Expiry: st.expiry, Now: st.now, Logger: discardLogger}
+	switch engine {
+	case "db":
+		s, closeDB, err := f.openDB(ctx, st, true)
+		return s, closeDB, err
+	case "file":
+		s, err := f.openFile(st)
+		return s, func() {}, err
+	}
+	c, closeCache, err := openCacheBackend(ctx, cf, st)
+	if err != nil {
+		return nil, nil, err
+	}
+	if engine == "cache" {
+		s, err := cache.New(c, cache.Options{Options: eopts})
+		if err != nil {
+			closeCache()
+			return nil, nil, err
+		}
+		return s, closeCache, nil
+	}
+	rows, closeDB, err := f.openDB(ctx, st, true)
+	if err != nil {
+		closeCache()
+		return nil, nil, err
+	}
+	s, err := cacheddb.New(rows, c, cacheddb.Options{Options: eopts})
+	if err != nil {
+		closeDB()
+		closeCache()
+		return nil, nil, err
+	}
+	return s, func() { closeDB(); closeCache() }, nil
+}
+
+// openCacheBackend opens the CACHES entry of the flags for writing.
+func openCacheBackend(ctx context.Context, cf *cacheFlags, st *storeSettings) (caches.Backend, func(), error) {
+	keys := cf.keyConfig()
+	locs := cf.locationList()
+	if cf.redisCluster {
+		return nil, nil, usagef("--redis-cluster is for inspect and list; migrate-sessions writes through --location")
+	}
+	switch cf.backend.v {
+	case "redis":
+		c, err := redis.Open(locs, redis.Options{KeyConfig: keys, Logger: discardLogger})
+		if err != nil {
+			return nil, nil, usagef("--location: %v", err)
+		}
+		return c, func() { c.Close() }, nil
+	case "django-redis":
+		codec, err := cf.djangoRedisCodec()
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := djangoredis.Open(locs, djangoredis.Options{KeyConfig: keys, Codec: codec, Logger: discardLogger})
+		if err != nil {
+			return nil, nil, usagef("--location: %v", err)
+		}
+		return c, func() { c.Close() }, nil
+	case "pymemcache", "pylibmc":
+		flavor := memcache.PyMemcache
+		if cf.backend.v == "pylibmc" {
+			flavor = memcache.PyLibMC
+		}
+		for i, l := range locs {
+			locs[i] = strings.TrimPrefix(l, "unix:")
+		}
+		c, err := memcache.New(flavor, memcache.Options{Location: locs, Keys: keys, Logger: discardLogger,
+			NetTimeout: 5 * time.Second})
+		if err != nil {
+			return nil, nil, usagef("--location: %v", err)
+		}
+		return c, func() { c.Close() }, nil
+	case "file":
+		dir, err := filepath.Abs(locs[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		c, err := filecache.New(filecache.Options{Dir: dir, Keys: keys, Now: st.now})
+		return c, func() {}, err
+	case "db":
+		conn, dialect, closeDB, err := openCacheDB(ctx, locs[0])
+		if err != nil {
+			return nil, nil, err
+		}
+		var loc *time.Location
+		if st.expiry.NaiveTimes {
+			loc = st.expiry.Location
+		}
+		c, err := dbcache.New(conn, dialect, dbcache.Options{Table: cf.cacheTable, Keys: keys, Now: st.now, Location: loc})
+		if err != nil {
+			closeDB()
+			return nil, nil, err
+		}
+		return c, closeDB, nil
+	}
+	return nil, nil, usagef("unknown --cache-backend %q", cf.backend.v)
+}
+
+func printMigrateReport(a *app, rep migrate.Report, hashes *migrate.AuthHashes, jsonOut bool) error {
+	resigned := 0
+	if hashes != nil {
+		resigned = hashes.Resigned
+	}
+	if jsonOut {
+		failed := make([]map[string]string, len(rep.Failed))
+		for i, f := range rep.Failed {
+			failed[i] = map[string]string{"key": f.Key, "error": f.Err.Error()}
+		}
+		return a.printJSON(map[string]any{"copied": rep.Copied, "existing": rep.Existing, "expired": rep.Expired,
+			"unreadable": rep.Unreadable, "resigned_hashes": resigned, "failed": failed})
+	}
+	lines := []string{fmt.Sprintf("%d copied, %d already there, %d expired, %d unreadable, %d failed",
+		rep.Copied, rep.Existing, rep.Expired, rep.Unreadable, len(rep.Failed))}
+	if hashes != nil {
+		lines = append(lines, fmt.Sprintf("%d session hashes re-signed with the secret key", resigned))
+	}
+	for _, f := range rep.Failed {
+		lines = append(lines, "not copied: "+f.Error())
+	}
+	for _, l := range lines {
+		if err := a.printLine(l); err != nil {
+			return err
+		}
+	}
+	return nil
+}

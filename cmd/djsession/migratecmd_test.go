@@ -1,0 +1,119 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+// migrateReport is migrate-sessions --json.
+type migrateReport struct {
+	Copied, Existing, Expired, Unreadable int
+	Resigned                              int `json:"resigned_hashes"`
+	Failed                                []struct{ Key, Error string }
+}
+
+func migrateSessions(t *testing.T, args ...string) migrateReport {
+	t.Helper()
+	var rep migrateReport
+	if err := json.Unmarshal([]byte(ok(t, cli(append([]string{"migrate-sessions", "--json"}, args...)...))), &rep); err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// inspectJSON is inspect --json of a session, or nil when it is not there.
+func inspectJSON(t *testing.T, args ...string) map[string]any {
+	t.Helper()
+	r := cli(append([]string{"inspect", "--json"}, args...)...)
+	if r.code == exitError && strings.Contains(r.stderr, "no such session") {
+		return nil
+	}
+	var m map[string]any
+	if err := json.Unmarshal([]byte(ok(t, r)), &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+// TestExampleMigrateSessions moves the example's sessions (made by Django) from its
+// database to a file engine directory, then re-signs them in place under a new
+// SECRET_KEY: every session Django would load arrives with the same data and expire date,
+// the expired one does not, and after the rotation each session logs in (with the new key
+// alone) exactly the user Django's get_user found for it.
+func TestExampleMigrateSessions(t *testing.T) {
+	f := loadExample(t)
+	path := copyExampleDB(t)
+	dir := t.TempDir()
+	live, expired, loggedIn := 0, 0, 0
+	for _, s := range f.Sessions {
+		if s.Expired {
+			expired++
+			continue
+		}
+		live++
+		if s.DjangoUser != nil {
+			loggedIn++
+		}
+	}
+
+	rep := migrateSessions(t, "--from-db", "sqlite:"+path, "--to-file-path", dir)
+	if rep.Copied != live || rep.Expired != expired || rep.Existing+rep.Unreadable+len(rep.Failed) != 0 {
+		t.Fatalf("to files: %+v; want %d copied, %d expired", rep, live, expired)
+	}
+	for _, s := range f.Sessions {
+		got := inspectJSON(t, "--engine", "file", "--file-path", dir, s.Key)
+		if s.Expired {
+			if got != nil {
+				t.Errorf("%s: the expired session was copied", s.Key)
+			}
+			continue
+		}
+		if got == nil {
+			t.Errorf("%s: not copied", s.Key)
+			continue
+		}
+		want := inspectJSON(t, "--db", "sqlite:"+path, s.Key)
+		if gs, ws := got["session"], want["session"]; ws == nil || !jsonEqual(gs, ws) {
+			t.Errorf("%s: data %v, in the database %v", s.Key, gs, ws)
+		}
+		if got["expire_date"] != s.ExpireDate {
+			t.Errorf("%s: expires %v in the file engine, %s in Django's row", s.Key, got["expire_date"], s.ExpireDate)
+		}
+	}
+	if again := migrateSessions(t, "--from-db", "sqlite:"+path, "--to-file-path", dir); again.Existing != live || again.Copied != 0 {
+		t.Errorf("a second run: %+v; want the %d sessions left as they are", again, live)
+	}
+
+	const newKey = "djsession-example-rotation-NEW-key-not-a-real-secret-0123456789"
+	rot := []string{"--secret-key", newKey, "--fallback-key", f.SecretKey, "--from-db", "sqlite:" + path,
+		"--to-db", "sqlite:" + path, "--overwrite"}
+	rep = migrateSessions(t, append(rot, "--users-db", "sqlite:"+path)...)
+	if rep.Copied != live || rep.Resigned != loggedIn {
+		t.Fatalf("rotation: %+v; want %d rewritten, %d hashes re-signed (the users Django logs in)", rep, live, loggedIn)
+	}
+	for _, s := range f.Sessions {
+		if s.Expired || s.UserID == nil {
+			continue
+		}
+		r := ok(t, call(nil, "", "inspect", "--json", "--check-login", "--secret-key", newKey, "--db", "sqlite:"+path, s.Key))
+		var got struct {
+			Login struct {
+				Username string
+				Valid    bool
+			}
+		}
+		if err := json.Unmarshal([]byte(r), &got); err != nil {
+			t.Fatal(err)
+		}
+		if want := s.DjangoUser != nil; got.Login.Valid != want || want && got.Login.Username != *s.DjangoUser {
+			t.Errorf("%s after the rotation, with the new key alone: %+v; Django logged in %v", s.Key, got.Login, s.DjangoUser)
+		}
+	}
+}
+
+func jsonEqual(a, b any) bool {
+	x, _ := json.Marshal(a)
+	y, _ := json.Marshal(b)
+	return string(x) == string(y)
+}
