@@ -2,8 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"math"
+	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/djsession/djsession/engines/db/sqlite"
 )
 
 // migrateReport is migrate-sessions --json.
@@ -116,4 +121,64 @@ func jsonEqual(a, b any) bool {
 	x, _ := json.Marshal(a)
 	y, _ := json.Marshal(b)
 	return string(x) == string(y)
+}
+
+// TestExampleMigrateSessionsToCache moves the example's sessions to the cache engine and to
+// cached_db (on a FileBasedCache): inspect finds each under Django's cache key with the
+// same data, a TTL that ends when the row's expire_date does, and for cached_db the row too.
+func TestExampleMigrateSessionsToCache(t *testing.T) {
+	f := loadExample(t)
+	for _, engine := range []string{"cache", "cached_db"} {
+		t.Run(engine, func(t *testing.T) {
+			src := copyExampleDB(t)
+			dir := t.TempDir()
+			flags := []string{"--cache-backend", "file", "--location", dir, "--key-prefix", "site"}
+			args := append([]string{"--from-db", "sqlite:" + src, "--to-engine", engine}, flags...)
+			dst := ""
+			if engine == "cached_db" {
+				dst = copyExampleDB(t)
+				sqliteExec(t, dst, "DELETE FROM django_session")
+				args = append(args, "--to-db", "sqlite:"+dst)
+			}
+			rep := migrateSessions(t, args...)
+			if rep.Copied == 0 || len(rep.Failed) != 0 {
+				t.Fatalf("%+v", rep)
+			}
+			for _, s := range f.Sessions {
+				if s.Expired {
+					continue
+				}
+				want := inspectJSON(t, "--db", "sqlite:"+src, s.Key)
+				iargs := append([]string{"--engine", engine, "--secret-key-file", filepath.Join(exampleDir, "secret-key.txt")}, flags...)
+				if dst != "" {
+					iargs = append(iargs, "--db", "sqlite:"+dst)
+				}
+				got := inspectCacheJSON(t, append(iargs, s.Key)...)
+				var session any
+				if err := json.Unmarshal(got.Session, &session); err != nil || !got.Cached || !jsonEqual(session, want["session"]) {
+					t.Errorf("%s: cached %v, %s; in the database %v", s.Key, got.Cached, got.Session, want["session"])
+				}
+				exp, _ := time.Parse(time.RFC3339, s.ExpireDate)
+				if got.TTL == nil || math.Abs(*got.TTL-time.Until(exp).Seconds()) > 5 {
+					t.Errorf("%s: ttl %v, the row expires in %v", s.Key, got.TTL, time.Until(exp))
+				}
+				if dst != "" && (got.DB == nil || !got.DB.Found || got.DB.ExpireDate != s.ExpireDate) {
+					t.Errorf("%s: cached_db row %+v, want one expiring %s", s.Key, got.DB, s.ExpireDate)
+				}
+			}
+		})
+	}
+}
+
+// sqliteExec runs a statement on an SQLite database file.
+func sqliteExec(t *testing.T, path, stmt string) {
+	t.Helper()
+	conn, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := conn.Exec(stmt); err != nil {
+		t.Fatal(err)
+	}
 }
