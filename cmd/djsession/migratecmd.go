@@ -24,7 +24,7 @@ import (
 
 func init() {
 	commands["migrate-sessions"] = &command{
-		synopsis: "migrate-sessions --from-engine db|file (--from-db URL | --from-file-path DIR) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--json] [settings flags]",
+		synopsis: "migrate-sessions --from-engine db|file (--from-db URL | --from-file-path DIR) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--dry-run] [--json] [settings flags]",
 		help: `Copies every session Django would still load from one store to another, keeping its key
 and the instant it expires, so that users stay logged in when a site changes
 SESSION_ENGINE, SESSION_SERIALIZER or SECRET_KEY. The source is only read.
@@ -47,7 +47,8 @@ Django 4.1+ stores it.
 
 Prints what happened: copied, already there, expired, unreadable (Django reads them as
 empty sessions), re-signed hashes, and each session that could not be copied (say, a value
-JSON cannot hold), which makes the exit status 1.`,
+JSON cannot hold), which makes the exit status 1. --dry-run writes nothing and reports what
+a run would do, those sessions included.`,
 		setup: setupMigrateSessions,
 	}
 }
@@ -60,6 +61,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 	userTable := fs.String("user-table", auth.AuthUser.Name, "with --users-db: the user model's `table`")
 	pkType := fs.String("pk", "int", "with --users-db: the user primary key's `type`: int, uuid or str")
 	overwrite := fs.Bool("overwrite", false, "replace sessions the target already holds")
+	dryRun := fs.Bool("dry-run", false, "write nothing: report what a run would do (sessions the target's serializer cannot hold included)")
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	return func(a *app, cfg *config, _ string) error {
 		srcEngine, dstEngine := from.engineName(), to.engineName()
@@ -123,7 +125,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 		}
 		defer closeDst()
 
-		opts := migrate.Options{Overwrite: *overwrite, Now: srcSt.now}
+		opts := migrate.Options{Overwrite: *overwrite, DryRun: *dryRun, Now: srcSt.now}
 		if to.ser.name == "json" {
 			opts.Transforms = append(opts.Transforms, migrate.ExpiryAsText)
 		}
@@ -144,7 +146,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 		if copyErr != nil && !errors.Is(copyErr, migrate.ErrIncomplete) {
 			return copyErr
 		}
-		if err := printMigrateReport(a, rep, hashes, *jsonOut); err != nil {
+		if err := printMigrateReport(a, rep, hashes, *dryRun, *jsonOut); err != nil {
 			return err
 		}
 		if copyErr != nil {
@@ -269,7 +271,7 @@ func openCacheBackend(ctx context.Context, cf *cacheFlags, st *storeSettings) (c
 	return nil, nil, usagef("unknown --cache-backend %q", cf.backend.v)
 }
 
-func printMigrateReport(a *app, rep migrate.Report, hashes *migrate.AuthHashes, jsonOut bool) error {
+func printMigrateReport(a *app, rep migrate.Report, hashes *migrate.AuthHashes, dryRun, jsonOut bool) error {
 	resigned := 0
 	if hashes != nil {
 		resigned = hashes.Resigned
@@ -280,12 +282,16 @@ func printMigrateReport(a *app, rep migrate.Report, hashes *migrate.AuthHashes, 
 			failed[i] = map[string]string{"key": f.Key, "error": f.Err.Error()}
 		}
 		return a.printJSON(map[string]any{"copied": rep.Copied, "existing": rep.Existing, "expired": rep.Expired,
-			"unreadable": rep.Unreadable, "resigned_hashes": resigned, "failed": failed})
+			"unreadable": rep.Unreadable, "resigned_hashes": resigned, "failed": failed, "dry_run": dryRun})
 	}
-	lines := []string{fmt.Sprintf("%d copied, %d already there, %d expired, %d unreadable, %d failed",
-		rep.Copied, rep.Existing, rep.Expired, rep.Unreadable, len(rep.Failed))}
+	would := ""
+	if dryRun {
+		would = "dry run, nothing written: would be "
+	}
+	lines := []string{fmt.Sprintf("%s%d copied, %d already there, %d expired, %d unreadable, %d failed",
+		would, rep.Copied, rep.Existing, rep.Expired, rep.Unreadable, len(rep.Failed))}
 	if hashes != nil {
-		lines = append(lines, fmt.Sprintf("%d session hashes re-signed with the secret key", resigned))
+		lines = append(lines, fmt.Sprintf("%s%d session hashes re-signed with the secret key", would, resigned))
 	}
 	for _, f := range rep.Failed {
 		lines = append(lines, "not copied: "+f.Error())

@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"math"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,6 +63,13 @@ func TestExampleMigrateSessions(t *testing.T) {
 		}
 	}
 
+	dry := migrateSessions(t, "--from-db", "sqlite:"+path, "--to-file-path", dir, "--dry-run")
+	if dry.Copied != live || dry.Expired != expired {
+		t.Fatalf("dry run: %+v; want %d to copy, %d expired", dry, live, expired)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 0 {
+		t.Fatalf("the dry run wrote %d files", len(left))
+	}
 	rep := migrateSessions(t, "--from-db", "sqlite:"+path, "--to-file-path", dir)
 	if rep.Copied != live || rep.Expired != expired || rep.Existing+rep.Unreadable+len(rep.Failed) != 0 {
 		t.Fatalf("to files: %+v; want %d copied, %d expired", rep, live, expired)

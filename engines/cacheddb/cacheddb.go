@@ -185,6 +185,9 @@ func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mus
 	return s.setCache(ctx, key, data, t, err)
 }
 
+// Encode returns the session_data string Save would store in the database row.
+func (s *Store) Encode(data *serializer.Dict) (string, error) { return s.db.Encode(data) }
+
 // SaveExpiring is Save with the row's expire_date and the cache entry's timeout set so
 // that both expire at expires (engines.ExpiringSaver).
 func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {

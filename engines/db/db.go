@@ -328,6 +328,10 @@ func (s *Store) Save(ctx context.Context, key string, data *serializer.Dict, mus
 	return s.write(ctx, key, encoded, exp, data, mustCreate)
 }
 
+// Encode returns the session_data string Save would store for data (the store's
+// SESSION_SERIALIZER and SECRET_KEY).
+func (s *Store) Encode(data *serializer.Dict) (string, error) { return s.opts.Codec.Encode(data) }
+
 // SaveExpiring is Save with the given expire_date instead of the one get_expiry_date()
 // gives now (engines.ExpiringSaver). ExtraColumns see data, as on Save.
 func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {

@@ -283,6 +283,10 @@ func (s *Store) keyOf(e fs.DirEntry) (string, bool) {
 	return key, true
 }
 
+// Encode returns the session_data string Save would store for data (the store's
+// SESSION_SERIALIZER and SECRET_KEY).
+func (s *Store) Encode(data *serializer.Dict) (string, error) { return s.opts.Codec.Encode(data) }
+
 // SaveExpiring is Save, then sets the file's modification time so that
 // get_expiry_date(modification=mtime) is expires (engines.ExpiringSaver): expires minus
 // the seconds of an int _session_expiry, or minus SESSION_COOKIE_AGE when there is no

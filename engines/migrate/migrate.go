@@ -75,6 +75,17 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives a line per session that is not copied; nil means no log.
 	Logger *slog.Logger
+	// DryRun writes nothing: each session is read and transformed, encoded when the target
+	// encodes (Encoder: the db, file and cached_db stores), and looked up in the target;
+	// the Report says what a real run would do (Copied: would be copied).
+	DryRun bool
+}
+
+// Encoder is a target that encodes sessions before it stores them (with its
+// SESSION_SERIALIZER and SECRET_KEY): a dry run finds with it the sessions the target
+// could not hold.
+type Encoder interface {
+	Encode(data *serializer.Dict) (string, error)
 }
 
 // Report counts what Copy did.
@@ -144,6 +155,9 @@ func Copy(ctx context.Context, src Source, dst engines.ExpiringSaver, opts Optio
 			rep.Expired++
 			return nil
 		}
+		if opts.DryRun {
+			return dryRun(ctx, &rep, dst, s, opts.Overwrite, fail)
+		}
 		err := dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, true)
 		if errors.Is(err, engines.ErrCreate) {
 			if !opts.Overwrite {
@@ -169,4 +183,26 @@ func Copy(ctx context.Context, src Source, dst engines.ExpiringSaver, opts Optio
 		return rep, fmt.Errorf("%w: %d of them (the first: %v)", ErrIncomplete, len(rep.Failed), rep.Failed[0])
 	}
 	return rep, nil
+}
+
+// dryRun counts what writing s would do.
+func dryRun(ctx context.Context, rep *Report, dst engines.ExpiringSaver, s Session, overwrite bool, fail func(string, error)) error {
+	if enc, ok := dst.(Encoder); ok {
+		if _, err := enc.Encode(s.Data); err != nil {
+			fail(s.Key, err)
+			return nil
+		}
+	}
+	exists, err := dst.Exists(ctx, s.Key)
+	switch {
+	case err != nil && ctx.Err() != nil:
+		return ctx.Err()
+	case err != nil:
+		fail(s.Key, err)
+	case exists && !overwrite:
+		rep.Existing++
+	default:
+		rep.Copied++
+	}
+	return nil
 }

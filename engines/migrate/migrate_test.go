@@ -139,3 +139,39 @@ func TestCopyFailures(t *testing.T) {
 		t.Errorf("cancelled: %v", err)
 	}
 }
+
+// TestCopyDryRun: a dry run reports what a run would do (a session the target cannot
+// encode, one it already holds, one to copy) and writes nothing.
+func TestCopyDryRun(t *testing.T) {
+	ctx := context.Background()
+	pickle, _ := session.NewCodec(session.Config{SecretKey: "k", Serializer: serializer.Pickle{}})
+	jsonCodec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+	src, _ := file.New(file.Config{Path: t.TempDir()}, engines.Options{Codec: pickle})
+	dstDir := t.TempDir()
+	dst, _ := file.New(file.Config{Path: dstDir}, engines.Options{Codec: jsonCodec})
+	set, _ := serializer.NewSet(serializer.Int(1))
+	var keys []string
+	for _, v := range []serializer.Value{set, serializer.Int(2), serializer.Int(3)} {
+		d := serializer.NewDict()
+		d.Set("v", v)
+		key, err := engines.Create(ctx, src, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, key)
+	}
+	held := serializer.NewDict()
+	if err := dst.Save(ctx, keys[2], held, true); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := migrate.Copy(ctx, migrate.FromFiles(src), dst, migrate.Options{DryRun: true})
+	if !errors.Is(err, migrate.ErrIncomplete) || rep.Copied != 1 || rep.Existing != 1 || len(rep.Failed) != 1 || rep.Failed[0].Key != keys[0] {
+		t.Fatalf("dry run: %+v, %v", rep, err)
+	}
+	if k, _ := dst.Keys(ctx); len(k) != 1 || k[0] != keys[2] {
+		t.Errorf("the dry run wrote: the target holds %v", k)
+	}
+	if rep, _ := migrate.Copy(ctx, migrate.FromFiles(src), dst, migrate.Options{DryRun: true, Overwrite: true}); rep.Copied != 2 {
+		t.Errorf("dry run with Overwrite: %+v", rep)
+	}
+}
