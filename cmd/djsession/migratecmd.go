@@ -20,20 +20,24 @@ import (
 	"github.com/djsession/djsession/engines/cache"
 	"github.com/djsession/djsession/engines/cacheddb"
 	"github.com/djsession/djsession/engines/migrate"
+	"github.com/djsession/djsession/serializer"
+	"github.com/djsession/djsession/session"
 )
 
 func init() {
 	commands["migrate-sessions"] = &command{
-		synopsis: "migrate-sessions --from-engine db|file (--from-db URL | --from-file-path DIR) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--dry-run] [--json] [settings flags]",
+		synopsis: "migrate-sessions --from-engine db|file|cache (--from-db URL | --from-file-path DIR | --cache-backend B --location L) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--dry-run] [--json] [settings flags]",
 		help: `Copies every session Django would still load from one store to another, keeping its key
 and the instant it expires, so that users stay logged in when a site changes
 SESSION_ENGINE, SESSION_SERIALIZER or SECRET_KEY. The source is only read.
 
 The source: --from-engine db (also the rows of cached_db) or file, with --from-db or
 --from-file-path and the --from- settings (--from-serializer pickle for PickleSerializer,
---from-table, --from-session-cookie-age, ...). The target: --to-engine db, file, cache or
+--from-table, --from-session-cookie-age, ...), or cache, with the CACHES flags (Redis and
+the database cache can list their keys; memcached and the file cache cannot). The target: --to-engine db, file, cache or
 cached_db, with --to-db / --to-file-path and the --to- settings; cache and cached_db take
-the CACHES entry as inspect does (--cache-backend, --location, --key-prefix, --version, ...).
+the CACHES entry as inspect does (--cache-backend, --location, --key-prefix, --version, ...);
+only one side can be a cache.
 Source and target may be the same table: with --overwrite the rows are rewritten in place
 (say, from pickle to JSON); without it, sessions the target already holds are left alone.
 
@@ -65,11 +69,27 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	return func(a *app, cfg *config, _ string) error {
 		srcEngine, dstEngine := from.engineName(), to.engineName()
-		if srcEngine != "db" && srcEngine != "file" {
-			return usagef("--from-engine %s: the source is db (or cached_db's rows: db) or file", srcEngine)
-		}
-		if err := from.checkEngineFlags(srcEngine); err != nil {
-			return prefixed(err, "from-")
+		switch {
+		case srcEngine == "cache":
+			if isCacheEngine(dstEngine) {
+				return usagef("the CACHES flags describe one cache: the source or the target, not both")
+			}
+			if from.dbURL != "" || from.filePath.set {
+				return usagef("--from-engine cache reads the cache of --cache-backend and --location, not --from-db or --from-file-path")
+			}
+			if err := cf.checkBackend("cache", true); err != nil {
+				return err
+			}
+			switch cf.backend.v {
+			case "pymemcache", "pylibmc", "file":
+				return usagef("--from-engine cache: --cache-backend %s cannot list its keys (redis, django-redis and db can)", cf.backend.v)
+			}
+		case srcEngine != "db" && srcEngine != "file":
+			return usagef("--from-engine %s: the source is db (or cached_db's rows: db), file or cache", srcEngine)
+		default:
+			if err := from.checkEngineFlags(srcEngine); err != nil {
+				return prefixed(err, "from-")
+			}
 		}
 		switch {
 		case isCacheEngine(dstEngine):
@@ -85,8 +105,8 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 			if err := to.checkEngineFlags(dstEngine); err != nil {
 				return prefixed(err, "to-")
 			}
-			if g := cf.given(); g != "" {
-				return usagef("%s is for --to-engine cache or cached_db", g)
+			if g := cf.given(); g != "" && srcEngine != "cache" {
+				return usagef("%s is for --from-engine cache or --to-engine cache or cached_db", g)
 			}
 		}
 		pk, err := parsePKType(*pkType)
@@ -105,14 +125,22 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 		defer cancel()
 
 		var src migrate.Source
-		if srcEngine == "db" {
+		switch srcEngine {
+		case "cache":
+			r, err := openCacheReader(ctx, cf, srcSt.expiry, srcSt.now)
+			if err != nil {
+				return err
+			}
+			defer r.close()
+			src = &cacheScanSource{r: r, keys: cf.keyConfig(), exp: srcSt.expiry, now: srcSt.now}
+		case "db":
 			s, closeDB, err := from.openDB(ctx, srcSt, false)
 			if err != nil {
 				return err
 			}
 			defer closeDB()
 			src = migrate.FromDB(s)
-		} else {
+		default:
 			s, err := from.openFile(srcSt)
 			if err != nil {
 				return err
@@ -302,4 +330,50 @@ func printMigrateReport(a *app, rep migrate.Report, hashes *migrate.AuthHashes, 
 		}
 	}
 	return nil
+}
+
+// cacheScanSource is the sessions of the cache engine on a cache that can list its keys
+// (Redis through SCAN, the database cache's table): each expires when its entry does.
+type cacheScanSource struct {
+	r    cacheReader
+	keys caches.KeyConfig
+	exp  session.Expiry
+	now  func() time.Time
+}
+
+func (c *cacheScanSource) Sessions(ctx context.Context, fn func(migrate.Session, error) error) error {
+	prefix := c.keys.MakeKey(cache.KeyPrefix)
+	other := c.keys.MakeKey(cacheddb.KeyPrefix) // cached_db's entries share the prefix
+	return c.r.scan(ctx, prefix, func(full, _ string, it cacheItem) error {
+		if strings.HasPrefix(full, other) {
+			return nil
+		}
+		s := migrate.Session{Key: strings.TrimPrefix(full, prefix)}
+		var d *serializer.Dict
+		if it.decodeErr == nil {
+			d = it.value.Dict()
+		}
+		now := c.now()
+		switch {
+		case it.expired:
+			return fn(s, migrate.ErrExpired)
+		case it.decodeErr != nil:
+			return fn(s, fmt.Errorf("%w: %w", migrate.ErrUnreadable, it.decodeErr))
+		case d == nil:
+			return fn(s, fmt.Errorf("%w: the value is a %s, not a session dict", migrate.ErrUnreadable, it.value.Kind()))
+		case !it.expireAt.IsZero():
+			s.Expires = it.expireAt
+		case it.ttlKnown && !it.never:
+			s.Expires = now.Add(it.ttl)
+		default:
+			// No timeout: when a save by Django now would have it expire.
+			exp, err := c.exp.Date(d, now)
+			if err != nil {
+				return fn(s, fmt.Errorf("%w: %w", migrate.ErrUnreadable, err))
+			}
+			s.Expires = exp
+		}
+		s.Data = d
+		return fn(s, nil)
+	})
 }

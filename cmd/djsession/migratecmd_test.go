@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"math"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/caches"
 	"github.com/djsession/djsession/engines/db/sqlite"
 )
 
@@ -188,5 +190,51 @@ func sqliteExec(t *testing.T, path, stmt string) {
 	defer conn.Close()
 	if _, err := conn.Exec(stmt); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestMigrateSessionsFromCache moves the cache engine's sessions out of a database cache
+// into session files: the two sessions arrive with their data and an expiry within a
+// second of their cache entries'; cached_db's entry and a foreign entry stay behind.
+func TestMigrateSessionsFromCache(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cache.sqlite3")
+	keys := caches.KeyConfig{KeyPrefix: "site", Version: caches.IntVersion(2)}
+	c := newSQLiteCache(t, path, keys)
+	if err := c.CreateTable(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	sessKeys, _ := writeCacheSessions(t, c)
+	flags := []string{"--cache-backend", "db", "--location", "sqlite:" + path, "--cache-table", "my_cache_table",
+		"--key-prefix", "site", "--version", "2"}
+	dir := t.TempDir()
+	rep := migrateSessions(t, append([]string{"--from-engine", "cache", "--to-file-path", dir}, flags...)...)
+	if rep.Copied != len(sessKeys) || rep.Unreadable+rep.Expired+len(rep.Failed) != 0 {
+		t.Fatalf("%+v; want %d copied", rep, len(sessKeys))
+	}
+	for _, k := range sessKeys {
+		was := inspectCacheJSON(t, append(flags, k)...)
+		got := inspectJSON(t, "--engine", "file", "--file-path", dir, k)
+		var session any
+		if err := json.Unmarshal(was.Session, &session); err != nil || got == nil || !jsonEqual(got["session"], session) {
+			t.Errorf("%s: %v in the file, %s in the cache", k, got, was.Session)
+			continue
+		}
+		a, _ := time.Parse(time.RFC3339Nano, *was.ExpireDate)
+		b, _ := time.Parse(time.RFC3339Nano, got["expire_date"].(string))
+		if d := a.Sub(b); d > time.Second || d < -time.Second {
+			t.Errorf("%s: expires %v in the file, %v in the cache", k, b, a)
+		}
+	}
+	if left, _ := os.ReadDir(dir); len(left) != len(sessKeys) {
+		t.Errorf("%d files, want %d", len(left), len(sessKeys))
+	}
+	for _, bad := range [][]string{
+		{"--from-engine", "cache", "--to-engine", "cache", "--cache-backend", "file", "--location", dir},
+		{"--from-engine", "cache", "--to-file-path", dir, "--cache-backend", "pymemcache", "--location", "127.0.0.1:1"},
+		{"--from-engine", "cache", "--to-file-path", dir, "--cache-backend", "file", "--location", dir},
+	} {
+		if r := cli(append([]string{"migrate-sessions"}, bad...)...); r.code != exitUsage {
+			t.Errorf("%v: exit %d, want a usage error", bad, r.code)
+		}
 	}
 }
