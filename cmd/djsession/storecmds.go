@@ -13,7 +13,6 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -21,7 +20,6 @@ import (
 	"github.com/djsession/djsession/django/auth"
 	djengines "github.com/djsession/djsession/engines"
 	"github.com/djsession/djsession/engines/db"
-	"github.com/djsession/djsession/engines/file"
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/session"
 	"github.com/djsession/djsession/signing"
@@ -184,49 +182,6 @@ func dbEntry(st *storeSettings, r db.Record) entry {
 
 // ---------------------------------------------------------------- file
 
-// fileSession is a session file as read from disk.
-type fileSession struct {
-	key     string
-	content []byte
-	mtime   time.Time
-}
-
-func readSessionFile(path string) ([]byte, time.Time, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	if st.IsDir() {
-		return nil, time.Time{}, fmt.Errorf("%s is a directory", path)
-	}
-	b, err := io.ReadAll(f)
-	return b, st.ModTime(), err
-}
-
-// fileKeys returns the session keys of the files in the store's directory, sorted: the
-// names clear_expired considers (prefix + a key of [a-z0-9], 8 characters or more).
-func fileKeys(s *file.Store, prefix string) ([]string, error) {
-	ents, err := os.ReadDir(s.Dir())
-	if err != nil {
-		return nil, fmt.Errorf("file: %w", err)
-	}
-	var keys []string
-	for _, e := range ents {
-		key, ok := strings.CutPrefix(e.Name(), prefix)
-		if !ok || e.IsDir() || !djengines.ValidKey(key) || !validKeyChars(key) {
-			continue
-		}
-		keys = append(keys, key)
-	}
-	sort.Strings(keys)
-	return keys, nil
-}
-
 func validKeyChars(key string) bool {
 	for i := 0; i < len(key); i++ {
 		if c := key[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
@@ -234,38 +189,6 @@ func validKeyChars(key string) bool {
 		}
 	}
 	return true
-}
-
-// fileState decodes a session file and works out its expiry as Django's file engine
-// does on load. decodeErr is the reason the data could not be read (Django then goes on
-// with an empty session); err is a file Django could not load at all.
-func fileState(st *storeSettings, fsn fileSession) (d *serializer.Dict, exp time.Time, expired bool, decodeErr, err error) {
-	for i, c := range fsn.content {
-		if c >= 0x80 {
-			return nil, time.Time{}, false, nil, fmt.Errorf("%w: byte 0x%02x at offset %d is not ASCII", file.ErrCorrupt, c, i)
-		}
-	}
-	e := st.expiry
-	if len(fsn.content) == 0 {
-		// The placeholder of a session being created: Django loads it as an empty session
-		// and does not check its expiry.
-		exp, err = e.Date(nil, fsn.mtime)
-		return serializer.NewDict(), exp, false, nil, err
-	}
-	d, decodeErr = st.codec.DecodeErr(string(fsn.content))
-	data := d
-	if decodeErr != nil {
-		data = serializer.NewDict()
-	}
-	// get_expiry_date(modification=mtime): the date Django's engine works from.
-	if exp, err = e.Date(data, fsn.mtime); err != nil {
-		return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, err)
-	}
-	// The load-time check, without the delete that Store.Load does.
-	if expired, err = file.Expired(e, data, fsn.mtime, st.now()); err != nil {
-		return nil, time.Time{}, false, nil, fmt.Errorf("%w: %w", file.ErrCorrupt, err)
-	}
-	return d, exp, expired, decodeErr, nil
 }
 
 // ---------------------------------------------------------------- inspect
@@ -370,27 +293,19 @@ func inspectFile(f *storeFlags, st *storeSettings, key string) (entry, error) {
 	if err != nil {
 		return entry{}, err
 	}
-	name, err := s.FileName(key)
+	p, ok, err := s.Peek(context.Background(), key)
 	if err != nil {
-		return entry{}, usagef("%v", err)
+		return entry{}, err
 	}
-	content, mtime, err := readSessionFile(name)
-	if errors.Is(err, os.ErrNotExist) {
+	if !ok {
 		return entry{}, fmt.Errorf("%w %q in %s", errNoSession, key, s.Dir())
 	}
-	if err != nil {
-		return entry{}, fmt.Errorf("file: %w", err)
+	if p.DecodeErr != nil {
+		return entry{}, fmt.Errorf("session %q: %w", key, p.DecodeErr)
 	}
-	d, exp, expired, decodeErr, err := fileState(st, fileSession{key, content, mtime})
-	if err != nil {
-		return entry{}, fmt.Errorf("%s: %w", name, err)
-	}
-	if decodeErr != nil {
-		return entry{}, fmt.Errorf("session %q: %w", key, decodeErr)
-	}
-	e := entry{Key: key, ExpireDate: isoUTC(st.expiry, exp), Expired: expired,
-		Modified: isoUTC(st.expiry, mtime), Size: int64(len(content))}
-	return e, e.fill(d, f.ser, true)
+	e := entry{Key: key, ExpireDate: isoUTC(st.expiry, p.Expires), Expired: p.Expired,
+		Modified: isoUTC(st.expiry, p.ModTime), Size: p.Size}
+	return e, e.fill(p.Data, f.ser, true)
 }
 
 // inspectCookie reads a signed_cookies value: the signature is checked (SECRET_KEY, then
@@ -528,33 +443,24 @@ func setupList(fs *flag.FlagSet) runner {
 			if err != nil {
 				return err
 			}
-			keys, err := fileKeys(s, f.cookieName)
+			keys, err := s.Keys(ctx)
 			if err != nil {
 				return err
 			}
 			for _, key := range keys {
-				name, _ := s.FileName(key)
-				content, mtime, err := readSessionFile(name)
-				if errors.Is(err, os.ErrNotExist) {
-					continue // removed since the scan
-				}
+				p, ok, err := s.Peek(ctx, key)
 				if err != nil {
 					warn(key, err)
 					continue
 				}
-				d, exp, expired, decodeErr, err := fileState(st, fileSession{key, content, mtime})
-				if err != nil {
-					warn(key, err)
-					continue
+				if !ok || p.Expired && !*all {
+					continue // (removed since the scan)
 				}
-				if expired && !*all {
-					continue
-				}
-				e := entry{Key: key, ExpireDate: isoUTC(st.expiry, exp), Expired: expired, Size: int64(len(content))}
-				if decodeErr != nil {
+				e := entry{Key: key, ExpireDate: isoUTC(st.expiry, p.Expires), Expired: p.Expired, Size: p.Size}
+				if p.DecodeErr != nil {
 					//lint:ignore ST1005 the words of Django's own warning
-					warn(key, fmt.Errorf("Session data corrupted: %w", decodeErr))
-				} else if err := e.fill(d, f.ser, false); err != nil {
+					warn(key, fmt.Errorf("Session data corrupted: %w", p.DecodeErr))
+				} else if err := e.fill(p.Data, f.ser, false); err != nil {
 					return err
 				}
 				entries = append(entries, e)
@@ -624,7 +530,7 @@ func setupClearSessions(fs *flag.FlagSet) runner {
 			if err != nil {
 				return err
 			}
-			before, err := fileKeys(s, f.cookieName)
+			before, err := s.Keys(ctx)
 			if err != nil {
 				return err
 			}

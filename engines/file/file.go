@@ -190,6 +190,8 @@ type Peeked struct {
 	DecodeErr error
 	// ModTime is the file's modification time.
 	ModTime time.Time
+	// Size is the file's length in bytes.
+	Size int64
 	// Expires is get_expiry_date(modification=ModTime): when the session expires, judged
 	// from the stored _session_expiry or else from ModTime plus SESSION_COOKIE_AGE.
 	Expires time.Time
@@ -232,7 +234,7 @@ func (s *Store) peek(content []byte, mtime time.Time) (Peeked, error) {
 		}
 	}
 	e := s.opts.Expiry
-	p := Peeked{ModTime: mtime}
+	p := Peeked{ModTime: mtime, Size: int64(len(content))}
 	if len(content) == 0 {
 		p.Data = serializer.NewDict()
 		var err error
