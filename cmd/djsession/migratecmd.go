@@ -45,7 +45,8 @@ Keys: the source decodes with --secret-key and then each --fallback-key (the old
 there, as in SECRET_KEY_FALLBACKS); the target encodes with --secret-key. With
 --users-db URL (the database of the user table, --user-table), the _auth_user_hash of every
 logged-in session made under a fallback key is re-signed with --secret-key, so that the old
-key can then leave SECRET_KEY_FALLBACKS without logging anybody out. To JSON, an
+key can then leave SECRET_KEY_FALLBACKS without logging anybody out (with
+--from-accept-sha1, also the SHA-1 hashes of Django 3.1/3.2). To JSON, an
 _session_expiry datetime (set_expiry before Django 4.1) becomes its isoformat text, as
 Django 4.1+ stores it.
 
@@ -167,7 +168,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 			}
 			defer closeUsers()
 			hashes = &migrate.AuthHashes{Config: &auth.Config{SecretKey: cfg.key, SecretKeyFallbacks: cfg.fallbackKeys,
-				Users: users, PK: pk}}
+				Users: users, PK: pk, AcceptLegacyHash: from.acceptSHA1}}
 			opts.Transforms = append(opts.Transforms, hashes.Transform)
 		}
 		rep, copyErr := migrate.Copy(ctx, src, dst, opts)

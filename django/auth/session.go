@@ -349,7 +349,7 @@ func Authenticate(ctx context.Context, username, password string, c *Config) (*U
 // SecretKey, for tools that rewrite stored sessions after a key rotation (so that the old
 // key can leave SECRET_KEY_FALLBACKS without logging anybody out). When the hash was made
 // under one of SecretKeyFallbacks (or, with AcceptLegacyHash, is the SHA-1 hash of Django
-// 3.1/3.2), it is replaced by the user's hash under SecretKey, the hash GetUser stores
+// 3.1/3.2, under SecretKey or a fallback), it is replaced by the user's hash under SecretKey, the hash GetUser stores
 // when such a session is next used (here without a new session key), and changed is true.
 // A session without a user or a hash, of a user that no longer exists, or whose hash
 // matches no key (the password has changed since) is left alone: Django logs it out when
@@ -389,19 +389,17 @@ func ResignSessionHash(ctx context.Context, data *serializer.Dict, c *Config) (c
 		return false, nil
 	}
 	matches := false
-	if c.AcceptLegacyHash {
-		legacy, _ := SessionAuthHash(u.PasswordHash, c.SecretKey, "sha1")
-		matches = ctEqual(sessionHash, legacy)
-	}
-	for _, key := range c.SecretKeyFallbacks {
-		if matches {
-			break
+	for i, key := range append([]string{c.SecretKey}, c.SecretKeyFallbacks...) {
+		for _, alg := range []string{c.HashAlgorithm, "sha1"} {
+			if matches || i == 0 && alg == c.HashAlgorithm || alg == "sha1" && !c.AcceptLegacyHash {
+				continue // (the current hash was compared above)
+			}
+			h, err := SessionAuthHash(u.PasswordHash, key, alg)
+			if err != nil {
+				return false, err
+			}
+			matches = ctEqual(sessionHash, h)
 		}
-		fb, err := SessionAuthHash(u.PasswordHash, key, c.HashAlgorithm)
-		if err != nil {
-			return false, err
-		}
-		matches = ctEqual(sessionHash, fb)
 	}
 	if !matches {
 		return false, nil
