@@ -88,31 +88,49 @@ func migrateOracle[T any](t *testing.T, series string, settings map[string]any, 
 // the new site's Django read every session: the same data (the _session_expiry datetime
 // of Django 3.2 now its isoformat text), the same expiry, the same user logged in without
 // a fallback key; sessions Django would not load (expired, damaged) and those JSON cannot
-// hold are not copied, and the reports say so.
+// hold are not copied, and the reports say so. One old site runs Django 3.2 with
+// DEFAULT_HASHING_ALGORITHM = "sha1", so its rows are in the pre-3.1 format and its
+// session hashes SHA-1, both of which Django 4.0+ refuses: they arrive re-signed.
 func TestLiveMigrateSessions(t *testing.T) {
 	if testing.Short() {
 		skipOrFail(t, "live Django tests skipped in -short mode")
 	}
 	rd := needRedis(t)
-	plans := []struct{ from, to, engine string }{
-		{"3.2", "5.2", "db"},
-		{"4.2", "6.1", "file"},
-		{"3.2", "6.1", "file"},
-		{"4.2", "5.2", "db"},
+	plans := []migratePlan{
+		{from: "3.2", to: "5.2", engine: "db"},
+		{from: "4.2", to: "6.1", engine: "file"},
+		{from: "3.2", to: "6.1", engine: "file"},
+		{from: "4.2", to: "5.2", engine: "db"},
+		// DEFAULT_HASHING_ALGORITHM = "sha1": Django 3.2 then writes the pre-3.1 session
+		// format and SHA-1 session hashes, which Django 4.0 and later refuse.
+		{from: "3.2", to: "5.2", engine: "db", sha1: true},
 	}
 	for i, p := range plans {
-		t.Run(fmt.Sprintf("%s-%s-from-%s", p.from, p.to, p.engine), func(t *testing.T) {
+		name := fmt.Sprintf("%s-%s-from-%s", p.from, p.to, p.engine)
+		if p.sha1 {
+			name += "-sha1"
+		}
+		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()
 			old := migrateSite(dir, p.engine, migrateOldKey)
 			old["SESSION_SERIALIZER"] = "django.contrib.sessions.serializers.PickleSerializer"
+			if p.sha1 {
+				old["DEFAULT_HASHING_ALGORITHM"] = "sha1"
+			}
 			made := migrateOracle[migrateMade](t, p.from, old, "", "make", fmt.Sprint(20261126+i))
 			for _, target := range []string{"db", "file", "cache", "cached_db"} {
 				t.Run("to-"+target, func(t *testing.T) {
-					testMigrateTo(t, rd, p.engine, dir, target, p.to, made)
+					testMigrateTo(t, rd, p, dir, target, made)
 				})
 			}
 		})
 	}
+}
+
+// migratePlan is a site's move: from a Django series on an engine to another series.
+type migratePlan struct {
+	from, to, engine string
+	sha1             bool // the old site has DEFAULT_HASHING_ALGORITHM = "sha1"
 }
 
 // migrateSite is the settings of a site whose database and session files are in dir.
@@ -129,7 +147,8 @@ func migrateSite(dir, engine, key string) map[string]any {
 
 // testMigrateTo copies (a copy of) the old site's store to the target engine and checks
 // it through the new site's Django.
-func testMigrateTo(t *testing.T, rd *redisEnv, srcEngine, made0 string, target, series string, made []migrateMade) {
+func testMigrateTo(t *testing.T, rd *redisEnv, p migratePlan, made0, target string, made []migrateMade) {
+	srcEngine, series := p.engine, p.to
 	ctx := context.Background()
 	dir := t.TempDir()
 	copyTree(t, made0, dir)
@@ -137,7 +156,7 @@ func testMigrateTo(t *testing.T, rd *redisEnv, srcEngine, made0 string, target, 
 		t.Fatal(err)
 	}
 	oldCodec, err := session.NewCodec(session.Config{SecretKey: migrateNewKey, SecretKeyFallbacks: []string{migrateOldKey},
-		Serializer: serializer.Pickle{}, Logger: slog.New(slog.DiscardHandler)})
+		Serializer: serializer.Pickle{}, AcceptLegacy: p.sha1, AcceptSHA1: p.sha1, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,7 +225,8 @@ func testMigrateTo(t *testing.T, rd *redisEnv, srcEngine, made0 string, target, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	hashes := &migrate.AuthHashes{Config: &auth.Config{SecretKey: migrateNewKey, SecretKeyFallbacks: []string{migrateOldKey}, Users: users}}
+	hashes := &migrate.AuthHashes{Config: &auth.Config{SecretKey: migrateNewKey, SecretKeyFallbacks: []string{migrateOldKey},
+		Users: users, AcceptLegacyHash: p.sha1}}
 	rep, err := migrate.Copy(ctx, src, dst, migrate.Options{Overwrite: inPlace,
 		Transforms: []migrate.Transform{migrate.ExpiryAsText, hashes.Transform}})
 
