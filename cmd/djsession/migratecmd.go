@@ -26,7 +26,7 @@ import (
 
 func init() {
 	commands["migrate-sessions"] = &command{
-		synopsis: "migrate-sessions --from-engine db|file|cache (--from-db URL | --from-file-path DIR | --cache-backend B --location L) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--dry-run] [--json] [settings flags]",
+		synopsis: "migrate-sessions --from-engine db|file|cache (--from-db URL | --from-file-path DIR | --cache-backend B --location L) --to-engine db|file|cache|cached_db (--to-db URL | --to-file-path DIR | --cache-backend B --location L) [--users-db URL] [--overwrite] [--dry-run] [--workers N] [--json] [settings flags]",
 		help: `Copies every session Django would still load from one store to another, keeping its key
 and the instant it expires, so that users stay logged in when a site changes
 SESSION_ENGINE, SESSION_SERIALIZER or SECRET_KEY. The source is only read.
@@ -66,6 +66,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 	userTable := fs.String("user-table", auth.AuthUser.Name, "with --users-db: the user model's `table`")
 	pkType := fs.String("pk", "int", "with --users-db: the user primary key's `type`: int, uuid or str")
 	overwrite := fs.Bool("overwrite", false, "replace sessions the target already holds")
+	workers := fs.Int("workers", 1, "how many sessions to write at once: a few hide the round trips to a database or cache server (SQLite gains nothing)")
 	dryRun := fs.Bool("dry-run", false, "write nothing: report what a run would do (sessions the target's serializer cannot hold included)")
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
 	return func(a *app, cfg *config, _ string) error {
@@ -154,7 +155,10 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 		}
 		defer closeDst()
 
-		opts := migrate.Options{Overwrite: *overwrite, DryRun: *dryRun, Now: srcSt.now}
+		if *workers < 1 {
+			return usagef("--workers must be at least 1")
+		}
+		opts := migrate.Options{Overwrite: *overwrite, DryRun: *dryRun, Workers: *workers, Now: srcSt.now}
 		if to.ser.name == "json" {
 			opts.Transforms = append(opts.Transforms, migrate.ExpiryAsText)
 		}

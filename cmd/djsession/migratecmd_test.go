@@ -72,7 +72,7 @@ func TestExampleMigrateSessions(t *testing.T) {
 	if left, _ := os.ReadDir(dir); len(left) != 0 {
 		t.Fatalf("the dry run wrote %d files", len(left))
 	}
-	rep := migrateSessions(t, "--from-db", "sqlite:"+path, "--to-file-path", dir)
+	rep := migrateSessions(t, "--from-db", "sqlite:"+path, "--to-file-path", dir, "--workers", "3")
 	if rep.Copied != live || rep.Expired != expired || rep.Existing+rep.Unreadable+len(rep.Failed) != 0 {
 		t.Fatalf("to files: %+v; want %d copied, %d expired", rep, live, expired)
 	}

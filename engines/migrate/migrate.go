@@ -22,6 +22,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/djsession/djsession/engines"
@@ -75,6 +76,11 @@ type Options struct {
 	Now func() time.Time
 	// Logger receives a line per session that is not copied; nil means no log.
 	Logger *slog.Logger
+	// Workers is how many sessions are transformed and written at once (the source is
+	// read by one goroutine); 0 or 1 means one at a time, in the source's order. Against a
+	// database or cache server, a few workers hide the round trips. Transforms must then
+	// be safe for concurrent use (AuthHashes is).
+	Workers int
 	// DryRun writes nothing: each session is read and transformed, encoded when the target
 	// encodes (Encoder: the db, file and cached_db stores), and looked up in the target;
 	// the Report says what a real run would do (Copied: would be copied).
@@ -116,93 +122,159 @@ func (f Failure) Error() string { return fmt.Sprintf("session %s: %v", f.Key, f.
 // refused write) are collected in the Report, and Copy goes on; it then returns an error
 // wrapping ErrIncomplete. A failure of the source, or ctx ending, stops Copy.
 func Copy(ctx context.Context, src Source, dst engines.ExpiringSaver, opts Options) (Report, error) {
-	var rep Report
-	now := opts.Now
-	if now == nil {
-		now = time.Now
+	c := &copier{dst: dst, opts: opts, now: opts.Now}
+	if c.now == nil {
+		c.now = time.Now
 	}
-	fail := func(key string, err error) {
-		rep.Failed = append(rep.Failed, Failure{Key: key, Err: err})
-		if opts.Logger != nil {
-			opts.Logger.Warn("session not copied", "key", key, "error", err)
-		}
+	var err error
+	if opts.Workers > 1 {
+		err = c.parallel(ctx, src)
+	} else {
+		err = src.Sessions(ctx, func(s Session, skip error) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			return c.one(ctx, s, skip)
+		})
 	}
-	err := src.Sessions(ctx, func(s Session, skip error) error {
-		if err := ctx.Err(); err != nil {
-			return err
+	if err != nil {
+		return c.rep, err
+	}
+	if len(c.rep.Failed) > 0 {
+		return c.rep, fmt.Errorf("%w: %d of them (the first: %v)", ErrIncomplete, len(c.rep.Failed), c.rep.Failed[0])
+	}
+	return c.rep, nil
+}
+
+// copier is one Copy.
+type copier struct {
+	dst  engines.ExpiringSaver
+	opts Options
+	now  func() time.Time
+	mu   sync.Mutex // guards rep (workers)
+	rep  Report
+}
+
+// count adds one to a counter of the report.
+func (c *copier) count(n *int) {
+	c.mu.Lock()
+	*n++
+	c.mu.Unlock()
+}
+
+func (c *copier) fail(key string, err error) {
+	c.mu.Lock()
+	c.rep.Failed = append(c.rep.Failed, Failure{Key: key, Err: err})
+	c.mu.Unlock()
+	if c.opts.Logger != nil {
+		c.opts.Logger.Warn("session not copied", "key", key, "error", err)
+	}
+}
+
+// one copies a session (or counts why not); only ctx ending is an error.
+func (c *copier) one(ctx context.Context, s Session, skip error) error {
+	switch {
+	case errors.Is(skip, ErrExpired):
+		c.count(&c.rep.Expired)
+		return nil
+	case errors.Is(skip, ErrUnreadable):
+		c.count(&c.rep.Unreadable)
+		if c.opts.Logger != nil {
+			c.opts.Logger.Info("session not copied: Django reads it as an empty session", "key", s.Key, "reason", skip)
 		}
-		switch {
-		case errors.Is(skip, ErrExpired):
-			rep.Expired++
-			return nil
-		case errors.Is(skip, ErrUnreadable):
-			rep.Unreadable++
-			if opts.Logger != nil {
-				opts.Logger.Info("session not copied: Django reads it as an empty session", "key", s.Key, "reason", skip)
-			}
-			return nil
-		case skip != nil:
-			fail(s.Key, skip)
-			return nil
-		}
-		for _, t := range opts.Transforms {
-			if err := t(ctx, &s); err != nil {
-				fail(s.Key, err)
-				return nil
-			}
-		}
-		if !s.Expires.After(now()) {
-			rep.Expired++
-			return nil
-		}
-		if opts.DryRun {
-			return dryRun(ctx, &rep, dst, s, opts.Overwrite, fail)
-		}
-		err := dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, true)
-		if errors.Is(err, engines.ErrCreate) {
-			if !opts.Overwrite {
-				rep.Existing++
-				return nil
-			}
-			err = dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, false)
-		}
-		if err != nil {
+		return nil
+	case skip != nil:
+		c.fail(s.Key, skip)
+		return nil
+	}
+	for _, t := range c.opts.Transforms {
+		if err := t(ctx, &s); err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			fail(s.Key, err)
+			c.fail(s.Key, err)
 			return nil
 		}
-		rep.Copied++
+	}
+	if !s.Expires.After(c.now()) {
+		c.count(&c.rep.Expired)
 		return nil
-	})
+	}
+	if c.opts.DryRun {
+		return c.dryRun(ctx, s)
+	}
+	err := c.dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, true)
+	if errors.Is(err, engines.ErrCreate) {
+		if !c.opts.Overwrite {
+			c.count(&c.rep.Existing)
+			return nil
+		}
+		err = c.dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, false)
+	}
 	if err != nil {
-		return rep, err
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		c.fail(s.Key, err)
+		return nil
 	}
-	if len(rep.Failed) > 0 {
-		return rep, fmt.Errorf("%w: %d of them (the first: %v)", ErrIncomplete, len(rep.Failed), rep.Failed[0])
+	c.count(&c.rep.Copied)
+	return nil
+}
+
+// parallel runs one with Workers goroutines, the source read by this one.
+func (c *copier) parallel(ctx context.Context, src Source) error {
+	type item struct {
+		s    Session
+		skip error
 	}
-	return rep, nil
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	items := make(chan item)
+	var wg sync.WaitGroup
+	for range c.opts.Workers {
+		wg.Go(func() {
+			for it := range items {
+				if err := c.one(ctx, it.s, it.skip); err != nil {
+					cancel(err)
+				}
+			}
+		})
+	}
+	err := src.Sessions(ctx, func(s Session, skip error) error {
+		select {
+		case items <- item{s, skip}:
+			return nil
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	})
+	close(items)
+	wg.Wait()
+	if err == nil {
+		err = context.Cause(ctx) // a worker's, or the caller's ctx ending
+	}
+	return err
 }
 
 // dryRun counts what writing s would do.
-func dryRun(ctx context.Context, rep *Report, dst engines.ExpiringSaver, s Session, overwrite bool, fail func(string, error)) error {
-	if enc, ok := dst.(Encoder); ok {
+func (c *copier) dryRun(ctx context.Context, s Session) error {
+	if enc, ok := c.dst.(Encoder); ok {
 		if _, err := enc.Encode(s.Data); err != nil {
-			fail(s.Key, err)
+			c.fail(s.Key, err)
 			return nil
 		}
 	}
-	exists, err := dst.Exists(ctx, s.Key)
+	exists, err := c.dst.Exists(ctx, s.Key)
 	switch {
 	case err != nil && ctx.Err() != nil:
 		return ctx.Err()
 	case err != nil:
-		fail(s.Key, err)
-	case exists && !overwrite:
-		rep.Existing++
+		c.fail(s.Key, err)
+	case exists && !c.opts.Overwrite:
+		c.count(&c.rep.Existing)
 	default:
-		rep.Copied++
+		c.count(&c.rep.Copied)
 	}
 	return nil
 }

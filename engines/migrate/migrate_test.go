@@ -18,7 +18,7 @@ import (
 	"github.com/djsession/djsession/session"
 )
 
-func sqliteStore(t *testing.T, codec *session.Codec) (*db.Store, *sql.DB) {
+func sqliteStore(t testing.TB, codec *session.Codec) (*db.Store, *sql.DB) {
 	t.Helper()
 	conn, err := sqlite.Open(filepath.Join(t.TempDir(), "db.sqlite3"))
 	if err != nil {
@@ -35,22 +35,23 @@ func sqliteStore(t *testing.T, codec *session.Codec) (*db.Store, *sql.DB) {
 	return s, conn
 }
 
-// TestCopyPages copies a table larger than a page, with expired and undecodable rows
-// among the others, and then again: every row is seen once, each copy keeps its
-// expire_date, and the second run leaves the target alone (or, with Overwrite, rewrites it).
-func TestCopyPages(t *testing.T) {
-	ctx := context.Background()
-	codec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+// sourceTable is a sessions table of n rows, some expired (about 1 in 97) and some
+// damaged (1 in 101), and what a copy must give: the expire_date of each row to copy.
+type sourceTable struct {
+	store               *db.Store
+	want                map[string]time.Time
+	expired, unreadable int
+}
+
+func newSourceTable(t *testing.T, codec *session.Codec, n int) sourceTable {
+	t.Helper()
 	src, srcConn := sqliteStore(t, codec)
-	dst, _ := sqliteStore(t, codec)
 	now := time.Now().UTC().Truncate(time.Microsecond)
-	n := 2*migrate.DefaultPageSize + 3
 	tx, err := srcConn.Begin()
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string]time.Time{}
-	expired, unreadable := 0, 0
+	st := sourceTable{store: src, want: map[string]time.Time{}}
 	for i := range n {
 		key := fmt.Sprintf("key%08d", i)
 		d := serializer.NewDict()
@@ -59,11 +60,11 @@ func TestCopyPages(t *testing.T) {
 		exp := now.Add(time.Duration(i+1) * time.Minute)
 		switch {
 		case i%97 == 5:
-			exp, expired = now.Add(-time.Minute), expired+1
+			exp, st.expired = now.Add(-time.Minute), st.expired+1
 		case i%101 == 7:
-			data, unreadable = data+"x", unreadable+1
+			data, st.unreadable = data+"x", st.unreadable+1
 		default:
-			want[key] = exp
+			st.want[key] = exp
 		}
 		if _, err := tx.Exec("INSERT INTO django_session VALUES (?, ?, ?)", key, data, exp.Format("2006-01-02 15:04:05.000000")); err != nil {
 			t.Fatal(err)
@@ -72,21 +73,39 @@ func TestCopyPages(t *testing.T) {
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	return st
+}
+
+// check reports the rows of dst that are not as they must be.
+func (st sourceTable) check(t *testing.T, dst *db.Store) {
+	t.Helper()
+	seen := 0
+	err := dst.Records(context.Background(), func(r db.Record) error {
+		seen++
+		if exp, ok := st.want[r.Key]; !ok || !r.ExpireDate.Equal(exp) {
+			return fmt.Errorf("%s expires %v, want %v (to copy: %v)", r.Key, r.ExpireDate, exp, ok)
+		}
+		return nil
+	})
+	if err != nil || seen != len(st.want) {
+		t.Fatalf("target: %d rows of %d, %v", seen, len(st.want), err)
+	}
+}
+
+// TestCopyPages copies a table larger than a page, with expired and undecodable rows
+// among the others, and then again: every row is seen once, each copy keeps its
+// expire_date, and the second run leaves the target alone (or, with Overwrite, rewrites it).
+func TestCopyPages(t *testing.T) {
+	ctx := context.Background()
+	codec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+	st := newSourceTable(t, codec, 2*migrate.DefaultPageSize+3)
+	src, want, expired, unreadable := st.store, st.want, st.expired, st.unreadable
+	dst, _ := sqliteStore(t, codec)
 	rep, err := migrate.Copy(ctx, migrate.FromDB(src), dst, migrate.Options{})
 	if err != nil || rep.Copied != len(want) || rep.Expired != expired || rep.Unreadable != unreadable {
 		t.Fatalf("Copy: %+v, %v; want %d copied, %d expired, %d unreadable", rep, err, len(want), expired, unreadable)
 	}
-	seen := 0
-	err = dst.Records(ctx, func(r db.Record) error {
-		seen++
-		if exp, ok := want[r.Key]; !ok || !r.ExpireDate.Equal(exp) {
-			return fmt.Errorf("%s expires %v, want %v (copied: %v)", r.Key, r.ExpireDate, exp, ok)
-		}
-		return nil
-	})
-	if err != nil || seen != len(want) {
-		t.Fatalf("target: %d rows, %v", seen, err)
-	}
+	st.check(t, dst)
 	rep, err = migrate.Copy(ctx, migrate.FromDB(src), dst, migrate.Options{})
 	if err != nil || rep.Copied != 0 || rep.Existing != len(want) {
 		t.Errorf("second run: %+v, %v", rep, err)
@@ -94,6 +113,25 @@ func TestCopyPages(t *testing.T) {
 	rep, err = migrate.Copy(ctx, migrate.FromDB(src), dst, migrate.Options{Overwrite: true})
 	if err != nil || rep.Copied != len(want) || rep.Existing != 0 {
 		t.Errorf("with Overwrite: %+v, %v", rep, err)
+	}
+}
+
+// TestCopyConcurrentWorkers: with four workers, the same copy as with one, and a
+// cancelled context still stops it.
+func TestCopyConcurrentWorkers(t *testing.T) {
+	ctx := context.Background()
+	codec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+	st := newSourceTable(t, codec, 300)
+	dst, _ := sqliteStore(t, codec)
+	rep, err := migrate.Copy(ctx, migrate.FromDB(st.store), dst, migrate.Options{Workers: 4})
+	if err != nil || rep.Copied != len(st.want) || rep.Expired != st.expired || rep.Unreadable != st.unreadable {
+		t.Fatalf("with 4 workers: %+v, %v", rep, err)
+	}
+	st.check(t, dst)
+	cctx, cancel := context.WithCancel(ctx)
+	cancel()
+	if _, err := migrate.Copy(cctx, migrate.FromDB(st.store), dst, migrate.Options{Workers: 4}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled, with workers: %v", err)
 	}
 }
 
@@ -173,5 +211,43 @@ func TestCopyDryRun(t *testing.T) {
 	}
 	if rep, _ := migrate.Copy(ctx, migrate.FromFiles(src), dst, migrate.Options{DryRun: true, Overwrite: true}); rep.Copied != 2 {
 		t.Errorf("dry run with Overwrite: %+v", rep)
+	}
+}
+
+// BenchmarkCopy copies 1000 typical sessions from one SQLite table to another (pickle to
+// JSON, an old key among the fallbacks), per op: the throughput an operator can expect.
+func BenchmarkCopy(b *testing.B) {
+	ctx := context.Background()
+	oldCodec, _ := session.NewCodec(session.Config{SecretKey: "old", Serializer: serializer.Pickle{}})
+	readCodec, _ := session.NewCodec(session.Config{SecretKey: "new", SecretKeyFallbacks: []string{"old"}, Serializer: serializer.Pickle{}})
+	newCodec, _ := session.NewCodec(session.Config{SecretKey: "new"})
+	srcOld, conn := sqliteStore(b, oldCodec)
+	data, err := serializer.ValueOf(map[string]any{"_auth_user_id": "42", "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+		"_auth_user_hash": "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef", "cart": []any{1, 2.5, "caf\u00e9"}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for range 1000 {
+		if _, err := engines.Create(ctx, srcOld, data.Dict()); err != nil {
+			b.Fatal(err)
+		}
+	}
+	src, err := sqlite.New(conn, db.Options{Options: engines.Options{Codec: readCodec}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, workers := range []int{1, 4} {
+		b.Run(fmt.Sprintf("workers=%d", workers), func(b *testing.B) {
+			for range b.N {
+				b.StopTimer()
+				dst, _ := sqliteStore(b, newCodec)
+				b.StartTimer()
+				rep, err := migrate.Copy(ctx, migrate.FromDB(src), dst, migrate.Options{Workers: workers})
+				if err != nil || rep.Copied != 1000 {
+					b.Fatal(rep, err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(1000*b.N), "µs/session")
+		})
 	}
 }

@@ -3,6 +3,7 @@ package migrate
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/serializer"
@@ -12,10 +13,11 @@ import (
 // AuthHashes re-signs the _auth_user_hash of logged-in sessions with the new SECRET_KEY
 // (auth.ResignSessionHash): Config.SecretKey is the new key, Config.SecretKeyFallbacks the
 // keys the hashes may have been made under, Config.Users reads the users' passwords.
-// Resigned counts the sessions it changed.
+// Resigned counts the sessions it changed. It is safe for concurrent use (Options.Workers).
 type AuthHashes struct {
 	Config   *auth.Config
 	Resigned int
+	mu       sync.Mutex
 }
 
 // Transform is the Transform that re-signs the hash of a session.
@@ -25,7 +27,9 @@ func (a *AuthHashes) Transform(ctx context.Context, s *Session) error {
 		return fmt.Errorf("re-sign _auth_user_hash: %w", err)
 	}
 	if changed {
+		a.mu.Lock()
 		a.Resigned++
+		a.mu.Unlock()
 	}
 	return nil
 }
