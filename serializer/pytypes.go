@@ -912,8 +912,9 @@ func (d DateTime) ISOFormat() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, off := t.Zone()
-	return s + offsetText(time.Duration(off)*time.Second), nil
+	// utcoffset() is the wall time less the instant: in a gap, the offset fold chose,
+	// which the instant's own zone does not show.
+	return s + offsetText(d.In(time.UTC).Sub(t)), nil
 }
 
 // isoformat of a date/datetime/time in Python's spelling (without the UTC offset).

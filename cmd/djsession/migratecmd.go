@@ -48,7 +48,10 @@ logged-in session made under a fallback key is re-signed with --secret-key, so t
 key can then leave SECRET_KEY_FALLBACKS without logging anybody out (with
 --from-accept-sha1, also the SHA-1 hashes of Django 3.1/3.2). To JSON, an
 _session_expiry datetime (set_expiry before Django 4.1) becomes its isoformat text, as
-Django 4.1+ stores it.
+Django 4.1+ stores it (not for a cache target, which pickles the datetime; not with
+--keep-datetime-expiry, for a Django 4.0 or earlier target, which cannot read the text).
+Without --overwrite, a session the target holds under the same key stays, unless Django
+would not load it (expired, undecodable).
 
 Prints what happened: copied, already there, expired, unreadable (Django reads them as
 empty sessions), re-signed hashes, and each session that could not be copied (say, a value
@@ -66,6 +69,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 	userTable := fs.String("user-table", auth.AuthUser.Name, "with --users-db: the user model's `table`")
 	pkType := fs.String("pk", "int", "with --users-db: the user primary key's `type`: int, uuid or str")
 	overwrite := fs.Bool("overwrite", false, "replace sessions the target already holds")
+	keepDatetime := fs.Bool("keep-datetime-expiry", false, "to JSON, keep an _session_expiry datetime rather than write its text: for a target on Django 4.0 or earlier, which cannot read the text (such sessions are then reported: JSON cannot hold them)")
 	workers := fs.Int("workers", 1, "how many sessions to write at once: a few hide the round trips to a database or cache server (SQLite gains nothing)")
 	dryRun := fs.Bool("dry-run", false, "write nothing: report what a run would do (sessions the target's serializer cannot hold included)")
 	jsonOut := fs.Bool("json", false, "print the report as JSON")
@@ -159,7 +163,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 			return usagef("--workers must be at least 1")
 		}
 		opts := migrate.Options{Overwrite: *overwrite, DryRun: *dryRun, Workers: *workers, Now: srcSt.now}
-		if to.ser.name == "json" {
+		if to.ser.name == "json" && dstEngine != "cache" && !*keepDatetime {
 			opts.Transforms = append(opts.Transforms, migrate.ExpiryAsText)
 		}
 		var hashes *migrate.AuthHashes

@@ -292,29 +292,51 @@ func (s *Store) Encode(data *serializer.Dict) (string, error) { return s.opts.Co
 // SaveExpiring is Save, then sets the file's modification time so that
 // get_expiry_date(modification=mtime) is expires (engines.ExpiringSaver): expires minus
 // the seconds of an int _session_expiry, or minus SESSION_COOKIE_AGE when there is no
-// stored expiry. An absolute _session_expiry decides by itself; the file then gets the
-// second form too.
+// stored expiry (on wall clocks with USE_TZ = False, as Django adds them). An absolute
+// _session_expiry decides by itself; the file then gets the second form too. If the
+// modification time cannot be set, a file created here is removed again.
 func (s *Store) SaveExpiring(ctx context.Context, key string, data *serializer.Dict, expires time.Time, mustCreate bool) error {
 	if err := s.Save(ctx, key, data, mustCreate); err != nil {
 		return err
 	}
-	var rel *serializer.Dict // the stored expiry if it is relative to mtime
+	var rel *serializer.Dict // the stored expiry if it is seconds from mtime
 	if v, ok := data.Get(session.ExpiryKey); ok && v.Truthy() {
 		if k := v.Kind(); k == serializer.KindInt || k == serializer.KindBool || k == serializer.KindFloat {
 			rel = data
 		}
 	}
-	// Date(rel, t) is t plus those seconds; the same age back from expires.
-	later, err := s.opts.Expiry.Date(rel, expires)
+	e := s.opts.Expiry
+	age, err := e.Age(rel, expires) // those seconds, or SESSION_COOKIE_AGE
 	if err != nil {
 		return fmt.Errorf("file: session expiry: %w", err)
 	}
-	mtime := expires.Add(-later.Sub(expires))
+	mtime := time.Unix(expires.Unix()-age, int64(expires.Nanosecond()))
+	if e.NaiveTimes {
+		loc := e.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		w := wallClock(expires, loc)
+		w = time.Unix(w.Unix()-age, int64(w.Nanosecond())).UTC()
+		mtime = time.Date(w.Year(), w.Month(), w.Day(), w.Hour(), w.Minute(), w.Second(), w.Nanosecond(), loc)
+	}
 	name, _ := s.FileName(key) // (Save checked the key)
 	if err := os.Chtimes(name, time.Time{}, mtime); err != nil {
+		if mustCreate {
+			os.Remove(name)
+		}
 		return fmt.Errorf("file: set session expiry: %w", err)
 	}
 	return nil
+}
+
+// Now is the store's clock (engines.Options.Now, else time.Now).
+func (s *Store) Now() time.Time { return s.opts.Clock() }
+
+// SavedExpiry is get_expiry_date() for data saved now: when a session saved now would
+// expire.
+func (s *Store) SavedExpiry(data *serializer.Dict) (time.Time, error) {
+	return s.opts.Expiry.Date(data, s.opts.Clock())
 }
 
 // readSession reads a session file and its modification time from one open file.

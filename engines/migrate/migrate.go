@@ -67,7 +67,8 @@ type Transform func(ctx context.Context, s *Session) error
 // Options configure Copy.
 type Options struct {
 	// Overwrite replaces sessions the target already holds under the same key; by default
-	// they are left as they are (and counted in Report.Existing).
+	// they are left as they are (and counted in Report.Existing), unless Django would not
+	// load them (expired, undecodable).
 	Overwrite bool
 	// Transforms run in order on every session before it is written.
 	Transforms []Transform
@@ -83,7 +84,9 @@ type Options struct {
 	Workers int
 	// DryRun writes nothing: each session is read and transformed, encoded when the target
 	// encodes (Encoder: the db, file and cached_db stores), and looked up in the target;
-	// the Report says what a real run would do (Copied: would be copied).
+	// the Report says what a real run would do (Copied: would be copied), except that it
+	// counts as Existing a session the target holds but Django would not load (expired,
+	// undecodable), which a real run replaces.
 	DryRun bool
 }
 
@@ -187,6 +190,12 @@ func (c *copier) one(ctx context.Context, s Session, skip error) error {
 		c.fail(s.Key, skip)
 		return nil
 	}
+	// Less than a second left is expired: Django gives a cache such a session with the
+	// timeout 0, which deletes it.
+	if s.Expires.Sub(c.now()) < time.Second {
+		c.count(&c.rep.Expired)
+		return nil
+	}
 	for _, t := range c.opts.Transforms {
 		if err := t(ctx, &s); err != nil {
 			if ctx.Err() != nil {
@@ -196,20 +205,28 @@ func (c *copier) one(ctx context.Context, s Session, skip error) error {
 			return nil
 		}
 	}
-	if !s.Expires.After(c.now()) {
-		c.count(&c.rep.Expired)
-		return nil
-	}
 	if c.opts.DryRun {
 		return c.dryRun(ctx, s)
 	}
 	err := c.dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, true)
 	if errors.Is(err, engines.ErrCreate) {
-		if !c.opts.Overwrite {
-			c.count(&c.rep.Existing)
-			return nil
+		// The key is taken. Without Overwrite the target's session stays, unless it is
+		// one Django would not load (expired, undecodable): that one is replaced.
+		replace := c.opts.Overwrite
+		if !replace {
+			var live bool
+			if _, live, err = c.dst.Load(ctx, s.Key); err == nil && live {
+				c.count(&c.rep.Existing)
+				return nil
+			}
+			replace = err == nil
 		}
-		err = c.dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, false)
+		if replace {
+			err = c.dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, false)
+			if errors.Is(err, engines.ErrUpdate) { // (gone meanwhile: the file engine's load removes an expired file)
+				err = c.dst.SaveExpiring(ctx, s.Key, s.Data, s.Expires, true)
+			}
+		}
 	}
 	if err != nil {
 		if ctx.Err() != nil {
@@ -265,6 +282,7 @@ func (c *copier) dryRun(ctx context.Context, s Session) error {
 			return nil
 		}
 	}
+	// (Exists, not Load: the file engine's load removes an expired file.)
 	exists, err := c.dst.Exists(ctx, s.Key)
 	switch {
 	case err != nil && ctx.Err() != nil:

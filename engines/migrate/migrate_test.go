@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -249,5 +250,113 @@ func BenchmarkCopy(b *testing.B) {
 			}
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(1000*b.N), "µs/session")
 		})
+	}
+}
+
+// TestCopyReplacesDeadSessions: without Overwrite, a session the target holds under the
+// same key stays, but one Django would not load there (expired, damaged) is replaced, in a
+// table and in a directory.
+func TestCopyReplacesDeadSessions(t *testing.T) {
+	ctx := context.Background()
+	codec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+	src, _ := file.New(file.Config{Path: t.TempDir()}, engines.Options{Codec: codec})
+	dict := func(v string) *serializer.Dict {
+		d := serializer.NewDict()
+		d.Set("v", serializer.Str(v))
+		return d
+	}
+	keys := map[string]string{}
+	for _, name := range []string{"live", "expired", "damaged"} {
+		k, err := engines.Create(ctx, src, dict("from source"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[name] = k
+	}
+	past := time.Now().Add(-time.Hour)
+	dbDst, _ := sqliteStore(t, codec)
+	fileDst, _ := file.New(file.Config{Path: t.TempDir()}, engines.Options{Codec: codec})
+	for _, dst := range []engines.ExpiringSaver{dbDst, fileDst} {
+		if err := dst.Save(ctx, keys["live"], dict("in target"), true); err != nil {
+			t.Fatal(err)
+		}
+		if err := dst.SaveExpiring(ctx, keys["expired"], dict("in target"), past, true); err != nil {
+			t.Fatal(err)
+		}
+		other, _ := session.NewCodec(session.Config{SecretKey: "another key"})
+		damaged, _ := other.Encode(dict("in target"))
+		switch d := dst.(type) {
+		case *db.Store:
+			err := d.SaveEncoded(ctx, keys["damaged"], damaged, time.Now().Add(time.Hour), true)
+			if err != nil {
+				t.Fatal(err)
+			}
+		case *file.Store:
+			name, _ := d.FileName(keys["damaged"])
+			if err := os.WriteFile(name, []byte(damaged), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := migrate.Copy(ctx, migrate.FromFiles(src), dst, migrate.Options{})
+		if err != nil || rep.Existing != 1 || rep.Copied != 2 {
+			t.Errorf("%T: %+v, %v; want the live session kept, the other two replaced", dst, rep, err)
+		}
+		for name, k := range keys {
+			d, ok, err := dst.Load(ctx, k)
+			want := "from source"
+			if name == "live" {
+				want = "in target"
+			}
+			if v, _ := d.Get("v"); !ok || err != nil || v.String() != serializer.Str(want).String() {
+				t.Errorf("%T: %s session %v, %v, %v; want %q", dst, name, d, ok, err, want)
+			}
+		}
+	}
+}
+
+// TestFileSaveExpiringNaive: with USE_TZ = False, a file copy expires at the same wall
+// clock across a DST change (Django adds SESSION_COOKIE_AGE to the naive mtime), and a
+// session whose int _session_expiry has passed (which the file engine still serves) is
+// copied to expire that many seconds from now.
+func TestFileSaveExpiringNaive(t *testing.T) {
+	ctx := context.Background()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	codec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+	exp := session.Expiry{NaiveTimes: true, Location: berlin}
+	dst, _ := file.New(file.Config{Path: t.TempDir()}, engines.Options{Codec: codec, Expiry: exp})
+	expires := time.Date(2024, 11, 1, 12, 0, 0, 0, berlin) // two weeks after the change on 27 October
+	d := serializer.NewDict()
+	d.Set("n", serializer.Int(1))
+	key := engines.NewKey()
+	if err := dst.SaveExpiring(ctx, key, d, expires, true); err != nil {
+		t.Fatal(err)
+	}
+	p, ok, err := dst.Peek(ctx, key)
+	if err != nil || !ok || !p.Expires.Equal(expires) {
+		t.Errorf("expires %v (%v, %v), want %v", p.Expires, ok, err, expires)
+	}
+
+	src, _ := file.New(file.Config{Path: t.TempDir()}, engines.Options{Codec: codec})
+	quirk := serializer.NewDict()
+	quirk.Set(session.ExpiryKey, serializer.Int(60))
+	key = engines.NewKey()
+	if err := src.Save(ctx, key, quirk, true); err != nil {
+		t.Fatal(err)
+	}
+	name, _ := src.FileName(key)
+	if err := os.Chtimes(name, time.Time{}, time.Now().Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	dbDst, _ := sqliteStore(t, codec)
+	rep, err := migrate.Copy(ctx, migrate.FromFiles(src), dbDst, migrate.Options{})
+	if err != nil || rep.Copied != 1 {
+		t.Fatalf("%+v, %v", rep, err)
+	}
+	r, _, _ := dbDst.Get(ctx, key)
+	if left := time.Until(r.ExpireDate); left < 55*time.Second || left > 61*time.Second {
+		t.Errorf("the copy expires in %v, want about 60 s", left)
 	}
 }

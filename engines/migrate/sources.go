@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/djsession/djsession/caches"
 	"github.com/djsession/djsession/engines/db"
 	"github.com/djsession/djsession/engines/file"
-	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/session"
 )
 
@@ -52,9 +52,10 @@ func (d dbSource) Sessions(ctx context.Context, fn func(Session, error) error) e
 
 // FromFiles is the sessions of a file engine's directory, in key order. Each expires as
 // Django's file engine judges it: at its _session_expiry, else at the file's modification
-// time plus SESSION_COOKIE_AGE. (A session with an int _session_expiry never expires in the
-// file engine; its copy expires at the modification time plus that many seconds, which is
-// what the other engines store for it.) A file that disappears meanwhile is skipped.
+// time plus SESSION_COOKIE_AGE. A session with an int _session_expiry never expires in the
+// file engine: its copy expires at the modification time plus that many seconds, what the
+// other engines store for it, or, once that has passed, that many seconds from now. A file
+// that disappears meanwhile is skipped.
 func FromFiles(s *file.Store) Source { return fileSource{s} }
 
 type fileSource struct{ s *file.Store }
@@ -87,6 +88,13 @@ func (f fileSource) Sessions(ctx context.Context, fn func(Session, error) error)
 			skip = fmt.Errorf("%w: %w", ErrUnreadable, p.DecodeErr)
 		default:
 			s.Data = p.Data
+			if !p.Expires.After(f.s.Now()) {
+				// An int _session_expiry past mtime + those seconds, which the file engine
+				// still serves: the copy expires when a save now would have it expire.
+				if s.Expires, err = f.s.SavedExpiry(p.Data); err != nil {
+					skip = fmt.Errorf("%w: %w", ErrUnreadable, err)
+				}
+			}
 		}
 		if err := fn(s, skip); err != nil {
 			return err
@@ -97,7 +105,8 @@ func (f fileSource) Sessions(ctx context.Context, fn func(Session, error) error)
 
 // CacheStore is what FromCache needs of a cache session store (engines/cache).
 type CacheStore interface {
-	Load(ctx context.Context, key string) (*serializer.Dict, bool, error)
+	Backend() caches.Backend
+	CacheKey(key string) string
 	TTL(ctx context.Context, key string) (ttl time.Duration, never, ok bool, err error)
 }
 
@@ -106,7 +115,8 @@ type CacheStore interface {
 // SCAN). Each expires when its cache entry does; when the backend cannot tell
 // (memcached) or the entry has no timeout, at get_expiry_date() now, computed with exp,
 // which is what a save by Django now would give it. Keys the cache does not hold are
-// skipped; a failed read is a miss, as for Django.
+// skipped; a value that is not a dict is unreadable; a failed read is a failure of that
+// session (where Django's load would see a miss).
 func FromCache(s CacheStore, keys []string, exp session.Expiry, now func() time.Time) Source {
 	if now == nil {
 		now = time.Now
@@ -126,11 +136,21 @@ func (c cacheSource) Sessions(ctx context.Context, fn func(Session, error) error
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		data, ok, err := c.s.Load(ctx, key)
+		v, ok, err := c.s.Backend().Get(ctx, c.s.CacheKey(key))
 		if err != nil {
-			return err
+			if err := fn(Session{Key: key}, fmt.Errorf("read the cache: %w", err)); err != nil {
+				return err
+			}
+			continue
 		}
 		if !ok {
+			continue
+		}
+		data := v.Dict()
+		if data == nil {
+			if err := fn(Session{Key: key}, fmt.Errorf("%w: the value is a %s, not a dict", ErrUnreadable, v.Kind())); err != nil {
+				return err
+			}
 			continue
 		}
 		t := c.now()
@@ -138,7 +158,10 @@ func (c cacheSource) Sessions(ctx context.Context, fn func(Session, error) error
 		ttl, never, known, err := c.s.TTL(ctx, key)
 		switch {
 		case err != nil:
-			return err
+			if err := fn(s, fmt.Errorf("read the cache's TTL: %w", err)); err != nil {
+				return err
+			}
+			continue
 		case known && !never:
 			s.Expires = t.Add(ttl)
 		default:

@@ -13,7 +13,8 @@ import (
 // AuthHashes re-signs the _auth_user_hash of logged-in sessions with the new SECRET_KEY
 // (auth.ResignSessionHash): Config.SecretKey is the new key, Config.SecretKeyFallbacks the
 // keys the hashes may have been made under, Config.Users reads the users' passwords.
-// Resigned counts the sessions it changed. It is safe for concurrent use (Options.Workers).
+// Resigned counts the sessions whose hash it replaced (a write may then still fail, or, in
+// a dry run, not happen: see the Report). It is safe for concurrent use (Options.Workers).
 type AuthHashes struct {
 	Config   *auth.Config
 	Resigned int
