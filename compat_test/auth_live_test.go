@@ -126,24 +126,36 @@ func TestAuthLiveHashers(t *testing.T) {
 // authDB runs scripts/make_auth_db.py under a Django venv.
 func authDB(t *testing.T, series, cmd string, db map[string]any, extra ...string) map[string]any {
 	t.Helper()
-	py := filepath.Join(venvDir(), "django-"+series, "bin", "python")
 	dbj, _ := json.Marshal(db)
-	args := append([]string{"../scripts/make_auth_db.py", cmd, string(dbj)}, extra...)
-	c := exec.Command(py, args...)
-	c.Env = append(os.Environ(), "DJSESSION_PEER_SETTINGS=")
-	out, err := c.Output()
+	var res map[string]any
+	runScriptJSON(t, series, "", "", &res, append([]string{"make_auth_db.py", cmd, string(dbj)}, extra...)...)
+	return res
+}
+
+// runScriptJSON runs scripts/ARGS[0] with the other args under the Python of Django
+// series, with DJSESSION_PEER_SETTINGS set to settings and stdin as its input, and
+// decodes its standard output (JSON) into out. A failure of the script fails the test
+// with its standard error.
+func runScriptJSON(t *testing.T, series, settings, stdin string, out any, args ...string) {
+	t.Helper()
+	py := filepath.Join(venvDir(), "django-"+series, "bin", "python")
+	if _, err := os.Stat(py); err != nil {
+		skipOrFail(t, "no virtualenv for Django %s: run scripts/venvs", series)
+	}
+	c := exec.Command(py, append([]string{"../scripts/" + args[0]}, args[1:]...)...)
+	c.Env = append(os.Environ(), "DJSESSION_PEER_SETTINGS="+settings)
+	c.Stdin = strings.NewReader(stdin)
+	text, err := c.Output()
 	if err != nil {
 		var ee *exec.ExitError
 		if errors.As(err, &ee) {
-			t.Fatalf("make_auth_db.py %s (Django %s): %v\n%s", cmd, series, err, ee.Stderr)
+			t.Fatalf("%v (Django %s): %v\n%s", args[:min(len(args), 2)], series, err, ee.Stderr)
 		}
 		t.Fatal(err)
 	}
-	var res map[string]any
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("make_auth_db.py output %q: %v", out, err)
+	if err := json.Unmarshal(text, out); err != nil {
+		t.Fatalf("%s output %q: %v", args[0], text, err)
 	}
-	return res
 }
 
 func djangoUser(res map[string]any, name string) map[string]any {

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,26 +57,9 @@ type migrateSeen struct {
 // settings, and decodes its "sessions".
 func migrateOracle[T any](t *testing.T, series string, settings map[string]any, stdin string, args ...string) []T {
 	t.Helper()
-	py := filepath.Join(venvDir(), "django-"+series, "bin", "python")
-	if _, err := os.Stat(py); err != nil {
-		skipOrFail(t, "no virtualenv for Django %s: run scripts/venvs", series)
-	}
 	sj, _ := json.Marshal(settings)
-	c := exec.Command(py, append([]string{"../scripts/migrate_oracle.py"}, args...)...)
-	c.Env = append(os.Environ(), "DJSESSION_PEER_SETTINGS="+string(sj))
-	c.Stdin = strings.NewReader(stdin)
-	out, err := c.Output()
-	if err != nil {
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			t.Fatalf("migrate_oracle.py %v (Django %s): %v\n%s", args, series, err, ee.Stderr)
-		}
-		t.Fatal(err)
-	}
 	var res struct{ Sessions []T }
-	if err := json.Unmarshal(out, &res); err != nil {
-		t.Fatalf("migrate_oracle.py output %q: %v", out, err)
-	}
+	runScriptJSON(t, series, string(sj), stdin, &res, append([]string{"migrate_oracle.py"}, args...)...)
 	return res.Sessions
 }
 

@@ -97,17 +97,9 @@ func openCacheReader(ctx context.Context, cf *cacheFlags, exp session.Expiry, no
 		return &redisReader{keys: keys, client: c.Clients()[0], closer: c.Close, decode: codec.Decode,
 			name: "django-redis " + locs[0]}, nil
 	case "pymemcache", "pylibmc":
-		flavor := memcache.PyMemcache
-		if cf.backend.v == "pylibmc" {
-			flavor = memcache.PyLibMC
-		}
-		for i, l := range locs {
-			locs[i] = strings.TrimPrefix(l, "unix:") // as Django's memcached backends do
-		}
-		c, err := memcache.New(flavor, memcache.Options{Location: locs, Keys: keys, Logger: discardLogger,
-			NetTimeout: 5 * time.Second})
+		c, flavor, err := cf.openMemcache()
 		if err != nil {
-			return nil, usagef("--location: %v", err)
+			return nil, err
 		}
 		return &memcacheReader{keys: keys, c: c, flavor: flavor}, nil
 	case "file":
@@ -129,6 +121,25 @@ func openCacheReader(ctx context.Context, cf *cacheFlags, exp session.Expiry, no
 			closer: closeFn}, nil
 	}
 	return nil, usagef("unknown --cache-backend %q", cf.backend.v)
+}
+
+// openMemcache opens the memcached servers of --location with the Python client's
+// placement (--cache-backend pymemcache or pylibmc).
+func (cf *cacheFlags) openMemcache() (*memcache.Cache, memcache.Flavor, error) {
+	flavor := memcache.PyMemcache
+	if cf.backend.v == "pylibmc" {
+		flavor = memcache.PyLibMC
+	}
+	locs := cf.locationList()
+	for i, l := range locs {
+		locs[i] = strings.TrimPrefix(l, "unix:") // as Django's memcached backends do
+	}
+	c, err := memcache.New(flavor, memcache.Options{Location: locs, Keys: cf.keyConfig(), Logger: discardLogger,
+		NetTimeout: 5 * time.Second})
+	if err != nil {
+		return nil, flavor, usagef("--location: %v", err)
+	}
+	return c, flavor, nil
 }
 
 // ---------------------------------------------------------------- redis

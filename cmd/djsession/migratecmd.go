@@ -13,7 +13,6 @@ import (
 	"github.com/djsession/djsession/caches/dbcache"
 	"github.com/djsession/djsession/caches/djangoredis"
 	"github.com/djsession/djsession/caches/filecache"
-	"github.com/djsession/djsession/caches/memcache"
 	"github.com/djsession/djsession/caches/redis"
 	"github.com/djsession/djsession/django/auth"
 	djengines "github.com/djsession/djsession/engines"
@@ -269,17 +268,9 @@ func openCacheBackend(ctx context.Context, cf *cacheFlags, st *storeSettings) (c
 		}
 		return c, func() { c.Close() }, nil
 	case "pymemcache", "pylibmc":
-		flavor := memcache.PyMemcache
-		if cf.backend.v == "pylibmc" {
-			flavor = memcache.PyLibMC
-		}
-		for i, l := range locs {
-			locs[i] = strings.TrimPrefix(l, "unix:")
-		}
-		c, err := memcache.New(flavor, memcache.Options{Location: locs, Keys: keys, Logger: discardLogger,
-			NetTimeout: 5 * time.Second})
+		c, _, err := cf.openMemcache()
 		if err != nil {
-			return nil, nil, usagef("--location: %v", err)
+			return nil, nil, err
 		}
 		return c, func() { c.Close() }, nil
 	case "file":
