@@ -109,7 +109,7 @@ func openCacheReader(ctx context.Context, cf *cacheFlags, exp session.Expiry, no
 		}
 		return &fileCacheReader{keys: keys, dir: dir, now: now}, nil
 	case "db":
-		conn, dialect, closeFn, err := openCacheDB(ctx, locs[0])
+		conn, dialect, closeFn, err := openCacheDB(ctx, locs[0], false)
 		if err != nil {
 			return nil, err
 		}
@@ -496,7 +496,7 @@ func (r *dbCacheReader) scan(ctx context.Context, prefix string, fn func(full, f
 
 // openCacheDB connects to the database of a DatabaseCache (--location, a --db style
 // URL), read-only for SQLite.
-func openCacheDB(ctx context.Context, raw string) (db.Conn, db.Dialect, func(), error) {
+func openCacheDB(ctx context.Context, raw string, write bool) (db.Conn, db.Dialect, func(), error) {
 	t, err := parseDBURL(raw)
 	if err != nil {
 		return nil, nil, nil, usagef("%s", strings.Replace(err.Error(), "--db", "--location", 1))
@@ -524,7 +524,7 @@ func openCacheDB(ctx context.Context, raw string) (db.Conn, db.Dialect, func(), 
 	case st.IsDir():
 		return nil, nil, nil, fmt.Errorf("sqlite: %s is a directory, not a database file", t.dsn)
 	}
-	conn, err := sql.Open(sqlite.DriverName, sqliteDSN(t.dsn, false))
+	conn, err := sql.Open(sqlite.DriverName, sqliteDSN(t.dsn, write))
 	if err != nil {
 		return nil, nil, nil, fmt.Errorf("sqlite: %w", err)
 	}

@@ -308,6 +308,9 @@ Commands:
   list          list the sessions of a db, file or cache store: key, expiry, user id, size
   cache-key     print the full cache key of a session key (KEY_PREFIX, VERSION)
   clearsessions delete expired sessions, as manage.py clearsessions
+  logout-user   delete every session of a user: log them out everywhere
+  migrate-sessions copy sessions to another engine, serializer or SECRET_KEY, keeping
+                keys and expiry (and users logged in)
   help          print this help, or a command's with "help COMMAND"
 
 The secret key comes from --secret-key, --secret-key-file or $DJANGO_SECRET_KEY, in that

@@ -281,7 +281,7 @@ func openCacheBackend(ctx context.Context, cf *cacheFlags, st *storeSettings) (c
 		c, err := filecache.New(filecache.Options{Dir: dir, Keys: keys, Now: st.now})
 		return c, func() {}, err
 	case "db":
-		conn, dialect, closeDB, err := openCacheDB(ctx, locs[0])
+		conn, dialect, closeDB, err := openCacheDB(ctx, locs[0], true)
 		if err != nil {
 			return nil, nil, err
 		}

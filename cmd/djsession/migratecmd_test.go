@@ -134,15 +134,23 @@ func jsonEqual(a, b any) bool {
 }
 
 // TestExampleMigrateSessionsToCache moves the example's sessions to the cache engine and to
-// cached_db (on a FileBasedCache): inspect finds each under Django's cache key with the
+// cached_db (on a FileBasedCache, and the cache engine also on a DatabaseCache in SQLite): inspect finds each under Django's cache key with the
 // same data, a TTL that ends when the row's expire_date does, and for cached_db the row too.
 func TestExampleMigrateSessionsToCache(t *testing.T) {
 	f := loadExample(t)
-	for _, engine := range []string{"cache", "cached_db"} {
-		t.Run(engine, func(t *testing.T) {
+	for _, run := range []struct{ engine, backend string }{{"cache", "file"}, {"cached_db", "file"}, {"cache", "db"}} {
+		engine := run.engine
+		t.Run(engine+"-"+run.backend, func(t *testing.T) {
 			src := copyExampleDB(t)
 			dir := t.TempDir()
 			flags := []string{"--cache-backend", "file", "--location", dir, "--key-prefix", "site"}
+			if run.backend == "db" {
+				path := filepath.Join(dir, "cache.sqlite3")
+				if err := newSQLiteCache(t, path, caches.KeyConfig{KeyPrefix: "site"}).CreateTable(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+				flags = []string{"--cache-backend", "db", "--location", "sqlite:" + path, "--cache-table", "my_cache_table", "--key-prefix", "site"}
+			}
 			args := append([]string{"--from-db", "sqlite:" + src, "--to-engine", engine}, flags...)
 			dst := ""
 			if engine == "cached_db" {

@@ -360,3 +360,47 @@ func TestFileSaveExpiringNaive(t *testing.T) {
 		t.Errorf("the copy expires in %v, want about 60 s", left)
 	}
 }
+
+// TestSweep logs a user out everywhere: only that user's live sessions go (an int id
+// stored by other code included), a dry run deletes nothing.
+func TestSweep(t *testing.T) {
+	ctx := context.Background()
+	codec, _ := session.NewCodec(session.Config{SecretKey: "k"})
+	store, _ := sqliteStore(t, codec)
+	put := func(id serializer.Value) string {
+		d := serializer.NewDict()
+		if !id.IsNone() {
+			d.Set("_auth_user_id", id)
+		}
+		k, err := engines.Create(ctx, store, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	mine := []string{put(serializer.Str("7")), put(serializer.Int(7)), put(serializer.Str("7"))}
+	others := []string{put(serializer.Str("70")), put(serializer.Str("8")), put(serializer.None())}
+	dry, err := migrate.Sweep(ctx, migrate.FromDB(store), store, migrate.OfUser("7"), true)
+	if err != nil || len(dry) != len(mine) {
+		t.Fatalf("dry run: %v, %v", dry, err)
+	}
+	for _, k := range mine {
+		if ok, _ := store.Exists(ctx, k); !ok {
+			t.Fatalf("the dry run deleted %s", k)
+		}
+	}
+	gone, err := migrate.Sweep(ctx, migrate.FromDB(store), store, migrate.OfUser("7"), false)
+	if err != nil || len(gone) != len(mine) {
+		t.Fatalf("sweep: %v, %v", gone, err)
+	}
+	for _, k := range mine {
+		if ok, _ := store.Exists(ctx, k); ok {
+			t.Errorf("%s of user 7 is still there", k)
+		}
+	}
+	for _, k := range others {
+		if ok, _ := store.Exists(ctx, k); !ok {
+			t.Errorf("%s of another user was deleted", k)
+		}
+	}
+}
