@@ -15,6 +15,9 @@
 // cache and cached_db stores) so that it expires at the same instant, after the
 // Transforms. Sessions Django would not load (expired, undecodable) are counted and
 // skipped. The source is only read.
+//
+// Sweep walks a Source the same way to delete sessions: OfUser's, to log a user out
+// everywhere.
 package migrate
 
 import (
