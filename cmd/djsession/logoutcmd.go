@@ -48,21 +48,20 @@ func setupLogoutUser(fs *flag.FlagSet) runner {
 			if err := checkCacheEngineFlags(f, cf, engine); err != nil {
 				return err
 			}
-			switch cf.backend.v {
-			case "pymemcache", "pylibmc", "file":
-				return usagef("--cache-backend %s cannot list its keys (redis, django-redis and db can)", cf.backend.v)
+			if err := cf.checkListable(); err != nil {
+				return err
 			}
 			exp, now, err := f.cacheClock(cfg)
 			if err != nil {
 				return err
 			}
 			st := &storeSettings{expiry: exp, now: now}
-			r, err := openCacheReader(ctx, cf, exp, now)
+			cs, closeSrc, err := openCacheSource(ctx, cf, exp, now)
 			if err != nil {
 				return err
 			}
-			defer r.close()
-			src = &cacheScanSource{r: r, keys: cf.keyConfig(), exp: exp, now: now}
+			defer closeSrc()
+			src = cs
 			c, closeCache, err := openCacheBackend(ctx, cf, st)
 			if err != nil {
 				return err

@@ -85,9 +85,8 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 			if err := cf.checkBackend("cache", true); err != nil {
 				return err
 			}
-			switch cf.backend.v {
-			case "pymemcache", "pylibmc", "file":
-				return usagef("--from-engine cache: --cache-backend %s cannot list its keys (redis, django-redis and db can)", cf.backend.v)
+			if err := cf.checkListable(); err != nil {
+				return err
 			}
 		case srcEngine != "db" && srcEngine != "file":
 			return usagef("--from-engine %s: the source is db (or cached_db's rows: db), file or cache", srcEngine)
@@ -132,12 +131,12 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 		var src migrate.Source
 		switch srcEngine {
 		case "cache":
-			r, err := openCacheReader(ctx, cf, srcSt.expiry, srcSt.now)
+			cs, closeSrc, err := openCacheSource(ctx, cf, srcSt.expiry, srcSt.now)
 			if err != nil {
 				return err
 			}
-			defer r.close()
-			src = &cacheScanSource{r: r, keys: cf.keyConfig(), exp: srcSt.expiry, now: srcSt.now}
+			defer closeSrc()
+			src = cs
 		case "db":
 			s, closeDB, err := from.openDB(ctx, srcSt, false)
 			if err != nil {
@@ -330,6 +329,25 @@ func printMigrateReport(a *app, rep migrate.Report, hashes *migrate.AuthHashes, 
 		}
 	}
 	return nil
+}
+
+// checkListable refuses the cache backends that cannot list their keys, which a cache
+// source needs.
+func (cf *cacheFlags) checkListable() error {
+	switch cf.backend.v {
+	case "pymemcache", "pylibmc", "file":
+		return usagef("--cache-backend %s cannot list its keys (redis, django-redis and db can)", cf.backend.v)
+	}
+	return nil
+}
+
+// openCacheSource opens the cache engine's sessions on the cache of the flags.
+func openCacheSource(ctx context.Context, cf *cacheFlags, exp session.Expiry, now func() time.Time) (migrate.Source, func(), error) {
+	r, err := openCacheReader(ctx, cf, exp, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	return &cacheScanSource{r: r, keys: cf.keyConfig(), exp: exp, now: now}, r.close, nil
 }
 
 // cacheScanSource is the sessions of the cache engine on a cache that can list its keys
