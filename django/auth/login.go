@@ -29,7 +29,16 @@ var ErrPermissionDenied = errors.New("auth: permission denied")
 // ErrPermissionDenied answers 403 (cfg.PermissionDenied, by default Django's page); any
 // other error (of test or of GetUser) is logged to s.Logger and answered with Django's
 // 500 page.
+//
+// Under LoginRequiredMiddleware, an anonymous request is sent to loginURL with the page
+// under redirectFieldName before test runs, as Django's user_passes_test marks its view.
 func UserPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, u *User) (bool, error), loginURL, redirectFieldName string, h http.Handler) http.Handler {
+	return decorated(userPassesTest(s, cfg, test, loginURL, redirectFieldName, h), h, true, loginURL, redirectFieldName)
+}
+
+// userPassesTest is UserPassesTest without the marks for LoginRequiredMiddleware, for
+// the mixins (a class-based view's login_url is not the view function's).
+func userPassesTest(s *django.Settings, cfg *Config, test func(r *http.Request, u *User) (bool, error), loginURL, redirectFieldName string, h http.Handler) http.Handler {
 	return AuthenticationMiddleware(cfg, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		u, err := RequestUser(r, cfg)
 		if errors.Is(err, ErrNoSessionMiddleware) { // (Django: no request.user without its middlewares, a 500)
@@ -75,12 +84,12 @@ func PermissionRequired(s *django.Settings, cfg *Config, perms []string, loginUR
 // redirectFieldName or, with raiseException, gets a 403; a logged-in user's request
 // goes to h.
 func LoginRequiredMixin(s *django.Settings, cfg *Config, loginURL, redirectFieldName string, raiseException bool, h http.Handler) http.Handler {
-	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
+	return decorated(userPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
 		if u == nil && raiseException {
 			return false, ErrPermissionDenied
 		}
 		return u != nil, nil
-	}, loginURL, redirectFieldName, h)
+	}, loginURL, redirectFieldName, h), h, false, "", "")
 }
 
 // PermissionRequiredMixin is Django's PermissionRequiredMixin for a Go handler, as a
@@ -91,13 +100,13 @@ func LoginRequiredMixin(s *django.Settings, cfg *Config, loginURL, redirectField
 // under redirectFieldName.
 func PermissionRequiredMixin(s *django.Settings, cfg *Config, perms []string, loginURL, redirectFieldName string, raiseException bool, h http.Handler) http.Handler {
 	perms = slices.Clone(perms)
-	return UserPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
+	return decorated(userPassesTest(s, cfg, func(r *http.Request, u *User) (bool, error) {
 		ok, err := HasPerms(r.Context(), u, perms, cfg)
 		if err == nil && !ok && (raiseException || u != nil) {
 			err = ErrPermissionDenied
 		}
 		return ok, err
-	}, loginURL, redirectFieldName, h)
+	}, loginURL, redirectFieldName, h), h, false, "", "")
 }
 
 // AdminLoginURL is where Django's admin login is when urls.py mounts the admin at
