@@ -230,10 +230,10 @@ func (c *Cache) files() ([]string, error) {
 	return filepath.Glob(filepath.Join(globEscape(c.o.Dir), "*"+caches.FileCacheSuffix))
 }
 
-func globEscape(s string) string {
-	r := strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
-	return r.Replace(s)
-}
+// globMeta escapes the characters filepath.Glob reads as a pattern.
+var globMeta = strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`)
+
+func globEscape(s string) string { return globMeta.Replace(s) }
 
 // cull is FileBasedCache._cull: below MAX_ENTRIES nothing happens; otherwise a random
 // int(n / CULL_FREQUENCY) files are deleted (all of them for CULL_FREQUENCY 0).
