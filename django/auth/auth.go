@@ -133,6 +133,15 @@ type UsernameSource interface {
 	UserByUsername(ctx context.Context, username string) (*User, error)
 }
 
+// UserCreator is a UsernameSource that can also create users, as the get_or_create of
+// RemoteUserBackend (RemoteUserMiddleware) does.
+type UserCreator interface {
+	UsernameSource
+	// GetOrCreateUser returns the user whose username is username, creating it (created
+	// true) with the user model's defaults if there is none; now is the date it joined.
+	GetOrCreateUser(ctx context.Context, username string, now time.Time) (u *User, created bool, err error)
+}
+
 // LastLoginUpdater is a UserSource that can record a login time, as Django's
 // update_last_login (connected to user_logged_in when the model has last_login).
 type LastLoginUpdater interface {

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
 	"errors"
 	"fmt"
@@ -34,6 +35,9 @@ type Table struct {
 	// FirstNameColumn and LastNameColumn are the first_name and last_name columns; "" for
 	// models without them.
 	FirstNameColumn, LastNameColumn string
+	// DateJoinedColumn is the date_joined column, set when GetOrCreateUser creates a user;
+	// "" for models without one.
+	DateJoinedColumn string
 
 	// The permissions of a model with PermissionsMixin, for the PermissionSource methods:
 	// the tables of its user_permissions and groups many-to-many fields (Django names
@@ -62,6 +66,7 @@ var AuthUser = Table{
 	IsStaffColumn:     "is_staff",
 	FirstNameColumn:   "first_name",
 	LastNameColumn:    "last_name",
+	DateJoinedColumn:  "date_joined",
 
 	UserPermissionsTable: "auth_user_user_permissions",
 	GroupsTable:          "auth_user_groups",
@@ -89,7 +94,7 @@ type SQLDB interface {
 
 // SQLUserSource loads users from a user model's table with database/sql, as
 // ModelBackend.get_user and get_by_natural_key do. It implements UserSource,
-// UsernameSource, LastLoginUpdater, PasswordSetter, PermissionSource and GroupSource.
+// UsernameSource, UserCreator, LastLoginUpdater, PasswordSetter, PermissionSource and GroupSource.
 type SQLUserSource struct {
 	db      SQLDB
 	table   Table
@@ -98,6 +103,7 @@ type SQLUserSource struct {
 	loc     *time.Location
 
 	byID, byUsername, setLastLogin, setPassword string
+	create                                      string // the INSERT of GetOrCreateUser, before its values
 	userPerms, groupPerms, allPerms, groups     string
 }
 
@@ -138,6 +144,9 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	if table.LastLoginColumn != "" {
 		s.setLastLogin = "UPDATE " + q(table.Name) + " SET " + q(table.LastLoginColumn) + " = " +
 			s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
+	}
+	if table.UsernameColumn != "" {
+		s.create = "INSERT INTO " + q(table.Name) + " ("
 	}
 	s.setPassword = "UPDATE " + q(table.Name) + " SET " + q(table.PasswordColumn) + " = " +
 		s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
@@ -346,16 +355,72 @@ func (s *SQLUserSource) UpdateLastLogin(ctx context.Context, id string, t time.T
 	if err != nil {
 		return err
 	}
-	t = t.Truncate(time.Microsecond)
-	var v any
-	switch s.dialect {
-	case PostgreSQL:
-		v = t
-	default:
-		v = formatPyDatetime(t.In(s.loc))
-	}
-	_, err = s.db.ExecContext(ctx, s.setLastLogin, v, arg)
+	_, err = s.db.ExecContext(ctx, s.setLastLogin, s.timeArg(t), arg)
 	return err
+}
+
+// GetOrCreateUser implements UserCreator: the user whose username is exactly username
+// (as UserByUsername, so with the column's collation: MySQL's usual one ignores case, as
+// Django's get_or_create there does), or a new one, created as get_or_create(username=...)
+// creates it from the model's field defaults: an empty password (which no password
+// matches), active, neither staff nor superuser, empty names and email, date_joined now
+// (stored as last_login is) and no last_login; the primary key from the database, or a
+// new random UUID for PKUUID (a UUIDField with default=uuid.uuid4). Columns the Table does
+// not name are left to the database's defaults: a custom model with other required
+// fields cannot be created so (the INSERT fails and the error is returned). A user
+// created meanwhile by someone else (the INSERT fails, the username is now taken) is
+// returned as found, as get_or_create does.
+func (s *SQLUserSource) GetOrCreateUser(ctx context.Context, username string, now time.Time) (*User, bool, error) {
+	u, err := s.UserByUsername(ctx, username)
+	if !errors.Is(err, ErrUserNotFound) {
+		return u, false, err
+	}
+	t := &s.table
+	cols, vals := []string{t.PasswordColumn, t.UsernameColumn}, []any{"", username}
+	switch s.pk {
+	case PKUUID:
+		var b [16]byte
+		rand.Read(b[:])
+		b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80 // (version 4, RFC 4122 variant)
+		id, _ := s.keyArg(formatUUID(b[:]))
+		cols, vals = append(cols, t.PKColumn), append(vals, id)
+	case PKString:
+		return nil, false, fmt.Errorf("%w: creating users with text primary keys", ErrUnsupported)
+	}
+	for _, c := range []struct {
+		col string
+		v   any
+	}{
+		{t.IsActiveColumn, true}, {t.IsSuperuserColumn, false}, {t.IsStaffColumn, false},
+		{t.FirstNameColumn, ""}, {t.LastNameColumn, ""}, {t.EmailColumn, ""}, {t.DateJoinedColumn, s.timeArg(now)},
+	} {
+		if c.col != "" {
+			cols, vals = append(cols, c.col), append(vals, c.v)
+		}
+	}
+	names, params := make([]string, len(cols)), make([]string, len(cols))
+	for i, c := range cols {
+		names[i], params[i] = s.quote(c), s.param(i+1)
+	}
+	_, insErr := s.db.ExecContext(ctx, s.create+strings.Join(names, ", ")+") VALUES ("+strings.Join(params, ", ")+")", vals...)
+	u, err = s.UserByUsername(ctx, username)
+	switch {
+	case insErr != nil && errors.Is(err, ErrUserNotFound):
+		return nil, false, fmt.Errorf("auth: create user %q: %w", username, insErr)
+	case err != nil:
+		return nil, false, err
+	}
+	return u, insErr == nil, nil
+}
+
+// timeArg is t as Django's backends store a DateTimeField: timestamptz on PostgreSQL, the
+// wall clock in Location as text on SQLite and MySQL (to the microsecond).
+func (s *SQLUserSource) timeArg(t time.Time) any {
+	t = t.Truncate(time.Microsecond)
+	if s.dialect == PostgreSQL {
+		return t
+	}
+	return formatPyDatetime(t.In(s.loc))
 }
 
 // SetPassword implements PasswordSetter.
