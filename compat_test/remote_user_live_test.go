@@ -1,0 +1,184 @@
+package compat_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/engines/db"
+	"github.com/djsession/djsession/engines/db/sqlite"
+)
+
+// remoteUserStep is a step of scripts/remote_user_oracle.py: a request with the
+// Remote-User header (nil: none), or a password login of a user; and what follows it.
+type remoteUserStep struct {
+	Header *string `json:"header"`
+	Login  string  `json:"login"`
+}
+
+type remoteUserAfter struct {
+	User       string  `json:"user"`
+	Backend    *string `json:"backend"`
+	KeyChanged bool    `json:"key_changed"`
+}
+
+// TestLiveRemoteUserMiddleware holds RemoteUserMiddleware to Django's, for every version
+// in the matrix, in three set-ups (RemoteUserBackend; AllowAllUsersRemoteUserBackend with
+// PersistentRemoteUserMiddleware; a subclass of RemoteUserBackend that creates no users
+// and lowercases usernames): the same steps (requests with and without the Remote-User
+// header, for known, unknown, inactive users, other cases of a name, an empty header,
+// and password logins in between) must leave, after each, the same user, the same
+// _auth_user_backend and the same change (or not) of session key; and the users Go
+// created must read, through Django's ORM, as those Django created (empty password,
+// active, date_joined now, last_login set by the login).
+func TestLiveRemoteUserMiddleware(t *testing.T) {
+	variants := []struct {
+		name    string
+		backend string
+		persist bool
+		opts    auth.RemoteUserOptions
+	}{
+		{"remote", auth.RemoteUserBackend, false, auth.RemoteUserOptions{}},
+		{"allow-all-persistent", auth.AllowAllUsersRemoteUser, true, auth.RemoteUserOptions{Persistent: true}},
+		{"custom-backend", "djsession_remote_backends.StrictLowercase", false, auth.RemoteUserOptions{
+			Backend: "djsession_remote_backends.StrictLowercase", SkipCreateUnknownUser: true, CleanUsername: strings.ToLower}},
+	}
+	for _, p := range livePeers(t) {
+		for _, v := range variants {
+			t.Run(p.Series+"/"+v.name, func(t *testing.T) {
+				variant, _ := json.Marshal(map[string]any{"backend": v.backend, "persistent": v.persist})
+				oracle := func(adb *authDatabase, cmd string, out any) {
+					dbj, _ := json.Marshal(adb.django)
+					runScriptJSON(t, p.Series, "", "", out, "remote_user_oracle.py", string(dbj), cmd, string(variant))
+				}
+				// Django's run, on its own database.
+				var setup struct{ Steps []remoteUserStep }
+				var want struct{ Steps []remoteUserAfter }
+				var wantUsers, gotUsers map[string]any
+				djDB := newAuthDB(t, p.Series, "sqlite")
+				oracle(djDB, "setup", &setup)
+				oracle(djDB, "run", &want)
+				oracle(djDB, "users", &wantUsers)
+				// Go's, on another made the same way.
+				goDB := newAuthDB(t, p.Series, "sqlite")
+				oracle(goDB, "setup", &struct{}{})
+				got := runRemoteUserSteps(t, p.Django, goDB, v.backend, v.opts, setup.Steps)
+				oracle(goDB, "users", &gotUsers)
+				if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 15 {
+					t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
+				}
+				for i, s := range setup.Steps {
+					if d := cmp.Diff(want.Steps[i], got[i]); d != "" {
+						h := "login " + s.Login
+						if s.Login == "" {
+							h = "no header"
+							if s.Header != nil {
+								h = fmt.Sprintf("Remote-User: %q", *s.Header)
+							}
+						}
+						t.Errorf("step %d (%s): (-django +go)\n%s", i, h, d)
+					}
+				}
+				if d := cmp.Diff(wantUsers, gotUsers); d != "" {
+					t.Errorf("users: (-django +go)\n%s", d)
+				}
+			})
+		}
+	}
+}
+
+// runRemoteUserSteps runs steps through the session middleware (db engine on adb) and
+// RemoteUserMiddleware with a cookie jar of one session cookie, and returns what follows
+// each, as remote_user_oracle.py reports it.
+func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, backend string, opts auth.RemoteUserOptions, steps []remoteUserStep) []remoteUserAfter {
+	s := django.NewSettings()
+	if err := s.ForDjango(version); err != nil {
+		t.Fatal(err)
+	}
+	s.SecretKey, s.AllowedHosts = "djsession-auth-db-secret-key", []string{"testserver"}
+	eo, err := s.EngineOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := sqlite.New(adb.db, db.Options{Options: eo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SessionEngine = store
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, AuthenticationBackends: []string{auth.ModelBackend, backend}}
+	mw, err := django.NewMiddleware(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whoami := func(w http.ResponseWriter, r *http.Request) {
+		u, err := auth.RequestUser(r, cfg)
+		if err != nil {
+			t.Error(err)
+		}
+		var out remoteUserAfter
+		if u != nil {
+			out.User = u.Username
+		}
+		if b, ok := auth.Backend(django.FromContext(r.Context())); ok {
+			out.Backend = &b
+		}
+		json.NewEncoder(w).Encode(out)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/whoami/", whoami)
+	mux.HandleFunc("/login/{name}/", func(w http.ResponseWriter, r *http.Request) {
+		u, err := src.UserByUsername(r.Context(), r.PathValue("name"))
+		if err == nil {
+			err = auth.Login(r.Context(), django.FromContext(r.Context()), u, auth.ModelBackend, cfg)
+		}
+		if err != nil {
+			t.Error(err)
+		}
+		whoami(w, r)
+	})
+	h := mw.Handler(auth.RemoteUserMiddleware(&s, cfg, opts, mux))
+	cookie := ""
+	var out []remoteUserAfter
+	for _, step := range steps {
+		target := "/whoami/"
+		if step.Login != "" {
+			target = "/login/" + step.Login + "/"
+		}
+		req := httptest.NewRequest("GET", "http://testserver"+target, nil)
+		if step.Header != nil {
+			req.Header.Set("Remote-User", *step.Header)
+		}
+		if cookie != "" {
+			req.Header.Set("Cookie", "sessionid="+cookie)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", target, rec.Code, rec.Body)
+		}
+		var after remoteUserAfter
+		if err := json.Unmarshal(rec.Body.Bytes(), &after); err != nil {
+			t.Fatal(err)
+		}
+		before := cookie
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "sessionid" {
+				cookie = c.Value // ("" when the response deletes it)
+			}
+		}
+		after.KeyChanged = before != cookie && cookie != ""
+		out = append(out, after)
+	}
+	return out
+}
