@@ -60,7 +60,13 @@ func TestLiveRemoteUserMiddleware(t *testing.T) {
 			}
 			for _, v := range variants {
 				t.Run(p.Series+"/"+backend+"/"+v.name, func(t *testing.T) {
-					checkRemoteUser(t, p, backend, v.backend, v.persist, v.opts)
+					checkRemoteUser(t, p, backend, v.backend, v.persist, false, v.opts)
+				})
+			}
+			if i == len(peers)-1 {
+				// Users created with a UUID key, in each database's form of it.
+				t.Run(p.Series+"/"+backend+"/custom-user", func(t *testing.T) {
+					checkRemoteUser(t, p, backend, auth.RemoteUserBackend, false, true, auth.RemoteUserOptions{})
 				})
 			}
 		}
@@ -69,8 +75,8 @@ func TestLiveRemoteUserMiddleware(t *testing.T) {
 
 // checkRemoteUser runs the steps of remote_user_oracle.py in Django and in Go, each on a
 // database of its own on backend, and compares what follows each and the users made.
-func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist bool, opts auth.RemoteUserOptions) {
-	variant, _ := json.Marshal(map[string]any{"backend": authBackend, "persistent": persist})
+func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist, customUser bool, opts auth.RemoteUserOptions) {
+	variant, _ := json.Marshal(map[string]any{"backend": authBackend, "persistent": persist, "custom_user": customUser})
 	oracle := func(adb *authDatabase, cmd string, out any) {
 		dbj, _ := json.Marshal(adb.django)
 		runScriptJSON(t, p.Series, "", "", out, "remote_user_oracle.py", string(dbj), cmd, string(variant))
@@ -86,7 +92,13 @@ func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist
 	// Go's, on another made the same way.
 	goDB := newAuthDB(t, p.Series, backend)
 	oracle(goDB, "setup", &struct{}{})
-	got := runRemoteUserSteps(t, p.Django, goDB, authBackend, opts, setup.Steps)
+	table, pk := auth.AuthUser, auth.PKInt
+	if customUser {
+		name := "djsession_accounts_customuser"
+		table.Name, table.UserPermissionsTable, table.GroupsTable = name, name+"_user_permissions", name+"_groups"
+		table.M2MUserColumn, pk = "customuser_id", auth.PKUUID
+	}
+	got := runRemoteUserSteps(t, p.Django, goDB, table, pk, authBackend, opts, setup.Steps)
 	oracle(goDB, "users", &gotUsers)
 	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 15 {
 		t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
@@ -111,7 +123,7 @@ func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist
 // runRemoteUserSteps runs steps through the session middleware (db engine on adb) and
 // RemoteUserMiddleware with a cookie jar of one session cookie, and returns what follows
 // each, as remote_user_oracle.py reports it.
-func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, backend string, opts auth.RemoteUserOptions, steps []remoteUserStep) []remoteUserAfter {
+func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backend string, opts auth.RemoteUserOptions, steps []remoteUserStep) []remoteUserAfter {
 	s := django.NewSettings()
 	if err := s.ForDjango(version); err != nil {
 		t.Fatal(err)
@@ -138,11 +150,11 @@ func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, backend
 		t.Fatal(err)
 	}
 	s.SessionEngine = store
-	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, AuthenticationBackends: []string{auth.ModelBackend, backend}}
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, PK: pk, AuthenticationBackends: []string{auth.ModelBackend, backend}}
 	mw, err := django.NewMiddleware(s)
 	if err != nil {
 		t.Fatal(err)

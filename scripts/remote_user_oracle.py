@@ -14,9 +14,11 @@ run      (after setup) sends the STEPS below through Django's test Client, one c
          _auth_user_backend (or null), "key_changed": whether the session cookie changed}.
 users    prints the users as Django's ORM reads them (ordered by username): username,
          password (as it is, but "usable" for a usable hash: its salt is random), is_active, is_staff, is_superuser, names, email, whether date_joined
-         is within ten minutes of now, and whether last_login is set.
+         is within ten minutes of now, whether last_login is set, and the primary key's type
+         ("int", or "uuid4" for a version 4 UUID).
 
-VARIANT (JSON): {"backend": a dotted path, "persistent": bool}. The backend
+VARIANT (JSON): {"backend": a dotted path, "persistent": bool, "custom_user": bool (the
+user model djsession_accounts.CustomUser, with a UUID primary key, instead of auth.User)}. The backend
 "djsession_remote_backends.StrictLowercase" is RemoteUserBackend with
 create_unknown_user = False and a clean_username that lowercases (ASCII).
 """
@@ -46,6 +48,10 @@ extra = {
     "USE_TZ": True,
     "SECRET_KEY": "djsession-auth-db-secret-key",
 }
+if variant.get("custom_user"):
+    extra["INSTALLED_APPS"] = ["django.contrib.contenttypes", "django.contrib.auth",
+                               "django.contrib.sessions", "djsession_accounts"]
+    extra["AUTH_USER_MODEL"] = "djsession_accounts.CustomUser"
 os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
@@ -56,13 +62,14 @@ from django.contrib.auth import BACKEND_SESSION_KEY, login  # noqa: E402
 from django.contrib.auth.backends import RemoteUserBackend  # noqa: E402
 from django.contrib.auth.middleware import (  # noqa: E402
     PersistentRemoteUserMiddleware, RemoteUserMiddleware)
-from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+User = get_user_model()
 mod = types.ModuleType("djsession_remote_backends")
 
 
@@ -147,6 +154,7 @@ elif cmd == "users":
         "last_name": u.last_name, "email": u.email,
         "date_joined_recent": abs((now - u.date_joined).total_seconds()) < 600,
         "last_login_set": u.last_login is not None,
+        "pk": "uuid%d" % u.pk.version if hasattr(u.pk, "version") else type(u.pk).__name__,
     } for u in User.objects.order_by("username")]}))
 else:
     sys.exit(__doc__)
