@@ -154,7 +154,7 @@ elif cmd == "users":
         "last_name": u.last_name, "email": u.email,
         "date_joined_recent": abs((now - u.date_joined).total_seconds()) < 600,
         "last_login_set": u.last_login is not None,
-        "pk": "uuid%d" % u.pk.version if hasattr(u.pk, "version") else type(u.pk).__name__,
+        "pk": "uuid%s" % u.pk.version if hasattr(u.pk, "version") else type(u.pk).__name__,
     } for u in User.objects.order_by("username")]}))
 else:
     sys.exit(__doc__)
