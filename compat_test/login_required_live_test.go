@@ -11,7 +11,6 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/engines/signedcookies"
 )
 
 // loginRequiredWorld is what login_required_oracle.py prints: Django's
@@ -68,26 +67,7 @@ func TestLiveLoginRequiredMiddleware(t *testing.T) {
 }
 
 func checkLoginRequired(t *testing.T, version string, adb *authDatabase, w *loginRequiredWorld) {
-	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := django.NewSettings()
-	if err := s.ForDjango(version); err != nil {
-		t.Fatal(err)
-	}
-	s.SecretKey, s.AllowedHosts, s.LoginURL = "djsession-auth-db-secret-key", []string{"testserver"}, "/in/"
-	opts, _ := s.EngineOptions()
-	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SessionEngine = store
-	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, SkipLastLogin: true}
-	mw, err := django.NewMiddleware(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, s, cfg, mw := authSite(t, version, adb, auth.AuthUser, auth.PKInt)
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8") // (HttpResponse's)
 		io.WriteString(w, "ok")

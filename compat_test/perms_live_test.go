@@ -109,28 +109,9 @@ func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, ta
 	var w permsWorld
 	seed := strconv.FormatUint(seedOf(p.Django+adb.django["ENGINE"].(string))%1000000, 10)
 	remarshal(t, authDB(t, p.Series, cmd, adb.django, seed), &w)
-	version := p.Django
 	ctx := context.Background()
-	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := django.NewSettings()
-	if err := s.ForDjango(version); err != nil {
-		t.Fatal(err)
-	}
-	s.SecretKey, s.AllowedHosts, s.LoginURL = "djsession-auth-db-secret-key", []string{"testserver"}, "/in/"
-	opts, _ := s.EngineOptions()
-	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SessionEngine = store
-	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, SkipLastLogin: true, PK: pk}
-	mw, err := django.NewMiddleware(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	src, s, cfg, mw := authSite(t, p.Django, adb, table, pk)
+	var err error
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8") // (HttpResponse's)
 		io.WriteString(w, "ok")
@@ -287,6 +268,34 @@ func checkPermissionsOf(t *testing.T, p *peer, adb *authDatabase, cmd string, ta
 	if superusers == 0 || len(w.Users) < 10 {
 		t.Fatalf("the world lacks an active superuser or users: %d users", len(w.Users))
 	}
+}
+
+// authSite is the Go side of the auth tests of make_auth_db.py's databases: the users of
+// table in adb, Django's settings of version with make_auth_db.py's SECRET_KEY,
+// ALLOWED_HOSTS and LOGIN_URL, sessions in signed cookies, and the session middleware.
+func authSite(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType) (*auth.SQLUserSource, django.Settings, *auth.Config, *django.Middleware) {
+	t.Helper()
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := django.NewSettings()
+	if err := s.ForDjango(version); err != nil {
+		t.Fatal(err)
+	}
+	s.SecretKey, s.AllowedHosts, s.LoginURL = "djsession-auth-db-secret-key", []string{"testserver"}, "/in/"
+	opts, _ := s.EngineOptions()
+	store, err := signedcookies.New(signedcookies.Config{SecretKey: s.SecretKey}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SessionEngine = store
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, SkipLastLogin: true, PK: pk}
+	mw, err := django.NewMiddleware(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return src, s, cfg, mw
 }
 
 // remarshal decodes v, a JSON value decoded into any, into dst.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"testing"
 
 	"github.com/djsession/djsession/django"
@@ -81,16 +80,7 @@ func BenchmarkLoginRequiredMiddleware(b *testing.B) {
 		}
 	})))
 	h := mw.Handler(auth.LoginRequiredMiddleware(&s, cfg, mux))
-	serve := func(target, cookie string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest("GET", "http://example.com"+target, nil)
-		if cookie != "" {
-			req.Header.Set("Cookie", cookie)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	c := serve("/as/2", "").Result().Cookies()
+	c := get(h, "/as/2", "").Result().Cookies()
 	if len(c) != 1 {
 		b.Fatal("no session cookie")
 	}
@@ -106,7 +96,7 @@ func BenchmarkLoginRequiredMiddleware(b *testing.B) {
 		b.Run(bc.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if rec := serve(bc.target, bc.cookie); rec.Code != bc.code {
+				if rec := get(h, bc.target, bc.cookie); rec.Code != bc.code {
 					b.Fatal(rec.Code)
 				}
 			}
