@@ -18,18 +18,15 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 
 here = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, here)
 import benchpair  # noqa: E402
 
 if len(sys.argv) > 1 and sys.argv[1] == "--django":
-    tmp = tempfile.mkdtemp()
-    path = os.path.join(tmp, "db.sqlite3")
-    shutil.copy(os.path.join(here, "..", "fixtures", "example", "db.sqlite3"), path)
+    tmp, database = benchpair.example_database()
     os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps({
-        "DATABASES": {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": path}},
+        "DATABASES": {"default": database},
         "ALLOWED_HOSTS": ["example.com"], "LOGIN_URL": "/accounts/login/",
         "SESSION_ENGINE": "django.contrib.sessions.backends.signed_cookies",
         "ROOT_URLCONF": "djsession_bench_urls"})

@@ -5,9 +5,11 @@ benchmark with sub-benchmarks and the same requests in Django (the calling scrip
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import timeit
 
 here = os.path.dirname(os.path.abspath(__file__))
@@ -33,6 +35,16 @@ def compare(script, benchmark, package, names, series, rounds):
     for name in names:
         g = statistics.median(gores[name])
         print("%-12s %10.1f %10.2f %9.1fx" % (name, dj[name], g, dj[name] / g))
+
+
+def example_database():
+    """A copy of the SQLite database Django made for fixtures/example, for the --django side
+    to use (and change): returns its directory, to remove when done, and Django's
+    DATABASES["default"] for it."""
+    tmp = tempfile.mkdtemp()
+    path = os.path.join(tmp, "db.sqlite3")
+    shutil.copy(os.path.join(root, "fixtures", "example", "db.sqlite3"), path)
+    return tmp, {"ENGINE": "django.db.backends.sqlite3", "NAME": path}
 
 
 def time_django(cases, rounds):
