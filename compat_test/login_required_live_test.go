@@ -30,9 +30,11 @@ type loginRequiredWorld struct {
 }
 
 type loginRequiredResponse struct {
-	Status      int
-	Location    *string
-	ContentType *string `json:"content_type"`
+	Status        int
+	Location      *string
+	ContentType   *string `json:"content_type"`
+	Vary          *string
+	SessionCookie bool `json:"session_cookie"`
 }
 
 // TestLiveLoginRequiredMiddleware holds LoginRequiredMiddleware, LoginNotRequired and the
@@ -74,24 +76,30 @@ func checkLoginRequired(t *testing.T, version string, adb *authDatabase, w *logi
 	})
 	authenticated := func(r *http.Request, u *auth.User) (bool, error) { return u != nil, nil }
 	mixin := auth.LoginRequiredMixin(&s, cfg, "/mixin/login/", "back", false, ok)
+	sub := http.NewServeMux() // (Django: include())
+	sub.Handle("/sub/open/{$}", auth.LoginNotRequired(ok))
+	sub.Handle("/sub/closed/{$}", ok)
 	mux := http.NewServeMux()
 	for pattern, h := range map[string]http.Handler{
-		"/open/{$}":       auth.LoginNotRequired(ok),
-		"/plain/{$}":      ok,
-		"/page/{rest...}": ok,
-		"/deco/{$}":       auth.UserPassesTest(&s, cfg, authenticated, "/deco/login/", "back", ok),
-		"/deco-none/{$}":  auth.UserPassesTest(&s, cfg, authenticated, "", "", ok),
-		"/sso/{$}":        auth.UserPassesTest(&s, cfg, authenticated, "https://sso.example.com/login/", django.RedirectFieldName, ok),
-		"/perm/{$}":       auth.PermissionRequired(&s, cfg, []string{"auth.view_user"}, "", false, ok),
-		"/perm-url/{$}":   auth.PermissionRequired(&s, cfg, []string{"auth.view_user"}, "/perm/login/", false, ok),
-		"/perm-raise/{$}": auth.PermissionRequired(&s, cfg, []string{"auth.view_user"}, "", true, ok),
-		"/staff/{$}":      auth.StaffMemberRequired(&s, cfg, "", django.RedirectFieldName, ok),
-		"/staff-back/{$}": auth.StaffMemberRequired(&s, cfg, "/staff/login/", "back", ok),
-		"/mixin/{$}":      mixin,
-		"/open-mixin/{$}": auth.LoginNotRequired(mixin),
-		"/nested/{$}":     auth.LoginRequired(&s, cfg, auth.LoginNotRequired(ok)),
-		"/open-deco/{$}":  auth.LoginNotRequired(auth.UserPassesTest(&s, cfg, authenticated, "/x/", django.RedirectFieldName, ok)),
-		"/nested-url/{$}": auth.UserPassesTest(&s, cfg, authenticated, "/outer/", django.RedirectFieldName, auth.UserPassesTest(&s, cfg, authenticated, "/inner/", "in", ok)),
+		"/open/{$}":         auth.LoginNotRequired(ok),
+		"/plain/{$}":        ok,
+		"/page/{rest...}":   ok,
+		"/deco/{$}":         auth.UserPassesTest(&s, cfg, authenticated, "/deco/login/", "back", ok),
+		"/deco-none/{$}":    auth.UserPassesTest(&s, cfg, authenticated, "", "", ok),
+		"/sso/{$}":          auth.UserPassesTest(&s, cfg, authenticated, "https://sso.example.com/login/", django.RedirectFieldName, ok),
+		"/perm/{$}":         auth.PermissionRequired(&s, cfg, []string{"auth.view_user"}, "", false, ok),
+		"/perm-url/{$}":     auth.PermissionRequired(&s, cfg, []string{"auth.view_user"}, "/perm/login/", false, ok),
+		"/perm-raise/{$}":   auth.PermissionRequired(&s, cfg, []string{"auth.view_user"}, "", true, ok),
+		"/staff/{$}":        auth.StaffMemberRequired(&s, cfg, "", django.RedirectFieldName, ok),
+		"/staff-back/{$}":   auth.StaffMemberRequired(&s, cfg, "/staff/login/", "back", ok),
+		"/mixin/{$}":        mixin,
+		"/open-mixin/{$}":   auth.LoginNotRequired(mixin),
+		"/nested/{$}":       auth.LoginRequired(&s, cfg, auth.LoginNotRequired(ok)),
+		"/open-deco/{$}":    auth.LoginNotRequired(auth.UserPassesTest(&s, cfg, authenticated, "/x/", django.RedirectFieldName, ok)),
+		"/nested-url/{$}":   auth.UserPassesTest(&s, cfg, authenticated, "/outer/", django.RedirectFieldName, auth.UserPassesTest(&s, cfg, authenticated, "/inner/", "in", ok)),
+		"GET /get-only/{$}": ok,
+		"/old/{$}":          http.RedirectHandler("/new/", http.StatusFound),
+		"/sub/":             sub,
 	} {
 		mux.Handle(pattern, h)
 	}
@@ -101,7 +109,7 @@ func checkLoginRequired(t *testing.T, version string, adb *authDatabase, w *logi
 	for _, u := range w.Users {
 		cookies[u.Name] = "sessionid=" + u.Cookie
 	}
-	if len(cookies) != 5 || len(w.Responses) != 5 {
+	if len(cookies) != 6 || len(w.Responses) != 6 {
 		t.Fatalf("Django logged in %d users and answered for %d", len(w.Users), len(w.Responses))
 	}
 	redirects := 0
@@ -118,10 +126,16 @@ func checkLoginRequired(t *testing.T, version string, adb *authDatabase, w *logi
 			if l := rec.Header().Get("Location"); l != "" {
 				r.Location = &l
 			}
-			if c := rec.Header().Get("Content-Type"); c != "" && rec.Code != http.StatusNotFound {
-				r.ContentType = &c // (Go's mux writes its own 404 page)
+			if c := rec.Header().Get("Content-Type"); c != "" && rec.Code != http.StatusNotFound && rec.Code != http.StatusMethodNotAllowed {
+				r.ContentType = &c // (Go's mux writes its own 404 and 405 pages)
 			}
-			if want[i].Status == http.StatusNotFound {
+			if v := rec.Header().Get("Vary"); v != "" {
+				r.Vary = &v
+			}
+			for _, c := range rec.Result().Cookies() {
+				r.SessionCookie = r.SessionCookie || c.Name == "sessionid"
+			}
+			if want[i].Status == http.StatusNotFound || want[i].Status == http.StatusMethodNotAllowed {
 				want[i].ContentType = nil
 			}
 			if r.Status == http.StatusFound {

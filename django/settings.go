@@ -216,6 +216,11 @@ type Settings struct {
 	// PermissionDenied, ServerError) as "text/html" with no charset, as Django before 4.1
 	// does.
 	ErrorPagesNoCharset bool
+	// LoginRequiredUserFirst makes auth.LoginRequiredMiddleware read the request's user
+	// before it looks at the handler's LoginNotRequired mark, as Django 5.1 and 5.2 do: a
+	// stale session is then flushed even on an open page. Django 6.0+ look at the mark
+	// first.
+	LoginRequiredUserFirst bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -306,6 +311,7 @@ func (s *Settings) ForDjango(version string) error {
 	s.MessagesLegacyCookieFit = v < 50000
 	s.MessagesLegacyCookieFormats = v < 40100
 	s.ErrorPagesNoCharset = v < 40100
+	s.LoginRequiredUserFirst = v >= 50100 && v < 60000
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

@@ -4,7 +4,7 @@ Usage: <venv python> scripts/login_required_oracle.py DATABASE_JSON
 
 DATABASE_JSON is Django's DATABASES["default"] as JSON (an empty database). The script
 migrates it, creates users (alice: active; carol: inactive; sam: active staff; pam:
-active with auth.view_user), and serves, through Django's test Client and a full
+active with auth.view_user; stale: active), and serves, through Django's test Client and a full
 middleware stack (SessionMiddleware on signed cookies, AuthenticationMiddleware,
 LoginRequiredMiddleware; LOGIN_URL "/in/"), a URLconf of views
 open or closed to anonymous users in each of the ways Django marks them: login_not_required,
@@ -12,8 +12,11 @@ login_required and user_passes_test with their login_url and redirect_field_name
 too), permission_required, staff_member_required, class-based views with
 LoginRequiredMixin (with and without login_not_required on dispatch). It prints
 {"users": [{"name", "cookie"}], "requests": [{"method", "path", "host"}],
-"responses": {"<name or anonymous>": [{"status", "location", "content_type"}]}}, where
-cookie is the sessionid cookie of a force_login of that user.
+"responses": {"<name or anonymous>": [{"status", "location", "content_type", "vary",
+"session_cookie"}]}}, where
+cookie is the sessionid cookie of a force_login of that user ("stale": active, whose
+password then changes), each request sent with it as it was, and the response's Vary and
+whether it sets or deletes the session cookie are reported too.
 """
 
 import json
@@ -54,9 +57,11 @@ from django.contrib.auth.models import Permission, User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.urls import include, path  # noqa: E402
 from django.utils.decorators import method_decorator  # noqa: E402
 from django.views import View  # noqa: E402
+from django.views.decorators.http import require_GET  # noqa: E402
+from django.views.generic import RedirectView  # noqa: E402
 
 
 def ok():
@@ -106,13 +111,17 @@ urls.urlpatterns = [
     path("open-deco/", login_not_required(login_required(login_url="/x/")(ok()))),
     path("nested-url/", user_passes_test(authenticated, login_url="/outer/")(
         user_passes_test(authenticated, login_url="/inner/", redirect_field_name="in")(ok()))),
+    path("get-only/", require_GET(ok())),
+    path("old/", RedirectView.as_view(url="/new/")),
+    path("sub/", include([path("open/", login_not_required(ok())), path("closed/", ok())])),
 ]
 sys.modules[urls.__name__] = urls
 
 call_command("migrate", verbosity=0, interactive=False)
 users = {}
 for pk, name, active, staff in [(1, "alice", True, False), (2, "carol", False, False),
-                                (3, "sam", True, True), (4, "pam", True, False)]:
+                                (3, "sam", True, True), (4, "pam", True, False),
+                                (5, "stale", True, False)]:
     u = User(pk=pk, username=name, is_active=active, is_staff=staff)
     u.set_unusable_password()
     u.save()
@@ -122,22 +131,30 @@ users["pam"].user_permissions.add(Permission.objects.get(content_type__app_label
 paths = ["/open/", "/plain/", "/plain/?q=1&r=%20s", "/page/caf%C3%A9/a%20b?x=%C3%A9", "/deco/",
          "/deco-none/?q=1", "/sso/?q=1", "/perm/", "/perm-url/", "/perm-raise/", "/staff/",
          "/staff-back/", "/mixin/", "/open-mixin/", "/nested/", "/open-deco/", "/nested-url/",
-         "/nope/", "/in/"]
+         "/nope/", "/in/", "/get-only/", "/old/", "/sub/open/", "/sub/closed/", "/sub/none/"]
 requests = [{"method": "GET", "path": p, "host": "testserver"} for p in paths]
-requests += [{"method": "POST", "path": p, "host": "testserver"} for p in ("/plain/", "/open/", "/mixin/")]
+requests += [{"method": "POST", "path": p, "host": "testserver"} for p in ("/plain/", "/open/", "/mixin/", "/get-only/")]
 requests += [{"method": "GET", "path": p, "host": "evil.com"} for p in ("/plain/", "/open/")]
 
 out = {"users": [], "requests": requests, "responses": {}}
-for name in [None, "alice", "carol", "sam", "pam"]:
+for name in [None, "alice", "carol", "sam", "pam", "stale"]:
     client = Client(raise_request_exception=False)
     if name:
-        client.force_login(users[name])
+        user = users[name]
+        client.force_login(user)
         out["users"].append({"name": name, "cookie": client.cookies["sessionid"].value})
+        if name == "stale":  # (a password change since: the session's hash is stale)
+            user.set_password("changed")
+            user.save()
     answers = []
     for r in requests:
+        cookie = client.cookies.get("sessionid")
         call = client.get if r["method"] == "GET" else client.post
         resp = call(r["path"], HTTP_HOST=r["host"])
         answers.append({"status": resp.status_code, "location": resp.get("Location"),
-                        "content_type": resp.get("Content-Type")})
+                        "content_type": resp.get("Content-Type"), "vary": resp.get("Vary"),
+                        "session_cookie": "sessionid" in resp.cookies})
+        if cookie is not None:  # (each request with the session as it was)
+            client.cookies["sessionid"] = cookie.value
     out["responses"][name or "anonymous"] = answers
 print(json.dumps(out))

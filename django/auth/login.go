@@ -138,10 +138,17 @@ func (c *Config) permissionDenied(w http.ResponseWriter, r *http.Request, s *dja
 // RedirectToLogin answers r as Django's login_required does for an anonymous user: a 302
 // to loginURL ("" for s.LoginURL) with the current page under redirectFieldName
 // (django.RedirectFieldName, "next", is Django's default; "" adds none, as Django's
-// None). A host outside ALLOWED_HOSTS gets Django's 400 page (DisallowedHost).
+// None). A host outside ALLOWED_HOSTS gets Django's 400 page (DisallowedHost); with no
+// login URL at all, Django's 500 (ImproperlyConfigured or NoReverseMatch there), and
+// ErrNoLoginURL in s.Logger.
 func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings, loginURL, redirectFieldName string) {
 	if loginURL == "" {
 		loginURL = s.LoginURL
+	}
+	if loginURL == "" {
+		s.Log().ErrorContext(r.Context(), "auth: redirect to login", "path", r.URL.Path, "err", ErrNoLoginURL)
+		s.ServerError(w, r)
+		return
 	}
 	next, err := s.LoginRequiredNext(r, loginURL)
 	if err != nil {

@@ -31,6 +31,11 @@ func TestLoginRequiredMiddleware(t *testing.T) {
 	mux.Handle("/open/", auth.LoginNotRequired(ok))
 	mux.Handle("/closed/", ok)
 	mux.Handle("GET /get-only/{$}", ok)
+	mux.Handle("/old/", http.RedirectHandler("/new/", http.StatusFound))
+	sub := http.NewServeMux()
+	sub.Handle("/sub/open/", auth.LoginNotRequired(ok))
+	sub.Handle("/sub/closed/", ok)
+	mux.Handle("/sub/", sub)
 	mux.Handle("/deco/", auth.UserPassesTest(s, cfg, func(*http.Request, *auth.User) (bool, error) { return true, nil }, "/deco/login/", "", ok))
 	mux.Handle("/as/1", auth.LoginNotRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if err := auth.Login(r.Context(), django.FromContext(r.Context()), src.users["1"], "", cfg); err != nil {
@@ -53,7 +58,11 @@ func TestLoginRequiredMiddleware(t *testing.T) {
 		{"GET", "/closed", answer{307, "/closed/"}}, // (the mux's redirect to the canonical path)
 		{"GET", "/a/../closed/", answer{307, "/closed/"}},
 		{"GET", "/nowhere", answer{404, ""}},
-		{"POST", "/get-only/", answer{405, ""}},
+		{"POST", "/get-only/", answer{302, "/login/?next=/get-only/"}}, // (Django's URLs know no methods)
+		{"GET", "/old/", answer{302, "/login/?next=/old/"}},              // (a RedirectView)
+		{"GET", "/sub/open/", answer{200, ""}},
+		{"GET", "/sub/closed/", answer{302, "/login/?next=/sub/closed/"}},
+		{"GET", "/sub/none/", answer{404, ""}},
 		{"GET", "/get-only/", answer{302, "/login/?next=/get-only/"}},
 	} {
 		req := httptest.NewRequest(tc.method, "http://example.com"+tc.target, nil)
@@ -90,9 +99,48 @@ func TestLoginRequiredMiddleware(t *testing.T) {
 	if rec := get(h2, "/deco/", ""); rec.Code != http.StatusFound || rec.Header().Get("Location") != "/deco/login/" {
 		t.Errorf("no LOGIN_URL, a decorator's login URL: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
+	// ... and the decorators and mixins without one answer 500 too, as Django's.
+	for name, dh := range map[string]http.Handler{
+		"LoginRequired":      auth.LoginRequired(&noURL, cfg, ok),
+		"LoginRequiredMixin": auth.LoginRequiredMixin(&noURL, cfg, "", "next", false, ok),
+	} {
+		if rec := get(mw.Handler(dh), "/x/", ""); rec.Code != http.StatusInternalServerError {
+			t.Errorf("no LOGIN_URL, %s: %d %q, want 500", name, rec.Code, rec.Header().Get("Location"))
+		}
+	}
 	// Without the session middleware: a 500 naming it.
 	if rec := get(auth.LoginRequiredMiddleware(s, cfg, mux), "/closed/", ""); rec.Code != http.StatusInternalServerError {
 		t.Errorf("without the session middleware: %d, want 500", rec.Code)
+	}
+}
+
+// TestLoginRequiredUserFirst: Django 5.1 and 5.2 read the user before the open mark, so
+// a session whose hash went stale (a password change) is flushed on an open page too;
+// 6.0+ leave it until a page reads the user.
+func TestLoginRequiredUserFirst(t *testing.T) {
+	for _, first := range []bool{false, true} {
+		s, mw := newSite(t, "login-required-test-secret")
+		s.LoginRequiredUserFirst = first
+		alice := &auth.User{ID: "1", IsActive: true, PasswordHash: "pbkdf2_sha256$1$a$b="}
+		cfg := &auth.Config{SecretKey: s.SecretKey, Users: users{"1": alice}}
+		mux := http.NewServeMux()
+		mux.Handle("/open/", auth.LoginNotRequired(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})))
+		mux.Handle("/in/", auth.LoginNotRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if err := auth.Login(r.Context(), django.FromContext(r.Context()), alice, "", cfg); err != nil {
+				t.Fatal(err)
+			}
+		})))
+		h := mw.Handler(auth.LoginRequiredMiddleware(s, cfg, mux))
+		c := get(h, "/in/", "").Result().Cookies()
+		if len(c) != 1 {
+			t.Fatal("no login")
+		}
+		alice.PasswordHash = "pbkdf2_sha256$1$a$changed="
+		rec := get(h, "/open/", c[0].Name+"="+c[0].Value)
+		flushed := len(rec.Result().Cookies()) == 1 && rec.Result().Cookies()[0].MaxAge < 0
+		if flushed != first {
+			t.Errorf("LoginRequiredUserFirst %v: the stale session flushed on an open page: %v (%v)", first, flushed, rec.Header())
+		}
 	}
 }
 
