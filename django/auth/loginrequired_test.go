@@ -59,7 +59,7 @@ func TestLoginRequiredMiddleware(t *testing.T) {
 		{"GET", "/a/../closed/", answer{307, "/closed/"}},
 		{"GET", "/nowhere", answer{404, ""}},
 		{"POST", "/get-only/", answer{302, "/login/?next=/get-only/"}}, // (Django's URLs know no methods)
-		{"GET", "/old/", answer{302, "/login/?next=/old/"}},              // (a RedirectView)
+		{"GET", "/old/", answer{302, "/login/?next=/old/"}},            // (a RedirectView)
 		{"GET", "/sub/open/", answer{200, ""}},
 		{"GET", "/sub/closed/", answer{302, "/login/?next=/sub/closed/"}},
 		{"GET", "/sub/none/", answer{404, ""}},
