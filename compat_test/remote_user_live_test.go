@@ -41,16 +41,20 @@ type remoteUserAfter struct {
 // created must read, through Django's ORM, as those Django created (empty password,
 // active, date_joined now, last_login set by the login).
 func TestLiveRemoteUserMiddleware(t *testing.T) {
+	const strict = "djsession_remote_backends.StrictLowercase"
 	variants := []struct {
-		name    string
-		backend string
-		persist bool
-		opts    auth.RemoteUserOptions
+		name     string
+		backends []string
+		persist  bool
+		opts     auth.RemoteUserOptions
 	}{
-		{"remote", auth.RemoteUserBackend, false, auth.RemoteUserOptions{}},
-		{"allow-all-persistent", auth.AllowAllUsersRemoteUser, true, auth.RemoteUserOptions{Persistent: true}},
-		{"custom-backend", "djsession_remote_backends.StrictLowercase", false, auth.RemoteUserOptions{
-			Backend: "djsession_remote_backends.StrictLowercase", SkipCreateUnknownUser: true, CleanUsername: strings.ToLower}},
+		{"remote", []string{auth.RemoteUserBackend}, false, auth.RemoteUserOptions{}},
+		{"allow-all-persistent", []string{auth.AllowAllUsersRemoteUser}, true, auth.RemoteUserOptions{Persistent: true}},
+		{"custom-backend", []string{strict}, false, auth.RemoteUserOptions{
+			Backend: strict, SkipCreateUnknownUser: true, CleanUsername: strings.ToLower}},
+		// (tried in turn: the inactive carol is refused by the first, taken by the next)
+		{"three-backends", []string{strict, auth.RemoteUserBackend, auth.AllowAllUsersRemoteUser}, false, auth.RemoteUserOptions{
+			Backend: strict, SkipCreateUnknownUser: true, CleanUsername: strings.ToLower}},
 	}
 	peers := livePeers(t)
 	for i, p := range peers {
@@ -60,13 +64,13 @@ func TestLiveRemoteUserMiddleware(t *testing.T) {
 			}
 			for _, v := range variants {
 				t.Run(p.Series+"/"+backend+"/"+v.name, func(t *testing.T) {
-					checkRemoteUser(t, p, backend, v.backend, v.persist, false, v.opts)
+					checkRemoteUser(t, p, backend, v.backends, v.persist, false, v.opts)
 				})
 			}
 			if i == len(peers)-1 {
 				// Users created with a UUID key, in each database's form of it.
 				t.Run(p.Series+"/"+backend+"/custom-user", func(t *testing.T) {
-					checkRemoteUser(t, p, backend, auth.RemoteUserBackend, false, true, auth.RemoteUserOptions{})
+					checkRemoteUser(t, p, backend, []string{auth.RemoteUserBackend}, false, true, auth.RemoteUserOptions{})
 				})
 			}
 		}
@@ -75,8 +79,8 @@ func TestLiveRemoteUserMiddleware(t *testing.T) {
 
 // checkRemoteUser runs the steps of remote_user_oracle.py in Django and in Go, each on a
 // database of its own on backend, and compares what follows each and the users made.
-func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist, customUser bool, opts auth.RemoteUserOptions) {
-	variant, _ := json.Marshal(map[string]any{"backend": authBackend, "persistent": persist, "custom_user": customUser})
+func checkRemoteUser(t *testing.T, p *peer, backend string, authBackends []string, persist, customUser bool, opts auth.RemoteUserOptions) {
+	variant, _ := json.Marshal(map[string]any{"backends": authBackends, "persistent": persist, "custom_user": customUser})
 	oracle := func(adb *authDatabase, cmd string, out any) {
 		dbj, _ := json.Marshal(adb.django)
 		runScriptJSON(t, p.Series, "", "", out, "remote_user_oracle.py", string(dbj), cmd, string(variant))
@@ -98,7 +102,7 @@ func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist
 		table.Name, table.UserPermissionsTable, table.GroupsTable = name, name+"_user_permissions", name+"_groups"
 		table.M2MUserColumn, pk = "customuser_id", auth.PKUUID
 	}
-	got := runRemoteUserSteps(t, p.Django, goDB, table, pk, authBackend, opts, setup.Steps)
+	got := runRemoteUserSteps(t, p.Django, goDB, table, pk, authBackends, opts, setup.Steps)
 	oracle(goDB, "users", &gotUsers)
 	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 15 {
 		t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
@@ -123,7 +127,7 @@ func checkRemoteUser(t *testing.T, p *peer, backend, authBackend string, persist
 // runRemoteUserSteps runs steps through the session middleware (db engine on adb) and
 // RemoteUserMiddleware with a cookie jar of one session cookie, and returns what follows
 // each, as remote_user_oracle.py reports it.
-func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backend string, opts auth.RemoteUserOptions, steps []remoteUserStep) []remoteUserAfter {
+func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backends []string, opts auth.RemoteUserOptions, steps []remoteUserStep) []remoteUserAfter {
 	s := django.NewSettings()
 	if err := s.ForDjango(version); err != nil {
 		t.Fatal(err)
@@ -154,7 +158,7 @@ func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, table a
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, PK: pk, AuthenticationBackends: []string{auth.ModelBackend, backend}}
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, PK: pk, AuthenticationBackends: append([]string{auth.ModelBackend}, backends...)}
 	mw, err := django.NewMiddleware(s)
 	if err != nil {
 		t.Fatal(err)

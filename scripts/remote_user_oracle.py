@@ -17,7 +17,7 @@ users    prints the users as Django's ORM reads them (ordered by username): user
          is within ten minutes of now, whether last_login is set, and the primary key's type
          ("int", or "uuid4" for a version 4 UUID).
 
-VARIANT (JSON): {"backend": a dotted path, "persistent": bool, "custom_user": bool (the
+VARIANT (JSON): {"backends": dotted paths (after ModelBackend), "persistent": bool, "custom_user": bool (the
 user model djsession_accounts.CustomUser, with a UUID primary key, instead of auth.User)}. The backend
 "djsession_remote_backends.StrictLowercase" is RemoteUserBackend with
 create_unknown_user = False and a clean_username that lowercases (ASCII).
@@ -31,7 +31,7 @@ import types
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 cmd = sys.argv[2]
-variant = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {"backend": None, "persistent": False}
+variant = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {"backends": [], "persistent": False}
 middleware = ("PersistentHeaderRemoteUser" if variant["persistent"] else "HeaderRemoteUser")
 extra = {
     "DATABASES": {"default": json.loads(sys.argv[1])},
@@ -40,8 +40,7 @@ extra = {
         "django.contrib.auth.middleware.AuthenticationMiddleware",
         "djsession_remote_backends." + middleware,
     ],
-    "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"] + (
-        [variant["backend"]] if variant["backend"] else []),
+    "AUTHENTICATION_BACKENDS": ["django.contrib.auth.backends.ModelBackend"] + variant["backends"],
     "SESSION_ENGINE": "django.contrib.sessions.backends.db",
     "ROOT_URLCONF": "djsession_remote_urls",
     "ALLOWED_HOSTS": ["testserver"],
@@ -117,6 +116,7 @@ STEPS = [
     {"header": "ALICE"}, {"header": ""}, {"header": "alice"}, {"login": "alice"}, {"header": None},
     {"header": "bob2"}, {"login": "alice"}, {"header": "alice"}, {"header": "Alice"},
     {"header": "ghost"}, {"header": None}, {"login": "alice"}, {"header": "carol"},
+    {"header": "Jos\u00e9"}, {"header": "Jos\u00e9"}, {"header": "alice"},
 ]
 
 if cmd == "setup":
@@ -137,7 +137,8 @@ elif cmd == "run":
         elif step["header"] is None:
             resp = client.get("/whoami/")
         else:
-            resp = client.get("/whoami/", HTTP_REMOTE_USER=step["header"])
+            # (the header's UTF-8 bytes as a WSGI server hands them over: read as latin-1)
+            resp = client.get("/whoami/", HTTP_REMOTE_USER=step["header"].encode().decode("latin-1"))
         assert resp.status_code == 200, resp
         after = client.cookies.get("sessionid")
         after = after.value if after else None

@@ -77,8 +77,17 @@ func TestRemoteUserMiddleware(t *testing.T) {
 	if rec := serve(auth.RemoteUserOptions{}, cfg, "carl"); rec.Body.String() != "" {
 		t.Errorf("another header than the default one logged %q in", rec.Body)
 	}
+	if rec := serve(auth.RemoteUserOptions{Header: "HTTP_X_REMOTE_USER"}, cfg, "alice"); rec.Body.String() != "alice" {
+		t.Errorf("the header named as in request.META: %q", rec.Body)
+	}
+	if rec := serve(opts, cfg, "Jos\xc3\xa9"); rec.Body.String() != "Jos\u00c3\u00a9" {
+		t.Errorf("a UTF-8 header: %q, want its bytes read as latin-1 as WSGI does", rec.Body)
+	}
 
-	// ConfigureUser sees the creation, and may refuse the user or fail.
+	// A project's own backend: ConfigureUser sees the creation, and may refuse the user
+	// or fail.
+	own := &auth.Config{SecretKey: s.SecretKey, Users: src, AuthenticationBackends: []string{auth.ModelBackend, "my.RemoteBackend"}}
+	opts.Backend = "my.RemoteBackend"
 	var seen []string
 	opts.ConfigureUser = func(_ context.Context, r *http.Request, u *auth.User, created bool) (*auth.User, error) {
 		seen = append(seen, fmt.Sprintf("%s %v", u.Username, created))
@@ -90,15 +99,15 @@ func TestRemoteUserMiddleware(t *testing.T) {
 		}
 		return u, nil
 	}
-	serve(opts, cfg, "dora")
-	serve(opts, cfg, "dora")
+	serve(opts, own, "dora")
+	serve(opts, own, "dora")
 	if fmt.Sprint(seen) != "[dora true dora false]" {
 		t.Errorf("ConfigureUser saw %v", seen)
 	}
-	if rec := serve(opts, cfg, "nobody"); rec.Code != 200 || rec.Body.String() != "" {
+	if rec := serve(opts, own, "nobody"); rec.Code != 200 || rec.Body.String() != "" {
 		t.Errorf("ConfigureUser refused the user: %d %q", rec.Code, rec.Body)
 	}
-	if rec := serve(opts, cfg, "broken"); rec.Code != http.StatusInternalServerError {
+	if rec := serve(opts, own, "broken"); rec.Code != http.StatusInternalServerError {
 		t.Errorf("ConfigureUser failed: %d, want 500", rec.Code)
 	}
 
@@ -107,7 +116,7 @@ func TestRemoteUserMiddleware(t *testing.T) {
 	if rec := serve(auth.RemoteUserOptions{Header: "X-Remote-User"}, modelOnly, "alice"); rec.Body.String() != "" {
 		t.Errorf("without a remote-user backend: %q logged in", rec.Body)
 	}
-	if rec := serve(auth.RemoteUserOptions{Header: "X-Remote-User", Backend: "my.Backend"}, cfg, "alice"); rec.Body.String() != "" {
+	if rec := serve(auth.RemoteUserOptions{Header: "X-Remote-User", Backend: "my.Backend"}, modelOnly, "alice"); rec.Body.String() != "" {
 		t.Errorf("with an unlisted backend: %q logged in", rec.Body)
 	}
 
@@ -119,8 +128,38 @@ func TestRemoteUserMiddleware(t *testing.T) {
 	if rec := serve(auth.RemoteUserOptions{Header: "X-Remote-User", SkipCreateUnknownUser: true}, plain, "eve"); rec.Code != http.StatusInternalServerError {
 		t.Errorf("no UsernameSource: %d", rec.Code)
 	}
-	if fmt.Sprint(src.created) != "[bob,ann dora nobody broken]" {
+	if fmt.Sprint(src.created) != "[bob,ann Jos\u00c3\u00a9 dora nobody broken]" {
 		t.Errorf("created %v", src.created)
+	}
+}
+
+// TestPersistentRemoteUserLeavesSessionAlone: PersistentRemoteUserMiddleware does not
+// look at a request without the header: its user is not read (nor its session).
+func TestPersistentRemoteUserLeavesSessionAlone(t *testing.T) {
+	s, mw := newSite(t, "remote-user-test-secret")
+	src := &countingUsers{users: users{"1": {ID: "1", Username: "alice", IsActive: true}}}
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, AuthenticationBackends: []string{auth.ModelBackend, auth.RemoteUserBackend}}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/in", func(w http.ResponseWriter, r *http.Request) {
+		if err := auth.Login(r.Context(), django.FromContext(r.Context()), src.users["1"], auth.RemoteUserBackend, cfg); err != nil {
+			t.Fatal(err)
+		}
+	})
+	mux.HandleFunc("/page", func(http.ResponseWriter, *http.Request) {})
+	for _, persistent := range []bool{true, false} {
+		h := mw.Handler(auth.RemoteUserMiddleware(s, cfg, auth.RemoteUserOptions{Persistent: persistent}, mux))
+		c := get(h, "/in", "").Result().Cookies()
+		if len(c) != 1 {
+			t.Fatal("no login")
+		}
+		loads := src.loads
+		rec := get(h, "/page", c[0].Name+"="+c[0].Value)
+		if read := src.loads > loads; read == persistent {
+			t.Errorf("persistent %v: the user was read: %v", persistent, read)
+		}
+		if out := len(rec.Result().Cookies()) == 1; out == persistent {
+			t.Errorf("persistent %v: logged out: %v", persistent, out)
+		}
 	}
 }
 

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +106,7 @@ type SQLUserSource struct {
 
 	byID, byUsername, setLastLogin, setPassword string
 	create                                      string // the INSERT of GetOrCreateUser, before its values
+	createCols                                  map[string]any
 	userPerms, groupPerms, allPerms, groups     string
 }
 
@@ -115,6 +118,11 @@ type SQLOptions struct {
 	// MySQL): nil means UTC, as Django with USE_TZ=True; with USE_TZ=False use the
 	// TIME_ZONE location.
 	Location *time.Location
+	// CreateColumns are values, by column name, that GetOrCreateUser gives a new user
+	// beyond (or instead of) auth.User's defaults: a custom model's own defaults (such as
+	// is_active false), its other required fields, nil for a nullable field Django leaves
+	// NULL.
+	CreateColumns map[string]any
 }
 
 // NewSQLUserSource returns a source over table in db (a *sql.DB, for instance).
@@ -125,7 +133,7 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	if dialect > MySQL {
 		return nil, fmt.Errorf("auth: unknown dialect %d", dialect)
 	}
-	s := &SQLUserSource{db: db, table: table, dialect: dialect, pk: opts.PK, loc: opts.Location}
+	s := &SQLUserSource{db: db, table: table, dialect: dialect, pk: opts.PK, loc: opts.Location, createCols: opts.CreateColumns}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}
@@ -362,14 +370,16 @@ func (s *SQLUserSource) UpdateLastLogin(ctx context.Context, id string, t time.T
 // GetOrCreateUser implements UserCreator: the user whose username is exactly username
 // (as UserByUsername, so with the column's collation: MySQL's usual one ignores case, as
 // Django's get_or_create there does), or a new one, created as get_or_create(username=...)
-// creates it from the model's field defaults: an empty password (which no password
-// matches), active, neither staff nor superuser, empty names and email, date_joined now
-// (stored as last_login is) and no last_login; the primary key from the database, or a
-// new random UUID for PKUUID (a UUIDField with default=uuid.uuid4). Columns the Table does
-// not name are left to the database's defaults: a custom model with other required
-// fields cannot be created so (the INSERT fails and the error is returned). A user
-// created meanwhile by someone else (the INSERT fails, the username is now taken) is
-// returned as found, as get_or_create does.
+// creates an auth.User (AbstractUser's field defaults): an empty password (which no
+// password matches), active, neither staff nor superuser, empty names and email,
+// date_joined now (stored as last_login is) and no last_login; the primary key from the
+// database, or a new random UUID for PKUUID (a UUIDField with default=uuid.uuid4). A
+// custom model whose defaults differ, or that has other required fields, needs them in
+// SQLOptions.CreateColumns: the Table's other columns are left to the database (the
+// INSERT fails if one is required, and the error is returned). A user created meanwhile
+// by someone else (the INSERT fails, the username is now taken) is returned as found, as
+// get_or_create does; on PostgreSQL, that needs a *sql.DB rather than a transaction (a
+// failed INSERT aborts it; Django uses a savepoint).
 func (s *SQLUserSource) GetOrCreateUser(ctx context.Context, username string, now time.Time) (*User, bool, error) {
 	u, err := s.UserByUsername(ctx, username)
 	if !errors.Is(err, ErrUserNotFound) {
@@ -387,15 +397,28 @@ func (s *SQLUserSource) GetOrCreateUser(ctx context.Context, username string, no
 	case PKString:
 		return nil, false, fmt.Errorf("%w: creating users with text primary keys", ErrUnsupported)
 	}
-	for _, c := range []struct {
+	defaults := []struct {
 		col string
 		v   any
 	}{
 		{t.IsActiveColumn, true}, {t.IsSuperuserColumn, false}, {t.IsStaffColumn, false},
 		{t.FirstNameColumn, ""}, {t.LastNameColumn, ""}, {t.EmailColumn, ""}, {t.DateJoinedColumn, s.timeArg(now)},
-	} {
-		if c.col != "" {
+	}
+	for _, c := range slices.Sorted(maps.Keys(s.createCols)) {
+		defaults = append(defaults, struct {
+			col string
+			v   any
+		}{c, s.createCols[c]})
+	}
+	for _, c := range defaults {
+		if c.col == "" {
+			continue
+		}
+		switch i := slices.Index(cols, c.col); {
+		case i < 0:
 			cols, vals = append(cols, c.col), append(vals, c.v)
+		case i != 1: // (CreateColumns over a default; never over the username, which
+			vals[i] = c.v // EMAIL_FIELD also names when it is the USERNAME_FIELD)
 		}
 	}
 	names, params := make([]string, len(cols)), make([]string, len(cols))

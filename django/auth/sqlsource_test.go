@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -60,5 +61,57 @@ func TestSQLUserSourceCustomModel(t *testing.T) {
 	}
 	if _, err := NewSQLUserSource(db, SQLite, Table{Name: "x"}, SQLOptions{}); err == nil {
 		t.Error("incomplete Table accepted")
+	}
+}
+
+// TestGetOrCreateUserCustomModel: a custom model whose USERNAME_FIELD is its EMAIL_FIELD
+// (named once in the INSERT), whose is_active defaults to False and with a required
+// field of its own (SQLOptions.CreateColumns), with a UUID key made as uuid.uuid4 makes
+// it; a second call finds the user. (auth_user on each database is held to Django's
+// get_or_create by compat_test's TestLiveRemoteUserMiddleware.)
+func TestGetOrCreateUserCustomModel(t *testing.T) {
+	ctx := context.Background()
+	db, err := sqlite.Open(filepath.Join(t.TempDir(), "u.sqlite3"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Exec(`CREATE TABLE "accounts_member" ("uid" char(32) NOT NULL PRIMARY KEY, "pw" varchar(128) NOT NULL, "email" varchar(254) NOT NULL UNIQUE, "is_active" bool NOT NULL, "team" varchar(20) NOT NULL, "joined" datetime NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	table := Table{Name: "accounts_member", PKColumn: "uid", PasswordColumn: "pw", UsernameColumn: "email",
+		EmailColumn: "email", IsActiveColumn: "is_active", DateJoinedColumn: "joined"}
+	plain, err := NewSQLUserSource(db, SQLite, table, SQLOptions{PK: PKUUID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := plain.GetOrCreateUser(ctx, "x@example.com", time.Now()); err == nil {
+		t.Error("created a user without its required team")
+	}
+	src, err := NewSQLUserSource(db, SQLite, table, SQLOptions{PK: PKUUID, CreateColumns: map[string]any{"is_active": false, "team": "blue"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	when := time.Date(2026, 11, 27, 1, 2, 3, 456789000, time.UTC)
+	u, created, err := src.GetOrCreateUser(ctx, "a@example.com", when)
+	if err != nil || !created {
+		t.Fatal(u, created, err)
+	}
+	if u.IsActive || u.Username != "a@example.com" || u.Email != "a@example.com" || u.PasswordHash != "" || len(u.ID) != 36 || u.ID[14] != '4' || !strings.ContainsRune("89ab", rune(u.ID[19])) {
+		t.Errorf("created %+v", u)
+	}
+	var uid, team, joined string
+	db.QueryRow(`SELECT uid, team, joined || '' FROM accounts_member`).Scan(&uid, &team, &joined)
+	if uid != strings.ReplaceAll(u.ID, "-", "") || team != "blue" || joined != "2026-11-27 01:02:03.456789" {
+		t.Errorf("stored %q %q %q", uid, team, joined)
+	}
+	again, created, err := src.GetOrCreateUser(ctx, "a@example.com", when)
+	if err != nil || created || again.ID != u.ID {
+		t.Errorf("second call: %+v %v %v", again, created, err)
+	}
+	var n int
+	db.QueryRow(`SELECT count(*) FROM accounts_member`).Scan(&n)
+	if n != 1 {
+		t.Errorf("%d users", n)
 	}
 }
