@@ -111,7 +111,7 @@ func (m *remoteUserMiddleware) isRemote(backend string) bool {
 // clean is backend's clean_username: the project's for its own backend, none for
 // Django's (and for backends without one, such as ModelBackend).
 func (m *remoteUserMiddleware) clean(backend, username string) string {
-	if backend == m.opts.Backend && m.opts.CleanUsername != nil {
+	if backend != "" && backend == m.opts.Backend && m.opts.CleanUsername != nil {
 		return m.opts.CleanUsername(username)
 	}
 	return username
@@ -174,7 +174,7 @@ func (m *remoteUserMiddleware) authenticate(ctx context.Context, r *http.Request
 	if username == "" {
 		return nil, nil
 	}
-	own := backend == m.opts.Backend
+	own := backend != "" && backend == m.opts.Backend
 	username = m.clean(backend, username)
 	var (
 		u       *User
