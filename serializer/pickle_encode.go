@@ -11,6 +11,8 @@ import (
 	"time"
 	"unicode/utf8"
 	"unsafe"
+
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // The encoder follows CPython's C pickler (Modules/_pickle.c behaviour, as observed on
@@ -785,15 +787,6 @@ func (p *pickler) saveBytesRaw(s string) {
 	}
 }
 
-// latin1Str returns the str whose code points are the bytes of b.
-func latin1Str(b string) string {
-	out := make([]byte, 0, len(b)+8)
-	for i := 0; i < len(b); i++ {
-		out = utf8.AppendRune(out, rune(b[i]))
-	}
-	return string(out)
-}
-
 // saveBytesReduce writes bytes (protocols < 3) and bytearray (protocols < 5) as CPython's
 // reduce of them does: bytes() or _codecs.encode(latin-1 str, 'latin1') for bytes;
 // bytearray() or bytearray(bytes) for bytearray.
@@ -805,7 +798,7 @@ func (p *pickler) saveBytesReduce(s string, key memoKey, cacheable bool, k Kind)
 		} else {
 			p.saveGlobal("_codecs", "encode")
 			p.mark()
-			if err := p.saveStr(latin1Str(s)); err != nil {
+			if err := p.saveStr(pystr.Latin1(s)); err != nil {
 				return err
 			}
 			p.memoize(memoKey{}, false)

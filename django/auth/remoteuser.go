@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // DefaultRemoteUserHeader is the request header RemoteUserMiddleware reads by default:
@@ -147,7 +147,7 @@ func (m *remoteUserMiddleware) processRequest(r *http.Request) error {
 		return nil
 	}
 	// (as a WSGI server joins a repeated header, and reads its bytes as latin-1)
-	username := latin1(strings.Join(values, ","))
+	username := pystr.Latin1(strings.Join(values, ","))
 	if u != nil {
 		if u.Username == m.clean(stored, username) {
 			return nil
@@ -203,18 +203,4 @@ func (m *remoteUserMiddleware) authenticate(ctx context.Context, r *http.Request
 		return nil, err
 	}
 	return u, nil
-}
-
-// latin1 reads the bytes of s as latin-1 code points.
-func latin1(s string) string {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= utf8.RuneSelf {
-			b := make([]rune, len(s))
-			for j := range len(s) {
-				b[j] = rune(s[j])
-			}
-			return string(b)
-		}
-	}
-	return s
 }

@@ -1,7 +1,8 @@
 // Package pystr is Python's str semantics where Go's standard library differs, for the
 // Django behaviour that depends on them (password validation, URL checks): str.lower,
 // str.isspace and str.strip, str.isdigit, re.split(r"\W+", s) and difflib's quick_ratio,
-// on Go strings of UTF-8 text (lengths count code points, as Python's len).
+// on Go strings of UTF-8 text (lengths count code points, as Python's len); and
+// bytes.decode("latin-1").
 package pystr
 
 import (
@@ -146,4 +147,19 @@ func QuickRatio(a, b string) float64 {
 		return 1
 	}
 	return 2.0 * float64(matches) / float64(la+lb)
+}
+
+// Latin1 is bytes.decode("latin-1"): the text whose code points are the bytes of b (as
+// WSGI servers read header bytes, and as pickle's latin-1 strings hold them).
+func Latin1(b string) string {
+	for i := 0; i < len(b); i++ {
+		if b[i] >= utf8.RuneSelf {
+			out := make([]byte, 0, len(b)+8)
+			for j := range len(b) {
+				out = utf8.AppendRune(out, rune(b[j]))
+			}
+			return string(out)
+		}
+	}
+	return b
 }

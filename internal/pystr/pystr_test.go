@@ -45,3 +45,16 @@ func TestPyStr(t *testing.T) {
 		}
 	}
 }
+
+func TestLatin1(t *testing.T) {
+	for in, want := range map[string]string{
+		"":             "",
+		"alice":        "alice",
+		"Jos\xc3\xa9":  "Jos\u00c3\u00a9", // (UTF-8 bytes read as latin-1, as WSGI reads them)
+		"\xe9\x00\xff": "\u00e9\x00\u00ff",
+	} {
+		if got := Latin1(in); got != want {
+			t.Errorf("Latin1(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
