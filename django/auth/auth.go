@@ -7,6 +7,12 @@
 // does); users come from a UserSource, such as SQLUserSource over Django's auth_user
 // table or a custom user model's table.
 //
+// For net/http, behind the django package's session middleware: AuthenticationMiddleware
+// and RequestUser (request.user); the view decorators and mixins (LoginRequired,
+// PermissionRequired, StaffMemberRequired, UserPassesTest, LoginRequiredMixin,
+// PermissionRequiredMixin); LoginRequiredMiddleware and LoginNotRequired (Django 5.1+);
+// RemoteUserMiddleware for sites behind single sign-on.
+//
 // Three keys hold the login (spec §5):
 //
 //	_auth_user_id       the user's primary key as a string ("42", a UUID in canonical form)
