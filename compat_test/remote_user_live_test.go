@@ -128,41 +128,8 @@ func checkRemoteUser(t *testing.T, p *peer, backend string, authBackends []strin
 // RemoteUserMiddleware with a cookie jar of one session cookie, and returns what follows
 // each, as remote_user_oracle.py reports it.
 func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backends []string, opts auth.RemoteUserOptions, steps []remoteUserStep) []remoteUserAfter {
-	s := django.NewSettings()
-	if err := s.ForDjango(version); err != nil {
-		t.Fatal(err)
-	}
-	s.SecretKey, s.AllowedHosts = "djsession-auth-db-secret-key", []string{"testserver"}
-	eo, err := s.EngineOptions()
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The sessions in the users' database on SQLite, else in a SQLite database of their
-	// own (what is tested on PostgreSQL and MariaDB is the users' side).
-	sdb := adb.db
-	if adb.dialect != auth.SQLite {
-		if sdb, err = sqlite.Open(filepath.Join(t.TempDir(), "sessions.sqlite3")); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { sdb.Close() })
-	}
-	store, err := sqlite.New(sdb, db.Options{Options: eo})
-	if err == nil && adb.dialect != auth.SQLite {
-		err = store.CreateTable(context.Background())
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	s.SessionEngine = store
-	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, PK: pk, AuthenticationBackends: append([]string{auth.ModelBackend}, backends...)}
-	mw, err := django.NewMiddleware(s)
-	if err != nil {
-		t.Fatal(err)
-	}
+	site := dbSessionSite(t, version, adb, table, pk, append([]string{auth.ModelBackend}, backends...))
+	s, cfg, mw, src := site.settings, site.cfg, site.mw, site.users
 	whoami := func(w http.ResponseWriter, r *http.Request) {
 		u, err := auth.RequestUser(r, cfg)
 		if err != nil {
@@ -223,4 +190,54 @@ func runRemoteUserSteps(t *testing.T, version string, adb *authDatabase, table a
 		out = append(out, after)
 	}
 	return out
+}
+
+// dbSite is the Go side of a live auth test on a database made by a Django script: its
+// settings, the users of table, sessions in django_session (in the database on SQLite,
+// else in a SQLite database of their own: the users' side is what PostgreSQL and MariaDB
+// test), and the session middleware.
+type dbSite struct {
+	settings django.Settings
+	cfg      *auth.Config
+	mw       *django.Middleware
+	store    *db.Store
+	users    *auth.SQLUserSource
+}
+
+func dbSessionSite(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backends []string) *dbSite {
+	t.Helper()
+	s := django.NewSettings()
+	if err := s.ForDjango(version); err != nil {
+		t.Fatal(err)
+	}
+	s.SecretKey, s.AllowedHosts = "djsession-auth-db-secret-key", []string{"testserver"}
+	eo, err := s.EngineOptions()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sdb := adb.db
+	if adb.dialect != auth.SQLite {
+		if sdb, err = sqlite.Open(filepath.Join(t.TempDir(), "sessions.sqlite3")); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sdb.Close() })
+	}
+	store, err := sqlite.New(sdb, db.Options{Options: eo})
+	if err == nil && adb.dialect != auth.SQLite {
+		err = store.CreateTable(context.Background())
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.SessionEngine = store
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: src, PK: pk, AuthenticationBackends: backends}
+	mw, err := django.NewMiddleware(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &dbSite{settings: s, cfg: cfg, mw: mw, store: store, users: src}
 }

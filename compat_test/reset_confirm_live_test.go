@@ -1,0 +1,194 @@
+package compat_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+)
+
+// resetConfirmStep is a request of scripts/reset_confirm_oracle.py; resetConfirmAfter is
+// what it reports after one.
+type resetConfirmStep struct {
+	Method string
+	Path   string
+	Data   map[string]string
+}
+
+type resetConfirmAfter struct {
+	Status       int
+	Location     *string
+	CacheControl *string `json:"cache_control"`
+	Expires      bool
+	Allow        *string
+	Page         *struct {
+		ValidLink bool                           `json:"validlink"`
+		Errors    map[string][]map[string]string `json:"errors"`
+	}
+	SessionToken bool    `json:"session_token"`
+	User         *string `json:"user"`
+}
+
+// TestLivePasswordResetConfirm holds PasswordResetConfirmView to Django's
+// PasswordResetConfirmView, for every version, with and without post_reset_login: the
+// same steps of a reset link (a bad token, a user that does not exist, the form without
+// the session's token, the good link and its redirect without the token, the form, five
+// refused forms: different passwords, none, a common one, a short one similar to the
+// username with the first missing, null characters; a DELETE, a PUT, the good form, then
+// the link again) must give, after each, the same status, Location, never_cache headers,
+// Allow, page (validlink and the form's errors, code and message), the token kept in the
+// session or not, and the user logged in or not; and Django must then take the new
+// password Go set.
+func TestLivePasswordResetConfirm(t *testing.T) {
+	for _, p := range livePeers(t) {
+		for _, login := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/post_reset_login=%v", p.Series, login), func(t *testing.T) {
+				variant := fmt.Sprintf(`{"post_reset_login": %v}`, login)
+				oracle := func(adb *authDatabase, out any, args ...string) {
+					dbj, _ := json.Marshal(adb.django)
+					runScriptJSON(t, p.Series, "", "", out, append([]string{"reset_confirm_oracle.py", string(dbj)}, args...)...)
+				}
+				type setup struct {
+					UIDB64          string
+					Token           string
+					CommonPasswords string `json:"common_passwords"`
+					NewPassword     string `json:"new_password"`
+					Steps           []resetConfirmStep
+				}
+				var dj, gs setup
+				var want, got struct{ Steps []resetConfirmAfter }
+				djDB := newAuthDB(t, p.Series, "sqlite")
+				oracle(djDB, &dj, "setup")
+				oracle(djDB, &want, "run", dj.Token, variant)
+				goDB := newAuthDB(t, p.Series, "sqlite")
+				oracle(goDB, &gs, "setup")
+				got.Steps = runResetConfirmSteps(t, p.Django, goDB, gs.UIDB64, gs.Token, gs.CommonPasswords, login, gs.Steps)
+				if len(want.Steps) != len(dj.Steps) || len(dj.Steps) < 12 {
+					t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(dj.Steps))
+				}
+				for i, s := range dj.Steps {
+					if d := cmp.Diff(want.Steps[i], got.Steps[i]); d != "" {
+						t.Errorf("step %d (%s %s %v): (-django +go)\n%s", i, s.Method, s.Path, s.Data, d)
+					}
+				}
+				var set struct {
+					NewPasswordSet bool `json:"new_password_set"`
+				}
+				oracle(goDB, &set, "users", gs.NewPassword)
+				if !set.NewPasswordSet {
+					t.Error("Django does not take the password Go set")
+				}
+			})
+		}
+	}
+}
+
+// runResetConfirmSteps runs steps through the session middleware (db engine) and
+// PasswordResetConfirmView on adb, with a cookie jar of one session cookie, and reports
+// after each as reset_confirm_oracle.py does.
+func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, token, commonPasswords string, login bool, steps []resetConfirmStep) []resetConfirmAfter {
+	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
+	s := &site.settings
+	js, _ := json.Marshal(map[string]any{"settings": map[string]any{"AUTH_PASSWORD_VALIDATORS": []map[string]string{
+		{"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+		{"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+		{"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+		{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+	}}})
+	vs, err := django.SettingsFromJSON(js)
+	if err != nil {
+		t.Fatal(err)
+	}
+	validators, err := auth.PasswordValidators(&vs, commonPasswords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens, err := auth.NewPasswordResetTokenGenerator(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/accounts/reset/{uidb64}/{token}/", auth.PasswordResetConfirmView(auth.PasswordResetConfirmOptions{
+		Settings: s, Config: site.cfg, Tokens: tokens, Validators: validators, PostResetLogin: login,
+		Render: func(w http.ResponseWriter, r *http.Request, page *auth.PasswordResetConfirmPage) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			fmt.Fprintf(w, "%v\n", map[bool]string{true: "True", false: "False"}[page.ValidLink])
+			if page.ValidLink {
+				errs := map[string][]map[string]string{}
+				for f, es := range page.Errors {
+					for _, e := range es {
+						errs[f] = append(errs[f], map[string]string{"code": e.Code, "message": e.Message})
+					}
+				}
+				json.NewEncoder(w).Encode(errs)
+			}
+		},
+	}))
+	h := site.mw.Handler(mux)
+	cookie := ""
+	var out []resetConfirmAfter
+	for _, step := range steps {
+		target := strings.NewReplacer("BADUID", "OTk", "UID", uid, "TOKEN", token).Replace(step.Path)
+		var body io.Reader
+		if step.Data != nil {
+			form := url.Values{}
+			for k, v := range step.Data {
+				form.Set(k, v)
+			}
+			body = strings.NewReader(form.Encode())
+		}
+		req := httptest.NewRequest(step.Method, "http://testserver"+target, body)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		if cookie != "" {
+			req.Header.Set("Cookie", "sessionid="+cookie)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		for _, c := range rec.Result().Cookies() {
+			if c.Name == "sessionid" {
+				cookie = c.Value
+			}
+		}
+		a := resetConfirmAfter{Status: rec.Code, Expires: rec.Header().Get("Expires") != ""}
+		for name, dst := range map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow} {
+			if v := rec.Header().Get(name); v != "" {
+				*dst = &v
+			}
+		}
+		if rec.Code == http.StatusOK {
+			valid, errs, _ := strings.Cut(rec.Body.String(), "\n")
+			a.Page = &struct {
+				ValidLink bool                           `json:"validlink"`
+				Errors    map[string][]map[string]string `json:"errors"`
+			}{ValidLink: valid == "True"}
+			if errs != "" {
+				if err := json.Unmarshal([]byte(errs), &a.Page.Errors); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		if data, ok, err := site.store.Load(context.Background(), cookie); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			_, a.SessionToken = data.Get(auth.ResetSessionTokenKey)
+			if id, ok := data.Get("_auth_user_id"); ok {
+				idS, _ := id.AsStr()
+				a.User = &idS
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}
