@@ -81,6 +81,7 @@ STEPS = [
     {"method": "GET", "path": R + "UID/TOKEN/?next=%2Fhome%2F"},
     {"method": "GET", "path": R + "UID/set-password/"},
     {"method": "POST", "path": R + "UID/set-password/", "data": {"new_password1": "Abc123xyz!!", "new_password2": "Abc123xyz!?"}},
+    {"method": "POST", "path": R + "UID/set-password/", "data": {"new_password1": "password1", "new_password2": "password"}},
     {"method": "POST", "path": R + "UID/set-password/", "data": {}},
     {"method": "POST", "path": R + "UID/set-password/", "data": {"new_password1": "password", "new_password2": "password"}},
     {"method": "POST", "path": R + "UID/set-password/", "data": {"new_password1": "", "new_password2": "alice"}},
