@@ -11,7 +11,7 @@
 // and RequestUser (request.user); the view decorators and mixins (LoginRequired,
 // PermissionRequired, StaffMemberRequired, UserPassesTest, LoginRequiredMixin,
 // PermissionRequiredMixin); LoginRequiredMiddleware and LoginNotRequired (Django 5.1+);
-// RemoteUserMiddleware for sites behind single sign-on.
+// RemoteUserMiddleware for sites behind single sign-on; PasswordResetConfirmView.
 //
 // Three keys hold the login (spec §5):
 //
