@@ -73,7 +73,8 @@ func TestLivePasswordResetConfirm(t *testing.T) {
 				oracle(djDB, &want, "run", dj.Token, variant)
 				goDB := newAuthDB(t, p.Series, "sqlite")
 				oracle(goDB, &gs, "setup")
-				got.Steps = runResetConfirmSteps(t, p.Django, goDB, gs.UIDB64, gs.Token, gs.CommonPasswords, login, gs.Steps)
+				var key string
+				got.Steps = runResetConfirmSteps(t, p.Django, goDB, gs.UIDB64, gs.Token, gs.CommonPasswords, login, gs.Steps, &key)
 				if len(want.Steps) != len(dj.Steps) || len(dj.Steps) < 16 {
 					t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(dj.Steps))
 				}
@@ -95,9 +96,9 @@ func TestLivePasswordResetConfirm(t *testing.T) {
 }
 
 // runResetConfirmSteps runs steps through the session middleware (db engine) and
-// PasswordResetConfirmView on adb, with a cookie jar of one session cookie, and reports
-// after each as reset_confirm_oracle.py does.
-func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, token, commonPasswords string, login bool, steps []resetConfirmStep) []resetConfirmAfter {
+// PasswordResetConfirmView on adb, with a cookie jar of one session cookie (which starts
+// as and ends in *sessionKey), and reports after each as reset_confirm_oracle.py does.
+func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, token, commonPasswords string, login bool, steps []resetConfirmStep, sessionKey *string) []resetConfirmAfter {
 	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
 	s := &site.settings
 	js, _ := json.Marshal(map[string]any{"settings": map[string]any{"AUTH_PASSWORD_VALIDATORS": []map[string]string{
@@ -136,7 +137,8 @@ func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, 
 		},
 	}))
 	h := site.mw.Handler(mux)
-	cookie := ""
+	cookie := *sessionKey
+	defer func() { *sessionKey = cookie }()
 	var out []resetConfirmAfter
 	for _, step := range steps {
 		target := strings.NewReplacer("BADUID", "OTk", "UID", uid, "TOKEN", token).Replace(step.Path)
@@ -192,4 +194,70 @@ func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, 
 		out = append(out, a)
 	}
 	return out
+}
+
+// TestLivePasswordResetConfirmCross: the two steps of a reset link served one by Django
+// and the other by Go, in both orders, on one database and its sessions (the newest
+// Django): the session Go leaves after the link lets Django's form set the password, and
+// the one Django leaves lets Go's; Django then takes the new password.
+func TestLivePasswordResetConfirmCross(t *testing.T) {
+	peers := livePeers(t)
+	p := peers[len(peers)-1]
+	for _, goFirst := range []bool{true, false} {
+		t.Run(fmt.Sprintf("go-first=%v", goFirst), func(t *testing.T) {
+			adb := newAuthDB(t, p.Series, "sqlite")
+			oracle := func(out any, args ...string) {
+				dbj, _ := json.Marshal(adb.django)
+				runScriptJSON(t, p.Series, "", "", out, append([]string{"reset_confirm_oracle.py", string(dbj)}, args...)...)
+			}
+			var setup struct {
+				UIDB64          string
+				Token           string
+				CommonPasswords string `json:"common_passwords"`
+				NewPassword     string `json:"new_password"`
+			}
+			oracle(&setup, "setup")
+			link := resetConfirmStep{Method: "GET", Path: "/accounts/reset/UID/TOKEN/"}
+			form := resetConfirmStep{Method: "GET", Path: "/accounts/reset/UID/set-password/"}
+			post := resetConfirmStep{Method: "POST", Path: "/accounts/reset/UID/set-password/",
+				Data: map[string]string{"new_password1": setup.NewPassword, "new_password2": setup.NewPassword}}
+			if goFirst {
+				var key string
+				after := runResetConfirmSteps(t, p.Django, adb, setup.UIDB64, setup.Token, setup.CommonPasswords, false, []resetConfirmStep{link}, &key)
+				if after[0].Status != http.StatusFound || !after[0].SessionToken {
+					t.Fatalf("Go's link step: %+v", after[0])
+				}
+				var dj struct {
+					Page     string
+					Status   int
+					Location *string
+				}
+				oracle(&dj, "step2", key)
+				if !strings.HasPrefix(dj.Page, "True\n") || dj.Status != http.StatusFound {
+					t.Errorf("Django's form step in Go's session: page %q, POST %d %v", dj.Page, dj.Status, dj.Location)
+				}
+			} else {
+				var dj struct {
+					Status     int
+					SessionKey string `json:"session_key"`
+				}
+				oracle(&dj, "step1", setup.Token)
+				if dj.Status != http.StatusFound {
+					t.Fatalf("Django's link step: %d", dj.Status)
+				}
+				key := dj.SessionKey
+				after := runResetConfirmSteps(t, p.Django, adb, setup.UIDB64, setup.Token, setup.CommonPasswords, false, []resetConfirmStep{form, post}, &key)
+				if after[0].Page == nil || !after[0].Page.ValidLink || after[1].Status != http.StatusFound {
+					t.Errorf("Go's form step in Django's session: %+v, then %+v", after[0].Page, after[1])
+				}
+			}
+			var set struct {
+				NewPasswordSet bool `json:"new_password_set"`
+			}
+			oracle(&set, "users", setup.NewPassword)
+			if !set.NewPasswordSet {
+				t.Error("the password was not set")
+			}
+		})
+	}
 }

@@ -15,6 +15,10 @@ run      (after setup; TOKEN as fourth argument) sends the STEPS below through D
          "location", "cache_control", "expires": whether set, "page": {"validlink",
          "errors"} (null for a redirect), "session_token": whether the session holds
          _password_reset_token, "user": the session's _auth_user_id or null}.
+step1    (TOKEN as fourth argument) takes the link alone and prints the status, Location
+         and the key of the session it leaves.
+step2    (a session key as fourth argument) in that session, GETs the form (its page is
+         printed) and POSTs the new password (status and Location printed).
 users    (with the new password as fourth argument) prints whether alice's password is
          now that one.
 
@@ -125,6 +129,22 @@ elif cmd == "run":
             "session_token": "_password_reset_token" in session, "user": session.get("_auth_user_id"),
         })
     print(json.dumps({"steps": out}))
+elif cmd == "step1":
+    # The link's step alone (TOKEN as fourth argument): prints the session key it leaves.
+    client = Client()
+    resp = client.get(R + "%s/%s/" % (urlsafe_base64_encode(force_bytes(1)), sys.argv[3]))
+    print(json.dumps({"status": resp.status_code, "location": resp.get("Location"),
+                      "session_key": client.cookies["sessionid"].value}))
+elif cmd == "step2":
+    # The form's step alone, in the session of the key given as fourth argument: GET it,
+    # then POST the new password.
+    client = Client()
+    client.cookies["sessionid"] = sys.argv[3]
+    form = R + "%s/set-password/" % urlsafe_base64_encode(force_bytes(1))
+    got = client.get(form)
+    posted = client.post(form, {"new_password1": NEW, "new_password2": NEW})
+    print(json.dumps({"page": got.content.decode(), "status": posted.status_code,
+                      "location": posted.get("Location")}))
 elif cmd == "users":
     print(json.dumps({"new_password_set": User.objects.get(pk=1).check_password(sys.argv[3])}))
 else:
