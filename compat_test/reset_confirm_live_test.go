@@ -39,6 +39,23 @@ type resetConfirmAfter struct {
 	User         *string `json:"user"`
 }
 
+// resetSetup is what reset_confirm_oracle.py setup prints.
+type resetSetup struct {
+	UIDB64          string
+	Token           string
+	CommonPasswords string `json:"common_passwords"`
+	NewPassword     string `json:"new_password"`
+	Steps           []resetConfirmStep
+}
+
+// resetOracle runs reset_confirm_oracle.py on adb under the Django of series, with args
+// after the database, into out.
+func resetOracle(t *testing.T, series string, adb *authDatabase, out any, args ...string) {
+	t.Helper()
+	dbj, _ := json.Marshal(adb.django)
+	runScriptJSON(t, series, "", "", out, append([]string{"reset_confirm_oracle.py", string(dbj)}, args...)...)
+}
+
 // TestLivePasswordResetConfirm holds PasswordResetConfirmView to Django's
 // PasswordResetConfirmView, for every version, with and without post_reset_login: the
 // same steps of a reset link (a bad token, a user that does not exist, the form without
@@ -55,18 +72,8 @@ func TestLivePasswordResetConfirm(t *testing.T) {
 		for _, login := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/post_reset_login=%v", p.Series, login), func(t *testing.T) {
 				variant := fmt.Sprintf(`{"post_reset_login": %v}`, login)
-				oracle := func(adb *authDatabase, out any, args ...string) {
-					dbj, _ := json.Marshal(adb.django)
-					runScriptJSON(t, p.Series, "", "", out, append([]string{"reset_confirm_oracle.py", string(dbj)}, args...)...)
-				}
-				type setup struct {
-					UIDB64          string
-					Token           string
-					CommonPasswords string `json:"common_passwords"`
-					NewPassword     string `json:"new_password"`
-					Steps           []resetConfirmStep
-				}
-				var dj, gs setup
+				oracle := func(adb *authDatabase, out any, args ...string) { resetOracle(t, p.Series, adb, out, args...) }
+				var dj, gs resetSetup
 				var want, got struct{ Steps []resetConfirmAfter }
 				djDB := newAuthDB(t, p.Series, "sqlite")
 				oracle(djDB, &dj, "setup")
@@ -206,16 +213,8 @@ func TestLivePasswordResetConfirmCross(t *testing.T) {
 	for _, goFirst := range []bool{true, false} {
 		t.Run(fmt.Sprintf("go-first=%v", goFirst), func(t *testing.T) {
 			adb := newAuthDB(t, p.Series, "sqlite")
-			oracle := func(out any, args ...string) {
-				dbj, _ := json.Marshal(adb.django)
-				runScriptJSON(t, p.Series, "", "", out, append([]string{"reset_confirm_oracle.py", string(dbj)}, args...)...)
-			}
-			var setup struct {
-				UIDB64          string
-				Token           string
-				CommonPasswords string `json:"common_passwords"`
-				NewPassword     string `json:"new_password"`
-			}
+			oracle := func(out any, args ...string) { resetOracle(t, p.Series, adb, out, args...) }
+			var setup resetSetup
 			oracle(&setup, "setup")
 			link := resetConfirmStep{Method: "GET", Path: "/accounts/reset/UID/TOKEN/"}
 			form := resetConfirmStep{Method: "GET", Path: "/accounts/reset/UID/set-password/"}
