@@ -288,8 +288,11 @@ func checkSQLSource(t *testing.T, series string, db *sql.DB, dialect auth.Dialec
 	if h, _ := cfg.SessionAuthHash(alice); h != dj["session_auth_hash"] {
 		t.Errorf("session hash %s; Django %v", h, dj["session_auth_hash"])
 	}
-	if _, err := src.User(ctx, "99"); !errors.Is(err, auth.ErrUserNotFound) {
-		t.Errorf("User(99): %v", err)
+	// (as Django's get(pk=...) finds none: 3000000000 is beyond PostgreSQL's int4 id)
+	for _, id := range []string{"99", "3000000000", "-1"} {
+		if _, err := src.User(ctx, id); !errors.Is(err, auth.ErrUserNotFound) {
+			t.Errorf("User(%s): %v", id, err)
+		}
 	}
 	if carol, err := src.UserByUsername(ctx, "carol"); err != nil || carol.IsActive || carol.ID != "3" {
 		t.Errorf("carol: %+v, %v", carol, err)

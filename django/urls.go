@@ -52,10 +52,17 @@ func RequestPath(r *http.Request) string {
 	if p == "" {
 		p = "/"
 	}
-	if utf8.ValidString(p) {
-		return p
+	return RepercentBroken(p)
+}
+
+// RepercentBroken is Django's repercent_broken_unicode, as it leaves the parts of
+// request.path_info (and so a URL pattern's arguments): s with each byte of its ill-formed
+// UTF-8 %-escaped again; s itself when it is UTF-8.
+func RepercentBroken(s string) string {
+	if utf8.ValidString(s) {
+		return s
 	}
-	return string(replaceIllFormed([]byte(p), func(out, part []byte) []byte {
+	return string(replaceIllFormed([]byte(s), func(out, part []byte) []byte {
 		return append(out, pyQuote(string(part), "/#%[]=:;$&()+,!?*@'~")...)
 	}))
 }

@@ -34,11 +34,13 @@ type PasswordResetConfirmOptions struct {
 	// django.contrib.auth.urls included at accounts/).
 	SuccessURL string
 	// PostResetLogin logs the user in once the password is set (post_reset_login), through
-	// PostResetLoginBackend ("" as Login takes it: the only backend of Config).
+	// PostResetLoginBackend ("" as Login takes it: the only backend of Config; with
+	// several, it is required, and Django answers 500 too, having flushed the session).
 	PostResetLogin        bool
 	PostResetLoginBackend string
 	// Render writes the page (the template registration/password_reset_confirm.html) with
-	// status 200: the form when page.ValidLink, else the "invalid link" page. Required.
+	// status 200: the form when page.ValidLink, else the "invalid link" page. Required. It
+	// finds never_cache's headers set, and should leave them.
 	Render func(w http.ResponseWriter, r *http.Request, page *PasswordResetConfirmPage)
 }
 
@@ -48,8 +50,9 @@ type PasswordResetConfirmPage struct {
 	ValidLink bool
 	// User is the link's user (nil when there is none).
 	User *User
-	// Errors are the SetPasswordForm's errors by field ("new_password1",
-	// "new_password2"), after a POST that did not set the password.
+	// Errors are the SetPasswordForm's errors by field ("new_password1", then
+	// "new_password2" in Django's form.errors), after a POST that did not set the
+	// password; each field's in Django's order.
 	Errors map[string][]PasswordError
 }
 
@@ -72,8 +75,15 @@ var (
 // them: both required, no null characters, the same, and passing Validators), deletes
 // the session's token, logs the user in if PostResetLogin, and redirects (302) to
 // SuccessURL; a form with errors is rendered again with them. Any other link renders the
-// invalid-link page. Every answer carries never_cache's headers. A failure to load or save
-// the user is logged and answered with Django's 500 page.
+// invalid-link page. The view's answers carry never_cache's headers; a failure to load or
+// save the user is logged and answered with Django's 500 page (without them). The handler
+// is marked LoginNotRequired, as Django 5.1+ mark the view.
+//
+// Known differences, in requests Django refuses before the view: the form's body is read
+// by django.PostValue (no DATA_UPLOAD_MAX_* limits, charsets other than UTF-8 not
+// refused), and a redirect over 16384 characters (a uidb64 that long) is not refused as
+// Django 4.2+'s DisallowedRedirect; and a uidb64 of non-ASCII digits, which Python's
+// int() reads, names no user here.
 func PasswordResetConfirmView(opts PasswordResetConfirmOptions) http.Handler {
 	if opts.ResetURLToken == "" {
 		opts.ResetURLToken = "set-password"
@@ -82,13 +92,22 @@ func PasswordResetConfirmView(opts PasswordResetConfirmOptions) http.Handler {
 		opts.SuccessURL = "/accounts/reset/done/"
 	}
 	s := opts.Settings
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// (open to anonymous users under LoginRequiredMiddleware, as Django 5.1+ mark it)
+	return LoginNotRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if m := strings.ToUpper(r.Method); m != r.Method { // (Django upper-cases REQUEST_METHOD)
+			r2 := *r
+			r2.Method = m
+			r = &r2
+		}
 		neverCache(w, s)
 		if err := resetConfirm(w, r, &opts); err != nil {
+			// (never_cache only touches what the view returns: not the 500 page)
+			w.Header().Del("Cache-Control")
+			w.Header().Del("Expires")
 			s.Log().ErrorContext(r.Context(), "auth: password reset confirm", "path", r.URL.Path, "err", err)
 			s.ServerError(w, r)
 		}
-	})
+	}))
 }
 
 func resetConfirm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfirmOptions) error {
@@ -103,7 +122,7 @@ func resetConfirm(w http.ResponseWriter, r *http.Request, opts *PasswordResetCon
 		return err
 	}
 	if u := page.User; u != nil {
-		token := r.PathValue("token")
+		token := django.RepercentBroken(r.PathValue("token"))
 		if token == opts.ResetURLToken {
 			st, _ := sess.GetString(ResetSessionTokenKey)
 			if opts.Tokens.CheckToken(u, st) {
@@ -126,7 +145,7 @@ func resetConfirm(w http.ResponseWriter, r *http.Request, opts *PasswordResetCon
 // resetUser is PasswordResetConfirmView.get_user: the user of the link's uidb64, nil when
 // it names none.
 func resetUser(r *http.Request, cfg *Config) (*User, error) {
-	id, err := DecodeUID(r.PathValue("uidb64"))
+	id, err := DecodeUID(django.RepercentBroken(r.PathValue("uidb64")))
 	if err != nil {
 		return nil, nil
 	}

@@ -146,6 +146,11 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	sel := "SELECT " + strings.Join(cols, ", ") + " FROM " + q(table.Name) + " WHERE "
 	s.byID = sel + q(table.PKColumn) + " = " + s.param(1)
+	if dialect == PostgreSQL && opts.PK == PKInt {
+		// (an integer key beyond the column's int4 is no user, as Django's query finds
+		// none, rather than a value pgx cannot send)
+		s.byID += "::bigint"
+	}
 	if table.UsernameColumn != "" {
 		s.byUsername = sel + q(table.UsernameColumn) + " = " + s.param(1)
 	}
