@@ -94,11 +94,7 @@ func PasswordResetConfirmView(opts PasswordResetConfirmOptions) http.Handler {
 	s := opts.Settings
 	// (open to anonymous users under LoginRequiredMiddleware, as Django 5.1+ mark it)
 	return LoginNotRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if m := strings.ToUpper(r.Method); m != r.Method { // (Django upper-cases REQUEST_METHOD)
-			r2 := *r
-			r2.Method = m
-			r = &r2
-		}
+		r = upperMethod(r)
 		neverCache(w, s)
 		if err := resetConfirm(w, r, &opts); err != nil {
 			// (never_cache only touches what the view returns: not the 500 page)
@@ -132,9 +128,7 @@ func resetConfirm(w http.ResponseWriter, r *http.Request, opts *PasswordResetCon
 		} else if opts.Tokens.CheckToken(u, token) {
 			// (the form at a URL without the token, which a Referer header would leak)
 			sess.Set(ResetSessionTokenKey, serializer.Str(token))
-			w.Header().Set("Location", django.IRIToURI(strings.ReplaceAll(django.RequestPath(r), token, opts.ResetURLToken)))
-			w.Header().Set("Content-Type", "text/html; charset=utf-8") // (HttpResponseRedirect's)
-			w.WriteHeader(http.StatusFound)
+			redirect(w, django.IRIToURI(strings.ReplaceAll(django.RequestPath(r), token, opts.ResetURLToken)))
 			return nil
 		}
 	}
@@ -166,25 +160,14 @@ func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfir
 		opts.Render(w, r, page)
 		return nil
 	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
-	case http.MethodOptions:
-		w.Header().Set("Allow", resetAllow)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Content-Length", "0")
-		return nil
 	default:
-		w.Header().Set("Allow", resetAllow)
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusMethodNotAllowed)
+		formMethodNotAllowed(w, r.Method)
 		return nil
 	}
 	errs := map[string][]PasswordError{}
 	field := func(name string) string {
 		v, _ := django.PostValue(r, name)
-		switch {
-		case v == "":
-			errs[name] = []PasswordError{errFieldRequired}
-		case strings.ContainsRune(v, 0):
-			errs[name] = []PasswordError{errNullCharacters}
+		if !formField(errs, name, v, 0) {
 			v = ""
 		}
 		return v
@@ -215,15 +198,9 @@ func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfir
 			return err
 		}
 	}
-	w.Header().Set("Location", django.IRIToURI(opts.SuccessURL))
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusFound)
+	redirect(w, django.IRIToURI(opts.SuccessURL))
 	return nil
 }
-
-// resetAllow is the Allow header of the view's 405 and OPTIONS answers (the methods a
-// FormView has).
-const resetAllow = "GET, POST, PUT, HEAD, OPTIONS"
 
 // neverCache adds the headers of Django's never_cache: Expires now, and a Cache-Control
 // that forbids any cache.

@@ -323,6 +323,13 @@ func ChangePassword(ctx context.Context, s Session, u *User, raw string, c *Conf
 // inactive (under the rules of CanAuthenticate for backend ModelBackend). An unknown
 // username costs one hash of the preferred hasher, as in Django.
 func Authenticate(ctx context.Context, username, password string, c *Config) (*User, error) {
+	return authenticate(ctx, username, password, ModelBackend, c)
+}
+
+// authenticate is backend's authenticate(username=..., password=...), for ModelBackend
+// and AllowAllUsersModelBackend: the user, or nil when unknown, the password is wrong, or
+// backend's user_can_authenticate refuses it.
+func authenticate(ctx context.Context, username, password, backend string, c *Config) (*User, error) {
 	src, ok := c.Users.(UsernameSource)
 	if !ok {
 		return nil, fmt.Errorf("%w: UserByUsername", ErrUnsupported)
@@ -339,7 +346,7 @@ func Authenticate(ctx context.Context, username, password string, c *Config) (*U
 	if ok, err := CheckPassword(ctx, u, password, c); !ok || err != nil {
 		return nil, err
 	}
-	if !c.canAuthenticate(ModelBackend, u) {
+	if !c.canAuthenticate(backend, u) {
 		return nil, nil
 	}
 	return u, nil

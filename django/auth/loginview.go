@@ -1,0 +1,248 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/pystr"
+)
+
+// LoginViewOptions configure LoginView: the class attributes of Django's LoginView and
+// of its AuthenticationForm.
+type LoginViewOptions struct {
+	// Settings and Config are the site's settings and auth configuration (Config.Users
+	// must implement UsernameSource). Required.
+	Settings *django.Settings
+	Config   *Config
+	// RedirectAuthenticatedUser is redirect_authenticated_user: a logged-in user who asks
+	// for the page is sent on as after a login.
+	RedirectAuthenticatedUser bool
+	// UsernameMaxLength is the max_length of the user model's USERNAME_FIELD (0 means
+	// 150, auth.User's username).
+	UsernameMaxLength int
+	// UsernameVerboseName is its verbose_name, which the invalid_login message names (""
+	// means "username").
+	UsernameVerboseName string
+	// Render writes the page (the template registration/login.html) with status 200: the
+	// form, with the errors of a POST that logged nobody in. Required. It finds
+	// never_cache's headers set, and should leave them.
+	Render func(w http.ResponseWriter, r *http.Request, page *LoginPage)
+}
+
+// LoginPage is what LoginView's template gets.
+type LoginPage struct {
+	// Username is the username field's value as posted ("" on a GET).
+	Username string
+	// Next is the page to go back to after the login: the "next" of the request when it
+	// is safe (Settings.URLHasAllowedHostAndScheme), else "" (the template's {{ next }}).
+	Next string
+	// Errors are the AuthenticationForm's errors by field: "username", "password", and
+	// "__all__" for the form's own (invalid_login, inactive), in Django's order.
+	Errors map[string][]PasswordError
+}
+
+// AuthenticationForm's errors, as Django's English locale words them.
+var errInactive = PasswordError{Code: "inactive", Message: "This account is inactive."}
+
+// LoginView is Django's LoginView for a Go handler, behind the session middleware
+// (django.Middleware): GET renders the form; POST checks it as AuthenticationForm does
+// (username stripped and NFKC-normalised, both fields required, no null characters,
+// the username at most UsernameMaxLength characters; then the user authenticated by the
+// password backend of Config.AuthenticationBackends, ModelBackend or
+// AllowAllUsersModelBackend, as Django's authenticate does: else invalid_login; an
+// inactive user that backend returns is refused as inactive), logs the user in (Login:
+// through that backend, a new session key, a new CSRF token, last_login) and redirects
+// (302) to SuccessURL's page; a form with errors is rendered again with them. The
+// answers carry never_cache's headers, and the handler is marked LoginNotRequired, as
+// Django's view is. CSRF is the site's CSRFMiddleware's to check, as Django's view
+// decorates itself with csrf_protect.
+func LoginView(opts LoginViewOptions) http.Handler {
+	if opts.UsernameMaxLength == 0 {
+		opts.UsernameMaxLength = 150
+	}
+	if opts.UsernameVerboseName == "" {
+		opts.UsernameVerboseName = "username"
+	}
+	s := opts.Settings
+	return LoginNotRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = upperMethod(r)
+		neverCache(w, s)
+		if err := loginView(w, r, &opts); err != nil {
+			w.Header().Del("Cache-Control")
+			w.Header().Del("Expires")
+			if errors.Is(err, django.ErrDisallowedHost) {
+				s.BadRequest(w, r)
+				return
+			}
+			s.Log().ErrorContext(r.Context(), "auth: login view", "path", r.URL.Path, "err", err)
+			s.ServerError(w, r)
+		}
+	}))
+}
+
+func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) error {
+	ctx, s, cfg := r.Context(), opts.Settings, opts.Config
+	sess := django.FromContext(ctx)
+	if sess == nil {
+		return ErrNoSessionMiddleware
+	}
+	if opts.RedirectAuthenticatedUser {
+		u, err := RequestUser(r, cfg)
+		if err != nil {
+			return err
+		}
+		if u != nil {
+			to, err := SuccessURL(r, s)
+			if err != nil {
+				return err
+			}
+			if to == django.EscapeURIPath(django.RequestPath(r)) {
+				return errors.New("auth: redirection loop for authenticated user detected: LOGIN_REDIRECT_URL points to the login page")
+			}
+			redirect(w, to)
+			return nil
+		}
+	}
+	page := &LoginPage{}
+	next, ok := django.PostValue(r, django.RedirectFieldName)
+	if !ok {
+		next, _ = django.QueryValue(r, django.RedirectFieldName)
+	}
+	host, err := s.GetHost(r)
+	if err != nil {
+		return err
+	}
+	if s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
+		page.Next = next
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		opts.Render(w, r, page)
+		return nil
+	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
+	default:
+		formMethodNotAllowed(w, r.Method)
+		return nil
+	}
+	errs := map[string][]PasswordError{}
+	page.Errors = errs
+	rawUser, _ := django.PostValue(r, "username")
+	page.Username = rawUser
+	username := pystr.Strip(rawUser)
+	if n := utf8.RuneCountInString(username); n <= opts.UsernameMaxLength {
+		username = norm.NFKC.String(username)
+	}
+	if !formField(errs, "username", username, opts.UsernameMaxLength) {
+		username = ""
+	}
+	password, _ := django.PostValue(r, "password")
+	if !formField(errs, "password", password, 0) {
+		password = ""
+	}
+	if username != "" && password != "" {
+		u, backend, err := passwordLogin(ctx, username, password, cfg)
+		switch {
+		case err != nil:
+			return err
+		case u == nil:
+			errs["__all__"] = []PasswordError{{Code: "invalid_login", Message: fmt.Sprintf(
+				"Please enter a correct %s and password. Note that both fields may be case-sensitive.", opts.UsernameVerboseName)}}
+		case !u.IsActive:
+			errs["__all__"] = []PasswordError{errInactive}
+		default:
+			if err := Login(ctx, sess, u, backend, cfg); err != nil {
+				return err
+			}
+			to, err := SuccessURL(r, s)
+			if err != nil {
+				return err
+			}
+			redirect(w, to)
+			return nil
+		}
+	}
+	opts.Render(w, r, page)
+	return nil
+}
+
+// formField checks a CharField's value v (already cleaned) as Django's form does,
+// recording its errors under name: required, then max_length (when maxLen > 0) and null
+// characters. It reports whether v is valid.
+func formField(errs map[string][]PasswordError, name, v string, maxLen int) bool {
+	if v == "" {
+		errs[name] = []PasswordError{errFieldRequired}
+		return false
+	}
+	var fe []PasswordError
+	if n := utf8.RuneCountInString(v); maxLen > 0 && n > maxLen {
+		unit := "characters"
+		if maxLen == 1 {
+			unit = "character"
+		}
+		fe = append(fe, PasswordError{Code: "max_length", Message: fmt.Sprintf(
+			"Ensure this value has at most %d %s (it has %d).", maxLen, unit, n)})
+	}
+	if strings.ContainsRune(v, 0) {
+		fe = append(fe, errNullCharacters)
+	}
+	if len(fe) > 0 {
+		errs[name] = fe
+		return false
+	}
+	return true
+}
+
+// passwordLogin is authenticate(request, username=..., password=...) over the password
+// backends of c (ModelBackend, AllowAllUsersModelBackend), in their order: the user and
+// the backend that took it, or nil.
+func passwordLogin(ctx context.Context, username, password string, c *Config) (*User, string, error) {
+	for _, b := range c.backends() {
+		if b != ModelBackend && b != AllowAllUsersModelBackend {
+			continue
+		}
+		u, err := authenticate(ctx, username, password, b, c)
+		if err != nil || u != nil {
+			return u, b, err
+		}
+	}
+	return nil, "", nil
+}
+
+// redirect answers with HttpResponseRedirect to location (a URI).
+func redirect(w http.ResponseWriter, location string) {
+	w.Header().Set("Location", location)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusFound)
+}
+
+// upperMethod returns r with its method upper-cased, as Django reads REQUEST_METHOD.
+func upperMethod(r *http.Request) *http.Request {
+	if m := strings.ToUpper(r.Method); m != r.Method {
+		r2 := *r
+		r2.Method = m
+		return &r2
+	}
+	return r
+}
+
+// formMethodNotAllowed answers a method a FormView has no handler for (405, with its
+// Allow), or OPTIONS (200).
+func formMethodNotAllowed(w http.ResponseWriter, method string) {
+	w.Header().Set("Allow", formViewAllow)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if method == http.MethodOptions {
+		w.Header().Set("Content-Length", "0")
+		return
+	}
+	w.WriteHeader(http.StatusMethodNotAllowed)
+}
+
+// formViewAllow is the Allow header of a FormView's 405 and OPTIONS answers.
+const formViewAllow = "GET, POST, PUT, HEAD, OPTIONS"
