@@ -25,7 +25,7 @@ type LoginViewOptions struct {
 	// for the page is sent on as after a login.
 	RedirectAuthenticatedUser bool
 	// UsernameMaxLength is the max_length of the user model's USERNAME_FIELD (0 means
-	// 150, auth.User's username).
+	// 150, auth.User's username): a longer username is not NFKC-normalised.
 	UsernameMaxLength int
 	// UsernameVerboseName is its verbose_name, which the invalid_login message names (""
 	// means "username").
@@ -53,8 +53,8 @@ var errInactive = PasswordError{Code: "inactive", Message: "This account is inac
 
 // LoginView is Django's LoginView for a Go handler, behind the session middleware
 // (django.Middleware): GET renders the form; POST checks it as AuthenticationForm does
-// (username stripped and NFKC-normalised, both fields required, no null characters,
-// the username at most UsernameMaxLength characters; then the user authenticated by the
+// (username stripped and NFKC-normalised, both fields required, no null characters; then
+// the user authenticated by the
 // password backend of Config.AuthenticationBackends, ModelBackend or
 // AllowAllUsersModelBackend, as Django's authenticate does: else invalid_login; an
 // inactive user that backend returns is refused as inactive), logs the user in (Login:
@@ -135,15 +135,17 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 	page.Errors = errs
 	rawUser, _ := django.PostValue(r, "username")
 	page.Username = rawUser
+	// (AuthenticationForm sets the field's max_length after the field made its
+	// validators: a longer username is not refused, only left unnormalised)
 	username := pystr.Strip(rawUser)
-	if n := utf8.RuneCountInString(username); n <= opts.UsernameMaxLength {
+	if utf8.RuneCountInString(username) <= opts.UsernameMaxLength {
 		username = norm.NFKC.String(username)
 	}
-	if !formField(errs, "username", username, opts.UsernameMaxLength) {
+	if !formField(errs, "username", username) {
 		username = ""
 	}
 	password, _ := django.PostValue(r, "password")
-	if !formField(errs, "password", password, 0) {
+	if !formField(errs, "password", password) {
 		password = ""
 	}
 	if username != "" && password != "" {
@@ -173,30 +175,18 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 }
 
 // formField checks a CharField's value v (already cleaned) as Django's form does,
-// recording its errors under name: required, then max_length (when maxLen > 0) and null
-// characters. It reports whether v is valid.
-func formField(errs map[string][]PasswordError, name, v string, maxLen int) bool {
-	if v == "" {
+// recording its error under name: required, or null characters. It reports whether v is
+// valid.
+func formField(errs map[string][]PasswordError, name, v string) bool {
+	switch {
+	case v == "":
 		errs[name] = []PasswordError{errFieldRequired}
-		return false
+	case strings.ContainsRune(v, 0):
+		errs[name] = []PasswordError{errNullCharacters}
+	default:
+		return true
 	}
-	var fe []PasswordError
-	if n := utf8.RuneCountInString(v); maxLen > 0 && n > maxLen {
-		unit := "characters"
-		if maxLen == 1 {
-			unit = "character"
-		}
-		fe = append(fe, PasswordError{Code: "max_length", Message: fmt.Sprintf(
-			"Ensure this value has at most %d %s (it has %d).", maxLen, unit, n)})
-	}
-	if strings.ContainsRune(v, 0) {
-		fe = append(fe, errNullCharacters)
-	}
-	if len(fe) > 0 {
-		errs[name] = fe
-		return false
-	}
-	return true
+	return false
 }
 
 // passwordLogin is authenticate(request, username=..., password=...) over the password

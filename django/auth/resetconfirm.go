@@ -167,7 +167,7 @@ func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfir
 	errs := map[string][]PasswordError{}
 	field := func(name string) string {
 		v, _ := django.PostValue(r, name)
-		if !formField(errs, name, v, 0) {
+		if !formField(errs, name, v) {
 			v = ""
 		}
 		return v
