@@ -111,21 +111,26 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 		}
 	}
 	page := &LoginPage{}
-	next, ok := django.PostValue(r, django.RedirectFieldName)
-	if !ok {
-		next, _ = django.QueryValue(r, django.RedirectFieldName)
-	}
-	host, err := s.GetHost(r)
-	if err != nil {
-		return err
-	}
-	if s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
-		page.Next = next
+	// render is render_to_response with get_context_data, whose {{ next }} is
+	// get_redirect_url (which, as Django's, needs the request's host to be allowed).
+	render := func() error {
+		next, ok := django.PostValue(r, django.RedirectFieldName)
+		if !ok {
+			next, _ = django.QueryValue(r, django.RedirectFieldName)
+		}
+		host, err := s.GetHost(r)
+		if err != nil {
+			return err
+		}
+		if s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
+			page.Next = next
+		}
+		opts.Render(w, r, page)
+		return nil
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		opts.Render(w, r, page)
-		return nil
+		return render()
 	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
 	default:
 		formMethodNotAllowed(w, r.Method)
@@ -170,8 +175,7 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 			return nil
 		}
 	}
-	opts.Render(w, r, page)
-	return nil
+	return render()
 }
 
 // formField checks a CharField's value v (already cleaned) as Django's form does,
