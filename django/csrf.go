@@ -283,6 +283,10 @@ func CSRFToken(r *http.Request) (string, error) {
 	return MaskCSRFSecret(secret)
 }
 
+// CSRFProtected reports whether ctx is a request's that went through a CSRFMiddleware,
+// without touching its token.
+func CSRFProtected(ctx context.Context) bool { return csrfFrom(ctx) != nil }
+
 // RotateCSRFToken gives the request a new CSRF secret, which the response sets, as
 // Django's rotate_token (login does it). It reports whether ctx is a request's that went
 // through a CSRFMiddleware (false: nothing was done).
@@ -465,7 +469,7 @@ func (m *CSRFMiddleware) check(r *http.Request, st *csrfState) (string, error) {
 	if m.Exempt != nil && m.Exempt(r) {
 		return "", nil
 	}
-	switch r.Method {
+	switch strings.ToUpper(r.Method) { // (Django upper-cases REQUEST_METHOD)
 	case http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace:
 		return "", nil
 	}
@@ -715,7 +719,7 @@ func postToken(r *http.Request) string {
 // back for the handler) or a multipart/form-data one, and whether the field is there;
 // false for other requests and bodies, or a body that cannot be read.
 func PostValue(r *http.Request, name string) (string, bool) {
-	if r.Method != http.MethodPost {
+	if !strings.EqualFold(r.Method, http.MethodPost) { // (Django upper-cases REQUEST_METHOD)
 		return "", false
 	}
 	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")

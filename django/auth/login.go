@@ -169,6 +169,12 @@ func RedirectToLogin(w http.ResponseWriter, r *http.Request, s *django.Settings,
 // it as the Location header as it is (net/http's Redirect would rewrite some paths). The
 // error is django.ErrDisallowedHost for a host outside ALLOWED_HOSTS (Django: 400).
 func SuccessURL(r *http.Request, s *django.Settings) (string, error) {
+	next, err := successURL(r, s)
+	return django.IRIToURI(next), err
+}
+
+// successURL is SuccessURL before it is made a URI (get_success_url).
+func successURL(r *http.Request, s *django.Settings) (string, error) {
 	next, ok := django.PostValue(r, django.RedirectFieldName)
 	if !ok {
 		next, _ = django.QueryValue(r, django.RedirectFieldName)
@@ -180,5 +186,5 @@ func SuccessURL(r *http.Request, s *django.Settings) (string, error) {
 	if !s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
 		next = s.LoginRedirectURL
 	}
-	return django.IRIToURI(next), nil
+	return next, nil
 }

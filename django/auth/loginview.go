@@ -14,7 +14,8 @@ import (
 	"github.com/djsession/djsession/internal/pystr"
 )
 
-// LoginViewOptions configure LoginView: the class attributes of Django's LoginView and
+// LoginViewOptions configure LoginView: what matters of the class attributes of Django's
+// LoginView (next_page, success_url_allowed_hosts and extra_context are not offered) and
 // of its AuthenticationForm.
 type LoginViewOptions struct {
 	// Settings and Config are the site's settings and auth configuration (Config.Users
@@ -30,6 +31,11 @@ type LoginViewOptions struct {
 	// UsernameVerboseName is its verbose_name, which the invalid_login message names (""
 	// means "username").
 	UsernameVerboseName string
+	// CSRFExempt lets LoginView take logins that no django.CSRFMiddleware checked (a site
+	// that protects its forms otherwise). By default such a POST is a 500 with
+	// ErrLoginWithoutCSRF: Django's view checks CSRF itself (csrf_protect), and a login
+	// form without it lets another site log a browser in to its own account.
+	CSRFExempt bool
 	// Render writes the page (the template registration/login.html) with status 200: the
 	// form, with the errors of a POST that logged nobody in. Required. It finds
 	// never_cache's headers set, and should leave them.
@@ -44,9 +50,14 @@ type LoginPage struct {
 	// is safe (Settings.URLHasAllowedHostAndScheme), else "" (the template's {{ next }}).
 	Next string
 	// Errors are the AuthenticationForm's errors by field: "username", "password", and
-	// "__all__" for the form's own (invalid_login, inactive), in Django's order.
+	// "__all__" for the form's own (invalid_login, inactive); Django's form.errors holds
+	// them in that order.
 	Errors map[string][]PasswordError
 }
+
+// ErrLoginWithoutCSRF: a POST reached LoginView without a django.CSRFMiddleware in front
+// of it (see LoginViewOptions.CSRFExempt).
+var ErrLoginWithoutCSRF = errors.New("auth: LoginView needs django.CSRFMiddleware in front of it (Django's view is csrf_protect): add it, or set CSRFExempt")
 
 // AuthenticationForm's errors, as Django's English locale words them.
 var errInactive = PasswordError{Code: "inactive", Message: "This account is inactive."}
@@ -61,8 +72,15 @@ var errInactive = PasswordError{Code: "inactive", Message: "This account is inac
 // through that backend, a new session key, a new CSRF token, last_login) and redirects
 // (302) to SuccessURL's page; a form with errors is rendered again with them. The
 // answers carry never_cache's headers, and the handler is marked LoginNotRequired, as
-// Django's view is. CSRF is the site's CSRFMiddleware's to check, as Django's view
-// decorates itself with csrf_protect.
+// Django's view is. CSRF is checked by the django.CSRFMiddleware that must stand in front
+// of it (Django's view is csrf_protect; see CSRFExempt).
+//
+// Known differences: the form's body is read by django.PostValue (no DATA_UPLOAD_MAX_*
+// limits, charsets other than UTF-8 not refused, multipart parts decoded by Go's
+// mime/multipart); a Location over 16384 characters is not refused as Django 4.2+'s
+// DisallowedRedirect; NFKC follows Go's Unicode tables (Python 3.10's, under Django 3.2,
+// are older); LOGIN_REDIRECT_URL is used as given (not reversed as a URL name); and the
+// stored password hash is upgraded on login only with Config.UpgradePasswordHashes.
 func LoginView(opts LoginViewOptions) http.Handler {
 	if opts.UsernameMaxLength == 0 {
 		opts.UsernameMaxLength = 150
@@ -99,14 +117,14 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 			return err
 		}
 		if u != nil {
-			to, err := SuccessURL(r, s)
+			to, err := successURL(r, s)
 			if err != nil {
 				return err
 			}
-			if to == django.EscapeURIPath(django.RequestPath(r)) {
+			if to == django.RequestPath(r) {
 				return errors.New("auth: redirection loop for authenticated user detected: LOGIN_REDIRECT_URL points to the login page")
 			}
-			redirect(w, to)
+			redirect(w, django.IRIToURI(to))
 			return nil
 		}
 	}
@@ -135,6 +153,9 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 	default:
 		formMethodNotAllowed(w, r.Method)
 		return nil
+	}
+	if !opts.CSRFExempt && !django.CSRFProtected(ctx) {
+		return ErrLoginWithoutCSRF
 	}
 	errs := map[string][]PasswordError{}
 	page.Errors = errs
@@ -197,6 +218,9 @@ func formField(errs map[string][]PasswordError, name, v string) bool {
 // backends of c (ModelBackend, AllowAllUsersModelBackend), in their order: the user and
 // the backend that took it, or nil.
 func passwordLogin(ctx context.Context, username, password string, c *Config) (*User, string, error) {
+	if len(c.backends()) == 0 {
+		return nil, "", errors.New("auth: no authentication backends have been defined (AuthenticationBackends is empty)")
+	}
 	for _, b := range c.backends() {
 		if b != ModelBackend && b != AllowAllUsersModelBackend {
 			continue

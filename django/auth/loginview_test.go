@@ -18,8 +18,8 @@ import (
 
 // TestLoginView covers what the live test (TestLiveLoginView) does not: OPTIONS, a host
 // outside ALLOWED_HOSTS (400 when the view needs the host: after the login, as Django's
-// get_success_url), Django's redirection-loop error (500) and a missing session
-// middleware (500).
+// get_success_url), Django's redirection-loop error (500), a missing session middleware
+// (500) and a login that no CSRFMiddleware checked (500).
 func TestLoginView(t *testing.T) {
 	s, mw := newSite(t, "login-view-test-secret")
 	s.Logger = slog.New(slog.DiscardHandler)
@@ -27,7 +27,7 @@ func TestLoginView(t *testing.T) {
 	cfg := &auth.Config{SecretKey: s.SecretKey, Users: namedUsers{users{"1": {ID: "1", Username: "alice", IsActive: true, PasswordHash: pw}}}}
 	render := func(w http.ResponseWriter, r *http.Request, page *auth.LoginPage) { fmt.Fprint(w, "form") }
 	view := func(redirect bool, s *django.Settings) http.Handler {
-		return mw.Handler(auth.LoginView(auth.LoginViewOptions{Settings: s, Config: cfg, RedirectAuthenticatedUser: redirect, Render: render}))
+		return mw.Handler(auth.LoginView(auth.LoginViewOptions{Settings: s, Config: cfg, RedirectAuthenticatedUser: redirect, Render: render, CSRFExempt: true}))
 	}
 	post := func(h http.Handler, host, cookie string) *httptest.ResponseRecorder {
 		req := httptest.NewRequest("POST", "http://"+host+"/login/", strings.NewReader(url.Values{"username": {"alice"}, "password": {"s3cret"}}.Encode()))
@@ -67,6 +67,14 @@ func TestLoginView(t *testing.T) {
 	if rec := get(bare, "/login/", ""); rec.Code != 500 {
 		t.Errorf("without the session middleware: %d", rec.Code)
 	}
+	// A login no CSRFMiddleware checked: a 500, and nobody logged in.
+	unchecked := mw.Handler(auth.LoginView(auth.LoginViewOptions{Settings: s, Config: cfg, Render: render}))
+	if rec := post(unchecked, "example.com", ""); rec.Code != 500 || len(rec.Result().Cookies()) != 0 {
+		t.Errorf("without CSRFMiddleware: %d %v", rec.Code, rec.Result().Cookies())
+	}
+	if rec := get(unchecked, "/login/", ""); rec.Code != 200 {
+		t.Errorf("the form without CSRFMiddleware: %d", rec.Code)
+	}
 }
 
 // namedUsers finds users by username too.
@@ -81,7 +89,8 @@ func (n namedUsers) UserByUsername(_ context.Context, name string) (*auth.User, 
 	return nil, auth.ErrUserNotFound
 }
 
-// Serve Django's login page from Go: the form, and the login that sends the user on.
+// Serve Django's login page from Go: the form (with its CSRF token), and the login that
+// sends the user on.
 func ExampleLoginView() {
 	s := django.NewSettings()
 	s.SecretKey, s.AllowedHosts = "example-secret-key", []string{"example.com"}
@@ -97,24 +106,34 @@ func ExampleLoginView() {
 	mux := http.NewServeMux()
 	mux.Handle("/accounts/login/", auth.LoginView(auth.LoginViewOptions{Settings: &s, Config: cfg,
 		Render: func(w http.ResponseWriter, r *http.Request, page *auth.LoginPage) {
-			fmt.Fprintln(w, "errors:", page.Errors) // (a template, in a real site)
+			token, _ := django.CSRFToken(r) // (a template, in a real site: {% csrf_token %} and the form)
+			fmt.Fprint(w, token)
 		},
 	}))
 	mw, err := django.NewMiddleware(s)
 	if err != nil {
 		panic(err)
 	}
-	h := mw.Handler(mux)
+	csrf, err := django.NewCSRFMiddleware(s)
+	if err != nil {
+		panic(err)
+	}
+	h := mw.Handler(csrf.Handler(mux))
 
+	// The form: its token, and the csrftoken cookie.
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://example.com/accounts/login/", nil))
+	token, cookie := rec.Body.String(), rec.Result().Cookies()[0]
 	for _, password := range []string{"wrong", "s3cret"} {
-		form := url.Values{"username": {"alice"}, "password": {password}, "next": {"/reports/"}}
+		form := url.Values{"username": {"alice"}, "password": {password}, "next": {"/reports/"}, "csrfmiddlewaretoken": {token}}
 		req := httptest.NewRequest("POST", "http://example.com/accounts/login/", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.AddCookie(cookie)
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
-		fmt.Println(rec.Code, rec.Header().Get("Location"), strings.TrimSpace(rec.Body.String()) != "")
+		fmt.Printf("%d %q\n", rec.Code, rec.Header().Get("Location"))
 	}
 	// Output:
-	// 200  true
-	// 302 /reports/ false
+	// 200 ""
+	// 302 "/reports/"
 }
