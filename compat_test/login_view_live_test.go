@@ -87,14 +87,8 @@ func runLoginViewSteps(t *testing.T, version string, adb *authDatabase, backends
 		Settings: &site.settings, Config: site.cfg, RedirectAuthenticatedUser: redirect,
 		Render: func(w http.ResponseWriter, r *http.Request, page *auth.LoginPage) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			errs := map[string][]map[string]string{}
-			for f, es := range page.Errors {
-				for _, e := range es {
-					errs[f] = append(errs[f], map[string]string{"code": e.Code, "message": e.Message})
-				}
-			}
 			io.WriteString(w, page.Next+"\n")
-			json.NewEncoder(w).Encode(errs)
+			json.NewEncoder(w).Encode(formErrorsJSON(page.Errors))
 		},
 	}))
 	// (CSRF in front but not enforced, as Django's test Client leaves it)
@@ -107,28 +101,9 @@ func runLoginViewSteps(t *testing.T, version string, adb *authDatabase, backends
 	cookie := ""
 	var out []loginViewAfter
 	for _, step := range steps {
-		form := url.Values{}
-		for k, v := range step.Data {
-			form.Set(k, v)
-		}
-		req := httptest.NewRequest(step.Method, "http://testserver"+step.Path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		if cookie != "" {
-			req.Header.Set("Cookie", "sessionid="+cookie)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		for _, c := range rec.Result().Cookies() {
-			if c.Name == "sessionid" {
-				cookie = c.Value
-			}
-		}
+		rec := formStep(h, step.Method, step.Path, step.Data, &cookie)
 		a := loginViewAfter{Status: rec.Code}
-		for name, dst := range map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow} {
-			if v := rec.Header().Get(name); v != "" {
-				*dst = &v
-			}
-		}
+		optionalHeaders(rec, map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow})
 		if rec.Code == http.StatusOK {
 			next, errs, _ := strings.Cut(rec.Body.String(), "\n")
 			a.Page = &struct {
@@ -150,6 +125,49 @@ func runLoginViewSteps(t *testing.T, version string, adb *authDatabase, backends
 			}
 		}
 		out = append(out, a)
+	}
+	return out
+}
+
+// formStep sends a request to h, with data (if any) as an urlencoded form and the session
+// cookie *cookie, which it then updates from the response ("" when it is deleted).
+func formStep(h http.Handler, method, path string, data map[string]string, cookie *string) *httptest.ResponseRecorder {
+	form := url.Values{}
+	for k, v := range data {
+		form.Set(k, v)
+	}
+	req := httptest.NewRequest(method, "http://testserver"+path, strings.NewReader(form.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	if *cookie != "" {
+		req.Header.Set("Cookie", "sessionid="+*cookie)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	for _, c := range rec.Result().Cookies() {
+		if c.Name == "sessionid" {
+			*cookie = c.Value
+		}
+	}
+	return rec
+}
+
+// optionalHeaders points each of dsts at the value of the response header it is keyed
+// by, when the response has it.
+func optionalHeaders(rec *httptest.ResponseRecorder, dsts map[string]**string) {
+	for name, dst := range dsts {
+		if v := rec.Header().Get(name); v != "" {
+			*dst = &v
+		}
+	}
+}
+
+// formErrorsJSON is errs as Django's form.errors.get_json_data() gives them.
+func formErrorsJSON(errs map[string][]auth.PasswordError) map[string][]map[string]string {
+	out := map[string][]map[string]string{}
+	for f, es := range errs {
+		for _, e := range es {
+			out[f] = append(out[f], map[string]string{"code": e.Code, "message": e.Message})
+		}
 	}
 	return out
 }

@@ -4,10 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"net/http/httptest"
-	"net/url"
 	"strings"
 	"testing"
 
@@ -133,13 +130,7 @@ func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, 
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			fmt.Fprintf(w, "%v\n", map[bool]string{true: "True", false: "False"}[page.ValidLink])
 			if page.ValidLink {
-				errs := map[string][]map[string]string{}
-				for f, es := range page.Errors {
-					for _, e := range es {
-						errs[f] = append(errs[f], map[string]string{"code": e.Code, "message": e.Message})
-					}
-				}
-				json.NewEncoder(w).Encode(errs)
+				json.NewEncoder(w).Encode(formErrorsJSON(page.Errors))
 			}
 		},
 	}))
@@ -149,34 +140,9 @@ func runResetConfirmSteps(t *testing.T, version string, adb *authDatabase, uid, 
 	var out []resetConfirmAfter
 	for _, step := range steps {
 		target := strings.NewReplacer("BADUID", "OTk", "UID", uid, "TOKEN", token).Replace(step.Path)
-		var body io.Reader
-		if step.Data != nil {
-			form := url.Values{}
-			for k, v := range step.Data {
-				form.Set(k, v)
-			}
-			body = strings.NewReader(form.Encode())
-		}
-		req := httptest.NewRequest(step.Method, "http://testserver"+target, body)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		}
-		if cookie != "" {
-			req.Header.Set("Cookie", "sessionid="+cookie)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		for _, c := range rec.Result().Cookies() {
-			if c.Name == "sessionid" {
-				cookie = c.Value
-			}
-		}
+		rec := formStep(h, step.Method, target, step.Data, &cookie)
 		a := resetConfirmAfter{Status: rec.Code, Expires: rec.Header().Get("Expires") != ""}
-		for name, dst := range map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow} {
-			if v := rec.Header().Get(name); v != "" {
-				*dst = &v
-			}
-		}
+		optionalHeaders(rec, map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow})
 		if rec.Code == http.StatusOK {
 			valid, errs, _ := strings.Cut(rec.Body.String(), "\n")
 			a.Page = &struct {
