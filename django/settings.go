@@ -136,6 +136,10 @@ type Settings struct {
 	// LoginRedirectURL is LOGIN_REDIRECT_URL, where LoginView sends a user without a safe
 	// "next". Default "/accounts/profile/".
 	LoginRedirectURL string
+	// LogoutRedirectURL is LOGOUT_REDIRECT_URL, where auth.LogoutView sends a user it
+	// logged out who gave no safe "next" (a URL or path, used as given). Default "",
+	// Django's None: the view's own page.
+	LogoutRedirectURL string
 	// PasswordResetTimeout is PASSWORD_RESET_TIMEOUT in seconds, how long a password reset
 	// token is good for (auth.PasswordResetTokenGenerator). Default 259200 (three days).
 	PasswordResetTimeout int
@@ -221,6 +225,14 @@ type Settings struct {
 	// stale session is then flushed even on an open page. Django 6.0+ look at the mark
 	// first.
 	LoginRequiredUserFirst bool
+	// LogoutViewLegacy makes auth.LogoutView behave as before Django 4.1: every request
+	// (whatever its method) logs out first, and a "next" given but unsafe, or empty,
+	// sends the user to the view's own path. ForDjango sets it for versions before 4.1.
+	LogoutViewLegacy bool
+	// LogoutViewGET makes auth.LogoutView log out on GET and HEAD too, as Django 4.1 and
+	// 4.2 do (deprecated there); Django 5.0+ answer them 405. ForDjango sets it for 4.1
+	// and 4.2.
+	LogoutViewGET bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -312,6 +324,8 @@ func (s *Settings) ForDjango(version string) error {
 	s.MessagesLegacyCookieFormats = v < 40100
 	s.ErrorPagesNoCharset = v < 40100
 	s.LoginRequiredUserFirst = v >= 50100 && v < 60000
+	s.LogoutViewLegacy = v < 40100
+	s.LogoutViewGET = v >= 40100 && v < 50000
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

@@ -118,6 +118,7 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("PASSWORD_RESET_TIMEOUT", &s.PasswordResetTimeout)
 	get("LOGIN_URL", &s.LoginURL)
 	get("LOGIN_REDIRECT_URL", &s.LoginRedirectURL)
+	get("LOGOUT_REDIRECT_URL", &s.LogoutRedirectURL)
 	get("MESSAGE_STORAGE", &s.MessageStorage)
 	get("MESSAGE_LEVEL", &s.MessageLevel)
 	get("AUTH_PASSWORD_VALIDATORS", &s.AuthPasswordValidators)

@@ -175,16 +175,9 @@ func SuccessURL(r *http.Request, s *django.Settings) (string, error) {
 
 // successURL is SuccessURL before it is made a URI (get_success_url).
 func successURL(r *http.Request, s *django.Settings) (string, error) {
-	next, ok := django.PostValue(r, django.RedirectFieldName)
-	if !ok {
-		next, _ = django.QueryValue(r, django.RedirectFieldName)
-	}
-	host, err := s.GetHost(r)
-	if err != nil {
-		return "", err
-	}
-	if !s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
+	next, err := safeNext(r, s)
+	if next == "" && err == nil {
 		next = s.LoginRedirectURL
 	}
-	return next, nil
+	return next, err
 }

@@ -57,7 +57,8 @@ type LoginPage struct {
 
 // ErrLoginWithoutCSRF: a POST reached LoginView without a django.CSRFMiddleware in front
 // of it (see LoginViewOptions.CSRFExempt).
-var ErrLoginWithoutCSRF = errors.New("auth: LoginView needs django.CSRFMiddleware in front of it (Django's view is csrf_protect): add it, or set CSRFExempt")
+// It matches ErrCSRFNotChecked.
+var ErrLoginWithoutCSRF = fmt.Errorf("%w (LoginView)", ErrCSRFNotChecked)
 
 // AuthenticationForm's errors, as Django's English locale words them.
 var errInactive = PasswordError{Code: "inactive", Message: "This account is inactive."}
@@ -132,16 +133,9 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 	// render is render_to_response with get_context_data, whose {{ next }} is
 	// get_redirect_url (which, as Django's, needs the request's host to be allowed).
 	render := func() error {
-		next, ok := django.PostValue(r, django.RedirectFieldName)
-		if !ok {
-			next, _ = django.QueryValue(r, django.RedirectFieldName)
-		}
-		host, err := s.GetHost(r)
-		if err != nil {
+		var err error
+		if page.Next, err = safeNext(r, s); err != nil {
 			return err
-		}
-		if s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
-			page.Next = next
 		}
 		opts.Render(w, r, page)
 		return nil
@@ -170,10 +164,7 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 	if !formField(errs, "username", username) {
 		username = ""
 	}
-	password, _ := django.PostValue(r, "password")
-	if !formField(errs, "password", password) {
-		password = ""
-	}
+	password := postField(r, errs, "password")
 	if username != "" && password != "" {
 		u, backend, err := passwordLogin(ctx, username, password, cfg)
 		switch {
@@ -253,13 +244,7 @@ func upperMethod(r *http.Request) *http.Request {
 // formMethodNotAllowed answers a method a FormView has no handler for (405, with its
 // Allow), or OPTIONS (200).
 func formMethodNotAllowed(w http.ResponseWriter, method string) {
-	w.Header().Set("Allow", formViewAllow)
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if method == http.MethodOptions {
-		w.Header().Set("Content-Length", "0")
-		return
-	}
-	w.WriteHeader(http.StatusMethodNotAllowed)
+	methodNotAllowed(w, method, formViewAllow)
 }
 
 // formViewAllow is the Allow header of a FormView's 405 and OPTIONS answers.

@@ -165,23 +165,9 @@ func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfir
 		return nil
 	}
 	errs := map[string][]PasswordError{}
-	field := func(name string) string {
-		v, _ := django.PostValue(r, name)
-		if !formField(errs, name, v) {
-			v = ""
-		}
-		return v
-	}
-	p1, p2 := field("new_password1"), field("new_password2")
-	if p1 != "" && p2 != "" && p1 != p2 {
-		errs["new_password2"] = []PasswordError{errPasswordMismatch}
-	} else if p2 != "" {
-		var pe PasswordErrors
-		if err := ValidatePassword(p2, page.User.PasswordUser(), opts.Validators); errors.As(err, &pe) {
-			errs["new_password2"] = pe
-		} else if err != nil {
-			return err
-		}
+	p1, err := setPasswordForm(r, page.User, opts.Validators, errs)
+	if err != nil {
+		return err
 	}
 	if len(errs) > 0 {
 		page.Errors = errs
@@ -200,6 +186,35 @@ func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfir
 	}
 	redirect(w, django.IRIToURI(opts.SuccessURL))
 	return nil
+}
+
+// setPasswordForm checks the fields of Django's SetPasswordForm for user u, recording
+// their errors in errs: new_password1 and new_password2 required, without null
+// characters, the same, and the second passing validators. It returns new_password1
+// (valid when errs is left empty).
+func setPasswordForm(r *http.Request, u *User, validators []PasswordValidator, errs map[string][]PasswordError) (string, error) {
+	p1, p2 := postField(r, errs, "new_password1"), postField(r, errs, "new_password2")
+	if p1 != "" && p2 != "" && p1 != p2 {
+		errs["new_password2"] = []PasswordError{errPasswordMismatch}
+	} else if p2 != "" {
+		var pe PasswordErrors
+		if err := ValidatePassword(p2, u.PasswordUser(), validators); errors.As(err, &pe) {
+			errs["new_password2"] = pe
+		} else if err != nil {
+			return "", err
+		}
+	}
+	return p1, nil
+}
+
+// postField is the value of the password field name of the POST form (a CharField that
+// does not strip), checked by formField: "" when it has an error, recorded in errs.
+func postField(r *http.Request, errs map[string][]PasswordError, name string) string {
+	v, _ := django.PostValue(r, name)
+	if !formField(errs, name, v) {
+		v = ""
+	}
+	return v
 }
 
 // neverCache adds the headers of Django's never_cache: Expires now, and a Cache-Control

@@ -1,0 +1,194 @@
+package auth
+
+import (
+	"errors"
+	"net/http"
+
+	"github.com/djsession/djsession/django"
+)
+
+// ErrCSRFNotChecked: a POST reached a view that Django protects with csrf_protect (and
+// the login, logout and password change views are), but no django.CSRFMiddleware
+// checked it. Put the middleware in front of the view, or set the view's CSRFExempt.
+var ErrCSRFNotChecked = errors.New("auth: no django.CSRFMiddleware checked this POST, and Django's view is csrf_protect: add the middleware, or set CSRFExempt")
+
+// LogoutViewOptions configure LogoutView: the class attributes of Django's LogoutView
+// (success_url_allowed_hosts and extra_context are not offered).
+type LogoutViewOptions struct {
+	// Settings is the site's settings (LogoutRedirectURL, and the version behaviour
+	// LogoutViewLegacy and LogoutViewGET, which ForDjango sets). Required.
+	Settings *django.Settings
+	// NextPage is next_page: where a logged-out user without a safe "next" goes, before
+	// Settings.LogoutRedirectURL ("" is Django's None). It is used as given, as Django uses
+	// a URL (named URL patterns are not resolved). Django's logout_then_login is
+	// LogoutView with NextPage set to Settings.LoginURL.
+	NextPage string
+	// CSRFExempt lets LogoutView take POSTs that no django.CSRFMiddleware checked (a site
+	// that protects its forms otherwise). By default such a POST is a 500 with
+	// ErrCSRFNotChecked where Django's view is csrf_protect (4.1 on): a logout that
+	// another site can post logs a browser out behind its user's back.
+	CSRFExempt bool
+	// Render writes the "logged out" page (the template registration/logged_out.html)
+	// with status 200, once the user is logged out. Required. It finds never_cache's
+	// headers set, and should leave them.
+	Render func(w http.ResponseWriter, r *http.Request)
+}
+
+// LogoutView is Django's LogoutView for a Go handler, behind the session middleware
+// (django.Middleware) and, usually, django.CSRFMiddleware: a POST logs the user out
+// (Logout: the session flushed, its cookie deleted) and is redirected (302) to the safe
+// "next" of the form or the query string (Settings.URLHasAllowedHostAndScheme, for the
+// request's own host), else to NextPage, else to Settings.LogoutRedirectURL; with none of
+// these, or when that is the request's own full path, the "logged out" page is rendered.
+// OPTIONS answers 200 with the view's Allow; other methods 405. The answers carry
+// never_cache's headers. It is not marked LoginNotRequired (Django's is not: under
+// LoginRequiredMiddleware an anonymous user is sent to log in).
+//
+// The version behaviour follows Settings: with LogoutViewGET (Django 4.1, 4.2), GET and
+// HEAD log out as POST does. With LogoutViewLegacy (Django before 4.1), every request
+// logs out first, whatever its method; then it is redirected when a "next" is given (to
+// it when safe, else, and when empty, to the request's own path) or when NextPage or
+// LogoutRedirectURL is set, and otherwise answered by the method (the page for GET, HEAD
+// and POST, 200 for OPTIONS, else 405); and there, as in Django, CSRF is only what the
+// middleware checks.
+//
+// Known differences, as for LoginView: the form's body is read by django.PostValue, and
+// a Location over 16384 characters is not refused.
+func LogoutView(opts LogoutViewOptions) http.Handler {
+	s := opts.Settings
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = upperMethod(r)
+		neverCache(w, s)
+		if err := logoutView(w, r, &opts); err != nil {
+			w.Header().Del("Cache-Control")
+			w.Header().Del("Expires")
+			if errors.Is(err, django.ErrDisallowedHost) {
+				s.BadRequest(w, r)
+				return
+			}
+			s.Log().ErrorContext(r.Context(), "auth: logout view", "path", r.URL.Path, "err", err)
+			s.ServerError(w, r)
+		}
+	})
+}
+
+func logoutView(w http.ResponseWriter, r *http.Request, opts *LogoutViewOptions) error {
+	ctx, s := r.Context(), opts.Settings
+	sess := django.FromContext(ctx)
+	if sess == nil {
+		return ErrNoSessionMiddleware
+	}
+	if s.LogoutViewLegacy {
+		return legacyLogout(w, r, opts, sess)
+	}
+	allow := "POST, OPTIONS"
+	if s.LogoutViewGET {
+		allow = "GET, HEAD, POST, OPTIONS"
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodGet, http.MethodHead:
+		if s.LogoutViewGET {
+			break
+		}
+		fallthrough
+	default:
+		methodNotAllowed(w, r.Method, allow)
+		return nil
+	}
+	if r.Method == http.MethodPost && !opts.CSRFExempt && !django.CSRFProtected(ctx) {
+		return ErrCSRFNotChecked
+	}
+	if err := Logout(ctx, sess); err != nil {
+		return err
+	}
+	// get_success_url: the safe next, else the default redirect URL.
+	to, err := safeNext(r, s)
+	if err != nil {
+		return err
+	}
+	if to == "" {
+		switch {
+		case opts.NextPage != "":
+			to = opts.NextPage
+		case s.LogoutRedirectURL != "":
+			to = s.LogoutRedirectURL
+		default:
+			to = django.RequestPath(r)
+		}
+	}
+	if to != django.GetFullPath(r) {
+		redirect(w, django.IRIToURI(to))
+		return nil
+	}
+	opts.Render(w, r)
+	return nil
+}
+
+// legacyLogout is LogoutView before Django 4.1, which logs out in dispatch.
+func legacyLogout(w http.ResponseWriter, r *http.Request, opts *LogoutViewOptions, sess *django.Session) error {
+	s := opts.Settings
+	if err := Logout(r.Context(), sess); err != nil {
+		return err
+	}
+	// get_next_page
+	to := opts.NextPage
+	if to == "" {
+		to = s.LogoutRedirectURL
+	}
+	next, ok := django.PostValue(r, django.RedirectFieldName)
+	if !ok {
+		next, ok = django.QueryValue(r, django.RedirectFieldName)
+	}
+	if ok {
+		host, err := s.GetHost(r)
+		if err != nil {
+			return err
+		}
+		to = next
+		if !s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
+			to = django.RequestPath(r)
+		}
+	}
+	if to != "" {
+		redirect(w, django.IRIToURI(to))
+		return nil
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+		opts.Render(w, r)
+	default:
+		methodNotAllowed(w, r.Method, "GET, POST, HEAD, OPTIONS")
+	}
+	return nil
+}
+
+// safeNext is RedirectURLMixin.get_redirect_url: the "next" of the POST form (else of
+// the query string) when URLHasAllowedHostAndScheme takes it for the request's own host
+// (HTTPS required on a secure request), else "".
+func safeNext(r *http.Request, s *django.Settings) (string, error) {
+	next, ok := django.PostValue(r, django.RedirectFieldName)
+	if !ok {
+		next, _ = django.QueryValue(r, django.RedirectFieldName)
+	}
+	host, err := s.GetHost(r)
+	if err != nil {
+		return "", err
+	}
+	if !s.URLHasAllowedHostAndScheme(next, []string{host}, s.IsSecure(r)) {
+		return "", nil
+	}
+	return next, nil
+}
+
+// methodNotAllowed answers a method a view has no handler for (405, with the view's
+// Allow), or OPTIONS (200, empty), as Django's View does.
+func methodNotAllowed(w http.ResponseWriter, method, allow string) {
+	w.Header().Set("Allow", allow)
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if method == http.MethodOptions {
+		w.Header().Set("Content-Length", "0")
+		return
+	}
+	w.WriteHeader(http.StatusMethodNotAllowed)
+}
