@@ -1,0 +1,160 @@
+package compat_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+)
+
+// logoutChangeAfter is what scripts/logout_change_oracle.py reports after a step.
+type logoutChangeAfter struct {
+	Status       int
+	Location     *string
+	CacheControl *string `json:"cache_control"`
+	Allow        *string
+	Page         any // the body, parsed when it is JSON (nil unless 200)
+	User         *string
+}
+
+// TestLiveLogoutAndPasswordChange holds LogoutView and PasswordChangeView to Django's,
+// for every version, with LOGOUT_REDIRECT_URL unset and set to the logout page itself:
+// the same steps (logouts by every method, with a safe, unsafe, empty, form-over-query
+// and protocol-relative next, with a query string, at a next_page view as
+// logout_then_login, at a non-ASCII path; the password change form while anonymous and
+// logged in, with empty fields, a wrong old password, null characters, mismatched and
+// invalid new passwords, PUT, DELETE, OPTIONS, then a change that keeps the session
+// logged in) must give, after each, the same status, Location, never_cache's
+// Cache-Control, Allow, page and session login. Django must then take the password Go
+// set.
+func TestLiveLogoutAndPasswordChange(t *testing.T) {
+	for _, p := range livePeers(t) {
+		for _, redirectURL := range []*string{nil, ptr("/logout/")} {
+			name := "LOGOUT_REDIRECT_URL=None"
+			if redirectURL != nil {
+				name = "LOGOUT_REDIRECT_URL=" + *redirectURL
+			}
+			t.Run(p.Series+"/"+name, func(t *testing.T) {
+				variant, _ := json.Marshal(map[string]any{"logout_redirect_url": redirectURL})
+				oracle := func(adb *authDatabase, out any, args ...string) {
+					dbj, _ := json.Marshal(adb.django)
+					runScriptJSON(t, p.Series, "", "", out, append([]string{"logout_change_oracle.py", string(dbj)}, args...)...)
+				}
+				var setup struct {
+					Steps           []resetConfirmStep
+					CommonPasswords string `json:"common_passwords"`
+					NewPassword     string `json:"new_password"`
+				}
+				var want struct{ Steps []logoutChangeAfter }
+				djDB := newAuthDB(t, p.Series, "sqlite")
+				oracle(djDB, &setup, "setup")
+				oracle(djDB, &want, "run", string(variant))
+				goDB := newAuthDB(t, p.Series, "sqlite")
+				oracle(goDB, &struct{}{}, "setup")
+				lru := ""
+				if redirectURL != nil {
+					lru = *redirectURL
+				}
+				got := runLogoutChangeSteps(t, p.Django, goDB, lru, setup.CommonPasswords, setup.Steps)
+				if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 40 {
+					t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
+				}
+				for i, s := range setup.Steps {
+					if d := cmp.Diff(want.Steps[i], got[i]); d != "" {
+						t.Errorf("step %d (%s %s %q): (-django +go)\n%s", i, s.Method, s.Path, s.Data, d)
+					}
+				}
+				var users struct{ OK bool }
+				oracle(goDB, &users, "users", setup.NewPassword)
+				if !users.OK {
+					t.Error("Django does not take the password Go's PasswordChangeView set")
+				}
+			})
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// runLogoutChangeSteps runs steps through the session middleware (db engine), a CSRF
+// middleware that does not enforce (as Django's test Client), and the URLconf of
+// logout_change_oracle.py on adb, with a cookie jar of one session cookie, and reports
+// after each as the oracle does.
+func runLogoutChangeSteps(t *testing.T, version string, adb *authDatabase, logoutRedirectURL, commonPasswords string, steps []resetConfirmStep) []logoutChangeAfter {
+	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
+	s := &site.settings
+	s.LogoutRedirectURL = logoutRedirectURL
+	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
+		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
+		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
+		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
+	}}, commonPasswords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := func(body string) func(http.ResponseWriter, *http.Request) {
+		return func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			io.WriteString(w, body)
+		}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/accounts/login/", auth.LoginView(auth.LoginViewOptions{
+		Settings: s, Config: site.cfg,
+		Render: func(w http.ResponseWriter, r *http.Request, _ *auth.LoginPage) { text("login form")(w, r) },
+	}))
+	logout := auth.LogoutView(auth.LogoutViewOptions{Settings: s, Render: text("logged out")})
+	mux.Handle("/logout/", logout)
+	mux.Handle("/logout-\u00e9/", logout)
+	mux.Handle("/logout-then-login/", auth.LogoutView(auth.LogoutViewOptions{Settings: s, NextPage: s.LoginURL, Render: text("logged out")}))
+	mux.Handle("/password_change/", auth.PasswordChangeView(auth.PasswordChangeOptions{
+		Settings: s, Config: site.cfg, Validators: validators,
+		Render: func(w http.ResponseWriter, r *http.Request, page *auth.PasswordChangePage) {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			js, _ := json.Marshal(formErrorsJSON(page.Errors))
+			fmt.Fprintf(w, "%s", js)
+		},
+	}))
+	mux.HandleFunc("/accounts/password_change/done/", text("done"))
+	csrf, err := django.NewCSRFMiddleware(site.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.Exempt = func(*http.Request) bool { return true }
+	h := site.mw.Handler(csrf.Handler(mux))
+	cookie := ""
+	var out []logoutChangeAfter
+	for _, step := range steps {
+		rec := formStep(h, step.Method, step.Path, step.Data, &cookie)
+		a := logoutChangeAfter{Status: rec.Code}
+		optionalHeaders(rec, map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow})
+		if rec.Code == http.StatusOK {
+			body := rec.Body.String()
+			if strings.EqualFold(step.Method, http.MethodHead) {
+				body = "" // (what a server sends, and Django's test Client keeps)
+			}
+			if json.Unmarshal([]byte(body), &a.Page) != nil {
+				a.Page = body
+			}
+		}
+		if data, ok, err := site.store.Load(context.Background(), cookie); err != nil {
+			t.Fatal(err)
+		} else if ok {
+			if v, ok := data.Get("_auth_user_id"); ok {
+				s, _ := v.AsStr()
+				a.User = &s
+			}
+		}
+		out = append(out, a)
+	}
+	return out
+}

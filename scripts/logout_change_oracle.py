@@ -1,0 +1,165 @@
+"""Django's LogoutView and PasswordChangeView answering a browser's requests, for the Go twins.
+
+Usage: <venv python> scripts/logout_change_oracle.py DATABASE_JSON COMMAND [VARIANT]
+
+DATABASE_JSON is Django's DATABASES["default"] as JSON.
+
+setup    migrates the (empty) database, creates alice (pk 1, password "old-Passw0rd!")
+         and prints {"steps": STEPS, "common_passwords": the path of this Django's
+         common-passwords list, "new_password"}.
+run      (after setup) sends the STEPS below through Django's test Client (one client,
+         its cookies kept; db sessions; the four validators of Django's project template;
+         VARIANT: {"logout_redirect_url": LOGOUT_REDIRECT_URL}) to this URLconf:
+           accounts/login/                  LoginView
+           logout/                          LogoutView
+           logout-then-login/               LogoutView(next_page=LOGIN_URL), as logout_then_login
+           logout-\u00e9/                        LogoutView
+           password_change/                 PasswordChangeView
+           accounts/password_change/done/   its success URL (named password_change_done)
+         LogoutView's template prints "logged out", PasswordChangeView's the form's errors
+         (as_json). It prints, after each step, {"status", "location", "cache_control",
+         "allow", "page": the body, parsed when it is JSON (null unless 200), "user": the session's _auth_user_id}.
+users    (with a password as fourth argument) prints whether it is alice's password now.
+"""
+
+import json
+import os
+import sys
+import types
+from urllib.parse import urlencode
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+cmd = sys.argv[2]
+variant = json.loads(sys.argv[3]) if len(sys.argv) > 3 and cmd == "run" else {"logout_redirect_url": None}
+validators = [{"NAME": "django.contrib.auth.password_validation." + n} for n in (
+    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+    "NumericPasswordValidator")]
+extra = {
+    "DATABASES": {"default": json.loads(sys.argv[1])},
+    "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
+                   "django.contrib.auth.middleware.AuthenticationMiddleware"],
+    "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+    "ROOT_URLCONF": "djsession_logout_urls",
+    "ALLOWED_HOSTS": ["testserver"],
+    "AUTH_PASSWORD_VALIDATORS": validators,
+    "LOGOUT_REDIRECT_URL": variant["logout_redirect_url"],
+    "TEMPLATES": [{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
+            "login.html": "login form",
+            "logged_out.html": "logged out",
+            "change.html": "{{ form.errors.as_json|safe }}",
+        })]},
+    }],
+    "USE_TZ": True,
+    "SECRET_KEY": "djsession-auth-db-secret-key",
+}
+os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
+
+import djoracle  # noqa: E402
+
+djoracle.configure(extra["SECRET_KEY"])
+
+import django  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.auth import views  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.http import HttpResponse  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import path  # noqa: E402
+
+urls = types.ModuleType(extra["ROOT_URLCONF"])
+urls.urlpatterns = [
+    path("accounts/login/", views.LoginView.as_view(template_name="login.html")),
+    path("logout/", views.LogoutView.as_view(template_name="logged_out.html")),
+    path("logout-then-login/", views.LogoutView.as_view(template_name="logged_out.html", next_page=settings.LOGIN_URL)),
+    path("logout-\u00e9/", views.LogoutView.as_view(template_name="logged_out.html")),
+    path("password_change/", views.PasswordChangeView.as_view(template_name="change.html")),
+    path("accounts/password_change/done/", lambda r: HttpResponse("done"), name="password_change_done"),
+]
+sys.modules[urls.__name__] = urls
+
+OLD, NEW = "old-Passw0rd!", "N3w-Secret-pw!"
+L, C = "/logout/", "/password_change/"
+LOGIN = {"method": "POST", "path": "/accounts/login/", "data": {"username": "alice", "password": NEW}}
+STEPS = [
+    {"method": "GET", "path": L},
+    {"method": "POST", "path": L + "?next=/after/"},
+    {"method": "GET", "path": C},
+    {"method": "POST", "path": "/accounts/login/", "data": {"username": "alice", "password": OLD}},
+    {"method": "GET", "path": C},
+    {"method": "POST", "path": C, "data": {}},
+    {"method": "POST", "path": C, "data": {"old_password": "wrong", "new_password1": "Abc123xyz!!", "new_password2": "Abc123xyz!?"}},
+    {"method": "POST", "path": C, "data": {"old_password": "a\x00", "new_password1": "password", "new_password2": "password"}},
+    {"method": "POST", "path": C, "data": {"old_password": OLD, "new_password1": "", "new_password2": "alice"}},
+    {"method": "post", "path": C, "data": {"old_password": " " + OLD, "new_password1": "12345678901", "new_password2": "12345678901"}},
+    {"method": "PUT", "path": C},
+    {"method": "DELETE", "path": C},
+    {"method": "OPTIONS", "path": C},
+    {"method": "POST", "path": C + "?next=/x/", "data": {"old_password": OLD, "new_password1": NEW, "new_password2": NEW}},
+    {"method": "GET", "path": C},
+    {"method": "GET", "path": L},
+    LOGIN,
+    {"method": "HEAD", "path": L},
+    LOGIN,
+    {"method": "DELETE", "path": L},
+    LOGIN,
+    {"method": "OPTIONS", "path": L},
+    LOGIN,
+    {"method": "POST", "path": L + "?next=http://evil.com/"},
+    LOGIN,
+    {"method": "POST", "path": L + "?next=/y/", "data": {"next": "/x/"}},
+    LOGIN,
+    {"method": "POST", "path": L + "?next="},
+    LOGIN,
+    {"method": "POST", "path": L + "?next=//testserver/ok/%C3%A9"},
+    LOGIN,
+    {"method": "POST", "path": L},
+    LOGIN,
+    {"method": "POST", "path": L + "?a=1"},
+    LOGIN,
+    {"method": "POST", "path": "/logout-then-login/"},
+    LOGIN,
+    {"method": "POST", "path": "/logout-%C3%A9/"},
+    LOGIN,
+    {"method": "post", "path": L},
+    {"method": "POST", "path": L},
+]
+
+if cmd == "setup":
+    call_command("migrate", verbosity=0, interactive=False)
+    alice = User(pk=1, username="alice", email="alice@example.com")
+    alice.set_password(OLD)
+    alice.save()
+    print(json.dumps({
+        "steps": STEPS, "new_password": NEW,
+        "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__), "common-passwords.txt.gz"),
+    }))
+elif cmd == "run":
+    def page(resp):
+        text = resp.content.decode()
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+
+    client = Client()
+    out = []
+    for step in STEPS:
+        # (generic: the method as it is, lower case too; Django upper-cases it)
+        body = urlencode(step["data"]) if "data" in step else ""
+        resp = client.generic(step["method"], step["path"], body, content_type="application/x-www-form-urlencoded")
+        session = client.session
+        out.append({
+            "status": resp.status_code, "location": resp.get("Location"),
+            "cache_control": resp.get("Cache-Control"), "allow": resp.get("Allow"),
+            "page": page(resp) if resp.status_code == 200 else None,
+            "user": session.get("_auth_user_id"),
+        })
+    print(json.dumps({"steps": out}))
+elif cmd == "users":
+    print(json.dumps({"ok": User.objects.get(pk=1).check_password(sys.argv[3])}))
+else:
+    sys.exit(__doc__)
