@@ -11,8 +11,8 @@
 // and RequestUser (request.user); the view decorators and mixins (LoginRequired,
 // PermissionRequired, StaffMemberRequired, UserPassesTest, LoginRequiredMixin,
 // PermissionRequiredMixin); LoginRequiredMiddleware and LoginNotRequired (Django 5.1+);
-// RemoteUserMiddleware for sites behind single sign-on; LoginView and
-// PasswordResetConfirmView.
+// RemoteUserMiddleware for sites behind single sign-on; the views LoginView, LogoutView,
+// PasswordChangeView and PasswordResetConfirmView.
 //
 // Three keys hold the login (spec §5):
 //
