@@ -208,8 +208,14 @@ type CSRFMiddleware struct {
 	trustedNetlocs []string
 	legacy         bool
 
-	// Exempt, when set, lets the requests it reports through unchecked (csrf_exempt).
+	// Exempt, when set, lets the requests it reports through unchecked (csrf_exempt). A
+	// handler that Django protects with its own csrf_protect (CSRFProtect, and the
+	// auth package's views) still checks them, as Django's decorated views do.
 	Exempt func(r *http.Request) bool
+	// DontEnforce, when set, accepts the requests it reports without a check, here and in
+	// CSRFProtect: what Django's test Client asks for (_dont_enforce_csrf_checks). For
+	// tests.
+	DontEnforce func(r *http.Request) bool
 	// Failure writes the response to a rejected request; default: 403 Forbidden with the
 	// reason as text (Django's csrf_failure renders a page around it).
 	Failure func(w http.ResponseWriter, r *http.Request, reason string)
@@ -248,6 +254,7 @@ type csrfState struct {
 	have        bool   // "CSRF_COOKIE" in META
 	needsUpdate bool   // CSRF_COOKIE_NEEDS_UPDATE (3.2: CSRF_COOKIE_USED)
 	needsReset  bool   // 3.2: csrf_cookie_needs_reset
+	done        bool   // csrf_processing_done: the middleware accepted the request (not by Exempt)
 }
 
 type csrfKey struct{}
@@ -426,17 +433,56 @@ func (m *CSRFMiddleware) Handler(next http.Handler) http.Handler {
 			return
 		}
 		if reason != "" {
-			m.s.Log().Warn("Forbidden ("+reason+"): "+r.URL.Path, "status_code", http.StatusForbidden)
-			if m.Failure != nil {
-				m.Failure(cw, r, reason)
-			} else {
-				http.Error(cw, "Forbidden (CSRF verification failed): "+reason, http.StatusForbidden)
-			}
+			m.reject(cw, r, reason)
 		} else {
 			next.ServeHTTP(cw, r)
 		}
 		cw.Finish()
 	})
+}
+
+// reject answers a request that failed the CSRF checks (Failure's response, by default
+// 403 with the reason) and logs it as Django's django.security.csrf logger does.
+func (m *CSRFMiddleware) reject(w http.ResponseWriter, r *http.Request, reason string) {
+	m.s.Log().Warn("Forbidden ("+reason+"): "+r.URL.Path, "status_code", http.StatusForbidden)
+	if m.Failure != nil {
+		m.Failure(w, r, reason)
+	} else {
+		http.Error(w, "Forbidden (CSRF verification failed): "+reason, http.StatusForbidden)
+	}
+}
+
+// CSRFProtect is Django's csrf_protect for a handler behind CSRFMiddleware: a request
+// the middleware let through because Exempt reported it (csrf_exempt) is checked here,
+// as the decorated view checks it, and refused as the middleware refuses; the others
+// pass (the middleware checked them). Without a CSRFMiddleware in front (CSRFProtected
+// false) nothing is checked: put one there.
+func CSRFProtect(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if CSRFProtectView(w, r) {
+			h.ServeHTTP(w, r)
+		}
+	})
+}
+
+// CSRFProtectView is CSRFProtect inside a handler: it reports whether the handler may go
+// on, having written the refusal when it may not.
+func CSRFProtectView(w http.ResponseWriter, r *http.Request) bool {
+	st := csrfFrom(r.Context())
+	if st == nil || st.done {
+		return true
+	}
+	reason, err := st.m.checkView(r, st)
+	if err != nil {
+		st.m.s.Log().Error("django: CSRF middleware", "error", err)
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return false
+	}
+	if reason != "" {
+		st.m.reject(w, r, reason)
+		return false
+	}
+	return true
 }
 
 // processRequest is process_request.
@@ -467,6 +513,24 @@ func (m *CSRFMiddleware) processRequest(r *http.Request, st *csrfState) error {
 // check is process_view: the reason to reject r, or "" to let it through.
 func (m *CSRFMiddleware) check(r *http.Request, st *csrfState) (string, error) {
 	if m.Exempt != nil && m.Exempt(r) {
+		return "", nil
+	}
+	return m.checkView(r, st)
+}
+
+// checkView is process_view for a view that is not csrf_exempt. A request it accepts is
+// marked done (csrf_processing_done), so that CSRFProtect does not check it again.
+func (m *CSRFMiddleware) checkView(r *http.Request, st *csrfState) (string, error) {
+	reason, err := m.verify(r, st)
+	if reason == "" && err == nil {
+		st.done = true
+	}
+	return reason, err
+}
+
+// verify is the checks of process_view: the reason to reject r, or "".
+func (m *CSRFMiddleware) verify(r *http.Request, st *csrfState) (string, error) {
+	if m.DontEnforce != nil && m.DontEnforce(r) {
 		return "", nil
 	}
 	switch strings.ToUpper(r.Method) { // (Django upper-cases REQUEST_METHOD)

@@ -549,3 +549,54 @@ func TestURLHasAllowedHostAndScheme(t *testing.T) {
 		}
 	}
 }
+
+// TestCSRFProtect: behind a middleware that exempts a request (csrf_exempt), CSRFProtect
+// checks it as Django's csrf_protect checks a decorated view; a request the middleware
+// checked is not checked again; DontEnforce (the test Client's flag) passes both; and
+// without a middleware there is nothing to check with.
+func TestCSRFProtect(t *testing.T) {
+	s := NewSettings()
+	s.SecretKey, s.AllowedHosts = "csrf-protect-test-secret", []string{"example.com"}
+	secret := strings.Repeat("a", 32)
+	good := url.Values{CSRFFormField: {secret}}
+	tests := []struct {
+		name        string
+		exempt      bool
+		dontEnforce bool
+		form        url.Values
+		method      string
+		want        int
+	}{
+		{name: "exempt, no token", exempt: true, method: "POST", want: 403},
+		{name: "exempt, good token", exempt: true, method: "POST", form: good, want: 200},
+		{name: "exempt, safe method", exempt: true, method: "GET", want: 200},
+		{name: "checked, good token", method: "POST", form: good, want: 200},
+		{name: "not enforced", exempt: true, dontEnforce: true, method: "POST", want: 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			m, err := NewCSRFMiddleware(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m.Exempt = func(*http.Request) bool { return tc.exempt }
+			m.DontEnforce = func(*http.Request) bool { return tc.dontEnforce }
+			calls := 0
+			h := m.Handler(CSRFProtect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ })))
+			r := httptest.NewRequest(tc.method, "http://example.com/", strings.NewReader(tc.form.Encode()))
+			r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			r.AddCookie(&http.Cookie{Name: "csrftoken", Value: secret})
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			if rec.Code != tc.want || (calls == 1) != (tc.want == 200) {
+				t.Errorf("%d, handler called %d times; want %d", rec.Code, calls, tc.want)
+			}
+		})
+	}
+	calls := 0
+	rec := httptest.NewRecorder()
+	CSRFProtect(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { calls++ })).ServeHTTP(rec, httptest.NewRequest("POST", "/", nil))
+	if calls != 1 {
+		t.Error("without a CSRFMiddleware, CSRFProtect stopped the request")
+	}
+}

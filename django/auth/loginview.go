@@ -92,6 +92,9 @@ func LoginView(opts LoginViewOptions) http.Handler {
 	s := opts.Settings
 	return LoginNotRequired(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = upperMethod(r)
+		if !django.CSRFProtectView(w, r) { // (csrf_protect, around never_cache)
+			return
+		}
 		neverCache(w, s)
 		if err := loginView(w, r, &opts); err != nil {
 			w.Header().Del("Cache-Control")

@@ -7,9 +7,11 @@ import (
 	"github.com/djsession/djsession/django"
 )
 
-// ErrCSRFNotChecked: a POST reached a view that Django protects with csrf_protect (and
-// the login, logout and password change views are), but no django.CSRFMiddleware
-// checked it. Put the middleware in front of the view, or set the view's CSRFExempt.
+// ErrCSRFNotChecked: a POST reached a view that Django protects with csrf_protect (the
+// login and password change views, and the logout view from Django 4.1), but no
+// django.CSRFMiddleware was in front of it to check it. Put the middleware there, or set
+// the view's CSRFExempt. (Behind a middleware whose Exempt reports the request, the view
+// checks it itself, as Django's decorated views do: django.CSRFProtect.)
 var ErrCSRFNotChecked = errors.New("auth: no django.CSRFMiddleware checked this POST, and Django's view is csrf_protect: add the middleware, or set CSRFExempt")
 
 // LogoutViewOptions configure LogoutView: the class attributes of Django's LogoutView
@@ -38,8 +40,9 @@ type LogoutViewOptions struct {
 // (django.Middleware) and, usually, django.CSRFMiddleware: a POST logs the user out
 // (Logout: the session flushed, its cookie deleted) and is redirected (302) to the safe
 // "next" of the form or the query string (Settings.URLHasAllowedHostAndScheme, for the
-// request's own host), else to NextPage, else to Settings.LogoutRedirectURL; with none of
-// these, or when that is the request's own full path, the "logged out" page is rendered.
+// request's own host), else to NextPage, else to Settings.LogoutRedirectURL, else to the
+// request's own path; but when that is the request's full path (django.GetFullPath: so
+// not with a query string or a non-ASCII path), the "logged out" page is rendered.
 // OPTIONS answers 200 with the view's Allow; other methods 405. The answers carry
 // never_cache's headers. It is not marked LoginNotRequired (Django's is not: under
 // LoginRequiredMiddleware an anonymous user is sent to log in).
@@ -52,12 +55,22 @@ type LogoutViewOptions struct {
 // and POST, 200 for OPTIONS, else 405); and there, as in Django, CSRF is only what the
 // middleware checks.
 //
-// Known differences, as for LoginView: the form's body is read by django.PostValue, and
-// a Location over 16384 characters is not refused.
+// Known differences: as for LoginView, the form's body is read by django.PostValue, and
+// a Location over 16384 characters is not refused; a NextPage or LogoutRedirectURL with
+// a scheme other than http, https and ftp is not refused as Django's DisallowedRedirect
+// (400); Logout does not read the user first, so a session whose user id cannot be read
+// is flushed where Django answers 500; and without any CSRFMiddleware, a POST is a 500
+// (ErrCSRFNotChecked) and other methods are answered as their method, where Django's
+// decorator refuses the unsafe ones (403).
 func LogoutView(opts LogoutViewOptions) http.Handler {
 	s := opts.Settings
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = upperMethod(r)
+		// (Django 5.0+: csrf_protect around never_cache, on dispatch; 4.1 and 4.2: on
+		// post, inside it; before: none)
+		if !s.LogoutViewLegacy && !s.LogoutViewGET && !django.CSRFProtectView(w, r) {
+			return
+		}
 		neverCache(w, s)
 		if err := logoutView(w, r, &opts); err != nil {
 			w.Header().Del("Cache-Control")
@@ -94,6 +107,9 @@ func logoutView(w http.ResponseWriter, r *http.Request, opts *LogoutViewOptions)
 		fallthrough
 	default:
 		methodNotAllowed(w, r.Method, allow)
+		return nil
+	}
+	if s.LogoutViewGET && !django.CSRFProtectView(w, r) {
 		return nil
 	}
 	if r.Method == http.MethodPost && !opts.CSRFExempt && !django.CSRFProtected(ctx) {

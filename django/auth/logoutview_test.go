@@ -192,3 +192,47 @@ func ExampleLogoutView() {
 	// GET: 405 "", session cookie kept: true
 	// POST: 302 "/goodbye/", session cookie kept: false
 }
+
+// TestViewsCheckExemptedCSRF: behind a CSRFMiddleware that exempts them (csrf_exempt),
+// the views still refuse a POST without a token, as Django's, which are csrf_protect:
+// before the login check (PasswordChangeView), and for LogoutView outside never_cache
+// (Django 5.0+) or inside it (4.1 and 4.2, where the decorator is on post); LogoutView
+// before 4.1 had no such check.
+func TestViewsCheckExemptedCSRF(t *testing.T) {
+	s, mw := newSite(t, "views-csrf-test-secret")
+	s.Logger = slog.New(slog.DiscardHandler)
+	cfg := &auth.Config{SecretKey: s.SecretKey, Users: namedUsers{users{}}}
+	csrf, err := django.NewCSRFMiddleware(*s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.Exempt = func(*http.Request) bool { return true }
+	logout := func(version string) http.Handler {
+		st := *s
+		if err := st.ForDjango(version); err != nil {
+			t.Fatal(err)
+		}
+		return auth.LogoutView(auth.LogoutViewOptions{Settings: &st, Render: func(w http.ResponseWriter, r *http.Request) {}})
+	}
+	tests := []struct {
+		name      string
+		view      http.Handler
+		code      int
+		noCaching bool // never_cache's headers on the answer
+	}{
+		{"LoginView", auth.LoginView(auth.LoginViewOptions{Settings: s, Config: cfg, Render: func(http.ResponseWriter, *http.Request, *auth.LoginPage) {}}), 403, false},
+		{"PasswordChangeView, anonymous", auth.PasswordChangeView(auth.PasswordChangeOptions{Settings: s, Config: cfg, Render: func(http.ResponseWriter, *http.Request, *auth.PasswordChangePage) {}}), 403, false},
+		{"LogoutView 6.1", logout("6.1"), 403, false},
+		{"LogoutView 4.2", logout("4.2"), 403, true},
+		{"LogoutView 3.2", logout("3.2"), 200, true},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			mw.Handler(csrf.Handler(tc.view)).ServeHTTP(rec, httptest.NewRequest("POST", "http://example.com/", nil))
+			if rec.Code != tc.code || (rec.Header().Get("Cache-Control") != "") != tc.noCaching {
+				t.Errorf("%d, Cache-Control %q; want %d, never_cache %v", rec.Code, rec.Header().Get("Cache-Control"), tc.code, tc.noCaching)
+			}
+		})
+	}
+}

@@ -51,20 +51,31 @@ var errPasswordIncorrect = PasswordError{Code: "password_incorrect", Message: "Y
 // them, with Validators), then changes the password as Django's view does
 // (ChangePassword: the new hash saved, this session kept logged in under a new key, the
 // user's other sessions, Django's and Go's, logged out) and redirects (302) to
-// SuccessURL; a form with errors is rendered again with them. OPTIONS answers 200 with
-// the FormView's Allow; other methods 405. Django's view does not add never_cache's
-// headers, and neither does this one.
+// SuccessURL; a form with errors is rendered again with them. PUT is a POST with an
+// empty form (Django reads no PUT body), OPTIONS answers 200 with the FormView's Allow,
+// other methods 405. Django's view does not add never_cache's headers, and neither does
+// this one. Behind a CSRFMiddleware whose Exempt reports the request, the view checks
+// CSRF itself before it looks at the user, as Django's csrf_protect around
+// login_required.
 //
-// Known differences, as for LoginView: the form's body is read by django.PostValue, and
-// a Location over 16384 characters is not refused.
+// The old password is checked by CheckPassword, which upgrades an outdated hash only
+// with Config.UpgradePasswordHashes; Django always upgrades it, so that there even a
+// form with errors changes the hash, and logs the user out everywhere, this session
+// included. Set UpgradePasswordHashes for that behaviour.
+//
+// Known differences: as for LoginView, the form's body is read by django.PostValue, and
+// a Location over 16384 characters is not refused; a SuccessURL with a scheme other than
+// http, https and ftp is not refused as Django's DisallowedRedirect (400); the new
+// password is saved by PasswordSetter alone (Django's user.save() writes every column)
+// and no validator's password_changed hook is called; and without any CSRFMiddleware, a
+// POST is a 500 (ErrCSRFNotChecked), after the login check, where Django's decorator
+// refuses unsafe methods (403) before it.
 func PasswordChangeView(opts PasswordChangeOptions) http.Handler {
 	if opts.SuccessURL == "" {
 		opts.SuccessURL = "/accounts/password_change/done/"
 	}
 	s := opts.Settings
-	// (csrf_protect, then login_required: with the middleware in front, its CSRF check
-	// comes first too)
-	return LoginRequired(s, opts.Config, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	inner := LoginRequired(s, opts.Config, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = upperMethod(r)
 		if err := passwordChange(w, r, &opts); err != nil {
 			if errors.Is(err, django.ErrDisallowedHost) {
@@ -75,6 +86,9 @@ func PasswordChangeView(opts PasswordChangeOptions) http.Handler {
 			s.ServerError(w, r)
 		}
 	}))
+	// csrf_protect around login_required, the view keeping login_required's marks for
+	// LoginRequiredMiddleware, as Django's
+	return decorated(django.CSRFProtect(inner), inner, false, "", "")
 }
 
 func passwordChange(w http.ResponseWriter, r *http.Request, opts *PasswordChangeOptions) error {
