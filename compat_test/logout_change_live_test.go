@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -84,11 +86,133 @@ func TestLiveLogoutAndPasswordChange(t *testing.T) {
 
 func ptr[T any](v T) *T { return &v }
 
+// viewCSRFAfter is what logout_change_oracle.py's csrf command reports after a step.
+type viewCSRFAfter struct {
+	Status       int
+	CacheControl *string `json:"cache_control"`
+	Page         any
+	User         *string
+}
+
+// TestLiveViewsCheckExemptedCSRF holds the CSRF checks of LoginView, LogoutView and
+// PasswordChangeView to Django's csrf_protect, which they carry, for every version:
+// routed past a CSRF middleware that exempts them (csrf_exempt), with CSRF enforced,
+// the same posts without and with a token, anonymous and logged in, and DELETEs, must
+// give the same status, never_cache's Cache-Control, page and session login.
+func TestLiveViewsCheckExemptedCSRF(t *testing.T) {
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			oracle := func(adb *authDatabase, out any, args ...string) {
+				dbj, _ := json.Marshal(adb.django)
+				runScriptJSON(t, p.Series, "", "", out, append([]string{"logout_change_oracle.py", string(dbj)}, args...)...)
+			}
+			var setup struct {
+				Steps           []resetConfirmStep `json:"csrf_steps"`
+				CommonPasswords string             `json:"common_passwords"`
+			}
+			var want struct{ Steps []viewCSRFAfter }
+			djDB := newAuthDB(t, p.Series, "sqlite")
+			oracle(djDB, &setup, "setup")
+			oracle(djDB, &want, "csrf")
+			goDB := newAuthDB(t, p.Series, "sqlite")
+			oracle(goDB, &struct{}{}, "setup")
+			site, mux := logoutChangeSite(t, p.Django, goDB, "", setup.CommonPasswords)
+			csrf, err := django.NewCSRFMiddleware(site.settings)
+			if err != nil {
+				t.Fatal(err)
+			}
+			csrf.Exempt = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/x/") && r.URL.Path != "/x/token/" }
+			h := site.mw.Handler(csrf.Handler(mux))
+			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 10 {
+				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
+			}
+			jar := map[string]string{}
+			for i, step := range setup.Steps {
+				form := url.Values{}
+				for k, v := range step.Data {
+					form.Set(k, v)
+				}
+				if step.Token {
+					form.Set("csrfmiddlewaretoken", jar["csrftoken"])
+				}
+				req := httptest.NewRequest(step.Method, "http://testserver"+step.Path, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				for k, v := range jar {
+					req.AddCookie(&http.Cookie{Name: k, Value: v})
+				}
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, req)
+				for _, c := range rec.Result().Cookies() {
+					jar[c.Name] = c.Value
+				}
+				got := viewCSRFAfter{Status: rec.Code, User: sessionUser(t, site, jar["sessionid"])}
+				optionalHeaders(rec, map[string]**string{"Cache-Control": &got.CacheControl})
+				if rec.Code == http.StatusOK {
+					got.Page = jsonOrText(rec.Body.String())
+				}
+				if d := cmp.Diff(want.Steps[i], got); d != "" {
+					t.Errorf("step %d (%s %s %q, token %v): (-django +go)\n%s", i, step.Method, step.Path, step.Data, step.Token, d)
+				}
+			}
+		})
+	}
+}
+
 // runLogoutChangeSteps runs steps through the session middleware (db engine), a CSRF
 // middleware that does not enforce (as Django's test Client), and the URLconf of
 // logout_change_oracle.py on adb, with a cookie jar of one session cookie, and reports
 // after each as the oracle does.
 func runLogoutChangeSteps(t *testing.T, version string, adb *authDatabase, logoutRedirectURL, commonPasswords string, steps []resetConfirmStep) []logoutChangeAfter {
+	site, mux := logoutChangeSite(t, version, adb, logoutRedirectURL, commonPasswords)
+	csrf, err := django.NewCSRFMiddleware(site.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.DontEnforce = func(*http.Request) bool { return true }
+	h := site.mw.Handler(csrf.Handler(mux))
+	cookie := ""
+	var out []logoutChangeAfter
+	for _, step := range steps {
+		rec := formStep(h, step.Method, step.Path, step.Data, &cookie)
+		a := logoutChangeAfter{Status: rec.Code, User: sessionUser(t, site, cookie)}
+		optionalHeaders(rec, map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow})
+		if rec.Code == http.StatusOK {
+			body := rec.Body.String()
+			if strings.EqualFold(step.Method, http.MethodHead) {
+				body = "" // (what a server sends, and Django's test Client keeps)
+			}
+			a.Page = jsonOrText(body)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// jsonOrText is body parsed when it is JSON, else body.
+func jsonOrText(body string) any {
+	var v any
+	if json.Unmarshal([]byte(body), &v) != nil {
+		return body
+	}
+	return v
+}
+
+// sessionUser is the _auth_user_id of the session key in site's store, or nil.
+func sessionUser(t *testing.T, site *dbSite, key string) *string {
+	data, ok, err := site.store.Load(context.Background(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, found := data.Get("_auth_user_id"); ok && found {
+		s, _ := v.AsStr()
+		return &s
+	}
+	return nil
+}
+
+// logoutChangeSite is the site of logout_change_oracle.py on adb: its URLconf on the
+// returned mux, whose views under /x/ are those the oracle wraps in csrf_exempt.
+func logoutChangeSite(t *testing.T, version string, adb *authDatabase, logoutRedirectURL, commonPasswords string) (*dbSite, *http.ServeMux) {
 	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
 	s := &site.settings
 	s.LogoutRedirectURL = logoutRedirectURL
@@ -125,36 +249,15 @@ func runLogoutChangeSteps(t *testing.T, version string, adb *authDatabase, logou
 		},
 	}))
 	mux.HandleFunc("/accounts/password_change/done/", text("done"))
-	csrf, err := django.NewCSRFMiddleware(site.settings)
-	if err != nil {
-		t.Fatal(err)
+	for _, p := range []string{"/accounts/login/", "/logout/", "/password_change/"} {
+		h, _ := mux.Handler(httptest.NewRequest("GET", p, nil))
+		mux.Handle("/x"+strings.TrimPrefix(p, "/accounts"), h)
 	}
-	csrf.DontEnforce = func(*http.Request) bool { return true }
-	h := site.mw.Handler(csrf.Handler(mux))
-	cookie := ""
-	var out []logoutChangeAfter
-	for _, step := range steps {
-		rec := formStep(h, step.Method, step.Path, step.Data, &cookie)
-		a := logoutChangeAfter{Status: rec.Code}
-		optionalHeaders(rec, map[string]**string{"Location": &a.Location, "Cache-Control": &a.CacheControl, "Allow": &a.Allow})
-		if rec.Code == http.StatusOK {
-			body := rec.Body.String()
-			if strings.EqualFold(step.Method, http.MethodHead) {
-				body = "" // (what a server sends, and Django's test Client keeps)
-			}
-			if json.Unmarshal([]byte(body), &a.Page) != nil {
-				a.Page = body
-			}
+	mux.HandleFunc("/x/token/", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := django.CSRFToken(r); err != nil {
+			t.Error(err)
 		}
-		if data, ok, err := site.store.Load(context.Background(), cookie); err != nil {
-			t.Fatal(err)
-		} else if ok {
-			if v, ok := data.Get("_auth_user_id"); ok {
-				s, _ := v.AsStr()
-				a.User = &s
-			}
-		}
-		out = append(out, a)
-	}
-	return out
+		text("token")(w, r)
+	})
+	return site, mux
 }

@@ -20,6 +20,7 @@ type resetConfirmStep struct {
 	Method string
 	Path   string
 	Data   map[string]string
+	Token  bool // (logout_change_oracle.py's csrf steps) post the CSRF cookie as the token
 }
 
 type resetConfirmAfter struct {

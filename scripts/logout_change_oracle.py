@@ -19,6 +19,11 @@ run      (after setup) sends the STEPS below through Django's test Client (one c
          LogoutView's template prints "logged out", PasswordChangeView's the form's errors
          (as_json). It prints, after each step, {"status", "location", "cache_control",
          "allow", "page": the body, parsed when it is JSON (null unless 200), "user": the session's _auth_user_id}.
+csrf     (after setup) sends CSRF_STEPS, with CsrfViewMiddleware in MIDDLEWARE, through a
+         test Client that enforces CSRF checks, to the same views under x/ wrapped in csrf_exempt (which Django's
+         csrf_protect on the views overrides) and x/token/ (get_token); a step with
+         "token" posts the csrftoken cookie as csrfmiddlewaretoken. It prints, after each,
+         {"status", "cache_control", "page", "user"}.
 users    (with a password as fourth argument) prints whether it is alice's password now.
 """
 
@@ -38,7 +43,8 @@ validators = [{"NAME": "django.contrib.auth.password_validation." + n} for n in 
 extra = {
     "DATABASES": {"default": json.loads(sys.argv[1])},
     "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
-                   "django.contrib.auth.middleware.AuthenticationMiddleware"],
+                   "django.contrib.auth.middleware.AuthenticationMiddleware"] + (
+                       ["django.middleware.csrf.CsrfViewMiddleware"] if cmd == "csrf" else []),
     "SESSION_ENGINE": "django.contrib.sessions.backends.db",
     "ROOT_URLCONF": "djsession_logout_urls",
     "ALLOWED_HOSTS": ["testserver"],
@@ -68,7 +74,9 @@ from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.http import HttpResponse  # noqa: E402
 from django.test import Client  # noqa: E402
+from django.middleware.csrf import get_token  # noqa: E402
 from django.urls import path  # noqa: E402
+from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
 urls = types.ModuleType(extra["ROOT_URLCONF"])
 urls.urlpatterns = [
@@ -78,6 +86,10 @@ urls.urlpatterns = [
     path("logout-\u00e9/", views.LogoutView.as_view(template_name="logged_out.html")),
     path("password_change/", views.PasswordChangeView.as_view(template_name="change.html")),
     path("accounts/password_change/done/", lambda r: HttpResponse("done"), name="password_change_done"),
+    path("x/login/", csrf_exempt(views.LoginView.as_view(template_name="login.html"))),
+    path("x/logout/", csrf_exempt(views.LogoutView.as_view(template_name="logged_out.html"))),
+    path("x/password_change/", csrf_exempt(views.PasswordChangeView.as_view(template_name="change.html"))),
+    path("x/token/", lambda r: HttpResponse(get_token(r) and "token")),
 ]
 sys.modules[urls.__name__] = urls
 
@@ -128,23 +140,45 @@ STEPS = [
     {"method": "POST", "path": L},
 ]
 
+
+
+def page(resp):
+    """The body of a 200, parsed when it is JSON; else None."""
+    if resp.status_code != 200:
+        return None
+    text = resp.content.decode()
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+X = "/x/"
+CSRF_STEPS = [
+    {"method": "GET", "path": X + "token/"},
+    {"method": "POST", "path": X + "logout/"},
+    {"method": "POST", "path": X + "password_change/"},
+    {"method": "POST", "path": X + "login/", "data": {"username": "alice", "password": OLD}},
+    {"method": "POST", "path": X + "login/", "data": {"username": "alice", "password": OLD}, "token": True},
+    {"method": "GET", "path": X + "token/"},
+    {"method": "POST", "path": X + "password_change/", "data": {"old_password": "wrong"}},
+    {"method": "POST", "path": X + "password_change/", "data": {"old_password": "wrong"}, "token": True},
+    {"method": "DELETE", "path": X + "password_change/"},
+    {"method": "DELETE", "path": X + "logout/"},
+    {"method": "GET", "path": X + "token/"},
+    {"method": "POST", "path": X + "logout/", "token": True},
+]
+
 if cmd == "setup":
     call_command("migrate", verbosity=0, interactive=False)
     alice = User(pk=1, username="alice", email="alice@example.com")
     alice.set_password(OLD)
     alice.save()
     print(json.dumps({
-        "steps": STEPS, "new_password": NEW,
+        "steps": STEPS, "csrf_steps": CSRF_STEPS, "new_password": NEW,
         "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__), "common-passwords.txt.gz"),
     }))
 elif cmd == "run":
-    def page(resp):
-        text = resp.content.decode()
-        try:
-            return json.loads(text)
-        except ValueError:
-            return text
-
     client = Client()
     out = []
     for step in STEPS:
@@ -155,8 +189,22 @@ elif cmd == "run":
         out.append({
             "status": resp.status_code, "location": resp.get("Location"),
             "cache_control": resp.get("Cache-Control"), "allow": resp.get("Allow"),
-            "page": page(resp) if resp.status_code == 200 else None,
+            "page": page(resp),
             "user": session.get("_auth_user_id"),
+        })
+    print(json.dumps({"steps": out}))
+elif cmd == "csrf":
+    client = Client(enforce_csrf_checks=True)
+    out = []
+    for step in CSRF_STEPS:
+        data = dict(step.get("data", {}))
+        if step.get("token"):
+            data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
+        resp = client.generic(step["method"], step["path"], urlencode(data),
+                              content_type="application/x-www-form-urlencoded")
+        out.append({
+            "status": resp.status_code, "cache_control": resp.get("Cache-Control"), "page": page(resp),
+            "user": client.session.get("_auth_user_id"),
         })
     print(json.dumps({"steps": out}))
 elif cmd == "users":
