@@ -233,6 +233,14 @@ type Settings struct {
 	// 4.2 do (deprecated there); Django 5.0+ answer them 405. ForDjango sets it for 4.1
 	// and 4.2.
 	LogoutViewGET bool
+	// EmailValidatorLegacy makes IsValidEmail (validate_email) follow Django before 5.2:
+	// domain labels of ASCII letters, digits and "-", and a non-ASCII domain retried in
+	// its IDNA 2003 encoding. ForDjango sets it for versions before 5.2.
+	EmailValidatorLegacy bool
+	// IPv6NoLengthLimit accepts IPv6 addresses longer than 39 characters (with an
+	// embedded IPv4 address and leading zeros), as Django before 4.2.14 and 5.0.7 do.
+	// ForDjango sets it for those versions.
+	IPv6NoLengthLimit bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -326,6 +334,8 @@ func (s *Settings) ForDjango(version string) error {
 	s.LoginRequiredUserFirst = v >= 50100 && v < 60000
 	s.LogoutViewLegacy = v < 40100
 	s.LogoutViewGET = v >= 40100 && v < 50000
+	s.EmailValidatorLegacy = v < 50200
+	s.IPv6NoLengthLimit = v < 40214 || (v >= 50000 && v < 50007)
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {
