@@ -241,6 +241,10 @@ type Settings struct {
 	// embedded IPv4 address and leading zeros), as Django before 4.2.14 and 5.0.7 do.
 	// ForDjango sets it for those versions.
 	IPv6NoLengthLimit bool
+	// PasswordResetMailErrorsFail makes a failure to send a password reset email a 500
+	// (auth.PasswordResetView), as before Django 4.2; 4.2+ log it and go on. ForDjango
+	// sets it for versions before 4.2.
+	PasswordResetMailErrorsFail bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
 	Now func() time.Time
@@ -336,6 +340,7 @@ func (s *Settings) ForDjango(version string) error {
 	s.LogoutViewGET = v >= 40100 && v < 50000
 	s.EmailValidatorLegacy = v < 50200
 	s.IPv6NoLengthLimit = v < 40214 || (v >= 50000 && v < 50007)
+	s.PasswordResetMailErrorsFail = v < 40200
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

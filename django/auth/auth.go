@@ -140,6 +140,15 @@ type UsernameSource interface {
 	UserByUsername(ctx context.Context, username string) (*User, error)
 }
 
+// EmailSource is a UserSource that can find the users a password reset is for.
+type EmailSource interface {
+	UserSource
+	// UsersByEmail returns the active users whose EMAIL_FIELD equals email ignoring case
+	// as the database compares (Django's filter(email__iexact=email, is_active=True)), in
+	// the database's order.
+	UsersByEmail(ctx context.Context, email string) ([]*User, error)
+}
+
 // UserCreator is a UsernameSource that can also create users, as the get_or_create of
 // RemoteUserBackend (RemoteUserMiddleware) does.
 type UserCreator interface {

@@ -105,6 +105,7 @@ type SQLUserSource struct {
 	loc     *time.Location
 
 	byID, byUsername, setLastLogin, setPassword string
+	byEmail                                     string // the SELECT of UsersByEmail, "" without EmailColumn
 	create                                      string // the INSERT of GetOrCreateUser, before its values
 	createCols                                  map[string]any
 	userPerms, groupPerms, allPerms, groups     string
@@ -153,6 +154,21 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	if table.UsernameColumn != "" {
 		s.byUsername = sel + q(table.UsernameColumn) + " = " + s.param(1)
+	}
+	if table.EmailColumn != "" {
+		// email__iexact as each backend of Django writes it (the value escaped for LIKE
+		// where it is one), and is_active=True where the model has the field
+		switch dialect {
+		case PostgreSQL:
+			s.byEmail = sel + "UPPER(" + q(table.EmailColumn) + "::text) = UPPER(" + s.param(1) + ")"
+		case SQLite:
+			s.byEmail = sel + q(table.EmailColumn) + " LIKE " + s.param(1) + ` ESCAPE '\'`
+		default:
+			s.byEmail = sel + q(table.EmailColumn) + " LIKE " + s.param(1)
+		}
+		if table.IsActiveColumn != "" {
+			s.byEmail += " AND " + q(table.IsActiveColumn) + " = " + s.param(2)
+		}
 	}
 	if table.LastLoginColumn != "" {
 		s.setLastLogin = "UPDATE " + q(table.Name) + " SET " + q(table.LastLoginColumn) + " = " +
@@ -242,7 +258,38 @@ func (s *SQLUserSource) UserByUsername(ctx context.Context, username string) (*U
 	return s.scan(s.db.QueryRowContext(ctx, s.byUsername, username))
 }
 
-func (s *SQLUserSource) scan(row *sql.Row) (*User, error) {
+// UsersByEmail implements EmailSource: Django's email__iexact, as each database compares
+// (SQLite and MySQL by LIKE, PostgreSQL by UPPER), and is_active=True.
+func (s *SQLUserSource) UsersByEmail(ctx context.Context, email string) ([]*User, error) {
+	if s.byEmail == "" {
+		return nil, fmt.Errorf("%w: no EmailColumn", ErrUnsupported)
+	}
+	arg := email
+	if s.dialect != PostgreSQL { // (prep_for_like_query)
+		arg = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(email)
+	}
+	args := []any{arg}
+	if s.table.IsActiveColumn != "" {
+		args = append(args, true)
+	}
+	rows, err := s.db.QueryContext(ctx, s.byEmail, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var users []*User
+	for rows.Next() {
+		u, err := s.scan(rows)
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	return users, rows.Err()
+}
+
+// scan reads a user from row (a *sql.Row or the current row of a *sql.Rows).
+func (s *SQLUserSource) scan(row interface{ Scan(dest ...any) error }) (*User, error) {
 	var pk, password any
 	var opt [8]any // the optional columns' values, in Table.optional's order
 	dest := []any{&pk, &password}
