@@ -52,54 +52,66 @@ type passwordResetMail struct {
 // Allow, form errors and emails (to, address, domain, site name, uid, protocol, user;
 // the tokens differ by the moment and the password hashes' salts, so Django checks Go's
 // instead: every link Go sent must be one Django's PasswordResetConfirmView takes).
+//
+// On SQLite for every version, and on PostgreSQL and MariaDB for the newest, whose
+// case-insensitive matches differ (a dotless "ı" matches "i" there, and only NFKC case
+// folding tells them apart).
 func TestLivePasswordResetView(t *testing.T) {
-	for _, p := range livePeers(t) {
-		t.Run(p.Series, func(t *testing.T) {
-			oracle := func(adb *authDatabase, out any, args ...string) {
-				dbj, _ := json.Marshal(adb.django)
-				runScriptJSON(t, p.Series, "", "", out, append([]string{"password_reset_oracle.py", string(dbj)}, args...)...)
+	peers := livePeers(t)
+	for i, p := range peers {
+		for _, backend := range authBackends {
+			if backend != "sqlite" && i != len(peers)-1 {
+				continue
 			}
-			var setup struct{ Steps []passwordResetStep }
-			var want struct{ Steps []passwordResetAfter }
-			djDB := newAuthDB(t, p.Series, "sqlite")
-			oracle(djDB, &setup, "setup")
-			oracle(djDB, &want, "run")
-			goDB := newAuthDB(t, p.Series, "sqlite")
-			oracle(goDB, &struct{}{}, "setup")
-			got := runPasswordResetSteps(t, p.Django, goDB, setup.Steps)
-			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 20 {
-				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
-			}
-			var links [][2]string
-			sent := 0
-			for i, s := range setup.Steps {
-				for j := range got[i].Emails {
-					links = append(links, [2]string{got[i].Emails[j].UID, got[i].Emails[j].Token})
-					got[i].Emails[j].Token = ""
-				}
-				for j := range want.Steps[i].Emails {
-					want.Steps[i].Emails[j].Token = ""
-					sent++
-				}
-				if d := cmp.Diff(want.Steps[i], got[i]); d != "" {
-					t.Errorf("step %d (%s %s %q): (-django +go)\n%s", i, s.Method, s.Path, s.Data, d)
-				}
-			}
-			if sent < 8 {
-				t.Errorf("Django sent %d emails: the steps test too little", sent)
-			}
-			linksJSON, _ := json.Marshal(links)
-			var check struct{ Valid []bool }
-			oracle(goDB, &check, "check", string(linksJSON))
-			for i, ok := range check.Valid {
-				if !ok {
-					t.Errorf("Django does not take the link Go sent for %q", links[i])
-				}
-			}
-			if len(check.Valid) != len(links) {
-				t.Errorf("Django checked %d of %d links", len(check.Valid), len(links))
-			}
-		})
+			t.Run(p.Series+"/"+backend, func(t *testing.T) { checkPasswordResetView(t, p, backend) })
+		}
+	}
+}
+
+func checkPasswordResetView(t *testing.T, p *peer, backend string) {
+	oracle := func(adb *authDatabase, out any, args ...string) {
+		dbj, _ := json.Marshal(adb.django)
+		runScriptJSON(t, p.Series, "", "", out, append([]string{"password_reset_oracle.py", string(dbj)}, args...)...)
+	}
+	var setup struct{ Steps []passwordResetStep }
+	var want struct{ Steps []passwordResetAfter }
+	djDB := newAuthDB(t, p.Series, backend)
+	oracle(djDB, &setup, "setup")
+	oracle(djDB, &want, "run")
+	goDB := newAuthDB(t, p.Series, backend)
+	oracle(goDB, &struct{}{}, "setup")
+	got := runPasswordResetSteps(t, p.Django, goDB, setup.Steps)
+	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 20 {
+		t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
+	}
+	var links [][2]string
+	sent := 0
+	for i, s := range setup.Steps {
+		for j := range got[i].Emails {
+			links = append(links, [2]string{got[i].Emails[j].UID, got[i].Emails[j].Token})
+			got[i].Emails[j].Token = ""
+		}
+		for j := range want.Steps[i].Emails {
+			want.Steps[i].Emails[j].Token = ""
+			sent++
+		}
+		if d := cmp.Diff(want.Steps[i], got[i]); d != "" {
+			t.Errorf("step %d (%s %s %q): (-django +go)\n%s", i, s.Method, s.Path, s.Data, d)
+		}
+	}
+	if sent < 8 {
+		t.Errorf("Django sent %d emails: the steps test too little", sent)
+	}
+	linksJSON, _ := json.Marshal(links)
+	var check struct{ Valid []bool }
+	oracle(goDB, &check, "check", string(linksJSON))
+	for i, ok := range check.Valid {
+		if !ok {
+			t.Errorf("Django does not take the link Go sent for %q", links[i])
+		}
+	}
+	if len(check.Valid) != len(links) {
+		t.Errorf("Django checked %d of %d links", len(check.Valid), len(links))
 	}
 }
 

@@ -77,6 +77,7 @@ USERS = [
     ("fiona", "y@\ufb01.de", True, True),
     ("eve", "z@\u00c9COLE.fr", True, True),
     ("pct", "100%@example.com", True, True),
+    ("dotless", "w@\u0131.com", True, True),
 ]
 P = "/password_reset/"
 STEPS = [
@@ -101,6 +102,8 @@ STEPS = [
     {"method": "POST", "path": P, "data": {"email": "z@\u00e9cole.fr"}},
     {"method": "POST", "path": P, "data": {"email": "Z@\u00c9COLE.FR"}},
     {"method": "POST", "path": P, "data": {"email": "\u00e9ve@example.com"}},
+    {"method": "POST", "path": P, "data": {"email": "w@i.com"}},
+    {"method": "POST", "path": P, "data": {"email": "W@\u0131.COM"}},
     {"method": "POST", "path": P, "data": {"email": "100%@example.com"}},
     {"method": "POST", "path": P, "data": {"email": "alice@b\u00fccher.de"}},
     {"method": "PUT", "path": P},
