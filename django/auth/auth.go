@@ -12,7 +12,7 @@
 // PermissionRequired, StaffMemberRequired, UserPassesTest, LoginRequiredMixin,
 // PermissionRequiredMixin); LoginRequiredMiddleware and LoginNotRequired (Django 5.1+);
 // RemoteUserMiddleware for sites behind single sign-on; the views LoginView, LogoutView,
-// PasswordChangeView and PasswordResetConfirmView.
+// PasswordChangeView, PasswordResetView and PasswordResetConfirmView.
 //
 // Three keys hold the login (spec §5):
 //
