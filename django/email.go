@@ -9,7 +9,8 @@ import (
 )
 
 // IsValidEmail reports whether value passes Django's validate_email (EmailValidator()) of
-// the site's version: at most 320 characters with an "@"; before the last "@", a
+// the site's version: at most 320 characters (unless EmailNoLengthLimit) with an "@";
+// before the last "@", a
 // dot-atom or quoted string of ASCII (letters compared ignoring case, as Python's regular
 // expressions compare them, so that "ſ", "K", "ı" and "İ" count as letters); after it,
 // "localhost", an IPv4 or IPv6 literal in brackets, or a domain name. The domain name
@@ -18,7 +19,7 @@ import (
 // (before 5.2), the older ASCII rule, retried on the IDNA 2003 encoding of the domain as
 // Python's "idna" codec makes it.
 func (s *Settings) IsValidEmail(value string) bool {
-	if value == "" || !strings.Contains(value, "@") || utf8.RuneCountInString(value) > 320 {
+	if value == "" || !strings.Contains(value, "@") || (!s.EmailNoLengthLimit && utf8.RuneCountInString(value) > 320) {
 		return false
 	}
 	at := strings.LastIndexByte(value, '@')

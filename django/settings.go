@@ -237,13 +237,18 @@ type Settings struct {
 	// domain labels of ASCII letters, digits and "-", and a non-ASCII domain retried in
 	// its IDNA 2003 encoding. ForDjango sets it for versions before 5.2.
 	EmailValidatorLegacy bool
-	// IPv6NoLengthLimit accepts IPv6 addresses longer than 39 characters (with an
-	// embedded IPv4 address and leading zeros), as Django before 4.2.14 and 5.0.7 do.
-	// ForDjango sets it for those versions.
+	// IPv6NoLengthLimit accepts IPv6 addresses longer than 39 characters (those with an
+	// embedded IPv4 address can be), as Django before 4.2.18, 5.0.11 and 5.1.5 do (the fix
+	// of CVE-2024-56374). ForDjango sets it for those versions.
 	IPv6NoLengthLimit bool
+	// EmailNoLengthLimit accepts email addresses longer than 320 characters in
+	// IsValidEmail, as Django before 3.2.20, 4.1.10 and 4.2.3 do (the fix of
+	// CVE-2023-36053). ForDjango sets it for those versions.
+	EmailNoLengthLimit bool
 	// PasswordResetMailErrorsFail makes a failure to send a password reset email a 500
-	// (auth.PasswordResetView), as before Django 4.2; 4.2+ log it and go on. ForDjango
-	// sets it for versions before 4.2.
+	// (auth.PasswordResetView), as Django before 4.2.16, 5.0.9 and 5.1.1 (the fix of
+	// CVE-2024-45231); later versions log it and go on. ForDjango sets it for those
+	// versions.
 	PasswordResetMailErrorsFail bool
 
 	// Now is the clock; nil means time.Now. Not a Django setting: for tests.
@@ -339,8 +344,9 @@ func (s *Settings) ForDjango(version string) error {
 	s.LogoutViewLegacy = v < 40100
 	s.LogoutViewGET = v >= 40100 && v < 50000
 	s.EmailValidatorLegacy = v < 50200
-	s.IPv6NoLengthLimit = v < 40214 || (v >= 50000 && v < 50007)
-	s.PasswordResetMailErrorsFail = v < 40200
+	s.IPv6NoLengthLimit = v < 40218 || (v >= 50000 && v < 50011) || (v >= 50100 && v < 50105)
+	s.EmailNoLengthLimit = v < 30220 || (v >= 40000 && v < 40110) || (v >= 40200 && v < 40203)
+	s.PasswordResetMailErrorsFail = v < 40216 || (v >= 50000 && v < 50009) || v == 50100
 	// Django 4.0 stores masked CSRF cookies; 4.1 and 4.2 as CSRF_COOKIE_MASKED says (kept
 	// as set); the others have no such setting (3.2's legacy checks mask them anyway).
 	if v < 40100 || v >= 50000 {

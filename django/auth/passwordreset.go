@@ -101,7 +101,8 @@ var errInvalidEmail = PasswordError{Code: "invalid", Message: "Enter a valid ema
 //
 // Known differences: as for LoginView, the form's body is read by django.PostValue, and
 // a Location over 16384 characters is not refused; the NFKC and case folding use Go's
-// Unicode tables (each Python has its own version); and a SuccessURL with a scheme other
+// Unicode tables (each Python has its own version: characters assigned since differ);
+// and a SuccessURL with a scheme other
 // than http, https and ftp is not refused as Django's DisallowedRedirect (400).
 func PasswordResetView(opts PasswordResetOptions) http.Handler {
 	if opts.SuccessURL == "" {
@@ -208,8 +209,24 @@ func emailFieldErrors(s *django.Settings, v string, maxLength int) []PasswordErr
 	return errs
 }
 
-// unicodeCIEqual is Django's _unicode_ci_compare: NFKC, then case folding, equal.
+// unicodeCIEqual is Django's _unicode_ci_compare: NFKC, then case folding (Python's
+// str.casefold), equal.
 func unicodeCIEqual(a, b string) bool {
 	fold := cases.Fold()
-	return fold.String(norm.NFKC.String(a)) == fold.String(norm.NFKC.String(b))
+	return casefoldCherokee(fold.String(norm.NFKC.String(a))) == casefoldCherokee(fold.String(norm.NFKC.String(b)))
+}
+
+// casefoldCherokee maps the small Cherokee letters to the capitals, as Unicode's
+// CaseFolding.txt (and so Python's casefold) folds them, where Go's cases.Fold folds the
+// capitals to the small ones.
+func casefoldCherokee(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r >= 0xAB70 && r <= 0xABBF:
+			return r - 0xAB70 + 0x13A0
+		case r >= 0x13F8 && r <= 0x13FD:
+			return r - 8
+		}
+		return r
+	}, s)
 }

@@ -264,15 +264,15 @@ func (s *SQLUserSource) UsersByEmail(ctx context.Context, email string) ([]*User
 	if s.byEmail == "" {
 		return nil, fmt.Errorf("%w: no EmailColumn", ErrUnsupported)
 	}
+	if s.table.IsActiveColumn == "" {
+		// (Django's PasswordResetForm filters is_active=True, a FieldError on such a model)
+		return nil, fmt.Errorf("%w: no IsActiveColumn, which Django's password reset filters on", ErrUnsupported)
+	}
 	arg := email
 	if s.dialect != PostgreSQL { // (prep_for_like_query)
 		arg = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(email)
 	}
-	args := []any{arg}
-	if s.table.IsActiveColumn != "" {
-		args = append(args, true)
-	}
-	rows, err := s.db.QueryContext(ctx, s.byEmail, args...)
+	rows, err := s.db.QueryContext(ctx, s.byEmail, arg, true)
 	if err != nil {
 		return nil, err
 	}
