@@ -1,12 +1,18 @@
 """Writes internal/idna2003/tables.go: the nameprep tables (RFC 3491, stringprep B.1, B.2,
 the prohibited C tables and the bidi D tables) as Python's stringprep module has them,
-which Python's "idna" codec uses (and so Django before 5.2 validating an email domain).
+which Python's "idna" codec uses (and so Django before 5.2 validating an email domain);
+and what its NFKC, Unicode 3.2's, needs beyond a current one: the code points unassigned
+in 3.2 (table A.1), which it leaves as they are, and those assigned then whose NFKC has
+changed since (Corrigendum #4).
+
+B.2 is built on str.lower() of the running Python: run it with Python 3.11 or later.
 
 Usage: python3 scripts/gen_idna2003.py | gofmt > internal/idna2003/tables.go
 """
 
 import stringprep
 import sys
+import unicodedata
 
 MAX = 0x110000
 
@@ -54,6 +60,15 @@ table("mapToNothing", "mapToNothing is stringprep table B.1.", ranges(stringprep
 table("prohibitedRanges", "prohibitedRanges is the union of stringprep tables C.1.2, C.2.2 and C.3 to C.9.", ranges(prohibited))
 table("randAL", "randAL is stringprep table D.1 (RandALCat).", ranges(stringprep.in_table_d1))
 table("lCat", "lCat is stringprep table D.2 (LCat).", ranges(stringprep.in_table_d2))
+table("unassigned32", "unassigned32 is stringprep table A.1: unassigned in Unicode 3.2.", ranges(stringprep.in_table_a1))
+w("// nfkc32 is the NFKC of Unicode 3.2 of the code points assigned then whose NFKC is\n// another now.\nvar nfkc32 = map[rune]string{\n")
+for cp, c in chars():
+    if stringprep.in_table_a1(c):
+        continue
+    old = unicodedata.ucd_3_2_0.normalize("NFKC", c)
+    if old != unicodedata.normalize("NFKC", c):
+        w("\t0x%04X: %s,\n" % (cp, '"' + "".join("\\U%08X" % ord(x) for x in old) + '"'))
+w("}\n\n")
 w("// caseFold is stringprep table B.2: the characters it maps to something else.\nvar caseFold = map[rune]string{\n")
 for cp, c in chars():
     m = stringprep.map_table_b2(c)

@@ -2,6 +2,7 @@
 them (the ASCII text, or null where it raises UnicodeError), for internal/idna2003.
 
 Usage: python3 scripts/gen_idna2003_fixtures.py > fixtures/idna2003/cases.json
+(with Python 3.11 or later, whose stringprep table B.2 internal/idna2003 has)
 """
 
 import json
@@ -19,6 +20,13 @@ FIXED = ["", ".", "a.", "a..b", "xn--a.\u00e9", "\u00e9", "\u00e9.", "\u00e9..",
          "\u05d0\u0660\u05d1", "x" * 63 + ".\u00e9", "\u00e9" * 30, "\u00e9" * 64, "xn--\u00e9",
          "\u00ad\u200b", "a\u00adb.\u00e9", "\ufb01.com", "\u2163.\u00e9", "\U0001f600.com",
          "\ue000.\u00e9", "\u4e2d\u6587.\u4e2d\u56fd", "\u0130stanbul.tr", "\u212aelvin.\u00e9"]
+# A sweep of code points after "a" and before an RandAL letter (Unicode 3.2's NFKC,
+# unassigned code points, bidi), and long labels of some (Punycode's length limit).
+SWEEP = [chr(cp) for cp in range(0xA0, 0x30000, 41) if not 0xD800 <= cp <= 0xDFFF]
+KNOWN = ["\ufe10", "\U0001f110", "\U0001ee00", "\u2c7c", "\U0002f868", "\U0002f874", "\U0002f91f",
+         "\U0002f95f", "\U0002f9bf", "\u13a0", "\uab70"]
+FIXED += [f(c) for c in SWEEP + KNOWN for f in (lambda c: "a" + c + ".com", lambda c: c + "\u0627")]
+FIXED += [c * n + ".com" for c in KNOWN + SWEEP[::20] for n in (15, 62)]
 cases = FIXED + ["".join(rnd.choice(ALPHABET) for _ in range(rnd.randint(1, 20))) for _ in range(3000)]
 out = []
 for name in cases:
