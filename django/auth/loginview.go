@@ -97,14 +97,7 @@ func LoginView(opts LoginViewOptions) http.Handler {
 		}
 		neverCache(w, s)
 		if err := loginView(w, r, &opts); err != nil {
-			w.Header().Del("Cache-Control")
-			w.Header().Del("Expires")
-			if errors.Is(err, django.ErrDisallowedHost) {
-				s.BadRequest(w, r)
-				return
-			}
-			s.Log().ErrorContext(r.Context(), "auth: login view", "path", r.URL.Path, "err", err)
-			s.ServerError(w, r)
+			viewFailed(w, r, s, "login view", err)
 		}
 	}))
 }
@@ -143,13 +136,8 @@ func loginView(w http.ResponseWriter, r *http.Request, opts *LoginViewOptions) e
 		opts.Render(w, r, page)
 		return nil
 	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		return render()
-	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
-	default:
-		formMethodNotAllowed(w, r.Method)
-		return nil
+	if post, err := formPost(w, r, render); !post {
+		return err
 	}
 	if !opts.CSRFExempt && !django.CSRFProtected(ctx) {
 		return ErrLoginWithoutCSRF
@@ -248,6 +236,34 @@ func upperMethod(r *http.Request) *http.Request {
 // Allow), or OPTIONS (200).
 func formMethodNotAllowed(w http.ResponseWriter, method string) {
 	methodNotAllowed(w, method, formViewAllow)
+}
+
+// formPost is a FormView's dispatch: GET and HEAD render the form (get), POST and PUT
+// (whose form is empty: Django reads no PUT body) go on to check it (true), other
+// methods are answered by formMethodNotAllowed.
+func formPost(w http.ResponseWriter, r *http.Request, get func() error) (bool, error) {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return false, get()
+	case http.MethodPost, http.MethodPut:
+		return true, nil
+	}
+	formMethodNotAllowed(w, r.Method)
+	return false, nil
+}
+
+// viewFailed answers a view's error: Django's 400 page for a host outside
+// ALLOWED_HOSTS, else its 500 page, the error logged; without never_cache's headers,
+// which Django adds only to what the view returns.
+func viewFailed(w http.ResponseWriter, r *http.Request, s *django.Settings, view string, err error) {
+	w.Header().Del("Cache-Control")
+	w.Header().Del("Expires")
+	if errors.Is(err, django.ErrDisallowedHost) {
+		s.BadRequest(w, r)
+		return
+	}
+	s.Log().ErrorContext(r.Context(), "auth: "+view, "path", r.URL.Path, "err", err)
+	s.ServerError(w, r)
 }
 
 // formViewAllow is the Allow header of a FormView's 405 and OPTIONS answers.

@@ -73,14 +73,7 @@ func LogoutView(opts LogoutViewOptions) http.Handler {
 		}
 		neverCache(w, s)
 		if err := logoutView(w, r, &opts); err != nil {
-			w.Header().Del("Cache-Control")
-			w.Header().Del("Expires")
-			if errors.Is(err, django.ErrDisallowedHost) {
-				s.BadRequest(w, r)
-				return
-			}
-			s.Log().ErrorContext(r.Context(), "auth: logout view", "path", r.URL.Path, "err", err)
-			s.ServerError(w, r)
+			viewFailed(w, r, s, "logout view", err)
 		}
 	})
 }

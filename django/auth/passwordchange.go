@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/djsession/djsession/django"
@@ -78,12 +77,7 @@ func PasswordChangeView(opts PasswordChangeOptions) http.Handler {
 	inner := LoginRequired(s, opts.Config, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		r = upperMethod(r)
 		if err := passwordChange(w, r, &opts); err != nil {
-			if errors.Is(err, django.ErrDisallowedHost) {
-				s.BadRequest(w, r)
-				return
-			}
-			s.Log().ErrorContext(r.Context(), "auth: password change view", "path", r.URL.Path, "err", err)
-			s.ServerError(w, r)
+			viewFailed(w, r, s, "password change view", err)
 		}
 	}))
 	// csrf_protect around login_required, the view keeping login_required's marks for
@@ -106,14 +100,8 @@ func passwordChange(w http.ResponseWriter, r *http.Request, opts *PasswordChange
 		return nil
 	}
 	page := &PasswordChangePage{User: u}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		opts.Render(w, r, page)
-		return nil
-	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
-	default:
-		formMethodNotAllowed(w, r.Method)
-		return nil
+	if post, err := formPost(w, r, func() error { opts.Render(w, r, page); return nil }); !post {
+		return err
 	}
 	if !opts.CSRFExempt && !django.CSRFProtected(ctx) {
 		return ErrCSRFNotChecked

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -115,12 +114,7 @@ func PasswordResetView(opts PasswordResetOptions) http.Handler {
 			return
 		}
 		if err := passwordReset(w, r, &opts); err != nil {
-			if errors.Is(err, django.ErrDisallowedHost) {
-				s.BadRequest(w, r)
-				return
-			}
-			s.Log().ErrorContext(r.Context(), "auth: password reset view", "path", r.URL.Path, "err", err)
-			s.ServerError(w, r)
+			viewFailed(w, r, s, "password reset view", err)
 		}
 	}))
 }
@@ -128,14 +122,8 @@ func PasswordResetView(opts PasswordResetOptions) http.Handler {
 func passwordReset(w http.ResponseWriter, r *http.Request, opts *PasswordResetOptions) error {
 	ctx, s := r.Context(), opts.Settings
 	page := &PasswordResetPage{}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		opts.Render(w, r, page)
-		return nil
-	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
-	default:
-		formMethodNotAllowed(w, r.Method)
-		return nil
+	if post, err := formPost(w, r, func() error { opts.Render(w, r, page); return nil }); !post {
+		return err
 	}
 	if !opts.CSRFExempt && !django.CSRFProtected(ctx) {
 		return ErrCSRFNotChecked

@@ -97,11 +97,7 @@ func PasswordResetConfirmView(opts PasswordResetConfirmOptions) http.Handler {
 		r = upperMethod(r)
 		neverCache(w, s)
 		if err := resetConfirm(w, r, &opts); err != nil {
-			// (never_cache only touches what the view returns: not the 500 page)
-			w.Header().Del("Cache-Control")
-			w.Header().Del("Expires")
-			s.Log().ErrorContext(r.Context(), "auth: password reset confirm", "path", r.URL.Path, "err", err)
-			s.ServerError(w, r)
+			viewFailed(w, r, s, "password reset confirm", err)
 		}
 	}))
 }
@@ -155,14 +151,8 @@ func resetUser(r *http.Request, cfg *Config) (*User, error) {
 
 // resetForm is the FormView with SetPasswordForm behind a good link.
 func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfirmOptions, sess *django.Session, page *PasswordResetConfirmPage) error {
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-		opts.Render(w, r, page)
-		return nil
-	case http.MethodPost, http.MethodPut: // (a PUT's form is empty: Django reads no PUT body)
-	default:
-		formMethodNotAllowed(w, r.Method)
-		return nil
+	if post, err := formPost(w, r, func() error { opts.Render(w, r, page); return nil }); !post {
+		return err
 	}
 	errs := map[string][]PasswordError{}
 	p1, err := setPasswordForm(r, page.User, opts.Validators, errs)
