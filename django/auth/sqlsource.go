@@ -105,7 +105,7 @@ type SQLUserSource struct {
 	loc     *time.Location
 
 	byID, byUsername, setLastLogin, setPassword string
-	byEmail                                     string // the SELECT of UsersByEmail, "" without EmailColumn
+	byEmail                                     string // the SELECT of UsersByEmail, "" without its columns
 	create                                      string // the INSERT of GetOrCreateUser, before its values
 	createCols                                  map[string]any
 	userPerms, groupPerms, allPerms, groups     string
@@ -155,9 +155,9 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	if table.UsernameColumn != "" {
 		s.byUsername = sel + q(table.UsernameColumn) + " = " + s.param(1)
 	}
-	if table.EmailColumn != "" {
+	if table.EmailColumn != "" && table.IsActiveColumn != "" {
 		// email__iexact as each backend of Django writes it (the value escaped for LIKE
-		// where it is one), and is_active=True where the model has the field
+		// where it is one), and is_active=True
 		switch dialect {
 		case PostgreSQL:
 			s.byEmail = sel + "UPPER(" + q(table.EmailColumn) + "::text) = UPPER(" + s.param(1) + ")"
@@ -166,9 +166,7 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 		default:
 			s.byEmail = sel + q(table.EmailColumn) + " LIKE " + s.param(1)
 		}
-		if table.IsActiveColumn != "" {
-			s.byEmail += " AND " + q(table.IsActiveColumn) + " = " + s.param(2)
-		}
+		s.byEmail += " AND " + q(table.IsActiveColumn) + " = " + s.param(2)
 	}
 	if table.LastLoginColumn != "" {
 		s.setLastLogin = "UPDATE " + q(table.Name) + " SET " + q(table.LastLoginColumn) + " = " +
@@ -262,15 +260,12 @@ func (s *SQLUserSource) UserByUsername(ctx context.Context, username string) (*U
 // (SQLite and MySQL by LIKE, PostgreSQL by UPPER), and is_active=True.
 func (s *SQLUserSource) UsersByEmail(ctx context.Context, email string) ([]*User, error) {
 	if s.byEmail == "" {
-		return nil, fmt.Errorf("%w: no EmailColumn", ErrUnsupported)
-	}
-	if s.table.IsActiveColumn == "" {
-		// (Django's PasswordResetForm filters is_active=True, a FieldError on such a model)
-		return nil, fmt.Errorf("%w: no IsActiveColumn, which Django's password reset filters on", ErrUnsupported)
+		// (Django's PasswordResetForm filters on both: a FieldError on a model without them)
+		return nil, fmt.Errorf("%w: UsersByEmail needs an EmailColumn and an IsActiveColumn", ErrUnsupported)
 	}
 	arg := email
-	if s.dialect != PostgreSQL { // (prep_for_like_query)
-		arg = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(email)
+	if s.dialect != PostgreSQL {
+		arg = likeEscaper.Replace(email)
 	}
 	rows, err := s.db.QueryContext(ctx, s.byEmail, arg, true)
 	if err != nil {
@@ -287,6 +282,9 @@ func (s *SQLUserSource) UsersByEmail(ctx context.Context, email string) ([]*User
 	}
 	return users, rows.Err()
 }
+
+// likeEscaper escapes a value for LIKE as Django's prep_for_like_query.
+var likeEscaper = strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 
 // scan reads a user from row (a *sql.Row or the current row of a *sql.Rows).
 func (s *SQLUserSource) scan(row interface{ Scan(dest ...any) error }) (*User, error) {
