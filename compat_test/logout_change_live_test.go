@@ -34,7 +34,7 @@ type logoutChangeAfter struct {
 // logout_then_login, at a non-ASCII path; the password change form while anonymous and
 // logged in, with empty fields, a wrong old password, null characters, mismatched and
 // invalid new passwords, PUT, DELETE, OPTIONS, then a change that keeps the session
-// logged in) must give, after each, the same status, Location, never_cache's
+// logged in; the three "done" pages by several methods, anonymous and logged in) must give, after each, the same status, Location, never_cache's
 // Cache-Control, Allow, page and session login. Django must then take the password Go
 // set.
 func TestLiveLogoutAndPasswordChange(t *testing.T) {
@@ -248,7 +248,11 @@ func logoutChangeSite(t *testing.T, version string, adb *authDatabase, logoutRed
 			fmt.Fprintf(w, "%s", js)
 		},
 	}))
-	mux.HandleFunc("/accounts/password_change/done/", text("done"))
+	mux.Handle("/accounts/password_change/done/", auth.PasswordChangeDoneView(s, site.cfg, text("done")))
+	mux.Handle("/reset/done/", auth.PasswordResetDoneView(text("done")))
+	mux.Handle("/reset/complete/", auth.PasswordResetCompleteView(s, func(w http.ResponseWriter, r *http.Request, loginURL string) {
+		text("log in at "+loginURL)(w, r)
+	}))
 	for _, p := range []string{"/accounts/login/", "/logout/", "/password_change/"} {
 		h, _ := mux.Handler(httptest.NewRequest("GET", p, nil))
 		mux.Handle("/x"+strings.TrimPrefix(p, "/accounts"), h)

@@ -15,9 +15,10 @@ run      (after setup) sends the STEPS below through Django's test Client (one c
            logout-then-login/               LogoutView(next_page=LOGIN_URL), as logout_then_login
            logout-\u00e9/                        LogoutView
            password_change/                 PasswordChangeView
-           accounts/password_change/done/   its success URL (named password_change_done)
+           accounts/password_change/done/   PasswordChangeDoneView, its success URL (named password_change_done)
+           reset/done/, reset/complete/     PasswordResetDoneView, PasswordResetCompleteView
          LogoutView's template prints "logged out", PasswordChangeView's the form's errors
-         (as_json). It prints, after each step, {"status", "location", "cache_control",
+         (as_json), the done pages "done", the complete page "log in at {{ login_url }}". It prints, after each step, {"status", "location", "cache_control",
          "allow", "page": the body, parsed when it is JSON (null unless 200), "user": the session's _auth_user_id}.
 csrf     (after setup) sends CSRF_STEPS, with CsrfViewMiddleware in MIDDLEWARE, through a
          test Client that enforces CSRF checks, to the same views under x/ wrapped in csrf_exempt (which Django's
@@ -56,6 +57,8 @@ extra = {
             "login.html": "login form",
             "logged_out.html": "logged out",
             "change.html": "{{ form.errors.as_json|safe }}",
+            "done.html": "done",
+            "complete.html": "log in at {{ login_url }}",
         })]},
     }],
     "USE_TZ": True,
@@ -85,7 +88,10 @@ urls.urlpatterns = [
     path("logout-then-login/", views.LogoutView.as_view(template_name="logged_out.html", next_page=settings.LOGIN_URL)),
     path("logout-\u00e9/", views.LogoutView.as_view(template_name="logged_out.html")),
     path("password_change/", views.PasswordChangeView.as_view(template_name="change.html")),
-    path("accounts/password_change/done/", lambda r: HttpResponse("done"), name="password_change_done"),
+    path("accounts/password_change/done/", views.PasswordChangeDoneView.as_view(template_name="done.html"),
+         name="password_change_done"),
+    path("reset/done/", views.PasswordResetDoneView.as_view(template_name="done.html")),
+    path("reset/complete/", views.PasswordResetCompleteView.as_view(template_name="complete.html")),
     path("x/login/", csrf_exempt(views.LoginView.as_view(template_name="login.html"))),
     path("x/logout/", csrf_exempt(views.LogoutView.as_view(template_name="logged_out.html"))),
     path("x/password_change/", csrf_exempt(views.PasswordChangeView.as_view(template_name="change.html"))),
@@ -138,6 +144,16 @@ STEPS = [
     LOGIN,
     {"method": "post", "path": L},
     {"method": "POST", "path": L},
+    {"method": "GET", "path": "/accounts/password_change/done/"},
+    {"method": "GET", "path": "/reset/done/"},
+    {"method": "POST", "path": "/reset/done/"},
+    {"method": "OPTIONS", "path": "/reset/complete/"},
+    {"method": "GET", "path": "/reset/complete/"},
+    LOGIN,
+    {"method": "GET", "path": "/accounts/password_change/done/"},
+    {"method": "HEAD", "path": "/accounts/password_change/done/"},
+    {"method": "POST", "path": "/accounts/password_change/done/"},
+    {"method": "OPTIONS", "path": "/accounts/password_change/done/"},
 ]
 
 

@@ -12,7 +12,8 @@
 // PermissionRequired, StaffMemberRequired, UserPassesTest, LoginRequiredMixin,
 // PermissionRequiredMixin); LoginRequiredMiddleware and LoginNotRequired (Django 5.1+);
 // RemoteUserMiddleware for sites behind single sign-on; the views LoginView, LogoutView,
-// PasswordChangeView, PasswordResetView and PasswordResetConfirmView.
+// PasswordChangeView, PasswordResetView and PasswordResetConfirmView, and their "done"
+// pages.
 //
 // Three keys hold the login (spec §5):
 //

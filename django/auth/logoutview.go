@@ -201,3 +201,39 @@ func methodNotAllowed(w http.ResponseWriter, method, allow string) {
 	}
 	w.WriteHeader(http.StatusMethodNotAllowed)
 }
+
+// templateView answers as Django's TemplateView: GET and HEAD render, OPTIONS answers 200
+// with its Allow, other methods 405.
+func templateView(render func(w http.ResponseWriter, r *http.Request)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r = upperMethod(r)
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			render(w, r)
+			return
+		}
+		methodNotAllowed(w, r.Method, "GET, HEAD, OPTIONS")
+	})
+}
+
+// PasswordChangeDoneView is Django's PasswordChangeDoneView: for a logged-in user (an
+// anonymous one is sent to log in, as login_required sends it), GET and HEAD render the
+// page (registration/password_change_done.html), OPTIONS answers 200, other methods 405.
+func PasswordChangeDoneView(s *django.Settings, cfg *Config, render func(w http.ResponseWriter, r *http.Request)) http.Handler {
+	return LoginRequired(s, cfg, templateView(render))
+}
+
+// PasswordResetDoneView is Django's PasswordResetDoneView, the page PasswordResetView
+// sends the browser to: GET and HEAD render it (registration/password_reset_done.html),
+// OPTIONS answers 200, other methods 405. It is marked LoginNotRequired, as Django 5.1+
+// mark the view.
+func PasswordResetDoneView(render func(w http.ResponseWriter, r *http.Request)) http.Handler {
+	return LoginNotRequired(templateView(render))
+}
+
+// PasswordResetCompleteView is Django's PasswordResetCompleteView, the page
+// PasswordResetConfirmView sends the browser to once the password is set: as
+// PasswordResetDoneView, its template (registration/password_reset_complete.html)
+// getting login_url, Settings.LoginURL.
+func PasswordResetCompleteView(s *django.Settings, render func(w http.ResponseWriter, r *http.Request, loginURL string)) http.Handler {
+	return LoginNotRequired(templateView(func(w http.ResponseWriter, r *http.Request) { render(w, r, s.LoginURL) }))
+}
