@@ -1,7 +1,7 @@
 """Shared helpers for the Python side of the Django oracle.
 
-Imported by gen_fixtures.py, peer.py and bench_django.py (all live in this
-directory, so running any of them as a script puts this module on sys.path).
+Imported by gen_fixtures.py, peer.py, bench_django.py and the oracles (all live in
+this directory, so running any of them as a script puts this module on sys.path).
 Nothing here is Django code: it only configures a real Django, controls the
 clock that django.core.signing reads, and converts Python values to the typed
 JSON form described in fixtures/README.md.
@@ -13,6 +13,7 @@ import sys
 import time as _time
 import json
 import os
+import types
 import warnings
 
 # Base SECRET_KEY given to settings.configure(). Fixture cases always pass
@@ -67,6 +68,45 @@ def configure(secret_key=SETTINGS_SECRET_KEY):
     warnings.simplefilter("ignore")
     install_clock()
     return django
+
+
+# What the view oracles (login_view_oracle.py and the others) share: the SECRET_KEY of
+# their sites, and the four password validators of Django's project template.
+VIEW_SITE_SECRET_KEY = "djsession-auth-db-secret-key"
+PROJECT_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation." + n} for n in (
+    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
+    "NumericPasswordValidator")]
+
+
+def configure_view_site(database_json, urlconf, templates, **settings):
+    """Configure Django as a view oracle's site: DATABASES["default"] from database_json,
+    db sessions behind SessionMiddleware and AuthenticationMiddleware, the host testserver,
+    the templates (name -> source) from memory, ROOT_URLCONF the module named urlconf
+    (which set_urlpatterns makes), USE_TZ; then the given settings on top."""
+    extra = {
+        "DATABASES": {"default": json.loads(database_json)},
+        "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
+                       "django.contrib.auth.middleware.AuthenticationMiddleware"],
+        "SESSION_ENGINE": "django.contrib.sessions.backends.db",
+        "ROOT_URLCONF": urlconf,
+        "ALLOWED_HOSTS": ["testserver"],
+        "TEMPLATES": [{
+            "BACKEND": "django.template.backends.django.DjangoTemplates",
+            "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", templates)]},
+        }],
+        "USE_TZ": True,
+        "SECRET_KEY": VIEW_SITE_SECRET_KEY,
+    }
+    extra.update(settings)
+    os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
+    return configure(extra["SECRET_KEY"])
+
+
+def set_urlpatterns(urlconf, urlpatterns):
+    """Make the module urlconf, holding urlpatterns, for ROOT_URLCONF."""
+    module = types.ModuleType(urlconf)
+    module.urlpatterns = urlpatterns
+    sys.modules[urlconf] = module
 
 
 def generate_all(script, subdir):

@@ -19,7 +19,6 @@ run      (after setup) sends the STEPS below through Django's test Client (one c
 import json
 import os
 import sys
-import types
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -27,28 +26,13 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 cmd = sys.argv[2]
 variant = json.loads(sys.argv[3]) if len(sys.argv) > 3 else {
     "backends": ["django.contrib.auth.backends.ModelBackend"], "redirect_authenticated_user": False}
-extra = {
-    "DATABASES": {"default": json.loads(sys.argv[1])},
-    "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
-                   "django.contrib.auth.middleware.AuthenticationMiddleware"],
-    "AUTHENTICATION_BACKENDS": variant["backends"],
-    "SESSION_ENGINE": "django.contrib.sessions.backends.db",
-    "ROOT_URLCONF": "djsession_login_urls",
-    "ALLOWED_HOSTS": ["testserver"],
-    "TEMPLATES": [{
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
-            "login.html": "{{ next }}\n{{ form.errors.as_json|safe }}",
-        })]},
-    }],
-    "USE_TZ": True,
-    "SECRET_KEY": "djsession-auth-db-secret-key",
-}
-os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
 
-djoracle.configure(extra["SECRET_KEY"])
+URLCONF = "djsession_login_urls"
+djoracle.configure_view_site(sys.argv[1], URLCONF, {
+    "login.html": "{{ next }}\n{{ form.errors.as_json|safe }}",
+}, AUTHENTICATION_BACKENDS=variant["backends"])
 
 from django.contrib.auth import views  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
@@ -56,10 +40,8 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 
-urls = types.ModuleType(extra["ROOT_URLCONF"])
-urls.urlpatterns = [path("login/", views.LoginView.as_view(
-    template_name="login.html", redirect_authenticated_user=variant["redirect_authenticated_user"]))]
-sys.modules[urls.__name__] = urls
+djoracle.set_urlpatterns(URLCONF, [path("login/", views.LoginView.as_view(
+    template_name="login.html", redirect_authenticated_user=variant["redirect_authenticated_user"]))])
 
 STEPS = [
     {"method": "GET", "path": "/login/?next=/private/"},

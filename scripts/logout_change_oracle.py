@@ -31,44 +31,28 @@ users    (with a password as fourth argument) prints whether it is alice's passw
 import json
 import os
 import sys
-import types
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 cmd = sys.argv[2]
 variant = json.loads(sys.argv[3]) if len(sys.argv) > 3 and cmd == "run" else {"logout_redirect_url": None}
-validators = [{"NAME": "django.contrib.auth.password_validation." + n} for n in (
-    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
-    "NumericPasswordValidator")]
-extra = {
-    "DATABASES": {"default": json.loads(sys.argv[1])},
-    "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
-                   "django.contrib.auth.middleware.AuthenticationMiddleware"] + (
-                       ["django.middleware.csrf.CsrfViewMiddleware"] if cmd == "csrf" else []),
-    "SESSION_ENGINE": "django.contrib.sessions.backends.db",
-    "ROOT_URLCONF": "djsession_logout_urls",
-    "ALLOWED_HOSTS": ["testserver"],
-    "AUTH_PASSWORD_VALIDATORS": validators,
-    "LOGOUT_REDIRECT_URL": variant["logout_redirect_url"],
-    "TEMPLATES": [{
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
-            "login.html": "login form",
-            "logged_out.html": "logged out",
-            "change.html": "{{ form.errors.as_json|safe }}",
-            "done.html": "done",
-            "complete.html": "log in at {{ login_url }}",
-        })]},
-    }],
-    "USE_TZ": True,
-    "SECRET_KEY": "djsession-auth-db-secret-key",
-}
-os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
 
-djoracle.configure(extra["SECRET_KEY"])
+URLCONF = "djsession_logout_urls"
+djoracle.configure_view_site(sys.argv[1], URLCONF, {
+    "login.html": "login form",
+    "logged_out.html": "logged out",
+    "change.html": "{{ form.errors.as_json|safe }}",
+    "done.html": "done",
+    "complete.html": "log in at {{ login_url }}",
+}, AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
+    LOGOUT_REDIRECT_URL=variant["logout_redirect_url"],
+    # (CSRF checks for the csrf command only: the others' Client does not enforce them)
+    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware"] + (
+        ["django.middleware.csrf.CsrfViewMiddleware"] if cmd == "csrf" else []))
 
 import django  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -81,8 +65,7 @@ from django.middleware.csrf import get_token  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.views.decorators.csrf import csrf_exempt  # noqa: E402
 
-urls = types.ModuleType(extra["ROOT_URLCONF"])
-urls.urlpatterns = [
+djoracle.set_urlpatterns(URLCONF, [
     path("accounts/login/", views.LoginView.as_view(template_name="login.html")),
     path("logout/", views.LogoutView.as_view(template_name="logged_out.html")),
     path("logout-then-login/", views.LogoutView.as_view(template_name="logged_out.html", next_page=settings.LOGIN_URL)),
@@ -96,8 +79,7 @@ urls.urlpatterns = [
     path("x/logout/", csrf_exempt(views.LogoutView.as_view(template_name="logged_out.html"))),
     path("x/password_change/", csrf_exempt(views.PasswordChangeView.as_view(template_name="change.html"))),
     path("x/token/", lambda r: HttpResponse(get_token(r) and "token")),
-]
-sys.modules[urls.__name__] = urls
+])
 
 OLD, NEW = "old-Passw0rd!", "N3w-Secret-pw!"
 L, C = "/logout/", "/password_change/"

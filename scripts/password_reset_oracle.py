@@ -19,36 +19,20 @@ check    (ARG: a JSON list of [uidb64, token]) prints {"valid": [...]}: whether 
 import json
 import os
 import sys
-import types
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 cmd = sys.argv[2]
-extra = {
-    "DATABASES": {"default": json.loads(sys.argv[1])},
-    "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
-                   "django.contrib.auth.middleware.AuthenticationMiddleware"],
-    "SESSION_ENGINE": "django.contrib.sessions.backends.db",
-    "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
-    "ROOT_URLCONF": "djsession_reset_form_urls",
-    "ALLOWED_HOSTS": ["testserver"],
-    "TEMPLATES": [{
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
-            "form.html": "{{ form.errors.as_json|safe }}",
-            "subject.txt": "reset",
-            "email.html": "{{ email }}\n{{ domain }}\n{{ site_name }}\n{{ uid }}\n{{ protocol }}\n{{ user.username }}\n{{ token }}",
-        })]},
-    }],
-    "USE_TZ": True,
-    "SECRET_KEY": "djsession-auth-db-secret-key",
-}
-os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
 
-djoracle.configure(extra["SECRET_KEY"])
+URLCONF = "djsession_reset_form_urls"
+djoracle.configure_view_site(sys.argv[1], URLCONF, {
+    "form.html": "{{ form.errors.as_json|safe }}",
+    "subject.txt": "reset",
+    "email.html": "{{ email }}\n{{ domain }}\n{{ site_name }}\n{{ uid }}\n{{ protocol }}\n{{ user.username }}\n{{ token }}",
+}, EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
 
 from django.contrib.auth import views  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
@@ -59,11 +43,9 @@ from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.utils.http import urlsafe_base64_decode  # noqa: E402
 
-urls = types.ModuleType(extra["ROOT_URLCONF"])
-urls.urlpatterns = [path("password_reset/", views.PasswordResetView.as_view(
+djoracle.set_urlpatterns(URLCONF, [path("password_reset/", views.PasswordResetView.as_view(
     template_name="form.html", subject_template_name="subject.txt", email_template_name="email.html",
-    success_url="/accounts/password_reset/done/"))]
-sys.modules[urls.__name__] = urls
+    success_url="/accounts/password_reset/done/"))])
 
 # username, email, active, usable password
 USERS = [

@@ -28,38 +28,19 @@ In the steps' paths, UID is alice's uidb64, TOKEN the good token, BADUID one of 
 import json
 import os
 import sys
-import types
 from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 cmd = sys.argv[2]
 variant = json.loads(sys.argv[4]) if len(sys.argv) > 4 else {"post_reset_login": False}
-validators = [{"NAME": "django.contrib.auth.password_validation." + n} for n in (
-    "UserAttributeSimilarityValidator", "MinimumLengthValidator", "CommonPasswordValidator",
-    "NumericPasswordValidator")]
-extra = {
-    "DATABASES": {"default": json.loads(sys.argv[1])},
-    "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
-                   "django.contrib.auth.middleware.AuthenticationMiddleware"],
-    "SESSION_ENGINE": "django.contrib.sessions.backends.db",
-    "ROOT_URLCONF": "djsession_reset_urls",
-    "ALLOWED_HOSTS": ["testserver"],
-    "AUTH_PASSWORD_VALIDATORS": validators,
-    "TEMPLATES": [{
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
-            "confirm.html": "{{ validlink }}\n{% if form %}{{ form.errors.as_json|safe }}{% endif %}",
-        })]},
-    }],
-    "USE_TZ": True,
-    "SECRET_KEY": "djsession-auth-db-secret-key",
-}
-os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
 
 import djoracle  # noqa: E402
 
-djoracle.configure(extra["SECRET_KEY"])
+URLCONF = "djsession_reset_urls"
+djoracle.configure_view_site(sys.argv[1], URLCONF, {
+    "confirm.html": "{{ validlink }}\n{% if form %}{{ form.errors.as_json|safe }}{% endif %}",
+}, AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS)
 
 import django  # noqa: E402
 from django.contrib.auth import views  # noqa: E402
@@ -71,11 +52,9 @@ from django.urls import path  # noqa: E402
 from django.utils.encoding import force_bytes  # noqa: E402
 from django.utils.http import urlsafe_base64_encode  # noqa: E402
 
-urls = types.ModuleType(extra["ROOT_URLCONF"])
-urls.urlpatterns = [path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(
+djoracle.set_urlpatterns(URLCONF, [path("accounts/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(
     template_name="confirm.html", post_reset_login=variant["post_reset_login"],
-    success_url="/accounts/reset/done/"))]
-sys.modules[urls.__name__] = urls
+    success_url="/accounts/reset/done/"))])
 
 NEW = "N3w-Secret-pw!"
 R = "/accounts/reset/"
