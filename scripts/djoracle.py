@@ -109,6 +109,20 @@ def set_urlpatterns(urlconf, urlpatterns):
     sys.modules[urlconf] = module
 
 
+def send_form(client, step, path=None, data=None):
+    """Send a view oracle's step through Django's test Client: its method as it is (lower
+    case too: Django upper-cases it), to path (default the step's), with data (default
+    the step's "data", if any) as an urlencoded form, over HTTPS when the step is
+    "secure"."""
+    from urllib.parse import urlencode
+
+    if data is None:
+        data = step.get("data")
+    body = urlencode(data) if data is not None else ""
+    return client.generic(step["method"], path or step["path"], body,
+                          content_type="application/x-www-form-urlencoded", secure=step.get("secure", False))
+
+
 def generate_all(script, subdir):
     """The --all mode of a fixture generator: run script (its path) under the venv of each
     line of scripts/matrix, writing fixtures/<subdir>/django-<series>.json."""

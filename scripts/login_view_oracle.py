@@ -19,7 +19,6 @@ run      (after setup) sends the STEPS below through Django's test Client (one c
 import json
 import os
 import sys
-from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -73,8 +72,7 @@ elif cmd == "run":
     client = Client()
     out = []
     for step in STEPS:
-        body = urlencode(step["data"]) if "data" in step else ""
-        resp = client.generic(step["method"], step["path"], body, content_type="application/x-www-form-urlencoded")
+        resp = djoracle.send_form(client, step)
         page = None
         if resp.status_code == 200:
             nxt, _, errors = resp.content.decode().partition("\n")

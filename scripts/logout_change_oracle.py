@@ -31,7 +31,6 @@ users    (with a password as fourth argument) prints whether it is alice's passw
 import json
 import os
 import sys
-from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -180,9 +179,7 @@ elif cmd == "run":
     client = Client()
     out = []
     for step in STEPS:
-        # (generic: the method as it is, lower case too; Django upper-cases it)
-        body = urlencode(step["data"]) if "data" in step else ""
-        resp = client.generic(step["method"], step["path"], body, content_type="application/x-www-form-urlencoded")
+        resp = djoracle.send_form(client, step)
         session = client.session
         out.append({
             "status": resp.status_code, "location": resp.get("Location"),
@@ -198,8 +195,7 @@ elif cmd == "csrf":
         data = dict(step.get("data", {}))
         if step.get("token"):
             data["csrfmiddlewaretoken"] = client.cookies["csrftoken"].value
-        resp = client.generic(step["method"], step["path"], urlencode(data),
-                              content_type="application/x-www-form-urlencoded")
+        resp = djoracle.send_form(client, step, data=data)
         out.append({
             "status": resp.status_code, "cache_control": resp.get("Cache-Control"), "page": page(resp),
             "user": client.session.get("_auth_user_id"),

@@ -19,7 +19,6 @@ check    (ARG: a JSON list of [uidb64, token]) prints {"valid": [...]}: whether 
 import json
 import os
 import sys
-from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -109,9 +108,7 @@ elif cmd == "run":
     out = []
     for step in STEPS:
         mail.outbox = []
-        body = urlencode(step["data"]) if "data" in step else ""
-        resp = client.generic(step["method"], step["path"], body, content_type="application/x-www-form-urlencoded",
-                              secure=step.get("secure", False))
+        resp = djoracle.send_form(client, step)
         emails = []
         for m in mail.outbox:
             email, domain, site_name, uid, protocol, username, token = m.body.split("\n")

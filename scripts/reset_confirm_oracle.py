@@ -28,7 +28,6 @@ In the steps' paths, UID is alice's uidb64, TOKEN the good token, BADUID one of 
 import json
 import os
 import sys
-from urllib.parse import urlencode
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
@@ -97,9 +96,7 @@ elif cmd == "run":
     out = []
     for step in STEPS:
         p = step["path"].replace("BADUID", "OTk").replace("UID", uid).replace("TOKEN", token)
-        # (generic: the method as it is, lower case too; Django upper-cases it)
-        body = urlencode(step["data"]) if "data" in step else ""
-        resp = client.generic(step["method"], p, body, content_type="application/x-www-form-urlencoded")
+        resp = djoracle.send_form(client, step, path=p)
         page = None
         if resp.status_code == 200:
             valid, _, errors = resp.content.decode().partition("\n")
