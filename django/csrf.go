@@ -485,6 +485,24 @@ func CSRFProtectView(w http.ResponseWriter, r *http.Request) bool {
 	return true
 }
 
+// CSRFCheck runs, for r, the checks CsrfViewMiddleware's process_view makes for a view
+// that is not csrf_exempt, and returns the reason to refuse r ("" to go on) without
+// answering it: what Django REST framework's SessionAuthentication does with its
+// CSRFCheck (the middleware's _reject made to return the reason). As there, a request
+// the middleware already accepted (csrf_processing_done) passes, and an accepted request
+// is marked so. r must have gone through a CSRFMiddleware (else ErrCSRFNoMiddleware). The
+// reason holds header bytes as they came (Django's text has them as latin-1 characters).
+func CSRFCheck(r *http.Request) (reason string, err error) {
+	st := csrfFrom(r.Context())
+	if st == nil {
+		return "", ErrCSRFNoMiddleware
+	}
+	if st.done {
+		return "", nil
+	}
+	return st.m.checkView(r, st)
+}
+
 // processRequest is process_request.
 func (m *CSRFMiddleware) processRequest(r *http.Request, st *csrfState) error {
 	if m.legacy {

@@ -196,9 +196,16 @@ func formField(errs map[string][]PasswordError, name, v string) bool {
 	return false
 }
 
-// passwordLogin is authenticate(request, username=..., password=...) over the password
-// backends of c (ModelBackend, AllowAllUsersModelBackend), in their order: the user and
-// the backend that took it, or nil.
+// AuthenticateBackends is Django's authenticate(request, username=..., password=...)
+// over c.AuthenticationBackends: each password backend there (ModelBackend,
+// AllowAllUsersModelBackend; others take no password and are skipped) in its order, as
+// Authenticate does for ModelBackend. It returns the user and the backend that took it,
+// or nil when none did, and an error when no backend is configured at all.
+func AuthenticateBackends(ctx context.Context, username, password string, c *Config) (*User, string, error) {
+	return passwordLogin(ctx, username, password, c)
+}
+
+// passwordLogin is AuthenticateBackends.
 func passwordLogin(ctx context.Context, username, password string, c *Config) (*User, string, error) {
 	if len(c.backends()) == 0 {
 		return nil, "", errors.New("auth: no authentication backends have been defined (AuthenticationBackends is empty)")

@@ -399,7 +399,7 @@ func (s *SQLUserSource) asTime(v any) (time.Time, error) {
 			}
 		}
 	}
-	return time.Time{}, fmt.Errorf("auth: unreadable last_login %v", v)
+	return time.Time{}, fmt.Errorf("auth: unreadable datetime %v", v)
 }
 
 // UpdateLastLogin implements LastLoginUpdater, storing t (to the microsecond) as
@@ -485,6 +485,31 @@ func (s *SQLUserSource) GetOrCreateUser(ctx context.Context, username string, no
 	}
 	return u, insErr == nil, nil
 }
+
+// The methods below serve tables that refer to this user model, such as Django REST
+// framework's authtoken_token (restframework.SQLTokens): they hold values in the forms
+// this source's database and settings give them.
+
+// DB returns the database the source reads.
+func (s *SQLUserSource) DB() SQLDB { return s.db }
+
+// Dialect returns the source's SQL flavour.
+func (s *SQLUserSource) Dialect() Dialect { return s.dialect }
+
+// PK returns the type of the user model's primary key.
+func (s *SQLUserSource) PK() PKType { return s.pk }
+
+// KeyArg returns the user primary key id as a query argument: an int64 for integer keys,
+// a UUID in the form the database stores it (32 hex digits on SQLite and MySQL).
+func (s *SQLUserSource) KeyArg(id string) (any, error) { return s.keyArg(id) }
+
+// TimeArg returns t as a query argument for a DateTimeField, stored as Django stores it
+// (see UpdateLastLogin).
+func (s *SQLUserSource) TimeArg(t time.Time) any { return s.timeArg(t) }
+
+// ScanTime reads a DateTimeField value scanned into an any (a time.Time, or the text of
+// SQLite and MySQL), in the source's Location where the database keeps no zone.
+func (s *SQLUserSource) ScanTime(v any) (time.Time, error) { return s.asTime(v) }
 
 // timeArg is t as Django's backends store a DateTimeField: timestamptz on PostgreSQL, the
 // wall clock in Location as text on SQLite and MySQL (to the microsecond).

@@ -1,0 +1,37 @@
+// Package restframework is the authentication of Django REST framework (DRF) for Go
+// handlers: a Go endpoint of an API that DRF serves takes the same credentials and gives
+// the same refusals, so an API can move from Django to Go one endpoint at a time.
+//
+// The authenticators are DRF's (DEFAULT_AUTHENTICATION_CLASSES):
+//
+//   - SessionAuthentication: the user logged in to the Django session (through the django
+//     and auth packages), with Django's CSRF checks for that user;
+//   - BasicAuthentication: "Authorization: Basic ..." checked by Django's backends;
+//   - TokenAuthentication: "Authorization: Token <key>" and rest_framework.authtoken's
+//     table (SQLTokens, which also makes tokens as obtain_auth_token does).
+//
+// Authenticate runs them as DRF's request does. APIView wraps a handler as DRF's APIView
+// dispatches a request: content negotiation for its JSONRenderer, authentication, the
+// permissions (AllowAny, IsAuthenticated, IsAdminUser, IsAuthenticatedOrReadOnly or your
+// own), the view's methods, and DRF's answers to each failure (status, JSON body,
+// WWW-Authenticate and Allow headers) byte for byte:
+//
+//	tokens := restframework.NewSQLTokens(users, "")
+//	view := &restframework.APIView{
+//		Authentication: []restframework.Authenticator{
+//			&restframework.SessionAuthentication{Config: cfg},
+//			&restframework.TokenAuthentication{Tokens: tokens, Config: cfg},
+//		},
+//		Permissions: []restframework.Permission{restframework.IsAuthenticated{}},
+//		Methods:     []string{"GET"},
+//		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+//			u := restframework.FromContext(r.Context()).User
+//			...
+//		}),
+//	}
+//
+// Known differences: the renderers are JSONRenderer's alone (DRF's default also has the
+// browsable API, which answers browsers' text/html with a page), the Accept header is
+// bounded as DRF 3.18 bounds it, and where DRF picks among several equally specific Accept
+// entries in the order of a Python set (its hash order), the first is taken.
+package restframework

@@ -1,0 +1,54 @@
+package restframework
+
+import "net/http"
+
+// APIException is Django REST framework's APIException: an error answered with its status
+// and {"detail": Detail}, as DRF's exception handler answers it. The sentinels below are
+// DRF's exception classes with their default details; errors.Is matches an APIException
+// to the sentinel of its Code.
+type APIException struct {
+	// StatusCode is the HTTP status of the answer.
+	StatusCode int
+	// Detail is the message, as DRF's detail (a str).
+	Detail string
+	// Code is DRF's error code ("authentication_failed", "not_authenticated", ...).
+	Code string
+	// AuthHeader is the WWW-Authenticate header of a 401 answer ("" for none).
+	AuthHeader string
+}
+
+func (e *APIException) Error() string { return "restframework: " + e.Detail }
+
+// Is reports whether target is an APIException with e's Code (a sentinel of this
+// package, for instance).
+func (e *APIException) Is(target error) bool {
+	t, ok := target.(*APIException)
+	return ok && t.Code == e.Code
+}
+
+// DRF's exceptions, with their default details.
+var (
+	// ErrAuthenticationFailed is AuthenticationFailed: credentials were given and are wrong.
+	ErrAuthenticationFailed = &APIException{http.StatusUnauthorized, "Incorrect authentication credentials.", "authentication_failed", ""}
+	// ErrNotAuthenticated is NotAuthenticated: a permission needs a user and none was
+	// authenticated.
+	ErrNotAuthenticated = &APIException{http.StatusUnauthorized, "Authentication credentials were not provided.", "not_authenticated", ""}
+	// ErrPermissionDenied is PermissionDenied (a failed CSRF check of
+	// SessionAuthentication, or a permission refused to an authenticated user).
+	ErrPermissionDenied = &APIException{http.StatusForbidden, "You do not have permission to perform this action.", "permission_denied", ""}
+	// ErrNotFound is NotFound (Django's Http404).
+	ErrNotFound = &APIException{http.StatusNotFound, "Not found.", "not_found", ""}
+	// ErrMethodNotAllowed is MethodNotAllowed; its detail names the method.
+	ErrMethodNotAllowed = &APIException{http.StatusMethodNotAllowed, `Method "{method}" not allowed.`, "method_not_allowed", ""}
+	// ErrNotAcceptable is NotAcceptable: no renderer satisfies the Accept header.
+	ErrNotAcceptable = &APIException{http.StatusNotAcceptable, "Could not satisfy the request Accept header.", "not_acceptable", ""}
+)
+
+// with returns a copy of e with detail (DRF's exception class raised with a message).
+func (e *APIException) with(detail string) *APIException {
+	c := *e
+	c.Detail = detail
+	return &c
+}
+
+func authFailed(detail string) error { return ErrAuthenticationFailed.with(detail) }

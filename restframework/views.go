@@ -1,0 +1,432 @@
+package restframework
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/djsession/djsession/django"
+)
+
+// Permission is one of DRF's permission classes (DEFAULT_PERMISSION_CLASSES, a view's
+// permission_classes): HasPermission is its has_permission. A Permission that also has a
+// Message method gives the detail of the PermissionDenied its refusal raises (DRF's
+// message attribute).
+type Permission interface {
+	HasPermission(r *http.Request, a *Authentication) (bool, error)
+}
+
+// AllowAny is DRF's AllowAny, the default permission: every request.
+type AllowAny struct{}
+
+// HasPermission implements Permission.
+func (AllowAny) HasPermission(*http.Request, *Authentication) (bool, error) { return true, nil }
+
+// IsAuthenticated is DRF's IsAuthenticated: an authenticated user.
+type IsAuthenticated struct{}
+
+// HasPermission implements Permission.
+func (IsAuthenticated) HasPermission(_ *http.Request, a *Authentication) (bool, error) {
+	return a.User != nil, nil
+}
+
+// IsAdminUser is DRF's IsAdminUser: a staff user (is_staff).
+type IsAdminUser struct{}
+
+// HasPermission implements Permission.
+func (IsAdminUser) HasPermission(_ *http.Request, a *Authentication) (bool, error) {
+	return a.User != nil && a.User.IsStaff, nil
+}
+
+// IsAuthenticatedOrReadOnly is DRF's IsAuthenticatedOrReadOnly: the safe methods (GET,
+// HEAD, OPTIONS) for anybody, the others for an authenticated user.
+type IsAuthenticatedOrReadOnly struct{}
+
+// HasPermission implements Permission.
+func (IsAuthenticatedOrReadOnly) HasPermission(r *http.Request, a *Authentication) (bool, error) {
+	switch strings.ToUpper(r.Method) {
+	case http.MethodGet, http.MethodHead, http.MethodOptions:
+		return true, nil
+	}
+	return a.User != nil, nil
+}
+
+// APIView is DRF's APIView around a Go handler, with DRF's JSONRenderer as its only
+// renderer: for each request, as DRF's dispatch, it negotiates the answer's media type
+// (the Accept header, ?format=), authenticates (Authenticate), checks the permissions,
+// then hands the request to Handler for one of Methods (and answers OPTIONS with DRF's
+// SimpleMetadata), or answers the failure as DRF does: the status, {"detail": ...} as DRF's
+// JSONRenderer writes it (compact, non-ASCII as is, "indent" of the Accept header
+// honoured), the WWW-Authenticate header of the first authenticator on a 401 (none, as
+// for SessionAuthentication, turns a 401 into a 403), and the view's Allow header.
+//
+// Handlers read the outcome with FromContext. As Django's APIView is csrf_exempt, route
+// the API's requests past the CSRF middleware's own check (CSRFMiddleware.Exempt):
+// SessionAuthentication checks those of logged-in users. Under auth's
+// LoginRequiredMiddleware, register the view as auth.LoginNotRequired(view), as DRF 3.16
+// and later mark their views.
+type APIView struct {
+	// Authentication is the view's authentication_classes, in order (DRF's default is
+	// SessionAuthentication then BasicAuthentication); none leaves every request
+	// anonymous.
+	Authentication []Authenticator
+	// Permissions is the view's permission_classes; none means AllowAny.
+	Permissions []Permission
+	// Methods are the methods Handler answers (the view's get, post, ... methods), upper
+	// case; GET brings HEAD, as a Django view's. Others get DRF's 405.
+	Methods []string
+	// Handler answers the requests that pass.
+	Handler http.Handler
+	// Name and Description are the view's name and description in the answer to OPTIONS
+	// (unless Methods lists OPTIONS); DRF makes the name from the class name ("User List"
+	// for UserListView) and the description from its docstring.
+	Name, Description string
+	// Settings, if set, answers other errors with Django's 500 page and logs them; nil
+	// answers a plain 500.
+	Settings *django.Settings
+}
+
+// state is what an APIView leaves on the requests it hands to its Handler.
+type state struct {
+	auth     *Authentication
+	accepted *mediaType
+}
+
+type stateKey struct{}
+
+// FromContext returns the authentication of the request whose context ctx is (DRF's
+// request.user, request.auth and request.successful_authenticator), inside an APIView's
+// Handler; nil elsewhere.
+func FromContext(ctx context.Context) *Authentication {
+	if rs, ok := ctx.Value(stateKey{}).(*state); ok {
+		return rs.auth
+	}
+	return nil
+}
+
+// methodOrder is Django's View.http_method_names, the order of the Allow header.
+var methodOrder = []string{"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE"}
+
+func (v *APIView) has(method string) bool {
+	switch method {
+	case http.MethodOptions:
+		return true
+	case http.MethodHead:
+		if slices.Contains(v.Methods, http.MethodGet) {
+			return true
+		}
+	}
+	return slices.Contains(v.Methods, method)
+}
+
+func (v *APIView) allow() string {
+	var ms []string
+	for _, m := range methodOrder {
+		if v.has(m) {
+			ms = append(ms, m)
+		}
+	}
+	return strings.Join(ms, ", ")
+}
+
+// ServeHTTP implements http.Handler.
+func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Allow", v.allow())
+	method := strings.ToUpper(r.Method) // (Django's request.method)
+	accepted, err := negotiate(r)
+	var a *Authentication
+	if err == nil {
+		a, err = Authenticate(r, v.Authentication)
+	}
+	if err == nil {
+		err = v.checkPermissions(r, a)
+	}
+	if err == nil && !v.has(method) {
+		err = ErrMethodNotAllowed.with(`Method "` + method + `" not allowed.`)
+	}
+	if err != nil {
+		v.fail(w, r, accepted, err)
+		return
+	}
+	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &state{auth: a, accepted: accepted}))
+	if method == http.MethodOptions && !slices.Contains(v.Methods, http.MethodOptions) {
+		err := render(w, accepted, http.StatusOK, object(
+			"name", v.Name, "description", v.Description,
+			"renders", []string{"application/json"},
+			"parses", []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}))
+		if err != nil {
+			v.serverError(w, r, err)
+		}
+		return
+	}
+	v.Handler.ServeHTTP(w, r)
+}
+
+// checkPermissions is check_permissions and permission_denied: the first permission that
+// refuses raises NotAuthenticated when authenticators ran and none authenticated the
+// request, PermissionDenied (with the permission's message) otherwise.
+func (v *APIView) checkPermissions(r *http.Request, a *Authentication) error {
+	perms := v.Permissions
+	if len(perms) == 0 {
+		perms = []Permission{AllowAny{}}
+	}
+	for _, p := range perms {
+		ok, err := p.HasPermission(r, a)
+		if err != nil {
+			return err
+		}
+		if ok {
+			continue
+		}
+		if len(v.Authentication) > 0 && a.Authenticator == nil {
+			return ErrNotAuthenticated
+		}
+		if m, ok := p.(interface{ Message() string }); ok && m.Message() != "" {
+			return ErrPermissionDenied.with(m.Message())
+		}
+		return ErrPermissionDenied
+	}
+	return nil
+}
+
+// fail is handle_exception and DRF's exception_handler.
+func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaType, err error) {
+	var e *APIException
+	if !errors.As(err, &e) {
+		v.serverError(w, r, err)
+		return
+	}
+	c := *e
+	if c.Code == ErrNotAuthenticated.Code || c.Code == ErrAuthenticationFailed.Code {
+		c.AuthHeader, c.StatusCode = "", http.StatusForbidden
+		if len(v.Authentication) > 0 {
+			if h := v.Authentication[0].AuthenticateHeader(r); h != "" {
+				c.AuthHeader, c.StatusCode = h, http.StatusUnauthorized
+			}
+		}
+	}
+	if c.AuthHeader != "" {
+		w.Header().Set("WWW-Authenticate", c.AuthHeader)
+	}
+	if accepted == nil { // (a failed negotiation: DRF's forced one picks the first renderer)
+		accepted = &mediaType{full: "application/json"}
+	}
+	if err := render(w, accepted, c.StatusCode, object("detail", c.Detail)); err != nil {
+		v.serverError(w, r, err)
+	}
+}
+
+// serverError answers an error that is not DRF's: Django's 500.
+func (v *APIView) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	if v.Settings != nil {
+		v.Settings.Log().ErrorContext(r.Context(), "restframework: view failed", "path", r.URL.Path, "err", err)
+		v.Settings.ServerError(w, r)
+	} else {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+	}
+}
+
+// mediaType is the media type an answer is rendered in, and its indent (0 for none).
+type mediaType struct {
+	full   string
+	indent int
+}
+
+// negotiate is DRF's DefaultContentNegotiation.select_renderer for a view whose only
+// renderer is JSONRenderer (format "json"): the media type of the Accept header's most
+// specific entry that application/json satisfies, NotAcceptable when none does, and
+// NotFound for a ?format= other than json. (Where DRF picks among several such entries
+// of the same specificity in its sets' order, this takes the first.)
+func negotiate(r *http.Request) (*mediaType, error) {
+	if f, _ := django.QueryValue(r, "format"); f != "" && f != "json" {
+		return nil, ErrNotFound
+	}
+	header := "*/*"
+	if vs := r.Header.Values("Accept"); vs != nil {
+		header = strings.Join(vs, ",") // (latin-1 text, one character a byte)
+	}
+	var best *acceptEntry
+	for _, tok := range acceptTokens(header) {
+		e := parseMediaType(tok)
+		if (e.main == "*" || e.main == "application") && (e.sub == "*" || e.sub == "json") &&
+			(best == nil || e.precedence() > best.precedence()) {
+			best = &e
+		}
+	}
+	if best == nil {
+		return nil, ErrNotAcceptable
+	}
+	m := &mediaType{full: best.orig}
+	if best.precedence() < 2 { // (*/* or application/*: JSON's own type, with their parameters)
+		m.full = "application/json"
+		for _, p := range best.params {
+			m.full += ";" + p[0] + "=" + p[1]
+		}
+	}
+	if ind, ok := parseMediaType(m.full).param("indent"); ok {
+		if n, ok := pyInt(ind); ok {
+			m.indent = min(max(n, 0), 8)
+		}
+	}
+	return m, nil
+}
+
+// acceptTokens is get_accept_list: the entries of an Accept header, stripped, without
+// empty ones, as DRF 3.18 bounds them (the header cut at 8192 characters, at a comma;
+// entries longer than 256 skipped; at most 64).
+func acceptTokens(header string) []string {
+	if len(header) > 8192 {
+		header = header[:strings.LastIndexByte(header[:8192], ',')+1]
+	}
+	var out []string
+	for tok := range strings.SplitSeq(header, ",") {
+		tok = pyStrip(tok)
+		if tok == "" || len(tok) > 256 {
+			continue
+		}
+		if out = append(out, tok); len(out) >= 64 {
+			break
+		}
+	}
+	return out
+}
+
+// acceptEntry is DRF's _MediaType.
+type acceptEntry struct {
+	orig, main, sub string
+	params          [][2]string // in order, a repeated name keeping its first place
+}
+
+// precedence is _MediaType.precedence: 0 for */*, 1 for type/*, 2 for type/subtype, 3
+// with parameters other than q.
+func (e acceptEntry) precedence() int {
+	switch {
+	case e.main == "*":
+		return 0
+	case e.sub == "*":
+		return 1
+	case len(e.params) == 0 || len(e.params) == 1 && e.params[0][0] == "q":
+		return 2
+	}
+	return 3
+}
+
+func (e acceptEntry) param(name string) (string, bool) {
+	for _, p := range e.params {
+		if p[0] == name {
+			return p[1], true
+		}
+	}
+	return "", false
+}
+
+// parseMediaType is _MediaType(s), with Django's parse_header_parameters: the type before
+// the first ";" outside quotes, lower case; then name=value parameters, names lower case,
+// a quoted value unquoted.
+func parseMediaType(s string) acceptEntry {
+	parts := splitParams(";" + s)
+	e := acceptEntry{orig: s}
+	full := pyLower(parts[0])
+	e.main, e.sub, _ = strings.Cut(full, "/")
+	for _, p := range parts[1:] {
+		i := strings.IndexByte(p, '=')
+		if i < 0 {
+			continue
+		}
+		name := pyLower(pyStrip(p[:i]))
+		if strings.HasSuffix(name, "*") { // (an RFC 2231 name; DRF's media types have none)
+			name = name[:len(name)-1]
+		}
+		value := pyStrip(p[i+1:])
+		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
+			value = strings.ReplaceAll(strings.ReplaceAll(value[1:len(value)-1], `\\`, `\`), `\"`, `"`)
+		}
+		if j := slices.IndexFunc(e.params, func(q [2]string) bool { return q[0] == name }); j >= 0 {
+			e.params[j][1] = value
+		} else {
+			e.params = append(e.params, [2]string{name, value})
+		}
+	}
+	return e
+}
+
+// splitParams is Django's _parseparam: s (starting with ";") split on the semicolons
+// outside double quotes, each part stripped.
+func splitParams(s string) []string {
+	var out []string
+	for len(s) > 0 && s[0] == ';' {
+		s = s[1:]
+		end := strings.IndexByte(s, ';')
+		for end > 0 && (strings.Count(s[:end], `"`)-strings.Count(s[:end], `\"`))%2 != 0 {
+			next := strings.IndexByte(s[end+1:], ';')
+			if next < 0 {
+				end = -1
+				break
+			}
+			end += 1 + next
+		}
+		if end < 0 {
+			end = len(s)
+		}
+		out = append(out, pyStrip(s[:end]))
+		s = s[end:]
+	}
+	return out
+}
+
+// pyStrip is str.strip() of latin-1 text held as its bytes.
+func pyStrip(s string) string {
+	i, j := 0, len(s)
+	for i < j && isPySpace(s[i]) {
+		i++
+	}
+	for j > i && isPySpace(s[j-1]) {
+		j--
+	}
+	return s[i:j]
+}
+
+// isPySpace is str.isspace of a latin-1 character.
+func isPySpace(c byte) bool {
+	return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f || c == 0x85 || c == 0xa0
+}
+
+// pyLower is str.lower() of latin-1 text held as its bytes.
+func pyLower(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' || 0xc0 <= c && c <= 0xde && c != 0xd7 {
+			b[i] = c + 0x20
+		}
+	}
+	return string(b)
+}
+
+// pyInt is Python's int(s) for ASCII digits (surrounding whitespace, one sign, single
+// underscores between digits), saturated beyond a million.
+func pyInt(s string) (int, bool) {
+	s = pyStrip(s)
+	neg := false
+	if s != "" && (s[0] == '+' || s[0] == '-') {
+		neg, s = s[0] == '-', s[1:]
+	}
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '_':
+		case '0' <= c && c <= '9':
+			n = min(n*10+int(c-'0'), 1_000_000)
+		default:
+			return 0, false
+		}
+	}
+	if neg {
+		n = -n
+	}
+	return n, true
+}
