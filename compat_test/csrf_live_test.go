@@ -315,9 +315,9 @@ func newCSRFCase(r *rand.Rand, series string) *csrfCase {
 func (c *csrfCase) djangoRequest() map[string]any {
 	meta := map[string]any{}
 	for k, v := range c.meta {
-		meta[k] = latin1(v)
+		meta[k] = latin1Text(v)
 	}
-	body := latin1(c.form) // (which the peer encodes back to the same bytes)
+	body := latin1Text(c.form) // (which the peer encodes back to the same bytes)
 	req := map[string]any{"op": "csrf_check", "settings": c.djSettings, "method": c.method, "secure": c.secure,
 		"host": c.host, "server_port": c.port, "meta": meta, "body": body, "get_token": c.getToken, "now": csrfNow,
 		"content_type": c.contentType}
@@ -331,15 +331,6 @@ func (c *csrfCase) djangoRequest() map[string]any {
 		req["vary"] = *c.vary
 	}
 	return req
-}
-
-// latin1 is the text whose characters are the bytes of s, as WSGI gives Django headers.
-func latin1(s string) string {
-	rs := make([]rune, len(s))
-	for i := 0; i < len(s); i++ {
-		rs[i] = rune(s[i])
-	}
-	return string(rs)
 }
 
 type csrfResult struct {

@@ -97,7 +97,7 @@ func TestLiveSignedCookieValues(t *testing.T) {
 					maxAge = 10.0
 					readAt = now + pick(r, 5.0, 20.0, -3.0)
 				}
-				get := p.call(t, map[string]any{"op": "signed_cookie_get", "name": readName, "cookie": latin1(header), "salt": readSalt,
+				get := p.call(t, map[string]any{"op": "signed_cookie_get", "name": readName, "cookie": latin1Text(header), "salt": readSalt,
 					"max_age": maxAge, "time": readAt, "settings": dj})
 				reader := s
 				reader.Now = func() time.Time { return time.UnixMicro(int64(readAt * 1e6)) }

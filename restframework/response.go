@@ -37,8 +37,9 @@ func AcceptedMediaType(ctx context.Context) string {
 // UTC, dates and times in ISO format, timedeltas as their seconds in a string, Decimals
 // as floats, UUIDs as strings, bytes as text, tuples and sets as lists), non-ASCII as is,
 // compact, or indented as the media type's "indent" asks. Nothing is written when data
-// cannot be rendered (an error matching ErrNotJSONRenderable). Outside an APIView the
-// media type is application/json.
+// cannot be rendered (an error matching ErrNotJSONRenderable). The Content-Type is
+// application/json (DRF's renderer's, whatever the Accept header's parameters); None is
+// an empty answer without one, as DRF's. Outside an APIView nothing is indented.
 func Response(w http.ResponseWriter, r *http.Request, status int, data serializer.Value) error {
 	m := &mediaType{full: "application/json"}
 	if rs, ok := r.Context().Value(stateKey{}).(*state); ok {
@@ -47,13 +48,18 @@ func Response(w http.ResponseWriter, r *http.Request, status int, data serialize
 	return render(w, m, status, data)
 }
 
-// render writes data as JSONRenderer does in m, with status.
+// render writes data as JSONRenderer does in m, with status: its own media type as the
+// Content-Type, and for None no body and no Content-Type.
 func render(w http.ResponseWriter, m *mediaType, status int, data serializer.Value) error {
+	if data.IsNone() {
+		w.WriteHeader(status)
+		return nil
+	}
 	body, err := appendDRF(nil, data, m.indent, 0)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", m.full)
+	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_, err = w.Write(body)
 	return err

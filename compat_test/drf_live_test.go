@@ -1,0 +1,183 @@
+package compat_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/restframework"
+	"github.com/djsession/djsession/serializer"
+)
+
+// drfStep is a request of scripts/drf_oracle.py: its headers are latin-1 text.
+type drfStep struct {
+	Method  string
+	Path    string
+	Headers map[string]string
+	Secure  bool
+}
+
+// drfAnswer is what drf_oracle.py reports of an answer (the body as latin-1 text).
+type drfAnswer struct {
+	Status          int
+	ContentType     *string `json:"content_type"`
+	WWWAuthenticate *string `json:"www_authenticate"`
+	Allow           *string
+	Vary            *string
+	Body            string
+}
+
+// TestLiveRESTFramework holds package restframework to Django REST framework (the newest
+// release for each Django version), on the database Django made (users, one inactive and
+// one staff; authtoken_token; logged-in sessions): 500 random requests to seven APIViews
+// (Session, Basic and Token authentication in several orders, a "Bearer" keyword, none;
+// IsAuthenticated, IsAuthenticatedOrReadOnly, IsAdminUser, AllowAny; a few methods each)
+// with Authorization headers of every scheme, good and broken (bad base64, missing
+// padding, latin-1 credentials, inactive users, unknown tokens, spaces, invalid UTF-8),
+// session and CSRF cookies, CSRF headers, Origin and Referer, over HTTP and HTTPS, Accept
+// headers (indent, q, wildcards, none acceptable) and ?format=, by every method, must give
+// the same status, Content-Type, WWW-Authenticate, Allow and Vary headers, and body, byte
+// for byte.
+func TestLiveRESTFramework(t *testing.T) {
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			adb := newAuthDB(t, p.Series, "sqlite")
+			dbj, _ := json.Marshal(adb.django)
+			var setup struct{ Steps []drfStep }
+			var want struct{ Steps []drfAnswer }
+			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
+			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", string(dbj), "run")
+			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 500 {
+				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
+			}
+			h := drfSite(t, p.Django, adb)
+			statuses := map[int]int{}
+			for i, step := range setup.Steps {
+				got := drfRequest(h, step)
+				statuses[got.Status]++
+				if d := cmp.Diff(want.Steps[i], got); d != "" {
+					t.Errorf("step %d (%s %s %q secure=%v): (-django +go)\n%s", i, step.Method, step.Path, step.Headers, step.Secure, d)
+				}
+			}
+			for _, s := range []int{200, 401, 403, 404, 405, 406} { // (the steps reach every answer)
+				if statuses[s] == 0 {
+					t.Errorf("no step answered %d: %v", s, statuses)
+				}
+			}
+		})
+	}
+}
+
+// drfSite is drf_oracle.py's site in Go, on adb: db sessions, CSRF checks (the API
+// exempt from the middleware's, as DRF's views are csrf_exempt), and the seven views.
+func drfSite(t *testing.T, version string, adb *authDatabase) http.Handler {
+	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
+	hs, err := hashers.FromSettings(version, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := site.cfg
+	cfg.Hashers = hs
+	tokens := restframework.NewSQLTokens(site.users, "")
+	session := &restframework.SessionAuthentication{Config: cfg}
+	basic := &restframework.BasicAuthentication{Config: cfg}
+	token := &restframework.TokenAuthentication{Tokens: tokens, Config: cfg}
+	bearer := &restframework.TokenAuthentication{Tokens: tokens, Config: cfg, Keyword: "Bearer"}
+	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := restframework.FromContext(r.Context())
+		d := serializer.NewDict()
+		d.Set("user", serializer.None())
+		d.Set("auth", serializer.None())
+		d.Set("by", serializer.None())
+		if a.User != nil {
+			pk, err := strconv.ParseInt(a.User.ID, 10, 64)
+			if err != nil {
+				t.Error(err)
+			}
+			d.Set("user", serializer.Int(pk))
+		}
+		if tok, ok := a.Auth.(*restframework.Token); ok {
+			d.Set("auth", serializer.Str(tok.Key))
+		}
+		switch a.Authenticator {
+		case session:
+			d.Set("by", serializer.Str("SessionAuthentication"))
+		case basic:
+			d.Set("by", serializer.Str("BasicAuthentication"))
+		case token:
+			d.Set("by", serializer.Str("TokenAuthentication"))
+		case bearer:
+			d.Set("by", serializer.Str("Bearer"))
+		}
+		if err := restframework.Response(w, r, http.StatusOK, serializer.DictValue(d)); err != nil {
+			t.Error(err)
+		}
+	})
+	type A = []restframework.Authenticator
+	type P = []restframework.Permission
+	view := func(auths A, perms P, methods ...string) *restframework.APIView {
+		return &restframework.APIView{Authentication: auths, Permissions: perms, Methods: methods, Handler: answer,
+			Name: "V", Settings: &site.settings}
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/session-basic/", view(A{session, basic}, P{restframework.IsAuthenticated{}}, "GET", "POST"))
+	mux.Handle("/api/token/", view(A{token, session}, P{restframework.IsAuthenticated{}}, "GET", "POST"))
+	mux.Handle("/api/readonly/", view(A{token, basic}, P{restframework.IsAuthenticatedOrReadOnly{}}, "GET", "POST", "PUT"))
+	mux.Handle("/api/admin/", view(A{basic, session}, P{restframework.IsAdminUser{}}, "GET"))
+	mux.Handle("/api/none/", view(nil, P{restframework.IsAuthenticated{}}, "GET"))
+	mux.Handle("/api/bearer/", view(A{bearer}, P{restframework.AllowAny{}}, "GET", "DELETE"))
+	open := view(A{session, basic, token}, nil, "GET")
+	open.Name, open.Description = "Open", "Anybody.\n\nNon-ASCII: \u00e9\u2028."
+	mux.Handle("/api/open/", open)
+	csrf, err := django.NewCSRFMiddleware(site.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.Exempt = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+	return site.mw.Handler(csrf.Handler(auth.AuthenticationMiddleware(cfg, mux)))
+}
+
+// drfRequest sends step to h and reports the answer as drf_oracle.py does.
+func drfRequest(h http.Handler, step drfStep) drfAnswer {
+	scheme := "http"
+	if step.Secure {
+		scheme = "https"
+	}
+	req := httptest.NewRequest(step.Method, scheme+"://testserver"+step.Path, nil)
+	for k, v := range step.Headers {
+		req.Header[http.CanonicalHeaderKey(k)] = []string{latin1Bytes(v)}
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	a := drfAnswer{Status: rec.Code, Body: rec.Body.String()}
+	if strings.EqualFold(step.Method, http.MethodHead) {
+		a.Body = "" // (what a server sends, and Django's test Client keeps)
+	}
+	a.Body = latin1Text(a.Body)
+	optionalHeaders(rec, map[string]**string{"Content-Type": &a.ContentType, "WWW-Authenticate": &a.WWWAuthenticate,
+		"Allow": &a.Allow, "Vary": &a.Vary})
+	for _, p := range []**string{&a.ContentType, &a.WWWAuthenticate, &a.Allow, &a.Vary} {
+		if *p != nil {
+			s := latin1Text(**p)
+			*p = &s
+		}
+	}
+	return a
+}
+
+// latin1Bytes is the bytes of latin-1 text (each character below U+0100 a byte).
+func latin1Bytes(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, c := range s {
+		b = append(b, byte(c))
+	}
+	return string(b)
+}

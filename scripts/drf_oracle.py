@@ -1,0 +1,201 @@
+"""Django REST framework's authentication, permissions and refusals, for the Go twins
+(package restframework).
+
+Usage: <venv python> scripts/drf_oracle.py DATABASE_JSON COMMAND
+
+DATABASE_JSON is Django's DATABASES["default"] as JSON. The site: rest_framework and
+rest_framework.authtoken installed, db sessions, SessionMiddleware, CsrfViewMiddleware and
+AuthenticationMiddleware, MD5PasswordHasher first (fast), DRF's JSONRenderer alone, and
+these APIViews (each answering {"user": its pk or null, "auth": the token's key or null,
+"by": the authenticator's class name or null}):
+
+  api/session-basic/  Session, Basic          IsAuthenticated            GET, POST
+  api/token/          Token, Session          IsAuthenticated            GET, POST
+  api/readonly/       Token, Basic            IsAuthenticatedOrReadOnly  GET, POST, PUT
+  api/admin/          Basic, Session          IsAdminUser                GET
+  api/none/           (none)                  IsAuthenticated            GET
+  api/bearer/         Token ("Bearer")        AllowAny                   GET, DELETE
+  api/open/           Session, Basic, Token   AllowAny                   GET (name "Open",
+                                                                         a description)
+
+setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
+       (pk 3, staff) and jos\u00e9 (pk 4), all with PASSWORD; a token for alice, bob and
+       carol; a logged-in session for alice, bob and carol under fixed keys; and prints
+       {"steps": STEPS, "drf": DRF's version}. STEPS are random requests (seeded):
+       {"method", "path", "headers": {name: value as latin-1 text}, "secure"}, with
+       Authorization headers of every scheme, good and broken, session and CSRF cookies,
+       CSRF headers, Origin and Referer, Accept headers and ?format=.
+run    (after setup) sends STEPS through Django's test Client, CSRF checks enforced, and
+       prints, after each, {"status", "content_type", "www_authenticate", "allow", "vary",
+       "body" (latin-1 text)}.
+"""
+
+import base64
+import json
+import os
+import random
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+cmd = sys.argv[2]
+
+import djoracle  # noqa: E402
+
+URLCONF = "djsession_drf_urls"
+djoracle.configure_view_site(
+    sys.argv[1], URLCONF, {},
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
+                    "rest_framework", "rest_framework.authtoken"],
+    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware"],
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
+)
+
+from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import path  # noqa: E402
+import rest_framework  # noqa: E402
+from rest_framework import authentication as a, permissions as p  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+
+class Bearer(a.TokenAuthentication):
+    keyword = "Bearer"
+
+
+def view(auths, perms, methods, **attrs):
+    def answer(self, request, *args, **kwargs):
+        by = request.successful_authenticator
+        return Response({
+            "user": request.user.pk, "auth": getattr(request.auth, "key", None),
+            "by": None if by is None else type(by).__name__,
+        })
+    body = {m: answer for m in methods}
+    body.update(authentication_classes=auths, permission_classes=perms, **attrs)
+    return type("V", (APIView,), body).as_view()
+
+
+djoracle.set_urlpatterns(URLCONF, [
+    path("api/session-basic/", view([a.SessionAuthentication, a.BasicAuthentication], [p.IsAuthenticated], ["get", "post"])),
+    path("api/token/", view([a.TokenAuthentication, a.SessionAuthentication], [p.IsAuthenticated], ["get", "post"])),
+    path("api/readonly/", view([a.TokenAuthentication, a.BasicAuthentication], [p.IsAuthenticatedOrReadOnly],
+                               ["get", "post", "put"])),
+    path("api/admin/", view([a.BasicAuthentication, a.SessionAuthentication], [p.IsAdminUser], ["get"])),
+    path("api/none/", view([], [p.IsAuthenticated], ["get"])),
+    path("api/bearer/", view([Bearer], [p.AllowAny], ["get", "delete"])),
+    path("api/open/", view([a.SessionAuthentication, a.BasicAuthentication, a.TokenAuthentication], [p.AllowAny],
+                           ["get"], name="Open", description="Anybody.\n\nNon-ASCII: \u00e9\u2028.")),
+])
+
+PASSWORD = "pa:ss w\u00f6rd"
+USERS = [(1, "alice", True, False), (2, "bob", False, False), (3, "carol", True, True), (4, "jos\u00e9", True, False)]
+KEYS = {1: "a" * 8 + "0123456789abcdef0123456789abcdef", 2: "b" * 40, 3: "c" * 8 + "fedcba9876543210fedcba9876543210"}
+SESSIONS = {1: "alicesessionalicesessionalice001", 2: "bobsessionbobsessionbobsession02",
+            3: "carolsessioncarolsessioncarol003"}
+SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"  # a CSRF secret (32 characters)
+
+
+def b64(text, encoding="utf-8"):
+    return base64.b64encode(text.encode(encoding)).decode()
+
+
+def steps():
+    rnd = random.Random(20261127)
+    ka, kb, kc = KEYS[1], KEYS[2], KEYS[3]
+    good = b64("alice:" + PASSWORD)
+    auths = [None, None, None, "Token " + ka, "token " + ka, "TOKEN\t" + ka, "Token " + kb, "Token " + kc,
+             "Token " + "0" * 40, "Token", "Token a b", "Token \xff\xfe", "Token " + ka.upper(),
+             "Token\x0b" + ka, "Token\x1c" + ka, "  Token  " + ka + "  ", "Token " + ka + "\x00",
+             "Bearer " + ka, "bearer " + kc, "Bearer " + kb, "Basic " + good, "basic " + good, "BASIC " + good,
+             "Basic " + b64("alice:wrong"), "Basic " + b64("bob:" + PASSWORD), "Basic " + b64("carol:" + PASSWORD),
+             "Basic " + b64("nobody:" + PASSWORD), "Basic", "Basic a b", "Basic !!!", "Basic " + b64("alice"),
+             "Basic " + good.rstrip("="), "Basic " + good[:5] + "*" + good[5:], "Basic " + good[:4] + "=" + good[4:],
+             "Basic " + good + "=junk", "Basic " + b64("jos\u00e9:" + PASSWORD, "latin-1"),
+             "Basic " + b64("jos\u00e9:" + PASSWORD), "Basic " + good[:-2], "Digest abc", "Token " + ka + ",x"]
+    cookies = [None, "sessionid=" + SESSIONS[1], "sessionid=" + SESSIONS[2], "sessionid=" + SESSIONS[3],
+               "sessionid=nonexistentkey12345678", "sessionid=%s; csrftoken=%s" % (SESSIONS[1], SECRET),
+               "sessionid=%s; csrftoken=%s" % (SESSIONS[3], SECRET), "sessionid=%s; csrftoken=short" % SESSIONS[1],
+               "csrftoken=" + SECRET]
+    csrf = [None, SECRET, "x" * 32, "bad!"]
+    origins = [None, None, "http://testserver", "https://testserver", "http://evil.example",
+               "http://\xe9vil.example", "null"]
+    referers = [None, "https://testserver/page", "https://evil.example/", "http://testserver/", "not a url"]
+    accepts = [None, None, "*/*", "application/json", "application/json; indent=4", "application/json;indent=2",
+               "text/html", "", "*/*;q=0.8", "application/*", "text/html, application/json;indent=2",
+               "application/json;indent=20", "application/json; indent=-1", "application/json;indent=x",
+               "Application/JSON", "application/json; charset=utf-8", "text/*", "application/xml,*/*;q=0.1",
+               'application/json; indent="3"', "application/*;indent=1", "*/*; Q=0.5; level=1"]
+    queries = [""] * 12 + ["?format=json", "?format=api", "?format=xml", "?a=1&format=json&format=xml"]
+    methods = ["GET", "GET", "GET", "POST", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "post", "FOO"]
+    paths = ["/api/session-basic/", "/api/token/", "/api/readonly/", "/api/admin/", "/api/none/",
+             "/api/bearer/", "/api/open/"]
+    out = []
+    for _ in range(500):
+        headers = {}
+        for name, pool in (("Authorization", auths), ("Cookie", cookies), ("X-CSRFToken", csrf),
+                           ("Origin", origins), ("Referer", referers), ("Accept", accepts)):
+            v = rnd.choice(pool)
+            if v is not None:
+                headers[name] = v
+        secure = rnd.random() < 0.3
+        if rnd.random() < 0.25:  # a logged-in browser's own request, which passes the CSRF checks
+            headers["Cookie"] = "sessionid=%s; csrftoken=%s" % (SESSIONS[rnd.choice([1, 3])], SECRET)
+            headers["X-CSRFToken"] = SECRET
+            headers.pop("Referer", None)
+            headers["Origin"] = ("https://" if secure else "http://") + "testserver"
+            if rnd.random() < 0.5:
+                del headers["Origin"]
+                if secure:
+                    headers["Referer"] = "https://testserver/page"
+        out.append({"method": rnd.choice(methods), "path": rnd.choice(paths) + rnd.choice(queries),
+                    "headers": headers, "secure": secure})
+    return out
+
+
+def setup():
+    call_command("migrate", verbosity=0, interactive=False)
+    for pk, name, active, staff in USERS:
+        u = User(pk=pk, username=name, is_active=active, is_staff=staff)
+        u.set_password(PASSWORD)
+        u.save()
+        if pk in KEYS:
+            Token.objects.create(key=KEYS[pk], user=u)
+        if pk in SESSIONS:
+            s = SessionStore()
+            s["_auth_user_id"] = str(pk)
+            s["_auth_user_backend"] = "django.contrib.auth.backends.ModelBackend"
+            s["_auth_user_hash"] = u.get_session_auth_hash()
+            s._session_key = SESSIONS[pk]  # (after the data: a load would drop an unknown key)
+            s.save(must_create=True)
+            assert SessionStore(SESSIONS[pk]).get("_auth_user_id") == str(pk)
+    print(json.dumps({"steps": steps(), "drf": rest_framework.VERSION}))
+
+
+def run():
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    out = []
+    for step in steps():
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in step["headers"].items()}
+        meta.setdefault("HTTP_COOKIE", "")
+        resp = client.generic(step["method"], step["path"], secure=step["secure"], **meta)
+        out.append({
+            "status": resp.status_code, "content_type": resp.get("Content-Type"),
+            "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
+            "vary": resp.get("Vary"), "body": resp.content.decode("latin-1"),
+        })
+    print(json.dumps({"steps": out}))
+
+
+if cmd == "setup":
+    setup()
+elif cmd == "run":
+    run()
+else:
+    sys.exit(__doc__)
