@@ -1,7 +1,9 @@
 package compat_test
 
 import (
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -180,4 +182,58 @@ func latin1Bytes(s string) string {
 		b = append(b, byte(c))
 	}
 	return string(b)
+}
+
+// TestLiveRESTFrameworkResponse holds restframework.Response to DRF's JSONRenderer on 400
+// random values per version (nested lists, tuples, sets and dicts with keys of every
+// kind; None, bools, big ints, floats, strs with controls, U+2028 and lone surrogates,
+// datetimes naive and aware, dates, times, timedeltas, Decimals, UUIDs, bytes), compact
+// and indented by the Accept header: the same bytes, or an error where DRF fails.
+func TestLiveRESTFrameworkResponse(t *testing.T) {
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			var out struct {
+				Cases []struct {
+					Pickle, Accept string
+					Out, Error     *string
+				}
+			}
+			runScriptJSON(t, p.Series, "", "", &out, "drf_oracle.py", `{"ENGINE":"django.db.backends.sqlite3","NAME":":memory:"}`, "render")
+			if len(out.Cases) < 400 {
+				t.Fatalf("%d cases", len(out.Cases))
+			}
+			errs := 0
+			for i, c := range out.Cases {
+				data, _ := hex.DecodeString(c.Pickle)
+				v, err := serializer.PickleLoads(data)
+				if err != nil {
+					t.Fatalf("case %d: %v", i, err)
+				}
+				var renderErr error
+				view := &restframework.APIView{Methods: []string{"GET"}, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					renderErr = restframework.Response(w, r, http.StatusOK, v)
+				})}
+				req := httptest.NewRequest("GET", "/", nil)
+				req.Header.Set("Accept", c.Accept)
+				rec := httptest.NewRecorder()
+				view.ServeHTTP(rec, req)
+				switch {
+				case c.Error != nil:
+					errs++
+					if renderErr == nil || !errors.Is(renderErr, restframework.ErrNotJSONRenderable) {
+						t.Errorf("case %d (%v, %s): DRF fails (%s), Go: %v %q", i, v, c.Accept, *c.Error, renderErr, rec.Body)
+					}
+				case renderErr != nil:
+					t.Errorf("case %d (%v, %s): %v; DRF renders %q", i, v, c.Accept, renderErr, *c.Out)
+				default:
+					if d := cmp.Diff(*c.Out, latin1Text(rec.Body.String())); d != "" {
+						t.Errorf("case %d (%v, %s): (-drf +go)\n%s", i, v, c.Accept, d)
+					}
+				}
+			}
+			if errs == 0 || errs == len(out.Cases) {
+				t.Errorf("%d of %d cases fail in DRF: the values do not reach both answers", errs, len(out.Cases))
+			}
+		})
+	}
 }

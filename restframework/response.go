@@ -146,16 +146,14 @@ func appendDRF(b []byte, v serializer.Value, indent, depth int) ([]byte, error) 
 			s = t + "Z"
 		}
 		return appendDRFString(b, s)
-	case serializer.KindDate, serializer.KindTime:
+	case serializer.KindDate:
 		d, _ := v.AsDate()
-		if v.Kind() == serializer.KindTime {
-			if d, _ = v.AsTime(); d.TZ != nil {
-				return nil, notRenderable("JSON can't represent timezone-aware times.")
-			}
-		}
-		s, err := d.ISOFormat()
-		if err != nil {
-			return nil, err
+		return appendDRFString(b, d.DateISOFormat())
+	case serializer.KindTime:
+		d, _ := v.AsTime()
+		s := d.TimeISOFormat()
+		if strings.ContainsAny(s, "+-") { // (an offset: the time is aware, utcoffset() not None)
+			return nil, notRenderable("JSON can't represent timezone-aware times.")
 		}
 		return appendDRFString(b, s)
 	case serializer.KindTimedelta:

@@ -25,6 +25,12 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        {"method", "path", "headers": {name: value as latin-1 text}, "secure"}, with
        Authorization headers of every scheme, good and broken, session and CSRF cookies,
        CSRF headers, Origin and Referer, Accept headers and ?format=.
+render prints {"cases": [{"pickle": a random value pickled (hex), "accept": a media type
+       with or without an indent, "out": DRF's JSONRenderer's rendering of the value in it
+       (latin-1 text), or null and "error": the exception's class}]}: nested lists,
+       tuples, sets and dicts (keys of every kind) of None, bools, ints, floats (NaN and
+       infinities too), strs (controls, U+2028, lone surrogates), datetimes, dates, times,
+       timedeltas, Decimals, UUIDs and bytes.
 run    (after setup) sends STEPS through Django's test Client, CSRF checks enforced, and
        prints, after each, {"status", "content_type", "www_authenticate", "allow", "vary",
        "body" (latin-1 text)}.
@@ -193,9 +199,69 @@ def run():
     print(json.dumps({"steps": out}))
 
 
+def random_value(rnd, depth=0):
+    import datetime
+    import decimal
+    import uuid
+    utc, plus2 = datetime.timezone.utc, datetime.timezone(datetime.timedelta(hours=2))
+    leaves = [
+        lambda: None, lambda: rnd.random() < 0.5, lambda: rnd.randint(-10 ** 6, 10 ** 6),
+        lambda: rnd.choice([2 ** 70, -3 ** 50, 0]),
+        lambda: rnd.choice([0.1, -0.0, 1e16, 1.5e-7, 123.456, float("nan"), float("inf"), 1e300 * 10]),
+        lambda: "".join(rnd.choice("ab \"\\/<>&\n\t\x00\x1f\x7f\xe9\u2028\u2029\U0001f600") for _ in range(rnd.randint(0, 6))),
+        lambda: rnd.choice(["\ud800", "x\udfff"]) if rnd.random() < 0.1 else "plain",
+        lambda: datetime.datetime(2026, 11, 27, 5, 6, 7, rnd.choice([0, 123456]), tzinfo=rnd.choice([None, utc, plus2])),
+        lambda: datetime.date(2026, 1, 2),
+        lambda: datetime.time(1, 2, 3, rnd.choice([0, 5]), tzinfo=rnd.choice([None, None, None, utc])),
+        lambda: datetime.timedelta(days=rnd.randint(-3, 3), seconds=rnd.randint(0, 86399), microseconds=rnd.randint(0, 999999)),
+        lambda: decimal.Decimal(rnd.choice(["1.5", "-0", "1E+3", "0.1", "NaN", "Infinity", "1E+400", "3.14159265358979323846"])),
+        lambda: uuid.UUID(int=rnd.getrandbits(128)),
+        lambda: rnd.choice([b"bytes", "\xe9t\xe9".encode(), b"\xff"]),
+    ]
+    if depth >= 3 or rnd.random() < 0.5:
+        return rnd.choice(leaves)()
+    n = rnd.randint(0, 4)
+    kind = rnd.choice(["list", "tuple", "dict", "dict", "set"])
+    if kind == "set":
+        return set(rnd.choice(["a", "b", "c", 1, 2.5, None]) for _ in range(n))
+    if kind == "dict":
+        keys = ["k", "\xe9", "x" * 3, 1, 2.5, True, None, float("nan"), (1, 2)]
+        d = {}
+        for _ in range(n):
+            k = rnd.choice(keys)
+            if isinstance(k, (float, tuple)) and rnd.random() < 0.7:
+                k = "key"
+            d[k] = random_value(rnd, depth + 1)
+        return d
+    items = [random_value(rnd, depth + 1) for _ in range(n)]
+    return items if kind == "list" else tuple(items)
+
+
+def render():
+    """Random values rendered by DRF's JSONRenderer, each with an indent or none."""
+    import pickle
+    from rest_framework.renderers import JSONRenderer
+
+    rnd = random.Random(1127)
+    cases = []
+    for _ in range(400):
+        value = random_value(rnd)
+        indent = rnd.choice([None, None, 2, 4])
+        media = "application/json" if indent is None else "application/json; indent=%d" % indent
+        try:
+            out, error = JSONRenderer().render(value, media, {}).decode("latin-1"), None
+        except Exception as exc:  # (what DRF's view turns into a 500)
+            out, error = None, type(exc).__name__
+        cases.append({"pickle": pickle.dumps(value, protocol=2).hex(), "accept": media, "out": out,
+                      "error": error})
+    print(json.dumps({"cases": cases}))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
     run()
+elif cmd == "render":
+    render()
 else:
     sys.exit(__doc__)

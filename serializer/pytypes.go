@@ -917,6 +917,20 @@ func (d DateTime) ISOFormat() (string, error) {
 	return s + offsetText(d.In(time.UTC).Sub(t)), nil
 }
 
+// DateISOFormat returns date.isoformat() of the date fields of d: "YYYY-MM-DD".
+func (d DateTime) DateISOFormat() string { return d.isoDate() }
+
+// TimeISOFormat returns time.isoformat() of the time fields of d: "HH:MM:SS", then
+// ".ffffff" when there are microseconds, then the offset of a fixed-offset TZ (a time in
+// a zone whose offset changes has none: its utcoffset() is None).
+func (d DateTime) TimeISOFormat() string {
+	s := d.isoClock()
+	if d.TZ != nil && d.TZ.fixedOffset() {
+		s += offsetText(d.TZ.Offset)
+	}
+	return s
+}
+
 // isoformat of a date/datetime/time in Python's spelling (without the UTC offset).
 func (d DateTime) isoDate() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, d.Month, d.Day) }
 
