@@ -45,9 +45,10 @@ type drfAnswer struct {
 // with Authorization headers of every scheme, good and broken (bad base64, missing
 // padding, latin-1 credentials, inactive users, unknown tokens, spaces, invalid UTF-8),
 // session and CSRF cookies, CSRF headers, Origin and Referer, over HTTP and HTTPS, Accept
-// headers (indent, q, wildcards, none acceptable) and ?format=, by every method, must give
-// the same status, Content-Type, WWW-Authenticate, Allow and Vary headers, and body, byte
-// for byte.
+// headers (indent, q, wildcards, none acceptable) and ?format=, by every method, then 150
+// Basic headers whose base64 is mangled in ways Python's lenient decoder may forgive, must
+// give the same status, Content-Type, WWW-Authenticate, Allow and Vary headers, and body,
+// byte for byte.
 func TestLiveRESTFramework(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
@@ -57,7 +58,7 @@ func TestLiveRESTFramework(t *testing.T) {
 			var want struct{ Steps []drfAnswer }
 			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
 			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", string(dbj), "run")
-			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 500 {
+			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 650 {
 				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
 			}
 			h := drfSite(t, p.Django, adb)
