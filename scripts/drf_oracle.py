@@ -32,6 +32,9 @@ render prints {"cases": [{"pickle": a random value pickled (hex), "accept": a me
        tuples, sets and dicts (keys of every kind) of None, bools, ints, floats (NaN and
        infinities too), strs (controls, U+2028, lone surrogates), datetimes, dates, times,
        timedeltas, Decimals, UUIDs and bytes.
+tokens (after setup; a JSON list of keys as fourth argument) prints {"tokens": [{"user": the
+       pk of the token's user or null, "error": the class of the database's exception or
+       null}], "jose": {"key", "created": isoformat} of jos\u00e9's token, or null}.
 run    (after setup) sends STEPS through Django's test Client, CSRF checks enforced, and
        prints, after each, {"status", "content_type", "www_authenticate", "allow", "vary",
        "body" (latin-1 text)}.
@@ -276,11 +279,28 @@ def render():
     print(json.dumps({"cases": cases}))
 
 
+def tokens(keys):
+    """Token.objects.select_related("user").get(key=k) for each key, as TokenAuthentication
+    looks it up, and the token of jos\u00e9 (pk 4)."""
+    out = []
+    for k in keys:
+        try:
+            out.append({"user": Token.objects.select_related("user").get(key=k).user.pk, "error": None})
+        except Token.DoesNotExist:
+            out.append({"user": None, "error": None})
+        except Exception as exc:  # (a database's refusal: a server error in DRF)
+            out.append({"user": None, "error": type(exc).__name__})
+    jose = Token.objects.filter(user_id=4).first()
+    print(json.dumps({"tokens": out, "jose": jose and {"key": jose.key, "created": jose.created.isoformat()}}))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
     run()
 elif cmd == "render":
     render()
+elif cmd == "tokens":
+    tokens(json.loads(sys.argv[3]))
 else:
     sys.exit(__doc__)
