@@ -7,6 +7,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // Cookie is one Set-Cookie header as Django's HttpResponse.set_cookie builds it, for
@@ -184,7 +186,7 @@ func ParseCookies(headers []string) map[string]string {
 			if !found {
 				name, value = "", part
 			}
-			name, value = pyStrip(name), pyStrip(value)
+			name, value = pystr.StripLatin1(name), pystr.StripLatin1(value)
 			if name != "" || value != "" {
 				out[name] = UnquoteCookieValue(value)
 			}
@@ -209,28 +211,12 @@ func lookupCookie(headers []string, name string) (string, bool) {
 			if !ok {
 				continue // a name-less part: only the "" name
 			}
-			if pyStrip(n) == name {
-				value, found = UnquoteCookieValue(pyStrip(v)), true
+			if pystr.StripLatin1(n) == name {
+				value, found = UnquoteCookieValue(pystr.StripLatin1(v)), true
 			}
 		}
 	}
 	return value, found
-}
-
-// pyStrip trims what Python's str.strip() trims of a header's characters, each byte one
-// latin-1 character (as WSGI and ASGI give headers to Django): space, \t, \n, \v, \f, \r,
-// the separators \x1c–\x1f, and \x85 (NEL) and \xa0 (no-break space).
-func pyStrip(s string) string {
-	isSpace := func(c byte) bool {
-		return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f || c == 0x85 || c == 0xa0
-	}
-	for s != "" && isSpace(s[0]) {
-		s = s[1:]
-	}
-	for s != "" && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
 }
 
 // ErrDateRange is returned by HTTPDate for a time outside the years 1–9999, where
@@ -324,7 +310,7 @@ func patchVary(existing string, present, legacy bool) string {
 			parts = splitVaryLegacy(existing)
 		} else {
 			for p := range strings.SplitSeq(existing, ",") {
-				if p = pyStrip(p); p != "" {
+				if p = pystr.StripLatin1(p); p != "" {
 					parts = append(parts, p)
 				}
 			}

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/internal/respwriter"
 	"github.com/djsession/djsession/serializer"
 )
@@ -608,7 +609,7 @@ func (s *Settings) isSecure(r *http.Request) bool {
 				return v == h[1]
 			}
 			v, _, _ = strings.Cut(v, ",")
-			return pyStrip(v) == h[1]
+			return pystr.StripLatin1(v) == h[1]
 		}
 	}
 	return r.TLS != nil

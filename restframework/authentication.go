@@ -9,6 +9,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // Authenticator is one of DRF's authentication classes (DEFAULT_AUTHENTICATION_CLASSES,
@@ -74,7 +75,7 @@ func (a *SessionAuthentication) Authenticate(r *http.Request) (*auth.User, any, 
 	}
 	if reason != "" {
 		// (Django's reason holds header bytes as latin-1 characters.)
-		return nil, nil, ErrPermissionDenied.with("CSRF Failed: " + latin1(reason))
+		return nil, nil, ErrPermissionDenied.with("CSRF Failed: " + pystr.Latin1(reason))
 	}
 	return u, nil, nil
 }
@@ -108,7 +109,7 @@ func (a *BasicAuthentication) Authenticate(r *http.Request) (*auth.User, any, er
 	raw, ok := pyB64Decode(parts[1])
 	text := string(raw)
 	if !utf8.ValidString(text) {
-		text = latin1(text)
+		text = pystr.Latin1(text)
 	}
 	userid, password, found := strings.Cut(text, ":")
 	if !ok || !found {
@@ -216,15 +217,6 @@ func asciiLower(s string) string {
 		}
 	}
 	return string(b)
-}
-
-// latin1 reads the bytes of s as latin-1 characters (one a byte), as UTF-8.
-func latin1(s string) string {
-	var b strings.Builder
-	for i := 0; i < len(s); i++ {
-		b.WriteRune(rune(s[i]))
-	}
-	return b.String()
 }
 
 // b64Values maps a byte to its value in the standard base64 alphabet, or 0xff.

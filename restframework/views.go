@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // Permission is one of DRF's permission classes (DEFAULT_PERMISSION_CLASSES, a view's
@@ -282,7 +283,7 @@ func acceptTokens(header string) []string {
 	}
 	var out []string
 	for tok := range strings.SplitSeq(header, ",") {
-		tok = pyStrip(tok)
+		tok = pystr.StripLatin1(tok)
 		if tok == "" || len(tok) > 256 {
 			continue
 		}
@@ -335,11 +336,11 @@ func parseMediaType(s string) acceptEntry {
 		if i < 0 {
 			continue
 		}
-		name := pyLower(pyStrip(p[:i]))
+		name := pyLower(pystr.StripLatin1(p[:i]))
 		if strings.HasSuffix(name, "*") { // (an RFC 2231 name; DRF's media types have none)
 			name = name[:len(name)-1]
 		}
-		value := pyStrip(p[i+1:])
+		value := pystr.StripLatin1(p[i+1:])
 		if len(value) >= 2 && value[0] == '"' && value[len(value)-1] == '"' {
 			value = strings.ReplaceAll(strings.ReplaceAll(value[1:len(value)-1], `\\`, `\`), `\"`, `"`)
 		}
@@ -370,27 +371,10 @@ func splitParams(s string) []string {
 		if end < 0 {
 			end = len(s)
 		}
-		out = append(out, pyStrip(s[:end]))
+		out = append(out, pystr.StripLatin1(s[:end]))
 		s = s[end:]
 	}
 	return out
-}
-
-// pyStrip is str.strip() of latin-1 text held as its bytes.
-func pyStrip(s string) string {
-	i, j := 0, len(s)
-	for i < j && isPySpace(s[i]) {
-		i++
-	}
-	for j > i && isPySpace(s[j-1]) {
-		j--
-	}
-	return s[i:j]
-}
-
-// isPySpace is str.isspace of a latin-1 character.
-func isPySpace(c byte) bool {
-	return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f || c == 0x85 || c == 0xa0
 }
 
 // pyLower is str.lower() of latin-1 text held as its bytes.
@@ -407,7 +391,7 @@ func pyLower(s string) string {
 // pyInt is Python's int(s) for ASCII digits (surrounding whitespace, one sign, single
 // underscores between digits), saturated beyond a million.
 func pyInt(s string) (int, bool) {
-	s = pyStrip(s)
+	s = pystr.StripLatin1(s)
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg, s = s[0] == '-', s[1:]

@@ -149,6 +149,23 @@ func QuickRatio(a, b string) float64 {
 	return 2.0 * float64(matches) / float64(la+lb)
 }
 
+// StripLatin1 is str.strip() of latin-1 text held as its bytes (a header's characters,
+// one a byte, as WSGI and ASGI give headers to Django): it trims space, \t, \n, \v, \f,
+// \r, the separators \x1c–\x1f, \x85 (NEL) and \xa0 (no-break space).
+func StripLatin1(s string) string {
+	for s != "" && isLatin1Space(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isLatin1Space(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isLatin1Space(c byte) bool {
+	return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f || c == 0x85 || c == 0xa0
+}
+
 // Latin1 is bytes.decode("latin-1"): the text whose code points are the bytes of b (as
 // WSGI servers read header bytes, and as pickle's latin-1 strings hold them).
 func Latin1(b string) string {
