@@ -141,11 +141,13 @@ func drfSite(t *testing.T, version string, adb *authDatabase) http.Handler {
 	open := view(A{session, basic, token}, nil, "GET")
 	open.Name, open.Description = "Open", "Anybody.\n\nNon-ASCII: \u00e9\u2028."
 	mux.Handle("/api/open/", open)
+	mux.Handle("/api-token-auth/", &restframework.ObtainAuthToken{Tokens: tokens, Config: cfg,
+		Authentication: A{session, basic}, Settings: &site.settings})
 	csrf, err := django.NewCSRFMiddleware(site.settings)
 	if err != nil {
 		t.Fatal(err)
 	}
-	csrf.Exempt = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api/") }
+	csrf.Exempt = func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/api") }
 	return site.mw.Handler(csrf.Handler(auth.AuthenticationMiddleware(cfg, mux)))
 }
 
@@ -159,10 +161,15 @@ func drfRequest(h http.Handler, step drfStep) drfAnswer {
 	for k, v := range step.Headers {
 		req.Header[http.CanonicalHeaderKey(k)] = []string{latin1Bytes(v)}
 	}
+	return drfServe(h, req)
+}
+
+// drfServe sends req to h and reports the answer as drf_oracle.py does.
+func drfServe(h http.Handler, req *http.Request) drfAnswer {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
 	a := drfAnswer{Status: rec.Code, Body: rec.Body.String()}
-	if strings.EqualFold(step.Method, http.MethodHead) {
+	if strings.EqualFold(req.Method, http.MethodHead) {
 		a.Body = "" // (what a server sends, and Django's test Client keeps)
 	}
 	a.Body = latin1Text(a.Body)
@@ -320,4 +327,65 @@ func pyISOFormat(t time.Time) string {
 		return t.Format("2006-01-02T15:04:05-07:00")
 	}
 	return t.Format("2006-01-02T15:04:05.000000-07:00")
+}
+
+// drfBodyStep is a request of drf_oracle.py's obtain_steps.
+type drfBodyStep struct {
+	Method      string
+	ContentType string `json:"content_type"`
+	Body        string // latin-1 text
+	Headers     map[string]string
+	Loose       bool // a malformed body: only DRF's prefix of the error is compared
+}
+
+// TestLiveRESTFrameworkObtainToken holds restframework.ObtainAuthToken to DRF's
+// obtain_auth_token, for every version: Go answers first, on the database Django made,
+// then Django the same requests (urlencoded, JSON and multipart bodies; good, wrong,
+// missing, blank, stripped, null-character and surrogate credentials; JSON values of every
+// type where the fields or the data are; NaN and Infinity; charsets; unsupported and
+// empty Content-Types; other methods, OPTIONS, Accept headers; a session without and
+// with its CSRF token; Basic headers): the same status, headers and body, and the token
+// Go made for a user is the one Django then hands out.
+func TestLiveRESTFrameworkObtainToken(t *testing.T) {
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			adb := newAuthDB(t, p.Series, "sqlite")
+			dbj, _ := json.Marshal(adb.django)
+			var setup struct {
+				Steps []drfBodyStep `json:"obtain_steps"`
+			}
+			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
+			h := drfSite(t, p.Django, adb)
+			var got []drfAnswer
+			for _, step := range setup.Steps {
+				req := httptest.NewRequest(step.Method, "http://testserver/api-token-auth/", strings.NewReader(latin1Bytes(step.Body)))
+				req.Header.Set("Content-Type", step.ContentType)
+				for k, v := range step.Headers {
+					req.Header[http.CanonicalHeaderKey(k)] = []string{latin1Bytes(v)}
+				}
+				got = append(got, drfServe(h, req))
+			}
+			var want struct {
+				Steps  []drfAnswer
+				Tokens map[string]string
+			}
+			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", string(dbj), "obtain")
+			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 60 {
+				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
+			}
+			for i, step := range setup.Steps {
+				w, g := want.Steps[i], got[i]
+				if step.Loose && w.Status == g.Status && strings.HasPrefix(w.Body, `{"detail":"JSON parse error - `) &&
+					strings.HasPrefix(g.Body, `{"detail":"JSON parse error - `) {
+					w.Body, g.Body = "", ""
+				}
+				if d := cmp.Diff(w, g); d != "" {
+					t.Errorf("step %d (%s %q %q %q): (-django +go)\n%s", i, step.Method, step.ContentType, step.Body, step.Headers, d)
+				}
+			}
+			if key := want.Tokens["4"]; len(key) != 40 || !strings.Contains(got[10].Body, key) {
+				t.Errorf("Django hands out %q for the user Go made a token for (%s)", key, got[10].Body)
+			}
+		})
+	}
 }

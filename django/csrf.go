@@ -837,6 +837,11 @@ func QueryValue(r *http.Request, name string) (string, bool) {
 	return pyFormLookup([]byte(r.URL.RawQuery), name)
 }
 
+// FormValue is QueryDict(body).get(name): the last value of name in an urlencoded body,
+// read as Django's QueryDict reads it (see PostValue), and whether it is there, whatever
+// the request (as Django REST framework's FormParser reads a body).
+func FormValue(body []byte, name string) (string, bool) { return pyFormLookup(body, name) }
+
 // pyFormValue is the last value of name in an urlencoded body ("" when absent; see
 // pyFormLookup).
 func pyFormValue(body []byte, name string) string {

@@ -8,7 +8,8 @@
 //     and auth packages), with Django's CSRF checks for that user;
 //   - BasicAuthentication: "Authorization: Basic ..." checked by Django's backends;
 //   - TokenAuthentication: "Authorization: Token <key>" and rest_framework.authtoken's
-//     table (SQLTokens, which also makes tokens as obtain_auth_token does).
+//     table (SQLTokens), whose tokens ObtainAuthToken hands out as DRF's
+//     obtain_auth_token view does.
 //
 // Authenticate runs them as DRF's request does. APIView wraps a handler as DRF's APIView
 // dispatches a request: content negotiation for its JSONRenderer, authentication, the

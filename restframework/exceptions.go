@@ -40,6 +40,11 @@ var (
 	ErrNotFound = &APIException{http.StatusNotFound, "Not found.", "not_found", ""}
 	// ErrMethodNotAllowed is MethodNotAllowed; its detail names the method.
 	ErrMethodNotAllowed = &APIException{http.StatusMethodNotAllowed, `Method "{method}" not allowed.`, "method_not_allowed", ""}
+	// ErrParse is ParseError: a malformed request body.
+	ErrParse = &APIException{http.StatusBadRequest, "Malformed request.", "parse_error", ""}
+	// ErrUnsupportedMediaType is UnsupportedMediaType: no parser takes the body's
+	// Content-Type; its detail names it.
+	ErrUnsupportedMediaType = &APIException{http.StatusUnsupportedMediaType, `Unsupported media type "{media_type}" in request.`, "unsupported_media_type", ""}
 	// ErrNotAcceptable is NotAcceptable: no renderer satisfies the Accept header.
 	ErrNotAcceptable = &APIException{http.StatusNotAcceptable, "Could not satisfy the request Accept header.", "not_acceptable", ""}
 )

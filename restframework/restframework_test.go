@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -197,4 +198,27 @@ func TestFuzzRenderSeedsDecode(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// FuzzRequestData: any Content-Type and body is parsed, and its credentials checked, as
+// DRF's obtain_auth_token does, without panicking; errors are DRF's exceptions.
+func FuzzRequestData(f *testing.F) {
+	f.Add("application/x-www-form-urlencoded", "username=a&password=b")
+	f.Add("application/json; charset=latin-1", `{"username": "jos\xe9", "password": NaN}`)
+	f.Add("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"username\"\r\n\r\na\r\n--x--\r\n")
+	f.Add("*/*", "")
+	f.Fuzz(func(t *testing.T, ct, body string) {
+		r := httptest.NewRequest("POST", "/", strings.NewReader(body))
+		r.Header.Set("Content-Type", ct)
+		data, err := requestData(r)
+		var e *APIException
+		switch {
+		case err != nil && !errors.As(err, &e):
+			t.Fatalf("%q %q: %v", ct, body, err)
+		case err == nil:
+			if _, _, errs := data.credentials(); !errs.IsNone() && errs.Kind() != serializer.KindDict {
+				t.Fatalf("%q %q: errors %v", ct, body, errs)
+			}
+		}
+	})
 }

@@ -32,6 +32,10 @@ render prints {"cases": [{"pickle": a random value pickled (hex), "accept": a me
        tuples, sets and dicts (keys of every kind) of None, bools, ints, floats (NaN and
        infinities too), strs (controls, U+2028, lone surrogates), datetimes, dates, times,
        timedeltas, Decimals, UUIDs and bytes.
+obtain (after setup) sends OBTAIN_STEPS (requests to obtain_auth_token, at api-token-auth/:
+       forms, JSON and multipart bodies, good and bad credentials and fields, other
+       content types, methods, Accept headers, sessions and Basic headers) and prints,
+       after each, what run prints, then "tokens": {user pk: key} of authtoken_token.
 tokens (after setup; a JSON list of keys as fourth argument) prints {"tokens": [{"user": the
        pk of the token's user or null, "error": the class of the database's exception or
        null}], "jose": {"key", "created": isoformat} of jos\u00e9's token, or null}.
@@ -72,6 +76,7 @@ from django.urls import path  # noqa: E402
 import rest_framework  # noqa: E402
 from rest_framework import authentication as a, permissions as p  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.authtoken.views import obtain_auth_token  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
 from rest_framework.views import APIView  # noqa: E402
 
@@ -100,6 +105,7 @@ djoracle.set_urlpatterns(URLCONF, [
     path("api/admin/", view([a.BasicAuthentication, a.SessionAuthentication], [p.IsAdminUser], ["get"])),
     path("api/none/", view([], [p.IsAuthenticated], ["get"])),
     path("api/bearer/", view([Bearer], [p.AllowAny], ["get", "delete"])),
+    path("api-token-auth/", obtain_auth_token),
     path("api/open/", view([a.SessionAuthentication, a.BasicAuthentication, a.TokenAuthentication], [p.AllowAny],
                            ["get"], name="Open", description="Anybody.\n\nNon-ASCII: \u00e9\u2028.")),
 ])
@@ -187,6 +193,108 @@ def steps():
     return out
 
 
+def obtain_steps():
+    """Requests to obtain_auth_token: {"method", "content_type", "body" (latin-1 text),
+    "headers", "loose" (a malformed body, whose error text after DRF's prefix is
+    Python's own)}."""
+    from urllib.parse import quote
+
+    def form(**fields):
+        return "&".join("%s=%s" % (k, quote(v.encode("utf-8") if isinstance(v, str) else v)) for k, v in fields.items())
+
+    def js(value):
+        return json.dumps(value).encode().decode("latin-1")
+
+    F, J = "application/x-www-form-urlencoded", "application/json"
+    pw = PASSWORD
+    out = []
+
+    def add(body, content_type=F, method="POST", headers=None, loose=False):
+        out.append({"method": method, "content_type": content_type, "body": body, "headers": headers or {},
+                    "loose": loose})
+
+    add(form(username="alice", password=pw))
+    add(form(username="alice", password="wrong"))
+    add(form(username="alice"))
+    add(form(username="", password=""))
+    add(form(username="  alice \t", password=pw))
+    add(form(username="alice\x00", password=pw + "\x00"))
+    add(form(username="alice", password="   "))
+    add("username=x&username=alice&password=" + quote(pw))
+    add(form(username="bob", password=pw))
+    add(form(username="carol", password=pw))
+    add(form(username="jos\u00e9", password=pw))
+    add(form(username="jos\u00e9", password=pw))
+    add("username=jos%FF&password=" + quote(pw))
+    add("username=jos\xe9&password=" + quote(pw))
+    add(form(username="alice", password=pw), content_type=F + "; charset=utf-8")
+    add(form(username="alice", password=pw), content_type="*/*")
+    add(js({"username": "alice", "password": pw}), content_type="application/*")
+    add(js({"username": "alice", "password": pw}), content_type=J)
+    add(js({"username": "alice", "password": pw}), content_type="Application/JSON; charset=UTF-8")
+    add(js({"username": "carol", "password": pw}) + " \n", content_type=J)
+    for v in ([], "x", 5, 1.5, True, None, {}):
+        add(js(v), content_type=J)
+    for u in (5, 1.5, -0.0, 10 ** 30, None, True, ["alice"], {"a": 1}, "", " ", "\u3000alice\u2003", "a\x00\ud800b",
+              "\udc80", "al\u00e9"):
+        add(json.dumps({"username": u, "password": pw}), content_type=J)
+    add(js({"password": None, "username": "alice"}), content_type=J)
+    add(js({"password": 12345, "username": "alice"}), content_type=J)
+    add(js({"username": "jos\u00e9", "password": pw}).encode("utf-8").decode("latin-1"), content_type=J)
+    add('{"username": "jos\xe9", "password": ' + json.dumps(pw) + "}", content_type=J + "; charset=latin-1")
+    add('{"username": NaN, "password": "x"}', content_type=J)
+    add('{"username": "a", "password": [-Infinity, Infinity]}', content_type=J)
+    add('{"username": "NaN Infinity", "password": 1e400}', content_type=J)
+    add('{"username": "alice", "password": ', content_type=J, loose=True)
+    add('{"username": "jos\xff"}', content_type=J, loose=True)
+    add("\xef\xbb\xbf" + js({"username": "alice", "password": pw}), content_type=J, loose=True)
+    boundary = "----djsessionboundary"
+
+    def multipart(parts):
+        body = ""
+        for name, value, filename in parts:
+            body += "--%s\r\nContent-Disposition: form-data; name=\"%s\"%s\r\n\r\n%s\r\n" % (
+                boundary, name, '; filename="%s"' % filename if filename else "", value)
+        return body + "--%s--\r\n" % boundary
+
+    M = "multipart/form-data; boundary=" + boundary
+    add(multipart([("username", "alice", None), ("password", pw, None)]), content_type=M)
+    add(multipart([("username", "alice", "u.txt"), ("password", pw, None)]), content_type=M)
+    add(multipart([("username", "jos\xc3\xa9", None), ("password", pw, None)]), content_type=M)
+    add(form(username="alice", password=pw), content_type="text/plain")
+    add(form(username="alice", password=pw), content_type="")
+    add("", content_type="")
+    add("", content_type=J)
+    add(form(username="alice", password=pw), method="GET")
+    add(form(username="alice", password=pw), method="PUT")
+    add("", method="OPTIONS")
+    add("", method="HEAD")
+    add(form(username="alice", password=pw), headers={"Accept": "application/json; indent=2"})
+    add(form(username="alice", password=pw), headers={"Accept": "text/html"})
+    add(form(username="alice", password=pw), headers={"Cookie": "sessionid=%s; csrftoken=%s" % (SESSIONS[1], SECRET)})
+    add(form(username="alice", password=pw), headers={
+        "Cookie": "sessionid=%s; csrftoken=%s" % (SESSIONS[1], SECRET), "X-CSRFToken": SECRET})
+    add(form(username="alice", password=pw), headers={"Authorization": "Basic !!!"})
+    add(form(username="alice", password=pw), headers={"Authorization": "Basic " + b64("carol:" + PASSWORD)})
+    return out
+
+
+def obtain():
+    client = Client(enforce_csrf_checks=True, raise_request_exception=False)
+    out = []
+    for step in obtain_steps():
+        meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in step["headers"].items()}
+        meta.setdefault("HTTP_COOKIE", "")
+        resp = client.generic(step["method"], "/api-token-auth/", step["body"].encode("latin-1"),
+                              content_type=step["content_type"], **meta)
+        out.append({
+            "status": resp.status_code, "content_type": resp.get("Content-Type"),
+            "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
+            "vary": resp.get("Vary"), "body": resp.content.decode("latin-1"),
+        })
+    print(json.dumps({"steps": out, "tokens": {str(t.user_id): t.key for t in Token.objects.all()}}))
+
+
 def setup():
     call_command("migrate", verbosity=0, interactive=False)
     for pk, name, active, staff in USERS:
@@ -203,7 +311,7 @@ def setup():
             s._session_key = SESSIONS[pk]  # (after the data: a load would drop an unknown key)
             s.save(must_create=True)
             assert SessionStore(SESSIONS[pk]).get("_auth_user_id") == str(pk)
-    print(json.dumps({"steps": steps(), "drf": rest_framework.VERSION}))
+    print(json.dumps({"steps": steps(), "obtain_steps": obtain_steps(), "drf": rest_framework.VERSION}))
 
 
 def run():
@@ -300,6 +408,8 @@ elif cmd == "run":
     run()
 elif cmd == "render":
     render()
+elif cmd == "obtain":
+    obtain()
 elif cmd == "tokens":
     tokens(json.loads(sys.argv[3]))
 else:

@@ -1,0 +1,368 @@
+package restframework
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+)
+
+// TokenMaker gives a user a token, as Token.objects.get_or_create(user=user); SQLTokens
+// is one.
+type TokenMaker interface {
+	GetOrCreate(ctx context.Context, userID string, now time.Time) (tok *Token, created bool, err error)
+}
+
+// ObtainAuthToken is DRF's obtain_auth_token view (rest_framework.authtoken.views): a POST
+// of username and password (an urlencoded or multipart form, or JSON) checked as its
+// AuthTokenSerializer checks them (the fields' errors, then Django's authenticate over
+// Config's backends) answers {"token": key}, the user's token, made when there is none;
+// failures answer 400 with the serializer's errors, as DRF does. The view has no
+// permissions and DRF's parsers (form, multipart, JSON); Authentication is the project's
+// DEFAULT_AUTHENTICATION_CLASSES, which DRF runs here too (so a logged-in session's POST
+// needs its CSRF token).
+//
+// Known differences: after "JSON parse error - " and "Multipart form parse error - ", the
+// text of a malformed body's error is Go's, not Python's (NaN and Infinity are refused
+// with DRF's text); a charset other than UTF-8, latin-1 or ASCII is read as UTF-8.
+type ObtainAuthToken struct {
+	// Tokens makes the tokens (SQLTokens).
+	Tokens TokenMaker
+	// Config authenticates the credentials (its AuthenticationBackends, Users, Hashers).
+	Config *auth.Config
+	// Authentication is the project's DEFAULT_AUTHENTICATION_CLASSES (DRF's default:
+	// SessionAuthentication, then BasicAuthentication).
+	Authentication []Authenticator
+	// Settings, if set, answers other errors with Django's 500 page and logs them.
+	Settings *django.Settings
+}
+
+// ServeHTTP implements http.Handler.
+func (o *ObtainAuthToken) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	v := &APIView{Authentication: o.Authentication, Methods: []string{http.MethodPost, http.MethodOptions},
+		Name: "Obtain Auth Token", Settings: o.Settings}
+	v.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		m := r.Context().Value(stateKey{}).(*state).accepted
+		var err error
+		if strings.ToUpper(r.Method) == http.MethodOptions {
+			err = render(w, m, http.StatusOK, object(
+				"name", v.Name, "description", "",
+				"renders", []string{"application/json"},
+				"parses", []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
+				"actions", object("POST", object(
+					"username", charFieldInfo(true, "Username"),
+					"password", charFieldInfo(true, "Password"),
+					"token", charFieldInfo(false, "Token")))))
+		} else {
+			err = o.post(w, r, m)
+		}
+		if err != nil {
+			v.fail(w, r, m, err)
+		}
+	})
+	v.ServeHTTP(w, r)
+}
+
+// charFieldInfo is SimpleMetadata's description of AuthTokenSerializer's CharFields:
+// username and password (written), token (read only).
+func charFieldInfo(written bool, label string) serializer.Value {
+	return object("type", "string", "required", serializer.Bool(written), "read_only", serializer.Bool(!written),
+		"label", label)
+}
+
+// post is ObtainAuthToken.post.
+func (o *ObtainAuthToken) post(w http.ResponseWriter, r *http.Request, m *mediaType) error {
+	data, err := requestData(r)
+	if err != nil {
+		return err
+	}
+	username, password, errs := data.credentials()
+	if errs.IsNone() {
+		u, _, err := auth.AuthenticateBackends(r.Context(), username, password, o.Config)
+		if err != nil {
+			return err
+		}
+		if u == nil {
+			errs = object("non_field_errors", []string{"Unable to log in with provided credentials."})
+		} else {
+			tok, _, err := o.Tokens.GetOrCreate(r.Context(), u.ID, time.Now())
+			if err != nil {
+				return err
+			}
+			return render(w, m, http.StatusOK, object("token", tok.Key))
+		}
+	}
+	return render(w, m, http.StatusBadRequest, errs)
+}
+
+// requestBody is request.data as DRF's parsers read it: form fields (an urlencoded or
+// multipart body: the last value of each, as a QueryDict gives it) or a JSON value.
+type requestBody struct {
+	form   map[string]string // nil for JSON
+	files  map[string]bool   // the names of a multipart body's files, which request.data holds last
+	json   serializer.Value
+	isForm bool
+}
+
+// maxBody bounds the body read (Django's DATA_UPLOAD_MAX_MEMORY_SIZE refuses larger
+// forms; a JSON body is read whole by DRF).
+const maxBody = 2621440
+
+// requestData is Request._parse for DRF's FormParser, MultiPartParser and JSONParser: an
+// empty body (or one without a Content-Length) is empty data; else the first parser whose media type the Content-Type
+// satisfies reads it (none: UnsupportedMediaType; a malformed body: ParseError).
+func requestData(r *http.Request) (*requestBody, error) {
+	ct := strings.Join(r.Header.Values("Content-Type"), ",") // (request.content_type, as it came)
+	var body []byte
+	if r.Body != nil && r.ContentLength > 0 { // (no CONTENT_LENGTH: WSGI gives DRF no body)
+		var err error
+		if body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1)); err != nil {
+			return nil, err
+		}
+		if len(body) > maxBody {
+			return nil, ErrParse.with("Request body exceeded " + fmt.Sprint(maxBody) + " bytes.")
+		}
+	}
+	if len(body) == 0 {
+		return &requestBody{form: map[string]string{}, isForm: true}, nil
+	}
+	e := parseMediaType(ct)
+	matches := func(main, sub string) bool {
+		return (e.main == "*" || e.main == main) && (e.sub == "*" || e.sub == sub) && len(ct) <= 256
+	}
+	switch {
+	case matches("application", "x-www-form-urlencoded"):
+		form := map[string]string{}
+		for _, name := range []string{"username", "password"} {
+			if v, ok := django.FormValue(body, name); ok {
+				form[name] = v
+			}
+		}
+		return &requestBody{form: form, isForm: true}, nil
+	case matches("multipart", "form-data"):
+		return multipartData(ct, body)
+	case matches("application", "json"):
+		text := string(body)
+		charset, _ := e.param("charset")
+		switch strings.ToLower(charset) {
+		case "latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "8859", "cp819":
+			text = pystr.Latin1(text)
+		case "ascii", "us-ascii":
+			for i := 0; i < len(text); i++ {
+				if text[i] >= utf8.RuneSelf {
+					return nil, ErrParse.with(fmt.Sprintf("JSON parse error - 'ascii' codec can't decode byte 0x%02x in position %d: ordinal not in range(128)", text[i], i))
+				}
+			}
+		default:
+			if !utf8.ValidString(text) {
+				return nil, ErrParse.with("JSON parse error - 'utf-8' codec can't decode the body: invalid UTF-8")
+			}
+		}
+		v, err := serializer.DecodeJSONText(text)
+		if err != nil {
+			return nil, ErrParse.with("JSON parse error - " + strings.TrimPrefix(err.Error(), "serializer: "))
+		}
+		if c := firstConstant(text); c != "" && hasNonFinite(v) {
+			return nil, ErrParse.with("JSON parse error - Out of range float values are not JSON compliant: '" + c + "'")
+		}
+		return &requestBody{json: v}, nil
+	}
+	return nil, ErrUnsupportedMediaType.with(`Unsupported media type "` + pystr.Latin1(ct) + `" in request.`)
+}
+
+// multipartData reads a multipart/form-data body as Django's MultiPartParser: the fields
+// (parts without a filename) as UTF-8 text, invalid bytes replaced, and the names of the
+// files (which DRF's request.data holds after the fields).
+func multipartData(ct string, body []byte) (*requestBody, error) {
+	_, params, err := mime.ParseMediaType(ct)
+	if err != nil || params["boundary"] == "" {
+		return nil, ErrParse.with("Multipart form parse error - Invalid boundary in multipart: None")
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	form, files := map[string]string{}, map[string]bool{}
+	for {
+		p, err := mr.NextRawPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, ErrParse.with("Multipart form parse error - " + err.Error())
+		}
+		value, err := io.ReadAll(io.LimitReader(p, maxBody))
+		if err != nil {
+			return nil, ErrParse.with("Multipart form parse error - " + err.Error())
+		}
+		name := django.ValidUTF8(p.FormName())
+		switch {
+		case name == "":
+		case p.FileName() != "":
+			files[name] = true
+		default:
+			form[name] = django.ValidUTF8(string(value))
+		}
+	}
+	return &requestBody{form: form, files: files, isForm: true}, nil
+}
+
+// firstConstant is the first NaN, Infinity or -Infinity outside strings of valid JSON
+// text, "" when there is none.
+func firstConstant(s string) string {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			for i++; i < len(s) && s[i] != '"'; i++ {
+				if s[i] == '\\' {
+					i++
+				}
+			}
+		case c == 'N':
+			return "NaN"
+		case c == 'I':
+			return "Infinity"
+		case c == '-' && i+1 < len(s) && s[i+1] == 'I':
+			return "-Infinity"
+		}
+	}
+	return ""
+}
+
+// hasNonFinite reports whether v holds a float that is NaN or infinite.
+func hasNonFinite(v serializer.Value) bool {
+	switch v.Kind() {
+	case serializer.KindFloat:
+		f, _ := v.AsFloat()
+		return math.IsNaN(f) || math.IsInf(f, 0)
+	case serializer.KindList, serializer.KindTuple:
+		for _, x := range v.Items() {
+			if hasNonFinite(x) {
+				return true
+			}
+		}
+	case serializer.KindDict:
+		for k, x := range v.Dict().All() {
+			if hasNonFinite(k) || hasNonFinite(x) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// credentials is AuthTokenSerializer's field validation: the username (stripped) and
+// password, or the errors by field (None when there are none).
+func (b *requestBody) credentials() (username, password string, errs serializer.Value) {
+	var kv []any
+	get := func(name string) (serializer.Value, bool) {
+		if b.files[name] { // (an UploadedFile: not a string)
+			return serializer.List(), true
+		}
+		if b.isForm {
+			v, ok := b.form[name]
+			return serializer.Str(v), ok
+		}
+		return b.json.Dict().Get(name)
+	}
+	if !b.isForm && b.json.Kind() != serializer.KindDict {
+		msg := "No data provided"
+		if !b.json.IsNone() {
+			msg = "Invalid data. Expected a dictionary, but got " + b.json.Kind().String() + "."
+		}
+		return "", "", object("non_field_errors", []string{msg})
+	}
+	u, uerrs := charField(get("username"))(true)
+	p, perrs := charField(get("password"))(false)
+	if uerrs != nil {
+		kv = append(kv, "username", uerrs)
+	}
+	if perrs != nil {
+		kv = append(kv, "password", perrs)
+	}
+	if kv == nil {
+		return u, p, serializer.None()
+	}
+	return "", "", object(kv...)
+}
+
+// charField returns the validation of a required CharField of value v (present), with or
+// without trim_whitespace: the internal value, or its error messages.
+func charField(v serializer.Value, present bool) func(trim bool) (string, []string) {
+	return func(trim bool) (string, []string) {
+		if !present {
+			return "", []string{"This field is required."}
+		}
+		text := pyStr(v)
+		s, isStr := v.AsStr()
+		if isStr && s == "" || trim && pystr.Strip(text) == "" {
+			return "", []string{"This field may not be blank."}
+		}
+		switch v.Kind() {
+		case serializer.KindNone:
+			return "", []string{"This field may not be null."}
+		case serializer.KindStr, serializer.KindInt, serializer.KindFloat:
+		default:
+			return "", []string{"Not a valid string."}
+		}
+		if trim {
+			text = pystr.Strip(text)
+		}
+		var errs []string
+		if strings.ContainsRune(text, 0) {
+			errs = append(errs, "Null characters are not allowed.")
+		}
+		for i := 0; i < len(text); {
+			if isSurrogate(text[i:]) {
+				errs = append(errs, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", surrogate(text[i:])))
+				break
+			}
+			_, n := utf8.DecodeRuneInString(text[i:])
+			i += n
+		}
+		return text, errs
+	}
+}
+
+// isSurrogate reports whether s starts with the WTF-8 form of a lone surrogate (ED A0-BF
+// xx), as the value model holds one.
+func isSurrogate(s string) bool {
+	return len(s) >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF && s[2] >= 0x80 && s[2] <= 0xBF
+}
+
+// surrogate is the code point of the WTF-8 surrogate s starts with.
+func surrogate(s string) int {
+	return 0xD000 | int(s[1]&0x3F)<<6 | int(s[2]&0x3F)
+}
+
+// pyStr is str(v) for the JSON values a CharField sees.
+func pyStr(v serializer.Value) string {
+	switch v.Kind() {
+	case serializer.KindStr:
+		s, _ := v.AsStr()
+		return s
+	case serializer.KindNone:
+		return "None"
+	case serializer.KindBool:
+		if b, _ := v.AsBool(); b {
+			return "True"
+		}
+		return "False"
+	case serializer.KindInt:
+		n, _ := v.AsBigInt()
+		return n.String()
+	case serializer.KindFloat:
+		f, _ := v.AsFloat()
+		return serializer.FormatFloat(f)
+	}
+	return v.String() // (lists and dicts: never blank, and refused as not a string)
+}
