@@ -256,6 +256,8 @@ type csrfState struct {
 	needsUpdate bool   // CSRF_COOKIE_NEEDS_UPDATE (3.2: CSRF_COOKIE_USED)
 	needsReset  bool   // 3.2: csrf_cookie_needs_reset
 	done        bool   // csrf_processing_done: the middleware accepted the request (not by Exempt)
+	// post reads request.POST for CSRFCheckPOST's check (nil: PostValue).
+	post func(name string) (string, error)
 }
 
 type csrfKey struct{}
@@ -494,6 +496,15 @@ func CSRFProtectView(w http.ResponseWriter, r *http.Request) bool {
 // is marked so. r must have gone through a CSRFMiddleware (else ErrCSRFNoMiddleware). The
 // reason holds header bytes as they came (Django's text has them as latin-1 characters).
 func CSRFCheck(r *http.Request) (reason string, err error) {
+	return CSRFCheckPOST(r, nil)
+}
+
+// CSRFCheckPOST is CSRFCheck with request.POST read by post, where the checks read the
+// csrfmiddlewaretoken field of a POST: DRF's Request.POST runs DRF's parsers on the body
+// (and gives no fields for a body that is not a form), so a body they refuse stops the
+// check there with their error, which CSRFCheckPOST returns. A nil post is CSRFCheck's
+// PostValue.
+func CSRFCheckPOST(r *http.Request, post func(name string) (string, error)) (reason string, err error) {
 	st := csrfFrom(r.Context())
 	if st == nil {
 		return "", ErrCSRFNoMiddleware
@@ -501,6 +512,14 @@ func CSRFCheck(r *http.Request) (reason string, err error) {
 	if st.done {
 		return "", nil
 	}
+	st.mu.Lock()
+	st.post = post
+	st.mu.Unlock()
+	defer func() {
+		st.mu.Lock()
+		st.post = nil
+		st.mu.Unlock()
+	}()
 	return st.m.checkView(r, st)
 }
 
@@ -778,12 +797,13 @@ func (m *CSRFMiddleware) checkReferer(r *http.Request) string {
 // requestToken is the token the request sends: the last csrfmiddlewaretoken of a POST
 // form, else the CSRF_HEADER_NAME header (ok false when neither is there); src names the
 // header for the messages ("" for the form).
-func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool) {
-	if v := postToken(r); v != "" {
-		return v, "", true
+func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool, err error) {
+	v, err := postToken(r)
+	if err != nil || v != "" {
+		return v, "", true, err
 	}
-	v, ok := meta(r, m.s.CSRFHeaderName)
-	return v, m.s.CSRFHeaderName, ok
+	v, ok = meta(r, m.s.CSRFHeaderName)
+	return v, m.s.CSRFHeaderName, ok, nil
 }
 
 // maxFormMemory is DATA_UPLOAD_MAX_MEMORY_SIZE's default: the largest urlencoded body the
@@ -791,10 +811,17 @@ func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool
 // token must then come in the header, and the handler gets the whole body.)
 const maxFormMemory = 2621440
 
-// postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST (see PostValue).
-func postToken(r *http.Request) string {
+// postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST (see PostValue,
+// and CSRFCheckPOST's reader).
+func postToken(r *http.Request) (string, error) {
+	if st := csrfFrom(r.Context()); st != nil && st.post != nil {
+		if !strings.EqualFold(r.Method, http.MethodPost) {
+			return "", nil
+		}
+		return st.post(CSRFFormField)
+	}
 	v, _ := PostValue(r, CSRFFormField)
-	return v
+	return v, nil
 }
 
 // PostValue is request.POST.get(name) for a POST: the last value of the field in an
@@ -993,7 +1020,10 @@ func (m *CSRFMiddleware) checkToken(r *http.Request) (string, error) {
 	if !ok {
 		return CSRFReasonNoCookie, nil
 	}
-	tok, src, ok := m.requestToken(r)
+	tok, src, ok, err := m.requestToken(r)
+	if err != nil {
+		return "", err
+	}
 	if !ok {
 		return CSRFReasonTokenMissing, nil
 	}
@@ -1088,7 +1118,10 @@ func (m *CSRFMiddleware) legacyCheck(r *http.Request, st *csrfState) (string, er
 	if !ok {
 		return CSRFReasonNoCookie, nil
 	}
-	req := postToken(r)
+	req, err := postToken(r)
+	if err != nil {
+		return "", err
+	}
 	if req == "" {
 		req, _ = meta(r, m.s.CSRFHeaderName)
 	}

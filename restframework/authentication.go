@@ -69,7 +69,15 @@ func (a *SessionAuthentication) Authenticate(r *http.Request) (*auth.User, any, 
 	if err != nil || u == nil || !u.IsActive {
 		return nil, nil, err
 	}
-	reason, err := django.CSRFCheck(r)
+	// (Django's check reads request.POST, which is DRF's: its parsers read the body, and
+	// their errors stop the authentication.)
+	reason, err := django.CSRFCheckPOST(r, func(string) (string, error) {
+		data, err := requestData(r)
+		if err != nil {
+			return "", err
+		}
+		return data.post(django.CSRFFormField), nil
+	})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,8 +31,18 @@
 //		}),
 //	}
 //
-// Known differences: the renderers are JSONRenderer's alone (DRF's default also has the
-// browsable API, which answers browsers' text/html with a page), the Accept header is
-// bounded as DRF 3.18 bounds it, and where DRF picks among several equally specific Accept
-// entries in the order of a Python set (its hash order), the first is taken.
+// Known differences:
+//   - the messages are DRF's English ones: a site whose LANGUAGE_CODE (or LocaleMiddleware)
+//     picks another language gets DRF's translations from Django;
+//   - the renderers are JSONRenderer's alone (DRF's default also has the browsable API,
+//     which answers browsers' text/html with a page);
+//   - the Accept header is bounded as DRF 3.18 bounds it, and its parameters are read as
+//     Django 4.2's parse_header_parameters reads them (without RFC 2231's name*=
+//     values; Django 3.2's and 5.2's parsers differ on malformed parameters); where DRF
+//     picks among several equally specific Accept entries in the order of a Python set
+//     (its hash order), the first is taken;
+//   - bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE are refused as DRF 3.18 refuses them
+//     (3.15 and 3.16 read them);
+//   - Response refuses values nested deeper than 900 levels, where Python's limit depends
+//     on its version.
 package restframework

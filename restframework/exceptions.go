@@ -1,6 +1,9 @@
 package restframework
 
-import "net/http"
+import (
+	"errors"
+	"net/http"
+)
 
 // APIException is Django REST framework's APIException: an error answered with its status
 // and {"detail": Detail}, as DRF's exception handler answers it. The sentinels below are
@@ -57,3 +60,12 @@ func (e *APIException) with(detail string) *APIException {
 }
 
 func authFailed(detail string) error { return ErrAuthenticationFailed.with(detail) }
+
+// Errors that are not DRF's, which Django answers itself with its 400 page (a
+// SuspiciousOperation): a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (DRF 3.18's
+// RequestDataTooBig), a query string of more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields
+// (TooManyFieldsSent, when DRF reads the format parameter).
+var (
+	errTooBig       = errors.New("restframework: request body larger than DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB)")
+	errTooManyField = errors.New("restframework: query string with more than DATA_UPLOAD_MAX_NUMBER_FIELDS (1000) fields")
+)

@@ -34,9 +34,10 @@ type TokenMaker interface {
 // DEFAULT_AUTHENTICATION_CLASSES, which DRF runs here too (so a logged-in session's POST
 // needs its CSRF token).
 //
-// Known differences: after "JSON parse error - " and "Multipart form parse error - ", the
-// text of a malformed body's error is Go's, not Python's (NaN and Infinity are refused
-// with DRF's text); a charset other than UTF-8, latin-1 or ASCII is read as UTF-8.
+// A malformed JSON body's error has Python's json text ("Expecting value: line 1 column
+// 1 (char 0)"; see APIView.Python). Known differences: after "Multipart form
+// parse error - " the text of a malformed multipart body's error is Go's; a charset
+// other than UTF-8, latin-1 or ASCII is read as UTF-8.
 type ObtainAuthToken struct {
 	// Tokens makes the tokens (SQLTokens).
 	Tokens TokenMaker
@@ -47,12 +48,15 @@ type ObtainAuthToken struct {
 	Authentication []Authenticator
 	// Settings, if set, answers other errors with Django's 500 page and logs them.
 	Settings *django.Settings
+	// Python is the version of the Python the site runs on (see APIView.Python).
+	Python string
 }
 
 // ServeHTTP implements http.Handler.
 func (o *ObtainAuthToken) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v := &APIView{Authentication: o.Authentication, Methods: []string{http.MethodPost, http.MethodOptions},
-		Name: "Obtain Auth Token", Settings: o.Settings}
+		Name: "Obtain Auth Token", Settings: o.Settings, Python: o.Python,
+		parsers: []parser{formParser, multipartParser, jsonParser}}
 	v.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := r.Context().Value(stateKey{}).(*state).accepted
 		var err error
@@ -60,7 +64,7 @@ func (o *ObtainAuthToken) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			err = render(w, m, http.StatusOK, object(
 				"name", v.Name, "description", "",
 				"renders", []string{"application/json"},
-				"parses", []string{"application/x-www-form-urlencoded", "multipart/form-data", "application/json"},
+				"parses", []string{formParser.mediaType(), multipartParser.mediaType(), jsonParser.mediaType()},
 				"actions", object("POST", object(
 					"username", charFieldInfo(true, "Username"),
 					"password", charFieldInfo(true, "Password"),
@@ -110,76 +114,116 @@ func (o *ObtainAuthToken) post(w http.ResponseWriter, r *http.Request, m *mediaT
 // requestBody is request.data as DRF's parsers read it: form fields (an urlencoded or
 // multipart body: the last value of each, as a QueryDict gives it) or a JSON value.
 type requestBody struct {
-	form   map[string]string // nil for JSON
-	files  map[string]bool   // the names of a multipart body's files, which request.data holds last
-	json   serializer.Value
-	isForm bool
+	form     func(name string) (string, bool) // a form's fields (nil for JSON)
+	files    map[string]bool                  // the names of a multipart body's files, which request.data holds last
+	json     serializer.Value
+	isForm   bool
+	formType bool // the Content-Type is a form's (is_form_media_type): request.POST holds the fields
 }
 
-// maxBody bounds the body read (Django's DATA_UPLOAD_MAX_MEMORY_SIZE refuses larger
-// forms; a JSON body is read whole by DRF).
+// post is DRF's Request.POST.get(name, ""): a form field when the Content-Type is a form's.
+func (b *requestBody) post(name string) string {
+	if !b.formType || b.form == nil {
+		return ""
+	}
+	v, _ := b.form(name)
+	return v
+}
+
+// maxBody is DATA_UPLOAD_MAX_MEMORY_SIZE's default, beyond which DRF 3.18 refuses a
+// body with Django's 400 (errTooBig).
 const maxBody = 2621440
 
-// requestData is Request._parse for DRF's FormParser, MultiPartParser and JSONParser: an
-// empty body (or one without a Content-Length) is empty data; else the first parser whose media type the Content-Type
-// satisfies reads it (none: UnsupportedMediaType; a malformed body: ParseError).
+// requestData is Request._parse with the view's parsers (DRF's JSONParser, FormParser
+// and MultiPartParser, in the view's order): an empty body (or one without a
+// Content-Length) is empty data; else the first parser whose media type the
+// Content-Type satisfies reads it (none: UnsupportedMediaType; a malformed body:
+// ParseError).
 func requestData(r *http.Request) (*requestBody, error) {
 	ct := strings.Join(r.Header.Values("Content-Type"), ",") // (request.content_type, as it came)
+	e := parseMediaType(ct)
+	formType := e.main == "application" && e.sub == "x-www-form-urlencoded" || e.main == "multipart" && e.sub == "form-data"
+	parsers, python := defaultParsers, ""
+	if st, ok := r.Context().Value(stateKey{}).(*state); ok {
+		parsers, python = st.parsers, st.python
+	}
 	var body []byte
 	if r.Body != nil && r.ContentLength > 0 { // (no CONTENT_LENGTH: WSGI gives DRF no body)
 		var err error
-		if body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1)); err != nil {
+		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		// (put back for the next reader: the handler, after SessionAuthentication's)
+		r.Body = struct {
+			io.Reader
+			io.Closer
+		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+		if err != nil {
 			return nil, err
 		}
 		if len(body) > maxBody {
-			return nil, ErrParse.with("Request body exceeded " + fmt.Sprint(maxBody) + " bytes.")
+			return nil, errTooBig
 		}
 	}
 	if len(body) == 0 {
-		return &requestBody{form: map[string]string{}, isForm: true}, nil
+		return &requestBody{isForm: true, formType: formType}, nil
 	}
-	e := parseMediaType(ct)
-	matches := func(main, sub string) bool {
+	matches := func(p parser) bool {
+		main, sub, _ := strings.Cut(p.mediaType(), "/")
 		return (e.main == "*" || e.main == main) && (e.sub == "*" || e.sub == sub) && len(ct) <= 256
 	}
-	switch {
-	case matches("application", "x-www-form-urlencoded"):
-		form := map[string]string{}
-		for _, name := range []string{"username", "password"} {
-			if v, ok := django.FormValue(body, name); ok {
-				form[name] = v
+	for _, p := range parsers {
+		if !matches(p) {
+			continue
+		}
+		switch p {
+		case formParser:
+			if bytes.Count(body, []byte("&")) >= maxFields {
+				return nil, errTooManyField
 			}
-		}
-		return &requestBody{form: form, isForm: true}, nil
-	case matches("multipart", "form-data"):
-		return multipartData(ct, body)
-	case matches("application", "json"):
-		text := string(body)
-		charset, _ := e.param("charset")
-		switch strings.ToLower(charset) {
-		case "latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "8859", "cp819":
-			text = pystr.Latin1(text)
-		case "ascii", "us-ascii":
-			for i := 0; i < len(text); i++ {
-				if text[i] >= utf8.RuneSelf {
-					return nil, ErrParse.with(fmt.Sprintf("JSON parse error - 'ascii' codec can't decode byte 0x%02x in position %d: ordinal not in range(128)", text[i], i))
-				}
+			return &requestBody{form: func(name string) (string, bool) { return django.FormValue(body, name) },
+				isForm: true, formType: formType}, nil
+		case multipartParser:
+			b, err := multipartData(ct, body)
+			if b != nil {
+				b.formType = formType
 			}
-		default:
-			if !utf8.ValidString(text) {
-				return nil, ErrParse.with("JSON parse error - 'utf-8' codec can't decode the body: invalid UTF-8")
-			}
+			return b, err
 		}
-		v, err := serializer.DecodeJSONText(text)
-		if err != nil {
-			return nil, ErrParse.with("JSON parse error - " + strings.TrimPrefix(err.Error(), "serializer: "))
-		}
-		if c := firstConstant(text); c != "" && hasNonFinite(v) {
-			return nil, ErrParse.with("JSON parse error - Out of range float values are not JSON compliant: '" + c + "'")
-		}
-		return &requestBody{json: v}, nil
+		return jsonData(e, body, python)
 	}
 	return nil, ErrUnsupportedMediaType.with(`Unsupported media type "` + pystr.Latin1(ct) + `" in request.`)
+}
+
+// jsonData is JSONParser.parse of body, whose Content-Type is e (its charset).
+func jsonData(e acceptEntry, body []byte, python string) (*requestBody, error) {
+	text := string(body)
+	charset, _ := e.param("charset")
+	switch strings.ToLower(charset) {
+	case "latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "8859", "cp819":
+		text = pystr.Latin1(text)
+	case "ascii", "us-ascii":
+		for i := 0; i < len(text); i++ {
+			if text[i] >= utf8.RuneSelf {
+				return nil, ErrParse.with(fmt.Sprintf("JSON parse error - 'ascii' codec can't decode byte 0x%02x in position %d: ordinal not in range(128)", text[i], i))
+			}
+		}
+	default:
+		var err error
+		if text, err = pyStreamUTF8(body); err != nil {
+			return nil, err
+		}
+	}
+	v, err := serializer.DecodeJSONText(text)
+	if err != nil {
+		msg, err := pyJSONError(text, err, python)
+		if err != nil {
+			return nil, err
+		}
+		return nil, ErrParse.with("JSON parse error - " + msg)
+	}
+	if c := firstConstant(text); c != "" && hasNonFinite(v) {
+		return nil, ErrParse.with("JSON parse error - Out of range float values are not JSON compliant: '" + c + "'")
+	}
+	return &requestBody{json: v}, nil
 }
 
 // multipartData reads a multipart/form-data body as Django's MultiPartParser: the fields
@@ -191,7 +235,7 @@ func multipartData(ct string, body []byte) (*requestBody, error) {
 		return nil, ErrParse.with("Multipart form parse error - Invalid boundary in multipart: None")
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	form, files := map[string]string{}, map[string]bool{}
+	form, files, fields := map[string]string{}, map[string]bool{}, 0
 	for {
 		p, err := mr.NextRawPart()
 		if err == io.EOF {
@@ -211,9 +255,15 @@ func multipartData(ct string, body []byte) (*requestBody, error) {
 			files[name] = true
 		default:
 			form[name] = django.ValidUTF8(string(value))
+			if fields++; fields > maxFields {
+				return nil, errTooManyField
+			}
 		}
 	}
-	return &requestBody{form: form, files: files, isForm: true}, nil
+	return &requestBody{form: func(name string) (string, bool) {
+		v, ok := form[name]
+		return v, ok
+	}, files: files, isForm: true}, nil
 }
 
 // firstConstant is the first NaN, Infinity or -Infinity outside strings of valid JSON
@@ -269,7 +319,10 @@ func (b *requestBody) credentials() (username, password string, errs serializer.
 			return serializer.List(), true
 		}
 		if b.isForm {
-			v, ok := b.form[name]
+			if b.form == nil {
+				return serializer.Value{}, false
+			}
+			v, ok := b.form(name)
 			return serializer.Str(v), ok
 		}
 		return b.json.Dict().Get(name)

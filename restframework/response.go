@@ -105,6 +105,12 @@ func appendDRF(b []byte, v serializer.Value, indent, depth int) ([]byte, error) 
 		return strconv.AppendBool(b, t), nil
 	case serializer.KindInt:
 		n, _ := v.AsBigInt()
+		if n.BitLen() > 14000 { // (fewer bits make fewer than 4300 digits)
+			if s := n.String(); len(strings.TrimPrefix(s, "-")) > serializer.MaxIntDigits {
+				// (Python refuses to print an int of more digits: a ValueError)
+				return nil, notRenderable("an int of more than %d digits", serializer.MaxIntDigits)
+			}
+		}
 		return n.Append(b, 10), nil
 	case serializer.KindFloat:
 		f, _ := v.AsFloat()
@@ -167,6 +173,11 @@ func appendDRF(b []byte, v serializer.Value, indent, depth int) ([]byte, error) 
 			return nil, notRenderable("Decimal %s", s)
 		}
 		return appendFiniteFloat(b, f)
+	case serializer.KindBytearray:
+		if v.Len() == 0 { // (DRF's encoder makes a dict of it: {} when empty, else a TypeError)
+			return append(b, "{}"...), nil
+		}
+		return nil, notRenderable("Object of type bytearray is not JSON serializable")
 	case serializer.KindUUID:
 		u, _ := v.AsUUID()
 		h := hex.EncodeToString(u[:])

@@ -82,17 +82,47 @@ type APIView struct {
 	Handler http.Handler
 	// Name and Description are the view's name and description in the answer to OPTIONS
 	// (unless Methods lists OPTIONS); DRF makes the name from the class name ("User List"
-	// for UserListView) and the description from its docstring.
+	// for UserListView) and the description from its docstring, dedented and stripped as
+	// DRF does (the view's docstring can be pasted as it is).
 	Name, Description string
 	// Settings, if set, answers other errors with Django's 500 page and logs them; nil
 	// answers a plain 500.
 	Settings *django.Settings
+
+	// Python is the version of the Python the Django site runs on ("3.10", "3.12"; ""
+	// for 3.13 and later), whose json module words the error of a malformed JSON body
+	// (which DRF's parsers read when SessionAuthentication checks a POST's CSRF token):
+	// before 3.13 a trailing comma is "Expecting value" (or "Expecting property name
+	// enclosed in double quotes") where 3.13 says "Illegal trailing comma before end of
+	// array" (or object), and before 3.12 the limit of an int's digits reads "(4300)".
+	Python string
+
+	parsers []parser // the view's parser_classes; nil: DEFAULT_PARSER_CLASSES
 }
 
-// state is what an APIView leaves on the requests it hands to its Handler.
+// state is what an APIView leaves on the requests it hands to its authenticators and
+// its Handler.
 type state struct {
 	auth     *Authentication
 	accepted *mediaType
+	parsers  []parser
+	python   string // APIView.Python
+}
+
+// parser is one of DRF's parsers.
+type parser uint8
+
+const (
+	jsonParser      parser = iota // JSONParser
+	formParser                    // FormParser
+	multipartParser               // MultiPartParser
+)
+
+// defaultParsers is DEFAULT_PARSER_CLASSES.
+var defaultParsers = []parser{jsonParser, formParser, multipartParser}
+
+func (p parser) mediaType() string {
+	return [...]string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}[p]
 }
 
 type stateKey struct{}
@@ -137,12 +167,16 @@ func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", v.allow())
 	method := strings.ToUpper(r.Method) // (Django's request.method)
 	accepted, err := negotiate(r)
-	var a *Authentication
+	st := &state{accepted: accepted, parsers: v.parsers, python: v.Python}
+	if st.parsers == nil {
+		st.parsers = defaultParsers
+	}
+	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
 	if err == nil {
-		a, err = Authenticate(r, v.Authentication)
+		st.auth, err = Authenticate(r, v.Authentication)
 	}
 	if err == nil {
-		err = v.checkPermissions(r, a)
+		err = v.checkPermissions(r, st.auth)
 	}
 	if err == nil && !v.has(method) {
 		err = ErrMethodNotAllowed.with(`Method "` + method + `" not allowed.`)
@@ -151,12 +185,14 @@ func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		v.fail(w, r, accepted, err)
 		return
 	}
-	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, &state{auth: a, accepted: accepted}))
 	if method == http.MethodOptions && !slices.Contains(v.Methods, http.MethodOptions) {
+		parses := make([]string, len(st.parsers))
+		for i, p := range st.parsers {
+			parses[i] = p.mediaType()
+		}
 		err := render(w, accepted, http.StatusOK, object(
-			"name", v.Name, "description", v.Description,
-			"renders", []string{"application/json"},
-			"parses", []string{"application/json", "application/x-www-form-urlencoded", "multipart/form-data"}))
+			"name", v.Name, "description", dedent(v.Description),
+			"renders", []string{"application/json"}, "parses", parses))
 		if err != nil {
 			v.serverError(w, r, err)
 		}
@@ -195,7 +231,17 @@ func (v *APIView) checkPermissions(r *http.Request, a *Authentication) error {
 // fail is handle_exception and DRF's exception_handler.
 func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaType, err error) {
 	var e *APIException
-	if !errors.As(err, &e) {
+	switch {
+	case errors.Is(err, errTooBig) || errors.Is(err, errTooManyField):
+		// (Django's own answer: the view's headers never reach it)
+		w.Header().Del("Allow")
+		if v.Settings != nil {
+			v.Settings.BadRequest(w, r)
+		} else {
+			http.Error(w, http.StatusText(http.StatusBadRequest), http.StatusBadRequest)
+		}
+		return
+	case !errors.As(err, &e):
 		v.serverError(w, r, err)
 		return
 	}
@@ -219,8 +265,10 @@ func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaTy
 	}
 }
 
-// serverError answers an error that is not DRF's: Django's 500.
+// serverError answers an error that is not DRF's: Django's 500 (which never gets the
+// view's headers).
 func (v *APIView) serverError(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Del("Allow")
 	if v.Settings != nil {
 		v.Settings.Log().ErrorContext(r.Context(), "restframework: view failed", "path", r.URL.Path, "err", err)
 		v.Settings.ServerError(w, r)
@@ -238,9 +286,13 @@ type mediaType struct {
 // negotiate is DRF's DefaultContentNegotiation.select_renderer for a view whose only
 // renderer is JSONRenderer (format "json"): the media type of the Accept header's most
 // specific entry that application/json satisfies, NotAcceptable when none does, and
-// NotFound for a ?format= other than json. (Where DRF picks among several such entries
+// NotFound for a ?format= other than json (and Django's 400 for a query string of more
+// than DATA_UPLOAD_MAX_NUMBER_FIELDS fields, which request.GET refuses). (Where DRF picks among several such entries
 // of the same specificity in its sets' order, this takes the first.)
 func negotiate(r *http.Request) (*mediaType, error) {
+	if strings.Count(r.URL.RawQuery, "&") >= maxFields { // (request.GET: TooManyFieldsSent)
+		return nil, errTooManyField
+	}
 	if f, _ := django.QueryValue(r, "format"); f != "" && f != "json" {
 		return nil, ErrNotFound
 	}
@@ -273,6 +325,9 @@ func negotiate(r *http.Request) (*mediaType, error) {
 	}
 	return m, nil
 }
+
+// maxFields is DATA_UPLOAD_MAX_NUMBER_FIELDS's default.
+const maxFields = 1000
 
 // acceptTokens is get_accept_list: the entries of an Accept header, stripped, without
 // empty ones, as DRF 3.18 bounds them (the header cut at 8192 characters, at a comma;
@@ -413,4 +468,40 @@ func pyInt(s string) (int, bool) {
 		n = -n
 	}
 	return n, true
+}
+
+// dedent is DRF's formatting.dedent: the leading spaces (else tabs) that the lines after
+// the first that are not blank have in common are taken off the start of every line,
+// then the text is stripped.
+func dedent(s string) string {
+	lines := pystr.SplitLines(s)
+	spaces, tabs := -1, -1
+	for _, line := range lines[min(1, len(lines)):] {
+		if pystr.Strip(line) == "" {
+			continue
+		}
+		sp := len(line) - len(strings.TrimLeft(line, " "))
+		tb := len(line) - len(strings.TrimLeft(line, "\t"))
+		if spaces < 0 || sp < spaces {
+			spaces = sp
+		}
+		if tabs < 0 || tb < tabs {
+			tabs = tb
+		}
+	}
+	prefix := ""
+	switch {
+	case spaces > 0:
+		prefix = strings.Repeat(" ", spaces)
+	case tabs > 0:
+		prefix = strings.Repeat("\t", tabs)
+	}
+	if prefix != "" { // (re.sub of "^" + prefix, MULTILINE: at the start and after each \n)
+		parts := strings.Split(s, "\n")
+		for i, p := range parts {
+			parts[i] = strings.TrimPrefix(p, prefix)
+		}
+		s = strings.Join(parts, "\n")
+	}
+	return pystr.Strip(s)
 }

@@ -16,16 +16,21 @@ these APIViews (each answering {"user": its pk or null, "auth": the token's key 
   api/none/           (none)                  IsAuthenticated            GET
   api/bearer/         Token ("Bearer")        AllowAny                   GET, DELETE
   api/open/           Session, Basic, Token   AllowAny                   GET (name "Open",
-                                                                         a description)
+                                                                         an indented description)
+  api/boom/           (none)                  one that raises            GET
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3, staff) and jos\u00e9 (pk 4), all with PASSWORD; a token for alice, bob and
        carol; a logged-in session for alice, bob and carol under fixed keys; and prints
-       {"steps": STEPS, "drf": DRF's version}. STEPS are random requests (seeded):
+       {"steps": STEPS, "obtain_steps": OBTAIN_STEPS (see obtain), "drf": DRF's version,
+       "python": the Python version, "3.12"}. STEPS are random requests (seeded):
        {"method", "path", "headers": {name: value as latin-1 text}, "secure"}, with
        Authorization headers of every scheme, good and broken, session and CSRF cookies,
-       CSRF headers, Origin and Referer, Accept headers and ?format=; then Basic
-       credentials in base64 mangled in ways Python's lenient decoder may forgive.
+       CSRF headers, Origin and Referer, Accept headers and ?format=; then a logged-in
+       browser's POSTs and PUTs with bodies ("content_type", "body") of every kind
+       (malformed JSON too), query strings of 1000 and 1001
+       fields, a server error, OPTIONS; then Basic credentials in base64 mangled in ways
+       Python's lenient decoder may forgive.
 render prints {"cases": [{"pickle": a random value pickled (hex), "accept": a media type
        with or without an indent, "out": DRF's JSONRenderer's rendering of the value in it
        (latin-1 text), or null and "error": the exception's class}]}: nested lists,
@@ -85,6 +90,11 @@ class Bearer(a.TokenAuthentication):
     keyword = "Bearer"
 
 
+class Boom(p.BasePermission):
+    def has_permission(self, request, view):
+        raise ValueError("boom")  # (a server error)
+
+
 def view(auths, perms, methods, **attrs):
     def answer(self, request, *args, **kwargs):
         by = request.successful_authenticator
@@ -107,7 +117,8 @@ djoracle.set_urlpatterns(URLCONF, [
     path("api/bearer/", view([Bearer], [p.AllowAny], ["get", "delete"])),
     path("api-token-auth/", obtain_auth_token),
     path("api/open/", view([a.SessionAuthentication, a.BasicAuthentication, a.TokenAuthentication], [p.AllowAny],
-                           ["get"], name="Open", description="Anybody.\n\nNon-ASCII: \u00e9\u2028.")),
+                           ["get"], name="Open", description="\n    Anybody.\n\n      Non-ASCII: \u00e9\u2028.\n    ")),
+    path("api/boom/", view([], [Boom], ["get"])),
 ])
 
 PASSWORD = "pa:ss w\u00f6rd"
@@ -120,6 +131,15 @@ SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"  # a CSRF secret (32 characters)
 
 def b64(text, encoding="utf-8"):
     return base64.b64encode(text.encode(encoding)).decode()
+
+
+# Malformed JSON bodies (latin-1 text of their bytes): Python's json and UTF-8 errors.
+JSON_ERRORS = [
+    "{bad", "[1,]", '{"a":1,}', '{"a" 1}', "[1 2]", '"abc', '"a\x01"', '"\\x"', '"\\u12"', "1 2",
+    "\n\n  [\xc3\xa9, 1]", "\xef\xbb\xbf[]", "[1,\n]", '{"a":1 ,  }', "[,]", "{,}", '{"a":}', "nul", "-",
+    "1.", "[1e]", '{"\xc3\xa9":"\\ud800", "x": 01}', "[" + "9" * 4301 + "]", "\xe9t", "ab\xf0\x9f\x98",
+    "ab\xf0\x9f\x98A", "\xed\xa0\x80", "\xc0\x80", "\xe0\x80\x80", "x\xff",
+]
 
 
 def steps():
@@ -172,6 +192,37 @@ def steps():
                     headers["Referer"] = "https://testserver/page"
         out.append({"method": rnd.choice(methods), "path": rnd.choice(paths) + rnd.choice(queries),
                     "headers": headers, "secure": secure})
+    # A logged-in browser's POSTs with bodies: Django's CSRF check reads request.POST,
+    # which is DRF's (its parsers read the body; a JSON body has no form fields).
+    browser = {"Cookie": "sessionid=%s; csrftoken=%s" % (SESSIONS[1], SECRET), "Origin": "http://testserver"}
+    with_header = dict(browser, **{"X-CSRFToken": SECRET})
+    bodies = [
+        (with_header, "application/json", '{"a": 1}', False),
+        (with_header, "application/json", "{bad", False),
+        (with_header, "application/json", "\xff\xfe", False),
+        (with_header, "application/json; charset=bogus", '{"a": 1}', False),
+        (with_header, "text/plain", "hello", False),
+        (with_header, "", "hello", False),
+        (with_header, "multipart/form-data", "hello", False),
+        (with_header, "application/*", "a=1", False),
+        (browser, "application/x-www-form-urlencoded", "a=1&csrfmiddlewaretoken=" + SECRET, False),
+        (with_header, "application/x-www-form-urlencoded", "csrfmiddlewaretoken=" + "x" * 32, False),
+        (browser, "application/json", json.dumps({"csrfmiddlewaretoken": SECRET}), False),
+        (browser, "*/*", "csrfmiddlewaretoken=" + SECRET, False),
+        (browser, "multipart/form-data; boundary=b",
+         '--b\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n%s\r\n--b--\r\n' % SECRET, False),
+        (with_header, "application/x-www-form-urlencoded", "&".join(["f=1"] * 1001), False),
+        (with_header, "application/x-www-form-urlencoded", "&".join(["f=1"] * 1000), False),
+    ]
+    bodies += [(with_header, "application/json", body, False) for body in JSON_ERRORS]
+    for headers, content_type, body, _ in bodies:
+        for method in ("POST", "PUT"):
+            out.append({"method": method, "path": "/api/session-basic/", "headers": headers, "secure": False,
+                        "content_type": content_type, "body": body})
+    out.append({"method": "GET", "path": "/api/open/?" + "&".join(["a=1"] * 1001), "headers": {}, "secure": False})
+    out.append({"method": "GET", "path": "/api/open/?" + "&".join(["a=1"] * 1000), "headers": {}, "secure": False})
+    out.append({"method": "GET", "path": "/api/boom/", "headers": {}, "secure": False})
+    out.append({"method": "OPTIONS", "path": "/api/open/", "headers": {}, "secure": False})
     # Basic credentials base64 that Python's lenient decoder may or may not take back to
     # alice's: characters outside the alphabet, pads in the middle or after the end,
     # missing padding, a character less.
@@ -195,8 +246,7 @@ def steps():
 
 def obtain_steps():
     """Requests to obtain_auth_token: {"method", "content_type", "body" (latin-1 text),
-    "headers", "loose" (a malformed body, whose error text after DRF's prefix is
-    Python's own)}."""
+    "headers"}."""
     from urllib.parse import quote
 
     def form(**fields):
@@ -209,9 +259,8 @@ def obtain_steps():
     pw = PASSWORD
     out = []
 
-    def add(body, content_type=F, method="POST", headers=None, loose=False):
-        out.append({"method": method, "content_type": content_type, "body": body, "headers": headers or {},
-                    "loose": loose})
+    def add(body, content_type=F, method="POST", headers=None):
+        out.append({"method": method, "content_type": content_type, "body": body, "headers": headers or {}})
 
     add(form(username="alice", password=pw))
     add(form(username="alice", password="wrong"))
@@ -245,9 +294,11 @@ def obtain_steps():
     add('{"username": NaN, "password": "x"}', content_type=J)
     add('{"username": "a", "password": [-Infinity, Infinity]}', content_type=J)
     add('{"username": "NaN Infinity", "password": 1e400}', content_type=J)
-    add('{"username": "alice", "password": ', content_type=J, loose=True)
-    add('{"username": "jos\xff"}', content_type=J, loose=True)
-    add("\xef\xbb\xbf" + js({"username": "alice", "password": pw}), content_type=J, loose=True)
+    add('{"username": "alice", "password": ', content_type=J)
+    add('{"username": "jos\xff"}', content_type=J)
+    add("\xef\xbb\xbf" + js({"username": "alice", "password": pw}), content_type=J)
+    for body in JSON_ERRORS:
+        add(body, content_type=J)
     boundary = "----djsessionboundary"
 
     def multipart(parts):
@@ -311,7 +362,8 @@ def setup():
             s._session_key = SESSIONS[pk]  # (after the data: a load would drop an unknown key)
             s.save(must_create=True)
             assert SessionStore(SESSIONS[pk]).get("_auth_user_id") == str(pk)
-    print(json.dumps({"steps": steps(), "obtain_steps": obtain_steps(), "drf": rest_framework.VERSION}))
+    print(json.dumps({"steps": steps(), "obtain_steps": obtain_steps(), "drf": rest_framework.VERSION,
+                      "python": "%d.%d" % sys.version_info[:2]}))
 
 
 def run():
@@ -320,7 +372,9 @@ def run():
     for step in steps():
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in step["headers"].items()}
         meta.setdefault("HTTP_COOKIE", "")
-        resp = client.generic(step["method"], step["path"], secure=step["secure"], **meta)
+        resp = client.generic(step["method"], step["path"], step.get("body", "").encode("latin-1"),
+                              content_type=step.get("content_type", "application/octet-stream"),
+                              secure=step["secure"], **meta)
         out.append({
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
             "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
@@ -346,7 +400,8 @@ def random_value(rnd, depth=0):
         lambda: datetime.timedelta(days=rnd.randint(-3, 3), seconds=rnd.randint(0, 86399), microseconds=rnd.randint(0, 999999)),
         lambda: decimal.Decimal(rnd.choice(["1.5", "-0", "1E+3", "0.1", "NaN", "Infinity", "1E+400", "3.14159265358979323846"])),
         lambda: uuid.UUID(int=rnd.getrandbits(128)),
-        lambda: rnd.choice([b"bytes", "\xe9t\xe9".encode(), b"\xff"]),
+        lambda: rnd.choice([b"bytes", "\xe9t\xe9".encode(), b"\xff", bytearray(), bytearray(b"x")]),
+        lambda: rnd.choice([10 ** 4299, -10 ** 4299, 10 ** 4300]),
     ]
     if depth >= 3 or rnd.random() < 0.5:
         return rnd.choice(leaves)()

@@ -149,6 +149,29 @@ func QuickRatio(a, b string) float64 {
 	return 2.0 * float64(matches) / float64(la+lb)
 }
 
+// SplitLines is str.splitlines(): s cut at \n, \r, \r\n, \v, \f, \x1c, \x1d, \x1e,
+// U+0085, U+2028 and U+2029, without them (no empty last line after a final break).
+func SplitLines(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		switch r {
+		case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+			out = append(out, s[start:i])
+			if r == '\r' && i+1 < len(s) && s[i+1] == '\n' {
+				n++
+			}
+			start = i + n
+		}
+		i += n
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return out
+}
+
 // StripLatin1 is str.strip() of latin-1 text held as its bytes (a header's characters,
 // one a byte, as WSGI and ASGI give headers to Django): it trims space, \t, \n, \v, \f,
 // \r, the separators \x1c–\x1f, \x85 (NEL) and \xa0 (no-break space).

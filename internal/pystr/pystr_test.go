@@ -3,6 +3,7 @@ package pystr
 import (
 	"encoding/json"
 	"os"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -55,6 +56,25 @@ func TestLatin1(t *testing.T) {
 	} {
 		if got := Latin1(in); got != want {
 			t.Errorf("Latin1(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestSplitLines: str.splitlines() as CPython 3.12 answers.
+func TestSplitLines(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want []string
+	}{
+		{"a\nb", []string{"a", "b"}},
+		{"a\r\nb\r", []string{"a", "b"}},
+		{"\n", []string{""}},
+		{"", nil},
+		{"a\vb\x1cc\u0085d\u2028e\n\n", []string{"a", "b", "c", "d", "e", ""}},
+		{"x\r\r\n", []string{"x", ""}},
+	} {
+		if got := SplitLines(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("SplitLines(%q) = %q, want %q", c.in, got, c.want)
 		}
 	}
 }
