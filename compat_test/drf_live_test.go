@@ -60,6 +60,7 @@ func TestLiveRESTFramework(t *testing.T) {
 			var setup struct {
 				Steps  []drfStep
 				Python string
+				DRF    string
 			}
 			var want struct{ Steps []drfAnswer }
 			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
@@ -67,7 +68,7 @@ func TestLiveRESTFramework(t *testing.T) {
 			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 680 {
 				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
 			}
-			h := drfSite(t, p.Django, adb, setup.Python)
+			h := drfSite(t, p.Django, adb, setup.Python, setup.DRF)
 			statuses := map[int]int{}
 			for i, step := range setup.Steps {
 				got := drfRequest(h, step)
@@ -88,7 +89,7 @@ func TestLiveRESTFramework(t *testing.T) {
 // drfSite is drf_oracle.py's site in Go, on adb: db sessions, CSRF checks (the API
 // exempt from the middleware's, as DRF's views are csrf_exempt), and its views, for the
 // Python version that runs Django ("3.12").
-func drfSite(t *testing.T, version string, adb *authDatabase, python string) http.Handler {
+func drfSite(t *testing.T, version string, adb *authDatabase, python, drf string) http.Handler {
 	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
 	hs, err := hashers.FromSettings(version, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
 	if err != nil {
@@ -135,7 +136,7 @@ func drfSite(t *testing.T, version string, adb *authDatabase, python string) htt
 	type P = []restframework.Permission
 	view := func(auths A, perms P, methods ...string) *restframework.APIView {
 		return &restframework.APIView{Authentication: auths, Permissions: perms, Methods: methods, Handler: answer,
-			Name: "V", Settings: &site.settings, Python: python}
+			Name: "V", Settings: &site.settings, Python: python, RESTFramework: drf}
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/api/session-basic/", view(A{session, basic}, P{restframework.IsAuthenticated{}}, "GET", "POST"))
@@ -149,7 +150,7 @@ func drfSite(t *testing.T, version string, adb *authDatabase, python string) htt
 	mux.Handle("/api/open/", open)
 	mux.Handle("/api/boom/", view(nil, P{boom{}}, "GET"))
 	mux.Handle("/api-token-auth/", &restframework.ObtainAuthToken{Tokens: tokens, Config: cfg,
-		Authentication: A{session, basic}, Settings: &site.settings, Python: python})
+		Authentication: A{session, basic}, Settings: &site.settings, Python: python, RESTFramework: drf})
 	csrf, err := django.NewCSRFMiddleware(site.settings)
 	if err != nil {
 		t.Fatal(err)
@@ -171,7 +172,7 @@ func drfRequest(h http.Handler, step drfStep) drfAnswer {
 	if step.Secure {
 		scheme = "https"
 	}
-	req := httptest.NewRequest(step.Method, scheme+"://testserver"+step.Path, strings.NewReader(latin1Bytes(step.Body)))
+	req := httptest.NewRequest(step.Method, scheme+"://testserver"+step.Path, strings.NewReader(drfBody(step.Body)))
 	if step.ContentType != nil {
 		req.Header.Set("Content-Type", *step.ContentType)
 	}
@@ -199,6 +200,12 @@ func drfServe(h http.Handler, req *http.Request) drfAnswer {
 		}
 	}
 	return a
+}
+
+// drfBody is a drf_oracle.py step's body: its latin-1 text's bytes, "{PAD}" standing for
+// 2.7 MB of "x".
+func drfBody(text string) string {
+	return strings.ReplaceAll(latin1Bytes(text), "{PAD}", strings.Repeat("x", 2700000))
 }
 
 // latin1Bytes is the bytes of latin-1 text (each character below U+0100 a byte).
@@ -370,12 +377,13 @@ func TestLiveRESTFrameworkObtainToken(t *testing.T) {
 			var setup struct {
 				Steps  []drfBodyStep `json:"obtain_steps"`
 				Python string
+				DRF    string
 			}
 			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
-			h := drfSite(t, p.Django, adb, setup.Python)
+			h := drfSite(t, p.Django, adb, setup.Python, setup.DRF)
 			var got []drfAnswer
 			for _, step := range setup.Steps {
-				req := httptest.NewRequest(step.Method, "http://testserver/api-token-auth/", strings.NewReader(latin1Bytes(step.Body)))
+				req := httptest.NewRequest(step.Method, "http://testserver/api-token-auth/", strings.NewReader(drfBody(step.Body)))
 				req.Header.Set("Content-Type", step.ContentType)
 				for k, v := range step.Headers {
 					req.Header[http.CanonicalHeaderKey(k)] = []string{latin1Bytes(v)}

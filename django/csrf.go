@@ -869,6 +869,55 @@ func QueryValue(r *http.Request, name string) (string, bool) {
 // the request (as Django REST framework's FormParser reads a body).
 func FormValue(body []byte, name string) (string, bool) { return pyFormLookup(body, name) }
 
+// FormValueCharset is FormValue for a body in charset (the Content-Type's, Django's
+// request.encoding): the body's text and its %-escapes read in UTF-8, or, for a name
+// Python gives latin-1 or ASCII ("ISO-8859-1", "latin1", "us-ascii", ...), in that
+// codec, as QueryDict(body, encoding) reads them. Other charsets are read as UTF-8.
+func FormValueCharset(body []byte, name, charset string) (string, bool) {
+	enc := pystr.Codec(charset)
+	if enc == pystr.UTF8 {
+		return pyFormLookup(body, name)
+	}
+	text := string(body)
+	if enc == pystr.Latin1Codec || !isASCII(text) { // (read as latin-1 too when ASCII fails)
+		text = pystr.Latin1(text)
+	}
+	value, found := "", false
+	for field := range strings.SplitSeq(text, "&") {
+		if field == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(field, "=")
+		if pyUnquotePlusCodec(k, enc) == name {
+			value, found = pyUnquotePlusCodec(v, enc), true
+		}
+	}
+	return value, found
+}
+
+// pyUnquotePlusCodec is urllib.parse.unquote_plus(s, encoding, errors="replace") for
+// latin-1 or ASCII: each run of ASCII characters has its %-escapes read as bytes in the
+// codec (an ASCII byte above 127 is one U+FFFD), other characters stay as they are.
+func pyUnquotePlusCodec(s string, enc pystr.Encoding) string {
+	s = strings.ReplaceAll(s, "+", " ")
+	var out strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			c := unhex(s[i+1])<<4 | unhex(s[i+2])
+			switch {
+			case c < utf8.RuneSelf || enc == pystr.Latin1Codec:
+				out.WriteRune(rune(c))
+			default:
+				out.WriteRune(utf8.RuneError)
+			}
+			i += 2
+			continue
+		}
+		out.WriteByte(s[i])
+	}
+	return out.String()
+}
+
 // pyFormValue is the last value of name in an urlencoded body ("" when absent; see
 // pyFormLookup).
 func pyFormValue(body []byte, name string) string {

@@ -36,13 +36,17 @@
 //     picks another language gets DRF's translations from Django;
 //   - the renderers are JSONRenderer's alone (DRF's default also has the browsable API,
 //     which answers browsers' text/html with a page);
-//   - the Accept header is bounded as DRF 3.18 bounds it, and its parameters are read as
+//   - the Accept header's parameters are read as
 //     Django 4.2's parse_header_parameters reads them (without RFC 2231's name*=
 //     values; Django 3.2's and 5.2's parsers differ on malformed parameters); where DRF
 //     picks among several equally specific Accept entries in the order of a Python set
 //     (its hash order), the first is taken;
-//   - bodies larger than DATA_UPLOAD_MAX_MEMORY_SIZE are refused as DRF 3.18 refuses them
-//     (3.15 and 3.16 read them);
-//   - Response refuses values nested deeper than 900 levels, where Python's limit depends
-//     on its version.
+//   - a body's charset is read as Python reads it when it names UTF-8, latin-1 or ASCII,
+//     else as UTF-8 (Django would use cp1252, UTF-16, ... too);
+//   - malformed multipart bodies (a missing last boundary, bare LF line ends, a
+//     base64-encoded part) are read by Go's multipart reader, which refuses some that
+//     Django's reads, and the text of its error is Go's;
+//   - JSON nested deeper than 1000 levels is refused (a server error), where Python's
+//     limit depends on its version (about 1000 for 3.10, 1500 for 3.12, 10000 for 3.13);
+//     Response refuses values nested deeper than 900 levels.
 package restframework

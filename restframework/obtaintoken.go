@@ -3,12 +3,13 @@ package restframework
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"math"
-	"mime"
 	"mime/multipart"
 	"net/http"
+	"os"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -35,9 +36,8 @@ type TokenMaker interface {
 // needs its CSRF token).
 //
 // A malformed JSON body's error has Python's json text ("Expecting value: line 1 column
-// 1 (char 0)"; see APIView.Python). Known differences: after "Multipart form
-// parse error - " the text of a malformed multipart body's error is Go's; a charset
-// other than UTF-8, latin-1 or ASCII is read as UTF-8.
+// 1 (char 0)"; see APIView.Python). The package's known differences apply (multipart
+// bodies, charsets).
 type ObtainAuthToken struct {
 	// Tokens makes the tokens (SQLTokens).
 	Tokens TokenMaker
@@ -48,14 +48,15 @@ type ObtainAuthToken struct {
 	Authentication []Authenticator
 	// Settings, if set, answers other errors with Django's 500 page and logs them.
 	Settings *django.Settings
-	// Python is the version of the Python the site runs on (see APIView.Python).
-	Python string
+	// RESTFramework and Python are the versions of DRF and Python the site runs (see
+	// APIView's).
+	RESTFramework, Python string
 }
 
 // ServeHTTP implements http.Handler.
 func (o *ObtainAuthToken) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v := &APIView{Authentication: o.Authentication, Methods: []string{http.MethodPost, http.MethodOptions},
-		Name: "Obtain Auth Token", Settings: o.Settings, Python: o.Python,
+		Name: "Obtain Auth Token", Settings: o.Settings, Python: o.Python, RESTFramework: o.RESTFramework,
 		parsers: []parser{formParser, multipartParser, jsonParser}}
 	v.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := r.Context().Value(stateKey{}).(*state).accepted
@@ -143,64 +144,71 @@ func requestData(r *http.Request) (*requestBody, error) {
 	ct := strings.Join(r.Header.Values("Content-Type"), ",") // (request.content_type, as it came)
 	e := parseMediaType(ct)
 	formType := e.main == "application" && e.sub == "x-www-form-urlencoded" || e.main == "multipart" && e.sub == "form-data"
-	parsers, python := defaultParsers, ""
-	if st, ok := r.Context().Value(stateKey{}).(*state); ok {
-		parsers, python = st.parsers, st.python
+	st, _ := r.Context().Value(stateKey{}).(*state)
+	if st == nil {
+		st = &state{parsers: defaultParsers}
 	}
-	var body []byte
-	if r.Body != nil && r.ContentLength > 0 { // (no CONTENT_LENGTH: WSGI gives DRF no body)
-		var err error
-		body, err = io.ReadAll(io.LimitReader(r.Body, maxBody+1))
-		// (put back for the next reader: the handler, after SessionAuthentication's)
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-		if err != nil {
-			return nil, err
-		}
-		if len(body) > maxBody {
-			return nil, errTooBig
-		}
-	}
-	if len(body) == 0 {
+	if r.Body == nil || r.ContentLength <= 0 { // (no CONTENT_LENGTH: WSGI gives DRF no body)
 		return &requestBody{isForm: true, formType: formType}, nil
 	}
-	matches := func(p parser) bool {
+	charset, _ := e.param("charset")
+	for _, p := range st.parsers {
 		main, sub, _ := strings.Cut(p.mediaType(), "/")
-		return (e.main == "*" || e.main == main) && (e.sub == "*" || e.sub == sub) && len(ct) <= 256
-	}
-	for _, p := range parsers {
-		if !matches(p) {
+		if !(e.main == "*" || e.main == main) || !(e.sub == "*" || e.sub == sub) || st.drfAtLeast(18) && len(ct) > 256 {
 			continue
 		}
-		switch p {
-		case formParser:
-			if bytes.Count(body, []byte("&")) >= maxFields {
-				return nil, errTooManyField
-			}
-			return &requestBody{form: func(name string) (string, bool) { return django.FormValue(body, name) },
-				isForm: true, formType: formType}, nil
-		case multipartParser:
-			b, err := multipartData(ct, body)
+		if p == multipartParser {
+			b, err := multipartData(r, ct, pystr.Codec(charset))
 			if b != nil {
 				b.formType = formType
 			}
 			return b, err
 		}
-		return jsonData(e, body, python)
+		// (DRF 3.17 and later read request.body, which Django bounds)
+		if st.drfAtLeast(17) && r.ContentLength > maxBody {
+			return nil, errTooBig
+		}
+		body, err := readBack(r, maxRead)
+		if err != nil {
+			return nil, err
+		}
+		if p == formParser {
+			if bytes.Count(body, []byte("&")) >= maxFields {
+				return nil, errTooManyField
+			}
+			return &requestBody{form: func(name string) (string, bool) { return django.FormValueCharset(body, name, charset) },
+				isForm: true, formType: formType}, nil
+		}
+		return jsonData(body, charset, st.python)
 	}
 	return nil, ErrUnsupportedMediaType.with(`Unsupported media type "` + pystr.Latin1(ct) + `" in request.`)
 }
 
-// jsonData is JSONParser.parse of body, whose Content-Type is e (its charset).
-func jsonData(e acceptEntry, body []byte, python string) (*requestBody, error) {
+// maxRead bounds the JSON and form bodies read before DRF 3.17 (which reads them whole);
+// a larger one is refused as 3.17 refuses a body beyond 2.5 MB.
+const maxRead = 64 << 20
+
+// readBack reads r's body (at most limit bytes, else errTooBig) and puts it back for the
+// next reader: the handler, after SessionAuthentication's CSRF check read it.
+func readBack(r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+	if err == nil && int64(len(body)) > limit {
+		err = errTooBig
+	}
+	return body, err
+}
+
+// jsonData is JSONParser.parse of body in charset (the Content-Type's).
+func jsonData(body []byte, charset, python string) (*requestBody, error) {
 	text := string(body)
-	charset, _ := e.param("charset")
-	switch strings.ToLower(charset) {
-	case "latin-1", "latin1", "iso-8859-1", "iso8859-1", "l1", "8859", "cp819":
+	switch pystr.Codec(charset) {
+	case pystr.Latin1Codec:
 		text = pystr.Latin1(text)
-	case "ascii", "us-ascii":
+	case pystr.ASCII:
 		for i := 0; i < len(text); i++ {
 			if text[i] >= utf8.RuneSelf {
 				return nil, ErrParse.with(fmt.Sprintf("JSON parse error - 'ascii' codec can't decode byte 0x%02x in position %d: ordinal not in range(128)", text[i], i))
@@ -213,6 +221,13 @@ func jsonData(e acceptEntry, body []byte, python string) (*requestBody, error) {
 		}
 	}
 	v, err := serializer.DecodeJSONText(text)
+	var je *serializer.JSONError
+	if errors.As(err, &je) {
+		// (Python stops at a NaN or Infinity before it reaches a later error)
+		if c := firstConstant(text[:je.Offset]); c != "" {
+			return nil, ErrParse.with("JSON parse error - Out of range float values are not JSON compliant: '" + c + "'")
+		}
+	}
 	if err != nil {
 		msg, err := pyJSONError(text, err, python)
 		if err != nil {
@@ -226,38 +241,82 @@ func jsonData(e acceptEntry, body []byte, python string) (*requestBody, error) {
 	return &requestBody{json: v}, nil
 }
 
-// multipartData reads a multipart/form-data body as Django's MultiPartParser: the fields
-// (parts without a filename) as UTF-8 text, invalid bytes replaced, and the names of the
-// files (which DRF's request.data holds after the fields).
-func multipartData(ct string, body []byte) (*requestBody, error) {
-	_, params, err := mime.ParseMediaType(ct)
-	if err != nil || params["boundary"] == "" {
-		return nil, ErrParse.with("Multipart form parse error - Invalid boundary in multipart: None")
+// multipartData reads a multipart/form-data body as Django's MultiPartParser (with enc,
+// the charset's codec): the Content-Type checked as Django checks it, the fields (parts
+// without a filename) as text, invalid bytes replaced, and the names of the files (which
+// DRF's request.data holds after the fields); Django's bounds on the fields' size and
+// number and on the number of files. The body is kept (in memory, on disk when large)
+// for the next reader.
+func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody, error) {
+	fail := func(msg string) (*requestBody, error) {
+		return nil, ErrParse.with("Multipart form parse error - " + msg)
 	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	form, files, fields := map[string]string{}, map[string]bool{}, 0
+	switch {
+	case !strings.HasPrefix(ct, "multipart/"):
+		return fail("Invalid Content-Type: " + pystr.Latin1(ct))
+	case !isASCII(ct):
+		return fail("Invalid non-ASCII Content-Type in multipart: " + pystr.Latin1(ct))
+	}
+	boundary, ok := parseMediaType(ct).param("boundary")
+	if !ok {
+		return fail("Invalid boundary in multipart: None")
+	}
+	if !validBoundary(boundary) {
+		return fail("Invalid boundary in multipart: " + boundary)
+	}
+	sp := &spool{}
+	defer sp.putBack(r)
+	mr := multipart.NewReader(io.TeeReader(r.Body, sp), boundary)
+	form, files := map[string]string{}, map[string]bool{}
+	size, parts, nfiles := 0, 0, 0
+	decode := func(b []byte) string {
+		switch enc {
+		case pystr.Latin1Codec:
+			return pystr.Latin1(string(b))
+		case pystr.ASCII:
+			out := []rune(pystr.Latin1(string(b)))
+			for i, c := range out {
+				if c >= utf8.RuneSelf {
+					out[i] = utf8.RuneError
+				}
+			}
+			return string(out)
+		}
+		return django.ValidUTF8(string(b))
+	}
 	for {
 		p, err := mr.NextRawPart()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, ErrParse.with("Multipart form parse error - " + err.Error())
+			return fail(err.Error())
 		}
-		value, err := io.ReadAll(io.LimitReader(p, maxBody))
-		if err != nil {
-			return nil, ErrParse.with("Multipart form parse error - " + err.Error())
+		if parts++; parts > maxFields+2 {
+			return nil, errTooManyField
 		}
-		name := django.ValidUTF8(p.FormName())
-		switch {
-		case name == "":
-		case p.FileName() != "":
-			files[name] = true
-		default:
-			form[name] = django.ValidUTF8(string(value))
-			if fields++; fields > maxFields {
+		name := pystr.Strip(decode([]byte(p.FormName())))
+		if p.FileName() != "" {
+			if _, err := io.Copy(io.Discard, p); err != nil {
+				return fail(err.Error())
+			}
+			if nfiles++; nfiles > maxFiles {
 				return nil, errTooManyField
 			}
+			if name != "" {
+				files[name] = true
+			}
+			continue
+		}
+		value, err := io.ReadAll(io.LimitReader(p, maxBody+1))
+		if err != nil {
+			return fail(err.Error())
+		}
+		if size += len(name) + 2 + len(value); size > maxBody {
+			return nil, errTooBig
+		}
+		if name != "" {
+			form[name] = decode(value)
 		}
 	}
 	return &requestBody{form: func(name string) (string, bool) {
@@ -265,6 +324,83 @@ func multipartData(ct string, body []byte) (*requestBody, error) {
 		return v, ok
 	}, files: files, isForm: true}, nil
 }
+
+// maxFiles is DATA_UPLOAD_MAX_NUMBER_FILES's default.
+const maxFiles = 100
+
+// validBoundary is Django's boundary_re: 1 to 201 printable ASCII characters, the last
+// not a space.
+func validBoundary(b string) bool {
+	if b == "" || len(b) > 201 || b[len(b)-1] == ' ' {
+		return false
+	}
+	for i := 0; i < len(b); i++ {
+		if b[i] < ' ' || b[i] > '~' {
+			return false
+		}
+	}
+	return true
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// spool keeps the bytes written to it: in memory, then in a temporary file past
+// spoolMemory.
+type spool struct {
+	mem bytes.Buffer
+	f   *os.File
+	err error
+}
+
+const spoolMemory = 4 << 20
+
+func (s *spool) Write(p []byte) (int, error) {
+	if s.f == nil && s.mem.Len()+len(p) > spoolMemory && s.err == nil {
+		if s.f, s.err = os.CreateTemp("", "djsession-body-*"); s.err == nil {
+			_, s.err = s.f.Write(s.mem.Bytes())
+			s.mem = bytes.Buffer{}
+		}
+	}
+	switch {
+	case s.err != nil:
+		return 0, s.err
+	case s.f != nil:
+		return s.f.Write(p)
+	}
+	return s.mem.Write(p)
+}
+
+// putBack gives r a body that reads what the spool kept, then the rest; closing it closes
+// (and removes) the spool's file too.
+func (s *spool) putBack(r *http.Request) {
+	var kept io.Reader = bytes.NewReader(s.mem.Bytes())
+	closeAll := r.Body.Close
+	if s.f != nil {
+		f, orig := s.f, r.Body
+		f.Seek(0, io.SeekStart)
+		kept = f
+		closeAll = func() error {
+			f.Close()
+			os.Remove(f.Name())
+			return orig.Close()
+		}
+	}
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(kept, r.Body), closer(closeAll)}
+}
+
+type closer func() error
+
+func (c closer) Close() error { return c() }
 
 // firstConstant is the first NaN, Infinity or -Infinity outside strings of valid JSON
 // text, "" when there is none.

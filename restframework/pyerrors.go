@@ -56,6 +56,10 @@ func pyJSONError(text string, err error, python string) (string, error) {
 		return "", errJSONTooDeep
 	}
 	pos := je.Offset
+	if je.Msg == "unterminated string" && endsInUnicodeEscape(text) {
+		// (Python wants a character after a \uXXXX escape before it reads it)
+		pos, msg = len(text)-5, `Invalid \uXXXX escape`
+	}
 	if pos == 0 && strings.HasPrefix(text, "\ufeff") {
 		msg = "Unexpected UTF-8 BOM (decode using utf-8-sig)"
 	}
@@ -147,4 +151,23 @@ func pyUTF8Error(b []byte) (msg string, i int, atEnd bool) {
 		return fmt.Sprintf("'utf-8' codec can't decode byte 0x%02x in position %d: %s", lead, i, reason), i, atEnd
 	}
 	return fmt.Sprintf("'utf-8' codec can't decode bytes in position %d-%d: %s", i, end-1, reason), i, atEnd
+}
+
+// endsInUnicodeEscape reports whether text ends with a \uXXXX escape (its backslash not
+// itself escaped).
+func endsInUnicodeEscape(text string) bool {
+	n := len(text)
+	if n < 6 || text[n-6] != '\\' || text[n-5] != 'u' {
+		return false
+	}
+	for _, c := range text[n-4:] {
+		if !strings.ContainsRune("0123456789abcdefABCDEF", c) {
+			return false
+		}
+	}
+	slashes := 0
+	for i := n - 6; i >= 0 && text[i] == '\\'; i-- {
+		slashes++
+	}
+	return slashes%2 == 1
 }

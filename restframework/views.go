@@ -3,6 +3,7 @@ package restframework
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -89,6 +90,12 @@ type APIView struct {
 	// answers a plain 500.
 	Settings *django.Settings
 
+	// RESTFramework is the version of DRF the Django site runs ("3.15", "3.16", "3.17";
+	// "" for 3.18 and later): 3.17 refuses JSON and form bodies beyond
+	// DATA_UPLOAD_MAX_MEMORY_SIZE (2.5 MB) with Django's 400, 3.18 bounds the Accept
+	// header (8192 characters, 64 entries of at most 256) and ignores a Content-Type
+	// beyond 256 characters; earlier releases do none of that.
+	RESTFramework string
 	// Python is the version of the Python the Django site runs on ("3.10", "3.12"; ""
 	// for 3.13 and later), whose json module words the error of a malformed JSON body
 	// (which DRF's parsers read when SessionAuthentication checks a POST's CSRF token):
@@ -107,6 +114,18 @@ type state struct {
 	accepted *mediaType
 	parsers  []parser
 	python   string // APIView.Python
+	drf      string // APIView.RESTFramework
+}
+
+// drfAtLeast reports whether the site's DRF is 3.minor or later.
+func (st *state) drfAtLeast(minor int) bool { return drfAtLeast(st.drf, minor) }
+
+func drfAtLeast(version string, minor int) bool {
+	m := 0
+	if _, err := fmt.Sscanf(version, "3.%d", &m); err != nil {
+		return true // ("": the newest)
+	}
+	return m >= minor
 }
 
 // parser is one of DRF's parsers.
@@ -166,8 +185,8 @@ func (v *APIView) allow() string {
 func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", v.allow())
 	method := strings.ToUpper(r.Method) // (Django's request.method)
-	accepted, err := negotiate(r)
-	st := &state{accepted: accepted, parsers: v.parsers, python: v.Python}
+	accepted, err := negotiate(r, drfAtLeast(v.RESTFramework, 18))
+	st := &state{accepted: accepted, parsers: v.parsers, python: v.Python, drf: v.RESTFramework}
 	if st.parsers == nil {
 		st.parsers = defaultParsers
 	}
@@ -289,7 +308,7 @@ type mediaType struct {
 // NotFound for a ?format= other than json (and Django's 400 for a query string of more
 // than DATA_UPLOAD_MAX_NUMBER_FIELDS fields, which request.GET refuses). (Where DRF picks among several such entries
 // of the same specificity in its sets' order, this takes the first.)
-func negotiate(r *http.Request) (*mediaType, error) {
+func negotiate(r *http.Request, bounded bool) (*mediaType, error) {
 	if strings.Count(r.URL.RawQuery, "&") >= maxFields { // (request.GET: TooManyFieldsSent)
 		return nil, errTooManyField
 	}
@@ -301,7 +320,7 @@ func negotiate(r *http.Request) (*mediaType, error) {
 		header = strings.Join(vs, ",") // (latin-1 text, one character a byte)
 	}
 	var best *acceptEntry
-	for _, tok := range acceptTokens(header) {
+	for _, tok := range acceptTokens(header, bounded) {
 		e := parseMediaType(tok)
 		if (e.main == "*" || e.main == "application") && (e.sub == "*" || e.sub == "json") &&
 			(best == nil || e.precedence() > best.precedence()) {
@@ -330,9 +349,18 @@ func negotiate(r *http.Request) (*mediaType, error) {
 const maxFields = 1000
 
 // acceptTokens is get_accept_list: the entries of an Accept header, stripped, without
-// empty ones, as DRF 3.18 bounds them (the header cut at 8192 characters, at a comma;
-// entries longer than 256 skipped; at most 64).
-func acceptTokens(header string) []string {
+// empty ones; bounded as DRF 3.18 bounds them (the header cut at 8192 characters, at a
+// comma; entries longer than 256 skipped; at most 64).
+func acceptTokens(header string, bounded bool) []string {
+	if !bounded {
+		var out []string
+		for tok := range strings.SplitSeq(header, ",") {
+			if tok = pystr.StripLatin1(tok); tok != "" {
+				out = append(out, tok)
+			}
+		}
+		return out
+	}
 	if len(header) > 8192 {
 		header = header[:strings.LastIndexByte(header[:8192], ',')+1]
 	}

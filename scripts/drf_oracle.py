@@ -28,7 +28,7 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        Authorization headers of every scheme, good and broken, session and CSRF cookies,
        CSRF headers, Origin and Referer, Accept headers and ?format=; then a logged-in
        browser's POSTs and PUTs with bodies ("content_type", "body") of every kind
-       (malformed JSON too), query strings of 1000 and 1001
+       (malformed JSON too; "{PAD}" in a body stands for PAD, 2.7 MB), query strings of 1000 and 1001
        fields, a server error, OPTIONS; then Basic credentials in base64 mangled in ways
        Python's lenient decoder may forgive.
 render prints {"cases": [{"pickle": a random value pickled (hex), "accept": a media type
@@ -139,7 +139,11 @@ JSON_ERRORS = [
     "\n\n  [\xc3\xa9, 1]", "\xef\xbb\xbf[]", "[1,\n]", '{"a":1 ,  }', "[,]", "{,}", '{"a":}', "nul", "-",
     "1.", "[1e]", '{"\xc3\xa9":"\\ud800", "x": 01}', "[" + "9" * 4301 + "]", "\xe9t", "ab\xf0\x9f\x98",
     "ab\xf0\x9f\x98A", "\xed\xa0\x80", "\xc0\x80", "\xe0\x80\x80", "x\xff",
+    '{"a": NaN "x"}', '[1, -Infinity, }', '"\\u00e9', '{"u": "jos\\u00e9', '"\\ud800\\u00e9', '"\\u00e',
 ]
+
+# The padding a step's "{PAD}" stands for: 2.7 MB, beyond DATA_UPLOAD_MAX_MEMORY_SIZE.
+PAD = "x" * 2700000
 
 
 def steps():
@@ -213,6 +217,14 @@ def steps():
          '--b\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n%s\r\n--b--\r\n' % SECRET, False),
         (with_header, "application/x-www-form-urlencoded", "&".join(["f=1"] * 1001), False),
         (with_header, "application/x-www-form-urlencoded", "&".join(["f=1"] * 1000), False),
+        (browser, "application/x-www-form-urlencoded; charset=ISO-8859-1", "x=%E9&csrfmiddlewaretoken=" + SECRET, False),
+        (with_header, "multipart/form-data; boundary=----=_Part_0_1",
+         '------=_Part_0_1\r\nContent-Disposition: form-data; name="f"; filename="big.bin"\r\n\r\n{PAD}\r\n'
+         "------=_Part_0_1--\r\n", False),
+        (with_header, "text/plain", "{PAD}", False),
+        (with_header, "application/json", '{"doc": "{PAD}"}', False),
+        (with_header, "Multipart/form-data; boundary=b", "--b--\r\n", False),
+        (with_header, "multipart/form-data; boundary=", "--b--\r\n", False),
     ]
     bodies += [(with_header, "application/json", body, False) for body in JSON_ERRORS]
     for headers, content_type, body, _ in bodies:
@@ -277,6 +289,11 @@ def obtain_steps():
     add("username=jos%FF&password=" + quote(pw))
     add("username=jos\xe9&password=" + quote(pw))
     add(form(username="alice", password=pw), content_type=F + "; charset=utf-8")
+    add("username=jos%E9&password=" + quote(pw.encode("latin-1")), content_type=F + "; charset=ISO-8859-1")
+    add("username=jos\xe9&password=" + quote(pw.encode("latin-1")), content_type=F + "; charset=latin1")
+    add("username=jos%E9&password=" + quote(pw.encode("latin-1")), content_type=F + "; charset=us-ascii")
+    add('{"username": "jos\xe9", "password": ' + json.dumps(pw) + "}", content_type=J + "; charset=ISO_8859_1")
+    add('{"username": "jos\xe9", "password": ' + json.dumps(pw) + "}", content_type=J + "; charset=latin")
     add(form(username="alice", password=pw), content_type="*/*")
     add(js({"username": "alice", "password": pw}), content_type="application/*")
     add(js({"username": "alice", "password": pw}), content_type=J)
@@ -312,6 +329,11 @@ def obtain_steps():
     add(multipart([("username", "alice", None), ("password", pw, None)]), content_type=M)
     add(multipart([("username", "alice", "u.txt"), ("password", pw, None)]), content_type=M)
     add(multipart([("username", "jos\xc3\xa9", None), ("password", pw, None)]), content_type=M)
+    add(multipart([("username", "jos\xe9", None), ("password", pw, None)]), content_type=M + "; charset=iso-8859-1")
+    add(multipart([(" username ", "alice", None), ("password", pw, None)]), content_type=M)
+    add(multipart([("username", "alice", None), ("password", pw, None)]), content_type="Multipart/form-data; boundary=" + boundary)
+    add(multipart([("username", "alice", None), ("password", pw, None)]), content_type="multipart/form-data; boundary=")
+    add(multipart([("username", "alice", None), ("password", pw, None)]), content_type="multipart/form-data")
     add(form(username="alice", password=pw), content_type="text/plain")
     add(form(username="alice", password=pw), content_type="")
     add("", content_type="")
@@ -336,7 +358,7 @@ def obtain():
     for step in obtain_steps():
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in step["headers"].items()}
         meta.setdefault("HTTP_COOKIE", "")
-        resp = client.generic(step["method"], "/api-token-auth/", step["body"].encode("latin-1"),
+        resp = client.generic(step["method"], "/api-token-auth/", step["body"].replace("{PAD}", PAD).encode("latin-1"),
                               content_type=step["content_type"], **meta)
         out.append({
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
@@ -372,7 +394,7 @@ def run():
     for step in steps():
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in step["headers"].items()}
         meta.setdefault("HTTP_COOKIE", "")
-        resp = client.generic(step["method"], step["path"], step.get("body", "").encode("latin-1"),
+        resp = client.generic(step["method"], step["path"], step.get("body", "").replace("{PAD}", PAD).encode("latin-1"),
                               content_type=step.get("content_type", "application/octet-stream"),
                               secure=step["secure"], **meta)
         out.append({

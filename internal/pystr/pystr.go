@@ -172,6 +172,44 @@ func SplitLines(s string) []string {
 	return out
 }
 
+// Encoding is one of the Python codecs that request text is read in.
+type Encoding uint8
+
+// The codecs Codec tells apart.
+const (
+	UTF8        Encoding = iota // utf-8 (and anything Codec does not know)
+	Latin1Codec                 // latin-1 (ISO-8859-1)
+	ASCII                       // ascii
+)
+
+// Codec returns the codec Python's codecs.lookup finds for name, among UTF-8, latin-1
+// and ASCII (by Python's aliases, after its normalization: case and punctuation do not
+// matter); any other name is UTF8.
+func Codec(name string) Encoding {
+	var b strings.Builder
+	pending := false
+	for _, c := range strings.ToLower(name) {
+		if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' {
+			if pending && b.Len() > 0 {
+				b.WriteByte('_')
+			}
+			pending = false
+			b.WriteRune(c)
+		} else {
+			pending = true
+		}
+	}
+	switch b.String() {
+	case "latin_1", "8859", "cp819", "csisolatin1", "ibm819", "iso8859", "iso8859_1", "iso_8859_1",
+		"iso_8859_1_1987", "iso_ir_100", "l1", "latin", "latin1":
+		return Latin1Codec
+	case "ascii", "646", "ansi_x3.4_1968", "ansi_x3_4_1968", "ansi_x3.4_1986", "cp367", "csascii", "ibm367",
+		"iso646_us", "iso_646.irv_1991", "iso_ir_6", "us", "us_ascii":
+		return ASCII
+	}
+	return UTF8
+}
+
 // StripLatin1 is str.strip() of latin-1 text held as its bytes (a header's characters,
 // one a byte, as WSGI and ASGI give headers to Django): it trims space, \t, \n, \v, \f,
 // \r, the separators \x1c–\x1f, \x85 (NEL) and \xa0 (no-break space).
