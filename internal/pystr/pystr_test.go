@@ -78,3 +78,18 @@ func TestSplitLines(t *testing.T) {
 		}
 	}
 }
+
+// TestCodec: the names codecs.lookup takes for latin-1 and ASCII, as CPython normalizes
+// them.
+func TestCodec(t *testing.T) {
+	for name, want := range map[string]Encoding{
+		"utf-8": UTF8, "UTF8": UTF8, "": UTF8, "cp1252": UTF8, "bogus": UTF8,
+		"ISO-8859-1": Latin1Codec, "iso_8859_1": Latin1Codec, "Latin-1": Latin1Codec, "latin": Latin1Codec,
+		"L1": Latin1Codec, "ISO 8859-1": Latin1Codec, "cp819": Latin1Codec,
+		"us-ascii": ASCII, "ASCII": ASCII, "ANSI_X3.4-1968": ASCII, "646": ASCII,
+	} {
+		if got := Codec(name); got != want {
+			t.Errorf("Codec(%q) = %d, want %d", name, got, want)
+		}
+	}
+}
