@@ -6,6 +6,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -113,38 +114,13 @@ func pyUTF8Error(b []byte) (msg string, i int, atEnd bool) {
 		}
 		break
 	}
-	lead := b[i]
-	need, lo, hi := 0, byte(0x80), byte(0xbf)
+	lead, n := b[i], pystr.MaximalSubpart(b[i:])
+	end, reason := i+n, "invalid continuation byte"
 	switch {
-	case lead >= 0xc2 && lead <= 0xdf:
-		need = 1
-	case lead == 0xe0:
-		need, lo = 2, 0xa0
-	case lead == 0xed:
-		need, hi = 2, 0x9f
-	case lead >= 0xe1 && lead <= 0xef:
-		need = 2
-	case lead == 0xf0:
-		need, lo = 3, 0x90
-	case lead == 0xf4:
-		need, hi = 3, 0x8f
-	case lead >= 0xf1 && lead <= 0xf3:
-		need = 3
-	}
-	end, reason := i+1, "invalid start byte"
-	if need > 0 {
-		reason = "invalid continuation byte"
-		for k := 1; k <= need; k++ {
-			if i+k >= len(b) {
-				end, reason = len(b), "unexpected end of data"
-				break
-			}
-			c := b[i+k]
-			if k == 1 && (c < lo || c > hi) || k > 1 && (c < 0x80 || c > 0xbf) {
-				end = i + k
-				break
-			}
-		}
+	case lead < 0xc2 || lead > 0xf4:
+		reason = "invalid start byte"
+	case end == len(b):
+		reason = "unexpected end of data"
 	}
 	atEnd = reason == "unexpected end of data"
 	if end-i == 1 {

@@ -210,6 +210,42 @@ func Codec(name string) Encoding {
 	return UTF8
 }
 
+// MaximalSubpart is the length of the longest prefix of p (which starts an ill-formed
+// sequence) that could begin a well-formed one: 1 to 3 bytes, what CPython's UTF-8
+// decoder reports (and replaces) as one bad sequence.
+func MaximalSubpart(p []byte) int {
+	in := func(i int, lo, hi byte) bool { return i < len(p) && p[i] >= lo && p[i] <= hi }
+	var lo, hi byte = 0x80, 0xBF
+	need := 0
+	switch c := p[0]; {
+	case c >= 0xC2 && c <= 0xDF:
+		need = 1
+	case c == 0xE0:
+		need, lo = 2, 0xA0
+	case c >= 0xE1 && c <= 0xEC || c == 0xEE || c == 0xEF:
+		need = 2
+	case c == 0xED:
+		need, hi = 2, 0x9F
+	case c == 0xF0:
+		need, lo = 3, 0x90
+	case c >= 0xF1 && c <= 0xF3:
+		need = 3
+	case c == 0xF4:
+		need, hi = 3, 0x8F
+	}
+	if need == 0 {
+		return 1
+	}
+	n := 1
+	if in(1, lo, hi) {
+		n = 2
+		for n <= need && in(n, 0x80, 0xBF) {
+			n++
+		}
+	}
+	return min(n, need)
+}
+
 // StripLatin1 is str.strip() of latin-1 text held as its bytes (a header's characters,
 // one a byte, as WSGI and ASGI give headers to Django): it trims space, \t, \n, \v, \f,
 // \r, the separators \x1c–\x1f, \x85 (NEL) and \xa0 (no-break space).
