@@ -55,25 +55,16 @@ type ObtainAuthToken struct {
 
 // ServeHTTP implements http.Handler.
 func (o *ObtainAuthToken) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	v := &APIView{Authentication: o.Authentication, Methods: []string{http.MethodPost, http.MethodOptions},
+	v := &APIView{Authentication: o.Authentication, Methods: []string{http.MethodPost},
 		Name: "Obtain Auth Token", Settings: o.Settings, Python: o.Python, RESTFramework: o.RESTFramework,
-		parsers: []parser{formParser, multipartParser, jsonParser}}
+		parsers: []parser{formParser, multipartParser, jsonParser},
+		actions: object("POST", object( // (SimpleMetadata's of AuthTokenSerializer)
+			"username", charFieldInfo(true, "Username"),
+			"password", charFieldInfo(true, "Password"),
+			"token", charFieldInfo(false, "Token")))}
 	v.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		m := r.Context().Value(stateKey{}).(*state).accepted
-		var err error
-		if strings.ToUpper(r.Method) == http.MethodOptions {
-			err = render(w, m, http.StatusOK, object(
-				"name", v.Name, "description", "",
-				"renders", []string{"application/json"},
-				"parses", []string{formParser.mediaType(), multipartParser.mediaType(), jsonParser.mediaType()},
-				"actions", object("POST", object(
-					"username", charFieldInfo(true, "Username"),
-					"password", charFieldInfo(true, "Password"),
-					"token", charFieldInfo(false, "Token")))))
-		} else {
-			err = o.post(w, r, m)
-		}
-		if err != nil {
+		if err := o.post(w, r, m); err != nil {
 			v.fail(w, r, m, err)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
 )
 
 // Permission is one of DRF's permission classes (DEFAULT_PERMISSION_CLASSES, a view's
@@ -104,7 +105,8 @@ type APIView struct {
 	// array" (or object), and before 3.12 the limit of an int's digits reads "(4300)".
 	Python string
 
-	parsers []parser // the view's parser_classes; nil: DEFAULT_PARSER_CLASSES
+	parsers []parser         // the view's parser_classes; nil: DEFAULT_PARSER_CLASSES
+	actions serializer.Value // SimpleMetadata's actions (a view with a serializer), or None
 }
 
 // state is what an APIView leaves on the requests it hands to its authenticators and
@@ -209,9 +211,12 @@ func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		for i, p := range st.parsers {
 			parses[i] = p.mediaType()
 		}
-		err := render(w, accepted, http.StatusOK, object(
-			"name", v.Name, "description", dedent(v.Description),
-			"renders", []string{"application/json"}, "parses", parses))
+		meta := object("name", v.Name, "description", dedent(v.Description),
+			"renders", []string{"application/json"}, "parses", parses)
+		if !v.actions.IsNone() {
+			meta.Dict().Set("actions", v.actions)
+		}
+		err := render(w, accepted, http.StatusOK, meta)
 		if err != nil {
 			v.serverError(w, r, err)
 		}
