@@ -55,9 +55,12 @@ func Authenticate(r *http.Request, authenticators []Authenticator) (*Authenticat
 // SessionAuthentication is DRF's SessionAuthentication: the user logged in to the
 // request's Django session (auth.RequestUser, so behind the django package's session
 // middleware), if active, with the CSRF checks of a Django view enforced for that user
-// (django.CSRFCheck: behind a CSRFMiddleware, whose Exempt reports the API's requests as
-// DRF's views are csrf_exempt). A failed check is PermissionDenied "CSRF Failed: "
-// and the reason. An anonymous request is not this scheme's, and is not CSRF-checked.
+// (django.CSRFCheckPOST: behind a CSRFMiddleware, whose Exempt reports the API's requests
+// as DRF's views are csrf_exempt). A failed check is PermissionDenied "CSRF Failed: "
+// and the reason. Where the check reads a POST's csrfmiddlewaretoken, DRF's parsers read
+// the body (a form's fields; none for JSON), and a body they refuse (ParseError,
+// UnsupportedMediaType) is the answer. An anonymous request is not this scheme's, and
+// is not CSRF-checked.
 type SessionAuthentication struct {
 	// Config is the auth configuration that reads the session's user.
 	Config *auth.Config
