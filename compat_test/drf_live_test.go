@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djsession/djsession/caches/filecache"
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
@@ -90,6 +92,12 @@ func TestLiveRESTFramework(t *testing.T) {
 // exempt from the middleware's, as DRF's views are csrf_exempt), and its views, for the
 // Python version that runs Django ("3.12").
 func drfSite(t *testing.T, version string, adb *authDatabase, python, drf string) http.Handler {
+	return drfSiteThrottled(t, version, adb, python, drf, "", nil)
+}
+
+// drfSiteThrottled is drfSite with drf_oracle.py's throttled views, their histories in a
+// FileBasedCache in dir, on clock.
+func drfSiteThrottled(t *testing.T, version string, adb *authDatabase, python, drf, dir string, clock *time.Time) http.Handler {
 	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
 	hs, err := hashers.FromSettings(version, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
 	if err != nil {
@@ -149,6 +157,24 @@ func drfSite(t *testing.T, version string, adb *authDatabase, python, drf string
 	open.Name, open.Description = "Open", "\n    Anybody.\n\n      Non-ASCII: \u00e9\u2028.\n    "
 	mux.Handle("/api/open/", open)
 	mux.Handle("/api/boom/", view(nil, P{boom{}}, "GET"))
+	if dir != "" {
+		cache, err := filecache.New(filecache.Options{Dir: dir})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rate := func(r, scope string) restframework.RateThrottle {
+			return restframework.RateThrottle{Cache: cache, Rate: r, Scope: scope, Now: func() time.Time { return *clock }}
+		}
+		throttled := view(A{token}, P{restframework.AllowAny{}}, "GET", "POST")
+		throttled.Throttles = []restframework.Throttle{
+			&restframework.AnonRateThrottle{RateThrottle: rate("3/min", "")},
+			&restframework.UserRateThrottle{RateThrottle: rate("5/min", "")},
+		}
+		mux.Handle("/api/throttled/", throttled)
+		scoped := view(A{token}, P{restframework.AllowAny{}}, "GET")
+		scoped.Throttles = []restframework.Throttle{&restframework.UserRateThrottle{RateThrottle: rate("2/hour", "uploads")}}
+		mux.Handle("/api/scoped/", scoped)
+	}
 	mux.Handle("/api-token-auth/", &restframework.ObtainAuthToken{Tokens: tokens, Config: cfg,
 		Authentication: A{session, basic}, Settings: &site.settings, Python: python, RESTFramework: drf})
 	csrf, err := django.NewCSRFMiddleware(site.settings)
@@ -405,6 +431,104 @@ func TestLiveRESTFrameworkObtainToken(t *testing.T) {
 			}
 			if key := want.Tokens["4"]; len(key) != 40 || !strings.Contains(got[10].Body, key) {
 				t.Errorf("Django hands out %q for the user Go made a token for (%s)", key, got[10].Body)
+			}
+		})
+	}
+}
+
+// drfThrottleStep is a request of drf_oracle.py's throttle_steps.
+type drfThrottleStep struct {
+	T     float64
+	Token *string
+	Path  string
+	XFF   *string
+}
+
+// drfThrottleAnswer is what drf_oracle.py's throttle command reports of an answer.
+type drfThrottleAnswer struct {
+	Status     int
+	RetryAfter *string `json:"retry_after"`
+	Body       string
+}
+
+// TestLiveRESTFrameworkThrottle holds AnonRateThrottle, UserRateThrottle and a scoped
+// UserRateThrottle to DRF's, for every version, on 120 requests on a clock (anonymous
+// clients behind and without proxies, token users; rates of 3 and 5 a minute and 2 an
+// hour) whose histories live in a FileBasedCache directory: Go answers as DRF does
+// (status, Retry-After, "Expected available in N seconds."), leaves the histories DRF
+// leaves (Django reads them), and takes over DRF's histories halfway, answering the
+// second half as DRF did.
+func TestLiveRESTFrameworkThrottle(t *testing.T) {
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			adb := newAuthDB(t, p.Series, "sqlite")
+			dbj, _ := json.Marshal(adb.django)
+			var setup struct {
+				Steps       []drfThrottleStep `json:"throttle_steps"`
+				Python, DRF string
+			}
+			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
+			n := len(setup.Steps)
+			type result struct {
+				Steps []drfThrottleAnswer
+				State map[string]any
+			}
+			django := func(dir string, from, to int, cmd string) result {
+				arg, _ := json.Marshal(map[string]any{"cache": dir, "from": from, "to": to})
+				var out result
+				runScriptJSON(t, p.Series, "", "", &out, "drf_oracle.py", string(dbj), cmd, string(arg))
+				return out
+			}
+			goRun := func(dir string, from, to int) []drfThrottleAnswer {
+				var clock time.Time
+				h := drfSiteThrottled(t, p.Django, adb, setup.Python, setup.DRF, dir, &clock)
+				var out []drfThrottleAnswer
+				for _, step := range setup.Steps[from:to] {
+					sec, frac := math.Modf(step.T)
+					clock = time.Unix(int64(sec), int64(frac*1e9))
+					req := httptest.NewRequest("GET", "http://testserver"+step.Path, nil)
+					req.RemoteAddr = "127.0.0.1:40000"
+					if step.Token != nil {
+						req.Header.Set("Authorization", "Token "+*step.Token)
+					}
+					if step.XFF != nil {
+						req.Header.Set("X-Forwarded-For", *step.XFF)
+					}
+					rec := httptest.NewRecorder()
+					h.ServeHTTP(rec, req)
+					a := drfThrottleAnswer{Status: rec.Code, Body: rec.Body.String()}
+					optionalHeaders(rec, map[string]**string{"Retry-After": &a.RetryAfter})
+					out = append(out, a)
+				}
+				return out
+			}
+			want := django(t.TempDir(), 0, n, "throttle")
+			if n < 100 || len(want.Steps) != n {
+				t.Fatalf("Django ran %d of %d steps", len(want.Steps), n)
+			}
+			throttled := 0
+			for _, a := range want.Steps {
+				if a.Status == http.StatusTooManyRequests {
+					throttled++
+				}
+			}
+			if throttled == 0 || throttled == n {
+				t.Fatalf("%d of %d requests throttled", throttled, n)
+			}
+			goDir := t.TempDir()
+			if d := cmp.Diff(want.Steps, goRun(goDir, 0, n)); d != "" {
+				t.Errorf("Go alone: (-django +go)\n%s", d)
+			}
+			if d := cmp.Diff(want.State, django(goDir, 0, 0, "throttle-state").State); d != "" {
+				t.Errorf("histories Go left, as Django reads them: (-django's own +go's)\n%s", d)
+			}
+			mixed := t.TempDir()
+			django(mixed, 0, n/2, "throttle")
+			if d := cmp.Diff(want.Steps[n/2:], goRun(mixed, n/2, n)); d != "" {
+				t.Errorf("Go after Django: (-django +go)\n%s", d)
+			}
+			if d := cmp.Diff(want.State, django(mixed, 0, 0, "throttle-state").State); d != "" {
+				t.Errorf("histories after the mixed run: (-django's own +mixed)\n%s", d)
 			}
 		})
 	}

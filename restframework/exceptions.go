@@ -18,6 +18,8 @@ type APIException struct {
 	Code string
 	// AuthHeader is the WWW-Authenticate header of a 401 answer ("" for none).
 	AuthHeader string
+
+	retryAfter string // the Retry-After header of Throttled ("" for none)
 }
 
 func (e *APIException) Error() string { return "restframework: " + e.Detail }
@@ -32,24 +34,27 @@ func (e *APIException) Is(target error) bool {
 // DRF's exceptions, with their default details.
 var (
 	// ErrAuthenticationFailed is AuthenticationFailed: credentials were given and are wrong.
-	ErrAuthenticationFailed = &APIException{http.StatusUnauthorized, "Incorrect authentication credentials.", "authentication_failed", ""}
+	ErrAuthenticationFailed = &APIException{http.StatusUnauthorized, "Incorrect authentication credentials.", "authentication_failed", "", ""}
 	// ErrNotAuthenticated is NotAuthenticated: a permission needs a user and none was
 	// authenticated.
-	ErrNotAuthenticated = &APIException{http.StatusUnauthorized, "Authentication credentials were not provided.", "not_authenticated", ""}
+	ErrNotAuthenticated = &APIException{http.StatusUnauthorized, "Authentication credentials were not provided.", "not_authenticated", "", ""}
 	// ErrPermissionDenied is PermissionDenied (a failed CSRF check of
 	// SessionAuthentication, or a permission refused to an authenticated user).
-	ErrPermissionDenied = &APIException{http.StatusForbidden, "You do not have permission to perform this action.", "permission_denied", ""}
+	ErrPermissionDenied = &APIException{http.StatusForbidden, "You do not have permission to perform this action.", "permission_denied", "", ""}
 	// ErrNotFound is NotFound (Django's Http404).
-	ErrNotFound = &APIException{http.StatusNotFound, "Not found.", "not_found", ""}
+	ErrNotFound = &APIException{http.StatusNotFound, "Not found.", "not_found", "", ""}
 	// ErrMethodNotAllowed is MethodNotAllowed; its detail names the method.
-	ErrMethodNotAllowed = &APIException{http.StatusMethodNotAllowed, `Method "{method}" not allowed.`, "method_not_allowed", ""}
+	ErrMethodNotAllowed = &APIException{http.StatusMethodNotAllowed, `Method "{method}" not allowed.`, "method_not_allowed", "", ""}
 	// ErrParse is ParseError: a malformed request body.
-	ErrParse = &APIException{http.StatusBadRequest, "Malformed request.", "parse_error", ""}
+	ErrParse = &APIException{http.StatusBadRequest, "Malformed request.", "parse_error", "", ""}
 	// ErrUnsupportedMediaType is UnsupportedMediaType: no parser takes the body's
 	// Content-Type; its detail names it.
-	ErrUnsupportedMediaType = &APIException{http.StatusUnsupportedMediaType, `Unsupported media type "{media_type}" in request.`, "unsupported_media_type", ""}
+	ErrUnsupportedMediaType = &APIException{http.StatusUnsupportedMediaType, `Unsupported media type "{media_type}" in request.`, "unsupported_media_type", "", ""}
+	// ErrThrottled is Throttled: a throttle refused the request; its detail then says
+	// when one may pass ("Expected available in 42 seconds."), also in Retry-After.
+	ErrThrottled = &APIException{http.StatusTooManyRequests, "Request was throttled.", "throttled", "", ""}
 	// ErrNotAcceptable is NotAcceptable: no renderer satisfies the Accept header.
-	ErrNotAcceptable = &APIException{http.StatusNotAcceptable, "Could not satisfy the request Accept header.", "not_acceptable", ""}
+	ErrNotAcceptable = &APIException{http.StatusNotAcceptable, "Could not satisfy the request Accept header.", "not_acceptable", "", ""}
 )
 
 // with returns a copy of e with detail (DRF's exception class raised with a message).

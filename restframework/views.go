@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strings"
@@ -77,6 +78,9 @@ type APIView struct {
 	Authentication []Authenticator
 	// Permissions is the view's permission_classes; none means AllowAny.
 	Permissions []Permission
+	// Throttles is the view's throttle_classes (DRF's default: none), asked after the
+	// permissions; a refusal is a 429.
+	Throttles []Throttle
 	// Methods are the methods Handler answers (the view's get, post, ... methods), upper
 	// case; GET brings HEAD, as a Django view's. Others get DRF's 405.
 	Methods []string
@@ -199,6 +203,9 @@ func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil {
 		err = v.checkPermissions(r, st.auth)
 	}
+	if err == nil {
+		err = checkThrottles(r, st.auth, v.Throttles)
+	}
 	if err == nil && !v.has(method) {
 		err = ErrMethodNotAllowed.with(`Method "` + method + `" not allowed.`)
 	}
@@ -280,6 +287,9 @@ func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaTy
 	}
 	if c.AuthHeader != "" {
 		w.Header().Set("WWW-Authenticate", c.AuthHeader)
+	}
+	if c.retryAfter != "" {
+		w.Header().Set("Retry-After", c.retryAfter)
 	}
 	if accepted == nil { // (a failed negotiation: DRF's forced one picks the first renderer)
 		accepted = &mediaType{full: "application/json"}
@@ -477,7 +487,7 @@ func pyLower(s string) string {
 }
 
 // pyInt is Python's int(s) for ASCII digits (surrounding whitespace, one sign, single
-// underscores between digits), saturated beyond a million.
+// underscores between digits), saturated at the largest int.
 func pyInt(s string) (int, bool) {
 	s = pystr.StripLatin1(s)
 	neg := false
@@ -492,7 +502,11 @@ func pyInt(s string) (int, bool) {
 		switch c := s[i]; {
 		case c == '_':
 		case '0' <= c && c <= '9':
-			n = min(n*10+int(c-'0'), 1_000_000)
+			if n > (math.MaxInt-9)/10 {
+				n = math.MaxInt // (saturated: Python's int has no bound)
+			} else {
+				n = n*10 + int(c-'0')
+			}
 		default:
 			return 0, false
 		}

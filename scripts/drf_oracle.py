@@ -41,6 +41,13 @@ obtain (after setup) sends OBTAIN_STEPS (requests to obtain_auth_token, at api-t
        forms, JSON and multipart bodies, good and bad credentials and fields, other
        content types, methods, Accept headers, sessions and Basic headers) and prints,
        after each, what run prints, then "tokens": {user pk: key} of authtoken_token.
+throttle (after setup; fourth argument {"cache": a FileBasedCache directory, "from", "to"})
+       sends THROTTLE_STEPS[from:to] (requests to api/throttled/, Anon- and UserRateThrottle
+       at 3/min and 5/min, and api/scoped/, ScopedRateThrottle "uploads" at 2/hour, by
+       anonymous clients with and without X-Forwarded-For and by token users, on a clock
+       set for DRF's timer) and prints, after each, {"status", "retry_after", "body"},
+       then "state": the throttle histories in the cache. throttle-state prints the
+       latter alone.
 tokens (after setup; a JSON list of keys as fourth argument) prints {"tokens": [{"user": the
        pk of the token's user or null, "error": the class of the database's exception or
        null}], "jose": {"key", "created": isoformat} of jos\u00e9's token, or null}.
@@ -62,15 +69,19 @@ cmd = sys.argv[2]
 import djoracle  # noqa: E402
 
 URLCONF = "djsession_drf_urls"
+THROTTLE = json.loads(sys.argv[3]) if cmd in ("throttle", "throttle-state") else {"cache": "/nonexistent"}
 djoracle.configure_view_site(
     sys.argv[1], URLCONF, {},
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+                        "LOCATION": THROTTLE["cache"]}},
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
                     "rest_framework", "rest_framework.authtoken"],
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
                 "django.contrib.auth.middleware.AuthenticationMiddleware"],
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
-    REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
+    REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+                    "DEFAULT_THROTTLE_RATES": {"anon": "3/min", "user": "5/min", "uploads": "2/hour"}},
 )
 
 from django.contrib.auth.models import User  # noqa: E402
@@ -79,7 +90,7 @@ from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 import rest_framework  # noqa: E402
-from rest_framework import authentication as a, permissions as p  # noqa: E402
+from rest_framework import authentication as a, permissions as p, throttling  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.authtoken.views import obtain_auth_token  # noqa: E402
 from rest_framework.response import Response  # noqa: E402
@@ -119,6 +130,10 @@ djoracle.set_urlpatterns(URLCONF, [
     path("api/open/", view([a.SessionAuthentication, a.BasicAuthentication, a.TokenAuthentication], [p.AllowAny],
                            ["get"], name="Open", description="\n    Anybody.\n\n      Non-ASCII: \u00e9\u2028.\n    ")),
     path("api/boom/", view([], [Boom], ["get"])),
+    path("api/throttled/", view([a.TokenAuthentication], [p.AllowAny], ["get", "post"],
+                                throttle_classes=[throttling.AnonRateThrottle, throttling.UserRateThrottle])),
+    path("api/scoped/", view([a.TokenAuthentication], [p.AllowAny], ["get"],
+                             throttle_classes=[throttling.ScopedRateThrottle], throttle_scope="uploads")),
 ])
 
 PASSWORD = "pa:ss w\u00f6rd"
@@ -384,7 +399,8 @@ def setup():
             s._session_key = SESSIONS[pk]  # (after the data: a load would drop an unknown key)
             s.save(must_create=True)
             assert SessionStore(SESSIONS[pk]).get("_auth_user_id") == str(pk)
-    print(json.dumps({"steps": steps(), "obtain_steps": obtain_steps(), "drf": rest_framework.VERSION,
+    print(json.dumps({"steps": steps(), "obtain_steps": obtain_steps(), "throttle_steps": throttle_steps(),
+                      "drf": rest_framework.VERSION,
                       "python": "%d.%d" % sys.version_info[:2]}))
 
 
@@ -479,6 +495,49 @@ def tokens(keys):
     print(json.dumps({"tokens": out, "jose": jose and {"key": jose.key, "created": jose.created.isoformat()}}))
 
 
+def throttle_steps():
+    """Requests to the throttled views on a clock: {"t" (seconds), "token" (a user's key
+    or null), "path", "xff" (X-Forwarded-For or null)}."""
+    rnd = random.Random(1127)
+    out, t = [], 1800000000.0
+    for _ in range(120):
+        t += rnd.choice([0.5, 1.0, 2.0, 4.0, 9.5, 30.0, 61.0])
+        out.append({"t": t, "token": rnd.choice([None, None, KEYS[1], KEYS[3]]),
+                    "path": rnd.choice(["/api/throttled/", "/api/throttled/", "/api/scoped/"]),
+                    "xff": rnd.choice([None, None, "10.0.0.1", " 10.0.0.2 , 10.0.0.3"])})
+    return out
+
+
+THROTTLE_KEYS = ["throttle_anon_127.0.0.1", "throttle_anon_10.0.0.1", "throttle_anon_10.0.0.2,10.0.0.3",
+                 "throttle_user_1", "throttle_user_3", "throttle_user_127.0.0.1", "throttle_user_10.0.0.1",
+                 "throttle_uploads_1", "throttle_uploads_3", "throttle_uploads_127.0.0.1"]
+
+
+def throttle_state():
+    from django.core.cache import cache
+    return {k: cache.get(k) for k in THROTTLE_KEYS}
+
+
+def throttle():
+    """Sends throttle_steps()[from:to] through the test Client, DRF's timer on each step's
+    clock, and prints what run prints of each (plus Retry-After), and the histories."""
+    clock = [0.0]
+    throttling.SimpleRateThrottle.timer = lambda self: clock[0]
+    client = Client(raise_request_exception=False)
+    out = []
+    for step in throttle_steps()[THROTTLE["from"]:THROTTLE["to"]]:
+        clock[0] = step["t"]
+        meta = {}
+        if step["token"]:
+            meta["HTTP_AUTHORIZATION"] = "Token " + step["token"]
+        if step["xff"]:
+            meta["HTTP_X_FORWARDED_FOR"] = step["xff"]
+        resp = client.get(step["path"], **meta)
+        out.append({"status": resp.status_code, "retry_after": resp.get("Retry-After"),
+                    "body": resp.content.decode("latin-1")})
+    print(json.dumps({"steps": out, "state": throttle_state()}))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
@@ -487,6 +546,10 @@ elif cmd == "render":
     render()
 elif cmd == "obtain":
     obtain()
+elif cmd == "throttle":
+    throttle()
+elif cmd == "throttle-state":
+    print(json.dumps({"state": throttle_state()}))
 elif cmd == "tokens":
     tokens(json.loads(sys.argv[3]))
 else:
