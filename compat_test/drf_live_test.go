@@ -452,7 +452,7 @@ type drfThrottleAnswer struct {
 }
 
 // TestLiveRESTFrameworkThrottle holds AnonRateThrottle, UserRateThrottle and a scoped
-// UserRateThrottle to DRF's, for every version, on 120 requests on a clock (anonymous
+// UserRateThrottle to DRF's, for every version, on 300 requests on a clock (anonymous
 // clients behind and without proxies, token users; rates of 3 and 5 a minute and 2 an
 // hour) whose histories live in a FileBasedCache directory: Go answers as DRF does
 // (status, Retry-After, "Expected available in N seconds."), leaves the histories DRF
@@ -503,17 +503,20 @@ func TestLiveRESTFrameworkThrottle(t *testing.T) {
 				return out
 			}
 			want := django(t.TempDir(), 0, n, "throttle")
-			if n < 100 || len(want.Steps) != n {
+			if n < 300 || len(want.Steps) != n {
 				t.Fatalf("Django ran %d of %d steps", len(want.Steps), n)
 			}
-			throttled := 0
+			throttled, oneSecond := 0, 0
 			for _, a := range want.Steps {
 				if a.Status == http.StatusTooManyRequests {
 					throttled++
 				}
+				if strings.Contains(a.Body, " 1 second.") {
+					oneSecond++
+				}
 			}
-			if throttled == 0 || throttled == n {
-				t.Fatalf("%d of %d requests throttled", throttled, n)
+			if throttled == 0 || throttled == n || oneSecond == 0 {
+				t.Fatalf("%d of %d requests throttled, %d for one second", throttled, n, oneSecond)
 			}
 			goDir := t.TempDir()
 			if d := cmp.Diff(want.Steps, goRun(goDir, 0, n)); d != "" {

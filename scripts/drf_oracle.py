@@ -42,7 +42,7 @@ obtain (after setup) sends OBTAIN_STEPS (requests to obtain_auth_token, at api-t
        content types, methods, Accept headers, sessions and Basic headers) and prints,
        after each, what run prints, then "tokens": {user pk: key} of authtoken_token.
 throttle (after setup; fourth argument {"cache": a FileBasedCache directory, "from", "to"})
-       sends THROTTLE_STEPS[from:to] (requests to api/throttled/, Anon- and UserRateThrottle
+       sends THROTTLE_STEPS[from:to] (300 requests to api/throttled/, Anon- and UserRateThrottle
        at 3/min and 5/min, and api/scoped/, ScopedRateThrottle "uploads" at 2/hour, by
        anonymous clients with and without X-Forwarded-For and by token users, on a clock
        set for DRF's timer) and prints, after each, {"status", "retry_after", "body"},
@@ -499,16 +499,22 @@ def throttle_steps():
     """Requests to the throttled views on a clock: {"t" (seconds), "token" (a user's key
     or null), "path", "xff" (X-Forwarded-For or null)}."""
     rnd = random.Random(1127)
-    out, t = [], 1800000000.0
-    for _ in range(120):
-        t += rnd.choice([0.5, 1.0, 2.0, 4.0, 9.5, 30.0, 61.0])
-        out.append({"t": t, "token": rnd.choice([None, None, KEYS[1], KEYS[3]]),
+    t0 = 1800000000.0
+    # First a client at the edges: a history entry exactly a minute old (dropped), then a
+    # wait of half a second (rounded up to "1 second").
+    out = [{"t": t0 + dt, "token": None, "path": "/api/throttled/", "xff": "10.9.9.9"}
+           for dt in (0.0, 1.0, 2.0, 60.0, 61.0, 61.5)]
+    t = t0 + 62
+    for _ in range(300):
+        # (steps that make histories exactly a minute old, and waits of exactly one second)
+        t += rnd.choice([0.5, 1.0, 1.0, 2.0, 3.0, 5.0, 10.0, 19.5, 20.0, 29.0, 30.0, 59.0, 60.0, 61.0])
+        out.append({"t": t, "token": rnd.choice([None, None, None, KEYS[1], KEYS[3]]),
                     "path": rnd.choice(["/api/throttled/", "/api/throttled/", "/api/scoped/"]),
                     "xff": rnd.choice([None, None, "10.0.0.1", " 10.0.0.2 , 10.0.0.3"])})
     return out
 
 
-THROTTLE_KEYS = ["throttle_anon_127.0.0.1", "throttle_anon_10.0.0.1", "throttle_anon_10.0.0.2,10.0.0.3",
+THROTTLE_KEYS = ["throttle_anon_10.9.9.9", "throttle_user_10.9.9.9", "throttle_anon_127.0.0.1", "throttle_anon_10.0.0.1", "throttle_anon_10.0.0.2,10.0.0.3",
                  "throttle_user_1", "throttle_user_3", "throttle_user_127.0.0.1", "throttle_user_10.0.0.1",
                  "throttle_uploads_1", "throttle_uploads_3", "throttle_uploads_127.0.0.1"]
 
