@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -535,4 +536,58 @@ func TestLiveRESTFrameworkThrottle(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestLiveRESTFrameworkThrottleIdent holds the client address the throttles count by to
+// DRF's get_ident, for every version: X-Forwarded-For headers (none, empty, several
+// addresses with spaces, tabs and a no-break space, trailing commas) and IPv4 and IPv6
+// peers, under NUM_PROXIES None, 0, 1, 2 and 5: the throttle's cache key names the same
+// client.
+func TestLiveRESTFrameworkThrottleIdent(t *testing.T) {
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			var out struct {
+				Cases []struct {
+					XFF     *string
+					Remote  string
+					Proxies *int
+					Ident   string
+				}
+			}
+			runScriptJSON(t, p.Series, "", "", &out, "drf_oracle.py", `{"ENGINE":"django.db.backends.sqlite3","NAME":":memory:"}`, "idents")
+			if len(out.Cases) < 80 {
+				t.Fatalf("%d cases", len(out.Cases))
+			}
+			cache, err := filecache.New(filecache.Options{Dir: t.TempDir()})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, c := range out.Cases {
+				scope := "c" + strconv.Itoa(i)
+				th := &restframework.AnonRateThrottle{RateThrottle: restframework.RateThrottle{
+					Cache: cache, Rate: "1/min", Scope: scope, NumProxies: c.Proxies}}
+				req := httptest.NewRequest("GET", "/", nil)
+				req.RemoteAddr = net.JoinHostPort(c.Remote, "40000")
+				if c.XFF != nil {
+					req.Header["X-Forwarded-For"] = []string{latin1Bytes(*c.XFF)}
+				}
+				if ok, _, _, err := th.AllowRequest(req, &restframework.Authentication{}); !ok || err != nil {
+					t.Fatalf("case %d: %v %v", i, ok, err)
+				}
+				key := "throttle_" + scope + "_" + latin1Bytes(c.Ident)
+				if has, err := cache.Has(t.Context(), key); !has || err != nil {
+					t.Errorf("case %d (X-Forwarded-For %q, peer %s, NUM_PROXIES %v): no history under %q (%v)",
+						i, ptrStr(c.XFF), c.Remote, c.Proxies, key, err)
+				}
+			}
+		})
+	}
+}
+
+// ptrStr is *s, or "<none>".
+func ptrStr(s *string) string {
+	if s == nil {
+		return "<none>"
+	}
+	return *s
 }

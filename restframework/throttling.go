@@ -99,7 +99,13 @@ func (t *RateThrottle) ident(r *http.Request) string {
 	if xff == "" {
 		return remote
 	}
-	return strings.Join(strings.FieldsFunc(xff, func(c rune) bool { return pystr.IsSpace(c) }), "")
+	b := make([]byte, 0, len(xff)) // (''.join(xff.split()) of the header's latin-1 text)
+	for i := 0; i < len(xff); i++ {
+		if !pystr.IsLatin1Space(xff[i]) {
+			b = append(b, xff[i])
+		}
+	}
+	return string(b)
 }
 
 // parseRate is parse_rate.

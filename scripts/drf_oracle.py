@@ -48,6 +48,8 @@ throttle (after setup; fourth argument {"cache": a FileBasedCache directory, "fr
        set for DRF's timer) and prints, after each, {"status", "retry_after", "body"},
        then "state": the throttle histories in the cache. throttle-state prints the
        latter alone.
+idents prints {"cases": [{"xff", "remote", "proxies", "ident"}]}: BaseThrottle.get_ident
+       for X-Forwarded-For headers (or none), REMOTE_ADDR values and NUM_PROXIES settings.
 tokens (after setup; a JSON list of keys as fourth argument) prints {"tokens": [{"user": the
        pk of the token's user or null, "error": the class of the database's exception or
        null}], "jose": {"key", "created": isoformat} of jos\u00e9's token, or null}.
@@ -544,6 +546,28 @@ def throttle():
     print(json.dumps({"steps": out, "state": throttle_state()}))
 
 
+IDENT_CASES = [(xff, remote, proxies) for xff in (None, "", "10.0.0.1", " 10.0.0.1 ,\t10.0.0.2 , 10.0.0.3 ", "a,b",
+                                                  "x y\u00a0z", ",", "10.0.0.1,")
+               for remote in ("127.0.0.1", "::1") for proxies in (None, 0, 1, 2, 5)]
+
+
+def idents():
+    """BaseThrottle.get_ident for IDENT_CASES: (X-Forwarded-For or None, REMOTE_ADDR,
+    NUM_PROXIES)."""
+    from rest_framework.settings import api_settings
+    from django.test import RequestFactory
+
+    out = []
+    for xff, remote, proxies in IDENT_CASES:
+        api_settings.NUM_PROXIES = proxies  # (read by get_ident each time)
+        meta = {"REMOTE_ADDR": remote}
+        if xff is not None:
+            meta["HTTP_X_FORWARDED_FOR"] = xff
+        out.append({"xff": xff, "remote": remote, "proxies": proxies,
+                    "ident": throttling.BaseThrottle().get_ident(RequestFactory().get("/", **meta))})
+    print(json.dumps({"cases": out}))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
@@ -554,6 +578,8 @@ elif cmd == "obtain":
     obtain()
 elif cmd == "throttle":
     throttle()
+elif cmd == "idents":
+    idents()
 elif cmd == "throttle-state":
     print(json.dumps({"state": throttle_state()}))
 elif cmd == "tokens":

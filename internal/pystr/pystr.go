@@ -250,16 +250,17 @@ func MaximalSubpart(p []byte) int {
 // one a byte, as WSGI and ASGI give headers to Django): it trims space, \t, \n, \v, \f,
 // \r, the separators \x1c–\x1f, \x85 (NEL) and \xa0 (no-break space).
 func StripLatin1(s string) string {
-	for s != "" && isLatin1Space(s[0]) {
+	for s != "" && IsLatin1Space(s[0]) {
 		s = s[1:]
 	}
-	for s != "" && isLatin1Space(s[len(s)-1]) {
+	for s != "" && IsLatin1Space(s[len(s)-1]) {
 		s = s[:len(s)-1]
 	}
 	return s
 }
 
-func isLatin1Space(c byte) bool {
+// IsLatin1Space is str.isspace() of the latin-1 character c.
+func IsLatin1Space(c byte) bool {
 	return c == ' ' || c >= '\t' && c <= '\r' || c >= 0x1c && c <= 0x1f || c == 0x85 || c == 0xa0
 }
 
