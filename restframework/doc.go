@@ -15,11 +15,12 @@
 // requests in the histories DRF keeps in Django's cache, on any backend of the caches
 // sub-packages, so Go and Django share one rate limit.
 //
-// Authenticate runs the authenticators as DRF's request does. APIView wraps a handler as DRF's APIView
-// dispatches a request: content negotiation for its JSONRenderer, authentication, the
-// permissions (AllowAny, IsAuthenticated, IsAdminUser, IsAuthenticatedOrReadOnly or your
-// own), the throttles, the view's methods, and DRF's answers to each failure (status, JSON body,
-// WWW-Authenticate and Allow headers) byte for byte:
+// Authenticate runs the authenticators as DRF's request does. APIView wraps a handler as
+// DRF's APIView dispatches a request: content negotiation for its JSONRenderer,
+// authentication, the permissions (AllowAny, IsAuthenticated, IsAdminUser,
+// IsAuthenticatedOrReadOnly or your own), the throttles, the view's methods, and DRF's
+// answers to each failure (status, JSON body, WWW-Authenticate, Retry-After and Allow
+// headers) byte for byte:
 //
 //	tokens := restframework.NewSQLTokens(users, "")
 //	view := &restframework.APIView{
