@@ -50,7 +50,7 @@ type SQLTokens struct {
 	users *auth.SQLUserSource
 	table string
 
-	byKey, byUser, insert, del string
+	byKey, byUser, insert, del, delUser string
 }
 
 // DefaultTokenTable is the table of DRF's Token model.
@@ -81,6 +81,7 @@ func NewSQLTokens(users *auth.SQLUserSource, table string) *SQLTokens {
 	t.byUser = "SELECT " + cols + " FROM " + q(table) + " WHERE " + q("user_id") + " = " + p(1)
 	t.insert = "INSERT INTO " + q(table) + " (" + cols + ") VALUES (" + p(1) + ", " + p(2) + ", " + p(3) + ")"
 	t.del = "DELETE FROM " + q(table) + " WHERE " + q("key") + " = " + p(1)
+	t.delUser = "DELETE FROM " + q(table) + " WHERE " + q("user_id") + " = " + p(1)
 	return t
 }
 
@@ -146,6 +147,17 @@ func (t *SQLTokens) GetOrCreate(ctx context.Context, userID string, now time.Tim
 		return nil, false, err
 	}
 	return tok, insErr == nil && tok.Key == key, nil
+}
+
+// DeleteForUser removes the token of the user whose key is userID, if any
+// (Token.objects.filter(user=user).delete()).
+func (t *SQLTokens) DeleteForUser(ctx context.Context, userID string) error {
+	arg, err := t.users.KeyArg(userID)
+	if err != nil {
+		return err
+	}
+	_, err = t.users.DB().ExecContext(ctx, t.delUser, arg)
+	return err
 }
 
 // Delete removes the token whose key is key (what a "log out" of a token API does), and

@@ -50,6 +50,8 @@ throttle (after setup; fourth argument {"cache": a FileBasedCache directory, "fr
        latter alone.
 idents prints {"cases": [{"xff", "remote", "proxies", "ident"}]}: BaseThrottle.get_ident
        for X-Forwarded-For headers (or none), REMOTE_ADDR values and NUM_PROXIES settings.
+drf_create_token (after setup; the command's arguments follow) runs DRF's manage.py
+       drf_create_token and prints {"out": what it printed, "error": its CommandError}.
 tokens (after setup; a JSON list of keys as fourth argument) prints {"tokens": [{"user": the
        pk of the token's user or null, "error": the class of the database's exception or
        null}], "jose": {"key", "created": isoformat} of jos\u00e9's token, or null}.
@@ -582,6 +584,15 @@ elif cmd == "idents":
     idents()
 elif cmd == "throttle-state":
     print(json.dumps({"state": throttle_state()}))
+elif cmd == "drf_create_token":
+    import io
+    from django.core.management import CommandError
+    out = io.StringIO()
+    try:
+        call_command("drf_create_token", *sys.argv[3:], stdout=out)
+        print(json.dumps({"out": out.getvalue(), "error": None}))
+    except CommandError as exc:
+        print(json.dumps({"out": out.getvalue(), "error": str(exc)}))
 elif cmd == "tokens":
     tokens(json.loads(sys.argv[3]))
 else:

@@ -52,7 +52,7 @@ func checkLogin(ctx context.Context, cfg *config, dbURL, userTable string, useTZ
 	}
 	table := auth.AuthUser
 	table.Name = userTable
-	users, closeDB, err := openUsers(dbURL, table, useTZ, loc, auth.PKInt)
+	users, closeDB, err := openUsers(dbURL, table, useTZ, loc, auth.PKInt, false)
 	if err != nil {
 		return nil, err
 	}

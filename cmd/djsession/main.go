@@ -300,6 +300,7 @@ Commands:
   reset-link    print a password reset link for a user of auth_user, as Django mails it
   check-reset-link check a password reset link as PasswordResetConfirmView does
   user          print a user of auth_user: flags, last login, permissions (--has-perm)
+  drf-create-token give a user a Django REST framework token, as manage.py drf_create_token
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash

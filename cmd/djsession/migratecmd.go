@@ -168,7 +168,7 @@ func setupMigrateSessions(fs *flag.FlagSet) runner {
 		if *usersDB != "" {
 			table := auth.AuthUser
 			table.Name = *userTable
-			users, closeUsers, err := openUsers(*usersDB, table, from.useTZ, srcSt.expiry.Location, pk)
+			users, closeUsers, err := openUsers(*usersDB, table, from.useTZ, srcSt.expiry.Location, pk, false)
 			if err != nil {
 				return err
 			}

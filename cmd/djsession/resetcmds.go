@@ -73,7 +73,7 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 		table := auth.Table{Name: *userTable, PKColumn: auth.AuthUser.PKColumn, PasswordColumn: auth.AuthUser.PasswordColumn,
 			IsActiveColumn: auth.AuthUser.IsActiveColumn, UsernameColumn: auth.AuthUser.UsernameColumn,
 			LastLoginColumn: auth.AuthUser.LastLoginColumn, EmailColumn: auth.AuthUser.EmailColumn}
-		users, closeDB, err := openUsers(*dbURL, table, useTZ, tokens.Location, auth.PKInt)
+		users, closeDB, err := openUsers(*dbURL, table, useTZ, tokens.Location, auth.PKInt, false)
 		if err != nil {
 			return err
 		}
@@ -113,8 +113,8 @@ func setupReset(fs *flag.FlagSet, check bool) runner {
 }
 
 // openUsers opens the user table, whose primary key is of type pk, in the database of
-// dbURL.
-func openUsers(dbURL string, table auth.Table, useTZ bool, loc *time.Location, pk auth.PKType) (*auth.SQLUserSource, func(), error) {
+// dbURL (a SQLite file read-only unless write).
+func openUsers(dbURL string, table auth.Table, useTZ bool, loc *time.Location, pk auth.PKType, write bool) (*auth.SQLUserSource, func(), error) {
 	t, err := parseDBURL(dbURL)
 	if err != nil {
 		return nil, nil, err
@@ -134,7 +134,7 @@ func openUsers(dbURL string, table auth.Table, useTZ bool, loc *time.Location, p
 		conn, err = mysql.Open(t.dsn)
 	default:
 		dialect = auth.SQLite
-		conn, err = sql.Open(sqlite.DriverName, sqliteDSN(t.dsn, false))
+		conn, err = sql.Open(sqlite.DriverName, sqliteDSN(t.dsn, write))
 	}
 	if err != nil {
 		return nil, nil, usagef("--db: %v", err)

@@ -68,7 +68,7 @@ func setupUser(fs *flag.FlagSet) runner {
 			return usagef("--username-field may not be empty")
 		}
 		table.UsernameColumn, table.EmailColumn = *usernameField, *emailField
-		users, closeDB, err := openUsers(*dbURL, table, useTZ, loc, pk)
+		users, closeDB, err := openUsers(*dbURL, table, useTZ, loc, pk, false)
 		if err != nil {
 			return err
 		}
