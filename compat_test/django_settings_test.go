@@ -91,6 +91,8 @@ USE_X_FORWARDED_HOST = True
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SIGNED_COOKIE_LEGACY_SALT_FALLBACK = True
 PASSWORD_RESET_TIMEOUT = 7200
+DATA_UPLOAD_MAX_MEMORY_SIZE = None
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 5000
 LOGIN_URL = "/signin/"
 LOGIN_REDIRECT_URL = "/dashboard/"
 MESSAGE_STORAGE = "django.contrib.messages.storage.cookie.CookieStorage"
@@ -184,6 +186,9 @@ AUTH_PASSWORD_VALIDATORS = [
 			check("SignedCookieLegacySalt", s.SignedCookieLegacySalt, series == "3.2" || series == "4.2")
 			check("SignedCookieLegacySaltFallback", s.SignedCookieLegacySaltFallback, true)
 			check("PasswordResetTimeout", s.PasswordResetTimeout, 7200)
+			check("DataUploadMaxMemorySize", s.DataUploadMaxMemorySize, -1)
+			check("DataUploadMaxNumberFields", s.DataUploadMaxNumberFields, 5000)
+			check("DataUploadMaxNumberFiles", s.DataUploadMaxNumberFiles, 100)
 			check("LoginURL", s.LoginURL, "/signin/")
 			check("LoginRedirectURL", s.LoginRedirectURL, "/dashboard/")
 			check("SafeURLLegacy", s.SafeURLLegacy, series == "3.2")

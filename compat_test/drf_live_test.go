@@ -8,12 +8,14 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/caches/filecache"
 	"github.com/djsession/djsession/django"
@@ -71,6 +73,8 @@ func TestLiveRESTFramework(t *testing.T) {
 			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 680 {
 				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
 			}
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp) // (where the bodies of large uploads are kept)
 			h := drfSite(t, p.Django, adb, setup.Python, setup.DRF)
 			statuses := map[int]int{}
 			for i, step := range setup.Steps {
@@ -79,6 +83,9 @@ func TestLiveRESTFramework(t *testing.T) {
 				if d := cmp.Diff(want.Steps[i], got); d != "" {
 					t.Errorf("step %d (%s %s %q secure=%v): (-django +go)\n%s", i, step.Method, step.Path, step.Headers, step.Secure, d)
 				}
+			}
+			if left, _ := filepath.Glob(filepath.Join(tmp, "*")); len(left) > 0 {
+				t.Errorf("files left where the bodies are kept: %v", left)
 			}
 			for _, s := range []int{200, 401, 403, 404, 405, 406} { // (the steps reach every answer)
 				if statuses[s] == 0 {
@@ -158,6 +165,27 @@ func drfSiteThrottled(t *testing.T, version string, adb *authDatabase, python, d
 	open.Name, open.Description = "Open", "\n    Anybody.\n\n      Non-ASCII: \u00e9\u2028.\n    "
 	mux.Handle("/api/open/", open)
 	mux.Handle("/api/boom/", view(nil, P{boom{}}, "GET"))
+	upload := view(A{session}, P{restframework.AllowAny{}}, "POST")
+	upload.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// (what DRF's request.data has: the file's size and the note, read from the body
+		// the CSRF check put back)
+		d := serializer.NewDict()
+		d.Set("size", serializer.None())
+		d.Set("note", serializer.None())
+		if err := r.ParseMultipartForm(1 << 20); err != nil {
+			t.Errorf("upload: %v", err)
+		} else {
+			if fs := r.MultipartForm.File["f"]; len(fs) > 0 {
+				d.Set("size", serializer.Int(fs[0].Size))
+			}
+			if vs := r.MultipartForm.Value["note"]; len(vs) > 0 {
+				d.Set("note", serializer.Str(vs[0]))
+			}
+			r.MultipartForm.RemoveAll()
+		}
+		restframework.Response(w, r, http.StatusOK, serializer.DictValue(d))
+	})
+	mux.Handle("/api/upload/", upload)
 	if dir != "" {
 		cache, err := filecache.New(filecache.Options{Dir: dir})
 		if err != nil {
@@ -175,6 +203,10 @@ func drfSiteThrottled(t *testing.T, version string, adb *authDatabase, python, d
 		scoped := view(A{token}, P{restframework.AllowAny{}}, "GET")
 		scoped.Throttles = []restframework.Throttle{&restframework.UserRateThrottle{RateThrottle: rate("2/hour", "uploads")}}
 		mux.Handle("/api/scoped/", scoped)
+		both := view(A{token}, P{restframework.AllowAny{}}, "GET")
+		both.Throttles = []restframework.Throttle{&restframework.UserRateThrottle{RateThrottle: rate("5/min", "")},
+			&restframework.UserRateThrottle{RateThrottle: rate("2/hour", "uploads")}}
+		mux.Handle("/api/both/", both)
 	}
 	mux.Handle("/api-token-auth/", &restframework.ObtainAuthToken{Tokens: tokens, Config: cfg,
 		Authentication: A{session, basic}, Settings: &site.settings, Python: python, RESTFramework: drf})
@@ -473,6 +505,7 @@ func TestLiveRESTFrameworkThrottle(t *testing.T) {
 			type result struct {
 				Steps []drfThrottleAnswer
 				State map[string]any
+				TTL   map[string]float64
 			}
 			django := func(dir string, from, to int, cmd string) result {
 				arg, _ := json.Marshal(map[string]any{"cache": dir, "from": from, "to": to})
@@ -523,8 +556,14 @@ func TestLiveRESTFrameworkThrottle(t *testing.T) {
 			if d := cmp.Diff(want.Steps, goRun(goDir, 0, n)); d != "" {
 				t.Errorf("Go alone: (-django +go)\n%s", d)
 			}
-			if d := cmp.Diff(want.State, django(goDir, 0, 0, "throttle-state").State); d != "" {
+			goState := django(goDir, 0, 0, "throttle-state")
+			if d := cmp.Diff(want.State, goState.State); d != "" {
 				t.Errorf("histories Go left, as Django reads them: (-django's own +go's)\n%s", d)
+			}
+			// (the histories' timeouts: the rate's duration, less the seconds since the
+			// last request, which each side made moments before these were read)
+			if d := cmp.Diff(want.TTL, goState.TTL, cmpopts.EquateApprox(0, 10)); d != "" {
+				t.Errorf("seconds the histories have left in the cache: (-django's +go's)\n%s", d)
 			}
 			mixed := t.TempDir()
 			django(mixed, 0, n/2, "throttle")
@@ -540,9 +579,10 @@ func TestLiveRESTFrameworkThrottle(t *testing.T) {
 
 // TestLiveRESTFrameworkThrottleIdent holds the client address the throttles count by to
 // DRF's get_ident, for every version: X-Forwarded-For headers (none, empty, several
-// addresses with spaces, tabs and a no-break space, trailing commas) and IPv4 and IPv6
-// peers, under NUM_PROXIES None, 0, 1, 2 and 5: the throttle's cache key names the same
-// client.
+// addresses with spaces, tabs, no-break spaces, separators and NEL, trailing commas,
+// UTF-8 bytes) and IPv4 and IPv6 peers, under NUM_PROXIES None, 0, 1, 2, 5 and -1: Django
+// finds the history Go wrote under the key its own get_ident makes, and where DRF fails
+// (an IndexError) Go does.
 func TestLiveRESTFrameworkThrottleIdent(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
@@ -551,17 +591,19 @@ func TestLiveRESTFrameworkThrottleIdent(t *testing.T) {
 					XFF     *string
 					Remote  string
 					Proxies *int
-					Ident   string
+					Ident   *string // nil: DRF fails (IndexError)
 				}
 			}
 			runScriptJSON(t, p.Series, "", "", &out, "drf_oracle.py", `{"ENGINE":"django.db.backends.sqlite3","NAME":":memory:"}`, "idents")
 			if len(out.Cases) < 80 {
 				t.Fatalf("%d cases", len(out.Cases))
 			}
-			cache, err := filecache.New(filecache.Options{Dir: t.TempDir()})
+			dir := t.TempDir()
+			cache, err := filecache.New(filecache.Options{Dir: dir})
 			if err != nil {
 				t.Fatal(err)
 			}
+			var keys []string
 			for i, c := range out.Cases {
 				scope := "c" + strconv.Itoa(i)
 				th := &restframework.AnonRateThrottle{RateThrottle: restframework.RateThrottle{
@@ -571,13 +613,25 @@ func TestLiveRESTFrameworkThrottleIdent(t *testing.T) {
 				if c.XFF != nil {
 					req.Header["X-Forwarded-For"] = []string{latin1Bytes(*c.XFF)}
 				}
-				if ok, _, _, err := th.AllowRequest(req, &restframework.Authentication{}); !ok || err != nil {
+				ok, _, _, err := th.AllowRequest(req, &restframework.Authentication{})
+				if c.Ident == nil {
+					if err == nil {
+						t.Errorf("case %d (X-Forwarded-For %q, NUM_PROXIES %v): no error where DRF fails", i, ptrStr(c.XFF), *c.Proxies)
+					}
+					continue
+				}
+				if !ok || err != nil {
 					t.Fatalf("case %d: %v %v", i, ok, err)
 				}
-				key := "throttle_" + scope + "_" + latin1Bytes(c.Ident)
-				if has, err := cache.Has(t.Context(), key); !has || err != nil {
-					t.Errorf("case %d (X-Forwarded-For %q, peer %s, NUM_PROXIES %v): no history under %q (%v)",
-						i, ptrStr(c.XFF), c.Remote, c.Proxies, key, err)
+				keys = append(keys, "throttle_"+scope+"_"+*c.Ident)
+			}
+			// Django finds each client's history under the key its own get_ident makes.
+			arg, _ := json.Marshal(map[string]any{"cache": dir, "keys": keys})
+			var has struct{ Has []bool }
+			runScriptJSON(t, p.Series, "", "", &has, "drf_oracle.py", `{"ENGINE":"django.db.backends.sqlite3","NAME":":memory:"}`, "cache-has", string(arg))
+			for i, k := range keys {
+				if i >= len(has.Has) || !has.Has[i] {
+					t.Errorf("Django finds no history under %q", k)
 				}
 			}
 		})

@@ -143,6 +143,12 @@ type Settings struct {
 	// PasswordResetTimeout is PASSWORD_RESET_TIMEOUT in seconds, how long a password reset
 	// token is good for (auth.PasswordResetTokenGenerator). Default 259200 (three days).
 	PasswordResetTimeout int
+	// DataUploadMaxMemorySize, DataUploadMaxNumberFields and DataUploadMaxNumberFiles are
+	// DATA_UPLOAD_MAX_MEMORY_SIZE (bytes), DATA_UPLOAD_MAX_NUMBER_FIELDS and
+	// DATA_UPLOAD_MAX_NUMBER_FILES, Django's bounds on a request's data, which
+	// restframework's parsers keep; -1 is None (no bound). Defaults 2621440 (2.5 MB), 1000
+	// and 100.
+	DataUploadMaxMemorySize, DataUploadMaxNumberFields, DataUploadMaxNumberFiles int
 
 	// MessageStorage is MESSAGE_STORAGE, the dotted path of the messages framework's
 	// storage (package django/messages): DefaultMessageStorage (FallbackStorage, the
@@ -271,8 +277,12 @@ const (
 	DefaultMessageStorage        = "django.contrib.messages.storage.fallback.FallbackStorage"
 	DefaultMessageLevel          = 20
 	DefaultPasswordResetTimeout  = 259200
-	DefaultLoginURL              = "/accounts/login/"
-	DefaultLoginRedirectURL      = "/accounts/profile/"
+
+	DefaultDataUploadMaxMemorySize   = 2621440
+	DefaultDataUploadMaxNumberFields = 1000
+	DefaultDataUploadMaxNumberFiles  = 100
+	DefaultLoginURL                  = "/accounts/login/"
+	DefaultLoginRedirectURL          = "/accounts/profile/"
 )
 
 // NewSettings returns Settings holding Django's defaults (global_settings.py). SecretKey
@@ -298,9 +308,13 @@ func NewSettings() Settings {
 		MessageStorage:         DefaultMessageStorage,
 		MessageLevel:           DefaultMessageLevel,
 		PasswordResetTimeout:   DefaultPasswordResetTimeout,
-		LoginURL:               DefaultLoginURL,
-		LoginRedirectURL:       DefaultLoginRedirectURL,
-		initialized:            true,
+
+		DataUploadMaxMemorySize:   DefaultDataUploadMaxMemorySize,
+		DataUploadMaxNumberFields: DefaultDataUploadMaxNumberFields,
+		DataUploadMaxNumberFiles:  DefaultDataUploadMaxNumberFiles,
+		LoginURL:                  DefaultLoginURL,
+		LoginRedirectURL:          DefaultLoginRedirectURL,
+		initialized:               true,
 	}
 }
 

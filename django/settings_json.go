@@ -116,6 +116,13 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("SECURE_PROXY_SSL_HEADER", &s.SecureProxySSLHeader)
 	get("SIGNED_COOKIE_LEGACY_SALT_FALLBACK", &s.SignedCookieLegacySaltFallback)
 	get("PASSWORD_RESET_TIMEOUT", &s.PasswordResetTimeout)
+	for name, dst := range map[string]*int{"DATA_UPLOAD_MAX_MEMORY_SIZE": &s.DataUploadMaxMemorySize,
+		"DATA_UPLOAD_MAX_NUMBER_FIELDS": &s.DataUploadMaxNumberFields, "DATA_UPLOAD_MAX_NUMBER_FILES": &s.DataUploadMaxNumberFiles} {
+		if string(doc.Settings[name]) == "null" {
+			*dst = -1 // (None: no bound)
+		}
+		get(name, dst)
+	}
 	get("LOGIN_URL", &s.LoginURL)
 	get("LOGIN_REDIRECT_URL", &s.LoginRedirectURL)
 	get("LOGOUT_REDIRECT_URL", &s.LogoutRedirectURL)

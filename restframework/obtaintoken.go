@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -122,10 +123,6 @@ func (b *requestBody) post(name string) string {
 	return v
 }
 
-// maxBody is DATA_UPLOAD_MAX_MEMORY_SIZE's default, beyond which DRF 3.18 refuses a
-// body with Django's 400 (errTooBig).
-const maxBody = 2621440
-
 // requestData is Request._parse with the view's parsers (DRF's JSONParser, FormParser
 // and MultiPartParser, in the view's order): an empty body (or one without a
 // Content-Length) is empty data; else the first parser whose media type the
@@ -137,7 +134,7 @@ func requestData(r *http.Request) (*requestBody, error) {
 	formType := e.main == "application" && e.sub == "x-www-form-urlencoded" || e.main == "multipart" && e.sub == "form-data"
 	st, _ := r.Context().Value(stateKey{}).(*state)
 	if st == nil {
-		st = &state{parsers: defaultParsers}
+		st = &state{parsers: defaultParsers, limits: defaultLimits}
 	}
 	if r.Body == nil || r.ContentLength <= 0 { // (no CONTENT_LENGTH: WSGI gives DRF no body)
 		return &requestBody{isForm: true, formType: formType}, nil
@@ -149,14 +146,14 @@ func requestData(r *http.Request) (*requestBody, error) {
 			continue
 		}
 		if p == multipartParser {
-			b, err := multipartData(r, ct, pystr.Codec(charset))
+			b, err := multipartData(r, ct, pystr.Codec(charset), st.limits)
 			if b != nil {
 				b.formType = formType
 			}
 			return b, err
 		}
 		// (DRF 3.17 and later read request.body, which Django bounds)
-		if st.drfAtLeast(17) && r.ContentLength > maxBody {
+		if st.drfAtLeast(17) && st.limits.memory >= 0 && r.ContentLength > int64(st.limits.memory) {
 			return nil, errTooBig
 		}
 		body, err := readBack(r, maxRead)
@@ -164,7 +161,7 @@ func requestData(r *http.Request) (*requestBody, error) {
 			return nil, err
 		}
 		if p == formParser {
-			if bytes.Count(body, []byte("&")) >= maxFields {
+			if over(bytes.Count(body, []byte("&"))+1, st.limits.fields) {
 				return nil, errTooManyField
 			}
 			return &requestBody{form: func(name string) (string, bool) { return django.FormValueCharset(body, name, charset) },
@@ -238,7 +235,7 @@ func jsonData(body []byte, charset, python string) (*requestBody, error) {
 // DRF's request.data holds after the fields); Django's bounds on the fields' size and
 // number and on the number of files. The body is kept (in memory, on disk when large)
 // for the next reader.
-func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody, error) {
+func multipartData(r *http.Request, ct string, enc pystr.Encoding, lim limits) (*requestBody, error) {
 	fail := func(msg string) (*requestBody, error) {
 		return nil, ErrParse.with("Multipart form parse error - " + msg)
 	}
@@ -255,9 +252,15 @@ func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody
 	if !validBoundary(boundary) {
 		return fail("Invalid boundary in multipart: " + boundary)
 	}
-	sp := &spool{}
+	sp := &spool{ctx: r.Context()}
 	defer sp.putBack(r)
 	mr := multipart.NewReader(io.TeeReader(r.Body, sp), boundary)
+	fail = func(msg string) (*requestBody, error) {
+		if sp.err != nil { // (the spool could not keep the body: the server's failure)
+			return nil, sp.err
+		}
+		return nil, ErrParse.with("Multipart form parse error - " + msg)
+	}
 	form, files := map[string]string{}, map[string]bool{}
 	size, parts, nfiles := 0, 0, 0
 	decode := func(b []byte) string {
@@ -283,7 +286,7 @@ func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody
 		if err != nil {
 			return fail(err.Error())
 		}
-		if parts++; parts > maxFields+2 {
+		if parts++; lim.fields >= 0 && parts > lim.fields+2 {
 			return nil, errTooManyField
 		}
 		name := pystr.Strip(decode([]byte(p.FormName())))
@@ -291,7 +294,7 @@ func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody
 			if _, err := io.Copy(io.Discard, p); err != nil {
 				return fail(err.Error())
 			}
-			if nfiles++; nfiles > maxFiles {
+			if nfiles++; over(nfiles, lim.files) {
 				return nil, errTooManyField
 			}
 			if name != "" {
@@ -299,11 +302,15 @@ func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody
 			}
 			continue
 		}
-		value, err := io.ReadAll(io.LimitReader(p, maxBody+1))
+		bound := int64(maxRead)
+		if lim.memory >= 0 {
+			bound = int64(lim.memory) + 1
+		}
+		value, err := io.ReadAll(io.LimitReader(p, bound))
 		if err != nil {
 			return fail(err.Error())
 		}
-		if size += len(name) + 2 + len(value); size > maxBody {
+		if size += len(name) + 2 + len(value); over(size, lim.memory) {
 			return nil, errTooBig
 		}
 		if name != "" {
@@ -315,9 +322,6 @@ func multipartData(r *http.Request, ct string, enc pystr.Encoding) (*requestBody
 		return v, ok
 	}, files: files, isForm: true}, nil
 }
-
-// maxFiles is DATA_UPLOAD_MAX_NUMBER_FILES's default.
-const maxFiles = 100
 
 // validBoundary is Django's boundary_re: 1 to 201 printable ASCII characters, the last
 // not a space.
@@ -343,11 +347,14 @@ func isASCII(s string) bool {
 }
 
 // spool keeps the bytes written to it: in memory, then in a temporary file past
-// spoolMemory.
+// spoolMemory, which is removed when the request's body is closed or its context ends
+// (net/http ends it when the handler returns), whichever comes first.
 type spool struct {
-	mem bytes.Buffer
-	f   *os.File
-	err error
+	ctx     context.Context
+	mem     bytes.Buffer
+	f       *os.File
+	err     error
+	cleanup func()
 }
 
 const spoolMemory = 4 << 20
@@ -355,6 +362,15 @@ const spoolMemory = 4 << 20
 func (s *spool) Write(p []byte) (int, error) {
 	if s.f == nil && s.mem.Len()+len(p) > spoolMemory && s.err == nil {
 		if s.f, s.err = os.CreateTemp("", "djsession-body-*"); s.err == nil {
+			f := s.f
+			var once sync.Once
+			s.cleanup = func() {
+				once.Do(func() {
+					f.Close()
+					os.Remove(f.Name())
+				})
+			}
+			context.AfterFunc(s.ctx, s.cleanup)
 			_, s.err = s.f.Write(s.mem.Bytes())
 			s.mem = bytes.Buffer{}
 		}
@@ -374,12 +390,11 @@ func (s *spool) putBack(r *http.Request) {
 	var kept io.Reader = bytes.NewReader(s.mem.Bytes())
 	closeAll := r.Body.Close
 	if s.f != nil {
-		f, orig := s.f, r.Body
-		f.Seek(0, io.SeekStart)
-		kept = f
+		orig := r.Body
+		s.f.Seek(0, io.SeekStart)
+		kept = s.f
 		closeAll = func() error {
-			f.Close()
-			os.Remove(f.Name())
+			s.cleanup()
 			return orig.Close()
 		}
 	}

@@ -64,7 +64,7 @@ func TestNegotiate(t *testing.T) {
 		if c.accept != "<none>" {
 			r.Header.Set("Accept", c.accept)
 		}
-		got, err := negotiate(r, true)
+		got, err := negotiate(r, true, defaultLimits)
 		if !errors.Is(err, c.err) || (c.err == nil) != (err == nil) {
 			t.Errorf("negotiate(%q, %q) error %v, want %v", c.accept, c.query, err, c.err)
 			continue
@@ -155,7 +155,7 @@ func FuzzNegotiate(f *testing.F) {
 		r := httptest.NewRequest("GET", "/", nil)
 		r.Header.Set("Accept", accept)
 		r.URL.RawQuery = "format=" + format
-		m, err := negotiate(r, accept != "")
+		m, err := negotiate(r, accept != "", defaultLimits)
 		if err == nil && (m.indent < 0 || m.indent > 8 || m.full == "") {
 			t.Fatalf("%q: %+v", accept, m)
 		}

@@ -36,7 +36,11 @@ func (t *AnonRateThrottle) AllowRequest(r *http.Request, a *Authentication) (boo
 	if a.User != nil {
 		return true, 0, false, nil
 	}
-	return t.allow(r, t.scope("anon"), t.ident(r))
+	ident, err := t.ident(r)
+	if err != nil {
+		return false, 0, false, err
+	}
+	return t.allow(r, t.scope("anon"), ident)
 }
 
 // UserRateThrottle is DRF's UserRateThrottle: requests counted by user (their primary
@@ -46,9 +50,12 @@ type UserRateThrottle struct{ RateThrottle }
 
 // AllowRequest implements Throttle.
 func (t *UserRateThrottle) AllowRequest(r *http.Request, a *Authentication) (bool, float64, bool, error) {
-	ident := t.ident(r)
 	if a.User != nil {
-		ident = a.User.ID
+		return t.allow(r, t.scope("user"), a.User.ID)
+	}
+	ident, err := t.ident(r)
+	if err != nil {
+		return false, 0, false, err
 	}
 	return t.allow(r, t.scope("user"), ident)
 }
@@ -81,8 +88,9 @@ func (t *RateThrottle) scope(def string) string {
 	return def
 }
 
-// ident is get_ident: the client's address, as NUM_PROXIES has it found.
-func (t *RateThrottle) ident(r *http.Request) string {
+// ident is get_ident: the client's address, as NUM_PROXIES has it found, as Django's text
+// (the header's bytes read as latin-1).
+func (t *RateThrottle) ident(r *http.Request) (string, error) {
 	remote := r.RemoteAddr // (REMOTE_ADDR: the address without the port)
 	if host, _, err := net.SplitHostPort(remote); err == nil {
 		remote = host
@@ -91,13 +99,20 @@ func (t *RateThrottle) ident(r *http.Request) string {
 	xff := strings.Join(vs, ",")
 	if t.NumProxies != nil {
 		if *t.NumProxies == 0 || !has {
-			return remote
+			return remote, nil
 		}
 		addrs := strings.Split(xff, ",")
-		return pystr.StripLatin1(addrs[len(addrs)-min(*t.NumProxies, len(addrs))])
+		i := -min(*t.NumProxies, len(addrs)) // (a Python index: from the end when negative)
+		if i < 0 {
+			i += len(addrs)
+		}
+		if i >= len(addrs) {
+			return "", fmt.Errorf("restframework: NUM_PROXIES %d and %d addresses in X-Forwarded-For (DRF's IndexError)", *t.NumProxies, len(addrs))
+		}
+		return pystr.Latin1(pystr.StripLatin1(addrs[i])), nil
 	}
 	if xff == "" {
-		return remote
+		return remote, nil
 	}
 	b := make([]byte, 0, len(xff)) // (''.join(xff.split()) of the header's latin-1 text)
 	for i := 0; i < len(xff); i++ {
@@ -105,7 +120,7 @@ func (t *RateThrottle) ident(r *http.Request) string {
 			b = append(b, xff[i])
 		}
 	}
-	return string(b)
+	return pystr.Latin1(string(b)), nil // (Django's text of the header's bytes)
 }
 
 // parseRate is parse_rate.

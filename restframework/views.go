@@ -121,7 +121,25 @@ type state struct {
 	parsers  []parser
 	python   string // APIView.Python
 	drf      string // APIView.RESTFramework
+	limits   limits
 }
+
+// limits are Django's DATA_UPLOAD_MAX_* settings (-1: None).
+type limits struct{ memory, fields, files int }
+
+var defaultLimits = limits{django.DefaultDataUploadMaxMemorySize, django.DefaultDataUploadMaxNumberFields,
+	django.DefaultDataUploadMaxNumberFiles}
+
+// limitsOf returns the bounds of s, Django's defaults for nil.
+func limitsOf(s *django.Settings) limits {
+	if s == nil {
+		return defaultLimits
+	}
+	return limits{s.DataUploadMaxMemorySize, s.DataUploadMaxNumberFields, s.DataUploadMaxNumberFiles}
+}
+
+// over reports whether n exceeds the bound max (-1: none).
+func over(n, max int) bool { return max >= 0 && n > max }
 
 // drfAtLeast reports whether the site's DRF is 3.minor or later.
 func (st *state) drfAtLeast(minor int) bool { return drfAtLeast(st.drf, minor) }
@@ -191,12 +209,20 @@ func (v *APIView) allow() string {
 func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Allow", v.allow())
 	method := strings.ToUpper(r.Method) // (Django's request.method)
-	accepted, err := negotiate(r, drfAtLeast(v.RESTFramework, 18))
-	st := &state{accepted: accepted, parsers: v.parsers, python: v.Python, drf: v.RESTFramework}
+	lim := limitsOf(v.Settings)
+	accepted, err := negotiate(r, drfAtLeast(v.RESTFramework, 18), lim)
+	st := &state{accepted: accepted, parsers: v.parsers, python: v.Python, drf: v.RESTFramework, limits: lim}
 	if st.parsers == nil {
 		st.parsers = defaultParsers
 	}
 	r = r.WithContext(context.WithValue(r.Context(), stateKey{}, st))
+	// (The body a parser read was put back for the handler, maybe from a temporary file:
+	// close it, and so remove that, once the view is done.)
+	defer func() {
+		if r.Body != nil {
+			r.Body.Close()
+		}
+	}()
 	if err == nil {
 		st.auth, err = Authenticate(r, v.Authentication)
 	}
@@ -323,8 +349,8 @@ type mediaType struct {
 // NotFound for a ?format= other than json (and Django's 400 for a query string of more
 // than DATA_UPLOAD_MAX_NUMBER_FIELDS fields, which request.GET refuses). (Where DRF picks among several such entries
 // of the same specificity in its sets' order, this takes the first.)
-func negotiate(r *http.Request, bounded bool) (*mediaType, error) {
-	if strings.Count(r.URL.RawQuery, "&") >= maxFields { // (request.GET: TooManyFieldsSent)
+func negotiate(r *http.Request, bounded bool, lim limits) (*mediaType, error) {
+	if over(strings.Count(r.URL.RawQuery, "&")+1, lim.fields) { // (request.GET: TooManyFieldsSent)
 		return nil, errTooManyField
 	}
 	if f, _ := django.QueryValue(r, "format"); f != "" && f != "json" {
@@ -359,9 +385,6 @@ func negotiate(r *http.Request, bounded bool) (*mediaType, error) {
 	}
 	return m, nil
 }
-
-// maxFields is DATA_UPLOAD_MAX_NUMBER_FIELDS's default.
-const maxFields = 1000
 
 // acceptTokens is get_accept_list: the entries of an Accept header, stripped, without
 // empty ones; bounded as DRF 3.18 bounds them (the header cut at 8192 characters, at a

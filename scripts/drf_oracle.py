@@ -18,6 +18,8 @@ these APIViews (each answering {"user": its pk or null, "auth": the token's key 
   api/open/           Session, Basic, Token   AllowAny                   GET (name "Open",
                                                                          an indented description)
   api/boom/           (none)                  one that raises            GET
+  api/upload/         Session                 AllowAny                   POST ({"size" of the
+                                                                         file "f", "note"})
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3, staff) and jos\u00e9 (pk 4), all with PASSWORD; a token for alice, bob and
@@ -46,8 +48,9 @@ throttle (after setup; fourth argument {"cache": a FileBasedCache directory, "fr
        at 3/min and 5/min, and api/scoped/, ScopedRateThrottle "uploads" at 2/hour, by
        anonymous clients with and without X-Forwarded-For and by token users, on a clock
        set for DRF's timer) and prints, after each, {"status", "retry_after", "body"},
-       then "state": the throttle histories in the cache. throttle-state prints the
-       latter alone.
+       then "state": the throttle histories in the cache and "ttl": the seconds each has
+       left there. throttle-state prints the latter two alone; cache-has (fourth argument
+       {"cache", "keys"}) whether the cache has each key.
 idents prints {"cases": [{"xff", "remote", "proxies", "ident"}]}: BaseThrottle.get_ident
        for X-Forwarded-For headers (or none), REMOTE_ADDR values and NUM_PROXIES settings.
 drf_create_token (after setup; the command's arguments follow) runs DRF's manage.py
@@ -73,7 +76,7 @@ cmd = sys.argv[2]
 import djoracle  # noqa: E402
 
 URLCONF = "djsession_drf_urls"
-THROTTLE = json.loads(sys.argv[3]) if cmd in ("throttle", "throttle-state") else {"cache": "/nonexistent"}
+THROTTLE = json.loads(sys.argv[3]) if cmd in ("throttle", "throttle-state", "cache-has") else {"cache": "/nonexistent"}
 djoracle.configure_view_site(
     sys.argv[1], URLCONF, {},
     CACHES={"default": {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
@@ -103,6 +106,18 @@ from rest_framework.views import APIView  # noqa: E402
 
 class Bearer(a.TokenAuthentication):
     keyword = "Bearer"
+
+
+class Upload(APIView):
+    authentication_classes = [a.SessionAuthentication]
+    permission_classes = [p.AllowAny]
+
+    def post(self, request):
+        f = request.data.get("f")
+        return Response({"size": getattr(f, "size", None), "note": request.data.get("note")})
+
+
+upload = Upload.as_view()
 
 
 class Boom(p.BasePermission):
@@ -138,6 +153,9 @@ djoracle.set_urlpatterns(URLCONF, [
                                 throttle_classes=[throttling.AnonRateThrottle, throttling.UserRateThrottle])),
     path("api/scoped/", view([a.TokenAuthentication], [p.AllowAny], ["get"],
                              throttle_classes=[throttling.ScopedRateThrottle], throttle_scope="uploads")),
+    path("api/both/", view([a.TokenAuthentication], [p.AllowAny], ["get"], throttle_scope="uploads",
+                           throttle_classes=[throttling.UserRateThrottle, throttling.ScopedRateThrottle])),
+    path("api/upload/", upload),
 ])
 
 PASSWORD = "pa:ss w\u00f6rd"
@@ -163,6 +181,11 @@ JSON_ERRORS = [
 
 # The padding a step's "{PAD}" stands for: 2.7 MB, beyond DATA_UPLOAD_MAX_MEMORY_SIZE.
 PAD = "x" * 2700000
+
+# A multipart upload (boundary "up"): a note and a file "f" of the given content.
+UPLOAD = ('--up\r\nContent-Disposition: form-data; name="note"\r\n\r\nhello\r\n'
+          '--up\r\nContent-Disposition: form-data; name="f"; filename="a.bin"\r\n'
+          "Content-Type: application/octet-stream\r\n\r\n%s\r\n--up--\r\n")
 
 
 def steps():
@@ -243,12 +266,18 @@ def steps():
         (with_header, "text/plain", "{PAD}", False),
         (with_header, "application/json", '{"doc": "{PAD}"}', False),
         (with_header, "Multipart/form-data; boundary=b", "--b--\r\n", False),
+        (with_header, "multipart/form-data; boundary=up", UPLOAD % "tiny", False),
+        (with_header, "multipart/form-data; boundary=up", UPLOAD % "{PAD}", False),
+        (with_header, "multipart/form-data; boundary=up", UPLOAD % "{PAD}{PAD}", False),
         (with_header, "multipart/form-data; boundary=", "--b--\r\n", False),
     ]
     bodies += [(with_header, "application/json", body, False) for body in JSON_ERRORS]
     for headers, content_type, body, _ in bodies:
         for method in ("POST", "PUT"):
             out.append({"method": method, "path": "/api/session-basic/", "headers": headers, "secure": False,
+                        "content_type": content_type, "body": body})
+        if content_type.endswith("boundary=up"):
+            out.append({"method": "POST", "path": "/api/upload/", "headers": headers, "secure": False,
                         "content_type": content_type, "body": body})
     out.append({"method": "GET", "path": "/api/open/?" + "&".join(["a=1"] * 1001), "headers": {}, "secure": False})
     out.append({"method": "GET", "path": "/api/open/?" + "&".join(["a=1"] * 1000), "headers": {}, "secure": False})
@@ -513,19 +542,28 @@ def throttle_steps():
         # (steps that make histories exactly a minute old, and waits of exactly one second)
         t += rnd.choice([0.5, 1.0, 1.0, 2.0, 3.0, 5.0, 10.0, 19.5, 20.0, 29.0, 30.0, 59.0, 60.0, 61.0])
         out.append({"t": t, "token": rnd.choice([None, None, None, KEYS[1], KEYS[3]]),
-                    "path": rnd.choice(["/api/throttled/", "/api/throttled/", "/api/scoped/"]),
+                    "path": rnd.choice(["/api/throttled/", "/api/throttled/", "/api/scoped/", "/api/both/"]),
                     "xff": rnd.choice([None, None, "10.0.0.1", " 10.0.0.2 , 10.0.0.3"])})
     return out
 
 
-THROTTLE_KEYS = ["throttle_anon_10.9.9.9", "throttle_user_10.9.9.9", "throttle_anon_127.0.0.1", "throttle_anon_10.0.0.1", "throttle_anon_10.0.0.2,10.0.0.3",
-                 "throttle_user_1", "throttle_user_3", "throttle_user_127.0.0.1", "throttle_user_10.0.0.1",
-                 "throttle_uploads_1", "throttle_uploads_3", "throttle_uploads_127.0.0.1"]
+THROTTLE_KEYS = ["throttle_%s_%s" % (scope, ident) for scope in ("anon", "user", "uploads")
+                 for ident in ("10.9.9.9", "127.0.0.1", "10.0.0.1", "10.0.0.2,10.0.0.3", "1", "3")]
 
 
 def throttle_state():
+    """The histories under THROTTLE_KEYS, and the seconds each has left in the cache."""
+    import pickle
+    import time
     from django.core.cache import cache
-    return {k: cache.get(k) for k in THROTTLE_KEYS}
+
+    state, ttl = {}, {}
+    for k in THROTTLE_KEYS:
+        state[k] = cache.get(k)
+        if state[k] is not None:
+            with open(cache._key_to_file(k), "rb") as f:
+                ttl[k] = pickle.load(f) - time.time()
+    return state, ttl
 
 
 def throttle():
@@ -545,12 +583,14 @@ def throttle():
         resp = client.get(step["path"], **meta)
         out.append({"status": resp.status_code, "retry_after": resp.get("Retry-After"),
                     "body": resp.content.decode("latin-1")})
-    print(json.dumps({"steps": out, "state": throttle_state()}))
+    state, ttl = throttle_state()
+    print(json.dumps({"steps": out, "state": state, "ttl": ttl}))
 
 
 IDENT_CASES = [(xff, remote, proxies) for xff in (None, "", "10.0.0.1", " 10.0.0.1 ,\t10.0.0.2 , 10.0.0.3 ", "a,b",
-                                                  "x y\u00a0z", ",", "10.0.0.1,")
-               for remote in ("127.0.0.1", "::1") for proxies in (None, 0, 1, 2, 5)]
+                                                  "x y\u00a0z", ",", "10.0.0.1,", "\u00a010.0.0.4\x1c,\x1f10.0.0.5\u00a0",
+                                                  "caf\u00c3\u00a9", "10.0.0.6\x85")
+               for remote in ("127.0.0.1", "::1") for proxies in (None, 0, 1, 2, 5, -1)]
 
 
 def idents():
@@ -565,8 +605,11 @@ def idents():
         meta = {"REMOTE_ADDR": remote}
         if xff is not None:
             meta["HTTP_X_FORWARDED_FOR"] = xff
-        out.append({"xff": xff, "remote": remote, "proxies": proxies,
-                    "ident": throttling.BaseThrottle().get_ident(RequestFactory().get("/", **meta))})
+        try:
+            ident = throttling.BaseThrottle().get_ident(RequestFactory().get("/", **meta))
+        except IndexError:  # (a negative NUM_PROXIES past the addresses: a server error)
+            ident = None
+        out.append({"xff": xff, "remote": remote, "proxies": proxies, "ident": ident})
     print(json.dumps({"cases": out}))
 
 
@@ -583,7 +626,11 @@ elif cmd == "throttle":
 elif cmd == "idents":
     idents()
 elif cmd == "throttle-state":
-    print(json.dumps({"state": throttle_state()}))
+    state, ttl = throttle_state()
+    print(json.dumps({"state": state, "ttl": ttl}))
+elif cmd == "cache-has":
+    from django.core.cache import cache
+    print(json.dumps({"has": [cache.has_key(k) for k in THROTTLE["keys"]]}))
 elif cmd == "drf_create_token":
     import io
     from django.core.management import CommandError
