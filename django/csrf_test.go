@@ -422,11 +422,13 @@ func FuzzCSRF(f *testing.F) {
 				r.TLS = &tls.ConnectionState{}
 			}
 			h.ServeHTTP(httptest.NewRecorder(), r)
-			safe := method == "GET" || method == "HEAD" || method == "OPTIONS" || method == "TRACE"
+			// (Django upper-cases REQUEST_METHOD: a "pOST" is a POST)
+			upper := strings.ToUpper(method)
+			safe := upper == "GET" || upper == "HEAD" || upper == "OPTIONS" || upper == "TRACE"
 			if passed && !safe {
 				c, ok := lookupCookie([]string{cookie}, "csrftoken")
 				sent := ""
-				if vs, _ := url.ParseQuery(form); method == "POST" && len(vs[CSRFFormField]) > 0 {
+				if vs, _ := url.ParseQuery(form); upper == "POST" && len(vs[CSRFFormField]) > 0 {
 					sent = vs[CSRFFormField][len(vs[CSRFFormField])-1]
 				}
 				if sent == "" {
