@@ -47,29 +47,30 @@ type drfAnswer struct {
 
 // TestLiveRESTFramework holds package restframework to Django REST framework (the newest
 // release for each Django version), on the database Django made (users, one inactive and
-// one staff; authtoken_token; logged-in sessions): 500 random requests to seven APIViews
-// (Session, Basic and Token authentication in several orders, a "Bearer" keyword, none;
-// IsAuthenticated, IsAuthenticatedOrReadOnly, IsAdminUser, AllowAny; a few methods each)
-// with Authorization headers of every scheme, good and broken (bad base64, missing
-// padding, latin-1 credentials, inactive users, unknown tokens, spaces, invalid UTF-8),
-// session and CSRF cookies, CSRF headers, Origin and Referer, over HTTP and HTTPS, Accept
-// headers (indent, q, wildcards, none acceptable) and ?format=, by every method, then 150
-// Basic headers whose base64 is mangled in ways Python's lenient decoder may forgive, must
-// give the same status, Content-Type, WWW-Authenticate, Allow and Vary headers, and body,
-// byte for byte.
+// one staff; authtoken_token; logged-in sessions), with ten APIViews (Session, Basic and
+// Token authentication in several orders, a "Bearer" keyword, none; IsAuthenticated,
+// IsAuthenticatedOrReadOnly, IsAdminUser, AllowAny, one that fails; a few methods each;
+// an upload): 500 random requests with Authorization headers of every scheme, good and
+// broken (bad base64, missing padding, latin-1 credentials, inactive users, unknown
+// tokens, spaces, invalid UTF-8), session and CSRF cookies, CSRF headers, Origin and
+// Referer, over HTTP and HTTPS, Accept headers (indent, q, wildcards, none acceptable) and
+// ?format=, by every method; then a logged-in browser's POSTs and PUTs with bodies of
+// every kind (malformed JSON, 2.7 MB bodies, charsets, multipart variants, uploads whose
+// body the handler reads again, with no temporary file left behind), 1000 and 1001
+// query fields, a server error, OPTIONS; then 150 Basic headers whose base64 is mangled
+// in ways Python's lenient decoder may forgive. Each must give the same status,
+// Content-Type, WWW-Authenticate, Allow and Vary headers, and body, byte for byte.
 func TestLiveRESTFramework(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
-			adb := newAuthDB(t, p.Series, "sqlite")
-			dbj, _ := json.Marshal(adb.django)
 			var setup struct {
 				Steps  []drfStep
 				Python string
 				DRF    string
 			}
+			adb, dbj := drfSetup(t, p.Series, &setup)
 			var want struct{ Steps []drfAnswer }
-			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
-			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", string(dbj), "run")
+			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", dbj, "run")
 			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 680 {
 				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
 			}
@@ -94,6 +95,16 @@ func TestLiveRESTFramework(t *testing.T) {
 			}
 		})
 	}
+}
+
+// drfSetup makes an empty SQLite database, has drf_oracle.py set it up (users, tokens,
+// sessions), reads what that prints into setup, and returns the database and its
+// DATABASES["default"] as JSON.
+func drfSetup(t *testing.T, series string, setup any) (*authDatabase, string) {
+	adb := newAuthDB(t, series, "sqlite")
+	dbj, _ := json.Marshal(adb.django)
+	runScriptJSON(t, series, "", "", setup, "drf_oracle.py", string(dbj), "setup")
+	return adb, string(dbj)
 }
 
 // drfSite is drf_oracle.py's site in Go, on adb: db sessions, CSRF checks (the API
@@ -344,8 +355,9 @@ func TestLiveRESTFrameworkTokens(t *testing.T) {
 			}
 			t.Run(p.Series+"/"+backend, func(t *testing.T) {
 				adb := newAuthDB(t, p.Series, backend)
-				dbj, _ := json.Marshal(adb.django)
-				runScriptJSON(t, p.Series, "", "", &struct{}{}, "drf_oracle.py", string(dbj), "setup")
+				raw, _ := json.Marshal(adb.django)
+				dbj := string(raw)
+				runScriptJSON(t, p.Series, "", "", &struct{}{}, "drf_oracle.py", dbj, "setup")
 				src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
 				if err != nil {
 					t.Fatal(err)
@@ -389,7 +401,7 @@ func TestLiveRESTFrameworkTokens(t *testing.T) {
 					Tokens []found
 					Jose   *struct{ Key, Created string }
 				}
-				runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", string(dbj), "tokens", string(kj))
+				runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", dbj, "tokens", string(kj))
 				if d := cmp.Diff(want.Tokens, got); d != "" {
 					t.Errorf("lookups of %q: (-django +go)\n%s", keys, d)
 				}
@@ -431,14 +443,12 @@ type drfBodyStep struct {
 func TestLiveRESTFrameworkObtainToken(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
-			adb := newAuthDB(t, p.Series, "sqlite")
-			dbj, _ := json.Marshal(adb.django)
 			var setup struct {
 				Steps  []drfBodyStep `json:"obtain_steps"`
 				Python string
 				DRF    string
 			}
-			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
+			adb, dbj := drfSetup(t, p.Series, &setup)
 			h := drfSite(t, p.Django, adb, setup.Python, setup.DRF)
 			var got []drfAnswer
 			for _, step := range setup.Steps {
@@ -453,7 +463,7 @@ func TestLiveRESTFrameworkObtainToken(t *testing.T) {
 				Steps  []drfAnswer
 				Tokens map[string]string
 			}
-			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", string(dbj), "obtain")
+			runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", dbj, "obtain")
 			if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 60 {
 				t.Fatalf("Django ran %d of %d steps", len(want.Steps), len(setup.Steps))
 			}
@@ -485,22 +495,22 @@ type drfThrottleAnswer struct {
 }
 
 // TestLiveRESTFrameworkThrottle holds AnonRateThrottle, UserRateThrottle and a scoped
-// UserRateThrottle to DRF's, for every version, on 300 requests on a clock (anonymous
-// clients behind and without proxies, token users; rates of 3 and 5 a minute and 2 an
-// hour) whose histories live in a FileBasedCache directory: Go answers as DRF does
-// (status, Retry-After, "Expected available in N seconds."), leaves the histories DRF
-// leaves (Django reads them), and takes over DRF's histories halfway, answering the
-// second half as DRF did.
+// UserRateThrottle to DRF's, for every version, on 306 requests on a clock (a client at
+// the edges first: an entry exactly a minute old, a wait of half a second; then anonymous
+// clients behind and without proxies and token users, to views with one throttle and
+// with two; rates of 3 and 5 a minute and 2 an hour) whose histories live in a
+// FileBasedCache directory: Go answers as DRF does (status, Retry-After, "Expected
+// available in N seconds."), leaves the histories DRF leaves, with the same timeouts
+// (Django reads them), and takes over DRF's histories halfway, answering the second half
+// as DRF did.
 func TestLiveRESTFrameworkThrottle(t *testing.T) {
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
-			adb := newAuthDB(t, p.Series, "sqlite")
-			dbj, _ := json.Marshal(adb.django)
 			var setup struct {
 				Steps       []drfThrottleStep `json:"throttle_steps"`
 				Python, DRF string
 			}
-			runScriptJSON(t, p.Series, "", "", &setup, "drf_oracle.py", string(dbj), "setup")
+			adb, dbj := drfSetup(t, p.Series, &setup)
 			n := len(setup.Steps)
 			type result struct {
 				Steps []drfThrottleAnswer
@@ -510,7 +520,7 @@ func TestLiveRESTFrameworkThrottle(t *testing.T) {
 			django := func(dir string, from, to int, cmd string) result {
 				arg, _ := json.Marshal(map[string]any{"cache": dir, "from": from, "to": to})
 				var out result
-				runScriptJSON(t, p.Series, "", "", &out, "drf_oracle.py", string(dbj), cmd, string(arg))
+				runScriptJSON(t, p.Series, "", "", &out, "drf_oracle.py", dbj, cmd, string(arg))
 				return out
 			}
 			goRun := func(dir string, from, to int) []drfThrottleAnswer {
