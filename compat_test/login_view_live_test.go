@@ -91,13 +91,7 @@ func runLoginViewSteps(t *testing.T, version string, adb *authDatabase, backends
 			json.NewEncoder(w).Encode(formErrorsJSON(page.Errors))
 		},
 	}))
-	// (CSRF in front but not enforced, as Django's test Client leaves it)
-	csrf, err := django.NewCSRFMiddleware(site.settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csrf.DontEnforce = func(*http.Request) bool { return true }
-	h := site.mw.Handler(csrf.Handler(mux))
+	h := clientMiddlewares(t, site, mux)
 	cookie := ""
 	var out []loginViewAfter
 	for _, step := range steps {
@@ -127,6 +121,17 @@ func runLoginViewSteps(t *testing.T, version string, adb *authDatabase, backends
 		out = append(out, a)
 	}
 	return out
+}
+
+// clientMiddlewares is site's session middleware and a CSRF middleware around h, the
+// CSRF checks not enforced, as Django's test Client leaves them.
+func clientMiddlewares(t *testing.T, site *dbSite, h http.Handler) http.Handler {
+	csrf, err := django.NewCSRFMiddleware(site.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.DontEnforce = func(*http.Request) bool { return true }
+	return site.mw.Handler(csrf.Handler(h))
 }
 
 // formStep sends a request to h, with data (if any) as an urlencoded form and the session

@@ -164,12 +164,7 @@ func TestLiveViewsCheckExemptedCSRF(t *testing.T) {
 // after each as the oracle does.
 func runLogoutChangeSteps(t *testing.T, version string, adb *authDatabase, logoutRedirectURL, commonPasswords string, steps []resetConfirmStep) []logoutChangeAfter {
 	site, mux := logoutChangeSite(t, version, adb, logoutRedirectURL, commonPasswords)
-	csrf, err := django.NewCSRFMiddleware(site.settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csrf.DontEnforce = func(*http.Request) bool { return true }
-	h := site.mw.Handler(csrf.Handler(mux))
+	h := clientMiddlewares(t, site, mux)
 	cookie := ""
 	var out []logoutChangeAfter
 	for _, step := range steps {

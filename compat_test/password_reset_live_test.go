@@ -11,7 +11,6 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 )
 
@@ -137,14 +136,9 @@ func runPasswordResetSteps(t *testing.T, version string, adb *authDatabase, step
 			json.NewEncoder(w).Encode(formErrorsJSON(page.Errors))
 		},
 	})
-	csrf, err := django.NewCSRFMiddleware(site.settings)
-	if err != nil {
-		t.Fatal(err)
-	}
-	csrf.DontEnforce = func(*http.Request) bool { return true }
 	mux := http.NewServeMux()
 	mux.Handle("/password_reset/", view)
-	h := site.mw.Handler(csrf.Handler(mux))
+	h := clientMiddlewares(t, site, mux)
 	var out []passwordResetAfter
 	for _, step := range steps {
 		form := url.Values{}
