@@ -3,6 +3,8 @@ package restframework
 import (
 	"errors"
 	"net/http"
+
+	"github.com/djsession/djsession/serializer"
 )
 
 // APIException is Django REST framework's APIException: an error answered with its status
@@ -18,6 +20,9 @@ type APIException struct {
 	Code string
 	// AuthHeader is the WWW-Authenticate header of a 401 answer ("" for none).
 	AuthHeader string
+	// Data, unless None, is the answer's body instead of {"detail": Detail}: an exception
+	// raised with a dict or a list as its detail (simplejwt's InvalidToken, for one).
+	Data serializer.Value
 
 	retryAfter string // the Retry-After header of Throttled ("" for none)
 }
@@ -34,27 +39,27 @@ func (e *APIException) Is(target error) bool {
 // DRF's exceptions, with their default details.
 var (
 	// ErrAuthenticationFailed is AuthenticationFailed: credentials were given and are wrong.
-	ErrAuthenticationFailed = &APIException{http.StatusUnauthorized, "Incorrect authentication credentials.", "authentication_failed", "", ""}
+	ErrAuthenticationFailed = &APIException{StatusCode: http.StatusUnauthorized, Detail: "Incorrect authentication credentials.", Code: "authentication_failed"}
 	// ErrNotAuthenticated is NotAuthenticated: a permission needs a user and none was
 	// authenticated.
-	ErrNotAuthenticated = &APIException{http.StatusUnauthorized, "Authentication credentials were not provided.", "not_authenticated", "", ""}
+	ErrNotAuthenticated = &APIException{StatusCode: http.StatusUnauthorized, Detail: "Authentication credentials were not provided.", Code: "not_authenticated"}
 	// ErrPermissionDenied is PermissionDenied (a failed CSRF check of
 	// SessionAuthentication, or a permission refused to an authenticated user).
-	ErrPermissionDenied = &APIException{http.StatusForbidden, "You do not have permission to perform this action.", "permission_denied", "", ""}
+	ErrPermissionDenied = &APIException{StatusCode: http.StatusForbidden, Detail: "You do not have permission to perform this action.", Code: "permission_denied"}
 	// ErrNotFound is NotFound (Django's Http404).
-	ErrNotFound = &APIException{http.StatusNotFound, "Not found.", "not_found", "", ""}
+	ErrNotFound = &APIException{StatusCode: http.StatusNotFound, Detail: "Not found.", Code: "not_found"}
 	// ErrMethodNotAllowed is MethodNotAllowed; its detail names the method.
-	ErrMethodNotAllowed = &APIException{http.StatusMethodNotAllowed, `Method "{method}" not allowed.`, "method_not_allowed", "", ""}
+	ErrMethodNotAllowed = &APIException{StatusCode: http.StatusMethodNotAllowed, Detail: `Method "{method}" not allowed.`, Code: "method_not_allowed"}
 	// ErrParse is ParseError: a malformed request body.
-	ErrParse = &APIException{http.StatusBadRequest, "Malformed request.", "parse_error", "", ""}
+	ErrParse = &APIException{StatusCode: http.StatusBadRequest, Detail: "Malformed request.", Code: "parse_error"}
 	// ErrUnsupportedMediaType is UnsupportedMediaType: no parser takes the body's
 	// Content-Type; its detail names it.
-	ErrUnsupportedMediaType = &APIException{http.StatusUnsupportedMediaType, `Unsupported media type "{media_type}" in request.`, "unsupported_media_type", "", ""}
+	ErrUnsupportedMediaType = &APIException{StatusCode: http.StatusUnsupportedMediaType, Detail: `Unsupported media type "{media_type}" in request.`, Code: "unsupported_media_type"}
 	// ErrThrottled is Throttled: a throttle refused the request; its detail then says
 	// when one may pass ("Expected available in 42 seconds."), also in Retry-After.
-	ErrThrottled = &APIException{http.StatusTooManyRequests, "Request was throttled.", "throttled", "", ""}
+	ErrThrottled = &APIException{StatusCode: http.StatusTooManyRequests, Detail: "Request was throttled.", Code: "throttled"}
 	// ErrNotAcceptable is NotAcceptable: no renderer satisfies the Accept header.
-	ErrNotAcceptable = &APIException{http.StatusNotAcceptable, "Could not satisfy the request Accept header.", "not_acceptable", "", ""}
+	ErrNotAcceptable = &APIException{StatusCode: http.StatusNotAcceptable, Detail: "Could not satisfy the request Accept header.", Code: "not_acceptable"}
 )
 
 // with returns a copy of e with detail (DRF's exception class raised with a message).

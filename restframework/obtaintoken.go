@@ -59,14 +59,13 @@ func (o *ObtainAuthToken) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	v := &APIView{Authentication: o.Authentication, Methods: []string{http.MethodPost},
 		Name: "Obtain Auth Token", Settings: o.Settings, Python: o.Python, RESTFramework: o.RESTFramework,
 		parsers: []parser{formParser, multipartParser, jsonParser},
-		actions: object("POST", object( // (SimpleMetadata's of AuthTokenSerializer)
+		Actions: object("POST", object( // (SimpleMetadata's of AuthTokenSerializer)
 			"username", charFieldInfo(true, "Username"),
 			"password", charFieldInfo(true, "Password"),
 			"token", charFieldInfo(false, "Token")))}
 	v.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		m := r.Context().Value(stateKey{}).(*state).accepted
-		if err := o.post(w, r, m); err != nil {
-			v.fail(w, r, m, err)
+		if err := o.post(w, r); err != nil {
+			Fail(w, r, err)
 		}
 	})
 	v.ServeHTTP(w, r)
@@ -80,7 +79,8 @@ func charFieldInfo(written bool, label string) serializer.Value {
 }
 
 // post is ObtainAuthToken.post.
-func (o *ObtainAuthToken) post(w http.ResponseWriter, r *http.Request, m *mediaType) error {
+func (o *ObtainAuthToken) post(w http.ResponseWriter, r *http.Request) error {
+	m := r.Context().Value(stateKey{}).(*state).accepted
 	data, err := requestData(r)
 	if err != nil {
 		return err
@@ -455,6 +455,40 @@ func hasNonFinite(v serializer.Value) bool {
 // credentials is AuthTokenSerializer's field validation: the username (stripped) and
 // password, or the errors by field (None when there are none).
 func (b *requestBody) credentials() (username, password string, errs serializer.Value) {
+	vs, errs := b.charFields([]CharField{{Name: "username", TrimWhitespace: true}, {Name: "password"}})
+	if !errs.IsNone() {
+		return "", "", errs
+	}
+	return vs[0], vs[1], errs
+}
+
+// CharField is one of a DRF serializer's fields: a required CharField (serializers.CharField
+// with its defaults: no null, no blank, trim_whitespace unless TrimWhitespace is false).
+type CharField struct {
+	// Name is the field's name in request.data.
+	Name string
+	// TrimWhitespace strips the value as the field's trim_whitespace does.
+	TrimWhitespace bool
+}
+
+// ValidateCharFields is a DRF serializer of fields (in order) run over request.data inside
+// an APIView's Handler (serializer.is_valid): the body read by the view's parsers, then
+// each field validated as DRF's CharField validates it. It returns the fields' values, or
+// the serializer's errors by field ({"username": ["This field is required."]}, or
+// non_field_errors for data that is not a dictionary; None when there are none), or an
+// error reading the body (a ParseError, an UnsupportedMediaType, ...: hand it to Fail).
+func ValidateCharFields(r *http.Request, fields ...CharField) (values []string, errs serializer.Value, err error) {
+	data, err := requestData(r)
+	if err != nil {
+		return nil, serializer.None(), err
+	}
+	values, errs = data.charFields(fields)
+	return values, errs, nil
+}
+
+// charFields is the validation of fields (CharFields) over b: their values, or the errors
+// by field (None when there are none).
+func (b *requestBody) charFields(fields []CharField) ([]string, serializer.Value) {
 	var kv []any
 	get := func(name string) (serializer.Value, bool) {
 		if b.files[name] { // (an UploadedFile: not a string)
@@ -474,20 +508,20 @@ func (b *requestBody) credentials() (username, password string, errs serializer.
 		if !b.json.IsNone() {
 			msg = "Invalid data. Expected a dictionary, but got " + b.json.Kind().String() + "."
 		}
-		return "", "", object("non_field_errors", []string{msg})
+		return nil, object("non_field_errors", []string{msg})
 	}
-	u, uerrs := charField(get("username"))(true)
-	p, perrs := charField(get("password"))(false)
-	if uerrs != nil {
-		kv = append(kv, "username", uerrs)
-	}
-	if perrs != nil {
-		kv = append(kv, "password", perrs)
+	values := make([]string, len(fields))
+	for i, f := range fields {
+		v, errs := charField(get(f.Name))(f.TrimWhitespace)
+		if errs != nil {
+			kv = append(kv, f.Name, errs)
+		}
+		values[i] = v
 	}
 	if kv == nil {
-		return u, p, serializer.None()
+		return values, serializer.None()
 	}
-	return "", "", object(kv...)
+	return nil, object(kv...)
 }
 
 // charField returns the validation of a required CharField of value v (present), with or

@@ -109,14 +109,23 @@ type APIView struct {
 	// array" (or object), and before 3.12 the limit of an int's digits reads "(4300)".
 	Python string
 
-	parsers []parser         // the view's parser_classes; nil: DEFAULT_PARSER_CLASSES
-	actions serializer.Value // SimpleMetadata's actions (a view with a serializer), or None
+	// Actions is what DRF's SimpleMetadata says of a view with a serializer in the answer
+	// to OPTIONS: {"POST": {field: {"type": ..., "required": ..., ...}}}; None for a view
+	// without one.
+	Actions serializer.Value
+	// WWWAuthenticate, if set, is the WWW-Authenticate header of 401 answers instead of the
+	// first authenticator's (a view overriding get_authenticate_header, as simplejwt's
+	// token views do).
+	WWWAuthenticate string
+
+	parsers []parser // the view's parser_classes; nil: DEFAULT_PARSER_CLASSES
 }
 
 // state is what an APIView leaves on the requests it hands to its authenticators and
 // its Handler.
 type state struct {
 	auth     *Authentication
+	view     *APIView
 	accepted *mediaType
 	parsers  []parser
 	python   string // APIView.Python
@@ -211,7 +220,7 @@ func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	method := strings.ToUpper(r.Method) // (Django's request.method)
 	lim := limitsOf(v.Settings)
 	accepted, err := negotiate(r, drfAtLeast(v.RESTFramework, 18), lim)
-	st := &state{accepted: accepted, parsers: v.parsers, python: v.Python, drf: v.RESTFramework, limits: lim}
+	st := &state{view: v, accepted: accepted, parsers: v.parsers, python: v.Python, drf: v.RESTFramework, limits: lim}
 	if st.parsers == nil {
 		st.parsers = defaultParsers
 	}
@@ -246,8 +255,8 @@ func (v *APIView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		meta := object("name", v.Name, "description", dedent(v.Description),
 			"renders", []string{"application/json"}, "parses", parses)
-		if !v.actions.IsNone() {
-			meta.Dict().Set("actions", v.actions)
+		if !v.Actions.IsNone() {
+			meta.Dict().Set("actions", v.Actions)
 		}
 		err := render(w, accepted, http.StatusOK, meta)
 		if err != nil {
@@ -305,7 +314,9 @@ func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaTy
 	c := *e
 	if c.Code == ErrNotAuthenticated.Code || c.Code == ErrAuthenticationFailed.Code {
 		c.AuthHeader, c.StatusCode = "", http.StatusForbidden
-		if len(v.Authentication) > 0 {
+		if v.WWWAuthenticate != "" {
+			c.AuthHeader, c.StatusCode = v.WWWAuthenticate, http.StatusUnauthorized
+		} else if len(v.Authentication) > 0 {
 			if h := v.Authentication[0].AuthenticateHeader(r); h != "" {
 				c.AuthHeader, c.StatusCode = h, http.StatusUnauthorized
 			}
@@ -320,9 +331,25 @@ func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaTy
 	if accepted == nil { // (a failed negotiation: DRF's forced one picks the first renderer)
 		accepted = &mediaType{full: "application/json"}
 	}
-	if err := render(w, accepted, c.StatusCode, object("detail", c.Detail)); err != nil {
+	data := c.Data
+	if data.IsNone() {
+		data = object("detail", c.Detail)
+	}
+	if err := render(w, accepted, c.StatusCode, data); err != nil {
 		v.serverError(w, r, err)
 	}
+}
+
+// Fail answers err inside an APIView's Handler as DRF's handle_exception does: an
+// *APIException (or an error wrapping one) as DRF's exception handler renders it, any
+// other error as a server error. Outside an APIView it answers a plain 500.
+func Fail(w http.ResponseWriter, r *http.Request, err error) {
+	st, ok := r.Context().Value(stateKey{}).(*state)
+	if !ok {
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
+	st.view.fail(w, r, st.accepted, err)
 }
 
 // serverError answers an error that is not DRF's: Django's 500 (which never gets the
