@@ -6,8 +6,8 @@ import (
 	"math"
 	"math/big"
 	"strings"
-	"unicode"
 
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -56,7 +56,7 @@ func (p PKType) normalize(v serializer.Value) (string, error) {
 		switch v.Kind() {
 		case serializer.KindStr:
 			s, _ := v.AsStr()
-			n, ok := pyInt(s)
+			n, ok := pystr.Int(s)
 			if !ok {
 				return bad()
 			}
@@ -116,47 +116,6 @@ func (p PKType) normalize(v serializer.Value) (string, error) {
 		return v.String(), nil
 	}
 	return bad()
-}
-
-// pyInt parses s as Python's int(s) does, for ASCII digits (Python also takes other
-// Unicode decimal digits, which no Django-written id contains).
-func pyInt(s string) (*big.Int, bool) {
-	s = strings.TrimFunc(s, unicode.IsSpace)
-	neg := false
-	if s != "" && (s[0] == '+' || s[0] == '-') {
-		neg = s[0] == '-'
-		s = s[1:]
-	}
-	if s == "" {
-		return nil, false
-	}
-	var b strings.Builder
-	prevDigit := false
-	for _, r := range s {
-		if r == '_' {
-			if !prevDigit {
-				return nil, false
-			}
-			prevDigit = false
-			continue
-		}
-		if r < '0' || r > '9' {
-			return nil, false
-		}
-		b.WriteRune(r)
-		prevDigit = true
-	}
-	if !prevDigit {
-		return nil, false
-	}
-	n, ok := new(big.Int).SetString(b.String(), 10)
-	if !ok {
-		return nil, false
-	}
-	if neg {
-		n.Neg(n)
-	}
-	return n, true
 }
 
 // parseUUID accepts what Python's uuid.UUID(hex=s) accepts and returns the canonical form.

@@ -2,7 +2,7 @@
 // Django behaviour that depends on them (password validation, URL checks): str.lower,
 // str.isspace and str.strip, str.isdigit, re.split(r"\W+", s) and difflib's quick_ratio,
 // on Go strings of UTF-8 text (lengths count code points, as Python's len); and
-// bytes.decode("latin-1").
+// bytes.decode("latin-1"); int(s).
 package pystr
 
 import (

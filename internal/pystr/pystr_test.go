@@ -93,3 +93,23 @@ func TestCodec(t *testing.T) {
 		}
 	}
 }
+
+func TestInt(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		want string // "" for an error
+	}{
+		{"42", "42"}, {" -042\t", "-42"}, {"+1_000", "1000"}, {"\u0664\u0662", "42"}, {"\uff11\uff10", "10"},
+		{"\U0001D7CE\U0001D7D9", "1"}, {"\x1c7\x1f", "7"}, {"99999999999999999999", "99999999999999999999"},
+		{"", ""}, {"-", ""}, {"_1", ""}, {"1_", ""}, {"1__0", ""}, {"1.5", ""}, {"0x10", ""}, {"\u00b2", ""}, {"+-1", ""},
+	} {
+		n, ok := Int(c.in)
+		got := ""
+		if ok {
+			got = n.String()
+		}
+		if got != c.want {
+			t.Errorf("Int(%q) = %q, %v; want %q", c.in, got, ok, c.want)
+		}
+	}
+}
