@@ -22,8 +22,9 @@ import warnings
 SETTINGS_SECRET_KEY = "djsession-oracle-settings-secret-key-not-used-by-cases"
 
 
-def configure(secret_key=SETTINGS_SECRET_KEY):
-    """Configure and set up Django once, the same way in every script."""
+def configure(secret_key=SETTINGS_SECRET_KEY, overrides=None):
+    """Configure and set up Django once, the same way in every script (overrides: settings
+    applied last, which need not be JSON)."""
     import django
     from django.conf import settings
 
@@ -61,6 +62,7 @@ def configure(secret_key=SETTINGS_SECRET_KEY):
         extra = os.environ.get("DJSESSION_PEER_SETTINGS")
         if extra:
             options.update(json.loads(extra))
+        options.update(overrides or {})
         settings.configure(**options)
         django.setup()
     # Deprecation noise (e.g. 3.2 DEFAULT_HASHING_ALGORITHM, 6.1 default
@@ -78,11 +80,12 @@ PROJECT_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation
     "NumericPasswordValidator")]
 
 
-def configure_view_site(database_json, urlconf, templates, **settings):
+def configure_view_site(database_json, urlconf, templates, python_settings=None, **settings):
     """Configure Django as a view oracle's site: DATABASES["default"] from database_json,
     db sessions behind SessionMiddleware and AuthenticationMiddleware, the host testserver,
     the templates (name -> source) from memory, ROOT_URLCONF the module named urlconf
-    (which set_urlpatterns makes), USE_TZ; then the given settings on top."""
+    (which set_urlpatterns makes), USE_TZ; then the given settings on top, and the
+    python_settings (which need not be JSON: the others reach peers as JSON)."""
     extra = {
         "DATABASES": {"default": json.loads(database_json)},
         "MIDDLEWARE": ["django.contrib.sessions.middleware.SessionMiddleware",
@@ -99,7 +102,7 @@ def configure_view_site(database_json, urlconf, templates, **settings):
     }
     extra.update(settings)
     os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps(extra)
-    return configure(extra["SECRET_KEY"])
+    return configure(extra["SECRET_KEY"], python_settings)
 
 
 def set_urlpatterns(urlconf, urlpatterns):

@@ -59,11 +59,18 @@ func DecodeJSONString(s string) (Value, error) {
 }
 
 // DecodeJSONText parses s as Python's json.loads parses a str: like [DecodeJSON], but
-// non-ASCII characters are taken as UTF-8 text (not latin-1 bytes). Use it for JSON typed
-// by people or written by tools that emit UTF-8; Django's stored data is always read with
-// [DecodeJSON].
+// non-ASCII characters are taken as UTF-8 text (not latin-1 bytes), and a lone surrogate
+// in a string (in the WTF-8 form the value model holds it in) as that character. Use it
+// for JSON typed by people or written by tools that emit UTF-8; Django's stored data is
+// always read with [DecodeJSON].
 func DecodeJSONText(s string) (Value, error) {
 	return decodeJSON(s, true, false)
+}
+
+// wtf8Surrogate reports whether s starts with the three bytes of a surrogate code point
+// (U+D800-U+DFFF), which UTF-8 forbids and WTF-8 allows.
+func wtf8Surrogate(s string) bool {
+	return len(s) >= 3 && s[0] == 0xED && s[1] >= 0xA0 && s[1] <= 0xBF && s[2] >= 0x80 && s[2] <= 0xBF
 }
 
 // idle keeps decoders (with their scratch space) for reuse. Unlike a sync.Pool it is not
@@ -965,7 +972,10 @@ func (d *decoder) strSlow(start, i int) (raw, int, error) {
 		case c >= 0x80 && d.utf8:
 			r, size := utf8.DecodeRuneInString(s[i:])
 			if r == utf8.RuneError && size == 1 {
-				return raw{}, i, errAt(i, "invalid UTF-8 in string")
+				if !wtf8Surrogate(s[i:]) {
+					return raw{}, i, errAt(i, "invalid UTF-8 in string")
+				}
+				size = 3 // (a lone surrogate of a Python str, held as the value model holds it)
 			}
 			if off >= 0 {
 				esc = append(esc, s[i:i+size]...)

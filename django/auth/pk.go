@@ -45,6 +45,10 @@ func (p PKType) Normalize(s string) (string, error) {
 	return p.normalize(serializer.Str(s))
 }
 
+// NormalizeValue is Normalize for a value of any type (a session's _auth_user_id, a
+// token's claim: an int, a float, a str, ...), converted as pk.to_python converts it.
+func (p PKType) NormalizeValue(v serializer.Value) (string, error) { return p.normalize(v) }
+
 // normalize converts a session value as pk.to_python does and returns value_to_string
 // of the result.
 func (p PKType) normalize(v serializer.Value) (string, error) {

@@ -1,0 +1,323 @@
+package compat_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/engines/db/sqlite"
+	"github.com/djsession/djsession/restframework"
+	"github.com/djsession/djsession/restframework/simplejwt"
+	"github.com/djsession/djsession/serializer"
+)
+
+// jwtConfig is a site configuration of scripts/simplejwt_oracle.py (its SIMPLE_JWT and
+// whether the token_blacklist app is installed) and its Go twin.
+type jwtConfig struct {
+	name       string
+	simpleJWT  map[string]any
+	blacklist  bool
+	tokenTypes []string
+	settings   func(*simplejwt.Settings)
+}
+
+var jwtConfigs = []jwtConfig{
+	{name: "blacklist", blacklist: true,
+		simpleJWT: map[string]any{"ROTATE_REFRESH_TOKENS": true, "BLACKLIST_AFTER_ROTATION": true, "UPDATE_LAST_LOGIN": true},
+		settings: func(s *simplejwt.Settings) {
+			s.RotateRefreshTokens, s.BlacklistAfterRotation, s.UpdateLastLogin = true, true, true
+		}},
+	{name: "custom", tokenTypes: []string{simplejwt.Access, simplejwt.Sliding},
+		simpleJWT: map[string]any{"ALGORITHM": "HS512", "SIGNING_KEY": "another signing key \u00e9", "AUDIENCE": "api",
+			"ISSUER": "https://example.com", "LEEWAY": 30, "AUTH_HEADER_TYPES": []string{"JWT", "Bearer"},
+			"USER_ID_CLAIM": "uid", "CHECK_REVOKE_TOKEN": true, "CHECK_USER_IS_ACTIVE": false,
+			"ACCESS_TOKEN_LIFETIME": 600, "SLIDING_TOKEN_LIFETIME": 120, "ROTATE_REFRESH_TOKENS": true,
+			"AUTH_TOKEN_CLASSES": []string{"rest_framework_simplejwt.tokens.AccessToken", "rest_framework_simplejwt.tokens.SlidingToken"}},
+		settings: func(s *simplejwt.Settings) {
+			s.Algorithm, s.SigningKey, s.Audience, s.Issuer = "HS512", "another signing key \u00e9", serializer.Str("api"), "https://example.com"
+			s.Leeway, s.AuthHeaderTypes, s.UserIDClaim = 30*time.Second, []string{"JWT", "Bearer"}, "uid"
+			s.CheckRevokeToken, s.CheckUserIsActive = true, false
+			s.AccessTokenLifetime, s.SlidingTokenLifetime, s.RotateRefreshTokens = 10*time.Minute, 2*time.Minute, true
+		}},
+}
+
+// jwtSetup is what simplejwt_oracle.py's setup prints.
+type jwtSetup struct {
+	Tokens    map[string]string
+	Steps     []jwtStep
+	SimpleJWT string
+	DRF       string
+	Python    string
+}
+
+// jwtStep is a request of simplejwt_oracle.py (its headers and body are latin-1 text).
+type jwtStep struct {
+	Method      string            `json:"method"`
+	Path        string            `json:"path"`
+	Headers     map[string]string `json:"headers"`
+	ContentType string            `json:"content_type"`
+	Body        string            `json:"body"`
+}
+
+// jwtRun is what simplejwt_oracle.py's run prints.
+type jwtRun struct {
+	Steps       []drfAnswer
+	Outstanding []*int
+	Blacklisted []string
+	LastLogin   []int `json:"last_login"`
+}
+
+// jwtOracle runs simplejwt_oracle.py's command on the database dbJSON for configuration c.
+func jwtOracle(t *testing.T, series, dbJSON string, c jwtConfig, stdin any, out any, command string) {
+	t.Helper()
+	conf, _ := json.Marshal(map[string]any{"simple_jwt": c.simpleJWT, "blacklist": c.blacklist})
+	in := ""
+	if stdin != nil {
+		b, _ := json.Marshal(stdin)
+		in = string(b)
+	}
+	runScriptJSON(t, series, "", in, out, "simplejwt_oracle.py", dbJSON, string(conf), command)
+}
+
+// jwtSettings is c's SIMPLE_JWT in Go for a site running simplejwt version.
+func jwtSettings(c jwtConfig, version string) *simplejwt.Settings {
+	s := simplejwt.Defaults("djsession-auth-db-secret-key")
+	c.settings(s)
+	if strings.HasPrefix(version, "5.3") {
+		s.Version = "5.3"
+	}
+	return s
+}
+
+// jwtSite is simplejwt_oracle.py's site in Go, on the SQLite database at path.
+func jwtSite(t *testing.T, djangoVersion string, setup jwtSetup, c jwtConfig, path string) http.Handler {
+	db, err := sqlite.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	users, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{PK: auth.PKInt})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs, err := hashers.FromSettings(djangoVersion, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := &auth.Config{SecretKey: "djsession-auth-db-secret-key", Users: users, PK: auth.PKInt, Hashers: hs}
+	ds := new(django.Settings)
+	*ds = django.NewSettings()
+	if err := ds.ForDjango(djangoVersion); err != nil {
+		t.Fatal(err)
+	}
+	ds.SecretKey, ds.AllowedHosts = cfg.SecretKey, []string{"testserver"}
+	ds.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s := jwtSettings(c, setup.SimpleJWT)
+	drf := drfVersion(setup.DRF)
+	var bl simplejwt.Blacklist
+	if c.blacklist {
+		bl = simplejwt.NewSQLBlacklist(users)
+	}
+	jwt := &simplejwt.JWTAuthentication{Settings: s, Config: cfg, TokenTypes: c.tokenTypes, Blacklist: bl}
+	stateless := &simplejwt.JWTAuthentication{Settings: s, Config: cfg, TokenTypes: c.tokenTypes, Blacklist: bl, Stateless: true}
+	basic := &restframework.BasicAuthentication{Config: cfg}
+	answer := func(stateless bool) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			a := restframework.FromContext(r.Context())
+			d := serializer.NewDict()
+			d.Set("user", serializer.None())
+			d.Set("jti", serializer.None())
+			d.Set("type", serializer.None())
+			tok, _ := a.Auth.(*simplejwt.Token)
+			if a.User != nil {
+				pk, err := auth.PKInt.NormalizeValue(serializer.Str(a.User.ID))
+				if err != nil {
+					t.Error(err)
+				}
+				v, _ := serializer.DecodeJSONText(pk)
+				if stateless {
+					v, _ = tok.Payload.Get(s.UserIDClaim)
+				}
+				d.Set("user", v)
+			}
+			if tok != nil {
+				jti, _ := tok.Payload.Get(s.JTIClaim)
+				typ, _ := tok.Payload.Get(s.TokenTypeClaim)
+				d.Set("jti", jti)
+				d.Set("type", typ)
+			}
+			if err := restframework.Response(w, r, http.StatusOK, serializer.DictValue(d)); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	view := func(auths []restframework.Authenticator, perm restframework.Permission, stateless bool, methods ...string) http.Handler {
+		return &restframework.APIView{Authentication: auths, Permissions: []restframework.Permission{perm}, Methods: methods,
+			Name: "V", Handler: answer(stateless), Settings: ds, RESTFramework: drf, Python: setup.Python}
+	}
+	views := &simplejwt.Views{Settings: s, Config: cfg, Blacklist: bl, Django: ds, RESTFramework: drf, Python: setup.Python}
+	mux := http.NewServeMux()
+	mux.Handle("/api/jwt/", view([]restframework.Authenticator{jwt}, restframework.IsAuthenticated{}, false, "GET", "POST"))
+	mux.Handle("/api/jwt-basic/", view([]restframework.Authenticator{jwt, basic}, restframework.IsAuthenticated{}, false, "GET"))
+	mux.Handle("/api/basic-jwt/", view([]restframework.Authenticator{basic, jwt}, restframework.AllowAny{}, false, "GET"))
+	mux.Handle("/api/stateless/", view([]restframework.Authenticator{stateless}, restframework.IsAuthenticated{}, true, "GET"))
+	mux.Handle("/api/token/", views.TokenObtainPair())
+	mux.Handle("/api/token/refresh/", views.TokenRefresh())
+	mux.Handle("/api/token/verify/", views.TokenVerify())
+	mux.Handle("/api/token/blacklist/", views.TokenBlacklist())
+	mux.Handle("/api/sliding/", views.TokenObtainSliding())
+	mux.Handle("/api/sliding/refresh/", views.TokenRefreshSliding())
+	return mux
+}
+
+// drfVersion is APIView.RESTFramework for DRF's version ("3.15.1" is "3.15").
+func drfVersion(v string) string {
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 || v >= "3.18" {
+		return ""
+	}
+	return parts[0] + "." + parts[1]
+}
+
+// copyFile copies the file at src to dst.
+func copyFile(t *testing.T, src, dst string) {
+	in, err := os.Open(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		t.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestLiveSimpleJWT holds package simplejwt to djangorestframework-simplejwt (5.3.1 on
+// Django 3.2, 5.5.1 on the others) on two site configurations (the defaults with the
+// token_blacklist app, refresh tokens rotated and blacklisted after rotation; and a
+// custom one: HS512, another key, audience, issuer, leeway, two header types, another
+// user id claim, revocation by password, access and sliding tokens taken): the same
+// database copied after Django's setup (users, tokens Django minted, and tokens wrong in
+// every way simplejwt notices), the same ~450 requests sent to Django's views and Go's
+// (JWTAuthentication and JWTStatelessUserAuthentication behind DRF's views; the six
+// token views), and the same answers byte for byte, but for the tokens the views make,
+// which Go must read as valid and which must hold the same claims (the random jti and
+// the times aside). Then Django reads the tables Go wrote: the same outstanding tokens
+// for the same users, the same tokens blacklisted, the same users' last_login set.
+func TestLiveSimpleJWT(t *testing.T) {
+	for _, p := range livePeers(t) {
+		for _, c := range jwtConfigs {
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				adb := newAuthDB(t, p.Series, "sqlite")
+				dbj, _ := json.Marshal(adb.django)
+				var setup jwtSetup
+				jwtOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+				if len(setup.Steps) < 400 {
+					t.Fatalf("%d steps", len(setup.Steps))
+				}
+				goPath := filepath.Join(t.TempDir(), "go.sqlite3")
+				copyFile(t, adb.django["NAME"].(string), goPath)
+				var want jwtRun
+				jwtOracle(t, p.Series, string(dbj), c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens}, &want, "run")
+				if len(want.Steps) != len(setup.Steps) {
+					t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
+				}
+				h := jwtSite(t, p.Django, setup, c, goPath)
+				s := jwtSettings(c, setup.SimpleJWT)
+				codes := map[int]int{}
+				for i, step := range setup.Steps {
+					req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(latin1Bytes(step.Body)))
+					req.Header.Set("Content-Type", step.ContentType)
+					for k, v := range step.Headers {
+						req.Header.Set(k, latin1Bytes(v))
+					}
+					got := drfServe(h, req)
+					got.Vary = nil
+					w := want.Steps[i]
+					w.Body = jwtNormal(t, s, w.Body)
+					got.Body = jwtNormal(t, s, got.Body)
+					codes[w.Status]++
+					if diff := cmp.Diff(w, got); diff != "" {
+						t.Errorf("step %d %s %s %q %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, step.Body, diff)
+					}
+				}
+				for _, code := range []int{200, 400, 401, 405, 500} {
+					if codes[code] == 0 {
+						t.Errorf("no step answered %d: %v", code, codes)
+					}
+				}
+				var state jwtRun
+				jwtOracle(t, p.Series, fmt.Sprintf(`{"ENGINE":"django.db.backends.sqlite3","NAME":%q}`, goPath), c,
+					map[string]any{"steps": []any{}, "tokens": setup.Tokens}, &state, "run")
+				want.Steps, state.Steps = nil, nil
+				if diff := cmp.Diff(want, state); diff != "" {
+					t.Errorf("the tables after the steps (-django's +go's, read by Django):\n%s", diff)
+				}
+				if c.blacklist && (len(want.Outstanding) < 10 || len(want.Blacklisted) < 3 || len(want.LastLogin) == 0) {
+					t.Errorf("too little state to compare: %+v", want)
+				}
+			})
+		}
+	}
+}
+
+// jwtTokenRE is a token in an answer's body.
+var jwtTokenRE = regexp.MustCompile(`"(access|refresh|token)":"([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)"`)
+
+// jwtNormal is body with each token in it (made by the view, so different on each
+// side) read with s (it must be valid) and replaced by its claims, with "<jti>" for a
+// jti of 32 hex digits and "<t>" for the times, and the token's lifetime (exp - iat, to
+// the minute).
+func jwtNormal(t *testing.T, s *simplejwt.Settings, body string) string {
+	return jwtTokenRE.ReplaceAllStringFunc(body, func(m string) string {
+		sub := jwtTokenRE.FindStringSubmatch(m)
+		tok, err := s.Parse(simplejwt.Untyped, sub[2])
+		if err != nil {
+			t.Errorf("a token made by a view: %v", err)
+			return m
+		}
+		var b strings.Builder
+		var exp, iat int64
+		for k, v := range tok.Payload.All() {
+			ks, _ := k.AsStr()
+			switch ks {
+			case s.JTIClaim:
+				if js, _ := v.AsStr(); !regexp.MustCompile(`^[0-9a-f]{32}$`).MatchString(js) {
+					t.Errorf("jti %s", v)
+				}
+				v = serializer.Str("<jti>")
+			case "exp", "iat", "refresh_exp":
+				n, _ := v.AsInt()
+				if ks == "exp" {
+					exp = n
+				} else if ks == "iat" {
+					iat = n
+				}
+				v = serializer.Str("<t>")
+			}
+			fmt.Fprintf(&b, "%s=%s;", k, v)
+		}
+		fmt.Fprintf(&b, "lifetime=%dmin", (exp-iat+30)/60)
+		return `"` + sub[1] + `":"` + b.String() + `"`
+	})
+}
