@@ -19,7 +19,7 @@ type Settings struct {
 	// SlidingTokenRefreshLifetime are ACCESS_TOKEN_LIFETIME (5 minutes),
 	// REFRESH_TOKEN_LIFETIME (1 day), SLIDING_TOKEN_LIFETIME (5 minutes) and
 	// SLIDING_TOKEN_REFRESH_LIFETIME (1 day).
-	AccessTokenLifetime, RefreshTokenLifetime           time.Duration
+	AccessTokenLifetime, RefreshTokenLifetime         time.Duration
 	SlidingTokenLifetime, SlidingTokenRefreshLifetime time.Duration
 	// RotateRefreshTokens is ROTATE_REFRESH_TOKENS: TokenRefreshView also answers a new
 	// refresh token.
