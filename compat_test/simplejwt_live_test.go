@@ -2,14 +2,17 @@ package compat_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -320,4 +323,129 @@ func jwtNormal(t *testing.T, s *simplejwt.Settings, body string) string {
 		fmt.Fprintf(&b, "lifetime=%dmin", (exp-iat+30)/60)
 		return `"` + sub[1] + `":"` + b.String() + `"`
 	})
+}
+
+// jwtCheck is simplejwt_oracle.py's check of one token as one type.
+type jwtCheck struct {
+	Payload *typed
+	Message *string
+	Error   *string
+}
+
+// TestLiveSimpleJWTTokens holds the tokens of package simplejwt to simplejwt's, both ways,
+// on both site configurations: Django reads the tokens Go makes (ForUser of each type and
+// user, AccessToken of a refresh token, tokens of random payloads, and those tokens
+// damaged: cut, a character changed, segments swapped) as Go reads them, each as an
+// access, refresh, sliding and untyped token (with the tokens of TestLiveSimpleJWT's
+// setup): the same claims, or the same refusal, or
+// both failing as a server error. And Go writes the payloads of 300 random tokens Django
+// wrote (nested values of every JSON kind, non-ASCII, floats, big ints) into the same
+// bytes.
+func TestLiveSimpleJWTTokens(t *testing.T) {
+	for _, p := range livePeers(t) {
+		for _, c := range jwtConfigs {
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				adb := newAuthDB(t, p.Series, "sqlite")
+				dbj, _ := json.Marshal(adb.django)
+				var setup jwtSetup
+				jwtOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+				s := jwtSettings(c, setup.SimpleJWT)
+				var enc struct {
+					Cases []struct {
+						Payload typed
+						Token   string
+					}
+				}
+				jwtOracle(t, p.Series, string(dbj), c, nil, &enc, "encode")
+				if len(enc.Cases) < 300 {
+					t.Fatalf("%d cases", len(enc.Cases))
+				}
+				var tokens []string
+				for i, e := range enc.Cases {
+					v := e.Payload.toValue(t)
+					got, err := s.Encode(v.Dict())
+					if err != nil || got != e.Token {
+						t.Errorf("case %d %s: %q, %v; want %q", i, v, got, err, e.Token)
+					}
+					if i%10 == 0 {
+						tokens = append(tokens, got)
+					}
+				}
+				users, err := auth.NewSQLUserSource(adb.db, auth.SQLite, auth.AuthUser, auth.SQLOptions{PK: auth.PKInt})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, id := range []string{"1", "2", "3", "4"} {
+					u, err := users.User(t.Context(), id)
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, typ := range []string{simplejwt.Access, simplejwt.Refresh, simplejwt.Sliding, simplejwt.Untyped} {
+						tok, err := s.ForUser(typ, u)
+						if err != nil {
+							t.Fatal(err)
+						}
+						tokens = append(tokens, tok.String())
+						if typ == simplejwt.Refresh {
+							a, err := tok.AccessToken()
+							if err != nil {
+								t.Fatal(err)
+							}
+							tokens = append(tokens, a.String())
+						}
+					}
+				}
+				var bl simplejwt.Blacklist
+				if c.blacklist {
+					bl = simplejwt.NewSQLBlacklist(users)
+				}
+				n := len(tokens)
+				for _, name := range slices.Sorted(maps.Keys(setup.Tokens)) {
+					tokens = append(tokens, setup.Tokens[name])
+				}
+				for i := range n {
+					tok := tokens[i]
+					h, rest, _ := strings.Cut(tok, ".")
+					b, sig, _ := strings.Cut(rest, ".")
+					tokens = append(tokens, tok[:len(tok)-1], tok[:len(tok)/2], b+"."+h+"."+sig,
+						h+"."+b+"."+sig[:len(sig)-2]+"A"+sig[len(sig)-1:], tok+"==", strings.ToUpper(tok[:1])+tok[1:])
+				}
+				var res struct{ Results []map[string]jwtCheck }
+				jwtOracle(t, p.Series, string(dbj), c, tokens, &res, "check")
+				if len(res.Results) != len(tokens) {
+					t.Fatalf("%d results for %d tokens", len(res.Results), len(tokens))
+				}
+				seen := map[string]int{}
+				for i, tok := range tokens {
+					for _, typ := range []string{simplejwt.Access, simplejwt.Refresh, simplejwt.Sliding, simplejwt.Untyped} {
+						want := res.Results[i][typ]
+						got, err := s.ParseWithBlacklist(t.Context(), bl, typ, tok)
+						var te *simplejwt.TokenError
+						switch {
+						case want.Payload != nil:
+							seen["valid"]++
+							if err != nil {
+								t.Errorf("token %d %q as %s: %v; Django reads %s", i, tok, typ, err, want.Payload.toValue(t))
+							} else if w := want.Payload.toValue(t); !serializer.Equal(w, serializer.DictValue(got.Payload)) {
+								t.Errorf("token %d %q as %s: %s; Django reads %s", i, tok, typ, serializer.DictValue(got.Payload), w)
+							}
+						case want.Message != nil:
+							seen[*want.Message]++
+							if !errors.As(err, &te) || te.Message != *want.Message {
+								t.Errorf("token %d %q as %s: %v; Django refuses it: %s", i, tok, typ, err, *want.Message)
+							}
+						default:
+							seen["error"]++
+							if err == nil || errors.As(err, &te) {
+								t.Errorf("token %d %q as %s: %v; Django fails: %s", i, tok, typ, err, *want.Error)
+							}
+						}
+					}
+				}
+				if seen["valid"] < 40 || seen["error"] == 0 || len(seen) < 7 {
+					t.Errorf("too few kinds of outcome: %v", seen)
+				}
+			})
+		}
+	}
 }

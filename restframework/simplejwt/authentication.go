@@ -137,7 +137,7 @@ func (a *JWTAuthentication) validatedToken(ctx context.Context, raw string) (*To
 	}
 	var messages []serializer.Value
 	for _, typ := range types {
-		tok, err := a.Settings.parseChecked(ctx, typ, raw, a.Blacklist)
+		tok, err := a.Settings.ParseWithBlacklist(ctx, a.Blacklist, typ, raw)
 		var te *TokenError
 		if errors.As(err, &te) {
 			m := serializer.NewDict()
@@ -153,10 +153,11 @@ func (a *JWTAuthentication) validatedToken(ctx context.Context, raw string) (*To
 		"token_not_valid", serializer.List(messages...))
 }
 
-// parseChecked is Parse with the blacklist's check of the types that have one
-// (BlacklistMixin: refresh and sliding tokens), made before the others as simplejwt
-// makes it.
-func (s *Settings) parseChecked(ctx context.Context, typ, raw string, bl Blacklist) (*Token, error) {
+// ParseWithBlacklist is Parse where simplejwt's token_blacklist app is installed (bl;
+// nil for none): refresh and sliding tokens (its BlacklistMixin) are checked against the
+// blacklist first, so a blacklisted one is "Token is blacklisted", and one without a jti
+// a server error (Python's KeyError), before the other checks.
+func (s *Settings) ParseWithBlacklist(ctx context.Context, bl Blacklist, typ, raw string) (*Token, error) {
 	if bl == nil || typ != Refresh && typ != Sliding {
 		return s.Parse(typ, raw)
 	}

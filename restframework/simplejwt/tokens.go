@@ -288,3 +288,7 @@ func (t *Token) AccessToken() (*Token, error) {
 	}
 	return a, nil
 }
+
+// Encode is TokenBackend.encode: payload signed as a token (with the settings' audience
+// and issuer added), as PyJWT writes it.
+func (s *Settings) Encode(payload *serializer.Dict) (string, error) { return s.encode(payload) }

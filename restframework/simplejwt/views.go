@@ -228,7 +228,7 @@ func (v *Views) TokenRefresh() http.Handler {
 		[]field{{name: "refresh"}, {name: "access", readOnly: true}},
 		func(r *http.Request, values []string) (serializer.Value, error) {
 			ctx := r.Context()
-			refresh, err := v.Settings.parseChecked(ctx, Refresh, values[0], v.Blacklist)
+			refresh, err := v.Settings.ParseWithBlacklist(ctx, v.Blacklist, Refresh, values[0])
 			if err != nil {
 				return serializer.Value{}, err
 			}
@@ -286,7 +286,7 @@ func (v *Views) TokenRefreshSliding() http.Handler {
 	return v.view("Token Refresh Sliding", "Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken's refresh period has not expired.",
 		[]field{{name: "token"}},
 		func(r *http.Request, values []string) (serializer.Value, error) {
-			tok, err := v.Settings.parseChecked(r.Context(), Sliding, values[0], v.Blacklist)
+			tok, err := v.Settings.ParseWithBlacklist(r.Context(), v.Blacklist, Sliding, values[0])
 			if err != nil {
 				return serializer.Value{}, err
 			}
@@ -338,7 +338,7 @@ func (v *Views) TokenBlacklist() http.Handler {
 	return v.view("Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
 		[]field{{name: "refresh"}},
 		func(r *http.Request, values []string) (serializer.Value, error) {
-			refresh, err := v.Settings.parseChecked(r.Context(), Refresh, values[0], v.Blacklist)
+			refresh, err := v.Settings.ParseWithBlacklist(r.Context(), v.Blacklist, Refresh, values[0])
 			if err != nil {
 				return serializer.Value{}, err
 			}
