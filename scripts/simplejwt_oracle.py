@@ -38,6 +38,9 @@ check   (ARG: a JSON list of tokens) prints, for each token and each type (acces
 encode  prints {"cases": [{"payload": typed, "token": token_backend.encode(payload)}]} for
         random payloads (nested values of every JSON kind, non-ASCII and astral text,
         floats, big ints).
+fixtures prints, for fixtures/simplejwt/ (scripts/gen-simplejwt-fixtures), the first 60 of
+        encode's cases and check's results for the crafted tokens of setup made at a fixed
+        time (2023, expiring in 2033: the results hold until then), without for_user's.
 """
 
 import datetime
@@ -132,13 +135,15 @@ TYPE = api_settings.TOKEN_TYPE_CLAIM
 JTI = api_settings.JTI_CLAIM
 
 
-def payload(typ, uid, **changes):
-    """A payload as simplejwt makes one (type, exp, iat, jti, user id), then changes (None
-    removes a claim)."""
-    now = int(time.time())
-    d = {TYPE: typ, "exp": now + 300, "iat": now, JTI: "%032x" % random.getrandbits(128), UID: uid}
+def payload(typ, uid, now=None, **changes):
+    """A payload as simplejwt makes one (type, exp, iat, jti, user id) at now (the present
+    if None; else an int, and the token expires in 2033), then changes (None removes a
+    claim)."""
+    exp = int(time.time()) + 300 if now is None else 2000000000
+    now = int(time.time()) if now is None else now
+    d = {TYPE: typ, "exp": exp, "iat": now, JTI: "%032x" % random.getrandbits(128), UID: uid}
     if typ == "sliding":
-        d["refresh_exp"] = now + 3600
+        d["refresh_exp"] = exp + 3300
     for k, v in changes.items():
         k = {"TYPE": TYPE, "JTI": JTI, "UID": UID}.get(k, k)
         if v is None:
@@ -148,22 +153,29 @@ def payload(typ, uid, **changes):
     return d
 
 
-def mint():
+def mint(fixed_now=None):
+    """The tokens of the steps: for_user's of each user (unless fixed_now is given), and
+    tokens crafted from payloads made at fixed_now (an int; the present if None)."""
     import base64
     import hashlib
     import hmac
 
     out = {}
-    for pk, name, _, _ in USERS:
-        u = User.objects.get(pk=pk)
-        r = RefreshToken.for_user(u)
-        out["refresh%d" % pk] = str(r)
-        out["access%d" % pk] = str(r.access_token)
-        out["sliding%d" % pk] = str(SlidingToken.for_user(u))
-    out["refresh1b"] = str(RefreshToken.for_user(User.objects.get(pk=1)))
-    out["refresh1c"] = str(RefreshToken.for_user(User.objects.get(pk=1)))
-    now = int(time.time())
+    if fixed_now is None:
+        for pk, name, _, _ in USERS:
+            u = User.objects.get(pk=pk)
+            r = RefreshToken.for_user(u)
+            out["refresh%d" % pk] = str(r)
+            out["access%d" % pk] = str(r.access_token)
+            out["sliding%d" % pk] = str(SlidingToken.for_user(u))
+        out["refresh1b"] = str(RefreshToken.for_user(User.objects.get(pk=1)))
+        out["refresh1c"] = str(RefreshToken.for_user(User.objects.get(pk=1)))
+    now = int(time.time()) if fixed_now is None else fixed_now
     enc = token_backend.encode
+
+    def payload(typ, uid, **changes):
+        return globals()["payload"](typ, uid, now, **changes)
+
     for typ in ("access", "refresh", "sliding"):
         out[typ + "-expired"] = enc(payload(typ, "1", exp=now - 10, iat=now - 400))
         out[typ + "-nojti"] = enc(payload(typ, "1", JTI=None))
@@ -358,21 +370,22 @@ def run(step_list, tokens):
     print(json.dumps(result))
 
 
+def check_one(tok):
+    row = {}
+    for cls in (AccessToken, RefreshToken, SlidingToken, UntypedToken):
+        r = {"payload": None, "message": None, "error": None}
+        try:
+            r["payload"] = djoracle.typed(cls(tok).payload)
+        except TokenError as e:
+            r["message"] = str(e.args[0])
+        except Exception as e:  # noqa: BLE001 (a server error in simplejwt)
+            r["error"] = type(e).__name__
+        row[cls.token_type] = r
+    return row
+
+
 def check(token_list):
-    out = []
-    for tok in token_list:
-        row = {}
-        for cls in (AccessToken, RefreshToken, SlidingToken, UntypedToken):
-            r = {"payload": None, "message": None, "error": None}
-            try:
-                r["payload"] = djoracle.typed(cls(tok).payload)
-            except TokenError as e:
-                r["message"] = str(e.args[0])
-            except Exception as e:  # noqa: BLE001 (a server error in simplejwt)
-                r["error"] = type(e).__name__
-            row[cls.token_type] = r
-        out.append(row)
-    print(json.dumps({"results": out}))
+    print(json.dumps({"results": [check_one(tok) for tok in token_list]}))
 
 
 def random_value(rnd, depth=0):
@@ -396,7 +409,20 @@ def random_value(rnd, depth=0):
         for _ in range(rnd.randrange(4))}
 
 
-def encode():
+def fixtures():
+    """Deterministic cases for the offline tests: encode's, and check's of the crafted
+    tokens made at a fixed time (valid until 2033)."""
+    random.seed(20261127)
+    tokens = mint(fixed_now=1700000000)
+    rows = []
+    for name, tok in sorted(tokens.items()):
+        rows.append({"name": name, "token": tok, "results": check_one(tok)})
+    cases = encode_cases()[:40]
+    print(json.dumps({"simple_jwt": CONFIG.get("simple_jwt", {}), "simplejwt": dist_version("djangorestframework-simplejwt"),
+                      "encode": cases, "check": rows}, sort_keys=True))
+
+
+def encode_cases():
     rnd = random.Random(20261127)
     cases = []
     for _ in range(300):
@@ -404,7 +430,11 @@ def encode():
         for _ in range(rnd.randrange(5)):
             pl["".join(rnd.choice("xyz\u00e9") for _ in range(3))] = random_value(rnd)
         cases.append({"payload": djoracle.typed(pl), "token": token_backend.encode(pl)})
-    print(json.dumps({"cases": cases}))
+    return cases
+
+
+def encode():
+    print(json.dumps({"cases": encode_cases()}))
 
 
 if cmd == "setup":
@@ -416,5 +446,7 @@ elif cmd == "check":
     check(json.load(sys.stdin))
 elif cmd == "encode":
     encode()
+elif cmd == "fixtures":
+    fixtures()
 else:
     sys.exit("unknown command " + cmd)

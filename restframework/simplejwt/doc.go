@@ -1,0 +1,48 @@
+// Package simplejwt is djangorestframework-simplejwt (rest_framework_simplejwt) in Go: the
+// JSON web tokens a DRF API hands out and takes, byte for byte, so that a Go endpoint
+// takes the tokens Django made, Django takes the tokens Go made, and either side can log
+// an API client in, refresh its tokens or blacklist them.
+//
+// Settings is the site's SIMPLE_JWT (Defaults gives simplejwt's). With it:
+//
+//   - Settings.New, Settings.ForUser and Token.AccessToken make tokens as simplejwt's
+//     AccessToken(), RefreshToken.for_user(user) and refresh.access_token do, and
+//     Token.String writes them as PyJWT does (the same JSON, the same bytes);
+//   - Settings.Parse reads one as AccessToken(raw), RefreshToken(raw), ... do: PyJWT's
+//     checks (segments, header, algorithm, signature, iat, nbf, exp, aud, iss, sub, jti)
+//     then simplejwt's (exp required, jti, type), refusing with simplejwt's messages
+//     ("Token is expired", "Token has wrong type", ...) as a *TokenError.
+//
+// JWTAuthentication is a restframework.Authenticator: behind restframework.APIView, a
+// request with "Authorization: Bearer <access token>" is the token's user, and a bad
+// token gets simplejwt's 401. Views holds the token views (TokenObtainPairView,
+// TokenRefreshView, TokenVerifyView, TokenBlacklistView and the sliding ones). SQLBlacklist
+// is the token_blacklist app's tables, shared with Django: a token blacklisted on one side
+// is refused on the other.
+//
+//	s := simplejwt.Defaults(secretKey)
+//	api := &restframework.APIView{
+//		Authentication: []restframework.Authenticator{&simplejwt.JWTAuthentication{Settings: s, Config: cfg}},
+//		Permissions:    []restframework.Permission{restframework.IsAuthenticated{}},
+//		Methods:        []string{"GET"},
+//		Handler:        handler, // restframework.FromContext(ctx).User is the token's user
+//	}
+//	views := &simplejwt.Views{Settings: s, Config: cfg}
+//	mux.Handle("/api/token/", views.TokenObtainPair())
+//	mux.Handle("/api/token/refresh/", views.TokenRefresh())
+//
+// Settings.Version selects simplejwt 5.3 (the newest for Django 3.2), whose messages and
+// claims differ; the default is 5.4 and later. Both are held live to simplejwt 5.3.1 and
+// 5.5.1 (with PyJWT 2.15) on every Django version of the matrix.
+//
+// Known differences, all beyond what simplejwt does with its defaults:
+//
+//   - only the HMAC algorithms (HS256, HS384, HS512): not RS*, ES* nor JWK_URL;
+//   - Python's JSON only (no JSON_ENCODER), and tokens whose header or payload is JSON
+//     in UTF-16 or UTF-32 (which Python also reads) are refused;
+//   - users are found by primary key (USER_ID_FIELD "id" or "pk");
+//   - the token views' serializers are simplejwt's own (no TOKEN_OBTAIN_SERIALIZER of
+//     your own), and JWTAuthentication's stateless user is an auth.User whose ID is the
+//     token's user id (no TOKEN_USER_CLASS);
+//   - ForUser does not log simplejwt's warning for a token made for an inactive user.
+package simplejwt
