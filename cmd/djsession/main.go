@@ -266,6 +266,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/djsession/djsession/restframework/simplejwt"
 	"github.com/djsession/djsession/signing"
 )
 
@@ -301,6 +302,8 @@ Commands:
   check-reset-link check a password reset link as PasswordResetConfirmView does
   user          print a user of auth_user: flags, last login, permissions (--has-perm)
   drf-create-token give a user a Django REST framework token, as manage.py drf_create_token
+  jwt           read a djangorestframework-simplejwt token as simplejwt does: its claims
+  jwt-pair      make the simplejwt tokens TokenObtainPairView gives a user
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash
@@ -318,7 +321,8 @@ The secret key comes from --secret-key, --secret-key-file or $DJANGO_SECRET_KEY,
 order. Flags may follow the argument; "--" ends the flags; an ARG of "-" is read from
 standard input.
 
-Exit status: 0 ok, 1 error, 2 usage, 3 bad signature, 4 signature expired.
+Exit status: 0 ok, 1 error, 2 usage, 3 bad signature (a refused token), 4 signature
+(token) expired.
 Run "djsession help COMMAND" for a command's flags, "go doc" on the package for details.
 `
 
@@ -392,9 +396,10 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 func exitCode(err error) int {
 	var ue *usageError
 	switch {
-	case errors.Is(err, signing.ErrSignatureExpired): // before ErrBadSignature, which it matches
+	case errors.Is(err, signing.ErrSignatureExpired), errors.Is(err, simplejwt.ErrTokenExpired): // before ErrBadSignature, ErrToken
 		return exitExpired
-	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink), errors.Is(err, errLacksPerm):
+	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink), errors.Is(err, errLacksPerm),
+		errors.Is(err, simplejwt.ErrToken):
 		return exitBadSig
 	case errors.As(err, &ue),
 		errors.Is(err, signing.ErrUnsafeSeparator),

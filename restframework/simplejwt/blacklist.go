@@ -27,9 +27,9 @@ type OutstandingToken struct {
 	ExpiresAt time.Time
 }
 
-// outstanding is the OutstandingToken of t for the user whose key is userID ("" for
-// none): created now, expiring at its exp.
-func (t *Token) outstanding(userID string) (*OutstandingToken, error) {
+// Outstanding is the OutstandingToken row of t for the user whose key is userID ("" for
+// none), as for_user records it: made at t's CurrentTime, expiring at its exp.
+func (t *Token) Outstanding(userID string) (*OutstandingToken, error) {
 	jti, ok := t.Payload.Get(t.s.JTIClaim)
 	if !ok {
 		return nil, fmt.Errorf("simplejwt: a token without %s (Python's KeyError)", t.s.JTIClaim)

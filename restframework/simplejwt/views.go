@@ -196,7 +196,7 @@ func (v *Views) forUser(ctx context.Context, typ string, u *auth.User) (*Token, 
 		return nil, err
 	}
 	if v.Blacklist != nil {
-		o, err := t.outstanding(u.ID)
+		o, err := t.Outstanding(u.ID)
 		if err != nil {
 			return nil, err
 		}
@@ -376,7 +376,7 @@ func (v *Views) outstanding(ctx context.Context, t *Token) (*OutstandingToken, e
 			return nil, err
 		}
 	}
-	o, err := t.outstanding("")
+	o, err := t.Outstanding("")
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/restframework/simplejwt"
+	"github.com/djsession/djsession/serializer"
+)
+
+func init() {
+	commands["jwt"] = &command{
+		synopsis: "jwt [--type access|refresh|sliding|untyped] [SIMPLE_JWT flags] TOKEN",
+		help: `Reads a djangorestframework-simplejwt token as simplejwt's token class of --type reads
+it (AccessToken(token), ...): PyJWT's checks of its signature and claims, then simplejwt's
+(exp, jti, type). Prints its claims as JSON (Python's JSON, in their order); a refused
+token is simplejwt's message, with exit status 4 for an expired one and 3 for the others.
+The SIMPLE_JWT settings are flags with simplejwt's defaults; SIGNING_KEY defaults to the
+secret key.`,
+		arg:         "TOKEN",
+		setup:       setupJWT,
+		keyOptional: true,
+	}
+	commands["jwt-pair"] = &command{
+		synopsis: "jwt-pair --db URL [--sliding] [--blacklist] [user flags] [SIMPLE_JWT flags] USERNAME",
+		help: `Makes the tokens simplejwt's TokenObtainPairView gives a user once their password is
+checked (no password asked here: for support staff and tests): {"refresh": ..., "access":
+...}, or with --sliding TokenObtainSlidingView's {"token": ...}. With --blacklist (the
+token_blacklist app installed), the refresh or sliding token is recorded in its
+outstanding tokens, as simplejwt records it. USERNAME is the USERNAME_FIELD value
+(--username-field, --user-table for a custom user model).`,
+		arg:         "USERNAME",
+		setup:       setupJWTPair,
+		keyOptional: true,
+	}
+}
+
+// jwtFlags are the SIMPLE_JWT settings as flags.
+type jwtFlags struct {
+	algorithm, signingKey, audience, issuer, userIDClaim, version *string
+	leeway, access, refresh, sliding, slidingRefresh              *time.Duration
+	revoke                                                        *bool
+}
+
+func defineJWTFlags(fs *flag.FlagSet) *jwtFlags {
+	d := simplejwt.Defaults("")
+	return &jwtFlags{
+		algorithm:      fs.String("algorithm", d.Algorithm, "ALGORITHM: HS256, HS384 or HS512"),
+		signingKey:     fs.String("signing-key", "", "SIGNING_KEY `key` (default: the secret key)"),
+		audience:       fs.String("audience", "", "AUDIENCE (a str; default None)"),
+		issuer:         fs.String("issuer", "", "ISSUER (default None)"),
+		userIDClaim:    fs.String("user-id-claim", d.UserIDClaim, "USER_ID_CLAIM"),
+		version:        fs.String("simplejwt", "", `the simplejwt release of the site: "5.3" (Django 3.2's newest), or "" for 5.4 and later`),
+		leeway:         fs.Duration("leeway", 0, "LEEWAY (e.g. 30s)"),
+		access:         fs.Duration("access-token-lifetime", d.AccessTokenLifetime, "ACCESS_TOKEN_LIFETIME"),
+		refresh:        fs.Duration("refresh-token-lifetime", d.RefreshTokenLifetime, "REFRESH_TOKEN_LIFETIME"),
+		sliding:        fs.Duration("sliding-token-lifetime", d.SlidingTokenLifetime, "SLIDING_TOKEN_LIFETIME"),
+		slidingRefresh: fs.Duration("sliding-token-refresh-lifetime", d.SlidingTokenRefreshLifetime, "SLIDING_TOKEN_REFRESH_LIFETIME"),
+		revoke:         fs.Bool("check-revoke-token", false, "CHECK_REVOKE_TOKEN: tokens carry the hash of the user's password"),
+	}
+}
+
+// settings is the SIMPLE_JWT of the flags, for a site whose SECRET_KEY is key.
+func (f *jwtFlags) settings(cfg *config) (*simplejwt.Settings, error) {
+	key := *f.signingKey
+	if key == "" {
+		key = cfg.key
+	}
+	if key == "" {
+		return nil, usagef("no signing key: give --signing-key or the secret key")
+	}
+	s := simplejwt.Defaults(key)
+	s.Algorithm, s.Issuer, s.UserIDClaim, s.Leeway = *f.algorithm, *f.issuer, *f.userIDClaim, *f.leeway
+	s.AccessTokenLifetime, s.RefreshTokenLifetime = *f.access, *f.refresh
+	s.SlidingTokenLifetime, s.SlidingTokenRefreshLifetime = *f.sliding, *f.slidingRefresh
+	s.CheckRevokeToken = *f.revoke
+	if *f.audience != "" {
+		s.Audience = serializer.Str(*f.audience)
+	}
+	switch *f.version {
+	case "", "5.4", "5.5":
+	case "5.3":
+		s.Version = "5.3"
+	default:
+		return nil, usagef("--simplejwt %q: give 5.3 or nothing", *f.version)
+	}
+	s.Now = cfg.now
+	if _, err := s.New(simplejwt.Access); err != nil {
+		return nil, usagef("%v", err)
+	}
+	return s, nil
+}
+
+func setupJWT(fs *flag.FlagSet) runner {
+	typ := fs.String("type", simplejwt.Access, "the token's `type`: access, refresh, sliding or untyped (any)")
+	f := defineJWTFlags(fs)
+	return func(a *app, cfg *config, arg string) error {
+		s, err := f.settings(cfg)
+		if err != nil {
+			return err
+		}
+		switch *typ {
+		case simplejwt.Access, simplejwt.Refresh, simplejwt.Sliding, simplejwt.Untyped:
+		default:
+			return usagef("--type %q: give access, refresh, sliding or untyped", *typ)
+		}
+		tok, err := s.Parse(*typ, arg)
+		if err != nil {
+			return err
+		}
+		out, err := serializer.EncodeJSON(serializer.DictValue(tok.Payload))
+		if err != nil {
+			return err
+		}
+		return a.printLine(string(out))
+	}
+}
+
+func setupJWTPair(fs *flag.FlagSet) runner {
+	dbURL := fs.String("db", "", "Django's database `URL`: postgres://..., mysql://user:pass@host:port/db, sqlite:PATH")
+	sliding := fs.Bool("sliding", false, "make a sliding token (TokenObtainSlidingView)")
+	blacklist := fs.Bool("blacklist", false, "record the token as outstanding (the token_blacklist app is installed)")
+	userTable := fs.String("user-table", auth.AuthUser.Name, "the user model's `table`")
+	usernameField := fs.String("username-field", auth.AuthUser.UsernameColumn, "the `column` of USERNAME_FIELD")
+	pkType := fs.String("pk", "int", "the primary key's `type`: int (AutoField), uuid (UUIDField) or str")
+	f := defineJWTFlags(fs)
+	return func(a *app, cfg *config, arg string) error {
+		if *dbURL == "" {
+			return usagef("--db is required (Django's database)")
+		}
+		s, err := f.settings(cfg)
+		if err != nil {
+			return err
+		}
+		pk, err := parsePKType(*pkType)
+		if err != nil {
+			return err
+		}
+		s.PK = pk
+		table := auth.AuthUser
+		table.Name, table.UsernameColumn = *userTable, *usernameField
+		users, closeDB, err := openUsers(*dbURL, table, true, time.UTC, pk, *blacklist)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		ctx := context.Background()
+		u, err := users.UserByUsername(ctx, arg)
+		if errors.Is(err, auth.ErrUserNotFound) {
+			return fmt.Errorf("user %s does not exist", arg)
+		}
+		if err != nil {
+			return err
+		}
+		typ := simplejwt.Refresh
+		if *sliding {
+			typ = simplejwt.Sliding
+		}
+		tok, err := s.ForUser(typ, u)
+		if err != nil {
+			return err
+		}
+		if *blacklist {
+			o, err := tok.Outstanding(u.ID)
+			if err == nil {
+				err = simplejwt.NewSQLBlacklist(users).Create(ctx, o)
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if *sliding {
+			return a.printJSON(map[string]string{"token": tok.String()})
+		}
+		access, err := tok.AccessToken()
+		if err != nil {
+			return err
+		}
+		return a.printJSON(struct {
+			Refresh string `json:"refresh"`
+			Access  string `json:"access"`
+		}{tok.String(), access.String()})
+	}
+}
