@@ -36,6 +36,9 @@
 //		}),
 //	}
 //
+// The sub-package simplejwt adds djangorestframework-simplejwt's JSON web tokens: its
+// JWTAuthentication is an Authenticator, and its token views are APIViews.
+//
 // Known differences:
 //   - the messages are DRF's English ones: a site whose LANGUAGE_CODE (or LocaleMiddleware)
 //     picks another language gets DRF's translations from Django;

@@ -252,8 +252,8 @@
 //	2  usage: unknown command or flag, bad flag value, missing or extra argument, no
 //	   secret key (or an unreadable --secret-key-file), unsafe separator, unknown
 //	   algorithm, an unknown --db URL scheme, a key Django could not use (inspect)
-//	3  bad signature
-//	4  signature expired
+//	3  bad signature (jwt: a token simplejwt refuses)
+//	4  signature expired (jwt: an expired token)
 //
 // Errors are written to standard error as one line starting with "djsession: ".
 package main
