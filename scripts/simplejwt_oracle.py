@@ -270,7 +270,8 @@ def steps(tokens):
     for name in names:
         add("/api/jwt/", headers={"Authorization": scheme + " " + tokens[name]})
     for name in names:
-        if name.startswith("sliding") or name.startswith("refresh"):
+        if name.startswith("sliding") or name.startswith("refresh") or name in (
+                "access1", "access2", "nouser", "userint", "userabc", "userlist", "usernull", "revoked"):
             add("/api/stateless/", headers={"Authorization": scheme + " " + tokens[name]})
     t = tokens["access1"]
     for h in (None, "", scheme, scheme + " ", scheme + " a b", scheme.lower() + " " + t, "JWT " + t, "Bearer " + t,
