@@ -195,6 +195,11 @@ def mint(fixed_now=None):
     out["usernull"] = enc(payload("access", 1, UID=None) | {UID: None})
     out["userabc"] = enc(payload("access", "abc"))
     out["userlist"] = enc(payload("access", [1]))
+    out["userbig"] = enc(payload("access", "99999999999999999999"))
+    out["refresh-userbig"] = enc(payload("refresh", 10 ** 20))
+    for typ in ("access", "refresh"):
+        out[typ + "-nulljti"] = enc(payload(typ, "1") | {JTI: None})
+        out[typ + "-surrogatejti"] = enc(payload(typ, "1") | {JTI: "ab\udc00"})
     out["future-iat"] = enc(payload("access", "1", iat=now + 3600))
     out["future-nbf"] = enc(payload("access", "1", nbf=now + 3600))
     out["past-nbf"] = enc(payload("access", "1", nbf=now - 3600))

@@ -56,6 +56,9 @@ var (
 	// ErrInvalidUserID: _auth_user_id cannot be converted to the primary key type (Django
 	// raises ValidationError from pk.to_python, which becomes a server error).
 	ErrInvalidUserID = errors.New("auth: invalid user id in session")
+	// ErrUserIDOutOfRange is a user id beyond the range of the primary key's column (an
+	// int beyond 64 bits); it matches ErrInvalidUserID too.
+	ErrUserIDOutOfRange error = outOfRange{}
 	// ErrUserNotFound is what a UserSource returns when no user has the id or username.
 	ErrUserNotFound = errors.New("auth: user not found")
 	// ErrBackendRequired: Login without a backend while several are configured (Django
@@ -267,3 +270,9 @@ func (c *Config) canAuthenticate(backend string, u *User) bool {
 	}
 	return u.IsActive
 }
+
+// outOfRange is ErrUserIDOutOfRange.
+type outOfRange struct{}
+
+func (outOfRange) Error() string        { return "auth: user id out of the primary key's range" }
+func (outOfRange) Is(target error) bool { return target == ErrInvalidUserID }

@@ -226,7 +226,7 @@ func (s *SQLUserSource) keyArg(id string) (any, error) {
 	case PKInt:
 		n, err := strconv.ParseInt(id, 10, 64)
 		if err != nil {
-			return nil, fmt.Errorf("%w: %q out of range", ErrInvalidUserID, id)
+			return nil, fmt.Errorf("%w: %q", ErrUserIDOutOfRange, id)
 		}
 		return n, nil
 	case PKUUID:

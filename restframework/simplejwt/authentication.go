@@ -64,7 +64,7 @@ func (a *JWTAuthentication) AuthenticateHeader(*http.Request) string {
 func (s *Settings) authenticateHeader() string {
 	typ := "Bearer"
 	if len(s.AuthHeaderTypes) > 0 {
-		typ = s.AuthHeaderTypes[0]
+		typ, _ = latin1(s.AuthHeaderTypes[0]) // (Django writes a header's value in latin-1)
 	}
 	return typ + ` realm="api"`
 }
@@ -94,7 +94,8 @@ func (s *Settings) rawToken(r *http.Request) (string, error) {
 	}
 	known := false
 	for _, t := range types {
-		known = known || parts[0] == t
+		b, _ := latin1(t)
+		known = known || parts[0] == b
 	}
 	if !known {
 		return "", nil
@@ -166,11 +167,7 @@ func (s *Settings) ParseWithBlacklist(ctx context.Context, bl Blacklist, typ, ra
 		if !ok {
 			return fmt.Errorf("simplejwt: the blacklist's check of a token without %s (Python's KeyError)", s.JTIClaim)
 		}
-		j, _ := jti.AsStr()
-		if jti.Kind() != serializer.KindStr {
-			j = jti.String()
-		}
-		black, err := bl.IsBlacklisted(ctx, j)
+		black, err := isBlacklisted(ctx, bl, jti)
 		if err != nil {
 			return err
 		}
@@ -193,7 +190,7 @@ func (a *JWTAuthentication) user(ctx context.Context, tok *Token) (*auth.User, e
 	if a.Stateless {
 		return &auth.User{ID: pyStr(id), IsActive: true}, nil
 	}
-	u, err := lookupUser(ctx, a.Config, s.PK, id)
+	u, err := s.lookupUser(ctx, a.Config, id)
 	if errors.Is(err, auth.ErrUserNotFound) {
 		return nil, authFailed("User not found", "user_not_found")
 	}
@@ -212,18 +209,39 @@ func (a *JWTAuthentication) user(ctx context.Context, tok *Token) (*auth.User, e
 	return u, nil
 }
 
-// lookupUser is User.objects.get(pk=id) for a claim's value: None finds nobody; a
-// value the primary key's field cannot take (Django's ValueError or TypeError) is an
-// error that is not ErrUserNotFound.
-func lookupUser(ctx context.Context, cfg *auth.Config, pk auth.PKType, id serializer.Value) (*auth.User, error) {
+// lookupUser is User.objects.get(pk=id) for a claim's value: None finds nobody, and from
+// Django 5.0 on so does an integer beyond the key's range; a value the primary key's
+// field cannot take (Django's ValueError or TypeError) is an error that is not
+// ErrUserNotFound.
+func (s *Settings) lookupUser(ctx context.Context, cfg *auth.Config, id serializer.Value) (*auth.User, error) {
 	if id.IsNone() {
 		return nil, auth.ErrUserNotFound
 	}
-	key, err := pk.NormalizeValue(id)
+	key, err := s.PK.NormalizeValue(id)
 	if err != nil {
 		return nil, err
 	}
-	return cfg.Users.User(ctx, key)
+	u, err := cfg.Users.User(ctx, key)
+	if errors.Is(err, auth.ErrUserIDOutOfRange) && !djangoBefore5(s.DjangoVersion) {
+		return nil, auth.ErrUserNotFound
+	}
+	return u, err
+}
+
+// djangoBefore5 reports whether a Django version ("4.2.30", "" for the newest) is older
+// than 5.0.
+func djangoBefore5(v string) bool {
+	major, _, _ := strings.Cut(v, ".")
+	return major != "" && len(major) == 1 && major < "5"
+}
+
+// isBlacklisted is BlacklistedToken.objects.filter(token__jti=jti).exists() for a claim's
+// value: None matches nothing (jti IS NULL), others are their str().
+func isBlacklisted(ctx context.Context, bl Blacklist, jti serializer.Value) (bool, error) {
+	if jti.IsNone() {
+		return false, nil
+	}
+	return bl.IsBlacklisted(ctx, pyStr(jti))
 }
 
 // pyStr is str(v) of a claim.

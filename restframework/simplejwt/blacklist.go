@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/djsession/djsession/django/auth"
 )
@@ -33,6 +34,9 @@ func (t *Token) Outstanding(userID string) (*OutstandingToken, error) {
 	jti, ok := t.Payload.Get(t.s.JTIClaim)
 	if !ok {
 		return nil, fmt.Errorf("simplejwt: a token without %s (Python's KeyError)", t.s.JTIClaim)
+	}
+	if jti.IsNone() {
+		return nil, fmt.Errorf("simplejwt: a token whose %s is null, which the outstanding tokens' jti column refuses", t.s.JTIClaim)
 	}
 	exp, _ := t.Payload.Get("exp")
 	expires, err := fromEpoch(exp)
@@ -105,8 +109,15 @@ func NewSQLBlacklist(users *auth.SQLUserSource) *SQLBlacklist {
 	}
 }
 
+// errNotUTF8 is the error of a jti Python cannot encode for the database (one holding a
+// lone surrogate): the database driver's UnicodeEncodeError, a server error.
+var errNotUTF8 = errors.New("simplejwt: a jti that is not valid UTF-8 (a lone surrogate), which Python cannot send to the database")
+
 // IsBlacklisted implements Blacklist.
 func (b *SQLBlacklist) IsBlacklisted(ctx context.Context, jti string) (bool, error) {
+	if !utf8.ValidString(jti) {
+		return false, errNotUTF8
+	}
 	var one int
 	switch err := b.users.DB().QueryRowContext(ctx, b.isBlack, jti).Scan(&one); {
 	case errors.Is(err, sql.ErrNoRows):
@@ -119,6 +130,9 @@ func (b *SQLBlacklist) IsBlacklisted(ctx context.Context, jti string) (bool, err
 
 // Create implements Blacklist.
 func (b *SQLBlacklist) Create(ctx context.Context, o *OutstandingToken) error {
+	if !utf8.ValidString(o.JTI) || !utf8.ValidString(o.Token) {
+		return errNotUTF8
+	}
 	var user, created any
 	if o.UserID != nil {
 		arg, err := b.users.KeyArg(*o.UserID)
@@ -147,6 +161,9 @@ func (b *SQLBlacklist) id(ctx context.Context, jti string) (int64, error) {
 // getOrCreate is GetOrCreate, returning the row's id. A row another request created
 // meanwhile is taken as found.
 func (b *SQLBlacklist) getOrCreate(ctx context.Context, o *OutstandingToken) (int64, error) {
+	if !utf8.ValidString(o.JTI) {
+		return 0, errNotUTF8
+	}
 	id, err := b.id(ctx, o.JTI)
 	if !errors.Is(err, sql.ErrNoRows) {
 		return id, err

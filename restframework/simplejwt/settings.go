@@ -37,8 +37,8 @@ type Settings struct {
 	// Audience is AUDIENCE: None (the default), a str or a list of strs, written into
 	// the tokens made ("aud") and required of the tokens read.
 	Audience serializer.Value
-	// Issuer is ISSUER ("" for None): written into the tokens made ("iss") and required
-	// of the tokens read.
+	// Issuer is ISSUER ("" for None, so an ISSUER of "" is not supported): written into
+	// the tokens made ("iss") and required of the tokens read.
 	Issuer string
 	// Leeway is LEEWAY: how long past their expiry tokens are still taken.
 	Leeway time.Duration
@@ -68,6 +68,10 @@ type Settings struct {
 	// tokens of inactive users are refused.
 	CheckUserIsActive bool
 
+	// DjangoVersion is the version of Django the site runs ("4.2"; "" for the newest).
+	// From Django 5.0 on, a user id beyond the primary key's range finds nobody; before,
+	// it is a server error (as on SQLite).
+	DjangoVersion string
 	// Version is the simplejwt release the Django site runs: "5.3" (the newest for
 	// Django 3.2), or "" for 5.4 and later. 5.3 says "Token is invalid or expired" for
 	// every token its backend refuses, writes an integer primary key into user_id as an
@@ -111,6 +115,14 @@ func (s *Settings) check() error {
 	}
 	if s.SigningKey == "" {
 		return fmt.Errorf("%w: an empty SIGNING_KEY (PyJWT refuses an empty HMAC key)", ErrSettings)
+	}
+	if asymmetricKey(s.SigningKey) {
+		return fmt.Errorf("%w: a SIGNING_KEY that looks like a PEM, SSH or JWK key, which PyJWT refuses as an HMAC secret", ErrSettings)
+	}
+	for _, t := range s.AuthHeaderTypes {
+		if _, ok := latin1(t); !ok {
+			return fmt.Errorf("%w: AUTH_HEADER_TYPES %q is not latin-1", ErrSettings, t)
+		}
 	}
 	if s.UserIDClaim == "" || s.TokenTypeClaim == "" || s.JTIClaim == "" {
 		return fmt.Errorf("%w: USER_ID_CLAIM, TOKEN_TYPE_CLAIM and JTI_CLAIM must be set", ErrSettings)

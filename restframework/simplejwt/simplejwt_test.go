@@ -292,3 +292,29 @@ func str(v serializer.Value) string {
 	s, _ := v.AsStr()
 	return s
 }
+
+// TestSigningKeysRefused checks the keys PyJWT refuses as HMAC secrets (PEM blocks, SSH
+// public keys, JWKs) and some it takes (each checked with PyJWT 2.15's prepare_key).
+func TestSigningKeysRefused(t *testing.T) {
+	for key, refused := range map[string]bool{
+		"-----BEGIN PRIVATE KEY-----\nMIIB\n-----END PRIVATE KEY-----":                        true,
+		"x ----BEGIN RSA PUBLIC KEY---- y ----END RSA PUBLIC KEY---- z":                       false,
+		"x ---- BEGIN RSA PUBLIC KEY ---- y ---- END RSA PUBLIC KEY ---- z":                   true,
+		"-----END PRIVATE KEY-----\n-----BEGIN PRIVATE KEY-----":                              false,
+		"-----BEGIN PRIVATE KEY-----\n-----END PUBLIC KEY-----":                               false,
+		"ssh-rsa AAAAB3NzaC1yc2E":                                                             true,
+		"ecdsa-sha2-nistp256 AAAA":                                                            true,
+		" ssh-rsa AAAA":                                                                       false,
+		`{"kty": "oct", "k": "c2VjcmV0"}`:                                                     true,
+		`[{"keys": [{"kty": "oct"}]}]`:                                                        true,
+		`{"k": "c2VjcmV0"}`:                                                                   false,
+		"django-insecure-)a(b*c&d^e%f$g#h@i!j~k":                                              false,
+		"-----BEGIN CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\n-----END CERTIFICATE-----": true,
+	} {
+		s := Defaults(key)
+		_, err := s.New(Access)
+		if got := errors.Is(err, ErrSettings); got != refused {
+			t.Errorf("%q: refused %v (%v), want %v", key, got, err, refused)
+		}
+	}
+}

@@ -234,7 +234,7 @@ func (v *Views) TokenRefresh() http.Handler {
 			}
 			if !v.Settings.v53() {
 				if id, _ := refresh.Payload.Get(v.Settings.UserIDClaim); id.Truthy() {
-					u, err := lookupUser(ctx, v.Config, v.Settings.PK, id)
+					u, err := v.Settings.lookupUser(ctx, v.Config, id)
 					if err != nil { // (a user not found too: Django's DoesNotExist, a server error)
 						return serializer.Value{}, err
 					}
@@ -316,7 +316,7 @@ func (v *Views) TokenVerify() http.Handler {
 			}
 			if v.Settings.BlacklistAfterRotation && v.Blacklist != nil {
 				jti, _ := tok.Payload.Get(v.Settings.JTIClaim)
-				black, err := v.Blacklist.IsBlacklisted(r.Context(), pyStr(jti))
+				black, err := isBlacklisted(r.Context(), v.Blacklist, jti)
 				if err != nil {
 					return serializer.Value{}, err
 				}
@@ -368,7 +368,7 @@ func (v *Views) outstanding(ctx context.Context, t *Token) (*OutstandingToken, e
 	var userID *string
 	if !v.Settings.v53() {
 		id, _ := t.Payload.Get(v.Settings.UserIDClaim)
-		u, err := lookupUser(ctx, v.Config, v.Settings.PK, id)
+		u, err := v.Settings.lookupUser(ctx, v.Config, id)
 		switch {
 		case err == nil:
 			userID = &u.ID
