@@ -189,6 +189,20 @@ func TestAuthLiveSQL(t *testing.T) {
 // authBackends are the databases the SQL user source is held to Django on.
 var authBackends = []string{"sqlite", "postgres", "mariadb"}
 
+// newestOnServers runs f as the subtest "series/backend" for each Django version on
+// SQLite, and for the newest version on PostgreSQL and MariaDB too.
+func newestOnServers(t *testing.T, f func(t *testing.T, p *peer, backend string)) {
+	peers := livePeers(t)
+	for i, p := range peers {
+		for _, backend := range authBackends {
+			if backend != "sqlite" && i != len(peers)-1 {
+				continue
+			}
+			t.Run(p.Series+"/"+backend, func(t *testing.T) { f(t, p, backend) })
+		}
+	}
+}
+
 // authDatabase is an empty database for make_auth_db.py: as Django's DATABASES entry and
 // as a database/sql handle.
 type authDatabase struct {

@@ -348,73 +348,65 @@ func TestLiveRESTFrameworkResponse(t *testing.T) {
 // and a token Go creates (GetOrCreate, as obtain_auth_token) read back by Django with
 // its key and creation time.
 func TestLiveRESTFrameworkTokens(t *testing.T) {
-	peers := livePeers(t)
-	for i, p := range peers {
-		for _, backend := range authBackends {
-			if backend != "sqlite" && i != len(peers)-1 {
-				continue
-			}
-			t.Run(p.Series+"/"+backend, func(t *testing.T) {
-				adb := newAuthDB(t, p.Series, backend)
-				raw, _ := json.Marshal(adb.django)
-				dbj := string(raw)
-				runScriptJSON(t, p.Series, "", "", &struct{}{}, "drf_oracle.py", dbj, "setup")
-				src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
-				if err != nil {
-					t.Fatal(err)
-				}
-				tokens := restframework.NewSQLTokens(src, "")
-				ctx := t.Context()
-				alice := "aaaaaaaa0123456789abcdef0123456789abcdef"
-				keys := []string{alice, strings.ToUpper(alice), alice + " ", alice + "  ", " " + alice, alice[:39],
-					alice + "0", strings.Repeat("b", 40), "", "0123", "\u00e9" + alice[1:]}
-				type found struct {
-					User  *int
-					Error *string
-				}
-				var got []found
-				for _, k := range keys {
-					tok, err := tokens.Token(ctx, k)
-					switch {
-					case errors.Is(err, restframework.ErrTokenNotFound):
-						got = append(got, found{})
-					case err != nil:
-						t.Errorf("Token(%q): %v", k, err)
-						got = append(got, found{})
-					default:
-						pk, _ := strconv.Atoi(tok.UserID)
-						got = append(got, found{User: &pk})
-						if tok.Key == "" || tok.Created.IsZero() {
-							t.Errorf("Token(%q) = %+v", k, tok)
-						}
-					}
-				}
-				made, created, err := tokens.GetOrCreate(ctx, "4", time.Now())
-				if err != nil || !created || len(made.Key) != 40 {
-					t.Fatalf("GetOrCreate: %+v %v %v", made, created, err)
-				}
-				again, created, err := tokens.GetOrCreate(ctx, "4", time.Now())
-				if err != nil || created || again.Key != made.Key || !again.Created.Equal(made.Created) {
-					t.Fatalf("GetOrCreate again: %+v %v %v, first %+v", again, created, err, made)
-				}
-				kj, _ := json.Marshal(keys)
-				var want struct {
-					Tokens []found
-					Jose   *struct{ Key, Created string }
-				}
-				runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", dbj, "tokens", string(kj))
-				if d := cmp.Diff(want.Tokens, got); d != "" {
-					t.Errorf("lookups of %q: (-django +go)\n%s", keys, d)
-				}
-				switch {
-				case want.Jose == nil:
-					t.Error("Django finds no token of the user Go made one for")
-				case want.Jose.Key != made.Key || want.Jose.Created != pyISOFormat(made.Created.UTC()):
-					t.Errorf("Django reads %+v, Go made %s at %s", *want.Jose, made.Key, made.Created.UTC())
-				}
-			})
+	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
+		adb := newAuthDB(t, p.Series, backend)
+		raw, _ := json.Marshal(adb.django)
+		dbj := string(raw)
+		runScriptJSON(t, p.Series, "", "", &struct{}{}, "drf_oracle.py", dbj, "setup")
+		src, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		tokens := restframework.NewSQLTokens(src, "")
+		ctx := t.Context()
+		alice := "aaaaaaaa0123456789abcdef0123456789abcdef"
+		keys := []string{alice, strings.ToUpper(alice), alice + " ", alice + "  ", " " + alice, alice[:39],
+			alice + "0", strings.Repeat("b", 40), "", "0123", "\u00e9" + alice[1:]}
+		type found struct {
+			User  *int
+			Error *string
+		}
+		var got []found
+		for _, k := range keys {
+			tok, err := tokens.Token(ctx, k)
+			switch {
+			case errors.Is(err, restframework.ErrTokenNotFound):
+				got = append(got, found{})
+			case err != nil:
+				t.Errorf("Token(%q): %v", k, err)
+				got = append(got, found{})
+			default:
+				pk, _ := strconv.Atoi(tok.UserID)
+				got = append(got, found{User: &pk})
+				if tok.Key == "" || tok.Created.IsZero() {
+					t.Errorf("Token(%q) = %+v", k, tok)
+				}
+			}
+		}
+		made, created, err := tokens.GetOrCreate(ctx, "4", time.Now())
+		if err != nil || !created || len(made.Key) != 40 {
+			t.Fatalf("GetOrCreate: %+v %v %v", made, created, err)
+		}
+		again, created, err := tokens.GetOrCreate(ctx, "4", time.Now())
+		if err != nil || created || again.Key != made.Key || !again.Created.Equal(made.Created) {
+			t.Fatalf("GetOrCreate again: %+v %v %v, first %+v", again, created, err, made)
+		}
+		kj, _ := json.Marshal(keys)
+		var want struct {
+			Tokens []found
+			Jose   *struct{ Key, Created string }
+		}
+		runScriptJSON(t, p.Series, "", "", &want, "drf_oracle.py", dbj, "tokens", string(kj))
+		if d := cmp.Diff(want.Tokens, got); d != "" {
+			t.Errorf("lookups of %q: (-django +go)\n%s", keys, d)
+		}
+		switch {
+		case want.Jose == nil:
+			t.Error("Django finds no token of the user Go made one for")
+		case want.Jose.Key != made.Key || want.Jose.Created != pyISOFormat(made.Created.UTC()):
+			t.Errorf("Django reads %+v, Go made %s at %s", *want.Jose, made.Key, made.Created.UTC())
+		}
+	})
 }
 
 // pyISOFormat is datetime.isoformat() of an aware t: microseconds only when not zero.

@@ -225,6 +225,16 @@ func copyFile(t *testing.T, src, dst string) {
 	}
 }
 
+// jwtSetupDB makes a SQLite database with simplejwt_oracle.py's setup for c: the
+// database, as Django's DATABASES entry in JSON, and what setup printed.
+func jwtSetupDB(t *testing.T, p *peer, c jwtConfig) (*authDatabase, string, jwtSetup) {
+	adb := newAuthDB(t, p.Series, "sqlite")
+	dbj, _ := json.Marshal(adb.django)
+	var setup jwtSetup
+	jwtOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+	return adb, string(dbj), setup
+}
+
 // TestLiveSimpleJWT holds package simplejwt to djangorestframework-simplejwt (5.3.1 on
 // Django 3.2, 5.5.1 on the others) on two site configurations (the defaults with the
 // token_blacklist app, refresh tokens rotated and blacklisted after rotation; and a
@@ -241,17 +251,14 @@ func TestLiveSimpleJWT(t *testing.T) {
 	for _, p := range livePeers(t) {
 		for _, c := range jwtConfigs {
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
-				adb := newAuthDB(t, p.Series, "sqlite")
-				dbj, _ := json.Marshal(adb.django)
-				var setup jwtSetup
-				jwtOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+				adb, dbj, setup := jwtSetupDB(t, p, c)
 				if len(setup.Steps) < 400 {
 					t.Fatalf("%d steps", len(setup.Steps))
 				}
 				goPath := filepath.Join(t.TempDir(), "go.sqlite3")
 				copyFile(t, adb.django["NAME"].(string), goPath)
 				var want jwtRun
-				jwtOracle(t, p.Series, string(dbj), c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens}, &want, "run")
+				jwtOracle(t, p.Series, dbj, c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens}, &want, "run")
 				if len(want.Steps) != len(setup.Steps) {
 					t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
 				}
@@ -355,10 +362,7 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 	for _, p := range livePeers(t) {
 		for _, c := range jwtConfigs {
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
-				adb := newAuthDB(t, p.Series, "sqlite")
-				dbj, _ := json.Marshal(adb.django)
-				var setup jwtSetup
-				jwtOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+				adb, dbj, setup := jwtSetupDB(t, p, c)
 				s := jwtSettings(c, setup.SimpleJWT, p.Django)
 				var enc struct {
 					Cases []struct {
@@ -366,7 +370,7 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 						Token   string
 					}
 				}
-				jwtOracle(t, p.Series, string(dbj), c, nil, &enc, "encode")
+				jwtOracle(t, p.Series, dbj, c, nil, &enc, "encode")
 				if len(enc.Cases) < 300 {
 					t.Fatalf("%d cases", len(enc.Cases))
 				}
@@ -421,7 +425,7 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 						h+"."+b+"."+sig[:len(sig)-2]+"A"+sig[len(sig)-1:], tok+"==", strings.ToUpper(tok[:1])+tok[1:])
 				}
 				var res struct{ Results []map[string]jwtCheck }
-				jwtOracle(t, p.Series, string(dbj), c, tokens, &res, "check")
+				jwtOracle(t, p.Series, dbj, c, tokens, &res, "check")
 				if len(res.Results) != len(tokens) {
 					t.Fatalf("%d results for %d tokens", len(res.Results), len(tokens))
 				}
@@ -467,131 +471,123 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 // as Django's do, and rotation (with blacklisting after it) leaves the same tables on
 // both sides. The answers are compared as TestLiveSimpleJWT compares them.
 func TestLiveSimpleJWTBlacklist(t *testing.T) {
-	peers := livePeers(t)
 	c := jwtConfigs[0]
-	for i, p := range peers {
-		for _, backend := range authBackends {
-			if backend != "sqlite" && i != len(peers)-1 {
-				continue
-			}
-			t.Run(p.Series+"/"+backend, func(t *testing.T) {
-				adb := newAuthDB(t, p.Series, backend)
-				raw, _ := json.Marshal(adb.django)
-				dbj := string(raw)
-				var setup jwtSetup
-				jwtOracle(t, p.Series, dbj, c, nil, &setup, "setup")
-				users, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{PK: auth.PKInt})
-				if err != nil {
-					t.Fatal(err)
-				}
-				hs, err := hashers.FromSettings(p.Django, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
-				if err != nil {
-					t.Fatal(err)
-				}
-				cfg := &auth.Config{SecretKey: "djsession-auth-db-secret-key", Users: users, PK: auth.PKInt, Hashers: hs}
-				s := jwtSettings(c, setup.SimpleJWT, p.Django)
-				views := &simplejwt.Views{Settings: s, Config: cfg, Blacklist: simplejwt.NewSQLBlacklist(users),
-					RESTFramework: drfVersion(setup.DRF), Python: setup.Python}
-				mux := http.NewServeMux()
-				mux.Handle("/api/token/", views.TokenObtainPair())
-				mux.Handle("/api/token/refresh/", views.TokenRefresh())
-				mux.Handle("/api/token/verify/", views.TokenVerify())
-				mux.Handle("/api/token/blacklist/", views.TokenBlacklist())
-				mux.Handle("/api/sliding/", views.TokenObtainSliding())
-				post := func(path string, body map[string]string) jwtStep {
-					d := serializer.NewDict()
-					for _, k := range slices.Sorted(maps.Keys(body)) {
-						d.Set(k, serializer.Str(body[k]))
-					}
-					b, _ := serializer.EncodeJSON(serializer.DictValue(d)) // (ASCII: the steps' bodies are latin-1 text)
-					return jwtStep{Method: "POST", Path: path, Headers: map[string]string{}, ContentType: "application/json", Body: string(b)}
-				}
-				tk := setup.Tokens
-				login := map[string]string{"username": "carol", "password": "pa:ss w\u00f6rd"}
-				// Each round: Go's steps, then Django's, then the same steps the other way round.
-				rounds := [][]jwtStep{
-					{post("/api/token/blacklist/", map[string]string{"refresh": tk["refresh1b"]}),
-						post("/api/token/", login), post("/api/sliding/", login)},
-					{post("/api/token/refresh/", map[string]string{"refresh": tk["refresh1b"]}),
-						post("/api/token/verify/", map[string]string{"token": tk["refresh1b"]}),
-						post("/api/token/blacklist/", map[string]string{"refresh": tk["refresh1c"]}),
-						post("/api/token/refresh/", map[string]string{"refresh": tk["refresh3"]})},
-				}
-				var goAnswers, djAnswers []drfAnswer
-				serve := func(steps []jwtStep) {
-					for _, step := range steps {
-						req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(step.Body))
-						req.Header.Set("Content-Type", step.ContentType)
-						a := drfServe(mux, req)
-						a.Vary = nil
-						a.Body = jwtNormal(t, s, a.Body)
-						goAnswers = append(goAnswers, a)
-					}
-				}
-				django := func(steps []jwtStep) jwtRun {
-					var r jwtRun
-					jwtOracle(t, p.Series, dbj, c, map[string]any{"steps": steps, "tokens": tk}, &r, "run")
-					for _, a := range r.Steps {
-						a.Body = jwtNormal(t, s, a.Body)
-						djAnswers = append(djAnswers, a)
-					}
-					return r
-				}
-				serve(rounds[0])     // Go blacklists refresh1b, logs carol in twice
-				django(rounds[1])    // Django refuses refresh1b, blacklists refresh1c, rotates refresh3
-				serve(rounds[1][:2]) // Go refuses refresh1b as Django did
-				serve([]jwtStep{post("/api/token/refresh/", map[string]string{"refresh": tk["refresh1c"]}),
-					post("/api/token/refresh/", map[string]string{"refresh": tk["refresh3"]})})
-				state := django(rounds[0][1:]) // Django logs carol in twice too
-				// Go's answers: blacklist {} , pair, sliding token; then refresh1b refused twice,
-				// refresh1c and refresh3 refused (blacklisted by Django, and by its rotation).
-				// Django's: refresh1b refused twice, {}, a rotated pair; then a pair and a
-				// sliding token.
-				want := []string{"200 {}", "200 pair", "200 token", "401 blacklisted", "400 blacklisted", "401 blacklisted", "401 blacklisted"}
-				wantDj := []string{"401 blacklisted", "400 blacklisted", "200 {}", "200 pair", "200 pair", "200 token"}
-				check := func(who string, got []drfAnswer, want []string) {
-					if len(got) != len(want) {
-						t.Fatalf("%s: %d answers, want %d", who, len(got), len(want))
-					}
-					for i, a := range got {
-						kind := a.Body
-						switch {
-						case strings.Contains(a.Body, "blacklisted"):
-							kind = "blacklisted"
-						case strings.HasPrefix(a.Body, `{"refresh":`), strings.HasPrefix(a.Body, `{"access":`):
-							kind = "pair"
-						case strings.HasPrefix(a.Body, `{"token":`):
-							kind = "token"
-						}
-						if got := fmt.Sprint(a.Status, " ", kind); got != want[i] {
-							t.Errorf("%s answer %d: %s (%s), want %s", who, i, got, a.Body, want[i])
-						}
-					}
-				}
-				check("Go", goAnswers, want)
-				check("Django", djAnswers, wantDj)
-				if diff := cmp.Diff(goAnswers[3:5], djAnswers[:2]); diff != "" {
-					t.Errorf("refresh1b refused differently (-go +django):\n%s", diff)
-				}
-				if diff := cmp.Diff(goAnswers[1:3], djAnswers[4:6]); diff != "" {
-					t.Errorf("carol's tokens differ (-go +django):\n%s", diff)
-				}
-				carol := 0
-				for _, u := range state.Outstanding {
-					if u != nil && *u == 3 {
-						carol++
-					}
-				}
-				// (setup: refresh3 and sliding3; Go: a pair's refresh and a sliding token;
-				// Django: its rotation of refresh3, which simplejwt 5.3 does not record, a
-				// pair's refresh, a sliding token)
-				if want := 7 - map[bool]int{true: 1}[s.Version == "5.3"]; carol != want {
-					t.Errorf("carol has %d outstanding tokens, want %d", carol, want)
-				}
-				if diff := cmp.Diff([]string{"refresh1b", "refresh1c", "refresh3"}, state.Blacklisted); diff != "" {
-					t.Errorf("blacklisted (-want +got):\n%s", diff)
-				}
-			})
+	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
+		adb := newAuthDB(t, p.Series, backend)
+		raw, _ := json.Marshal(adb.django)
+		dbj := string(raw)
+		var setup jwtSetup
+		jwtOracle(t, p.Series, dbj, c, nil, &setup, "setup")
+		users, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{PK: auth.PKInt})
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		hs, err := hashers.FromSettings(p.Django, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := &auth.Config{SecretKey: "djsession-auth-db-secret-key", Users: users, PK: auth.PKInt, Hashers: hs}
+		s := jwtSettings(c, setup.SimpleJWT, p.Django)
+		views := &simplejwt.Views{Settings: s, Config: cfg, Blacklist: simplejwt.NewSQLBlacklist(users),
+			RESTFramework: drfVersion(setup.DRF), Python: setup.Python}
+		mux := http.NewServeMux()
+		mux.Handle("/api/token/", views.TokenObtainPair())
+		mux.Handle("/api/token/refresh/", views.TokenRefresh())
+		mux.Handle("/api/token/verify/", views.TokenVerify())
+		mux.Handle("/api/token/blacklist/", views.TokenBlacklist())
+		mux.Handle("/api/sliding/", views.TokenObtainSliding())
+		post := func(path string, body map[string]string) jwtStep {
+			d := serializer.NewDict()
+			for _, k := range slices.Sorted(maps.Keys(body)) {
+				d.Set(k, serializer.Str(body[k]))
+			}
+			b, _ := serializer.EncodeJSON(serializer.DictValue(d)) // (ASCII: the steps' bodies are latin-1 text)
+			return jwtStep{Method: "POST", Path: path, Headers: map[string]string{}, ContentType: "application/json", Body: string(b)}
+		}
+		tk := setup.Tokens
+		login := map[string]string{"username": "carol", "password": "pa:ss w\u00f6rd"}
+		// Each round: Go's steps, then Django's, then the same steps the other way round.
+		rounds := [][]jwtStep{
+			{post("/api/token/blacklist/", map[string]string{"refresh": tk["refresh1b"]}),
+				post("/api/token/", login), post("/api/sliding/", login)},
+			{post("/api/token/refresh/", map[string]string{"refresh": tk["refresh1b"]}),
+				post("/api/token/verify/", map[string]string{"token": tk["refresh1b"]}),
+				post("/api/token/blacklist/", map[string]string{"refresh": tk["refresh1c"]}),
+				post("/api/token/refresh/", map[string]string{"refresh": tk["refresh3"]})},
+		}
+		var goAnswers, djAnswers []drfAnswer
+		serve := func(steps []jwtStep) {
+			for _, step := range steps {
+				req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(step.Body))
+				req.Header.Set("Content-Type", step.ContentType)
+				a := drfServe(mux, req)
+				a.Vary = nil
+				a.Body = jwtNormal(t, s, a.Body)
+				goAnswers = append(goAnswers, a)
+			}
+		}
+		django := func(steps []jwtStep) jwtRun {
+			var r jwtRun
+			jwtOracle(t, p.Series, dbj, c, map[string]any{"steps": steps, "tokens": tk}, &r, "run")
+			for _, a := range r.Steps {
+				a.Body = jwtNormal(t, s, a.Body)
+				djAnswers = append(djAnswers, a)
+			}
+			return r
+		}
+		serve(rounds[0])     // Go blacklists refresh1b, logs carol in twice
+		django(rounds[1])    // Django refuses refresh1b, blacklists refresh1c, rotates refresh3
+		serve(rounds[1][:2]) // Go refuses refresh1b as Django did
+		serve([]jwtStep{post("/api/token/refresh/", map[string]string{"refresh": tk["refresh1c"]}),
+			post("/api/token/refresh/", map[string]string{"refresh": tk["refresh3"]})})
+		state := django(rounds[0][1:]) // Django logs carol in twice too
+		// Go's answers: blacklist {} , pair, sliding token; then refresh1b refused twice,
+		// refresh1c and refresh3 refused (blacklisted by Django, and by its rotation).
+		// Django's: refresh1b refused twice, {}, a rotated pair; then a pair and a
+		// sliding token.
+		want := []string{"200 {}", "200 pair", "200 token", "401 blacklisted", "400 blacklisted", "401 blacklisted", "401 blacklisted"}
+		wantDj := []string{"401 blacklisted", "400 blacklisted", "200 {}", "200 pair", "200 pair", "200 token"}
+		check := func(who string, got []drfAnswer, want []string) {
+			if len(got) != len(want) {
+				t.Fatalf("%s: %d answers, want %d", who, len(got), len(want))
+			}
+			for i, a := range got {
+				kind := a.Body
+				switch {
+				case strings.Contains(a.Body, "blacklisted"):
+					kind = "blacklisted"
+				case strings.HasPrefix(a.Body, `{"refresh":`), strings.HasPrefix(a.Body, `{"access":`):
+					kind = "pair"
+				case strings.HasPrefix(a.Body, `{"token":`):
+					kind = "token"
+				}
+				if got := fmt.Sprint(a.Status, " ", kind); got != want[i] {
+					t.Errorf("%s answer %d: %s (%s), want %s", who, i, got, a.Body, want[i])
+				}
+			}
+		}
+		check("Go", goAnswers, want)
+		check("Django", djAnswers, wantDj)
+		if diff := cmp.Diff(goAnswers[3:5], djAnswers[:2]); diff != "" {
+			t.Errorf("refresh1b refused differently (-go +django):\n%s", diff)
+		}
+		if diff := cmp.Diff(goAnswers[1:3], djAnswers[4:6]); diff != "" {
+			t.Errorf("carol's tokens differ (-go +django):\n%s", diff)
+		}
+		carol := 0
+		for _, u := range state.Outstanding {
+			if u != nil && *u == 3 {
+				carol++
+			}
+		}
+		// (setup: refresh3 and sliding3; Go: a pair's refresh and a sliding token;
+		// Django: its rotation of refresh3, which simplejwt 5.3 does not record, a
+		// pair's refresh, a sliding token)
+		if want := 7 - map[bool]int{true: 1}[s.Version == "5.3"]; carol != want {
+			t.Errorf("carol has %d outstanding tokens, want %d", carol, want)
+		}
+		if diff := cmp.Diff([]string{"refresh1b", "refresh1c", "refresh3"}, state.Blacklisted); diff != "" {
+			t.Errorf("blacklisted (-want +got):\n%s", diff)
+		}
+	})
 }

@@ -1,18 +1,15 @@
 package restframework_test
 
 import (
-	"database/sql"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"testing"
 	"time"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/engines/signedcookies"
+	"github.com/djsession/djsession/internal/exampledb"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/serializer"
 )
@@ -25,25 +22,9 @@ import (
 // read, his session hash checked) and "anonymous" (DRF's 401). scripts/bench_drf.py runs
 // DRF's APIView on the same requests next to it.
 func BenchmarkAPIView(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "db.sqlite3")
-	data, err := os.ReadFile("../fixtures/example/db.sqlite3")
-	if err == nil {
-		err = os.WriteFile(path, data, 0o600)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := sql.Open(sqlite.DriverName, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
+	db, users := exampledb.Open(b)
 	// (Django's DDL for DRF's Token model on SQLite.)
 	if _, err := db.Exec(`CREATE TABLE "authtoken_token" ("key" varchar(40) NOT NULL PRIMARY KEY, "created" datetime NOT NULL, "user_id" integer NOT NULL UNIQUE REFERENCES "auth_user" ("id") DEFERRABLE INITIALLY DEFERRED)`); err != nil {
-		b.Fatal(err)
-	}
-	users, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	if err != nil {
 		b.Fatal(err)
 	}
 	tokens := restframework.NewSQLTokens(users, "")

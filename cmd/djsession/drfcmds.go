@@ -26,35 +26,19 @@ custom user model, --user-table for its table).`,
 }
 
 func setupDRFCreateToken(fs *flag.FlagSet) runner {
-	dbURL := fs.String("db", "", "Django's database `URL`: postgres://..., mysql://user:pass@host:port/db, sqlite:PATH")
+	uf := defineUserFlags(fs)
 	reset := fs.Bool("reset", false, "delete the user's token first, so a new one is made (drf_create_token -r)")
-	userTable := fs.String("user-table", auth.AuthUser.Name, "the user model's `table`")
-	usernameField := fs.String("username-field", auth.AuthUser.UsernameColumn, "the `column` of USERNAME_FIELD")
-	pkType := fs.String("pk", "int", "the primary key's `type`: int (AutoField), uuid (UUIDField) or str")
 	tokenTable := fs.String("token-table", restframework.DefaultTokenTable, "the token model's `table`")
 	return func(a *app, cfg *config, arg string) error {
-		if *dbURL == "" {
-			return usagef("--db is required (Django's database)")
-		}
-		pk, err := parsePKType(*pkType)
-		if err != nil {
-			return err
-		}
-		table := auth.AuthUser
-		table.Name, table.UsernameColumn = *userTable, *usernameField
-		users, closeDB, err := openUsers(*dbURL, table, true, time.UTC, pk, true)
-		if err != nil {
-			return err
-		}
-		defer closeDB()
-		ctx := context.Background()
-		u, err := users.UserByUsername(ctx, arg)
+		users, u, closeDB, err := uf.user(arg, true)
 		if errors.Is(err, auth.ErrUserNotFound) {
 			return fmt.Errorf("Cannot create the Token: user %s does not exist", arg)
 		}
 		if err != nil {
 			return err
 		}
+		defer closeDB()
+		ctx := context.Background()
 		tokens := restframework.NewSQLTokens(users, *tokenTable)
 		if *reset {
 			if err := tokens.DeleteForUser(ctx, u.ID); err != nil {
@@ -67,4 +51,44 @@ func setupDRFCreateToken(fs *flag.FlagSet) runner {
 		}
 		return a.printLine(fmt.Sprintf("Generated token %s for user %s", tok.Key, arg))
 	}
+}
+
+// userFlags are the flags of the commands that find a user by USERNAME_FIELD in a
+// database Django made.
+type userFlags struct {
+	db, table, usernameField, pk *string
+}
+
+func defineUserFlags(fs *flag.FlagSet) *userFlags {
+	return &userFlags{
+		db:            fs.String("db", "", "Django's database `URL`: postgres://..., mysql://user:pass@host:port/db, sqlite:PATH"),
+		table:         fs.String("user-table", auth.AuthUser.Name, "the user model's `table`"),
+		usernameField: fs.String("username-field", auth.AuthUser.UsernameColumn, "the `column` of USERNAME_FIELD"),
+		pk:            fs.String("pk", "int", "the primary key's `type`: int (AutoField), uuid (UUIDField) or str"),
+	}
+}
+
+// user opens the database (for writing too with write) and finds the user whose
+// USERNAME_FIELD is username: the users, the user and what closes the database, or an
+// error (auth.ErrUserNotFound for no such user, the database then closed).
+func (f *userFlags) user(username string, write bool) (*auth.SQLUserSource, *auth.User, func(), error) {
+	if *f.db == "" {
+		return nil, nil, nil, usagef("--db is required (Django's database)")
+	}
+	pk, err := parsePKType(*f.pk)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	table := auth.AuthUser
+	table.Name, table.UsernameColumn = *f.table, *f.usernameField
+	users, closeDB, err := openUsers(*f.db, table, true, time.UTC, pk, write)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	u, err := users.UserByUsername(context.Background(), username)
+	if err != nil {
+		closeDB()
+		return nil, nil, nil, err
+	}
+	return users, u, closeDB, nil
 }

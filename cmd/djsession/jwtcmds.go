@@ -121,41 +121,25 @@ func setupJWT(fs *flag.FlagSet) runner {
 }
 
 func setupJWTPair(fs *flag.FlagSet) runner {
-	dbURL := fs.String("db", "", "Django's database `URL`: postgres://..., mysql://user:pass@host:port/db, sqlite:PATH")
+	uf := defineUserFlags(fs)
 	sliding := fs.Bool("sliding", false, "make a sliding token (TokenObtainSlidingView)")
 	blacklist := fs.Bool("blacklist", false, "record the token as outstanding (the token_blacklist app is installed)")
-	userTable := fs.String("user-table", auth.AuthUser.Name, "the user model's `table`")
-	usernameField := fs.String("username-field", auth.AuthUser.UsernameColumn, "the `column` of USERNAME_FIELD")
-	pkType := fs.String("pk", "int", "the primary key's `type`: int (AutoField), uuid (UUIDField) or str")
 	f := defineJWTFlags(fs)
 	return func(a *app, cfg *config, arg string) error {
-		if *dbURL == "" {
-			return usagef("--db is required (Django's database)")
-		}
 		s, err := f.settings(cfg)
 		if err != nil {
 			return err
 		}
-		pk, err := parsePKType(*pkType)
-		if err != nil {
-			return err
-		}
-		s.PK = pk
-		table := auth.AuthUser
-		table.Name, table.UsernameColumn = *userTable, *usernameField
-		users, closeDB, err := openUsers(*dbURL, table, true, time.UTC, pk, *blacklist)
-		if err != nil {
-			return err
-		}
-		defer closeDB()
-		ctx := context.Background()
-		u, err := users.UserByUsername(ctx, arg)
+		users, u, closeDB, err := uf.user(arg, *blacklist)
 		if errors.Is(err, auth.ErrUserNotFound) {
 			return fmt.Errorf("user %s does not exist", arg)
 		}
 		if err != nil {
 			return err
 		}
+		defer closeDB()
+		s.PK = users.PK()
+		ctx := context.Background()
 		typ := simplejwt.Refresh
 		if *sliding {
 			typ = simplejwt.Sliding

@@ -1,16 +1,13 @@
 package simplejwt_test
 
 import (
-	"database/sql"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/engines/db/sqlite"
+	"github.com/djsession/djsession/internal/exampledb"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/restframework/simplejwt"
 	"github.com/djsession/djsession/serializer"
@@ -24,23 +21,7 @@ import (
 // his row read) and "refresh" (a POST to TokenRefreshView). scripts/bench_simplejwt.py
 // runs simplejwt on the same work next to it.
 func BenchmarkSimpleJWT(b *testing.B) {
-	path := filepath.Join(b.TempDir(), "db.sqlite3")
-	data, err := os.ReadFile("../../fixtures/example/db.sqlite3")
-	if err == nil {
-		err = os.WriteFile(path, data, 0o600)
-	}
-	if err != nil {
-		b.Fatal(err)
-	}
-	db, err := sql.Open(sqlite.DriverName, path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer db.Close()
-	users, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	_, users := exampledb.Open(b)
 	cfg := &auth.Config{SecretKey: "benchmark-secret-key", Users: users}
 	s := simplejwt.Defaults(cfg.SecretKey)
 	bob, err := users.User(b.Context(), "2")
