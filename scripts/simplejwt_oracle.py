@@ -215,38 +215,51 @@ def mint(fixed_now=None):
     out["iss-x"] = enc(payload("access", "1", iss="x"))
     out["unicode"] = enc(payload("access", "1", name="jos\u00e9 \U0001F600 \u2028", f=1.5e300, n=10 ** 30))
     out["revoked"] = enc(payload("access", "1", hash_password="0" * 32))
-    key = api_settings.SIGNING_KEY.encode()
+    import jwt
 
-    def raw(header, body, alg="sha256", k=key):
+    alg = api_settings.ALGORITHM
+    site = jwt.get_algorithm_by_name(alg)
+    hname = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}.get(alg)
+
+    def site_sign(msg, key=None):
+        return site.sign(msg, site.prepare_key(api_settings.SIGNING_KEY) if key is None else key)
+
+    def hmac_sign(name, key):
+        return lambda msg: hmac.new(key, msg, getattr(hashlib, name)).digest()
+
+    def raw(header, body, sign=site_sign):
         h = base64.urlsafe_b64encode(header.encode("latin-1")).rstrip(b"=")
         b = base64.urlsafe_b64encode(body.encode("latin-1")).rstrip(b"=")
-        mac = getattr(hashlib, alg)
-        s = base64.urlsafe_b64encode(hmac.new(k, h + b"." + b, mac).digest()).rstrip(b"=")
+        s = base64.urlsafe_b64encode(sign(h + b"." + b)).rstrip(b"=")
         return (h + b"." + b + b"." + s).decode()
 
     good = json.dumps(payload("access", "1"), separators=(",", ":"))
-    alg = api_settings.ALGORITHM
-    hname = {"HS256": "sha256", "HS384": "sha384", "HS512": "sha512"}[alg]
-    out["raw-good"] = raw('{"alg":"%s","typ":"JWT"}' % alg, good, hname)
-    out["raw-spaces"] = raw(' { "typ" : "JWT", "alg" : "%s" } ' % alg, " " + good.replace(",", ", ") + "\n", hname)
-    out["raw-bom"] = raw("\xef\xbb\xbf" + '{"alg":"%s"}' % alg, good, hname)
-    out["raw-noalg"] = raw('{"typ":"JWT"}', good, hname)
-    out["raw-none"] = raw('{"alg":"none"}', good, hname)
-    out["raw-otheralg"] = raw('{"alg":"%s"}' % ("HS512" if alg != "HS512" else "HS256"), good,
-                              "sha512" if alg != "HS512" else "sha256")
-    out["raw-listalg"] = raw('{"alg":["%s"]}' % alg, good, hname)
-    out["raw-kid"] = raw('{"alg":"%s","kid":5}' % alg, good, hname)
-    out["raw-kidstr"] = raw('{"alg":"%s","kid":"k1"}' % alg, good, hname)
-    out["raw-crit"] = raw('{"alg":"%s","crit":["exp"]}' % alg, good, hname)
-    out["raw-b64"] = raw('{"alg":"%s","b64":false,"crit":["b64"]}' % alg, good, hname)
-    out["raw-header-list"] = raw('["%s"]' % alg, good, hname)
-    out["raw-payload-list"] = raw('{"alg":"%s"}' % alg, "[1]", hname)
-    out["raw-payload-bad"] = raw('{"alg":"%s"}' % alg, "{bad", hname)
-    out["raw-nan"] = raw('{"alg":"%s"}' % alg, good[:-1] + ',"x":NaN,"y":-Infinity,"z":1e999}', hname)
-    out["raw-dupe"] = raw('{"alg":"%s","alg":"%s"}' % ("none", alg), good[:-1] + ',"%s":"0"}' % UID, hname)
-    out["raw-latin1"] = raw('{"alg":"%s"}' % alg, good[:-1] + ',"n":"\xe9"}', hname)
-    out["raw-utf8"] = raw('{"alg":"%s"}' % alg, good[:-1] + ',"n":"\xc3\xa9\xed\xa0\x80"}', hname)
-    out["raw-wrongkey"] = raw('{"alg":"%s"}' % alg, good, hname, b"other key")
+    out["raw-good"] = raw('{"alg":"%s","typ":"JWT"}' % alg, good)
+    out["raw-spaces"] = raw(' { "typ" : "JWT", "alg" : "%s" } ' % alg, " " + good.replace(",", ", ") + "\n")
+    out["raw-bom"] = raw("\xef\xbb\xbf" + '{"alg":"%s"}' % alg, good)
+    out["raw-noalg"] = raw('{"typ":"JWT"}', good)
+    out["raw-none"] = raw('{"alg":"none"}', good)
+    if hname:
+        other = "HS512" if alg != "HS512" else "HS256"
+        out["raw-otheralg"] = raw('{"alg":"%s"}' % other, good, hmac_sign(other.replace("HS", "sha"), api_settings.SIGNING_KEY.encode()))
+    else:  # (an HMAC keyed with the public key: the algorithm confusion attack)
+        out["raw-otheralg"] = raw('{"alg":"HS256"}', good, hmac_sign("sha256", api_settings.VERIFYING_KEY.encode()))
+    out["raw-listalg"] = raw('{"alg":["%s"]}' % alg, good)
+    out["raw-kid"] = raw('{"alg":"%s","kid":5}' % alg, good)
+    out["raw-kidstr"] = raw('{"alg":"%s","kid":"k1"}' % alg, good)
+    out["raw-crit"] = raw('{"alg":"%s","crit":["exp"]}' % alg, good)
+    out["raw-b64"] = raw('{"alg":"%s","b64":false,"crit":["b64"]}' % alg, good)
+    out["raw-header-list"] = raw('["%s"]' % alg, good)
+    out["raw-payload-list"] = raw('{"alg":"%s"}' % alg, "[1]")
+    out["raw-payload-bad"] = raw('{"alg":"%s"}' % alg, "{bad")
+    out["raw-nan"] = raw('{"alg":"%s"}' % alg, good[:-1] + ',"x":NaN,"y":-Infinity,"z":1e999}')
+    out["raw-dupe"] = raw('{"alg":"%s","alg":"%s"}' % ("none", alg), good[:-1] + ',"%s":"0"}' % UID)
+    out["raw-latin1"] = raw('{"alg":"%s"}' % alg, good[:-1] + ',"n":"\xe9"}')
+    out["raw-utf8"] = raw('{"alg":"%s"}' % alg, good[:-1] + ',"n":"\xc3\xa9\xed\xa0\x80"}')
+    if hname:
+        out["raw-wrongkey"] = raw('{"alg":"%s"}' % alg, good, hmac_sign(hname, b"other key"))
+    else:
+        out["raw-wrongkey"] = raw('{"alg":"%s"}' % alg, good, lambda msg: site_sign(msg, other_key(alg)))
     g = out["raw-good"]
     h, b, s = g.split(".")
     out["mangled-sig"] = h + "." + b + "." + ("A" if s[0] != "A" else "B") + s[1:]
@@ -259,6 +272,17 @@ def mint(fixed_now=None):
     out["mangled-empty"] = ".."
     out["mangled-none"] = "abc"
     return out
+
+
+def other_key(alg):
+    """A new private key for alg (not the site's)."""
+    from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+
+    if alg.startswith(("RS", "PS")):
+        return rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    if alg == "EdDSA":
+        return ed25519.Ed25519PrivateKey.generate()
+    return ec.generate_private_key({"ES256": ec.SECP256R1(), "ES384": ec.SECP384R1()}.get(alg, ec.SECP521R1()))
 
 
 def steps(tokens):

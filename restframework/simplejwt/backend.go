@@ -2,12 +2,8 @@ package simplejwt
 
 import (
 	"bytes"
-	"crypto/hmac"
-	"crypto/sha256"
-	"crypto/sha512"
 	"encoding/base64"
 	"errors"
-	"hash"
 	"math"
 	"math/big"
 	"strings"
@@ -18,14 +14,11 @@ import (
 	"github.com/djsession/djsession/serializer"
 )
 
-// hashes are the HMAC algorithms of PyJWT.
-var hashes = map[string]func() hash.Hash{"HS256": sha256.New, "HS384": sha512.New384, "HS512": sha512.New}
-
 // headers are the JOSE headers PyJWT writes for each algorithm (its keys sorted).
 var headers = map[string]string{}
 
 func init() {
-	for alg := range hashes {
+	for alg := range algorithms {
 		headers[alg] = base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"` + alg + `","typ":"JWT"}`))
 	}
 }
@@ -67,10 +60,12 @@ func (s *Settings) encode(payload *serializer.Dict) (string, error) {
 	b = append(b, h...)
 	b = append(b, '.')
 	b = base64.RawURLEncoding.AppendEncode(b, js)
-	mac := hmac.New(hashes[s.Algorithm], []byte(s.SigningKey))
-	mac.Write(b)
+	sig, err := algorithms[s.Algorithm].sign(s.SigningKey, b)
+	if err != nil {
+		return "", err
+	}
 	b = append(b, '.')
-	b = base64.RawURLEncoding.AppendEncode(b, mac.Sum(nil))
+	b = base64.RawURLEncoding.AppendEncode(b, sig)
 	return string(b), nil
 }
 
@@ -136,9 +131,11 @@ func (s *Settings) decode(token string, verify bool, now time.Time) (*serializer
 		if a, _ := alg.AsStr(); alg.Kind() != serializer.KindStr || a != s.Algorithm {
 			return nil, &backendError{reason: "The specified alg value is not allowed"}
 		}
-		mac := hmac.New(hashes[s.Algorithm], []byte(s.SigningKey))
-		mac.Write([]byte(signingInput))
-		if !hmac.Equal(mac.Sum(nil), sig) {
+		ok, err := algorithms[s.Algorithm].verify(s, []byte(signingInput), sig)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
 			return nil, decodeError("Signature verification failed")
 		}
 	}

@@ -30,10 +30,17 @@ type Settings struct {
 	// UpdateLastLogin is UPDATE_LAST_LOGIN: the token obtain views record the login
 	// (user.last_login), when the user source can (auth.LastLoginUpdater).
 	UpdateLastLogin bool
-	// Algorithm is ALGORITHM: "HS256" (the default), "HS384" or "HS512".
+	// Algorithm is ALGORITHM: "HS256" (the default), "HS384" or "HS512"; or, with keys in
+	// PEM, "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
+	// "ES512" or "EdDSA" (Ed25519).
 	Algorithm string
-	// SigningKey is SIGNING_KEY, whose default is the site's SECRET_KEY.
+	// SigningKey is SIGNING_KEY, whose default is the site's SECRET_KEY: the HMAC secret,
+	// or the private key in PEM (PKCS #8, PKCS #1 or SEC 1) that signs the tokens made
+	// (none is needed to read tokens).
 	SigningKey string
+	// VerifyingKey is VERIFYING_KEY: for the other algorithms than HMAC, the public key in
+	// PEM (PKIX or PKCS #1) that checks the tokens read.
+	VerifyingKey string
 	// Audience is AUDIENCE: None (the default), a str or a list of strs, written into
 	// the tokens made ("aud") and required of the tokens read.
 	Audience serializer.Value
@@ -110,13 +117,14 @@ var ErrSettings = errors.New("simplejwt: unusable settings")
 
 // check reports settings that simplejwt (or this package) refuses.
 func (s *Settings) check() error {
-	if _, ok := hashes[s.Algorithm]; !ok {
-		return fmt.Errorf("%w: ALGORITHM %q (this package has HS256, HS384 and HS512)", ErrSettings, s.Algorithm)
+	a, ok := algorithms[s.Algorithm]
+	if !ok {
+		return fmt.Errorf("%w: ALGORITHM %q (this package has HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 and EdDSA)", ErrSettings, s.Algorithm)
 	}
-	if s.SigningKey == "" {
+	if a.kind == hmacAlg && s.SigningKey == "" {
 		return fmt.Errorf("%w: an empty SIGNING_KEY (PyJWT refuses an empty HMAC key)", ErrSettings)
 	}
-	if asymmetricKey(s.SigningKey) {
+	if a.kind == hmacAlg && asymmetricKey(s.SigningKey) {
 		return fmt.Errorf("%w: a SIGNING_KEY that looks like a PEM, SSH or JWK key, which PyJWT refuses as an HMAC secret", ErrSettings)
 	}
 	for _, t := range s.AuthHeaderTypes {
