@@ -5,6 +5,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
+	"strings"
 	"time"
 
 	"github.com/djsession/djsession/django/auth"
@@ -41,7 +43,7 @@ outstanding tokens, as simplejwt records it. USERNAME is the USERNAME_FIELD valu
 
 // jwtFlags are the SIMPLE_JWT settings as flags.
 type jwtFlags struct {
-	algorithm, signingKey, audience, issuer, userIDClaim, version *string
+	algorithm, signingKey, verifyingKey, audience, issuer, userIDClaim, version *string
 	leeway, access, refresh, sliding, slidingRefresh              *time.Duration
 	revoke                                                        *bool
 }
@@ -49,8 +51,9 @@ type jwtFlags struct {
 func defineJWTFlags(fs *flag.FlagSet) *jwtFlags {
 	d := simplejwt.Defaults("")
 	return &jwtFlags{
-		algorithm:      fs.String("algorithm", d.Algorithm, "ALGORITHM: HS256, HS384 or HS512"),
-		signingKey:     fs.String("signing-key", "", "SIGNING_KEY `key` (default: the secret key)"),
+		algorithm:      fs.String("algorithm", d.Algorithm, "ALGORITHM: HS256, HS384, HS512; RS256, PS256, ES256, EdDSA, ... (keys in PEM)"),
+		signingKey:     fs.String("signing-key", "", "SIGNING_KEY `key` (default: the secret key; a private key in PEM for RS*, PS*, ES*, EdDSA; @FILE reads it from FILE)"),
+		verifyingKey:   fs.String("verifying-key", "", "VERIFYING_KEY `key`: the public key in PEM for RS*, PS*, ES*, EdDSA (@FILE reads it from FILE)"),
 		audience:       fs.String("audience", "", "AUDIENCE (a str; default None)"),
 		issuer:         fs.String("issuer", "", "ISSUER (default None)"),
 		userIDClaim:    fs.String("user-id-claim", d.UserIDClaim, "USER_ID_CLAIM"),
@@ -66,14 +69,22 @@ func defineJWTFlags(fs *flag.FlagSet) *jwtFlags {
 
 // settings is the SIMPLE_JWT of the flags, for a site whose SECRET_KEY is key.
 func (f *jwtFlags) settings(cfg *config) (*simplejwt.Settings, error) {
-	key := *f.signingKey
-	if key == "" {
-		key = cfg.key
+	key, err := keyArg(*f.signingKey)
+	if err != nil {
+		return nil, err
 	}
-	if key == "" {
-		return nil, usagef("no signing key: give --signing-key or the secret key")
+	verifying, err := keyArg(*f.verifyingKey)
+	if err != nil {
+		return nil, err
+	}
+	if key == "" && strings.HasPrefix(*f.algorithm, "HS") {
+		key = cfg.key
+		if key == "" {
+			return nil, usagef("no signing key: give --signing-key or the secret key")
+		}
 	}
 	s := simplejwt.Defaults(key)
+	s.VerifyingKey = verifying
 	s.Algorithm, s.Issuer, s.UserIDClaim, s.Leeway = *f.algorithm, *f.issuer, *f.userIDClaim, *f.leeway
 	s.AccessTokenLifetime, s.RefreshTokenLifetime = *f.access, *f.refresh
 	s.SlidingTokenLifetime, s.SlidingTokenRefreshLifetime = *f.sliding, *f.slidingRefresh
@@ -93,6 +104,18 @@ func (f *jwtFlags) settings(cfg *config) (*simplejwt.Settings, error) {
 		return nil, usagef("%v", err)
 	}
 	return s, nil
+}
+
+// keyArg is a key flag's value: the text given, or with "@FILE" the file's content.
+func keyArg(v string) (string, error) {
+	if name, ok := strings.CutPrefix(v, "@"); ok {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return "", usagef("%v", err)
+		}
+		return string(b), nil
+	}
+	return v, nil
 }
 
 func setupJWT(fs *flag.FlagSet) runner {

@@ -1,7 +1,11 @@
 package main
 
 import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -136,5 +140,50 @@ func TestJWTPairParity(t *testing.T) {
 		if count(after, pk) != count(before, pk)+1 {
 			t.Errorf("user %d: %d outstanding tokens, %d before: want one more", pk, count(after, pk), count(before, pk))
 		}
+	}
+}
+
+// TestJWTKeysInPEM makes a pair with an Ed25519 key read from a file (--signing-key @FILE)
+// and reads its access token with the public key (--verifying-key @FILE): taken, and
+// refused (exit 3) with another key.
+func TestJWTKeysInPEM(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, typ string, der []byte, err error) string {
+		if err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return "@" + path
+	}
+	pub, priv, _ := ed25519.GenerateKey(rand.Reader)
+	other, _, _ := ed25519.GenerateKey(rand.Reader)
+	der, err := x509.MarshalPKCS8PrivateKey(priv)
+	privFile := write("priv.pem", "PRIVATE KEY", der, err)
+	der, err = x509.MarshalPKIXPublicKey(pub)
+	pubFile := write("pub.pem", "PUBLIC KEY", der, err)
+	der, err = x509.MarshalPKIXPublicKey(other)
+	otherFile := write("other.pem", "PUBLIC KEY", der, err)
+	db := filepath.Join(dir, "db.sqlite3")
+	data, err := os.ReadFile(filepath.Join("..", "..", "fixtures", "example", "db.sqlite3"))
+	if err == nil {
+		err = os.WriteFile(db, data, 0o600)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, code := runCLI(t, "", "jwt-pair", "--db", "sqlite:"+db, "--algorithm", "EdDSA", "--signing-key", privFile, "bob")
+	var pair map[string]string
+	if code != 0 || json.Unmarshal([]byte(out), &pair) != nil {
+		t.Fatalf("jwt-pair: exit %d %q", code, out)
+	}
+	got, code := runCLI(t, "", "jwt", "--algorithm", "EdDSA", "--verifying-key", pubFile, pair["access"])
+	if code != 0 || !strings.Contains(got, `"user_id":"2"`) {
+		t.Errorf("jwt: exit %d %q", code, got)
+	}
+	if _, code := runCLI(t, "", "jwt", "--algorithm", "EdDSA", "--verifying-key", otherFile, pair["access"]); code != exitBadSig {
+		t.Errorf("jwt with another key: exit %d, want %d", code, exitBadSig)
 	}
 }

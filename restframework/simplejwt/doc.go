@@ -37,7 +37,10 @@
 //
 // Known differences, all beyond what simplejwt does with its defaults:
 //
-//   - only the HMAC algorithms (HS256, HS384, HS512): not RS*, ES* nor JWK_URL;
+//   - the algorithms are PyJWT's but ES256K and EdDSA with Ed448 keys (which Go's
+//     standard library lacks): HS256/384/512 with the SIGNING_KEY as secret, and
+//     RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA (Ed25519) with keys in PEM;
+//     not JWK_URL, nor keys in SSH's format;
 //   - Python's JSON only (no JSON_ENCODER), and tokens whose header or payload is JSON
 //     in UTF-16 or UTF-32 (which Python also reads) are refused;
 //   - users are found by primary key (USER_ID_FIELD "id" or "pk");
