@@ -44,8 +44,8 @@ outstanding tokens, as simplejwt records it. USERNAME is the USERNAME_FIELD valu
 // jwtFlags are the SIMPLE_JWT settings as flags.
 type jwtFlags struct {
 	algorithm, signingKey, verifyingKey, audience, issuer, userIDClaim, version *string
-	leeway, access, refresh, sliding, slidingRefresh              *time.Duration
-	revoke                                                        *bool
+	leeway, access, refresh, sliding, slidingRefresh                            *time.Duration
+	revoke                                                                      *bool
 }
 
 func defineJWTFlags(fs *flag.FlagSet) *jwtFlags {
