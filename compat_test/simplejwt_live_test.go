@@ -16,6 +16,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -25,6 +26,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
@@ -642,4 +644,99 @@ func TestLiveSimpleJWTBlacklist(t *testing.T) {
 			t.Errorf("blacklisted (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestDjangoExportSimpleJWT runs scripts/export_settings.py in a project with a
+// SIMPLE_JWT of its own (timedeltas, tuples, another algorithm and key, claims' names,
+// two token classes) on each Django version, reads it with simplejwt.SettingsFromJSON,
+// and has Go read a token the project's simplejwt made: SIGNING_KEY left out without
+// --secrets (the SECRET_KEY given to Go then signs, as simplejwt's default), the versions
+// followed, settings Go cannot honour refused.
+func TestDjangoExportSimpleJWT(t *testing.T) {
+	script, _ := filepath.Abs("../scripts/export_settings.py")
+	project := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(project, "mysite"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(project, "mysite", "__init__.py"), nil, 0o644)
+	settingsPy := `
+from datetime import timedelta
+SECRET_KEY = "export-test-secret"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "rest_framework_simplejwt"]
+DATABASES = {}
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(minutes=15, microseconds=250),
+    "REFRESH_TOKEN_LIFETIME": timedelta(days=7),
+    "ROTATE_REFRESH_TOKENS": True,
+    "ALGORITHM": "HS512",
+    "SIGNING_KEY": "jwt-signing-key",
+    "AUDIENCE": ["web", "api"],
+    "ISSUER": "https://example.com",
+    "LEEWAY": timedelta(seconds=30),
+    "AUTH_HEADER_TYPES": ("JWT",),
+    "USER_ID_CLAIM": "uid",
+    "JTI_CLAIM": "id",
+    "AUTH_TOKEN_CLASSES": ("rest_framework_simplejwt.tokens.AccessToken", "rest_framework_simplejwt.tokens.SlidingToken"),
+    "TOKEN_USER_CLASS": "rest_framework_simplejwt.models.TokenUser",
+}
+`
+	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			py := filepath.Join(venvDir(), "django-"+p.Series, "bin", "python")
+			run := func(args ...string) []byte {
+				cmd := exec.Command(py, args...)
+				cmd.Dir = project
+				cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("%v: %v", args, err)
+				}
+				return out
+			}
+			s, err := simplejwt.SettingsFromJSON(run(script, "--secrets"), "export-test-secret")
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := simplejwt.Defaults("jwt-signing-key")
+			want.AccessTokenLifetime, want.RefreshTokenLifetime = 15*time.Minute+250*time.Microsecond, 7*24*time.Hour
+			want.RotateRefreshTokens, want.Algorithm = true, "HS512"
+			want.Audience = serializer.List(serializer.Str("web"), serializer.Str("api"))
+			want.Issuer, want.Leeway, want.AuthHeaderTypes = "https://example.com", 30*time.Second, []string{"JWT"}
+			want.UserIDClaim, want.JTIClaim = "uid", "id"
+			want.AuthTokenTypes = []string{simplejwt.Access, simplejwt.Sliding}
+			want.DjangoVersion = p.Django
+			if p.Series == "3.2" {
+				want.Version = "5.3"
+			}
+			if diff := cmp.Diff(want, s, cmp.Comparer(serializer.Equal), cmpopts.IgnoreFields(simplejwt.Settings{}, "Now")); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
+			}
+			tok := strings.TrimSpace(string(run("-c", `import django; django.setup()
+from rest_framework_simplejwt.tokens import AccessToken
+t = AccessToken()
+t["uid"] = "7"
+print(t)`)))
+			got, err := s.Parse(simplejwt.Access, tok)
+			if err != nil {
+				t.Fatalf("the project's token %q: %v", tok, err)
+			}
+			if uid, _ := got.Payload.Get("uid"); uid.String() != `"7"` && uid.String() != "'7'" {
+				t.Errorf("uid %s", uid)
+			}
+			noSecrets, err := simplejwt.SettingsFromJSON(run(script), "export-test-secret")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if noSecrets.SigningKey != "export-test-secret" {
+				t.Errorf("without --secrets: SIGNING_KEY %q, want the SECRET_KEY given", noSecrets.SigningKey)
+			}
+		})
+	}
+	for _, bad := range []string{`{"JWK_URL": "https://example.com/jwks"}`, `{"USER_ID_FIELD": "email"}`,
+		`{"AUTH_TOKEN_CLASSES": ["myapp.tokens.MyToken"]}`, `{"NO_SUCH_SETTING": 1}`, `{"ALGORITHM": "ES256K"}`} {
+		if _, err := simplejwt.SettingsFromJSON([]byte(`{"settings": {"SIMPLE_JWT": `+bad+`}}`), "k"); !errors.Is(err, simplejwt.ErrSettings) {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
 }

@@ -13,7 +13,10 @@ without it they are left out, and the Go service supplies them itself.
 Output:
     {"django_version": "5.2.19", "settings": {"SESSION_COOKIE_NAME": "sessionid", ...}}
 Settings the Django version does not have are left out; None is null; a SameSite of False
-is false. Lazy strings are turned into str. The script prints nothing else.
+is false. Lazy strings are turned into str, timedeltas into seconds. SIMPLE_JWT (the
+project's own entries of djangorestframework-simplejwt's settings, read by Go with
+simplejwt.SettingsFromJSON) comes with "simplejwt_version" when the package is installed;
+its SIGNING_KEY is a secret too. The script prints nothing else.
 """
 
 import json
@@ -70,8 +73,11 @@ NAMES = [
     "DEFAULT_HASHING_ALGORITHM",
     "PASSWORD_HASHERS",
     "AUTH_PASSWORD_VALIDATORS",
+    "SIMPLE_JWT",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
+# Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key).
+INNER_SECRETS = {"SIMPLE_JWT": {"SIGNING_KEY"}}
 
 
 def plain(value):
@@ -82,6 +88,8 @@ def plain(value):
         return [plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
+    if hasattr(value, "total_seconds"):  # (a timedelta)
+        return value.total_seconds()
     return str(value)
 
 
@@ -97,8 +105,18 @@ def export(with_secrets):
             continue
         if not hasattr(settings, name):
             continue
-        out[name] = plain(getattr(settings, name))
-    return {"django_version": django.get_version(), "settings": out}
+        value = plain(getattr(settings, name))
+        if isinstance(value, dict) and not with_secrets:
+            value = {k: v for k, v in value.items() if k not in INNER_SECRETS.get(name, ())}
+        out[name] = value
+    doc = {"django_version": django.get_version(), "settings": out}
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        doc["simplejwt_version"] = version("djangorestframework-simplejwt")
+    except (ImportError, PackageNotFoundError):
+        pass
+    return doc
 
 
 def main(argv):

@@ -24,8 +24,8 @@ type JWTAuthentication struct {
 	Settings *Settings
 	// Config finds the users (its Users source).
 	Config *auth.Config
-	// TokenTypes is AUTH_TOKEN_CLASSES: the types of the tokens taken, tried in order
-	// (simplejwt's default: Access).
+	// TokenTypes, if set, are the types of the tokens taken, tried in order, instead of
+	// Settings.AuthTokenTypes (AUTH_TOKEN_CLASSES).
 	TokenTypes []string
 	// Blacklist, if set, is simplejwt's token_blacklist app, which refuses the
 	// blacklisted refresh and sliding tokens (when TokenTypes takes those).
@@ -133,6 +133,9 @@ func invalidToken(msg string) error { return authFailed(msg, "token_not_valid") 
 // InvalidToken with each type's refusal.
 func (a *JWTAuthentication) validatedToken(ctx context.Context, raw string) (*Token, error) {
 	types := a.TokenTypes
+	if types == nil {
+		types = a.Settings.AuthTokenTypes
+	}
 	if types == nil {
 		types = []string{Access}
 	}

@@ -11,9 +11,9 @@ import (
 
 // Settings is the SIMPLE_JWT setting of the Django site, with simplejwt's names; Defaults
 // gives simplejwt's defaults. The settings not here are simplejwt's defaults, which this
-// package follows: AUTH_TOKEN_CLASSES is JWTAuthentication.TokenTypes, JSON_ENCODER is
-// Python's, JWK_URL and VERIFYING_KEY have no use with the HMAC algorithms, and the
-// serializers are simplejwt's own.
+// package follows: JSON_ENCODER is Python's, no JWK_URL, and the classes (serializers,
+// TOKEN_USER_CLASS, USER_AUTHENTICATION_RULE) are simplejwt's own. SettingsFromJSON reads
+// the SIMPLE_JWT of a project (exported by scripts/export_settings.py).
 type Settings struct {
 	// AccessTokenLifetime, RefreshTokenLifetime, SlidingTokenLifetime and
 	// SlidingTokenRefreshLifetime are ACCESS_TOKEN_LIFETIME (5 minutes),
@@ -53,6 +53,9 @@ type Settings struct {
 	// Authorization header JWTAuthentication takes, the first one named in
 	// WWW-Authenticate.
 	AuthHeaderTypes []string
+	// AuthTokenTypes is AUTH_TOKEN_CLASSES: the types of the tokens JWTAuthentication
+	// takes, tried in order (nil: simplejwt's default, Access).
+	AuthTokenTypes []string
 	// AuthHeaderName is AUTH_HEADER_NAME, as a META key ("HTTP_AUTHORIZATION").
 	AuthHeaderName string
 	// UserIDField is USER_ID_FIELD ("id"): this package finds users by primary key, so
