@@ -42,6 +42,7 @@ import (
 type jwtConfig struct {
 	name       string
 	simpleJWT  map[string]any
+	django     map[string]any // (other settings of the site)
 	blacklist  bool
 	tokenTypes []string
 	settings   func(*simplejwt.Settings)
@@ -142,15 +143,15 @@ type jwtRun struct {
 }
 
 // jwtOracle runs simplejwt_oracle.py's command on the database dbJSON for configuration c.
-func jwtOracle(t *testing.T, series, dbJSON string, c jwtConfig, stdin any, out any, command string) {
+func jwtOracle(t *testing.T, series, dbJSON string, c jwtConfig, stdin any, out any, command ...string) {
 	t.Helper()
-	conf, _ := json.Marshal(map[string]any{"simple_jwt": c.simpleJWT, "blacklist": c.blacklist})
+	conf, _ := json.Marshal(map[string]any{"simple_jwt": c.simpleJWT, "blacklist": c.blacklist, "django": c.django})
 	in := ""
 	if stdin != nil {
 		b, _ := json.Marshal(stdin)
 		in = string(b)
 	}
-	runScriptJSON(t, series, "", in, out, "simplejwt_oracle.py", dbJSON, string(conf), command)
+	runScriptJSON(t, series, "", in, out, append([]string{"simplejwt_oracle.py", dbJSON, string(conf)}, command...)...)
 }
 
 // jwtSettings is c's SIMPLE_JWT in Go for a site running simplejwt version on Django
@@ -738,5 +739,94 @@ print(t)`)))
 		if _, err := simplejwt.SettingsFromJSON([]byte(`{"settings": {"SIMPLE_JWT": `+bad+`}}`), "k"); !errors.Is(err, simplejwt.ErrSettings) {
 			t.Errorf("%s: %v", bad, err)
 		}
+	}
+}
+
+// TestLiveSimpleJWTFlushExpired holds SQLBlacklist.FlushExpired to simplejwt's manage.py
+// flushexpiredtokens, on the newest Django's site (SQLite, PostgreSQL, MariaDB; and with
+// USE_TZ False and TIME_ZONE Asia/Tokyo on SQLite and MariaDB, where simplejwt keeps UTC
+// wall clocks): outstanding tokens Go records, expired or not, some blacklisted; Django's
+// command deletes the expired ones Go wrote, Go's deletes the expired ones and keeps the
+// others, their blacklist entries going with them.
+func TestLiveSimpleJWTFlushExpired(t *testing.T) {
+	peers := livePeers(t)
+	p := peers[len(peers)-1]
+	for _, v := range []struct {
+		backend string
+		naive   bool
+	}{{"sqlite", false}, {"postgres", false}, {"mariadb", false}, {"sqlite", true}, {"mariadb", true}} {
+		t.Run(fmt.Sprintf("%s/%s/naive=%v", p.Series, v.backend, v.naive), func(t *testing.T) {
+			backend, naive := v.backend, v.naive
+			c := jwtConfig{name: "flush", blacklist: true, simpleJWT: map[string]any{}}
+			var loc *time.Location
+			if naive {
+				c.django = map[string]any{"USE_TZ": false, "TIME_ZONE": "Asia/Tokyo"}
+				loc, _ = time.LoadLocation("Asia/Tokyo")
+			}
+			adb := newAuthDB(t, p.Series, backend)
+			raw, _ := json.Marshal(adb.django)
+			dbj := string(raw)
+			var setup jwtSetup
+			jwtOracle(t, p.Series, dbj, c, nil, &setup, "setup")
+			users, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{PK: auth.PKInt, Location: loc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bl := simplejwt.NewSQLBlacklist(users)
+			now := time.Now()
+			record := func(jti string, expires time.Time, black bool) {
+				t.Helper()
+				uid := "4"
+				o := &simplejwt.OutstandingToken{UserID: &uid, JTI: jti, Token: "t." + jti, CreatedAt: &now, ExpiresAt: expires}
+				if err := bl.Create(t.Context(), o); err != nil {
+					t.Fatal(err)
+				}
+				if black {
+					if err := bl.Blacklist(t.Context(), o); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}
+			type state struct {
+				Outstanding []string `json:"outstanding_jtis"`
+				Blacklisted []string `json:"blacklisted_jtis"`
+			}
+			mine := func(s state) state {
+				var m state
+				for _, j := range s.Outstanding {
+					if strings.HasPrefix(j, "go") {
+						m.Outstanding = append(m.Outstanding, j)
+					}
+				}
+				for _, j := range s.Blacklisted {
+					if strings.HasPrefix(j, "go") {
+						m.Blacklisted = append(m.Blacklisted, j)
+					}
+				}
+				return m
+			}
+			record("go-expired-1", now.Add(-time.Minute), false)
+			record("go-expired-2", now.Add(-10*time.Hour), true)
+			record("go-live-1", now.Add(time.Minute), true)
+			var s1 state
+			jwtOracle(t, p.Series, dbj, c, nil, &s1, "flush", "--run")
+			if diff := cmp.Diff(state{[]string{"go-live-1"}, []string{"go-live-1"}}, mine(s1)); diff != "" {
+				t.Errorf("after Django's flushexpiredtokens (-want +got):\n%s", diff)
+			}
+			record("go-expired-3", now.Add(-time.Second), true)
+			record("go-live-2", now.Add(10*time.Hour), false)
+			n, err := bl.FlushExpired(t.Context(), time.Now())
+			if err != nil || n != 1 {
+				t.Errorf("FlushExpired: %d, %v; want 1", n, err)
+			}
+			var s2 state
+			jwtOracle(t, p.Series, dbj, c, nil, &s2, "flush")
+			if diff := cmp.Diff(state{[]string{"go-live-1", "go-live-2"}, []string{"go-live-1"}}, mine(s2)); diff != "" {
+				t.Errorf("after FlushExpired (-want +got):\n%s", diff)
+			}
+			if len(s2.Outstanding) < 10 {
+				t.Errorf("Django's outstanding tokens were flushed too: %v", s2.Outstanding)
+			}
+		})
 	}
 }

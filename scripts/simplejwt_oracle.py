@@ -5,7 +5,7 @@ Usage: <venv python> scripts/simplejwt_oracle.py DATABASE_JSON CONFIG_JSON COMMA
 
 DATABASE_JSON is Django's DATABASES["default"] as JSON. CONFIG_JSON is {"simple_jwt": the
 SIMPLE_JWT setting (durations in seconds), "blacklist": whether the token_blacklist app is
-installed}. The site: rest_framework and rest_framework_simplejwt installed, MD5PasswordHasher
+installed, "django": other settings, such as USE_TZ and TIME_ZONE (optional)}. The site: rest_framework and rest_framework_simplejwt installed, MD5PasswordHasher
 (fast), DRF's JSONRenderer alone, and these views:
 
   api/jwt/            JWTAuthentication                    IsAuthenticated  GET, POST
@@ -38,6 +38,9 @@ check   (ARG: a JSON list of tokens) prints, for each token and each type (acces
 encode  prints {"cases": [{"payload": typed, "token": token_backend.encode(payload)}]} for
         random payloads (nested values of every JSON kind, non-ASCII and astral text,
         floats, big ints).
+flush   (with the token_blacklist app) prints {"outstanding_jtis", "blacklisted_jtis"}: the
+        jtis of the outstanding and blacklisted tokens, sorted; with a fifth argument --run,
+        after manage.py flushexpiredtokens.
 fixtures prints, for fixtures/simplejwt/ (scripts/gen-simplejwt-fixtures), the first 60 of
         encode's cases and check's results for the crafted tokens of setup made at a fixed
         time (2023, expiring in 2033: the results hold until then), without for_user's.
@@ -80,6 +83,7 @@ djoracle.configure_view_site(
     MIDDLEWARE=[],
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
+    **(CONFIG.get("django") or {}),
 )
 
 from django.contrib.auth.models import User  # noqa: E402
@@ -400,6 +404,15 @@ def run(step_list, tokens):
     print(json.dumps(result))
 
 
+def flush():
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    if sys.argv[4:] == ["--run"]:
+        call_command("flushexpiredtokens")
+    print(json.dumps({"outstanding_jtis": sorted(t.jti for t in OutstandingToken.objects.all()),
+                      "blacklisted_jtis": sorted(b.token.jti for b in BlacklistedToken.objects.all())}))
+
+
 def check_one(tok):
     row = {}
     for cls in (AccessToken, RefreshToken, SlidingToken, UntypedToken):
@@ -478,5 +491,7 @@ elif cmd == "encode":
     encode()
 elif cmd == "fixtures":
     fixtures()
+elif cmd == "flush":
+    flush()
 else:
     sys.exit("unknown command " + cmd)

@@ -76,7 +76,7 @@ type Blacklist interface {
 type SQLBlacklist struct {
 	users *auth.SQLUserSource
 
-	isBlack, jtiID, insertOut, blackOf, insertBlack string
+	isBlack, jtiID, insertOut, blackOf, insertBlack, flushBlack, flushOut string
 }
 
 // NewSQLBlacklist returns the blacklist of simplejwt's tables
@@ -106,7 +106,57 @@ func NewSQLBlacklist(users *auth.SQLUserSource) *SQLBlacklist {
 			q("expires_at"), q("user_id")}, ", ") + ") VALUES (" + p(1) + ", " + p(2) + ", " + p(3) + ", " + p(4) + ", " + p(5) + ")",
 		blackOf:     "SELECT " + q("id") + " FROM " + black + " WHERE " + q("token_id") + " = " + p(1),
 		insertBlack: "INSERT INTO " + black + " (" + q("blacklisted_at") + ", " + q("token_id") + ") VALUES (" + p(1) + ", " + p(2) + ")",
+		flushBlack: "DELETE FROM " + black + " WHERE " + q("token_id") + " IN (SELECT " + q("id") + " FROM " + out +
+			" WHERE " + q("expires_at") + " <= " + p(1) + ")",
+		flushOut: "DELETE FROM " + out + " WHERE " + q("expires_at") + " <= " + p(1),
 	}
+}
+
+// timeArg is t as simplejwt's tables hold it: an instant on PostgreSQL; elsewhere the
+// UTC wall clock, as Python's isoformat(" ") writes it (simplejwt's times are UTC, also
+// with USE_TZ False).
+func (b *SQLBlacklist) timeArg(t time.Time) any {
+	t = t.Truncate(time.Microsecond)
+	if b.users.Dialect() == auth.PostgreSQL {
+		return t
+	}
+	if t.Nanosecond() == 0 {
+		return t.UTC().Format("2006-01-02 15:04:05")
+	}
+	return t.UTC().Format("2006-01-02 15:04:05.000000")
+}
+
+// FlushExpired is simplejwt's manage.py flushexpiredtokens: the outstanding tokens that
+// expired by now deleted, with their blacklist entries (as Django's delete cascades). It
+// returns how many outstanding tokens it deleted.
+func (b *SQLBlacklist) FlushExpired(ctx context.Context, now time.Time) (int64, error) {
+	var db interface {
+		ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	} = b.users.DB()
+	commit := func() error { return nil }
+	if bdb, ok := b.users.DB().(interface {
+		BeginTx(ctx context.Context, opts *sql.TxOptions) (*sql.Tx, error)
+	}); ok { // (a *sql.DB: both deletes in one transaction, as Django's delete)
+		tx, err := bdb.BeginTx(ctx, nil)
+		if err != nil {
+			return 0, err
+		}
+		defer tx.Rollback()
+		db, commit = tx, tx.Commit
+	}
+	at := b.timeArg(now)
+	if _, err := db.ExecContext(ctx, b.flushBlack, at); err != nil {
+		return 0, fmt.Errorf("simplejwt: flush the blacklist: %w", err)
+	}
+	res, err := db.ExecContext(ctx, b.flushOut, at)
+	if err != nil {
+		return 0, fmt.Errorf("simplejwt: flush the outstanding tokens: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return 0, err
+	}
+	return n, commit()
 }
 
 // errNotUTF8 is the error of a jti Python cannot encode for the database (one holding a
@@ -142,9 +192,9 @@ func (b *SQLBlacklist) Create(ctx context.Context, o *OutstandingToken) error {
 		user = arg
 	}
 	if o.CreatedAt != nil {
-		created = b.users.TimeArg(*o.CreatedAt)
+		created = b.timeArg(*o.CreatedAt)
 	}
-	_, err := b.users.DB().ExecContext(ctx, b.insertOut, o.JTI, o.Token, created, b.users.TimeArg(o.ExpiresAt), user)
+	_, err := b.users.DB().ExecContext(ctx, b.insertOut, o.JTI, o.Token, created, b.timeArg(o.ExpiresAt), user)
 	if err != nil {
 		return fmt.Errorf("simplejwt: record an outstanding token: %w", err)
 	}
@@ -195,7 +245,7 @@ func (b *SQLBlacklist) Blacklist(ctx context.Context, o *OutstandingToken) error
 	case !errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("simplejwt: read the blacklist: %w", err)
 	}
-	_, insErr := b.users.DB().ExecContext(ctx, b.insertBlack, b.users.TimeArg(time.Now()), id)
+	_, insErr := b.users.DB().ExecContext(ctx, b.insertBlack, b.timeArg(time.Now()), id)
 	if insErr != nil {
 		if err := b.users.DB().QueryRowContext(ctx, b.blackOf, id).Scan(&bid); err != nil {
 			return fmt.Errorf("simplejwt: blacklist a token: %w", insErr)
