@@ -68,20 +68,25 @@ func defineUserFlags(fs *flag.FlagSet) *userFlags {
 	}
 }
 
+// open opens the database (for writing too with write): the users and what closes it.
+func (f *userFlags) open(write bool) (*auth.SQLUserSource, func(), error) {
+	if *f.db == "" {
+		return nil, nil, usagef("--db is required (Django's database)")
+	}
+	pk, err := parsePKType(*f.pk)
+	if err != nil {
+		return nil, nil, err
+	}
+	table := auth.AuthUser
+	table.Name, table.UsernameColumn = *f.table, *f.usernameField
+	return openUsers(*f.db, table, true, time.UTC, pk, write)
+}
+
 // user opens the database (for writing too with write) and finds the user whose
 // USERNAME_FIELD is username: the users, the user and what closes the database, or an
 // error (auth.ErrUserNotFound for no such user, the database then closed).
 func (f *userFlags) user(username string, write bool) (*auth.SQLUserSource, *auth.User, func(), error) {
-	if *f.db == "" {
-		return nil, nil, nil, usagef("--db is required (Django's database)")
-	}
-	pk, err := parsePKType(*f.pk)
-	if err != nil {
-		return nil, nil, nil, err
-	}
-	table := auth.AuthUser
-	table.Name, table.UsernameColumn = *f.table, *f.usernameField
-	users, closeDB, err := openUsers(*f.db, table, true, time.UTC, pk, write)
+	users, closeDB, err := f.open(write)
 	if err != nil {
 		return nil, nil, nil, err
 	}

@@ -193,3 +193,34 @@ func setupJWTPair(fs *flag.FlagSet) runner {
 		}{tok.String(), access.String()})
 	}
 }
+
+func init() {
+	commands["jwt-flushexpiredtokens"] = &command{
+		synopsis: "jwt-flushexpiredtokens --db URL [--user-table T] [--pk int|uuid|str]",
+		help: `Deletes the outstanding tokens of simplejwt's token_blacklist app that have expired, with
+their blacklist entries, as simplejwt's "manage.py flushexpiredtokens" does, and prints how
+many it deleted.`,
+		setup:       setupJWTFlush,
+		keyOptional: true,
+	}
+}
+
+func setupJWTFlush(fs *flag.FlagSet) runner {
+	uf := defineUserFlags(fs)
+	return func(a *app, cfg *config, _ string) error {
+		users, closeDB, err := uf.open(true)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		now := time.Now()
+		if cfg.now != nil {
+			now = cfg.now()
+		}
+		n, err := simplejwt.NewSQLBlacklist(users).FlushExpired(context.Background(), now)
+		if err != nil {
+			return err
+		}
+		return a.printLine(fmt.Sprintf("%d expired tokens deleted", n))
+	}
+}

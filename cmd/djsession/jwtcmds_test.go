@@ -6,11 +6,14 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestJWTFixtures runs "djsession jwt" on the tokens of fixtures/simplejwt (simplejwt 5.5.1
@@ -68,7 +71,8 @@ func TestJWTFixtures(t *testing.T) {
 // with --blacklist) for users of a database Django made (scripts/simplejwt_oracle.py
 // setup, the token_blacklist app installed) and has simplejwt 5.5.1 (Django 5.2) read
 // them: the refresh, access and sliding tokens of the user, valid, and recorded as
-// outstanding for the user.
+// outstanding for the user; then "djsession jwt-flushexpiredtokens" a day later deletes
+// them (and Django's other expired ones), as Django then sees.
 func TestJWTPairParity(t *testing.T) {
 	py := djangoPython(t)
 	path := filepath.Join(t.TempDir(), "db.sqlite3")
@@ -140,6 +144,18 @@ func TestJWTPairParity(t *testing.T) {
 		if count(after, pk) != count(before, pk)+1 {
 			t.Errorf("user %d: %d outstanding tokens, %d before: want one more", pk, count(after, pk), count(before, pk))
 		}
+	}
+	// jwt-flushexpiredtokens a day and a minute later: the refresh tokens have expired.
+	later := strconv.FormatInt(time.Now().Add(24*time.Hour+time.Minute).Unix(), 10)
+	out, code = runCLI(t, "", "jwt-flushexpiredtokens", "--db", "sqlite:"+path, "--now", later)
+	var flushed int
+	if _, err := fmt.Sscanf(out, "%d expired tokens deleted", &flushed); code != 0 || err != nil || flushed < 8 {
+		t.Errorf("jwt-flushexpiredtokens: exit %d %q", code, out)
+	}
+	var rest state
+	oracle(map[string]any{"steps": []any{}, "tokens": setup.Tokens}, &rest, "run")
+	if len(rest.Outstanding) != len(after.Outstanding)-flushed {
+		t.Errorf("%d outstanding tokens after flushing %d of %d", len(rest.Outstanding), flushed, len(after.Outstanding))
 	}
 }
 

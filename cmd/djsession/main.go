@@ -304,6 +304,7 @@ Commands:
   drf-create-token give a user a Django REST framework token, as manage.py drf_create_token
   jwt           read a djangorestframework-simplejwt token as simplejwt does: its claims
   jwt-pair      make the simplejwt tokens TokenObtainPairView gives a user
+  jwt-flushexpiredtokens delete expired outstanding tokens, as manage.py flushexpiredtokens
   encode        encode a session (JSON object) as a session engine stores it
   decode        decode stored session data and print it as JSON
   session-hash  print _auth_user_hash for a stored password hash
