@@ -20,9 +20,10 @@ func init() {
 		help: `Reads a djangorestframework-simplejwt token as simplejwt's token class of --type reads
 it (AccessToken(token), ...): PyJWT's checks of its signature and claims, then simplejwt's
 (exp, jti, type). Prints its claims as JSON (Python's JSON, in their order); a refused
-token is simplejwt's message, with exit status 4 for an expired one and 3 for the others.
-The SIMPLE_JWT settings are flags with simplejwt's defaults; SIGNING_KEY defaults to the
-secret key.`,
+token is simplejwt's message, with exit status 4 for an expired one (but with --simplejwt
+5.3, whose message is "Token is invalid or expired") and 3 for the others. The SIMPLE_JWT
+settings are flags with simplejwt's defaults; for the HMAC algorithms SIGNING_KEY defaults
+to the secret key, the others need their keys in PEM (--verifying-key to read tokens).`,
 		arg:         "TOKEN",
 		setup:       setupJWT,
 		keyOptional: true,
@@ -171,6 +172,10 @@ func setupJWTPair(fs *flag.FlagSet) runner {
 		if err != nil {
 			return err
 		}
+		raw, err := tok.Encode()
+		if err != nil {
+			return err
+		}
 		if *blacklist {
 			o, err := tok.Outstanding(u.ID)
 			if err == nil {
@@ -181,16 +186,20 @@ func setupJWTPair(fs *flag.FlagSet) runner {
 			}
 		}
 		if *sliding {
-			return a.printJSON(map[string]string{"token": tok.String()})
+			return a.printJSON(map[string]string{"token": raw})
 		}
 		access, err := tok.AccessToken()
+		if err != nil {
+			return err
+		}
+		accessRaw, err := access.Encode()
 		if err != nil {
 			return err
 		}
 		return a.printJSON(struct {
 			Refresh string `json:"refresh"`
 			Access  string `json:"access"`
-		}{tok.String(), access.String()})
+		}{raw, accessRaw})
 	}
 }
 

@@ -202,4 +202,7 @@ func TestJWTKeysInPEM(t *testing.T) {
 	if _, code := runCLI(t, "", "jwt", "--algorithm", "EdDSA", "--verifying-key", otherFile, pair["access"]); code != exitBadSig {
 		t.Errorf("jwt with another key: exit %d, want %d", code, exitBadSig)
 	}
+	if out, code := runCLI(t, "", "jwt-pair", "--db", "sqlite:"+db, "--algorithm", "EdDSA", "--signing-key", pubFile, "bob"); code != exitError {
+		t.Errorf("jwt-pair with a public key to sign: exit %d %q, want %d", code, out, exitError)
+	}
 }

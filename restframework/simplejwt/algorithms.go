@@ -2,6 +2,7 @@ package simplejwt
 
 import (
 	"crypto"
+	"crypto/ecdh"
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
@@ -11,10 +12,13 @@ import (
 	_ "crypto/sha256" // (the hashes of the algorithms)
 	_ "crypto/sha512"
 	"crypto/x509"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/pem"
 	"errors"
 	"fmt"
 	"math/big"
+	"strings"
 	"sync"
 )
 
@@ -50,12 +54,14 @@ var algorithms = map[string]algorithm{
 // (its InvalidKeyError: a server error in simplejwt).
 var ErrKey = errors.New("simplejwt: unusable key")
 
-// keys caches the keys parsed from PEM text, by algorithm kind and text.
+// keys caches the keys prepared from their text, by curve, kind of algorithm, role and
+// text.
 var keys sync.Map
 
 type keyID struct {
 	kind    algKind
-	private bool
+	curve   elliptic.Curve
+	signing bool
 	text    string
 }
 
@@ -72,38 +78,21 @@ func (a algorithm) signer(text string) (crypto.Signer, error) {
 	return s, nil
 }
 
-// parse reads the PEM key of text as PyJWT's prepare_key does for a: for signing
-// (private), a private key; else (VERIFYING_KEY) a public key, or for ECDSA and EdDSA
-// a private key's public half.
-func (a algorithm) parse(text string, private bool) (any, error) {
-	id := keyID{a.kind, private, text}
+// parse is PyJWT's prepare_key of text for a, cached: for RSA, a private key (the first
+// private block) else a public one (the first block); for ECDSA, a public key (the first
+// block) else a private one; for EdDSA, what the text says it is; SSH public keys too.
+// A verifying key (signing false) that is private is its public half, but for RSA,
+// which PyJWT cannot verify with (a server error).
+func (a algorithm) parse(text string, signing bool) (any, error) {
+	id := keyID{a.kind, a.curve, signing, text}
 	if k, ok := keys.Load(id); ok {
 		return k, nil
 	}
-	block, _ := pem.Decode([]byte(text))
-	if block == nil {
-		return nil, fmt.Errorf("%w: not a PEM key", ErrKey)
-	}
-	var k any
-	var err error
-	switch block.Type {
-	case "PUBLIC KEY":
-		k, err = x509.ParsePKIXPublicKey(block.Bytes)
-	case "RSA PUBLIC KEY":
-		k, err = x509.ParsePKCS1PublicKey(block.Bytes)
-	case "PRIVATE KEY":
-		k, err = x509.ParsePKCS8PrivateKey(block.Bytes)
-	case "RSA PRIVATE KEY":
-		k, err = x509.ParsePKCS1PrivateKey(block.Bytes)
-	case "EC PRIVATE KEY":
-		k, err = x509.ParseECPrivateKey(block.Bytes)
-	default:
-		return nil, fmt.Errorf("%w: a PEM block of type %q", ErrKey, block.Type)
-	}
+	k, err := a.prepare(text)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrKey, err)
 	}
-	if s, ok := k.(crypto.Signer); ok && !private {
+	if s, ok := k.(crypto.Signer); ok && !signing {
 		if a.kind == rsaAlg || a.kind == rsaPSSAlg {
 			return nil, fmt.Errorf("%w: VERIFYING_KEY is an RSA private key, which cannot verify in PyJWT", ErrKey)
 		}
@@ -116,13 +105,176 @@ func (a algorithm) parse(text string, private bool) (any, error) {
 	return k, nil
 }
 
+// prepare reads text as the algorithm's prepare_key does.
+func (a algorithm) prepare(text string) (any, error) {
+	blocks := pemBlocks(text)
+	switch a.kind {
+	case rsaAlg, rsaPSSAlg:
+		if strings.HasPrefix(text, "ssh-rsa") {
+			return sshPublicKey(text)
+		}
+		if k, err := privateKey(blocks); err == nil || !errors.Is(err, errNoBlock) {
+			return k, err
+		}
+		return publicKey(blocks)
+	case ecdsaAlg:
+		if strings.HasPrefix(text, "ecdsa-sha2-") {
+			return sshPublicKey(text)
+		}
+		if k, err := publicKey(blocks); err == nil {
+			return k, nil
+		}
+		return privateKey(blocks)
+	}
+	switch {
+	case strings.Contains(text, "-----BEGIN PUBLIC"):
+		return publicKey(blocks)
+	case strings.Contains(text, "-----BEGIN PRIVATE"):
+		return privateKey(blocks)
+	case strings.HasPrefix(text, "ssh-"):
+		return sshPublicKey(text)
+	}
+	return nil, errors.New("not a public or private key")
+}
+
+var errNoBlock = errors.New("no private key in PEM")
+
+// pemBlocks are the PEM blocks of text, its lines' leading white space and any kind of
+// line end allowed.
+func pemBlocks(text string) []*pem.Block {
+	text = strings.ReplaceAll(strings.ReplaceAll(text, "\r\n", "\n"), "\r", "\n")
+	lines := strings.Split(text, "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimLeft(l, " \t")
+	}
+	rest := []byte(strings.Join(lines, "\n"))
+	var blocks []*pem.Block
+	for {
+		var b *pem.Block
+		if b, rest = pem.Decode(rest); b == nil {
+			return blocks
+		}
+		blocks = append(blocks, b)
+	}
+}
+
+// privateKey is load_pem_private_key: the first block holding a private key.
+func privateKey(blocks []*pem.Block) (any, error) {
+	for _, b := range blocks {
+		switch b.Type {
+		case "PRIVATE KEY":
+			return x509.ParsePKCS8PrivateKey(b.Bytes)
+		case "RSA PRIVATE KEY":
+			k, err := x509.ParsePKCS1PrivateKey(b.Bytes)
+			return k, err
+		case "EC PRIVATE KEY":
+			k, err := x509.ParseECPrivateKey(b.Bytes)
+			return k, err
+		case "ENCRYPTED PRIVATE KEY", "OPENSSH PRIVATE KEY", "DSA PRIVATE KEY":
+			return nil, fmt.Errorf("a %s (no password, no OpenSSH format here)", b.Type)
+		}
+	}
+	return nil, errNoBlock
+}
+
+// publicKey is load_pem_public_key: the first block, which must hold a public key.
+func publicKey(blocks []*pem.Block) (any, error) {
+	if len(blocks) == 0 {
+		return nil, errors.New("not PEM")
+	}
+	switch b := blocks[0]; b.Type {
+	case "PUBLIC KEY":
+		return x509.ParsePKIXPublicKey(b.Bytes)
+	case "RSA PUBLIC KEY":
+		k, err := x509.ParsePKCS1PublicKey(b.Bytes)
+		return k, err
+	default:
+		return nil, fmt.Errorf("a PEM block of type %q, not a public key", b.Type)
+	}
+}
+
+// sshPublicKey is load_ssh_public_key: "ssh-rsa", "ecdsa-sha2-nistp256" (384, 521) or
+// "ssh-ed25519", then the key in base64 (then a comment).
+func sshPublicKey(text string) (any, error) {
+	f := strings.Fields(text)
+	if len(f) < 2 {
+		return nil, errors.New("an SSH key without its data")
+	}
+	blob, err := base64.StdEncoding.DecodeString(f[1])
+	if err != nil {
+		return nil, err
+	}
+	field := func() ([]byte, error) {
+		if len(blob) < 4 {
+			return nil, errors.New("a truncated SSH key")
+		}
+		n := binary.BigEndian.Uint32(blob)
+		if uint64(len(blob)-4) < uint64(n) {
+			return nil, errors.New("a truncated SSH key")
+		}
+		v := blob[4 : 4+n]
+		blob = blob[4+n:]
+		return v, nil
+	}
+	name, err := field()
+	if err != nil || string(name) != f[0] {
+		return nil, errors.New("an SSH key whose type does not match")
+	}
+	var parts [2][]byte
+	n := 2
+	if f[0] == "ssh-ed25519" {
+		n = 1
+	}
+	for i := range n {
+		if parts[i], err = field(); err != nil {
+			return nil, err
+		}
+	}
+	if len(blob) != 0 {
+		return nil, errors.New("an SSH key with trailing data")
+	}
+	switch f[0] {
+	case "ssh-rsa":
+		e := new(big.Int).SetBytes(parts[0])
+		if !e.IsInt64() || e.Int64() > 1<<31-1 || e.Int64() < 3 {
+			return nil, errors.New("an RSA exponent this package cannot use")
+		}
+		return &rsa.PublicKey{N: new(big.Int).SetBytes(parts[1]), E: int(e.Int64())}, nil
+	case "ssh-ed25519":
+		if len(parts[0]) != ed25519.PublicKeySize {
+			return nil, errors.New("an Ed25519 key of the wrong size")
+		}
+		return ed25519.PublicKey(parts[0]), nil
+	}
+	curve := map[string]ecdh.Curve{"nistp256": ecdh.P256(), "nistp384": ecdh.P384(), "nistp521": ecdh.P521()}[string(parts[0])]
+	if curve == nil || f[0] != "ecdsa-sha2-"+string(parts[0]) {
+		return nil, errors.New("an SSH key of an unknown kind")
+	}
+	if _, err := curve.NewPublicKey(parts[1]); err != nil {
+		return nil, err
+	}
+	der, err := x509.MarshalPKIXPublicKey(mustECDH(curve, parts[1]))
+	if err != nil {
+		return nil, err
+	}
+	return x509.ParsePKIXPublicKey(der)
+}
+
+// mustECDH is the ECDH form of a point already checked on curve.
+func mustECDH(curve ecdh.Curve, point []byte) *ecdh.PublicKey {
+	k, _ := curve.NewPublicKey(point)
+	return k
+}
+
 // check is PyJWT's check of the key's type (and ECDSA's curve) for a.
 func (a algorithm) check(k any) error {
 	ok := false
 	switch a.kind {
 	case rsaAlg, rsaPSSAlg:
-		switch k.(type) {
-		case *rsa.PrivateKey, *rsa.PublicKey:
+		switch k := k.(type) {
+		case *rsa.PrivateKey:
+			ok = len(k.Primes) == 2 // (PyJWT refuses multi-prime keys)
+		case *rsa.PublicKey:
 			ok = true
 		}
 	case ecdsaAlg:

@@ -77,6 +77,12 @@ func (s *Settings) decode(token string, verify bool, now time.Time) (*serializer
 	if err := s.check(); err != nil {
 		return nil, err
 	}
+	if a := algorithms[s.Algorithm]; a.kind != hmacAlg && !s.v53() {
+		// (simplejwt 5.4+ prepares the verifying key before it decodes anything)
+		if _, err := a.parse(s.VerifyingKey, false); err != nil {
+			return nil, err
+		}
+	}
 	dot := strings.LastIndexByte(token, '.')
 	if dot < 0 {
 		return nil, decodeError("Not enough segments")

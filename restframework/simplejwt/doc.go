@@ -39,8 +39,11 @@
 //
 //   - the algorithms are PyJWT's but ES256K and EdDSA with Ed448 keys (which Go's
 //     standard library lacks): HS256/384/512 with the SIGNING_KEY as secret, and
-//     RS256/384/512, PS256/384/512, ES256/384/512 and EdDSA (Ed25519) with keys in PEM;
-//     not JWK_URL, nor keys in SSH's format;
+//     RS256/384/512, PS256/384/512, ES256/384/512 (and ES521) and EdDSA (Ed25519) with
+//     keys in PEM or, public, in OpenSSH's format; not JWK_URL; and of the keys
+//     Python's cryptography reads, not RSA keys under 1024 bits or with an exponent
+//     beyond 2³¹−1, RSA-PSS keys (their own OID), nor EC keys with explicit curve
+//     parameters; a PS* signature shorter than the modulus (not canonical) is refused;
 //   - Python's JSON only (no JSON_ENCODER), and tokens whose header or payload is JSON
 //     in UTF-16 or UTF-32 (which Python also reads) are refused;
 //   - users are found by primary key (USER_ID_FIELD "id" or "pk");

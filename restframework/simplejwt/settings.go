@@ -31,8 +31,9 @@ type Settings struct {
 	// (user.last_login), when the user source can (auth.LastLoginUpdater).
 	UpdateLastLogin bool
 	// Algorithm is ALGORITHM: "HS256" (the default), "HS384" or "HS512"; or, with keys in
-	// PEM, "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384",
-	// "ES512" or "EdDSA" (Ed25519).
+	// PEM (or, for a public key, in OpenSSH's format), "RS256", "RS384", "RS512",
+	// "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "ES521" or "EdDSA"
+	// (Ed25519); simplejwt 5.3 knows neither PS*, EdDSA nor ES521.
 	Algorithm string
 	// SigningKey is SIGNING_KEY, whose default is the site's SECRET_KEY: the HMAC secret,
 	// or the private key in PEM (PKCS #8, PKCS #1 or SEC 1) that signs the tokens made
@@ -122,7 +123,10 @@ var ErrSettings = errors.New("simplejwt: unusable settings")
 func (s *Settings) check() error {
 	a, ok := algorithms[s.Algorithm]
 	if !ok {
-		return fmt.Errorf("%w: ALGORITHM %q (this package has HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512 and EdDSA)", ErrSettings, s.Algorithm)
+		return fmt.Errorf("%w: ALGORITHM %q (this package has HS256, HS384, HS512, RS256, RS384, RS512, PS256, PS384, PS512, ES256, ES384, ES512, ES521 and EdDSA)", ErrSettings, s.Algorithm)
+	}
+	if s.v53() && (a.kind == rsaPSSAlg || a.kind == ed25519Alg || s.Algorithm == "ES521") {
+		return fmt.Errorf("%w: ALGORITHM %q, which simplejwt 5.3 does not know", ErrSettings, s.Algorithm)
 	}
 	if a.kind == hmacAlg && s.SigningKey == "" {
 		return fmt.Errorf("%w: an empty SIGNING_KEY (PyJWT refuses an empty HMAC key)", ErrSettings)

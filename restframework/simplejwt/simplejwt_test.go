@@ -188,7 +188,8 @@ func TestParse(t *testing.T) {
 // TestSettingsRefused checks that settings PyJWT or this package cannot use are errors.
 func TestSettingsRefused(t *testing.T) {
 	for _, edit := range []func(*Settings){
-		func(s *Settings) { s.Algorithm = "RS256" },
+		func(s *Settings) { s.Algorithm = "ES256K" },
+		func(s *Settings) { s.Algorithm, s.Version = "PS256", "5.3" },
 		func(s *Settings) { s.SigningKey = "" },
 		func(s *Settings) { s.Audience = serializer.Int(1) },
 		func(s *Settings) { s.JTIClaim = "" },
