@@ -257,6 +257,11 @@ func drfRequest(h http.Handler, step drfStep) drfAnswer {
 func drfServe(h http.Handler, req *http.Request) drfAnswer {
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, req)
+	return drfAnswerOf(rec, req)
+}
+
+// drfAnswerOf is what drf_oracle.py reports of rec, the answer to req.
+func drfAnswerOf(rec *httptest.ResponseRecorder, req *http.Request) drfAnswer {
 	a := drfAnswer{Status: rec.Code, Body: rec.Body.String()}
 	if strings.EqualFold(req.Method, http.MethodHead) {
 		a.Body = "" // (what a server sends, and Django's test Client keeps)

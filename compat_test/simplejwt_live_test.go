@@ -43,12 +43,29 @@ type jwtConfig struct {
 	name       string
 	simpleJWT  map[string]any
 	django     map[string]any // (other settings of the site)
+	restAuth   map[string]any // dj-rest-auth's REST_AUTH (its JWT cookies), or nil
+	cookies    func() *simplejwt.JWTCookieAuthentication
 	blacklist  bool
 	tokenTypes []string
 	settings   func(*simplejwt.Settings)
 }
 
 var jwtConfigs = []jwtConfig{
+	{name: "cookies", blacklist: false, simpleJWT: map[string]any{},
+		restAuth: map[string]any{"USE_JWT": true, "JWT_AUTH_COOKIE": "app-auth", "JWT_AUTH_REFRESH_COOKIE": "app-refresh",
+			"JWT_AUTH_COOKIE_USE_CSRF": true},
+		cookies: func() *simplejwt.JWTCookieAuthentication {
+			return &simplejwt.JWTCookieAuthentication{Cookie: "app-auth", CookieUseCSRF: true}
+		},
+		settings: func(*simplejwt.Settings) {}},
+	{name: "cookies-strict", blacklist: false, simpleJWT: map[string]any{},
+		restAuth: map[string]any{"USE_JWT": true, "JWT_AUTH_COOKIE": "__Secure-auth", "JWT_AUTH_REFRESH_COOKIE": "refresh",
+			"JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED": true, "JWT_AUTH_SAMESITE": "None", "JWT_AUTH_SECURE": true,
+			"JWT_AUTH_HTTPONLY": false, "JWT_AUTH_COOKIE_DOMAIN": ".example.com", "JWT_AUTH_REFRESH_COOKIE_PATH": "/api/token/"},
+		cookies: func() *simplejwt.JWTCookieAuthentication {
+			return &simplejwt.JWTCookieAuthentication{Cookie: "__Secure-auth", CookieEnforceCSRFOnUnauthenticated: true}
+		},
+		settings: func(*simplejwt.Settings) {}},
 	{name: "blacklist", blacklist: true,
 		simpleJWT: map[string]any{"ROTATE_REFRESH_TOKENS": true, "BLACKLIST_AFTER_ROTATION": true, "UPDATE_LAST_LOGIN": true},
 		settings: func(s *simplejwt.Settings) {
@@ -134,9 +151,45 @@ type jwtStep struct {
 	Body        string            `json:"body"`
 }
 
+// jwtAnswer is what simplejwt_oracle.py reports of an answer: drf_oracle.py's report and
+// the Set-Cookie headers (sorted, their expires attribute, which depends on the clock,
+// left out).
+type jwtAnswer struct {
+	drfAnswer
+	SetCookie []string `json:"set_cookie"`
+}
+
+// jwtServe is h's answer to req as simplejwt_oracle.py reports one.
+func jwtServe(h http.Handler, req *http.Request) jwtAnswer {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	a := jwtAnswer{drfAnswer: drfAnswerOf(rec, req), SetCookie: slices.Sorted(slices.Values(rec.Header().Values("Set-Cookie")))}
+	a.Vary = nil
+	return a
+}
+
+// normal is a with its tokens and cookie dates normalised (jwtNormal).
+func (a jwtAnswer) normal(t *testing.T, s *simplejwt.Settings) jwtAnswer {
+	a.Body = jwtNormal(t, s, a.Body)
+	cookies := make([]string, len(a.SetCookie))
+	for i, c := range a.SetCookie {
+		cookies[i] = cookieExpiresRE.ReplaceAllString(c, "expires=<date>")
+	}
+	a.SetCookie = cookies
+	if len(a.SetCookie) == 0 {
+		a.SetCookie = nil
+	}
+	return a
+}
+
+var cookieExpiresRE = regexp.MustCompile(`expires=[^;]*`)
+
+// jwtCmp lets cmp compare jwtAnswers (their embedded drfAnswer).
+var jwtCmp = cmp.AllowUnexported(jwtAnswer{})
+
 // jwtRun is what simplejwt_oracle.py's run prints.
 type jwtRun struct {
-	Steps       []drfAnswer
+	Steps       []jwtAnswer
 	Outstanding []*int
 	Blacklisted []string
 	LastLogin   []int `json:"last_login"`
@@ -145,7 +198,8 @@ type jwtRun struct {
 // jwtOracle runs simplejwt_oracle.py's command on the database dbJSON for configuration c.
 func jwtOracle(t *testing.T, series, dbJSON string, c jwtConfig, stdin any, out any, command ...string) {
 	t.Helper()
-	conf, _ := json.Marshal(map[string]any{"simple_jwt": c.simpleJWT, "blacklist": c.blacklist, "django": c.django})
+	conf, _ := json.Marshal(map[string]any{"simple_jwt": c.simpleJWT, "blacklist": c.blacklist, "django": c.django,
+		"rest_auth": c.restAuth})
 	in := ""
 	if stdin != nil {
 		b, _ := json.Marshal(stdin)
@@ -244,7 +298,52 @@ func jwtSite(t *testing.T, djangoVersion string, setup jwtSetup, c jwtConfig, pa
 	mux.Handle("/api/token/blacklist/", views.TokenBlacklist())
 	mux.Handle("/api/sliding/", views.TokenObtainSliding())
 	mux.Handle("/api/sliding/refresh/", views.TokenRefreshSliding())
-	return mux
+	if c.restAuth != nil {
+		ca := c.cookies()
+		ca.JWTAuthentication = *jwt
+		mux.Handle("/api/cookie/", view([]restframework.Authenticator{ca}, restframework.IsAuthenticated{}, false, "GET", "POST"))
+		mux.Handle("/api/cookie-open/", view([]restframework.Authenticator{ca}, restframework.AllowAny{}, false, "GET", "POST"))
+		cs := simplejwt.CookieDefaults(ca.Cookie, c.restAuth["JWT_AUTH_REFRESH_COOKIE"].(string))
+		if v, ok := c.restAuth["JWT_AUTH_SAMESITE"]; ok {
+			cs.SameSite = v.(string)
+		}
+		if v, ok := c.restAuth["JWT_AUTH_HTTPONLY"]; ok {
+			cs.HTTPOnly = v.(bool)
+		}
+		if v, ok := c.restAuth["JWT_AUTH_SECURE"]; ok {
+			cs.Secure = v.(bool)
+		}
+		if v, ok := c.restAuth["JWT_AUTH_COOKIE_DOMAIN"]; ok {
+			cs.Domain = v.(string)
+		}
+		if v, ok := c.restAuth["JWT_AUTH_REFRESH_COOKIE_PATH"]; ok {
+			cs.RefreshCookiePath = v.(string)
+		}
+		cookieView := func(set bool) http.Handler {
+			return &restframework.APIView{Methods: []string{"POST"}, Settings: ds, RESTFramework: drf, Python: setup.Python,
+				Name: map[bool]string{true: "Set Cookies", false: "Unset Cookies"}[set],
+				Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					if set {
+						var body map[string]string
+						json.NewDecoder(r.Body).Decode(&body)
+						if err := cs.SetJWTCookies(w, s, body["access"], body["refresh"]); err != nil {
+							t.Error(err)
+						}
+					} else {
+						cs.UnsetJWTCookies(w)
+					}
+					restframework.Response(w, r, http.StatusOK, serializer.DictValue(serializer.NewDict()))
+				})}
+		}
+		mux.Handle("/api/set-cookies/", cookieView(true))
+		mux.Handle("/api/unset-cookies/", cookieView(false))
+	}
+	csrf, err := django.NewCSRFMiddleware(*ds)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.Exempt = func(*http.Request) bool { return true } // (DRF's views are csrf_exempt)
+	return csrf.Handler(mux)
 }
 
 // drfVersion is APIView.RESTFramework for DRF's version ("3.15.1" is "3.15").
@@ -321,13 +420,10 @@ func TestLiveSimpleJWT(t *testing.T) {
 					for k, v := range step.Headers {
 						req.Header.Set(k, latin1Bytes(v))
 					}
-					got := drfServe(h, req)
-					got.Vary = nil
-					w := want.Steps[i]
-					w.Body = jwtNormal(t, s, w.Body)
-					got.Body = jwtNormal(t, s, got.Body)
+					got := jwtServe(h, req).normal(t, s)
+					w := want.Steps[i].normal(t, s)
 					codes[w.Status]++
-					if diff := cmp.Diff(w, got); diff != "" {
+					if diff := cmp.Diff(w, got, jwtCmp); diff != "" {
 						t.Errorf("step %d %s %s %q %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, step.Body, diff)
 					}
 				}
@@ -340,7 +436,7 @@ func TestLiveSimpleJWT(t *testing.T) {
 				jwtOracle(t, p.Series, fmt.Sprintf(`{"ENGINE":"django.db.backends.sqlite3","NAME":%q}`, goPath), c,
 					map[string]any{"steps": []any{}, "tokens": setup.Tokens}, &state, "run")
 				want.Steps, state.Steps = nil, nil
-				if diff := cmp.Diff(want, state); diff != "" {
+				if diff := cmp.Diff(want, state, jwtCmp); diff != "" {
 					t.Errorf("the tables after the steps (-django's +go's, read by Django):\n%s", diff)
 				}
 				if c.blacklist && (len(want.Outstanding) < 10 || len(want.Blacklisted) < 3) {
@@ -570,23 +666,19 @@ func TestLiveSimpleJWTBlacklist(t *testing.T) {
 				post("/api/token/blacklist/", map[string]string{"refresh": tk["refresh1c"]}),
 				post("/api/token/refresh/", map[string]string{"refresh": tk["refresh3"]})},
 		}
-		var goAnswers, djAnswers []drfAnswer
+		var goAnswers, djAnswers []jwtAnswer
 		serve := func(steps []jwtStep) {
 			for _, step := range steps {
 				req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(step.Body))
 				req.Header.Set("Content-Type", step.ContentType)
-				a := drfServe(mux, req)
-				a.Vary = nil
-				a.Body = jwtNormal(t, s, a.Body)
-				goAnswers = append(goAnswers, a)
+				goAnswers = append(goAnswers, jwtServe(mux, req).normal(t, s))
 			}
 		}
 		django := func(steps []jwtStep) jwtRun {
 			var r jwtRun
 			jwtOracle(t, p.Series, dbj, c, map[string]any{"steps": steps, "tokens": tk}, &r, "run")
 			for _, a := range r.Steps {
-				a.Body = jwtNormal(t, s, a.Body)
-				djAnswers = append(djAnswers, a)
+				djAnswers = append(djAnswers, a.normal(t, s))
 			}
 			return r
 		}
@@ -602,7 +694,7 @@ func TestLiveSimpleJWTBlacklist(t *testing.T) {
 		// sliding token.
 		want := []string{"200 {}", "200 pair", "200 token", "401 blacklisted", "400 blacklisted", "401 blacklisted", "401 blacklisted"}
 		wantDj := []string{"401 blacklisted", "400 blacklisted", "200 {}", "200 pair", "200 pair", "200 token"}
-		check := func(who string, got []drfAnswer, want []string) {
+		check := func(who string, got []jwtAnswer, want []string) {
 			if len(got) != len(want) {
 				t.Fatalf("%s: %d answers, want %d", who, len(got), len(want))
 			}
@@ -623,10 +715,10 @@ func TestLiveSimpleJWTBlacklist(t *testing.T) {
 		}
 		check("Go", goAnswers, want)
 		check("Django", djAnswers, wantDj)
-		if diff := cmp.Diff(goAnswers[3:5], djAnswers[:2]); diff != "" {
+		if diff := cmp.Diff(goAnswers[3:5], djAnswers[:2], jwtCmp); diff != "" {
 			t.Errorf("refresh1b refused differently (-go +django):\n%s", diff)
 		}
-		if diff := cmp.Diff(goAnswers[1:3], djAnswers[4:6]); diff != "" {
+		if diff := cmp.Diff(goAnswers[1:3], djAnswers[4:6], jwtCmp); diff != "" {
 			t.Errorf("carol's tokens differ (-go +django):\n%s", diff)
 		}
 		carol := 0

@@ -72,6 +72,18 @@ func (a *SessionAuthentication) Authenticate(r *http.Request) (*auth.User, any, 
 	if err != nil || u == nil || !u.IsActive {
 		return nil, nil, err
 	}
+	if err := EnforceCSRF(r); err != nil {
+		return nil, nil, err
+	}
+	return u, nil, nil
+}
+
+// EnforceCSRF is SessionAuthentication.enforce_csrf (what other authenticators, such as
+// dj-rest-auth's JWTCookieAuthentication, also run): Django's CSRF checks of a view
+// (django.CSRFCheckPOST, behind a CSRFMiddleware) on r, inside an APIView, a failure being
+// PermissionDenied "CSRF Failed: " and Django's reason. Where the check reads a POST's
+// csrfmiddlewaretoken, DRF's parsers read the body, and a body they refuse is the error.
+func EnforceCSRF(r *http.Request) error {
 	// (Django's check reads request.POST, which is DRF's: its parsers read the body, and
 	// their errors stop the authentication.)
 	reason, err := django.CSRFCheckPOST(r, func(string) (string, error) {
@@ -82,13 +94,13 @@ func (a *SessionAuthentication) Authenticate(r *http.Request) (*auth.User, any, 
 		return data.post(django.CSRFFormField), nil
 	})
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
 	if reason != "" {
 		// (Django's reason holds header bytes as latin-1 characters.)
-		return nil, nil, ErrPermissionDenied.with("CSRF Failed: " + pystr.Latin1(reason))
+		return ErrPermissionDenied.with("CSRF Failed: " + pystr.Latin1(reason))
 	}
-	return u, nil, nil
+	return nil
 }
 
 // AuthenticateHeader implements Authenticator: none, so DRF answers 403.

@@ -74,6 +74,7 @@ def simple_jwt(conf):
 
 
 apps = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "rest_framework_simplejwt"]
+REST_AUTH = CONFIG.get("rest_auth")  # dj-rest-auth's REST_AUTH (its JWT cookies), or None
 if CONFIG.get("blacklist"):
     apps.append("rest_framework_simplejwt.token_blacklist")
 djoracle.configure_view_site(
@@ -83,6 +84,7 @@ djoracle.configure_view_site(
     MIDDLEWARE=[],
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
+    REST_AUTH=REST_AUTH or {},
     **(CONFIG.get("django") or {}),
 )
 
@@ -119,6 +121,36 @@ def view(auths, perms, methods):
     return type("V", (APIView,), body).as_view()
 
 
+def cookie_urls():
+    """dj-rest-auth's JWT cookies: JWTCookieAuthentication behind api/cookie/ (IsAuthenticated)
+    and api/cookie-open/ (AllowAny), and views setting the cookies of the tokens posted
+    (set_jwt_cookies) and deleting them (unset_jwt_cookies)."""
+    from dj_rest_auth.jwt_auth import JWTCookieAuthentication, set_jwt_cookies, unset_jwt_cookies
+
+    class SetCookies(APIView):
+        authentication_classes, permission_classes = [], [p.AllowAny]
+
+        def post(self, request):
+            r = Response({})
+            set_jwt_cookies(r, request.data.get("access", ""), request.data.get("refresh", ""))
+            return r
+
+    class UnsetCookies(APIView):
+        authentication_classes, permission_classes = [], [p.AllowAny]
+
+        def post(self, request):
+            r = Response({})
+            unset_jwt_cookies(r)
+            return r
+
+    return [
+        path("api/cookie/", view([JWTCookieAuthentication], [p.IsAuthenticated], ["get", "post"])),
+        path("api/cookie-open/", view([JWTCookieAuthentication], [p.AllowAny], ["get", "post"])),
+        path("api/set-cookies/", SetCookies.as_view()),
+        path("api/unset-cookies/", UnsetCookies.as_view()),
+    ]
+
+
 djoracle.set_urlpatterns(URLCONF, [
     path("api/jwt/", view([ja.JWTAuthentication], [p.IsAuthenticated], ["get", "post"])),
     path("api/jwt-basic/", view([ja.JWTAuthentication, a.BasicAuthentication], [p.IsAuthenticated], ["get"])),
@@ -130,7 +162,7 @@ djoracle.set_urlpatterns(URLCONF, [
     path("api/token/blacklist/", jv.TokenBlacklistView.as_view()),
     path("api/sliding/", jv.TokenObtainSlidingView.as_view()),
     path("api/sliding/refresh/", jv.TokenRefreshSlidingView.as_view()),
-])
+] + (cookie_urls() if REST_AUTH else []))
 
 PASSWORD = "pa:ss w\u00f6rd"
 USERS = [(1, "alice", True, False), (2, "bob", False, False), (3, "carol", True, True), (4, "jos\u00e9", True, False)]
@@ -358,6 +390,45 @@ def steps(tokens):
     add("/api/token/refresh/", method="POST", body=js({"refresh": tokens["refresh1c"]}))
     add("/api/token/blacklist/", method="POST", body=js({"refresh": tokens["sliding3"]}))
     add("/api/sliding/refresh/", method="POST", body=js({"token": tokens["sliding3"]}))
+    if REST_AUTH:
+        out += cookie_steps(tokens, scheme)
+    return out
+
+
+CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"  # a CSRF cookie's secret (32 characters)
+
+
+def cookie_steps(tokens, scheme):
+    """Requests to dj-rest-auth's JWTCookieAuthentication: the header or the cookie (good,
+    bad, empty, absent), with and without the CSRF cookie and header, GET and POST; and the
+    cookies set and unset."""
+    name = REST_AUTH.get("JWT_AUTH_COOKIE")
+    out = []
+    cookies = [None, "%s=%s" % (name, tokens["access1"]), "%s=%s" % (name, tokens["access2"]),
+               "%s=%s" % (name, tokens["refresh1"]), "%s=garbage" % name, "%s=" % name, '%s="%s"' % (name, tokens["access3"]),
+               "other=%s" % tokens["access1"]]
+    csrfs = [None, (CSRF_SECRET, CSRF_SECRET), (CSRF_SECRET, "x" * 32)]
+    for path in ("/api/cookie/", "/api/cookie-open/"):
+        for method in ("GET", "POST"):
+            for auth in (None, scheme + " " + tokens["access4"], scheme + " garbage", ""):
+                for cookie in cookies:
+                    for csrf in csrfs:
+                        headers = {}
+                        if auth is not None:
+                            headers["Authorization"] = auth
+                        jar = [c for c in (cookie, csrf and "csrftoken=" + csrf[0]) if c]
+                        if jar:
+                            headers["Cookie"] = "; ".join(jar)
+                        if csrf:
+                            headers["X-CSRFToken"] = csrf[1]
+                        out.append({"method": method, "path": path, "headers": headers,
+                                    "content_type": "application/json", "body": ""})
+    for body in ({"access": tokens["access1"], "refresh": tokens["refresh1"]}, {"access": tokens["access1"]},
+                 {"access": "a b;c", "refresh": ""}):
+        out.append({"method": "POST", "path": "/api/set-cookies/", "headers": {}, "content_type": "application/json",
+                    "body": json.dumps(body)})
+    out.append({"method": "POST", "path": "/api/unset-cookies/", "headers": {}, "content_type": "application/json",
+                "body": ""})
     return out
 
 
@@ -377,7 +448,7 @@ def setup():
 
 
 def run(step_list, tokens):
-    client = Client(raise_request_exception=False)
+    client = Client(raise_request_exception=False, enforce_csrf_checks=True)
     out = []
     for step in step_list:
         meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in step["headers"].items()}
@@ -387,6 +458,7 @@ def run(step_list, tokens):
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
             "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
             "body": resp.content.decode("latin-1"),
+            "set_cookie": sorted(m.OutputString() for m in resp.cookies.values()),
         })
     result = {"steps": out, "outstanding": [], "blacklisted": [], "last_login": [
         u.pk for u in User.objects.order_by("pk") if u.last_login is not None]}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/serializer"
@@ -41,19 +42,66 @@ var classNames = map[string]string{Access: "AccessToken", Refresh: "RefreshToken
 
 // Authenticate implements restframework.Authenticator.
 func (a *JWTAuthentication) Authenticate(r *http.Request) (*auth.User, any, error) {
-	raw, err := a.Settings.rawToken(r)
+	raw, _, err := a.Settings.rawToken(r)
 	if raw == "" || err != nil {
 		return nil, nil, err
 	}
-	tok, err := a.validatedToken(r.Context(), raw)
+	return a.authenticateToken(r.Context(), raw)
+}
+
+// authenticateToken is get_validated_token then get_user.
+func (a *JWTAuthentication) authenticateToken(ctx context.Context, raw string) (*auth.User, any, error) {
+	tok, err := a.validatedToken(ctx, raw)
 	if err != nil {
 		return nil, nil, err
 	}
-	u, err := a.user(r.Context(), tok)
+	u, err := a.user(ctx, tok)
 	if err != nil {
 		return nil, nil, err
 	}
 	return u, tok, nil
+}
+
+// JWTCookieAuthentication is dj-rest-auth's JWTCookieAuthentication (REST_AUTH's USE_JWT
+// with a JWT_AUTH_COOKIE): JWTAuthentication's header first; without the header, the
+// access token in the cookie Cookie, with Django's CSRF checks
+// (restframework.EnforceCSRF) when the cookie is there and CookieUseCSRF is set, or
+// always with CookieEnforceCSRFOnUnauthenticated. SetJWTCookies sets the cookies as
+// dj-rest-auth's views set them.
+type JWTCookieAuthentication struct {
+	JWTAuthentication
+	// Cookie is JWT_AUTH_COOKIE ("" for None: the header alone).
+	Cookie string
+	// CookieUseCSRF is JWT_AUTH_COOKIE_USE_CSRF.
+	CookieUseCSRF bool
+	// CookieEnforceCSRFOnUnauthenticated is JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED.
+	CookieEnforceCSRFOnUnauthenticated bool
+}
+
+// Authenticate implements restframework.Authenticator.
+func (a *JWTCookieAuthentication) Authenticate(r *http.Request) (*auth.User, any, error) {
+	raw, present, err := a.Settings.rawToken(r)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !present {
+		if a.Cookie == "" {
+			return nil, nil, nil
+		}
+		var inCookie bool
+		raw, inCookie = django.CookieValue(r, a.Cookie)
+		if a.CookieEnforceCSRFOnUnauthenticated || inCookie && a.CookieUseCSRF {
+			if err := restframework.EnforceCSRF(r); err != nil {
+				return nil, nil, err
+			}
+		}
+		if !inCookie {
+			return nil, nil, nil
+		}
+	} else if raw == "" {
+		return nil, nil, nil
+	}
+	return a.authenticateToken(r.Context(), raw)
 }
 
 // AuthenticateHeader implements restframework.Authenticator: `Bearer realm="api"`.
@@ -71,8 +119,8 @@ func (s *Settings) authenticateHeader() string {
 
 // rawToken is get_header and get_raw_token: the header's bytes split on Python's bytes
 // white space; "" when it is absent, empty or of another scheme; AuthenticationFailed
-// when it has more or fewer than two parts.
-func (s *Settings) rawToken(r *http.Request) (string, error) {
+// when it has more or fewer than two parts. present reports whether r has the header.
+func (s *Settings) rawToken(r *http.Request) (raw string, present bool, err error) {
 	name := s.AuthHeaderName
 	if name == "" {
 		name = "HTTP_AUTHORIZATION"
@@ -80,13 +128,13 @@ func (s *Settings) rawToken(r *http.Request) (string, error) {
 	name = strings.ReplaceAll(strings.TrimPrefix(name, "HTTP_"), "_", "-")
 	vs := r.Header.Values(name)
 	if vs == nil {
-		return "", nil
+		return "", false, nil
 	}
 	parts := strings.FieldsFunc(strings.Join(vs, ","), func(c rune) bool {
 		return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 	})
 	if len(parts) == 0 {
-		return "", nil
+		return "", true, nil
 	}
 	types := s.AuthHeaderTypes
 	if types == nil {
@@ -98,12 +146,12 @@ func (s *Settings) rawToken(r *http.Request) (string, error) {
 		known = known || parts[0] == b
 	}
 	if !known {
-		return "", nil
+		return "", true, nil
 	}
 	if len(parts) != 2 {
-		return "", authFailed("Authorization header must contain two space-delimited values", "bad_authorization_header")
+		return "", true, authFailed("Authorization header must contain two space-delimited values", "bad_authorization_header")
 	}
-	return parts[1], nil
+	return parts[1], true, nil
 }
 
 // detailError is simplejwt's AuthenticationFailed (DetailDictMixin): {"detail": msg,
