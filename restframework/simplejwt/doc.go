@@ -18,7 +18,9 @@
 // token gets simplejwt's 401. Views holds the token views (TokenObtainPairView,
 // TokenRefreshView, TokenVerifyView, TokenBlacklistView and the sliding ones). SQLBlacklist
 // is the token_blacklist app's tables, shared with Django: a token blacklisted on one side
-// is refused on the other.
+// is refused on the other. JWTCookieAuthentication and CookieSettings are dj-rest-auth's
+// JWT cookies (REST_AUTH's JWT_AUTH_COOKIE: the access token in a cookie, with Django's
+// CSRF checks), held to dj-rest-auth 7.0 and 7.2.
 //
 //	s := simplejwt.Defaults(secretKey)
 //	api := &restframework.APIView{

@@ -319,3 +319,33 @@ func TestSigningKeysRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestSetJWTCookies checks the Set-Cookie headers of dj-rest-auth's set_jwt_cookies and
+// unset_jwt_cookies (as TestLiveSimpleJWT saw Django write them), on a fixed clock.
+func TestSetJWTCookies(t *testing.T) {
+	s := Defaults("k")
+	s.Now = func() time.Time { return time.Unix(1800000000, 500000000) }
+	s.AccessTokenLifetime = 90*time.Second + 250*time.Millisecond
+	c := CookieDefaults("app-auth", "app-refresh")
+	rec := httptest.NewRecorder()
+	if err := c.SetJWTCookies(rec, s, "a.b.c", ""); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"app-auth=a.b.c; expires=Fri, 15 Jan 2027 08:01:31 GMT; HttpOnly; Max-Age=91; Path=/; SameSite=Lax",
+		`app-refresh=""; expires=Sat, 16 Jan 2027 08:00:00 GMT; HttpOnly; Max-Age=86400; Path=/; SameSite=Lax`,
+	}
+	if diff := cmp.Diff(want, rec.Header().Values("Set-Cookie")); diff != "" {
+		t.Errorf("set (-want +got):\n%s", diff)
+	}
+	c.SameSite, c.RefreshCookiePath = "None", "/api/token/"
+	rec = httptest.NewRecorder()
+	c.UnsetJWTCookies(rec)
+	want = []string{
+		`app-auth=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=None; Secure`,
+		`app-refresh=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/api/token/; SameSite=None; Secure`,
+	}
+	if diff := cmp.Diff(want, rec.Header().Values("Set-Cookie")); diff != "" {
+		t.Errorf("unset (-want +got):\n%s", diff)
+	}
+}
