@@ -52,12 +52,6 @@ func TestDjangoExportSettings(t *testing.T) {
 	if testing.Short() {
 		skipOrFail(t, "live Django tests skipped in -short mode")
 	}
-	script, _ := filepath.Abs("../scripts/export_settings.py")
-	project := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(project, "mysite"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(project, "mysite", "__init__.py"), nil, 0o644)
 	settingsPy := `
 SECRET_KEY = "export-test-secret"
 SECRET_KEY_FALLBACKS = ["old-1", "old-2"]
@@ -106,7 +100,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 `
-	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
+	script, project := settingsProject(t, settingsPy)
 	for _, series := range matrix(t) {
 		t.Run(series, func(t *testing.T) {
 			py := filepath.Join(venvDir(), "django-"+series, "bin", "python")
@@ -217,4 +211,17 @@ AUTH_PASSWORD_VALIDATORS = [
 			}
 		})
 	}
+}
+
+// settingsProject makes a Django project whose settings module mysite.settings is
+// settingsPy, and returns scripts/export_settings.py and the project's directory.
+func settingsProject(t *testing.T, settingsPy string) (script, project string) {
+	script, _ = filepath.Abs("../scripts/export_settings.py")
+	project = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(project, "mysite"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(project, "mysite", "__init__.py"), nil, 0o644)
+	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
+	return script, project
 }

@@ -622,7 +622,7 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 // as Django's do, and rotation (with blacklisting after it) leaves the same tables on
 // both sides. The answers are compared as TestLiveSimpleJWT compares them.
 func TestLiveSimpleJWTBlacklist(t *testing.T) {
-	c := jwtConfigs[0]
+	c := jwtConfigs[slices.IndexFunc(jwtConfigs, func(c jwtConfig) bool { return c.name == "blacklist" })]
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		adb := newAuthDB(t, p.Series, backend)
 		raw, _ := json.Marshal(adb.django)
@@ -746,12 +746,6 @@ func TestLiveSimpleJWTBlacklist(t *testing.T) {
 // --secrets (the SECRET_KEY given to Go then signs, as simplejwt's default), the versions
 // followed, settings Go cannot honour refused.
 func TestDjangoExportSimpleJWT(t *testing.T) {
-	script, _ := filepath.Abs("../scripts/export_settings.py")
-	project := t.TempDir()
-	if err := os.MkdirAll(filepath.Join(project, "mysite"), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(project, "mysite", "__init__.py"), nil, 0o644)
 	settingsPy := `
 from datetime import timedelta
 SECRET_KEY = "export-test-secret"
@@ -773,7 +767,7 @@ SIMPLE_JWT = {
     "TOKEN_USER_CLASS": "rest_framework_simplejwt.models.TokenUser",
 }
 `
-	os.WriteFile(filepath.Join(project, "mysite", "settings.py"), []byte(settingsPy), 0o644)
+	script, project := settingsProject(t, settingsPy)
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
 			py := filepath.Join(venvDir(), "django-"+p.Series, "bin", "python")

@@ -105,6 +105,22 @@ def configure_view_site(database_json, urlconf, templates, python_settings=None,
     return configure(extra["SECRET_KEY"], python_settings)
 
 
+def create_users(users, password):
+    """Migrate the (empty) database, then create the users, each (pk, username, is_active,
+    is_staff), with password; return them by pk."""
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0, interactive=False)
+    made = {}
+    for pk, name, active, staff in users:
+        u = User(pk=pk, username=name, is_active=active, is_staff=staff)
+        u.set_password(password)
+        u.save()
+        made[pk] = u
+    return made
+
+
 def set_urlpatterns(urlconf, urlpatterns):
     """Make the module urlconf, holding urlpatterns, for ROOT_URLCONF."""
     module = types.ModuleType(urlconf)

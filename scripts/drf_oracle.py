@@ -417,11 +417,7 @@ def obtain():
 
 
 def setup():
-    call_command("migrate", verbosity=0, interactive=False)
-    for pk, name, active, staff in USERS:
-        u = User(pk=pk, username=name, is_active=active, is_staff=staff)
-        u.set_password(PASSWORD)
-        u.save()
+    for pk, u in djoracle.create_users(USERS, PASSWORD).items():
         if pk in KEYS:
             Token.objects.create(key=KEYS[pk], user=u)
         if pk in SESSIONS:

@@ -433,11 +433,7 @@ def cookie_steps(tokens, scheme):
 
 
 def setup():
-    call_command("migrate", verbosity=0, interactive=False)
-    for pk, name, active, staff in USERS:
-        u = User(pk=pk, username=name, is_active=active, is_staff=staff)
-        u.set_password(PASSWORD)
-        u.save()
+    djoracle.create_users(USERS, PASSWORD)
     random.seed(20261127)
     tokens = mint()
     print(json.dumps({
