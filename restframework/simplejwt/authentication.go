@@ -66,8 +66,8 @@ func (a *JWTAuthentication) authenticateToken(ctx context.Context, raw string) (
 // with a JWT_AUTH_COOKIE): JWTAuthentication's header first; without the header, the
 // access token in the cookie Cookie, with Django's CSRF checks
 // (restframework.EnforceCSRF) when the cookie is there and CookieUseCSRF is set, or
-// always with CookieEnforceCSRFOnUnauthenticated. SetJWTCookies sets the cookies as
-// dj-rest-auth's views set them.
+// always with CookieEnforceCSRFOnUnauthenticated. CookieSettings.SetJWTCookies sets the
+// cookies as dj-rest-auth's views set them.
 type JWTCookieAuthentication struct {
 	JWTAuthentication
 	// Cookie is JWT_AUTH_COOKIE ("" for None: the header alone).
