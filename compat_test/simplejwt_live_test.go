@@ -46,6 +46,9 @@ type jwtConfig struct {
 	restAuth   map[string]any // dj-rest-auth's REST_AUTH (its JWT cookies), or nil
 	cookies    func() *simplejwt.JWTCookieAuthentication
 	blacklist  bool
+	// edges runs the configuration on the oldest and newest Django only (simplejwt 5.3
+	// and 5.5), for what does not depend on Django's version.
+	edges bool
 	tokenTypes []string
 	settings   func(*simplejwt.Settings)
 }
@@ -83,7 +86,7 @@ var jwtConfigs = []jwtConfig{
 			s.CheckRevokeToken, s.CheckUserIsActive = true, false
 			s.AccessTokenLifetime, s.SlidingTokenLifetime, s.RotateRefreshTokens = 10*time.Minute, 2*time.Minute, true
 		}},
-	{name: "claims", blacklist: true,
+	{name: "claims", blacklist: true, edges: true,
 		simpleJWT: map[string]any{"JTI_CLAIM": "id", "TOKEN_TYPE_CLAIM": "typ", "ROTATE_REFRESH_TOKENS": true,
 			"BLACKLIST_AFTER_ROTATION": true, "AUTH_HEADER_TYPES": []string{"B\u00e9arer", "JWT"}, "ALGORITHM": "HS384",
 			"REFRESH_TOKEN_LIFETIME": 3600},
@@ -117,13 +120,13 @@ var jwtConfigList = sync.OnceValue(func() []jwtConfig {
 	ecPriv := pemOf("EC PRIVATE KEY")(x509.MarshalECPrivateKey(ecKey))
 	ecPub := pemOf("PUBLIC KEY")(x509.MarshalPKIXPublicKey(ecKey.Public()))
 	return append(slices.Clone(jwtConfigs),
-		jwtConfig{name: "rs256", blacklist: true,
+		jwtConfig{name: "rs256", blacklist: true, edges: true,
 			simpleJWT: map[string]any{"ALGORITHM": "RS256", "SIGNING_KEY": rsaPriv, "VERIFYING_KEY": rsaPub,
 				"ROTATE_REFRESH_TOKENS": true},
 			settings: func(s *simplejwt.Settings) {
 				s.Algorithm, s.SigningKey, s.VerifyingKey, s.RotateRefreshTokens = "RS256", rsaPriv, rsaPub, true
 			}},
-		jwtConfig{name: "es256", tokenTypes: []string{simplejwt.Access, simplejwt.Sliding},
+		jwtConfig{name: "es256", edges: true, tokenTypes: []string{simplejwt.Access, simplejwt.Sliding},
 			simpleJWT: map[string]any{"ALGORITHM": "ES256", "SIGNING_KEY": ecPriv, "VERIFYING_KEY": ecPub,
 				"AUDIENCE": []string{"web", "api"}, "AUTH_TOKEN_CLASSES": []string{
 					"rest_framework_simplejwt.tokens.AccessToken", "rest_framework_simplejwt.tokens.SlidingToken"}},
@@ -385,23 +388,30 @@ func jwtSetupDB(t *testing.T, p *peer, c jwtConfig) (*authDatabase, string, jwtS
 }
 
 // TestLiveSimpleJWT holds package simplejwt to djangorestframework-simplejwt (5.3.1 on
-// Django 3.2, 5.5.1 on the others) on two site configurations (the defaults with the
-// token_blacklist app, refresh tokens rotated and blacklisted after rotation; and a
-// custom one: HS512, another key, audience, issuer, leeway, two header types, another
-// user id claim, revocation by password, access and sliding tokens taken): the same
-// database copied after Django's setup (users, tokens Django minted, and tokens wrong in
-// every way simplejwt notices), the same ~450 requests sent to Django's views and Go's
-// (JWTAuthentication and JWTStatelessUserAuthentication behind DRF's views; the six
-// token views), and the same answers byte for byte, but for the tokens the views make,
-// which Go must read as valid and which must hold the same claims (the random jti and
-// the times aside). Then Django reads the tables Go wrote: the same outstanding tokens
-// for the same users, the same tokens blacklisted, the same users' last_login set.
+// Django 3.2, 5.5.1 on the others) on the site configurations of jwtConfigList (the
+// defaults with the token_blacklist app, rotation and last_login; a custom one: HS512,
+// another key, audience, issuer, leeway, two header types, another user id claim,
+// revocation by password, access and sliding tokens; other claim names and a non-ASCII
+// header type; RS256; ES256 with an audience list; dj-rest-auth's JWT cookies twice): the
+// same database copied after Django's setup (users, tokens Django minted, and tokens
+// wrong in every way simplejwt notices), the same requests (~450; ~390 to the cookie
+// authenticator) sent to Django's views and Go's (JWTAuthentication,
+// JWTStatelessUserAuthentication and JWTCookieAuthentication behind DRF's views; the six
+// token views; the cookies set and unset), and the same answers byte for byte, but for
+// the tokens the views make, which Go must read as valid and which must hold the same
+// claims (the random jti and the times aside), and the cookies' dates. Then Django reads
+// the tables Go wrote: the same outstanding tokens for the same users, the same tokens
+// blacklisted, the same users' last_login set.
 func TestLiveSimpleJWT(t *testing.T) {
-	for _, p := range livePeers(t) {
+	peers := livePeers(t)
+	for i, p := range peers {
 		for _, c := range jwtConfigList() {
+			if c.edges && i != 0 && i != len(peers)-1 {
+				continue
+			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
 				adb, dbj, setup := jwtSetupDB(t, p, c)
-				if len(setup.Steps) < 400 {
+				if len(setup.Steps) < 380 {
 					t.Fatalf("%d steps", len(setup.Steps))
 				}
 				goPath := filepath.Join(t.TempDir(), "go.sqlite3")
@@ -427,7 +437,11 @@ func TestLiveSimpleJWT(t *testing.T) {
 						t.Errorf("step %d %s %s %q %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, step.Body, diff)
 					}
 				}
-				for _, code := range []int{200, 400, 401, 405, 500} {
+				wantCodes := []int{200, 400, 401, 405, 500}
+				if c.restAuth != nil { // (the cookies' steps alone)
+					wantCodes = []int{200, 401, 403}
+				}
+				for _, code := range wantCodes {
 					if codes[code] == 0 {
 						t.Errorf("no step answered %d: %v", code, codes)
 					}
@@ -496,7 +510,7 @@ type jwtCheck struct {
 }
 
 // TestLiveSimpleJWTTokens holds the tokens of package simplejwt to simplejwt's, both ways,
-// on both site configurations: Django reads the tokens Go makes (ForUser of each type and
+// on the site configurations of jwtConfigList but dj-rest-auth's: Django reads the tokens Go makes (ForUser of each type and
 // user, AccessToken of a refresh token, tokens of random payloads, and those tokens
 // damaged: cut, a character changed, segments swapped) as Go reads them, each as an
 // access, refresh, sliding and untyped token (with the tokens of TestLiveSimpleJWT's
@@ -505,8 +519,12 @@ type jwtCheck struct {
 // wrote (nested values of every JSON kind, non-ASCII, floats, big ints) into the same
 // bytes.
 func TestLiveSimpleJWTTokens(t *testing.T) {
-	for _, p := range livePeers(t) {
+	peers := livePeers(t)
+	for i, p := range peers {
 		for _, c := range jwtConfigList() {
+			if c.restAuth != nil || c.edges && i != 0 && i != len(peers)-1 {
+				continue // (dj-rest-auth's sites have the default tokens; see edges)
+			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
 				adb, dbj, setup := jwtSetupDB(t, p, c)
 				s := jwtSettings(c, setup.SimpleJWT, p.Django)

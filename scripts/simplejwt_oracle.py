@@ -331,6 +331,8 @@ def steps(tokens):
 
     scheme = api_settings.AUTH_HEADER_TYPES[0] if isinstance(api_settings.AUTH_HEADER_TYPES, (list, tuple)) \
         else api_settings.AUTH_HEADER_TYPES
+    if REST_AUTH:  # (a site for dj-rest-auth's cookies: the other steps are the default site's)
+        return cookie_steps(tokens, scheme)
     names = sorted(tokens)
     for name in names:
         add("/api/jwt/", headers={"Authorization": scheme + " " + tokens[name]})
@@ -390,8 +392,6 @@ def steps(tokens):
     add("/api/token/refresh/", method="POST", body=js({"refresh": tokens["refresh1c"]}))
     add("/api/token/blacklist/", method="POST", body=js({"refresh": tokens["sliding3"]}))
     add("/api/sliding/refresh/", method="POST", body=js({"token": tokens["sliding3"]}))
-    if REST_AUTH:
-        out += cookie_steps(tokens, scheme)
     return out
 
 
