@@ -40,15 +40,15 @@ import (
 // jwtConfig is a site configuration of scripts/simplejwt_oracle.py (its SIMPLE_JWT and
 // whether the token_blacklist app is installed) and its Go twin.
 type jwtConfig struct {
-	name       string
-	simpleJWT  map[string]any
-	django     map[string]any // (other settings of the site)
-	restAuth   map[string]any // dj-rest-auth's REST_AUTH (its JWT cookies), or nil
-	cookies    func() *simplejwt.JWTCookieAuthentication
-	blacklist  bool
+	name      string
+	simpleJWT map[string]any
+	django    map[string]any // (other settings of the site)
+	restAuth  map[string]any // dj-rest-auth's REST_AUTH (its JWT cookies), or nil
+	cookies   func() *simplejwt.JWTCookieAuthentication
+	blacklist bool
 	// edges runs the configuration on the oldest and newest Django only (simplejwt 5.3
 	// and 5.5), for what does not depend on Django's version.
-	edges bool
+	edges      bool
 	tokenTypes []string
 	settings   func(*simplejwt.Settings)
 }
