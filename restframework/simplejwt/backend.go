@@ -73,10 +73,8 @@ func (s *Settings) encode(payload *serializer.Dict) (string, error) {
 // audience, issuer and leeway): the token's segments, header, signature and payload
 // checked as PyJWT checks them, then its registered claims (iat, nbf, exp, iss, aud, sub
 // and jti). verify false skips the signature and the claims, as verify_signature=False.
+// The settings are checked already (by parse, its caller).
 func (s *Settings) decode(token string, verify bool, now time.Time) (*serializer.Dict, error) {
-	if err := s.check(); err != nil {
-		return nil, err
-	}
 	if a := algorithms[s.Algorithm]; a.kind != hmacAlg && !s.v53() {
 		// (simplejwt 5.4+ prepares the verifying key before it decodes anything)
 		if _, err := a.parse(s.VerifyingKey, false); err != nil {

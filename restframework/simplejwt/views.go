@@ -185,7 +185,7 @@ func (v *Views) activeRule(u *auth.User) bool {
 // noAccount is DRF's AuthenticationFailed(msg, "no_active_account").
 func noAccount(msg string) error {
 	e := *restframework.ErrAuthenticationFailed
-	e.Detail, e.Code = msg, "authentication_failed"
+	e.Detail = msg
 	return &e
 }
 
