@@ -472,6 +472,9 @@ func (s *Settings) Validate() error {
 	return nil
 }
 
+// Location returns TIME_ZONE as a *time.Location ("" and "UTC" are UTC).
+func (s *Settings) Location() (*time.Location, error) { return s.location() }
+
 // location returns TIME_ZONE as a *time.Location ("" and "UTC" are UTC).
 func (s *Settings) location() (*time.Location, error) {
 	if s.TimeZone == "" || s.TimeZone == "UTC" {

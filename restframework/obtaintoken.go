@@ -462,13 +462,23 @@ func (b *requestBody) credentials() (username, password string, errs serializer.
 	return vs[0], vs[1], errs
 }
 
-// CharField is one of a DRF serializer's fields: a required CharField (serializers.CharField
-// with its defaults: no null, no blank, trim_whitespace unless TrimWhitespace is false).
+// CharField is one of a DRF serializer's fields: a CharField (serializers.CharField: by
+// default required, no null, no blank, trim_whitespace only when TrimWhitespace is set).
 type CharField struct {
 	// Name is the field's name in request.data.
 	Name string
 	// TrimWhitespace strips the value as the field's trim_whitespace does.
 	TrimWhitespace bool
+	// Optional is required=False: a field absent from request.data is left out (its
+	// value ""), as is one that is "" in a form (unless AllowBlank), as DRF's get_value
+	// leaves it out.
+	Optional bool
+	// AllowBlank is allow_blank=True: "" (or white space, trimmed) is a value ("").
+	AllowBlank bool
+	// Validate, if set, is the field's own validator, run after DRF's (null characters,
+	// surrogates) on a value that is not blank: the message of its refusal, or "" (an
+	// EmailField's "Enter a valid email address.").
+	Validate func(value string) string
 }
 
 // ValidateCharFields is a DRF serializer of fields (in order) run over request.data inside
@@ -484,6 +494,36 @@ func ValidateCharFields(r *http.Request, fields ...CharField) (values []string, 
 	}
 	values, errs = data.charFields(fields)
 	return values, errs, nil
+}
+
+// ErrDataNotMapping: request.data is not a dictionary (a JSON body of a list, a string, a
+// number, null), so request.data[name] is Python's TypeError.
+var ErrDataNotMapping = errors.New("restframework: request.data is not a dictionary")
+
+// DataItem is request.data[name] inside an APIView's Handler: the body read by the view's
+// parsers (a ParseError, an UnsupportedMediaType, ...: hand it to Fail), then the value of
+// name: a JSON value, a form field's last value as a str, an uploaded file as an empty
+// list (a value that is not a str); found is false when request.data has no such key
+// (Python's KeyError), and the error ErrDataNotMapping when request.data is not a
+// dictionary.
+func DataItem(r *http.Request, name string) (v serializer.Value, found bool, err error) {
+	data, err := requestData(r)
+	if err != nil {
+		return serializer.None(), false, err
+	}
+	switch {
+	case data.files[name]:
+		return serializer.List(), true, nil
+	case data.isForm && data.form == nil:
+		return serializer.None(), false, nil
+	case data.isForm:
+		s, ok := data.form(name)
+		return serializer.Str(s), ok, nil
+	case data.json.Kind() != serializer.KindDict:
+		return serializer.None(), false, ErrDataNotMapping
+	}
+	v, found = data.json.Dict().Get(name)
+	return v, found, nil
 }
 
 // charFields is the validation of fields (CharFields) over b: their values, or the errors
@@ -512,7 +552,11 @@ func (b *requestBody) charFields(fields []CharField) ([]string, serializer.Value
 	}
 	values := make([]string, len(fields))
 	for i, f := range fields {
-		v, errs := charField(get(f.Name))(f.TrimWhitespace)
+		raw, present := get(f.Name)
+		if s, _ := raw.AsStr(); f.Optional && (!present || b.isForm && !b.files[f.Name] && s == "" && !f.AllowBlank) {
+			continue // (get_value's empty: the field is skipped)
+		}
+		v, errs := f.validate(raw, present)
 		if errs != nil {
 			kv = append(kv, f.Name, errs)
 		}
@@ -524,42 +568,49 @@ func (b *requestBody) charFields(fields []CharField) ([]string, serializer.Value
 	return nil, object(kv...)
 }
 
-// charField returns the validation of a required CharField of value v (present), with or
-// without trim_whitespace: the internal value, or its error messages.
-func charField(v serializer.Value, present bool) func(trim bool) (string, []string) {
-	return func(trim bool) (string, []string) {
-		if !present {
-			return "", []string{"This field is required."}
-		}
-		text := pyStr(v)
-		s, isStr := v.AsStr()
-		if isStr && s == "" || trim && pystr.Strip(text) == "" {
-			return "", []string{"This field may not be blank."}
-		}
-		switch v.Kind() {
-		case serializer.KindNone:
-			return "", []string{"This field may not be null."}
-		case serializer.KindStr, serializer.KindInt, serializer.KindFloat:
-		default:
-			return "", []string{"Not a valid string."}
-		}
-		if trim {
-			text = pystr.Strip(text)
-		}
-		var errs []string
-		if strings.ContainsRune(text, 0) {
-			errs = append(errs, "Null characters are not allowed.")
-		}
-		for i := 0; i < len(text); {
-			if isSurrogate(text[i:]) {
-				errs = append(errs, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", surrogate(text[i:])))
-				break
-			}
-			_, n := utf8.DecodeRuneInString(text[i:])
-			i += n
-		}
-		return text, errs
+// validate is the field's run_validation of value v (present): the internal value, or
+// its error messages.
+func (f CharField) validate(v serializer.Value, present bool) (string, []string) {
+	trim := f.TrimWhitespace
+	if !present {
+		return "", []string{"This field is required."}
 	}
+	text := pyStr(v)
+	s, isStr := v.AsStr()
+	if isStr && s == "" || trim && pystr.Strip(text) == "" {
+		if f.AllowBlank {
+			return "", nil
+		}
+		return "", []string{"This field may not be blank."}
+	}
+	switch v.Kind() {
+	case serializer.KindNone:
+		return "", []string{"This field may not be null."}
+	case serializer.KindStr, serializer.KindInt, serializer.KindFloat:
+	default:
+		return "", []string{"Not a valid string."}
+	}
+	if trim {
+		text = pystr.Strip(text)
+	}
+	var errs []string
+	if strings.ContainsRune(text, 0) {
+		errs = append(errs, "Null characters are not allowed.")
+	}
+	for i := 0; i < len(text); {
+		if isSurrogate(text[i:]) {
+			errs = append(errs, fmt.Sprintf("Surrogate characters are not allowed: U+%X.", surrogate(text[i:])))
+			break
+		}
+		_, n := utf8.DecodeRuneInString(text[i:])
+		i += n
+	}
+	if f.Validate != nil {
+		if msg := f.Validate(text); msg != "" {
+			errs = append(errs, msg)
+		}
+	}
+	return text, errs
 }
 
 // isSurrogate reports whether s starts with the WTF-8 form of a lone surrogate (ED A0-BF

@@ -10,8 +10,10 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -272,4 +274,39 @@ func appendDRFString(b []byte, s string) ([]byte, error) {
 		}
 	}
 	return append(b, '"'), nil
+}
+
+// DateTimeField is DRF's DateTimeField().to_representation of the instant t on a site of
+// settings s (nil: Django's defaults), before rendering: with USE_TZ, t in TIME_ZONE, an
+// aware datetime (which Response writes with its offset, "Z" for UTC); without, t's wall
+// clock in TIME_ZONE, naive.
+func DateTimeField(t time.Time, s *django.Settings) (serializer.Value, error) {
+	return pyDatetime(t, s, false)
+}
+
+// TimezoneNow is Django's timezone.now() at the instant t on a site of settings s (nil:
+// Django's defaults): an aware datetime in UTC with USE_TZ, else t's wall clock in
+// TIME_ZONE, naive.
+func TimezoneNow(t time.Time, s *django.Settings) (serializer.Value, error) {
+	return pyDatetime(t, s, true)
+}
+
+func pyDatetime(t time.Time, s *django.Settings, utc bool) (serializer.Value, error) {
+	if s == nil {
+		d := django.NewSettings()
+		s = &d
+	}
+	loc, err := s.Location()
+	if err != nil {
+		return serializer.Value{}, err
+	}
+	if s.UseTZ {
+		if utc {
+			loc = time.UTC
+		}
+		return serializer.DatetimeOf(t.In(loc)), nil
+	}
+	t = t.In(loc)
+	return serializer.NewDatetime(serializer.DateTime{Year: t.Year(), Month: int(t.Month()), Day: t.Day(), Hour: t.Hour(),
+		Minute: t.Minute(), Second: t.Second(), Microsecond: t.Nanosecond() / 1000})
 }
