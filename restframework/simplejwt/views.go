@@ -38,26 +38,31 @@ type Views struct {
 	RESTFramework, Python string
 }
 
-// field is one of a token serializer's fields.
+// field is one of a token serializer's fields: a CharField, required unless optional.
 type field struct {
-	name     string
-	readOnly bool
+	name               string
+	readOnly, optional bool
+	helpText           string
 }
 
-// view is TokenViewBase with a serializer of fields whose validate is validate.
+// view is TokenViewBase with a serializer of fields whose validate is validate (which
+// may set headers on w, as a finalize_response does).
 func (v *Views) view(name, description string, fields []field,
-	validate func(r *http.Request, values []string) (serializer.Value, error)) http.Handler {
+	validate func(w http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error)) http.Handler {
 	post := serializer.NewDict()
 	var written []restframework.CharField
 	for _, f := range fields {
 		info := serializer.NewDict()
 		info.Set("type", serializer.Str("string"))
-		info.Set("required", serializer.Bool(!f.readOnly))
+		info.Set("required", serializer.Bool(!f.readOnly && !f.optional))
 		info.Set("read_only", serializer.Bool(f.readOnly))
 		info.Set("label", serializer.Str(label(f.name)))
+		if f.helpText != "" {
+			info.Set("help_text", serializer.Str(f.helpText))
+		}
 		post.Set(f.name, serializer.DictValue(info))
 		if !f.readOnly {
-			written = append(written, restframework.CharField{Name: f.name, TrimWhitespace: true})
+			written = append(written, restframework.CharField{Name: f.name, TrimWhitespace: true, Optional: f.optional})
 		}
 	}
 	actions := serializer.NewDict()
@@ -71,7 +76,7 @@ func (v *Views) view(name, description string, fields []field,
 			err = restframework.Response(w, r, http.StatusBadRequest, errs)
 		} else if err == nil {
 			var data serializer.Value
-			if data, err = validate(r, values); err == nil {
+			if data, err = validate(w, r, values); err == nil {
 				err = restframework.Response(w, r, http.StatusOK, data)
 			}
 		}
@@ -118,7 +123,7 @@ func object(kv ...string) serializer.Value {
 func (v *Views) TokenObtainPair() http.Handler {
 	return v.view("Token Obtain Pair", "Takes a set of user credentials and returns an access and refresh JSON web\ntoken pair to prove the authentication of those credentials.",
 		[]field{{name: v.usernameField()}, {name: "password"}},
-		func(r *http.Request, values []string) (serializer.Value, error) {
+		func(_ http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error) {
 			u, err := v.obtain(r.Context(), values)
 			if err != nil {
 				return serializer.Value{}, err
@@ -148,7 +153,7 @@ func (v *Views) TokenObtainPair() http.Handler {
 func (v *Views) TokenObtainSliding() http.Handler {
 	return v.view("Token Obtain Sliding", "Takes a set of user credentials and returns a sliding JSON web token to\nprove the authentication of those credentials.",
 		[]field{{name: v.usernameField()}, {name: "password"}},
-		func(r *http.Request, values []string) (serializer.Value, error) {
+		func(_ http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error) {
 			u, err := v.obtain(r.Context(), values)
 			if err != nil {
 				return serializer.Value{}, err
@@ -226,58 +231,63 @@ func (v *Views) lastLogin(ctx context.Context, u *auth.User) error {
 func (v *Views) TokenRefresh() http.Handler {
 	return v.view("Token Refresh", "Takes a refresh type JSON web token and returns an access type JSON web\ntoken if the refresh token is valid.",
 		[]field{{name: "refresh"}, {name: "access", readOnly: true}},
-		func(r *http.Request, values []string) (serializer.Value, error) {
-			ctx := r.Context()
-			refresh, err := v.Settings.ParseWithBlacklist(ctx, v.Blacklist, Refresh, values[0])
-			if err != nil {
-				return serializer.Value{}, err
-			}
-			if !v.Settings.v53() {
-				if id, _ := refresh.Payload.Get(v.Settings.UserIDClaim); id.Truthy() {
-					u, err := v.Settings.lookupUser(ctx, v.Config, id)
-					if err != nil { // (a user not found too: Django's DoesNotExist, a server error)
-						return serializer.Value{}, err
-					}
-					if !v.activeRule(u) {
-						return serializer.Value{}, noAccount("No active account found for the given token.")
-					}
-				}
-			}
-			access, err := refresh.AccessToken()
-			if err != nil {
-				return serializer.Value{}, err
-			}
-			as, err := access.Encode()
-			if err != nil {
-				return serializer.Value{}, err
-			}
-			if !v.Settings.RotateRefreshTokens {
-				return object("access", as), nil
-			}
-			if v.Settings.BlacklistAfterRotation && v.Blacklist != nil {
-				if err := v.blacklist(ctx, refresh); err != nil {
-					return serializer.Value{}, err
-				}
-			}
-			refresh.SetJTI()
-			lifetime, _ := v.Settings.lifetime(Refresh)
-			refresh.SetExp("exp", refresh.CurrentTime, lifetime)
-			refresh.SetIAT("iat", refresh.CurrentTime)
-			if v.Blacklist != nil && !v.Settings.v53() {
-				o, err := v.outstanding(ctx, refresh)
-				if err != nil {
-					return serializer.Value{}, err
-				}
-				if err := v.Blacklist.GetOrCreate(ctx, o); err != nil {
-					return serializer.Value{}, err
-				}
-			}
-			rs, err := refresh.Encode()
-			if err != nil {
-				return serializer.Value{}, err
-			}
-			return object("access", as, "refresh", rs), nil
+		func(_ http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error) {
+			return v.refresh(r.Context(), values[0])
 		})
+}
+
+// refresh is TokenRefreshSerializer.validate of the refresh token raw: {"access": ...},
+// and "refresh" with RotateRefreshTokens.
+func (v *Views) refresh(ctx context.Context, raw string) (serializer.Value, error) {
+	refresh, err := v.Settings.ParseWithBlacklist(ctx, v.Blacklist, Refresh, raw)
+	if err != nil {
+		return serializer.Value{}, err
+	}
+	if !v.Settings.v53() {
+		if id, _ := refresh.Payload.Get(v.Settings.UserIDClaim); id.Truthy() {
+			u, err := v.Settings.lookupUser(ctx, v.Config, id)
+			if err != nil { // (a user not found too: Django's DoesNotExist, a server error)
+				return serializer.Value{}, err
+			}
+			if !v.activeRule(u) {
+				return serializer.Value{}, noAccount("No active account found for the given token.")
+			}
+		}
+	}
+	access, err := refresh.AccessToken()
+	if err != nil {
+		return serializer.Value{}, err
+	}
+	as, err := access.Encode()
+	if err != nil {
+		return serializer.Value{}, err
+	}
+	if !v.Settings.RotateRefreshTokens {
+		return object("access", as), nil
+	}
+	if v.Settings.BlacklistAfterRotation && v.Blacklist != nil {
+		if err := v.blacklist(ctx, refresh); err != nil {
+			return serializer.Value{}, err
+		}
+	}
+	refresh.SetJTI()
+	lifetime, _ := v.Settings.lifetime(Refresh)
+	refresh.SetExp("exp", refresh.CurrentTime, lifetime)
+	refresh.SetIAT("iat", refresh.CurrentTime)
+	if v.Blacklist != nil && !v.Settings.v53() {
+		o, err := v.outstanding(ctx, refresh)
+		if err != nil {
+			return serializer.Value{}, err
+		}
+		if err := v.Blacklist.GetOrCreate(ctx, o); err != nil {
+			return serializer.Value{}, err
+		}
+	}
+	rs, err := refresh.Encode()
+	if err != nil {
+		return serializer.Value{}, err
+	}
+	return object("access", as, "refresh", rs), nil
 }
 
 // TokenRefreshSliding is TokenRefreshSlidingView: a POST of a sliding token whose refresh
@@ -285,7 +295,7 @@ func (v *Views) TokenRefresh() http.Handler {
 func (v *Views) TokenRefreshSliding() http.Handler {
 	return v.view("Token Refresh Sliding", "Takes a sliding JSON web token and returns a new, refreshed version if the\ntoken's refresh period has not expired.",
 		[]field{{name: "token"}},
-		func(r *http.Request, values []string) (serializer.Value, error) {
+		func(_ http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error) {
 			tok, err := v.Settings.ParseWithBlacklist(r.Context(), v.Blacklist, Sliding, values[0])
 			if err != nil {
 				return serializer.Value{}, err
@@ -309,7 +319,7 @@ func (v *Views) TokenRefreshSliding() http.Handler {
 func (v *Views) TokenVerify() http.Handler {
 	return v.view("Token Verify", "Takes a token and indicates if it is valid.  This view provides no\ninformation about a token's fitness for a particular use.",
 		[]field{{name: "token"}},
-		func(r *http.Request, values []string) (serializer.Value, error) {
+		func(_ http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error) {
 			tok, err := v.Settings.Parse(Untyped, values[0])
 			if err != nil {
 				return serializer.Value{}, err
@@ -337,7 +347,7 @@ func (v *Views) TokenVerify() http.Handler {
 func (v *Views) TokenBlacklist() http.Handler {
 	return v.view("Token Blacklist", "Takes a token and blacklists it. Must be used with the\n`rest_framework_simplejwt.token_blacklist` app installed.",
 		[]field{{name: "refresh"}},
-		func(r *http.Request, values []string) (serializer.Value, error) {
+		func(_ http.ResponseWriter, r *http.Request, values []string) (serializer.Value, error) {
 			refresh, err := v.Settings.ParseWithBlacklist(r.Context(), v.Blacklist, Refresh, values[0])
 			if err != nil {
 				return serializer.Value{}, err
