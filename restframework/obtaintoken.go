@@ -455,7 +455,7 @@ func hasNonFinite(v serializer.Value) bool {
 // credentials is AuthTokenSerializer's field validation: the username (stripped) and
 // password, or the errors by field (None when there are none).
 func (b *requestBody) credentials() (username, password string, errs serializer.Value) {
-	vs, errs := b.charFields([]CharField{{Name: "username", TrimWhitespace: true}, {Name: "password"}})
+	vs, _, errs := b.charFields([]CharField{{Name: "username", TrimWhitespace: true}, {Name: "password"}})
 	if !errs.IsNone() {
 		return "", "", errs
 	}
@@ -475,9 +475,16 @@ type CharField struct {
 	Optional bool
 	// AllowBlank is allow_blank=True: "" (or white space, trimmed) is a value ("").
 	AllowBlank bool
-	// Validate, if set, is the field's own validator, run after DRF's (null characters,
-	// surrogates) on a value that is not blank: the message of its refusal, or "" (an
-	// EmailField's "Enter a valid email address.").
+	// Validators are the field's validators= argument, run first on a value that is not
+	// blank: each returns the message of its refusal, or "" (a model field's
+	// validators: UnicodeUsernameValidator, UniqueValidator, ...).
+	Validators []func(value string) string
+	// MaxLength is max_length (0 for None): "Ensure this field has no more than N
+	// characters." (run after Validators).
+	MaxLength int
+	// Validate, if set, is the field class's own validator, run after DRF's (null
+	// characters, surrogates) on a value that is not blank: the message of its refusal,
+	// or "" (an EmailField's "Enter a valid email address.").
 	Validate func(value string) string
 }
 
@@ -492,8 +499,20 @@ func ValidateCharFields(r *http.Request, fields ...CharField) (values []string, 
 	if err != nil {
 		return nil, serializer.None(), err
 	}
-	values, errs = data.charFields(fields)
+	values, _, errs = data.charFields(fields)
 	return values, errs, nil
+}
+
+// ValidateCharFieldsSet is ValidateCharFields that also reports, for each field, whether
+// it is set: false for an Optional field left out (absent, or "" in a form), which a
+// serializer's update leaves as it is.
+func ValidateCharFieldsSet(r *http.Request, fields ...CharField) (values []string, set []bool, errs serializer.Value, err error) {
+	data, err := requestData(r)
+	if err != nil {
+		return nil, nil, serializer.None(), err
+	}
+	values, set, errs = data.charFields(fields)
+	return values, set, errs, nil
 }
 
 // ErrDataNotMapping: request.data is not a dictionary (a JSON body of a list, a string, a
@@ -528,7 +547,7 @@ func DataItem(r *http.Request, name string) (v serializer.Value, found bool, err
 
 // charFields is the validation of fields (CharFields) over b: their values, or the errors
 // by field (None when there are none).
-func (b *requestBody) charFields(fields []CharField) ([]string, serializer.Value) {
+func (b *requestBody) charFields(fields []CharField) ([]string, []bool, serializer.Value) {
 	var kv []any
 	get := func(name string) (serializer.Value, bool) {
 		if b.files[name] { // (an UploadedFile: not a string)
@@ -548,9 +567,10 @@ func (b *requestBody) charFields(fields []CharField) ([]string, serializer.Value
 		if !b.json.IsNone() {
 			msg = "Invalid data. Expected a dictionary, but got " + b.json.Kind().String() + "."
 		}
-		return nil, object("non_field_errors", []string{msg})
+		return nil, nil, object("non_field_errors", []string{msg})
 	}
 	values := make([]string, len(fields))
+	set := make([]bool, len(fields))
 	for i, f := range fields {
 		raw, present := get(f.Name)
 		if s, _ := raw.AsStr(); f.Optional && (!present || b.isForm && !b.files[f.Name] && s == "" && !f.AllowBlank) {
@@ -560,12 +580,12 @@ func (b *requestBody) charFields(fields []CharField) ([]string, serializer.Value
 		if errs != nil {
 			kv = append(kv, f.Name, errs)
 		}
-		values[i] = v
+		values[i], set[i] = v, true
 	}
 	if kv == nil {
-		return values, serializer.None()
+		return values, set, serializer.None()
 	}
-	return nil, object(kv...)
+	return nil, nil, object(kv...)
 }
 
 // validate is the field's run_validation of value v (present): the internal value, or
@@ -594,6 +614,14 @@ func (f CharField) validate(v serializer.Value, present bool) (string, []string)
 		text = pystr.Strip(text)
 	}
 	var errs []string
+	for _, val := range f.Validators {
+		if msg := val(text); msg != "" {
+			errs = append(errs, msg)
+		}
+	}
+	if f.MaxLength > 0 && pyLen(text) > f.MaxLength {
+		errs = append(errs, fmt.Sprintf("Ensure this field has no more than %d characters.", f.MaxLength))
+	}
 	if strings.ContainsRune(text, 0) {
 		errs = append(errs, "Null characters are not allowed.")
 	}
@@ -611,6 +639,20 @@ func (f CharField) validate(v serializer.Value, present bool) (string, []string)
 		}
 	}
 	return text, errs
+}
+
+// pyLen is len() of the str s (a lone surrogate, three bytes in WTF-8, is one character).
+func pyLen(s string) int {
+	n := 0
+	for i := 0; i < len(s); n++ {
+		if isSurrogate(s[i:]) {
+			i += 3
+			continue
+		}
+		_, size := utf8.DecodeRuneInString(s[i:])
+		i += size
+	}
+	return n
 }
 
 // isSurrogate reports whether s starts with the WTF-8 form of a lone surrogate (ED A0-BF

@@ -153,6 +153,23 @@ type EmailSource interface {
 	UsersByEmail(ctx context.Context, email string) ([]*User, error)
 }
 
+// EmailLookup is a UserSource that finds users by email, active or not.
+type EmailLookup interface {
+	UserSource
+	// UsersWithEmail returns the users whose EMAIL_FIELD equals email ignoring case as
+	// the database compares (Django's filter(email__iexact=email)), in the database's
+	// order.
+	UsersWithEmail(ctx context.Context, email string) ([]*User, error)
+}
+
+// UserUpdater is a UserSource that can save the fields of a user a user may change: what
+// Django's user.save() writes of them after a change.
+type UserUpdater interface {
+	// UpdateUser writes u's Username, FirstName and LastName (those the source has) to
+	// the user whose primary key is u.ID.
+	UpdateUser(ctx context.Context, u *User) error
+}
+
 // UserCreator is a UsernameSource that can also create users, as the get_or_create of
 // RemoteUserBackend (RemoteUserMiddleware) does.
 type UserCreator interface {

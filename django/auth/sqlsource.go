@@ -106,6 +106,8 @@ type SQLUserSource struct {
 
 	byID, byUsername, setLastLogin, setPassword string
 	byEmail                                     string // the SELECT of UsersByEmail, "" without its columns
+	byEmailAll                                  string // the SELECT of UsersWithEmail, "" without an EmailColumn
+	update                                      string // the UPDATE of UpdateUser (the names, then the key)
 	create                                      string // the INSERT of GetOrCreateUser, before its values
 	createCols                                  map[string]any
 	userPerms, groupPerms, allPerms, groups     string
@@ -155,18 +157,20 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	if table.UsernameColumn != "" {
 		s.byUsername = sel + q(table.UsernameColumn) + " = " + s.param(1)
 	}
-	if table.EmailColumn != "" && table.IsActiveColumn != "" {
+	if table.EmailColumn != "" {
 		// email__iexact as each backend of Django writes it (the value escaped for LIKE
-		// where it is one), and is_active=True
+		// where it is one)
 		switch dialect {
 		case PostgreSQL:
-			s.byEmail = sel + "UPPER(" + q(table.EmailColumn) + "::text) = UPPER(" + s.param(1) + ")"
+			s.byEmailAll = sel + "UPPER(" + q(table.EmailColumn) + "::text) = UPPER(" + s.param(1) + ")"
 		case SQLite:
-			s.byEmail = sel + q(table.EmailColumn) + " LIKE " + s.param(1) + ` ESCAPE '\'`
+			s.byEmailAll = sel + q(table.EmailColumn) + " LIKE " + s.param(1) + ` ESCAPE '\'`
 		default:
-			s.byEmail = sel + q(table.EmailColumn) + " LIKE " + s.param(1)
+			s.byEmailAll = sel + q(table.EmailColumn) + " LIKE " + s.param(1)
 		}
-		s.byEmail += " AND " + q(table.IsActiveColumn) + " = " + s.param(2)
+		if table.IsActiveColumn != "" { // and is_active=True
+			s.byEmail = s.byEmailAll + " AND " + q(table.IsActiveColumn) + " = " + s.param(2)
+		}
 	}
 	if table.LastLoginColumn != "" {
 		s.setLastLogin = "UPDATE " + q(table.Name) + " SET " + q(table.LastLoginColumn) + " = " +
@@ -174,6 +178,15 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	if table.UsernameColumn != "" {
 		s.create = "INSERT INTO " + q(table.Name) + " ("
+	}
+	var set []string
+	for _, c := range []string{table.UsernameColumn, table.FirstNameColumn, table.LastNameColumn} {
+		if c != "" {
+			set = append(set, q(c)+" = "+s.param(len(set)+1))
+		}
+	}
+	if set != nil {
+		s.update = "UPDATE " + q(table.Name) + " SET " + strings.Join(set, ", ") + " WHERE " + q(table.PKColumn) + " = " + s.param(len(set)+1)
 	}
 	s.setPassword = "UPDATE " + q(table.Name) + " SET " + q(table.PasswordColumn) + " = " +
 		s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
@@ -263,11 +276,25 @@ func (s *SQLUserSource) UsersByEmail(ctx context.Context, email string) ([]*User
 		// (Django's PasswordResetForm filters on both: a FieldError on a model without them)
 		return nil, fmt.Errorf("%w: UsersByEmail needs an EmailColumn and an IsActiveColumn", ErrUnsupported)
 	}
+	return s.usersByEmail(ctx, s.byEmail, email, true)
+}
+
+// UsersWithEmail implements EmailLookup: Django's email__iexact, as each database
+// compares.
+func (s *SQLUserSource) UsersWithEmail(ctx context.Context, email string) ([]*User, error) {
+	if s.byEmailAll == "" {
+		return nil, fmt.Errorf("%w: UsersWithEmail needs an EmailColumn", ErrUnsupported)
+	}
+	return s.usersByEmail(ctx, s.byEmailAll, email)
+}
+
+// usersByEmail runs the query q of an email (and args), in the database's order.
+func (s *SQLUserSource) usersByEmail(ctx context.Context, q, email string, args ...any) ([]*User, error) {
 	arg := email
 	if s.dialect != PostgreSQL {
 		arg = likeEscaper.Replace(email)
 	}
-	rows, err := s.db.QueryContext(ctx, s.byEmail, arg, true)
+	rows, err := s.db.QueryContext(ctx, q, append([]any{arg}, args...)...)
 	if err != nil {
 		return nil, err
 	}
@@ -281,6 +308,27 @@ func (s *SQLUserSource) UsersByEmail(ctx context.Context, email string) ([]*User
 		users = append(users, u)
 	}
 	return users, rows.Err()
+}
+
+// UpdateUser implements UserUpdater: an UPDATE of the username, first and last name
+// columns the Table has.
+func (s *SQLUserSource) UpdateUser(ctx context.Context, u *User) error {
+	if s.update == "" {
+		return fmt.Errorf("%w: UpdateUser needs a UsernameColumn, FirstNameColumn or LastNameColumn", ErrUnsupported)
+	}
+	var args []any
+	for _, c := range []struct{ col, v string }{{s.table.UsernameColumn, u.Username},
+		{s.table.FirstNameColumn, u.FirstName}, {s.table.LastNameColumn, u.LastName}} {
+		if c.col != "" {
+			args = append(args, c.v)
+		}
+	}
+	pk, err := s.keyArg(u.ID)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.update, append(args, pk)...)
+	return err
 }
 
 // likeEscaper escapes a value for LIKE as Django's prep_for_like_query.

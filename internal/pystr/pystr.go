@@ -103,11 +103,15 @@ func IsDigit(s string) bool {
 	return true
 }
 
+// IsWord reports whether r is a word character of Python's regular expressions on str
+// (\w): alphanumeric (str.isalnum: Unicode letters and numbers) or "_".
+func IsWord(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) }
+
 // SplitNonWord is Python's re.split(r"\W+", s) for a str: the pieces between runs of
 // characters that are neither alphanumeric (str.isalnum: Unicode letters and numbers)
 // nor "_", with "" first when s starts with such a run and last when it ends with one.
 func SplitNonWord(s string) []string {
-	word := func(r rune) bool { return r == '_' || unicode.IsLetter(r) || unicode.IsNumber(r) }
+	word := IsWord
 	var parts []string
 	start, inSep := 0, false
 	for i, r := range s {
