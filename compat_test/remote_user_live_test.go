@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -204,13 +205,17 @@ type dbSite struct {
 	users    *auth.SQLUserSource
 }
 
-func dbSessionSite(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backends []string) *dbSite {
+func dbSessionSite(t *testing.T, version string, adb *authDatabase, table auth.Table, pk auth.PKType, backends []string,
+	tweaks ...func(*django.Settings)) *dbSite {
 	t.Helper()
 	s := django.NewSettings()
 	if err := s.ForDjango(version); err != nil {
 		t.Fatal(err)
 	}
 	s.SecretKey, s.AllowedHosts = "djsession-auth-db-secret-key", []string{"testserver"}
+	for _, f := range tweaks {
+		f(&s)
+	}
 	eo, err := s.EngineOptions()
 	if err != nil {
 		t.Fatal(err)
@@ -230,7 +235,11 @@ func dbSessionSite(t *testing.T, version string, adb *authDatabase, table auth.T
 		t.Fatal(err)
 	}
 	s.SessionEngine = store
-	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk})
+	loc, err := s.Location()
+	if err != nil || s.UseTZ {
+		loc = time.UTC
+	}
+	src, err := auth.NewSQLUserSource(adb.db, adb.dialect, table, auth.SQLOptions{PK: pk, Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -401,16 +401,16 @@ func (v *Views) logout(w http.ResponseWriter, r *http.Request) error {
 	status, msg := http.StatusOK, "Successfully logged out."
 	if v.Settings.UseJWT {
 		c := &v.Settings.Cookies
-		c.UnsetJWTCookies(w)
 		switch {
 		case v.JWT.Blacklist != nil:
 			var err error
 			if status, msg, err = v.blacklist(r); err != nil {
-				return err
+				return err // (an answer without the cookies' deletion, which Django drops)
 			}
 		case c.AuthCookie == "":
 			msg = "Neither cookies or blacklist are enabled, so the token has not been deleted server side. Please make sure the token is deleted client side."
 		}
+		c.UnsetJWTCookies(w)
 	}
 	return detail(w, r, status, msg)
 }
