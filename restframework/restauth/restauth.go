@@ -109,11 +109,25 @@ func (v *Views) apiView(name, description string, methods []string, perm restfra
 		Methods: methods, Name: name, Description: description, Actions: actions, Settings: v.Django,
 		RESTFramework: v.RESTFramework, Python: v.Python}
 	av.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if err := handle(w, r); err != nil {
+		err := v.check()
+		if err == nil {
+			err = handle(w, r)
+		}
+		if err != nil {
 			restframework.Fail(w, r, err)
 		}
 	})
 	return av
+}
+
+// ErrConfig: Views lacks what its settings need (a server error on every request).
+var ErrConfig = errors.New("restauth: Views needs Settings and Config, and with USE_JWT a JWT with its Settings")
+
+func (v *Views) check() error {
+	if v.Settings == nil || v.Config == nil || v.Settings.UseJWT && (v.JWT == nil || v.JWT.Settings == nil) {
+		return ErrConfig
+	}
+	return nil
 }
 
 // metadata is SimpleMetadata's actions for method: each field's info, in order.
@@ -467,7 +481,7 @@ Returns UserModel fields.`
 // answers {"pk", "username", "email", "first_name", "last_name"}.
 func (v *Views) UserDetails() http.Handler {
 	pkType := "integer"
-	if v.Config.PK != auth.PKInt {
+	if v.Config != nil && v.Config.PK != auth.PKInt {
 		pkType = "field"
 	}
 	actions := metadata(http.MethodPut,
@@ -495,5 +509,9 @@ func (v *Views) UserDetails() http.Handler {
 // TokenRefresh is dj-rest-auth's token refresh view (get_refresh_view, with USE_JWT): see
 // simplejwt.Views.CookieTokenRefresh, with Settings.Cookies.
 func (v *Views) TokenRefresh() http.Handler {
+	if v.Settings == nil || v.JWT == nil || v.JWT.Settings == nil {
+		return v.apiView("Refresh View With Cookie Support", "", []string{http.MethodPost}, restframework.AllowAny{},
+			serializer.None(), func(http.ResponseWriter, *http.Request) error { return ErrConfig })
+	}
 	return v.JWT.CookieTokenRefresh(&v.Settings.Cookies)
 }
