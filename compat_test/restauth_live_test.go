@@ -358,3 +358,60 @@ func TestLiveRESTAuth(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveRESTAuthUsers holds the two queries restauth adds to auth.SQLUserSource to
+// Django's on SQLite, PostgreSQL and MariaDB (the newest Django on the servers): the users
+// UsersWithEmail finds for an email are those of User.objects.filter(email__iexact=...)
+// (case, non-ASCII letters, which SQLite's LIKE compares as they are, LIKE's own
+// characters, several users), and the names UpdateUser writes are what Django reads.
+func TestLiveRESTAuthUsers(t *testing.T) {
+	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
+		adb := newAuthDB(t, p.Series, backend)
+		dbj, _ := json.Marshal(adb.django)
+		c := restAuthConfigs[0]
+		var setup restAuthSetup
+		restAuthOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+		users, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		emails := []string{"alice@example.com", "ALICE@example.COM", "dup@example.com", "carol@example.com",
+			"\u00e9mile@ex\u00e4mple.com", "\u00c9mile@Ex\u00e4mple.com", "\u00c9MILE@EX\u00c4MPLE.COM", "%@example.com",
+			"_lice@example.com", "alice@example.com ", "", "nobody@example.com", `alice\@example.com`}
+		ctx := t.Context()
+		u, err := users.User(ctx, "4")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u.Username, u.FirstName, u.LastName = "jos\u00e9.2", "\u00dc", "L\u00f3pez \U0001F600"
+		if err := users.UpdateUser(ctx, u); err != nil {
+			t.Fatal(err)
+		}
+		var want struct {
+			Emails [][]int
+			Users  [][]any
+		}
+		restAuthOracle(t, p.Series, string(dbj), c, map[string]any{"emails": emails}, &want, "lookup")
+		for i, e := range emails {
+			found, err := users.UsersWithEmail(ctx, e)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := []int{}
+			for _, u := range found {
+				n, _ := strconv.Atoi(u.ID)
+				got = append(got, n)
+			}
+			slices.Sort(got)
+			if diff := cmp.Diff(want.Emails[i], got); diff != "" {
+				t.Errorf("email %q (-django +go):\n%s", e, diff)
+			}
+		}
+		if diff := cmp.Diff([]any{4.0, "jos\u00e9.2", "\u00dc", "L\u00f3pez \U0001F600", "dup@example.com"}, want.Users[3]); diff != "" {
+			t.Errorf("the user Go changed, as Django reads it (-want +got):\n%s", diff)
+		}
+		if diff := cmp.Diff([]any{5.0, "dave", "", "", "DUP@example.com"}, want.Users[4]); diff != "" {
+			t.Errorf("another user (-want +got):\n%s", diff)
+		}
+	})
+}

@@ -20,15 +20,17 @@ installed; MD5PasswordHasher (fast); DRF's JSONRenderer alone; and
                        {"user": request.user.pk, "auth": the class of request.auth}
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
-       (pk 3, staff), jos\u00e9 (pk 4) and dave (pk 5), all with PASSWORD, their emails
-       (jos\u00e9's and dave's the same but for case); and prints {"steps": STEPS, "drf",
-       "simplejwt", "rest_auth": the versions, "python": "3.12"}.
+       (pk 3, staff), jos\u00e9 (pk 4), dave (pk 5) and \u00e9mile (pk 6), all with PASSWORD,
+       their emails (jos\u00e9's and dave's the same but for case, \u00e9mile's not ASCII); and
+       prints {"steps": STEPS, "drf", "simplejwt", "rest_auth": the versions, "python": "3.12"}.
 run    (ARG: {"steps": STEPS}) sends the steps through Django's test Client, each as the
        client it names (its own cookies, set and deleted as a browser would; "" for none),
        with "{access:C}", "{refresh:C}" and "{key:C}" in its body and headers replaced by
        the last such value an answer to client C held, and "{csrf:C}" by C's CSRF cookie;
        prints, after each, {"status", "content_type", "www_authenticate", "allow",
        "body", "set_cookie"}, then the state (as state prints it).
+lookup (ARG: {"emails": [...]}) prints {"emails": [the pks of User.objects.filter(email__iexact=e)
+       for each, sorted], "users": [[pk, username, first_name, last_name, email] of each user]}.
 state  prints {"sessions": [[user pk, backend] of each session, sorted], "tokens": the pks
        of the users with a DRF token, "outstanding": the user pk of each outstanding token
        (sorted, nulls first), "blacklisted": how many are blacklisted, "last_login": the
@@ -82,7 +84,6 @@ djoracle.configure_view_site(
 
 from http.cookies import SimpleCookie  # noqa: E402
 
-from django.conf import settings  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
 from django.test import Client  # noqa: E402
@@ -119,7 +120,7 @@ djoracle.set_urlpatterns(URLCONF, [
 PASSWORD = "pa:ss w\u00f6rd"
 USERS = [(1, "alice", True, False, "alice@example.com"), (2, "bob", False, False, "bob@example.com"),
          (3, "carol", True, True, "Carol@Example.com"), (4, "jos\u00e9", True, False, "dup@example.com"),
-         (5, "dave", True, False, "DUP@example.com")]
+         (5, "dave", True, False, "DUP@example.com"), (6, "\u00e9mile", True, False, "\u00c9mile@Ex\u00e4mple.com")]
 
 
 def steps():
@@ -148,6 +149,8 @@ def steps():
                  {"email": "nobody@example.com", "username": "carol", "password": PASSWORD},
                  {"email": "carol@EXAMPLE.com", "username": "nobody", "password": PASSWORD},
                  {"email": "bob@example.com", "password": PASSWORD}, {"email": "dup@example.com", "password": PASSWORD},
+                 {"email": "\u00e9mile@ex\u00e4mple.com", "password": PASSWORD},
+                 {"email": "\u00c9mile@Ex\u00e4mple.com", "password": PASSWORD}, {"email": "_lice@example.com", "password": PASSWORD},
                  {"username": " jos\u00e9 ", "password": " " + PASSWORD + "\n"},
                  {"username": "alice", "password": PASSWORD, "other": [1]}, {"username": "alice", "password": ""}):
         add("", login, body=body)
@@ -293,10 +296,19 @@ def state():
     return result
 
 
+def lookup(emails):
+    print(json.dumps({
+        "emails": [sorted(u.pk for u in User.objects.filter(email__iexact=e)) for e in emails],
+        "users": [[u.pk, u.username, u.first_name, u.last_name, u.email] for u in User.objects.order_by("pk")],
+    }))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
     run(json.load(sys.stdin)["steps"])
+elif cmd == "lookup":
+    lookup(json.load(sys.stdin)["emails"])
 elif cmd == "state":
     print(json.dumps(state()))
 else:
