@@ -37,13 +37,14 @@ type restAuthConfig struct {
 }
 
 var restAuthConfigs = []restAuthConfig{
-	{name: "session", restAuth: map[string]any{}, auth: []string{"session", "basic", "token"}},
+	{name: "session", restAuth: map[string]any{"LOGOUT_ON_PASSWORD_CHANGE": true}, auth: []string{"session", "basic", "token"}},
 	{name: "jwt-cookies", blacklist: true, auth: []string{"jwtcookie"},
 		restAuth: map[string]any{"USE_JWT": true, "JWT_AUTH_COOKIE": "jwt-auth", "JWT_AUTH_REFRESH_COOKIE": "jwt-refresh",
 			"SESSION_LOGIN": false},
 		simpleJWT: map[string]any{"ROTATE_REFRESH_TOKENS": true, "BLACKLIST_AFTER_ROTATION": true}},
 	{name: "jwt-body", auth: []string{"session", "jwt"},
-		restAuth:  map[string]any{"USE_JWT": true, "JWT_AUTH_HTTPONLY": false, "JWT_AUTH_RETURN_EXPIRATION": true},
+		restAuth: map[string]any{"USE_JWT": true, "JWT_AUTH_HTTPONLY": false, "JWT_AUTH_RETURN_EXPIRATION": true,
+			"OLD_PASSWORD_FIELD_ENABLED": true},
 		simpleJWT: map[string]any{"ROTATE_REFRESH_TOKENS": true},
 		django:    map[string]any{"ACCOUNT_LOGOUT_ON_GET": true}},
 	{name: "jwt-blacklist-naive", blacklist: true, auth: []string{"jwt"},
@@ -59,6 +60,8 @@ type restAuthSetup struct {
 	SimpleJWT string
 	RestAuth  string `json:"rest_auth"`
 	Python    string
+	// CommonPasswords is the path of the Django's common passwords list.
+	CommonPasswords string `json:"common_passwords"`
 }
 
 // restAuthStep is a request of restauth_oracle.py, as one of its clients.
@@ -139,6 +142,21 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	}
 	settings.ReturnExpiration, _ = ra["JWT_AUTH_RETURN_EXPIRATION"].(bool)
 	settings.LogoutOnGet, _ = c.django["ACCOUNT_LOGOUT_ON_GET"].(bool)
+	settings.OldPasswordFieldEnabled, _ = ra["OLD_PASSWORD_FIELD_ENABLED"].(bool)
+	settings.LogoutOnPasswordChange, _ = ra["LOGOUT_ON_PASSWORD_CHANGE"].(bool)
+	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
+		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
+		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
+		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
+	}}, setup.CommonPasswords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resetTokens, err := auth.NewPasswordResetTokenGenerator(&site.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if strings.HasPrefix(setup.RestAuth, "7.0") {
 		settings.Version = "7.0"
 	}
@@ -161,13 +179,15 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	}
 	ds := &site.settings
 	views := &restauth.Views{Settings: settings, Config: cfg, Tokens: tokens, Authentication: auths, Django: ds,
-		RESTFramework: drf, Python: setup.Python,
+		RESTFramework: drf, Python: setup.Python, PasswordValidators: validators, ResetTokens: resetTokens,
 		JWT: &simplejwt.Views{Settings: s, Config: cfg, Blacklist: bl, Django: ds, RESTFramework: drf, Python: setup.Python}}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/login/", views.Login())
 	mux.Handle("/auth/logout/", views.Logout())
 	mux.Handle("/auth/user/", views.UserDetails())
 	mux.Handle("/auth/token/refresh/", views.TokenRefresh())
+	mux.Handle("/auth/password/change/", views.PasswordChange())
+	mux.Handle("/auth/password/reset/confirm/", views.PasswordResetConfirm())
 	mux.Handle("/api/whoami/", &restframework.APIView{Authentication: auths, Methods: []string{"GET"}, Name: "Who Am I",
 		Settings: ds, RESTFramework: drf, Python: setup.Python,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -16,13 +16,17 @@ installed; MD5PasswordHasher (fast); DRF's JSONRenderer alone; and
   auth/logout/         LogoutView
   auth/user/           UserDetailsView
   auth/token/refresh/  get_refresh_view()
+  auth/password/change/         PasswordChangeView
+  auth/password/reset/confirm/  PasswordResetConfirmView
   api/whoami/          an APIView (the default authentication, AllowAny, GET) answering
                        {"user": request.user.pk, "auth": the class of request.auth}
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3, staff), jos\u00e9 (pk 4), dave (pk 5) and \u00e9mile (pk 6), all with PASSWORD,
        their emails (jos\u00e9's and dave's the same but for case, \u00e9mile's not ASCII); and
-       prints {"steps": STEPS, "drf", "simplejwt", "rest_auth": the versions, "python": "3.12"}.
+       prints {"steps": STEPS, "drf", "simplejwt", "rest_auth": the versions, "python": "3.12",
+       "common_passwords": the path of this Django's list}. AUTH_PASSWORD_VALIDATORS are
+       Django's four.
 run    (ARG: {"steps": STEPS}) sends the steps through Django's test Client, each as the
        client it names (its own cookies, set and deleted as a browser would; "" for none),
        with "{access:C}", "{refresh:C}" and "{key:C}" in its body and headers replaced by
@@ -76,6 +80,7 @@ djoracle.configure_view_site(
                 "django.middleware.csrf.CsrfViewMiddleware",
                 "django.contrib.auth.middleware.AuthenticationMiddleware"],
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
                     "DEFAULT_AUTHENTICATION_CLASSES": [AUTH_CLASSES[a] for a in CONFIG.get("auth") or ["session", "basic"]]},
     REST_AUTH=REST_AUTH,
@@ -114,6 +119,8 @@ djoracle.set_urlpatterns(URLCONF, [
     path("auth/logout/", rv.LogoutView.as_view()),
     path("auth/user/", rv.UserDetailsView.as_view()),
     path("auth/token/refresh/", get_refresh_view().as_view()),
+    path("auth/password/change/", rv.PasswordChangeView.as_view()),
+    path("auth/password/reset/confirm/", rv.PasswordResetConfirmView.as_view()),
     path("api/whoami/", WhoAmI.as_view()),
 ])
 
@@ -123,7 +130,9 @@ USERS = [(1, "alice", True, False, "alice@example.com"), (2, "bob", False, False
          (5, "dave", True, False, "DUP@example.com"), (6, "\u00e9mile", True, False, "\u00c9mile@Ex\u00e4mple.com")]
 
 
-def steps():
+def steps(links):
+    """The requests, with links: the uid and token of a password reset link for each user
+    (by pk), as Django's PasswordResetForm mails them."""
     J, F = "application/json", "application/x-www-form-urlencoded"
     out = []
 
@@ -220,17 +229,56 @@ def steps():
         add(c, logout, body={"refresh": "{refresh:%s}" % c})
     add("a", logout, method="GET")
     add("a", logout, method="HEAD")
+    # Passwords: carol (logged in again) changes hers; reset links of dave (good), alice
+    # (who logged in since: no longer good), bob (inactive), and broken ones.
+    change, confirm = "/auth/password/change/", "/auth/password/reset/confirm/"
+    pw = "n3w p\u00e4ssword!"
+    add("c", login, body={"username": "carol", "password": PASSWORD})
+    hc = {"X-CSRFToken": "{csrf:c}", "Authorization": scheme + " " + cred % "c"}
+    for body in ({}, {"new_password1": pw}, {"new_password1": pw, "new_password2": pw + "x"},
+                 {"new_password1": "carol123", "new_password2": "carol123"}, {"new_password1": "1", "new_password2": "1"},
+                 {"new_password1": "x" * 129, "new_password2": "x" * 129},
+                 {"old_password": "wrong", "new_password1": pw, "new_password2": pw},
+                 {"old_password": "wrong", "new_password1": pw, "new_password2": ""}, [],
+                 {"old_password": PASSWORD, "new_password1": " " + pw + " ", "new_password2": pw}):
+        add("c", change, body=body, headers=hc)
+    add("c", "/api/whoami/", method="GET")
+    add("c", change, method="OPTIONS", headers=hc)
+    add("", change, body={"new_password1": pw, "new_password2": pw})
+    add("c", logout, body={}, headers=hc)
+    add("c", login, body={"username": "carol", "password": pw})
+    add("c", login, body={"username": "carol", "password": PASSWORD})
+    good = {"new_password1": pw, "new_password2": pw}
+    for pk, body in ((5, {"new_password1": pw}), (5, {"new_password1": pw, "new_password2": "other"}), (1, good), (2, good),
+                     (5, dict(good, uid="MTA")), (5, dict(good, uid="@@")), (5, dict(good, uid="wqk")), (5, dict(good, uid="")),
+                     (5, dict(good, token="abc-def")), (5, dict(good, new_password1="dave1234", new_password2="dave1234")),
+                     (5, good), (5, good)):
+        b = dict(links[pk])
+        b.update(body)
+        add("", confirm, body=b)
+    add("", confirm, method="OPTIONS")
+    add("", confirm, body="[]")
+    add("", login, body={"username": "dave", "password": pw})
+    add("", login, body={"username": "bob", "password": pw})
     return out
 
 
 def setup():
+    import django.contrib.auth
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
     made = djoracle.create_users([u[:4] for u in USERS], PASSWORD)
+    links = {}
     for pk, _, _, _, email in USERS:
         made[pk].email = email
         made[pk].save()
+        links[pk] = {"uid": urlsafe_base64_encode(force_bytes(pk)), "token": default_token_generator.make_token(made[pk])}
     print(json.dumps({
-        "steps": steps(), "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],
+        "steps": steps(links), "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],
         "simplejwt": dist_version("djangorestframework-simplejwt"), "rest_auth": dist_version("dj-rest-auth"),
+        "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__), "common-passwords.txt.gz"),
     }))
 
 

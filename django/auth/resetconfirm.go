@@ -184,17 +184,32 @@ func resetForm(w http.ResponseWriter, r *http.Request, opts *PasswordResetConfir
 // (valid when errs is left empty).
 func setPasswordForm(r *http.Request, u *User, validators []PasswordValidator, errs map[string][]PasswordError) (string, error) {
 	p1, p2 := postField(r, errs, "new_password1"), postField(r, errs, "new_password2")
-	if p1 != "" && p2 != "" && p1 != p2 {
-		errs["new_password2"] = []PasswordError{errPasswordMismatch}
-	} else if p2 != "" {
-		var pe PasswordErrors
-		if err := ValidatePassword(p2, u.PasswordUser(), validators); errors.As(err, &pe) {
-			errs["new_password2"] = pe
-		} else if err != nil {
-			return "", err
-		}
+	pe, err := CheckNewPassword(u, p1, p2, validators)
+	if pe != nil {
+		errs["new_password2"] = pe
 	}
-	return p1, nil
+	return p1, err
+}
+
+// CheckNewPassword is the check of Django's SetPasswordForm (clean_new_password2, and
+// from Django 5.1 validate_passwords and validate_password_for_user) of the new password
+// p1 and its confirmation p2 for u, once each field has passed its own checks ("" for
+// one that did not): the errors of new_password2, the passwords' mismatch or the
+// validators' refusals, or nil.
+func CheckNewPassword(u *User, p1, p2 string, validators []PasswordValidator) ([]PasswordError, error) {
+	if p1 != "" && p2 != "" && p1 != p2 {
+		return []PasswordError{errPasswordMismatch}, nil
+	}
+	if p2 == "" {
+		return nil, nil
+	}
+	var pe PasswordErrors
+	if err := ValidatePassword(p2, u.PasswordUser(), validators); errors.As(err, &pe) {
+		return pe, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return nil, nil
 }
 
 // postField is the value of the password field name of the POST form (a CharField that

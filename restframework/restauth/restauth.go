@@ -59,6 +59,12 @@ type Settings struct {
 	// LogoutOnGet is the site's ACCOUNT_LOGOUT_ON_GET: Logout takes GET too (else a GET is
 	// DRF's 405, though the view lists GET in its Allow header).
 	LogoutOnGet bool
+	// OldPasswordFieldEnabled is OLD_PASSWORD_FIELD_ENABLED: PasswordChange asks for the
+	// user's password too.
+	OldPasswordFieldEnabled bool
+	// LogoutOnPasswordChange is LOGOUT_ON_PASSWORD_CHANGE: PasswordChange does not keep
+	// the request's session logged in.
+	LogoutOnPasswordChange bool
 	// Version is the release of dj-rest-auth: "7.0", whose Logout answers a refresh token
 	// simplejwt refuses other than as invalid or blacklisted with a 500 {"detail": "An
 	// error has occurred."}; "" for 7.1 and later (a 401 with simplejwt's message).
@@ -98,6 +104,12 @@ type Views struct {
 	// RESTFramework and Python are the versions of DRF and Python the site runs (see
 	// restframework.APIView's).
 	RESTFramework, Python string
+	// PasswordValidators are AUTH_PASSWORD_VALIDATORS (auth.PasswordValidators builds
+	// them), which PasswordChange and PasswordResetConfirm check new passwords with.
+	PasswordValidators []auth.PasswordValidator
+	// ResetTokens is Django's default_token_generator, which PasswordResetConfirm checks
+	// the tokens of password reset links with.
+	ResetTokens *auth.PasswordResetTokenGenerator
 	// Now, if set, is the clock of the DRF tokens' creation times and, without JWT, of
 	// nothing else (the JWT times follow JWT.Settings.Now).
 	Now func() time.Time
