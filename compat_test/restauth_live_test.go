@@ -1,6 +1,7 @@
 package compat_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -15,6 +16,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
@@ -93,7 +95,8 @@ func restAuthOracle(t *testing.T, series, dbJSON string, c restAuthConfig, stdin
 
 // restAuthSite is restauth_oracle.py's site in Go on the SQLite database at path, and
 // the SIMPLE_JWT it reads tokens with.
-func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c restAuthConfig, path string) (http.Handler, *simplejwt.Settings) {
+func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c restAuthConfig, path string,
+	mails *[]restAuthMail) (http.Handler, *simplejwt.Settings) {
 	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -180,6 +183,11 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	ds := &site.settings
 	views := &restauth.Views{Settings: settings, Config: cfg, Tokens: tokens, Authentication: auths, Django: ds,
 		RESTFramework: drf, Python: setup.Python, PasswordValidators: validators, ResetTokens: resetTokens,
+		SendMail: func(_ context.Context, m *auth.PasswordResetEmail) error {
+			*mails = append(*mails, restAuthMail{To: []string{m.To},
+				Link: m.Protocol + "://" + m.Domain + "/reset/" + m.UID + "/" + m.Token + "/"})
+			return nil
+		},
 		JWT: &simplejwt.Views{Settings: s, Config: cfg, Blacklist: bl, Django: ds, RESTFramework: drf, Python: setup.Python}}
 	mux := http.NewServeMux()
 	mux.Handle("/auth/login/", views.Login())
@@ -188,6 +196,7 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	mux.Handle("/auth/token/refresh/", views.TokenRefresh())
 	mux.Handle("/auth/password/change/", views.PasswordChange())
 	mux.Handle("/auth/password/reset/confirm/", views.PasswordResetConfirm())
+	mux.Handle("/auth/password/reset/", views.PasswordReset())
 	mux.Handle("/api/whoami/", &restframework.APIView{Authentication: auths, Methods: []string{"GET"}, Name: "Who Am I",
 		Settings: ds, RESTFramework: drf, Python: setup.Python,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -215,6 +224,15 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	return site.mw.Handler(csrf.Handler(mux)), s
 }
 
+// restAuthMail is a password reset email: its recipients and link.
+type restAuthMail struct {
+	To   []string
+	Link string
+}
+
+// restAuthTokenRE is the token of a password reset link.
+var restAuthTokenRE = regexp.MustCompile(`/[0-9a-z]+-[0-9a-f]+/$`)
+
 // restAuthPlaceholder is a value of an earlier answer in a step's body or headers.
 var restAuthPlaceholder = regexp.MustCompile(`\{(access|refresh|key|csrf):(\w)\}`)
 
@@ -238,8 +256,13 @@ func (cs *restAuthClients) request(step restAuthStep) *http.Request {
 		})
 	}
 	req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(latin1Bytes(fill(step.Body))))
+	req.Host = "testserver" // (Django's test Client's)
 	req.Header.Set("Content-Type", step.ContentType)
 	for k, v := range step.Headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
 		req.Header.Set(k, latin1Bytes(fill(v)))
 	}
 	var cookies []string
@@ -341,13 +364,16 @@ func TestLiveRESTAuth(t *testing.T) {
 				copyFile(t, adb.django["NAME"].(string), goPath)
 				var want struct {
 					Steps []jwtAnswer
+					Mails [][]restAuthMail
 					State restAuthState
 				}
 				restAuthOracle(t, p.Series, string(dbj), c, map[string]any{"steps": setup.Steps}, &want, "run")
 				if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 100 {
 					t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
 				}
-				h, s := restAuthSite(t, p.Django, setup, c, goPath)
+				var mails []restAuthMail
+				h, s := restAuthSite(t, p.Django, setup, c, goPath, &mails)
+				sent := 0
 				clients := &restAuthClients{jars: map[string]map[string]string{}, held: map[[2]string]string{}}
 				codes := map[int]int{}
 				for i, step := range setup.Steps {
@@ -360,11 +386,25 @@ func TestLiveRESTAuth(t *testing.T) {
 						t.Errorf("step %d %s: %s %s %q %q (-django +go):\n%s", i, step.Client, step.Method, step.Path,
 							step.Headers, step.Body, diff)
 					}
+					// (the emails: the same recipients and links, but for the tokens' time)
+					for _, ms := range [][]restAuthMail{want.Mails[i], mails} {
+						for j := range ms {
+							ms[j].Link = restAuthTokenRE.ReplaceAllString(ms[j].Link, "/<token>/")
+						}
+					}
+					if diff := cmp.Diff(want.Mails[i], mails, cmpopts.EquateEmpty()); diff != "" {
+						t.Errorf("step %d: %s %q: the emails (-django +go):\n%s", i, step.Path, step.Body, diff)
+					}
+					sent += len(mails)
+					mails = mails[:0]
 				}
 				for _, code := range []int{200, 400, 401, 405, 500} {
 					if codes[code] == 0 && !(code == 401 && c.name == "session") && !(code == 500 && c.name != "session" && c.name != "jwt-body") {
 						t.Errorf("no step answered %d: %v", code, codes)
 					}
+				}
+				if sent < 3 {
+					t.Errorf("%d emails sent", sent)
 				}
 				var state restAuthState
 				restAuthOracle(t, p.Series, fmt.Sprintf(`{"ENGINE":"django.db.backends.sqlite3","NAME":%q}`, goPath), c, nil, &state, "state")

@@ -298,8 +298,8 @@ func (v *APIView) checkPermissions(r *http.Request, a *Authentication) error {
 func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaType, err error) {
 	var e *APIException
 	switch {
-	case errors.Is(err, errTooBig) || errors.Is(err, errTooManyField):
-		// (Django's own answer: the view's headers never reach it)
+	case errors.Is(err, errTooBig) || errors.Is(err, errTooManyField) || errors.Is(err, django.ErrDisallowedHost):
+		// (Django's own answer to a SuspiciousOperation: the view's headers never reach it)
 		w.Header().Del("Allow")
 		if v.Settings != nil {
 			v.Settings.BadRequest(w, r)

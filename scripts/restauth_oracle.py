@@ -18,6 +18,8 @@ installed; MD5PasswordHasher (fast); DRF's JSONRenderer alone; and
   auth/token/refresh/  get_refresh_view()
   auth/password/change/         PasswordChangeView
   auth/password/reset/confirm/  PasswordResetConfirmView
+  auth/password/reset/          PasswordResetView (its emails in the locmem backend)
+  reset/<uidb64>/<token>/       the password_reset_confirm URL its emails link to
   api/whoami/          an APIView (the default authentication, AllowAny, GET) answering
                        {"user": request.user.pk, "auth": the class of request.auth}
 
@@ -32,7 +34,8 @@ run    (ARG: {"steps": STEPS}) sends the steps through Django's test Client, eac
        with "{access:C}", "{refresh:C}" and "{key:C}" in its body and headers replaced by
        the last such value an answer to client C held, and "{csrf:C}" by C's CSRF cookie;
        prints, after each, {"status", "content_type", "www_authenticate", "allow",
-       "body", "set_cookie"}, then the state (as state prints it).
+       "body", "set_cookie"}, then the emails each step sent ("mails": [[{"to", "link"}]]),
+       and the state (as state prints it).
 lookup (ARG: {"emails": [...]}) prints {"emails": [the pks of User.objects.filter(email__iexact=e)
        for each, sorted], "users": [[pk, username, first_name, last_name, email] of each user]}.
 state  prints {"sessions": [[user pk, backend] of each session, sorted], "tokens": the pks
@@ -73,13 +76,18 @@ apps = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.se
 if CONFIG.get("blacklist"):
     apps.append("rest_framework_simplejwt.token_blacklist")
 djoracle.configure_view_site(
-    sys.argv[1], URLCONF, {},
+    sys.argv[1], URLCONF, {  # (the password reset emails: Django 3.2 ships its templates in the admin app)
+        "registration/password_reset_subject.txt": "Password reset on {{ site_name }}",
+        "registration/password_reset_email.html":
+            "{{ email }}: {{ protocol }}://{{ domain }}{% url 'password_reset_confirm' uidb64=uid token=token %}",
+    },
     python_settings={"SIMPLE_JWT": simple_jwt(CONFIG.get("simple_jwt") or {})},
     INSTALLED_APPS=apps,
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
                 "django.contrib.auth.middleware.AuthenticationMiddleware"],
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
                     "DEFAULT_AUTHENTICATION_CLASSES": [AUTH_CLASSES[a] for a in CONFIG.get("auth") or ["session", "basic"]]},
@@ -121,6 +129,8 @@ djoracle.set_urlpatterns(URLCONF, [
     path("auth/token/refresh/", get_refresh_view().as_view()),
     path("auth/password/change/", rv.PasswordChangeView.as_view()),
     path("auth/password/reset/confirm/", rv.PasswordResetConfirmView.as_view()),
+    path("auth/password/reset/", rv.PasswordResetView.as_view()),
+    path("reset/<uidb64>/<token>/", WhoAmI.as_view(), name="password_reset_confirm"),
     path("api/whoami/", WhoAmI.as_view()),
 ])
 
@@ -260,6 +270,15 @@ def steps(links):
     add("", confirm, body="[]")
     add("", login, body={"username": "dave", "password": pw})
     add("", login, body={"username": "bob", "password": pw})
+    reset = "/auth/password/reset/"
+    for body in ({"email": "alice@example.com"}, {"email": " ALICE@EXAMPLE.COM "}, {"email": "dup@example.com"},
+                 {"email": "bob@example.com"}, {"email": "nobody@example.com"}, {"email": "bob"}, {"email": ""}, {},
+                 {"email": "a" * 250 + "@example.com"}, {"email": "a" * 320 + "@example.com"}, {"email": 5}, [],
+                 {"email": "\u00c9mile@Ex\u00e4mple.com"}, {"email": "\u00e9mile@ex\u00e4mple.com"}):
+        add("", reset, body=body)
+    add("", reset, body="email=carol%40example.com", content_type=F)
+    add("", reset, body={"email": "carol@example.com"}, headers={"Host": "elsewhere.example"})
+    add("", reset, method="OPTIONS")
     return out
 
 
@@ -286,9 +305,12 @@ PLACEHOLDER = re.compile(r"\{(access|refresh|key|csrf):(\w)\}")
 
 
 def run(step_list):
+    from django.core import mail
+
     jars = {}  # client -> {cookie name: value}
     held = {}  # (kind, client) -> the last value an answer to client held
-    out = []
+    out, mails = [], []
+    mail.outbox = []
     for step in step_list:
         c = step["client"]
         jar = jars.setdefault(c, {})
@@ -322,7 +344,9 @@ def run(step_list):
             "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
             "body": body, "set_cookie": sorted(m.OutputString() for m in resp.cookies.values()),
         })
-    print(json.dumps({"steps": out, "state": state()}))
+        mails.append([{"to": m.to, "link": re.search(r"https?://\S+", m.body).group(0)} for m in mail.outbox])
+        mail.outbox = []
+    print(json.dumps({"steps": out, "mails": mails, "state": state()}))
 
 
 def state():

@@ -135,7 +135,30 @@ func passwordReset(w http.ResponseWriter, r *http.Request, opts *PasswordResetOp
 		opts.Render(w, r, page)
 		return nil
 	}
-	// save(): the site first (a host outside ALLOWED_HOSTS is a 400, users or not)
+	if err := SendPasswordResetEmails(r, email, opts); err != nil {
+		return err
+	}
+	redirect(w, django.IRIToURI(opts.SuccessURL))
+	return nil
+}
+
+// EmailFieldErrors are the errors of Django's forms.EmailField(max_length=maxLength) on
+// the stripped value v, in the order its validators run (nil when there are none):
+// required, "Enter a valid email address." (Settings.IsValidEmail), the length, null
+// characters.
+func EmailFieldErrors(s *django.Settings, v string, maxLength int) []PasswordError {
+	return emailFieldErrors(s, v, maxLength)
+}
+
+// SendPasswordResetEmails is PasswordResetForm.save for the request r and the form's
+// valid email (stripped): every active user whose email matches it (Config.Users'
+// UsersByEmail), with a usable password and an email equal to it under NFKC and case
+// folding, is sent an email through opts.SendMail, with a link to opts.Site (nil: the
+// request's host, an error for one outside ALLOWED_HOSTS) made with opts.Tokens. An error
+// of SendMail is logged (returned with Settings.PasswordResetMailErrorsFail).
+func SendPasswordResetEmails(r *http.Request, email string, opts *PasswordResetOptions) error {
+	ctx, s := r.Context(), opts.Settings
+	// the site first (a host outside ALLOWED_HOSTS is a 400, users or not)
 	site := opts.Site
 	if site == nil {
 		host, err := s.GetHost(r)
@@ -173,7 +196,6 @@ func passwordReset(w http.ResponseWriter, r *http.Request, opts *PasswordResetOp
 			s.Log().ErrorContext(ctx, "Failed to send password reset email", "user", u.ID, "err", err)
 		}
 	}
-	redirect(w, django.IRIToURI(opts.SuccessURL))
 	return nil
 }
 

@@ -189,3 +189,50 @@ func (v *Views) resetUser(r *http.Request, uid string) (*auth.User, error) {
 	}
 	return u, err
 }
+
+const resetDescription = `
+    Calls Django Auth PasswordResetForm save method.
+
+    Accepts the following POST parameters: email
+    Returns the success/fail message.
+    `
+
+// PasswordReset is PasswordResetView: a POST of an email (an EmailField, then Django's
+// PasswordResetForm, whose own errors DRF nests under the field: {"email": {"email":
+// ["Ensure this value has at most 254 characters (it has 300)."]}}) sends the reset email
+// to each active user of that address with a usable password (SendMail, with a link
+// Django's PasswordResetConfirmView and PasswordResetConfirm take; from the request's
+// host, or Site), and answers {"detail": "Password reset e-mail has been sent."}, users
+// or not. It needs Django (ALLOWED_HOSTS), ResetTokens and SendMail.
+func (v *Views) PasswordReset() http.Handler {
+	field := restframework.CharField{Name: "email", TrimWhitespace: true, Validate: v.validateEmail}
+	actions := metadata(http.MethodPost,
+		fieldInfo("email", "type", "email", "required", true, "read_only", false, "label", "Email"))
+	return v.apiView("Password Reset", resetDescription, []string{http.MethodPost}, restframework.AllowAny{},
+		actions, func(w http.ResponseWriter, r *http.Request) error {
+			if v.Django == nil || v.ResetTokens == nil || v.SendMail == nil {
+				return errors.New("restauth: PasswordReset needs Django, ResetTokens and SendMail")
+			}
+			values, errs, err := restframework.ValidateCharFields(r, field)
+			if err != nil {
+				return err
+			}
+			if !errs.IsNone() {
+				return restframework.Response(w, r, http.StatusBadRequest, errs)
+			}
+			if fe := auth.EmailFieldErrors(v.Django, values[0], 254); fe != nil { // (validate_email: the form)
+				msgs := make([]serializer.Value, len(fe))
+				for i, e := range fe {
+					msgs[i] = serializer.Str(e.Message)
+				}
+				return restframework.Response(w, r, http.StatusBadRequest,
+					object("email", object("email", serializer.List(msgs...))))
+			}
+			err = auth.SendPasswordResetEmails(r, values[0], &auth.PasswordResetOptions{Settings: v.Django,
+				Config: v.Config, Tokens: v.ResetTokens, Site: v.Site, SendMail: v.SendMail})
+			if err != nil {
+				return err
+			}
+			return detail(w, r, http.StatusOK, "Password reset e-mail has been sent.")
+		})
+}

@@ -27,6 +27,7 @@
 package restauth
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -110,6 +111,12 @@ type Views struct {
 	// ResetTokens is Django's default_token_generator, which PasswordResetConfirm checks
 	// the tokens of password reset links with.
 	ResetTokens *auth.PasswordResetTokenGenerator
+	// SendMail sends PasswordReset's emails (Django renders its templates
+	// registration/password_reset_subject.txt and password_reset_email.html and sends
+	// them from DEFAULT_FROM_EMAIL); Site, if set, is django.contrib.sites' current site
+	// (nil: the request's host, as Django's RequestSite).
+	SendMail func(ctx context.Context, m *auth.PasswordResetEmail) error
+	Site     *auth.Site
 	// Now, if set, is the clock of the DRF tokens' creation times and, without JWT, of
 	// nothing else (the JWT times follow JWT.Settings.Now).
 	Now func() time.Time
