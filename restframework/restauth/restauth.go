@@ -17,13 +17,19 @@
 //   - UserDetails is UserDetailsView: the user's pk, username, email, first and last
 //     name (GET; PUT and PATCH change them);
 //   - TokenRefresh is dj-rest-auth's refresh view (get_refresh_view), with the refresh
-//     token posted or in its cookie.
+//     token posted or in its cookie;
+//   - PasswordChange, PasswordReset and PasswordResetConfirm are its password views:
+//     Django's SetPasswordForm and password validators, the reset emails (sent by your
+//     SendMail) whose links Django's views take too.
 //
 // Known differences: LoginSerializer without allauth (dj-rest-auth's registration app
 // and allauth are not installed), the user model's fields as auth.User has them
-// (username, email, first_name and last_name, an integer or UUID primary key), and no
-// TOKEN_CREATOR, serializers or permission classes of your own. Held to dj-rest-auth
-// 7.0.0 (Django 3.2) and 7.2.0 with simplejwt 5.3.1 and 5.5.1.
+// (username, email, first_name and last_name; held live with an integer primary key,
+// which the details show as a number, others as a string); no
+// TOKEN_CREATOR, serializers or permission classes of your own, and no throttles
+// (DEFAULT_THROTTLE_CLASSES, the views' "dj_rest_auth" scope); UserDetails saves the
+// three names alone where Django's save() writes every column. Held to dj-rest-auth
+// 7.0.0 (Django 3.2) and 7.2.0 with simplejwt 5.3.1 and 5.5.1 and DRF 3.15 to 3.18.
 package restauth
 
 import (
