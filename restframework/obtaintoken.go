@@ -475,6 +475,9 @@ type CharField struct {
 	Optional bool
 	// AllowBlank is allow_blank=True: "" (or white space, trimmed) is a value ("").
 	AllowBlank bool
+	// Partial is the serializer's partial=True (a PATCH): a field absent from
+	// request.data is left out, required or not.
+	Partial bool
 	// Validators are the field's validators= argument, run first on a value that is not
 	// blank: each returns the message of its refusal, or "" (a model field's
 	// validators: UnicodeUsernameValidator, UniqueValidator, ...).
@@ -573,7 +576,8 @@ func (b *requestBody) charFields(fields []CharField) ([]string, []bool, serializ
 	set := make([]bool, len(fields))
 	for i, f := range fields {
 		raw, present := get(f.Name)
-		if s, _ := raw.AsStr(); f.Optional && (!present || b.isForm && !b.files[f.Name] && s == "" && !f.AllowBlank) {
+		if s, _ := raw.AsStr(); (f.Optional || f.Partial) && !present ||
+			f.Optional && b.isForm && present && !b.files[f.Name] && s == "" && !f.AllowBlank {
 			continue // (get_value's empty: the field is skipped)
 		}
 		v, errs := f.validate(raw, present)

@@ -219,7 +219,8 @@ def steps(links):
     for method, body in (("PATCH", {"first_name": "José", "email": "new@example.com"}), ("PATCH", {"username": "carol"}),
                          ("PATCH", {"username": "bad name!"}), ("PATCH", {"username": "x" * 151}),
                          ("PATCH", {"username": "a\x00b"}), ("PATCH", {"username": None}), ("PATCH", {"first_name": "y" * 151}),
-                         ("PATCH", {"last_name": ""}), ("PATCH", "last_name=&first_name="), ("PATCH", []), ("PUT", {}),
+                         ("PATCH", {"last_name": ""}), ("PATCH", "last_name=&first_name="), ("PATCH", "username="),
+                         ("PUT", "username=jos%C3%A9&first_name="), ("PATCH", []), ("PUT", {}),
                          ("PUT", {"first_name": "J"}), ("PUT", {"username": " josé.é_@+-1 ", "last_name": " López "}),
                          ("PATCH", {"username": "josé"}), ("PATCH", {})):
         add("j", user, method=method, body=body, headers=csrf, content_type=F if isinstance(body, str) else J)

@@ -34,7 +34,7 @@ func (v *Views) updateUser(w http.ResponseWriter, r *http.Request, u *auth.User,
 		return ""
 	}
 	fields := []restframework.CharField{
-		{Name: "username", TrimWhitespace: true, Optional: partial, MaxLength: 150,
+		{Name: "username", TrimWhitespace: true, Partial: partial, MaxLength: 150,
 			Validators: []func(string) string{validUsername, unique}},
 		{Name: "first_name", TrimWhitespace: true, Optional: true, AllowBlank: true, MaxLength: 150},
 		{Name: "last_name", TrimWhitespace: true, Optional: true, AllowBlank: true, MaxLength: 150},
