@@ -18,6 +18,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/djsession/djsession/caches/filecache"
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
@@ -35,6 +36,8 @@ type restAuthConfig struct {
 	simpleJWT map[string]any // SIMPLE_JWT
 	blacklist bool           // simplejwt's token_blacklist app installed
 	auth      []string       // DEFAULT_AUTHENTICATION_CLASSES by name
+	throttles []string       // DEFAULT_THROTTLE_CLASSES by name ("scoped", "anon", "user")
+	rates     map[string]string
 	django    map[string]any // other settings
 }
 
@@ -49,6 +52,8 @@ var restAuthConfigs = []restAuthConfig{
 			"OLD_PASSWORD_FIELD_ENABLED": true},
 		simpleJWT: map[string]any{"ROTATE_REFRESH_TOKENS": true},
 		django:    map[string]any{"ACCOUNT_LOGOUT_ON_GET": true}},
+	{name: "throttled", restAuth: map[string]any{}, auth: []string{"session", "token"},
+		throttles: []string{"scoped", "anon"}, rates: map[string]string{"dj_rest_auth": "20/min", "anon": "60/min"}},
 	{name: "jwt-blacklist-naive", blacklist: true, auth: []string{"jwt"},
 		restAuth: map[string]any{"USE_JWT": true, "JWT_AUTH_HTTPONLY": false, "JWT_AUTH_RETURN_EXPIRATION": true,
 			"JWT_AUTH_COOKIE": "a", "SESSION_LOGIN": false},
@@ -84,7 +89,7 @@ type restAuthState struct {
 func restAuthOracle(t *testing.T, series, dbJSON string, c restAuthConfig, stdin any, out any, command string) {
 	t.Helper()
 	conf, _ := json.Marshal(map[string]any{"rest_auth": c.restAuth, "simple_jwt": c.simpleJWT, "blacklist": c.blacklist,
-		"auth": c.auth, "django": c.django})
+		"auth": c.auth, "throttles": c.throttles, "rates": c.rates, "django": c.django})
 	in := ""
 	if stdin != nil {
 		b, _ := json.Marshal(stdin)
@@ -181,7 +186,26 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 		}
 	}
 	ds := &site.settings
-	views := &restauth.Views{Settings: settings, Config: cfg, Tokens: tokens, Authentication: auths, Django: ds,
+	var throttles, scoped []restframework.Throttle
+	if c.throttles != nil {
+		cache, err := filecache.New(filecache.Options{Dir: t.TempDir()})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, name := range c.throttles {
+			switch name {
+			case "scoped":
+				scoped = append(scoped, &restframework.UserRateThrottle{RateThrottle: restframework.RateThrottle{
+					Cache: cache, Rate: c.rates["dj_rest_auth"], Scope: "dj_rest_auth"}})
+			case "anon":
+				throttles = append(throttles, &restframework.AnonRateThrottle{RateThrottle: restframework.RateThrottle{
+					Cache: cache, Rate: c.rates["anon"]}})
+			default:
+				t.Fatalf("throttle %q", name)
+			}
+		}
+	}
+	views := &restauth.Views{Throttles: throttles, ScopedThrottles: scoped, Settings: settings, Config: cfg, Tokens: tokens, Authentication: auths, Django: ds,
 		RESTFramework: drf, Python: setup.Python, PasswordValidators: validators, ResetTokens: resetTokens,
 		SendMail: func(_ context.Context, m *auth.PasswordResetEmail) error {
 			*mails = append(*mails, restAuthMail{To: []string{m.To},
@@ -197,7 +221,7 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	mux.Handle("/auth/password/change/", views.PasswordChange())
 	mux.Handle("/auth/password/reset/confirm/", views.PasswordResetConfirm())
 	mux.Handle("/auth/password/reset/", views.PasswordReset())
-	mux.Handle("/api/whoami/", &restframework.APIView{Authentication: auths, Methods: []string{"GET"}, Name: "Who Am I",
+	mux.Handle("/api/whoami/", &restframework.APIView{Authentication: auths, Throttles: throttles, Methods: []string{"GET"}, Name: "Who Am I",
 		Settings: ds, RESTFramework: drf, Python: setup.Python,
 		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			a := restframework.FromContext(r.Context())
@@ -256,7 +280,7 @@ func (cs *restAuthClients) request(step restAuthStep) *http.Request {
 		})
 	}
 	req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(latin1Bytes(fill(step.Body))))
-	req.Host = "testserver" // (Django's test Client's)
+	req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000" // (Django's test Client's)
 	req.Header.Set("Content-Type", step.ContentType)
 	for k, v := range step.Headers {
 		if k == "Host" {
@@ -317,6 +341,7 @@ func (cs *restAuthClients) answered(t *testing.T, step restAuthStep, a jwtAnswer
 
 var (
 	restAuthKeyRE      = regexp.MustCompile(`"key":"[0-9a-f]{40}"`)
+	restAuthWaitRE     = regexp.MustCompile(`in \d+ seconds?`)
 	restAuthDatetimeRE = regexp.MustCompile(`"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{6})?`)
 	restAuthCookieRE   = regexp.MustCompile(`^(sessionid|csrftoken)=[A-Za-z0-9]+;|^(jwt-auth|jwt-refresh|a)=eyJ[^;]*;`)
 )
@@ -327,6 +352,7 @@ func restAuthNormal(t *testing.T, s *simplejwt.Settings, a jwtAnswer) jwtAnswer 
 	a = a.normal(t, s)
 	a.Body = restAuthKeyRE.ReplaceAllString(a.Body, `"key":"<key>"`)
 	a.Body = restAuthDatetimeRE.ReplaceAllString(a.Body, `"<datetime>`)
+	a.Body = restAuthWaitRE.ReplaceAllString(a.Body, "in <n> seconds") // (Django's clock and Go's)
 	for i, c := range a.SetCookie {
 		a.SetCookie[i] = restAuthCookieRE.ReplaceAllStringFunc(c, func(m string) string {
 			name, _, _ := strings.Cut(m, "=")
@@ -341,23 +367,29 @@ func restAuthNormal(t *testing.T, s *simplejwt.Settings, a jwtAnswer) jwtAnswer 
 // dj-rest-auth (7.0.0 on Django 3.2, 7.2.0 on the others) on the site configurations of
 // restAuthConfigs (DRF tokens with session logins; JWT cookies with rotation and the
 // blacklist; tokens in the body with expiration times, session logins and logout on GET;
-// the blacklist without sessions and naive times in another zone): the same database
-// copied after Django's setup, the same ~125 requests sent to Django's views and Go's by
-// the same clients (their cookies kept as a browser keeps them, the tokens and CSRF
-// tokens of earlier answers reused), and the same answers byte for byte, but for the
-// tokens, keys, session keys and times each side makes anew (Go's tokens must be valid
-// and hold the same claims). Logins that fail every way LoginSerializer refuses, logins
-// by email (ignoring case, one email two users have: a 500), CSRF checks of logged-in
-// sessions, user details, refreshes from the cookie and from the body with bad values,
-// logouts with and without a refresh token. Then Django reads the tables Go wrote: the
-// same sessions logged in as the same users through the same backend, the same DRF
-// tokens, the same outstanding and blacklisted tokens, the same users' last_login.
+// DRF's anonymous and "dj_rest_auth" scoped throttles; the blacklist without sessions and
+// naive times in another zone): the same database copied after Django's setup, the same
+// ~260 requests sent to Django's views and Go's by the same clients (their cookies kept
+// as a browser keeps them, the tokens and CSRF tokens of earlier answers reused), and the
+// same answers byte for byte, but for the tokens, keys, session keys and times each side
+// makes anew (Go's tokens must be valid and hold the same claims). Logins that fail every
+// way LoginSerializer refuses, logins by email (ignoring case, one email two users have:
+// a 500), CSRF checks of logged-in sessions, user details read and changed, refreshes
+// from the cookie and from the body with bad values, logouts with and without a refresh
+// token, passwords changed and reset (the emails compared: recipients and links). Then
+// Django reads the tables Go wrote: the same sessions logged in as the same users through
+// the same backend, the same DRF tokens, the same outstanding and blacklisted tokens, the
+// same users' last_login.
 func TestLiveRESTAuth(t *testing.T) {
 	for _, p := range livePeers(t) {
 		for _, c := range restAuthConfigs {
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
 				adb := newAuthDB(t, p.Series, "sqlite")
 				dbj, _ := json.Marshal(adb.django)
+				if c.throttles != nil { // (Django's throttle histories in a cache of its own)
+					c.django = map[string]any{"CACHES": map[string]any{"default": map[string]any{
+						"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": t.TempDir()}}}
+				}
 				var setup restAuthSetup
 				restAuthOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
 				goPath := filepath.Join(t.TempDir(), "go.sqlite3")
@@ -398,12 +430,19 @@ func TestLiveRESTAuth(t *testing.T) {
 					sent += len(mails)
 					mails = mails[:0]
 				}
-				for _, code := range []int{200, 400, 401, 405, 500} {
-					if codes[code] == 0 && !(code == 401 && c.name == "session") && !(code == 500 && c.name != "session" && c.name != "jwt-body") {
+				wantCodes := []int{200, 400, 401, 405, 500}
+				switch c.name {
+				case "session":
+					wantCodes = []int{200, 400, 403, 405, 500}
+				case "throttled":
+					wantCodes = []int{200, 400, 403, 429}
+				}
+				for _, code := range wantCodes {
+					if codes[code] == 0 {
 						t.Errorf("no step answered %d: %v", code, codes)
 					}
 				}
-				if sent < 3 {
+				if sent < 3 && c.throttles == nil { // (throttled: no reset reaches the view)
 					t.Errorf("%d emails sent", sent)
 				}
 				var state restAuthState

@@ -6,8 +6,10 @@ Usage: <venv python> scripts/restauth_oracle.py DATABASE_JSON CONFIG_JSON COMMAN
 DATABASE_JSON is Django's DATABASES["default"] as JSON. CONFIG_JSON is {"rest_auth": the
 REST_AUTH setting, "simple_jwt": SIMPLE_JWT (durations in seconds), "blacklist": whether
 simplejwt's token_blacklist app is installed, "auth": DEFAULT_AUTHENTICATION_CLASSES as
-names ("session", "basic", "token", "jwt", "jwtcookie"), "django": other settings
-(ACCOUNT_LOGOUT_ON_GET, TIME_ZONE, AUTHENTICATION_BACKENDS, ...)}. The site: db sessions
+names ("session", "basic", "token", "jwt", "jwtcookie"), "throttles":
+DEFAULT_THROTTLE_CLASSES as names ("scoped", "anon", "user"), "rates":
+DEFAULT_THROTTLE_RATES, "django": other settings (ACCOUNT_LOGOUT_ON_GET, TIME_ZONE,
+CACHES, ...)}. The site: db sessions
 behind SessionMiddleware, CsrfViewMiddleware and AuthenticationMiddleware;
 rest_framework, rest_framework.authtoken, rest_framework_simplejwt and dj_rest_auth
 installed; MD5PasswordHasher (fast); DRF's JSONRenderer alone; and
@@ -90,7 +92,10 @@ djoracle.configure_view_site(
     EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-                    "DEFAULT_AUTHENTICATION_CLASSES": [AUTH_CLASSES[a] for a in CONFIG.get("auth") or ["session", "basic"]]},
+                    "DEFAULT_AUTHENTICATION_CLASSES": [AUTH_CLASSES[a] for a in CONFIG.get("auth") or ["session", "basic"]],
+                    "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.%sRateThrottle" % t.capitalize()
+                                                 for t in CONFIG.get("throttles") or []],
+                    "DEFAULT_THROTTLE_RATES": CONFIG.get("rates") or {}},
     REST_AUTH=REST_AUTH,
     **(CONFIG.get("django") or {}),
 )

@@ -44,7 +44,7 @@ func (v *Views) PasswordChange() http.Handler {
 	fields = append(fields, passwordField("new_password1"), passwordField("new_password2"))
 	infos = append(infos, passwordInfo("new_password1", "New password1"), passwordInfo("new_password2", "New password2"))
 	return v.apiView("Password Change", passwordChangeDescription, []string{http.MethodPost}, restframework.IsAuthenticated{},
-		metadata(http.MethodPost, infos...), func(w http.ResponseWriter, r *http.Request) error {
+		true, metadata(http.MethodPost, infos...), func(w http.ResponseWriter, r *http.Request) error {
 			ctx := r.Context()
 			u := restframework.FromContext(ctx).User
 			values, errs, err := restframework.ValidateCharFields(r, fields...)
@@ -139,7 +139,7 @@ func (v *Views) PasswordResetConfirm() http.Handler {
 		fieldInfo("uid", "type", "string", "required", true, "read_only", false, "label", "Uid"),
 		fieldInfo("token", "type", "string", "required", true, "read_only", false, "label", "Token"))
 	return v.apiView("Password Reset Confirm", resetConfirmDescription, []string{http.MethodPost}, restframework.AllowAny{},
-		actions, func(w http.ResponseWriter, r *http.Request) error {
+		true, actions, func(w http.ResponseWriter, r *http.Request) error {
 			if v.ResetTokens == nil {
 				return errors.New("restauth: PasswordResetConfirm needs ResetTokens")
 			}
@@ -209,7 +209,7 @@ func (v *Views) PasswordReset() http.Handler {
 	actions := metadata(http.MethodPost,
 		fieldInfo("email", "type", "email", "required", true, "read_only", false, "label", "Email"))
 	return v.apiView("Password Reset", resetDescription, []string{http.MethodPost}, restframework.AllowAny{},
-		actions, func(w http.ResponseWriter, r *http.Request) error {
+		true, actions, func(w http.ResponseWriter, r *http.Request) error {
 			if v.Django == nil || v.ResetTokens == nil || v.SendMail == nil {
 				return errors.New("restauth: PasswordReset needs Django, ResetTokens and SendMail")
 			}

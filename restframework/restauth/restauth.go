@@ -26,8 +26,7 @@
 // and allauth are not installed), the user model's fields as auth.User has them
 // (username, email, first_name and last_name; held live with an integer primary key,
 // which the details show as a number, others as a string); no
-// TOKEN_CREATOR, serializers or permission classes of your own, and no throttles
-// (DEFAULT_THROTTLE_CLASSES, the views' "dj_rest_auth" scope); UserDetails saves the
+// TOKEN_CREATOR, serializers or permission classes of your own; UserDetails saves the
 // three names alone where Django's save() writes every column. Held to dj-rest-auth
 // 7.0.0 (Django 3.2) and 7.2.0 with simplejwt 5.3.1 and 5.5.1 and DRF 3.15 to 3.18.
 package restauth
@@ -37,6 +36,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -104,6 +104,12 @@ type Views struct {
 	// Authentication is the site's DEFAULT_AUTHENTICATION_CLASSES (DRF's default:
 	// SessionAuthentication, then BasicAuthentication).
 	Authentication []restframework.Authenticator
+	// Throttles are the site's DEFAULT_THROTTLE_CLASSES (DRF's default: none), which
+	// every view asks; ScopedThrottles are those that count the views whose
+	// throttle_scope is "dj_rest_auth" (Login, Logout and the password views): DRF's
+	// ScopedRateThrottle in DEFAULT_THROTTLE_CLASSES is a restframework.UserRateThrottle
+	// with Scope "dj_rest_auth" and DEFAULT_THROTTLE_RATES["dj_rest_auth"] here.
+	Throttles, ScopedThrottles []restframework.Throttle
 	// Django is the site's settings: TIME_ZONE and USE_TZ for the expiration times, the
 	// email validator of its version, and its 500 page for other errors (nil: Django's
 	// defaults, a plain 500).
@@ -128,10 +134,17 @@ type Views struct {
 	Now func() time.Time
 }
 
-func (v *Views) apiView(name, description string, methods []string, perm restframework.Permission,
+// apiView is one of the views: a DRF APIView with the site's authentication and
+// throttles (scoped: its throttle_scope is "dj_rest_auth"), permission perm, the
+// metadata actions, answering methods with handle.
+func (v *Views) apiView(name, description string, methods []string, perm restframework.Permission, scoped bool,
 	actions serializer.Value, handle func(w http.ResponseWriter, r *http.Request) error) http.Handler {
+	throttles := v.Throttles
+	if scoped {
+		throttles = append(slices.Clip(throttles), v.ScopedThrottles...)
+	}
 	av := &restframework.APIView{Authentication: v.Authentication, Permissions: []restframework.Permission{perm},
-		Methods: methods, Name: name, Description: description, Actions: actions, Settings: v.Django,
+		Throttles: throttles, Methods: methods, Name: name, Description: description, Actions: actions, Settings: v.Django,
 		RESTFramework: v.RESTFramework, Python: v.Python}
 	av.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		err := v.check()
@@ -236,7 +249,7 @@ func (v *Views) Login() http.Handler {
 		fieldInfo("username", "type", "string", "required", false, "read_only", false, "label", "Username"),
 		fieldInfo("email", "type", "email", "required", false, "read_only", false, "label", "Email"),
 		fieldInfo("password", "type", "string", "required", true, "read_only", false, "label", "Password"))
-	return v.apiView("Login", loginDescription, []string{http.MethodPost}, restframework.AllowAny{}, actions,
+	return v.apiView("Login", loginDescription, []string{http.MethodPost}, restframework.AllowAny{}, true, actions,
 		func(w http.ResponseWriter, r *http.Request) error {
 			values, errs, err := restframework.ValidateCharFields(r, fields...)
 			if err != nil {
@@ -407,7 +420,7 @@ Accepts/Returns nothing.`
 // message.
 func (v *Views) Logout() http.Handler {
 	return v.apiView("Logout", logoutDescription, []string{http.MethodGet, http.MethodPost}, restframework.AllowAny{},
-		serializer.None(), func(w http.ResponseWriter, r *http.Request) error {
+		true, serializer.None(), func(w http.ResponseWriter, r *http.Request) error {
 			if r.Method != http.MethodPost && !v.Settings.LogoutOnGet {
 				e := *restframework.ErrMethodNotAllowed
 				e.Detail = strings.Replace(e.Detail, "{method}", r.Method, 1)
@@ -517,7 +530,7 @@ func (v *Views) UserDetails() http.Handler {
 		fieldInfo("first_name", "type", "string", "required", false, "read_only", false, "label", "First name", "max_length", 150),
 		fieldInfo("last_name", "type", "string", "required", false, "read_only", false, "label", "Last name", "max_length", 150))
 	return v.apiView("User Details", userDescription, []string{http.MethodGet, http.MethodPut, http.MethodPatch},
-		restframework.IsAuthenticated{}, actions, func(w http.ResponseWriter, r *http.Request) error {
+		restframework.IsAuthenticated{}, false, actions, func(w http.ResponseWriter, r *http.Request) error {
 			u := restframework.FromContext(r.Context()).User
 			switch r.Method {
 			case http.MethodPut, http.MethodPatch:
@@ -536,7 +549,9 @@ func (v *Views) UserDetails() http.Handler {
 func (v *Views) TokenRefresh() http.Handler {
 	if v.Settings == nil || v.JWT == nil || v.JWT.Settings == nil {
 		return v.apiView("Refresh View With Cookie Support", "", []string{http.MethodPost}, restframework.AllowAny{},
-			serializer.None(), func(http.ResponseWriter, *http.Request) error { return ErrConfig })
+			false, serializer.None(), func(http.ResponseWriter, *http.Request) error { return ErrConfig })
 	}
-	return v.JWT.CookieTokenRefresh(&v.Settings.Cookies)
+	jv := *v.JWT
+	jv.Throttles = v.Throttles
+	return jv.CookieTokenRefresh(&v.Settings.Cookies)
 }

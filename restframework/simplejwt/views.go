@@ -31,6 +31,9 @@ type Views struct {
 	// UsernameField is the user model's USERNAME_FIELD ("" for "username"), the name of
 	// the obtain views' first field.
 	UsernameField string
+	// Throttles are the site's DEFAULT_THROTTLE_CLASSES (DRF's default: none), which each
+	// view asks.
+	Throttles []restframework.Throttle
 	// Django, if set, answers other errors with Django's 500 page and logs them.
 	Django *django.Settings
 	// RESTFramework and Python are the versions of DRF and Python the site runs (see
@@ -68,7 +71,7 @@ func (v *Views) view(name, description string, fields []field,
 	actions := serializer.NewDict()
 	actions.Set("POST", serializer.DictValue(post))
 	av := &restframework.APIView{Methods: []string{http.MethodPost}, Name: name, Description: description,
-		Actions: serializer.DictValue(actions), WWWAuthenticate: v.Settings.authenticateHeader(),
+		Actions: serializer.DictValue(actions), WWWAuthenticate: v.Settings.authenticateHeader(), Throttles: v.Throttles,
 		Settings: v.Django, RESTFramework: v.RESTFramework, Python: v.Python}
 	av.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		values, errs, err := restframework.ValidateCharFields(r, written...)
