@@ -489,6 +489,10 @@ type CharField struct {
 	// characters, surrogates) on a value that is not blank: the message of its refusal,
 	// or "" (an EmailField's "Enter a valid email address.").
 	Validate func(value string) string
+	// Invalid is the field class's "invalid" message, for a value that is not a string
+	// nor a number ("" for CharField's "Not a valid string."; an EmailField's is "Enter a
+	// valid email address.").
+	Invalid string
 }
 
 // ValidateCharFields is a DRF serializer of fields (in order) run over request.data inside
@@ -612,6 +616,9 @@ func (f CharField) validate(v serializer.Value, present bool) (string, []string)
 		return "", []string{"This field may not be null."}
 	case serializer.KindStr, serializer.KindInt, serializer.KindFloat:
 	default:
+		if f.Invalid != "" {
+			return "", []string{f.Invalid}
+		}
 		return "", []string{"Not a valid string."}
 	}
 	if trim {

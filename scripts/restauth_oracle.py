@@ -26,7 +26,7 @@ installed; MD5PasswordHasher (fast); DRF's JSONRenderer alone; and
                        {"user": request.user.pk, "auth": the class of request.auth}
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
-       (pk 3, staff), jos\u00e9 (pk 4), dave (pk 5) and \u00e9mile (pk 6), all with PASSWORD,
+       (pk 3, staff, with a DRF token), jos\u00e9 (pk 4), dave (pk 5) and \u00e9mile (pk 6), all with PASSWORD,
        their emails (jos\u00e9's and dave's the same but for case, \u00e9mile's not ASCII); and
        prints {"steps": STEPS, "drf", "simplejwt", "rest_auth": the versions, "python": "3.12",
        "common_passwords": the path of this Django's list}. AUTH_PASSWORD_VALIDATORS are
@@ -100,7 +100,15 @@ djoracle.configure_view_site(
     **(CONFIG.get("django") or {}),
 )
 
+import time  # noqa: E402
 from http.cookies import SimpleCookie  # noqa: E402
+
+from django.conf import settings as django_settings  # noqa: E402
+
+# (the process's time zone, as Django's Settings sets it from a settings module, which
+# settings.configure() leaves alone: naive times are then local)
+os.environ["TZ"] = django_settings.TIME_ZONE
+time.tzset()
 
 from django.contrib.auth.models import User  # noqa: E402
 from django.contrib.sessions.models import Session  # noqa: E402
@@ -164,6 +172,7 @@ def steps(links):
     cred = "{access:%s}" if use_jwt else "{key:%s}"
     # Logins that fail, or succeed without a client to keep their cookies.
     for body in ({"username": "alice"}, {}, [], "[1]", "{bad", "", {"username": "alice", "password": "x"},
+                 {"email": True, "password": "x"}, {"email": [], "username": {}, "password": "x"},
                  {"username": "bob", "password": PASSWORD}, {"username": 5, "password": PASSWORD},
                  {"username": None, "password": PASSWORD}, {"username": ["a"], "password": PASSWORD},
                  {"username": "", "email": "", "password": PASSWORD}, {"password": PASSWORD},
@@ -280,6 +289,7 @@ def steps(links):
     for body in ({"email": "alice@example.com"}, {"email": " ALICE@EXAMPLE.COM "}, {"email": "dup@example.com"},
                  {"email": "bob@example.com"}, {"email": "nobody@example.com"}, {"email": "bob"}, {"email": ""}, {},
                  {"email": "a" * 250 + "@example.com"}, {"email": "a" * 320 + "@example.com"}, {"email": 5}, [],
+                 {"email": False}, {"email": {"a": 1}},
                  {"email": "\u00c9mile@Ex\u00e4mple.com"}, {"email": "\u00e9mile@ex\u00e4mple.com"}):
         add("", reset, body=body)
     add("", reset, body="email=carol%40example.com", content_type=F)
@@ -300,6 +310,7 @@ def setup():
         made[pk].email = email
         made[pk].save()
         links[pk] = {"uid": urlsafe_base64_encode(force_bytes(pk)), "token": default_token_generator.make_token(made[pk])}
+    Token.objects.create(user=made[3])  # (carol's DRF token, which her logouts delete)
     print(json.dumps({
         "steps": steps(links), "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],
         "simplejwt": dist_version("djangorestframework-simplejwt"), "rest_auth": dist_version("dj-rest-auth"),

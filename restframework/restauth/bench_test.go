@@ -64,7 +64,7 @@ func BenchmarkRESTAuth(b *testing.B) {
 // JWTCookieAuthentication.
 func benchViews(s *simplejwt.Settings, cfg *auth.Config) *restauth.Views {
 	settings := restauth.Defaults()
-	settings.UseJWT, settings.SessionLogin = true, true
+	settings.UseJWT, settings.SessionLogin, settings.NoTokenModel = true, true, true
 	settings.Cookies.AuthCookie, settings.Cookies.RefreshCookie = "auth", "refresh"
 	jwt := &simplejwt.JWTCookieAuthentication{JWTAuthentication: simplejwt.JWTAuthentication{Settings: s, Config: cfg},
 		Cookie: "auth"}

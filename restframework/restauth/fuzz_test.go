@@ -46,7 +46,7 @@ func FuzzViews(f *testing.F) {
 		f.Fatal(err)
 	}
 	settings := restauth.Defaults()
-	settings.UseJWT, settings.SessionLogin = true, false
+	settings.UseJWT, settings.SessionLogin, settings.NoTokenModel = true, false, true
 	settings.Cookies.RefreshCookie = "refresh"
 	jwt := simplejwt.Defaults("k")
 	views := &restauth.Views{Settings: settings, Config: cfg, Django: &ds, ResetTokens: tokens,

@@ -205,7 +205,7 @@ const resetDescription = `
 // host, or Site), and answers {"detail": "Password reset e-mail has been sent."}, users
 // or not. It needs Django (ALLOWED_HOSTS), ResetTokens and SendMail.
 func (v *Views) PasswordReset() http.Handler {
-	field := restframework.CharField{Name: "email", TrimWhitespace: true, Validate: v.validateEmail}
+	field := restframework.CharField{Name: "email", TrimWhitespace: true, Validate: v.validateEmail, Invalid: invalidEmail}
 	actions := metadata(http.MethodPost,
 		fieldInfo("email", "type", "email", "required", true, "read_only", false, "label", "Email"))
 	return v.apiView("Password Reset", resetDescription, []string{http.MethodPost}, restframework.AllowAny{},

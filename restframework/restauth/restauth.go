@@ -63,6 +63,9 @@ type Settings struct {
 	// ReturnExpiration is JWT_AUTH_RETURN_EXPIRATION: Login adds "access_expiration" and
 	// "refresh_expiration".
 	ReturnExpiration bool
+	// NoTokenModel is TOKEN_MODEL None: Login makes no DRF token (Views.Tokens, if set,
+	// is rest_framework.authtoken installed all the same, whose tokens Logout deletes).
+	NoTokenModel bool
 	// LogoutOnGet is the site's ACCOUNT_LOGOUT_ON_GET: Logout takes GET too (else a GET is
 	// DRF's 405, though the view lists GET in its Allow header).
 	LogoutOnGet bool
@@ -97,9 +100,10 @@ type Views struct {
 	// and Blacklist (simplejwt's token_blacklist app, which Logout blacklists refresh
 	// tokens in).
 	JWT *simplejwt.Views
-	// Tokens is DRF's authtoken table (rest_framework.authtoken installed, its Token the
-	// TOKEN_MODEL): without USE_JWT, Login answers the user's token; Logout deletes the
-	// user's token. Nil: no TOKEN_MODEL (Login answers 204).
+	// Tokens is DRF's authtoken table (rest_framework.authtoken installed): Logout deletes
+	// the user's token, and without USE_JWT and Settings.NoTokenModel (its Token the
+	// TOKEN_MODEL) Login answers the user's token ({"key": ...}; else 204). Nil: the app
+	// is not installed, which Django allows only with TOKEN_MODEL None.
 	Tokens *restframework.SQLTokens
 	// Authentication is the site's DEFAULT_AUTHENTICATION_CLASSES (DRF's default:
 	// SessionAuthentication, then BasicAuthentication).
@@ -158,11 +162,17 @@ func (v *Views) apiView(name, description string, methods []string, perm restfra
 	return av
 }
 
-// ErrConfig: Views lacks what its settings need (a server error on every request).
-var ErrConfig = errors.New("restauth: Views needs Settings and Config, and with USE_JWT a JWT with its Settings")
+// ErrConfig: Views lacks what its settings need (a server error on every request), or
+// has settings Django refuses to start with (ImproperlyConfigured: the default
+// TOKEN_MODEL without rest_framework.authtoken, or no TOKEN_MODEL, USE_JWT nor
+// SESSION_LOGIN).
+var ErrConfig = errors.New("restauth: Views needs Settings and Config, with USE_JWT a JWT with its Settings, " +
+	"Tokens unless NoTokenModel, and one of a TOKEN_MODEL, USE_JWT and SESSION_LOGIN")
 
 func (v *Views) check() error {
-	if v.Settings == nil || v.Config == nil || v.Settings.UseJWT && (v.JWT == nil || v.JWT.Settings == nil) {
+	s := v.Settings
+	if s == nil || v.Config == nil || s.UseJWT && (v.JWT == nil || v.JWT.Settings == nil) ||
+		!s.NoTokenModel && v.Tokens == nil || s.NoTokenModel && !s.UseJWT && !s.SessionLogin {
 		return ErrConfig
 	}
 	return nil
@@ -236,13 +246,13 @@ Return the REST Framework Token Object's key.`
 // backends) finds the user, active, or the answer is 400 {"non_field_errors": ["Unable
 // to log in with provided credentials."]}. The user then gets, with USE_JWT, a refresh
 // and an access token ({"access", "refresh" ("" with JWT_AUTH_HTTPONLY), "user"}, and
-// their cookies), else its DRF token ({"key": ...}; 204 without Tokens); with
+// their cookies), else its DRF token ({"key": ...}; 204 with NoTokenModel); with
 // SESSION_LOGIN the session is logged in (auth.Login: a new session key, a new CSRF
 // token, last_login).
 func (v *Views) Login() http.Handler {
 	fields := []restframework.CharField{
 		{Name: "username", TrimWhitespace: true, Optional: true, AllowBlank: true},
-		{Name: "email", TrimWhitespace: true, Optional: true, AllowBlank: true, Validate: v.validateEmail},
+		{Name: "email", TrimWhitespace: true, Optional: true, AllowBlank: true, Validate: v.validateEmail, Invalid: invalidEmail},
 		{Name: "password", TrimWhitespace: true},
 	}
 	actions := metadata(http.MethodPost,
@@ -272,8 +282,11 @@ func (v *Views) validateEmail(s string) string {
 	if ds.IsValidEmail(s) {
 		return ""
 	}
-	return "Enter a valid email address."
+	return invalidEmail
 }
+
+// invalidEmail is DRF's EmailField's "invalid" message.
+const invalidEmail = "Enter a valid email address."
 
 // ErrMultipleUsers: a login by an email several users have (Django's
 // MultipleObjectsReturned, a server error).
@@ -320,7 +333,7 @@ func (v *Views) login(w http.ResponseWriter, r *http.Request, username, email, p
 		if refresh, access, err = v.JWT.ObtainPair(ctx, u); err != nil {
 			return err
 		}
-	case v.Tokens != nil:
+	case !v.Settings.NoTokenModel:
 		tok, _, err := v.Tokens.GetOrCreate(ctx, u.ID, v.now())
 		if err != nil {
 			return err
@@ -369,7 +382,11 @@ func (v *Views) login(w http.ResponseWriter, r *http.Request, username, email, p
 			data.Dict().Set(e.name, t)
 		}
 	}
-	if err := v.Settings.Cookies.SetJWTCookies(w, v.JWT.Settings, access, refresh); err != nil {
+	cookies, err := v.Settings.Cookies.ForSite(v.Django)
+	if err == nil {
+		err = cookies.SetJWTCookies(w, v.JWT.Settings, access, refresh)
+	}
+	if err != nil {
 		return err
 	}
 	return restframework.Response(w, r, http.StatusOK, data)

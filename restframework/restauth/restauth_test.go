@@ -28,8 +28,8 @@ func Example() {
 	users, done := exampleUsers() // (the users of a Django site's auth_user)
 	defer done()
 	cfg := &auth.Config{SecretKey: "the site's SECRET_KEY", Users: users, SkipLastLogin: true}
-	settings := restauth.Defaults() // REST_AUTH
-	settings.UseJWT, settings.SessionLogin = true, false
+	settings := restauth.Defaults()                                                   // REST_AUTH
+	settings.UseJWT, settings.SessionLogin, settings.NoTokenModel = true, false, true // (no rest_framework.authtoken)
 	settings.Cookies.AuthCookie, settings.Cookies.RefreshCookie = "auth", "refresh"
 	jwt := simplejwt.Defaults(cfg.SecretKey) // SIMPLE_JWT
 	views := &restauth.Views{Settings: settings, Config: cfg, JWT: &simplejwt.Views{Settings: jwt, Config: cfg},
@@ -100,7 +100,8 @@ func TestRefusals(t *testing.T) {
 	cfg := &auth.Config{SecretKey: "k", Users: users}
 	jwtViews := &simplejwt.Views{Settings: simplejwt.Defaults("k"), Config: cfg}
 	jwtSettings := restauth.Defaults()
-	jwtSettings.UseJWT = true
+	jwtSettings.UseJWT, jwtSettings.NoTokenModel = true, true
+	tokens := restframework.NewSQLTokens(users, "")
 	for _, c := range []struct {
 		name         string
 		views        *restauth.Views
@@ -109,16 +110,16 @@ func TestRefusals(t *testing.T) {
 		status       int
 		want         string
 	}{
-		{"no password", &restauth.Views{Settings: restauth.Defaults(), Config: cfg}, (*restauth.Views).Login,
+		{"no password", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens}, (*restauth.Views).Login,
 			"POST", `{"username": "bob"}`, 400, `{"password":["This field is required."]}`},
-		{"bad email", &restauth.Views{Settings: restauth.Defaults(), Config: cfg}, (*restauth.Views).Login,
+		{"bad email", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens}, (*restauth.Views).Login,
 			"POST", `{"email": "bob", "password": "x"}`, 400, `{"email":["Enter a valid email address."]}`},
-		{"wrong password", &restauth.Views{Settings: restauth.Defaults(), Config: cfg}, (*restauth.Views).Login,
+		{"wrong password", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens}, (*restauth.Views).Login,
 			"POST", `{"username": "bob", "password": "x"}`, 400, `{"non_field_errors":["Unable to log in with provided credentials."]}`},
-		{"anonymous user", &restauth.Views{Settings: restauth.Defaults(), Config: cfg,
+		{"anonymous user", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens,
 			Authentication: []restframework.Authenticator{&restframework.BasicAuthentication{Config: cfg}}},
 			(*restauth.Views).UserDetails, "GET", ``, 401, `{"detail":"Authentication credentials were not provided."}`},
-		{"no authentication", &restauth.Views{Settings: restauth.Defaults(), Config: cfg}, (*restauth.Views).UserDetails,
+		{"no authentication", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens}, (*restauth.Views).UserDetails,
 			"GET", ``, 403, `{"detail":"You do not have permission to perform this action."}`},
 		{"no refresh token", &restauth.Views{Settings: jwtSettings, Config: cfg, JWT: jwtViews}, (*restauth.Views).TokenRefresh,
 			"POST", `{}`, 401, `{"detail":"No valid refresh token found.","code":"token_not_valid"}`},
@@ -128,9 +129,15 @@ func TestRefusals(t *testing.T) {
 			"GET", ``, 405, `{"detail":"Method \"GET\" not allowed."}`},
 		{"JWT without JWT", &restauth.Views{Settings: jwtSettings, Config: cfg}, (*restauth.Views).Login,
 			"POST", `{"username": "bob", "password": "x"}`, 500, "Internal Server Error\n"},
-		{"refresh without JWT", &restauth.Views{Settings: restauth.Defaults(), Config: cfg}, (*restauth.Views).TokenRefresh,
+		{"refresh without JWT", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens}, (*restauth.Views).TokenRefresh,
 			"POST", `{}`, 500, "Internal Server Error\n"},
 		{"no settings", &restauth.Views{Config: cfg}, (*restauth.Views).Logout, "POST", ``, 500, "Internal Server Error\n"},
+		{"the default TOKEN_MODEL without authtoken", &restauth.Views{Settings: restauth.Defaults(), Config: cfg},
+			(*restauth.Views).Logout, "POST", ``, 500, "Internal Server Error\n"},
+		{"no way to authenticate", &restauth.Views{Settings: &restauth.Settings{NoTokenModel: true}, Config: cfg, Tokens: tokens},
+			(*restauth.Views).Login, "POST", `{}`, 500, "Internal Server Error\n"},
+		{"an email that is not a string", &restauth.Views{Settings: restauth.Defaults(), Config: cfg, Tokens: tokens},
+			(*restauth.Views).Login, "POST", `{"email": true, "password": "x"}`, 400, `{"email":["Enter a valid email address."]}`},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r := httptest.NewRequest(c.method, "/", strings.NewReader(c.body))

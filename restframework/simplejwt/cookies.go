@@ -26,6 +26,27 @@ type CookieSettings struct {
 	SameSite         string
 	// Domain is JWT_AUTH_COOKIE_DOMAIN ("" for None).
 	Domain string
+	// Naive, if set, is the TIME_ZONE of a site with USE_TZ False (ForSite sets it):
+	// dj-rest-auth's expiry times are then naive local times, which Django's set_cookie
+	// takes as UTC, so that the cookies' Max-Age is off by the zone's offset (east of
+	// UTC longer, west of it shorter, or 0: a cookie that expires at once), as Django's
+	// are.
+	Naive *time.Location
+}
+
+// ForSite returns c for a site of settings s (nil: Django's defaults, USE_TZ): with
+// USE_TZ False, a copy whose Naive is its TIME_ZONE.
+func (c *CookieSettings) ForSite(s *django.Settings) (*CookieSettings, error) {
+	if s == nil || s.UseTZ {
+		return c, nil
+	}
+	loc, err := s.Location()
+	if err != nil {
+		return nil, err
+	}
+	n := *c
+	n.Naive = loc
+	return &n, nil
 }
 
 // CookieDefaults returns dj-rest-auth's defaults for the cookies named access and refresh
@@ -66,6 +87,10 @@ func (c *CookieSettings) setRefresh(w http.ResponseWriter, s *Settings, refresh 
 // datetime into Max-Age (the seconds left, plus the one it adds for the time lost) and
 // writes expires from that.
 func (c *CookieSettings) set(w http.ResponseWriter, name, value, path string, lifetime time.Duration, now time.Time) error {
+	if c.Naive != nil { // (a local wall clock read as UTC)
+		_, offset := now.In(c.Naive).Zone()
+		lifetime += time.Duration(offset) * time.Second
+	}
 	// (floor(lifetime - the time elapsed since now + 1s): a lifetime of whole seconds, and
 	// one second more for a fraction of one)
 	maxAge := int64(lifetime.Truncate(time.Microsecond)/time.Second) + 1
@@ -101,11 +126,15 @@ func (c *CookieSettings) UnsetJWTCookies(w http.ResponseWriter) {
 // "access_expiration" (Django's timezone.now() plus ACCESS_TOKEN_LIFETIME, on the clock
 // of Settings and the USE_TZ and TIME_ZONE of Views.Django); a rotated refresh token is
 // set in its cookie too, and then either removed from the answer (c.HTTPOnly) or
-// followed by "refresh_expiration".
+// followed by "refresh_expiration". The cookies are c.ForSite(Views.Django)'s.
 func (v *Views) CookieTokenRefresh(c *CookieSettings) http.Handler {
+	c, cerr := c.ForSite(v.Django)
 	return v.view("Refresh View With Cookie Support", "",
 		[]field{{name: "refresh", optional: true, helpText: "WIll override cookie."}, {name: "access", readOnly: true}},
 		func(w http.ResponseWriter, r *http.Request, _ []string) (serializer.Value, error) {
+			if cerr != nil {
+				return serializer.Value{}, cerr
+			}
 			raw, err := v.cookieRefreshToken(r, c)
 			if err != nil {
 				return serializer.Value{}, err
