@@ -27,7 +27,10 @@
 // (username, email, first_name and last_name; held live with an integer primary key,
 // which the details show as a number, others as a string); no
 // TOKEN_CREATOR, serializers or permission classes of your own; UserDetails saves the
-// three names alone where Django's save() writes every column. Held to dj-rest-auth
+// three names alone where Django's save() writes every column, and its username
+// validator's \w follows Go's Unicode tables (15.0), where each Python has its own
+// (13.0 for 3.10, 15.1 for 3.13: the letters assigned between differ); request bodies in
+// charsets other than UTF-8, latin-1 and ASCII are refused (see restframework). Held to dj-rest-auth
 // 7.0.0 (Django 3.2) and 7.2.0 with simplejwt 5.3.1 and 5.5.1 and DRF 3.15 to 3.18.
 package restauth
 
