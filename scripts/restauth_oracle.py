@@ -153,9 +153,10 @@ USERS = [(1, "alice", True, False, "alice@example.com"), (2, "bob", False, False
          (5, "dave", True, False, "DUP@example.com"), (6, "\u00e9mile", True, False, "\u00c9mile@Ex\u00e4mple.com")]
 
 
-def steps(links):
+def steps(links, nojti):
     """The requests, with links: the uid and token of a password reset link for each user
-    (by pk), as Django's PasswordResetForm mails them."""
+    (by pk), as Django's PasswordResetForm mails them; nojti: a refresh token of carol's
+    without a jti claim."""
     J, F = "application/json", "application/x-www-form-urlencoded"
     out = []
 
@@ -254,6 +255,10 @@ def steps(links):
         add(c, logout, body={"refresh": "{refresh:%s}" % c})
     add("a", logout, method="GET")
     add("a", logout, method="HEAD")
+    # A refresh token without a jti: the blacklist's KeyError.
+    add("", refresh, body={"refresh": nojti})
+    add("", logout, body={"refresh": nojti})
+    add("", logout, body={}, headers={"Cookie": "%s=%s" % (REST_AUTH.get("JWT_AUTH_REFRESH_COOKIE") or "r", nojti)})
     # Passwords: carol (logged in again) changes hers; reset links of dave (good), alice
     # (who logged in since: no longer good), bob (inactive), and broken ones.
     change, confirm = "/auth/password/change/", "/auth/password/reset/confirm/"
@@ -276,6 +281,7 @@ def steps(links):
     good = {"new_password1": pw, "new_password2": pw}
     for pk, body in ((5, {"new_password1": pw}), (5, {"new_password1": pw, "new_password2": "other"}), (1, good), (2, good),
                      (5, dict(good, uid="MTA")), (5, dict(good, uid="@@")), (5, dict(good, uid="wqk")), (5, dict(good, uid="")),
+                     (5, dict(good, uid="HDU")), (5, dict(good, uid="NR8")), (5, dict(good, uid="wqA1")),
                      (5, dict(good, token="abc-def")), (5, dict(good, new_password1="dave1234", new_password2="dave1234")),
                      (5, good), (5, good)):
         b = dict(links[pk])
@@ -311,8 +317,15 @@ def setup():
         made[pk].save()
         links[pk] = {"uid": urlsafe_base64_encode(force_bytes(pk)), "token": default_token_generator.make_token(made[pk])}
     Token.objects.create(user=made[3])  # (carol's DRF token, which her logouts delete)
+    from rest_framework_simplejwt.settings import api_settings as jwt_settings
+    from rest_framework_simplejwt.state import token_backend
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    payload = dict(RefreshToken.for_user(made[3]).payload)
+    del payload[jwt_settings.JTI_CLAIM]
+    nojti = token_backend.encode(payload)
     print(json.dumps({
-        "steps": steps(links), "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],
+        "steps": steps(links, nojti), "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],
         "simplejwt": dist_version("djangorestframework-simplejwt"), "rest_auth": dist_version("dj-rest-auth"),
         "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__), "common-passwords.txt.gz"),
     }))

@@ -6,11 +6,12 @@ import (
 	"unicode"
 )
 
-// Int is Python's int(s) for a str s: surrounding white space (Strip's), a sign, then
-// decimal digits (any of Unicode's, as "٤٢" is 42) with single "_" between them; false
-// for anything else.
+// Int is Python's int(s) for a str s: surrounding white space (ASCII's " \t\n\v\f\r" and
+// the white space of str.isspace beyond ASCII, but not "\x1c" to "\x1f", which str.strip
+// takes), a sign, then decimal digits (any of Unicode's, as "٤٢" is 42) with single "_"
+// between them; false for anything else.
 func Int(s string) (*big.Int, bool) {
-	s = Strip(s)
+	s = strings.TrimFunc(s, intSpace)
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
@@ -63,4 +64,14 @@ func decimalValue(r rune) (byte, bool) {
 		}
 	}
 	return 0, false
+}
+
+// intSpace reports whether int() skips r around a number: CPython turns the white space
+// beyond ASCII into " " and then skips ASCII's (Py_ISSPACE), which leaves out the
+// separators "\x1c" to "\x1f" that str.isspace counts.
+func intSpace(r rune) bool {
+	if r < 0x80 {
+		return r == ' ' || r >= '\t' && r <= '\r'
+	}
+	return IsSpace(r)
 }

@@ -493,11 +493,13 @@ func (v *Views) blacklist(r *http.Request) (int, string, error) {
 	status, msg := http.StatusOK, "Successfully logged out."
 	raw := serializer.None() // (RefreshToken(None): a new token)
 	c := &v.Settings.Cookies
+	missing := "Refresh token was not included in request data." // (a KeyError)
 	if c.HTTPOnly {
+		missing = "Refresh token was not included in cookie data."
 		if s, ok := django.CookieValue(r, c.RefreshCookie); ok && c.RefreshCookie != "" {
 			raw = serializer.Str(s)
 		} else {
-			status, msg = http.StatusUnauthorized, "Refresh token was not included in cookie data."
+			status, msg = http.StatusUnauthorized, missing
 		}
 	} else {
 		item, found, err := restframework.DataItem(r, "refresh")
@@ -509,10 +511,16 @@ func (v *Views) blacklist(r *http.Request) (int, string, error) {
 		case found:
 			raw = item
 		default:
-			status, msg = http.StatusUnauthorized, "Refresh token was not included in request data."
+			status, msg = http.StatusUnauthorized, missing
 		}
 	}
 	err := v.JWT.BlacklistRefresh(r.Context(), raw)
+	if errors.Is(err, simplejwt.ErrBlacklistNoJTI) {
+		// (the KeyError of the blacklist's check is taken for the token's absence: the new
+		// token made first is blacklisted)
+		status, msg = http.StatusUnauthorized, missing
+		err = v.JWT.BlacklistRefresh(r.Context(), serializer.None())
+	}
 	var te *simplejwt.TokenError
 	switch {
 	case errors.As(err, &te) && v.Settings.Version == "7.0" &&

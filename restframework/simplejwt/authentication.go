@@ -205,10 +205,14 @@ func (a *JWTAuthentication) validatedToken(ctx context.Context, raw string) (*To
 		"token_not_valid", serializer.List(messages...))
 }
 
+// ErrBlacklistNoJTI: the blacklist's check of a token without a jti claim, which is
+// Python's KeyError in simplejwt (a server error, but where a caller catches KeyError).
+var ErrBlacklistNoJTI = errors.New("simplejwt: the blacklist's check of a token without its jti claim (Python's KeyError)")
+
 // ParseWithBlacklist is Parse where simplejwt's token_blacklist app is installed (bl;
 // nil for none): refresh and sliding tokens (its BlacklistMixin) are checked against the
 // blacklist first, so a blacklisted one is "Token is blacklisted", and one without a jti
-// a server error (Python's KeyError), before the other checks.
+// a server error (ErrBlacklistNoJTI), before the other checks.
 func (s *Settings) ParseWithBlacklist(ctx context.Context, bl Blacklist, typ, raw string) (*Token, error) {
 	if bl == nil || typ != Refresh && typ != Sliding {
 		return s.Parse(typ, raw)
@@ -216,7 +220,7 @@ func (s *Settings) ParseWithBlacklist(ctx context.Context, bl Blacklist, typ, ra
 	return s.parse(typ, raw, func(t *Token) error {
 		jti, ok := t.Payload.Get(s.JTIClaim)
 		if !ok {
-			return fmt.Errorf("simplejwt: the blacklist's check of a token without %s (Python's KeyError)", s.JTIClaim)
+			return fmt.Errorf("%w (%s)", ErrBlacklistNoJTI, s.JTIClaim)
 		}
 		black, err := isBlacklisted(ctx, bl, jti)
 		if err != nil {

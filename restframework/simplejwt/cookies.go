@@ -213,9 +213,10 @@ func (v *Views) ObtainPair(ctx context.Context, u *auth.User) (refresh, access s
 
 // BlacklistRefresh is RefreshToken(raw).blacklist() with the Blacklist (which must be
 // set), as dj-rest-auth's logout calls it: raw is a str (a token, checked as
-// ParseWithBlacklist checks it: a refusal is a *TokenError), None (a new token, made
-// for nobody, which is blacklisted: what simplejwt does), or another value (refused as
-// a token PyJWT cannot read).
+// ParseWithBlacklist checks it: a refusal is a *TokenError, a token without a jti
+// ErrBlacklistNoJTI, and nothing is blacklisted), None (a new token, made for nobody,
+// which is blacklisted: what simplejwt does), or another value (refused as a token PyJWT
+// cannot read).
 func (v *Views) BlacklistRefresh(ctx context.Context, raw serializer.Value) error {
 	if v.Blacklist == nil {
 		return errors.New("simplejwt: BlacklistRefresh without a Blacklist")
