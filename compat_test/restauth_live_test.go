@@ -3,11 +3,14 @@ package compat_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -527,4 +530,74 @@ func TestLiveRESTAuthUsers(t *testing.T) {
 			t.Errorf("another user (-want +got):\n%s", diff)
 		}
 	})
+}
+
+// TestDjangoExportRESTAuth runs scripts/export_settings.py in a project with a REST_AUTH
+// of its own (cookies, no TOKEN_MODEL, the JWT options, a default serializer named, an
+// MFA setting) and ACCOUNT_LOGOUT_ON_GET on each Django version, and reads it with
+// restauth.SettingsFromJSON: the same settings, the version of dj-rest-auth installed
+// there; then a serializer of the project's own is refused.
+func TestDjangoExportRESTAuth(t *testing.T) {
+	settingsPy := `
+SECRET_KEY = "export-test-secret"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+DATABASES = {}
+ACCOUNT_LOGOUT_ON_GET = True
+REST_AUTH = {
+    "USE_JWT": True, "SESSION_LOGIN": False, "TOKEN_MODEL": None,
+    "JWT_AUTH_COOKIE": "app", "JWT_AUTH_REFRESH_COOKIE": "app-refresh", "JWT_AUTH_REFRESH_COOKIE_PATH": "/auth/",
+    "JWT_AUTH_SAMESITE": None, "JWT_AUTH_SECURE": True, "JWT_AUTH_HTTPONLY": False, "JWT_AUTH_COOKIE_DOMAIN": ".example.com",
+    "JWT_AUTH_RETURN_EXPIRATION": True, "JWT_AUTH_COOKIE_USE_CSRF": True, "OLD_PASSWORD_FIELD_ENABLED": True,
+    "LOGOUT_ON_PASSWORD_CHANGE": True, "LOGIN_SERIALIZER": "dj_rest_auth.serializers.LoginSerializer",
+    "MFA_TOTP_DIGITS": 8,
+}
+`
+	script, project := settingsProject(t, settingsPy)
+	for _, p := range livePeers(t) {
+		t.Run(p.Series, func(t *testing.T) {
+			py := filepath.Join(venvDir(), "django-"+p.Series, "bin", "python")
+			export := func() []byte {
+				cmd := exec.Command(py, script)
+				cmd.Dir = project
+				cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatalf("export_settings.py: %v", err)
+				}
+				return out
+			}
+			s, err := restauth.SettingsFromJSON(export())
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := restauth.Defaults()
+			want.UseJWT, want.SessionLogin, want.NoTokenModel, want.LogoutOnGet = true, false, true, true
+			want.Cookies = simplejwt.CookieSettings{AuthCookie: "app", RefreshCookie: "app-refresh", RefreshCookiePath: "/auth/",
+				Secure: true, Domain: ".example.com"}
+			want.ReturnExpiration, want.CookieUseCSRF, want.OldPasswordFieldEnabled = true, true, true
+			want.LogoutOnPasswordChange = true
+			if p.Series == "3.2" {
+				want.Version = "7.0"
+			}
+			if diff := cmp.Diff(want, s); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
+			}
+			if c := s.CookieAuthentication(simplejwt.JWTAuthentication{}); c.Cookie != "app" || !c.CookieUseCSRF {
+				t.Errorf("CookieAuthentication: %+v", c)
+			}
+		})
+	}
+	script, project = settingsProject(t, strings.Replace(settingsPy, `"MFA_TOTP_DIGITS": 8,`,
+		`"USER_DETAILS_SERIALIZER": "mysite.serializers.Details",`, 1))
+	p := livePeers(t)[len(livePeers(t))-1]
+	cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), script)
+	cmd.Dir = project
+	cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := restauth.SettingsFromJSON(out); !errors.Is(err, restauth.ErrSettings) {
+		t.Errorf("a serializer of the project's own: %v", err)
+	}
 }

@@ -16,7 +16,9 @@ Settings the Django version does not have are left out; None is null; a SameSite
 is false. Lazy strings are turned into str, timedeltas into seconds. SIMPLE_JWT (the
 project's own entries of djangorestframework-simplejwt's settings, read by Go with
 simplejwt.SettingsFromJSON) comes with "simplejwt_version" when the package is installed;
-its SIGNING_KEY is a secret too. The script prints nothing else.
+its SIGNING_KEY is a secret too. REST_AUTH and ACCOUNT_LOGOUT_ON_GET (dj-rest-auth's,
+read with restauth.SettingsFromJSON) come with "rest_auth_version". The script prints
+nothing else.
 """
 
 import json
@@ -74,6 +76,8 @@ NAMES = [
     "PASSWORD_HASHERS",
     "AUTH_PASSWORD_VALIDATORS",
     "SIMPLE_JWT",
+    "REST_AUTH",
+    "ACCOUNT_LOGOUT_ON_GET",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
 # Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key).
@@ -114,6 +118,12 @@ def export(with_secrets):
         from importlib.metadata import PackageNotFoundError, version
 
         doc["simplejwt_version"] = version("djangorestframework-simplejwt")
+    except (ImportError, PackageNotFoundError):
+        pass
+    try:
+        from importlib.metadata import PackageNotFoundError, version
+
+        doc["rest_auth_version"] = version("dj-rest-auth")
     except (ImportError, PackageNotFoundError):
         pass
     return doc

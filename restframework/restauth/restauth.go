@@ -66,6 +66,10 @@ type Settings struct {
 	// ReturnExpiration is JWT_AUTH_RETURN_EXPIRATION: Login adds "access_expiration" and
 	// "refresh_expiration".
 	ReturnExpiration bool
+	// CookieUseCSRF and CookieEnforceCSRFOnUnauthenticated are JWT_AUTH_COOKIE_USE_CSRF
+	// and JWT_AUTH_COOKIE_ENFORCE_CSRF_ON_UNAUTHENTICATED, which JWTCookieAuthentication
+	// follows (CookieAuthentication makes one).
+	CookieUseCSRF, CookieEnforceCSRFOnUnauthenticated bool
 	// NoTokenModel is TOKEN_MODEL None: Login makes no DRF token (Views.Tokens, if set,
 	// is rest_framework.authtoken installed all the same, whose tokens Logout deletes).
 	NoTokenModel bool
