@@ -153,3 +153,29 @@ func TestRefusals(t *testing.T) {
 		})
 	}
 }
+
+// TestSettingsFromJSON: what SettingsFromJSON takes and what it refuses.
+func TestSettingsFromJSON(t *testing.T) {
+	for _, c := range []struct {
+		restAuth string
+		ok       bool
+	}{
+		{`{}`, true},
+		{`{"TOKEN_MODEL": "rest_framework.authtoken.models.Token", "JWT_AUTH_SAMESITE": false}`, true},
+		{`{"REGISTER_SERIALIZER": "mysite.Register", "MFA_TOTP_ISSUER": "x", "PASSWORD_RESET_USE_SITES_DOMAIN": true}`, true},
+		{`{"TOKEN_MODEL": "mysite.models.Token"}`, false},
+		{`{"TOKEN_CREATOR": "mysite.create"}`, false},
+		{`{"JWT_AUTH_SAMESITE": true}`, false},
+		{`{"JWT_AUTH_SAMESITE": 5}`, false},
+		{`{"USE_JWT": "yes"}`, false},
+		{`{"USE_JWTS": true}`, false},
+	} {
+		_, err := restauth.SettingsFromJSON([]byte(`{"settings": {"REST_AUTH": ` + c.restAuth + `}}`))
+		if c.ok && err != nil || !c.ok && !errors.Is(err, restauth.ErrSettings) {
+			t.Errorf("%s: %v", c.restAuth, err)
+		}
+	}
+	if _, err := restauth.SettingsFromJSON([]byte(`{`)); err == nil || errors.Is(err, restauth.ErrSettings) {
+		t.Errorf("malformed JSON: %v", err)
+	}
+}
