@@ -595,3 +595,25 @@ func TestMiddlewareSignedCookies(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestSettingsFromJSONCSRFCookieMasked: CSRF_COOKIE_MASKED counts on the versions that
+// have it (4.1, 4.2; and a document without a version), and a project's leftover is
+// ignored on the others, as Django ignores it.
+func TestSettingsFromJSONCSRFCookieMasked(t *testing.T) {
+	for _, c := range []struct {
+		version string
+		want    bool
+	}{{"", true}, {"4.1.13", true}, {"4.2.30", true}, {"5.2.19", false}, {"6.1.3", false}, {"3.2.25", false}, {"4.0.10", true}} {
+		doc := `{"settings": {"CSRF_COOKIE_MASKED": true}`
+		if c.version != "" {
+			doc += `, "django_version": "` + c.version + `"`
+		}
+		s, err := SettingsFromJSON([]byte(doc + `}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.CSRFCookieMasked != c.want {
+			t.Errorf("%q: CSRFCookieMasked %v", c.version, s.CSRFCookieMasked)
+		}
+	}
+}

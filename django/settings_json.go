@@ -106,7 +106,10 @@ func SettingsFromJSON(data []byte) (Settings, error) {
 	get("CSRF_COOKIE_SECURE", &s.CSRFCookieSecure)
 	get("CSRF_COOKIE_HTTPONLY", &s.CSRFCookieHttpOnly)
 	sameSite("CSRF_COOKIE_SAMESITE", &s.CSRFCookieSameSite)
-	get("CSRF_COOKIE_MASKED", &s.CSRFCookieMasked)
+	if major, minor, _, err := parseVersion(doc.DjangoVersion); doc.DjangoVersion == "" || err == nil && major == 4 && minor >= 1 {
+		// (only 4.1 and 4.2 have the setting: a project's leftover is ignored elsewhere)
+		get("CSRF_COOKIE_MASKED", &s.CSRFCookieMasked)
+	}
 	get("CSRF_HEADER_NAME", &s.CSRFHeaderName)
 	get("CSRF_TRUSTED_ORIGINS", &s.CSRFTrustedOrigins)
 	get("ALLOWED_HOSTS", &s.AllowedHosts)
