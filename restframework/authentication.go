@@ -220,9 +220,12 @@ func (a *TokenAuthentication) credentials(ctx context.Context, key string) (*aut
 // AuthenticateHeader implements Authenticator: the keyword, "Token".
 func (a *TokenAuthentication) AuthenticateHeader(*http.Request) string { return a.keyword() }
 
-// authorizationHeader is get_authorization_header(request).split(): the Authorization
-// header's bytes (several lines joined by ",", as WSGI servers join them) split on
-// Python's bytes whitespace.
+// AuthorizationHeader is DRF's get_authorization_header(request).split(), for an
+// authentication class of your own: the Authorization header's bytes (several lines
+// joined by ",", as WSGI servers join them) split on Python's bytes whitespace.
+func AuthorizationHeader(r *http.Request) []string { return authorizationHeader(r) }
+
+// authorizationHeader is AuthorizationHeader.
 func authorizationHeader(r *http.Request) []string {
 	h := strings.Join(r.Header.Values("Authorization"), ",")
 	return strings.FieldsFunc(h, func(c rune) bool {
