@@ -17,9 +17,10 @@ knox installed, MD5PasswordHasher (fast), DRF's JSONRenderer alone, and
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3) and jos\u00e9 (pk 4), all with PASSWORD, and tokens with AuthToken.objects.create
-       (TOKENS: alice's good, expired and never-expiring ones, bob's, carol's, a second
-       alice token that expires in a second); prints {"tokens": {name: token}, "steps":
-       STEPS, "knox", "drf": the versions, "python": "3.12"}.
+       (TOKENS: alice's good, expired and never-expiring ones, bob's, carol's good and
+       expired ones, jos\u00e9's good, expired, 10-minute and expiring-in-a-second ones);
+       prints {"tokens": {name: token}, "steps": STEPS, "knox", "drf": the versions,
+       "python": "3.12"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
        Client, "{t:NAME}" in their headers replaced by the token TOKENS names and
        "{login:N}" by the token the N-th login answer held; prints, after each, {"status",
@@ -130,8 +131,11 @@ def steps(tokens):
                     "body": body})
 
     who, login, logout, logoutall = "/api/whoami/", "/api/login/", "/api/logout/", "/api/logoutall/"
-    for name in sorted(tokens):
-        add(who, headers={"Authorization": "%s {t:%s}" % (prefix, name)})
+    # (the expired tokens first: each is deleted as it is met, not as another token of
+    # its user's is)
+    for name in sorted(tokens, key=lambda n: (n not in ("soon", "expired"), n != "soon", n)):
+        if name != "carol-stale":  # (expired, never shown: carol's other tokens delete it)
+            add(who, headers={"Authorization": "%s {t:%s}" % (prefix, name)})
     good = "{t:alice}"
     for h in (None, "", prefix, prefix + " ", prefix.lower() + " " + good, prefix.upper() + " " + good,
               "  %s\t%s " % (prefix, good), prefix + " a b", prefix + " " + good + "x", prefix + " " + good[:-1],
@@ -169,7 +173,8 @@ def setup():
     made = djoracle.create_users(USERS, PASSWORD)
     tokens = {}
     for name, pk, ttl in (("alice", 1, None), ("expired", 1, -60), ("forever", 1, "none"), ("bob", 2, None),
-                          ("carol", 3, None), ("soon", 1, 1)):
+                          ("carol", 3, None), ("soon", 4, 1), ("jose-expired", 4, -5), ("jose", 4, None),
+                          ("carol-stale", 3, -5), ("short", 4, 600)):
         if ttl is None:
             _, tok = AuthToken.objects.create(made[pk])
         else:
