@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -15,6 +17,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
@@ -267,5 +270,49 @@ func TestLiveKnox(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// TestDjangoExportKnox runs scripts/export_settings.py in a project with a REST_KNOX of
+// its own on the oldest and newest Django, and reads it with knox.SettingsFromJSON: the
+// same settings, and knox's version there.
+func TestDjangoExportKnox(t *testing.T) {
+	script, project := settingsProject(t, `
+from datetime import timedelta
+SECRET_KEY = "export-test-secret"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+DATABASES = {}
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=2, microseconds=5), "TOKEN_LIMIT_PER_USER": 5, "AUTO_REFRESH": True,
+    "AUTO_REFRESH_MAX_TTL": None, "MIN_REFRESH_INTERVAL": 30, "USER_SERIALIZER": "knox.serializers.UserSerializer",
+    "AUTH_HEADER_PREFIX": "Bearer", "TOKEN_PREFIX": "ab_", "AUTH_TOKEN_CHARACTER_LENGTH": 32,
+    "SECURE_HASH_ALGORITHM": "hashlib.sha512",
+}
+`)
+	peers := livePeers(t)
+	for _, p := range []*peer{peers[0], peers[len(peers)-1]} {
+		t.Run(p.Series, func(t *testing.T) {
+			cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), script)
+			cmd.Dir = project
+			cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+			out, err := cmd.Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			s, err := knox.SettingsFromJSON(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := knox.Defaults()
+			want.TokenTTL, want.TokenLimitPerUser, want.AutoRefresh = 2*time.Hour+5*time.Microsecond, 5, true
+			want.MinRefreshInterval, want.UserSerializer, want.AuthHeaderPrefix = 30, true, "Bearer"
+			want.TokenPrefix, want.AuthTokenCharacterLength = "ab_", 32
+			if p.Series == "3.2" {
+				want.Version = "4.2"
+			}
+			if diff := cmp.Diff(want, s, cmpopts.IgnoreFields(knox.Settings{}, "Now")); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -17,8 +17,9 @@ is false. Lazy strings are turned into str, timedeltas into seconds. SIMPLE_JWT 
 project's own entries of djangorestframework-simplejwt's settings, read by Go with
 simplejwt.SettingsFromJSON) comes with "simplejwt_version" when the package is installed;
 its SIGNING_KEY is a secret too. REST_AUTH and ACCOUNT_LOGOUT_ON_GET (dj-rest-auth's,
-read with restauth.SettingsFromJSON) come with "rest_auth_version". The script prints
-nothing else.
+read with restauth.SettingsFromJSON) come with "rest_auth_version", REST_KNOX
+(django-rest-knox's, read with knox.SettingsFromJSON) with "knox_version". The script
+prints nothing else.
 """
 
 import json
@@ -78,6 +79,7 @@ NAMES = [
     "SIMPLE_JWT",
     "REST_AUTH",
     "ACCOUNT_LOGOUT_ON_GET",
+    "REST_KNOX",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
 # Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key).
@@ -114,18 +116,14 @@ def export(with_secrets):
             value = {k: v for k, v in value.items() if k not in INNER_SECRETS.get(name, ())}
         out[name] = value
     doc = {"django_version": django.get_version(), "settings": out}
-    try:
-        from importlib.metadata import PackageNotFoundError, version
+    from importlib.metadata import PackageNotFoundError, version
 
-        doc["simplejwt_version"] = version("djangorestframework-simplejwt")
-    except (ImportError, PackageNotFoundError):
-        pass
-    try:
-        from importlib.metadata import PackageNotFoundError, version
-
-        doc["rest_auth_version"] = version("dj-rest-auth")
-    except (ImportError, PackageNotFoundError):
-        pass
+    for key, dist in (("simplejwt_version", "djangorestframework-simplejwt"), ("rest_auth_version", "dj-rest-auth"),
+                      ("knox_version", "django-rest-knox")):
+        try:
+            doc[key] = version(dist)
+        except PackageNotFoundError:
+            pass
     return doc
 
 

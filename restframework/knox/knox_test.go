@@ -202,3 +202,26 @@ func TestHashToken(t *testing.T) {
 		t.Error("not lower-case hex")
 	}
 }
+
+// TestSettingsFromJSON: what SettingsFromJSON takes and what it refuses.
+func TestSettingsFromJSON(t *testing.T) {
+	for _, c := range []struct {
+		restKnox string
+		ok       bool
+	}{
+		{`{}`, true},
+		{`{"TOKEN_TTL": null, "TOKEN_LIMIT_PER_USER": null, "USER_SERIALIZER": null}`, true},
+		{`{"SECURE_HASH_ALGORITHM": "cryptography.hazmat.primitives.hashes.SHA512", "EXPIRY_DATETIME_FORMAT": "iso-8601"}`, true},
+		{`{"SECURE_HASH_ALGORITHM": "hashlib.sha256"}`, false},
+		{`{"USER_SERIALIZER": "mysite.UserSerializer"}`, false},
+		{`{"EXPIRY_DATETIME_FORMAT": "%Y"}`, false},
+		{`{"TOKEN_PREFIX": "12345678901"}`, false},
+		{`{"TOKEN_TTL": "x"}`, false},
+		{`{"TOKEN_TTLS": 5}`, false},
+	} {
+		_, err := knox.SettingsFromJSON([]byte(`{"settings": {"REST_KNOX": ` + c.restKnox + `}}`))
+		if c.ok && err != nil || !c.ok && !errors.Is(err, knox.ErrSettings) {
+			t.Errorf("%s: %v", c.restKnox, err)
+		}
+	}
+}
