@@ -2,7 +2,8 @@
 // knox_authtoken table, each with its own expiry, that Go and Django both make, read and
 // revoke, so that an API client logged in on one side is logged in on the other.
 //
-// Settings is the site's REST_KNOX (Defaults gives knox's). SQLTokens is the table;
+// Settings is the site's REST_KNOX (Defaults gives knox's; SettingsFromJSON reads the
+// project's, as scripts/export_settings.py exports it). SQLTokens is the table;
 // TokenAuthentication is knox's authentication class (a restframework.Authenticator:
 // "Authorization: Token <token>", expired tokens deleted, AUTO_REFRESH); Views holds
 // knox's LoginView (a new token for a user the site's default authentication found),
