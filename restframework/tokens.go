@@ -7,8 +7,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/djsession/djsession/django/auth"
@@ -62,19 +60,7 @@ func NewSQLTokens(users *auth.SQLUserSource, table string) *SQLTokens {
 	if table == "" {
 		table = DefaultTokenTable
 	}
-	d := users.Dialect()
-	q := func(name string) string {
-		if d == auth.PostgreSQL {
-			return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-		}
-		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-	}
-	p := func(i int) string {
-		if d == auth.PostgreSQL {
-			return "$" + strconv.Itoa(i)
-		}
-		return "?"
-	}
+	q, p := users.Quote, users.Param
 	t := &SQLTokens{users: users, table: table}
 	cols := q("key") + ", " + q("user_id") + ", " + q("created")
 	t.byKey = "SELECT " + cols + " FROM " + q(table) + " WHERE " + q("key") + " = " + p(1)

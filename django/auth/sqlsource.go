@@ -215,6 +215,14 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 // quote quotes an identifier: double quotes on PostgreSQL, backquotes on MySQL and on
 // SQLite (where a double-quoted name that is no column would be read as a string: a
 // missing column must be an error, not its own name as the value).
+// Quote quotes a table or column name for the source's database (for the queries of
+// tables next to the users', as restframework's tokens).
+func (s *SQLUserSource) Quote(name string) string { return s.quote(name) }
+
+// Param is the source's database's placeholder for the i-th argument of a query ("$i"
+// for PostgreSQL, "?" for the others).
+func (s *SQLUserSource) Param(i int) string { return s.param(i) }
+
 func (s *SQLUserSource) quote(name string) string {
 	if s.dialect != PostgreSQL {
 		return "`" + strings.ReplaceAll(name, "`", "``") + "`"

@@ -3,8 +3,6 @@ package knox
 import (
 	"context"
 	"fmt"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/djsession/djsession/django/auth"
@@ -29,19 +27,7 @@ func NewSQLTokens(users *auth.SQLUserSource, table string) *SQLTokens {
 	if table == "" {
 		table = DefaultTable
 	}
-	d := users.Dialect()
-	q := func(name string) string {
-		if d == auth.PostgreSQL {
-			return `"` + strings.ReplaceAll(name, `"`, `""`) + `"`
-		}
-		return "`" + strings.ReplaceAll(name, "`", "``") + "`"
-	}
-	p := func(i int) string {
-		if d == auth.PostgreSQL {
-			return "$" + strconv.Itoa(i)
-		}
-		return "?"
-	}
+	q, p := users.Quote, users.Param
 	t := &SQLTokens{users: users, table: table}
 	cols := q("digest") + ", " + q("token_key") + ", " + q("user_id") + ", " + q("created") + ", " + q("expiry")
 	sel := "SELECT " + cols + " FROM " + q(table) + " WHERE "

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -83,19 +82,7 @@ type SQLBlacklist struct {
 // (token_blacklist_outstandingtoken and token_blacklist_blacklistedtoken) for the users of
 // users.
 func NewSQLBlacklist(users *auth.SQLUserSource) *SQLBlacklist {
-	d := users.Dialect()
-	q := func(name string) string {
-		if d == auth.PostgreSQL {
-			return `"` + name + `"`
-		}
-		return "`" + name + "`"
-	}
-	p := func(i int) string {
-		if d == auth.PostgreSQL {
-			return "$" + strconv.Itoa(i)
-		}
-		return "?"
-	}
+	q, p := users.Quote, users.Param
 	out, black := q("token_blacklist_outstandingtoken"), q("token_blacklist_blacklistedtoken")
 	return &SQLBlacklist{
 		users: users,
