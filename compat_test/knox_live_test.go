@@ -3,8 +3,6 @@ package compat_test
 import (
 	"encoding/json"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,9 +18,6 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/django"
-	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/django/auth/hashers"
-	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/restframework/knox"
 	"github.com/djsession/djsession/restframework/simplejwt"
@@ -112,27 +107,7 @@ func knoxSettings(c knoxConfig, version string) *knox.Settings {
 
 // knoxSite is knox_oracle.py's site in Go on the SQLite database at path.
 func knoxSite(t *testing.T, djangoVersion string, setup knoxSetup, c knoxConfig, path string) http.Handler {
-	db, err := sqlite.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	adb := &authDatabase{django: map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}, db: db, dialect: auth.SQLite}
-	site := dbSessionSite(t, djangoVersion, adb, auth.AuthUser, auth.PKInt, nil, func(s *django.Settings) {
-		if v, ok := c.django["USE_TZ"].(bool); ok {
-			s.UseTZ = v
-		}
-		if v, ok := c.django["TIME_ZONE"].(string); ok {
-			s.TimeZone = v
-		}
-	})
-	site.settings.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
-	hs, err := hashers.FromSettings(djangoVersion, []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := site.cfg
-	cfg.Hashers = hs
+	site, cfg := oracleSiteOn(t, djangoVersion, path, c.django)
 	s := knoxSettings(c, setup.Knox)
 	tokens := knox.NewSQLTokens(site.users, "")
 	ka := &knox.TokenAuthentication{Settings: s, Tokens: tokens, Config: cfg}

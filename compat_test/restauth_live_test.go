@@ -102,10 +102,10 @@ func restAuthOracle(t *testing.T, series, dbJSON string, c restAuthConfig, stdin
 	runScriptJSON(t, series, "", in, out, "restauth_oracle.py", dbJSON, string(conf), command)
 }
 
-// restAuthSite is restauth_oracle.py's site in Go on the SQLite database at path, and
-// the SIMPLE_JWT it reads tokens with.
-func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c restAuthConfig, path string,
-	mails *[]restAuthMail) (http.Handler, *simplejwt.Settings) {
+// oracleSiteOn is the Go side of a DRF view oracle's site on the SQLite database at
+// path (users, db sessions): its USE_TZ and TIME_ZONE from djangoSettings, logs
+// discarded, MD5PasswordHasher (as the oracles'); and its auth configuration.
+func oracleSiteOn(t *testing.T, djangoVersion, path string, djangoSettings map[string]any) (*dbSite, *auth.Config) {
 	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
@@ -113,10 +113,10 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	t.Cleanup(func() { db.Close() })
 	adb := &authDatabase{django: map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}, db: db, dialect: auth.SQLite}
 	site := dbSessionSite(t, djangoVersion, adb, auth.AuthUser, auth.PKInt, nil, func(s *django.Settings) {
-		if v, ok := c.django["USE_TZ"].(bool); ok {
+		if v, ok := djangoSettings["USE_TZ"].(bool); ok {
 			s.UseTZ = v
 		}
-		if v, ok := c.django["TIME_ZONE"].(string); ok {
+		if v, ok := djangoSettings["TIME_ZONE"].(string); ok {
 			s.TimeZone = v
 		}
 	})
@@ -125,8 +125,15 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := site.cfg
-	cfg.Hashers = hs
+	site.cfg.Hashers = hs
+	return site, site.cfg
+}
+
+// restAuthSite is restauth_oracle.py's site in Go on the SQLite database at path, and
+// the SIMPLE_JWT it reads tokens with.
+func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c restAuthConfig, path string,
+	mails *[]restAuthMail) (http.Handler, *simplejwt.Settings) {
+	site, cfg := oracleSiteOn(t, djangoVersion, path, c.django)
 	drf := drfVersion(setup.DRF)
 	s := simplejwt.Defaults(site.settings.SecretKey)
 	s.DjangoVersion = djangoVersion
