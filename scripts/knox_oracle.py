@@ -18,7 +18,8 @@ knox installed, MD5PasswordHasher (fast), DRF's JSONRenderer alone, and
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3) and jos\u00e9 (pk 4), all with PASSWORD, and tokens with AuthToken.objects.create
        (TOKENS: alice's good, expired and never-expiring ones, bob's, carol's good and
-       expired ones, jos\u00e9's good, expired, 10-minute and expiring-in-a-second ones);
+       expired ones, jos\u00e9's good, expired, 10-minute and expiring-in-a-second ones, and
+       one whose user's row is gone);
        prints {"tokens": {name: token}, "steps": STEPS, "knox", "drf": the versions,
        "python": "3.12"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
@@ -170,16 +171,20 @@ def steps(tokens):
 
 
 def setup():
-    made = djoracle.create_users(USERS, PASSWORD)
+    made = djoracle.create_users(USERS + [(5, "ghost", True, False)], PASSWORD)
     tokens = {}
     for name, pk, ttl in (("alice", 1, None), ("expired", 1, -60), ("forever", 1, "none"), ("bob", 2, None),
                           ("carol", 3, None), ("soon", 4, 1), ("jose-expired", 4, -5), ("jose", 4, None),
-                          ("carol-stale", 3, -5), ("short", 4, 600)):
+                          ("carol-stale", 3, -5), ("short", 4, 600), ("ghost", 5, None)):
         if ttl is None:
             _, tok = AuthToken.objects.create(made[pk])
         else:
             _, tok = AuthToken.objects.create(made[pk], None if ttl == "none" else datetime.timedelta(seconds=ttl))
         tokens[name] = tok
+    from django.db import connection
+
+    with connection.constraint_checks_disabled(), connection.cursor() as c:  # (a token left without its user)
+        c.execute("DELETE FROM auth_user WHERE id = 5")
     print(json.dumps({
         "tokens": tokens, "steps": steps(tokens), "knox": dist_version("django-rest-knox"),
         "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],

@@ -31,6 +31,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha512"
+	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -51,15 +52,15 @@ type Settings struct {
 	// AuthTokenCharacterLength is AUTH_TOKEN_CHARACTER_LENGTH (64): the hex digits of a
 	// token, after TokenPrefix.
 	AuthTokenCharacterLength int
-	// TokenLimitPerUser is TOKEN_LIMIT_PER_USER (0 for None): Login refuses a user with
+	// TokenLimitPerUser is TOKEN_LIMIT_PER_USER (nil for None): Login refuses a user with
 	// that many live tokens.
-	TokenLimitPerUser int
+	TokenLimitPerUser *int
 	// AutoRefresh is AUTO_REFRESH: each use of an expiring token moves its expiry to
 	// TokenTTL from now (written when it moves by more than MinRefreshInterval seconds),
 	// but not beyond its creation plus AutoRefreshMaxTTL (AUTO_REFRESH_MAX_TTL, knox 5;
-	// 0 for None).
+	// nil for None).
 	AutoRefresh        bool
-	AutoRefreshMaxTTL  time.Duration
+	AutoRefreshMaxTTL  *time.Duration
 	MinRefreshInterval float64
 	// AuthHeaderPrefix is AUTH_HEADER_PREFIX ("Token"), the Authorization header's scheme.
 	AuthHeaderPrefix string
@@ -101,7 +102,9 @@ func (s *Settings) keyLength() int {
 	return 15
 }
 
-// ErrHash: a token knox 4.2 cannot hash (its hex digits are not hex: binascii.Error).
+// ErrHash: a token knox 4.2 cannot hash (its hex digits are not hex: binascii.Error,
+// which knox takes for an invalid token). A token with characters beyond ASCII is
+// another error (Python's ValueError, a server error in knox).
 var ErrHash = errors.New("knox: a token of knox 4.2 must be hex digits")
 
 // HashToken is knox's hash_token: the SHA-512 of the token's UTF-8 bytes (knox 5; knox
@@ -110,6 +113,11 @@ var ErrHash = errors.New("knox: a token of knox 4.2 must be hex digits")
 func (s *Settings) HashToken(token string) (string, error) {
 	b := []byte(token)
 	if s.v42() {
+		for i := 0; i < len(token); i++ {
+			if token[i] >= utf8.RuneSelf {
+				return "", errors.New("knox: a token of knox 4.2 with characters beyond ASCII (Python's ValueError)")
+			}
+		}
 		var err error
 		if b, err = hex.DecodeString(token); err != nil {
 			return "", fmt.Errorf("%w: %v", ErrHash, err)
@@ -135,11 +143,11 @@ type AuthToken struct {
 // is userID, expiring TokenTTL from now (unless NoExpiry), with TokenPrefix, stored in
 // tokens. It returns the row and the token, which only the client keeps.
 func (s *Settings) Create(ctx context.Context, tokens *SQLTokens, userID string) (*AuthToken, string, error) {
-	n := s.AuthTokenCharacterLength
-	if n <= 0 {
-		n = 64
+	n := s.AuthTokenCharacterLength / 2 // (int(n / 2): toward zero)
+	if n < 0 {
+		return nil, "", fmt.Errorf("knox: AUTH_TOKEN_CHARACTER_LENGTH %d (Python's urandom refuses it)", s.AuthTokenCharacterLength)
 	}
-	b := make([]byte, n/2)
+	b := make([]byte, n)
 	if _, err := rand.Read(b); err != nil {
 		return nil, "", err
 	}
@@ -185,9 +193,23 @@ type TokenAuthentication struct {
 	Config   *auth.Config
 }
 
-// AuthenticateHeader implements restframework.Authenticator: AuthHeaderPrefix.
+// AuthenticateHeader implements restframework.Authenticator: AuthHeaderPrefix, as Django
+// writes a header (latin-1, or MIME-encoded UTF-8 beyond it).
 func (a *TokenAuthentication) AuthenticateHeader(*http.Request) string {
-	return a.Settings.AuthHeaderPrefix
+	return headerText(a.Settings.AuthHeaderPrefix)
+}
+
+// headerText is s as Django's HttpResponse writes a header's value: latin-1 when it can,
+// else encoded as email.header.Header(s, "utf-8") encodes it.
+func headerText(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff {
+			return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+		}
+		b = append(b, byte(r))
+	}
+	return string(b)
 }
 
 // Authenticate implements restframework.Authenticator.
@@ -237,6 +259,15 @@ func (a *TokenAuthentication) credentials(ctx context.Context, token string) (*a
 		return nil, nil, err
 	}
 	for _, t := range candidates {
+		// (the token's user: knox 5 joins it, so that a token without one is not found;
+		// knox 4.2 reads it in the cleanup, where its absence is a server error)
+		u, err := a.Config.Users.User(ctx, t.UserID)
+		switch {
+		case errors.Is(err, auth.ErrUserNotFound) && !s.v42():
+			continue
+		case err != nil:
+			return nil, nil, err
+		}
 		expired, err := a.cleanup(ctx, t)
 		if err != nil {
 			return nil, nil, err
@@ -245,8 +276,11 @@ func (a *TokenAuthentication) credentials(ctx context.Context, token string) (*a
 			continue
 		}
 		digest, err := s.HashToken(token)
-		if err != nil {
+		switch {
+		case errors.Is(err, ErrHash):
 			return nil, nil, failed("Invalid token.")
+		case err != nil:
+			return nil, nil, err
 		}
 		if !constantTimeEqual(digest, t.Digest) {
 			continue
@@ -256,11 +290,7 @@ func (a *TokenAuthentication) credentials(ctx context.Context, token string) (*a
 				return nil, nil, err
 			}
 		}
-		u, err := a.Config.Users.User(ctx, t.UserID)
-		switch {
-		case err != nil:
-			return nil, nil, err
-		case !u.IsActive:
+		if !u.IsActive {
 			return nil, nil, failed("User inactive or deleted.")
 		}
 		return u, t, nil
@@ -292,10 +322,13 @@ func (a *TokenAuthentication) cleanup(ctx context.Context, t *AuthToken) (expire
 // AutoRefreshMaxTTL), written when it moved by more than MinRefreshInterval.
 func (a *TokenAuthentication) renew(ctx context.Context, t *AuthToken) error {
 	s := a.Settings
+	if s.NoExpiry { // (timezone.now() + None: a TypeError)
+		return errors.New("knox: AUTO_REFRESH of an expiring token with TOKEN_TTL None (Python's TypeError)")
+	}
 	current := *t.Expiry
 	next := s.now().Add(s.TokenTTL)
-	if !s.v42() && s.AutoRefreshMaxTTL > 0 {
-		if limit := t.Created.Add(s.AutoRefreshMaxTTL); next.After(limit) {
+	if !s.v42() && s.AutoRefreshMaxTTL != nil {
+		if limit := t.Created.Add(*s.AutoRefreshMaxTTL); next.After(limit) {
 			next = limit
 		}
 	}

@@ -66,8 +66,11 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 		s.TokenTTL, s.NoExpiry = d, !ok
 		return err
 	case "AUTO_REFRESH_MAX_TTL":
-		d, _, err := seconds()
-		s.AutoRefreshMaxTTL = d
+		d, ok, err := seconds()
+		s.AutoRefreshMaxTTL = nil
+		if ok {
+			s.AutoRefreshMaxTTL = &d
+		}
 		return err
 	case "AUTO_REFRESH":
 		return json.Unmarshal(raw, &s.AutoRefresh)
@@ -90,10 +93,7 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 		if err := json.Unmarshal(raw, &v); err != nil {
 			return err
 		}
-		s.TokenLimitPerUser = 0
-		if v != nil {
-			s.TokenLimitPerUser = *v
-		}
+		s.TokenLimitPerUser = v
 		return nil
 	case "USER_SERIALIZER":
 		var v *string

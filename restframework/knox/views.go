@@ -25,6 +25,9 @@ type Views struct {
 	Authentication []restframework.Authenticator
 	// Throttles are the site's DEFAULT_THROTTLE_CLASSES (DRF's default: none).
 	Throttles []restframework.Throttle
+	// UsernameField is the user model's USERNAME_FIELD ("" for "username"), the key of
+	// the user in Login's answer with UserSerializer.
+	UsernameField string
 	// Django, if set, is the site's settings: TIME_ZONE and USE_TZ for the expiry in
 	// Login's answer, and Django's 500 page for other errors.
 	Django *django.Settings
@@ -58,11 +61,12 @@ func (v *Views) tokenAuthentication() []restframework.Authenticator {
 // new token (refused with 403 {"error": "Maximum amount of tokens allowed per user
 // exceeded."} when TokenLimitPerUser live tokens exist), the user's last_login set, and
 // the answer {"expiry": the token's expiry as DRF's DateTimeField writes it (null when it
-// never expires), "token": the token, and with UserSerializer "user": {"username": ...}}.
+// never expires), "token": the token, and with UserSerializer "user": {USERNAME_FIELD:
+// ...}}.
 func (v *Views) Login() http.Handler {
 	return v.apiView("Login", "", v.Authentication, func(w http.ResponseWriter, r *http.Request, a *restframework.Authentication) error {
 		ctx, s := r.Context(), v.Settings
-		if s.TokenLimitPerUser > 0 {
+		if s.TokenLimitPerUser != nil {
 			tokens, err := v.Tokens.forUser(ctx, a.User.ID)
 			if err != nil {
 				return err
@@ -73,7 +77,7 @@ func (v *Views) Login() http.Handler {
 					live++
 				}
 			}
-			if live >= s.TokenLimitPerUser {
+			if live >= *s.TokenLimitPerUser {
 				d := serializer.NewDict()
 				d.Set("error", serializer.Str("Maximum amount of tokens allowed per user exceeded."))
 				return restframework.Response(w, r, http.StatusForbidden, serializer.DictValue(d))
@@ -100,7 +104,11 @@ func (v *Views) Login() http.Handler {
 		d.Set("token", serializer.Str(token))
 		if s.UserSerializer {
 			u := serializer.NewDict()
-			u.Set("username", serializer.Str(a.User.Username))
+			field := v.UsernameField
+			if field == "" {
+				field = "username"
+			}
+			u.Set(field, serializer.Str(a.User.Username))
 			d.Set("user", serializer.DictValue(u))
 		}
 		return restframework.Response(w, r, http.StatusOK, serializer.DictValue(d))
