@@ -22,9 +22,11 @@
 // Held to django-rest-knox 5.1.0 (Django 4.2 and later) and 4.2.0 (Django 3.2, whose
 // tokens hash differently: Settings.Version "4.2"). Known differences: SHA-512 only
 // (SECURE_HASH_ALGORITHM), knox's own AuthToken model (no KNOX_TOKEN_MODEL), its
-// UserSerializer or none (USER_SERIALIZER), DRF's default ISO 8601 expiry format; and no
+// UserSerializer or none (USER_SERIALIZER), DRF's default ISO 8601 expiry format; no
 // token_expired, user_logged_in and user_logged_out signals but Django's own
-// update_last_login, which Login does.
+// update_last_login, which Login does; and with USE_TZ False, an expiry whose TOKEN_TTL
+// spans a change of the zone's offset (daylight saving time) is off by that change, as
+// knox adds the TTL to the wall clock and Go to the instant.
 package knox
 
 import (

@@ -30,7 +30,10 @@
 // three names alone where Django's save() writes every column, and its username
 // validator's \w follows Go's Unicode tables (15.0), where each Python has its own
 // (13.0 for 3.10, 15.1 for 3.13: the letters assigned between differ); request bodies in
-// charsets other than UTF-8, latin-1 and ASCII are refused (see restframework). Held to dj-rest-auth
+// charsets other than UTF-8, latin-1 and ASCII are refused (see restframework); and with
+// USE_TZ False, an expiration time whose lifetime spans a change of the zone's offset
+// (daylight saving time) is off by that change, as Django adds the lifetime to the wall
+// clock and Go to the instant. Held to dj-rest-auth
 // 7.0.0 (Django 3.2) and 7.2.0 with simplejwt 5.3.1 and 5.5.1 and DRF 3.15 to 3.18.
 package restauth
 
@@ -140,8 +143,8 @@ type Views struct {
 	// (nil: the request's host, as Django's RequestSite).
 	SendMail func(ctx context.Context, m *auth.PasswordResetEmail) error
 	Site     *auth.Site
-	// Now, if set, is the clock of the DRF tokens' creation times and, without JWT, of
-	// nothing else (the JWT times follow JWT.Settings.Now).
+	// Now, if set, is the clock of the DRF tokens' creation times (the JWT times follow
+	// JWT.Settings.Now).
 	Now func() time.Time
 }
 
