@@ -113,9 +113,9 @@ func knoxSettings(c knoxConfig, version string) *knox.Settings {
 	return s
 }
 
-// knoxSite is knox_oracle.py's site in Go on the SQLite database at path.
-func knoxSite(t *testing.T, djangoVersion string, setup knoxSetup, c knoxConfig, path string) http.Handler {
-	site, cfg := oracleSiteOn(t, djangoVersion, path, c.django)
+// knoxSite is knox_oracle.py's site in Go on adb.
+func knoxSite(t *testing.T, djangoVersion string, setup knoxSetup, c knoxConfig, adb *authDatabase) http.Handler {
+	site, cfg := oracleSiteOn(t, djangoVersion, adb, c.django)
 	s := knoxSettings(c, setup.Knox)
 	tokens := knox.NewSQLTokens(site.users, "")
 	ka := &knox.TokenAuthentication{Settings: s, Tokens: tokens, Config: cfg}
@@ -179,86 +179,110 @@ var (
 func TestLiveKnox(t *testing.T) {
 	for _, p := range livePeers(t) {
 		for _, c := range knoxConfigs {
-			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
-				adb := newAuthDB(t, p.Series, "sqlite")
-				dbj, _ := json.Marshal(adb.django)
-				var setup knoxSetup
-				knoxOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
-				goPath := filepath.Join(t.TempDir(), "go.sqlite3")
-				copyFile(t, adb.django["NAME"].(string), goPath)
-				var want struct {
-					Steps []jwtAnswer
-					State knoxState
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) { knoxLive(t, p, c, "sqlite") })
+		}
+	}
+}
+
+// TestLiveKnoxServers is TestLiveKnox's default configuration on PostgreSQL and MariaDB
+// with the newest Django: two databases that Django's setup fills alike (but for the
+// tokens' random values), one for Django's views and one for Go's.
+func TestLiveKnoxServers(t *testing.T) {
+	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
+		if backend != "sqlite" {
+			knoxLive(t, p, knoxConfigs[0], backend)
+		}
+	})
+}
+
+// knoxLive runs knox_oracle.py's steps on Django and on Go for configuration c on
+// backend: on SQLite a copy of Django's database, else a second one set up alike.
+func knoxLive(t *testing.T, p *peer, c knoxConfig, backend string) {
+	adb := newAuthDB(t, p.Series, backend)
+	dbj, _ := json.Marshal(adb.django)
+	var setup knoxSetup
+	knoxOracle(t, p.Series, string(dbj), c, nil, &setup, "setup")
+	var goSetup knoxSetup // (a new one: unmarshalling into a copy of setup would fill its map)
+	var goDB *authDatabase
+	if backend == "sqlite" {
+		goPath := filepath.Join(t.TempDir(), "go.sqlite3")
+		copyFile(t, adb.django["NAME"].(string), goPath)
+		goSetup, goDB = setup, sqliteAuthDB(t, goPath)
+	} else {
+		goDB = newAuthDB(t, p.Series, backend)
+		goJSON, _ := json.Marshal(goDB.django)
+		knoxOracle(t, p.Series, string(goJSON), c, nil, &goSetup, "setup")
+	}
+	var want struct {
+		Steps []jwtAnswer
+		State knoxState
+	}
+	knoxOracle(t, p.Series, string(dbj), c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens}, &want, "run")
+	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 50 {
+		t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
+	}
+	h := knoxSite(t, p.Django, goSetup, c, goDB)
+	s := simplejwt.Defaults("")
+	normal := func(a jwtAnswer) jwtAnswer {
+		a = restAuthNormal(t, s, a)
+		a.Body = knoxTokenRE.ReplaceAllString(a.Body, `"token":"<token>"`)
+		a.Body = knoxKeyRE.ReplaceAllStringFunc(a.Body, func(m string) string {
+			return fmt.Sprintf(`"token_key":"<%d characters>"`, len(knoxKeyRE.FindStringSubmatch(m)[1]))
+		})
+		return a
+	}
+	var logins []string
+	codes := map[int]int{}
+	for i, step := range setup.Steps {
+		fill := func(v string) string {
+			return knoxPlaceholder.ReplaceAllStringFunc(v, func(m string) string {
+				sub := knoxPlaceholder.FindStringSubmatch(m)
+				if sub[1] == "t" {
+					return goSetup.Tokens[sub[2]]
 				}
-				knoxOracle(t, p.Series, string(dbj), c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens}, &want, "run")
-				if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 50 {
-					t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
+				if n, _ := strconv.Atoi(sub[2]); n < len(logins) {
+					return logins[n]
 				}
-				h := knoxSite(t, p.Django, setup, c, goPath)
-				s := simplejwt.Defaults("")
-				normal := func(a jwtAnswer) jwtAnswer {
-					a = restAuthNormal(t, s, a)
-					a.Body = knoxTokenRE.ReplaceAllString(a.Body, `"token":"<token>"`)
-					a.Body = knoxKeyRE.ReplaceAllStringFunc(a.Body, func(m string) string {
-						return fmt.Sprintf(`"token_key":"<%d characters>"`, len(knoxKeyRE.FindStringSubmatch(m)[1]))
-					})
-					return a
-				}
-				var logins []string
-				codes := map[int]int{}
-				for i, step := range setup.Steps {
-					fill := func(v string) string {
-						return knoxPlaceholder.ReplaceAllStringFunc(v, func(m string) string {
-							sub := knoxPlaceholder.FindStringSubmatch(m)
-							if sub[1] == "t" {
-								return setup.Tokens[sub[2]]
-							}
-							if n, _ := strconv.Atoi(sub[2]); n < len(logins) {
-								return logins[n]
-							}
-							return "none"
-						})
-					}
-					req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(step.Body))
-					req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000"
-					req.Header.Set("Content-Type", step.ContentType)
-					for k, v := range step.Headers {
-						req.Header.Set(k, latin1Bytes(fill(v)))
-					}
-					got := jwtServe(h, req)
-					if step.Path == "/api/login/" && step.Method == "POST" {
-						var body struct{ Token string }
-						json.Unmarshal([]byte(got.Body), &body)
-						if body.Token == "" {
-							body.Token = "none"
-						}
-						logins = append(logins, body.Token)
-					}
-					codes[want.Steps[i].Status]++
-					if diff := cmp.Diff(normal(want.Steps[i]), normal(got), jwtCmp); diff != "" {
-						t.Errorf("step %d %s %s %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, diff)
-					}
-				}
-				wantCodes := map[string][]int{"edges": {200, 204, 401, 500}, "no-logins": {401, 403}}[c.name]
-				if wantCodes == nil {
-					wantCodes = []int{200, 204, 401, 405}
-				}
-				for _, code := range wantCodes {
-					if codes[code] == 0 {
-						t.Errorf("no step answered %d: %v", code, codes)
-					}
-				}
-				var state knoxState
-				knoxOracle(t, p.Series, fmt.Sprintf(`{"ENGINE":"django.db.backends.sqlite3","NAME":%q}`, goPath), c,
-					map[string]any{"tokens": setup.Tokens}, &state, "state")
-				if diff := cmp.Diff(want.State, state); diff != "" {
-					t.Errorf("the tokens after the steps (-django's +go's, read by Django):\n%s", diff)
-				}
-				if len(want.State.Rows) < 3 || len(want.State.LastLogin) == 0 && c.name != "no-logins" {
-					t.Errorf("too little state to compare: %+v", want.State)
-				}
+				return "none"
 			})
 		}
+		req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(step.Body))
+		req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000"
+		req.Header.Set("Content-Type", step.ContentType)
+		for k, v := range step.Headers {
+			req.Header.Set(k, latin1Bytes(fill(v)))
+		}
+		got := jwtServe(h, req)
+		if step.Path == "/api/login/" && step.Method == "POST" {
+			var body struct{ Token string }
+			json.Unmarshal([]byte(got.Body), &body)
+			if body.Token == "" {
+				body.Token = "none"
+			}
+			logins = append(logins, body.Token)
+		}
+		codes[want.Steps[i].Status]++
+		if diff := cmp.Diff(normal(want.Steps[i]), normal(got), jwtCmp); diff != "" {
+			t.Errorf("step %d %s %s %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, diff)
+		}
+	}
+	wantCodes := map[string][]int{"edges": {200, 204, 401, 500}, "no-logins": {401, 403}}[c.name]
+	if wantCodes == nil {
+		wantCodes = []int{200, 204, 401, 405}
+	}
+	for _, code := range wantCodes {
+		if codes[code] == 0 {
+			t.Errorf("no step answered %d: %v", code, codes)
+		}
+	}
+	var state knoxState
+	goJSON, _ := json.Marshal(goDB.django)
+	knoxOracle(t, p.Series, string(goJSON), c, map[string]any{"tokens": goSetup.Tokens}, &state, "state")
+	if diff := cmp.Diff(want.State, state); diff != "" {
+		t.Errorf("the tokens after the steps (-django's +go's, read by Django):\n%s", diff)
+	}
+	if len(want.State.Rows) < 3 || len(want.State.LastLogin) == 0 && c.name != "no-logins" {
+		t.Errorf("too little state to compare: %+v", want.State)
 	}
 }
 

@@ -102,16 +102,22 @@ func restAuthOracle(t *testing.T, series, dbJSON string, c restAuthConfig, stdin
 	runScriptJSON(t, series, "", in, out, "restauth_oracle.py", dbJSON, string(conf), command)
 }
 
-// oracleSiteOn is the Go side of a DRF view oracle's site on the SQLite database at
-// path (users, db sessions): its USE_TZ and TIME_ZONE from djangoSettings, logs
-// discarded, MD5PasswordHasher (as the oracles'); and its auth configuration.
-func oracleSiteOn(t *testing.T, djangoVersion, path string, djangoSettings map[string]any) (*dbSite, *auth.Config) {
+// sqliteAuthDB opens the SQLite database at path as an authDatabase, closed at the
+// test's end.
+func sqliteAuthDB(t *testing.T, path string) *authDatabase {
 	db, err := sqlite.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	adb := &authDatabase{django: map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}, db: db, dialect: auth.SQLite}
+	return &authDatabase{django: map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": path}, db: db, dialect: auth.SQLite}
+}
+
+// oracleSiteOn is the Go side of a DRF view oracle's site on adb (users; db sessions, in
+// a SQLite database of their own on the servers): its USE_TZ and TIME_ZONE from
+// djangoSettings, logs discarded, MD5PasswordHasher (as the oracles'); and its auth
+// configuration.
+func oracleSiteOn(t *testing.T, djangoVersion string, adb *authDatabase, djangoSettings map[string]any) (*dbSite, *auth.Config) {
 	site := dbSessionSite(t, djangoVersion, adb, auth.AuthUser, auth.PKInt, nil, func(s *django.Settings) {
 		if v, ok := djangoSettings["USE_TZ"].(bool); ok {
 			s.UseTZ = v
@@ -133,7 +139,7 @@ func oracleSiteOn(t *testing.T, djangoVersion, path string, djangoSettings map[s
 // the SIMPLE_JWT it reads tokens with.
 func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c restAuthConfig, path string,
 	mails *[]restAuthMail) (http.Handler, *simplejwt.Settings) {
-	site, cfg := oracleSiteOn(t, djangoVersion, path, c.django)
+	site, cfg := oracleSiteOn(t, djangoVersion, sqliteAuthDB(t, path), c.django)
 	drf := drfVersion(setup.DRF)
 	s := simplejwt.Defaults(site.settings.SecretKey)
 	s.DjangoVersion = djangoVersion
