@@ -5,6 +5,7 @@ package exampledb
 
 import (
 	"database/sql"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -18,9 +19,20 @@ import (
 // up from the working directory (a package's) to the module's root.
 func Open(tb testing.TB) (*sql.DB, *auth.SQLUserSource) {
 	tb.Helper()
-	root, err := os.Getwd()
+	db, users, done, err := Copy()
 	if err != nil {
 		tb.Fatal(err)
+	}
+	tb.Cleanup(done)
+	return db, users
+}
+
+// Copy is Open for code without a testing.TB (an Example): the copy lives in a directory
+// of its own, which done removes after closing the database.
+func Copy() (db *sql.DB, users *auth.SQLUserSource, done func(), err error) {
+	root, err := os.Getwd()
+	if err != nil {
+		return nil, nil, nil, err
 	}
 	for {
 		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
@@ -28,26 +40,31 @@ func Open(tb testing.TB) (*sql.DB, *auth.SQLUserSource) {
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
-			tb.Fatal("exampledb: no go.mod above the working directory")
+			return nil, nil, nil, errors.New("exampledb: no go.mod above the working directory")
 		}
 		root = parent
 	}
-	path := filepath.Join(tb.TempDir(), "db.sqlite3")
+	dir, err := os.MkdirTemp("", "exampledb")
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	done = func() { os.RemoveAll(dir) }
+	path := filepath.Join(dir, "db.sqlite3")
 	data, err := os.ReadFile(filepath.Join(root, "fixtures", "example", "db.sqlite3"))
 	if err == nil {
 		err = os.WriteFile(path, data, 0o600)
 	}
-	if err != nil {
-		tb.Fatal(err)
+	if err == nil {
+		db, err = sql.Open(sqlite.DriverName, path)
 	}
-	db, err := sql.Open(sqlite.DriverName, path)
 	if err != nil {
-		tb.Fatal(err)
+		done()
+		return nil, nil, nil, err
 	}
-	tb.Cleanup(func() { db.Close() })
-	users, err := auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	if err != nil {
-		tb.Fatal(err)
+	done = func() { db.Close(); os.RemoveAll(dir) }
+	if users, err = auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{}); err != nil {
+		done()
+		return nil, nil, nil, err
 	}
-	return db, users
+	return db, users, done, nil
 }

@@ -33,6 +33,7 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/sha512"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
@@ -284,7 +285,7 @@ func (a *TokenAuthentication) credentials(ctx context.Context, token string) (*a
 		case err != nil:
 			return nil, nil, err
 		}
-		if !constantTimeEqual(digest, t.Digest) {
+		if subtle.ConstantTimeCompare([]byte(digest), []byte(t.Digest)) != 1 { // (hmac.compare_digest)
 			continue
 		}
 		if s.AutoRefresh && t.Expiry != nil {
@@ -339,16 +340,4 @@ func (a *TokenAuthentication) renew(ctx context.Context, t *AuthToken) error {
 		return a.Tokens.setExpiry(ctx, t.Digest, next)
 	}
 	return nil
-}
-
-// constantTimeEqual is hmac.compare_digest of two str.
-func constantTimeEqual(a, b string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	var v byte
-	for i := 0; i < len(a); i++ {
-		v |= a[i] ^ b[i]
-	}
-	return v == 0
 }

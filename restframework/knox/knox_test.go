@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,7 +15,6 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/internal/exampledb"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/restframework/knox"
@@ -39,30 +36,16 @@ func site(tb testing.TB) (*sql.DB, *knox.Views, http.Handler) {
 	return db, views, me
 }
 
-// exampleSite is site for an Example: a copy of the example database in a temporary
-// directory, which done removes.
+// exampleSite is site for an Example, over exampledb.Copy, which done removes.
 func exampleSite() (views *knox.Views, me http.Handler, done func()) {
-	dir, err := os.MkdirTemp("", "knox-example")
-	if err != nil {
-		panic(err)
-	}
-	path := filepath.Join(dir, "db.sqlite3")
-	data, err := os.ReadFile("../../fixtures/example/db.sqlite3")
-	if err == nil {
-		err = os.WriteFile(path, data, 0o600)
-	}
-	db, err2 := sqlite.Open(path)
-	var users *auth.SQLUserSource
-	if err = errors.Join(err, err2); err == nil {
-		users, err = auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	}
+	db, users, done, err := exampledb.Copy()
 	if err == nil {
 		views, me, err = siteOn(db, users)
 	}
 	if err != nil {
 		panic(err)
 	}
-	return views, me, func() { db.Close(); os.RemoveAll(dir) }
+	return views, me, done
 }
 
 func siteOn(db *sql.DB, users *auth.SQLUserSource) (*knox.Views, http.Handler, error) {

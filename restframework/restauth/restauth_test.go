@@ -6,15 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/internal/exampledb"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/restframework/restauth"
@@ -25,7 +22,10 @@ import (
 // (USE_JWT, the tokens in cookies), refreshes its access token from the cookie, and reads
 // its details; the tokens are simplejwt's, which the Django site takes.
 func Example() {
-	users, done := exampleUsers() // (the users of a Django site's auth_user)
+	_, users, done, err := exampledb.Copy() // (the users of a Django site's auth_user)
+	if err != nil {
+		panic(err)
+	}
 	defer done()
 	cfg := &auth.Config{SecretKey: "the site's SECRET_KEY", Users: users, SkipLastLogin: true}
 	settings := restauth.Defaults()                                                   // REST_AUTH
@@ -69,28 +69,6 @@ func Example() {
 	// 200 true true
 	// 200 true
 	// 200 {"pk":2,"username":"bob","email":"bob@example.com","first_name":"","last_name":""}
-}
-
-// exampleUsers are the users of a copy of fixtures/example/db.sqlite3, which done
-// removes.
-func exampleUsers() (users *auth.SQLUserSource, done func()) {
-	dir, err := os.MkdirTemp("", "restauth-example")
-	if err != nil {
-		panic(err)
-	}
-	path := filepath.Join(dir, "db.sqlite3")
-	data, err := os.ReadFile("../../fixtures/example/db.sqlite3")
-	if err == nil {
-		err = os.WriteFile(path, data, 0o600)
-	}
-	db, err2 := sqlite.Open(path)
-	if err == nil {
-		users, err = auth.NewSQLUserSource(db, auth.SQLite, auth.AuthUser, auth.SQLOptions{})
-	}
-	if err = errors.Join(err, err2); err != nil {
-		panic(err)
-	}
-	return users, func() { db.Close(); os.RemoveAll(dir) }
 }
 
 // TestRefusals: what the views answer without credentials, with bad ones, and without
