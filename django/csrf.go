@@ -605,6 +605,10 @@ func meta(r *http.Request, key string) (string, bool) {
 // ALLOWED_HOSTS (Django answers 400).
 var ErrDisallowedHost = errors.New("django: DisallowedHost: the request's host is not in ALLOWED_HOSTS")
 
+// ErrSuspiciousOperation is Django's SuspiciousOperation raised by a view (a malformed
+// request it refuses), which Django answers with its 400 page, as DisallowedHost.
+var ErrSuspiciousOperation = errors.New("django: SuspiciousOperation")
+
 // GetHost is request.get_host(): the Host header (X-Forwarded-Host with
 // USE_X_FORWARDED_HOST) when its domain is in ALLOWED_HOSTS (with DEBUG and none set:
 // localhost, 127.0.0.1, [::1]), else ErrDisallowedHost.

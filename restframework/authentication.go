@@ -2,6 +2,7 @@ package restframework
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"net/http"
 	"strings"
@@ -17,7 +18,9 @@ import (
 type Authenticator interface {
 	// Authenticate returns the user r authenticates as and the scheme's credentials
 	// (DRF's request.auth: the *Token of TokenAuthentication, nil for the others); a nil
-	// user when r does not use the scheme (DRF's None: the next authenticator is tried);
+	// user and nil credentials when r does not use the scheme (DRF's None: the next
+	// authenticator is tried); a nil user with credentials authenticates r without a
+	// user (DRF's (None, auth), as an OAuth2 token of no user: request.user is None);
 	// or an error: an *APIException to answer (AuthenticationFailed, PermissionDenied),
 	// or any other error, which is a server error.
 	Authenticate(r *http.Request) (user *auth.User, credentials any, err error)
@@ -28,7 +31,8 @@ type Authenticator interface {
 
 // Authentication is what DRF's request authentication leaves on a request.
 type Authentication struct {
-	// User is request.user: nil for an anonymous user.
+	// User is request.user: nil for an anonymous user (and for credentials of no user,
+	// Python's None).
 	User *auth.User
 	// Auth is request.auth: the *Token of TokenAuthentication, else nil.
 	Auth any
@@ -38,14 +42,15 @@ type Authentication struct {
 
 // Authenticate is DRF's request authentication (Request._authenticate, run when a view
 // starts): each authenticator in turn, the first that returns a user wins; an error
-// stops it. No authenticator taking r leaves an anonymous user (Authentication.User nil).
+// stops it. No authenticator taking r leaves an anonymous user (Authentication.User nil,
+// and Authenticator nil).
 func Authenticate(r *http.Request, authenticators []Authenticator) (*Authentication, error) {
 	for _, a := range authenticators {
 		u, cred, err := a.Authenticate(r)
 		if err != nil {
 			return nil, err
 		}
-		if u != nil {
+		if u != nil || cred != nil {
 			return &Authentication{User: u, Auth: cred, Authenticator: a}, nil
 		}
 	}
@@ -232,6 +237,20 @@ func authorizationHeader(r *http.Request) []string {
 		// (FieldsFunc hands a byte of broken UTF-8 over as U+FFFD: never whitespace.)
 		return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'
 	})
+}
+
+// HeaderValue is s, a header's value, as Django's HttpResponse writes it: latin-1 when it
+// can, else encoded as email.header.Header(s, "utf-8") encodes it (for a WWW-Authenticate
+// header of your own beyond ASCII).
+func HeaderValue(s string) string {
+	b := make([]byte, 0, len(s))
+	for _, r := range s {
+		if r > 0xff {
+			return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
+		}
+		b = append(b, byte(r))
+	}
+	return string(b)
 }
 
 // asciiLower is Python's bytes.lower(): only A-Z change.

@@ -552,6 +552,20 @@ func DataItem(r *http.Request, name string) (v serializer.Value, found bool, err
 	return v, found, nil
 }
 
+// PostValue is DRF's request.POST.get(name) inside an APIView's Handler or authenticator:
+// the last value of a form field, when the body is a form (urlencoded or multipart; for
+// other bodies request.POST is empty), and whether it is there. Reading request.POST
+// parses the body with the view's parsers, whatever its Content-Type: their errors (a
+// ParseError, an UnsupportedMediaType) are returned.
+func PostValue(r *http.Request, name string) (v string, found bool, err error) {
+	data, err := requestData(r)
+	if err != nil || !data.formType || data.form == nil {
+		return "", false, err
+	}
+	v, found = data.form(name)
+	return v, found, nil
+}
+
 // charFields is the validation of fields (CharFields) over b: their values, or the errors
 // by field (None when there are none).
 func (b *requestBody) charFields(fields []CharField) ([]string, []bool, serializer.Value) {

@@ -125,6 +125,7 @@ type APIView struct {
 // its Handler.
 type state struct {
 	auth     *Authentication
+	attrs    map[any]any // SetRequestAttr's
 	view     *APIView
 	accepted *mediaType
 	parsers  []parser
@@ -185,6 +186,27 @@ type stateKey struct{}
 func FromContext(ctx context.Context) *Authentication {
 	if rs, ok := ctx.Value(stateKey{}).(*state); ok {
 		return rs.auth
+	}
+	return nil
+}
+
+// SetRequestAttr sets an attribute of r, inside an APIView (DRF's request.name = value:
+// what an authenticator leaves for its AuthenticateHeader, for one), under key, a value
+// of a type of the caller's own as for context keys. Outside an APIView it does nothing.
+func SetRequestAttr(r *http.Request, key, value any) {
+	if st, ok := r.Context().Value(stateKey{}).(*state); ok {
+		if st.attrs == nil {
+			st.attrs = map[any]any{}
+		}
+		st.attrs[key] = value
+	}
+}
+
+// RequestAttr returns the attribute of r that SetRequestAttr set under key, nil when
+// none was.
+func RequestAttr(r *http.Request, key any) any {
+	if st, ok := r.Context().Value(stateKey{}).(*state); ok {
+		return st.attrs[key]
 	}
 	return nil
 }
@@ -298,7 +320,8 @@ func (v *APIView) checkPermissions(r *http.Request, a *Authentication) error {
 func (v *APIView) fail(w http.ResponseWriter, r *http.Request, accepted *mediaType, err error) {
 	var e *APIException
 	switch {
-	case errors.Is(err, errTooBig) || errors.Is(err, errTooManyField) || errors.Is(err, django.ErrDisallowedHost):
+	case errors.Is(err, errTooBig) || errors.Is(err, errTooManyField) || errors.Is(err, django.ErrDisallowedHost) ||
+		errors.Is(err, django.ErrSuspiciousOperation):
 		// (Django's own answer to a SuspiciousOperation: the view's headers never reach it)
 		w.Header().Del("Allow")
 		if v.Settings != nil {

@@ -34,7 +34,6 @@ import (
 	"crypto/rand"
 	"crypto/sha512"
 	"crypto/subtle"
-	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -199,20 +198,7 @@ type TokenAuthentication struct {
 // AuthenticateHeader implements restframework.Authenticator: AuthHeaderPrefix, as Django
 // writes a header (latin-1, or MIME-encoded UTF-8 beyond it).
 func (a *TokenAuthentication) AuthenticateHeader(*http.Request) string {
-	return headerText(a.Settings.AuthHeaderPrefix)
-}
-
-// headerText is s as Django's HttpResponse writes a header's value: latin-1 when it can,
-// else encoded as email.header.Header(s, "utf-8") encodes it.
-func headerText(s string) string {
-	b := make([]byte, 0, len(s))
-	for _, r := range s {
-		if r > 0xff {
-			return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
-		}
-		b = append(b, byte(r))
-	}
-	return string(b)
+	return restframework.HeaderValue(a.Settings.AuthHeaderPrefix)
 }
 
 // Authenticate implements restframework.Authenticator.

@@ -1,0 +1,143 @@
+// Package oauth2provider is the resource-server side of django-oauth-toolkit
+// (oauth2_provider) in Go: the OAuth 2 access tokens a Django site issues, read from its
+// oauth2_provider_accesstoken table and checked as django-oauth-toolkit and oauthlib check
+// them, so that a Go endpoint takes the same bearer tokens as the site's DRF views, with
+// the same answers.
+//
+// Settings is the site's OAUTH2_PROVIDER (Defaults gives the toolkit's; SettingsFromJSON
+// reads the project's, as scripts/export_settings.py exports it). SQLTokens is the
+// table; OAuth2Authentication is the toolkit's DRF authentication class (a
+// restframework.Authenticator: the token of an "Authorization: Bearer" header, or of an
+// access_token parameter of the query string or of a form body, as oauthlib finds it;
+// expired, unknown and resource-restricted tokens refused with the toolkit's
+// WWW-Authenticate errors; a token of no user, as the client-credentials grant issues,
+// authenticates without a user). The permissions are the toolkit's DRF permissions:
+// TokenHasScope, TokenHasReadWriteScope, TokenHasResourceScope,
+// IsAuthenticatedOrTokenHasScope and TokenMatchesOASRequirements.
+//
+//	s := oauth2provider.Defaults()
+//	tokens := oauth2provider.NewSQLTokens(users, "", s.Version)
+//	api := &restframework.APIView{
+//		Authentication: []restframework.Authenticator{&oauth2provider.OAuth2Authentication{Settings: s, Tokens: tokens, Config: cfg, Django: ds}},
+//		Permissions:    []restframework.Permission{&oauth2provider.TokenHasScope{Settings: s, RequiredScopes: []string{"read"}}},
+//		...
+//	}
+//
+// Handlers read the token with restframework.FromContext(ctx).Auth.(*AccessToken).
+//
+// Held to django-oauth-toolkit 3.4.1 (Django 4.2 and later) and 2.4.0 (Django 3.2, which
+// looks tokens up by their value rather than their SHA-256, knows no resource indicators
+// and answers some failures with a server error: Settings.Version "2.4"). Known
+// differences: the toolkit's own models (no OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL) and its
+// OAuth2Validator and OAuthLibCore (no OAUTH2_VALIDATOR_CLASS, OAUTH2_BACKEND_CLASS, nor
+// the JSON one); no RESOURCE_SERVER_INTROSPECTION_URL (tokens of another authorization
+// server); an Application's is_usable is the toolkit's (always); the only resource
+// validator is the toolkit's default, and it does not run the NFKC check Python's
+// urlsplit runs on a host beyond ASCII; messages in English. The token endpoints that
+// issue tokens are not here: Django keeps issuing them.
+package oauth2provider
+
+import (
+	"errors"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/internal/pystr"
+)
+
+// Settings is the part of OAUTH2_PROVIDER that reading tokens uses, with the toolkit's
+// names.
+type Settings struct {
+	// ReadScope and WriteScope are READ_SCOPE ("read") and WRITE_SCOPE ("write"), the
+	// scopes of TokenHasReadWriteScope and TokenHasResourceScope.
+	ReadScope, WriteScope string
+	// ErrorResponseWithScopes is ERROR_RESPONSE_WITH_SCOPES (false): TokenHasScope's 403
+	// then names the scopes the token lacks ({"detail": ..., "required_scopes": [...]}).
+	ErrorResponseWithScopes bool
+	// AccessTokenTransportCompliant is COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT
+	// (false; 3.4 and later): a request with an access_token in its query string is then
+	// not authenticated at all (RFC 9700 forbids tokens in URLs).
+	AccessTokenTransportCompliant bool
+	// ResourceValidator is RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR (3.4 and later):
+	// whether a token restricted to resources (RFC 8707) may be used at the request's
+	// absolute URI (without its query). Defaults sets ValidateResourceAsURLPrefix, the
+	// toolkit's default; nil is None: every resource.
+	ResourceValidator func(requestURI string, audiences []string) (bool, error)
+	// Version is the version of django-oauth-toolkit the site runs: "2.4" (the release
+	// for Django 3.2), or "" for 3.4 and later.
+	Version string
+	// Now is the clock (nil: time.Now), for tests.
+	Now func() time.Time
+}
+
+// Defaults returns the toolkit's defaults (its newest release).
+func Defaults() *Settings {
+	return &Settings{ReadScope: "read", WriteScope: "write", ResourceValidator: ValidateResourceAsURLPrefix}
+}
+
+// ErrSettings is returned by SettingsFromJSON for settings this package does not
+// implement, or whose values the toolkit would refuse.
+var ErrSettings = errors.New("oauth2provider: OAUTH2_PROVIDER settings this package does not implement")
+
+func (s *Settings) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// v24 reports whether the site runs django-oauth-toolkit 2.4.
+func (s *Settings) v24() bool { return s.Version == "2.4" }
+
+// AccessToken is a row of oauth2_provider_accesstoken: the toolkit's AccessToken.
+type AccessToken struct {
+	// ID is the row's primary key.
+	ID int64
+	// Token is the token as stored (empty where the toolkit stores hashed tokens only).
+	Token string
+	// UserID is the primary key of the token's user; "" for a token of no user (the
+	// client-credentials grant's).
+	UserID string
+	// ApplicationID is the token's application; 0 for none.
+	ApplicationID int64
+	// Expires is when the token expires.
+	Expires time.Time
+	// Scope is the token's scopes, separated by spaces.
+	Scope string
+	// Resource is the resource indicators the token is restricted to (RFC 8707; 3.4 and
+	// later): none for a token valid everywhere. An entry that is not a string in the
+	// database is "", which no validator takes.
+	Resource []string
+}
+
+// IsExpired is is_expired: the token's expiry has come (at now).
+func (t *AccessToken) IsExpired(now time.Time) bool { return !now.Before(t.Expires) }
+
+// AllowScopes is allow_scopes: every one of scopes is among the token's (none always is).
+func (t *AccessToken) AllowScopes(scopes []string) bool {
+	if len(scopes) == 0 {
+		return true
+	}
+	have := t.Scopes()
+	for _, s := range scopes {
+		found := false
+		for _, h := range have {
+			if h == s {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// IsValid is is_valid: not expired at now, and allowing scopes.
+func (t *AccessToken) IsValid(now time.Time, scopes []string) bool {
+	return !t.IsExpired(now) && t.AllowScopes(scopes)
+}
+
+// Scopes is the token's scopes: Scope split as Python's str.split() splits it.
+func (t *AccessToken) Scopes() []string { return strings.FieldsFunc(t.Scope, pystr.IsSpace) }

@@ -1,0 +1,137 @@
+package oauth2provider
+
+import (
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/djsession/djsession/django/auth"
+)
+
+// TokenSource finds access tokens.
+type TokenSource interface {
+	// AccessToken returns the token whose value is token (as the toolkit's validator
+	// loads it), or an error matching ErrTokenNotFound.
+	AccessToken(ctx context.Context, token string) (*AccessToken, error)
+}
+
+// ErrTokenNotFound: no access token has that value.
+var ErrTokenNotFound = errors.New("oauth2provider: no such access token")
+
+// ErrBadRow: a row of the table holds what the toolkit never writes there (a resource
+// that is not a JSON list).
+var ErrBadRow = errors.New("oauth2provider: malformed oauth2_provider_accesstoken row")
+
+// DefaultTable is the table of the toolkit's AccessToken model.
+const DefaultTable = "oauth2_provider_accesstoken"
+
+// SQLTokens is the toolkit's oauth2_provider_accesstoken table, next to the user table of
+// an auth.SQLUserSource (in the same database, with its key type and Location: expiry
+// times are read as Django stores a DateTimeField there).
+type SQLTokens struct {
+	users   *auth.SQLUserSource
+	table   string
+	v24     bool
+	selByID string
+}
+
+// NewSQLTokens returns the tokens of table ("" means DefaultTable) for the users of users,
+// as django-oauth-toolkit version (Settings.Version) stores them: 3.x looks a token up by
+// its SHA-256 (token_checksum) and keeps resource indicators (resource); 2.4 looks it up
+// by its value (token), which MySQL and MariaDB compare ignoring case as their collation
+// does.
+func NewSQLTokens(users *auth.SQLUserSource, table, version string) *SQLTokens {
+	if table == "" {
+		table = DefaultTable
+	}
+	q, p := users.Quote, users.Param
+	t := &SQLTokens{users: users, table: table, v24: version == "2.4"}
+	cols := q("id") + ", " + q("token") + ", " + q("user_id") + ", " + q("application_id") + ", " +
+		q("expires") + ", " + q("scope")
+	key := q("token_checksum")
+	if t.v24 {
+		key = q("token")
+	} else {
+		cols += ", " + q("resource")
+	}
+	// (.first(): the lowest primary key)
+	t.selByID = "SELECT " + cols + " FROM " + q(table) + " WHERE " + key + " = " + p(1) + " ORDER BY " + q("id") + " LIMIT 1"
+	return t
+}
+
+// Checksum is the toolkit's token_checksum of token: the SHA-256 of its UTF-8, in
+// lower-case hex.
+func Checksum(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// AccessToken implements TokenSource.
+func (t *SQLTokens) AccessToken(ctx context.Context, token string) (*AccessToken, error) {
+	arg := token
+	if !t.v24 {
+		arg = Checksum(token)
+	}
+	var a AccessToken
+	var user sql.NullString
+	var app sql.NullInt64
+	var expires, resource any
+	dest := []any{&a.ID, &a.Token, &user, &app, &expires, &a.Scope}
+	if !t.v24 {
+		dest = append(dest, &resource)
+	}
+	err := t.users.DB().QueryRowContext(ctx, t.selByID, arg).Scan(dest...)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil, ErrTokenNotFound
+	case err != nil:
+		return nil, fmt.Errorf("oauth2provider: read %s: %w", t.table, err)
+	}
+	if user.Valid {
+		if a.UserID, err = t.users.PK().Normalize(user.String); err != nil {
+			return nil, err
+		}
+	}
+	a.ApplicationID = app.Int64
+	if a.Expires, err = t.users.ScanTime(expires); err != nil {
+		return nil, err
+	}
+	if a.Resource, err = resources(resource); err != nil {
+		return nil, err
+	}
+	return &a, nil
+}
+
+// resources decodes the resource column (a JSON list; SQL NULL is none).
+func resources(v any) ([]string, error) {
+	var text []byte
+	switch v := v.(type) {
+	case nil:
+		return nil, nil
+	case string:
+		text = []byte(v)
+	case []byte:
+		text = v
+	default:
+		return nil, fmt.Errorf("%w: resource of type %T", ErrBadRow, v)
+	}
+	var raw any
+	if err := json.Unmarshal(text, &raw); err != nil {
+		return nil, fmt.Errorf("%w: resource %q: %v", ErrBadRow, text, err)
+	}
+	switch raw := raw.(type) {
+	case nil:
+		return nil, nil
+	case []any:
+		out := make([]string, len(raw))
+		for i, e := range raw {
+			out[i], _ = e.(string)
+		}
+		return out, nil
+	}
+	return nil, fmt.Errorf("%w: resource %s is not a list", ErrBadRow, text)
+}

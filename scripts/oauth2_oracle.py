@@ -1,0 +1,307 @@
+"""django-oauth-toolkit's DRF authentication and permissions (OAuth 2 access tokens), for
+the Go twins (package restframework/oauth2provider).
+
+Usage: <venv python> scripts/oauth2_oracle.py DATABASE_JSON CONFIG_JSON COMMAND < ARG
+
+DATABASE_JSON is Django's DATABASES["default"] as JSON. CONFIG_JSON is {"oauth2": the
+OAUTH2_PROVIDER setting (RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR null for None), "realm":
+the authentication's www_authenticate_realm (null: the toolkit's), "django": other
+settings}. The site: db sessions, rest_framework, its authtoken and oauth2_provider
+installed, MD5PasswordHasher (fast), DRF's JSONRenderer alone, and these APIViews, each
+with OAuth2Authentication (but where said) and answering {"user": request.user.pk or
+null, "token": request.auth's id (an access token's) or null, "scope": its scope}:
+
+  api/whoami/      IsAuthenticated
+  api/any/         AllowAny
+  api/scoped/      TokenHasScope, required_scopes ["read", "extra"]
+  api/rw/          TokenHasReadWriteScope (GET, POST)
+  api/rw-extra/    TokenHasReadWriteScope, required_scopes ["extra"] (GET, POST)
+  api/resource/    TokenHasResourceScope, required_scopes ["music"] (GET, POST)
+  api/either/      BasicAuthentication then OAuth2Authentication,
+                   IsAuthenticatedOrTokenHasScope, required_scopes ["read"]
+  api/oas/         TokenMatchesOASRequirements {"GET": [["read"], ["alt"]],
+                   "POST": [["write", "extra"]]} (GET, POST, PUT)
+  api/noscopes/    TokenHasScope without required_scopes
+  api/mixed/       DRF's TokenAuthentication then OAuth2Authentication, TokenHasScope
+                   ["read"]
+
+setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
+       (pk 3), jos\u00e9 (pk 4) and ghost (pk 5, whose row is then deleted on SQLite), an
+       application, alice's DRF token, and access tokens (TOKENS: see TOKENS below; those
+       restricted to resources with 3.x alone); prints {"tokens": {name: token},
+       "drf_token": alice's DRF token, "steps": STEPS, "oauth2": the toolkit's version,
+       "drf", "python"}.
+run    (ARG: {"steps": STEPS, "tokens": TOKENS, "drf_token": ...}) sends the steps
+       through Django's test Client, "{t:NAME}" in their path, headers and body replaced
+       by the token TOKENS names (%-escaped as a query's value in the path and the body)
+       and "{drf}" by the DRF token; prints, after each, {"status", "content_type",
+       "www_authenticate", "allow", "body", "set_cookie"}.
+"""
+
+import datetime
+import json
+import os
+import re
+import sys
+import time
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import djoracle  # noqa: E402
+
+CONFIG = json.loads(sys.argv[2])
+cmd = sys.argv[3]
+URLCONF = "djsession_oauth2_urls"
+
+djoracle.configure_view_site(
+    sys.argv[1], URLCONF, {},
+    python_settings={"OAUTH2_PROVIDER": CONFIG.get("oauth2") or {}},
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
+                    "rest_framework", "rest_framework.authtoken", "oauth2_provider"],
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
+    **(CONFIG.get("django") or {}),
+)
+
+from django.conf import settings as django_settings  # noqa: E402
+import logging  # noqa: E402
+
+logging.disable(logging.CRITICAL)  # (the 4xx and 5xx answers' log lines, the toolkit's warnings)
+
+# (the process's time zone, as Django's Settings sets it from a settings module)
+os.environ["TZ"] = django_settings.TIME_ZONE
+time.tzset()
+
+from django.test import Client  # noqa: E402
+from django.urls import path  # noqa: E402
+from django.utils import timezone  # noqa: E402
+import oauth2_provider  # noqa: E402
+import rest_framework  # noqa: E402
+from oauth2_provider.contrib.rest_framework import (  # noqa: E402
+    IsAuthenticatedOrTokenHasScope, OAuth2Authentication, TokenHasReadWriteScope, TokenHasResourceScope,
+    TokenHasScope, TokenMatchesOASRequirements)
+from oauth2_provider.models import AccessToken, Application  # noqa: E402
+from rest_framework.authentication import BasicAuthentication, TokenAuthentication  # noqa: E402
+from rest_framework.authtoken.models import Token  # noqa: E402
+from rest_framework.permissions import AllowAny, IsAuthenticated  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+
+HAS_RESOURCE = any(f.name == "resource" for f in AccessToken._meta.get_fields())
+
+
+class Auth(OAuth2Authentication):
+    www_authenticate_realm = CONFIG.get("realm") or OAuth2Authentication.www_authenticate_realm
+
+
+def view(perm, auths=(Auth,), methods=("get",), **attrs):
+    def answer(self, request):
+        tok = request.auth if isinstance(request.auth, AccessToken) else None
+        return Response({"user": request.user.pk if request.user else None,
+                         "token": tok.id if tok else None, "scope": tok.scope if tok else None})
+
+    body = {"authentication_classes": list(auths), "permission_classes": [perm]}
+    body.update(attrs)
+    for m in methods:
+        body[m] = answer
+    return type("View", (APIView,), body).as_view()
+
+
+djoracle.set_urlpatterns(URLCONF, [
+    path("api/whoami/", view(IsAuthenticated)),
+    path("api/any/", view(AllowAny)),
+    path("api/scoped/", view(TokenHasScope, required_scopes=["read", "extra"])),
+    path("api/rw/", view(TokenHasReadWriteScope, methods=("get", "post"))),
+    path("api/rw-extra/", view(TokenHasReadWriteScope, methods=("get", "post"), required_scopes=["extra"])),
+    path("api/resource/", view(TokenHasResourceScope, methods=("get", "post"), required_scopes=["music"])),
+    path("api/either/", view(IsAuthenticatedOrTokenHasScope, auths=(BasicAuthentication, Auth),
+                             required_scopes=["read"])),
+    path("api/oas/", view(TokenMatchesOASRequirements, methods=("get", "post", "put"),
+                          required_alternate_scopes={"GET": [["read"], ["alt"]], "POST": [["write", "extra"]]})),
+    path("api/noscopes/", view(TokenHasScope)),
+    path("api/mixed/", view(TokenHasScope, auths=(TokenAuthentication, Auth), required_scopes=["read"])),
+])
+
+PASSWORD = "pa:ss w\u00f6rd"
+USERS = [(1, "alice", True, False), (2, "bob", False, False), (3, "carol", True, False),
+         (4, "jos\u00e9", True, False), (5, "ghost", True, False)]
+
+# name: (user pk or None, seconds to expiry, scope, resource (3.x) or None, value or None
+# for a random one, with the application)
+TOKENS = {
+    "alice": (1, 3600, "read write", None, None, True),
+    "expired": (1, -60, "read write", None, None, True),
+    "soon": (1, 1, "read", None, None, True),
+    "bob": (2, 3600, "read", None, None, True),
+    "carol": (3, 3600, "read write music:read extra alt", None, None, True),
+    "jose": (4, 3600, "music:write write extra", None, None, True),
+    "client": (None, 3600, "read write", None, None, True),
+    "empty-scope": (1, 3600, "", None, None, True),
+    "spaced-scope": (3, 3600, " read\textra\u00a0alt ", None, None, True),
+    "ghost": (5, 3600, "read", None, None, True),
+    "latin": (1, 3600, "read", None, "t\u00f6k\u00e9n-\u00ff-latin", True),
+    "euro": (3, 3600, "read", None, "tok\u20acn-euro", True),
+    "spaced": (3, 3600, "read", None, "two words", True),
+    "upper": (1, 3600, "read", None, "UPPER-case-Token", True),
+    "noapp": (4, 3600, "read write", None, None, False),
+    "res-here": (1, 3600, "read", ["http://testserver/api/"], None, True),
+    "res-exact": (1, 3600, "read", ["http://TestServer:80/api/whoami"], None, True),
+    "res-other": (1, 3600, "read", ["https://testserver/api/", "http://other.example/api/", "http://testserver/apiary/"], None, True),
+    "res-odd": (1, 3600, "read", ["http://u@testserver/api/", "http://testserver/api/#x", "testserver/api/",
+                                   "http://testserver:99999/", "http://testserver:8x/", "http://testserver/a/../api/./"],
+                None, True),
+    "res-bad": (1, 3600, "read", ["http://[::1/api/"], None, True),
+    "res-empty": (3, 3600, "read", [], None, True),
+}
+
+
+def steps(tokens):
+    out = []
+
+    def add(p, method="GET", headers=None, body="", content_type="application/json"):
+        out.append({"method": method, "path": p, "headers": headers or {}, "content_type": content_type,
+                    "body": body})
+
+    def bearer(name):
+        return {"Authorization": "Bearer {t:%s}" % name}
+
+    who = "/api/whoami/"
+    for name in sorted(tokens, key=lambda n: (n != "soon", n)):
+        if name in ("euro", "spaced"):
+            continue  # (no header carries them)
+        add(who, headers=bearer(name))
+        add("/api/any/", headers=bearer(name))
+    good = "{t:alice}"
+    for h in (None, "", "Bearer", "Bearer ", "bearer " + good, "BEARER " + good, "  Bearer\t%s " % good,
+              "Bearer %s x" % good, "Bearer\u00a0" + good, "Bearer\u0085" + good, "Bearer\x1f" + good,
+              "Bearer \u00a0%s\u00a0" % good, "Token " + good, "Basic " + good, "Bearer wrong", "Bearer " + good + "x",
+              "Bearer upper-case-token", "Bearer \u00e9\u00e9", "Bearer,Bearer " + good):
+        add(who, headers={} if h is None else {"Authorization": h})
+    # Tokens in the query string (before an Authorization header, which wins) and in
+    # form bodies (before the query string).
+    for q in ("access_token={t:alice}", "access_token=", "access_token", "access_token={t:alice}&access_token=x",
+              "access_token=x&access_token={t:alice}", "x=%zz&access_token={t:alice}", "x=%&access_token={t:alice}",
+              "access_token={t:alice}&x=%a", "x=%ag", "x=%4", "access_token={t:euro}", "access_token={t:spaced}",
+              "access_token={t:latin}", "access_token=two+words", "access_token=two%20words",
+              "access_token=t%F6k%E9n-%FF-latin", "access_token=t\u00f6k\u00e9n-\u00ff-latin", "a=[b]&access_token={t:carol}",
+              "a=\"<>\"&access_token={t:carol}", "access_token={t:client}", "access_token={t:expired}",
+              "ACCESS_TOKEN={t:alice}", "access%5Ftoken={t:alice}"):
+        add(who + "?" + q)
+    add(who + "?access_token={t:alice}", headers={"Authorization": "Token x"})
+    add(who + "?access_token={t:alice}", headers={"Authorization": ""})
+    add(who + "?access_token=x", headers=bearer("carol"))
+    rw = "/api/rw/"
+    form = "application/x-www-form-urlencoded"
+    add(rw, method="POST", body="access_token={t:carol}", content_type=form)
+    add(rw, method="POST", body="access_token={t:bob}", content_type=form)
+    add(rw + "?access_token={t:bob}", method="POST", body="access_token={t:carol}", content_type=form)
+    add(rw + "?access_token={t:carol}", method="POST", body="access_token=", content_type=form)
+    add(rw + "?access_token={t:carol}", method="POST", body="other=1", content_type=form)
+    add(rw, method="POST", body="access_token={t:carol}", content_type=form, headers={"Authorization": "Bearer x"})
+    add(rw, method="POST", body="access_token={t:euro}&access_token={t:carol}", content_type=form)
+    add(rw, method="POST", body='{"access_token": "{t:carol}"}')
+    add(rw, method="POST", body='{"access_token": ', headers=bearer("carol"))
+    add(rw, method="POST", body="access_token={t:carol}", content_type="text/plain")
+    add(rw, method="POST", body="--b\r\nContent-Disposition: form-data; name=\"access_token\"\r\n\r\n{t:carol}\r\n--b--\r\n",
+        content_type="multipart/form-data; boundary=b")
+    add(rw + "?access_token={t:carol}", method="GET", body="access_token={t:bob}", content_type=form)
+    # Hosts (3.x builds the request's absolute URI on every request).
+    add(who, headers=dict(bearer("alice"), Host="evil.example"))
+    add(who, headers={"Host": "evil.example"})
+    # Permissions.
+    for name in ("alice", "carol", "jose", "bob", "client", "expired", "empty-scope", "spaced-scope", "noapp"):
+        for p, methods in (("/api/scoped/", ("GET",)), (rw, ("GET", "POST", "OPTIONS")),
+                           ("/api/rw-extra/", ("GET", "POST")), ("/api/resource/", ("GET", "POST", "HEAD")),
+                           ("/api/either/", ("GET",)), ("/api/oas/", ("GET", "POST", "PUT", "DELETE")),
+                           ("/api/noscopes/", ("GET",)), ("/api/mixed/", ("GET",))):
+            for m in methods:
+                add(p, method=m, headers=bearer(name))
+    for p in ("/api/scoped/", rw, "/api/either/", "/api/oas/", "/api/noscopes/", "/api/mixed/", "/api/any/"):
+        add(p)
+        add(p, headers={"Authorization": "Bearer nope"})
+    add("/api/either/", headers={"Authorization": basic("alice")})
+    add("/api/either/", headers={"Authorization": basic("bob")})
+    add("/api/either/", headers={"Authorization": basic("alice", "x")})
+    add("/api/mixed/", headers={"Authorization": "Token {drf}"})
+    add("/api/mixed/", headers={"Authorization": "Token x"})
+    add("/api/resource/", headers=bearer("res-here"))
+    add("/api/any/?access_token={t:res-here}")
+    add("/api/whoami/", method="OPTIONS", headers=bearer("alice"))
+    add("/api/whoami/", method="POST", headers=bearer("alice"))
+    return out
+
+
+def basic(name, password=PASSWORD):
+    import base64
+    return "Basic " + base64.b64encode(("%s:%s" % (name, password)).encode()).decode()
+
+
+def setup():
+    made = djoracle.create_users(USERS, PASSWORD)
+    app = Application.objects.create(name="app", client_type=Application.CLIENT_CONFIDENTIAL,
+                                     authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    from oauthlib.common import generate_token
+
+    tokens = {}
+    now = timezone.now()
+    for name, (pk, ttl, scope, resource, value, with_app) in TOKENS.items():
+        if resource is not None and not HAS_RESOURCE:
+            continue
+        value = value or generate_token()
+        kw = {"resource": resource} if resource is not None else {}
+        AccessToken.objects.create(user=made[pk] if pk else None, token=value, scope=scope,
+                                   expires=now + datetime.timedelta(seconds=ttl),
+                                   application=app if with_app else None, **kw)
+        tokens[name] = value
+    drf_token = Token.objects.create(user=made[1]).key
+    from django.db import connection
+
+    if connection.vendor == "sqlite":  # (a token left without its user, which the servers' keys forbid)
+        with connection.constraint_checks_disabled(), connection.cursor() as c:
+            c.execute("DELETE FROM auth_user WHERE id = 5")
+    print(json.dumps({
+        "tokens": tokens, "drf_token": drf_token, "steps": steps(tokens), "oauth2": oauth2_provider.__version__,
+        "drf": rest_framework.VERSION, "python": "%d.%d" % sys.version_info[:2],
+    }))
+
+
+PLACEHOLDER = re.compile(r"\{t:([\w-]+)\}|\{drf\}")
+
+
+def fill(s, tokens, drf_token, quoted):
+    def one(m):
+        if m.group(1) is None:
+            return drf_token
+        v = tokens.get(m.group(1), "none")
+        return urllib.parse.quote(v, safe="") if quoted else v
+    return PLACEHOLDER.sub(one, s)
+
+
+def run(step_list, tokens, drf_token):
+    time.sleep(1.5)  # ("soon" has expired)
+    out = []
+    for step in step_list:
+        client = Client(raise_request_exception=False)
+        meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens, drf_token, False)
+                for k, v in step["headers"].items()}
+        quoted = not step["content_type"].startswith("application/json")
+        body = fill(step["body"], tokens, drf_token, quoted and "multipart" not in step["content_type"])
+        resp = client.generic(step["method"], fill(step["path"], tokens, drf_token, True), body.encode("utf-8"),
+                              content_type=step["content_type"], **meta)
+        out.append({
+            "status": resp.status_code, "content_type": resp.get("Content-Type"),
+            "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
+            "body": resp.content.decode("latin-1"),
+            "set_cookie": sorted(m.OutputString() for m in resp.cookies.values()),
+        })
+    print(json.dumps({"steps": out}))
+
+
+if cmd == "setup":
+    setup()
+elif cmd == "run":
+    arg = json.load(sys.stdin)
+    run(arg["steps"], arg["tokens"], arg["drf_token"])
+else:
+    sys.exit("unknown command " + cmd)
