@@ -2,9 +2,13 @@ package compat_test
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -254,5 +258,132 @@ func oauth2Live(t *testing.T, p *peer, c oauth2Config, backend string) {
 		if codes[code] == 0 {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
+	}
+}
+
+// TestLiveOAuth2ResourceValidator holds ValidateResourceAsURLPrefix to the toolkit's
+// validate_resource_as_url_prefix (3.4.1, on the newest Django's Python) on 3,000
+// request URIs and audience lists made of random parts (schemes in any case, hosts in any
+// case, IPv4 and IPv6 ones, brackets that do not match, ports good and bad, user
+// information, paths with dot segments, doubled and trailing slashes, queries,
+// fragments, leading control characters and spaces, tabs and newlines inside): the same
+// answer, or the same ValueError.
+func TestLiveOAuth2ResourceValidator(t *testing.T) {
+	peers := livePeers(t)
+	p := peers[len(peers)-1]
+	rnd := rand.New(rand.NewPCG(7, 11))
+	pick := func(xs ...string) string { return xs[rnd.IntN(len(xs))] }
+	uri := func() string {
+		u := pick("", " ", "\x01", "\t") + pick("http", "HTTP", "https", "ftp", "", "1http", "ht tp") + pick("://", ":", ":///", "//")
+		u += pick("", "", "", "u@", "u:p@", "@")
+		u += pick("testserver", "TestServer", "other.example", "[::1]", "[::1", "::1]", "[v1.x]", "[1.2.3.4]", "127.0.0.1",
+			"", "t\u00e9st", "test\nserver", "[::1]x")
+		u += pick("", "", ":80", ":443", ":", ":8x", ":99999", ":0080", ":\u0661")
+		for n := rnd.IntN(4); n > 0; n-- {
+			u += pick("/api", "/", "/.", "/..", "/api/", "//", "/apiary", "/x%2F", "/\u00e9")
+		}
+		u += pick("", "", "?q=1", "#f", "?q#f", "#")
+		return u
+	}
+	type testCase struct {
+		uri       string
+		audiences []string
+	}
+	var cases []testCase
+	for range 3000 {
+		c := testCase{uri: uri()}
+		for n := rnd.IntN(4); n > 0; n-- {
+			c.audiences = append(c.audiences, uri())
+		}
+		if c.audiences == nil && rnd.IntN(2) == 0 {
+			c.audiences = []string{}
+		}
+		cases = append(cases, c)
+	}
+	in := make([][]any, len(cases))
+	for i, c := range cases {
+		in[i] = []any{c.uri, c.audiences}
+	}
+	var want []any
+	oauth2Oracle(t, p.Series, `{"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}`, oauth2Configs[0], in, &want, "resource")
+	if len(want) != len(cases) {
+		t.Fatalf("%d answers for %d cases", len(want), len(cases))
+	}
+	counts := map[any]int{}
+	for i, c := range cases {
+		ok, err := oauth2provider.ValidateResourceAsURLPrefix(c.uri, c.audiences)
+		var got any = ok
+		if errors.Is(err, oauth2provider.ErrURL) {
+			got = "error"
+		} else if err != nil {
+			t.Fatalf("%q %q: %v", c.uri, c.audiences, err)
+		}
+		counts[want[i]]++
+		if got != want[i] {
+			t.Errorf("%q %q: Go %v, the toolkit %v", c.uri, c.audiences, got, want[i])
+		}
+	}
+	for _, w := range []any{true, false, "error"} {
+		if counts[w] < 50 {
+			t.Errorf("too few cases answered %v: %v", w, counts)
+		}
+	}
+}
+
+// TestDjangoExportOAuth2 runs scripts/export_settings.py in a project with an
+// OAUTH2_PROVIDER of its own on the oldest and newest Django, and reads it with
+// oauth2provider.SettingsFromJSON: the settings read, the others ignored, the secrets
+// left out, and the toolkit's version there; a validator class of the project's own is
+// refused.
+func TestDjangoExportOAuth2(t *testing.T) {
+	const base = `
+SECRET_KEY = "export-test-secret"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]
+DATABASES = {}
+OAUTH2_PROVIDER = {
+    "READ_SCOPE": "lire", "WRITE_SCOPE": "\u00e9crire", "ERROR_RESPONSE_WITH_SCOPES": True,
+    "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": True, "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": None,
+    "ACCESS_TOKEN_EXPIRE_SECONDS": 60, "SCOPES": {"lire": "Read", "\u00e9crire": "Write"},
+    "OIDC_RSA_PRIVATE_KEY": "-----BEGIN PRIVATE KEY-----", "RESOURCE_SERVER_AUTH_TOKEN": "secret-token",
+    "OAUTH2_VALIDATOR_CLASS": "oauth2_provider.oauth2_validators.OAuth2Validator",
+}
+`
+	script, project := settingsProject(t, base)
+	_, own := settingsProject(t, base+`OAUTH2_PROVIDER["OAUTH2_VALIDATOR_CLASS"] = "mysite.MyValidator"
+`)
+	peers := livePeers(t)
+	for _, p := range []*peer{peers[0], peers[len(peers)-1]} {
+		t.Run(p.Series, func(t *testing.T) {
+			export := func(dir string) []byte {
+				cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), script)
+				cmd.Dir = dir
+				cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+				out, err := cmd.Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				return out
+			}
+			out := export(project)
+			if strings.Contains(string(out), "secret-token") || strings.Contains(string(out), "PRIVATE KEY") {
+				t.Errorf("the export holds a secret: %s", out)
+			}
+			s, err := oauth2provider.SettingsFromJSON(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := oauth2provider.Defaults()
+			want.ReadScope, want.WriteScope, want.ErrorResponseWithScopes = "lire", "\u00e9crire", true
+			want.AccessTokenTransportCompliant, want.ResourceValidator = true, nil
+			if p.Series == "3.2" {
+				want.Version = "2.4"
+			}
+			if diff := cmp.Diff(want, s, cmpopts.IgnoreFields(oauth2provider.Settings{}, "Now")); diff != "" {
+				t.Errorf("settings (-want +got):\n%s", diff)
+			}
+			if _, err := oauth2provider.SettingsFromJSON(export(own)); !errors.Is(err, oauth2provider.ErrSettings) {
+				t.Errorf("a validator of the project's own: %v", err)
+			}
+		})
 	}
 }

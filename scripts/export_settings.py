@@ -18,8 +18,10 @@ project's own entries of djangorestframework-simplejwt's settings, read by Go wi
 simplejwt.SettingsFromJSON) comes with "simplejwt_version" when the package is installed;
 its SIGNING_KEY is a secret too. REST_AUTH and ACCOUNT_LOGOUT_ON_GET (dj-rest-auth's,
 read with restauth.SettingsFromJSON) come with "rest_auth_version", REST_KNOX
-(django-rest-knox's, read with knox.SettingsFromJSON) with "knox_version". The script
-prints nothing else.
+(django-rest-knox's, read with knox.SettingsFromJSON) with "knox_version", OAUTH2_PROVIDER
+and OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL (django-oauth-toolkit's, read with
+oauth2provider.SettingsFromJSON; its private keys and credentials are secrets) with
+"oauth2_provider_version". The script prints nothing else.
 """
 
 import json
@@ -80,10 +82,15 @@ NAMES = [
     "REST_AUTH",
     "ACCOUNT_LOGOUT_ON_GET",
     "REST_KNOX",
+    "OAUTH2_PROVIDER",
+    "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
-# Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key).
-INNER_SECRETS = {"SIMPLE_JWT": {"SIGNING_KEY"}}
+# Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key),
+# OAUTH2_PROVIDER's private keys and credentials.
+INNER_SECRETS = {"SIMPLE_JWT": {"SIGNING_KEY"},
+                 "OAUTH2_PROVIDER": {"OIDC_RSA_PRIVATE_KEY", "OIDC_RSA_PRIVATE_KEYS_INACTIVE", "RESOURCE_SERVER_AUTH_TOKEN",
+                                     "RESOURCE_SERVER_INTROSPECTION_CREDENTIALS"}}
 
 
 def plain(value):
@@ -119,7 +126,8 @@ def export(with_secrets):
     from importlib.metadata import PackageNotFoundError, version
 
     for key, dist in (("simplejwt_version", "djangorestframework-simplejwt"), ("rest_auth_version", "dj-rest-auth"),
-                      ("knox_version", "django-rest-knox")):
+                      ("knox_version", "django-rest-knox"),
+                      ("oauth2_provider_version", "django-oauth-toolkit")):
         try:
             doc[key] = version(dist)
         except PackageNotFoundError:

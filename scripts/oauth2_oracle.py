@@ -36,6 +36,9 @@ run    (ARG: {"steps": STEPS, "tokens": TOKENS, "drf_token": ...}) sends the ste
        by the token TOKENS names (%-escaped as a query's value in the path and the body)
        and "{drf}" by the DRF token; prints, after each, {"status", "content_type",
        "www_authenticate", "allow", "body", "set_cookie"}.
+resource (3.x; ARG: [[request URI, [audience, ...]], ...]) prints, for each, what the
+       toolkit's validate_resource_as_url_prefix answers: true, false, or "error" (a
+       ValueError).
 """
 
 import datetime
@@ -303,5 +306,15 @@ if cmd == "setup":
 elif cmd == "run":
     arg = json.load(sys.stdin)
     run(arg["steps"], arg["tokens"], arg["drf_token"])
+elif cmd == "resource":
+    from oauth2_provider.oauth2_validators import validate_resource_as_url_prefix
+
+    answers = []
+    for uri, audiences in json.load(sys.stdin):
+        try:
+            answers.append(bool(validate_resource_as_url_prefix(uri, audiences)))
+        except ValueError:
+            answers.append("error")
+    print(json.dumps(answers))
 else:
     sys.exit("unknown command " + cmd)

@@ -87,8 +87,8 @@ type split struct{ scheme, netloc, path, query, fragment string }
 
 var schemeChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-."
 
-// urlsplit is Python's urllib.parse.urlsplit (3.12 and later; the NFKC check of a netloc
-// beyond ASCII left out).
+// urlsplit is Python's urllib.parse.urlsplit (as CPython 3.13 has it; the NFKC check of a
+// netloc beyond ASCII left out).
 func urlsplit(url string) (split, error) {
 	url = strings.TrimLeft(url, "\x00\x01\x02\x03\x04\x05\x06\x07\x08\t\n\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a\x1b\x1c\x1d\x1e\x1f ")
 	url = strings.NewReplacer("\t", "", "\r", "", "\n", "").Replace(url)
@@ -135,20 +135,11 @@ func urlsplit(url string) (split, error) {
 
 var ipvFuture = regexp.MustCompile(`\Av[a-fA-F0-9]+\..+\z`)
 
-// checkBracketedNetloc is urlsplit's _check_bracketed_netloc.
+// checkBracketedNetloc is urlsplit's check of a netloc with brackets (CPython 3.13): what
+// the first "[" and the next "]" enclose must be an IPv6 address or an IPvFuture one.
 func checkBracketedNetloc(netloc string) error {
-	_, hostport, _ := rcut(netloc, "@")
-	before, bracketed, found := strings.Cut(hostport, "[")
-	if !found {
-		return nil
-	}
-	if before != "" {
-		return ErrURL
-	}
-	host, port, _ := strings.Cut(bracketed, "]")
-	if port != "" && !strings.HasPrefix(port, ":") {
-		return ErrURL
-	}
+	_, bracketed, _ := strings.Cut(netloc, "[")
+	host, _, _ := strings.Cut(bracketed, "]")
 	if strings.HasPrefix(host, "v") {
 		if !ipvFuture.MatchString(host) {
 			return ErrURL

@@ -1,0 +1,95 @@
+package oauth2provider
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+)
+
+// The toolkit's defaults of the settings SettingsFromJSON accepts at their default only.
+var fixedDefaults = map[string]any{
+	"OAUTH2_VALIDATOR_CLASS":            "oauth2_provider.oauth2_validators.OAuth2Validator",
+	"OAUTH2_BACKEND_CLASS":              "oauth2_provider.oauth2_backends.OAuthLibCore",
+	"OAUTH2_SERVER_CLASS":               "oauthlib.oauth2.Server",
+	"ACCESS_TOKEN_MODEL":                "oauth2_provider.AccessToken",
+	"RESOURCE_SERVER_INTROSPECTION_URL": nil,
+}
+
+// defaultValidator is RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR's default.
+const defaultValidator = "oauth2_provider.oauth2_validators.validate_resource_as_url_prefix"
+
+// SettingsFromJSON reads the OAUTH2_PROVIDER of a project from the JSON that
+// scripts/export_settings.py prints ({"oauth2_provider_version", "settings":
+// {"OAUTH2_PROVIDER": {...}, "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL": ...}}), over the
+// toolkit's defaults; Version follows the release the document names. READ_SCOPE,
+// WRITE_SCOPE, ERROR_RESPONSE_WITH_SCOPES, COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT
+// and RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR (its default, or None) are read; the
+// settings of issuing tokens, which reading them never uses, are ignored; a validator,
+// backend, server class or token model of the project's own, and an introspection
+// server, are an error matching ErrSettings.
+func SettingsFromJSON(data []byte) (*Settings, error) {
+	var doc struct {
+		Version  string `json:"oauth2_provider_version"`
+		Settings struct {
+			Provider map[string]json.RawMessage `json:"OAUTH2_PROVIDER"`
+			Model    *string                    `json:"OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"`
+		} `json:"settings"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("oauth2provider: settings JSON: %w", err)
+	}
+	s := Defaults()
+	if doc.Version != "" && doc.Version < "3" {
+		s.Version = "2.4"
+	}
+	if m := doc.Settings.Model; m != nil && *m != fixedDefaults["ACCESS_TOKEN_MODEL"] {
+		return nil, fmt.Errorf("%w: OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL %q", ErrSettings, *m)
+	}
+	names := make([]string, 0, len(doc.Settings.Provider))
+	for name := range doc.Settings.Provider {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	for _, name := range names {
+		if err := s.setJSON(name, doc.Settings.Provider[name]); err != nil {
+			return nil, fmt.Errorf("%w: OAUTH2_PROVIDER[%q]: %w", ErrSettings, name, err)
+		}
+	}
+	return s, nil
+}
+
+// setJSON sets the setting name from its exported JSON value.
+func (s *Settings) setJSON(name string, raw json.RawMessage) error {
+	switch name {
+	case "READ_SCOPE":
+		return json.Unmarshal(raw, &s.ReadScope)
+	case "WRITE_SCOPE":
+		return json.Unmarshal(raw, &s.WriteScope)
+	case "ERROR_RESPONSE_WITH_SCOPES":
+		return json.Unmarshal(raw, &s.ErrorResponseWithScopes)
+	case "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT":
+		return json.Unmarshal(raw, &s.AccessTokenTransportCompliant)
+	case "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR":
+		var v *string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		switch {
+		case v == nil:
+			s.ResourceValidator = nil
+		case *v != defaultValidator:
+			return fmt.Errorf("a validator of the project's own (%s)", *v)
+		}
+		return nil
+	}
+	if def, fixed := fixedDefaults[name]; fixed {
+		var v any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if v != def {
+			return fmt.Errorf("not the toolkit's %v but %s", def, raw)
+		}
+	}
+	return nil
+}
