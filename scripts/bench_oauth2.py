@@ -1,0 +1,70 @@
+"""Time django-oauth-toolkit next to package restframework/oauth2provider, in one run.
+
+Usage: scripts/bench_oauth2.py [series] [rounds]   (default 5.2, 7 rounds)
+
+The users of the SQLite database Django made for fixtures/example (a copy, the toolkit's
+tables migrated), the toolkit's defaults: "authenticate" (a GET with a token of bob's,
+built anew per run with RequestFactory, to an APIView with OAuth2Authentication and
+TokenHasScope ["read"] answering his username, rendered). Go: BenchmarkOAuth2 of package
+restframework/oauth2provider. Prints the medians in microseconds and the Django/Go ratios.
+"""
+
+import json
+import os
+import shutil
+import sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, here)
+import benchpair  # noqa: E402
+
+if len(sys.argv) > 1 and sys.argv[1] == "--django":
+    tmp, database = benchpair.example_database()
+    os.environ["DJSESSION_PEER_SETTINGS"] = json.dumps({
+        "DATABASES": {"default": database}, "ALLOWED_HOSTS": ["example.com"],
+        "INSTALLED_APPS": ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "oauth2_provider"],
+        "REST_FRAMEWORK": {"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]}})
+    import djoracle
+
+    djoracle.configure("benchmark-secret-key")
+    import datetime
+    import logging
+
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.test import RequestFactory
+    from django.utils import timezone
+    from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
+    from oauth2_provider.models import AccessToken
+    from rest_framework.response import Response
+    from rest_framework.views import APIView
+
+    logging.disable(logging.CRITICAL)  # (the toolkit's warnings)
+    call_command("migrate", "oauth2_provider", verbosity=0)
+
+    class Me(APIView):
+        authentication_classes = [OAuth2Authentication]
+        permission_classes = [TokenHasScope]
+        required_scopes = ["read"]
+
+        def get(self, request):
+            return Response(request.user.get_username())
+
+    view = Me.as_view()
+    token = "bench-token-0123456789abcdefgh"
+    AccessToken.objects.create(user=User.objects.get(pk=2), token=token, scope="read write",
+                               expires=timezone.now() + datetime.timedelta(hours=1))
+    rf = RequestFactory()
+
+    def call():
+        resp = view(rf.get("/api/me/", HTTP_HOST="example.com", HTTP_AUTHORIZATION="Bearer " + token))
+        resp.render()
+        assert resp.status_code == 200, resp.content
+
+    try:
+        benchpair.time_django((("authenticate", call),), int(sys.argv[2]))
+    finally:
+        shutil.rmtree(tmp)
+    sys.exit(0)
+
+benchpair.main(__file__, "BenchmarkOAuth2", "./restframework/oauth2provider", ("authenticate",))
