@@ -39,7 +39,9 @@
 // The sub-package simplejwt adds djangorestframework-simplejwt's JSON web tokens: its
 // JWTAuthentication is an Authenticator, and its token views are APIViews. The
 // sub-package restauth is dj-rest-auth's login, logout, user and password views, and
-// knox is django-rest-knox's hashed, expiring tokens and its views.
+// knox is django-rest-knox's hashed, expiring tokens and its views. The sub-package
+// oauth2provider is django-oauth-toolkit's OAuth2Authentication and its scope
+// permissions, over the access tokens the Django site issues.
 //
 // Known differences:
 //   - the messages are DRF's English ones: a site whose LANGUAGE_CODE (or LocaleMiddleware)
