@@ -25,6 +25,16 @@ null, "token": request.auth's id (an access token's) or null, "scope": its scope
   api/mixed/       DRF's TokenAuthentication then OAuth2Authentication, TokenHasScope
                    ["read"]
 
+and plain Django views answering JsonResponse({"owner": request.resource_owner.pk or
+null, "method": request.method}):
+
+  prot/any/        @protected_resource()
+  prot/scoped/     @protected_resource(scopes=["read", "extra"])
+  prot/rw/         @rw_protected_resource()
+  prot/view/       a ProtectedResourceView (get, post)
+  prot/scoped-view/  a ScopedProtectedResourceView, required_scopes ["read"] (get, post)
+  prot/rw-view/    a ReadWriteScopedResourceView (get, post)
+
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3), jos\u00e9 (pk 4) and ghost (pk 5, whose row is then deleted on SQLite), an
        application, alice's DRF token, and access tokens (TOKENS: see TOKENS below; those
@@ -76,6 +86,7 @@ logging.disable(logging.CRITICAL)  # (the 4xx and 5xx answers' log lines, the to
 os.environ["TZ"] = django_settings.TIME_ZONE
 time.tzset()
 
+from django.http import JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
 from django.utils import timezone  # noqa: E402
@@ -84,7 +95,10 @@ import rest_framework  # noqa: E402
 from oauth2_provider.contrib.rest_framework import (  # noqa: E402
     IsAuthenticatedOrTokenHasScope, OAuth2Authentication, TokenHasReadWriteScope, TokenHasResourceScope,
     TokenHasScope, TokenMatchesOASRequirements)
+from oauth2_provider.decorators import protected_resource, rw_protected_resource  # noqa: E402
 from oauth2_provider.models import AccessToken, Application  # noqa: E402
+from oauth2_provider.views.generic import (  # noqa: E402
+    ProtectedResourceView, ReadWriteScopedResourceView, ScopedProtectedResourceView)
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication  # noqa: E402
 from rest_framework.authtoken.models import Token  # noqa: E402
 from rest_framework.permissions import AllowAny, IsAuthenticated  # noqa: E402
@@ -111,7 +125,25 @@ def view(perm, auths=(Auth,), methods=("get",), **attrs):
     return type("View", (APIView,), body).as_view()
 
 
+def owner(request, *args, **kwargs):
+    o = getattr(request, "resource_owner", None)
+    return JsonResponse({"owner": o.pk if o else None, "method": request.method})
+
+
+def plain(base, **attrs):
+    def method(self, request, *args, **kwargs):
+        return owner(request)
+
+    return type("Plain", (base,), dict(attrs, get=method, post=method)).as_view()
+
+
 djoracle.set_urlpatterns(URLCONF, [
+    path("prot/any/", protected_resource()(owner)),
+    path("prot/scoped/", protected_resource(scopes=["read", "extra"])(owner)),
+    path("prot/rw/", rw_protected_resource()(owner)),
+    path("prot/view/", plain(ProtectedResourceView)),
+    path("prot/scoped-view/", plain(ScopedProtectedResourceView, required_scopes=["read"])),
+    path("prot/rw-view/", plain(ReadWriteScopedResourceView)),
     path("api/whoami/", view(IsAuthenticated)),
     path("api/any/", view(AllowAny)),
     path("api/scoped/", view(TokenHasScope, required_scopes=["read", "extra"])),
@@ -231,6 +263,25 @@ def steps(tokens):
     add("/api/resource/", headers=bearer("res-here"))
     add("/api/any/?access_token={t:res-here}")
     add("/api/whoami/", method="OPTIONS", headers=bearer("alice"))
+    # Plain views.
+    prot = ("/prot/any/", "/prot/scoped/", "/prot/rw/", "/prot/view/", "/prot/scoped-view/", "/prot/rw-view/")
+    for name in ("alice", "bob", "carol", "jose", "client", "expired", "empty-scope", "noapp", "ghost", "res-here",
+                 "res-other"):
+        if name not in tokens:
+            continue
+        for p in prot:
+            for m in ("GET", "POST", "OPTIONS", "PUT"):
+                add(p, method=m, headers=bearer(name))
+    for p in prot:
+        add(p)
+        add(p, method="OPTIONS")
+        add(p + "?access_token={t:carol}")
+        add(p + "?x=%zz", headers=bearer("carol"))
+        add(p, headers=dict(bearer("carol"), Host="evil.example"))
+        add(p, method="POST", body="access_token={t:carol}", content_type=form)
+        add(p, method="PUT", body="access_token={t:carol}", content_type=form)
+        add(p + "?access_token={t:carol}", method="POST", body="access_token=", content_type=form)
+        add(p, method="POST", body='{"access_token": "{t:carol}"}')
     add("/api/whoami/", method="POST", headers=bearer("alice"))
     return out
 

@@ -57,23 +57,42 @@ const (
 
 // Authenticate implements restframework.Authenticator.
 func (a *OAuth2Authentication) Authenticate(r *http.Request) (*auth.User, any, error) {
+	// (OAuthLibCore._extract_params: request.POST, DRF's)
+	post := func() (string, bool, error) { return restframework.PostValue(r, "access_token") }
+	u, t, desc, err := a.verify(r, post, nil, a.Settings != nil && !a.Settings.v24())
+	if desc != "" {
+		restframework.SetRequestAttr(r, oauth2ErrorKey{}, [][2]string{{"error", errorInvalidToken}, {"error_description", desc}})
+	}
+	if err != nil || t == nil {
+		return nil, nil, err
+	}
+	return u, t, nil
+}
+
+// verify is the toolkit's OAuthLibCore.verify_request(request, scopes): the request's
+// access token (post reads request.POST's access_token) and its user, when the token is
+// valid and has scopes; else no token, and the description of the toolkit's
+// invalid_token error when it sets one. suspicious is whether a malformed query string
+// is a SuspiciousOperation (the DRF authentication's and the views' conversion of
+// oauthlib's ValueError, which 2.4's DRF authentication and the decorators leave a
+// server error).
+func (a *OAuth2Authentication) verify(r *http.Request, post func() (string, bool, error), scopes []string, suspicious bool) (u *auth.User, t *AccessToken, desc string, err error) {
 	s := a.Settings
 	if s == nil || a.Tokens == nil || a.Config == nil || a.Config.Users == nil || a.Django == nil && !s.v24() {
-		return nil, nil, errors.New("oauth2provider: OAuth2Authentication needs Settings, Tokens, Config.Users and Django")
+		return nil, nil, "", errors.New("oauth2provider: OAuth2Authentication needs Settings, Tokens, Config.Users and Django")
 	}
-	// (OAuthLibCore._extract_params: request.POST, DRF's)
-	bodyToken, inBody, err := restframework.PostValue(r, "access_token")
+	bodyToken, inBody, err := post()
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	var requestURI string
 	if !s.v24() {
 		if _, inQuery := django.QueryValue(r, "access_token"); inQuery && s.AccessTokenTransportCompliant {
-			return nil, nil, nil
+			return nil, nil, "", nil
 		}
 		host, err := a.Django.GetHost(r)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		scheme := "http"
 		if a.Django.IsSecure(r) {
@@ -83,10 +102,10 @@ func (a *OAuth2Authentication) Authenticate(r *http.Request) (*auth.User, any, e
 	}
 	query := oauthlibQuery(r.URL.RawQuery)
 	if invalidHex(query) {
-		if s.v24() {
-			return nil, nil, errors.New("oauth2provider: Invalid hex encoding in query string. (oauthlib's ValueError)")
+		if !suspicious {
+			return nil, nil, "", errors.New("oauth2provider: Invalid hex encoding in query string. (oauthlib's ValueError)")
 		}
-		return nil, nil, fmt.Errorf("%w: Invalid hex encoding in query string.", django.ErrSuspiciousOperation)
+		return nil, nil, "", fmt.Errorf("%w: Invalid hex encoding in query string.", django.ErrSuspiciousOperation)
 	}
 	var token string
 	if hs := r.Header.Values("Authorization"); len(hs) > 0 {
@@ -100,47 +119,41 @@ func (a *OAuth2Authentication) Authenticate(r *http.Request) (*auth.User, any, e
 		token, _ = django.FormValue([]byte(query), "access_token")
 	}
 	if token == "" {
-		return nil, nil, nil
+		return nil, nil, "", nil
 	}
-	t, err := a.Tokens.AccessToken(r.Context(), token)
+	t, err = a.Tokens.AccessToken(r.Context(), token)
 	if err != nil && !errors.Is(err, ErrTokenNotFound) {
-		return nil, nil, err
+		return nil, nil, "", err
 	}
 	now := s.now()
 	switch {
 	case t == nil:
-		a.fail(r, descInvalid)
-		return nil, nil, nil
+		return nil, nil, descInvalid, nil
 	case t.IsExpired(now):
-		a.fail(r, descExpired)
-		return nil, nil, nil
+		return nil, nil, descExpired, nil
+	case !t.AllowScopes(scopes):
+		return nil, nil, "", nil // (insufficient_scope, which no answer here names)
 	}
 	if len(t.Resource) > 0 && s.ResourceValidator != nil && !s.v24() {
 		ok, err := s.ResourceValidator(requestURI, t.Resource)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, "", err
 		}
 		if !ok {
-			a.fail(r, descResource)
-			return nil, nil, nil
+			return nil, nil, descResource, nil
 		}
 	}
 	if t.UserID == "" {
-		return nil, t, nil
+		return nil, t, "", nil
 	}
-	u, err := a.Config.Users.User(r.Context(), t.UserID)
+	u, err = a.Config.Users.User(r.Context(), t.UserID)
 	switch {
 	case errors.Is(err, auth.ErrUserNotFound): // (select_related's outer join: no user)
-		return nil, t, nil
+		return nil, t, "", nil
 	case err != nil:
-		return nil, nil, err
+		return nil, nil, "", err
 	}
-	return u, t, nil
-}
-
-// fail is _set_oauth2_error_on_request: the error of the 401's WWW-Authenticate header.
-func (a *OAuth2Authentication) fail(r *http.Request, description string) {
-	restframework.SetRequestAttr(r, oauth2ErrorKey{}, [][2]string{{"error", errorInvalidToken}, {"error_description", description}})
+	return u, t, "", nil
 }
 
 // AuthenticateHeader implements restframework.Authenticator: Bearer realm="api", and

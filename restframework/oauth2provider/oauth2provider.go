@@ -13,7 +13,10 @@
 // WWW-Authenticate errors; a token of no user, as the client-credentials grant issues,
 // authenticates without a user). The permissions are the toolkit's DRF permissions:
 // TokenHasScope, TokenHasReadWriteScope, TokenHasResourceScope,
-// IsAuthenticatedOrTokenHasScope and TokenMatchesOASRequirements.
+// IsAuthenticatedOrTokenHasScope and TokenMatchesOASRequirements. ProtectedResource is
+// the toolkit's protection of plain Django views: its protected_resource and
+// rw_protected_resource decorators and its ProtectedResourceView,
+// ScopedProtectedResourceView and ReadWriteScopedResourceView.
 //
 //	s := oauth2provider.Defaults()
 //	tokens := oauth2provider.NewSQLTokens(users, "", s.Version)
@@ -51,6 +54,9 @@ type Settings struct {
 	// ReadScope and WriteScope are READ_SCOPE ("read") and WRITE_SCOPE ("write"), the
 	// scopes of TokenHasReadWriteScope and TokenHasResourceScope.
 	ReadScope, WriteScope string
+	// Scopes are the names of SCOPES, the scopes the site knows (read and write), which
+	// ProtectedResource's ReadWrite needs to hold ReadScope and WriteScope.
+	Scopes []string
 	// ErrorResponseWithScopes is ERROR_RESPONSE_WITH_SCOPES (false): TokenHasScope's 403
 	// then names the scopes the token lacks ({"detail": ..., "required_scopes": [...]}).
 	ErrorResponseWithScopes bool
@@ -72,7 +78,8 @@ type Settings struct {
 
 // Defaults returns the toolkit's defaults (its newest release).
 func Defaults() *Settings {
-	return &Settings{ReadScope: "read", WriteScope: "write", ResourceValidator: ValidateResourceAsURLPrefix}
+	return &Settings{ReadScope: "read", WriteScope: "write", Scopes: []string{"read", "write"},
+		ResourceValidator: ValidateResourceAsURLPrefix}
 }
 
 // ErrSettings is returned by SettingsFromJSON for settings this package does not

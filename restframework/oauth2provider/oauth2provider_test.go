@@ -259,6 +259,64 @@ func TestPermissions(t *testing.T) {
 	}
 }
 
+// TestProtectedResource: the decorators' and views' rules: scopes, read and write scopes
+// by method (and SCOPES holding them), OPTIONS let through by the views, the malformed
+// query string's 500 (decorators) or 400 (views), Django's request.POST (a POST's form).
+func TestProtectedResource(t *testing.T) {
+	s := newSite(t, "")
+	future := time.Now().Add(time.Hour)
+	s.addToken(t, "reader", "2", future, "read", "[]")
+	s.addToken(t, "writer", "", future, "write", "[]")
+	var seen []string
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, tok := oauth2provider.ResourceOwner(r.Context())
+		switch {
+		case tok == nil:
+			seen = append(seen, "no token")
+		case u == nil:
+			seen = append(seen, "no user")
+		default:
+			seen = append(seen, u.Username)
+		}
+	})
+	prot := func(scopes []string, rw, view bool) http.Handler {
+		return &oauth2provider.ProtectedResource{Authentication: s.auth, Scopes: scopes, ReadWrite: rw, View: view, Handler: h}
+	}
+	for _, c := range []struct {
+		h      http.Handler
+		q      request
+		status int
+		seen   string
+	}{
+		{prot(nil, false, false), request{target: "/", authorization: "Bearer reader"}, 200, "bob"},
+		{prot(nil, false, false), request{target: "/", authorization: "Bearer writer"}, 200, "no user"},
+		{prot(nil, false, false), request{target: "/"}, 403, ""},
+		{prot(nil, false, false), request{method: "OPTIONS", target: "/"}, 403, ""},
+		{prot(nil, false, true), request{method: "OPTIONS", target: "/"}, 200, "no token"},
+		{prot([]string{"read"}, false, false), request{target: "/", authorization: "Bearer writer"}, 403, ""},
+		{prot(nil, true, false), request{target: "/", authorization: "Bearer reader"}, 200, "bob"},
+		{prot(nil, true, false), request{method: "POST", target: "/", authorization: "Bearer reader"}, 403, ""},
+		{prot(nil, true, true), request{method: "PUT", target: "/", authorization: "Bearer writer"}, 200, "no user"},
+		{prot(nil, false, false), request{method: "POST", target: "/", body: "access_token=reader"}, 200, "bob"},
+		{prot(nil, false, false), request{method: "PUT", target: "/", body: "access_token=reader"}, 403, ""},
+		{prot(nil, false, false), request{target: "/?x=%zz", authorization: "Bearer reader"}, 500, ""},
+		{prot(nil, false, true), request{target: "/?x=%zz", authorization: "Bearer reader"}, 400, ""},
+	} {
+		seen = nil
+		w := s.send(c.h, c.q)
+		if got := strings.Join(seen, ","); w.Code != c.status || got != c.seen {
+			t.Errorf("%+v: %d %q", c.q, w.Code, got)
+		}
+		if w.Code == 403 && (w.Body.Len() != 0 || w.Header().Get("Content-Type") != "text/html; charset=utf-8") {
+			t.Errorf("%+v: the 403 %q %q", c.q, w.Header(), w.Body)
+		}
+	}
+	s.settings.Scopes = []string{"read"}
+	if w := s.send(prot(nil, true, true), request{method: "OPTIONS", target: "/"}); w.Code != 500 {
+		t.Errorf("ReadWrite without the write scope in SCOPES: %d", w.Code)
+	}
+}
+
 // TestAccessToken: scopes split on Python's white space, expiry at the instant itself.
 func TestAccessToken(t *testing.T) {
 	now := time.Now()

@@ -3,6 +3,7 @@ package oauth2provider
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -22,7 +23,7 @@ const defaultValidator = "oauth2_provider.oauth2_validators.validate_resource_as
 // scripts/export_settings.py prints ({"oauth2_provider_version", "settings":
 // {"OAUTH2_PROVIDER": {...}, "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL": ...}}), over the
 // toolkit's defaults; Version follows the release the document names. READ_SCOPE,
-// WRITE_SCOPE, ERROR_RESPONSE_WITH_SCOPES, COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT
+// WRITE_SCOPE, the names of SCOPES, ERROR_RESPONSE_WITH_SCOPES, COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT
 // and RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR (its default, or None) are read; the
 // settings of issuing tokens, which reading them never uses, are ignored; a validator,
 // backend, server class or token model of the project's own, and an introspection
@@ -65,6 +66,13 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 		return json.Unmarshal(raw, &s.ReadScope)
 	case "WRITE_SCOPE":
 		return json.Unmarshal(raw, &s.WriteScope)
+	case "SCOPES":
+		var v map[string]any
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		s.Scopes = slices.Sorted(maps.Keys(v))
+		return nil
 	case "ERROR_RESPONSE_WITH_SCOPES":
 		return json.Unmarshal(raw, &s.ErrorResponseWithScopes)
 	case "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT":
