@@ -30,6 +30,7 @@ type oauth2Config struct {
 	oauth2 map[string]any // OAUTH2_PROVIDER
 	realm  string
 	django map[string]any
+	as     bool // a resource server of serve-as's authorization server
 }
 
 var oauth2Configs = []oauth2Config{
@@ -56,7 +57,7 @@ func oauth2Oracle(t *testing.T, series, dbJSON string, c oauth2Config, stdin any
 	if c.realm != "" {
 		realm = c.realm
 	}
-	conf, _ := json.Marshal(map[string]any{"oauth2": c.oauth2, "realm": realm, "django": c.django})
+	conf, _ := json.Marshal(map[string]any{"oauth2": c.oauth2, "realm": realm, "django": c.django, "as": c.as})
 	in := ""
 	if stdin != nil {
 		b, _ := json.Marshal(stdin)
@@ -83,6 +84,15 @@ func oauth2Settings(c oauth2Config, version string) *oauth2provider.Settings {
 			s.AccessTokenTransportCompliant = v.(bool)
 		case "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR":
 			s.ResourceValidator = nil
+		case "RESOURCE_SERVER_INTROSPECTION_URL":
+			s.IntrospectionURL = v.(string)
+		case "RESOURCE_SERVER_AUTH_TOKEN":
+			s.IntrospectionToken = v.(string)
+		case "RESOURCE_SERVER_INTROSPECTION_CREDENTIALS":
+			c := v.([]string)
+			s.IntrospectionCredentials = &[2]string{c[0], c[1]}
+		case "RESOURCE_SERVER_TOKEN_CACHING_SECONDS":
+			s.TokenCachingSeconds = float64(v.(int))
 		}
 	}
 	return s
@@ -191,7 +201,7 @@ func oauth2Site(t *testing.T, djangoVersion string, setup oauth2Setup, c oauth2C
 	return site.mw.Handler(csrf.Handler(mux))
 }
 
-var oauth2Placeholder = regexp.MustCompile(`\{t:([\w-]+)\}|\{drf\}`)
+var oauth2Placeholder = regexp.MustCompile(`\{([ta]):([\w-]+)\}|\{drf\}`)
 
 // pyQuote is Python's urllib.parse.quote(s, safe="").
 func pyQuote(s string) string {
@@ -243,6 +253,13 @@ func TestLiveOAuth2Servers(t *testing.T) {
 // oauth2Live runs oauth2_oracle.py's steps on Django and on Go for configuration c on
 // backend: on SQLite a copy of Django's database, else a second one set up alike.
 func oauth2Live(t *testing.T, p *peer, c oauth2Config, backend string) {
+	oauth2LiveAS(t, p, c, backend, nil)
+}
+
+// oauth2LiveAS is oauth2Live for a resource server of the authorization server whose
+// tokens are asTokens (nil: none), whose view of them Django then reads in both
+// databases: the same tokens kept, the same users made.
+func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asTokens map[string]string) {
 	adb := newAuthDB(t, p.Series, backend)
 	dbj, _ := json.Marshal(adb.django)
 	var setup oauth2Setup
@@ -260,8 +277,8 @@ func oauth2Live(t *testing.T, p *peer, c oauth2Config, backend string) {
 	}
 	var want struct{ Steps []jwtAnswer }
 	oauth2Oracle(t, p.Series, string(dbj), c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens,
-		"drf_token": setup.DRFToken}, &want, "run")
-	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 200 {
+		"drf_token": setup.DRFToken, "as_tokens": asTokens}, &want, "run")
+	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 150 {
 		t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
 	}
 	h := oauth2Site(t, p.Django, goSetup, c, goDB)
@@ -269,13 +286,17 @@ func oauth2Live(t *testing.T, p *peer, c oauth2Config, backend string) {
 	for i, step := range setup.Steps {
 		fill := func(v string, quoted bool) string {
 			return oauth2Placeholder.ReplaceAllStringFunc(v, func(m string) string {
-				name := oauth2Placeholder.FindStringSubmatch(m)[1]
-				if name == "" {
+				sub := oauth2Placeholder.FindStringSubmatch(m)
+				if sub[1] == "" {
 					return goSetup.DRFToken
 				}
-				v, ok := goSetup.Tokens[name]
+				tokens := goSetup.Tokens
+				if sub[1] == "a" {
+					tokens = asTokens
+				}
+				v, ok := tokens[sub[2]]
 				if !ok {
-					v = "none"
+					v = sub[2]
 				}
 				if quoted {
 					return pyQuote(v)
@@ -304,11 +325,104 @@ func oauth2Live(t *testing.T, p *peer, c oauth2Config, backend string) {
 			t.Errorf("step %d %s %s %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, diff)
 		}
 	}
-	for _, code := range []int{200, 400, 401, 403, 500} {
+	wantCodes := []int{200, 400, 401, 403, 500}
+	if asTokens != nil {
+		wantCodes = []int{200, 401, 403}
+	}
+	for _, code := range wantCodes {
 		if codes[code] == 0 {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
 	}
+	if asTokens == nil {
+		return
+	}
+	var wantState, gotState oauth2State
+	oauth2Oracle(t, p.Series, string(dbj), c, map[string]any{"as_tokens": asTokens}, &wantState, "state")
+	goJSON, _ := json.Marshal(goDB.django)
+	oauth2Oracle(t, p.Series, string(goJSON), c, map[string]any{"as_tokens": asTokens}, &gotState, "state")
+	if diff := cmp.Diff(wantState, gotState); diff != "" {
+		t.Errorf("the introspected tokens and users (-django's +go's, read by Django):\n%s", diff)
+	}
+	if len(wantState.Tokens) < 5 || len(wantState.Users) < 6 {
+		t.Errorf("too little state to compare: %+v", wantState)
+	}
+}
+
+// oauth2State is what oauth2_oracle.py's state prints.
+type oauth2State struct {
+	Tokens [][]any
+	Users  [][]any
+}
+
+// TestLiveOAuth2Introspection holds the introspection of package oauth2provider
+// (Settings.IntrospectionURL) to django-oauth-toolkit's (RESOURCE_SERVER_INTROSPECTION_URL)
+// on each Django version: an authorization server, the toolkit's IntrospectTokenView on
+// its own database (oauth2_oracle.py's serve-as, which also gives canned answers of
+// every odd kind: not JSON, not an object, a 500, exp a string, a float, in the past,
+// huge, usernames new and not strings, audiences of every form), asked by Django's and
+// Go's resource servers (copies of one database, whose users are not the authorization
+// server's) about the same tokens, with a bearer token (RESOURCE_SERVER_AUTH_TOKEN), with
+// client credentials, naive times in America/Sao_Paulo, and no caching: the same answers,
+// then the same tokens kept (user, scope, expiry, resources) and the same users made.
+func TestLiveOAuth2Introspection(t *testing.T) {
+	for _, p := range livePeers(t) {
+		for _, ic := range []struct {
+			name        string
+			credentials bool
+			caching     int
+			django      map[string]any
+		}{
+			{"token", false, 600, nil},
+			{"credentials-naive", true, 600, map[string]any{"USE_TZ": false, "TIME_ZONE": "America/Sao_Paulo"}},
+			{"no-caching", false, 0, nil},
+		} {
+			t.Run(p.Series+"/"+ic.name, func(t *testing.T) {
+				port, asTokens := oauth2AuthorizationServer(t, p.Series)
+				o := map[string]any{"RESOURCE_SERVER_INTROSPECTION_URL": fmt.Sprintf("http://127.0.0.1:%d/o/introspect/", port),
+					"RESOURCE_SERVER_TOKEN_CACHING_SECONDS": ic.caching}
+				if ic.credentials {
+					o["RESOURCE_SERVER_INTROSPECTION_CREDENTIALS"] = []string{"rs-client", "rs-secret"}
+				} else {
+					o["RESOURCE_SERVER_AUTH_TOKEN"] = asTokens["as-introspect"]
+				}
+				oauth2LiveAS(t, p, oauth2Config{name: ic.name, oauth2: o, django: ic.django, as: true}, "sqlite", asTokens)
+			})
+		}
+	}
+}
+
+// oauth2AuthorizationServer starts oauth2_oracle.py's serve-as on a database of its own,
+// stopped when t ends: its port and tokens.
+func oauth2AuthorizationServer(t *testing.T, series string) (int, map[string]string) {
+	db := newAuthDB(t, series, "sqlite")
+	dbj, _ := json.Marshal(db.django)
+	conf := `{"django": {"ALLOWED_HOSTS": ["127.0.0.1"]}}`
+	cmd := exec.Command(filepath.Join(venvDir(), "django-"+series, "bin", "python"), "../scripts/oauth2_oracle.py", string(dbj), conf, "serve-as")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stderr = os.Stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		stdin.Close()
+		cmd.Wait()
+	})
+	var started struct {
+		Port   int
+		Tokens map[string]string
+	}
+	if err := json.NewDecoder(stdout).Decode(&started); err != nil {
+		t.Fatalf("serve-as: %v", err)
+	}
+	return started.Port, started.Tokens
 }
 
 // TestLiveOAuth2ResourceValidator holds ValidateResourceAsURLPrefix to the toolkit's

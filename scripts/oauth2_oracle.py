@@ -46,6 +46,20 @@ run    (ARG: {"steps": STEPS, "tokens": TOKENS, "drf_token": ...}) sends the ste
        by the token TOKENS names (%-escaped as a query's value in the path and the body)
        and "{drf}" by the DRF token; prints, after each, {"status", "content_type",
        "www_authenticate", "allow", "body", "set_cookie"}.
+serve-as  the authorization server of the introspection tests, on its own database:
+       migrates it, creates dave, alice, erin (inactive) and n\u00e9o, an application
+       (client id "rs-client", secret "rs-secret") and tokens (AS_TOKENS), then serves
+       the toolkit's IntrospectTokenView at /o/introspect/ on a free loopback port (and,
+       for the tokens named "w-...", canned answers of every odd kind, WEIRD), prints
+       {"port", "tokens": {name: token}} and serves until its standard input closes.
+state  (ARG: {"as_tokens": AS_TOKENS}) prints the resource server's view of the
+       introspected tokens: {"tokens": [[name, username or null, scope, minutes to
+       expiry, resource or null, application id]], "users": [[username, is_active]]}.
+
+With CONFIG_JSON's "as" true the site is a resource server of such an authorization
+server (OAUTH2_PROVIDER names it), and setup's steps are the introspection ones, with
+"{a:NAME}" for the authorization server's tokens (run's ARG then has "as_tokens").
+
 resource (3.x; ARG: [[request URI, [audience, ...]], ...]) prints, for each, what the
        toolkit's validate_resource_as_url_prefix answers: true, false, or "error" (a
        ValueError).
@@ -191,7 +205,20 @@ TOKENS = {
 }
 
 
+def introspection_steps():
+    out = []
+    for name in list(AS_TOKENS) + list(WEIRD) + ["unknown"]:
+        for p in ("/api/whoami/", "/api/any/", "/api/any/", "/api/scoped/", "/prot/any/"):
+            out.append({"method": "GET", "path": p, "headers": {"Authorization": "Bearer {a:%s}" % name},
+                        "content_type": "application/json", "body": ""})
+    out.append({"method": "GET", "path": "/api/any/?access_token={a:as-neo}", "headers": {},
+                "content_type": "application/json", "body": ""})
+    return out
+
+
 def steps(tokens):
+    if CONFIG.get("as"):
+        return introspection_steps()
     out = []
 
     def add(p, method="GET", headers=None, body="", content_type="application/json"):
@@ -320,28 +347,28 @@ def setup():
     }))
 
 
-PLACEHOLDER = re.compile(r"\{t:([\w-]+)\}|\{drf\}")
+PLACEHOLDER = re.compile(r"\{([ta]):([\w-]+)\}|\{drf\}")
 
 
-def fill(s, tokens, drf_token, quoted):
+def fill(s, tokens, drf_token, quoted, as_tokens=None):
     def one(m):
         if m.group(1) is None:
             return drf_token
-        v = tokens.get(m.group(1), "none")
+        v = (tokens if m.group(1) == "t" else as_tokens or {}).get(m.group(2), m.group(2))
         return urllib.parse.quote(v, safe="") if quoted else v
     return PLACEHOLDER.sub(one, s)
 
 
-def run(step_list, tokens, drf_token):
+def run(step_list, tokens, drf_token, as_tokens=None):
     time.sleep(1.5)  # ("soon" has expired)
     out = []
     for step in step_list:
         client = Client(raise_request_exception=False)
-        meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens, drf_token, False)
+        meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens, drf_token, False, as_tokens)
                 for k, v in step["headers"].items()}
         quoted = not step["content_type"].startswith("application/json")
-        body = fill(step["body"], tokens, drf_token, quoted and "multipart" not in step["content_type"])
-        resp = client.generic(step["method"], fill(step["path"], tokens, drf_token, True), body.encode("utf-8"),
+        body = fill(step["body"], tokens, drf_token, quoted and "multipart" not in step["content_type"], as_tokens)
+        resp = client.generic(step["method"], fill(step["path"], tokens, drf_token, True, as_tokens), body.encode("utf-8"),
                               content_type=step["content_type"], **meta)
         out.append({
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
@@ -352,11 +379,112 @@ def run(step_list, tokens, drf_token):
     print(json.dumps({"steps": out}))
 
 
+# The authorization server's users (pk, username, is_active, is_staff) and tokens: name:
+# (user pk or None, seconds to expiry, scope, resource (3.x) or None).
+AS_USERS = [(1, "dave", True, False), (2, "alice", True, False), (3, "erin", False, False),
+            (4, "n\u00e9o", True, False)]
+AS_TOKENS = {
+    "as-good": (1, 3600, "read write", None),
+    "as-alice": (2, 3600, "read extra", None),
+    "as-client": (None, 3600, "read", None),
+    "as-long": (1, 100 * 86400, "read", None),
+    "as-expired": (1, -60, "read", None),
+    "as-introspect": (1, 3600, "introspection", None),
+    "as-erin": (3, 3600, "read", None),
+    "as-neo": (4, 3600, "read write extra", None),
+    "as-aud-here": (1, 3600, "read", ["http://testserver/api/"]),
+    "as-aud-other": (2, 3600, "read", ["http://other.example/"]),
+}
+# Canned answers of the authorization server for the tokens named so: (status, body).
+WEIRD = {
+    "w-list": (200, '["active"]'), "w-list-other": (200, '["x"]'), "w-str": (200, '"inactive"'),
+    "w-str-other": (200, '"nothing"'), "w-number": (200, "5"), "w-null": (200, "null"),
+    "w-not-json": (200, "{"), "w-500": (500, '{"active": true}'), "w-active-1": (200, '{"active": 1}'),
+    "w-exp-str": (200, '{"active": true, "exp": "soon"}'), "w-exp-float": (200, '{"active": true, "exp": EXP.5, "scope": "read"}'),
+    "w-exp-past": (200, '{"active": true, "exp": 1000000000, "username": "dave"}'),
+    "w-exp-huge": (200, '{"active": true, "exp": 1e300}'), "w-no-exp": (200, '{"active": true, "scope": "read extra"}'),
+    "w-user-int": (200, '{"active": true, "username": 42, "scope": "read"}'),
+    "w-user-new": (200, '{"active": true, "username": "wendy", "scope": "read", "exp": EXP}'),
+    "w-scope-null": (200, '{"active": true, "scope": null}'),
+    "w-aud-str": (200, '{"active": true, "aud": "http://testserver/api/", "scope": "read", "exp": EXP}'),
+    "w-aud-int": (200, '{"active": true, "aud": [1]}'), "w-aud-null": (200, '{"active": true, "aud": null}'),
+    "w-aud-dict": (200, '{"active": true, "aud": {}}'),
+    "w-nan": (200, '{"active": true, "exp": NaN}'),
+}
+
+
+def serve_as():
+    import threading
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.http import HttpResponse
+    from django.views.decorators.csrf import csrf_exempt
+    from oauth2_provider.views import IntrospectTokenView
+
+    made = djoracle.create_users(AS_USERS, PASSWORD)
+    app = Application.objects.create(name="rs", client_id="rs-client", client_secret="rs-secret",
+                                     client_type=Application.CLIENT_CONFIDENTIAL,
+                                     authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    from oauthlib.common import generate_token
+
+    now = timezone.now()
+    tokens = {}
+    for name, (pk, ttl, scope, resource) in AS_TOKENS.items():
+        if resource is not None and not HAS_RESOURCE:
+            continue
+        kw = {"resource": resource} if resource is not None else {}
+        tokens[name] = generate_token()
+        AccessToken.objects.create(user=made[pk] if pk else None, token=tokens[name], scope=scope, application=app,
+                                   expires=now + datetime.timedelta(seconds=ttl), **kw)
+    exp = str(int(time.time()) + 3000)
+    introspect = IntrospectTokenView.as_view()
+
+    @csrf_exempt
+    def view(request):
+        canned = WEIRD.get(request.POST.get("token", ""))
+        if canned:
+            return HttpResponse(canned[1].replace("EXP", exp), status=canned[0], content_type="application/json")
+        return introspect(request)
+
+    djoracle.set_urlpatterns(URLCONF, [path("o/introspect/", view)])
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    server = make_server("127.0.0.1", 0, WSGIHandler(), handler_class=Quiet)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    print(json.dumps({"port": server.server_port, "tokens": dict(tokens, **{w: w for w in WEIRD})}), flush=True)
+    sys.stdin.read()
+    server.shutdown()
+
+
+def state(as_tokens):
+    from django.contrib.auth.models import User
+
+    names = {v: k for k, v in as_tokens.items()}
+    now = timezone.now()
+    rows = []
+    for t in AccessToken.objects.select_related("user").order_by("id"):
+        if t.token not in names:
+            continue
+        rows.append([names[t.token], t.user.get_username() if t.user else None, t.scope,
+                     round((t.expires - now).total_seconds() / 60),
+                     getattr(t, "resource", None), t.application_id])
+    return {"tokens": sorted(rows, key=json.dumps),
+            "users": sorted([u.username, u.is_active] for u in User.objects.all())}
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
     arg = json.load(sys.stdin)
-    run(arg["steps"], arg["tokens"], arg["drf_token"])
+    run(arg["steps"], arg["tokens"], arg["drf_token"], arg.get("as_tokens"))
+elif cmd == "serve-as":
+    serve_as()
+elif cmd == "state":
+    print(json.dumps(state(json.load(sys.stdin)["as_tokens"])))
 elif cmd == "resource":
     from oauth2_provider.oauth2_validators import validate_resource_as_url_prefix
 

@@ -42,6 +42,8 @@ type OAuth2Authentication struct {
 	Django *django.Settings
 	// Realm is www_authenticate_realm: "" means the toolkit's "api".
 	Realm string
+	// Client makes the requests to Settings.IntrospectionURL (nil: http.DefaultClient).
+	Client *http.Client
 }
 
 // oauth2ErrorKey is the request attribute of the toolkit's request.oauth2_error.
@@ -126,6 +128,12 @@ func (a *OAuth2Authentication) verify(r *http.Request, post func() (string, bool
 		return nil, nil, "", err
 	}
 	now := s.now()
+	if (t == nil || !t.IsValid(now, scopes)) && s.introspects() {
+		if t, err = a.introspect(r.Context(), token); err != nil {
+			return nil, nil, "", err
+		}
+		now = s.now() // (is_valid's clock, read after the token was kept)
+	}
 	switch {
 	case t == nil:
 		return nil, nil, descInvalid, nil

@@ -69,17 +69,35 @@ type Settings struct {
 	// absolute URI (without its query). Defaults sets ValidateResourceAsURLPrefix, the
 	// toolkit's default; nil is None: every resource.
 	ResourceValidator func(requestURI string, audiences []string) (bool, error)
+	// IntrospectionURL is RESOURCE_SERVER_INTROSPECTION_URL ("": None): the RFC 7662
+	// introspection endpoint of another authorization server (another site's
+	// django-oauth-toolkit, say), asked about the tokens the table does not hold as
+	// valid, when IntrospectionToken or IntrospectionCredentials is set. A token it
+	// vouches for is kept in the table as the toolkit keeps it (its user made when
+	// missing), until its exp but no longer than TokenCachingSeconds.
+	IntrospectionURL string
+	// IntrospectionToken is RESOURCE_SERVER_AUTH_TOKEN: the bearer token of the
+	// introspection requests ("": none).
+	IntrospectionToken string
+	// IntrospectionCredentials is RESOURCE_SERVER_INTROSPECTION_CREDENTIALS: the client id
+	// and secret of the introspection requests' Basic authentication, when there is no
+	// IntrospectionToken (nil: none).
+	IntrospectionCredentials *[2]string
+	// TokenCachingSeconds is RESOURCE_SERVER_TOKEN_CACHING_SECONDS (36000).
+	TokenCachingSeconds float64
 	// Version is the version of django-oauth-toolkit the site runs: "2.4" (the release
 	// for Django 3.2), or "" for 3.4 and later.
 	Version string
 	// Now is the clock (nil: time.Now), for tests.
 	Now func() time.Time
+
+	hashedStorage bool // COMPLIANT_BCP_RFC9700_TOKEN_STORAGE, as SettingsFromJSON read it
 }
 
 // Defaults returns the toolkit's defaults (its newest release).
 func Defaults() *Settings {
 	return &Settings{ReadScope: "read", WriteScope: "write", Scopes: []string{"read", "write"},
-		ResourceValidator: ValidateResourceAsURLPrefix}
+		ResourceValidator: ValidateResourceAsURLPrefix, TokenCachingSeconds: 36000}
 }
 
 // ErrSettings is returned by SettingsFromJSON for settings this package does not

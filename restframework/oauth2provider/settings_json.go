@@ -9,11 +9,11 @@ import (
 
 // The toolkit's defaults of the settings SettingsFromJSON accepts at their default only.
 var fixedDefaults = map[string]any{
-	"OAUTH2_VALIDATOR_CLASS":            "oauth2_provider.oauth2_validators.OAuth2Validator",
-	"OAUTH2_BACKEND_CLASS":              "oauth2_provider.oauth2_backends.OAuthLibCore",
-	"OAUTH2_SERVER_CLASS":               "oauthlib.oauth2.Server",
-	"ACCESS_TOKEN_MODEL":                "oauth2_provider.AccessToken",
-	"RESOURCE_SERVER_INTROSPECTION_URL": nil,
+	"OAUTH2_VALIDATOR_CLASS":              "oauth2_provider.oauth2_validators.OAuth2Validator",
+	"OAUTH2_BACKEND_CLASS":                "oauth2_provider.oauth2_backends.OAuthLibCore",
+	"OAUTH2_SERVER_CLASS":                 "oauthlib.oauth2.Server",
+	"ACCESS_TOKEN_MODEL":                  "oauth2_provider.AccessToken",
+	"AUTHENTICATION_SERVER_EXP_TIME_ZONE": "UTC",
 }
 
 // defaultValidator is RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR's default.
@@ -24,10 +24,15 @@ const defaultValidator = "oauth2_provider.oauth2_validators.validate_resource_as
 // {"OAUTH2_PROVIDER": {...}, "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL": ...}}), over the
 // toolkit's defaults; Version follows the release the document names. READ_SCOPE,
 // WRITE_SCOPE, the names of SCOPES, ERROR_RESPONSE_WITH_SCOPES, COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT
-// and RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR (its default, or None) are read; the
-// settings of issuing tokens, which reading them never uses, are ignored; a validator,
-// backend, server class or token model of the project's own, and an introspection
-// server, are an error matching ErrSettings.
+// RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR (its default, or None) and the introspection
+// server's settings (RESOURCE_SERVER_INTROSPECTION_URL, RESOURCE_SERVER_AUTH_TOKEN and
+// RESOURCE_SERVER_INTROSPECTION_CREDENTIALS, which scripts/export_settings.py prints only
+// with --secrets, and RESOURCE_SERVER_TOKEN_CACHING_SECONDS) are read; the settings of
+// issuing tokens, which reading them never uses, are ignored; a validator, backend,
+// server class or token model of the project's own, an
+// AUTHENTICATION_SERVER_EXP_TIME_ZONE other than UTC, and hashed token storage
+// (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE) with an introspection server are an error
+// matching ErrSettings.
 func SettingsFromJSON(data []byte) (*Settings, error) {
 	var doc struct {
 		Version  string `json:"oauth2_provider_version"`
@@ -56,6 +61,9 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 			return nil, fmt.Errorf("%w: OAUTH2_PROVIDER[%q]: %w", ErrSettings, name, err)
 		}
 	}
+	if s.hashedStorage && s.introspects() {
+		return nil, fmt.Errorf("%w: COMPLIANT_BCP_RFC9700_TOKEN_STORAGE with an introspection server", ErrSettings)
+	}
 	return s, nil
 }
 
@@ -72,6 +80,39 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 			return err
 		}
 		s.Scopes = slices.Sorted(maps.Keys(v))
+		return nil
+	case "RESOURCE_SERVER_INTROSPECTION_URL":
+		var v *string
+		if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+			return err
+		}
+		s.IntrospectionURL = *v
+		return nil
+	case "RESOURCE_SERVER_AUTH_TOKEN":
+		var v *string
+		if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+			return err
+		}
+		s.IntrospectionToken = *v
+		return nil
+	case "RESOURCE_SERVER_INTROSPECTION_CREDENTIALS":
+		var v []string
+		if err := json.Unmarshal(raw, &v); err != nil || v == nil {
+			return err
+		}
+		if len(v) != 2 {
+			return fmt.Errorf("%d items, not a client id and a secret", len(v))
+		}
+		s.IntrospectionCredentials = &[2]string{v[0], v[1]}
+		return nil
+	case "RESOURCE_SERVER_TOKEN_CACHING_SECONDS":
+		return json.Unmarshal(raw, &s.TokenCachingSeconds)
+	case "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE":
+		var v bool
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		s.hashedStorage = v
 		return nil
 	case "ERROR_RESPONSE_WITH_SCOPES":
 		return json.Unmarshal(raw, &s.ErrorResponseWithScopes)

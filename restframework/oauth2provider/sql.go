@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/djsession/djsession/django/auth"
 )
@@ -37,6 +38,8 @@ type SQLTokens struct {
 	table   string
 	v24     bool
 	selByID string
+
+	selID, insert, update string // SaveIntrospected's
 }
 
 // NewSQLTokens returns the tokens of table ("" means DefaultTable) for the users of users,
@@ -60,6 +63,29 @@ func NewSQLTokens(users *auth.SQLUserSource, table, version string) *SQLTokens {
 	}
 	// (.first(): the lowest primary key)
 	t.selByID = "SELECT " + cols + " FROM " + q(table) + " WHERE " + key + " = " + p(1) + " ORDER BY " + q("id") + " LIMIT 1"
+	// (update_or_create: the row, locked where the database can; then an UPDATE of the
+	// defaults and updated, or an INSERT)
+	t.selID = "SELECT " + q("id") + " FROM " + q(table) + " WHERE " + key + " = " + p(1)
+	if users.Dialect() != auth.SQLite {
+		t.selID += " FOR UPDATE"
+	}
+	ins := []string{"token", "user_id", "scope", "expires", "created", "updated"}
+	set := []string{"user_id", "scope", "expires", "updated"}
+	if !t.v24 {
+		ins = append(ins, "token_checksum", "resource")
+		set = []string{"token", "user_id", "scope", "expires", "updated", "resource"}
+	}
+	var cs, ps, sets []string
+	for i, c := range ins {
+		cs, ps = append(cs, q(c)), append(ps, p(i+1))
+	}
+	for i, c := range set {
+		sets = append(sets, q(c)+" = "+p(i+1))
+	}
+	t.insert = "INSERT INTO " + q(table) + " (" + strings.Join(cs, ", ") + ", " + q("application_id") + ") VALUES (" +
+		strings.Join(ps, ", ") + ", NULL)"
+	t.update = "UPDATE " + q(table) + " SET " + strings.Join(sets, ", ") + ", " + q("application_id") + " = NULL WHERE " +
+		q("id") + " = " + p(len(set)+1)
 	return t
 }
 
