@@ -41,11 +41,18 @@ var oauth2Configs = []oauth2Config{
 		django: map[string]any{"USE_TZ": false, "TIME_ZONE": "America/Sao_Paulo"}},
 }
 
+// oauth2Step is a step of oauth2_oracle.py: simplejwt_oracle.py's, and a raw query
+// string (QUERY_STRING) when Query is not nil.
+type oauth2Step struct {
+	jwtStep
+	Query *string `json:"query"`
+}
+
 // oauth2Setup is what oauth2_oracle.py's setup prints.
 type oauth2Setup struct {
 	Tokens   map[string]string
 	DRFToken string `json:"drf_token"`
-	Steps    []jwtStep
+	Steps    []oauth2Step
 	OAuth2   string
 	DRF      string
 	Python   string
@@ -307,6 +314,9 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 		form := !strings.HasPrefix(step.ContentType, "application/json")
 		body := fill(step.Body, form && !strings.Contains(step.ContentType, "multipart"))
 		req := httptest.NewRequest(step.Method, fill(step.Path, true), strings.NewReader(body))
+		if step.Query != nil {
+			req.URL.RawQuery = fill(*step.Query, true)
+		}
 		req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000"
 		req.Header.Set("Content-Type", step.ContentType)
 		for k, v := range step.Headers {
@@ -441,7 +451,7 @@ func TestLiveOAuth2ResourceValidator(t *testing.T) {
 		u := pick("", " ", "\x01", "\t") + pick("http", "HTTP", "https", "ftp", "", "1http", "ht tp") + pick("://", ":", ":///", "//")
 		u += pick("", "", "", "u@", "u:p@", "@")
 		u += pick("testserver", "TestServer", "other.example", "[::1]", "[::1", "::1]", "[v1.x]", "[1.2.3.4]", "127.0.0.1",
-			"", "t\u00e9st", "test\nserver", "[::1]x")
+			"", "t\u00e9st", "test\nserver", "[::1]x", "io", "\u0130o", "IO", "[fe80::1%a%b]", "[fe80::1%eth0]", "[FE80::1%ETH0]")
 		u += pick("", "", ":80", ":443", ":", ":8x", ":99999", ":0080", ":\u0661")
 		for n := rnd.IntN(4); n > 0; n-- {
 			u += pick("/api", "/", "/.", "/..", "/api/", "//", "/apiary", "/x%2F", "/\u00e9")

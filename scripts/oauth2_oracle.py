@@ -203,6 +203,12 @@ TOKENS = {
     "res-bad": (1, 3600, "read", ["http://[::1/api/"], None, True),
     "res-empty": (3, 3600, "read", [], None, True),
 }
+# Resources the toolkit never writes, stored by hand (3.x): JSON that is not a list.
+RAW_RESOURCES = {
+    "raw-dict": '{"http://testserver/api/": 1}', "raw-dict-other": '{"http://other.example/": 1}',
+    "raw-str": '"http://testserver/api/"', "raw-empty-str": '""', "raw-empty-dict": "{}", "raw-zero": "0",
+    "raw-true": "true", "raw-null": "null", "raw-float": "0.0",
+}
 
 
 def introspection_steps():
@@ -221,9 +227,9 @@ def steps(tokens):
         return introspection_steps()
     out = []
 
-    def add(p, method="GET", headers=None, body="", content_type="application/json"):
+    def add(p, method="GET", headers=None, body="", content_type="application/json", query=None):
         out.append({"method": method, "path": p, "headers": headers or {}, "content_type": content_type,
-                    "body": body})
+                    "body": body, "query": query})
 
     def bearer(name):
         return {"Authorization": "Bearer {t:%s}" % name}
@@ -290,6 +296,15 @@ def steps(tokens):
     add("/api/resource/", headers=bearer("res-here"))
     add("/api/any/?access_token={t:res-here}")
     add("/api/whoami/", method="OPTIONS", headers=bearer("alice"))
+    # Raw query strings (a "#", which Django's test client would cut) and the resources
+    # stored by hand.
+    for q in ("x=#&access_token={t:alice}", "access_token={t:alice}#x", "#%zz", "access_token={t:alice}#%zz",
+              "access_token=%zz#", "x=%zz#access_token={t:alice}"):
+        add("/api/whoami/", query=q)
+        add("/prot/view/", query=q)
+    for name in RAW_RESOURCES:
+        if name in tokens:
+            add(who, headers=bearer(name))
     # Plain views.
     prot = ("/prot/any/", "/prot/scoped/", "/prot/rw/", "/prot/view/", "/prot/scoped-view/", "/prot/rw-view/")
     for name in ("alice", "bob", "carol", "jose", "client", "expired", "empty-scope", "noapp", "ghost", "res-here",
@@ -322,12 +337,23 @@ def setup():
     made = djoracle.create_users(USERS, PASSWORD)
     app = Application.objects.create(name="app", client_type=Application.CLIENT_CONFIDENTIAL,
                                      authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    from django.db import connection
     from oauthlib.common import generate_token
 
     tokens = {}
     now = timezone.now()
+    for name, raw in RAW_RESOURCES.items():
+        TOKENS[name] = (1, 3600, "read", raw, None, True)
     for name, (pk, ttl, scope, resource, value, with_app) in TOKENS.items():
         if resource is not None and not HAS_RESOURCE:
+            continue
+        if name in RAW_RESOURCES:
+            value = generate_token()
+            AccessToken.objects.create(user=made[pk], token=value, scope=scope, application=app,
+                                       expires=now + datetime.timedelta(seconds=ttl))
+            with connection.cursor() as c:
+                c.execute("UPDATE oauth2_provider_accesstoken SET resource = %s WHERE token = %s", [resource, value])
+            tokens[name] = value
             continue
         value = value or generate_token()
         kw = {"resource": resource} if resource is not None else {}
@@ -336,7 +362,6 @@ def setup():
                                    application=app if with_app else None, **kw)
         tokens[name] = value
     drf_token = Token.objects.create(user=made[1]).key
-    from django.db import connection
 
     if connection.vendor == "sqlite":  # (a token left without its user, which the servers' keys forbid)
         with connection.constraint_checks_disabled(), connection.cursor() as c:
@@ -366,6 +391,8 @@ def run(step_list, tokens, drf_token, as_tokens=None):
         client = Client(raise_request_exception=False)
         meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens, drf_token, False, as_tokens)
                 for k, v in step["headers"].items()}
+        if step.get("query") is not None:  # (the raw QUERY_STRING, as a WSGI server gives it)
+            meta["QUERY_STRING"] = fill(step["query"], tokens, drf_token, True, as_tokens)
         quoted = not step["content_type"].startswith("application/json")
         body = fill(step["body"], tokens, drf_token, quoted and "multipart" not in step["content_type"], as_tokens)
         resp = client.generic(step["method"], fill(step["path"], tokens, drf_token, True, as_tokens), body.encode("utf-8"),

@@ -102,7 +102,9 @@ func (a *OAuth2Authentication) verify(r *http.Request, post func() (string, bool
 		}
 		requestURI = absoluteURI(scheme, host, r.URL.Path)
 	}
-	query := oauthlibQuery(r.URL.RawQuery)
+	// (the toolkit's urlparse, and oauthlib's, end the query string at a "#")
+	rawQuery, _, _ := strings.Cut(r.URL.RawQuery, "#")
+	query := oauthlibQuery(rawQuery)
 	if invalidHex(query) {
 		if !suspicious {
 			return nil, nil, "", errors.New("oauth2provider: Invalid hex encoding in query string. (oauthlib's ValueError)")
@@ -142,7 +144,10 @@ func (a *OAuth2Authentication) verify(r *http.Request, post func() (string, bool
 	case !t.AllowScopes(scopes):
 		return nil, nil, "", nil // (insufficient_scope, which no answer here names)
 	}
-	if len(t.Resource) > 0 && s.ResourceValidator != nil && !s.v24() {
+	if (len(t.Resource) > 0 || t.resourceErr != nil) && s.ResourceValidator != nil && !s.v24() {
+		if t.resourceErr != nil {
+			return nil, nil, "", t.resourceErr
+		}
 		ok, err := s.ResourceValidator(requestURI, t.Resource)
 		if err != nil {
 			return nil, nil, "", err

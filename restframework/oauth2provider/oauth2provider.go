@@ -28,16 +28,26 @@
 //
 // Handlers read the token with restframework.FromContext(ctx).Auth.(*AccessToken).
 //
+// A resource server of another authorization server (Settings.IntrospectionURL, the
+// toolkit's RESOURCE_SERVER_INTROSPECTION_URL) asks that server's RFC 7662 endpoint about
+// the tokens its table does not hold as valid, and keeps those it vouches for in the
+// table, making their users, as the toolkit does; but AUTHENTICATION_SERVER_EXP_TIME_ZONE
+// is UTC, and an answer whose username is null or not a scalar, or whose scope is not a
+// string, is a server error (the toolkit stores some of those).
+//
 // Held to django-oauth-toolkit 3.4.1 (Django 4.2 and later) and 2.4.0 (Django 3.2, which
 // looks tokens up by their value rather than their SHA-256, knows no resource indicators
 // and answers some failures with a server error: Settings.Version "2.4"). Known
 // differences: the toolkit's own models (no OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL) and its
 // OAuth2Validator and OAuthLibCore (no OAUTH2_VALIDATOR_CLASS, OAUTH2_BACKEND_CLASS, nor
-// the JSON one); no RESOURCE_SERVER_INTROSPECTION_URL (tokens of another authorization
-// server); an Application's is_usable is the toolkit's (always); the only resource
+// the JSON one); an Application's is_usable is the toolkit's (always); the only resource
 // validator is the toolkit's default, and it does not run the NFKC check Python's
-// urlsplit runs on a host beyond ASCII; messages in English. The token endpoints that
-// issue tokens are not here: Django keeps issuing them.
+// urlsplit runs on a host beyond ASCII; messages in English; the charsets of request
+// bodies and query strings are UTF-8, latin-1 and ASCII (Django also reads, say, cp500);
+// a realm is never empty (Realm "" is the toolkit's "api"); with USE_TZ False, expiry
+// is compared as an instant where the toolkit compares wall clocks, which differ in the
+// hour a zone's clocks repeat. The token endpoints that issue tokens are not here:
+// Django keeps issuing them.
 package oauth2provider
 
 import (
@@ -133,6 +143,8 @@ type AccessToken struct {
 	// later): none for a token valid everywhere. An entry that is not a string in the
 	// database is "", which no validator takes.
 	Resource []string
+
+	resourceErr error // a resource the validator fails on (one that is not iterable)
 }
 
 // IsExpired is is_expired: the token's expiry has come (at now).

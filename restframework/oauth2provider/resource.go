@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // ErrURL is Python's ValueError from urlsplit (brackets of an IPv6 host that do not
@@ -146,6 +148,10 @@ func checkBracketedNetloc(netloc string) error {
 		}
 		return nil
 	}
+	// (ipaddress refuses a zone holding a "%", which netip takes)
+	if _, zone, _ := strings.Cut(host, "%"); strings.Contains(zone, "%") {
+		return ErrURL
+	}
 	if a, err := netip.ParseAddr(host); err != nil || !a.Is6() {
 		return ErrURL
 	}
@@ -164,10 +170,11 @@ func hostPort(hostinfo string) (host, port string) {
 	return host, port
 }
 
-// pyLowerHost is SplitResult.hostname's lower(), on the part before a zone's "%".
+// pyLowerHost is SplitResult.hostname's lower() (Python's: U+0130 becomes two code
+// points), on the part before a zone's "%".
 func pyLowerHost(h string) string {
 	name, zone, found := strings.Cut(h, "%")
-	name = strings.ToLower(name)
+	name = pystr.Lower(name)
 	if found {
 		return name + "%" + zone
 	}

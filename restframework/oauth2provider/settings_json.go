@@ -2,10 +2,38 @@ package oauth2provider
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/djsession/djsession/serializer"
 )
+
+// truthy sets *b to the truth of the exported value, as Python's bool() of it.
+func truthy(raw json.RawMessage, b *bool) error {
+	v, err := serializer.DecodeJSONText(string(raw))
+	if err != nil {
+		return err
+	}
+	switch v.Kind() {
+	case serializer.KindNone:
+		*b = false
+	case serializer.KindBool:
+		*b, _ = v.AsBool()
+	case serializer.KindInt:
+		n, _ := v.AsBigInt()
+		*b = n.Sign() != 0
+	case serializer.KindFloat:
+		f, _ := v.AsFloat()
+		*b = f != 0
+	default:
+		*b = v.Len() > 0
+	}
+	return nil
+}
 
 // The toolkit's defaults of the settings SettingsFromJSON accepts at their default only.
 var fixedDefaults = map[string]any{
@@ -45,8 +73,10 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 		return nil, fmt.Errorf("oauth2provider: settings JSON: %w", err)
 	}
 	s := Defaults()
-	if doc.Version != "" && doc.Version < "3" {
-		s.Version = "2.4"
+	if major, _, _ := strings.Cut(doc.Version, "."); major != "" {
+		if n, err := strconv.Atoi(major); err != nil || n < 3 {
+			s.Version = "2.4"
+		}
 	}
 	if m := doc.Settings.Model; m != nil && *m != fixedDefaults["ACCESS_TOKEN_MODEL"] {
 		return nil, fmt.Errorf("%w: OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL %q", ErrSettings, *m)
@@ -70,10 +100,20 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 // setJSON sets the setting name from its exported JSON value.
 func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 	switch name {
-	case "READ_SCOPE":
-		return json.Unmarshal(raw, &s.ReadScope)
-	case "WRITE_SCOPE":
-		return json.Unmarshal(raw, &s.WriteScope)
+	case "READ_SCOPE", "WRITE_SCOPE":
+		var v *string
+		if err := json.Unmarshal(raw, &v); err != nil {
+			return err
+		}
+		if v == nil {
+			return errors.New("None")
+		}
+		if name == "READ_SCOPE" {
+			s.ReadScope = *v
+		} else {
+			s.WriteScope = *v
+		}
+		return nil
 	case "SCOPES":
 		var v map[string]any
 		if err := json.Unmarshal(raw, &v); err != nil {
@@ -108,16 +148,11 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 	case "RESOURCE_SERVER_TOKEN_CACHING_SECONDS":
 		return json.Unmarshal(raw, &s.TokenCachingSeconds)
 	case "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE":
-		var v bool
-		if err := json.Unmarshal(raw, &v); err != nil {
-			return err
-		}
-		s.hashedStorage = v
-		return nil
+		return truthy(raw, &s.hashedStorage)
 	case "ERROR_RESPONSE_WITH_SCOPES":
-		return json.Unmarshal(raw, &s.ErrorResponseWithScopes)
+		return truthy(raw, &s.ErrorResponseWithScopes)
 	case "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT":
-		return json.Unmarshal(raw, &s.AccessTokenTransportCompliant)
+		return truthy(raw, &s.AccessTokenTransportCompliant)
 	case "RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR":
 		var v *string
 		if err := json.Unmarshal(raw, &v); err != nil {

@@ -5,12 +5,12 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/serializer"
 )
 
 // TokenSource finds access tokens.
@@ -126,13 +126,22 @@ func (t *SQLTokens) AccessToken(ctx context.Context, token string) (*AccessToken
 	if a.Expires, err = t.users.ScanTime(expires); err != nil {
 		return nil, err
 	}
-	if a.Resource, err = resources(resource); err != nil {
+	if a.Resource, err = resources(resource); errors.Is(err, errNotIterable) {
+		a.resourceErr = err // (for the validator, which iterates it)
+	} else if err != nil {
 		return nil, err
 	}
 	return &a, nil
 }
 
-// resources decodes the resource column (a JSON list; SQL NULL is none).
+// errNotIterable is a resource Python cannot iterate (its TypeError).
+var errNotIterable = fmt.Errorf("%w: a resource that is not iterable (Python's TypeError)", ErrBadRow)
+
+// resources decodes the resource column as the toolkit's validator sees it: a false
+// value (SQL NULL, JSON null, an empty list, string or object, 0, false) is none; a
+// list's strings (other items are "", which no validator takes), a string's characters
+// and an object's keys are what Python iterates; true and other numbers are Python's
+// TypeError when iterated (errNotIterable).
 func resources(v any) ([]string, error) {
 	var text []byte
 	switch v := v.(type) {
@@ -145,19 +154,41 @@ func resources(v any) ([]string, error) {
 	default:
 		return nil, fmt.Errorf("%w: resource of type %T", ErrBadRow, v)
 	}
-	var raw any
-	if err := json.Unmarshal(text, &raw); err != nil {
+	raw, err := serializer.DecodeJSONText(string(text))
+	if err != nil {
 		return nil, fmt.Errorf("%w: resource %q: %v", ErrBadRow, text, err)
 	}
-	switch raw := raw.(type) {
-	case nil:
-		return nil, nil
-	case []any:
-		out := make([]string, len(raw))
-		for i, e := range raw {
-			out[i], _ = e.(string)
+	var out []string
+	switch raw.Kind() {
+	case serializer.KindNone:
+	case serializer.KindList:
+		for _, e := range raw.Items() {
+			str, _ := e.AsStr()
+			out = append(out, str)
 		}
-		return out, nil
+	case serializer.KindStr:
+		str, _ := raw.AsStr()
+		for _, r := range str {
+			out = append(out, string(r))
+		}
+	case serializer.KindDict:
+		for _, k := range raw.Dict().Keys() {
+			str, _ := k.AsStr()
+			out = append(out, str)
+		}
+	case serializer.KindBool, serializer.KindInt, serializer.KindFloat:
+		if f, ok := raw.AsFloat(); ok && f == 0 {
+			return nil, nil
+		}
+		if b, ok := raw.AsBool(); ok && !b {
+			return nil, nil
+		}
+		if n, ok := raw.AsBigInt(); ok && n.Sign() == 0 {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("%w: resource %s", errNotIterable, text)
+	default:
+		return nil, fmt.Errorf("%w: resource %s", ErrBadRow, text)
 	}
-	return nil, fmt.Errorf("%w: resource %s is not a list", ErrBadRow, text)
+	return out, nil
 }
