@@ -397,10 +397,11 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer, env func(stri
 func exitCode(err error) int {
 	var ue *usageError
 	switch {
-	case errors.Is(err, signing.ErrSignatureExpired), errors.Is(err, simplejwt.ErrTokenExpired): // before ErrBadSignature, ErrToken
+	case errors.Is(err, signing.ErrSignatureExpired), errors.Is(err, simplejwt.ErrTokenExpired), // before ErrBadSignature, ErrToken
+		errors.Is(err, errOAuth2Expired):
 		return exitExpired
 	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink), errors.Is(err, errLacksPerm),
-		errors.Is(err, simplejwt.ErrToken):
+		errors.Is(err, simplejwt.ErrToken), errors.Is(err, errOAuth2Token):
 		return exitBadSig
 	case errors.As(err, &ue),
 		errors.Is(err, signing.ErrUnsafeSeparator),
