@@ -19,6 +19,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/restframework/oauth2provider"
 	"github.com/djsession/djsession/serializer"
@@ -39,7 +40,20 @@ var oauth2Configs = []oauth2Config{
 	{name: "compliant", oauth2: map[string]any{"COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": true,
 		"RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": nil, "READ_SCOPE": "music:read"},
 		django: map[string]any{"USE_TZ": false, "TIME_ZONE": "America/Sao_Paulo"}},
+	{name: "middleware", oauth2: map[string]any{}, django: map[string]any{
+		"MIDDLEWARE": []string{sessionMiddleware, authMiddleware, oauth2Middleware},
+		"AUTHENTICATION_BACKENDS": []string{oauth2provider.OAuth2Backend, auth.ModelBackend}}},
+	{name: "middleware-first", oauth2: map[string]any{}, django: map[string]any{
+		"MIDDLEWARE": []string{sessionMiddleware, oauth2Middleware, authMiddleware},
+		"AUTHENTICATION_BACKENDS": []string{auth.ModelBackend, oauth2provider.OAuth2Backend}}},
 }
+
+// The middleware of the configurations above.
+const (
+	sessionMiddleware = "django.contrib.sessions.middleware.SessionMiddleware"
+	authMiddleware    = "django.contrib.auth.middleware.AuthenticationMiddleware"
+	oauth2Middleware  = "oauth2_provider.middleware.OAuth2TokenMiddleware"
+)
 
 // oauth2Step is a step of oauth2_oracle.py: simplejwt_oracle.py's, and a raw query
 // string (QUERY_STRING) when Query is not nil.
@@ -200,12 +214,41 @@ func oauth2Site(t *testing.T, djangoVersion string, setup oauth2Setup, c oauth2C
 		mux.Handle(p.path, &oauth2provider.ProtectedResource{Authentication: oa, Scopes: p.scopes, ReadWrite: p.readWrite,
 			View: p.view, Handler: h})
 	}
+	// The plain views of the token middleware.
+	mwWhoami := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := auth.RequestUser(r, cfg)
+		if err != nil {
+			t.Error(err)
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if u == nil {
+			fmt.Fprint(w, `{"user": null, "active": false, "authenticated": false}`)
+			return
+		}
+		fmt.Fprintf(w, `{"user": %s, "active": %t, "authenticated": true}`, u.ID, u.IsActive)
+	})
+	mux.Handle("/mw/whoami/", mwWhoami)
+	mux.Handle("/mw/login-required/", auth.LoginRequired(ds, cfg, mwWhoami))
 	csrf, err := django.NewCSRFMiddleware(site.settings)
 	if err != nil {
 		t.Fatal(err)
 	}
 	csrf.Exempt = func(*http.Request) bool { return true }
-	return site.mw.Handler(csrf.Handler(mux))
+	inner := csrf.Handler(mux)
+	if mws, ok := c.django["MIDDLEWARE"].([]string); ok {
+		cfg.AuthenticationBackends = c.django["AUTHENTICATION_BACKENDS"].([]string)
+		for i := len(mws) - 1; i > 0; i-- { // (the session middleware, first, is site.mw)
+			switch mws[i] {
+			case authMiddleware:
+				inner = auth.AuthenticationMiddleware(cfg, inner)
+			case oauth2Middleware:
+				inner = oa.TokenMiddleware(inner)
+			}
+		}
+	} else {
+		inner = auth.AuthenticationMiddleware(cfg, inner)
+	}
+	return site.mw.Handler(inner)
 }
 
 var oauth2Placeholder = regexp.MustCompile(`\{([ta]):([\w-]+)\}|\{drf\}`)
@@ -290,6 +333,7 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 	}
 	h := oauth2Site(t, p.Django, goSetup, c, goDB)
 	codes := map[int]int{}
+	viaMiddleware := 0 // (the plain views' answers with a user)
 	for i, step := range setup.Steps {
 		fill := func(v string, quoted bool) string {
 			return oauth2Placeholder.ReplaceAllStringFunc(v, func(m string) string {
@@ -331,9 +375,15 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 			continue // (2.4's rw_protected_resource keeps the scopes of all the requests it served)
 		}
 		codes[want.Steps[i].Status]++
+		if strings.HasPrefix(step.Path, "/mw/") && strings.Contains(want.Steps[i].Body, `"authenticated": true`) {
+			viaMiddleware++
+		}
 		if diff := cmp.Diff(want.Steps[i], got, jwtCmp, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("step %d %s %s %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, diff)
 		}
+	}
+	if _, mw := c.django["MIDDLEWARE"]; mw != (viaMiddleware > 0) {
+		t.Errorf("%d plain views' answers with a user (middleware %v)", viaMiddleware, mw)
 	}
 	wantCodes := []int{200, 400, 401, 403, 500}
 	if asTokens != nil {

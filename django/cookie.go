@@ -304,6 +304,22 @@ func (s *Settings) deleteCookie() string {
 // one): the existing names kept in order, "Cookie" appended unless present in any case,
 // and "*" alone if any name is "*".
 func patchVary(existing string, present, legacy bool) string {
+	return patchVaryName(existing, present, legacy, "Cookie")
+}
+
+// PatchVaryHeaders is Django's patch_vary_headers(response, names) on the headers h of a
+// response (before they are written): each of names added to its Vary header unless
+// there in any case, or "*" alone if any name is "*"; the header split as
+// LegacyVaryMerge says.
+func (s *Settings) PatchVaryHeaders(h http.Header, names ...string) {
+	for _, name := range names {
+		existing, present := h["Vary"]
+		h["Vary"] = []string{patchVaryName(strings.Join(existing, ", "), present, s.LegacyVaryMerge, name)}
+	}
+}
+
+// patchVaryName is patchVary for the header name.
+func patchVaryName(existing string, present, legacy bool, name string) string {
 	var parts []string
 	if present {
 		if legacy {
@@ -318,12 +334,12 @@ func patchVary(existing string, present, legacy bool) string {
 	}
 	has := false
 	for _, p := range parts {
-		if strings.EqualFold(p, "cookie") {
+		if pystr.Lower(p) == pystr.Lower(name) {
 			has = true
 		}
 	}
 	if !has {
-		parts = append(parts, "Cookie")
+		parts = append(parts, name)
 	}
 	for _, p := range parts {
 		if p == "*" {

@@ -34,6 +34,11 @@ null, "method": request.method}):
   prot/view/       a ProtectedResourceView (get, post)
   prot/scoped-view/  a ScopedProtectedResourceView, required_scopes ["read"] (get, post)
   prot/rw-view/    a ReadWriteScopedResourceView (get, post)
+  mw/whoami/       JsonResponse({"user": request.user.pk, "active": ..., "authenticated": ...})
+  mw/login-required/  the same behind @login_required
+
+(CONFIG_JSON's "django" may add the toolkit's OAuth2TokenMiddleware to MIDDLEWARE, with
+its backend in AUTHENTICATION_BACKENDS.)
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
        (pk 3), jos\u00e9 (pk 4) and ghost (pk 5, whose row is then deleted on SQLite), an
@@ -100,6 +105,7 @@ logging.disable(logging.CRITICAL)  # (the 4xx and 5xx answers' log lines, the to
 os.environ["TZ"] = django_settings.TIME_ZONE
 time.tzset()
 
+from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.http import JsonResponse  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import path  # noqa: E402
@@ -144,6 +150,11 @@ def owner(request, *args, **kwargs):
     return JsonResponse({"owner": o.pk if o else None, "method": request.method})
 
 
+def mw_whoami(request):
+    u = request.user
+    return JsonResponse({"user": u.pk, "active": u.is_active, "authenticated": u.is_authenticated})
+
+
 def plain(base, **attrs):
     def method(self, request, *args, **kwargs):
         return owner(request)
@@ -158,6 +169,8 @@ djoracle.set_urlpatterns(URLCONF, [
     path("prot/view/", plain(ProtectedResourceView)),
     path("prot/scoped-view/", plain(ScopedProtectedResourceView, required_scopes=["read"])),
     path("prot/rw-view/", plain(ReadWriteScopedResourceView)),
+    path("mw/whoami/", mw_whoami),
+    path("mw/login-required/", login_required(mw_whoami)),
     path("api/whoami/", view(IsAuthenticated)),
     path("api/any/", view(AllowAny)),
     path("api/scoped/", view(TokenHasScope, required_scopes=["read", "extra"])),
@@ -305,6 +318,20 @@ def steps(tokens):
     for name in RAW_RESOURCES:
         if name in tokens:
             add(who, headers=bearer(name))
+    # Plain views behind the token middleware, where the configuration has it.
+    for p in ("/mw/whoami/", "/mw/login-required/"):
+        for name in ("alice", "bob", "client", "expired", "ghost", "noapp", "res-here", "res-other", "latin"):
+            if name in tokens:
+                add(p, headers=bearer(name))
+        for h in ("bearer {t:alice}", "BEARER {t:carol}", "Bearer {t:alice} x", "BearerX {t:alice}", "Bearer",
+                  "Bearer\u00a0{t:alice}", "Bearer nope", "Token {t:alice}", "  Bearer {t:alice}"):
+            add(p, headers={"Authorization": h})
+        add(p)
+        add(p + "?access_token={t:alice}")
+        add(p + "?x=%zz", headers=bearer("alice"))
+        add(p + "?x=%zz")
+        add(p, headers=dict(bearer("alice"), Host="evil.example"))
+        add(p, method="POST", body="access_token={t:alice}", content_type=form, headers={"Authorization": "Bearer"})
     # Plain views.
     prot = ("/prot/any/", "/prot/scoped/", "/prot/rw/", "/prot/view/", "/prot/scoped-view/", "/prot/rw-view/")
     for name in ("alice", "bob", "carol", "jose", "client", "expired", "empty-scope", "noapp", "ghost", "res-here",

@@ -50,16 +50,47 @@ func AuthenticationMiddleware(cfg *Config, h http.Handler) http.Handler {
 	})
 }
 
+// HasRequestUser reports whether the request whose context is ctx passed through an
+// AuthenticationMiddleware (or a decorator of this package) that gave it a user to read
+// once: Django's hasattr(request, "user"), for a middleware of your own that acts
+// depending on where it stands.
+func HasRequestUser(ctx context.Context) bool {
+	_, ok := ctx.Value(userKey{}).(*requestUser)
+	return ok
+}
+
+// SetRequestUser makes u the user of the request whose context is ctx, as an
+// authentication middleware's request.user = request._cached_user = u (the token
+// middleware of django-oauth-toolkit, for one), without logging u in to the session:
+// behind AuthenticationMiddleware it replaces the request's user and returns ctx;
+// elsewhere it returns a context carrying u, which an AuthenticationMiddleware inside
+// keeps as the request's user (Django's _cached_user) and RequestUser returns.
+func SetRequestUser(ctx context.Context, u *User) context.Context {
+	if _, ok := ctx.Value(userKey{}).(*requestUser); ok {
+		setRequestUser(ctx, u)
+		return ctx
+	}
+	return context.WithValue(ctx, userKey{}, &requestUser{loaded: true, u: u})
+}
+
 // RequestUser returns r's user, as Django's request.user: the user logged in to r's
 // session (GetUser), or nil for an anonymous one. Behind AuthenticationMiddleware or a
 // decorator of this package it is read once per request (and reflects a Login or Logout
 // made with r's context since); elsewhere each call reads it anew.
 func RequestUser(r *http.Request, cfg *Config) (*User, error) {
+	ru, ok := r.Context().Value(userKey{}).(*requestUser)
+	if ok {
+		ru.mu.Lock()
+		loaded, u, err := ru.loaded, ru.u, ru.err
+		ru.mu.Unlock()
+		if loaded {
+			return u, err
+		}
+	}
 	sess := django.FromContext(r.Context())
 	if sess == nil {
 		return nil, ErrNoSessionMiddleware
 	}
-	ru, ok := r.Context().Value(userKey{}).(*requestUser)
 	if !ok {
 		return GetUser(r.Context(), sess, cfg)
 	}

@@ -16,7 +16,9 @@
 // IsAuthenticatedOrTokenHasScope and TokenMatchesOASRequirements. ProtectedResource is
 // the toolkit's protection of plain Django views: its protected_resource and
 // rw_protected_resource decorators and its ProtectedResourceView,
-// ScopedProtectedResourceView and ReadWriteScopedResourceView.
+// ScopedProtectedResourceView and ReadWriteScopedResourceView. OAuth2Authentication's
+// TokenMiddleware is its OAuth2TokenMiddleware (with OAuth2Backend): a bearer token's user
+// as the request's user for plain handlers (auth.RequestUser, LoginRequired, ...).
 //
 //	s := oauth2provider.Defaults()
 //	tokens := oauth2provider.NewSQLTokens(users, "", s.Version)

@@ -413,3 +413,49 @@ func Example() {
 	// 401 Bearer realm="api",error="invalid_token",error_description="The access token is invalid." {"detail":"Authentication credentials were not provided."}
 	// 401 Bearer realm="api" {"detail":"Authentication credentials were not provided."}
 }
+
+// TestTokenMiddleware: the token middleware gives a Bearer request the token's user
+// (behind AuthenticationMiddleware only when the session has none), only when
+// OAuth2Backend is among the backends, adds "Authorization" to Vary, and answers a
+// malformed query string with Django's 400.
+func TestTokenMiddleware(t *testing.T) {
+	s := newSite(t, "")
+	s.addToken(t, "good", "2", time.Now().Add(time.Hour), "read", "[]")
+	s.addToken(t, "client", "", time.Now().Add(time.Hour), "read", "[]")
+	cfg := s.auth.Config
+	show := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		u, err := auth.RequestUser(r, cfg)
+		switch {
+		case err != nil:
+			fmt.Fprint(w, err)
+		case u == nil:
+			fmt.Fprint(w, "anonymous")
+		default:
+			fmt.Fprint(w, u.Username)
+		}
+	})
+	front := s.auth.TokenMiddleware(show) // (in front of AuthenticationMiddleware: no session needed)
+	for _, c := range []struct {
+		backends      []string
+		authorization string
+		target        string
+		status        int
+		body          string
+	}{
+		{[]string{oauth2provider.OAuth2Backend}, "Bearer good", "/", 200, "bob"},
+		{[]string{oauth2provider.OAuth2Backend}, "bearer  good ", "/", 200, "bob"},
+		{[]string{oauth2provider.OAuth2Backend}, "Bearer good x", "/", 200, auth.ErrNoSessionMiddleware.Error()},
+		{[]string{oauth2provider.OAuth2Backend}, "Bearer client", "/", 200, auth.ErrNoSessionMiddleware.Error()},
+		{[]string{auth.ModelBackend}, "Bearer good", "/", 200, auth.ErrNoSessionMiddleware.Error()},
+		{[]string{oauth2provider.OAuth2Backend}, "Bearer good", "/?x=%zz", 400, ""},
+	} {
+		cfg.AuthenticationBackends = c.backends
+		w := s.send(front, request{target: c.target, authorization: c.authorization})
+		if w.Code != c.status || c.body != "" && w.Body.String() != c.body {
+			t.Errorf("%v %q %s: %d %q", c.backends, c.authorization, c.target, w.Code, w.Body)
+		}
+		if vary := w.Header().Get("Vary"); (w.Code == 200) != (vary == "Authorization") {
+			t.Errorf("%q: Vary %q", c.authorization, vary)
+		}
+	}
+}

@@ -1,0 +1,111 @@
+package oauth2provider
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+)
+
+// OAuth2Backend is the dotted path of the toolkit's authentication backend, which
+// AUTHENTICATION_BACKENDS (auth.Config.AuthenticationBackends) must hold for
+// TokenMiddleware to authenticate requests.
+const OAuth2Backend = "oauth2_provider.backends.OAuth2Backend"
+
+// TokenMiddleware is the toolkit's OAuth2TokenMiddleware, with its OAuth2Backend: a request
+// with a Bearer Authorization header whose user is anonymous (auth.RequestUser behind
+// AuthenticationMiddleware; any request in front of it) gets the user of its access
+// token, found and checked as OAuth2Authentication does (request.POST being Django's), as
+// its request.user (auth.SetRequestUser; the session is not touched), when OAuth2Backend
+// is among the Config's AUTHENTICATION_BACKENDS; a token of no user leaves it anonymous.
+// Every answer gets "Authorization" in its Vary header. Plain handlers (LoginRequired,
+// PermissionRequired, ...) then see the token's user, an inactive one included, as
+// Django's views do.
+//
+// The header is a Bearer one as 3.4 reads it (two words, "bearer" in any case first);
+// 2.4 only asks that it start with "Bearer".
+func (a *OAuth2Authentication) TokenMiddleware(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.Settings != nil && a.Config != nil && slices.Contains(a.Config.AuthenticationBackends, OAuth2Backend) &&
+			a.bearer(strings.Join(r.Header.Values("Authorization"), ",")) {
+			// (if not hasattr(request, "user") or request.user.is_anonymous)
+			anonymous := true
+			if auth.HasRequestUser(r.Context()) {
+				u, err := auth.RequestUser(r, a.Config)
+				if err != nil {
+					a.fail(w, r, err)
+					return
+				}
+				anonymous = u == nil
+			}
+			if anonymous {
+				post := func() (string, bool, error) {
+					v, ok := django.PostValue(r, "access_token")
+					return v, ok, nil
+				}
+				u, _, _, err := a.verify(r, post, nil, true)
+				if err != nil {
+					a.fail(w, r, err) // (raised before the view: no Vary)
+					return
+				}
+				if u != nil {
+					r = r.WithContext(auth.SetRequestUser(r.Context(), u))
+				}
+			}
+		}
+		if a.Django == nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+		vw := &varyWriter{ResponseWriter: w, s: a.Django}
+		h.ServeHTTP(vw, r)
+		vw.patch()
+	})
+}
+
+// bearer reports whether the Authorization header is one the middleware acts on.
+func (a *OAuth2Authentication) bearer(header string) bool {
+	if a.Settings.v24() {
+		return strings.HasPrefix(header, "Bearer")
+	}
+	// (parse_bearer_token: split(maxsplit=2) on the latin-1 text)
+	parts := strings.FieldsFunc(pystr.Latin1(header), pystr.IsSpace)
+	return len(parts) == 2 && asciiLower(parts[0]) == "bearer"
+}
+
+// fail answers an error of the middleware as Django does: its 400 page for a
+// SuspiciousOperation (a malformed query string, a disallowed host), else its 500 page.
+func (a *OAuth2Authentication) fail(w http.ResponseWriter, r *http.Request, err error) {
+	(&ProtectedResource{Authentication: a}).fail(w, r, a.Django, err)
+}
+
+// varyWriter adds "Authorization" to the answer's Vary header before it is written
+// (patch_vary_headers).
+type varyWriter struct {
+	http.ResponseWriter
+	s    *django.Settings
+	done bool
+}
+
+func (v *varyWriter) patch() {
+	if !v.done {
+		v.done = true
+		v.s.PatchVaryHeaders(v.Header(), "Authorization")
+	}
+}
+
+func (v *varyWriter) WriteHeader(code int) {
+	v.patch()
+	v.ResponseWriter.WriteHeader(code)
+}
+
+func (v *varyWriter) Write(b []byte) (int, error) {
+	v.patch()
+	return v.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (v *varyWriter) Unwrap() http.ResponseWriter { return v.ResponseWriter }
