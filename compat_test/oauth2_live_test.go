@@ -41,10 +41,10 @@ var oauth2Configs = []oauth2Config{
 		"RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": nil, "READ_SCOPE": "music:read"},
 		django: map[string]any{"USE_TZ": false, "TIME_ZONE": "America/Sao_Paulo"}},
 	{name: "middleware", oauth2: map[string]any{}, django: map[string]any{
-		"MIDDLEWARE": []string{sessionMiddleware, authMiddleware, oauth2Middleware},
+		"MIDDLEWARE":              []string{sessionMiddleware, authMiddleware, oauth2Middleware},
 		"AUTHENTICATION_BACKENDS": []string{oauth2provider.OAuth2Backend, auth.ModelBackend}}},
 	{name: "middleware-first", oauth2: map[string]any{}, django: map[string]any{
-		"MIDDLEWARE": []string{sessionMiddleware, oauth2Middleware, authMiddleware},
+		"MIDDLEWARE":              []string{sessionMiddleware, oauth2Middleware, authMiddleware},
 		"AUTHENTICATION_BACKENDS": []string{auth.ModelBackend, oauth2provider.OAuth2Backend}}},
 }
 
