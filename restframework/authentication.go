@@ -125,7 +125,7 @@ type BasicAuthentication struct {
 // Authenticate implements Authenticator.
 func (a *BasicAuthentication) Authenticate(r *http.Request) (*auth.User, any, error) {
 	parts := authorizationHeader(r)
-	if len(parts) == 0 || asciiLower(parts[0]) != "basic" {
+	if len(parts) == 0 || pystr.LowerASCII(parts[0]) != "basic" {
 		return nil, nil, nil
 	}
 	switch {
@@ -186,7 +186,7 @@ func (a *TokenAuthentication) keyword() string {
 // Authenticate implements Authenticator; the credentials are the *Token.
 func (a *TokenAuthentication) Authenticate(r *http.Request) (*auth.User, any, error) {
 	parts := authorizationHeader(r)
-	if len(parts) == 0 || asciiLower(parts[0]) != strings.ToLower(a.keyword()) {
+	if len(parts) == 0 || pystr.LowerASCII(parts[0]) != strings.ToLower(a.keyword()) {
 		return nil, nil, nil
 	}
 	switch {
@@ -249,17 +249,6 @@ func HeaderValue(s string) string {
 			return "=?utf-8?b?" + base64.StdEncoding.EncodeToString([]byte(s)) + "?="
 		}
 		b = append(b, byte(r))
-	}
-	return string(b)
-}
-
-// asciiLower is Python's bytes.lower(): only A-Z change.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
 	}
 	return string(b)
 }

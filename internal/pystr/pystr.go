@@ -80,6 +80,23 @@ func caseIgnorable(r rune) bool {
 	return unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf, unicode.Lm, unicode.Sk)
 }
 
+// LowerASCII is Python's bytes.lower(): A-Z alone change (as far as a comparison with an
+// ASCII word goes, also str.lower() of latin-1 text).
+func LowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
 // IsSpace is Python's str.isspace() for one character: Go's white space and the
 // information separators U+001C-U+001F.
 func IsSpace(r rune) bool {

@@ -114,3 +114,12 @@ func TestInt(t *testing.T) {
 		}
 	}
 }
+
+// TestLowerASCII: A-Z alone change, other bytes (and broken UTF-8) stay.
+func TestLowerASCII(t *testing.T) {
+	for in, want := range map[string]string{"": "", "bearer": "bearer", "BeArEr": "bearer", "\xc0ÀZ\xff": "\xc0Àz\xff", "İ": "İ"} {
+		if got := LowerASCII(in); got != want {
+			t.Errorf("LowerASCII(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

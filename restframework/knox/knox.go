@@ -42,6 +42,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/restframework"
 )
 
@@ -207,7 +208,7 @@ func (a *TokenAuthentication) Authenticate(r *http.Request) (*auth.User, any, er
 		return nil, nil, errors.New("knox: TokenAuthentication needs Settings, Tokens and Config.Users")
 	}
 	parts := restframework.AuthorizationHeader(r)
-	if len(parts) == 0 || asciiLower(parts[0]) != asciiLower(a.Settings.AuthHeaderPrefix) {
+	if len(parts) == 0 || pystr.LowerASCII(parts[0]) != pystr.LowerASCII(a.Settings.AuthHeaderPrefix) {
 		return nil, nil, nil
 	}
 	switch {
@@ -219,17 +220,6 @@ func (a *TokenAuthentication) Authenticate(r *http.Request) (*auth.User, any, er
 		return nil, nil, errors.New("knox: a token that is not UTF-8 (Python's UnicodeDecodeError)")
 	}
 	return a.credentials(r.Context(), parts[1])
-}
-
-// asciiLower is Python's bytes.lower(): A-Z alone change.
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // failed is DRF's AuthenticationFailed(msg).

@@ -114,7 +114,7 @@ func (a *OAuth2Authentication) verify(r *http.Request, post func() (string, bool
 	var token string
 	if hs := r.Header.Values("Authorization"); len(hs) > 0 {
 		parts := strings.FieldsFunc(pystr.Latin1(strings.Join(hs, ",")), pystr.IsSpace)
-		if len(parts) == 2 && asciiLower(parts[0]) == "bearer" {
+		if len(parts) == 2 && pystr.LowerASCII(parts[0]) == "bearer" {
 			token = parts[1]
 		}
 	} else if inBody {
@@ -184,18 +184,6 @@ func (a *OAuth2Authentication) AuthenticateHeader(r *http.Request) string {
 		}
 	}
 	return restframework.HeaderValue(b.String())
-}
-
-// asciiLower lowers A-Z alone (Python's str.lower() on the latin-1 text of a header, as
-// far as a comparison with "bearer" goes).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return string(b)
 }
 
 // oauthlibSafe is oauthlib.common.urlencoded: the characters it leaves in a query string.

@@ -73,7 +73,7 @@ func (a *OAuth2Authentication) bearer(header string) bool {
 	}
 	// (parse_bearer_token: split(maxsplit=2) on the latin-1 text)
 	parts := strings.FieldsFunc(pystr.Latin1(header), pystr.IsSpace)
-	return len(parts) == 2 && asciiLower(parts[0]) == "bearer"
+	return len(parts) == 2 && pystr.LowerASCII(parts[0]) == "bearer"
 }
 
 // fail answers an error of the middleware as Django does: its 400 page for a
