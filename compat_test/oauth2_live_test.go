@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -623,4 +624,56 @@ OAUTH2_PROVIDER = {
 			}
 		})
 	}
+}
+
+// oauth2Tokens is what oauth2_oracle.py's tokens prints.
+type oauth2Tokens struct {
+	Access  [][]any
+	Refresh [][]any
+}
+
+// TestLiveOAuth2Revoke holds SQLTokens.RevokeForUser to calling the toolkit's revoke() on
+// each of a user's refresh tokens, then each of its access tokens (2.4.0 on Django 3.2,
+// 3.4.1 on the newest, and on PostgreSQL and MariaDB with the newest): on two databases
+// Django set up alike, Django revokes alice's tokens in one and Go in the other, and
+// Django then reads the same tokens in both: her access tokens gone, her live refresh
+// tokens revoked now and without their access tokens, her old revoked one and the other
+// users' tokens as they were.
+func TestLiveOAuth2Revoke(t *testing.T) {
+	peers := livePeers(t)
+	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
+		if backend == "sqlite" && p != peers[0] && p != peers[len(peers)-1] {
+			return
+		}
+		c := oauth2Configs[0]
+		var djangoDB, goDB *authDatabase
+		var setup, goSetup oauth2Setup
+		for _, side := range []struct {
+			db    **authDatabase
+			setup *oauth2Setup
+		}{{&djangoDB, &setup}, {&goDB, &goSetup}} {
+			*side.db = newAuthDB(t, p.Series, backend)
+			dbj, _ := json.Marshal((*side.db).django)
+			oauth2Oracle(t, p.Series, string(dbj), c, nil, side.setup, "setup")
+		}
+		dbj, _ := json.Marshal(djangoDB.django)
+		var ignored any
+		oauth2Oracle(t, p.Series, string(dbj), c, map[string]any{"user": 1}, &ignored, "revoke")
+		site, _ := oracleSiteOn(t, p.Django, goDB, nil)
+		s := oauth2Settings(c, goSetup.OAuth2)
+		access, refresh, err := oauth2provider.NewSQLTokens(site.users, "", s.Version).RevokeForUser(t.Context(), "1", time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want, got oauth2Tokens
+		oauth2Oracle(t, p.Series, string(dbj), c, map[string]any{"tokens": setup.Tokens}, &want, "tokens")
+		goJSON, _ := json.Marshal(goDB.django)
+		oauth2Oracle(t, p.Series, string(goJSON), c, map[string]any{"tokens": goSetup.Tokens}, &got, "tokens")
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("the tokens after revoking alice's (-django's +go's, read by Django):\n%s", diff)
+		}
+		if access < 5 || refresh != 2 || len(want.Refresh) != 4 {
+			t.Errorf("revoked %d access and %d refresh tokens; Django's tokens %v", access, refresh, want)
+		}
+	})
 }

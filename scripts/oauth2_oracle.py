@@ -57,6 +57,12 @@ serve-as  the authorization server of the introspection tests, on its own databa
        the toolkit's IntrospectTokenView at /o/introspect/ on a free loopback port (and,
        for the tokens named "w-...", canned answers of every odd kind, WEIRD), prints
        {"port", "tokens": {name: token}} and serves until its standard input closes.
+revoke (ARG: {"user": pk}) revokes every token of the user as calling the toolkit's
+       revoke() on each of its refresh tokens, then each of its access tokens, does.
+tokens (ARG: {"tokens": TOKENS}) prints the tokens as Django reads them: {"access": [[name,
+       user pk]], "refresh": [[name, user pk, whether revoked, minutes since revoked,
+       its access token's name]]}, sorted (setup gives alice's, carol's and the expired
+       token refresh tokens NAME + "-r", and alice one already revoked, "old-r").
 state  (ARG: {"as_tokens": AS_TOKENS}) prints the resource server's view of the
        introspected tokens: {"tokens": [[name, username or null, scope, minutes to
        expiry, resource or null, application id]], "users": [[username, is_active]]}.
@@ -116,7 +122,7 @@ from oauth2_provider.contrib.rest_framework import (  # noqa: E402
     IsAuthenticatedOrTokenHasScope, OAuth2Authentication, TokenHasReadWriteScope, TokenHasResourceScope,
     TokenHasScope, TokenMatchesOASRequirements)
 from oauth2_provider.decorators import protected_resource, rw_protected_resource  # noqa: E402
-from oauth2_provider.models import AccessToken, Application  # noqa: E402
+from oauth2_provider.models import AccessToken, Application, RefreshToken  # noqa: E402
 from oauth2_provider.views.generic import (  # noqa: E402
     ProtectedResourceView, ReadWriteScopedResourceView, ScopedProtectedResourceView)
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication  # noqa: E402
@@ -388,6 +394,13 @@ def setup():
                                    expires=now + datetime.timedelta(seconds=ttl),
                                    application=app if with_app else None, **kw)
         tokens[name] = value
+    for name in ("alice", "carol", "expired"):
+        at = AccessToken.objects.get(token=tokens[name])
+        tokens[name + "-r"] = generate_token()
+        RefreshToken.objects.create(user=at.user, token=tokens[name + "-r"], application=app, access_token=at)
+    tokens["old-r"] = generate_token()
+    RefreshToken.objects.create(user=made[1], token=tokens["old-r"], application=app,
+                                revoked=now - datetime.timedelta(hours=1))
     drf_token = Token.objects.create(user=made[1]).key
 
     if connection.vendor == "sqlite":  # (a token left without its user, which the servers' keys forbid)
@@ -535,6 +548,23 @@ if cmd == "setup":
 elif cmd == "run":
     arg = json.load(sys.stdin)
     run(arg["steps"], arg["tokens"], arg["drf_token"], arg.get("as_tokens"))
+elif cmd == "revoke":
+    pk = json.load(sys.stdin)["user"]
+    for rt in RefreshToken.objects.filter(user_id=pk, revoked__isnull=True):
+        rt.revoke()
+    for at in AccessToken.objects.filter(user_id=pk):
+        at.revoke()
+    print("{}")
+elif cmd == "tokens":
+    names = {v: k for k, v in json.load(sys.stdin)["tokens"].items()}
+    now = timezone.now()
+    print(json.dumps({
+        "access": sorted([names.get(t.token), t.user_id] for t in AccessToken.objects.all()),
+        "refresh": sorted(([names.get(t.token), t.user_id, t.revoked is not None,
+                            None if t.revoked is None else round((now - t.revoked).total_seconds() / 60),
+                            names.get(t.access_token.token) if t.access_token else None]
+                           for t in RefreshToken.objects.select_related("access_token")), key=json.dumps),
+    }))
 elif cmd == "serve-as":
     serve_as()
 elif cmd == "state":

@@ -27,6 +27,68 @@ Exit 3 when there is no such token, or when it lacks one of the --scope scopes
 		setup:       setupOAuth2Token,
 		keyOptional: true,
 	}
+	commands["oauth2-revoke"] = &command{
+		synopsis: "oauth2-revoke --db URL [--time-zone TZ] [--no-use-tz] [user flags] USERNAME",
+		help: `Revokes every django-oauth-toolkit token of a user, as calling the toolkit's revoke()
+on each would: the user's refresh tokens are marked revoked (in
+oauth2_provider_refreshtoken) and their access tokens deleted (from
+oauth2_provider_accesstoken), so that every OAuth client of the user must ask anew: the
+"log me out of every app" of a taken-over account. Prints how many of each it revoked.
+USERNAME is the USERNAME_FIELD value; --time-zone and --no-use-tz must be the site's
+TIME_ZONE and USE_TZ when USE_TZ is False (the revocation time is stored as Django does).`,
+		arg:         "USERNAME",
+		setup:       setupOAuth2Revoke,
+		keyOptional: true,
+	}
+}
+
+func setupOAuth2Revoke(fs *flag.FlagSet) runner {
+	uf := defineUserFlags(fs)
+	table := fs.String("token-table", oauth2provider.DefaultTable, "the access token model's `table`")
+	refreshTable := fs.String("refresh-token-table", oauth2provider.DefaultRefreshTable, "the refresh token model's `table`")
+	timeZone := fs.String("time-zone", "UTC", "TIME_ZONE, an IANA `zone` name (with --no-use-tz)")
+	useTZ := true
+	fs.BoolVar(&useTZ, "use-tz", true, "USE_TZ (--no-use-tz for USE_TZ = False)")
+	fs.Var(negBool{&useTZ}, "no-use-tz", "USE_TZ = False: revoked is a naive time in --time-zone")
+	return func(a *app, cfg *config, username string) error {
+		loc, err := time.LoadLocation(*timeZone)
+		if err != nil {
+			return usagef("--time-zone: %v", err)
+		}
+		if *uf.db == "" {
+			return usagef("--db is required (Django's database)")
+		}
+		pk, err := parsePKType(*uf.pk)
+		if err != nil {
+			return err
+		}
+		t := auth.AuthUser
+		t.Name, t.UsernameColumn = *uf.table, *uf.usernameField
+		users, closeDB, err := openUsers(*uf.db, t, useTZ, loc, pk, true)
+		if err != nil {
+			return err
+		}
+		defer closeDB()
+		ctx := context.Background()
+		u, err := users.UserByUsername(ctx, username)
+		if errors.Is(err, auth.ErrUserNotFound) {
+			return fmt.Errorf("user %s does not exist", username)
+		}
+		if err != nil {
+			return err
+		}
+		now := time.Now
+		if cfg.now != nil {
+			now = cfg.now
+		}
+		tokens := oauth2provider.NewSQLTokens(users, *table, "")
+		tokens.RefreshTable = *refreshTable
+		access, refresh, err := tokens.RevokeForUser(ctx, u.ID, now())
+		if err != nil {
+			return err
+		}
+		return a.printLine(fmt.Sprintf("Revoked %d access tokens and %d refresh tokens of user %s", access, refresh, username))
+	}
 }
 
 // errOAuth2Token is an access token the toolkit refuses (exit 3); errOAuth2Expired one

@@ -13,7 +13,8 @@ import (
 // TestOAuth2TokenCLI runs "djsession oauth2-token" on the access tokens django-oauth-toolkit
 // made in a database (scripts/oauth2_oracle.py's setup on Django 5.2): each token's user,
 // scope and resources as Django stored them, exit 4 for an expired token, 3 for an
-// unknown one and for one lacking a --scope.
+// unknown one and for one lacking a --scope; then "oauth2-revoke" takes a user's tokens
+// away.
 func TestOAuth2TokenCLI(t *testing.T) {
 	py := djangoPython(t)
 	path := filepath.Join(t.TempDir(), "db.sqlite3")
@@ -69,6 +70,20 @@ func TestOAuth2TokenCLI(t *testing.T) {
 	}
 	if _, code := runCLI(t, "", "oauth2-token", "--db", "sqlite:"+path, "--dot", "3", "x"); code != exitUsage {
 		t.Errorf("--dot 3: exit %d", code)
+	}
+	// Revoking carol's tokens: her access tokens are gone.
+	out, code := runCLI(t, "", "oauth2-revoke", "--db", "sqlite:"+path, "carol")
+	if code != exitOK || !strings.HasPrefix(out, "Revoked ") || !strings.HasSuffix(out, " access tokens and 1 refresh tokens of user carol") {
+		t.Errorf("oauth2-revoke: exit %d %q", code, out)
+	}
+	if _, code := runCLI(t, "", "oauth2-token", "--db", "sqlite:"+path, setup.Tokens["carol"]); code != exitBadSig {
+		t.Errorf("carol's token after oauth2-revoke: exit %d", code)
+	}
+	if _, code := runCLI(t, "", "oauth2-token", "--db", "sqlite:"+path, setup.Tokens["alice"]); code != exitOK {
+		t.Errorf("alice's token after revoking carol's: exit %d", code)
+	}
+	if _, code := runCLI(t, "", "oauth2-revoke", "--db", "sqlite:"+path, "nobody"); code != exitError {
+		t.Errorf("oauth2-revoke of an unknown user: exit %d", code)
 	}
 	if !strings.Contains(setup.Tokens["latin"], "\u00f6") {
 		t.Errorf("the latin token is %q", setup.Tokens["latin"])

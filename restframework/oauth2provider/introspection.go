@@ -318,59 +318,42 @@ func (t *SQLTokens) SaveIntrospected(ctx context.Context, token, userID, scope s
 		}
 		user = arg
 	}
-	res := "[]"
-	if len(resource) > 0 {
-		l := make([]serializer.Value, len(resource))
-		for i, r := range resource {
-			l[i] = serializer.Str(r)
-		}
-		b, err := serializer.EncodeJSON(serializer.List(l...))
+	// (the JSONField's json.dumps: ", " between items, non-ASCII escaped)
+	items := make([]string, len(resource))
+	for i, r := range resource {
+		b, err := serializer.EncodeJSON(serializer.Str(r))
 		if err != nil {
 			return nil, err
 		}
-		res = string(b)
+		items[i] = string(b)
 	}
+	res := "[" + strings.Join(items, ", ") + "]"
 	key := token
 	if !t.v24 {
 		key = Checksum(token)
 	}
-	var tx auth.SQLDB = t.users.DB()
-	var own *sql.Tx
-	if b, ok := tx.(interface {
-		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
-	}); ok { // (a *sql.DB: a transaction of its own; else the caller's)
-		var err error
-		if own, err = b.BeginTx(ctx, nil); err != nil {
-			return nil, err
+	err := t.inTx(ctx, func(tx auth.SQLDB) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, t.selID, key).Scan(&id)
+		exp, at := t.users.TimeArg(expires), t.users.TimeArg(now)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			if t.v24 {
+				_, err = tx.ExecContext(ctx, t.insert, token, user, scope, exp, at, at)
+			} else {
+				_, err = tx.ExecContext(ctx, t.insert, token, user, scope, exp, at, at, key, res)
+			}
+		case err == nil:
+			if t.v24 {
+				_, err = tx.ExecContext(ctx, t.update, user, scope, exp, at, id)
+			} else {
+				_, err = tx.ExecContext(ctx, t.update, token, user, scope, exp, at, res, id)
+			}
 		}
-		defer own.Rollback()
-		tx = own
-	}
-	var id int64
-	var err error
-	err = tx.QueryRowContext(ctx, t.selID, key).Scan(&id)
-	exp, at := t.users.TimeArg(expires), t.users.TimeArg(now)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		if t.v24 {
-			_, err = tx.ExecContext(ctx, t.insert, token, user, scope, exp, at, at)
-		} else {
-			_, err = tx.ExecContext(ctx, t.insert, token, user, scope, exp, at, at, key, res)
-		}
-	case err == nil:
-		if t.v24 {
-			_, err = tx.ExecContext(ctx, t.update, user, scope, exp, at, id)
-		} else {
-			_, err = tx.ExecContext(ctx, t.update, token, user, scope, exp, at, res, id)
-		}
-	}
+		return err
+	})
 	if err != nil {
 		return nil, fmt.Errorf("oauth2provider: keep the introspected token: %w", err)
-	}
-	if own != nil {
-		if err := own.Commit(); err != nil {
-			return nil, err
-		}
 	}
 	return t.AccessToken(ctx, token)
 }

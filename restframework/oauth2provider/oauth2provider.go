@@ -19,6 +19,7 @@
 // ScopedProtectedResourceView and ReadWriteScopedResourceView. OAuth2Authentication's
 // TokenMiddleware is its OAuth2TokenMiddleware (with OAuth2Backend): a bearer token's user
 // as the request's user for plain handlers (auth.RequestUser, LoginRequired, ...).
+// SQLTokens.RevokeForUser revokes a user's tokens as the toolkit's revoke() does.
 //
 //	s := oauth2provider.Defaults()
 //	tokens := oauth2provider.NewSQLTokens(users, "", s.Version)

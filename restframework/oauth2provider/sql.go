@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/serializer"
@@ -34,6 +35,10 @@ const DefaultTable = "oauth2_provider_accesstoken"
 // an auth.SQLUserSource (in the same database, with its key type and Location: expiry
 // times are read as Django stores a DateTimeField there).
 type SQLTokens struct {
+	// RefreshTable is the refresh tokens' table RevokeForUser revokes ("":
+	// DefaultRefreshTable).
+	RefreshTable string
+
 	users   *auth.SQLUserSource
 	table   string
 	v24     bool
@@ -191,4 +196,76 @@ func resources(v any) ([]string, error) {
 		return nil, fmt.Errorf("%w: resource %s", ErrBadRow, text)
 	}
 	return out, nil
+}
+
+// DefaultRefreshTable is the table of the toolkit's RefreshToken model.
+const DefaultRefreshTable = "oauth2_provider_refreshtoken"
+
+// RevokeForUser revokes every token of the user whose primary key is userID, as calling
+// the toolkit's revoke() on each would, in one transaction: the user's refresh tokens not
+// yet revoked are marked revoked (and updated) at now and lose their access token, and
+// the user's access tokens are deleted (the refresh tokens of other users pointing at
+// them, if any, losing theirs, as Django's SET_NULL does). It returns how many of each it
+// revoked. The user's clients must then log in again (or ask the user anew): the "log
+// me out of every app" of a taken-over account. RefreshTable names the refresh tokens'
+// table ("": DefaultRefreshTable).
+func (t *SQLTokens) RevokeForUser(ctx context.Context, userID string, now time.Time) (access, refresh int64, err error) {
+	arg, err := t.users.KeyArg(userID)
+	if err != nil {
+		return 0, 0, err
+	}
+	q, p := t.users.Quote, t.users.Param
+	rt := t.RefreshTable
+	if rt == "" {
+		rt = DefaultRefreshTable
+	}
+	revoke := "UPDATE " + q(rt) + " SET " + q("revoked") + " = " + p(1) + ", " + q("updated") + " = " + p(2) + ", " +
+		q("access_token_id") + " = NULL WHERE " + q("user_id") + " = " + p(3) + " AND " + q("revoked") + " IS NULL"
+	detach := "UPDATE " + q(rt) + " SET " + q("access_token_id") + " = NULL WHERE " + q("access_token_id") + " IN (SELECT " +
+		q("id") + " FROM " + q(t.table) + " WHERE " + q("user_id") + " = " + p(1) + ")"
+	del := "DELETE FROM " + q(t.table) + " WHERE " + q("user_id") + " = " + p(1)
+	err = t.inTx(ctx, func(tx auth.SQLDB) error {
+		at := t.users.TimeArg(now)
+		res, err := tx.ExecContext(ctx, revoke, at, at, arg)
+		if err != nil {
+			return err
+		}
+		if refresh, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, detach, arg); err != nil {
+			return err
+		}
+		res, err = tx.ExecContext(ctx, del, arg)
+		if err != nil {
+			return err
+		}
+		access, err = res.RowsAffected()
+		return err
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("oauth2provider: revoke the tokens of user %s: %w", userID, err)
+	}
+	return access, refresh, nil
+}
+
+// inTx runs f in a transaction of its own when the users' database is a *sql.DB (else in
+// the caller's), committed when f succeeds.
+func (t *SQLTokens) inTx(ctx context.Context, f func(tx auth.SQLDB) error) error {
+	db := t.users.DB()
+	b, ok := db.(interface {
+		BeginTx(context.Context, *sql.TxOptions) (*sql.Tx, error)
+	})
+	if !ok {
+		return f(db)
+	}
+	tx, err := b.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	defer tx.Rollback()
+	if err := f(tx); err != nil {
+		return err
+	}
+	return tx.Commit()
 }
