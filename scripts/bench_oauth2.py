@@ -5,7 +5,9 @@ Usage: scripts/bench_oauth2.py [series] [rounds]   (default 5.2, 7 rounds)
 The users of the SQLite database Django made for fixtures/example (a copy, the toolkit's
 tables migrated), the toolkit's defaults: "authenticate" (a GET with a token of bob's,
 built anew per run with RequestFactory, to an APIView with OAuth2Authentication and
-TokenHasScope ["read"] answering his username, rendered). Go: BenchmarkOAuth2 of package
+TokenHasScope ["read"] answering his username, rendered), "protected" (the same request
+to a plain view behind protected_resource(scopes=["read"]) answering JsonResponse of his
+username). Go: BenchmarkOAuth2 of package
 restframework/oauth2provider. Prints the medians in microseconds and the Django/Go ratios.
 """
 
@@ -34,7 +36,9 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
     from django.core.management import call_command
     from django.test import RequestFactory
     from django.utils import timezone
+    from django.http import JsonResponse
     from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
+    from oauth2_provider.decorators import protected_resource
     from oauth2_provider.models import AccessToken
     from rest_framework.response import Response
     from rest_framework.views import APIView
@@ -51,6 +55,11 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
             return Response(request.user.get_username())
 
     view = Me.as_view()
+
+    @protected_resource(scopes=["read"])
+    def protected(request):
+        return JsonResponse({"username": request.resource_owner.get_username()})
+
     token = "bench-token-0123456789abcdefgh"
     AccessToken.objects.create(user=User.objects.get(pk=2), token=token, scope="read write",
                                expires=timezone.now() + datetime.timedelta(hours=1))
@@ -61,10 +70,14 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
         resp.render()
         assert resp.status_code == 200, resp.content
 
+    def call_protected():
+        resp = protected(rf.get("/api/me/", HTTP_HOST="example.com", HTTP_AUTHORIZATION="Bearer " + token))
+        assert resp.status_code == 200, resp.content
+
     try:
-        benchpair.time_django((("authenticate", call),), int(sys.argv[2]))
+        benchpair.time_django((("authenticate", call), ("protected", call_protected)), int(sys.argv[2]))
     finally:
         shutil.rmtree(tmp)
     sys.exit(0)
 
-benchpair.main(__file__, "BenchmarkOAuth2", "./restframework/oauth2provider", ("authenticate",))
+benchpair.main(__file__, "BenchmarkOAuth2", "./restframework/oauth2provider", ("authenticate", "protected"))
