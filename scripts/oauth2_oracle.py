@@ -462,7 +462,8 @@ AS_TOKENS = {
     "as-aud-here": (1, 3600, "read", ["http://testserver/api/"]),
     "as-aud-other": (2, 3600, "read", ["http://other.example/"]),
 }
-# Canned answers of the authorization server for the tokens named so: (status, body).
+# Canned answers of the authorization server for the tokens named so: (status, body[,
+# Content-Type, None for none; the body then in bytes]).
 WEIRD = {
     "w-list": (200, '["active"]'), "w-list-other": (200, '["x"]'), "w-str": (200, '"inactive"'),
     "w-str-other": (200, '"nothing"'), "w-number": (200, "5"), "w-null": (200, "null"),
@@ -477,6 +478,16 @@ WEIRD = {
     "w-aud-int": (200, '{"active": true, "aud": [1]}'), "w-aud-null": (200, '{"active": true, "aud": null}'),
     "w-aud-dict": (200, '{"active": true, "aud": {}}'),
     "w-nan": (200, '{"active": true, "exp": NaN}'),
+    "w-text-plain": (200, '{"active": true, "username": "n\u00e9o", "scope": "read"}'.encode(), "text/plain"),
+    "w-latin1": (200, '{"active": true, "username": "n\u00e9o", "scope": "read"}'.encode(),
+                 "application/json; charset=latin-1"),
+    "w-bom": (200, b"\xef\xbb\xbf" + b'{"active": true, "username": "bom", "scope": "read"}', None),
+    "w-bom-json": (200, b"\xef\xbb\xbf" + b'{"active": true, "username": "bom2", "scope": "read"}', "application/json"),
+    "w-utf16": (200, '{"active": true, "username": "sixt\u00e9en", "scope": "read"}'.encode("utf-16-le"), None),
+    "w-utf16-bom": (200, '{"active": true, "username": "bom16", "scope": "read"}'.encode("utf-16"), None),
+    "w-aud-scope": (200, '{"active": true, "scope": null, "aud": 5}'),
+    "w-surrogate": (200, '{"active": true, "username": "x\\ud800"}'),
+    "w-redirect": (307, ""),
 }
 
 
@@ -509,7 +520,22 @@ def serve_as():
 
     @csrf_exempt
     def view(request):
-        canned = WEIRD.get(request.POST.get("token", ""))
+        token = request.POST.get("token", "")
+        canned = WEIRD.get(token)
+        if token == "w-redirect":  # (twelve redirects, each keeping the POST, then an answer)
+            hop = int(request.GET.get("hop", "0"))
+            if hop < 12:
+                resp = HttpResponse(status=307)
+                resp["Location"] = "/o/introspect/?hop=%d" % (hop + 1)
+                return resp
+            return HttpResponse('{"active": true, "username": "dave", "scope": "read"}', content_type="application/json")
+        if canned and len(canned) == 3:
+            resp = HttpResponse(canned[1], status=canned[0])
+            if canned[2] is None:
+                del resp["Content-Type"]
+            else:
+                resp["Content-Type"] = canned[2]
+            return resp
         if canned:
             return HttpResponse(canned[1].replace("EXP", exp), status=canned[0], content_type="application/json")
         return introspect(request)

@@ -62,16 +62,25 @@ func (a *OAuth2Authentication) introspect(ctx context.Context, token string) (*A
 	}
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	if s.IntrospectionToken != "" {
-		req.Header.Set("Authorization", "Bearer "+s.IntrospectionToken)
+		bearer, err := latin1("Bearer " + s.IntrospectionToken)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", bearer)
 	} else {
 		c := s.IntrospectionCredentials
 		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(c[0]+":"+c[1])))
 	}
-	client := a.Client
-	if client == nil {
-		client = http.DefaultClient
+	if u := req.URL.User; u != nil { // (requests takes the URL's credentials over the header)
+		user, _ := url.PathUnescape(u.Username())
+		pw, _ := u.Password()
+		basic, err := basicAuth(user, pw)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", basic)
 	}
-	resp, err := client.Do(req)
+	resp, err := requestsClient(a.Client).Do(req)
 	if err != nil {
 		log.ErrorContext(ctx, "oauth2provider: introspection: failed POST in token lookup", "url", s.IntrospectionURL, "err", err)
 		return nil, nil
@@ -87,7 +96,7 @@ func (a *OAuth2Authentication) introspect(ctx context.Context, token string) (*A
 			"status", resp.StatusCode)
 		return nil, nil
 	}
-	content, err := serializer.DecodeJSONText(string(body))
+	content, err := requestsJSON(body, resp.Header.Get("Content-Type"))
 	if err != nil {
 		log.ErrorContext(ctx, "oauth2provider: introspection: failed to parse the response as JSON", "err", err)
 		return nil, nil
@@ -120,7 +129,7 @@ func (a *OAuth2Authentication) introspect(ctx context.Context, token string) (*A
 	userID := ""
 	if v, ok := d.Get("username"); ok {
 		username, err := pyStrOf(v)
-		if err != nil {
+		if err != nil || hasSurrogate(username) { // (a lone surrogate: the database driver's UnicodeEncodeError)
 			return nil, fmt.Errorf("%w: username %s", ErrIntrospection, v)
 		}
 		users, ok := a.Config.Users.(auth.UserCreator)
@@ -140,12 +149,6 @@ func (a *OAuth2Authentication) introspect(ctx context.Context, token string) (*A
 	expires, err := s.introspectedExpiry(d, now, a.useTZ(), loc)
 	if err != nil {
 		return nil, err
-	}
-	scope := ""
-	if v, ok := d.Get("scope"); ok {
-		if scope, ok = v.AsStr(); !ok {
-			return nil, fmt.Errorf("%w: scope %s", ErrIntrospection, v)
-		}
 	}
 	var resource []string
 	if !s.v24() {
@@ -170,6 +173,13 @@ func (a *OAuth2Authentication) introspect(ctx context.Context, token string) (*A
 		default:
 			log.WarnContext(ctx, "oauth2provider: rejecting token: malformed 'aud' claim in introspection response")
 			return nil, nil
+		}
+	}
+	// (the scope, read before the audiences, fails only when the row is saved)
+	scope := ""
+	if v, ok := d.Get("scope"); ok {
+		if scope, ok = v.AsStr(); !ok {
+			return nil, fmt.Errorf("%w: scope %s", ErrIntrospection, v)
 		}
 	}
 	return cache.SaveIntrospected(ctx, token, userID, scope, expires, resource, now)
@@ -201,10 +211,12 @@ func (s *Settings) introspectedExpiry(d *serializer.Dict, now time.Time, useTZ b
 		}
 		exp = &t
 	}
-	caching := time.Duration(s.TokenCachingSeconds * float64(time.Second))
 	if s.v24() {
-		// (naive wall clocks: exp's in UTC, now's in TIME_ZONE)
-		maxWall := wall(now.In(loc).Add(caching))
+		// (naive wall clocks: exp's in UTC, now's in TIME_ZONE plus the caching time)
+		maxWall, err := addSeconds(wall(now.In(loc)), s.TokenCachingSeconds)
+		if err != nil {
+			return time.Time{}, err
+		}
 		chosen := maxWall
 		if exp != nil {
 			chosen = wall(exp.UTC())
@@ -217,7 +229,10 @@ func (s *Settings) introspectedExpiry(d *serializer.Dict, now time.Time, useTZ b
 		}
 		return rezone(chosen, loc), nil
 	}
-	expires := now.Add(caching)
+	expires, err := addSeconds(now, s.TokenCachingSeconds)
+	if err != nil {
+		return time.Time{}, err
+	}
 	if exp != nil && !exp.After(expires) {
 		expires = *exp
 	}
@@ -225,6 +240,32 @@ func (s *Settings) introspectedExpiry(d *serializer.Dict, now time.Time, useTZ b
 		return rezone(expires.UTC(), loc), nil
 	}
 	return expires, nil
+}
+
+// addSeconds is t + timedelta(seconds=secs): to the microsecond (half to even), any
+// number of seconds, and Python's OverflowError beyond years 1 to 9999.
+func addSeconds(t time.Time, secs float64) (time.Time, error) {
+	if math.IsNaN(secs) || math.Abs(secs) > 86400*999999999 {
+		return time.Time{}, fmt.Errorf("%w: RESOURCE_SERVER_TOKEN_CACHING_SECONDS %v", ErrIntrospection, secs)
+	}
+	whole := math.Floor(secs)
+	micros := math.RoundToEven((secs - whole) * 1e6)
+	r := time.Unix(t.Unix()+int64(whole), int64(t.Nanosecond())+int64(micros)*1000).In(t.Location())
+	if r.Year() < 1 || r.Year() > 9999 {
+		return time.Time{}, fmt.Errorf("%w: an expiry beyond the year 9999 (Python's OverflowError)", ErrIntrospection)
+	}
+	return r, nil
+}
+
+// hasSurrogate reports whether s holds a lone surrogate (in the WTF-8 form the value
+// model keeps it in).
+func hasSurrogate(s string) bool {
+	for i := 0; i+2 < len(s); i++ {
+		if s[i] == 0xED && s[i+1] >= 0xA0 && s[i+1] <= 0xBF {
+			return true
+		}
+	}
+	return false
 }
 
 // wall is t's wall clock as a time in UTC.
