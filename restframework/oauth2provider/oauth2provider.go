@@ -36,7 +36,12 @@
 // the tokens its table does not hold as valid, and keeps those it vouches for in the
 // table, making their users, as the toolkit does; but AUTHENTICATION_SERVER_EXP_TIME_ZONE
 // is UTC, and an answer whose username is null or not a scalar, or whose scope is not a
-// string, is a server error (the toolkit stores some of those).
+// string, is a server error (the toolkit stores some of those). The request to the
+// introspection server is made as Python's requests makes it (redirects, the
+// Authorization header, the answer's charset and BOM), but for an answer in no UTF and no
+// declared charset, which requests reads in the charset it guesses and Go as UTF-8, an
+// answer compressed other than with gzip, and proxies and .netrc, which Go's client does
+// not read.
 //
 // Held to django-oauth-toolkit 3.4.1 (Django 4.2 and later) and 2.4.0 (Django 3.2, which
 // looks tokens up by their value rather than their SHA-256, knows no resource indicators
