@@ -1,6 +1,7 @@
 package compat_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -252,7 +253,7 @@ func oauth2Site(t *testing.T, djangoVersion string, setup oauth2Setup, c oauth2C
 	return site.mw.Handler(inner)
 }
 
-var oauth2Placeholder = regexp.MustCompile(`\{([ta]):([\w-]+)\}|\{drf\}`)
+var oauth2Placeholder = regexp.MustCompile(`\{(t|a|b64|qp):([\w-]+)\}|\{drf\}`)
 
 // pyQuote is Python's urllib.parse.quote(s, safe="").
 func pyQuote(s string) string {
@@ -356,6 +357,12 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 				v, ok := tokens[sub[2]]
 				if !ok {
 					v = sub[2]
+				}
+				switch sub[1] {
+				case "b64":
+					return base64.StdEncoding.EncodeToString([]byte(v))
+				case "qp":
+					return v[:5] + "=\r\n" + v[5:]
 				}
 				if quoted {
 					return pyQuote(v)

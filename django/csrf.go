@@ -5,9 +5,12 @@ import (
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"strings"
@@ -852,14 +855,57 @@ func PostValue(r *http.Request, name string) (string, bool) {
 		}
 		return pyFormLookup(body, name)
 	case "multipart/form-data":
-		if err := r.ParseMultipartForm(32 << 20); err != nil || r.MultipartForm == nil {
-			return "", false
-		}
-		if vs := r.MultipartForm.Value[name]; len(vs) > 0 {
-			return vs[len(vs)-1], true
-		}
+		return multipartValue(r, name)
 	}
 	return "", false
+}
+
+// maxMultipart bounds the multipart body PostValue reads (and puts back for the handler).
+const maxMultipart = 32 << 20
+
+// multipartValue is PostValue for a multipart/form-data body, read as Django's
+// MultiPartParser reads the fields: the query string is not read; a part's
+// Content-Transfer-Encoding base64 is decoded, quoted-printable is not; the value's
+// broken UTF-8 replaced; parts with a file name are files, not fields. The body is put
+// back for the handler.
+func multipartValue(r *http.Request, name string) (string, bool) {
+	if r.Body == nil {
+		return "", false
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxMultipart+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+	if err != nil || len(body) > maxMultipart {
+		return "", false
+	}
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return "", false
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
+	value, found := "", false
+	for {
+		part, err := mr.NextRawPart()
+		if err != nil {
+			break
+		}
+		if part.FormName() != name || part.FileName() != "" {
+			continue
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			break
+		}
+		if strings.EqualFold(strings.TrimSpace(part.Header.Get("Content-Transfer-Encoding")), "base64") {
+			if d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(data), nil))); err == nil {
+				data = d
+			}
+		}
+		value, found = ValidUTF8(string(data)), true
+	}
+	return value, found
 }
 
 // QueryValue is request.GET.get(name): the last value of name in r's query string, read

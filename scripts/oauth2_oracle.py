@@ -357,6 +357,14 @@ def steps(tokens):
         add(p, method="PUT", body="access_token={t:carol}", content_type=form)
         add(p + "?access_token={t:carol}", method="POST", body="access_token=", content_type=form)
         add(p, method="POST", body='{"access_token": "{t:carol}"}')
+    # Multipart bodies as Django's MultiPartParser reads them.
+    part = "--b\r\nContent-Disposition: form-data; name=\"access_token\"\r\n%s\r\n%s\r\n--b--\r\n"
+    multipart = "multipart/form-data; boundary=b"
+    for p in ("/prot/any/", "/prot/view/", "/api/any/"):
+        add(p + "?x=1;y=2", method="POST", body=part % ("", "{t:carol}"), content_type=multipart)
+        add(p, method="POST", body=part % ("Content-Transfer-Encoding: base64\r\n", "{b64:carol}"), content_type=multipart)
+        add(p, method="POST", body=part % ("Content-Transfer-Encoding: quoted-printable\r\n", "{qp:carol}"),
+            content_type=multipart)
     add("/api/whoami/", method="POST", headers=bearer("alice"))
     return out
 
@@ -412,14 +420,21 @@ def setup():
     }))
 
 
-PLACEHOLDER = re.compile(r"\{([ta]):([\w-]+)\}|\{drf\}")
+PLACEHOLDER = re.compile(r"\{(t|a|b64|qp):([\w-]+)\}|\{drf\}")
 
 
 def fill(s, tokens, drf_token, quoted, as_tokens=None):
+    """The placeholders of s filled: {t:NAME} a token (%-escaped if quoted), {a:NAME} an
+    authorization server's, {b64:NAME} a token in base64, {qp:NAME} one with a
+    quoted-printable soft line break after its fifth character, {drf} the DRF token."""
     def one(m):
         if m.group(1) is None:
             return drf_token
-        v = (tokens if m.group(1) == "t" else as_tokens or {}).get(m.group(2), m.group(2))
+        v = (as_tokens or {} if m.group(1) == "a" else tokens).get(m.group(2), m.group(2))
+        if m.group(1) == "b64":
+            return __import__("base64").b64encode(v.encode()).decode()
+        if m.group(1) == "qp":
+            return v[:5] + "=\r\n" + v[5:]
         return urllib.parse.quote(v, safe="") if quoted else v
     return PLACEHOLDER.sub(one, s)
 

@@ -22,7 +22,11 @@ import (
 // With 2.4, each request to an rw_protected_resource adds its read or write scope to the
 // scopes the decorated view requires, for good: once a worker has served both kinds of
 // requests, the view requires both scopes of every token. Go requires, as 3.4 does, the
-// scope of the request's method alone.
+// scope of the request's method alone. Django's request.POST is read as django.PostValue
+// reads it: without DATA_UPLOAD_MAX_NUMBER_FIELDS and DATA_UPLOAD_MAX_MEMORY_SIZE (Django's
+// 400 for a form beyond them), in UTF-8 whatever the charset, and without Django's
+// tolerance of a multipart body without its closing boundary (or its strictness on
+// one whose lines end in LF alone).
 type ProtectedResource struct {
 	// Authentication finds and checks the tokens (its Realm is not used).
 	Authentication *OAuth2Authentication
