@@ -43,28 +43,10 @@ TIME_ZONE and USE_TZ when USE_TZ is False (the revocation time is stored as Djan
 }
 
 func setupOAuth2Revoke(fs *flag.FlagSet) runner {
-	uf := defineUserFlags(fs)
-	table := fs.String("token-table", oauth2provider.DefaultTable, "the access token model's `table`")
+	of := defineOAuth2Flags(fs, "revoked")
 	refreshTable := fs.String("refresh-token-table", oauth2provider.DefaultRefreshTable, "the refresh token model's `table`")
-	timeZone := fs.String("time-zone", "UTC", "TIME_ZONE, an IANA `zone` name (with --no-use-tz)")
-	useTZ := true
-	fs.BoolVar(&useTZ, "use-tz", true, "USE_TZ (--no-use-tz for USE_TZ = False)")
-	fs.Var(negBool{&useTZ}, "no-use-tz", "USE_TZ = False: revoked is a naive time in --time-zone")
 	return func(a *app, cfg *config, username string) error {
-		loc, err := time.LoadLocation(*timeZone)
-		if err != nil {
-			return usagef("--time-zone: %v", err)
-		}
-		if *uf.db == "" {
-			return usagef("--db is required (Django's database)")
-		}
-		pk, err := parsePKType(*uf.pk)
-		if err != nil {
-			return err
-		}
-		t := auth.AuthUser
-		t.Name, t.UsernameColumn = *uf.table, *uf.usernameField
-		users, closeDB, err := openUsers(*uf.db, t, useTZ, loc, pk, true)
+		users, closeDB, err := of.open(true)
 		if err != nil {
 			return err
 		}
@@ -81,7 +63,7 @@ func setupOAuth2Revoke(fs *flag.FlagSet) runner {
 		if cfg.now != nil {
 			now = cfg.now
 		}
-		tokens := oauth2provider.NewSQLTokens(users, *table, "")
+		tokens := oauth2provider.NewSQLTokens(users, *of.table, "")
 		tokens.RefreshTable = *refreshTable
 		access, refresh, err := tokens.RevokeForUser(ctx, u.ID, now())
 		if err != nil {
@@ -99,13 +81,8 @@ var (
 )
 
 func setupOAuth2Token(fs *flag.FlagSet) runner {
-	uf := defineUserFlags(fs)
+	of := defineOAuth2Flags(fs, "expires")
 	version := fs.String("dot", "", `the django-oauth-toolkit release: "" for 3.x, 2.4 for 2.4 (Django 3.2)`)
-	table := fs.String("token-table", oauth2provider.DefaultTable, "the access token model's `table`")
-	timeZone := fs.String("time-zone", "UTC", "TIME_ZONE, an IANA `zone` name (with --no-use-tz)")
-	useTZ := true
-	fs.BoolVar(&useTZ, "use-tz", true, "USE_TZ (--no-use-tz for USE_TZ = False)")
-	fs.Var(negBool{&useTZ}, "no-use-tz", "USE_TZ = False: expires is a naive time in --time-zone")
 	var scopes stringList
 	fs.Var(&scopes, "scope", "a `scope` the token must have (repeatable)")
 	return func(a *app, cfg *config, token string) error {
@@ -116,26 +93,13 @@ func setupOAuth2Token(fs *flag.FlagSet) runner {
 		if *version != "" && *version != "2.4" {
 			return usagef(`--dot: "" or 2.4`)
 		}
-		loc, err := time.LoadLocation(*timeZone)
-		if err != nil {
-			return usagef("--time-zone: %v", err)
-		}
-		if *uf.db == "" {
-			return usagef("--db is required (Django's database)")
-		}
-		pk, err := parsePKType(*uf.pk)
-		if err != nil {
-			return err
-		}
-		t := auth.AuthUser
-		t.Name, t.UsernameColumn = *uf.table, *uf.usernameField
-		users, closeDB, err := openUsers(*uf.db, t, useTZ, loc, pk, false)
+		users, closeDB, err := of.open(false)
 		if err != nil {
 			return err
 		}
 		defer closeDB()
 		ctx := context.Background()
-		tok, err := oauth2provider.NewSQLTokens(users, *table, *version).AccessToken(ctx, token)
+		tok, err := oauth2provider.NewSQLTokens(users, *of.table, *version).AccessToken(ctx, token)
 		if errors.Is(err, oauth2provider.ErrTokenNotFound) {
 			return errOAuth2Token
 		}
@@ -176,4 +140,42 @@ func setupOAuth2Token(fs *flag.FlagSet) runner {
 		}
 		return nil
 	}
+}
+
+// oauth2Flags are the flags of the oauth2 commands: the user flags, the access token
+// table, TIME_ZONE and USE_TZ.
+type oauth2Flags struct {
+	users           *userFlags
+	table, timeZone *string
+	useTZ           bool
+}
+
+// defineOAuth2Flags defines them; field names the time column --no-use-tz describes.
+func defineOAuth2Flags(fs *flag.FlagSet, field string) *oauth2Flags {
+	f := &oauth2Flags{users: defineUserFlags(fs), useTZ: true}
+	f.table = fs.String("token-table", oauth2provider.DefaultTable, "the access token model's `table`")
+	f.timeZone = fs.String("time-zone", "UTC", "TIME_ZONE, an IANA `zone` name (with --no-use-tz)")
+	fs.BoolVar(&f.useTZ, "use-tz", true, "USE_TZ (--no-use-tz for USE_TZ = False)")
+	fs.Var(negBool{&f.useTZ}, "no-use-tz", "USE_TZ = False: "+field+" is a naive time in --time-zone")
+	return f
+}
+
+// open opens Django's database (for writing too with write): the users, with the times
+// read and written as the site's TIME_ZONE and USE_TZ say, and what closes it.
+func (f *oauth2Flags) open(write bool) (*auth.SQLUserSource, func(), error) {
+	loc, err := time.LoadLocation(*f.timeZone)
+	if err != nil {
+		return nil, nil, usagef("--time-zone: %v", err)
+	}
+	uf := f.users
+	if *uf.db == "" {
+		return nil, nil, usagef("--db is required (Django's database)")
+	}
+	pk, err := parsePKType(*uf.pk)
+	if err != nil {
+		return nil, nil, err
+	}
+	t := auth.AuthUser
+	t.Name, t.UsernameColumn = *uf.table, *uf.usernameField
+	return openUsers(*uf.db, t, f.useTZ, loc, pk, write)
 }
