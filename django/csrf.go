@@ -1,16 +1,11 @@
 package django
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"fmt"
-	"io"
-	"mime"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"strings"
@@ -813,11 +808,6 @@ func (m *CSRFMiddleware) requestToken(r *http.Request) (tok, src string, ok bool
 	return v, m.s.CSRFHeaderName, ok, nil
 }
 
-// maxFormMemory is DATA_UPLOAD_MAX_MEMORY_SIZE's default: the largest urlencoded body the
-// CSRF check reads for the token. (Django refuses a larger body with a 400; here the
-// token must then come in the header, and the handler gets the whole body.)
-const maxFormMemory = 2621440
-
 // postToken is request.POST.get("csrfmiddlewaretoken", "") for a POST (see PostValue,
 // and CSRFCheckPOST's reader).
 func postToken(r *http.Request) (string, error) {
@@ -831,82 +821,21 @@ func postToken(r *http.Request) (string, error) {
 	return v, nil
 }
 
-// PostValue is request.POST.get(name) for a POST: the last value of the field in an
-// application/x-www-form-urlencoded body (read as Python's parse_qsl reads it, and put
-// back for the handler) or a multipart/form-data one, and whether the field is there;
-// false for other requests and bodies, or a body that cannot be read.
+// PostValue is request.POST.get(name) for a POST, as Settings.PostValue reads it with
+// Django's default DATA_UPLOAD_MAX_* bounds: the last value of the field in an
+// application/x-www-form-urlencoded or multipart/form-data body, and whether the field
+// is there; false for other requests and bodies, or a body Django would refuse.
 func PostValue(r *http.Request, name string) (string, bool) {
-	if !strings.EqualFold(r.Method, http.MethodPost) { // (Django upper-cases REQUEST_METHOD)
+	v, ok, err := postDefaults.PostValue(r, name)
+	if err != nil {
 		return "", false
 	}
-	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
-	switch strings.ToLower(strings.TrimSpace(ct)) {
-	case "application/x-www-form-urlencoded":
-		if r.Body == nil {
-			return "", false
-		}
-		body, err := io.ReadAll(io.LimitReader(r.Body, maxFormMemory+1))
-		r.Body = struct {
-			io.Reader
-			io.Closer
-		}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-		if err != nil || len(body) > maxFormMemory {
-			return "", false
-		}
-		return pyFormLookup(body, name)
-	case "multipart/form-data":
-		return multipartValue(r, name)
-	}
-	return "", false
+	return v, ok
 }
 
-// maxMultipart bounds the multipart body PostValue reads (and puts back for the handler).
-const maxMultipart = 32 << 20
-
-// multipartValue is PostValue for a multipart/form-data body, read as Django's
-// MultiPartParser reads the fields: the query string is not read; a part's
-// Content-Transfer-Encoding base64 is decoded, quoted-printable is not; the value's
-// broken UTF-8 replaced; parts with a file name are files, not fields. The body is put
-// back for the handler.
-func multipartValue(r *http.Request, name string) (string, bool) {
-	if r.Body == nil {
-		return "", false
-	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, maxMultipart+1))
-	r.Body = struct {
-		io.Reader
-		io.Closer
-	}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
-	if err != nil || len(body) > maxMultipart {
-		return "", false
-	}
-	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || params["boundary"] == "" {
-		return "", false
-	}
-	mr := multipart.NewReader(bytes.NewReader(body), params["boundary"])
-	value, found := "", false
-	for {
-		part, err := mr.NextRawPart()
-		if err != nil {
-			break
-		}
-		if part.FormName() != name || part.FileName() != "" {
-			continue
-		}
-		data, err := io.ReadAll(part)
-		if err != nil {
-			break
-		}
-		if strings.EqualFold(strings.TrimSpace(part.Header.Get("Content-Transfer-Encoding")), "base64") {
-			if d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(data), nil))); err == nil {
-				data = d
-			}
-		}
-		value, found = ValidUTF8(string(data)), true
-	}
-	return value, found
-}
+// postDefaults holds the bounds PostValue reads a body with: Django's defaults.
+var postDefaults = &Settings{DataUploadMaxMemorySize: DefaultDataUploadMaxMemorySize,
+	DataUploadMaxNumberFields: DefaultDataUploadMaxNumberFields, DataUploadMaxNumberFiles: DefaultDataUploadMaxNumberFiles}
 
 // QueryValue is request.GET.get(name): the last value of name in r's query string, read
 // as Django's QueryDict reads it, and whether it is there.

@@ -338,6 +338,22 @@ def steps(tokens):
         add(p + "?x=%zz")
         add(p, headers=dict(bearer("alice"), Host="evil.example"))
         add(p, method="POST", body="access_token={t:alice}", content_type=form, headers={"Authorization": "Bearer"})
+        add(p, headers={"Cookie": "sessionid={t:session-bob}"})
+        add(p, headers={"Cookie": "sessionid={t:session-bob}", "Authorization": "Bearer {t:alice}"})
+        add(p, method="POST", body="a=1&" * 1000 + "x=1", content_type=form, headers=bearer("alice"))
+        add(p, method="POST", body="x=1", content_type="multipart/form-data", headers=bearer("alice"))
+    # Request.POST's bounds and multipart forms on plain views.
+    for p in ("/prot/any/", "/prot/view/"):
+        add(p, method="POST", body="a=1&" * 1000 + "access_token={t:carol}", content_type=form)
+        add(p, method="POST", body="a=1&" * 998 + "access_token={t:carol}", content_type=form)
+        add(p, method="POST", body="access_token={t:carol}&x=" + "y" * 2700000, content_type=form)
+        add(p + "?access_token={t:carol}", method="POST", body="x", content_type="multipart/form-data")
+        add(p + "?access_token={t:carol}", method="POST", body="x", content_type='multipart/form-data; boundary="\u00e9"')
+        add(p, method="POST", body="--b\r\nContent-Disposition: attachment; name=\"access_token\"\r\n\r\n{t:carol}\r\n--b--\r\n",
+            content_type="multipart/form-data; boundary=b")
+        add(p, method="POST", body="".join("--b\r\nContent-Disposition: form-data; name=\"f%d\"\r\n\r\nv\r\n" % i
+                                           for i in range(1001)) + "--b--\r\n",
+            content_type="multipart/form-data; boundary=b", headers=bearer("carol"))
     # Plain views.
     prot = ("/prot/any/", "/prot/scoped/", "/prot/rw/", "/prot/view/", "/prot/scoped-view/", "/prot/rw-view/")
     for name in ("alice", "bob", "carol", "jose", "client", "expired", "empty-scope", "noapp", "ghost", "res-here",
@@ -410,6 +426,14 @@ def setup():
     RefreshToken.objects.create(user=made[1], token=tokens["old-r"], application=app,
                                 revoked=now - datetime.timedelta(hours=1))
     drf_token = Token.objects.create(user=made[1]).key
+    # A session bob (inactive) logged in to through the toolkit's backend.
+    from django.contrib.sessions.backends.db import SessionStore
+
+    sess = SessionStore()
+    sess["_auth_user_id"], sess["_auth_user_backend"] = "2", "oauth2_provider.backends.OAuth2Backend"
+    sess["_auth_user_hash"] = made[2].get_session_auth_hash()
+    sess.save()
+    tokens["session-bob"] = sess.session_key
 
     if connection.vendor == "sqlite":  # (a token left without its user, which the servers' keys forbid)
         with connection.constraint_checks_disabled(), connection.cursor() as c:

@@ -49,6 +49,10 @@ const (
 	AllowAllUsersModelBackend = "django.contrib.auth.backends.AllowAllUsersModelBackend"
 	RemoteUserBackend         = "django.contrib.auth.backends.RemoteUserBackend"
 	AllowAllUsersRemoteUser   = "django.contrib.auth.backends.AllowAllUsersRemoteUserBackend"
+
+	// oauth2Backend is django-oauth-toolkit's backend (see oauth2provider.OAuth2Backend),
+	// whose get_user loads inactive users too.
+	oauth2Backend = "oauth2_provider.backends.OAuth2Backend"
 )
 
 // Errors.
@@ -211,7 +215,8 @@ type Config struct {
 	// CanAuthenticate decides whether a loaded user may be logged in through backend, as
 	// the backend's user_can_authenticate. Nil means Django's: ModelBackend and
 	// RemoteUserBackend (and any other backend) require IsActive; AllowAllUsersModelBackend
-	// and AllowAllUsersRemoteUserBackend do not.
+	// and AllowAllUsersRemoteUserBackend do not, nor does django-oauth-toolkit's
+	// oauth2_provider.backends.OAuth2Backend, whose get_user reads any user.
 	CanAuthenticate func(backend string, u *User) bool
 
 	// HashAlgorithm is the HMAC digest of _auth_user_hash: "" means "sha256". Django
@@ -282,7 +287,7 @@ func (c *Config) canAuthenticate(backend string, u *User) bool {
 		return c.CanAuthenticate(backend, u)
 	}
 	switch backend {
-	case AllowAllUsersModelBackend, AllowAllUsersRemoteUser:
+	case AllowAllUsersModelBackend, AllowAllUsersRemoteUser, oauth2Backend:
 		return true
 	}
 	return u.IsActive

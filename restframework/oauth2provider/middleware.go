@@ -42,11 +42,7 @@ func (a *OAuth2Authentication) TokenMiddleware(h http.Handler) http.Handler {
 				anonymous = u == nil
 			}
 			if anonymous {
-				post := func() (string, bool, error) {
-					v, ok := django.PostValue(r, "access_token")
-					return v, ok, nil
-				}
-				u, _, _, err := a.verify(r, post, nil, true)
+				u, _, _, err := a.verify(r, a.djangoPost(r), nil, true)
 				if err != nil {
 					a.fail(w, r, err) // (raised before the view: no Vary)
 					return

@@ -22,11 +22,12 @@ import (
 // With 2.4, each request to an rw_protected_resource adds its read or write scope to the
 // scopes the decorated view requires, for good: once a worker has served both kinds of
 // requests, the view requires both scopes of every token. Go requires, as 3.4 does, the
-// scope of the request's method alone. Django's request.POST is read as django.PostValue
-// reads it: without DATA_UPLOAD_MAX_NUMBER_FIELDS and DATA_UPLOAD_MAX_MEMORY_SIZE (Django's
-// 400 for a form beyond them), in UTF-8 whatever the charset, and without Django's
-// tolerance of a multipart body without its closing boundary (or its strictness on
-// one whose lines end in LF alone).
+// scope of the request's method alone. Django's request.POST is read as
+// django.Settings.PostValue reads it: in UTF-8 whatever the charset (Django 5.2 and later
+// refuse a form in another one with a 400), a Content-Type in any case (Django 3.2 reads
+// no form from "Application/X-WWW-Form-Urlencoded"), and a multipart body as Go's
+// reader takes it (lines ending in LF alone, nothing after the closing boundary), where
+// Django's parser differs.
 type ProtectedResource struct {
 	// Authentication finds and checks the tokens (its Realm is not used).
 	Authentication *OAuth2Authentication
@@ -93,11 +94,7 @@ func (p *ProtectedResource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		scopes = append(slices.Clip(scopes), scope)
 	}
-	post := func() (string, bool, error) {
-		v, ok := django.PostValue(r, "access_token")
-		return v, ok, nil
-	}
-	u, t, _, err := a.verify(r, post, scopes, p.View)
+	u, t, _, err := a.verify(r, a.djangoPost(r), scopes, p.View)
 	switch {
 	case err != nil:
 		p.fail(w, r, ds, err)
@@ -109,13 +106,29 @@ func (p *ProtectedResource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// djangoPost reads request.POST's access_token as Django's own request does (the site's
+// DATA_UPLOAD_MAX_* bounds; Django's defaults without Django settings).
+func (a *OAuth2Authentication) djangoPost(r *http.Request) func() (string, bool, error) {
+	return func() (string, bool, error) {
+		s := a.Django
+		if s == nil {
+			s = &djangoDefaults
+		}
+		return s.PostValue(r, "access_token")
+	}
+}
+
+// djangoDefaults are Django's default settings.
+var djangoDefaults = django.NewSettings()
+
 // fail answers an error as Django does: its 400 page for a SuspiciousOperation, else
 // its 500 page (a plain 500 without settings).
 func (p *ProtectedResource) fail(w http.ResponseWriter, r *http.Request, ds *django.Settings, err error) {
 	switch {
 	case ds == nil:
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
-	case errors.Is(err, django.ErrSuspiciousOperation) || errors.Is(err, django.ErrDisallowedHost):
+	case errors.Is(err, django.ErrSuspiciousOperation) || errors.Is(err, django.ErrDisallowedHost) ||
+		errors.Is(err, django.ErrMultiPartParser):
 		ds.BadRequest(w, r)
 	default:
 		ds.Log().ErrorContext(r.Context(), "oauth2provider: protected resource failed", "path", r.URL.Path, "err", err)

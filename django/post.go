@@ -1,0 +1,135 @@
+package django
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"regexp"
+	"strings"
+)
+
+// Errors of reading request.POST that Django answers with its 400 page: the first two are
+// SuspiciousOperations (TooManyFieldsSent, RequestDataTooBig), the last Django's
+// MultiPartParserError.
+var (
+	ErrTooManyFieldsSent  = fmt.Errorf("%w: TooManyFieldsSent: more than DATA_UPLOAD_MAX_NUMBER_FIELDS fields", ErrSuspiciousOperation)
+	ErrRequestDataTooBig  = fmt.Errorf("%w: RequestDataTooBig: a body larger than DATA_UPLOAD_MAX_MEMORY_SIZE", ErrSuspiciousOperation)
+	ErrTooManyFilesSent   = fmt.Errorf("%w: TooManyFilesSent: more than DATA_UPLOAD_MAX_NUMBER_FILES files", ErrSuspiciousOperation)
+	ErrMultiPartParser    = errors.New("django: MultiPartParserError: a multipart body Django cannot read")
+	errMultipartBoundary  = regexp.MustCompile(`^[ -~]{0,200}[!-~]$`)
+	maxMultipartReadBytes = int64(64 << 20)
+)
+
+// PostValue is request.POST.get(name) as Django's own request reads it for a POST, with
+// the site's DATA_UPLOAD_MAX_* bounds: the last value of the field in an
+// application/x-www-form-urlencoded body (parse_qsl's reading, as UTF-8) or a
+// multipart/form-data one (MultiPartParser's: the fields of any Content-Disposition with
+// a name and no file name, base64 parts decoded), and whether it is there; nothing for
+// other methods and bodies. A body over the bounds, or a multipart one without a valid
+// boundary, is the error Django answers with its 400 page (ErrTooManyFieldsSent,
+// ErrRequestDataTooBig, ErrTooManyFilesSent, ErrMultiPartParser). The body is put back for
+// the handler.
+func (s *Settings) PostValue(r *http.Request, name string) (string, bool, error) {
+	if !strings.EqualFold(r.Method, http.MethodPost) || r.Body == nil { // (Django upper-cases REQUEST_METHOD)
+		return "", false, nil
+	}
+	ct := r.Header.Get("Content-Type")
+	mediaType, _, _ := strings.Cut(ct, ";")
+	switch strings.ToLower(strings.TrimSpace(mediaType)) {
+	case "application/x-www-form-urlencoded":
+		if s.DataUploadMaxMemorySize >= 0 && r.ContentLength > int64(s.DataUploadMaxMemorySize) {
+			return "", false, ErrRequestDataTooBig
+		}
+		limit := int64(s.DataUploadMaxMemorySize)
+		if limit < 0 {
+			limit = maxMultipartReadBytes
+		}
+		body, err := peekBody(r, limit)
+		if err != nil {
+			return "", false, err
+		}
+		if s.DataUploadMaxNumberFields >= 0 && 1+bytes.Count(body, []byte("&")) > s.DataUploadMaxNumberFields {
+			return "", false, ErrTooManyFieldsSent
+		}
+		v, ok := pyFormLookup(body, name)
+		return v, ok, nil
+	case "multipart/form-data":
+		return s.multipartPostValue(r, ct, name)
+	}
+	return "", false, nil
+}
+
+// peekBody reads r's body (at most limit bytes: more is ErrRequestDataTooBig) and puts it
+// back for the handler.
+func peekBody(r *http.Request, limit int64) ([]byte, error) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(body), r.Body), r.Body}
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(body)) > limit {
+		return nil, ErrRequestDataTooBig
+	}
+	return body, nil
+}
+
+// multipartPostValue is PostValue for a multipart/form-data body.
+func (s *Settings) multipartPostValue(r *http.Request, ct, name string) (string, bool, error) {
+	_, params, err := mime.ParseMediaType(ct)
+	boundary := params["boundary"]
+	if err != nil || boundary == "" || !errMultipartBoundary.MatchString(boundary) {
+		return "", false, fmt.Errorf("%w: invalid boundary in multipart: %q", ErrMultiPartParser, boundary)
+	}
+	body, err := peekBody(r, maxMultipartReadBytes)
+	if err != nil {
+		return "", false, err
+	}
+	mr := multipart.NewReader(bytes.NewReader(body), boundary)
+	value, found := "", false
+	fields, files, size := 0, 0, 0
+	for {
+		part, err := mr.NextRawPart()
+		if err != nil {
+			break
+		}
+		_, disp, err := mime.ParseMediaType(part.Header.Get("Content-Disposition"))
+		field, hasName := disp["name"]
+		if err != nil || !hasName {
+			continue
+		}
+		if _, isFile := disp["filename"]; isFile {
+			if files++; s.DataUploadMaxNumberFiles >= 0 && files > s.DataUploadMaxNumberFiles {
+				return "", false, ErrTooManyFilesSent
+			}
+			continue
+		}
+		if fields++; s.DataUploadMaxNumberFields >= 0 && fields > s.DataUploadMaxNumberFields {
+			return "", false, ErrTooManyFieldsSent
+		}
+		data, err := io.ReadAll(part)
+		if err != nil {
+			break
+		}
+		if size += len(field) + 2 + len(data); s.DataUploadMaxMemorySize >= 0 && size > s.DataUploadMaxMemorySize {
+			return "", false, ErrRequestDataTooBig
+		}
+		if field != name {
+			continue
+		}
+		if strings.EqualFold(strings.TrimSpace(part.Header.Get("Content-Transfer-Encoding")), "base64") {
+			if d, err := base64.StdEncoding.DecodeString(string(bytes.Join(bytes.Fields(data), nil))); err == nil {
+				data = d
+			}
+		}
+		value, found = ValidUTF8(string(data)), true
+	}
+	return value, found, nil
+}
