@@ -389,6 +389,9 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 		if goSetup.OAuth2 < "3" && step.Path == "/prot/rw/" {
 			continue // (2.4's rw_protected_resource keeps the scopes of all the requests it served)
 		}
+		if _, cookie := step.Headers["Cookie"]; cookie && backend != "sqlite" {
+			continue // (the Go site's sessions are in a SQLite database of their own there)
+		}
 		codes[want.Steps[i].Status]++
 		if strings.HasPrefix(step.Path, "/mw/") && strings.Contains(want.Steps[i].Body, `"authenticated": true`) {
 			viaMiddleware++
