@@ -36,7 +36,7 @@ func (a *OAuth2Authentication) TokenMiddleware(h http.Handler) http.Handler {
 			if auth.HasRequestUser(r.Context()) {
 				u, err := auth.RequestUser(r, a.Config)
 				if err != nil {
-					a.fail(w, r, err)
+					djangoFail(w, r, a.Django, err)
 					return
 				}
 				anonymous = u == nil
@@ -44,7 +44,7 @@ func (a *OAuth2Authentication) TokenMiddleware(h http.Handler) http.Handler {
 			if anonymous {
 				u, _, _, err := a.verify(r, a.djangoPost(r), nil, true)
 				if err != nil {
-					a.fail(w, r, err) // (raised before the view: no Vary)
+					djangoFail(w, r, a.Django, err) // (raised before the view: no Vary)
 					return
 				}
 				if u != nil {
@@ -70,12 +70,6 @@ func (a *OAuth2Authentication) bearer(header string) bool {
 	// (parse_bearer_token: split(maxsplit=2) on the latin-1 text)
 	parts := strings.FieldsFunc(pystr.Latin1(header), pystr.IsSpace)
 	return len(parts) == 2 && pystr.LowerASCII(parts[0]) == "bearer"
-}
-
-// fail answers an error of the middleware as Django does: its 400 page for a
-// SuspiciousOperation (a malformed query string, a disallowed host), else its 500 page.
-func (a *OAuth2Authentication) fail(w http.ResponseWriter, r *http.Request, err error) {
-	(&ProtectedResource{Authentication: a}).fail(w, r, a.Django, err)
 }
 
 // varyWriter adds "Authorization" to the answer's Vary header before it is written

@@ -73,13 +73,13 @@ func (p *ProtectedResource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		ds = a.Django
 	}
 	if a == nil || a.Settings == nil {
-		p.fail(w, r, ds, errors.New("oauth2provider: ProtectedResource needs Authentication and its Settings"))
+		djangoFail(w, r, ds, errors.New("oauth2provider: ProtectedResource needs Authentication and its Settings"))
 		return
 	}
 	s := a.Settings
 	// (the view's __new__, or the decorator, checks SCOPES before anything else)
 	if p.ReadWrite && (!slices.Contains(s.Scopes, s.ReadScope) || !slices.Contains(s.Scopes, s.WriteScope)) {
-		p.fail(w, r, ds, ErrImproperlyConfigured)
+		djangoFail(w, r, ds, ErrImproperlyConfigured)
 		return
 	}
 	if p.View && strings.EqualFold(r.Method, http.MethodOptions) {
@@ -97,7 +97,7 @@ func (p *ProtectedResource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	u, t, _, err := a.verify(r, a.djangoPost(r), scopes, p.View)
 	switch {
 	case err != nil:
-		p.fail(w, r, ds, err)
+		djangoFail(w, r, ds, err)
 	case t == nil:
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		w.WriteHeader(http.StatusForbidden)
@@ -121,9 +121,10 @@ func (a *OAuth2Authentication) djangoPost(r *http.Request) func() (string, bool,
 // djangoDefaults are Django's default settings.
 var djangoDefaults = django.NewSettings()
 
-// fail answers an error as Django does: its 400 page for a SuspiciousOperation, else
-// its 500 page (a plain 500 without settings).
-func (p *ProtectedResource) fail(w http.ResponseWriter, r *http.Request, ds *django.Settings, err error) {
+// djangoFail answers an error raised before a view as Django does: its 400 page for a
+// SuspiciousOperation (or a MultiPartParserError), else its 500 page (a plain 500
+// without settings).
+func djangoFail(w http.ResponseWriter, r *http.Request, ds *django.Settings, err error) {
 	switch {
 	case ds == nil:
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
