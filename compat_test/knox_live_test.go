@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -246,13 +245,7 @@ func knoxLive(t *testing.T, p *peer, c knoxConfig, backend string) {
 				return "none"
 			})
 		}
-		req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(step.Body))
-		req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000"
-		req.Header.Set("Content-Type", step.ContentType)
-		for k, v := range step.Headers {
-			req.Header.Set(k, latin1Bytes(fill(v)))
-		}
-		got := jwtServe(h, req)
+		got := jwtServe(h, stepRequest(step, step.Path, step.Body, fill))
 		if step.Path == "/api/login/" && step.Method == "POST" {
 			var body struct{ Token string }
 			json.Unmarshal([]byte(got.Body), &body)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -372,18 +371,9 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 		}
 		form := !strings.HasPrefix(step.ContentType, "application/json")
 		body := fill(step.Body, form && !strings.Contains(step.ContentType, "multipart"))
-		req := httptest.NewRequest(step.Method, fill(step.Path, true), strings.NewReader(body))
+		req := stepRequest(step.jwtStep, fill(step.Path, true), body, func(v string) string { return fill(v, false) })
 		if step.Query != nil {
 			req.URL.RawQuery = fill(*step.Query, true)
-		}
-		req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000"
-		req.Header.Set("Content-Type", step.ContentType)
-		for k, v := range step.Headers {
-			if k == "Host" {
-				req.Host = v
-				continue
-			}
-			req.Header.Set(k, latin1Bytes(fill(v, false)))
 		}
 		got := jwtServe(h, req)
 		if goSetup.OAuth2 < "3" && step.Path == "/prot/rw/" {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -299,16 +298,7 @@ func (cs *restAuthClients) request(step restAuthStep) *http.Request {
 			return cs.held[[2]string{sub[1], sub[2]}]
 		})
 	}
-	req := httptest.NewRequest(step.Method, step.Path, strings.NewReader(latin1Bytes(fill(step.Body))))
-	req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000" // (Django's test Client's)
-	req.Header.Set("Content-Type", step.ContentType)
-	for k, v := range step.Headers {
-		if k == "Host" {
-			req.Host = v
-			continue
-		}
-		req.Header.Set(k, latin1Bytes(fill(v)))
-	}
+	req := stepRequest(step.jwtStep, step.Path, latin1Bytes(fill(step.Body)), fill)
 	var cookies []string
 	for _, name := range slices.Sorted(func(yield func(string) bool) {
 		for k := range jar {

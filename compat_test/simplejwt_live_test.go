@@ -154,6 +154,23 @@ type jwtStep struct {
 	Body        string            `json:"body"`
 }
 
+// stepRequest is the request Django's test Client sends for step, with path and body
+// (filled by the caller) and the headers' values filled by fill and sent as latin-1 bytes;
+// a "Host" header is the request's host (else testserver).
+func stepRequest(step jwtStep, path, body string, fill func(string) string) *http.Request {
+	req := httptest.NewRequest(step.Method, path, strings.NewReader(body))
+	req.Host, req.RemoteAddr = "testserver", "127.0.0.1:50000" // (Django's test Client's)
+	req.Header.Set("Content-Type", step.ContentType)
+	for k, v := range step.Headers {
+		if k == "Host" {
+			req.Host = v
+			continue
+		}
+		req.Header.Set(k, latin1Bytes(fill(v)))
+	}
+	return req
+}
+
 // jwtAnswer is what simplejwt_oracle.py reports of an answer: drf_oracle.py's report and
 // the Set-Cookie headers (sorted, their expires attribute, which depends on the clock,
 // left out).
