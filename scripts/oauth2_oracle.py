@@ -65,7 +65,8 @@ tokens (ARG: {"tokens": TOKENS}) prints the tokens as Django reads them: {"acces
        token refresh tokens NAME + "-r", and alice one already revoked, "old-r").
 state  (ARG: {"as_tokens": AS_TOKENS}) prints the resource server's view of the
        introspected tokens: {"tokens": [[name, username or null, scope, minutes to
-       expiry, resource or null, application id]], "users": [[username, is_active]]}.
+       expiry (its time, to the minute, beyond ten days), resource or null, application
+       id]], "users": [[username, is_active]]}.
 
 With CONFIG_JSON's "as" true the site is a resource server of such an authorization
 server (OAUTH2_PROVIDER names it), and setup's steps are the introspection ones, with
@@ -601,8 +602,11 @@ def state(as_tokens):
     for t in AccessToken.objects.select_related("user").order_by("id"):
         if t.token not in names:
             continue
+        minutes = (t.expires - now).total_seconds() / 60
         rows.append([names[t.token], t.user.get_username() if t.user else None, t.scope,
-                     round((t.expires - now).total_seconds() / 60),
+                     # (an expiry of its own, exp's, as a time; one made from now, as minutes
+                     # from now, which the two sides read at other moments)
+                     round(minutes) if abs(minutes) < 14400 else t.expires.isoformat(timespec="minutes"),
                      getattr(t, "resource", None), t.application_id])
     return {"tokens": sorted(rows, key=json.dumps),
             "users": sorted([u.username, u.is_active] for u in User.objects.all())}
