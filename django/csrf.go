@@ -930,6 +930,10 @@ func pyFormLookup(body []byte, name string) (string, bool) {
 	return value, found
 }
 
+// UnquotePlus is Python's urllib.parse.unquote_plus(s) (UTF-8, errors="replace"): "+"
+// a space, %-escapes decoded, malformed ones left as they are.
+func UnquotePlus(s string) string { return pyUnquotePlus(s) }
+
 // pyUnquotePlus is urllib.parse.unquote_plus with errors="replace".
 func pyUnquotePlus(s string) string {
 	s = strings.ReplaceAll(s, "+", " ")

@@ -124,6 +124,7 @@ from oauth2_provider.contrib.rest_framework import (  # noqa: E402
     TokenHasScope, TokenMatchesOASRequirements)
 from oauth2_provider.decorators import protected_resource, rw_protected_resource  # noqa: E402
 from oauth2_provider.models import AccessToken, Application, RefreshToken  # noqa: E402
+from oauth2_provider.views import IntrospectTokenView, RevokeTokenView  # noqa: E402
 from oauth2_provider.views.generic import (  # noqa: E402
     ProtectedResourceView, ReadWriteScopedResourceView, ScopedProtectedResourceView)
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication  # noqa: E402
@@ -190,6 +191,8 @@ djoracle.set_urlpatterns(URLCONF, [
                           required_alternate_scopes={"GET": [["read"], ["alt"]], "POST": [["write", "extra"]]})),
     path("api/noscopes/", view(TokenHasScope)),
     path("api/mixed/", view(TokenHasScope, auths=(TokenAuthentication, Auth), required_scopes=["read"])),
+    path("o/introspect/", IntrospectTokenView.as_view()),
+    path("o/revoke_token/", RevokeTokenView.as_view()),
 ])
 
 PASSWORD = "pa:ss w\u00f6rd"
@@ -222,7 +225,20 @@ TOKENS = {
                 None, True),
     "res-bad": (1, 3600, "read", ["http://[::1/api/"], None, True),
     "res-empty": (3, 3600, "read", [], None, True),
+    "intro": (3, 3600, "introspection read", None, None, True),
 }
+# The applications (clients): name: (client id, secret, type, whether the secret is
+# stored hashed); "app" holds the tokens above.
+APPS = {
+    "app": ("app-id", "s3cr:et+%/\u00e9", Application.CLIENT_CONFIDENTIAL, True),
+    "plain": ("plain-id", "plain-secret", Application.CLIENT_CONFIDENTIAL, False),
+    "pub": ("pub-id", "", Application.CLIENT_PUBLIC, False),
+    "pub-hashed": ("pub2-id", "pub-secret", Application.CLIENT_PUBLIC, True),
+    "accent": ("cl\u00e9 id", "s\u00e9cret", Application.CLIENT_CONFIDENTIAL, True),
+}
+# Tokens of the other applications: name: (user pk, application, with a refresh token
+# NAME + "-r").
+APP_TOKENS = {"plain-tok": (3, "plain", True), "plain-bare": (1, "plain", False), "pub-tok": (4, "pub", True)}
 # Resources the toolkit never writes, stored by hand (3.x): JSON that is not a list.
 RAW_RESOURCES = {
     "raw-dict": '{"http://testserver/api/": 1}', "raw-dict-other": '{"http://other.example/": 1}',
@@ -383,7 +399,101 @@ def steps(tokens):
         add(p, method="POST", body=part % ("Content-Transfer-Encoding: quoted-printable\r\n", "{qp:carol}"),
             content_type=multipart)
     add("/api/whoami/", method="POST", headers=bearer("alice"))
+    endpoint_steps(add, tokens)
     return out
+
+
+def client_basic(name, secret=None, quote=True):
+    cid, right = APPS[name][:2] if name in APPS else (name, "x")
+    secret = right if secret is None else secret
+    q = urllib.parse.quote_plus if quote else (lambda v: v)
+    import base64
+    return "Basic " + base64.b64encode(("%s:%s" % (q(cid), q(secret))).encode()).decode()
+
+
+def client_form(name, secret=None):
+    cid, right = APPS[name][:2]
+    return urllib.parse.urlencode({"client_id": cid, "client_secret": right if secret is None else secret})
+
+
+def endpoint_steps(add, tokens):
+    """The toolkit's introspection and revocation endpoints (the revocations last)."""
+    form = "application/x-www-form-urlencoded"
+    intro, revoke = "/o/introspect/", "/o/revoke_token/"
+    app = {"Authorization": client_basic("app")}
+    # Who may introspect.
+    for h in (client_basic("app"), client_basic("app", quote=False), client_basic("app", "wrong"),
+              client_basic("nobody"), client_basic("plain"), client_basic("plain", "PLAIN-SECRET"), client_basic("pub"),
+              client_basic("pub-hashed"), client_basic("pub-hashed", ""), client_basic("accent"),
+              client_basic("accent", quote=False), client_basic("app").replace("Basic", "basic"),
+              client_basic("app").replace(" ", "  "), "Basic", "Basic ", "Basic !!!!", "Basic YWJj",
+              "Basic " + __import__("base64").b64encode(b"plain-id:\xff").decode(), "Basic cGxhaW4taWQ6cGxhaW4tc2VjcmV0",
+              "Basic cGxhaW4taWQ6cGxhaW4tc2VjcmV0=", "Basic cGxhaW4taWQ6cGxhaW4tc2VjcmV0\u00e9", "Bearer {t:intro}",
+              "Bearer {t:alice}", "Bearer {t:expired}", "Bearer nope", "Token x"):
+        add(intro + "?token={t:alice}", headers={"Authorization": h})
+    add(intro + "?token={t:alice}")
+    add(intro + "?token={t:alice}&" + client_form("plain"))
+    add(intro + "?token={t:alice}&" + client_form("plain", "x"))
+    add(intro + "?token={t:alice}&client_id=pub-id")
+    add(intro + "?token={t:alice}&client_id=pub-id&client_secret=")
+    add(intro, method="POST", body="token={t:alice}&" + client_form("plain"), content_type=form)
+    add(intro, method="POST", body="token={t:alice}&" + client_form("accent"), content_type=form)
+    add(intro + "?" + client_form("plain"), method="POST", body="token={t:alice}&client_secret=x", content_type=form)
+    add(intro + "?" + client_form("plain", "x"), method="POST", body="token={t:alice}&client_secret=plain-secret",
+        content_type=form)
+    add(intro, method="POST", body="token={t:alice}&client_id=plain-id&client_secret=plain-secret",
+        content_type="application/json")
+    add(intro, method="POST", body="token={t:alice}&client_secret=" + urllib.parse.quote_plus(APPS["app"][1]),
+        content_type=form, headers={"Authorization": client_basic("app", "wrong")})
+    add(intro, method="POST", body="token={t:alice}&client=x", content_type=form, headers=app)
+    add(intro, method="POST", body="token={t:alice}&client_id=nul%00id&client_secret=x", content_type=form)
+    add(intro + "?x=%zz&token={t:alice}", headers=app)
+    add(intro + "?x=%zz&token={t:alice}", headers={"Authorization": "Bearer {t:intro}"})
+    add(intro + "?token={t:alice}", headers=dict(app, Host="evil.example"))
+    add(intro + "?token={t:alice}", headers={"Authorization": "Bearer {t:intro}", "Host": "evil.example"})
+    add(intro + "?token={t:alice}&access_token={t:intro}")
+    add(intro, method="POST", body="token={t:alice}&access_token={t:intro}", content_type=form)
+    # What they are told.
+    for name in ("alice", "carol", "jose", "bob", "client", "expired", "empty-scope", "spaced-scope", "ghost", "latin",
+                 "euro", "spaced", "upper", "noapp", "res-here", "res-other", "res-odd", "res-empty", "intro", "plain-tok",
+                 "alice-r", "nope"):
+        if name in tokens or name == "nope":
+            add(intro + "?token={t:%s}" % name, headers=app)
+            add(intro, method="POST", body="token={t:%s}" % name, content_type=form, headers=app)
+    for q in ("", "?token=", "?token", "?TOKEN={t:alice}", "?token={t:alice}&token=x", "?token=x&token={t:alice}",
+              "?token=UPPER-CASE-TOKEN"):
+        add(intro + q, headers=app)
+    add(intro, method="POST", body="", content_type=form, headers=app)
+    add(intro + "?token={t:alice}", method="POST", body="x=1", content_type=form, headers=app)
+    add(intro, method="POST", body='{"token": "{t:alice}"}', headers=app)
+    for m in ("OPTIONS", "PUT", "DELETE", "PATCH"):
+        add(intro + "?token={t:alice}", method=m, headers=app)
+        add(intro + "?token={t:alice}", method=m)
+    # Revocations, last (they change the tables): refusals first.
+    for m in ("GET", "OPTIONS", "PUT"):
+        add(revoke, method=m, headers=app)
+    for body, h in (("token={t:alice}", {}), ("token={t:alice}&state=xyz", {}), ("", app), ("state=s%C3%A9", app),
+                    ("token=", app), ("token={t:alice}&client_id=nobody", {}), ("token={t:alice}&client_id=app-id", {}),
+                    ("token={t:alice}&" + client_form("app", "x"), {}), ("token={t:alice}", {"Authorization": "Basic x"}),
+                    ("token={t:alice}&state=st", {"Authorization": client_basic("app", "wrong")}),
+                    ("token={t:alice}&client=x", app), ("token={t:alice}&client_id=nul%00id", {})):
+        add(revoke, method="POST", body=body, content_type=form, headers=h)
+    add(revoke + "?token={t:alice}", method="POST", body="token={t:alice}", content_type=form, headers=app)
+    add(revoke + "?x=%zz", method="POST", body="token={t:alice}", content_type=form, headers=app)
+    add(revoke, method="POST", body='{"token": "{t:alice}"}', headers=app)
+    # Revocations that revoke, or not: another client's tokens, hints right and wrong.
+    for body, h in (("token={t:plain-tok}", app), ("token={t:alice}&client_id=pub-id", {}),
+                    ("token={t:pub-tok-r}&token_type_hint=refresh_token&client_id=pub-id", {}),
+                    ("token={t:plain-tok}&token_type_hint=access_token", {"Authorization": client_basic("plain")}),
+                    ("token={t:plain-bare}&" + client_form("plain"), {}),
+                    ("token={t:carol-r}&token_type_hint=refresh_token", app),
+                    ("token={t:alice}&token_type_hint=refresh_token", app),
+                    ("token={t:expired-r}&token_type_hint=bogus", app), ("token={t:old-r}", app),
+                    ("token={t:upper}&token_type_hint=access_token", app), ("token=UPPER-CASE-TOKEN", app),
+                    ("token=nope&token_type_hint=refresh_token", app)):
+        add(revoke, method="POST", body=body, content_type=form, headers=h)
+    add(intro + "?token={t:alice}", headers=app)
+    add(intro + "?token={t:carol}", headers=app)
 
 
 def basic(name, password=PASSWORD):
@@ -393,8 +503,11 @@ def basic(name, password=PASSWORD):
 
 def setup():
     made = djoracle.create_users(USERS, PASSWORD)
-    app = Application.objects.create(name="app", client_type=Application.CLIENT_CONFIDENTIAL,
-                                     authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    apps = {name: Application.objects.create(name=name, client_id=cid, client_secret=secret, client_type=kind,
+                                             hash_client_secret=hashed,
+                                             authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+            for name, (cid, secret, kind, hashed) in APPS.items()}
+    app = apps["app"]
     from django.db import connection
     from oauthlib.common import generate_token
 
@@ -423,6 +536,14 @@ def setup():
         at = AccessToken.objects.get(token=tokens[name])
         tokens[name + "-r"] = generate_token()
         RefreshToken.objects.create(user=at.user, token=tokens[name + "-r"], application=app, access_token=at)
+    for name, (pk, app_name, with_refresh) in APP_TOKENS.items():
+        tokens[name] = generate_token()
+        at = AccessToken.objects.create(user=made[pk], token=tokens[name], scope="read", application=apps[app_name],
+                                        expires=now + datetime.timedelta(seconds=3600))
+        if with_refresh:
+            tokens[name + "-r"] = generate_token()
+            RefreshToken.objects.create(user=made[pk], token=tokens[name + "-r"], application=apps[app_name],
+                                        access_token=at)
     tokens["old-r"] = generate_token()
     RefreshToken.objects.create(user=made[1], token=tokens["old-r"], application=app,
                                 revoked=now - datetime.timedelta(hours=1))

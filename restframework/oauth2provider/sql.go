@@ -269,3 +269,131 @@ func (t *SQLTokens) inTx(ctx context.Context, f func(tx auth.SQLDB) error) error
 	}
 	return tx.Commit()
 }
+
+// ErrMultipleObjects is Django's MultipleObjectsReturned: 2.4's revocation of a refresh
+// token whose value several rows hold (one revoked, one not).
+var ErrMultipleObjects = errors.New("oauth2provider: several refresh tokens of that value (MultipleObjectsReturned)")
+
+// RevokeToken revokes token as the toolkit's revocation endpoint does (its validator's
+// revoke_token), once the client is authenticated: looked up among the access tokens
+// first, or the refresh tokens when hint is "refresh_token", then among the others. With
+// 3.x, only the tokens of application appID are looked at (by token_checksum), and an
+// access token is revoked with the refresh token bound to it; with 2.4, any client's
+// (by value), and an access token alone. Revoking an access token deletes it; revoking
+// a refresh token marks it revoked at now and deletes its access token.
+func (t *SQLTokens) RevokeToken(ctx context.Context, token, hint string, appID int64, now time.Time) error {
+	q, p := t.users.Quote, t.users.Param
+	rt := t.RefreshTable
+	if rt == "" {
+		rt = DefaultRefreshTable
+	}
+	key, arg := q("token_checksum"), any(Checksum(token))
+	if t.v24 {
+		key, arg = q("token"), token
+	}
+	where := " WHERE " + key + " = " + p(1)
+	args := []any{arg}
+	if !t.v24 {
+		where += " AND " + q("application_id") + " = " + p(2)
+		args = append(args, appID)
+	}
+	ids := func(table string) ([]int64, error) {
+		rows, err := t.users.DB().QueryContext(ctx, "SELECT "+q("id")+" FROM "+q(table)+where+" ORDER BY "+q("id"), args...)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var out []int64
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				return nil, err
+			}
+			out = append(out, id)
+		}
+		return out, rows.Err()
+	}
+	refreshFirst := hint == "refresh_token"
+	first, second := t.table, rt
+	if refreshFirst {
+		first, second = rt, t.table
+	}
+	found, err := ids(first)
+	if err != nil {
+		return fmt.Errorf("oauth2provider: revoke a token: %w", err)
+	}
+	isRefresh := refreshFirst
+	if t.v24 && refreshFirst && len(found) > 1 { // (2.4: get())
+		return ErrMultipleObjects
+	}
+	if len(found) == 0 {
+		if found, err = ids(second); err != nil {
+			return fmt.Errorf("oauth2provider: revoke a token: %w", err)
+		}
+		isRefresh = !refreshFirst
+	}
+	for _, id := range found {
+		switch {
+		case isRefresh:
+			err = t.revokeRefresh(ctx, rt, id, now)
+		case t.v24:
+			err = t.deleteAccess(ctx, t.users.DB(), rt, id)
+		default: // (revoke_access_token: its refresh token's revoke(), else its own)
+			var rid int64
+			err = t.users.DB().QueryRowContext(ctx, "SELECT "+q("id")+" FROM "+q(rt)+" WHERE "+q("access_token_id")+" = "+p(1)+
+				" ORDER BY "+q("id")+" LIMIT 1", id).Scan(&rid)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				err = t.inTx(ctx, func(tx auth.SQLDB) error { return t.deleteAccess(ctx, tx, rt, id) })
+			case err == nil:
+				err = t.revokeRefresh(ctx, rt, rid, now)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("oauth2provider: revoke a token: %w", err)
+		}
+	}
+	return nil
+}
+
+// deleteAccess deletes access token id as Django's delete() does: the refresh tokens
+// pointing at it lose it (SET_NULL), then the row goes.
+func (t *SQLTokens) deleteAccess(ctx context.Context, db auth.SQLDB, refreshTable string, id int64) error {
+	q, p := t.users.Quote, t.users.Param
+	if _, err := db.ExecContext(ctx, "UPDATE "+q(refreshTable)+" SET "+q("access_token_id")+" = NULL WHERE "+
+		q("access_token_id")+" = "+p(1), id); err != nil {
+		return err
+	}
+	_, err := db.ExecContext(ctx, "DELETE FROM "+q(t.table)+" WHERE "+q("id")+" = "+p(1), id)
+	return err
+}
+
+// revokeRefresh is RefreshToken.revoke(): in a transaction, the row (locked) if it is
+// not revoked yet, its access token deleted, then the row revoked at now.
+func (t *SQLTokens) revokeRefresh(ctx context.Context, refreshTable string, id int64, now time.Time) error {
+	q, p := t.users.Quote, t.users.Param
+	sel := "SELECT " + q("access_token_id") + " FROM " + q(refreshTable) + " WHERE " + q("id") + " = " + p(1) + " AND " +
+		q("revoked") + " IS NULL"
+	if t.users.Dialect() != auth.SQLite {
+		sel += " FOR UPDATE"
+	}
+	return t.inTx(ctx, func(tx auth.SQLDB) error {
+		var access sql.NullInt64
+		err := tx.QueryRowContext(ctx, sel, id).Scan(&access)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil
+		case err != nil:
+			return err
+		}
+		if access.Valid {
+			if err := t.deleteAccess(ctx, tx, refreshTable, access.Int64); err != nil {
+				return err
+			}
+		}
+		at := t.users.TimeArg(now)
+		_, err = tx.ExecContext(ctx, "UPDATE "+q(refreshTable)+" SET "+q("access_token_id")+" = NULL, "+q("revoked")+" = "+
+			p(1)+", "+q("updated")+" = "+p(2)+" WHERE "+q("id")+" = "+p(3), at, at, id)
+		return err
+	})
+}
