@@ -1,0 +1,190 @@
+package oauth2provider_test
+
+import (
+	"encoding/base64"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/internal/exampledb"
+	"github.com/djsession/djsession/restframework/oauth2provider"
+)
+
+// The toolkit's application and refresh token tables (3.4.1 on SQLite), without their
+// references to other tables.
+const (
+	appTable = `CREATE TABLE "oauth2_provider_application" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+	"client_id" varchar(100) NOT NULL UNIQUE, "client_type" varchar(32) NOT NULL,
+	"authorization_grant_type" varchar(32) NOT NULL, "client_secret" varchar(255) NOT NULL, "name" varchar(255) NOT NULL)`
+	refreshTable = `CREATE TABLE "oauth2_provider_refreshtoken" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+	"token" varchar(255) NOT NULL, "token_checksum" varchar(64) NOT NULL, "access_token_id" bigint NULL UNIQUE,
+	"application_id" bigint NOT NULL, "user_id" integer NOT NULL, "created" datetime NOT NULL, "updated" datetime NOT NULL,
+	"revoked" datetime NULL)`
+)
+
+// endpointSite is a testSite with the toolkit's endpoints for clients: the confidential
+// client "conf" (secret "s:e+c", stored hashed) owns the tokens "good" and "other" (with
+// refresh token "good-r"), the public client "pub" the token "pub-token".
+type endpointSite struct {
+	*testSite
+	introspect, revoke http.Handler
+}
+
+func newEndpointSite(tb testing.TB) *endpointSite {
+	db, users := exampledb.Open(tb)
+	s, err := siteOn(db, users, "")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	set := hashers.NewSet(hashers.MD5{})
+	hashed, err := set.Make("s:e+c")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for _, q := range []string{appTable, refreshTable,
+		`INSERT INTO "oauth2_provider_application" VALUES (1, 'conf', 'confidential', 'client-credentials', '` + hashed + `', 'c')`,
+		`INSERT INTO "oauth2_provider_application" VALUES (2, 'pub', 'public', 'password', 'x', 'p')`} {
+		if _, err := db.Exec(q); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	exp := time.Now().Add(time.Hour)
+	for _, tok := range []struct{ token, app string }{{"good", "1"}, {"other", "1"}, {"pub-token", "2"}} {
+		s.addToken(tb, tok.token, "2", exp, "read", "[]")
+		if _, err := db.Exec(`UPDATE "oauth2_provider_accesstoken" SET "application_id" = ? WHERE "token" = ?`, tok.app, tok.token); err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(`INSERT INTO "oauth2_provider_refreshtoken" VALUES (1, 'good-r', ?, 1, 1, 2, '2026-01-01 00:00:00',
+		'2026-01-01 00:00:00', NULL)`, oauth2provider.Checksum("good-r")); err != nil {
+		tb.Fatal(err)
+	}
+	clients := &oauth2provider.ClientAuthentication{Settings: s.settings, Hashers: set,
+		Applications: oauth2provider.NewSQLApplications(users, "", ""), Django: s.auth.Django}
+	return &endpointSite{testSite: s,
+		introspect: &oauth2provider.IntrospectTokenView{Clients: clients, Authentication: s.auth},
+		revoke:      &oauth2provider.RevokeTokenView{Clients: clients, Tokens: s.auth.Tokens.(*oauth2provider.SQLTokens)}}
+}
+
+func basicAuth(id, secret string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(id+":"+secret))
+}
+
+// TestIntrospectTokenView: who may ask (a client with its secret, %-escaped in Basic
+// credentials; not with a wrong one), and what it is told.
+func TestIntrospectTokenView(t *testing.T) {
+	s := newEndpointSite(t)
+	conf := basicAuth("conf", "s%3Ae%2Bc")
+	for _, c := range []struct {
+		q          request
+		code       int
+		body, ctyp string
+	}{
+		{request{target: "/o/introspect/?token=good", authorization: conf}, 200, `"active": true, "scope": "read", "exp": `, "application/json"},
+		{request{target: "/o/introspect/?token=good", authorization: basicAuth("conf", "s:e+c")}, 403, "", "text/html; charset=utf-8"},
+		{request{target: "/o/introspect/?token=good&client_id=conf&client_secret=s%3Ae%2Bc"}, 200, `"client_id": "conf"`, "application/json"},
+		{request{method: "POST", target: "/o/introspect/", body: "token=nope&client_id=conf&client_secret=s:e%2Bc"}, 200, `{"active": false}`, "application/json"},
+		{request{target: "/o/introspect/", authorization: conf}, 400, `{"error": "invalid_request", "error_description": "Token parameter is missing."}`, "application/json"},
+		{request{target: "/o/introspect/?token=good"}, 403, "", "text/html; charset=utf-8"},
+		{request{target: "/o/introspect/?token=good&x=%zz", authorization: conf}, 500, "Server Error", "text/html; charset=utf-8"},
+		{request{method: "PUT", target: "/o/introspect/?token=good", authorization: conf}, 405, "", "text/html; charset=utf-8"},
+		{request{target: "/o/introspect/?token=good", authorization: "Basic Y29uZjpzOmUrY\u00e9"}, 500, "Server Error", "text/html; charset=utf-8"},
+	} {
+		w := s.send(s.introspect, c.q)
+		if w.Code != c.code || !strings.Contains(w.Body.String(), c.body) || w.Header().Get("Content-Type") != c.ctyp {
+			t.Errorf("%+v: %d %s %q", c.q, w.Code, w.Header().Get("Content-Type"), w.Body)
+		}
+	}
+}
+
+// TestRevokeTokenView: oauthlib's errors, a client revoking its own tokens (and an access
+// token's refresh token with it), not another client's.
+func TestRevokeTokenView(t *testing.T) {
+	s := newEndpointSite(t)
+	conf := basicAuth("conf", "s%3Ae%2Bc")
+	for _, c := range []struct {
+		q          request
+		code       int
+		body, auth string
+	}{
+		{request{method: "GET", target: "/o/revoke_token/", authorization: conf}, 405, "", ""},
+		{request{method: "POST", target: "/o/revoke_token/", body: "token=good"}, 401, `{"error": "invalid_client"}`, `Bearer error="invalid_client"`},
+		{request{method: "POST", target: "/o/revoke_token/", body: "token=good&state=\u00e9", authorization: basicAuth("conf", "x")}, 401,
+			`{"error": "invalid_client", "state": "\u00e9"}`, `Bearer error="invalid_client"`},
+		{request{method: "POST", target: "/o/revoke_token/", body: "x=1", authorization: conf}, 400,
+			`{"error": "invalid_request", "error_description": "Missing token parameter."}`, ""},
+		{request{method: "POST", target: "/o/revoke_token/?token=good", body: "token=good", authorization: conf}, 400,
+			`{"error": "invalid_request", "error_description": "URL query parameters are not allowed"}`, ""},
+		{request{method: "POST", target: "/o/revoke_token/", body: "token=pub-token", authorization: conf}, 200, "", ""},
+		{request{method: "POST", target: "/o/revoke_token/", body: "token=good&client_id=pub"}, 200, "", ""},
+		{request{method: "POST", target: "/o/revoke_token/", body: "token=good", authorization: conf}, 200, "", ""},
+	} {
+		w := s.send(s.revoke, c.q)
+		if w.Code != c.code || w.Body.String() != c.body || w.Header().Get("WWW-Authenticate") != c.auth {
+			t.Errorf("%+v: %d %q %q", c.q, w.Code, w.Body, w.Header().Get("WWW-Authenticate"))
+		}
+	}
+	var left []string
+	rows, err := s.db.Query(`SELECT "token" FROM "oauth2_provider_accesstoken" ORDER BY "token"`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var tok string
+		rows.Scan(&tok)
+		left = append(left, tok)
+	}
+	var revoked bool
+	if err := s.db.QueryRow(`SELECT "revoked" IS NOT NULL AND "access_token_id" IS NULL FROM "oauth2_provider_refreshtoken"`).Scan(&revoked); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]string{"other", "pub-token"}, left); diff != "" || !revoked {
+		t.Errorf("access tokens left (-want +got):\n%s\nrefresh token revoked: %v", diff, revoked)
+	}
+}
+
+// FuzzClientEndpoints sends the introspection and revocation endpoints any Authorization
+// header, query string and form body: they never panic, answer 200, 400, 401, 403, 405 or
+// 500 as the toolkit does, and introspect for no request without a client.
+func FuzzClientEndpoints(f *testing.F) {
+	s := newEndpointSite(f)
+	for _, seed := range [][3]string{
+		{basicAuth("conf", "s%3Ae%2Bc"), "token=good", ""}, {"", "", "token=good&client_id=conf&client_secret=s:e%2Bc"},
+		{"Basic !!", "x=%zz", "client=1"}, {basicAuth("pub", ""), "", "token=pub-token&client_id=pub&token_type_hint=refresh_token"},
+		{"Basic \xff", "token", "state=%ff"},
+	} {
+		f.Add(seed[0], seed[1], seed[2])
+	}
+	f.Fuzz(func(t *testing.T, header, query, body string) {
+		for _, h := range []http.Handler{s.introspect, s.revoke} {
+			send := func(header string) *httptest.ResponseRecorder {
+				r := httptest.NewRequest("POST", "http://example.com/o/x/", strings.NewReader(body))
+				r.URL.RawQuery = query
+				r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				if header != "" {
+					r.Header["Authorization"] = []string{header}
+				}
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				return w
+			}
+			w, r := send(""), send(header)
+			for _, code := range []int{w.Code, r.Code} {
+				switch code {
+				case 200, 400, 401, 403, 405, 500:
+				default:
+					t.Fatalf("%q %q %q: %d", header, query, body, code)
+				}
+			}
+			// (no client_id field can be spelt without a "c" or a %-escape)
+			if h == s.introspect && w.Code == 200 && !strings.ContainsAny(query+body, "c%") {
+				t.Fatalf("%q %q: introspected for no client", query, body)
+			}
+		}
+	})
+}
