@@ -68,7 +68,7 @@ func newEndpointSite(tb testing.TB) *endpointSite {
 		Applications: oauth2provider.NewSQLApplications(users, "", ""), Django: s.auth.Django}
 	return &endpointSite{testSite: s,
 		introspect: &oauth2provider.IntrospectTokenView{Clients: clients, Authentication: s.auth},
-		revoke:      &oauth2provider.RevokeTokenView{Clients: clients, Tokens: s.auth.Tokens.(*oauth2provider.SQLTokens)}}
+		revoke:     &oauth2provider.RevokeTokenView{Clients: clients, Tokens: s.auth.Tokens.(*oauth2provider.SQLTokens)}}
 }
 
 func basicAuth(id, secret string) string {
