@@ -874,6 +874,30 @@ func FormValueCharset(body []byte, name, charset string) (string, bool) {
 	return value, found
 }
 
+// pyFormValues is every value of name in an urlencoded body, in order, read as
+// pyFormLookup reads the last.
+func pyFormValues(body []byte, name string) []string {
+	text := string(body)
+	if !utf8.Valid(body) {
+		rs := make([]rune, len(body))
+		for i, c := range body {
+			rs[i] = rune(c)
+		}
+		text = string(rs)
+	}
+	var values []string
+	for field := range strings.SplitSeq(text, "&") {
+		if field == "" {
+			continue
+		}
+		k, v, _ := strings.Cut(field, "=")
+		if pyUnquotePlus(k) == name {
+			values = append(values, pyUnquotePlus(v))
+		}
+	}
+	return values
+}
+
 // pyUnquotePlusCodec is urllib.parse.unquote_plus(s, encoding, errors="replace") for
 // latin-1 or ASCII: each run of ASCII characters has its %-escapes read as bytes in the
 // codec (an ASCII byte above 127 is one U+FFFD), other characters stay as they are.
@@ -909,25 +933,11 @@ func pyFormValue(body []byte, name string) string {
 // "&" with Python's parse_qsl (blank values kept, "+" a space, invalid %-escapes left as
 // they are, decoded bytes that are not UTF-8 replaced by U+FFFD).
 func pyFormLookup(body []byte, name string) (string, bool) {
-	text := string(body)
-	if !utf8.Valid(body) {
-		rs := make([]rune, len(body))
-		for i, c := range body {
-			rs[i] = rune(c)
-		}
-		text = string(rs)
+	vs := pyFormValues(body, name)
+	if len(vs) == 0 {
+		return "", false
 	}
-	value, found := "", false
-	for field := range strings.SplitSeq(text, "&") {
-		if field == "" {
-			continue
-		}
-		k, v, _ := strings.Cut(field, "=")
-		if pyUnquotePlus(k) == name {
-			value, found = pyUnquotePlus(v), true
-		}
-	}
-	return value, found
+	return vs[len(vs)-1], true
 }
 
 // UnquotePlus is Python's urllib.parse.unquote_plus(s) (UTF-8, errors="replace"): "+"

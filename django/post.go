@@ -35,15 +35,25 @@ var (
 // ErrRequestDataTooBig, ErrTooManyFilesSent, ErrMultiPartParser). The body is put back for
 // the handler.
 func (s *Settings) PostValue(r *http.Request, name string) (string, bool, error) {
+	vs, err := s.PostValues(r, name)
+	if err != nil || len(vs) == 0 {
+		return "", false, err
+	}
+	return vs[len(vs)-1], true, nil
+}
+
+// PostValues is request.POST.getlist(name): every value of the field, in order, as
+// PostValue reads them (none when the field is not there).
+func (s *Settings) PostValues(r *http.Request, name string) ([]string, error) {
 	if !strings.EqualFold(r.Method, http.MethodPost) || r.Body == nil { // (Django upper-cases REQUEST_METHOD)
-		return "", false, nil
+		return nil, nil
 	}
 	ct := r.Header.Get("Content-Type")
 	mediaType, _, _ := strings.Cut(ct, ";")
 	switch strings.ToLower(strings.TrimSpace(mediaType)) {
 	case "application/x-www-form-urlencoded":
 		if s.DataUploadMaxMemorySize >= 0 && r.ContentLength > int64(s.DataUploadMaxMemorySize) {
-			return "", false, ErrRequestDataTooBig
+			return nil, ErrRequestDataTooBig
 		}
 		limit := int64(s.DataUploadMaxMemorySize)
 		if limit < 0 {
@@ -51,17 +61,16 @@ func (s *Settings) PostValue(r *http.Request, name string) (string, bool, error)
 		}
 		body, err := peekBody(r, limit)
 		if err != nil {
-			return "", false, err
+			return nil, err
 		}
 		if s.DataUploadMaxNumberFields >= 0 && 1+bytes.Count(body, []byte("&")) > s.DataUploadMaxNumberFields {
-			return "", false, ErrTooManyFieldsSent
+			return nil, ErrTooManyFieldsSent
 		}
-		v, ok := pyFormLookup(body, name)
-		return v, ok, nil
+		return pyFormValues(body, name), nil
 	case "multipart/form-data":
-		return s.multipartPostValue(r, ct, name)
+		return s.multipartPostValues(r, ct, name)
 	}
-	return "", false, nil
+	return nil, nil
 }
 
 // peekBody reads r's body (at most limit bytes: more is ErrRequestDataTooBig) and puts it
@@ -81,19 +90,19 @@ func peekBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// multipartPostValue is PostValue for a multipart/form-data body.
-func (s *Settings) multipartPostValue(r *http.Request, ct, name string) (string, bool, error) {
+// multipartPostValues is PostValues for a multipart/form-data body.
+func (s *Settings) multipartPostValues(r *http.Request, ct, name string) ([]string, error) {
 	_, params, err := mime.ParseMediaType(ct)
 	boundary := params["boundary"]
 	if err != nil || boundary == "" || !errMultipartBoundary.MatchString(boundary) {
-		return "", false, fmt.Errorf("%w: invalid boundary in multipart: %q", ErrMultiPartParser, boundary)
+		return nil, fmt.Errorf("%w: invalid boundary in multipart: %q", ErrMultiPartParser, boundary)
 	}
 	body, err := peekBody(r, maxMultipartReadBytes)
 	if err != nil {
-		return "", false, err
+		return nil, err
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	value, found := "", false
+	var values []string
 	fields, files, size := 0, 0, 0
 	for {
 		part, err := mr.NextRawPart()
@@ -107,19 +116,19 @@ func (s *Settings) multipartPostValue(r *http.Request, ct, name string) (string,
 		}
 		if _, isFile := disp["filename"]; isFile {
 			if files++; s.DataUploadMaxNumberFiles >= 0 && files > s.DataUploadMaxNumberFiles {
-				return "", false, ErrTooManyFilesSent
+				return nil, ErrTooManyFilesSent
 			}
 			continue
 		}
 		if fields++; s.DataUploadMaxNumberFields >= 0 && fields > s.DataUploadMaxNumberFields {
-			return "", false, ErrTooManyFieldsSent
+			return nil, ErrTooManyFieldsSent
 		}
 		data, err := io.ReadAll(part)
 		if err != nil {
 			break
 		}
 		if size += len(field) + 2 + len(data); s.DataUploadMaxMemorySize >= 0 && size > s.DataUploadMaxMemorySize {
-			return "", false, ErrRequestDataTooBig
+			return nil, ErrRequestDataTooBig
 		}
 		if field != name {
 			continue
@@ -129,7 +138,7 @@ func (s *Settings) multipartPostValue(r *http.Request, ct, name string) (string,
 				data = d
 			}
 		}
-		value, found = ValidUTF8(string(data)), true
+		values = append(values, ValidUTF8(string(data)))
 	}
-	return value, found, nil
+	return values, nil
 }
