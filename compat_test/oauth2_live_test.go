@@ -236,6 +236,8 @@ func oauth2Site(t *testing.T, djangoVersion string, setup oauth2Setup, c oauth2C
 	mux.Handle("/o/introspect/", &oauth2provider.IntrospectTokenView{Clients: clients, Authentication: oa})
 	mux.Handle("/o/revoke_token/", &oauth2provider.RevokeTokenView{Clients: clients,
 		Tokens: oauth2provider.NewSQLTokens(site.users, "", s.Version)})
+	mux.Handle("/o/token/", &oauth2provider.TokenView{Clients: clients, Tokens: oauth2provider.NewSQLTokens(site.users, "", s.Version),
+		Config: cfg})
 	csrf, err := django.NewCSRFMiddleware(site.settings)
 	if err != nil {
 		t.Fatal(err)
@@ -348,6 +350,7 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 	h := oauth2Site(t, p.Django, goSetup, c, goDB)
 	codes := map[int]int{}
 	endpointSteps := 0 // (the introspection and revocation endpoints')
+	issuedTokens := 0
 	viaMiddleware := 0 // (the plain views' answers with a user)
 	for i, step := range setup.Steps {
 		fill := func(v string, quoted bool) string {
@@ -399,6 +402,11 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 		if backend != "sqlite" { // (the tokens of two setups, a few seconds apart: the same exp within a minute)
 			got.Body = sameExp(want.Steps[i].Body, got.Body)
 		}
+		if step.Path == "/o/token/" { // (tokens issued: random)
+			issuedTokens += len(issuedToken.FindAllString(want.Steps[i].Body, -1))
+			want.Steps[i].Body = issuedToken.ReplaceAllString(want.Steps[i].Body, `"$1": "T"`)
+			got.Body = issuedToken.ReplaceAllString(got.Body, `"$1": "T"`)
+		}
 		if diff := cmp.Diff(want.Steps[i], got, jwtCmp, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("step %d %s %s %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, diff)
 		}
@@ -430,8 +438,19 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 				revoked++
 			}
 		}
-		if endpointSteps < 100 || revoked < 3 {
-			t.Errorf("%d steps to the endpoints, %d refresh tokens revoked: %v", endpointSteps, revoked, want.Refresh)
+		if endpointSteps < 100 || revoked < 3 || issuedTokens < 20 {
+			t.Errorf("%d steps to the endpoints, %d refresh tokens revoked, %d tokens issued: %v", endpointSteps, revoked,
+				issuedTokens, want.Refresh)
+		}
+		// (the tokens issued, as Django reads them)
+		var wantIssued, gotIssued struct{ Issued [][]any }
+		oauth2Oracle(t, p.Series, string(dbj), c, map[string]any{"tokens": setup.Tokens}, &wantIssued, "issued")
+		oauth2Oracle(t, p.Series, string(goJSON), c, map[string]any{"tokens": goSetup.Tokens}, &gotIssued, "issued")
+		if diff := cmp.Diff(wantIssued, gotIssued); diff != "" {
+			t.Errorf("the tokens issued (-django's +go's, read by Django):\n%s", diff)
+		}
+		if len(wantIssued.Issued) < 10 {
+			t.Errorf("%d tokens issued", len(wantIssued.Issued))
 		}
 		return
 	}
@@ -446,6 +465,9 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 		t.Errorf("too little state to compare: %+v", wantState)
 	}
 }
+
+// issuedToken is a token of the token endpoint's answer.
+var issuedToken = regexp.MustCompile(`"(access_token|refresh_token)": "[A-Za-z0-9]{30}"`)
 
 var introspectedExp = regexp.MustCompile(`"exp": (\d+)`)
 

@@ -124,7 +124,7 @@ from oauth2_provider.contrib.rest_framework import (  # noqa: E402
     TokenHasScope, TokenMatchesOASRequirements)
 from oauth2_provider.decorators import protected_resource, rw_protected_resource  # noqa: E402
 from oauth2_provider.models import AccessToken, Application, RefreshToken  # noqa: E402
-from oauth2_provider.views import IntrospectTokenView, RevokeTokenView  # noqa: E402
+from oauth2_provider.views import IntrospectTokenView, RevokeTokenView, TokenView  # noqa: E402
 from oauth2_provider.views.generic import (  # noqa: E402
     ProtectedResourceView, ReadWriteScopedResourceView, ScopedProtectedResourceView)
 from rest_framework.authentication import BasicAuthentication, TokenAuthentication  # noqa: E402
@@ -193,6 +193,7 @@ djoracle.set_urlpatterns(URLCONF, [
     path("api/mixed/", view(TokenHasScope, auths=(TokenAuthentication, Auth), required_scopes=["read"])),
     path("o/introspect/", IntrospectTokenView.as_view()),
     path("o/revoke_token/", RevokeTokenView.as_view()),
+    path("o/token/", TokenView.as_view()),
 ])
 
 PASSWORD = "pa:ss w\u00f6rd"
@@ -228,13 +229,16 @@ TOKENS = {
     "intro": (3, 3600, "introspection read", None, None, True),
 }
 # The applications (clients): name: (client id, secret, type, whether the secret is
-# stored hashed); "app" holds the tokens above.
+# stored hashed, grant type); "app" holds the tokens above.
+CC, PW = Application.GRANT_CLIENT_CREDENTIALS, Application.GRANT_PASSWORD
 APPS = {
-    "app": ("app-id", "s3cr:et+%/\u00e9", Application.CLIENT_CONFIDENTIAL, True),
-    "plain": ("plain-id", "plain-secret", Application.CLIENT_CONFIDENTIAL, False),
-    "pub": ("pub-id", "", Application.CLIENT_PUBLIC, False),
-    "pub-hashed": ("pub2-id", "pub-secret", Application.CLIENT_PUBLIC, True),
-    "accent": ("cl\u00e9 id", "s\u00e9cret", Application.CLIENT_CONFIDENTIAL, True),
+    "app": ("app-id", "s3cr:et+%/\u00e9", Application.CLIENT_CONFIDENTIAL, True, CC),
+    "plain": ("plain-id", "plain-secret", Application.CLIENT_CONFIDENTIAL, False, CC),
+    "pub": ("pub-id", "", Application.CLIENT_PUBLIC, False, CC),
+    "pub-hashed": ("pub2-id", "pub-secret", Application.CLIENT_PUBLIC, True, CC),
+    "accent": ("cl\u00e9 id", "s\u00e9cret", Application.CLIENT_CONFIDENTIAL, True, CC),
+    "pw": ("pw-id", "pw-secret", Application.CLIENT_CONFIDENTIAL, True, PW),
+    "pw-pub": ("pw-pub-id", "x", Application.CLIENT_PUBLIC, True, PW),
 }
 # Tokens of the other applications: name: (user pk, application, with a refresh token
 # NAME + "-r").
@@ -469,6 +473,41 @@ def endpoint_steps(add, tokens):
     for m in ("OPTIONS", "PUT", "DELETE", "PATCH"):
         add(intro + "?token={t:alice}", method=m, headers=app)
         add(intro + "?token={t:alice}", method=m)
+    # Tokens issued (random: the answers' tokens are compared as placeholders, the tokens
+    # then read by Django, command issued).
+    tok = "/o/token/"
+    cc = "grant_type=client_credentials"
+    for body, h in ((cc, app), (cc + "&scope=read", app), (cc + "&scope=write+read", app), (cc + "&scope=", app),
+                    (cc + "&scope=read++write", app), (cc + "&scope=bogus", app), (cc + "&scope=%20read%0A", app),
+                    (cc + "&scope=read&state=st%C3%A9", app), (cc, {"Authorization": client_basic("app", "x")}),
+                    (cc + "&state=s", {"Authorization": client_basic("nobody")}), (cc + "&" + client_form("plain"), {}),
+                    (cc + "&client_id=pub-id", {}), (cc + "&client_id=pub2-id", {}), (cc + "&client_id=plain-id", app),
+                    (cc + "&client_id=app-id", app), (cc, {"Authorization": client_basic("pw")}), ("", app),
+                    ("grant_type=bogus&state=x", app), ("grant_type=", app), ("grant_type=CLIENT_CREDENTIALS", app),
+                    (cc + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F", app),
+                    (cc + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F&resource=https%3A%2F%2Fother.example%2F", app),
+                    (cc + "&resource=+", app), (cc + "&resource=", app), (cc + "&resource=bogus&state=z", app),
+                    (cc + "&resource=http%3A%2F%2Fu%40testserver%2F", app), (cc + "&resource=http%3A%2F%2F%5B%3A%3A1%2F", app),
+                    (cc + "&resource=http%3A%2F%2Ftestserver%2F&resource=", app), (cc + "&client=x", app),
+                    (cc + "&client_id=nul%00id", {})):
+        add(tok, method="POST", body=body, content_type=form, headers=h)
+    add(tok + "?x=1", method="POST", body=cc + "&state=q", content_type=form, headers=app)
+    add(tok + "?x=%zz", method="POST", body=cc, content_type=form, headers=app)
+    add(tok, method="POST", body='{"grant_type": "client_credentials"}', headers=app)
+    for m in ("GET", "OPTIONS", "PUT"):
+        add(tok, method=m, headers=app)
+    pw = {"Authorization": client_basic("pw")}
+    user = "grant_type=password&username=alice&password=" + urllib.parse.quote_plus(PASSWORD)
+    for body, h in ((user, pw), (user + "&scope=read", pw), (user.replace("alice", "bob"), pw),
+                    (user.replace("alice", "jos%C3%A9"), pw), (user.replace("alice", "ALICE"), pw),
+                    (user + "x", pw), ("grant_type=password&username=alice", pw), ("grant_type=password&password=x", pw),
+                    (user.replace("username=alice", "username="), pw), (user + "&scope=bogus", pw),
+                    (user, {"Authorization": client_basic("pw", "x")}), (user + "&client_id=pw-pub-id", {}),
+                    (user + "&client_id=pw-id", {}), (user + "&" + client_form("pw"), {}), (user, app),
+                    (user + "x", app), (user + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F", pw),
+                    (user + "&state=s", {"Authorization": client_basic("pw", "x")}), (user.replace("alice", "nobody"), pw),
+                    (user + "&client_id=app-id", pw)):
+        add(tok, method="POST", body=body, content_type=form, headers=h)
     # Revocations, last (they change the tables): refusals first.
     for m in ("GET", "OPTIONS", "PUT"):
         add(revoke, method=m, headers=app)
@@ -504,9 +543,8 @@ def basic(name, password=PASSWORD):
 def setup():
     made = djoracle.create_users(USERS, PASSWORD)
     apps = {name: Application.objects.create(name=name, client_id=cid, client_secret=secret, client_type=kind,
-                                             hash_client_secret=hashed,
-                                             authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
-            for name, (cid, secret, kind, hashed) in APPS.items()}
+                                             hash_client_secret=hashed, authorization_grant_type=grant)
+            for name, (cid, secret, kind, hashed, grant) in APPS.items()}
     app = apps["app"]
     from django.db import connection
     from oauthlib.common import generate_token
@@ -749,12 +787,28 @@ elif cmd == "tokens":
     names = {v: k for k, v in json.load(sys.stdin)["tokens"].items()}
     now = timezone.now()
     print(json.dumps({
-        "access": sorted([names.get(t.token), t.user_id] for t in AccessToken.objects.all()),
+        "access": sorted(([names.get(t.token), t.user_id] for t in AccessToken.objects.all()), key=json.dumps),
         "refresh": sorted(([names.get(t.token), t.user_id, t.revoked is not None,
                             None if t.revoked is None else round((now - t.revoked).total_seconds() / 60),
                             names.get(t.access_token.token) if t.access_token else None]
                            for t in RefreshToken.objects.select_related("access_token")), key=json.dumps),
     }))
+elif cmd == "issued":  # the tokens of no name (issued by the steps), as Django reads them
+    names = set(json.load(sys.stdin)["tokens"].values())
+    now = timezone.now()
+    import hashlib
+
+    def row(t):
+        r = t.refreshtoken if hasattr(t, "refreshtoken") else None
+        return [t.user_id, t.scope, t.application.client_id if t.application else None,
+                round((t.expires - now).total_seconds() / 60), getattr(t, "resource", None), t.is_valid(),
+                len(t.token), getattr(t, "token_checksum", hashlib.sha256(t.token.encode()).hexdigest())
+                == hashlib.sha256(t.token.encode()).hexdigest(),
+                None if r is None else [r.user_id, r.application.client_id, r.revoked is not None, len(r.token),
+                                        getattr(r, "token_checksum", None) in (None, hashlib.sha256(r.token.encode()).hexdigest()),
+                                        getattr(r, "token_family", 1) is not None]]
+    print(json.dumps({"issued": sorted((row(t) for t in AccessToken.objects.all() if t.token not in names),
+                                       key=json.dumps)}))
 elif cmd == "serve-as":
     serve_as()
 elif cmd == "state":

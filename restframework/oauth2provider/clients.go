@@ -29,6 +29,9 @@ type Application struct {
 	ClientSecret string
 	// ClientType is "confidential" or "public".
 	ClientType string
+	// AuthorizationGrantType is the one grant the client may use ("client-credentials",
+	// "password", "authorization-code", ...), and with it refresh_token.
+	AuthorizationGrantType string
 }
 
 // The toolkit's client types.
@@ -74,8 +77,8 @@ func NewSQLApplications(users *auth.SQLUserSource, table, version string) *SQLAp
 		table = DefaultApplicationTable
 	}
 	q, p := users.Quote, users.Param
-	sel := "SELECT " + q("id") + ", " + q("client_id") + ", " + q("client_secret") + ", " + q("client_type") +
-		" FROM " + q(table) + " WHERE "
+	sel := "SELECT " + q("id") + ", " + q("client_id") + ", " + q("client_secret") + ", " + q("client_type") + ", " +
+		q("authorization_grant_type") + " FROM " + q(table) + " WHERE "
 	return &SQLApplications{users: users, byClientID: sel + q("client_id") + " = " + p(1), byID: sel + q("id") + " = " + p(1),
 		postgres: users.Dialect() == auth.PostgreSQL, v24: version == "2.4"}
 }
@@ -98,7 +101,7 @@ func (s *SQLApplications) ApplicationByID(ctx context.Context, id int64) (*Appli
 
 func (s *SQLApplications) one(ctx context.Context, query string, arg any) (*Application, error) {
 	var a Application
-	err := s.users.DB().QueryRowContext(ctx, query, arg).Scan(&a.ID, &a.ClientID, &a.ClientSecret, &a.ClientType)
+	err := s.users.DB().QueryRowContext(ctx, query, arg).Scan(&a.ID, &a.ClientID, &a.ClientSecret, &a.ClientType, &a.AuthorizationGrantType)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, ErrApplicationNotFound
@@ -141,7 +144,8 @@ func (o *oauthRequest) param(name string) (string, bool) {
 }
 
 // oauthParams are the parameters the endpoints read from a request.
-var oauthParams = []string{"client_id", "client_secret", "token", "token_type_hint", "state", "client"}
+var oauthParams = []string{"client_id", "client_secret", "token", "token_type_hint", "state", "client", "grant_type",
+	"scope", "username", "password", "resource", "refresh_token"}
 
 // errInvalidHex is oauthlib's ValueError on a query string with a malformed %-escape,
 // which the client endpoints leave a server error.

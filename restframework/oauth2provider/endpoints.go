@@ -261,6 +261,13 @@ func viewNotAllowed(w http.ResponseWriter, allow string) {
 // bools, int64s, string lists) as Django's JsonResponse and oauthlib write it: json.dumps
 // with its default separators (", " and ": "), non-ASCII escaped.
 func pyJSONResponse(w http.ResponseWriter, status int, kv ...any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(pyJSON(kv...))
+}
+
+// pyJSON is the object of pyJSONResponse.
+func pyJSON(kv ...any) []byte {
 	b := []byte{'{'}
 	for i := 0; i+1 < len(kv); i += 2 {
 		if i > 0 {
@@ -286,8 +293,5 @@ func pyJSONResponse(w http.ResponseWriter, status int, kv ...any) {
 			b = append(b, ']')
 		}
 	}
-	b = append(b, '}')
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(b)
+	return append(b, '}')
 }

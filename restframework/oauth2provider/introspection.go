@@ -359,21 +359,15 @@ func (t *SQLTokens) SaveIntrospected(ctx context.Context, token, userID, scope s
 		}
 		user = arg
 	}
-	// (the JSONField's json.dumps: ", " between items, non-ASCII escaped)
-	items := make([]string, len(resource))
-	for i, r := range resource {
-		b, err := serializer.EncodeJSON(serializer.Str(r))
-		if err != nil {
-			return nil, err
-		}
-		items[i] = string(b)
+	res, err := resourceJSON(resource)
+	if err != nil {
+		return nil, err
 	}
-	res := "[" + strings.Join(items, ", ") + "]"
 	key := token
 	if !t.v24 {
 		key = Checksum(token)
 	}
-	err := t.inTx(ctx, func(tx auth.SQLDB) error {
+	err = t.inTx(ctx, func(tx auth.SQLDB) error {
 		var id int64
 		err := tx.QueryRowContext(ctx, t.selID, key).Scan(&id)
 		exp, at := t.users.TimeArg(expires), t.users.TimeArg(now)
@@ -397,4 +391,18 @@ func (t *SQLTokens) SaveIntrospected(ctx context.Context, token, userID, scope s
 		return nil, fmt.Errorf("oauth2provider: keep the introspected token: %w", err)
 	}
 	return t.AccessToken(ctx, token)
+}
+
+// resourceJSON is resource as the toolkit's JSONField stores it (json.dumps: ", " between
+// items, non-ASCII escaped).
+func resourceJSON(resource []string) (string, error) {
+	items := make([]string, len(resource))
+	for i, r := range resource {
+		b, err := serializer.EncodeJSON(serializer.Str(r))
+		if err != nil {
+			return "", err
+		}
+		items[i] = string(b)
+	}
+	return "[" + strings.Join(items, ", ") + "]", nil
 }

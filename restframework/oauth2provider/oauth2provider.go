@@ -103,19 +103,32 @@ type Settings struct {
 	IntrospectionCredentials *[2]string
 	// TokenCachingSeconds is RESOURCE_SERVER_TOKEN_CACHING_SECONDS (36000).
 	TokenCachingSeconds float64
+	// AccessTokenExpireSeconds is ACCESS_TOKEN_EXPIRE_SECONDS (36000): the lifetime of the
+	// access tokens TokenView issues.
+	AccessTokenExpireSeconds int
+	// DefaultScopes are the scopes of a token asked for without any (DEFAULT_SCOPES, with
+	// "__all__" standing for Scopes, in their order: Defaults sets read and write).
+	DefaultScopes []string
+	// PasswordGrantCompliant is COMPLIANT_BCP_RFC9700_PASSWORD_GRANT (false; 3.4 and
+	// later): TokenView then refuses the password grant to every client
+	// (unauthorized_client).
+	PasswordGrantCompliant bool
 	// Version is the version of django-oauth-toolkit the site runs: "2.4" (the release
 	// for Django 3.2), or "" for 3.4 and later.
 	Version string
 	// Now is the clock (nil: time.Now), for tests.
 	Now func() time.Time
 
-	hashedStorage bool // COMPLIANT_BCP_RFC9700_TOKEN_STORAGE, as SettingsFromJSON read it
+	hashedStorage bool     // COMPLIANT_BCP_RFC9700_TOKEN_STORAGE, as SettingsFromJSON read it
+	issuingErr    error    // the settings of issuing tokens SettingsFromJSON met that TokenView cannot honour
+	defaultScopes []string // DEFAULT_SCOPES, as SettingsFromJSON read it
 }
 
 // Defaults returns the toolkit's defaults (its newest release).
 func Defaults() *Settings {
 	return &Settings{ReadScope: "read", WriteScope: "write", Scopes: []string{"read", "write"},
-		ResourceValidator: ValidateResourceAsURLPrefix, TokenCachingSeconds: 36000}
+		ResourceValidator: ValidateResourceAsURLPrefix, TokenCachingSeconds: 36000, AccessTokenExpireSeconds: 36000,
+		DefaultScopes: []string{"read", "write"}, defaultScopes: []string{"__all__"}}
 }
 
 // ErrSettings is returned by SettingsFromJSON for settings this package does not

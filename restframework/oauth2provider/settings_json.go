@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -42,6 +42,18 @@ var fixedDefaults = map[string]any{
 	"OAUTH2_SERVER_CLASS":                 "oauthlib.oauth2.Server",
 	"ACCESS_TOKEN_MODEL":                  "oauth2_provider.AccessToken",
 	"AUTHENTICATION_SERVER_EXP_TIME_ZONE": "UTC",
+}
+
+// The toolkit's defaults of the settings of issuing tokens that TokenView follows at their
+// default only (other values make it a server error; reading tokens ignores them).
+var issuingDefaults = map[string]string{
+	"ACCESS_TOKEN_GENERATOR":  "null",
+	"REFRESH_TOKEN_GENERATOR": "null",
+	"EXTRA_SERVER_KWARGS":     "{}",
+	"SCOPES_BACKEND_CLASS":    `"oauth2_provider.scopes.SettingsScopes"`,
+	"APPLICATION_MODEL":       `"oauth2_provider.Application"`,
+	"REFRESH_TOKEN_MODEL":     `"oauth2_provider.RefreshToken"`,
+	"OIDC_ENABLED":            "false",
 }
 
 // defaultValidator is RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR's default.
@@ -91,6 +103,18 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 			return nil, fmt.Errorf("%w: OAUTH2_PROVIDER[%q]: %w", ErrSettings, name, err)
 		}
 	}
+	// (DEFAULT_SCOPES: "__all__" for every scope of SCOPES, in order, else those of them
+	// among SCOPES)
+	s.DefaultScopes = nil
+	for _, d := range s.defaultScopes {
+		if d == "__all__" {
+			s.DefaultScopes = slices.Clone(s.Scopes)
+			break
+		}
+		if slices.Contains(s.Scopes, d) {
+			s.DefaultScopes = append(s.DefaultScopes, d)
+		}
+	}
 	if s.hashedStorage && s.introspects() {
 		return nil, fmt.Errorf("%w: COMPLIANT_BCP_RFC9700_TOKEN_STORAGE with an introspection server", ErrSettings)
 	}
@@ -115,12 +139,32 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 		}
 		return nil
 	case "SCOPES":
-		var v map[string]any
-		if err := json.Unmarshal(raw, &v); err != nil {
+		v, err := serializer.DecodeJSONText(string(raw))
+		if err != nil {
 			return err
 		}
-		s.Scopes = slices.Sorted(maps.Keys(v))
+		d := v.Dict()
+		if d == nil {
+			return errors.New("not a dict")
+		}
+		s.Scopes = nil
+		for k := range d.All() {
+			ks, ok := k.AsStr()
+			if !ok {
+				return errors.New("a scope that is not a string")
+			}
+			s.Scopes = append(s.Scopes, ks)
+		}
 		return nil
+	case "DEFAULT_SCOPES":
+		return json.Unmarshal(raw, &s.defaultScopes)
+	case "ACCESS_TOKEN_EXPIRE_SECONDS":
+		if err := json.Unmarshal(raw, &s.AccessTokenExpireSeconds); err != nil {
+			s.issuingErr = fmt.Errorf("%w: ACCESS_TOKEN_EXPIRE_SECONDS %s", ErrSettings, raw)
+		}
+		return nil
+	case "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT":
+		return truthy(raw, &s.PasswordGrantCompliant)
 	case "RESOURCE_SERVER_INTROSPECTION_URL":
 		var v *string
 		if err := json.Unmarshal(raw, &v); err != nil || v == nil {
@@ -163,6 +207,17 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 			s.ResourceValidator = nil
 		case *v != defaultValidator:
 			return fmt.Errorf("a validator of the project's own (%s)", *v)
+		}
+		return nil
+	}
+	if def, issuing := issuingDefaults[name]; issuing {
+		var got, want any
+		if err := json.Unmarshal(raw, &got); err != nil {
+			return err
+		}
+		json.Unmarshal([]byte(def), &want)
+		if !reflect.DeepEqual(got, want) {
+			s.issuingErr = fmt.Errorf("%w: %s %s, which TokenView does not follow", ErrSettings, name, raw)
 		}
 		return nil
 	}

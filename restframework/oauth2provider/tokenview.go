@@ -1,0 +1,410 @@
+package oauth2provider
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"math/big"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+)
+
+// The grant types of the token endpoint, and the application grant types they need.
+const (
+	deviceCodeGrant   = "urn:ietf:params:oauth:grant-type:device_code"
+	grantClientCreds  = "client-credentials"
+	grantPassword     = "password"
+	tokenCharacterSet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+)
+
+// TokenView is the toolkit's TokenView (its token/ URL), the token endpoint, for the
+// client-credentials and resource-owner password grants, through oauthlib's
+// TokenEndpoint: a client that authenticates itself (a public client of the password
+// grant by its client_id alone) gets an access token (and with the password grant, a
+// refresh token for the user whose credentials Django's backends take) with the scopes
+// it asks for among Settings.Scopes, or Settings.DefaultScopes, stored as the toolkit
+// stores them (resource indicators of RFC 8707 with 3.x), so that Django's resource
+// servers take them, and the same JSON answer ({"access_token", "expires_in",
+// "token_type": "Bearer", "scope"[, "refresh_token"]}); and oauthlib's JSON errors
+// (invalid_request, invalid_client with a 401, unauthorized_client for a client not
+// registered for the grant, invalid_grant for wrong user credentials, invalid_scope,
+// unsupported_grant_type, invalid_target for a malformed resource), a request's state
+// echoed. It is exempt from CSRF checks.
+//
+// The grants that need what happened in a browser (authorization_code, and the device
+// code polling of 3.x) and refresh_token are handed to Fallback (a proxy to the Django
+// site, say), unread.
+type TokenView struct {
+	// Clients authenticates the clients.
+	Clients *ClientAuthentication
+	// Tokens stores the tokens issued.
+	Tokens *SQLTokens
+	// Config authenticates the users of the password grant (Django's authenticate over
+	// Config.AuthenticationBackends, inactive users refused).
+	Config *auth.Config
+	// Fallback serves the grants TokenView does not (nil: they are a server error).
+	Fallback http.Handler
+}
+
+// oauthError is one of oauthlib's OAuth2Errors, as JSON.
+type oauthError struct {
+	status            int
+	code, description string
+	plain             bool // (raised outside the grant's validation: none of its headers)
+}
+
+// write answers e as oauthlib and the toolkit do, with state when it is not empty.
+func (e *oauthError) write(w http.ResponseWriter, state string) {
+	kv := []any{"error", e.code}
+	if e.description != "" {
+		kv = append(kv, "error_description", e.description)
+	}
+	if state != "" {
+		kv = append(kv, "state", state)
+	}
+	if e.plain { // (HttpResponse's own Content-Type)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(e.status)
+		w.Write(pyJSON(kv...))
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	if e.status == http.StatusUnauthorized {
+		authValues := `Bearer error="` + e.code + `"`
+		if e.description != "" {
+			authValues += `, error_description="` + e.description + `"`
+		}
+		h.Set("WWW-Authenticate", authValues)
+	}
+	pyJSONResponse(w, e.status, kv...)
+}
+
+// ServeHTTP implements http.Handler.
+func (v *TokenView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	c := v.Clients
+	var ds *django.Settings
+	if c != nil {
+		ds = c.Django
+	}
+	if c == nil || c.Settings == nil || c.Applications == nil || v.Tokens == nil || v.Config == nil {
+		djangoFail(w, r, ds, errors.New("oauth2provider: TokenView needs Clients (with Settings and Applications), Tokens and Config"))
+		return
+	}
+	switch strings.ToUpper(r.Method) {
+	case http.MethodPost:
+	case http.MethodOptions:
+		viewOptions(w, "POST, OPTIONS")
+		return
+	default:
+		viewNotAllowed(w, "POST, OPTIONS")
+		return
+	}
+	s := c.Settings
+	if s.issuingErr != nil {
+		djangoFail(w, r, ds, s.issuingErr)
+		return
+	}
+	if !s.v24() {
+		grant, _, err := djangoSettings(ds).PostValue(r, "grant_type")
+		if err != nil {
+			djangoFail(w, r, ds, err)
+			return
+		}
+		if grant == deviceCodeGrant {
+			v.fallback(w, r, ds)
+			return
+		}
+	}
+	o, err := c.oauthlibRequest(r)
+	if err != nil {
+		djangoFail(w, r, ds, err)
+		return
+	}
+	state := o.params["state"]
+	if rawQuery, _, _ := strings.Cut(r.URL.RawQuery, "#"); rawQuery != "" {
+		(&oauthError{status: 400, code: "invalid_request", description: "URL query parameters are not allowed", plain: true}).write(w, state)
+		return
+	}
+	var body []any
+	switch grant := o.params["grant_type"]; grant {
+	case "client_credentials", "password":
+		var oe *oauthError
+		body, oe, err = v.issue(r, o, grant)
+		if oe != nil {
+			oe.write(w, state)
+			return
+		}
+	case "authorization_code", "openid", "refresh_token", deviceCodeGrant:
+		v.fallback(w, r, ds)
+		return
+	default: // (oauthlib's default grant, authorization_code, refuses it)
+		(&oauthError{status: 400, code: "unsupported_grant_type"}).write(w, state)
+		return
+	}
+	if err != nil {
+		djangoFail(w, r, ds, err)
+		return
+	}
+	h := w.Header()
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	pyJSONResponse(w, http.StatusOK, body...)
+}
+
+// fallback hands r to Fallback.
+func (v *TokenView) fallback(w http.ResponseWriter, r *http.Request, ds *django.Settings) {
+	if v.Fallback == nil {
+		djangoFail(w, r, ds, errors.New("oauth2provider: TokenView serves no such grant and has no Fallback"))
+		return
+	}
+	v.Fallback.ServeHTTP(w, r)
+}
+
+// issue is the grant's validate_token_request, create_token and the validator's
+// save_bearer_token: the answer's keys and values, or the OAuth2Error to answer.
+func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any, *oauthError, error) {
+	ctx := r.Context()
+	c, s := v.Clients, v.Clients.Settings
+	var user *auth.User
+	if grant == "password" {
+		for _, p := range []string{"grant_type", "username", "password"} {
+			if o.params[p] == "" {
+				return nil, &oauthError{status: 400, code: "invalid_request", description: "Request is missing " + p + " parameter."}, nil
+			}
+		}
+		required, err := c.clientAuthenticationRequired(ctx, o)
+		if err != nil {
+			return nil, nil, err
+		}
+		if oe, err := v.validateClient(ctx, o, required); oe != nil || err != nil {
+			return nil, oe, err
+		}
+		u, _, err := auth.AuthenticateBackends(ctx, o.params["username"], o.params["password"], v.Config)
+		if err != nil {
+			return nil, nil, err
+		}
+		if u == nil || !u.IsActive {
+			return nil, &oauthError{status: 400, code: "invalid_grant", description: "Invalid credentials given."}, nil
+		}
+		user = u
+		if o.client.AuthorizationGrantType != grantPassword || (s.PasswordGrantCompliant && !s.v24()) {
+			return nil, &oauthError{status: 400, code: "unauthorized_client"}, nil
+		}
+	} else {
+		if oe, err := v.validateClient(ctx, o, true); oe != nil || err != nil {
+			return nil, oe, err
+		}
+		if o.client.AuthorizationGrantType != grantClientCreds {
+			return nil, &oauthError{status: 400, code: "unauthorized_client"}, nil
+		}
+	}
+	// (validate_scopes: the scope parameter split on spaces, else DEFAULT_SCOPES)
+	scopes := append([]string{}, s.DefaultScopes...)
+	if scope, ok := o.param("scope"); ok {
+		scopes = strings.Split(strings.TrimFunc(scope, pystr.IsSpace), " ")
+	}
+	for _, sc := range scopes {
+		if !contains(s.Scopes, sc) {
+			return nil, &oauthError{status: 400, code: "invalid_scope"}, nil
+		}
+	}
+	access, err := generateToken()
+	if err != nil {
+		return nil, nil, err
+	}
+	n := &newTokens{access: access, appID: o.client.ID, scope: strings.Join(scopes, " ")}
+	body := []any{"access_token", access, "expires_in", int64(s.AccessTokenExpireSeconds), "token_type", "Bearer", "scope", n.scope}
+	if grant == "password" {
+		if n.refresh, err = generateToken(); err != nil {
+			return nil, nil, err
+		}
+		body = append(body, "refresh_token", n.refresh)
+		n.userID = user.ID
+	}
+	if !s.v24() {
+		// (_check_and_set_request_resource: every resource of the body when there are
+		// several, else the one not blank, each an absolute URI)
+		values, err := djangoSettings(c.Django).PostValues(r, "resource")
+		if err != nil {
+			return nil, nil, err
+		}
+		switch {
+		case len(values) > 1:
+			n.resource = values
+		case len(values) == 1 && strings.TrimFunc(values[0], pystr.IsSpace) != "":
+			n.resource = values
+		}
+		for _, res := range n.resource {
+			_, ok, err := parseResourceURI(res)
+			if err != nil {
+				return nil, nil, err
+			}
+			if !ok {
+				return nil, &oauthError{status: 400, code: "invalid_target", plain: true, description: "The resource '" + res +
+					"' is not a valid resource indicator: it must be an absolute URI with a scheme and host."}, nil
+			}
+		}
+	}
+	n.now = s.now()
+	n.expires = n.now.Add(time.Duration(s.AccessTokenExpireSeconds) * time.Second)
+	if err := v.Tokens.saveIssued(ctx, n, s.hashedStorage); err != nil {
+		return nil, nil, err
+	}
+	return body, nil, nil
+}
+
+// validateClient is the grant's validate_client_confidential (required) or
+// validate_client_public: the client authenticated, and the request's client_id its.
+func (v *TokenView) validateClient(ctx context.Context, o *oauthRequest, required bool) (*oauthError, error) {
+	c := v.Clients
+	var ok bool
+	var err error
+	if required {
+		ok, err = c.authenticateClient(ctx, o)
+	} else {
+		ok, err = c.authenticateClientID(ctx, o)
+	}
+	switch {
+	case err != nil:
+		return nil, err
+	case !ok || o.client == nil:
+		return &oauthError{status: 401, code: "invalid_client"}, nil
+	case o.params["client_id"] != "" && o.params["client_id"] != o.client.ClientID:
+		return &oauthError{status: 400, code: "server_error", description: "Discrepency found between client identifier"}, nil // (oauthlib gives ServerError the default 400)
+	}
+	return nil, nil
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// generateToken is oauthlib's generate_token: 30 characters drawn from ASCII letters and
+// digits by the system's random source.
+func generateToken() (string, error) {
+	b := make([]byte, 30)
+	max := big.NewInt(int64(len(tokenCharacterSet)))
+	for i := range b {
+		n, err := rand.Int(rand.Reader, max)
+		if err != nil {
+			return "", err
+		}
+		b[i] = tokenCharacterSet[n.Int64()]
+	}
+	return string(b), nil
+}
+
+// newTokens is what TokenView stores of the tokens it issues.
+type newTokens struct {
+	access, refresh string // (refresh "": none)
+	userID          string // ("": none)
+	appID           int64
+	scope           string
+	resource        []string
+	expires, now    time.Time
+}
+
+// saveIssued stores n as the toolkit's save_bearer_token does, in one transaction: the
+// access token, then the refresh token bound to it (3.x: of a new token family). With
+// hashed, the tokens' values are not kept (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE), their
+// checksums alone.
+func (t *SQLTokens) saveIssued(ctx context.Context, n *newTokens, hashed bool) error {
+	q, p := t.users.Quote, t.users.Param
+	var user any
+	if n.userID != "" {
+		arg, err := t.users.KeyArg(n.userID)
+		if err != nil {
+			return err
+		}
+		user = arg
+	}
+	rt := t.RefreshTable
+	if rt == "" {
+		rt = DefaultRefreshTable
+	}
+	value := func(token string) string {
+		if hashed {
+			return ""
+		}
+		return token
+	}
+	insert := func(tx auth.SQLDB, table string, cols []string, args []any) (int64, error) {
+		var ps []string
+		for i := range cols {
+			cols[i] = q(cols[i])
+			ps = append(ps, p(i+1))
+		}
+		query := "INSERT INTO " + q(table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(ps, ", ") + ")"
+		if t.users.Dialect() == auth.PostgreSQL {
+			var id int64
+			err := tx.QueryRowContext(ctx, query+" RETURNING "+q("id"), args...).Scan(&id)
+			return id, err
+		}
+		res, err := tx.ExecContext(ctx, query, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.LastInsertId()
+	}
+	at, exp := t.users.TimeArg(n.now), t.users.TimeArg(n.expires)
+	return t.inTx(ctx, func(tx auth.SQLDB) error {
+		cols := []string{"token", "user_id", "application_id", "expires", "scope", "created", "updated"}
+		args := []any{value(n.access), user, n.appID, exp, n.scope, at, at}
+		if !t.v24 {
+			res, err := resourceJSON(n.resource)
+			if err != nil {
+				return err
+			}
+			cols = append(cols, "token_checksum", "resource")
+			args = append(args, Checksum(n.access), res)
+		}
+		id, err := insert(tx, t.table, cols, args)
+		if err != nil || n.refresh == "" {
+			return err
+		}
+		cols = []string{"token", "user_id", "application_id", "access_token_id", "created", "updated"}
+		args = []any{value(n.refresh), user, n.appID, id, at, at}
+		if !t.v24 {
+			res, err := resourceJSON(n.resource)
+			if err != nil {
+				return err
+			}
+			family, err := newUUID()
+			if err != nil {
+				return err
+			}
+			if t.users.Dialect() != auth.PostgreSQL { // (UUIDField: char(32) but on PostgreSQL)
+				family = strings.ReplaceAll(family, "-", "")
+			}
+			cols = append(cols, "token_checksum", "token_family", "resource")
+			args = append(args, Checksum(n.refresh), family, res)
+		}
+		_, err = insert(tx, rt, cols, args)
+		return err
+	})
+}
+
+// newUUID is Python's str(uuid.uuid4()).
+func newUUID() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", err
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
+}
