@@ -37,9 +37,11 @@ type oauth2Config struct {
 
 var oauth2Configs = []oauth2Config{
 	{name: "default", oauth2: map[string]any{}},
-	{name: "errors", oauth2: map[string]any{"ERROR_RESPONSE_WITH_SCOPES": true, "WRITE_SCOPE": "alt"}, realm: "priv\u00e9"},
+	{name: "errors", oauth2: map[string]any{"ERROR_RESPONSE_WITH_SCOPES": true, "WRITE_SCOPE": "alt",
+		"REFRESH_TOKEN_GRACE_PERIOD_SECONDS": 60, "REFRESH_TOKEN_EXPIRE_SECONDS": 30, "ACCESS_TOKEN_EXPIRE_SECONDS": 600,
+		"DEFAULT_SCOPES": []string{"write"}}, realm: "priv\u00e9"},
 	{name: "compliant", oauth2: map[string]any{"COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT": true,
-		"RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": nil, "READ_SCOPE": "music:read"},
+		"RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": nil, "READ_SCOPE": "music:read", "ROTATE_REFRESH_TOKEN": false},
 		django: map[string]any{"USE_TZ": false, "TIME_ZONE": "America/Sao_Paulo"}},
 	{name: "middleware", oauth2: map[string]any{}, django: map[string]any{
 		"MIDDLEWARE":              []string{sessionMiddleware, authMiddleware, oauth2Middleware},
@@ -115,6 +117,16 @@ func oauth2Settings(c oauth2Config, version string) *oauth2provider.Settings {
 			s.IntrospectionCredentials = &[2]string{c[0], c[1]}
 		case "RESOURCE_SERVER_TOKEN_CACHING_SECONDS":
 			s.TokenCachingSeconds = float64(v.(int))
+		case "REFRESH_TOKEN_GRACE_PERIOD_SECONDS":
+			s.RefreshTokenGracePeriodSeconds = float64(v.(int))
+		case "REFRESH_TOKEN_EXPIRE_SECONDS":
+			s.RefreshTokenExpireSeconds = float64(v.(int))
+		case "ACCESS_TOKEN_EXPIRE_SECONDS":
+			s.AccessTokenExpireSeconds = v.(int)
+		case "DEFAULT_SCOPES":
+			s.DefaultScopes = v.([]string)
+		case "ROTATE_REFRESH_TOKEN":
+			s.RotateRefreshToken = v.(bool)
 		}
 	}
 	return s
@@ -682,6 +694,7 @@ OAUTH2_PROVIDER = {
 			want.ReadScope, want.WriteScope, want.ErrorResponseWithScopes = "lire", "\u00e9crire", true
 			want.AccessTokenTransportCompliant, want.ResourceValidator = true, nil
 			want.Scopes = []string{"lire", "\u00e9crire"}
+			want.DefaultScopes, want.AccessTokenExpireSeconds = want.Scopes, 60 // (DEFAULT_SCOPES "__all__")
 			if p.Series == "3.2" {
 				want.Version = "2.4"
 			}
@@ -741,7 +754,7 @@ func TestLiveOAuth2Revoke(t *testing.T) {
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("the tokens after revoking alice's (-django's +go's, read by Django):\n%s", diff)
 		}
-		if access < 5 || refresh != 2 || len(want.Refresh) != 6 {
+		if access < 5 || refresh != 4 || len(want.Refresh) != 10 {
 			t.Errorf("revoked %d access and %d refresh tokens; Django's tokens %v", access, refresh, want)
 		}
 	})

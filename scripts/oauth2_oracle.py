@@ -242,7 +242,8 @@ APPS = {
 }
 # Tokens of the other applications: name: (user pk, application, with a refresh token
 # NAME + "-r").
-APP_TOKENS = {"plain-tok": (3, "plain", True), "plain-bare": (1, "plain", False), "pub-tok": (4, "pub", True)}
+APP_TOKENS = {"plain-tok": (3, "plain", True), "plain-bare": (1, "plain", False), "pub-tok": (4, "pub", True),
+              "ref-a": (1, "app", True), "ref-b": (3, "pw", True), "ref-pub": (4, "pw-pub", True), "ref-c": (1, "app", True)}
 # Resources the toolkit never writes, stored by hand (3.x): JSON that is not a list.
 RAW_RESOURCES = {
     "raw-dict": '{"http://testserver/api/": 1}', "raw-dict-other": '{"http://other.example/": 1}',
@@ -507,6 +508,20 @@ def endpoint_steps(add, tokens):
                     (user + "x", app), (user + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F", pw),
                     (user + "&state=s", {"Authorization": client_basic("pw", "x")}), (user.replace("alice", "nobody"), pw),
                     (user + "&client_id=app-id", pw)):
+        add(tok, method="POST", body=body, content_type=form, headers=h)
+    # Refresh tokens refreshed (refusals first), twice (rotated, or in the grace period).
+    ref = "grant_type=refresh_token&refresh_token={t:%s}"
+    pwpub = "&client_id=pw-pub-id"
+    for body, h in ((ref % "ref-b-r", app), (ref % "ref-a-r", pw), ("grant_type=refresh_token", app),
+                    ("grant_type=refresh_token&refresh_token=", app), ("grant_type=refresh_token&refresh_token=nope", app),
+                    (ref % "old-r", app), (ref % "ref-a-r", {"Authorization": client_basic("app", "x")}),
+                    (ref % "ref-pub-r", {}), (ref % "ref-a-r" + "&scope=write", app),
+                    (ref % "ref-a-r" + "&scope=read+write", app), (ref % "ref-b-r" + "&resource=bogus", pw),
+                    (ref % "ref-a-r" + "&scope=read", app), (ref % "ref-a-r", app), (ref % "ref-a-r" + "&state=r", app),
+                    (ref % "ref-b-r" + "&scope=", pw), (ref % "ref-b-r", pw),
+                    (ref % "ref-pub-r" + pwpub + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F", {}), (ref % "ref-pub-r" + pwpub, {}),
+                    (ref % "expired-r", app), (ref % "ref-c-r", app), (ref % "ref-c-r", app), (ref % "upper", app),
+                    (ref % "plain-tok-r", {"Authorization": client_basic("plain")})):
         add(tok, method="POST", body=body, content_type=form, headers=h)
     # Revocations, last (they change the tables): refusals first.
     for m in ("GET", "OPTIONS", "PUT"):

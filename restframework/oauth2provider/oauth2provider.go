@@ -113,6 +113,15 @@ type Settings struct {
 	// later): TokenView then refuses the password grant to every client
 	// (unauthorized_client).
 	PasswordGrantCompliant bool
+	// RotateRefreshToken is ROTATE_REFRESH_TOKEN (true): a refresh token is used once, and
+	// replaced by a new one; else it stays, and its access token is replaced in place.
+	RotateRefreshToken bool
+	// RefreshTokenGracePeriodSeconds is REFRESH_TOKEN_GRACE_PERIOD_SECONDS (0): how long a
+	// rotated refresh token still gives the pair it was replaced with (a client's retry).
+	RefreshTokenGracePeriodSeconds float64
+	// RefreshTokenExpireSeconds is REFRESH_TOKEN_EXPIRE_SECONDS (0: None): with 3.x, a
+	// refresh token no longer refreshes that long after its access token expired.
+	RefreshTokenExpireSeconds float64
 	// Version is the version of django-oauth-toolkit the site runs: "2.4" (the release
 	// for Django 3.2), or "" for 3.4 and later.
 	Version string
@@ -128,7 +137,7 @@ type Settings struct {
 func Defaults() *Settings {
 	return &Settings{ReadScope: "read", WriteScope: "write", Scopes: []string{"read", "write"},
 		ResourceValidator: ValidateResourceAsURLPrefix, TokenCachingSeconds: 36000, AccessTokenExpireSeconds: 36000,
-		DefaultScopes: []string{"read", "write"}, defaultScopes: []string{"__all__"}}
+		DefaultScopes: []string{"read", "write"}, defaultScopes: []string{"__all__"}, RotateRefreshToken: true}
 }
 
 // ErrSettings is returned by SettingsFromJSON for settings this package does not

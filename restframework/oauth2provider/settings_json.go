@@ -47,13 +47,14 @@ var fixedDefaults = map[string]any{
 // The toolkit's defaults of the settings of issuing tokens that TokenView follows at their
 // default only (other values make it a server error; reading tokens ignores them).
 var issuingDefaults = map[string]string{
-	"ACCESS_TOKEN_GENERATOR":  "null",
-	"REFRESH_TOKEN_GENERATOR": "null",
-	"EXTRA_SERVER_KWARGS":     "{}",
-	"SCOPES_BACKEND_CLASS":    `"oauth2_provider.scopes.SettingsScopes"`,
-	"APPLICATION_MODEL":       `"oauth2_provider.Application"`,
-	"REFRESH_TOKEN_MODEL":     `"oauth2_provider.RefreshToken"`,
-	"OIDC_ENABLED":            "false",
+	"ACCESS_TOKEN_GENERATOR":         "null",
+	"REFRESH_TOKEN_GENERATOR":        "null",
+	"EXTRA_SERVER_KWARGS":            "{}",
+	"SCOPES_BACKEND_CLASS":           `"oauth2_provider.scopes.SettingsScopes"`,
+	"APPLICATION_MODEL":              `"oauth2_provider.Application"`,
+	"REFRESH_TOKEN_MODEL":            `"oauth2_provider.RefreshToken"`,
+	"OIDC_ENABLED":                   "false",
+	"REFRESH_TOKEN_REUSE_PROTECTION": "false",
 }
 
 // defaultValidator is RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR's default.
@@ -165,6 +166,23 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 		return nil
 	case "COMPLIANT_BCP_RFC9700_PASSWORD_GRANT":
 		return truthy(raw, &s.PasswordGrantCompliant)
+	case "ROTATE_REFRESH_TOKEN":
+		return truthy(raw, &s.RotateRefreshToken)
+	case "REFRESH_TOKEN_GRACE_PERIOD_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS":
+		var v *float64
+		if err := json.Unmarshal(raw, &v); err != nil || v != nil && *v < 0 {
+			s.issuingErr = fmt.Errorf("%w: %s %s", ErrSettings, name, raw)
+			return nil
+		}
+		if v == nil {
+			v = new(float64)
+		}
+		if name == "REFRESH_TOKEN_EXPIRE_SECONDS" {
+			s.RefreshTokenExpireSeconds = *v
+		} else {
+			s.RefreshTokenGracePeriodSeconds = *v
+		}
+		return nil
 	case "RESOURCE_SERVER_INTROSPECTION_URL":
 		var v *string
 		if err := json.Unmarshal(raw, &v); err != nil || v == nil {

@@ -371,29 +371,41 @@ func (t *SQLTokens) deleteAccess(ctx context.Context, db auth.SQLDB, refreshTabl
 // revokeRefresh is RefreshToken.revoke(): in a transaction, the row (locked) if it is
 // not revoked yet, its access token deleted, then the row revoked at now.
 func (t *SQLTokens) revokeRefresh(ctx context.Context, refreshTable string, id int64, now time.Time) error {
+	sel := t.revokeSelect(refreshTable)
+	return t.inTx(ctx, func(tx auth.SQLDB) error { return t.revokeRefreshTx(ctx, tx, refreshTable, sel, id, now) })
+}
+
+// revokeSelect is revoke()'s query: the access token of a refresh token not revoked yet,
+// locked.
+func (t *SQLTokens) revokeSelect(refreshTable string) string {
 	q, p := t.users.Quote, t.users.Param
 	sel := "SELECT " + q("access_token_id") + " FROM " + q(refreshTable) + " WHERE " + q("id") + " = " + p(1) + " AND " +
 		q("revoked") + " IS NULL"
 	if t.users.Dialect() != auth.SQLite {
 		sel += " FOR UPDATE"
 	}
-	return t.inTx(ctx, func(tx auth.SQLDB) error {
-		var access sql.NullInt64
-		err := tx.QueryRowContext(ctx, sel, id).Scan(&access)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			return nil
-		case err != nil:
+	return sel
+}
+
+// revokeRefreshTx is revokeRefresh in the transaction tx; sel locks the row if it is not
+// revoked.
+func (t *SQLTokens) revokeRefreshTx(ctx context.Context, tx auth.SQLDB, refreshTable, sel string, id int64, now time.Time) error {
+	q, p := t.users.Quote, t.users.Param
+	var access sql.NullInt64
+	err := tx.QueryRowContext(ctx, sel, id).Scan(&access)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return err
+	}
+	if access.Valid {
+		if err := t.deleteAccess(ctx, tx, refreshTable, access.Int64); err != nil {
 			return err
 		}
-		if access.Valid {
-			if err := t.deleteAccess(ctx, tx, refreshTable, access.Int64); err != nil {
-				return err
-			}
-		}
-		at := t.users.TimeArg(now)
-		_, err = tx.ExecContext(ctx, "UPDATE "+q(refreshTable)+" SET "+q("access_token_id")+" = NULL, "+q("revoked")+" = "+
-			p(1)+", "+q("updated")+" = "+p(2)+" WHERE "+q("id")+" = "+p(3), at, at, id)
-		return err
-	})
+	}
+	at := t.users.TimeArg(now)
+	_, err = tx.ExecContext(ctx, "UPDATE "+q(refreshTable)+" SET "+q("access_token_id")+" = NULL, "+q("revoked")+" = "+
+		p(1)+", "+q("updated")+" = "+p(2)+" WHERE "+q("id")+" = "+p(3), at, at, id)
+	return err
 }

@@ -24,7 +24,7 @@ const (
 )
 
 // TokenView is the toolkit's TokenView (its token/ URL), the token endpoint, for the
-// client-credentials and resource-owner password grants, through oauthlib's
+// client-credentials, resource-owner password and refresh-token grants, through oauthlib's
 // TokenEndpoint: a client that authenticates itself (a public client of the password
 // grant by its client_id alone) gets an access token (and with the password grant, a
 // refresh token for the user whose credentials Django's backends take) with the scopes
@@ -37,9 +37,11 @@ const (
 // unsupported_grant_type, invalid_target for a malformed resource), a request's state
 // echoed. It is exempt from CSRF checks.
 //
-// The grants that need what happened in a browser (authorization_code, and the device
-// code polling of 3.x) and refresh_token are handed to Fallback (a proxy to the Django
-// site, say), unread.
+// The refresh_token grant rotates refresh tokens as the toolkit does (ROTATE_REFRESH_TOKEN,
+// REFRESH_TOKEN_GRACE_PERIOD_SECONDS, REFRESH_TOKEN_EXPIRE_SECONDS), so that a refresh
+// token either side issued refreshes on the other. The grants that need what happened in
+// a browser (authorization_code, and the device code polling of 3.x) are handed to
+// Fallback (a proxy to the Django site, say), unread.
 type TokenView struct {
 	// Clients authenticates the clients.
 	Clients *ClientAuthentication
@@ -135,14 +137,18 @@ func (v *TokenView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []any
 	switch grant := o.params["grant_type"]; grant {
-	case "client_credentials", "password":
+	case "client_credentials", "password", "refresh_token":
 		var oe *oauthError
-		body, oe, err = v.issue(r, o, grant)
+		if grant == "refresh_token" {
+			body, oe, err = v.refreshGrant(r, o)
+		} else {
+			body, oe, err = v.issue(r, o, grant)
+		}
 		if oe != nil {
 			oe.write(w, state)
 			return
 		}
-	case "authorization_code", "openid", "refresh_token", deviceCodeGrant:
+	case "authorization_code", "openid", deviceCodeGrant:
 		v.fallback(w, r, ds)
 		return
 	default: // (oauthlib's default grant, authorization_code, refuses it)
@@ -255,7 +261,8 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 	}
 	n.now = s.now()
 	n.expires = n.now.Add(time.Duration(s.AccessTokenExpireSeconds) * time.Second)
-	if err := v.Tokens.saveIssued(ctx, n, s.hashedStorage); err != nil {
+	n.hashed = s.hashedStorage
+	if err := v.Tokens.saveIssued(ctx, n); err != nil {
 		return nil, nil, err
 	}
 	return body, nil, nil
@@ -315,86 +322,126 @@ type newTokens struct {
 	scope           string
 	resource        []string
 	expires, now    time.Time
+	hashed          bool // (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE: the values not kept, their checksums alone)
 }
 
-// saveIssued stores n as the toolkit's save_bearer_token does, in one transaction: the
-// access token, then the refresh token bound to it (3.x: of a new token family). With
-// hashed, the tokens' values are not kept (COMPLIANT_BCP_RFC9700_TOKEN_STORAGE), their
-// checksums alone.
-func (t *SQLTokens) saveIssued(ctx context.Context, n *newTokens, hashed bool) error {
-	q, p := t.users.Quote, t.users.Param
-	var user any
-	if n.userID != "" {
-		arg, err := t.users.KeyArg(n.userID)
-		if err != nil {
-			return err
-		}
-		user = arg
-	}
-	rt := t.RefreshTable
-	if rt == "" {
-		rt = DefaultRefreshTable
-	}
-	value := func(token string) string {
-		if hashed {
-			return ""
-		}
-		return token
-	}
-	insert := func(tx auth.SQLDB, table string, cols []string, args []any) (int64, error) {
-		var ps []string
-		for i := range cols {
-			cols[i] = q(cols[i])
-			ps = append(ps, p(i+1))
-		}
-		query := "INSERT INTO " + q(table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(ps, ", ") + ")"
-		if t.users.Dialect() == auth.PostgreSQL {
-			var id int64
-			err := tx.QueryRowContext(ctx, query+" RETURNING "+q("id"), args...).Scan(&id)
-			return id, err
-		}
-		res, err := tx.ExecContext(ctx, query, args...)
-		if err != nil {
-			return 0, err
-		}
-		return res.LastInsertId()
-	}
-	at, exp := t.users.TimeArg(n.now), t.users.TimeArg(n.expires)
+// saveIssued stores n as the toolkit's save_bearer_token does for a new pair, in one
+// transaction: the access token, then the refresh token bound to it (3.x: of a new token
+// family).
+func (t *SQLTokens) saveIssued(ctx context.Context, n *newTokens) error {
 	return t.inTx(ctx, func(tx auth.SQLDB) error {
-		cols := []string{"token", "user_id", "application_id", "expires", "scope", "created", "updated"}
-		args := []any{value(n.access), user, n.appID, exp, n.scope, at, at}
-		if !t.v24 {
-			res, err := resourceJSON(n.resource)
-			if err != nil {
-				return err
-			}
-			cols = append(cols, "token_checksum", "resource")
-			args = append(args, Checksum(n.access), res)
-		}
-		id, err := insert(tx, t.table, cols, args)
+		id, err := t.insertAccess(ctx, tx, n, nil)
 		if err != nil || n.refresh == "" {
 			return err
 		}
-		cols = []string{"token", "user_id", "application_id", "access_token_id", "created", "updated"}
-		args = []any{value(n.refresh), user, n.appID, id, at, at}
-		if !t.v24 {
-			res, err := resourceJSON(n.resource)
-			if err != nil {
-				return err
-			}
-			family, err := newUUID()
-			if err != nil {
-				return err
-			}
-			if t.users.Dialect() != auth.PostgreSQL { // (UUIDField: char(32) but on PostgreSQL)
-				family = strings.ReplaceAll(family, "-", "")
-			}
-			cols = append(cols, "token_checksum", "token_family", "resource")
-			args = append(args, Checksum(n.refresh), family, res)
+		family, err := newUUID()
+		if err != nil {
+			return err
 		}
-		_, err = insert(tx, rt, cols, args)
-		return err
+		return t.insertRefresh(ctx, tx, n, n.refresh, id, t.familyArg(family))
 	})
+}
+
+// familyArg is a token family (a UUID) as the database keeps a UUIDField ("": NULL).
+func (t *SQLTokens) familyArg(family string) any {
+	if family == "" {
+		return nil
+	}
+	if t.users.Dialect() != auth.PostgreSQL { // (char(32) but on PostgreSQL)
+		return strings.ReplaceAll(family, "-", "")
+	}
+	return family
+}
+
+// tokenValue is the token column's value of token.
+func (n *newTokens) tokenValue(token string) string {
+	if n.hashed {
+		return ""
+	}
+	return token
+}
+
+// userArg is n's user as a query argument (nil: NULL).
+func (t *SQLTokens) userArg(n *newTokens) (any, error) {
+	if n.userID == "" {
+		return nil, nil
+	}
+	return t.users.KeyArg(n.userID)
+}
+
+// insertRow inserts a row of cols and args into table and returns its id.
+func (t *SQLTokens) insertRow(ctx context.Context, tx auth.SQLDB, table string, cols []string, args []any) (int64, error) {
+	q, p := t.users.Quote, t.users.Param
+	var ps []string
+	for i := range cols {
+		cols[i] = q(cols[i])
+		ps = append(ps, p(i+1))
+	}
+	query := "INSERT INTO " + q(table) + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.Join(ps, ", ") + ")"
+	if t.users.Dialect() == auth.PostgreSQL {
+		var id int64
+		err := tx.QueryRowContext(ctx, query+" RETURNING "+q("id"), args...).Scan(&id)
+		return id, err
+	}
+	res, err := tx.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.LastInsertId()
+}
+
+// insertAccess is _create_access_token: n's access token, minted from the refresh token
+// source (nil: none).
+func (t *SQLTokens) insertAccess(ctx context.Context, tx auth.SQLDB, n *newTokens, source *int64) (int64, error) {
+	user, err := t.userArg(n)
+	if err != nil {
+		return 0, err
+	}
+	at := t.users.TimeArg(n.now)
+	cols := []string{"token", "user_id", "application_id", "expires", "scope", "created", "updated"}
+	args := []any{n.tokenValue(n.access), user, n.appID, t.users.TimeArg(n.expires), n.scope, at, at}
+	if source != nil {
+		cols, args = append(cols, "source_refresh_token_id"), append(args, *source)
+	}
+	if !t.v24 {
+		res, err := resourceJSON(n.resource)
+		if err != nil {
+			return 0, err
+		}
+		cols = append(cols, "token_checksum", "resource")
+		args = append(args, Checksum(n.access), res)
+	}
+	return t.insertRow(ctx, tx, t.table, cols, args)
+}
+
+// insertRefresh is _create_refresh_token: refresh, bound to access token accessID, of
+// family (3.x).
+func (t *SQLTokens) insertRefresh(ctx context.Context, tx auth.SQLDB, n *newTokens, refresh string, accessID int64, family any) error {
+	user, err := t.userArg(n)
+	if err != nil {
+		return err
+	}
+	at := t.users.TimeArg(n.now)
+	cols := []string{"token", "user_id", "application_id", "access_token_id", "created", "updated"}
+	args := []any{n.tokenValue(refresh), user, n.appID, accessID, at, at}
+	if !t.v24 {
+		res, err := resourceJSON(n.resource)
+		if err != nil {
+			return err
+		}
+		cols = append(cols, "token_checksum", "token_family", "resource")
+		args = append(args, Checksum(refresh), family, res)
+	}
+	_, err = t.insertRow(ctx, tx, t.refreshTable(), cols, args)
+	return err
+}
+
+// refreshTable is RefreshTable or its default.
+func (t *SQLTokens) refreshTable() string {
+	if t.RefreshTable == "" {
+		return DefaultRefreshTable
+	}
+	return t.RefreshTable
 }
 
 // newUUID is Python's str(uuid.uuid4()).
