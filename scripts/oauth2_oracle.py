@@ -239,6 +239,31 @@ APPS = {
     "accent": ("cl\u00e9 id", "s\u00e9cret", Application.CLIENT_CONFIDENTIAL, True, CC),
     "pw": ("pw-id", "pw-secret", Application.CLIENT_CONFIDENTIAL, True, PW),
     "pw-pub": ("pw-pub-id", "x", Application.CLIENT_PUBLIC, True, PW),
+    "web": ("web-id", "web-secret", Application.CLIENT_CONFIDENTIAL, True, Application.GRANT_AUTHORIZATION_CODE),
+    "web2": ("web2-id", "", Application.CLIENT_PUBLIC, False, Application.GRANT_AUTHORIZATION_CODE),
+    "web3": ("web3-id", "web3-secret", Application.CLIENT_CONFIDENTIAL, False, Application.GRANT_AUTHORIZATION_CODE),
+}
+REDIRECT_URIS = {"web": "https://client.example/cb", "web2": "https://a.example/cb https://b.example/cb", "web3": ""}
+VERIFIER = "v3rifier-0123456789-abcdefghijklmnopqrstuvwxyz"
+S256 = __import__("base64").urlsafe_b64encode(__import__("hashlib").sha256(VERIFIER.encode()).digest()).decode().rstrip("=")
+# The authorization codes (Grant rows, as the authorization view makes them): name: (application,
+# user pk, scope, redirect URI, code challenge, its method, seconds to expiry, resource (3.x)).
+CB = "https://client.example/cb"
+GRANTS = {
+    "code-s256": ("web", 3, "read", CB, S256, "S256", 60, None),
+    "code-plain": ("web", 1, "read write", CB, VERIFIER, "plain", 60, None),
+    "code-nopkce": ("web", 1, "read", CB, "", "", 60, None),
+    "code-expired": ("web", 1, "read", CB, S256, "S256", -1, None),
+    "code-nomethod": ("web", 1, "read", CB, S256, "", 60, None),
+    "code-badmethod": ("web", 1, "read", CB, S256, "S512", 60, None),
+    "code-pub": ("web2", 4, "read", "https://a.example/cb", S256, "S256", 60, None),
+    "code-pub2": ("web2", 4, "read", "https://a.example/cb", S256, "S256", 60, None),
+    "code-web3": ("web3", 1, "read", CB, S256, "S256", 60, None),
+    "code-spaces": ("web", 1, "read  write", CB, S256, "S256", 60, None),
+    "code-openid": ("web", 1, "read", CB, S256, "S256", 60, None),
+    "code-res": ("web", 1, "read", CB, S256, "S256", 60, ["http://testserver/api/", "http://other.example/"]),
+    "code-res2": ("web", 1, "read", CB, S256, "S256", 60, ["http://testserver/api/"]),
+    "code-res3": ("web", 1, "read", CB, S256, "S256", 60, ["http://testserver/api/"]),
 }
 # Tokens of the other applications: name: (user pk, application, with a refresh token
 # NAME + "-r").
@@ -509,6 +534,32 @@ def endpoint_steps(add, tokens):
                     (user + "&state=s", {"Authorization": client_basic("pw", "x")}), (user.replace("alice", "nobody"), pw),
                     (user + "&client_id=app-id", pw)):
         add(tok, method="POST", body=body, content_type=form, headers=h)
+    # Authorization codes exchanged (refusals first; then again: deleted).
+    web = {"Authorization": client_basic("web")}
+    class CodeQuery(str):  # ("%" of the redirect URI's escapes kept)
+        def __mod__(self, name):
+            return self.replace("{t:NAME}", "{t:%s}" % name)
+
+    codeq = CodeQuery("grant_type=authorization_code&code={t:NAME}&redirect_uri=" + urllib.parse.quote(CB, safe=""))
+    ver = "&code_verifier=" + VERIFIER
+    for body, h in ((codeq % "code-s256", web), (codeq % "code-s256" + "&code_verifier=x", web),
+                    (codeq % "code-s256" + ver, app), (codeq % "code-s256" + ver, {"Authorization": client_basic("web", "x")}),
+                    ("grant_type=authorization_code" + ver, web), (codeq % "code-pub" + ver, web),
+                    (codeq % "code-s256" + ver + "x", web), (CodeQuery(codeq.replace("cb", "cb2")) % "code-s256" + ver, web),
+                    (codeq % "code-nopkce", web), (codeq % "code-nopkce" + ver, web), (codeq % "code-expired" + ver, web),
+                    (codeq % "code-nomethod" + ver, web), (codeq % "code-badmethod" + ver + "&state=b", web),
+                    (codeq % "code-openid" + ver, web), (CodeQuery(codeq.replace("authorization_code", "openid")) % "code-openid" + ver, web),
+                    ("grant_type=authorization_code&code={t:code-s256}" + ver, web), (codeq % "code-s256" + ver, web),
+                    (codeq % "code-s256" + ver, web), (codeq % "code-plain" + "&code_verifier=" + S256, web),
+                    (codeq % "code-plain" + ver, web), (codeq % "code-spaces" + ver, web),
+                    ("grant_type=authorization_code&code={t:code-pub}&client_id=web2-id&state=s" + ver, {}),
+                    ("grant_type=authorization_code&code={t:code-pub}&client_id=web2-id&redirect_uri=https%3A%2F%2Fa.example%2Fcb" + ver, {}),
+                    ("grant_type=authorization_code&code={t:code-pub2}&client_id=web2-id&redirect_uri=https%3A%2F%2Fb.example%2Fcb" + ver, {}),
+                    ("grant_type=authorization_code&code={t:code-web3}&state=w" + ver, {"Authorization": client_basic("web3")}),
+                    (codeq % "code-res" + ver + "&resource=http%3A%2F%2Fnot.example%2F", web),
+                    (codeq % "code-res" + ver + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F", web), (codeq % "code-res2" + ver, web),
+                    (codeq % "code-res3" + ver + "&resource=bogus", web)):
+        add(tok, method="POST", body=body, content_type=form, headers=h)
     # Refresh tokens refreshed (refusals first), twice (rotated, or in the grace period).
     ref = "grant_type=refresh_token&refresh_token={t:%s}"
     pwpub = "&client_id=pw-pub-id"
@@ -560,6 +611,9 @@ def setup():
     apps = {name: Application.objects.create(name=name, client_id=cid, client_secret=secret, client_type=kind,
                                              hash_client_secret=hashed, authorization_grant_type=grant)
             for name, (cid, secret, kind, hashed, grant) in APPS.items()}
+    for name, uris in REDIRECT_URIS.items():
+        apps[name].redirect_uris = uris
+        apps[name].save()
     app = apps["app"]
     from django.db import connection
     from oauthlib.common import generate_token
@@ -597,6 +651,13 @@ def setup():
             tokens[name + "-r"] = generate_token()
             RefreshToken.objects.create(user=made[pk], token=tokens[name + "-r"], application=apps[app_name],
                                         access_token=at)
+    from oauth2_provider.models import Grant
+    for name, (app_name, pk, scope, uri, challenge, method, ttl, resource) in GRANTS.items():
+        tokens[name] = generate_token()
+        kw = {"resource": resource} if resource is not None and HAS_RESOURCE else {}
+        Grant.objects.create(application=apps[app_name], user=made[pk], code=tokens[name], scope=scope, redirect_uri=uri,
+                             code_challenge=challenge, code_challenge_method=method,
+                             expires=now + datetime.timedelta(seconds=ttl), **kw)
     tokens["old-r"] = generate_token()
     RefreshToken.objects.create(user=made[1], token=tokens["old-r"], application=app,
                                 revoked=now - datetime.timedelta(hours=1))

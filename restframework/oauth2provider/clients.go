@@ -32,6 +32,9 @@ type Application struct {
 	// AuthorizationGrantType is the one grant the client may use ("client-credentials",
 	// "password", "authorization-code", ...), and with it refresh_token.
 	AuthorizationGrantType string
+	// RedirectURIs is redirect_uris: the client's redirection URIs, separated by white
+	// space.
+	RedirectURIs string
 }
 
 // The toolkit's client types.
@@ -78,7 +81,7 @@ func NewSQLApplications(users *auth.SQLUserSource, table, version string) *SQLAp
 	}
 	q, p := users.Quote, users.Param
 	sel := "SELECT " + q("id") + ", " + q("client_id") + ", " + q("client_secret") + ", " + q("client_type") + ", " +
-		q("authorization_grant_type") + " FROM " + q(table) + " WHERE "
+		q("authorization_grant_type") + ", " + q("redirect_uris") + " FROM " + q(table) + " WHERE "
 	return &SQLApplications{users: users, byClientID: sel + q("client_id") + " = " + p(1), byID: sel + q("id") + " = " + p(1),
 		postgres: users.Dialect() == auth.PostgreSQL, v24: version == "2.4"}
 }
@@ -101,7 +104,7 @@ func (s *SQLApplications) ApplicationByID(ctx context.Context, id int64) (*Appli
 
 func (s *SQLApplications) one(ctx context.Context, query string, arg any) (*Application, error) {
 	var a Application
-	err := s.users.DB().QueryRowContext(ctx, query, arg).Scan(&a.ID, &a.ClientID, &a.ClientSecret, &a.ClientType, &a.AuthorizationGrantType)
+	err := s.users.DB().QueryRowContext(ctx, query, arg).Scan(&a.ID, &a.ClientID, &a.ClientSecret, &a.ClientType, &a.AuthorizationGrantType, &a.RedirectURIs)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return nil, ErrApplicationNotFound
@@ -145,7 +148,7 @@ func (o *oauthRequest) param(name string) (string, bool) {
 
 // oauthParams are the parameters the endpoints read from a request.
 var oauthParams = []string{"client_id", "client_secret", "token", "token_type_hint", "state", "client", "grant_type",
-	"scope", "username", "password", "resource", "refresh_token"}
+	"scope", "username", "password", "resource", "refresh_token", "code", "redirect_uri", "code_verifier"}
 
 // errInvalidHex is oauthlib's ValueError on a query string with a malformed %-escape,
 // which the client endpoints leave a server error.

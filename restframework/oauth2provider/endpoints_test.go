@@ -20,7 +20,8 @@ import (
 const (
 	appTable = `CREATE TABLE "oauth2_provider_application" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
 	"client_id" varchar(100) NOT NULL UNIQUE, "client_type" varchar(32) NOT NULL,
-	"authorization_grant_type" varchar(32) NOT NULL, "client_secret" varchar(255) NOT NULL, "name" varchar(255) NOT NULL)`
+	"authorization_grant_type" varchar(32) NOT NULL, "client_secret" varchar(255) NOT NULL, "name" varchar(255) NOT NULL,
+	"redirect_uris" text NOT NULL DEFAULT '')`
 	refreshTable = `CREATE TABLE "oauth2_provider_refreshtoken" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
 	"token" varchar(255) NOT NULL, "token_checksum" varchar(64) NOT NULL, "access_token_id" bigint NULL UNIQUE,
 	"application_id" bigint NOT NULL, "user_id" integer NOT NULL, "created" datetime NOT NULL, "updated" datetime NOT NULL,
@@ -47,8 +48,8 @@ func newEndpointSite(tb testing.TB) *endpointSite {
 		tb.Fatal(err)
 	}
 	for _, q := range []string{appTable, refreshTable,
-		`INSERT INTO "oauth2_provider_application" VALUES (1, 'conf', 'confidential', 'client-credentials', '` + hashed + `', 'c')`,
-		`INSERT INTO "oauth2_provider_application" VALUES (2, 'pub', 'public', 'password', 'x', 'p')`} {
+		`INSERT INTO "oauth2_provider_application" VALUES (1, 'conf', 'confidential', 'client-credentials', '` + hashed + `', 'c', '')`,
+		`INSERT INTO "oauth2_provider_application" VALUES (2, 'pub', 'public', 'password', 'x', 'p', '')`} {
 		if _, err := db.Exec(q); err != nil {
 			tb.Fatal(err)
 		}

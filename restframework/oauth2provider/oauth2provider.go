@@ -113,6 +113,9 @@ type Settings struct {
 	// later): TokenView then refuses the password grant to every client
 	// (unauthorized_client).
 	PasswordGrantCompliant bool
+	// PKCERequired is PKCE_REQUIRED (true): an authorization code made without a PKCE
+	// challenge is refused.
+	PKCERequired bool
 	// RotateRefreshToken is ROTATE_REFRESH_TOKEN (true): a refresh token is used once, and
 	// replaced by a new one; else it stays, and its access token is replaced in place.
 	RotateRefreshToken bool
@@ -137,7 +140,7 @@ type Settings struct {
 func Defaults() *Settings {
 	return &Settings{ReadScope: "read", WriteScope: "write", Scopes: []string{"read", "write"},
 		ResourceValidator: ValidateResourceAsURLPrefix, TokenCachingSeconds: 36000, AccessTokenExpireSeconds: 36000,
-		DefaultScopes: []string{"read", "write"}, defaultScopes: []string{"__all__"}, RotateRefreshToken: true}
+		DefaultScopes: []string{"read", "write"}, defaultScopes: []string{"__all__"}, RotateRefreshToken: true, PKCERequired: true}
 }
 
 // ErrSettings is returned by SettingsFromJSON for settings this package does not

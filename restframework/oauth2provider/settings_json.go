@@ -168,6 +168,14 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 		return truthy(raw, &s.PasswordGrantCompliant)
 	case "ROTATE_REFRESH_TOKEN":
 		return truthy(raw, &s.RotateRefreshToken)
+	case "PKCE_REQUIRED":
+		var v bool
+		if err := json.Unmarshal(raw, &v); err != nil { // (a function of the client id)
+			s.issuingErr = fmt.Errorf("%w: PKCE_REQUIRED %s", ErrSettings, raw)
+			return nil
+		}
+		s.PKCERequired = v
+		return nil
 	case "REFRESH_TOKEN_GRACE_PERIOD_SECONDS", "REFRESH_TOKEN_EXPIRE_SECONDS":
 		var v *float64
 		if err := json.Unmarshal(raw, &v); err != nil || v != nil && *v < 0 {

@@ -38,6 +38,9 @@ type SQLTokens struct {
 	// RefreshTable is the refresh tokens' table RevokeForUser revokes ("":
 	// DefaultRefreshTable).
 	RefreshTable string
+	// GrantTable is the authorization codes' table TokenView exchanges ("":
+	// DefaultGrantTable).
+	GrantTable string
 
 	users   *auth.SQLUserSource
 	table   string

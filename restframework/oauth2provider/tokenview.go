@@ -59,6 +59,7 @@ type oauthError struct {
 	status            int
 	code, description string
 	plain             bool // (raised outside the grant's validation: none of its headers)
+	noState           bool // (raised without the request)
 }
 
 // write answers e as oauthlib and the toolkit do, with state when it is not empty.
@@ -67,7 +68,7 @@ func (e *oauthError) write(w http.ResponseWriter, state string) {
 	if e.description != "" {
 		kv = append(kv, "error_description", e.description)
 	}
-	if state != "" {
+	if state != "" && !e.noState {
 		kv = append(kv, "state", state)
 	}
 	if e.plain { // (HttpResponse's own Content-Type)
@@ -137,18 +138,21 @@ func (v *TokenView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	var body []any
 	switch grant := o.params["grant_type"]; grant {
-	case "client_credentials", "password", "refresh_token":
+	case "client_credentials", "password", "refresh_token", "authorization_code", "openid":
 		var oe *oauthError
-		if grant == "refresh_token" {
+		switch grant {
+		case "refresh_token":
 			body, oe, err = v.refreshGrant(r, o)
-		} else {
+		case "authorization_code", "openid":
+			body, oe, err = v.codeGrant(r, o)
+		default:
 			body, oe, err = v.issue(r, o, grant)
 		}
 		if oe != nil {
 			oe.write(w, state)
 			return
 		}
-	case "authorization_code", "openid", deviceCodeGrant:
+	case deviceCodeGrant:
 		v.fallback(w, r, ds)
 		return
 	default: // (oauthlib's default grant, authorization_code, refuses it)
@@ -229,7 +233,7 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 	n := &newTokens{access: access, appID: o.client.ID, scope: strings.Join(scopes, " ")}
 	body := []any{"access_token", access, "expires_in", int64(s.AccessTokenExpireSeconds), "token_type", "Bearer", "scope", n.scope}
 	if grant == "password" {
-		if n.refresh, err = generateToken(); err != nil {
+		if n.refresh, err = newRefresh(o, s); err != nil {
 			return nil, nil, err
 		}
 		body = append(body, "refresh_token", n.refresh)
@@ -297,6 +301,15 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// newRefresh is the refresh token of BearerToken.create_token: the request's
+// refresh_token parameter when the site does not rotate them, else a new one.
+func newRefresh(o *oauthRequest, s *Settings) (string, error) {
+	if given := o.params["refresh_token"]; given != "" && !s.RotateRefreshToken {
+		return given, nil
+	}
+	return generateToken()
 }
 
 // generateToken is oauthlib's generate_token: 30 characters drawn from ASCII letters and
