@@ -4,12 +4,14 @@ import (
 	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/internal/exampledb"
 	"github.com/djsession/djsession/restframework/oauth2provider"
@@ -25,7 +27,7 @@ const (
 	refreshTable = `CREATE TABLE "oauth2_provider_refreshtoken" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
 	"token" varchar(255) NOT NULL, "token_checksum" varchar(64) NOT NULL, "access_token_id" bigint NULL UNIQUE,
 	"application_id" bigint NOT NULL, "user_id" integer NOT NULL, "created" datetime NOT NULL, "updated" datetime NOT NULL,
-	"revoked" datetime NULL)`
+	"revoked" datetime NULL, "token_family" char(32) NULL, "resource" text NOT NULL DEFAULT '[]')`
 )
 
 // endpointSite is a testSite with the toolkit's endpoints for clients: the confidential
@@ -33,7 +35,7 @@ const (
 // refresh token "good-r"), the public client "pub" the token "pub-token".
 type endpointSite struct {
 	*testSite
-	introspect, revoke http.Handler
+	introspect, revoke, token http.Handler
 }
 
 func newEndpointSite(tb testing.TB) *endpointSite {
@@ -62,14 +64,16 @@ func newEndpointSite(tb testing.TB) *endpointSite {
 		}
 	}
 	if _, err := db.Exec(`INSERT INTO "oauth2_provider_refreshtoken" VALUES (1, 'good-r', ?, 1, 1, 2, '2026-01-01 00:00:00',
-		'2026-01-01 00:00:00', NULL)`, oauth2provider.Checksum("good-r")); err != nil {
+		'2026-01-01 00:00:00', NULL, NULL, '[]')`, oauth2provider.Checksum("good-r")); err != nil {
 		tb.Fatal(err)
 	}
 	clients := &oauth2provider.ClientAuthentication{Settings: s.settings, Hashers: set,
 		Applications: oauth2provider.NewSQLApplications(users, "", ""), Django: s.auth.Django}
 	return &endpointSite{testSite: s,
 		introspect: &oauth2provider.IntrospectTokenView{Clients: clients, Authentication: s.auth},
-		revoke:     &oauth2provider.RevokeTokenView{Clients: clients, Tokens: s.auth.Tokens.(*oauth2provider.SQLTokens)}}
+		revoke:     &oauth2provider.RevokeTokenView{Clients: clients, Tokens: s.auth.Tokens.(*oauth2provider.SQLTokens)},
+		token: &oauth2provider.TokenView{Clients: clients, Tokens: s.auth.Tokens.(*oauth2provider.SQLTokens),
+			Config: &auth.Config{SecretKey: "k", Users: users, Hashers: set, AuthenticationBackends: []string{auth.ModelBackend}}}}
 }
 
 func basicAuth(id, secret string) string {
@@ -149,7 +153,66 @@ func TestRevokeTokenView(t *testing.T) {
 	}
 }
 
-// FuzzClientEndpoints sends the introspection and revocation endpoints any Authorization
+// TestTokenView: the client-credentials grant's token, stored so that it authenticates
+// (and that introspection knows it), and oauthlib's refusals.
+func TestTokenView(t *testing.T) {
+	s := newEndpointSite(t)
+	conf := basicAuth("conf", "s%3Ae%2Bc")
+	issued := regexp.MustCompile(`^\{"access_token": "([A-Za-z0-9]{30})", "expires_in": 36000, "token_type": "Bearer", "scope": "read write"\}$`)
+	w := s.send(s.token, request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials", authorization: conf})
+	m := issued.FindStringSubmatch(w.Body.String())
+	if w.Code != 200 || m == nil || w.Header().Get("Cache-Control") != "no-store" {
+		t.Fatalf("%d %s %v", w.Code, w.Body, w.Header())
+	}
+	w = s.send(s.introspect, request{target: "/o/introspect/?token=" + m[1], authorization: conf})
+	if !strings.Contains(w.Body.String(), `{"active": true, "scope": "read write", "exp": `) || !strings.Contains(w.Body.String(), `"client_id": "conf"}`) {
+		t.Errorf("the token issued, introspected: %s", w.Body)
+	}
+	for _, c := range []struct {
+		q          request
+		code       int
+		body, ctyp string
+	}{
+		{request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials&scope=read+bogus", authorization: conf}, 400,
+			`{"error": "invalid_scope"}`, "application/json"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials", authorization: basicAuth("conf", "x")}, 401,
+			`{"error": "invalid_client"}`, "application/json"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=bogus&state=s", authorization: conf}, 400,
+			`{"error": "unsupported_grant_type", "state": "s"}`, "application/json"},
+		{request{method: "POST", target: "/o/token/?x=1", body: "grant_type=client_credentials", authorization: conf}, 400,
+			`{"error": "invalid_request", "error_description": "URL query parameters are not allowed"}`, "text/html; charset=utf-8"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=password&username=u&password=p", authorization: conf}, 400,
+			`{"error": "invalid_grant", "error_description": "Invalid credentials given."}`, "application/json"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials&resource=nope", authorization: conf}, 400,
+			`{"error": "invalid_target", "error_description": "The resource 'nope' is not a valid resource indicator: it must be an absolute URI with a scheme and host."}`,
+			"text/html; charset=utf-8"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=refresh_token&refresh_token=good-r", authorization: conf}, 200,
+			`"scope": "read", "refresh_token": "`, "application/json"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=refresh_token&refresh_token=good-r", authorization: conf}, 400,
+			`{"error": "invalid_grant"}`, "application/json"},
+		{request{method: "POST", target: "/o/token/", body: "grant_type=authorization_code&code=x", authorization: conf}, 400,
+			`{"error": "unauthorized_client"}`, "application/json"},
+		{request{method: "GET", target: "/o/token/"}, 405, "", "text/html; charset=utf-8"},
+	} {
+		w := s.send(s.token, c.q)
+		if w.Code != c.code || !strings.Contains(w.Body.String(), c.body) || w.Header().Get("Content-Type") != c.ctyp {
+			t.Errorf("%+v: %d %s %q", c.q, w.Code, w.Header().Get("Content-Type"), w.Body)
+		}
+	}
+	// Settings TokenView cannot follow make it a server error.
+	st, err := oauth2provider.SettingsFromJSON([]byte(`{"settings": {"OAUTH2_PROVIDER": {"ACCESS_TOKEN_GENERATOR": "mysite.gen"}}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv := *s.token.(*oauth2provider.TokenView)
+	clients := *tv.Clients
+	clients.Settings, tv.Clients = st, &clients
+	if w := s.send(&tv, request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials", authorization: conf}); w.Code != 500 {
+		t.Errorf("ACCESS_TOKEN_GENERATOR of the project's own: %d %s", w.Code, w.Body)
+	}
+}
+
+// FuzzClientEndpoints sends the introspection, revocation and token endpoints any Authorization
 // header, query string and form body: they never panic, answer 200, 400, 401, 403, 405 or
 // 500 as the toolkit does, and introspect for no request without a client.
 func FuzzClientEndpoints(f *testing.F) {
@@ -162,7 +225,7 @@ func FuzzClientEndpoints(f *testing.F) {
 		f.Add(seed[0], seed[1], seed[2])
 	}
 	f.Fuzz(func(t *testing.T, header, query, body string) {
-		for _, h := range []http.Handler{s.introspect, s.revoke} {
+		for _, h := range []http.Handler{s.introspect, s.revoke, s.token} {
 			send := func(header string) *httptest.ResponseRecorder {
 				r := httptest.NewRequest("POST", "http://example.com/o/x/", strings.NewReader(body))
 				r.URL.RawQuery = query
