@@ -7,7 +7,9 @@ tables migrated), the toolkit's defaults: "authenticate" (a GET with a token of 
 built anew per run with RequestFactory, to an APIView with OAuth2Authentication and
 TokenHasScope ["read"] answering his username, rendered), "protected" (the same request
 to a plain view behind protected_resource(scopes=["read"]) answering JsonResponse of his
-username). Go: BenchmarkOAuth2 of package
+username), "introspect" (IntrospectTokenView asked about that token by a client with Basic
+credentials, its secret stored unhashed), "token" (TokenView's client-credentials grant for
+that client). Go: BenchmarkOAuth2 of package
 restframework/oauth2provider. Prints the medians in microseconds and the Django/Go ratios.
 """
 
@@ -39,7 +41,8 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
     from django.http import JsonResponse
     from oauth2_provider.contrib.rest_framework import OAuth2Authentication, TokenHasScope
     from oauth2_provider.decorators import protected_resource
-    from oauth2_provider.models import AccessToken
+    from oauth2_provider.models import AccessToken, Application
+    from oauth2_provider.views import IntrospectTokenView, TokenView
     from rest_framework.response import Response
     from rest_framework.views import APIView
 
@@ -64,6 +67,20 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
     AccessToken.objects.create(user=User.objects.get(pk=2), token=token, scope="read write",
                                expires=timezone.now() + datetime.timedelta(hours=1))
     rf = RequestFactory()
+    Application.objects.create(client_id="bench-client", client_secret="bench-secret", hash_client_secret=False,
+                               client_type=Application.CLIENT_CONFIDENTIAL,
+                               authorization_grant_type=Application.GRANT_CLIENT_CREDENTIALS)
+    basic = "Basic " + __import__("base64").b64encode(b"bench-client:bench-secret").decode()
+    introspect, token_view = IntrospectTokenView.as_view(), TokenView.as_view()
+
+    def call_introspect():
+        resp = introspect(rf.get("/o/introspect/", {"token": token}, HTTP_HOST="example.com", HTTP_AUTHORIZATION=basic))
+        assert resp.status_code == 200 and b'"active": true' in resp.content, resp.content
+
+    def call_token():
+        resp = token_view(rf.post("/o/token/", "grant_type=client_credentials", content_type="application/x-www-form-urlencoded",
+                                  HTTP_HOST="example.com", HTTP_AUTHORIZATION=basic))
+        assert resp.status_code == 200, resp.content
 
     def call():
         resp = view(rf.get("/api/me/", HTTP_HOST="example.com", HTTP_AUTHORIZATION="Bearer " + token))
@@ -75,9 +92,10 @@ if len(sys.argv) > 1 and sys.argv[1] == "--django":
         assert resp.status_code == 200, resp.content
 
     try:
-        benchpair.time_django((("authenticate", call), ("protected", call_protected)), int(sys.argv[2]))
+        benchpair.time_django((("authenticate", call), ("protected", call_protected), ("introspect", call_introspect),
+                               ("token", call_token)), int(sys.argv[2]))
     finally:
         shutil.rmtree(tmp)
     sys.exit(0)
 
-benchpair.main(__file__, "BenchmarkOAuth2", "./restframework/oauth2provider", ("authenticate", "protected"))
+benchpair.main(__file__, "BenchmarkOAuth2", "./restframework/oauth2provider", ("authenticate", "protected", "introspect", "token"))
