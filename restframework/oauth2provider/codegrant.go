@@ -86,16 +86,12 @@ func (t *SQLTokens) deleteGrant(ctx context.Context, code string, appID int64) (
 // token pair, with PKCE and the redirect URI checked, then deleted.
 func (v *TokenView) codeGrant(r *http.Request, o *oauthRequest) ([]any, *oauthError, error) {
 	ctx := r.Context()
-	c, s, t := v.Clients, v.Clients.Settings, v.Tokens
+	s, t := v.Clients.Settings, v.Tokens
 	code, ok := o.param("code")
 	if !ok {
 		return nil, &oauthError{status: 400, code: "invalid_request", description: "Missing code parameter."}, nil
 	}
-	required, err := c.clientAuthenticationRequired(ctx, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	if oe, err := v.validateClient(ctx, o, required); oe != nil || err != nil {
+	if oe, err := v.validateClientAuthentication(ctx, o); oe != nil || err != nil {
 		return nil, oe, err
 	}
 	if o.params["grant_type"] == "openid" { // (validate_grant_type's assertion: no such grant type)
@@ -163,17 +159,8 @@ func (v *TokenView) codeGrant(r *http.Request, o *oauthRequest) ([]any, *oauthEr
 		return nil, nil, err
 	}
 	if !s.v24() {
-		values, err := djangoSettings(c.Django).PostValues(r, "resource")
-		if err != nil {
-			return nil, nil, err
-		}
-		switch {
-		case len(values) > 1:
-			n.resource = values
-		case len(values) == 1 && strings.TrimFunc(values[0], pystr.IsSpace) != "":
-			n.resource = values
-		}
-		if oe, err := validateResources(n.resource); oe != nil || err != nil {
+		var oe *oauthError
+		if n.resource, oe, err = v.requestResources(r); oe != nil || err != nil {
 			return nil, oe, err
 		}
 		switch {

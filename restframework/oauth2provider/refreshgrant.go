@@ -110,16 +110,12 @@ func scopeToList(scope string) []string {
 // keys and values, or the OAuth2Error to answer.
 func (v *TokenView) refreshGrant(r *http.Request, o *oauthRequest) ([]any, *oauthError, error) {
 	ctx := r.Context()
-	c, s, t := v.Clients, v.Clients.Settings, v.Tokens
+	s, t := v.Clients.Settings, v.Tokens
 	raw, ok := o.param("refresh_token")
 	if !ok {
 		return nil, &oauthError{status: 400, code: "invalid_request", description: "Missing refresh token parameter."}, nil
 	}
-	required, err := c.clientAuthenticationRequired(ctx, o)
-	if err != nil {
-		return nil, nil, err
-	}
-	if oe, err := v.validateClient(ctx, o, required); oe != nil || err != nil {
+	if oe, err := v.validateClientAuthentication(ctx, o); oe != nil || err != nil {
 		return nil, oe, err
 	}
 	if o.client.AuthorizationGrantType == "implicit" { // (every grant but implicit refreshes)
@@ -223,17 +219,9 @@ func (v *TokenView) refreshGrant(r *http.Request, o *oauthRequest) ([]any, *oaut
 // refreshResources is _check_and_set_request_resource for the refresh grant: the
 // request's resources, or the refresh token's, which they may only narrow.
 func (v *TokenView) refreshResources(r *http.Request, n *newTokens, rt *refreshRow) (*oauthError, error) {
-	values, err := djangoSettings(v.Clients.Django).PostValues(r, "resource")
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case len(values) > 1:
-		n.resource = values
-	case len(values) == 1 && strings.TrimFunc(values[0], pystr.IsSpace) != "":
-		n.resource = values
-	}
-	if oe, err := validateResources(n.resource); oe != nil || err != nil {
+	var oe *oauthError
+	var err error
+	if n.resource, oe, err = v.requestResources(r); oe != nil || err != nil {
 		return oe, err
 	}
 	switch {

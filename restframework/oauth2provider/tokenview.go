@@ -182,7 +182,7 @@ func (v *TokenView) fallback(w http.ResponseWriter, r *http.Request, ds *django.
 // save_bearer_token: the answer's keys and values, or the OAuth2Error to answer.
 func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any, *oauthError, error) {
 	ctx := r.Context()
-	c, s := v.Clients, v.Clients.Settings
+	s := v.Clients.Settings
 	var user *auth.User
 	if grant == "password" {
 		for _, p := range []string{"grant_type", "username", "password"} {
@@ -190,11 +190,7 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 				return nil, &oauthError{status: 400, code: "invalid_request", description: "Request is missing " + p + " parameter."}, nil
 			}
 		}
-		required, err := c.clientAuthenticationRequired(ctx, o)
-		if err != nil {
-			return nil, nil, err
-		}
-		if oe, err := v.validateClient(ctx, o, required); oe != nil || err != nil {
+		if oe, err := v.validateClientAuthentication(ctx, o); oe != nil || err != nil {
 			return nil, oe, err
 		}
 		u, _, err := auth.AuthenticateBackends(ctx, o.params["username"], o.params["password"], v.Config)
@@ -240,27 +236,9 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 		n.userID = user.ID
 	}
 	if !s.v24() {
-		// (_check_and_set_request_resource: every resource of the body when there are
-		// several, else the one not blank, each an absolute URI)
-		values, err := djangoSettings(c.Django).PostValues(r, "resource")
-		if err != nil {
-			return nil, nil, err
-		}
-		switch {
-		case len(values) > 1:
-			n.resource = values
-		case len(values) == 1 && strings.TrimFunc(values[0], pystr.IsSpace) != "":
-			n.resource = values
-		}
-		for _, res := range n.resource {
-			_, ok, err := parseResourceURI(res)
-			if err != nil {
-				return nil, nil, err
-			}
-			if !ok {
-				return nil, &oauthError{status: 400, code: "invalid_target", plain: true, description: "The resource '" + res +
-					"' is not a valid resource indicator: it must be an absolute URI with a scheme and host."}, nil
-			}
+		var oe *oauthError
+		if n.resource, oe, err = v.requestResources(r); oe != nil || err != nil {
+			return nil, oe, err
 		}
 	}
 	n.now = s.now()
@@ -270,6 +248,30 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 		return nil, nil, err
 	}
 	return body, nil, nil
+}
+
+// validateClientAuthentication is the grant's validate_client_authentication: a client
+// that must authenticate itself does, another names itself.
+func (v *TokenView) validateClientAuthentication(ctx context.Context, o *oauthRequest) (*oauthError, error) {
+	required, err := v.Clients.clientAuthenticationRequired(ctx, o)
+	if err != nil {
+		return nil, err
+	}
+	return v.validateClient(ctx, o, required)
+}
+
+// requestResources is the start of _check_and_set_request_resource (3.x): every resource
+// of the body when there are several, else the one not blank, each an absolute URI.
+func (v *TokenView) requestResources(r *http.Request) ([]string, *oauthError, error) {
+	values, err := djangoSettings(v.Clients.Django).PostValues(r, "resource")
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(values) == 1 && strings.TrimFunc(values[0], pystr.IsSpace) == "" {
+		values = nil
+	}
+	oe, err := validateResources(values)
+	return values, oe, err
 }
 
 // validateClient is the grant's validate_client_confidential (required) or
