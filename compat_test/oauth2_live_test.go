@@ -304,7 +304,14 @@ func pyQuote(s string) string {
 // permission, and plain Django views behind the toolkit's decorators and class-based
 // views (ProtectedResource; but for 2.4's rw_protected_resource, whose scopes depend on
 // the requests it served before), and plain views seeing the user the token middleware
-// gives them.
+// gives them; and the authorization server's endpoints for clients, to the clients of
+// every kind (confidential and public, secrets hashed or not, client ids beyond ASCII):
+// introspection (IntrospectTokenView), the token endpoint (TokenView: the
+// client-credentials, password, authorization-code (PKCE, redirect URIs, resources) and
+// refresh-token grants, with rotation, the grace period and without rotation, as the
+// configurations set them) and revocation (RevokeTokenView), then the tables as Django
+// reads them: the same tokens revoked, and the tokens issued alike (users, scopes,
+// clients, expiry, resources, refresh tokens and their families), valid for Django.
 func TestLiveOAuth2(t *testing.T) {
 	peers := livePeers(t)
 	for i, p := range peers {

@@ -2,6 +2,8 @@ package oauth2provider_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -251,4 +253,49 @@ func FuzzClientEndpoints(f *testing.F) {
 			}
 		}
 	})
+}
+
+// ExampleTokenView issues a token to a client of the client-credentials grant, as the
+// toolkit's token endpoint does, then reads it back as a resource server would.
+func ExampleTokenView() {
+	db, users, done, err := exampledb.Copy()
+	if err != nil {
+		panic(err)
+	}
+	defer done()
+	site, err := siteOn(db, users, "")
+	if err != nil {
+		panic(err)
+	}
+	// (the toolkit's tables, and a client whose secret is stored as is)
+	for _, q := range []string{appTable, refreshTable, `INSERT INTO "oauth2_provider_application" VALUES (1, 'reports',
+		'confidential', 'client-credentials', 'n0t-s3cret', 'Reports', '')`} {
+		if _, err := db.Exec(q); err != nil {
+			panic(err)
+		}
+	}
+	token := &oauth2provider.TokenView{
+		Clients: &oauth2provider.ClientAuthentication{Settings: site.settings,
+			Applications: oauth2provider.NewSQLApplications(users, "", site.settings.Version)},
+		Tokens: oauth2provider.NewSQLTokens(users, "", site.settings.Version),
+		Config: &auth.Config{SecretKey: "k", Users: users},
+	}
+	r := httptest.NewRequest("POST", "http://example.com/o/token/", strings.NewReader("grant_type=client_credentials&scope=read"))
+	r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	r.SetBasicAuth("reports", "n0t-s3cret")
+	w := httptest.NewRecorder()
+	token.ServeHTTP(w, r)
+	var answer struct {
+		AccessToken string `json:"access_token"`
+		ExpiresIn   int    `json:"expires_in"`
+		Scope       string
+	}
+	json.Unmarshal(w.Body.Bytes(), &answer)
+	fmt.Println(w.Code, len(answer.AccessToken), answer.ExpiresIn, answer.Scope)
+
+	t, err := site.auth.Tokens.AccessToken(r.Context(), answer.AccessToken)
+	fmt.Println(err, t.Scope, t.UserID == "", t.ApplicationID)
+	// Output:
+	// 200 30 36000 read
+	// <nil> read true 1
 }

@@ -1,8 +1,9 @@
-// Package oauth2provider is the resource-server side of django-oauth-toolkit
-// (oauth2_provider) in Go: the OAuth 2 access tokens a Django site issues, read from its
-// oauth2_provider_accesstoken table and checked as django-oauth-toolkit and oauthlib check
-// them, so that a Go endpoint takes the same bearer tokens as the site's DRF views, with
-// the same answers.
+// Package oauth2provider is django-oauth-toolkit (oauth2_provider) in Go: the OAuth 2
+// access tokens a Django site issues, read from its oauth2_provider_accesstoken table and
+// checked as django-oauth-toolkit and oauthlib check them, so that a Go endpoint takes the
+// same bearer tokens as the site's DRF views, with the same answers; and the
+// authorization server's endpoints for clients (token, introspection, revocation), so
+// that Go issues and revokes tokens the site's resource servers take.
 //
 // Settings is the site's OAUTH2_PROVIDER (Defaults gives the toolkit's; SettingsFromJSON
 // reads the project's, as scripts/export_settings.py exports it). SQLTokens is the
@@ -20,6 +21,15 @@
 // TokenMiddleware is its OAuth2TokenMiddleware (with OAuth2Backend): a bearer token's user
 // as the request's user for plain handlers (auth.RequestUser, LoginRequired, ...).
 // SQLTokens.RevokeForUser revokes a user's tokens as the toolkit's revoke() does.
+//
+// The authorization server's endpoints authenticate the clients of
+// oauth2_provider_application as the toolkit's OAuth2Validator does (ClientAuthentication
+// over SQLApplications: Basic credentials or client_id and client_secret, secrets hashed
+// by PASSWORD_HASHERS or not): TokenView is its token endpoint (the client-credentials,
+// password, refresh-token and authorization-code grants, with rotation, PKCE and resource
+// indicators; the device flow is handed to a Fallback), IntrospectTokenView its RFC 7662
+// introspection endpoint, RevokeTokenView its RFC 7009 revocation endpoint, each with
+// oauthlib's answers and errors.
 //
 //	s := oauth2provider.Defaults()
 //	tokens := oauth2provider.NewSQLTokens(users, "", s.Version)
@@ -54,8 +64,12 @@
 // bodies and query strings are UTF-8, latin-1 and ASCII (Django also reads, say, cp500);
 // a realm is never empty (Realm "" is the toolkit's "api"); with USE_TZ False, expiry
 // is compared as an instant where the toolkit compares wall clocks, which differ in the
-// hour a zone's clocks repeat. The token endpoints that issue tokens are not here:
-// Django keeps issuing them.
+// hour a zone's clocks repeat. Of the authorization server, the pages a user sees (the
+// authorization view that makes the codes TokenView exchanges, the device flow's,
+// OpenID Connect's) stay Django's; TokenView answers settings it does not follow
+// (ACCESS_TOKEN_GENERATOR, OIDC_ENABLED, REFRESH_TOKEN_REUSE_PROTECTION, ...) with a
+// server error, and an introspection answer's aud is the token's resources as strings
+// (the toolkit echoes whatever JSON the column holds).
 package oauth2provider
 
 import (
