@@ -19,7 +19,7 @@ simplejwt.SettingsFromJSON) comes with "simplejwt_version" when the package is i
 its SIGNING_KEY is a secret too. REST_AUTH and ACCOUNT_LOGOUT_ON_GET (dj-rest-auth's,
 read with restauth.SettingsFromJSON) come with "rest_auth_version", REST_KNOX
 (django-rest-knox's, read with knox.SettingsFromJSON) with "knox_version", OAUTH2_PROVIDER
-and OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL (django-oauth-toolkit's, read with
+and OAUTH2_PROVIDER_*_MODEL (django-oauth-toolkit's, read with
 oauth2provider.SettingsFromJSON; its private keys and credentials are secrets) with
 "oauth2_provider_version". The script prints nothing else.
 """
@@ -84,6 +84,9 @@ NAMES = [
     "REST_KNOX",
     "OAUTH2_PROVIDER",
     "OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL",
+    "OAUTH2_PROVIDER_APPLICATION_MODEL",
+    "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL",
+    "OAUTH2_PROVIDER_GRANT_MODEL",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
 # Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key),

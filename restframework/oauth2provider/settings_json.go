@@ -78,8 +78,11 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	var doc struct {
 		Version  string `json:"oauth2_provider_version"`
 		Settings struct {
-			Provider map[string]json.RawMessage `json:"OAUTH2_PROVIDER"`
-			Model    *string                    `json:"OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"`
+			Provider    map[string]json.RawMessage `json:"OAUTH2_PROVIDER"`
+			Model       *string                    `json:"OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL"`
+			Application *string                    `json:"OAUTH2_PROVIDER_APPLICATION_MODEL"`
+			Refresh     *string                    `json:"OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL"`
+			Grant       *string                    `json:"OAUTH2_PROVIDER_GRANT_MODEL"`
 		} `json:"settings"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
@@ -93,6 +96,19 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	}
 	if m := doc.Settings.Model; m != nil && *m != fixedDefaults["ACCESS_TOKEN_MODEL"] {
 		return nil, fmt.Errorf("%w: OAUTH2_PROVIDER_ACCESS_TOKEN_MODEL %q", ErrSettings, *m)
+	}
+	for _, m := range []struct {
+		name  string
+		value *string
+		def   string
+	}{
+		{"OAUTH2_PROVIDER_APPLICATION_MODEL", doc.Settings.Application, "oauth2_provider.Application"},
+		{"OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL", doc.Settings.Refresh, "oauth2_provider.RefreshToken"},
+		{"OAUTH2_PROVIDER_GRANT_MODEL", doc.Settings.Grant, "oauth2_provider.Grant"},
+	} {
+		if m.value != nil && *m.value != m.def { // (models of the project's own: TokenView cannot write them)
+			s.issuingErr = fmt.Errorf("%w: %s %q", ErrSettings, m.name, *m.value)
+		}
 	}
 	names := make([]string, 0, len(doc.Settings.Provider))
 	for name := range doc.Settings.Provider {
