@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+
+	"github.com/djsession/djsession/internal/pystr"
 )
 
 // Errors of reading request.POST that Django answers with its 400 page: the first two are
@@ -24,6 +26,42 @@ var (
 	errMultipartBoundary  = regexp.MustCompile(`^[ -~]{0,200}[!-~]$`)
 	maxMultipartReadBytes = int64(64 << 20)
 )
+
+// ErrBadRequest is Django's BadRequest exception, which it answers with its 400 page.
+var ErrBadRequest = errors.New("django: BadRequest")
+
+// ErrFormNotUTF8 is the BadRequest of Django 5.2 and later for a form body in a charset
+// other than UTF-8.
+var ErrFormNotUTF8 = fmt.Errorf("%w: HTTP requests with the 'application/x-www-form-urlencoded' content type must be UTF-8 encoded.", ErrBadRequest)
+
+// FormCharsetError is what Django 5.2 and later raise on reading request.POST of a POST
+// whose Content-Type is application/x-www-form-urlencoded with a charset parameter that
+// names a codec Python knows other than "utf-8" exactly (in any case): ErrFormNotUTF8;
+// nil for other requests, and with FormLegacyCharset. PostValue and PostValues read such
+// a body as UTF-8 (Django before 5.2 reads it in its charset).
+func (s *Settings) FormCharsetError(r *http.Request) error {
+	if s.FormLegacyCharset || !strings.EqualFold(r.Method, http.MethodPost) {
+		return nil
+	}
+	mediaType, params, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	if !strings.EqualFold(strings.TrimSpace(mediaType), "application/x-www-form-urlencoded") {
+		return nil
+	}
+	for p := range strings.SplitSeq(params, ";") {
+		k, v, ok := strings.Cut(p, "=")
+		if !ok || !strings.EqualFold(strings.TrimSpace(k), "charset") {
+			continue
+		}
+		v = strings.TrimSpace(v)
+		if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+			v = v[1 : len(v)-1]
+		}
+		if pystr.KnownCodec(v) && strings.ToLower(v) != "utf-8" {
+			return ErrFormNotUTF8
+		}
+	}
+	return nil
+}
 
 // PostValue is request.POST.get(name) as Django's own request reads it for a POST, with
 // the site's DATA_UPLOAD_MAX_* bounds: the last value of the field in an

@@ -239,6 +239,9 @@ type Settings struct {
 	// 4.2 do (deprecated there); Django 5.0+ answer them 405. ForDjango sets it for 4.1
 	// and 4.2.
 	LogoutViewGET bool
+	// FormLegacyCharset follows Django before 5.2 in FormCharsetError: a form body in a
+	// charset other than UTF-8 is read (in that charset), not refused.
+	FormLegacyCharset bool
 	// EmailValidatorLegacy makes IsValidEmail (validate_email) follow Django before 5.2:
 	// domain labels of ASCII letters, digits and "-", and a non-ASCII domain retried in
 	// its IDNA 2003 encoding. ForDjango sets it for versions before 5.2.
@@ -358,6 +361,7 @@ func (s *Settings) ForDjango(version string) error {
 	s.LogoutViewLegacy = v < 40100
 	s.LogoutViewGET = v >= 40100 && v < 50000
 	s.EmailValidatorLegacy = v < 50200
+	s.FormLegacyCharset = v < 50200
 	s.IPv6NoLengthLimit = v < 40218 || (v >= 50000 && v < 50011) || (v >= 50100 && v < 50105)
 	s.EmailNoLengthLimit = v < 30220 || (v >= 40000 && v < 40110) || (v >= 40200 && v < 40203)
 	s.PasswordResetMailErrorsFail = v < 40216 || (v >= 50000 && v < 50009) || v == 50100

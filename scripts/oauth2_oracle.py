@@ -242,6 +242,7 @@ APPS = {
     "web": ("web-id", "web-secret", Application.CLIENT_CONFIDENTIAL, True, Application.GRANT_AUTHORIZATION_CODE),
     "web2": ("web2-id", "", Application.CLIENT_PUBLIC, False, Application.GRANT_AUTHORIZATION_CODE),
     "web3": ("web3-id", "web3-secret", Application.CLIENT_CONFIDENTIAL, False, Application.GRANT_AUTHORIZATION_CODE),
+    "md5bad": ("md5bad-id", "md5$x", Application.CLIENT_CONFIDENTIAL, False, CC),
 }
 REDIRECT_URIS = {"web": "https://client.example/cb", "web2": "https://a.example/cb https://b.example/cb", "web3": ""}
 VERIFIER = "v3rifier-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -264,6 +265,7 @@ GRANTS = {
     "code-res": ("web", 1, "read", CB, S256, "S256", 60, ["http://testserver/api/", "http://other.example/"]),
     "code-res2": ("web", 1, "read", CB, S256, "S256", 60, ["http://testserver/api/"]),
     "code-res3": ("web", 1, "read", CB, S256, "S256", 60, ["http://testserver/api/"]),
+    "code-ghost": ("web", 5, "read", CB, S256, "S256", 60, None),
 }
 # Tokens of the other applications: name: (user pk, application, with a refresh token
 # NAME + "-r").
@@ -482,6 +484,17 @@ def endpoint_steps(add, tokens):
     add(intro + "?token={t:alice}", headers=dict(app, Host="evil.example"))
     add(intro + "?token={t:alice}", headers={"Authorization": "Bearer {t:intro}", "Host": "evil.example"})
     add(intro + "?token={t:alice}&access_token={t:intro}")
+    # Secrets that only look like hashes, 3.x's device-code exception for public clients,
+    # form charsets (Django 5.2 refuses all but UTF-8).
+    add(intro + "?token={t:alice}", headers={"Authorization": client_basic("md5bad")})
+    add(intro + "?token={t:alice}&" + client_form("md5bad"))
+    device = "&grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Adevice_code"
+    add(intro + "?token={t:alice}" + device, headers={"Authorization": client_basic("pub-hashed", "wrong")})
+    add(intro + "?token={t:alice}&client_id=pub2-id&client_secret=wrong" + device)
+    add(intro + "?token={t:alice}&client_id=plain-id&client_secret=wrong" + device)
+    for charset in ("latin-1", "UTF-8", "utf8", "bogus"):  # (3.2 reads others, utf-16 say, in their charset)
+        add(intro, method="POST", body="token={t:alice}&" + client_form("plain"), content_type=form + "; charset=" + charset)
+        add("/prot/view/", method="POST", body="access_token={t:carol}", content_type=form + "; charset=" + charset)
     add(intro, method="POST", body="token={t:alice}&access_token={t:intro}", content_type=form)
     # What they are told.
     for name in ("alice", "carol", "jose", "bob", "client", "expired", "empty-scope", "spaced-scope", "ghost", "latin",
@@ -558,7 +571,7 @@ def endpoint_steps(add, tokens):
                     ("grant_type=authorization_code&code={t:code-web3}&state=w" + ver, {"Authorization": client_basic("web3")}),
                     (codeq % "code-res" + ver + "&resource=http%3A%2F%2Fnot.example%2F", web),
                     (codeq % "code-res" + ver + "&resource=http%3A%2F%2Ftestserver%2Fapi%2F", web), (codeq % "code-res2" + ver, web),
-                    (codeq % "code-res3" + ver + "&resource=bogus", web)):
+                    (codeq % "code-res3" + ver + "&resource=bogus", web), (codeq % "code-ghost" + ver, web)):
         add(tok, method="POST", body=body, content_type=form, headers=h)
     # Refresh tokens refreshed (refusals first), twice (rotated, or in the grace period).
     ref = "grant_type=refresh_token&refresh_token={t:%s}"

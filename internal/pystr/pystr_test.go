@@ -123,3 +123,14 @@ func TestLowerASCII(t *testing.T) {
 		}
 	}
 }
+
+// TestKnownCodec: the names codecs.lookup takes, after Python's normalization.
+func TestKnownCodec(t *testing.T) {
+	for name, want := range map[string]bool{"UTF-8": true, "utf8": true, "latin-1": true, "Latin 1": true, "cp500": true,
+		"utf_16": true, "UTF-16LE": true, "koi8-r": true, "iso-8859-15": true, "ansi_x3.4_1968": true, "base64": true,
+		"bogus": false, "": false, "utf-9": false} {
+		if got := KnownCodec(name); got != want {
+			t.Errorf("KnownCodec(%q) = %v", name, got)
+		}
+	}
+}

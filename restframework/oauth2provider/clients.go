@@ -163,6 +163,9 @@ func (c *ClientAuthentication) oauthlibRequest(r *http.Request) (*oauthRequest, 
 		ds = &djangoDefaults
 	}
 	o := &oauthRequest{params: map[string]string{}}
+	if err := ds.FormCharsetError(r); err != nil {
+		return nil, err
+	}
 	for _, name := range oauthParams {
 		if _, _, err := ds.PostValue(r, name); err != nil {
 			return nil, err
@@ -223,15 +226,16 @@ func (c *ClientAuthentication) loadApplication(ctx context.Context, o *oauthRequ
 }
 
 // checkSecret is _check_secret: provided against the stored secret, a password hash or
-// the secret itself.
+// the secret itself (also when it only looks like a hash: its hasher cannot read it).
 func (c *ClientAuthentication) checkSecret(provided, stored string) bool {
 	set := c.Hashers
 	if set == nil {
 		set = hashers.ForDjango("")
 	}
-	if _, err := set.Identify(stored); err == nil {
-		ok, _ := set.Check(provided, stored)
-		return ok
+	if h, err := set.Identify(stored); err == nil && hashers.IsPasswordUsable(stored) {
+		if ok, err := h.Verify(provided, stored); err == nil {
+			return ok
+		}
 	}
 	return subtle.ConstantTimeCompare([]byte(provided), []byte(stored)) == 1
 }
@@ -249,7 +253,13 @@ func (c *ClientAuthentication) authenticateClient(ctx context.Context, o *oauthR
 	if a == nil || err != nil {
 		return false, err
 	}
-	return c.checkSecret(secret, a.ClientSecret), nil
+	return c.devicePublic(o, a) || c.checkSecret(secret, a.ClientSecret), nil
+}
+
+// devicePublic is 3.x's exception to the secret check: a public client with the device
+// code grant type in the request needs none.
+func (c *ClientAuthentication) devicePublic(o *oauthRequest, a *Application) bool {
+	return !c.v24() && a.ClientType == ClientPublic && o.params["grant_type"] == deviceCodeGrant
 }
 
 // basicAuth is _authenticate_basic_auth.
@@ -275,7 +285,7 @@ func (c *ClientAuthentication) basicAuth(ctx context.Context, o *oauthRequest) (
 	if a == nil || err != nil || a.ClientID != id {
 		return false, err
 	}
-	return c.checkSecret(secret, a.ClientSecret), nil
+	return c.devicePublic(o, a) || c.checkSecret(secret, a.ClientSecret), nil
 }
 
 // clientAuthenticationRequired is the validator's client_authentication_required.

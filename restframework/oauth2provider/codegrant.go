@@ -107,6 +107,9 @@ func (v *TokenView) codeGrant(r *http.Request, o *oauthRequest) ([]any, *oauthEr
 	if g == nil || !s.now().Before(g.expires) {
 		return nil, &oauthError{status: 400, code: "invalid_grant"}, nil
 	}
+	if err := v.userExists(ctx, g.userID); err != nil {
+		return nil, nil, err
+	}
 	verifier, hasVerifier := o.param("code_verifier")
 	missingVerifier := &oauthError{status: 400, code: "invalid_request", description: "Code verifier required."}
 	switch {
@@ -151,7 +154,7 @@ func (v *TokenView) codeGrant(r *http.Request, o *oauthRequest) ([]any, *oauthEr
 		return nil, &oauthError{status: 400, code: "invalid_request", description: "Mismatching redirect URI."}, nil
 	}
 	scopes := strings.Split(g.scope, " ")
-	n := &newTokens{userID: g.userID, appID: o.client.ID, scope: strings.Join(scopes, " "), hashed: s.hashedStorage}
+	n := &newTokens{userID: g.userID, appID: o.client.ID, scope: strings.Join(scopes, " "), hashed: s.HashedTokenStorage}
 	if n.access, err = generateToken(); err != nil {
 		return nil, nil, err
 	}

@@ -202,15 +202,18 @@ func TestTokenView(t *testing.T) {
 		}
 	}
 	// Settings TokenView cannot follow make it a server error.
-	st, err := oauth2provider.SettingsFromJSON([]byte(`{"settings": {"OAUTH2_PROVIDER": {"ACCESS_TOKEN_GENERATOR": "mysite.gen"}}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tv := *s.token.(*oauth2provider.TokenView)
-	clients := *tv.Clients
-	clients.Settings, tv.Clients = st, &clients
-	if w := s.send(&tv, request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials", authorization: conf}); w.Code != 500 {
-		t.Errorf("ACCESS_TOKEN_GENERATOR of the project's own: %d %s", w.Code, w.Body)
+	for _, provider := range []string{`{"ACCESS_TOKEN_GENERATOR": "mysite.gen"}`, `{"DEFAULT_SCOPES": ["read", "bogus"]}`,
+		`{"PKCE_REQUIRED": "mysite.pkce_required"}`, `{"REFRESH_TOKEN_REUSE_PROTECTION": true}`} {
+		st, err := oauth2provider.SettingsFromJSON([]byte(`{"settings": {"OAUTH2_PROVIDER": ` + provider + `}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		tv := *s.token.(*oauth2provider.TokenView)
+		clients := *tv.Clients
+		clients.Settings, tv.Clients = st, &clients
+		if w := s.send(&tv, request{method: "POST", target: "/o/token/", body: "grant_type=client_credentials", authorization: conf}); w.Code != 500 {
+			t.Errorf("%s: %d %s", provider, w.Code, w.Body)
+		}
 	}
 }
 

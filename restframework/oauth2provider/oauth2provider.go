@@ -61,7 +61,10 @@
 // the JSON one); an Application's is_usable is the toolkit's (always); the only resource
 // validator is the toolkit's default, and it does not run the NFKC check Python's
 // urlsplit runs on a host beyond ASCII; messages in English; the charsets of request
-// bodies and query strings are UTF-8, latin-1 and ASCII (Django also reads, say, cp500);
+// bodies and query strings are UTF-8, latin-1 and ASCII (Django also reads, say, cp500),
+// and a form body in another charset than UTF-8 is refused as Django 5.2 refuses it
+// (django.Settings.FormCharsetError) but read as UTF-8 for earlier versions, which read
+// it in that charset (as they read a multipart body's fields);
 // a realm is never empty (Realm "" is the toolkit's "api"); with USE_TZ False, expiry
 // is compared as an instant where the toolkit compares wall clocks, which differ in the
 // hour a zone's clocks repeat. Of the authorization server, the pages a user sees (the
@@ -127,6 +130,10 @@ type Settings struct {
 	// later): TokenView then refuses the password grant to every client
 	// (unauthorized_client).
 	PasswordGrantCompliant bool
+	// HashedTokenStorage is COMPLIANT_BCP_RFC9700_TOKEN_STORAGE (false; 3.4 and later):
+	// TokenView keeps the SHA-256 of the tokens it issues, not their values (which
+	// introspecting another server's tokens cannot do).
+	HashedTokenStorage bool
 	// PKCERequired is PKCE_REQUIRED (true): an authorization code made without a PKCE
 	// challenge is refused.
 	PKCERequired bool
@@ -145,7 +152,6 @@ type Settings struct {
 	// Now is the clock (nil: time.Now), for tests.
 	Now func() time.Time
 
-	hashedStorage bool     // COMPLIANT_BCP_RFC9700_TOKEN_STORAGE, as SettingsFromJSON read it
 	issuingErr    error    // the settings of issuing tokens SettingsFromJSON met that TokenView cannot honour
 	defaultScopes []string // DEFAULT_SCOPES, as SettingsFromJSON read it
 }

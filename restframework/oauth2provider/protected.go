@@ -23,8 +23,9 @@ import (
 // scopes the decorated view requires, for good: once a worker has served both kinds of
 // requests, the view requires both scopes of every token. Go requires, as 3.4 does, the
 // scope of the request's method alone. Django's request.POST is read as
-// django.Settings.PostValue reads it: in UTF-8 whatever the charset (Django 5.2 and later
-// refuse a form in another one with a 400), a Content-Type in any case (Django 3.2 reads
+// django.Settings.PostValue reads it: a form in another charset than UTF-8 is Django 5.2's
+// 400 (FormCharsetError), read as UTF-8 before 5.2 (which reads it in its charset), a
+// Content-Type in any case (Django 3.2 reads
 // no form from "Application/X-WWW-Form-Urlencoded"), and a multipart body as Go's
 // reader takes it (lines ending in LF alone, nothing after the closing boundary), where
 // Django's parser differs.
@@ -110,9 +111,9 @@ func (p *ProtectedResource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // DATA_UPLOAD_MAX_* bounds; Django's defaults without Django settings).
 func (a *OAuth2Authentication) djangoPost(r *http.Request) func() (string, bool, error) {
 	return func() (string, bool, error) {
-		s := a.Django
-		if s == nil {
-			s = &djangoDefaults
+		s := djangoSettings(a.Django)
+		if err := s.FormCharsetError(r); err != nil {
+			return "", false, err
 		}
 		return s.PostValue(r, "access_token")
 	}
@@ -129,7 +130,7 @@ func djangoFail(w http.ResponseWriter, r *http.Request, ds *django.Settings, err
 	case ds == nil:
 		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 	case errors.Is(err, django.ErrSuspiciousOperation) || errors.Is(err, django.ErrDisallowedHost) ||
-		errors.Is(err, django.ErrMultiPartParser):
+		errors.Is(err, django.ErrMultiPartParser) || errors.Is(err, django.ErrBadRequest):
 		ds.BadRequest(w, r)
 	default:
 		ds.Log().ErrorContext(r.Context(), "oauth2provider: protected resource failed", "path", r.URL.Path, "err", err)

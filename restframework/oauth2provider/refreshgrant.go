@@ -161,6 +161,9 @@ func (v *TokenView) refreshGrant(r *http.Request, o *oauthRequest) ([]any, *oaut
 			return nil, invalid, nil
 		}
 	}
+	if err := v.userExists(ctx, rt.userID); err != nil {
+		return nil, nil, err
+	}
 	if rt.appID != o.client.ID {
 		return nil, invalid, nil
 	}
@@ -192,7 +195,7 @@ func (v *TokenView) refreshGrant(r *http.Request, o *oauthRequest) ([]any, *oaut
 	if scopes == nil {
 		scopes = []string{}
 	}
-	n := &newTokens{userID: rt.userID, appID: o.client.ID, scope: strings.Join(scopes, " "), hashed: s.hashedStorage}
+	n := &newTokens{userID: rt.userID, appID: o.client.ID, scope: strings.Join(scopes, " "), hashed: s.HashedTokenStorage}
 	if n.access, err = generateToken(); err != nil {
 		return nil, nil, err
 	}

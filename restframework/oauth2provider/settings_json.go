@@ -130,9 +130,11 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 		}
 		if slices.Contains(s.Scopes, d) {
 			s.DefaultScopes = append(s.DefaultScopes, d)
+		} else if s.issuingErr == nil { // (the toolkit's ImproperlyConfigured, when it needs them)
+			s.issuingErr = fmt.Errorf("%w: DEFAULT_SCOPES %q not present in SCOPES", ErrSettings, d)
 		}
 	}
-	if s.hashedStorage && s.introspects() {
+	if s.HashedTokenStorage && s.introspects() {
 		return nil, fmt.Errorf("%w: COMPLIANT_BCP_RFC9700_TOKEN_STORAGE with an introspection server", ErrSettings)
 	}
 	return s, nil
@@ -234,7 +236,7 @@ func (s *Settings) setJSON(name string, raw json.RawMessage) error {
 	case "RESOURCE_SERVER_TOKEN_CACHING_SECONDS":
 		return json.Unmarshal(raw, &s.TokenCachingSeconds)
 	case "COMPLIANT_BCP_RFC9700_TOKEN_STORAGE":
-		return truthy(raw, &s.hashedStorage)
+		return truthy(raw, &s.HashedTokenStorage)
 	case "ERROR_RESPONSE_WITH_SCOPES":
 		return truthy(raw, &s.ErrorResponseWithScopes)
 	case "COMPLIANT_BCP_RFC9700_ACCESS_TOKEN_TRANSPORT":

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math/big"
 	"net/http"
 	"strings"
@@ -97,8 +98,8 @@ func (v *TokenView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c != nil {
 		ds = c.Django
 	}
-	if c == nil || c.Settings == nil || c.Applications == nil || v.Tokens == nil || v.Config == nil {
-		djangoFail(w, r, ds, errors.New("oauth2provider: TokenView needs Clients (with Settings and Applications), Tokens and Config"))
+	if c == nil || c.Settings == nil || c.Applications == nil || v.Tokens == nil || v.Config == nil || v.Config.Users == nil {
+		djangoFail(w, r, ds, errors.New("oauth2provider: TokenView needs Clients (with Settings and Applications), Tokens and Config (with Users)"))
 		return
 	}
 	switch strings.ToUpper(r.Method) {
@@ -116,7 +117,11 @@ func (v *TokenView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.v24() {
-		grant, _, err := djangoSettings(ds).PostValue(r, "grant_type")
+		err := djangoSettings(ds).FormCharsetError(r)
+		grant := ""
+		if err == nil {
+			grant, _, err = djangoSettings(ds).PostValue(r, "grant_type")
+		}
 		if err != nil {
 			djangoFail(w, r, ds, err)
 			return
@@ -158,6 +163,9 @@ func (v *TokenView) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default: // (oauthlib's default grant, authorization_code, refuses it)
 		(&oauthError{status: 400, code: "unsupported_grant_type"}).write(w, state)
 		return
+	}
+	if err == nil && body[1] == "" { // (a pair given again with hashed storage: the view's lookup of "" fails)
+		err = errors.New("oauth2provider: the token given again is not stored (hashed storage): AccessToken.DoesNotExist")
 	}
 	if err != nil {
 		djangoFail(w, r, ds, err)
@@ -243,11 +251,23 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 	}
 	n.now = s.now()
 	n.expires = n.now.Add(time.Duration(s.AccessTokenExpireSeconds) * time.Second)
-	n.hashed = s.hashedStorage
+	n.hashed = s.HashedTokenStorage
 	if err := v.Tokens.saveIssued(ctx, n); err != nil {
 		return nil, nil, err
 	}
 	return body, nil, nil
+}
+
+// userExists is request.user = <a row's>.user: the user must be there
+// (User.DoesNotExist, a server error, where foreign keys are not enforced).
+func (v *TokenView) userExists(ctx context.Context, id string) error {
+	if id == "" {
+		return nil
+	}
+	if _, err := v.Config.Users.User(ctx, id); err != nil {
+		return fmt.Errorf("oauth2provider: the user of the grant or refresh token: %w", err)
+	}
+	return nil
 }
 
 // validateClientAuthentication is the grant's validate_client_authentication: a client
