@@ -73,7 +73,7 @@ func TestOAuth2TokenCLI(t *testing.T) {
 	}
 	// Revoking carol's tokens: her access tokens are gone.
 	out, code := runCLI(t, "", "oauth2-revoke", "--db", "sqlite:"+path, "carol")
-	if code != exitOK || !strings.HasPrefix(out, "Revoked ") || !strings.HasSuffix(out, " access tokens and 1 refresh tokens of user carol") {
+	if code != exitOK || !strings.HasPrefix(out, "Revoked ") || !strings.HasSuffix(out, " access tokens and 3 refresh tokens of user carol") {
 		t.Errorf("oauth2-revoke: exit %d %q", code, out)
 	}
 	if _, code := runCLI(t, "", "oauth2-token", "--db", "sqlite:"+path, setup.Tokens["carol"]); code != exitBadSig {
