@@ -877,6 +877,11 @@ func FormValueCharset(body []byte, name, charset string) (string, bool) {
 // pyFormValues is every value of name in an urlencoded body, in order, read as
 // pyFormLookup reads the last.
 func pyFormValues(body []byte, name string) []string {
+	return pyFormLists(body, map[string]bool{name: true})[name]
+}
+
+// pyFormLists is every value of the fields in want of an urlencoded body, in order.
+func pyFormLists(body []byte, want map[string]bool) map[string][]string {
 	text := string(body)
 	if !utf8.Valid(body) {
 		rs := make([]rune, len(body))
@@ -885,14 +890,14 @@ func pyFormValues(body []byte, name string) []string {
 		}
 		text = string(rs)
 	}
-	var values []string
+	values := map[string][]string{}
 	for field := range strings.SplitSeq(text, "&") {
 		if field == "" {
 			continue
 		}
 		k, v, _ := strings.Cut(field, "=")
-		if pyUnquotePlus(k) == name {
-			values = append(values, pyUnquotePlus(v))
+		if k = pyUnquotePlus(k); want[k] {
+			values[k] = append(values[k], pyUnquotePlus(v))
 		}
 	}
 	return values

@@ -83,6 +83,17 @@ func (s *Settings) PostValue(r *http.Request, name string) (string, bool, error)
 // PostValues is request.POST.getlist(name): every value of the field, in order, as
 // PostValue reads them (none when the field is not there).
 func (s *Settings) PostValues(r *http.Request, name string) ([]string, error) {
+	m, err := s.PostForm(r, name)
+	return m[name], err
+}
+
+// PostForm is request.POST.getlist of each of names, read once: the values of the fields
+// that are there, in order, as PostValue reads them.
+func (s *Settings) PostForm(r *http.Request, names ...string) (map[string][]string, error) {
+	want := make(map[string]bool, len(names))
+	for _, n := range names {
+		want[n] = true
+	}
 	if !strings.EqualFold(r.Method, http.MethodPost) || r.Body == nil { // (Django upper-cases REQUEST_METHOD)
 		return nil, nil
 	}
@@ -104,9 +115,9 @@ func (s *Settings) PostValues(r *http.Request, name string) ([]string, error) {
 		if s.DataUploadMaxNumberFields >= 0 && 1+bytes.Count(body, []byte("&")) > s.DataUploadMaxNumberFields {
 			return nil, ErrTooManyFieldsSent
 		}
-		return pyFormValues(body, name), nil
+		return pyFormLists(body, want), nil
 	case "multipart/form-data":
-		return s.multipartPostValues(r, ct, name)
+		return s.multipartPostForm(r, ct, want)
 	}
 	return nil, nil
 }
@@ -128,8 +139,8 @@ func peekBody(r *http.Request, limit int64) ([]byte, error) {
 	return body, nil
 }
 
-// multipartPostValues is PostValues for a multipart/form-data body.
-func (s *Settings) multipartPostValues(r *http.Request, ct, name string) ([]string, error) {
+// multipartPostForm is PostForm for a multipart/form-data body.
+func (s *Settings) multipartPostForm(r *http.Request, ct string, want map[string]bool) (map[string][]string, error) {
 	_, params, err := mime.ParseMediaType(ct)
 	boundary := params["boundary"]
 	if err != nil || boundary == "" || !errMultipartBoundary.MatchString(boundary) {
@@ -140,7 +151,7 @@ func (s *Settings) multipartPostValues(r *http.Request, ct, name string) ([]stri
 		return nil, err
 	}
 	mr := multipart.NewReader(bytes.NewReader(body), boundary)
-	var values []string
+	values := map[string][]string{}
 	fields, files, size := 0, 0, 0
 	for {
 		part, err := mr.NextRawPart()
@@ -168,7 +179,7 @@ func (s *Settings) multipartPostValues(r *http.Request, ct, name string) ([]stri
 		if size += len(field) + 2 + len(data); s.DataUploadMaxMemorySize >= 0 && size > s.DataUploadMaxMemorySize {
 			return nil, ErrRequestDataTooBig
 		}
-		if field != name {
+		if !want[field] {
 			continue
 		}
 		if strings.EqualFold(strings.TrimSpace(part.Header.Get("Content-Transfer-Encoding")), "base64") {
@@ -176,7 +187,7 @@ func (s *Settings) multipartPostValues(r *http.Request, ct, name string) ([]stri
 				data = d
 			}
 		}
-		values = append(values, ValidUTF8(string(data)))
+		values[field] = append(values[field], ValidUTF8(string(data)))
 	}
 	return values, nil
 }

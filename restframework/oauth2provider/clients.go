@@ -166,10 +166,9 @@ func (c *ClientAuthentication) oauthlibRequest(r *http.Request) (*oauthRequest, 
 	if err := ds.FormCharsetError(r); err != nil {
 		return nil, err
 	}
-	for _, name := range oauthParams {
-		if _, _, err := ds.PostValue(r, name); err != nil {
-			return nil, err
-		}
+	post, err := ds.PostForm(r, oauthParams...)
+	if err != nil {
+		return nil, err
 	}
 	rawQuery, _, _ := strings.Cut(r.URL.RawQuery, "#")
 	query := oauthlibQuery(rawQuery)
@@ -180,8 +179,8 @@ func (c *ClientAuthentication) oauthlibRequest(r *http.Request) (*oauthRequest, 
 		if v, ok := django.FormValue([]byte(query), name); ok {
 			o.params[name] = v
 		}
-		if v, ok, _ := ds.PostValue(r, name); ok {
-			o.params[name] = v
+		if vs := post[name]; len(vs) > 0 {
+			o.params[name] = vs[len(vs)-1]
 		}
 	}
 	o.clientParam = o.params["client"] != ""
