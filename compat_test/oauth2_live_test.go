@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -44,7 +45,7 @@ var oauth2Configs = []oauth2Config{
 		"RESOURCE_SERVER_TOKEN_RESOURCE_VALIDATOR": nil, "READ_SCOPE": "music:read", "ROTATE_REFRESH_TOKEN": false},
 		django: map[string]any{"USE_TZ": false, "TIME_ZONE": "America/Sao_Paulo"}},
 	{name: "middleware", oauth2: map[string]any{}, django: map[string]any{
-		"MIDDLEWARE":              []string{sessionMiddleware, authMiddleware, oauth2Middleware},
+		"MIDDLEWARE":              []string{sessionMiddleware, authMiddleware, oauth2Middleware, extraTokenMiddleware},
 		"AUTHENTICATION_BACKENDS": []string{oauth2provider.OAuth2Backend, auth.ModelBackend}}},
 	{name: "middleware-first", oauth2: map[string]any{}, django: map[string]any{
 		"MIDDLEWARE":              []string{sessionMiddleware, oauth2Middleware, authMiddleware},
@@ -53,9 +54,10 @@ var oauth2Configs = []oauth2Config{
 
 // The middleware of the configurations above.
 const (
-	sessionMiddleware = "django.contrib.sessions.middleware.SessionMiddleware"
-	authMiddleware    = "django.contrib.auth.middleware.AuthenticationMiddleware"
-	oauth2Middleware  = "oauth2_provider.middleware.OAuth2TokenMiddleware"
+	sessionMiddleware    = "django.contrib.sessions.middleware.SessionMiddleware"
+	authMiddleware       = "django.contrib.auth.middleware.AuthenticationMiddleware"
+	oauth2Middleware     = "oauth2_provider.middleware.OAuth2TokenMiddleware"
+	extraTokenMiddleware = "oauth2_provider.middleware.OAuth2ExtraTokenMiddleware"
 )
 
 // oauth2Step is a step of oauth2_oracle.py: simplejwt_oracle.py's, and a raw query
@@ -234,11 +236,15 @@ func oauth2Site(t *testing.T, djangoVersion string, setup oauth2Setup, c oauth2C
 			t.Error(err)
 		}
 		w.Header().Set("Content-Type", "application/json")
+		token := "null"
+		if t := oauth2provider.RequestAccessToken(r.Context()); t != nil {
+			token = strconv.FormatInt(t.ID, 10)
+		}
 		if u == nil {
-			fmt.Fprint(w, `{"user": null, "active": false, "authenticated": false}`)
+			fmt.Fprintf(w, `{"user": null, "active": false, "authenticated": false, "access_token": %s}`, token)
 			return
 		}
-		fmt.Fprintf(w, `{"user": %s, "active": %t, "authenticated": true}`, u.ID, u.IsActive)
+		fmt.Fprintf(w, `{"user": %s, "active": %t, "authenticated": true, "access_token": %s}`, u.ID, u.IsActive, token)
 	})
 	mux.Handle("/mw/whoami/", mwWhoami)
 	mux.Handle("/mw/login-required/", auth.LoginRequired(ds, cfg, mwWhoami))
@@ -264,6 +270,8 @@ func oauth2Site(t *testing.T, djangoVersion string, setup oauth2Setup, c oauth2C
 				inner = auth.AuthenticationMiddleware(cfg, inner)
 			case oauth2Middleware:
 				inner = oa.TokenMiddleware(inner)
+			case extraTokenMiddleware:
+				inner = oa.ExtraTokenMiddleware(inner)
 			}
 		}
 	} else {
@@ -371,6 +379,7 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 	endpointSteps := 0 // (the introspection and revocation endpoints')
 	issuedTokens := 0
 	viaMiddleware := 0 // (the plain views' answers with a user)
+	extraTokens := 0   // (and with request.access_token)
 	for i, step := range setup.Steps {
 		fill := func(v string, quoted bool) string {
 			return oauth2Placeholder.ReplaceAllStringFunc(v, func(m string) string {
@@ -418,6 +427,10 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 		if strings.HasPrefix(step.Path, "/mw/") && strings.Contains(want.Steps[i].Body, `"authenticated": true`) {
 			viaMiddleware++
 		}
+		if strings.HasPrefix(step.Path, "/mw/") && !strings.Contains(want.Steps[i].Body, `"access_token": null`) &&
+			want.Steps[i].Status == 200 {
+			extraTokens++
+		}
 		if backend != "sqlite" { // (the tokens of two setups, a few seconds apart: the same exp within a minute)
 			got.Body = sameExp(want.Steps[i].Body, got.Body)
 		}
@@ -432,6 +445,9 @@ func oauth2LiveAS(t *testing.T, p *peer, c oauth2Config, backend string, asToken
 	}
 	if _, mw := c.django["MIDDLEWARE"]; mw != (viaMiddleware > 0) {
 		t.Errorf("%d plain views' answers with a user (middleware %v)", viaMiddleware, mw)
+	}
+	if mws, _ := c.django["MIDDLEWARE"].([]string); slices.Contains(mws, extraTokenMiddleware) != (extraTokens > 0) {
+		t.Errorf("%d plain views' answers with request.access_token (middleware %v)", extraTokens, mws)
 	}
 	wantCodes := []int{200, 400, 401, 403, 500}
 	if asTokens != nil {

@@ -159,8 +159,9 @@ def owner(request, *args, **kwargs):
 
 
 def mw_whoami(request):
-    u = request.user
-    return JsonResponse({"user": u.pk, "active": u.is_active, "authenticated": u.is_authenticated})
+    u, t = request.user, getattr(request, "access_token", None)  # (OAuth2ExtraTokenMiddleware's)
+    return JsonResponse({"user": u.pk, "active": u.is_active, "authenticated": u.is_authenticated,
+                         "access_token": t.pk if t else None})
 
 
 def plain(base, **attrs):

@@ -302,3 +302,33 @@ func ExampleTokenView() {
 	// 200 30 36000 read
 	// <nil> read true 1
 }
+
+// TestExtraTokenMiddleware: request.access_token is the token of a Bearer header,
+// expired or not; none for an unknown one; 2.4's IndexError for "Bearer" alone.
+func TestExtraTokenMiddleware(t *testing.T) {
+	s := newEndpointSite(t)
+	s.addToken(t, "old", "2", time.Now().Add(-time.Hour), "read", "[]")
+	seen := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if tok := oauth2provider.RequestAccessToken(r.Context()); tok != nil {
+			fmt.Fprint(w, tok.Scope, " ", tok.ID)
+		}
+	})
+	h := s.auth.ExtraTokenMiddleware(seen)
+	for _, c := range []struct {
+		header string
+		code   int
+		body   string
+	}{
+		{"Bearer good", 200, "read 1"}, {"bearer  old ", 200, "read 4"}, {"Bearer nope", 200, ""}, {"Bearer good x", 200, ""},
+		{"Token good", 200, ""}, {"Bearer", 200, ""}, {"", 200, ""},
+	} {
+		if w := s.send(h, request{authorization: c.header}); w.Code != c.code || w.Body.String() != c.body {
+			t.Errorf("%q: %d %q", c.header, w.Code, w.Body)
+		}
+	}
+	s.settings.Version = "2.4"
+	defer func() { s.settings.Version = "" }()
+	if w := s.send(h, request{authorization: "Bearer"}); w.Code != 500 {
+		t.Errorf("2.4, Bearer alone: %d", w.Code)
+	}
+}

@@ -1,6 +1,8 @@
 package oauth2provider
 
 import (
+	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strings"
@@ -99,3 +101,56 @@ func (v *varyWriter) Write(b []byte) (int, error) {
 
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (v *varyWriter) Unwrap() http.ResponseWriter { return v.ResponseWriter }
+
+// extraTokenKey is the context key of request.access_token.
+type extraTokenKey struct{}
+
+// ExtraTokenMiddleware is the toolkit's OAuth2ExtraTokenMiddleware: a request with a
+// Bearer Authorization header gets the access token of that value as
+// request.access_token (RequestAccessToken), found by its SHA-256 (3.x) or its value
+// (2.4), whatever its expiry, scopes and resources; an unknown token is logged and
+// leaves none. The header is a Bearer one as 3.4 reads it (two words, "bearer" in any
+// case first); 2.4 takes the second word of any header that starts with "Bearer", and
+// answers one without a second word with a server error (its IndexError).
+func (a *OAuth2Authentication) ExtraTokenMiddleware(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if a.Settings == nil || a.Tokens == nil {
+			djangoFail(w, r, a.Django, errors.New("oauth2provider: ExtraTokenMiddleware needs Settings and Tokens"))
+			return
+		}
+		header := pystr.Latin1(strings.Join(r.Header.Values("Authorization"), ","))
+		token := ""
+		if a.Settings.v24() {
+			if strings.HasPrefix(header, "Bearer") {
+				parts := strings.FieldsFunc(header, pystr.IsSpace)
+				if len(parts) < 2 {
+					djangoFail(w, r, a.Django, errors.New("oauth2provider: a Bearer header of one word (2.4's IndexError)"))
+					return
+				}
+				token = parts[1]
+			}
+		} else if parts := strings.FieldsFunc(header, pystr.IsSpace); len(parts) == 2 && pystr.LowerASCII(parts[0]) == "bearer" {
+			token = parts[1]
+		}
+		if token != "" {
+			t, err := a.Tokens.AccessToken(r.Context(), token)
+			switch {
+			case errors.Is(err, ErrTokenNotFound):
+				djangoSettings(a.Django).Log().ErrorContext(r.Context(), "oauth2provider: AccessToken matching query does not exist.")
+			case err != nil:
+				djangoFail(w, r, a.Django, err)
+				return
+			default:
+				r = r.WithContext(context.WithValue(r.Context(), extraTokenKey{}, t))
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// RequestAccessToken returns request.access_token, the token ExtraTokenMiddleware found
+// (nil: none).
+func RequestAccessToken(ctx context.Context) *AccessToken {
+	t, _ := ctx.Value(extraTokenKey{}).(*AccessToken)
+	return t
+}
