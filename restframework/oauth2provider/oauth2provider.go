@@ -21,7 +21,8 @@
 // TokenMiddleware is its OAuth2TokenMiddleware (with OAuth2Backend): a bearer token's user
 // as the request's user for plain handlers (auth.RequestUser, LoginRequired, ...), and
 // its ExtraTokenMiddleware the OAuth2ExtraTokenMiddleware (the token as
-// request.access_token: RequestAccessToken). SQLTokens.RevokeForUser revokes a user's tokens as the toolkit's revoke() does.
+// request.access_token: RequestAccessToken). SQLTokens.RevokeForUser revokes a user's
+// tokens as the toolkit's revoke() does.
 //
 // The authorization server's endpoints authenticate the clients of
 // oauth2_provider_application as the toolkit's OAuth2Validator does (ClientAuthentication
