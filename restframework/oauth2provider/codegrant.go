@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -55,10 +56,8 @@ func (t *SQLTokens) findGrant(ctx context.Context, code string, appID int64) (*c
 	case err != nil:
 		return nil, err
 	}
-	if user.Valid {
-		if g.userID, err = t.users.PK().Normalize(user.String); err != nil {
-			return nil, err
-		}
+	if g.userID, err = t.userID(user); err != nil {
+		return nil, err
 	}
 	if g.expires, err = t.users.ScanTime(expires); err != nil {
 		return nil, err
@@ -169,7 +168,7 @@ func (v *TokenView) codeGrant(r *http.Request, o *oauthRequest) ([]any, *oauthEr
 		switch {
 		case len(n.resource) > 0 && len(g.resource) > 0:
 			for _, res := range n.resource {
-				if !contains(g.resource, res) {
+				if !slices.Contains(g.resource, res) {
 					return nil, &oauthError{status: 400, code: "invalid_target", plain: true, description: "The requested resource '" +
 						res + "' is not allowed. Token request cannot escalate resource permissions beyond the original authorization grant"}, nil
 				}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -61,10 +62,8 @@ func (t *SQLTokens) findRefresh(ctx context.Context, raw string, graceStart time
 	case err != nil:
 		return nil, err
 	}
-	if user.Valid {
-		if r.userID, err = t.users.PK().Normalize(user.String); err != nil {
-			return nil, err
-		}
+	if r.userID, err = t.userID(user); err != nil {
+		return nil, err
 	}
 	if revoked != nil {
 		at, err := t.users.ScanTime(revoked)
@@ -103,7 +102,7 @@ func (t *SQLTokens) accessOf(ctx context.Context, db auth.SQLDB, column string, 
 
 // scopeToList is oauthlib's scope_to_list of a string: stripped, split on spaces.
 func scopeToList(scope string) []string {
-	return strings.Split(strings.TrimFunc(scope, pystr.IsSpace), " ")
+	return strings.Split(pystr.Strip(scope), " ")
 }
 
 // refreshGrant is oauthlib's RefreshTokenGrant with the toolkit's validator: the answer's
@@ -187,7 +186,7 @@ func (v *TokenView) refreshGrant(r *http.Request, o *oauthRequest) ([]any, *oaut
 	if scope := o.params["scope"]; scope != "" {
 		scopes = scopeToList(scope)
 		for _, sc := range scopes {
-			if !contains(original, sc) {
+			if !slices.Contains(original, sc) {
 				return nil, &oauthError{status: 400, code: "invalid_scope"}, nil
 			}
 		}
@@ -234,27 +233,15 @@ func (v *TokenView) refreshResources(r *http.Request, n *newTokens, rt *refreshR
 			return oe, err
 		}
 		n.resource = rt.resource
-	case !slicesEqual(n.resource, rt.resource):
+	case !slices.Equal(n.resource, rt.resource):
 		for _, res := range n.resource {
-			if !contains(rt.resource, res) {
+			if !slices.Contains(rt.resource, res) {
 				return &oauthError{status: 400, code: "invalid_target", plain: true, description: "The requested resource '" + res +
 					"' is not allowed. Token refresh cannot request resources beyond the original refresh token scope"}, nil
 			}
 		}
 	}
 	return nil, nil
-}
-
-func slicesEqual(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // validateResources is _validate_resource_uris: each an absolute URI with a host.

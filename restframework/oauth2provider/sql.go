@@ -97,6 +97,14 @@ func NewSQLTokens(users *auth.SQLUserSource, table, version string) *SQLTokens {
 	return t
 }
 
+// userID is a user_id column's value as a user's primary key ("" for NULL).
+func (t *SQLTokens) userID(user sql.NullString) (string, error) {
+	if !user.Valid {
+		return "", nil
+	}
+	return t.users.PK().Normalize(user.String)
+}
+
 // Checksum is the toolkit's token_checksum of token: the SHA-256 of its UTF-8, in
 // lower-case hex.
 func Checksum(token string) string {
@@ -125,10 +133,8 @@ func (t *SQLTokens) AccessToken(ctx context.Context, token string) (*AccessToken
 	case err != nil:
 		return nil, fmt.Errorf("oauth2provider: read %s: %w", t.table, err)
 	}
-	if user.Valid {
-		if a.UserID, err = t.users.PK().Normalize(user.String); err != nil {
-			return nil, err
-		}
+	if a.UserID, err = t.userID(user); err != nil {
+		return nil, err
 	}
 	a.ApplicationID = app.Int64
 	if a.Expires, err = t.users.ScanTime(expires); err != nil {

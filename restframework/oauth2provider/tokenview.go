@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -223,10 +224,10 @@ func (v *TokenView) issue(r *http.Request, o *oauthRequest, grant string) ([]any
 	// (validate_scopes: the scope parameter split on spaces, else DEFAULT_SCOPES)
 	scopes := append([]string{}, s.DefaultScopes...)
 	if scope, ok := o.param("scope"); ok {
-		scopes = strings.Split(strings.TrimFunc(scope, pystr.IsSpace), " ")
+		scopes = scopeToList(scope)
 	}
 	for _, sc := range scopes {
-		if !contains(s.Scopes, sc) {
+		if !slices.Contains(s.Scopes, sc) {
 			return nil, &oauthError{status: 400, code: "invalid_scope"}, nil
 		}
 	}
@@ -287,7 +288,7 @@ func (v *TokenView) requestResources(r *http.Request) ([]string, *oauthError, er
 	if err != nil {
 		return nil, nil, err
 	}
-	if len(values) == 1 && strings.TrimFunc(values[0], pystr.IsSpace) == "" {
+	if len(values) == 1 && pystr.Strip(values[0]) == "" {
 		values = nil
 	}
 	oe, err := validateResources(values)
@@ -314,15 +315,6 @@ func (v *TokenView) validateClient(ctx context.Context, o *oauthRequest, require
 		return &oauthError{status: 400, code: "server_error", description: "Discrepency found between client identifier"}, nil // (oauthlib gives ServerError the default 400)
 	}
 	return nil, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // newRefresh is the refresh token of BearerToken.create_token: the request's
