@@ -38,6 +38,11 @@ func decodeError(reason string) error { return &backendError{reason: reason} }
 // added, as PyJWT's jwt.encode writes it: the header and payload as Python's
 // json.dumps (compact, ASCII), base64url without padding, then the HMAC.
 func (s *Settings) encode(payload *serializer.Dict) (string, error) {
+	return s.encodeHeader(payload, headers[s.Algorithm])
+}
+
+// encodeHeader is encode with h, the header's segment.
+func (s *Settings) encodeHeader(payload *serializer.Dict, h string) (string, error) {
 	if err := s.check(); err != nil {
 		return "", err
 	}
@@ -55,7 +60,6 @@ func (s *Settings) encode(payload *serializer.Dict) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	h := headers[s.Algorithm]
 	b := make([]byte, 0, len(h)+1+base64.RawURLEncoding.EncodedLen(len(js))+1+88)
 	b = append(b, h...)
 	b = append(b, '.')
@@ -67,6 +71,36 @@ func (s *Settings) encode(payload *serializer.Dict) (string, error) {
 	b = append(b, '.')
 	b = base64.RawURLEncoding.AppendEncode(b, sig)
 	return string(b), nil
+}
+
+// EncodeKID is Encode with a "kid" header naming the signing key (as django-allauth's
+// JWTs name theirs, by its JWK thumbprint): the header's keys sorted, as PyJWT writes
+// them.
+func (s *Settings) EncodeKID(payload *serializer.Dict, kid string) (string, error) {
+	k, err := serializer.EncodeJSON(serializer.Str(kid))
+	if err != nil {
+		return "", err
+	}
+	h := `{"alg":"` + s.Algorithm + `","kid":` + string(k) + `,"typ":"JWT"}`
+	return s.encodeHeader(payload, base64.RawURLEncoding.EncodeToString([]byte(h)))
+}
+
+// Decode is PyJWT's jwt.decode(token, key, algorithms=[ALGORITHM]) as TokenBackend.decode
+// calls it (the audience checked only with an AUDIENCE, the issuer only with an ISSUER,
+// with LEEWAY), for tokens that other libraries sign with PyJWT (django-allauth's): the
+// payload, without simplejwt's own checks (token type, jti claim, exp required). A
+// refusal is a *TokenError (matching ErrToken, and ErrTokenExpired for an expired token)
+// whose Reason is PyJWT's message.
+func (s *Settings) Decode(token string, now time.Time) (*serializer.Dict, error) {
+	if err := s.check(); err != nil {
+		return nil, err
+	}
+	p, err := s.decode(token, true, now)
+	var be *backendError
+	if errors.As(err, &be) {
+		return nil, &TokenError{Message: "Token is invalid", Reason: be.reason, expired: be.expired}
+	}
+	return p, err
 }
 
 // decode is TokenBackend.decode (PyJWT's jwt.decode with the settings' algorithm,

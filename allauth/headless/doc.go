@@ -1,0 +1,43 @@
+// Package headless is django-allauth's headless API (allauth.headless) in Go, for the
+// app clients (mobile and other non-browser clients) of a Django site that logs its
+// users in with allauth: the session tokens and JSON web tokens allauth hands out, taken
+// and made as allauth takes and makes them, so that a Go API serves the same apps as the
+// site's Django views.
+//
+// Settings is the site's HEADLESS_* settings (Defaults gives allauth's). Headless, over
+// the site's sessions (a django.Middleware on its SESSION_ENGINE) and its users
+// (auth.Config), is the token strategy of HEADLESS_TOKEN_STRATEGY:
+//
+//   - with SessionTokenStrategy (allauth's default), an app sends its session's key in
+//     the X-Session-Token header: LookupSession and SessionUser find the session and its
+//     user as allauth does;
+//   - with JWTTokenStrategy, an app also holds a short-lived access token (a JWT whose
+//     "sid" claim is the session's key, encrypted with AES-CTR under a key derived from
+//     SECRET_KEY: SessionKeyToSID) and a refresh token recorded in the session
+//     (headless_refresh_tokens). ValidateAccessToken reads an access token as allauth's
+//     validate_access_token does (statelessly, or with
+//     HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED against its session); AccessTokenPayload
+//     makes the pair for a session Go logged in; RefreshToken refreshes a pair as the
+//     tokens/refresh endpoint does (rotating the refresh token with
+//     HEADLESS_JWT_ROTATE_REFRESH_TOKEN).
+//
+// XSessionTokenAuthentication and JWTTokenAuthentication are allauth's authentication
+// classes for Django REST framework (allauth.headless.contrib.rest_framework), as
+// restframework.Authenticator for restframework.APIView; RefreshTokenView is the app
+// client's endpoint _allauth/app/v1/tokens/refresh.
+//
+// Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
+// releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
+// taken or refused by Go as by Django, and the other way round, refreshes included.
+//
+// Known differences:
+//
+//   - JWT_ALGORITHM HS256, HS384, HS512 and RS256 (allauth's RS256 with keys in PEM);
+//     allauth's other "RS" algorithms sign with RS256's key ID too, and work the same;
+//   - the token strategies are allauth's own (no get_claims of your own: the claims of
+//     AccessTokenPayload's tokens are allauth's; ValidateAccessToken takes any);
+//   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
+//     told of the requests Go serves;
+//   - a token whose user id (sub) is no user id, or whose user is gone, is a server error
+//     (allauth raises), as it is in Django; only the holder of the key can make one.
+package headless

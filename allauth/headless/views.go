@@ -1,0 +1,292 @@
+package headless
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+)
+
+// appContext is allauth's authentication_context for the app client: the request's
+// session (a new one, or the session token's) and the token it came by.
+type appContext struct {
+	session *django.Session
+	token   string // the session token the request gave ("" for none)
+}
+
+// errGone is the 410 of a session token of no session.
+var errGone = errors.New("headless: session token of no session")
+
+// newAppContext finds the session of the request's session token (the X-Session-Token
+// header, or with JWTTokenStrategy the sid of a valid access token in the Authorization
+// header), and its user, as authentication_context does before the view.
+func (h *Headless) newAppContext(r *http.Request) (*appContext, error) {
+	ctx := r.Context()
+	token := sessionToken(r)
+	if token == "" && h.Settings.TokenStrategy == JWTTokenStrategy {
+		// (the strategy's get_session_token: the session of a valid access token)
+		if parts := authorizationCredential(r, h.Settings.JWTAuthorizationHeaderScheme); parts != "" {
+			at, err := h.ValidateAccessToken(ctx, parts)
+			switch {
+			case errors.Is(err, ErrInvalidToken):
+			case err != nil:
+				return nil, err
+			default:
+				sid, _ := strOf(at.Payload, "sid")
+				key, _, err := SessionKeyFromSID(h.Settings.SecretKey, sid)
+				if err != nil {
+					return nil, err
+				}
+				token = key
+			}
+		}
+	}
+	if token == "" {
+		return &appContext{session: h.Sessions.NewSession(ctx, "")}, nil
+	}
+	s, err := h.LookupSession(ctx, token)
+	switch {
+	case errors.Is(err, ErrInvalidToken):
+		return nil, errGone
+	case err != nil:
+		return nil, err
+	}
+	// (request.user evaluated: a stale session is flushed, a fallback hash cycles the key)
+	if _, err := h.SessionUser(ctx, s); err != nil {
+		return nil, err
+	}
+	return &appContext{session: s, token: token}, nil
+}
+
+// authorizationCredential is allauth's get_authorization_credential: the credential of
+// an "Authorization: <scheme> <credential>" header (split on whitespace, exactly two
+// parts), or "".
+func authorizationCredential(r *http.Request, scheme string) string {
+	v := r.Header.Get("Authorization")
+	parts := strings.FieldsFunc(v, pystr.IsSpace)
+	if len(parts) != 2 || strings.ToLower(parts[0]) != strings.ToLower(scheme) {
+		return ""
+	}
+	return parts[1]
+}
+
+// finish is the end of authentication_context: a modified session that holds data is
+// saved.
+func (c *appContext) finish(r *http.Request) error {
+	if c.session.Modified() && !c.session.IsEmpty() {
+		return c.session.Save(r.Context())
+	}
+	return nil
+}
+
+// meta is APIResponse's session meta: the session token to use from now on, when the
+// request's session changed key (expose_session_token).
+func (c *appContext) meta(r *http.Request) (*serializer.Dict, error) {
+	if !c.session.Modified() || c.session.IsEmpty() {
+		return nil, nil
+	}
+	if c.session.Key() == "" {
+		if err := c.session.Save(r.Context()); err != nil {
+			return nil, err
+		}
+	}
+	if key := c.session.Key(); key != c.token {
+		m := serializer.NewDict()
+		m.Set("session_token", serializer.Str(key))
+		return m, nil
+	}
+	return nil, nil
+}
+
+// apiResponse is allauth's APIResponse: {"status": status, "data": data, "meta": meta,
+// "errors": errors} (each but status when there is one) as Django's JsonResponse writes
+// it, with never_cache's headers.
+func (h *Headless) apiResponse(w http.ResponseWriter, r *http.Request, status int, data, meta, errs serializer.Value) {
+	d := serializer.NewDict()
+	d.Set("status", serializer.Int(int64(status)))
+	if !data.IsNone() {
+		d.Set("data", data)
+	}
+	if !meta.IsNone() {
+		d.Set("meta", meta)
+	}
+	if errs.Kind() == serializer.KindList && errs.Len() > 0 {
+		d.Set("errors", errs)
+	}
+	body, err := serializer.EncodeJSONSpaced(serializer.DictValue(d))
+	if err != nil {
+		ds := h.Sessions.Settings()
+		ds.ServerError(w, r)
+		return
+	}
+	hd := w.Header()
+	hd.Set("Content-Type", "application/json")
+	hd.Set("Expires", h.now().UTC().Format(http.TimeFormat))
+	hd.Set("Cache-Control", "max-age=0, no-cache, no-store, must-revalidate, private")
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		w.Write(body)
+	}
+}
+
+// unauthorized is UnauthorizedResponse: the flows of an anonymous session, not
+// authenticated.
+func (h *Headless) unauthorized(w http.ResponseWriter, r *http.Request, status int) {
+	flows := make([]serializer.Value, len(h.Settings.UnauthenticatedFlows))
+	for i, f := range h.Settings.UnauthenticatedFlows {
+		d := serializer.NewDict()
+		d.Set("id", serializer.Str(f))
+		flows[i] = serializer.DictValue(d)
+	}
+	data := serializer.NewDict()
+	data.Set("flows", serializer.List(flows...))
+	meta := serializer.NewDict()
+	meta.Set("is_authenticated", serializer.None())
+	h.apiResponse(w, r, status, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
+}
+
+// emptyResponse is Django's HttpResponse with status and no content.
+func emptyResponse(w http.ResponseWriter, status int, allow string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if allow != "" {
+		w.Header().Set("Allow", allow)
+	}
+	if status == http.StatusOK {
+		w.Header().Set("Content-Length", "0")
+	}
+	w.WriteHeader(status)
+}
+
+// fieldError is a form field's error as get_json_data gives it, with its param.
+func fieldError(msg, code, param string) serializer.Value {
+	d := serializer.NewDict()
+	d.Set("message", serializer.Str(msg))
+	d.Set("code", serializer.Str(code))
+	d.Set("param", serializer.Str(param))
+	return serializer.DictValue(d)
+}
+
+// charField is a Django forms.CharField (required, stripped) reading a JSON value: the
+// text, or the field's error. Values that are not strs are taken as str() of them,
+// which for a number, a bool or a non-empty list or dict is no token (given as such a
+// value's JSON, never valid as one).
+func charField(data *serializer.Dict, name string) (string, serializer.Value) {
+	v, ok := data.Get(name)
+	text := ""
+	switch {
+	case !ok || v.IsNone():
+	case v.Kind() == serializer.KindStr:
+		s, _ := v.AsStr()
+		text = pystr.Strip(s)
+	case (v.Kind() == serializer.KindList || v.Kind() == serializer.KindDict) && v.Len() == 0:
+	default:
+		b, _ := serializer.EncodeJSON(v)
+		text = "<" + string(b) + ">"
+	}
+	if text == "" {
+		return "", fieldError("This field is required.", "required", name)
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		return "", fieldError("Null characters are not allowed.", "null_characters_not_allowed", name)
+	}
+	return text, serializer.None()
+}
+
+// RefreshTokenView is the app client's token refresh endpoint (allauth's
+// RefreshTokenView, at _allauth/app/v1/tokens/refresh): POST {"refresh_token": ...}
+// answers {"status": 200, "data": {"access_token": ..., "refresh_token": ...}} (the
+// refresh token only when rotated) as RefreshToken refreshes, or {"status": 400}; a
+// request with a session token of no session gets allauth's 410; the body is read as
+// allauth's views read JSON (an empty 400 for a body that is not a JSON object, the
+// input's errors in a 400 for every method but GET, 405 for methods but POST and
+// OPTIONS). The view needs no CSRF token (allauth's app views are csrf_exempt).
+func (h *Headless) RefreshTokenView() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ds := h.Sessions.Settings()
+		if err := h.check(); err != nil {
+			ds.ServerError(w, r)
+			return
+		}
+		c, err := h.newAppContext(r)
+		switch {
+		case errors.Is(err, errGone):
+			h.unauthorized(w, r, http.StatusGone)
+			return
+		case err != nil:
+			ds.ServerError(w, r)
+			return
+		}
+		if err := h.serveRefresh(w, r, c); err != nil {
+			ds.ServerError(w, r)
+			return
+		}
+		if err := c.finish(r); err != nil {
+			ds.Log().Error("headless: saving the session", "error", err)
+		}
+	})
+}
+
+const allowRefresh = "POST, OPTIONS"
+
+// serveRefresh is RESTView.handle and RefreshTokenView.post.
+func (h *Headless) serveRefresh(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if r.Method == http.MethodGet {
+		emptyResponse(w, http.StatusMethodNotAllowed, allowRefresh)
+		return nil
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return err
+	}
+	data := serializer.NewDict()
+	if len(body) > 0 {
+		v, err := serializer.DecodeJSONText(string(body))
+		if !utf8.Valid(body) || err != nil || v.Kind() != serializer.KindDict {
+			emptyResponse(w, http.StatusBadRequest, "")
+			return nil
+		}
+		data = v.Dict()
+	}
+	token, ferr := charField(data, "refresh_token")
+	meta, err := c.meta(r)
+	if err != nil {
+		return err
+	}
+	metaValue := serializer.None()
+	if meta != nil {
+		metaValue = serializer.DictValue(meta)
+	}
+	if !ferr.IsNone() {
+		h.apiResponse(w, r, http.StatusBadRequest, serializer.None(), metaValue, serializer.List(ferr))
+		return nil
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowRefresh)
+		return nil
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowRefresh)
+		return nil
+	}
+	access, refresh, err := h.RefreshToken(r.Context(), token)
+	switch {
+	case errors.Is(err, ErrInvalidToken):
+		h.apiResponse(w, r, http.StatusBadRequest, serializer.None(), metaValue, serializer.None())
+		return nil
+	case err != nil:
+		return err
+	}
+	d := serializer.NewDict()
+	d.Set("access_token", serializer.Str(access))
+	if refresh != token {
+		d.Set("refresh_token", serializer.Str(refresh))
+	}
+	h.apiResponse(w, r, http.StatusOK, serializer.DictValue(d), metaValue, serializer.None())
+	return nil
+}

@@ -1,0 +1,339 @@
+"""django-allauth's headless tokens (allauth.headless) for the app clients, for the Go twins
+(package allauth/headless).
+
+Usage: <venv python> scripts/allauth_oracle.py DATABASE_JSON CONFIG_JSON COMMAND < ARG
+
+DATABASE_JSON is Django's DATABASES["default"] as JSON. CONFIG_JSON is {"headless": the
+HEADLESS_* settings (without the prefix), "django": other settings}. The site: db sessions,
+rest_framework, allauth, allauth.account and allauth.headless (HEADLESS_ONLY) installed
+behind allauth's AccountMiddleware, ModelBackend and allauth's AuthenticationBackend,
+MD5PasswordHasher (fast), login by username, no rate limits, DRF's JSONRenderer alone, the
+headless URLs under _allauth/, and these APIViews, each answering {"user": request.user.pk
+or null, "auth": what request.auth is ("session" and its key's first 4 characters, or
+"jwt" and its token_use and sub), "active": request.user.is_active or null}:
+
+  api/session/         XSessionTokenAuthentication, IsAuthenticated
+  api/session-strict/  the same with allow_anonymous_users and
+                       allow_invalid_session_tokens False, AllowAny
+  api/jwt/             JWTTokenAuthentication, IsAuthenticated
+  api/any/             XSessionTokenAuthentication then JWTTokenAuthentication, AllowAny
+
+setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
+       (pk 3) and dave (pk 4); logs alice (twice), carol and dave in through the app
+       client's login endpoint (their session, access and refresh tokens as the answers
+       give them: s-NAME, a-NAME, r-NAME, with alice's second login "alice2"); logs bob
+       in with Django's login() and makes his tokens with allauth's functions; makes the
+       tokens of every odd kind (TOKENS below); then changes carol's password and deletes
+       dave; prints {"tokens": {name: token}, "steps": STEPS, "allauth", "drf", "python"}.
+run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
+       Client, "{t:NAME}" in their headers and body replaced by the token NAME; prints,
+       after each, {"status", "content_type", "www_authenticate", "allow", "body",
+       "set_cookie"}.
+state  (ARG: {"tokens": TOKENS}) prints the sessions of the session tokens as Django
+       reads them: [[name, whether it loads, its _auth_user_id or null, the number of
+       refresh tokens it records, the sorted keys of its data]].
+check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
+       validate_access_token says of each access token ([user pk, token_use] or null) and
+       validate_refresh_token of each refresh token (the user pk or null).
+"""
+
+import json
+import os
+import re
+import sys
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import djoracle  # noqa: E402
+
+CONFIG = json.loads(sys.argv[2])
+cmd = sys.argv[3]
+URLCONF = "djsession_allauth_urls"
+PASSWORD = "secret-pw-1"
+
+djoracle.configure_view_site(
+    sys.argv[1], URLCONF, {},
+    INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
+                    "rest_framework", "allauth", "allauth.account", "allauth.headless"],
+    MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.contrib.auth.middleware.AuthenticationMiddleware",
+                "allauth.account.middleware.AccountMiddleware"],
+    AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend",
+                             "allauth.account.auth_backends.AuthenticationBackend"],
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
+    HEADLESS_ONLY=True,
+    ACCOUNT_LOGIN_METHODS=["username"],
+    ACCOUNT_EMAIL_VERIFICATION="none",
+    ACCOUNT_RATE_LIMITS=False,
+    **{"HEADLESS_" + k: v for k, v in (CONFIG.get("headless") or {}).items()},
+    **(CONFIG.get("django") or {}),
+)
+
+import logging  # noqa: E402
+
+logging.disable(logging.CRITICAL)  # (the 4xx and 5xx answers' log lines)
+
+from django.contrib.auth import login  # noqa: E402
+from django.contrib.auth.models import User  # noqa: E402
+from django.contrib.sessions.backends.db import SessionStore  # noqa: E402
+from django.http import HttpRequest  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from rest_framework import permissions  # noqa: E402
+from rest_framework.response import Response  # noqa: E402
+from rest_framework.views import APIView  # noqa: E402
+from allauth.headless.contrib.rest_framework.authentication import (  # noqa: E402
+    JWTTokenAuthentication, XSessionTokenAuthentication)
+from allauth.headless.tokens.strategies.jwt import internal  # noqa: E402
+import cryptography.hazmat.primitives.serialization  # noqa: E402,F401 (which allauth's jwkkit uses unimported)
+import jwt.algorithms  # noqa: E402,F401
+
+
+class StrictXSessionTokenAuthentication(XSessionTokenAuthentication):
+    allow_anonymous_users = False
+    allow_invalid_session_tokens = False
+
+
+def view(auths, perm):
+    class View(APIView):
+        authentication_classes = auths
+        permission_classes = [perm]
+
+        def get(self, request):
+            a = request.auth
+            if a is None:
+                what = None
+            elif isinstance(a, dict):
+                what = ["jwt", a.get("token_use"), a.get("sub")]
+            else:
+                what = ["session", (a.session_key or "")[:4]]
+            user = request.user
+            return Response({"user": user.pk, "auth": what,
+                             "active": user.is_active if user.is_authenticated else None})
+    return View.as_view()
+
+
+djoracle.set_urlpatterns(URLCONF, [
+    path("_allauth/", include("allauth.headless.urls")),
+    path("api/session/", view([XSessionTokenAuthentication], permissions.IsAuthenticated)),
+    path("api/session-strict/", view([StrictXSessionTokenAuthentication], permissions.AllowAny)),
+    path("api/jwt/", view([JWTTokenAuthentication], permissions.IsAuthenticated)),
+    path("api/any/", view([XSessionTokenAuthentication, JWTTokenAuthentication], permissions.AllowAny)),
+])
+
+PLACEHOLDER = re.compile(r"\{t:([\w-]+)\}")
+REFRESH = "/_allauth/app/v1/tokens/refresh"
+
+
+def fill(s, tokens):
+    return PLACEHOLDER.sub(lambda m: tokens.get(m.group(1), m.group(1)), s)
+
+
+def app_login(username):
+    resp = Client().post("/_allauth/app/v1/auth/login", {"username": username, "password": PASSWORD},
+                         content_type="application/json")
+    body = resp.json()
+    assert resp.status_code == 200, body
+    return body["meta"]
+
+
+def new_session(user=None, data=None):
+    s = SessionStore()
+    if user is not None:
+        request = HttpRequest()
+        request.session = s
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+    for k, v in (data or {}).items():
+        s[k] = v
+    s.save()
+    return s
+
+
+def raw_token(use, sub, sid, /, expires_in=300, claims=None, **changes):
+    tok, payload = internal.create_token(use, sub=sub, sid=sid, claims=claims, expires_in=expires_in)
+    if not changes:
+        return tok, payload
+    payload.update(changes)
+    for k, v in list(payload.items()):
+        if v is None:
+            del payload[k]
+    cfg = internal._get_jwt_config()
+    return internal.jwt.encode(payload, cfg.signing_key, algorithm=cfg.algorithm,
+                               headers=internal.get_jwt_headers(cfg)), payload
+
+
+def setup():
+    from django.core.management import call_command
+    import allauth
+    import rest_framework
+
+    users = djoracle.create_users([(1, "alice", True, False), (2, "bob", False, False),
+                                   (3, "carol", True, False), (4, "dave", True, False)], PASSWORD)
+    tokens = {}
+    for name, username in (("alice", "alice"), ("alice2", "alice"), ("carol", "carol"), ("dave", "dave")):
+        meta = app_login(username)
+        tokens["s-" + name] = meta["session_token"]
+        if "access_token" in meta:
+            tokens["a-" + name], tokens["r-" + name] = meta["access_token"], meta["refresh_token"]
+    alice = SessionStore(tokens["s-alice"])
+    alice_sid = internal.session_key_to_sid(alice.session_key)
+    for name in ("alice", "carol", "dave"):
+        if "a-" + name not in tokens:  # (the session strategy gives none: made as the JWT one would)
+            s = SessionStore(tokens["s-" + name])
+            user = User.objects.get(username=name)
+            tokens["a-" + name] = internal.create_access_token(user, s, {})
+            tokens["r-" + name] = internal.create_refresh_token(user, s)
+            s.save()
+    bob = new_session(users[2])
+    tokens["s-bob"] = bob.session_key
+    tokens["a-bob"] = internal.create_access_token(users[2], bob, {})
+    tokens["r-bob"] = internal.create_refresh_token(users[2], bob)
+    bob.save()
+    anon = new_session(data={"cart": 3})
+    tokens["s-anon"] = anon.session_key
+    anon_sid = internal.session_key_to_sid(anon.session_key)
+    tokens["a-anon"] = raw_token("access", "1", anon_sid)[0]
+    tokens["r-anon"] = raw_token("refresh", "1", anon_sid)[0]
+    gone_sid = internal.session_key_to_sid("x" * 32)
+    tokens["a-gone"] = raw_token("access", "1", gone_sid)[0]
+    tokens["a-expired"] = raw_token("access", "1", alice_sid, expires_in=-10)[0]
+    tokens["r-expired"] = raw_token("refresh", "1", alice_sid, expires_in=-10)[0]
+    tokens["r-unknown"] = raw_token("refresh", "1", alice_sid)[0]
+    tok, payload = raw_token("refresh", "1", alice_sid)
+    tokens["r-stale"] = tok
+    state = internal.get_refresh_token_state(alice)
+    state[payload["jti"]] = int(time.time()) - 5
+    alice.save()
+    tokens["a-tampered"] = tokens["a-alice"][:-3] + ("AAA" if not tokens["a-alice"].endswith("AAA") else "BBB")
+    tokens["a-claims"] = raw_token("access", "1", alice_sid, claims={"name": "Al", "sub": "x", "roles": ["a"]})[0]
+    tokens["a-nosid"] = raw_token("access", "1", alice_sid, sid=None)[0]
+    tokens["a-badsid"] = raw_token("access", "1", alice_sid, sid="!!!")[0]
+    tokens["a-shortsid"] = raw_token("access", "1", alice_sid, sid="AAAAAAAAAAAAAAAAAAAAAA==")[0]
+    tokens["a-intsid"] = raw_token("access", "1", alice_sid, sid=5)[0]
+    tokens["a-nojti"] = raw_token("access", "1", alice_sid, jti=None)[0]
+    tokens["a-intsub"] = raw_token("access", "1", alice_sid, sub=1)[0]
+    tokens["a-spacesub"] = raw_token("access", " 1 ", alice_sid)[0]
+    tokens["a-bobsub"] = raw_token("access", "2", alice_sid)[0]
+    tokens["a-nouse"] = raw_token("access", "1", alice_sid, token_use=None)[0]
+    tokens["a-iat"] = raw_token("access", "1", alice_sid, iat=int(time.time()) + 3600)[0]
+    tokens["a-noexp"] = raw_token("access", "1", alice_sid, exp=None)[0]
+    tokens["a-aud"] = raw_token("access", "1", alice_sid, aud="someone", iss="someone")[0]
+    tokens["a-badsub"] = raw_token("access", "abc", alice_sid)[0]
+    tokens["a-nouser"] = raw_token("access", "99", alice_sid)[0]
+    other = internal.jwt.encode({"sub": "1", "sid": alice_sid, "jti": "j", "token_use": "access",
+                                 "exp": int(time.time()) + 300}, "another-secret", algorithm="HS256")
+    tokens["a-othersecret"] = other
+    # carol's password changes (her sessions' hash goes stale); dave is deleted.
+    carol = User.objects.get(username="carol")
+    carol.set_password("another-pw")
+    carol.save()
+    User.objects.filter(username="dave").delete()
+    print(json.dumps({"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
+                      "drf": rest_framework.VERSION, "python": sys.version.split()[0]}))
+
+
+def steps(tokens):
+    out = []
+
+    def add(p, method="GET", headers=None, body="", content_type="application/json"):
+        out.append({"method": method, "path": p, "headers": headers or {}, "content_type": content_type,
+                    "body": body})
+
+    sessions = sorted(n for n in tokens if n.startswith("s-"))
+    for name in sessions + ["nope", "", "short", "{t:a-alice}", " {t:s-alice}"]:
+        for p in ("/api/session/", "/api/session-strict/", "/api/any/"):
+            add(p, headers={"X-Session-Token": "{t:%s}" % name if name in tokens else name})
+    scheme = (CONFIG.get("headless") or {}).get("JWT_AUTHORIZATION_HEADER_SCHEME", "Bearer")
+    jwts = sorted(n for n in tokens if n[:2] in ("a-", "r-"))
+    for name in jwts:
+        for p in ("/api/jwt/", "/api/any/"):
+            add(p, headers={"Authorization": "%s {t:%s}" % (scheme, name)})
+    good = "{t:a-alice}"
+    for h in ("", scheme, scheme + " ", scheme.lower() + " " + good, scheme.upper() + " " + good,
+              "  %s\t%s " % (scheme, good), "%s %s x" % (scheme, good), "Token " + good, scheme + " \u00e9",
+              scheme + " nope", "Bearer " + good, "JWT " + good):
+        add("/api/jwt/", headers={"Authorization": h})
+        add("/api/any/", headers={"Authorization": h})
+    add("/api/any/", headers={"X-Session-Token": "{t:s-carol}", "Authorization": "%s %s" % (scheme, good)})
+    add("/api/any/", headers={"X-Session-Token": "nope", "Authorization": "%s %s" % (scheme, good)})
+    add("/api/any/")
+    # The refresh endpoint.
+    for name in jwts:
+        add(REFRESH, "POST", body=json.dumps({"refresh_token": "{t:%s}" % name}))
+    for body in ("", "{}", "[]", "null", "not json", '{"refresh_token": null}', '{"refresh_token": ""}',
+                 '{"refresh_token": "  "}', '{"refresh_token": 12}', '{"refresh_token": true}',
+                 '{"refresh_token": []}', '{"refresh_token": {}}', '{"refresh_token": [1]}',
+                 '{"refresh_token": "a\\u0000b"}', '{"refresh_token": "x"}', "\ufeff{}", '{"refresh_token": NaN}',
+                 '{"refresh_token": "x", "refresh_token": "{t:r-bob}"}'):
+        add(REFRESH, "POST", body=body)
+    for method in ("GET", "PUT", "OPTIONS", "HEAD", "DELETE", "PATCH"):
+        add(REFRESH, method)
+        add(REFRESH, method, body='{"refresh_token": "x"}')
+    add(REFRESH, "POST", body='{"refresh_token": "x"}', content_type="text/plain")
+    add(REFRESH, "POST", headers={"X-Session-Token": "nope"}, body='{"refresh_token": "x"}')
+    add(REFRESH, "POST", headers={"X-Session-Token": "{t:s-alice}"}, body='{"refresh_token": "x"}')
+    add(REFRESH, "POST", headers={"X-Session-Token": "{t:s-carol}"}, body='{"refresh_token": "x"}')
+    add(REFRESH, "POST", headers={"Authorization": "%s {t:a-alice}" % scheme}, body='{"refresh_token": "x"}')
+    add(REFRESH, "POST", headers={"Authorization": "%s {t:a-gone}" % scheme}, body='{"refresh_token": "x"}')
+    # Rotation: the second refresh with the same token, then the others after it.
+    for name in ("r-alice2", "r-alice2", "  {t:r-alice}\n", "r-bob", "r-carol", "r-alice"):
+        tok = name if "{" in name else "{t:%s}" % name
+        add(REFRESH, "POST", body=json.dumps({"refresh_token": tok}))
+    # After the refreshes: the sessions again.
+    for name in sessions:
+        add("/api/session/", headers={"X-Session-Token": "{t:%s}" % name})
+    return out
+
+
+def run(step_list, tokens):
+    out = []
+    for step in step_list:
+        client = Client(raise_request_exception=False)
+        meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens) for k, v in step["headers"].items()}
+        resp = client.generic(step["method"], step["path"], fill(step["body"], tokens).encode("utf-8"),
+                              content_type=step["content_type"], **meta)
+        out.append({
+            "status": resp.status_code, "content_type": resp.get("Content-Type"),
+            "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
+            "body": resp.content.decode("latin-1"),
+            "set_cookie": sorted(m.OutputString() for m in resp.cookies.values()),
+            "cache_control": resp.get("Cache-Control"),
+        })
+    print(json.dumps({"steps": out}))
+
+
+def state(tokens):
+    out = []
+    for name in sorted(n for n in tokens if n.startswith("s-")):
+        s = SessionStore(tokens[name])
+        data = dict(s.items())
+        out.append([name, s.session_key is not None, data.get("_auth_user_id"),
+                    len(data.get("headless_refresh_tokens") or {}), sorted(data)])
+    print(json.dumps({"sessions": out}))
+
+
+def check(arg):
+    access = []
+    for tok in arg.get("access") or []:
+        r = internal.validate_access_token(tok)
+        access.append(None if r is None else [r.user.pk, r.payload.get("token_use")])
+    refresh = []
+    for tok in arg.get("refresh") or []:
+        r = internal.validate_refresh_token(tok)
+        refresh.append(None if r is None else r[0].pk)
+    print(json.dumps({"access": access, "refresh": refresh}))
+
+
+if cmd == "setup":
+    setup()
+elif cmd == "run":
+    arg = json.load(sys.stdin)
+    run(arg["steps"], arg["tokens"])
+elif cmd == "state":
+    state(json.load(sys.stdin)["tokens"])
+elif cmd == "check":
+    check(json.load(sys.stdin))
+else:
+    sys.exit("unknown command " + cmd)
