@@ -1,0 +1,295 @@
+package compat_test
+
+import (
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"maps"
+	"net/http"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/restframework"
+	"github.com/djsession/djsession/serializer"
+)
+
+// allauthConfig is a site configuration of scripts/allauth_oracle.py: its HEADLESS_*
+// settings (without the prefix; JWT_PRIVATE_KEY added).
+type allauthConfig struct {
+	name     string
+	headless map[string]any
+}
+
+var allauthConfigs = []allauthConfig{
+	{name: "jwt", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy}},
+	{name: "session", headless: map[string]any{}},
+	{name: "jwt-hs-stateful", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy,
+		"JWT_ALGORITHM": "HS256", "JWT_STATEFUL_VALIDATION_ENABLED": true, "JWT_ROTATE_REFRESH_TOKEN": false,
+		"JWT_AUTHORIZATION_HEADER_SCHEME": "JWT"}},
+}
+
+// allauthBackend is allauth's authentication backend.
+const allauthBackend = "allauth.account.auth_backends.AuthenticationBackend"
+
+// allauthSetup is what allauth_oracle.py's setup prints.
+type allauthSetup struct {
+	Tokens  map[string]string
+	Steps   []jwtStep
+	Allauth string
+	DRF     string
+	Python  string
+}
+
+// allauthAnswer is what allauth_oracle.py's run reports of an answer.
+type allauthAnswer struct {
+	jwtAnswer
+	CacheControl *string `json:"cache_control"`
+}
+
+func allauthOracle(t *testing.T, series, dbPath string, c allauthConfig, stdin, out any, command string) {
+	t.Helper()
+	dbj, _ := json.Marshal(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": dbPath})
+	conf, _ := json.Marshal(map[string]any{"headless": c.headless})
+	in := ""
+	if stdin != nil {
+		b, _ := json.Marshal(stdin)
+		in = string(b)
+	}
+	runScriptJSON(t, series, "", in, out, "allauth_oracle.py", string(dbj), string(conf), command)
+}
+
+// allauthSettings is c's HEADLESS_* settings in Go.
+func allauthSettings(c allauthConfig, secretKey string) *headless.Settings {
+	s := headless.Defaults(secretKey)
+	for k, v := range c.headless {
+		switch k {
+		case "TOKEN_STRATEGY":
+			s.TokenStrategy = v.(string)
+		case "JWT_ALGORITHM":
+			s.JWTAlgorithm = v.(string)
+		case "JWT_PRIVATE_KEY":
+			s.JWTPrivateKey = v.(string)
+		case "JWT_STATEFUL_VALIDATION_ENABLED":
+			s.JWTStatefulValidationEnabled = v.(bool)
+		case "JWT_ROTATE_REFRESH_TOKEN":
+			s.JWTRotateRefreshToken = v.(bool)
+		case "JWT_AUTHORIZATION_HEADER_SCHEME":
+			s.JWTAuthorizationHeaderScheme = v.(string)
+		}
+	}
+	return s
+}
+
+// rsaPEM is a new 2048-bit RSA key in PKCS #8 PEM.
+func rsaPEM(t *testing.T) string {
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, _ := x509.MarshalPKCS8PrivateKey(k)
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+// allauthSite is allauth_oracle.py's site in Go on the SQLite database at path.
+func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allauthConfig, path string) (http.Handler, *headless.Headless) {
+	site, cfg := oracleSiteOn(t, djangoVersion, sqliteAuthDB(t, path), nil)
+	cfg.AuthenticationBackends = []string{auth.ModelBackend, allauthBackend}
+	h := &headless.Headless{Settings: allauthSettings(c, site.settings.SecretKey), Sessions: site.mw, Config: cfg}
+	ds := &site.settings
+	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a := restframework.FromContext(r.Context())
+		d := serializer.NewDict()
+		d.Set("user", serializer.None())
+		d.Set("auth", serializer.None())
+		d.Set("active", serializer.None())
+		if a.User != nil {
+			n, _ := strconv.ParseInt(a.User.ID, 10, 64)
+			d.Set("user", serializer.Int(n))
+			d.Set("active", serializer.Bool(a.User.IsActive))
+		}
+		switch v := a.Auth.(type) {
+		case *serializer.Dict:
+			use, _ := v.Get("token_use")
+			sub, _ := v.Get("sub")
+			d.Set("auth", serializer.List(serializer.Str("jwt"), use, sub))
+		case interface{ Key() string }:
+			k := v.Key()
+			d.Set("auth", serializer.List(serializer.Str("session"), serializer.Str(k[:min(4, len(k))])))
+		}
+		restframework.Response(w, r, http.StatusOK, serializer.DictValue(d))
+	})
+	view := func(perm restframework.Permission, auths ...restframework.Authenticator) http.Handler {
+		return &restframework.APIView{Authentication: auths, Permissions: []restframework.Permission{perm},
+			Methods: []string{"GET"}, Name: "View", Settings: ds, RESTFramework: drfVersion(setup.DRF),
+			Python: setup.Python, Handler: answer}
+	}
+	xs := &headless.XSessionTokenAuthentication{Headless: h}
+	jwt := &headless.JWTTokenAuthentication{Headless: h}
+	mux := http.NewServeMux()
+	mux.Handle("/_allauth/app/v1/tokens/refresh", h.RefreshTokenView())
+	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
+	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
+		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
+	mux.Handle("/api/jwt/", view(restframework.IsAuthenticated{}, jwt))
+	mux.Handle("/api/any/", view(restframework.AllowAny{}, xs, jwt))
+	return site.mw.Handler(mux), h
+}
+
+// allauthIssued is a token of the refresh endpoint's answer.
+var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)
+
+var allauthPlaceholder = regexp.MustCompile(`\{t:([\w-]+)\}`)
+
+// TestLiveAllauthHeadless holds package allauth/headless to django-allauth 65.22.1 on
+// each Django version that it supports (4.2 and later), on a copy of the database
+// Django's setup made (users, app logins through allauth's login endpoint, tokens of
+// every odd kind): the X-Session-Token and JWT authentication classes behind DRF views,
+// and the refresh endpoint (rotation included), answer alike, and leave the sessions
+// alike; then tokens Go makes and refreshes are taken by allauth's own functions.
+func TestLiveAllauthHeadless(t *testing.T) {
+	peers := livePeers(t)
+	for i, p := range peers {
+		if p.Series == "3.2" {
+			continue // (allauth's releases for Django 3.2 have no JWTs nor DRF classes)
+		}
+		for j, c := range allauthConfigs {
+			if j > 0 && i != 1 && i != len(peers)-1 {
+				continue // (the other configurations on the oldest and newest Django alone)
+			}
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) { allauthLive(t, p, c) })
+		}
+	}
+}
+
+func allauthLive(t *testing.T, p *peer, c allauthConfig) {
+	c.headless = maps.Clone(c.headless)
+	c.headless["JWT_PRIVATE_KEY"] = rsaPEM(t)
+	dir := t.TempDir()
+	djPath, goPath := filepath.Join(dir, "django.sqlite3"), filepath.Join(dir, "go.sqlite3")
+	var setup allauthSetup
+	allauthOracle(t, p.Series, djPath, c, nil, &setup, "setup")
+	copyFile(t, djPath, goPath)
+	var want struct{ Steps []allauthAnswer }
+	allauthOracle(t, p.Series, djPath, c, map[string]any{"steps": setup.Steps, "tokens": setup.Tokens}, &want, "run")
+	if len(want.Steps) != len(setup.Steps) || len(setup.Steps) < 150 {
+		t.Fatalf("%d answers for %d steps", len(want.Steps), len(setup.Steps))
+	}
+	h, hl := allauthSite(t, p.Django, setup, c, goPath)
+	codes := map[int]int{}
+	issued := 0
+	fill := func(s string) string {
+		return allauthPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
+			name := allauthPlaceholder.FindStringSubmatch(m)[1]
+			if v, ok := setup.Tokens[name]; ok {
+				return v
+			}
+			return name
+		})
+	}
+	for i, step := range setup.Steps {
+		req := stepRequest(step, step.Path, fill(step.Body), fill)
+		var cc *string
+		got := allauthAnswer{jwtAnswer: jwtServe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			h.ServeHTTP(w, r)
+			if v := w.Header().Get("Cache-Control"); v != "" {
+				cc = &v
+			}
+		}), req)}
+		got.CacheControl = cc
+		w := want.Steps[i]
+		codes[w.Status]++
+		issued += len(allauthIssued.FindAllString(w.Body, -1))
+		w.Body = allauthIssued.ReplaceAllString(w.Body, `"$1": "T"`)
+		got.Body = allauthIssued.ReplaceAllString(got.Body, `"$1": "T"`)
+		if diff := cmp.Diff(w, got, cmp.AllowUnexported(allauthAnswer{}), jwtCmp, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("step %d %s %s %q %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, step.Body, diff)
+		}
+	}
+	for _, code := range []int{200, 400, 401, 403, 405, 410, 500} {
+		if codes[code] == 0 {
+			t.Errorf("no step answered %d: %v", code, codes)
+		}
+	}
+	rotating := hl.Settings.TokenStrategy == headless.JWTTokenStrategy
+	if rotating != (issued > 0) {
+		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
+	}
+	// The sessions after the steps, as Django reads them.
+	var wantState, gotState struct{ Sessions [][]any }
+	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
+	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
+	if diff := cmp.Diff(wantState, gotState); diff != "" {
+		t.Errorf("the sessions after the steps (-django's +go's, read by Django):\n%s", diff)
+	}
+	if len(wantState.Sessions) < 6 {
+		t.Errorf("too few sessions: %v", wantState.Sessions)
+	}
+	allauthGoTokens(t, p, c, hl, setup, goPath)
+}
+
+// allauthGoTokens makes tokens in Go (for alice's second app session, and by refreshing
+// them) and has allauth's validate_access_token and validate_refresh_token read them.
+func allauthGoTokens(t *testing.T, p *peer, c allauthConfig, hl *headless.Headless, setup allauthSetup, goPath string) {
+	ctx := t.Context()
+	s, err := hl.LookupSession(ctx, setup.Tokens["s-alice2"])
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := hl.SessionUser(ctx, s)
+	if err != nil || u == nil {
+		t.Fatalf("alice2's session user: %v, %v", u, err)
+	}
+	at, err := hl.CreateAccessToken(u, s, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := hl.CreateRefreshToken(u, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
+	}
+	access, refresh := []string{at}, []string{rt}
+	wantAccess := []any{[]any{1.0, "access"}}
+	wantRefresh := []any{1.0}
+	if hl.Settings.TokenStrategy == headless.JWTTokenStrategy {
+		at2, rt2, err := hl.RefreshToken(ctx, rt)
+		if err != nil {
+			t.Fatal(err)
+		}
+		access, refresh = append(access, at2), append(refresh, rt2, rt)
+		wantAccess = append(wantAccess, []any{1.0, "access"})
+		// (the used refresh token is forgotten when rotating)
+		if hl.Settings.JWTRotateRefreshToken {
+			wantRefresh = append(wantRefresh, 1.0, nil)
+			wantRefresh[0] = nil
+		} else {
+			wantRefresh = append(wantRefresh, 1.0, 1.0)
+		}
+	}
+	// (and refused: a refresh token as an access token, an access token as a refresh one)
+	access, refresh = append(access, rt), append(refresh, at)
+	wantAccess, wantRefresh = append(wantAccess, nil), append(wantRefresh, nil)
+	var got struct{ Access, Refresh []any }
+	allauthOracle(t, p.Series, goPath, c, map[string]any{"access": access, "refresh": refresh}, &got, "check")
+	if diff := cmp.Diff(wantAccess, got.Access); diff != "" {
+		t.Errorf("Go's access tokens read by allauth (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(wantRefresh, got.Refresh); diff != "" {
+		t.Errorf("Go's refresh tokens read by allauth (-want +got):\n%s", diff)
+	}
+	if !strings.HasPrefix(setup.Allauth, "65.") {
+		t.Errorf("allauth %s", setup.Allauth)
+	}
+}
