@@ -173,7 +173,9 @@ func TestLiveAllauthHeadless(t *testing.T) {
 
 func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	c.headless = maps.Clone(c.headless)
-	c.headless["JWT_PRIVATE_KEY"] = rsaPEM(t)
+	if _, hs := c.headless["JWT_ALGORITHM"]; !hs {
+		c.headless["JWT_PRIVATE_KEY"] = rsaPEM(t) // (RS256's; HS256's key is SECRET_KEY)
+	}
 	dir := t.TempDir()
 	djPath, goPath := filepath.Join(dir, "django.sqlite3"), filepath.Join(dir, "go.sqlite3")
 	var setup allauthSetup
@@ -216,7 +218,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		}
 	}
 	for _, code := range []int{200, 400, 401, 403, 405, 410, 500} {
-		if codes[code] == 0 {
+		if codes[code] == 0 && (code != 500 || !hl.Settings.JWTStatefulValidationEnabled) {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
 	}
