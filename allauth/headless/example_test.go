@@ -1,0 +1,94 @@
+package headless_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+
+	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/engines/db"
+	"github.com/djsession/djsession/engines/db/sqlite"
+	"github.com/djsession/djsession/internal/exampledb"
+	"github.com/djsession/djsession/restframework"
+	"github.com/djsession/djsession/serializer"
+)
+
+var tokenRE = regexp.MustCompile(`"[\w-]+\.[\w-]+\.[\w-]+"`)
+
+// An API endpoint for allauth's app clients: the X-Session-Token of allauth's default
+// strategy, or with the JWT strategy an access token, is the user; the app refreshes its
+// tokens at the refresh endpoint.
+func ExampleHeadless() {
+	conn, users, done, err := exampledb.Copy()
+	if err != nil {
+		panic(err)
+	}
+	defer done()
+	ds := django.NewSettings()
+	ds.SecretKey = "the site's SECRET_KEY"
+	opts, _ := ds.EngineOptions()
+	if ds.SessionEngine, err = sqlite.New(conn, db.Options{Options: opts}); err != nil {
+		panic(err)
+	}
+	sessions, err := django.NewMiddleware(ds)
+	if err != nil {
+		panic(err)
+	}
+	cfg := &auth.Config{SecretKey: ds.SecretKey, Users: users}
+	settings := headless.Defaults(ds.SecretKey) // HEADLESS_*
+	settings.TokenStrategy = headless.JWTTokenStrategy
+	settings.JWTAlgorithm = "HS256" // (RS256, allauth's default, takes JWTPrivateKey)
+	h := &headless.Headless{Settings: settings, Sessions: sessions, Config: cfg}
+
+	me := &restframework.APIView{
+		Authentication: []restframework.Authenticator{
+			&headless.XSessionTokenAuthentication{Headless: h},
+			&headless.JWTTokenAuthentication{Headless: h},
+		},
+		Permissions: []restframework.Permission{restframework.IsAuthenticated{}},
+		Methods:     []string{"GET"},
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			restframework.Response(w, r, http.StatusOK, serializer.Str(restframework.FromContext(r.Context()).User.Username))
+		}),
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/api/me/", me)
+	mux.Handle("/_allauth/app/v1/tokens/refresh", h.RefreshTokenView())
+
+	// bob logs in to the app (here in Go; allauth's login endpoint does the same).
+	ctx := context.Background()
+	bob, _ := users.User(ctx, "2")
+	s := sessions.NewSession(ctx, "")
+	auth.Login(ctx, s, bob, auth.ModelBackend, cfg)
+	s.Save(ctx)
+	tokens, _ := h.AccessTokenPayload(bob, s) // the meta of allauth's login answer
+	s.Save(ctx)
+	access, _ := tokens.Get("access_token")
+	refresh, _ := tokens.Get("refresh_token")
+	at, _ := access.AsStr()
+	rt, _ := refresh.AsStr()
+
+	for _, r := range []*http.Request{
+		httptest.NewRequest("GET", "/api/me/", nil),
+		httptest.NewRequest("POST", "/_allauth/app/v1/tokens/refresh", strings.NewReader(`{"refresh_token": "`+rt+`"}`)),
+	} {
+		r.Header.Set("Authorization", "Bearer "+at)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		fmt.Println(w.Code, tokenRE.ReplaceAllString(w.Body.String(), `"..."`))
+	}
+	r := httptest.NewRequest("GET", "/api/me/", nil)
+	r.Header.Set("X-Session-Token", s.Key())
+	w := httptest.NewRecorder()
+	mux.ServeHTTP(w, r)
+	fmt.Println(w.Code, w.Body)
+	// Output:
+	// 200 "bob"
+	// 200 {"status": 200, "data": {"access_token": "...", "refresh_token": "..."}}
+	// 200 "bob"
+}

@@ -1,0 +1,36 @@
+package headless_test
+
+import (
+	"errors"
+	"testing"
+
+	"github.com/djsession/djsession/allauth/headless"
+)
+
+// FuzzHeadless feeds tokens, sids and refresh bodies to the readers: a refusal or an
+// answer, never a panic, and a token of no session is never valid.
+func FuzzHeadless(f *testing.F) {
+	s := newSite(f, jwtSettings())
+	sess := s.login(f, "2")
+	u, _ := s.cfg.Users.User(f.Context(), "2")
+	at, _ := s.h.CreateAccessToken(u, sess, nil)
+	rt, _ := s.h.CreateRefreshToken(u, sess)
+	sid, _ := headless.SessionKeyToSID("k", sess.Key())
+	for _, seed := range []string{at, rt, sid, "", "a.b.c", `{"refresh_token": "` + rt + `"}`, `{"refresh_token": 1e999}`, "\ufeff{}"} {
+		f.Add(seed)
+	}
+	view := s.h.RefreshTokenView()
+	f.Fuzz(func(t *testing.T, in string) {
+		headless.SessionKeyFromSID("k", in)
+		if _, err := s.h.ValidateAccessToken(t.Context(), in); err != nil && !errors.Is(err, headless.ErrInvalidToken) {
+			t.Logf("ValidateAccessToken: %v", err) // (a server error, as allauth raises)
+		}
+		if _, _, err := s.h.RefreshToken(t.Context(), in); err == nil && in != rt {
+			t.Errorf("RefreshToken(%q) took a token never issued", in)
+		}
+		w := serve(view, "POST", "/_allauth/app/v1/tokens/refresh", in)
+		if w.Code != 400 && w.Code != 200 && w.Code != 500 {
+			t.Errorf("refresh %q: %d", in, w.Code)
+		}
+	})
+}
