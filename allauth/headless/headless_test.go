@@ -183,7 +183,9 @@ func TestSettings(t *testing.T) {
 		{"strategy", func(s *headless.Settings) { s.TokenStrategy = "my.Strategy" }},
 		{"algorithm", func(s *headless.Settings) { s.JWTAlgorithm = "ES256" }},
 		{"RS256 without a key", func(s *headless.Settings) { s.JWTAlgorithm = "RS256" }},
-		{"RS256 with a bad key", func(s *headless.Settings) { s.JWTAlgorithm, s.JWTPrivateKey = "RS256", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n" }},
+		{"RS256 with a bad key", func(s *headless.Settings) {
+			s.JWTAlgorithm, s.JWTPrivateKey = "RS256", "-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----\n"
+		}},
 	} {
 		s := jwtSettings()
 		c.change(s)
