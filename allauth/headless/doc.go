@@ -32,8 +32,9 @@
 //
 // Known differences:
 //
-//   - JWT_ALGORITHM HS256, HS384, HS512 and RS256 (allauth's RS256 with keys in PEM);
-//     allauth's other "RS" algorithms sign with RS256's key ID too, and work the same;
+//   - HEADLESS_JWT_ALGORITHM is one of HS256, HS384, HS512, RS256, RS384 and RS512 (the
+//     RSA key in PEM, named by its JWK thumbprint in the "kid" header, as allauth
+//     names it);
 //   - the token strategies are allauth's own (no get_claims of your own: the claims of
 //     AccessTokenPayload's tokens are allauth's; ValidateAccessToken takes any);
 //   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not

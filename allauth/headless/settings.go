@@ -36,11 +36,11 @@ type Settings struct {
 	// TokenStrategy is HEADLESS_TOKEN_STRATEGY: SessionTokenStrategy (the default) or
 	// JWTTokenStrategy.
 	TokenStrategy string
-	// JWTAlgorithm is HEADLESS_JWT_ALGORITHM: "RS256" (the default), "HS256", "HS384" or
-	// "HS512".
+	// JWTAlgorithm is HEADLESS_JWT_ALGORITHM: "RS256" (the default), "RS384", "RS512",
+	// "HS256", "HS384" or "HS512".
 	JWTAlgorithm string
 	// JWTPrivateKey is HEADLESS_JWT_PRIVATE_KEY: the RSA private key in PEM (PKCS #8 or
-	// PKCS #1) for RS256; for HS*, the secret (SecretKey when empty).
+	// PKCS #1) for RS*; for HS*, the secret (SecretKey when empty).
 	JWTPrivateKey string
 	// JWTAccessTokenExpiresIn and JWTRefreshTokenExpiresIn are
 	// HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN (300) and HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN
