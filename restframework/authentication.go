@@ -185,19 +185,32 @@ func (a *TokenAuthentication) keyword() string {
 
 // Authenticate implements Authenticator; the credentials are the *Token.
 func (a *TokenAuthentication) Authenticate(r *http.Request) (*auth.User, any, error) {
+	key, ok, err := KeywordCredential(r, a.keyword())
+	if !ok || err != nil {
+		return nil, nil, err
+	}
+	return a.credentials(r.Context(), key)
+}
+
+// KeywordCredential is the header half of DRF's TokenAuthentication.authenticate, for a
+// token authentication class of your own: the credential of "Authorization: <keyword>
+// <credential>" (the keyword in any case), false when the header names another scheme
+// or none, or DRF's AuthenticationFailed for a malformed one (no credential, spaces in
+// it, or not UTF-8).
+func KeywordCredential(r *http.Request, keyword string) (string, bool, error) {
 	parts := authorizationHeader(r)
-	if len(parts) == 0 || pystr.LowerASCII(parts[0]) != strings.ToLower(a.keyword()) {
-		return nil, nil, nil
+	if len(parts) == 0 || pystr.LowerASCII(parts[0]) != strings.ToLower(keyword) {
+		return "", false, nil
 	}
 	switch {
 	case len(parts) == 1:
-		return nil, nil, authFailed("Invalid token header. No credentials provided.")
+		return "", true, authFailed("Invalid token header. No credentials provided.")
 	case len(parts) > 2:
-		return nil, nil, authFailed("Invalid token header. Token string should not contain spaces.")
+		return "", true, authFailed("Invalid token header. Token string should not contain spaces.")
 	case !utf8.ValidString(parts[1]):
-		return nil, nil, authFailed("Invalid token header. Token string should not contain invalid characters.")
+		return "", true, authFailed("Invalid token header. Token string should not contain invalid characters.")
 	}
-	return a.credentials(r.Context(), parts[1])
+	return parts[1], true, nil
 }
 
 // credentials is authenticate_credentials: the token's user, active.

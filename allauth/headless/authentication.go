@@ -4,23 +4,14 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/djsession/djsession/django/auth"
-	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/restframework"
 )
 
 // invalidToken is allauth's AuthenticationFailed with its "invalid_token" message.
 var invalidToken = &restframework.APIException{StatusCode: http.StatusUnauthorized, Detail: "Invalid token.",
 	Code: "authentication_failed"}
-
-// authFailed is DRF's AuthenticationFailed with detail.
-func authFailed(detail string) error {
-	e := *restframework.ErrAuthenticationFailed
-	e.Detail = detail
-	return &e
-}
 
 // sessionToken is the X-Session-Token header as Django's request.headers gives it.
 func sessionToken(r *http.Request) string {
@@ -93,19 +84,11 @@ type JWTTokenAuthentication struct {
 
 // Authenticate implements restframework.Authenticator.
 func (a *JWTTokenAuthentication) Authenticate(r *http.Request) (*auth.User, any, error) {
-	parts := restframework.AuthorizationHeader(r)
-	if len(parts) == 0 || pystr.LowerASCII(parts[0]) != strings.ToLower(a.Headless.Settings.JWTAuthorizationHeaderScheme) {
-		return nil, nil, nil
+	token, ok, err := restframework.KeywordCredential(r, a.Headless.Settings.JWTAuthorizationHeaderScheme)
+	if !ok || err != nil {
+		return nil, nil, err
 	}
-	switch {
-	case len(parts) == 1:
-		return nil, nil, authFailed("Invalid token header. No credentials provided.")
-	case len(parts) > 2:
-		return nil, nil, authFailed("Invalid token header. Token string should not contain spaces.")
-	case !utf8.ValidString(parts[1]):
-		return nil, nil, authFailed("Invalid token header. Token string should not contain invalid characters.")
-	}
-	at, err := a.Headless.ValidateAccessToken(r.Context(), parts[1])
+	at, err := a.Headless.ValidateAccessToken(r.Context(), token)
 	switch {
 	case errors.Is(err, ErrInvalidToken):
 		return nil, nil, invalidToken
