@@ -104,7 +104,8 @@ func rsaPEM(t *testing.T) string {
 func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allauthConfig, path string) (http.Handler, *headless.Headless) {
 	site, cfg := oracleSiteOn(t, djangoVersion, sqliteAuthDB(t, path), nil)
 	cfg.AuthenticationBackends = []string{auth.ModelBackend, allauthBackend}
-	h := &headless.Headless{Settings: allauthSettings(c, site.settings.SecretKey), Sessions: site.mw, Config: cfg}
+	h := &headless.Headless{Settings: allauthSettings(c, site.settings.SecretKey), Sessions: site.mw, Config: cfg,
+		Emails: headless.NewSQLEmailAddresses(site.users, "")}
 	ds := &site.settings
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := restframework.FromContext(r.Context())
@@ -137,6 +138,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	jwt := &headless.JWTTokenAuthentication{Headless: h}
 	mux := http.NewServeMux()
 	mux.Handle("/_allauth/app/v1/tokens/refresh", h.RefreshTokenView())
+	mux.Handle("/_allauth/app/v1/auth/session", h.SessionView(nil))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -144,6 +146,13 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/api/any/", view(restframework.AllowAny{}, xs, jwt))
 	return site.mw.Handler(mux), h
 }
+
+// allauthMarks are what some of Django's answers must hold: the session endpoint's user
+// (with allauth's primary address, and with the user's own), its authentication
+// records, a pending flow, an anonymous session's flows.
+var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@example.com"`,
+	`"methods": [{"method": "password", "at": `, `"is_pending": true`, `"flows": [{"id": "login"}, {"id": "signup"}]`,
+	`"is_authenticated": true`, `"is_authenticated": false`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)
@@ -188,6 +197,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	}
 	h, hl := allauthSite(t, p.Django, setup, c, goPath)
 	codes := map[int]int{}
+	marks := map[string]int{}
 	issued := 0
 	fill := func(s string) string {
 		return allauthPlaceholder.ReplaceAllStringFunc(s, func(m string) string {
@@ -210,6 +220,11 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		got.CacheControl = cc
 		w := want.Steps[i]
 		codes[w.Status]++
+		for _, mark := range allauthMarks {
+			if strings.Contains(w.Body, mark) {
+				marks[mark]++
+			}
+		}
 		issued += len(allauthIssued.FindAllString(w.Body, -1))
 		w.Body = allauthIssued.ReplaceAllString(w.Body, `"$1": "T"`)
 		got.Body = allauthIssued.ReplaceAllString(got.Body, `"$1": "T"`)
@@ -220,6 +235,11 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	for _, code := range []int{200, 400, 401, 403, 405, 410, 500} {
 		if codes[code] == 0 && (code != 500 || !hl.Settings.JWTStatefulValidationEnabled) {
 			t.Errorf("no step answered %d: %v", code, codes)
+		}
+	}
+	for _, mark := range allauthMarks {
+		if marks[mark] == 0 {
+			t.Errorf("no answer has %s: %v", mark, marks)
 		}
 	}
 	rotating := hl.Settings.TokenStrategy == headless.JWTTokenStrategy
@@ -239,17 +259,20 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	allauthGoTokens(t, p, c, hl, setup, goPath)
 }
 
-// allauthGoTokens makes tokens in Go (for alice's second app session, and by refreshing
-// them) and has allauth's validate_access_token and validate_refresh_token read them.
+// allauthGoTokens makes tokens in Go (for a session Go logs alice in to, and by
+// refreshing them) and has allauth's validate_access_token and validate_refresh_token read them.
 func allauthGoTokens(t *testing.T, p *peer, c allauthConfig, hl *headless.Headless, setup allauthSetup, goPath string) {
 	ctx := t.Context()
-	s, err := hl.LookupSession(ctx, setup.Tokens["s-alice2"])
+	u, err := hl.Config.Users.User(ctx, "1")
 	if err != nil {
 		t.Fatal(err)
 	}
-	u, err := hl.SessionUser(ctx, s)
-	if err != nil || u == nil {
-		t.Fatalf("alice2's session user: %v, %v", u, err)
+	s := hl.Sessions.NewSession(ctx, "") // (alice logs in to the app, in Go)
+	if err := auth.Login(ctx, s, u, allauthBackend, hl.Config); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(ctx); err != nil {
+		t.Fatal(err)
 	}
 	at, err := hl.CreateAccessToken(u, s, nil)
 	if err != nil {

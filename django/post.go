@@ -122,6 +122,22 @@ func (s *Settings) PostForm(r *http.Request, names ...string) (map[string][]stri
 	return nil, nil
 }
 
+// Body is request.body: r's body, read once and put back for the handler; a body larger
+// than DATA_UPLOAD_MAX_MEMORY_SIZE is ErrRequestDataTooBig (Django's 400), by its
+// Content-Length or as it is read.
+func (s *Settings) Body(r *http.Request) ([]byte, error) {
+	if r.Body == nil {
+		return nil, nil
+	}
+	limit := int64(s.DataUploadMaxMemorySize)
+	if limit < 0 {
+		limit = maxMultipartReadBytes
+	} else if r.ContentLength > limit {
+		return nil, ErrRequestDataTooBig
+	}
+	return peekBody(r, limit)
+}
+
 // peekBody reads r's body (at most limit bytes: more is ErrRequestDataTooBig) and puts it
 // back for the handler.
 func peekBody(r *http.Request, limit int64) ([]byte, error) {

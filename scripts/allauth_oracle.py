@@ -19,7 +19,8 @@ or null, "auth": what request.auth is ("session" and its key's first 4 character
   api/any/             XSessionTokenAuthentication then JWTTokenAuthentication, AllowAny
 
 setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive), carol
-       (pk 3) and dave (pk 4); logs alice (twice), carol and dave in through the app
+       (pk 3), dave (pk 4) and erin (pk 5); logs alice (twice), carol, dave and erin in
+       through the app
        client's login endpoint (their session, access and refresh tokens as the answers
        give them: s-NAME, a-NAME, r-NAME, with alice's second login "alice2"); logs bob
        in with Django's login() and makes his tokens with allauth's functions; makes the
@@ -125,6 +126,7 @@ djoracle.set_urlpatterns(URLCONF, [
 
 PLACEHOLDER = re.compile(r"\{t:([\w-]+)\}")
 REFRESH = "/_allauth/app/v1/tokens/refresh"
+SESSION = "/_allauth/app/v1/auth/session"
 
 
 def fill(s, tokens):
@@ -170,16 +172,17 @@ def setup():
     import rest_framework
 
     users = djoracle.create_users([(1, "alice", True, False), (2, "bob", False, False),
-                                   (3, "carol", True, False), (4, "dave", True, False)], PASSWORD)
+                                   (3, "carol", True, False), (4, "dave", True, False), (5, "erin", True, False)],
+                                  PASSWORD)
     tokens = {}
-    for name, username in (("alice", "alice"), ("alice2", "alice"), ("carol", "carol"), ("dave", "dave")):
+    for name, username in (("alice", "alice"), ("alice2", "alice"), ("carol", "carol"), ("dave", "dave"), ("erin", "erin")):
         meta = app_login(username)
         tokens["s-" + name] = meta["session_token"]
         if "access_token" in meta:
             tokens["a-" + name], tokens["r-" + name] = meta["access_token"], meta["refresh_token"]
     alice = SessionStore(tokens["s-alice"])
     alice_sid = internal.session_key_to_sid(alice.session_key)
-    for name in ("alice", "carol", "dave"):
+    for name in ("alice", "carol", "dave", "erin"):
         if "a-" + name not in tokens:  # (the session strategy gives none: made as the JWT one would)
             s = SessionStore(tokens["s-" + name])
             user = User.objects.get(username=name)
@@ -191,6 +194,8 @@ def setup():
     tokens["a-bob"] = internal.create_access_token(users[2], bob, {})
     tokens["r-bob"] = internal.create_refresh_token(users[2], bob)
     bob.save()
+    tokens["s-pending"] = new_session(data={"account_login": "verify_email"}).session_key
+    tokens["s-pending2"] = new_session(data={"account_login": "login"}).session_key
     anon = new_session(data={"cart": 3})
     tokens["s-anon"] = anon.session_key
     anon_sid = internal.session_key_to_sid(anon.session_key)
@@ -225,6 +230,12 @@ def setup():
     other = internal.jwt.encode({"sub": "1", "sid": alice_sid, "jti": "j", "token_use": "access",
                                  "exp": int(time.time()) + 300}, "another-secret", algorithm="HS256")
     tokens["a-othersecret"] = other
+    # alice's primary address in allauth's table; carol's on her row alone.
+    from allauth.account.models import EmailAddress
+    EmailAddress.objects.create(user=users[1], email="alice@example.com", primary=True, verified=True)
+    EmailAddress.objects.create(user=users[1], email="al@example.com", primary=False, verified=True)
+    User.objects.filter(username="alice").update(email="other@example.com")
+    User.objects.filter(username__in=["carol", "erin"]).update(email="someone@example.com")
     # carol's password changes (her sessions' hash goes stale); dave is deleted.
     carol = User.objects.get(username="carol")
     carol.set_password("another-pw")
@@ -281,9 +292,26 @@ def steps(tokens):
     for name in ("r-alice2", "r-alice2", "  {t:r-alice}\n", "r-bob", "r-carol", "r-alice"):
         tok = name if "{" in name else "{t:%s}" % name
         add(REFRESH, "POST", body=json.dumps({"refresh_token": tok}))
-    # After the refreshes: the sessions again.
+    # After the refreshes: the sessions again, and allauth's session endpoint.
     for name in sessions:
         add("/api/session/", headers={"X-Session-Token": "{t:%s}" % name})
+    for name in sessions + ["nope"]:
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+    for name in ("a-alice", "a-anon", "a-gone", "a-expired", "a-bob"):
+        add(SESSION, headers={"Authorization": "%s {t:%s}" % (scheme, name)})
+    for method in ("HEAD", "OPTIONS", "PUT", "POST", "PATCH"):
+        add(SESSION, method, headers={"X-Session-Token": "{t:s-alice}"})
+    add(SESSION, "POST", headers={"X-Session-Token": "{t:s-alice}"}, body="[1]")
+    add(SESSION, "DELETE", headers={"X-Session-Token": "{t:s-alice}"}, body="nope")
+    add(SESSION)
+    add(SESSION, "DELETE")
+    # Logouts.
+    for name in ("s-alice2", "s-alice2", "s-anon", "s-bob"):
+        add(SESSION, "DELETE", headers={"X-Session-Token": "{t:%s}" % name})
+    add(SESSION, "DELETE", headers={"Authorization": "%s {t:a-alice}" % scheme})
+    for name in ("s-alice", "s-alice2", "s-anon"):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+    add(REFRESH, "POST", body=json.dumps({"refresh_token": "{t:r-alice2}"}))
     return out
 
 

@@ -62,6 +62,9 @@ type Settings struct {
 	// LOGIN_BY_CODE_ENABLED add others). A "provider_redirect" or "provider_token" flow
 	// (a social account's) needs its providers, which this package does not list.
 	UnauthenticatedFlows []string
+	// UserModelUsernameField is ACCOUNT_USER_MODEL_USERNAME_FIELD ("username"; "" for
+	// None): serialized users carry their username unless it is "".
+	UserModelUsernameField string
 }
 
 // Defaults returns allauth's defaults, with secretKey as SECRET_KEY.
@@ -75,6 +78,7 @@ func Defaults(secretKey string) *Settings {
 		JWTAuthorizationHeaderScheme: "Bearer",
 		JWTRotateRefreshToken:        true,
 		UnauthenticatedFlows:         []string{"login", "signup"},
+		UserModelUsernameField:       "username",
 	}
 }
 

@@ -31,6 +31,9 @@ type Headless struct {
 	Sessions *django.Middleware
 	// Config finds the users (get_user's AUTHENTICATION_BACKENDS and users). Required.
 	Config *auth.Config
+	// Emails finds users' primary email addresses for SerializeUser (allauth's
+	// account_emailaddress: NewSQLEmailAddresses); nil means each user's own email.
+	Emails EmailSource
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 

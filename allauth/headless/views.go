@@ -2,7 +2,6 @@ package headless
 
 import (
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"unicode/utf8"
@@ -197,6 +196,36 @@ func charField(data *serializer.Dict, name string) (string, serializer.Value) {
 	return text, serializer.None()
 }
 
+// jsonBody is RESTView._parse_json: the request's body as a JSON object (empty for an
+// empty body), or false when it is no UTF-8 JSON object (allauth's empty 400).
+func (h *Headless) jsonBody(r *http.Request) (*serializer.Dict, bool, error) {
+	ds := h.Sessions.Settings()
+	body, err := ds.Body(r)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(body) == 0 {
+		return serializer.NewDict(), true, nil
+	}
+	v, err := serializer.DecodeJSONText(string(body))
+	if !utf8.Valid(body) || err != nil || v.Kind() != serializer.KindDict {
+		return nil, false, nil
+	}
+	return v.Dict(), true, nil
+}
+
+// fail answers a failure as Django does: its 400 page for a body too large, else its 500
+// page (logged).
+func (h *Headless) fail(w http.ResponseWriter, r *http.Request, err error) {
+	ds := h.Sessions.Settings()
+	if errors.Is(err, django.ErrRequestDataTooBig) {
+		ds.BadRequest(w, r)
+		return
+	}
+	ds.Log().Error("headless: view", "error", err)
+	ds.ServerError(w, r)
+}
+
 // RefreshTokenView is the app client's token refresh endpoint (allauth's
 // RefreshTokenView, at _allauth/app/v1/tokens/refresh): POST {"refresh_token": ...}
 // answers {"status": 200, "data": {"access_token": ..., "refresh_token": ...}} (the
@@ -222,7 +251,7 @@ func (h *Headless) RefreshTokenView() http.Handler {
 			return
 		}
 		if err := h.serveRefresh(w, r, c); err != nil {
-			ds.ServerError(w, r)
+			h.fail(w, r, err)
 			return
 		}
 		if err := c.finish(r); err != nil {
@@ -239,18 +268,12 @@ func (h *Headless) serveRefresh(w http.ResponseWriter, r *http.Request, c *appCo
 		emptyResponse(w, http.StatusMethodNotAllowed, allowRefresh)
 		return nil
 	}
-	body, err := io.ReadAll(r.Body)
+	data, ok, err := h.jsonBody(r)
 	if err != nil {
 		return err
-	}
-	data := serializer.NewDict()
-	if len(body) > 0 {
-		v, err := serializer.DecodeJSONText(string(body))
-		if !utf8.Valid(body) || err != nil || v.Kind() != serializer.KindDict {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
-		data = v.Dict()
+	} else if !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+		return nil
 	}
 	token, ferr := charField(data, "refresh_token")
 	meta, err := c.meta(r)

@@ -1,0 +1,266 @@
+package headless
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/serializer"
+)
+
+// The session keys of allauth's authentication records and stashed logins.
+const (
+	authMethodsKey     = "account_authentication_methods"
+	authMethodsUserKey = "account_authentication_methods_user"
+	loginKey           = "account_login"
+)
+
+// ErrPendingLogin is a session holding a login that waits for a stage (email
+// verification, a second factor, a login code): allauth's pending flows, which this
+// package does not read.
+var ErrPendingLogin = errors.New("headless: a login pending a stage (allauth's stashed login)")
+
+// EmailSource finds a user's primary email address (allauth's EmailAddress).
+type EmailSource interface {
+	// PrimaryEmail is the user's primary address, or false when there is none.
+	PrimaryEmail(ctx context.Context, userID string) (string, bool, error)
+}
+
+// SQLEmailAddresses is allauth's account_emailaddress table, on the user source's
+// database.
+type SQLEmailAddresses struct {
+	users *auth.SQLUserSource
+	query string
+}
+
+// NewSQLEmailAddresses returns the table (name "" for "account_emailaddress") on
+// users's database.
+func NewSQLEmailAddresses(users *auth.SQLUserSource, table string) *SQLEmailAddresses {
+	if table == "" {
+		table = "account_emailaddress"
+	}
+	return &SQLEmailAddresses{users: users, query: fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s AND %s`,
+		users.Quote("email"), users.Quote(table), users.Quote("user_id"), users.Param(1), users.Quote("primary"))}
+}
+
+// PrimaryEmail implements EmailSource: the address with primary set (one per user).
+func (e *SQLEmailAddresses) PrimaryEmail(ctx context.Context, userID string) (string, bool, error) {
+	id, err := e.users.KeyArg(userID)
+	if err != nil {
+		return "", false, err
+	}
+	var email string
+	err = e.users.DB().QueryRowContext(ctx, e.query, id).Scan(&email)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, fmt.Errorf("headless: primary email: %w", err)
+	}
+	return email, true, nil
+}
+
+// SerializeUser is the headless adapter's serialize_user: {"id", "display", "email",
+// "has_usable_password", "username"}, those that are "" left out: the id an int for an
+// integer primary key, the display the username (user_display's default), the email
+// the primary address (Emails) or else the user's own.
+func (h *Headless) SerializeUser(ctx context.Context, u *auth.User) (*serializer.Dict, error) {
+	d := serializer.NewDict()
+	id := serializer.Str(u.ID)
+	if h.Config.PK == auth.PKInt {
+		n, ok := new(big.Int).SetString(u.ID, 10)
+		if !ok {
+			return nil, fmt.Errorf("headless: user id %q is not an int", u.ID)
+		}
+		id = serializer.BigInt(n)
+	}
+	if u.ID != "" {
+		d.Set("id", id)
+	}
+	display := u.Username
+	if display == "" {
+		display = "user" // (force_str(user) is the username too; then the model's verbose name)
+	}
+	d.Set("display", serializer.Str(display))
+	email := u.Email
+	if h.Emails != nil && u.ID != "" {
+		e, ok, err := h.Emails.PrimaryEmail(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if ok {
+			email = e
+		}
+	}
+	if email != "" {
+		d.Set("email", serializer.Str(email))
+	}
+	d.Set("has_usable_password", serializer.Bool(hashers.IsPasswordUsable(u.PasswordHash)))
+	if h.Settings.UserModelUsernameField != "" && u.Username != "" {
+		d.Set("username", serializer.Str(u.Username))
+	}
+	return d, nil
+}
+
+// AuthenticationRecords is allauth's get_authentication_records: how the user logged
+// in to the session (account_authentication_methods, when recorded for this user).
+func AuthenticationRecords(s *django.Session, u *auth.User) serializer.Value {
+	none := serializer.List()
+	if u == nil || u.ID == "" {
+		return none
+	}
+	if stored, _ := s.GetString(authMethodsUserKey); stored != u.ID {
+		return none
+	}
+	v, ok := s.Get(authMethodsKey)
+	if !ok || v.Kind() != serializer.KindList {
+		return none
+	}
+	return v
+}
+
+// authenticationResponse is allauth's AuthenticationResponse for the request's user:
+// its data and methods with a 200, or the flows of an anonymous session with a 401.
+func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) error {
+	status := http.StatusOK
+	data := serializer.NewDict()
+	if u == nil {
+		flows, err := h.flows(c.session)
+		if err != nil {
+			return err
+		}
+		data.Set("flows", flows)
+		status = http.StatusUnauthorized
+	} else {
+		user, err := h.SerializeUser(r.Context(), u)
+		if err != nil {
+			return err
+		}
+		data.Set("user", serializer.DictValue(user))
+		data.Set("methods", AuthenticationRecords(c.session, u))
+	}
+	meta := serializer.NewDict()
+	meta.Set("is_authenticated", serializer.Bool(u != nil))
+	sm, err := c.meta(r) // (the session token after is_authenticated, as allauth adds it)
+	if err != nil {
+		return err
+	}
+	if sm != nil {
+		for k, v := range sm.All() {
+			meta.SetKey(k, v)
+		}
+	}
+	h.apiResponse(w, r, status, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
+	return nil
+}
+
+// flows is _get_flows for an anonymous session: UnauthenticatedFlows, and a pending
+// flow named by the session's account_login when it is a str. A stashed login (a dict)
+// is ErrPendingLogin.
+func (h *Headless) flows(s *django.Session) (serializer.Value, error) {
+	out := make([]serializer.Value, 0, len(h.Settings.UnauthenticatedFlows)+1)
+	for _, f := range h.Settings.UnauthenticatedFlows {
+		d := serializer.NewDict()
+		d.Set("id", serializer.Str(f))
+		out = append(out, serializer.DictValue(d))
+	}
+	v, ok := s.Get(loginKey)
+	switch {
+	case ok && v.Kind() == serializer.KindDict:
+		return serializer.None(), ErrPendingLogin
+	case ok && v.Kind() == serializer.KindStr:
+		id, _ := v.AsStr()
+		found := false
+		for _, f := range out {
+			if got, _ := f.Dict().Get("id"); got.String() == v.String() {
+				f.Dict().Set("is_pending", serializer.Bool(true))
+				found = true
+			}
+		}
+		if !found {
+			d := serializer.NewDict()
+			d.Set("id", serializer.Str(id))
+			d.Set("is_pending", serializer.Bool(true))
+			out = append(out, serializer.DictValue(d))
+		}
+	}
+	return serializer.List(out...), nil
+}
+
+const allowSession = "GET, DELETE, HEAD, OPTIONS"
+
+// SessionView is the app client's session endpoint (allauth's SessionView, at
+// _allauth/app/v1/auth/session): GET (and HEAD) answers the session's user
+// ({"status": 200, "data": {"user": ..., "methods": [...]}, "meta": {"is_authenticated":
+// true}}) or the flows of an anonymous session (a 401); DELETE logs the session out
+// (Django's logout: the session flushed, so its session token and refresh tokens are
+// gone) and answers the 401; a session token of no session gets allauth's 410. A session
+// holding a login that waits for a stage (ErrPendingLogin) is answered by Fallback
+// when set (the site's Django, say), else with a server error.
+func (h *Headless) SessionView(fallback http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ds := h.Sessions.Settings()
+		if err := h.check(); err != nil {
+			ds.ServerError(w, r)
+			return
+		}
+		c, err := h.newAppContext(r)
+		switch {
+		case errors.Is(err, errGone):
+			h.unauthorized(w, r, http.StatusGone)
+			return
+		case err != nil:
+			ds.ServerError(w, r)
+			return
+		}
+		err = h.serveSession(w, r, c)
+		switch {
+		case errors.Is(err, ErrPendingLogin) && fallback != nil:
+			fallback.ServeHTTP(w, r)
+			return
+		case err != nil:
+			h.fail(w, r, err)
+			return
+		}
+		if err := c.finish(r); err != nil {
+			ds.Log().Error("headless: saving the session", "error", err)
+		}
+	})
+}
+
+// serveSession is RESTView.handle and SessionView's methods.
+func (h *Headless) serveSession(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if r.Method != http.MethodGet {
+		if _, ok, err := h.jsonBody(r); err != nil {
+			return err
+		} else if !ok {
+			emptyResponse(w, http.StatusBadRequest, "")
+			return nil
+		}
+	}
+	ctx := r.Context()
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		u, err := h.SessionUser(ctx, c.session)
+		if err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, u)
+	case http.MethodDelete:
+		if err := auth.Logout(ctx, c.session); err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowSession)
+		return nil
+	}
+	emptyResponse(w, http.StatusMethodNotAllowed, allowSession)
+	return nil
+}
