@@ -152,7 +152,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 // records, a pending flow, an anonymous session's flows.
 var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@example.com"`,
 	`"methods": [{"method": "password", "at": `, `"is_pending": true`, `"flows": [{"id": "login"}, {"id": "signup"}]`,
-	`"is_authenticated": true`, `"is_authenticated": false`}
+	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)

@@ -23,7 +23,8 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        through the app
        client's login endpoint (their session, access and refresh tokens as the answers
        give them: s-NAME, a-NAME, r-NAME, with alice's second login "alice2"); logs bob
-       in with Django's login() and makes his tokens with allauth's functions; makes the
+       in with Django's login() and makes his tokens with allauth's functions, and frank
+       (pk 6, no usable password) too; makes the
        tokens of every odd kind (TOKENS below); then changes carol's password and deletes
        dave; prints {"tokens": {name: token}, "steps": STEPS, "allauth", "drf", "python"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
@@ -194,6 +195,10 @@ def setup():
     tokens["a-bob"] = internal.create_access_token(users[2], bob, {})
     tokens["r-bob"] = internal.create_refresh_token(users[2], bob)
     bob.save()
+    frank = User(pk=6, username="frank", email="frank@example.com")
+    frank.set_unusable_password()
+    frank.save()
+    tokens["s-frank"] = new_session(frank).session_key
     tokens["s-pending"] = new_session(data={"account_login": "verify_email"}).session_key
     tokens["s-pending2"] = new_session(data={"account_login": "login"}).session_key
     anon = new_session(data={"cart": 3})
