@@ -6,8 +6,11 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"maps"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -316,5 +319,72 @@ func allauthGoTokens(t *testing.T, p *peer, c allauthConfig, hl *headless.Headle
 	}
 	if !strings.HasPrefix(setup.Allauth, "65.") {
 		t.Errorf("allauth %s", setup.Allauth)
+	}
+}
+
+// TestDjangoExportAllauth runs scripts/export_settings.py in a project with allauth's
+// headless API configured on the newest Django, and reads it with
+// headless.SettingsFromJSON: the settings read, the private key only with --secrets,
+// the flows derived from the installed apps and settings; an adapter of the project's
+// own is refused.
+func TestDjangoExportAllauth(t *testing.T) {
+	const base = `
+SECRET_KEY = "export-test-secret"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "allauth", "allauth.account",
+                  "allauth.headless", "allauth.mfa"]
+DATABASES = {}
+MIDDLEWARE = ["allauth.account.middleware.AccountMiddleware"]
+HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
+HEADLESS_JWT_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----"
+HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 60
+HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
+HEADLESS_JWT_AUTHORIZATION_HEADER_SCHEME = "JWT"
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+MFA_PASSKEY_LOGIN_ENABLED = True
+ACCOUNT_USER_MODEL_USERNAME_FIELD = None
+`
+	script, project := settingsProject(t, base)
+	_, own := settingsProject(t, base+`HEADLESS_ADAPTER = "mysite.MyAdapter"
+`)
+	_, social := settingsProject(t, base+`INSTALLED_APPS.append("allauth.socialaccount")
+`)
+	peers := livePeers(t)
+	p := peers[len(peers)-1]
+	export := func(dir string, args ...string) []byte {
+		cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), append([]string{script}, args...)...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	out := export(project)
+	if strings.Contains(string(out), "PRIVATE KEY") || !strings.Contains(string(out), `"allauth_version": "65.`) {
+		t.Errorf("the export holds the private key, or not allauth's version: %s", out)
+	}
+	s, err := headless.SettingsFromJSON(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := headless.Defaults("")
+	want.TokenStrategy, want.JWTAccessTokenExpiresIn = headless.JWTTokenStrategy, 60
+	want.JWTStatefulValidationEnabled, want.JWTAuthorizationHeaderScheme = true, "JWT"
+	want.UnauthenticatedFlows = []string{"login", "login_by_code", "signup", "mfa_login_webauthn"}
+	want.UserModelUsernameField = ""
+	if diff := cmp.Diff(want, s, cmpopts.IgnoreUnexported(headless.Settings{})); diff != "" {
+		t.Errorf("settings (-want +got):\n%s", diff)
+	}
+	s, err = headless.SettingsFromJSON(export(project, "--secrets"))
+	if err != nil || s.JWTPrivateKey != "-----BEGIN PRIVATE KEY-----" || s.SecretKey != "export-test-secret" {
+		t.Errorf("with --secrets: %v, %q, %q", err, s.JWTPrivateKey, s.SecretKey)
+	}
+	if _, err := headless.SettingsFromJSON(export(own)); !errors.Is(err, headless.ErrSettings) {
+		t.Errorf("an adapter of the project's own: %v", err)
+	}
+	// (socialaccount's flows: the tokens work, the views that list flows do not)
+	if _, err := headless.SettingsFromJSON(export(social)); err != nil {
+		t.Errorf("allauth.socialaccount installed: %v", err)
 	}
 }

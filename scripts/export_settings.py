@@ -21,7 +21,10 @@ read with restauth.SettingsFromJSON) come with "rest_auth_version", REST_KNOX
 (django-rest-knox's, read with knox.SettingsFromJSON) with "knox_version", OAUTH2_PROVIDER
 and OAUTH2_PROVIDER_*_MODEL (django-oauth-toolkit's, read with
 oauth2provider.SettingsFromJSON; its private keys and credentials are secrets) with
-"oauth2_provider_version". The script prints nothing else.
+"oauth2_provider_version". INSTALLED_APPS, django-allauth's settings of its headless API
+(HEADLESS_*; HEADLESS_JWT_PRIVATE_KEY is a secret) and those that shape its answers
+(ACCOUNT_USER_MODEL_USERNAME_FIELD, the adapters, ...), read with
+headless.SettingsFromJSON, come with "allauth_version". The script prints nothing else.
 """
 
 import json
@@ -87,8 +90,25 @@ NAMES = [
     "OAUTH2_PROVIDER_APPLICATION_MODEL",
     "OAUTH2_PROVIDER_REFRESH_TOKEN_MODEL",
     "OAUTH2_PROVIDER_GRANT_MODEL",
+    "INSTALLED_APPS",
+    "HEADLESS_TOKEN_STRATEGY",
+    "HEADLESS_JWT_ALGORITHM",
+    "HEADLESS_JWT_PRIVATE_KEY",
+    "HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN",
+    "HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN",
+    "HEADLESS_JWT_AUTHORIZATION_HEADER_SCHEME",
+    "HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED",
+    "HEADLESS_JWT_ROTATE_REFRESH_TOKEN",
+    "HEADLESS_ADAPTER",
+    "ACCOUNT_ADAPTER",
+    "ACCOUNT_USER_MODEL_USERNAME_FIELD",
+    "ACCOUNT_USER_DISPLAY",
+    "ACCOUNT_LOGIN_BY_CODE_ENABLED",
+    "ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED",
+    "SOCIALACCOUNT_ONLY",
+    "MFA_PASSKEY_LOGIN_ENABLED",
 ]
-SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS"}
+SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "HEADLESS_JWT_PRIVATE_KEY"}
 # Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key),
 # OAUTH2_PROVIDER's private keys and credentials.
 INNER_SECRETS = {"SIMPLE_JWT": {"SIGNING_KEY"},
@@ -130,7 +150,7 @@ def export(with_secrets):
 
     for key, dist in (("simplejwt_version", "djangorestframework-simplejwt"), ("rest_auth_version", "dj-rest-auth"),
                       ("knox_version", "django-rest-knox"),
-                      ("oauth2_provider_version", "django-oauth-toolkit")):
+                      ("oauth2_provider_version", "django-oauth-toolkit"), ("allauth_version", "django-allauth")):
         try:
             doc[key] = version(dist)
         except PackageNotFoundError:

@@ -290,3 +290,49 @@ func TestAuthentication(t *testing.T) {
 		}
 	}
 }
+
+func TestSettingsFromJSON(t *testing.T) {
+	for _, c := range []struct {
+		doc string
+		ok  bool
+	}{
+		{`{"settings": {"HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN": 60, "HEADLESS_JWT_ROTATE_REFRESH_TOKEN": false}}`, true},
+		{`{"settings": {"HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN": "60"}}`, false},
+		{`{"settings": {"HEADLESS_TOKEN_STRATEGY": "mysite.Strategy"}}`, false},
+		{`{"settings": {"ACCOUNT_ADAPTER": "mysite.Adapter"}}`, false},
+		{`{"settings": {"ACCOUNT_USER_DISPLAY": "mysite.display"}}`, false},
+		{`{"settings": {"INSTALLED_APPS": "allauth"}}`, false},
+		{`[]`, false},
+	} {
+		s, err := headless.SettingsFromJSON([]byte(c.doc))
+		if (err == nil) != c.ok || !c.ok && !errors.Is(err, headless.ErrSettings) && !strings.Contains(err.Error(), "JSON") {
+			t.Errorf("%s: %+v, %v", c.doc, s, err)
+		}
+	}
+	// Socialaccount's flows are not listed: the session view fails, the tokens work.
+	s, err := headless.SettingsFromJSON([]byte(`{"settings": {"SECRET_KEY": "k", "INSTALLED_APPS": ["allauth.socialaccount"]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newSite(t, s)
+	sess := st.login(t, "2")
+	w := serve(st.h.SessionView(nil), "GET", "/_allauth/app/v1/auth/session", "", "X-Session-Token", sess.Key())
+	if w.Code != 200 {
+		t.Errorf("a logged-in session: %d", w.Code)
+	}
+	w = serve(st.h.SessionView(nil), "GET", "/_allauth/app/v1/auth/session", "")
+	if w.Code != 500 {
+		t.Errorf("an anonymous session, whose flows are unknown: %d", w.Code)
+	}
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
+	pending := st.h.Sessions.NewSession(t.Context(), "")
+	pending.Set("account_login", serializer.DictValue(serializer.NewDict()))
+	if err := pending.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	st.h.Settings = headless.Defaults("k")
+	w = serve(st.h.SessionView(fallback), "GET", "/_allauth/app/v1/auth/session", "", "X-Session-Token", pending.Key())
+	if w.Code != 299 {
+		t.Errorf("a stashed login: %d, want the fallback's", w.Code)
+	}
+}

@@ -164,6 +164,9 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 // flow named by the session's account_login when it is a str. A stashed login (a dict)
 // is ErrPendingLogin.
 func (h *Headless) flows(s *django.Session) (serializer.Value, error) {
+	if err := h.Settings.flowsErr; err != nil {
+		return serializer.None(), err
+	}
 	out := make([]serializer.Value, 0, len(h.Settings.UnauthenticatedFlows)+1)
 	for _, f := range h.Settings.UnauthenticatedFlows {
 		d := serializer.NewDict()

@@ -65,6 +65,9 @@ type Settings struct {
 	// UserModelUsernameField is ACCOUNT_USER_MODEL_USERNAME_FIELD ("username"; "" for
 	// None): serialized users carry their username unless it is "".
 	UserModelUsernameField string
+
+	// flowsErr (SettingsFromJSON) is why the flows cannot be listed.
+	flowsErr error
 }
 
 // Defaults returns allauth's defaults, with secretKey as SECRET_KEY.

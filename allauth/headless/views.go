@@ -136,14 +136,13 @@ func (h *Headless) apiResponse(w http.ResponseWriter, r *http.Request, status in
 // unauthorized is UnauthorizedResponse: the flows of an anonymous session, not
 // authenticated.
 func (h *Headless) unauthorized(w http.ResponseWriter, r *http.Request, status int) {
-	flows := make([]serializer.Value, len(h.Settings.UnauthenticatedFlows))
-	for i, f := range h.Settings.UnauthenticatedFlows {
-		d := serializer.NewDict()
-		d.Set("id", serializer.Str(f))
-		flows[i] = serializer.DictValue(d)
+	flows, err := h.flows(h.Sessions.NewSession(r.Context(), ""))
+	if err != nil {
+		h.fail(w, r, err)
+		return
 	}
 	data := serializer.NewDict()
-	data.Set("flows", serializer.List(flows...))
+	data.Set("flows", flows)
 	meta := serializer.NewDict()
 	meta.Set("is_authenticated", serializer.None())
 	h.apiResponse(w, r, status, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())

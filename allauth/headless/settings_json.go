@@ -1,0 +1,125 @@
+package headless
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+)
+
+// The default adapters, which SettingsFromJSON requires.
+const (
+	defaultHeadlessAdapter = "allauth.headless.adapter.DefaultHeadlessAdapter"
+	defaultAccountAdapter  = "allauth.account.adapter.DefaultAccountAdapter"
+)
+
+// SettingsFromJSON reads allauth's settings from the JSON scripts/export_settings.py
+// prints for a Django project: the HEADLESS_* settings, SECRET_KEY (exported with
+// --secrets; else set SecretKey yourself), ACCOUNT_USER_MODEL_USERNAME_FIELD, and the
+// flows an anonymous session is offered, as allauth derives them from
+// SOCIALACCOUNT_ONLY, ACCOUNT_LOGIN_BY_CODE_ENABLED, INSTALLED_APPS (allauth.mfa with
+// MFA_PASSKEY_LOGIN_ENABLED). Settings this package cannot follow are refused with
+// ErrSettings: an adapter, token strategy or user display of the project's own. Those
+// that only change the flows (allauth.socialaccount installed, whose providers' flows
+// this package does not list, or ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED, whose flow
+// depends on a process in the session) leave the tokens working and make the views
+// that answer flows fail (a server error).
+func SettingsFromJSON(data []byte) (*Settings, error) {
+	var doc struct {
+		Settings map[string]json.RawMessage `json:"settings"`
+	}
+	if err := json.Unmarshal(data, &doc); err != nil {
+		return nil, fmt.Errorf("headless: settings JSON: %w", err)
+	}
+	get := func(name string, dst any) (bool, error) {
+		raw, ok := doc.Settings[name]
+		if !ok || string(raw) == "null" {
+			return false, nil
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return false, fmt.Errorf("%w: %s: %w", ErrSettings, name, err)
+		}
+		return true, nil
+	}
+	s := Defaults("")
+	var errs []error
+	str := func(name string, dst *string) {
+		_, err := get(name, dst)
+		errs = append(errs, err)
+	}
+	str("SECRET_KEY", &s.SecretKey)
+	str("HEADLESS_TOKEN_STRATEGY", &s.TokenStrategy)
+	str("HEADLESS_JWT_ALGORITHM", &s.JWTAlgorithm)
+	str("HEADLESS_JWT_PRIVATE_KEY", &s.JWTPrivateKey)
+	str("HEADLESS_JWT_AUTHORIZATION_HEADER_SCHEME", &s.JWTAuthorizationHeaderScheme)
+	for name, dst := range map[string]*int64{"HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN": &s.JWTAccessTokenExpiresIn,
+		"HEADLESS_JWT_REFRESH_TOKEN_EXPIRES_IN": &s.JWTRefreshTokenExpiresIn} {
+		_, err := get(name, dst)
+		errs = append(errs, err)
+	}
+	for name, dst := range map[string]*bool{"HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED": &s.JWTStatefulValidationEnabled,
+		"HEADLESS_JWT_ROTATE_REFRESH_TOKEN": &s.JWTRotateRefreshToken} {
+		_, err := get(name, dst)
+		errs = append(errs, err)
+	}
+	if raw, ok := doc.Settings["ACCOUNT_USER_MODEL_USERNAME_FIELD"]; ok {
+		var f *string
+		if err := json.Unmarshal(raw, &f); err != nil {
+			errs = append(errs, fmt.Errorf("%w: ACCOUNT_USER_MODEL_USERNAME_FIELD: %w", ErrSettings, err))
+		}
+		s.UserModelUsernameField = ""
+		if f != nil {
+			s.UserModelUsernameField = *f
+		}
+	}
+	for name, want := range map[string]string{"HEADLESS_ADAPTER": defaultHeadlessAdapter, "ACCOUNT_ADAPTER": defaultAccountAdapter} {
+		var v string
+		ok, err := get(name, &v)
+		errs = append(errs, err)
+		if err == nil && ok && v != want {
+			errs = append(errs, fmt.Errorf("%w: %s %q (this package follows allauth's own)", ErrSettings, name, v))
+		}
+	}
+	if _, ok := doc.Settings["ACCOUNT_USER_DISPLAY"]; ok {
+		errs = append(errs, fmt.Errorf("%w: ACCOUNT_USER_DISPLAY of the project's own", ErrSettings))
+	}
+	switch s.TokenStrategy {
+	case SessionTokenStrategy, JWTTokenStrategy:
+	default:
+		errs = append(errs, fmt.Errorf("%w: HEADLESS_TOKEN_STRATEGY %q (this package follows allauth's own)", ErrSettings, s.TokenStrategy))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+
+	// The flows of an anonymous session (BaseAuthenticationResponse._get_flows).
+	var apps []string
+	var socialOnly, byCode, resetByCode, passkeys bool
+	for name, dst := range map[string]any{"INSTALLED_APPS": &apps, "SOCIALACCOUNT_ONLY": &socialOnly,
+		"ACCOUNT_LOGIN_BY_CODE_ENABLED": &byCode, "ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED": &resetByCode,
+		"MFA_PASSKEY_LOGIN_ENABLED": &passkeys} {
+		if _, err := get(name, dst); err != nil {
+			return nil, err
+		}
+	}
+	s.UnauthenticatedFlows = nil
+	if !socialOnly {
+		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "login")
+	}
+	if byCode {
+		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "login_by_code")
+	}
+	if !socialOnly {
+		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "signup")
+	}
+	if slices.Contains(apps, "allauth.socialaccount") {
+		s.flowsErr = fmt.Errorf("%w: allauth.socialaccount installed (its providers' flows)", ErrSettings)
+	}
+	if slices.Contains(apps, "allauth.mfa") && passkeys {
+		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "mfa_login_webauthn")
+	}
+	if resetByCode && !socialOnly {
+		s.flowsErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (its flow's process)", ErrSettings)
+	}
+	return s, nil
+}
