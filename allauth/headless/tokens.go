@@ -116,8 +116,14 @@ type AccessToken struct {
 	Session *django.Session
 }
 
-// decodeToken is allauth's decode_token: the claims of a JWT of the given use ("access"
-// or "refresh"), with jti, sub and sid strs, or ErrInvalidToken.
+// DecodeToken is allauth's decode_token: the claims of a JWT of the given use ("access"
+// or "refresh"): signed with the settings' key and algorithm, unexpired (PyJWT's checks),
+// with that token_use and with jti, sub and sid strs. A refusal matches ErrInvalidToken
+// (and, for an expired token, simplejwt.ErrTokenExpired). It needs Settings alone.
+func (h *Headless) DecodeToken(token, use string) (*serializer.Dict, error) {
+	return h.decodeToken(token, use)
+}
+
 func (h *Headless) decodeToken(token, use string) (*serializer.Dict, error) {
 	c, err := h.jwtConfig()
 	if err != nil {
@@ -126,16 +132,16 @@ func (h *Headless) decodeToken(token, use string) (*serializer.Dict, error) {
 	p, err := c.jwt.Decode(token, h.now())
 	switch {
 	case errors.Is(err, simplejwt.ErrToken):
-		return nil, ErrInvalidToken
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
 	case err != nil:
 		return nil, err
 	}
 	if u, _ := strOf(p, "token_use"); u != use {
-		return nil, ErrInvalidToken
+		return nil, fmt.Errorf("%w: its token_use is not %q", ErrInvalidToken, use)
 	}
 	for _, k := range []string{"jti", "sub", "sid"} {
 		if _, ok := strOf(p, k); !ok {
-			return nil, ErrInvalidToken
+			return nil, fmt.Errorf("%w: no %s str", ErrInvalidToken, k)
 		}
 	}
 	return p, nil

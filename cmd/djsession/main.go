@@ -266,6 +266,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/djsession/djsession/allauth/headless"
 	"github.com/djsession/djsession/restframework/simplejwt"
 	"github.com/djsession/djsession/signing"
 )
@@ -401,7 +402,7 @@ func exitCode(err error) int {
 		errors.Is(err, errOAuth2Expired):
 		return exitExpired
 	case errors.Is(err, signing.ErrBadSignature), errors.Is(err, errBadLink), errors.Is(err, errLacksPerm),
-		errors.Is(err, simplejwt.ErrToken), errors.Is(err, errOAuth2Token):
+		errors.Is(err, simplejwt.ErrToken), errors.Is(err, errOAuth2Token), errors.Is(err, headless.ErrInvalidToken):
 		return exitBadSig
 	case errors.As(err, &ue),
 		errors.Is(err, signing.ErrUnsafeSeparator),
