@@ -7,12 +7,14 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"io"
 	"maps"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -21,6 +23,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/serializer"
@@ -142,12 +145,23 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux := http.NewServeMux()
 	mux.Handle("/_allauth/app/v1/tokens/refresh", h.RefreshTokenView())
 	mux.Handle("/_allauth/app/v1/auth/session", h.SessionView(nil))
+	mux.Handle("/_allauth/browser/v1/auth/session", h.BrowserSessionView(nil))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
 	mux.Handle("/api/jwt/", view(restframework.IsAuthenticated{}, jwt))
 	mux.Handle("/api/any/", view(restframework.AllowAny{}, xs, jwt))
-	return site.mw.Handler(mux), h
+	csrf, err := django.NewCSRFMiddleware(site.settings)
+	if err != nil {
+		t.Fatal(err)
+	}
+	csrf.Exempt = func(r *http.Request) bool { return !strings.HasPrefix(r.URL.Path, "/_allauth/browser/") }
+	csrf.Failure = func(w http.ResponseWriter, r *http.Request, reason string) { // (the oracle's CSRF_FAILURE_VIEW)
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusForbidden)
+		io.WriteString(w, "csrf")
+	}
+	return site.mw.Handler(csrf.Handler(mux)), h
 }
 
 // allauthMarks are what some of Django's answers must hold: the session endpoint's user
@@ -159,6 +173,8 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)
+
+var allauthCSRFCookie = regexp.MustCompile(`^csrftoken=[A-Za-z0-9]{32};`)
 
 var allauthPlaceholder = regexp.MustCompile(`\{t:([\w-]+)\}`)
 
@@ -222,7 +238,18 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		}), req)}
 		got.CacheControl = cc
 		w := want.Steps[i]
+		for _, a := range []*allauthAnswer{&w, &got} { // (a new CSRF secret is random)
+			for j, c := range a.SetCookie {
+				a.SetCookie[j] = cookieExpiresRE.ReplaceAllString(allauthCSRFCookie.ReplaceAllString(c, "csrftoken=S;"), "expires=<date>")
+			}
+		}
 		codes[w.Status]++
+		if w.Body == "csrf" {
+			marks["csrf"]++
+		}
+		if slices.ContainsFunc(w.SetCookie, func(c string) bool { return strings.HasPrefix(c, `sessionid="";`) }) {
+			marks["the session cookie deleted"]++
+		}
 		for _, mark := range allauthMarks {
 			if strings.Contains(w.Body, mark) {
 				marks[mark]++
@@ -240,7 +267,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
 	}
-	for _, mark := range allauthMarks {
+	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted") {
 		if marks[mark] == 0 {
 			t.Errorf("no answer has %s: %v", mark, marks)
 		}

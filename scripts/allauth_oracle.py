@@ -59,6 +59,7 @@ djoracle.configure_view_site(
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
                     "rest_framework", "allauth", "allauth.account", "allauth.headless"],
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
+                "django.middleware.csrf.CsrfViewMiddleware",
                 "django.contrib.auth.middleware.AuthenticationMiddleware",
                 "allauth.account.middleware.AccountMiddleware"],
     AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend",
@@ -69,6 +70,7 @@ djoracle.configure_view_site(
     ACCOUNT_LOGIN_METHODS=["username"],
     ACCOUNT_EMAIL_VERIFICATION="none",
     ACCOUNT_RATE_LIMITS=False,
+    CSRF_FAILURE_VIEW=URLCONF + ".csrf_failure",
     **{"HEADLESS_" + k: v for k, v in (CONFIG.get("headless") or {}).items()},
     **(CONFIG.get("django") or {}),
 )
@@ -125,9 +127,20 @@ djoracle.set_urlpatterns(URLCONF, [
     path("api/any/", view([XSessionTokenAuthentication, JWTTokenAuthentication], permissions.AllowAny)),
 ])
 
+
+
+def csrf_failure(request, reason=""):
+    from django.http import HttpResponseForbidden
+    return HttpResponseForbidden("csrf")
+
+
+sys.modules[URLCONF].csrf_failure = csrf_failure
+
 PLACEHOLDER = re.compile(r"\{t:([\w-]+)\}")
 REFRESH = "/_allauth/app/v1/tokens/refresh"
 SESSION = "/_allauth/app/v1/auth/session"
+BROWSER = "/_allauth/browser/v1/auth/session"
+CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
 def fill(s, tokens):
@@ -310,6 +323,20 @@ def steps(tokens):
     add(SESSION, "DELETE", headers={"X-Session-Token": "{t:s-alice}"}, body="nope")
     add(SESSION)
     add(SESSION, "DELETE")
+    # The browser client's session endpoint, with the session's cookie.
+    for name in sessions + ["nope"]:
+        add(BROWSER, headers={"Cookie": "sessionid={t:%s}" % name})
+    add(BROWSER)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-alice}; csrftoken=" + CSRF_SECRET})
+    for method in ("HEAD", "OPTIONS", "PUT", "POST"):
+        add(BROWSER, method, headers={"Cookie": "sessionid={t:s-alice}"})
+        add(BROWSER, method, headers={"Cookie": "sessionid={t:s-alice}; csrftoken=" + CSRF_SECRET,
+                                      "X-CSRFToken": CSRF_SECRET})
+    add(BROWSER, "DELETE", headers={"Cookie": "sessionid={t:s-erin}"})
+    add(BROWSER, "DELETE", headers={"Cookie": "sessionid={t:s-erin}; csrftoken=" + CSRF_SECRET, "X-CSRFToken": "x" * 32})
+    add(BROWSER, "DELETE", headers={"Cookie": "sessionid={t:s-erin}; csrftoken=" + CSRF_SECRET,
+                                    "X-CSRFToken": CSRF_SECRET})
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-erin}"})
     # Logouts.
     for name in ("s-alice2", "s-alice2", "s-anon", "s-bob"):
         add(SESSION, "DELETE", headers={"X-Session-Token": "{t:%s}" % name})
@@ -323,7 +350,7 @@ def steps(tokens):
 def run(step_list, tokens):
     out = []
     for step in step_list:
-        client = Client(raise_request_exception=False)
+        client = Client(raise_request_exception=False, enforce_csrf_checks=True)
         meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens) for k, v in step["headers"].items()}
         resp = client.generic(step["method"], step["path"], fill(step["body"], tokens).encode("utf-8"),
                               content_type=step["content_type"], **meta)

@@ -237,6 +237,35 @@ func (h *Headless) SessionView(fallback http.Handler) http.Handler {
 	})
 }
 
+// BrowserSessionView is the browser client's session endpoint (allauth's SessionView at
+// _allauth/browser/v1/auth/session), for a single-page app on the site: SessionView's
+// answers for the request's own session (its cookie), no session tokens. Put it behind
+// the session middleware (django.Middleware) and the CSRF middleware
+// (django.CSRFMiddleware, not exempting it: a DELETE needs the CSRF token, as allauth's
+// browser views do); like allauth's, it hands the CSRF cookie out (get_token).
+func (h *Headless) BrowserSessionView(fallback http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ds := h.Sessions.Settings()
+		s := django.FromContext(r.Context())
+		if err := h.check(); err != nil || s == nil {
+			ds.Log().Error("headless: BrowserSessionView needs the session middleware", "error", err)
+			ds.ServerError(w, r)
+			return
+		}
+		if _, err := django.CSRFToken(r); err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		err := h.serveSession(w, r, &appContext{session: s, browser: true})
+		switch {
+		case errors.Is(err, ErrPendingLogin) && fallback != nil:
+			fallback.ServeHTTP(w, r)
+		case err != nil:
+			h.fail(w, r, err)
+		}
+	})
+}
+
 // serveSession is RESTView.handle and SessionView's methods.
 func (h *Headless) serveSession(w http.ResponseWriter, r *http.Request, c *appContext) error {
 	if r.Method != http.MethodGet {

@@ -16,6 +16,7 @@ import (
 type appContext struct {
 	session *django.Session
 	token   string // the session token the request gave ("" for none)
+	browser bool   // the browser client's: the request's own session, no tokens
 }
 
 // errGone is the 410 of a session token of no session.
@@ -86,7 +87,7 @@ func (c *appContext) finish(r *http.Request) error {
 // meta is APIResponse's session meta: the session token to use from now on, when the
 // request's session changed key (expose_session_token).
 func (c *appContext) meta(r *http.Request) (*serializer.Dict, error) {
-	if !c.session.Modified() || c.session.IsEmpty() {
+	if c.browser || !c.session.Modified() || c.session.IsEmpty() {
 		return nil, nil
 	}
 	if c.session.Key() == "" {
