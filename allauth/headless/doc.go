@@ -23,8 +23,14 @@
 //
 // XSessionTokenAuthentication and JWTTokenAuthentication are allauth's authentication
 // classes for Django REST framework (allauth.headless.contrib.rest_framework), as
-// restframework.Authenticator for restframework.APIView; RefreshTokenView is the app
-// client's endpoint _allauth/app/v1/tokens/refresh.
+// restframework.Authenticator for restframework.APIView. Of allauth's endpoints:
+// RefreshTokenView is the app client's _allauth/app/v1/tokens/refresh; SessionView its
+// _allauth/app/v1/auth/session (the session's user, SerializeUser's data with the
+// primary address of account_emailaddress (NewSQLEmailAddresses) and the
+// authentication records, or the flows of an anonymous session; DELETE logs out), and
+// BrowserSessionView the browser client's, on the request's cookie session behind the
+// CSRF middleware. SettingsFromJSON reads the project's settings as
+// scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -39,6 +45,12 @@
 //     AccessTokenPayload's tokens are allauth's; ValidateAccessToken takes any);
 //   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
 //     told of the requests Go serves;
+//   - the session views do not read a login waiting for a stage (email verification,
+//     a second factor, a login code): they hand such a session to their fallback
+//     (ErrPendingLogin), and they do not list the flows of social accounts' providers
+//     or of a password reset by code (SettingsFromJSON says so);
+//   - the user's display name is its username (allauth's default user_display), and
+//     the adapters are allauth's own;
 //   - a token whose user id (sub) is no user id, or whose user is gone, is a server error
 //     (allauth raises), as it is in Django; only the holder of the key can make one.
 package headless
