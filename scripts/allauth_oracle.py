@@ -317,6 +317,9 @@ def steps(tokens):
         add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
     for name in ("a-alice", "a-anon", "a-gone", "a-expired", "a-bob"):
         add(SESSION, headers={"Authorization": "%s {t:%s}" % (scheme, name)})
+    for h in ("%s\u00a0{t:a-alice}", "%s\x85{t:a-alice}", "%s\x1f{t:a-alice}", " %s  {t:a-alice}\t", "%s {t:a-alice} x",
+              "%s", "%s {t:a-alice},%s {t:a-alice}"):
+        add(SESSION, headers={"Authorization": h.replace("%s", scheme)})
     for method in ("HEAD", "OPTIONS", "PUT", "POST", "PATCH"):
         add(SESSION, method, headers={"X-Session-Token": "{t:s-alice}"})
     add(SESSION, "POST", headers={"X-Session-Token": "{t:s-alice}"}, body="[1]")

@@ -64,12 +64,24 @@ func (h *Headless) newAppContext(r *http.Request) (*appContext, error) {
 }
 
 // authorizationCredential is allauth's get_authorization_credential: the credential of
-// an "Authorization: <scheme> <credential>" header (split on whitespace, exactly two
-// parts), or "".
+// an "Authorization: <scheme> <credential>" header, or "". The header is split as
+// Python splits the str WSGI gives (its bytes as latin-1 characters, split on any
+// whitespace: "\x85" and "\xa0" too), into exactly two parts.
 func authorizationCredential(r *http.Request, scheme string) string {
-	v := r.Header.Get("Authorization")
-	parts := strings.FieldsFunc(v, pystr.IsSpace)
-	if len(parts) != 2 || strings.ToLower(parts[0]) != strings.ToLower(scheme) {
+	v := strings.Join(r.Header.Values("Authorization"), ",")
+	var parts []string
+	start := -1
+	for i := 0; i <= len(v); i++ {
+		if i == len(v) || pystr.IsSpace(rune(v[i])) {
+			if start >= 0 {
+				parts = append(parts, v[start:i])
+				start = -1
+			}
+		} else if start < 0 {
+			start = i
+		}
+	}
+	if len(parts) != 2 || pystr.LowerASCII(parts[0]) != strings.ToLower(scheme) {
 		return ""
 	}
 	return parts[1]
