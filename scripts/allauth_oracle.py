@@ -212,6 +212,11 @@ def setup():
     frank.set_unusable_password()
     frank.save()
     tokens["s-frank"] = new_session(frank).session_key
+    zero = User(pk=0, username="zero", email="zero@example.com")
+    zero.set_password(PASSWORD)
+    zero.save()
+    tokens["s-zero"] = new_session(zero).session_key
+    tokens["s-pending3"] = new_session(data={"account_login": "", "x": 1}).session_key
     tokens["s-pending"] = new_session(data={"account_login": "verify_email"}).session_key
     tokens["s-pending2"] = new_session(data={"account_login": "login"}).session_key
     anon = new_session(data={"cart": 3})
@@ -229,6 +234,9 @@ def setup():
     state = internal.get_refresh_token_state(alice)
     state[payload["jti"]] = int(time.time()) - 5
     alice.save()
+    # erin's refresh token with a line break (JSON-escaped) in its signature, which PyJWT
+    # refuses (and Go's base64 decoder would skip).
+    tokens["r-erin-nl"] = tokens["r-erin"][:-10] + "\\n" + tokens["r-erin"][-10:]
     tokens["a-tampered"] = tokens["a-alice"][:-3] + ("AAA" if not tokens["a-alice"].endswith("AAA") else "BBB")
     tokens["a-claims"] = raw_token("access", "1", alice_sid, claims={"name": "Al", "sub": "x", "roles": ["a"]})[0]
     tokens["a-nosid"] = raw_token("access", "1", alice_sid, sid=None)[0]
@@ -253,7 +261,7 @@ def setup():
     EmailAddress.objects.create(user=users[1], email="alice@example.com", primary=True, verified=True)
     EmailAddress.objects.create(user=users[1], email="al@example.com", primary=False, verified=True)
     User.objects.filter(username="alice").update(email="other@example.com")
-    User.objects.filter(username__in=["carol", "erin"]).update(email="someone@example.com")
+    User.objects.filter(username__in=["carol", "erin"]).update(email="Someone@EXAMPLE.com")
     # carol's password changes (her sessions' hash goes stale); dave is deleted.
     carol = User.objects.get(username="carol")
     carol.set_password("another-pw")
@@ -295,7 +303,8 @@ def steps(tokens):
                  '{"refresh_token": "  "}', '{"refresh_token": 12}', '{"refresh_token": true}',
                  '{"refresh_token": []}', '{"refresh_token": {}}', '{"refresh_token": [1]}',
                  '{"refresh_token": "a\\u0000b"}', '{"refresh_token": "x"}', "\ufeff{}", '{"refresh_token": NaN}',
-                 '{"refresh_token": "x", "refresh_token": "{t:r-bob}"}'):
+                 '{"refresh_token": "x", "refresh_token": "{t:r-bob}"}', '{"refresh_token": "\\ud800"}',
+                 '{"refresh_token": "x", "n": 1%s}' % ("0" * 4300), '{"refresh_token": "x", "n": 1%s}' % ("0" * 4299)):
         add(REFRESH, "POST", body=body)
     for method in ("GET", "PUT", "OPTIONS", "HEAD", "DELETE", "PATCH"):
         add(REFRESH, method)

@@ -23,14 +23,25 @@ var ErrInvalidJSON = errors.New("serializer: invalid JSON")
 type JSONError struct {
 	Offset int    // byte offset in the input
 	Msg    string // what was expected or found
+
+	cause error // ErrIntDigits, for an int too long
 }
+
+// ErrIntDigits matches the JSONError of an int of more than MaxIntDigits digits, which
+// Python's json.loads refuses with a plain ValueError (not a JSONDecodeError).
+var ErrIntDigits = errors.New("serializer: int beyond MaxIntDigits digits")
 
 func (e *JSONError) Error() string {
 	return fmt.Sprintf("serializer: invalid JSON at offset %d: %s", e.Offset, e.Msg)
 }
 
-// Unwrap returns [ErrInvalidJSON].
-func (e *JSONError) Unwrap() error { return ErrInvalidJSON }
+// Unwrap returns [ErrInvalidJSON], and [ErrIntDigits] for an int too long.
+func (e *JSONError) Unwrap() []error {
+	if e.cause != nil {
+		return []error{ErrInvalidJSON, e.cause}
+	}
+	return []error{ErrInvalidJSON}
+}
 
 // MaxIntDigits is the longest int Python (3.10.7 and later) converts from text by default
 // (sys.int_info.str_digits_check_threshold's default limit): json.loads raises ValueError
@@ -889,7 +900,8 @@ func (d *decoder) number(start int) (raw, int, error) {
 		return mkRaw(KindInt, 0, uint64(n)), i, nil
 	}
 	if digits > MaxIntDigits {
-		return raw{}, start, errAt(start, fmt.Sprintf("int of %d digits exceeds the limit of %d", digits, MaxIntDigits))
+		return raw{}, start, &JSONError{Offset: start, Msg: fmt.Sprintf("int of %d digits exceeds the limit of %d", digits, MaxIntDigits),
+			cause: ErrIntDigits}
 	}
 	b, _ := new(big.Int).SetString(s[start:i], 10)
 	if b.IsInt64() {

@@ -11,6 +11,7 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -69,9 +70,11 @@ func (e *SQLEmailAddresses) PrimaryEmail(ctx context.Context, userID string) (st
 // SerializeUser is the headless adapter's serialize_user: {"id", "display", "email",
 // "has_usable_password", "username"}, those that are "" left out: the id an int for an
 // integer primary key, the display the username (user_display's default), the email
-// the primary address (Emails) or else the user's own.
+// the primary address (Emails) or else the user's own (UserModelEmailField), lowercased.
+// A user whose pk Python takes as false (0, "") has neither id nor email, as in allauth.
 func (h *Headless) SerializeUser(ctx context.Context, u *auth.User) (*serializer.Dict, error) {
 	d := serializer.NewDict()
+	pk := u.ID != "" && !(h.Config.PK == auth.PKInt && u.ID == "0")
 	id := serializer.Str(u.ID)
 	if h.Config.PK == auth.PKInt {
 		n, ok := new(big.Int).SetString(u.ID, 10)
@@ -80,7 +83,7 @@ func (h *Headless) SerializeUser(ctx context.Context, u *auth.User) (*serializer
 		}
 		id = serializer.BigInt(n)
 	}
-	if u.ID != "" {
+	if pk {
 		d.Set("id", id)
 	}
 	display := u.Username
@@ -88,14 +91,18 @@ func (h *Headless) SerializeUser(ctx context.Context, u *auth.User) (*serializer
 		display = "user" // (force_str(user) is the username too; then the model's verbose name)
 	}
 	d.Set("display", serializer.Str(display))
-	email := u.Email
-	if h.Emails != nil && u.ID != "" {
-		e, ok, err := h.Emails.PrimaryEmail(ctx, u.ID)
-		if err != nil {
-			return nil, err
+	email := ""
+	if pk {
+		found := false
+		if h.Emails != nil {
+			e, ok, err := h.Emails.PrimaryEmail(ctx, u.ID)
+			if err != nil {
+				return nil, err
+			}
+			email, found = e, ok
 		}
-		if ok {
-			email = e
+		if !found && h.Settings.UserModelEmailField != "" {
+			email = pystr.Lower(u.Email) // (user_email)
 		}
 	}
 	if email != "" {
@@ -177,7 +184,7 @@ func (h *Headless) flows(s *django.Session) (serializer.Value, error) {
 	switch {
 	case ok && v.Kind() == serializer.KindDict:
 		return serializer.None(), ErrPendingLogin
-	case ok && v.Kind() == serializer.KindStr:
+	case ok && v.Kind() == serializer.KindStr && v.Len() > 0:
 		id, _ := v.AsStr()
 		found := false
 		for _, f := range out {

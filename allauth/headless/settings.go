@@ -65,6 +65,9 @@ type Settings struct {
 	// UserModelUsernameField is ACCOUNT_USER_MODEL_USERNAME_FIELD ("username"; "" for
 	// None): serialized users carry their username unless it is "".
 	UserModelUsernameField string
+	// UserModelEmailField is ACCOUNT_USER_MODEL_EMAIL_FIELD ("email"; "" for None): a
+	// user without a primary address in account_emailaddress is shown with this one.
+	UserModelEmailField string
 
 	// flowsErr (SettingsFromJSON) is why the flows cannot be listed.
 	flowsErr error
@@ -82,6 +85,7 @@ func Defaults(secretKey string) *Settings {
 		JWTRotateRefreshToken:        true,
 		UnauthenticatedFlows:         []string{"login", "signup"},
 		UserModelUsernameField:       "username",
+		UserModelEmailField:          "email",
 	}
 }
 

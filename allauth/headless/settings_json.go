@@ -62,14 +62,19 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 		_, err := get(name, dst)
 		errs = append(errs, err)
 	}
-	if raw, ok := doc.Settings["ACCOUNT_USER_MODEL_USERNAME_FIELD"]; ok {
+	for name, dst := range map[string]*string{"ACCOUNT_USER_MODEL_USERNAME_FIELD": &s.UserModelUsernameField,
+		"ACCOUNT_USER_MODEL_EMAIL_FIELD": &s.UserModelEmailField} {
+		raw, ok := doc.Settings[name]
+		if !ok {
+			continue
+		}
 		var f *string
 		if err := json.Unmarshal(raw, &f); err != nil {
-			errs = append(errs, fmt.Errorf("%w: ACCOUNT_USER_MODEL_USERNAME_FIELD: %w", ErrSettings, err))
+			errs = append(errs, fmt.Errorf("%w: %s: %w", ErrSettings, name, err))
 		}
-		s.UserModelUsernameField = ""
+		*dst = ""
 		if f != nil {
-			s.UserModelUsernameField = *f
+			*dst = *f
 		}
 	}
 	for name, want := range map[string]string{"HEADLESS_ADAPTER": defaultHeadlessAdapter, "ACCOUNT_ADAPTER": defaultAccountAdapter} {

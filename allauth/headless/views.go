@@ -219,8 +219,14 @@ func (h *Headless) jsonBody(r *http.Request) (*serializer.Dict, bool, error) {
 	if len(body) == 0 {
 		return serializer.NewDict(), true, nil
 	}
+	if !utf8.Valid(body) {
+		return nil, false, nil
+	}
 	v, err := serializer.DecodeJSONText(string(body))
-	if !utf8.Valid(body) || err != nil || v.Kind() != serializer.KindDict {
+	if errors.Is(err, serializer.ErrIntDigits) {
+		return nil, false, err // (json.loads's ValueError, which allauth does not catch: a 500)
+	}
+	if err != nil || v.Kind() != serializer.KindDict {
 		return nil, false, nil
 	}
 	return v.Dict(), true, nil
@@ -236,6 +242,17 @@ func (h *Headless) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	ds.Log().Error("headless: view", "error", err)
 	ds.ServerError(w, r)
+}
+
+// hasSurrogate reports whether s (text as the serializer holds it, WTF-8) holds a lone
+// surrogate, which Python cannot encode to UTF-8.
+func hasSurrogate(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		if s[i] == 0xed && s[i+1] >= 0xa0 && s[i+1] <= 0xbf {
+			return true
+		}
+	}
+	return false
 }
 
 // RefreshTokenView is the app client's token refresh endpoint (allauth's
@@ -308,6 +325,10 @@ func (h *Headless) serveRefresh(w http.ResponseWriter, r *http.Request, c *appCo
 	default:
 		emptyResponse(w, http.StatusMethodNotAllowed, allowRefresh)
 		return nil
+	}
+	if h.Settings.TokenStrategy == JWTTokenStrategy && hasSurrogate(token) {
+		// (PyJWT encodes the token to UTF-8 and raises, uncaught: a 500)
+		return errors.New("headless: a refresh token holding a lone surrogate")
 	}
 	access, refresh, err := h.RefreshToken(r.Context(), token)
 	switch {

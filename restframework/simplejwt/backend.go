@@ -199,6 +199,11 @@ func segment(seg, name string) ([]byte, error) {
 	if pad := len(seg) - len(stripped); pad > 2 || pad > 0 && len(seg)%4 != 0 {
 		return nil, decodeError("Invalid " + name + " padding")
 	}
+	for i := 0; i < len(stripped); i++ { // (Go's decoder would skip "\r" and "\n")
+		if c := stripped[i]; !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return nil, decodeError("Invalid " + name + " padding")
+		}
+	}
 	b, err := base64.RawURLEncoding.Strict().DecodeString(stripped)
 	if err != nil {
 		return nil, decodeError("Invalid " + name + " padding")
