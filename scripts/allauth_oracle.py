@@ -236,7 +236,7 @@ def setup():
     alice.save()
     # erin's refresh token with a line break (JSON-escaped) in its signature, which PyJWT
     # refuses (and Go's base64 decoder would skip).
-    tokens["r-erin-nl"] = tokens["r-erin"][:-10] + "\\n" + tokens["r-erin"][-10:]
+    tokens["r-e-nl"] = tokens["r-erin"][:-10] + "\\n" + tokens["r-erin"][-10:]
     tokens["a-tampered"] = tokens["a-alice"][:-3] + ("AAA" if not tokens["a-alice"].endswith("AAA") else "BBB")
     tokens["a-claims"] = raw_token("access", "1", alice_sid, claims={"name": "Al", "sub": "x", "roles": ["a"]})[0]
     tokens["a-nosid"] = raw_token("access", "1", alice_sid, sid=None)[0]
