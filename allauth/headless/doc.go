@@ -51,6 +51,8 @@
 //     or of a password reset by code (SettingsFromJSON says so);
 //   - the user's display name is its username (allauth's default user_display), and
 //     the adapters are allauth's own;
+//   - a JSON body nested deeper than 1000 levels is refused as no JSON (an empty 400);
+//     Python's own limit depends on its version and stack;
 //   - a token whose user id (sub) is no user id, or whose user is gone, is a server error
 //     (allauth raises), as it is in Django; only the holder of the key can make one.
 package headless
