@@ -174,10 +174,15 @@ var (
 // and Go's, and the same answers byte for byte but for the tokens and keys each side makes
 // anew (and the expiry, compared as its distance from now); then Django reads Go's
 // knox_authtoken: the same tokens left for the same users, expiring alike, the same
-// last_login.
+// last_login. The default configuration runs on every Django version, the others on the
+// oldest and newest.
 func TestLiveKnox(t *testing.T) {
-	for _, p := range livePeers(t) {
-		for _, c := range knoxConfigs {
+	peers := livePeers(t)
+	for i, p := range peers {
+		for j, c := range knoxConfigs {
+			if j > 0 && i != 0 && i != len(peers)-1 {
+				continue // (the other configurations on the oldest and newest Django alone)
+			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) { knoxLive(t, p, c, "sqlite") })
 		}
 	}

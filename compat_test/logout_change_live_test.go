@@ -28,7 +28,8 @@ type logoutChangeAfter struct {
 }
 
 // TestLiveLogoutAndPasswordChange holds LogoutView and PasswordChangeView to Django's,
-// for every version, with LOGOUT_REDIRECT_URL unset and set to the logout page itself:
+// for every version with LOGOUT_REDIRECT_URL unset, and for the oldest and newest also set
+// to the logout page itself:
 // the same steps (logouts by every method, with a safe, unsafe, empty, form-over-query
 // and protocol-relative next, with a query string, at a next_page view as
 // logout_then_login, at a non-ASCII path; the password change form while anonymous and
@@ -38,8 +39,12 @@ type logoutChangeAfter struct {
 // Cache-Control, Allow, page and session login. Django must then take the password Go
 // set.
 func TestLiveLogoutAndPasswordChange(t *testing.T) {
-	for _, p := range livePeers(t) {
+	peers := livePeers(t)
+	for i, p := range peers {
 		for _, redirectURL := range []*string{nil, ptr("/logout/")} {
+			if redirectURL != nil && i != 0 && i != len(peers)-1 {
+				continue // (LOGOUT_REDIRECT_URL set on the oldest and newest Django alone)
+			}
 			name := "LOGOUT_REDIRECT_URL=None"
 			if redirectURL != nil {
 				name = "LOGOUT_REDIRECT_URL=" + *redirectURL

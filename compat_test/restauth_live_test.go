@@ -399,10 +399,15 @@ func restAuthNormal(t *testing.T, s *simplejwt.Settings, a jwtAnswer) jwtAnswer 
 // token, passwords changed and reset (the emails compared: recipients and links). Then
 // Django reads the tables Go wrote: the same sessions logged in as the same users through
 // the same backend, the same DRF tokens, the same outstanding and blacklisted tokens, the
-// same users' last_login.
+// same users' last_login. The first configuration runs on every Django version, the
+// others on the oldest and newest.
 func TestLiveRESTAuth(t *testing.T) {
-	for _, p := range livePeers(t) {
-		for _, c := range restAuthConfigs {
+	peers := livePeers(t)
+	for i, p := range peers {
+		for j, c := range restAuthConfigs {
+			if j > 0 && i != 0 && i != len(peers)-1 {
+				continue // (the other configurations on the oldest and newest Django alone)
+			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
 				adb := newAuthDB(t, p.Series, "sqlite")
 				dbj, _ := json.Marshal(adb.django)
