@@ -214,34 +214,7 @@ const allowSession = "GET, DELETE, HEAD, OPTIONS"
 // holding a login that waits for a stage (ErrPendingLogin) is answered by Fallback
 // when set (the site's Django, say), else with a server error.
 func (h *Headless) SessionView(fallback http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		ds := h.Sessions.Settings()
-		if err := h.check(); err != nil {
-			ds.ServerError(w, r)
-			return
-		}
-		c, err := h.newAppContext(r)
-		switch {
-		case errors.Is(err, errGone):
-			h.unauthorized(w, r, http.StatusGone)
-			return
-		case err != nil:
-			ds.ServerError(w, r)
-			return
-		}
-		err = h.serveSession(w, r, c)
-		switch {
-		case errors.Is(err, ErrPendingLogin) && fallback != nil:
-			fallback.ServeHTTP(w, r)
-			return
-		case err != nil:
-			h.fail(w, r, err)
-			return
-		}
-		if err := c.finish(r); err != nil {
-			ds.Log().Error("headless: saving the session", "error", err)
-		}
-	})
+	return h.appView(h.serveSession, fallback)
 }
 
 // BrowserSessionView is the browser client's session endpoint (allauth's SessionView at

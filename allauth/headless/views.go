@@ -263,7 +263,12 @@ func hasSurrogate(s string) bool {
 // allauth's views read JSON (an empty 400 for a body that is not a JSON object, the
 // input's errors in a 400 for every method but GET, 405 for methods but POST and
 // OPTIONS). The view needs no CSRF token (allauth's app views are csrf_exempt).
-func (h *Headless) RefreshTokenView() http.Handler {
+func (h *Headless) RefreshTokenView() http.Handler { return h.appView(h.serveRefresh, nil) }
+
+// appView is allauth's app_view around serve: the request's app context (a 410 for a
+// session token of no session), serve, fallback for a login pending a stage, then the
+// session saved when the view changed it.
+func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appContext) error, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ds := h.Sessions.Settings()
 		if err := h.check(); err != nil {
@@ -276,10 +281,15 @@ func (h *Headless) RefreshTokenView() http.Handler {
 			h.unauthorized(w, r, http.StatusGone)
 			return
 		case err != nil:
-			ds.ServerError(w, r)
+			h.fail(w, r, err)
 			return
 		}
-		if err := h.serveRefresh(w, r, c); err != nil {
+		err = serve(w, r, c)
+		switch {
+		case errors.Is(err, ErrPendingLogin) && fallback != nil:
+			fallback.ServeHTTP(w, r)
+			return
+		case err != nil:
 			h.fail(w, r, err)
 			return
 		}
