@@ -40,7 +40,8 @@ type remoteUserAfter struct {
 // and password logins in between) must leave, after each, the same user, the same
 // _auth_user_backend and the same change (or not) of session key; and the users Go
 // created must read, through Django's ORM, as those Django created (empty password,
-// active, date_joined now, last_login set by the login).
+// active, date_joined now, last_login set by the login). On SQLite for every version and
+// set-up; on PostgreSQL and MariaDB with the newest, for RemoteUserBackend and a UUID key.
 func TestLiveRemoteUserMiddleware(t *testing.T) {
 	const strict = "djsession_remote_backends.StrictLowercase"
 	variants := []struct {
@@ -63,7 +64,10 @@ func TestLiveRemoteUserMiddleware(t *testing.T) {
 			if backend != "sqlite" && i != len(peers)-1 {
 				continue // (PostgreSQL and MariaDB: the newest version)
 			}
-			for _, v := range variants {
+			for j, v := range variants {
+				if backend != "sqlite" && j > 0 {
+					continue // (the other variants' rules do not depend on the database)
+				}
 				t.Run(p.Series+"/"+backend+"/"+v.name, func(t *testing.T) {
 					checkRemoteUser(t, p, backend, v.backends, v.persist, false, v.opts)
 				})
