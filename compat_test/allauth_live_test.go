@@ -352,13 +352,14 @@ func allauthGoTokens(t *testing.T, p *peer, c allauthConfig, hl *headless.Headle
 // TestDjangoExportAllauth runs scripts/export_settings.py in a project with allauth's
 // headless API configured on the newest Django, and reads it with
 // headless.SettingsFromJSON: the settings read, the private key only with --secrets,
-// the flows derived from the installed apps and settings; an adapter of the project's
-// own is refused.
+// the flows derived from the installed apps (named by their AppConfig) and settings (a
+// truthy int, signup closed, webauthn not supported); an adapter of the project's own is
+// refused.
 func TestDjangoExportAllauth(t *testing.T) {
 	const base = `
 SECRET_KEY = "export-test-secret"
 INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "allauth", "allauth.account",
-                  "allauth.headless", "allauth.mfa"]
+                  "allauth.headless", "allauth.mfa.apps.MFAConfig"]
 DATABASES = {}
 MIDDLEWARE = ["allauth.account.middleware.AccountMiddleware"]
 HEADLESS_TOKEN_STRATEGY = "allauth.headless.tokens.strategies.jwt.JWTTokenStrategy"
@@ -366,14 +367,18 @@ HEADLESS_JWT_PRIVATE_KEY = "-----BEGIN PRIVATE KEY-----"
 HEADLESS_JWT_ACCESS_TOKEN_EXPIRES_IN = 60
 HEADLESS_JWT_STATEFUL_VALIDATION_ENABLED = True
 HEADLESS_JWT_AUTHORIZATION_HEADER_SCHEME = "JWT"
-ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = 1
 MFA_PASSKEY_LOGIN_ENABLED = True
+MFA_SUPPORTED_TYPES = ["totp", "webauthn"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 `
 	script, project := settingsProject(t, base)
 	_, own := settingsProject(t, base+`HEADLESS_ADAPTER = "mysite.MyAdapter"
 `)
-	_, social := settingsProject(t, base+`INSTALLED_APPS.append("allauth.socialaccount")
+	_, social := settingsProject(t, base+`INSTALLED_APPS.append("allauth.socialaccount.apps.SocialAccountConfig")
+`)
+	_, closed := settingsProject(t, base+`ACCOUNT_SIGNUP_ENABLED = False
+MFA_SUPPORTED_TYPES = ["totp"]
 `)
 	peers := livePeers(t)
 	p := peers[len(peers)-1]
@@ -413,5 +418,9 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 	// (socialaccount's flows: the tokens work, the views that list flows do not)
 	if _, err := headless.SettingsFromJSON(export(social)); err != nil {
 		t.Errorf("allauth.socialaccount installed: %v", err)
+	}
+	s, err = headless.SettingsFromJSON(export(closed))
+	if err != nil || !slices.Equal(s.UnauthenticatedFlows, []string{"login", "login_by_code"}) {
+		t.Errorf("signup closed, no passkeys: %v, %v", err, s)
 	}
 }

@@ -24,7 +24,9 @@ oauth2provider.SettingsFromJSON; its private keys and credentials are secrets) w
 "oauth2_provider_version". INSTALLED_APPS, django-allauth's settings of its headless API
 (HEADLESS_*; HEADLESS_JWT_PRIVATE_KEY is a secret) and those that shape its answers
 (ACCOUNT_USER_MODEL_USERNAME_FIELD, the adapters, ...), read with
-headless.SettingsFromJSON, come with "allauth_version". The script prints nothing else.
+headless.SettingsFromJSON, come with "allauth_version"; "installed_apps" holds the names
+of the installed apps (INSTALLED_APPS may name their AppConfig classes). The script
+prints nothing else.
 """
 
 import json
@@ -108,6 +110,9 @@ NAMES = [
     "ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED",
     "SOCIALACCOUNT_ONLY",
     "MFA_PASSKEY_LOGIN_ENABLED",
+    "MFA_SUPPORTED_TYPES",
+    "ACCOUNT_SIGNUP_ENABLED",
+    "ALLAUTH_SETTING_GETTER",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "HEADLESS_JWT_PRIVATE_KEY"}
 # Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key),
@@ -147,6 +152,9 @@ def export(with_secrets):
             value = {k: v for k, v in value.items() if k not in INNER_SECRETS.get(name, ())}
         out[name] = value
     doc = {"django_version": django.get_version(), "settings": out}
+    from django.apps import apps
+
+    doc["installed_apps"] = [a.name for a in apps.get_app_configs()]
     from importlib.metadata import PackageNotFoundError, version
 
     for key, dist in (("simplejwt_version", "djangorestframework-simplejwt"), ("rest_auth_version", "dj-rest-auth"),

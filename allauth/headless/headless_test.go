@@ -310,7 +310,8 @@ func TestSettingsFromJSON(t *testing.T) {
 		}
 	}
 	// Socialaccount's flows are not listed: the session view fails, the tokens work.
-	s, err := headless.SettingsFromJSON([]byte(`{"settings": {"SECRET_KEY": "k", "INSTALLED_APPS": ["allauth.socialaccount"]}}`))
+	s, err := headless.SettingsFromJSON([]byte(`{"settings": {"SECRET_KEY": "k", "INSTALLED_APPS":
+		["allauth.socialaccount.apps.SocialAccountConfig"]}, "installed_apps": ["allauth.socialaccount"]}`))
 	if err != nil {
 		t.Fatal(err)
 	}

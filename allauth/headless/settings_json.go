@@ -17,16 +17,19 @@ const (
 // prints for a Django project: the HEADLESS_* settings, SECRET_KEY (exported with
 // --secrets; else set SecretKey yourself), ACCOUNT_USER_MODEL_USERNAME_FIELD, and the
 // flows an anonymous session is offered, as allauth derives them from
-// SOCIALACCOUNT_ONLY, ACCOUNT_LOGIN_BY_CODE_ENABLED, INSTALLED_APPS (allauth.mfa with
-// MFA_PASSKEY_LOGIN_ENABLED). Settings this package cannot follow are refused with
-// ErrSettings: an adapter, token strategy or user display of the project's own. Those
+// SOCIALACCOUNT_ONLY, ACCOUNT_LOGIN_BY_CODE_ENABLED, ACCOUNT_SIGNUP_ENABLED and the
+// installed apps (allauth.mfa with MFA_PASSKEY_LOGIN_ENABLED and "webauthn" in
+// MFA_SUPPORTED_TYPES). Settings this package cannot follow are refused with
+// ErrSettings: an adapter, token strategy, user display or ALLAUTH_SETTING_GETTER of the
+// project's own. Those
 // that only change the flows (allauth.socialaccount installed, whose providers' flows
 // this package does not list, or ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED, whose flow
 // depends on a process in the session) leave the tokens working and make the views
 // that answer flows fail (a server error).
 func SettingsFromJSON(data []byte) (*Settings, error) {
 	var doc struct {
-		Settings map[string]json.RawMessage `json:"settings"`
+		Settings      map[string]json.RawMessage `json:"settings"`
+		InstalledApps []string                   `json:"installed_apps"`
 	}
 	if err := json.Unmarshal(data, &doc); err != nil {
 		return nil, fmt.Errorf("headless: settings JSON: %w", err)
@@ -85,8 +88,10 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 			errs = append(errs, fmt.Errorf("%w: %s %q (this package follows allauth's own)", ErrSettings, name, v))
 		}
 	}
-	if _, ok := doc.Settings["ACCOUNT_USER_DISPLAY"]; ok {
-		errs = append(errs, fmt.Errorf("%w: ACCOUNT_USER_DISPLAY of the project's own", ErrSettings))
+	for _, name := range []string{"ACCOUNT_USER_DISPLAY", "ALLAUTH_SETTING_GETTER"} {
+		if _, ok := doc.Settings[name]; ok {
+			errs = append(errs, fmt.Errorf("%w: %s of the project's own", ErrSettings, name))
+		}
 	}
 	switch s.TokenStrategy {
 	case SessionTokenStrategy, JWTTokenStrategy:
@@ -98,33 +103,64 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	}
 
 	// The flows of an anonymous session (BaseAuthenticationResponse._get_flows).
-	var apps []string
-	var socialOnly, byCode, resetByCode, passkeys bool
-	for name, dst := range map[string]any{"INSTALLED_APPS": &apps, "SOCIALACCOUNT_ONLY": &socialOnly,
-		"ACCOUNT_LOGIN_BY_CODE_ENABLED": &byCode, "ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED": &resetByCode,
-		"MFA_PASSKEY_LOGIN_ENABLED": &passkeys} {
-		if _, err := get(name, dst); err != nil {
+	apps := doc.InstalledApps // (the apps' names, as apps.is_installed reads them)
+	if apps == nil {
+		if _, err := get("INSTALLED_APPS", &apps); err != nil {
 			return nil, err
 		}
 	}
+	flags := map[string]bool{"SOCIALACCOUNT_ONLY": false, "ACCOUNT_LOGIN_BY_CODE_ENABLED": false,
+		"ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED": false, "MFA_PASSKEY_LOGIN_ENABLED": false, "ACCOUNT_SIGNUP_ENABLED": true}
+	for name := range flags {
+		var v any
+		if ok, err := get(name, &v); err != nil {
+			return nil, err
+		} else if ok {
+			flags[name] = truthy(v)
+		}
+	}
+	mfaTypes := []string{"recovery_codes", "totp"}
+	if _, err := get("MFA_SUPPORTED_TYPES", &mfaTypes); err != nil {
+		return nil, err
+	}
+	socialOnly := flags["SOCIALACCOUNT_ONLY"]
 	s.UnauthenticatedFlows = nil
 	if !socialOnly {
 		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "login")
 	}
-	if byCode {
+	if flags["ACCOUNT_LOGIN_BY_CODE_ENABLED"] {
 		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "login_by_code")
 	}
-	if !socialOnly {
+	if flags["ACCOUNT_SIGNUP_ENABLED"] && !socialOnly { // (the default adapter's is_open_for_signup)
 		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "signup")
 	}
 	if slices.Contains(apps, "allauth.socialaccount") {
 		s.flowsErr = fmt.Errorf("%w: allauth.socialaccount installed (its providers' flows)", ErrSettings)
 	}
-	if slices.Contains(apps, "allauth.mfa") && passkeys {
+	if slices.Contains(apps, "allauth.mfa") && flags["MFA_PASSKEY_LOGIN_ENABLED"] && slices.Contains(mfaTypes, "webauthn") {
 		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "mfa_login_webauthn")
 	}
-	if resetByCode && !socialOnly {
+	if flags["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"] && !socialOnly {
 		s.flowsErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (its flow's process)", ErrSettings)
 	}
 	return s, nil
+}
+
+// truthy is Python's bool() of a setting's JSON value.
+func truthy(v any) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case float64:
+		return x != 0
+	case string:
+		return x != ""
+	case []any:
+		return len(x) > 0
+	case map[string]any:
+		return len(x) > 0
+	}
+	return true
 }
