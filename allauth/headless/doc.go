@@ -50,7 +50,9 @@
 //     (ErrPendingLogin), and they do not list the flows of social accounts' providers
 //     or of a password reset by code (SettingsFromJSON says so);
 //   - the user's display name is its username (allauth's default user_display), and
-//     the adapters are allauth's own;
+//     the adapters are allauth's own; the username and the user's own email are the
+//     user source's (auth.User's Username and Email), whatever other fields
+//     ACCOUNT_USER_MODEL_USERNAME_FIELD and ACCOUNT_USER_MODEL_EMAIL_FIELD name;
 //   - a JSON body nested deeper than 1000 levels is refused as no JSON (an empty 400);
 //     Python's own limit depends on its version and stack;
 //   - a token whose user id (sub) is no user id, or whose user is gone, is a server error
