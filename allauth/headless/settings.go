@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
-	"time"
 
 	"github.com/djsession/djsession/restframework/simplejwt"
 	"github.com/djsession/djsession/serializer"
@@ -166,9 +165,6 @@ func jwkThumbprint(k *rsa.PublicKey) string {
 	sum := sha256.Sum256([]byte(js))
 	return base64.RawURLEncoding.EncodeToString(sum[:])
 }
-
-// seconds is n seconds as a duration.
-func seconds(n int64) time.Duration { return time.Duration(n) * time.Second }
 
 // strOf is v's text when it is a str.
 func strOf(d *serializer.Dict, key string) (string, bool) {

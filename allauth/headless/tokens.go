@@ -2,7 +2,6 @@ package headless
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pyuuid"
 	"github.com/djsession/djsession/restframework/simplejwt"
 	"github.com/djsession/djsession/serializer"
 )
@@ -211,27 +211,14 @@ func (h *Headless) ValidateAccessToken(ctx context.Context, token string) (*Acce
 	return &AccessToken{User: u, Payload: p}, nil
 }
 
-// newJTI is str(uuid.uuid4()).
-func newJTI() string {
-	var b [16]byte
-	rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	const hex = "0123456789abcdef"
-	out := make([]byte, 0, 36)
-	for i, c := range b {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			out = append(out, '-')
-		}
-		out = append(out, hex[c>>4], hex[c&15])
-	}
-	return string(out)
-}
-
 // createToken is allauth's create_token: claims, then iat, exp, sid, jti, token_use and
 // sub, signed. It returns the token and its claims.
 func (h *Headless) createToken(use, sub, sid string, claims *serializer.Dict, expiresIn int64) (string, *serializer.Dict, error) {
 	c, err := h.jwtConfig()
+	if err != nil {
+		return "", nil, err
+	}
+	jti, err := pyuuid.New4()
 	if err != nil {
 		return "", nil, err
 	}
@@ -243,7 +230,7 @@ func (h *Headless) createToken(use, sub, sid string, claims *serializer.Dict, ex
 	p.Set("iat", serializer.Int(now))
 	p.Set("exp", serializer.Int(now+expiresIn))
 	p.Set("sid", serializer.Str(sid))
-	p.Set("jti", serializer.Str(newJTI()))
+	p.Set("jti", serializer.Str(jti))
 	p.Set("token_use", serializer.Str(use))
 	p.Set("sub", serializer.Str(sub))
 	var tok string

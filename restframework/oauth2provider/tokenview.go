@@ -3,7 +3,6 @@ package oauth2provider
 import (
 	"context"
 	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -15,6 +14,7 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/internal/pyuuid"
 )
 
 // The grant types of the token endpoint, and the application grant types they need.
@@ -361,7 +361,7 @@ func (t *SQLTokens) saveIssued(ctx context.Context, n *newTokens) error {
 		if err != nil || n.refresh == "" {
 			return err
 		}
-		family, err := newUUID()
+		family, err := pyuuid.New4()
 		if err != nil {
 			return err
 		}
@@ -469,16 +469,4 @@ func (t *SQLTokens) refreshTable() string {
 		return DefaultRefreshTable
 	}
 	return t.RefreshTable
-}
-
-// newUUID is Python's str(uuid.uuid4()).
-func newUUID() (string, error) {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		return "", err
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:], nil
 }
