@@ -690,19 +690,26 @@ func (s *Settings) host(r *http.Request) (string, bool) {
 // splitDomainPort is split_domain_port's domain: the lowercased host without its port and
 // a trailing dot, "" when the host is not a valid one.
 func splitDomainPort(host string) string {
+	domain, _ := SplitDomainPort(host)
+	return domain
+}
+
+// SplitDomainPort is django.http.request.split_domain_port: the lowercased host's
+// domain (without a trailing dot) and port; both "" when the host is not a valid one.
+func SplitDomainPort(host string) (domain, port string) {
 	h := strings.ToLower(host)
 	// ^([a-z0-9.-]+|\[[a-f0-9]*:[a-f0-9.:]+\])(?::([0-9]+))?$
-	var domain, rest string
+	var rest string
 	if strings.HasPrefix(h, "[") {
 		end := strings.IndexByte(h, ']')
 		if end < 0 {
-			return ""
+			return "", ""
 		}
 		inner := h[1:end]
 		colon := strings.IndexByte(inner, ':')
 		if colon < 0 || strings.Trim(inner[:colon], "abcdef0123456789") != "" ||
 			colon == len(inner)-1 || strings.Trim(inner[colon+1:], "abcdef0123456789.:") != "" {
-			return ""
+			return "", ""
 		}
 		domain, rest = h[:end+1], h[end+1:]
 	} else {
@@ -711,16 +718,17 @@ func splitDomainPort(host string) string {
 			end++
 		}
 		if end == 0 {
-			return ""
+			return "", ""
 		}
 		domain, rest = h[:end], h[end:]
 	}
 	if rest != "" {
 		if rest[0] != ':' || len(rest) == 1 || strings.Trim(rest[1:], "0123456789") != "" {
-			return ""
+			return "", ""
 		}
+		port = rest[1:]
 	}
-	return strings.TrimSuffix(domain, ".")
+	return strings.TrimSuffix(domain, "."), port
 }
 
 // isSameDomain is django.utils.http.is_same_domain.

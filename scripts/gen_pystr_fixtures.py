@@ -1,5 +1,5 @@
 r"""Write internal/pystr/testdata/pystr.json: what Python's str.lower(), re.split(r"\W+", s),
-str.isdigit(), str.strip() and difflib's quick_ratio give on cases where Go's standard
+str.isdigit(), str.strip(), repr() and difflib's quick_ratio give on cases where Go's standard
 library differs (final sigma, dotted capital I, Unicode digits and white space), for the
 unit tests of internal/pystr.
 
@@ -15,6 +15,8 @@ from difflib import SequenceMatcher
 CASES = ["ΩΣ", "ΣΟΦΙΑΣ ΚΑΙ", "İstanbul", "ΑΣ'Σ", "a.Σ", "Σ", "", " x ", "\x1cpass\x1f",
          "\u00a0a\u2028", "jean-luc.o'neil@example.com", "__a__", "-a-", "e\u0301x", "²³", "٣٤٥",
          "１２", "1.5", "Ⅻ", "①②", "ΣΣ", "ßİΣ"]
+REPRS = ["it's", 'say "hi"', "both ' and \"", "tab\tnl\nbs\\", "\x00\x7f\x85\xa0\xe9\xad",
+         "\u200b\u2028\u3000 ok\ufeff", "\U0001d518\U000e0001\U0010ffff", "\ud800x\udfff", "\u0378\ue000"]
 PAIRS = [("alice", "alice"), ("ecila", "alice"), ("ab", "abcd"), ("", ""), ("aab", "ab"),
          ("ως", "σω"), ("", "x")]
 
@@ -23,6 +25,8 @@ out = {
     "strings": [{"s": c, "lower": c.lower(), "split": re.split(r"\W+", c), "isdigit": c.isdigit(),
                  "strip": c.strip()} for c in CASES],
     "quick_ratio": [{"a": a, "b": b, "ratio": SequenceMatcher(a=a, b=b).quick_ratio()} for a, b in PAIRS],
+    # (the str as hex of its UTF-8 bytes, lone surrogates as surrogatepass writes them)
+    "repr": [{"hex": c.encode("utf-8", "surrogatepass").hex(), "repr": repr(c)} for c in CASES + REPRS],
 }
 path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "internal", "pystr", "testdata", "pystr.json")
 with open(path, "w", encoding="ascii") as f:

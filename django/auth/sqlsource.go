@@ -110,6 +110,7 @@ type SQLUserSource struct {
 	update                                      string // the UPDATE of UpdateUser (the names, then the key)
 	create                                      string // the INSERT of GetOrCreateUser, before its values
 	createCols                                  map[string]any
+	sel                                         string // "SELECT <the columns> FROM <table> WHERE "
 	userPerms, groupPerms, allPerms, groups     string
 }
 
@@ -148,6 +149,7 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 		}
 	}
 	sel := "SELECT " + strings.Join(cols, ", ") + " FROM " + q(table.Name) + " WHERE "
+	s.sel = sel
 	s.byID = sel + q(table.PKColumn) + " = " + s.param(1)
 	if dialect == PostgreSQL && opts.PK == PKInt {
 		// (an integer key beyond the column's int4 is no user, as Django's query finds
@@ -296,10 +298,39 @@ func (s *SQLUserSource) UsersWithEmail(ctx context.Context, email string) ([]*Us
 	return s.usersByEmail(ctx, s.byEmailAll, email)
 }
 
+// UsersByField returns the users whose column (the table's UsernameColumn or
+// EmailColumn) is value: an exact match (Django's filter(<field>=value)), or with iexact
+// Django's <field>__iexact as each database compares (SQLite and MySQL by LIKE,
+// PostgreSQL by UPPER), in the database's order.
+func (s *SQLUserSource) UsersByField(ctx context.Context, column, value string, iexact bool) ([]*User, error) {
+	if column == "" || (column != s.table.UsernameColumn && column != s.table.EmailColumn) {
+		return nil, fmt.Errorf("%w: UsersByField of column %q", ErrUnsupported, column)
+	}
+	q := s.sel + s.quote(column) + " = " + s.param(1)
+	if !iexact {
+		return s.usersByEmail(ctx, q, value, exact{})
+	}
+	switch s.dialect {
+	case PostgreSQL:
+		q = s.sel + "UPPER(" + s.quote(column) + "::text) = UPPER(" + s.param(1) + ")"
+	case SQLite:
+		q = s.sel + s.quote(column) + " LIKE " + s.param(1) + ` ESCAPE '\'`
+	default:
+		q = s.sel + s.quote(column) + " LIKE " + s.param(1)
+	}
+	return s.usersByEmail(ctx, q, value)
+}
+
+// exact, as the first of usersByEmail's args, passes the value as it is (not escaped
+// for LIKE).
+type exact struct{}
+
 // usersByEmail runs the query q of an email (and args), in the database's order.
 func (s *SQLUserSource) usersByEmail(ctx context.Context, q, email string, args ...any) ([]*User, error) {
 	arg := email
-	if s.dialect != PostgreSQL {
+	if len(args) > 0 && args[0] == (exact{}) {
+		args = args[1:]
+	} else if s.dialect != PostgreSQL {
 		arg = likeEscaper.Replace(email)
 	}
 	rows, err := s.db.QueryContext(ctx, q, append([]any{arg}, args...)...)

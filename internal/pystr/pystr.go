@@ -6,6 +6,7 @@
 package pystr
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -362,4 +363,49 @@ func Latin1(b string) string {
 		}
 	}
 	return b
+}
+
+// Repr is Python's repr() of the str s (UTF-8, or WTF-8 with lone surrogates): single
+// quotes unless s holds a single quote and no double quote, backslash escapes for the
+// quote, the backslash, \t, \n, \r and every character Python does not print
+// (\xNN, \uNNNN, \UNNNNNNNN).
+func Repr(s string) string {
+	quote := byte('\'')
+	if strings.IndexByte(s, '\'') >= 0 && strings.IndexByte(s, '"') < 0 {
+		quote = '"'
+	}
+	b := make([]byte, 0, len(s)+2)
+	b = append(b, quote)
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && n == 1 && i+2 < len(s) && s[i] == 0xed && s[i+1] >= 0xa0 && s[i+1] <= 0xbf {
+			// a lone surrogate in WTF-8
+			r, n = rune(s[i]&0x0f)<<12|rune(s[i+1]&0x3f)<<6|rune(s[i+2]&0x3f), 3
+			b = fmt.Appendf(b, `\u%04x`, r)
+			i += n
+			continue
+		}
+		i += n
+		switch {
+		case r == rune(quote) || r == '\\':
+			b = append(b, '\\', byte(r))
+		case r == '\t':
+			b = append(b, `\t`...)
+		case r == '\n':
+			b = append(b, `\n`...)
+		case r == '\r':
+			b = append(b, `\r`...)
+		case r < 0x20 || r == 0x7f:
+			b = fmt.Appendf(b, `\x%02x`, r)
+		case r < 0x7f || unicode.IsPrint(r):
+			b = utf8.AppendRune(b, r)
+		case r < 0x100:
+			b = fmt.Appendf(b, `\x%02x`, r)
+		case r < 0x10000:
+			b = fmt.Appendf(b, `\u%04x`, r)
+		default:
+			b = fmt.Appendf(b, `\U%08x`, r)
+		}
+	}
+	return string(append(b, quote))
 }

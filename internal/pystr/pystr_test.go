@@ -1,6 +1,7 @@
 package pystr
 
 import (
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"slices"
@@ -26,6 +27,7 @@ func TestPyStr(t *testing.T) {
 			A, B  string
 			Ratio float64
 		} `json:"quick_ratio"`
+		Repr []struct{ Hex, Repr string }
 	}
 	if err := json.Unmarshal(data, &fx); err != nil {
 		t.Fatal(err)
@@ -38,6 +40,18 @@ func TestPyStr(t *testing.T) {
 		want := []any{c.Lower, c.Split, c.IsDigit, c.Strip}
 		if d := cmp.Diff(want, got); d != "" {
 			t.Errorf("%q: lower, split, isdigit, strip (-python +go)\n%s", c.S, d)
+		}
+	}
+	if len(fx.Repr) < 20 {
+		t.Fatalf("%d repr cases", len(fx.Repr))
+	}
+	for _, c := range fx.Repr {
+		s, err := hex.DecodeString(c.Hex)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := Repr(string(s)); got != c.Repr {
+			t.Errorf("repr(%q) = %s, Python %s", s, got, c.Repr)
 		}
 	}
 	for _, c := range fx.QuickRatio {
