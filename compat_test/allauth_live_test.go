@@ -23,8 +23,11 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/caches/dbcache"
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/engines/db"
+	"github.com/djsession/djsession/engines/db/sqlite"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/serializer"
 )
@@ -108,9 +111,18 @@ func rsaPEM(t *testing.T) string {
 
 // allauthSite is allauth_oracle.py's site in Go on the SQLite database at path.
 func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allauthConfig, path string) (http.Handler, *headless.Headless) {
-	site, cfg := oracleSiteOn(t, djangoVersion, sqliteAuthDB(t, path), nil)
+	adb := sqliteAuthDB(t, path)
+	site, cfg := oracleSiteOn(t, djangoVersion, adb, nil)
 	cfg.AuthenticationBackends = []string{auth.ModelBackend, allauthBackend}
-	h := &headless.Headless{Settings: allauthSettings(c, site.settings.SecretKey), Sessions: site.mw, Config: cfg,
+	cache, err := dbcache.New(db.SQLConn(adb.db), sqlite.Dialect{}, dbcache.Options{Table: "allauth_cache"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := allauthSettings(c, site.settings.SecretKey)
+	// (the oracle's login settings)
+	hs.LoginMethods, hs.EmailVerification, hs.TrustedProxyCount = []string{"email", "username"}, "none", 1
+	hs.RateLimits["login"], hs.RateLimits["login_failed"] = "12/m/ip", "6/m/ip,3/5m/key"
+	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache,
 		Emails: headless.NewSQLEmailAddresses(site.users, "")}
 	ds := &site.settings
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -146,6 +158,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/app/v1/tokens/refresh", h.RefreshTokenView())
 	mux.Handle("/_allauth/app/v1/auth/session", h.SessionView(nil))
 	mux.Handle("/_allauth/browser/v1/auth/session", h.BrowserSessionView(nil))
+	mux.Handle("/_allauth/app/v1/auth/login", h.LoginView(nil))
+	mux.Handle("/_allauth/browser/v1/auth/login", h.BrowserLoginView(nil))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -169,10 +183,17 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 // records, a pending flow, an anonymous session's flows.
 var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@example.com"`,
 	`"methods": [{"method": "password", "at": `, `"is_pending": true`, `"flows": [{"id": "login"}, {"id": "signup"}]`,
-	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`}
+	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`,
+	`"code": "too_many_login_attempts"`, `"code": "invalid_login"`, `"code": "username_password_mismatch"`,
+	`"code": "email_password_mismatch"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
+	`"display": "ivy"`, `"display": "zero"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)
+
+// allauthNew are the values of a login's answer that are new each time: the session
+// token, the time of an authentication record.
+var allauthNew = regexp.MustCompile(`"(session_token|at)": ("[a-z0-9]+"|[0-9.e+]+)`)
 
 var allauthCSRFCookie = regexp.MustCompile(`^csrftoken=[A-Za-z0-9]{32};`)
 
@@ -256,18 +277,22 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			}
 		}
 		issued += len(allauthIssued.FindAllString(w.Body, -1))
-		w.Body = allauthIssued.ReplaceAllString(w.Body, `"$1": "T"`)
-		got.Body = allauthIssued.ReplaceAllString(got.Body, `"$1": "T"`)
+		for _, b := range []*string{&w.Body, &got.Body} {
+			if strings.Contains(*b, `"session_token": "`) {
+				marks["a new session token"]++
+			}
+			*b = allauthNew.ReplaceAllString(allauthIssued.ReplaceAllString(*b, `"$1": "T"`), `"$1": "N"`)
+		}
 		if diff := cmp.Diff(w, got, cmp.AllowUnexported(allauthAnswer{}), jwtCmp, cmpopts.EquateEmpty()); diff != "" {
 			t.Errorf("step %d %s %s %q %q (-django +go):\n%s", i, step.Method, step.Path, step.Headers, step.Body, diff)
 		}
 	}
-	for _, code := range []int{200, 400, 401, 403, 405, 410, 500} {
+	for _, code := range []int{200, 400, 401, 403, 405, 409, 410, 429, 500} {
 		if codes[code] == 0 && (code != 500 || !hl.Settings.JWTStatefulValidationEnabled) {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
 	}
-	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted") {
+	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted", "a new session token") {
 		if marks[mark] == 0 {
 			t.Errorf("no answer has %s: %v", mark, marks)
 		}
@@ -277,14 +302,14 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
 	}
 	// The sessions after the steps, as Django reads them.
-	var wantState, gotState struct{ Sessions [][]any }
+	var wantState, gotState struct{ Sessions, Rates [][]any }
 	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {
 		t.Errorf("the sessions after the steps (-django's +go's, read by Django):\n%s", diff)
 	}
-	if len(wantState.Sessions) < 6 {
-		t.Errorf("too few sessions: %v", wantState.Sessions)
+	if len(wantState.Sessions) < 6 || len(wantState.Rates) < 10 {
+		t.Errorf("too few sessions or rate limits: %v, %v", wantState.Sessions, wantState.Rates)
 	}
 	allauthGoTokens(t, p, c, hl, setup, goPath)
 }

@@ -314,6 +314,17 @@ func RotateCSRFToken(ctx context.Context) (bool, error) {
 	return true, nil
 }
 
+// CancelCSRFCookieUpdate sets CSRF_COOKIE_NEEDS_UPDATE to False, as allauth's headless
+// app views do when they end (a login's new CSRF secret is not sent to app clients):
+// the response sets no CSRF cookie unless something asks for one again.
+func CancelCSRFCookieUpdate(ctx context.Context) {
+	if st := csrfFrom(ctx); st != nil {
+		st.mu.Lock()
+		st.needsUpdate = false
+		st.mu.Unlock()
+	}
+}
+
 // newSecret is _add_new_csrf_cookie (3.2: a new masked token as CSRF_COOKIE).
 func (st *csrfState) newSecret() error {
 	secret, err := NewCSRFSecret()

@@ -53,6 +53,9 @@ CONFIG = json.loads(sys.argv[2])
 cmd = sys.argv[3]
 URLCONF = "djsession_allauth_urls"
 PASSWORD = "secret-pw-1"
+# The login endpoint's rates, counted in a DatabaseCache (the database's copy goes with it).
+RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key"}
+CACHE_TABLE = "allauth_cache"
 
 djoracle.configure_view_site(
     sys.argv[1], URLCONF, {},
@@ -67,9 +70,11 @@ djoracle.configure_view_site(
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
     HEADLESS_ONLY=True,
-    ACCOUNT_LOGIN_METHODS=["username"],
+    ACCOUNT_LOGIN_METHODS=["username", "email"],
     ACCOUNT_EMAIL_VERIFICATION="none",
-    ACCOUNT_RATE_LIMITS=False,
+    ACCOUNT_RATE_LIMITS=RATE_LIMITS,
+    ALLAUTH_TRUSTED_PROXY_COUNT=1,
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}},
     CSRF_FAILURE_VIEW=URLCONF + ".csrf_failure",
     **{"HEADLESS_" + k: v for k, v in (CONFIG.get("headless") or {}).items()},
     **(CONFIG.get("django") or {}),
@@ -140,6 +145,8 @@ PLACEHOLDER = re.compile(r"\{t:([\w-]+)\}")
 REFRESH = "/_allauth/app/v1/tokens/refresh"
 SESSION = "/_allauth/app/v1/auth/session"
 BROWSER = "/_allauth/browser/v1/auth/session"
+LOGIN = "/_allauth/app/v1/auth/login"
+BROWSER_LOGIN = "/_allauth/browser/v1/auth/login"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -188,6 +195,7 @@ def setup():
     users = djoracle.create_users([(1, "alice", True, False), (2, "bob", False, False),
                                    (3, "carol", True, False), (4, "dave", True, False), (5, "erin", True, False)],
                                   PASSWORD)
+    call_command("createcachetable", verbosity=0)
     tokens = {}
     for name, username in (("alice", "alice"), ("alice2", "alice"), ("carol", "carol"), ("dave", "dave"), ("erin", "erin")):
         meta = app_login(username)
@@ -267,6 +275,16 @@ def setup():
     carol.set_password("another-pw")
     carol.save()
     User.objects.filter(username="dave").delete()
+    # For the login endpoint: gina (a username in capitals, her address unverified), and
+    # two users of one unverified address with different passwords.
+    gina = User.objects.create_user(pk=7, username="GINA", email="gina@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=gina, email="gina@example.com", primary=True, verified=False)
+    tokens["s-gina"] = new_session(gina).session_key
+    for pk, name, pw in ((8, "hal", "hal-pw-1"), (9, "ivy", PASSWORD)):
+        EmailAddress.objects.create(user=User.objects.create_user(pk=pk, username=name, password=pw),
+                                    email="shared@example.com", verified=False)
+    from django.core.cache import cache
+    cache.clear()  # (the setup's logins counted: the steps start afresh)
     print(json.dumps({"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
                       "drf": rest_framework.VERSION, "python": sys.version.split()[0]}))
 
@@ -356,7 +374,96 @@ def steps(tokens):
     for name in ("s-alice", "s-alice2", "s-anon"):
         add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
     add(REFRESH, "POST", body=json.dumps({"refresh_token": "{t:r-alice2}"}))
+    login_steps(add)
     return out
+
+
+def login_steps(add):
+    """The login endpoints, each request from a client of its own (X-Forwarded-For) but
+    where a rate limit is at stake."""
+    n = [0]
+
+    def login(body, method="POST", headers=None, ip=None, path=LOGIN, **kw):
+        n[0] += 1
+        h = {"X-Forwarded-For": ip if ip is not None else "10.0.%d.%d" % (n[0] // 200, n[0] % 200 + 1)}
+        h.update(headers or {})
+        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body), **kw)
+
+    pw = PASSWORD
+    for body in ({"username": "alice", "password": pw}, {"username": "ALICE", "password": pw},
+                 {"username": "Gina", "password": pw}, {"username": "gina", "password": pw},
+                 {"username": "alice@example.com", "password": pw}, {"email": "ALICE@example.COM", "password": pw},
+                 {"email": "al@example.com", "password": pw}, {"email": "someone@example.com", "password": pw},
+                 {"email": "someone@example.com", "password": "another-pw"}, {"email": "gina@example.com", "password": pw},
+                 {"email": "shared@example.com", "password": "hal-pw-1"}, {"email": "shared@example.com", "password": pw},
+                 {"username": "alice", "password": "  %s\n" % pw}, {"username": " alice ", "password": pw},
+                 {"username": "zero", "password": pw}, {"username": "bob", "password": pw},
+                 {"username": "bob", "password": "nope"}, {"email": "bob@example.com", "password": pw},
+                 {"username": "frank", "password": pw}, {"username": "carol", "password": pw},
+                 {"username": "carol", "password": "another-pw"}, {"username": "dave", "password": pw},
+                 {"username": "alice", "password": "nope"}, {"email": "alice@example.com", "password": "nope"},
+                 {"username": "nobody", "password": pw}, {"username": "", "password": pw},
+                 {"username": None, "password": pw}, {"email": "", "password": pw}, {"email": None, "password": pw},
+                 {"email": "not an email", "password": pw}, {"email": "a\u0000@example.com", "password": pw},
+                 {"email": "x" * 310 + "@example.com", "password": pw},
+                 {"username": "a\u0000b", "password": pw}, {"username": "alice", "password": "a\u0000b"},
+                 {"username": "alice", "email": "alice@example.com", "password": pw}, {"password": pw}, {},
+                 {"username": "alice"}, {"username": "alice", "password": ""}, {"username": "alice", "password": "   "},
+                 {"username": "alice", "password": None}, {"username": 12, "password": pw},
+                 {"username": ["alice"], "password": pw}, {"username": {"a": "b'c"}, "password": pw},
+                 {"username": True, "password": pw}, {"username": 1.5e300, "password": pw},
+                 {"username": "alice", "password": ["x"]}, {"username": "alice", "password": 1},
+                 {"username": "\u00e9l\u00e8ve", "password": pw}, {"username": "alice", "password": pw, "extra": 1}):
+        login(body)
+    for body in ("", "[]", "null", "not json", '{"username": "alice", "password": "%s"} x' % pw, "\ufeff{}",
+                 '{"username": "alice", "password": "%s", "username": "bob"}' % pw):
+        login(body)
+    good = {"username": "alice", "password": pw}
+    for method in ("GET", "PUT", "OPTIONS", "HEAD", "DELETE", "PATCH"):
+        login({}, method)
+        login(good, method)
+    login(good, content_type="text/plain")
+    # A session token: logged in already (409), anonymous (its data kept), none such (410);
+    # an access token's session.
+    scheme = (CONFIG.get("headless") or {}).get("JWT_AUTHORIZATION_HEADER_SCHEME", "Bearer")
+    ivy = {"username": "ivy", "password": pw}  # (whose login has not failed)
+    for name in ("{t:s-carol}", "{t:s-anon}", "{t:s-pending}", "{t:s-gina}", "nope"):
+        login(ivy, headers={"X-Session-Token": name})
+        login({"username": "ivy", "password": "nope"}, headers={"X-Session-Token": name})
+    login(ivy, headers={"Authorization": "%s {t:a-erin}" % scheme})
+    login(ivy, headers={"Authorization": "%s {t:a-alice}" % scheme})
+    # The failed logins of one login (3 per 5 minutes), from several clients: the fourth
+    # is refused, even with the right password; another login is not.
+    for i, pw2 in enumerate(("nope", "nope", "nope", "nope", pw)):
+        login({"username": "erin", "password": pw2}, ip="10.1.0.%d" % i)
+    login({"username": "ERIN", "password": pw}, ip="10.1.0.9")
+    login({"username": "erin@example.com", "password": pw}, ip="10.1.0.9")
+    # The failed logins of one client (6 per minute); successes taken back; an IPv6
+    # network of /64 is one client; a client's port is dropped.
+    for i in range(8):
+        login({"username": "nobody%d" % i, "password": "nope"}, ip="10.2.0.1" if i % 2 else "10.2.0.1:8000")
+    login(good, ip="10.2.0.1")
+    for i in range(7):
+        login({"username": "v6-%d" % i, "password": "nope"}, ip="2001:db8::%x" % (i + 1))
+    login({"username": "v6", "password": "nope"}, ip="[2001:db8:0:1::1]:443")
+    # The logins of one client (12 per minute).
+    for i in range(13):
+        login(good if i % 3 else {"username": "x"}, ip="10.3.0.1")
+    login({}, "GET", ip="10.3.0.1")
+    # Clients allauth cannot tell: no address, several.
+    for ip in ("not-an-ip", " 10.4.0.1 ", "10.4.0.2, 10.4.0.3", "", "010.4.0.1", "::ffff:10.4.0.4", "fe80::1%eth0"):
+        login({"username": "alice", "password": "nope"}, ip=ip)
+    # The browser client's login: its own session, the CSRF check.
+    cookie = "sessionid={t:s-anon}; csrftoken=" + CSRF_SECRET
+    for headers in ({"Cookie": cookie}, {"Cookie": cookie, "X-CSRFToken": CSRF_SECRET},
+                    {"Cookie": "csrftoken=" + CSRF_SECRET, "X-CSRFToken": CSRF_SECRET},
+                    {"Cookie": "sessionid={t:s-carol}; csrftoken=" + CSRF_SECRET, "X-CSRFToken": CSRF_SECRET}):
+        login(good, headers=headers, path=BROWSER_LOGIN)
+    login({"username": "bob", "password": pw}, headers={"Cookie": "csrftoken=" + CSRF_SECRET,
+                                                         "X-CSRFToken": CSRF_SECRET}, path=BROWSER_LOGIN)
+    login({"username": "alice", "password": "nope"}, headers={"Cookie": "csrftoken=" + CSRF_SECRET,
+                                                             "X-CSRFToken": CSRF_SECRET}, path=BROWSER_LOGIN)
+    login({}, "GET", path=BROWSER_LOGIN)
 
 
 def run(step_list, tokens):
@@ -383,7 +490,13 @@ def state(tokens):
         data = dict(s.items())
         out.append([name, s.session_key is not None, data.get("_auth_user_id"),
                     len(data.get("headless_refresh_tokens") or {}), sorted(data)])
-    print(json.dumps({"sessions": out}))
+    from django.core.cache import cache
+    from django.db import connection
+    with connection.cursor() as c:
+        c.execute("SELECT cache_key FROM %s" % CACHE_TABLE)
+        keys = sorted(r[0] for r in c.fetchall())
+    rates = [[k, len(cache.get(k.split(":", 2)[2]) or [])] for k in keys]
+    print(json.dumps({"sessions": out, "rates": rates}))
 
 
 def check(arg):

@@ -113,6 +113,20 @@ NAMES = [
     "MFA_SUPPORTED_TYPES",
     "ACCOUNT_SIGNUP_ENABLED",
     "ALLAUTH_SETTING_GETTER",
+    "ACCOUNT_LOGIN_METHODS",
+    "ACCOUNT_AUTHENTICATION_METHOD",
+    "ACCOUNT_PRESERVE_USERNAME_CASING",
+    "ACCOUNT_EMAIL_VERIFICATION",
+    "ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED",
+    "ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN",
+    "ACCOUNT_LOGIN_BY_CODE_REQUIRED",
+    "ACCOUNT_RATE_LIMITS",
+    "ACCOUNT_LOGIN_ATTEMPTS_LIMIT",
+    "ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT",
+    "ACCOUNT_SIGNUP_FIELDS",
+    "ALLAUTH_TRUSTED_PROXY_COUNT",
+    "ALLAUTH_TRUSTED_CLIENT_IP_HEADER",
+    "ALLAUTH_RATE_LIMIT_IPV6_PREFIX",
 ]
 SECRETS = {"SECRET_KEY", "SECRET_KEY_FALLBACKS", "HEADLESS_JWT_PRIVATE_KEY"}
 # Secrets inside a dict setting: SIMPLE_JWT's SIGNING_KEY (the HMAC secret or private key),
@@ -128,6 +142,8 @@ def plain(value):
         return value
     if isinstance(value, (list, tuple)):
         return [plain(v) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted(plain(v) for v in value)
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if hasattr(value, "total_seconds"):  # (a timedelta)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math/big"
 	"net/http"
+	"strings"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
@@ -38,6 +39,7 @@ type EmailSource interface {
 type SQLEmailAddresses struct {
 	users *auth.SQLUserSource
 	query string
+	table string
 }
 
 // NewSQLEmailAddresses returns the table (name "" for "account_emailaddress") on
@@ -46,7 +48,7 @@ func NewSQLEmailAddresses(users *auth.SQLUserSource, table string) *SQLEmailAddr
 	if table == "" {
 		table = "account_emailaddress"
 	}
-	return &SQLEmailAddresses{users: users, query: fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s AND %s`,
+	return &SQLEmailAddresses{users: users, table: table, query: fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s AND %s`,
 		users.Quote("email"), users.Quote(table), users.Quote("user_id"), users.Param(1), users.Quote("primary"))}
 }
 
@@ -65,6 +67,96 @@ func (e *SQLEmailAddresses) PrimaryEmail(ctx context.Context, userID string) (st
 		return "", false, fmt.Errorf("headless: primary email: %w", err)
 	}
 	return email, true, nil
+}
+
+// AddressesByEmail implements EmailAddressSource.
+func (e *SQLEmailAddresses) AddressesByEmail(ctx context.Context, email string) ([]EmailAddress, error) {
+	u := e.users
+	q := fmt.Sprintf(`SELECT %s, %s, %s FROM %s WHERE %s = %s`, u.Quote("user_id"), u.Quote("email"),
+		u.Quote("verified"), u.Quote(e.table), u.Quote("email"), u.Param(1))
+	rows, err := u.DB().QueryContext(ctx, q, email)
+	if err != nil {
+		return nil, fmt.Errorf("headless: email addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []EmailAddress
+	for rows.Next() {
+		var a EmailAddress
+		if err := rows.Scan(&a.UserID, &a.Email, &a.Verified); err != nil {
+			return nil, fmt.Errorf("headless: email addresses: %w", err)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// HasVerifiedEmail implements EmailAddressSource.
+func (e *SQLEmailAddresses) HasVerifiedEmail(ctx context.Context, userID, email string) (bool, error) {
+	u := e.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return false, err
+	}
+	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, u.Quote("verified"), u.Quote(e.table), u.Quote("user_id"), u.Param(1))
+	args := []any{id}
+	if email != "" { // (get_for_user: the address, lowercased)
+		q += fmt.Sprintf(` AND %s = %s`, u.Quote("email"), u.Param(2))
+		args = append(args, pystr.Lower(email))
+	} else {
+		q += fmt.Sprintf(` AND %s`, u.Quote("verified"))
+	}
+	rows, err := u.DB().QueryContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("headless: email addresses: %w", err)
+	}
+	defer rows.Close()
+	verified := false
+	for rows.Next() {
+		if err := rows.Scan(&verified); err != nil {
+			return false, fmt.Errorf("headless: email addresses: %w", err)
+		}
+	}
+	return verified, rows.Err()
+}
+
+// SQLAuthenticators is allauth.mfa's mfa_authenticator table, on the user source's
+// database.
+type SQLAuthenticators struct {
+	users *auth.SQLUserSource
+	table string
+}
+
+// NewSQLAuthenticators returns the table (name "" for "mfa_authenticator") on users's
+// database.
+func NewSQLAuthenticators(users *auth.SQLUserSource, table string) *SQLAuthenticators {
+	if table == "" {
+		table = "mfa_authenticator"
+	}
+	return &SQLAuthenticators{users: users, table: table}
+}
+
+// HasAuthenticator implements AuthenticatorSource.
+func (a *SQLAuthenticators) HasAuthenticator(ctx context.Context, userID string, types ...string) (bool, error) {
+	u := a.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return false, err
+	}
+	marks := make([]string, len(types))
+	args := []any{id}
+	for i, t := range types {
+		marks[i] = u.Param(i + 2)
+		args = append(args, t)
+	}
+	q := fmt.Sprintf(`SELECT 1 FROM %s WHERE %s = %s AND %s IN (%s)`, u.Quote(a.table), u.Quote("user_id"), u.Param(1),
+		u.Quote("type"), strings.Join(marks, ", "))
+	rows, err := u.DB().QueryContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("headless: authenticators: %w", err)
+	}
+	defer rows.Close()
+	found := rows.Next()
+	return found, rows.Err()
 }
 
 // SerializeUser is the headless adapter's serialize_user: {"id", "display", "email",
@@ -163,6 +255,17 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 			meta.SetKey(k, v)
 		}
 	}
+	if c.loggedIn && !c.browser && u != nil { // (expose_access_token)
+		p, err := h.AccessTokenPayload(u, c.session)
+		if err != nil {
+			return err
+		}
+		if p != nil {
+			for k, v := range p.All() {
+				meta.SetKey(k, v)
+			}
+		}
+	}
 	h.apiResponse(w, r, status, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
 	return nil
 }
@@ -224,11 +327,18 @@ func (h *Headless) SessionView(fallback http.Handler) http.Handler {
 // (django.CSRFMiddleware, not exempting it: a DELETE needs the CSRF token, as allauth's
 // browser views do); like allauth's, it hands the CSRF cookie out (get_token).
 func (h *Headless) BrowserSessionView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveSession, fallback)
+}
+
+// browserView is a browser client's view around serve: the request's own session (the
+// session middleware's), the CSRF cookie handed out (get_token), serve, and fallback
+// for a login pending a stage.
+func (h *Headless) browserView(serve func(http.ResponseWriter, *http.Request, *appContext) error, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ds := h.Sessions.Settings()
 		s := django.FromContext(r.Context())
 		if err := h.check(); err != nil || s == nil {
-			ds.Log().Error("headless: BrowserSessionView needs the session middleware", "error", err)
+			ds.Log().Error("headless: a browser view needs the session middleware", "error", err)
 			ds.ServerError(w, r)
 			return
 		}
@@ -236,9 +346,9 @@ func (h *Headless) BrowserSessionView(fallback http.Handler) http.Handler {
 			h.fail(w, r, err)
 			return
 		}
-		err := h.serveSession(w, r, &appContext{session: s, browser: true})
+		err := serve(w, r, &appContext{session: s, browser: true})
 		switch {
-		case errors.Is(err, ErrPendingLogin) && fallback != nil:
+		case (errors.Is(err, ErrPendingLogin) || errors.Is(err, ErrLoginStage)) && fallback != nil:
 			fallback.ServeHTTP(w, r)
 		case err != nil:
 			h.fail(w, r, err)

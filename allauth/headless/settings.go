@@ -68,8 +68,63 @@ type Settings struct {
 	// user without a primary address in account_emailaddress is shown with this one.
 	UserModelEmailField string
 
-	// flowsErr (SettingsFromJSON) is why the flows cannot be listed.
-	flowsErr error
+	// LoginMethods is ACCOUNT_LOGIN_METHODS: "username" (the default), "email" or both;
+	// allauth's "phone" is not supported here (LoginView fails).
+	LoginMethods []string
+	// PreserveUsernameCasing is ACCOUNT_PRESERVE_USERNAME_CASING (true): usernames are
+	// found case-insensitively (username__iexact) rather than stored lowercased.
+	PreserveUsernameCasing bool
+	// EmailVerification is ACCOUNT_EMAIL_VERIFICATION: "optional" (the default), "none"
+	// or "mandatory" (a login by a user with no verified address then goes to
+	// LoginView's fallback: allauth mails them).
+	EmailVerification string
+	// LoginByCodeRequired is ACCOUNT_LOGIN_BY_CODE_REQUIRED as it applies to password
+	// logins (True, or "password" among the methods): every login then goes to LoginView's
+	// fallback.
+	LoginByCodeRequired bool
+	// MFAEnabled is whether allauth.mfa is installed: a login by a user with a TOTP or
+	// WebAuthn authenticator (mfa_authenticator) then goes to LoginView's fallback.
+	MFAEnabled bool
+	// SitesInstalled is whether django.contrib.sites is installed: the failed logins'
+	// rate limit is then keyed by the current Site's domain, which LoginView needs as
+	// Headless.SiteDomain.
+	SitesInstalled bool
+	// RateLimits is ACCOUNT_RATE_LIMITS over allauth's defaults (DefaultRateLimits;
+	// empty for False): LoginView counts "login" and "login_failed".
+	RateLimits map[string]string
+	// TrustedProxyCount is ALLAUTH_TRUSTED_PROXY_COUNT (0): the client of a rate limit is
+	// the n-th address from the end of X-Forwarded-For.
+	TrustedProxyCount int
+	// TrustedClientIPHeader is ALLAUTH_TRUSTED_CLIENT_IP_HEADER ("" for None): the header
+	// that names the client, when set.
+	TrustedClientIPHeader string
+	// RateLimitIPv6Prefix is ALLAUTH_RATE_LIMIT_IPV6_PREFIX (64): IPv6 clients are
+	// counted by their network of this length.
+	RateLimitIPv6Prefix int
+
+	// flowsErr (SettingsFromJSON) is why the flows cannot be listed; loginErr why
+	// LoginView cannot follow the site's login.
+	flowsErr, loginErr error
+}
+
+// DefaultRateLimits returns allauth's ACCOUNT_RATE_LIMITS defaults (with the default
+// ACCOUNT_LOGIN_ATTEMPTS_LIMIT, ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT and
+// ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN).
+func DefaultRateLimits() map[string]string {
+	return map[string]string{
+		"change_password":         "5/m/user",
+		"change_phone":            "1/m/user",
+		"manage_email":            "10/m/user",
+		"reset_password":          "20/m/ip,5/m/key",
+		"reauthenticate":          "10/m/user",
+		"reset_password_from_key": "20/m/ip",
+		"signup":                  "20/m/ip",
+		"login":                   "30/m/ip",
+		"request_login_code":      "20/m/ip,3/m/key",
+		"login_failed":            "10/m/ip,5/300s/key",
+		"confirm_email":           "1/180s/key",
+		"verify_phone":            "1/30s/key,3/m/ip",
+	}
 }
 
 // Defaults returns allauth's defaults, with secretKey as SECRET_KEY.
@@ -85,6 +140,11 @@ func Defaults(secretKey string) *Settings {
 		UnauthenticatedFlows:         []string{"login", "signup"},
 		UserModelUsernameField:       "username",
 		UserModelEmailField:          "email",
+		LoginMethods:                 []string{"username"},
+		PreserveUsernameCasing:       true,
+		EmailVerification:            "optional",
+		RateLimits:                   DefaultRateLimits(),
+		RateLimitIPv6Prefix:          64,
 	}
 }
 

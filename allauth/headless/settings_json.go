@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 )
 
 // The default adapters, which SettingsFromJSON requires.
@@ -143,7 +144,132 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	if flags["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"] && !socialOnly {
 		s.flowsErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (its flow's process)", ErrSettings)
 	}
+	s.MFAEnabled = slices.Contains(apps, "allauth.mfa")
+	s.SitesInstalled = slices.Contains(apps, "django.contrib.sites")
+	if err := loginSettings(s, get, apps); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// loginSettings reads the settings of LoginView: the login methods, the email
+// verification, the login code, the rate limits and how a client is known.
+func loginSettings(s *Settings, get func(string, any) (bool, error), apps []string) error {
+	var methods []string
+	if ok, err := get("ACCOUNT_LOGIN_METHODS", &methods); err != nil {
+		return err
+	} else if !ok {
+		method := "username"
+		if _, err := get("ACCOUNT_AUTHENTICATION_METHOD", &method); err != nil {
+			return err
+		}
+		methods = []string{method}
+		if method == "username_email" {
+			methods = []string{"username", "email"}
+		}
+	}
+	slices.Sort(methods) // (a frozenset: LoginInput's fields keep their own order)
+	s.LoginMethods = slices.Compact(methods)
+	var errs []error
+	if _, err := get("ACCOUNT_PRESERVE_USERNAME_CASING", &s.PreserveUsernameCasing); err != nil {
+		errs = append(errs, err)
+	}
+	var verification any
+	if ok, err := get("ACCOUNT_EMAIL_VERIFICATION", &verification); err != nil {
+		errs = append(errs, err)
+	} else if ok {
+		switch v := verification.(type) {
+		case bool: // (the legacy boolean setting)
+			s.EmailVerification = map[bool]string{true: "mandatory", false: "optional"}[v]
+		case string:
+			s.EmailVerification = v
+		default:
+			errs = append(errs, fmt.Errorf("%w: ACCOUNT_EMAIL_VERIFICATION %v", ErrSettings, v))
+		}
+	}
+	var byCode any
+	if _, err := get("ACCOUNT_LOGIN_BY_CODE_REQUIRED", &byCode); err != nil {
+		errs = append(errs, err)
+	}
+	switch v := byCode.(type) {
+	case bool:
+		s.LoginByCodeRequired = v
+	case []any:
+		s.LoginByCodeRequired = slices.Contains(v, any("password"))
+	}
+	// ACCOUNT_RATE_LIMITS over the defaults, which some settings change.
+	s.RateLimits = DefaultRateLimits()
+	limit, timeout := any(5.0), any(300.0)
+	if _, err := get("ACCOUNT_LOGIN_ATTEMPTS_LIMIT", &limit); err != nil {
+		errs = append(errs, err)
+	}
+	if _, err := get("ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT", &timeout); err != nil {
+		errs = append(errs, err)
+	}
+	s.RateLimits["login_failed"] = ""
+	if truthy(limit) && truthy(timeout) {
+		s.RateLimits["login_failed"] = fmt.Sprintf("10/m/ip,%v/%vs/key", limit, timeout)
+	}
+	var byCodeVerification bool
+	if _, err := get("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED", &byCodeVerification); err != nil {
+		errs = append(errs, err)
+	}
+	cooldown := any(180.0)
+	if _, err := get("ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", &cooldown); err != nil {
+		errs = append(errs, err)
+	}
+	switch {
+	case byCodeVerification:
+		s.RateLimits["confirm_email"] = "1/10s/key"
+	case truthy(cooldown):
+		s.RateLimits["confirm_email"] = fmt.Sprintf("1/%vs/key", cooldown)
+	default:
+		s.RateLimits["confirm_email"] = ""
+	}
+	var rates any
+	if _, err := get("ACCOUNT_RATE_LIMITS", &rates); err != nil {
+		errs = append(errs, err)
+	}
+	switch v := rates.(type) {
+	case bool:
+		if !v {
+			s.RateLimits = map[string]string{}
+		}
+	case map[string]any:
+		for action, r := range v {
+			text, ok := r.(string)
+			if r != nil && !ok {
+				errs = append(errs, fmt.Errorf("%w: ACCOUNT_RATE_LIMITS[%q] %v", ErrSettings, action, r))
+			}
+			s.RateLimits[action] = text
+		}
+	}
+	for name, dst := range map[string]*int{"ALLAUTH_TRUSTED_PROXY_COUNT": &s.TrustedProxyCount,
+		"ALLAUTH_RATE_LIMIT_IPV6_PREFIX": &s.RateLimitIPv6Prefix} {
+		if _, err := get(name, dst); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if _, err := get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", &s.TrustedClientIPHeader); err != nil {
+		errs = append(errs, err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	// What LoginView cannot follow.
+	var signupFields []string
+	if _, err := get("ACCOUNT_SIGNUP_FIELDS", &signupFields); err != nil {
+		return err
+	}
+	switch {
+	case slices.Contains(s.LoginMethods, "phone"):
+		s.loginErr = fmt.Errorf("%w: login by phone", ErrSettings)
+	case slices.ContainsFunc(signupFields, func(f string) bool { return strings.TrimSuffix(f, "*") == "phone" }):
+		s.loginErr = fmt.Errorf("%w: a phone in ACCOUNT_SIGNUP_FIELDS (its verification stage)", ErrSettings)
+	case slices.Contains(apps, "allauth.usersessions"):
+		s.loginErr = fmt.Errorf("%w: allauth.usersessions installed (its records of logins)", ErrSettings)
+	}
+	return nil
 }
 
 // truthy is Python's bool() of a setting's JSON value.

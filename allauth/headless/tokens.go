@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/djsession/djsession/caches"
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pyuuid"
@@ -34,6 +35,17 @@ type Headless struct {
 	// Emails finds users' primary email addresses for SerializeUser (allauth's
 	// account_emailaddress: NewSQLEmailAddresses); nil means each user's own email.
 	Emails EmailSource
+	// Cache is allauth's cache for its rate limits (Django's default cache: a backend of
+	// the caches sub-packages, as the site's CACHES configures it), which LoginView
+	// needs unless RateLimits is empty.
+	Cache caches.Backend
+	// SiteDomain is the domain of the current Site (django.contrib.sites: SITE_ID's row
+	// of django_site) that keys the failed logins' rate limit; "" means the request's
+	// host (request.get_host(), a RequestSite: the sites framework not installed).
+	SiteDomain string
+	// Authenticators tells whether a user has a second factor (allauth.mfa's
+	// mfa_authenticator: NewSQLAuthenticators), for LoginView with MFAEnabled.
+	Authenticators AuthenticatorSource
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 

@@ -17,6 +17,9 @@ type appContext struct {
 	session *django.Session
 	token   string // the session token the request gave ("" for none)
 	browser bool   // the browser client's: the request's own session, no tokens
+	// loggedIn is set when the view logged the session in (the app client's answer then
+	// carries the JWT strategy's tokens).
+	loggedIn bool
 }
 
 // errGone is the 410 of a session token of no session.
@@ -236,8 +239,12 @@ func (h *Headless) jsonBody(r *http.Request) (*serializer.Dict, bool, error) {
 // page (logged).
 func (h *Headless) fail(w http.ResponseWriter, r *http.Request, err error) {
 	ds := h.Sessions.Settings()
-	if errors.Is(err, django.ErrRequestDataTooBig) {
+	switch {
+	case errors.Is(err, django.ErrRequestDataTooBig), errors.Is(err, django.ErrDisallowedHost):
 		ds.BadRequest(w, r)
+		return
+	case errors.Is(err, errNoClientIP):
+		ds.PermissionDenied(w, r)
 		return
 	}
 	ds.Log().Error("headless: view", "error", err)
@@ -286,7 +293,7 @@ func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appCo
 		}
 		err = serve(w, r, c)
 		switch {
-		case errors.Is(err, ErrPendingLogin) && fallback != nil:
+		case (errors.Is(err, ErrPendingLogin) || errors.Is(err, ErrLoginStage)) && fallback != nil:
 			fallback.ServeHTTP(w, r)
 			return
 		case err != nil:

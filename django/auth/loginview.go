@@ -11,6 +11,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/internal/pystr"
 )
 
@@ -275,3 +276,26 @@ func viewFailed(w http.ResponseWriter, r *http.Request, s *django.Settings, view
 
 // formViewAllow is the Allow header of a FormView's 405 and OPTIONS answers.
 const formViewAllow = "GET, POST, PUT, HEAD, OPTIONS"
+
+// AuthenticateWith is backend's authenticate(request, username=..., password=...) for
+// ModelBackend or AllowAllUsersModelBackend: the user, or nil when unknown, the password
+// is wrong, or the backend's user_can_authenticate refuses it.
+func AuthenticateWith(ctx context.Context, username, password, backend string, c *Config) (*User, error) {
+	if backend != ModelBackend && backend != AllowAllUsersModelBackend {
+		return nil, fmt.Errorf("%w: AuthenticateWith(%q)", ErrUnsupported, backend)
+	}
+	return authenticate(ctx, username, password, backend, c)
+}
+
+// Backends is AUTHENTICATION_BACKENDS as c configures it (ModelBackend when unset).
+func (c *Config) Backends() []string { return c.backends() }
+
+// UserCanAuthenticate is backend's user_can_authenticate(u) (CanAuthenticate when set;
+// else whether u is active, for every backend but the AllowAllUsers ones).
+func (c *Config) UserCanAuthenticate(backend string, u *User) bool {
+	return c.canAuthenticate(backend, u)
+}
+
+// PasswordHashers is PASSWORD_HASHERS as c configures them (Django's defaults when
+// unset).
+func (c *Config) PasswordHashers() *hashers.Set { return c.hashers() }

@@ -1,0 +1,591 @@
+package headless
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+)
+
+// ErrLoginStage is a login that needs a stage this package does not run: an email
+// verification (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified address), a
+// login code (ACCOUNT_LOGIN_BY_CODE_REQUIRED) or a second factor (allauth.mfa). LoginView
+// takes back what it counted and hands such a request to its fallback.
+var ErrLoginStage = errors.New("headless: a login that needs a stage (email verification, a login code, a second factor)")
+
+// allauthBackend is allauth's authentication backend.
+const allauthBackend = "allauth.account.auth_backends.AuthenticationBackend"
+
+// EmailAddress is a row of allauth's account_emailaddress.
+type EmailAddress struct {
+	UserID, Email string
+	Verified      bool
+}
+
+// EmailAddressSource is allauth's EmailAddress model as LoginView reads it
+// (SQLEmailAddresses implements it).
+type EmailAddressSource interface {
+	EmailSource
+	// AddressesByEmail are the rows whose email is email (an exact match, as the
+	// database compares).
+	AddressesByEmail(ctx context.Context, email string) ([]EmailAddress, error)
+	// HasVerifiedEmail is has_verified_email: whether the user's address email (any of
+	// the user's addresses for "") is verified.
+	HasVerifiedEmail(ctx context.Context, userID, email string) (bool, error)
+}
+
+// AuthenticatorSource is allauth.mfa's Authenticator model as LoginView reads it.
+type AuthenticatorSource interface {
+	// HasAuthenticator is is_mfa_enabled(user, types).
+	HasAuthenticator(ctx context.Context, userID string, types ...string) (bool, error)
+}
+
+// userFinder finds users by a field (auth.SQLUserSource).
+type userFinder interface {
+	UsersByField(ctx context.Context, column, value string, iexact bool) ([]*auth.User, error)
+}
+
+const allowLogin = "POST, OPTIONS"
+
+// LoginView is the app client's login endpoint (allauth's LoginView, at
+// _allauth/app/v1/auth/login): POST {"username" or "email": ..., "password": ...} logs
+// the session in as allauth does and answers the session's user (a 200 with
+// {"user", "methods"}, and in the meta the session token to use from now on and, with
+// JWTTokenStrategy, the access and refresh tokens); it answers with allauth's 400s
+// (the input's errors, a wrong password, too many failed logins), its 401 for an
+// inactive user, its 409 for a session already logged in and its 429 once the "login"
+// rate is used up. The rates ("login" per client, "login_failed" per client and per
+// login) are counted in Headless.Cache as allauth counts them, so Go and Django share
+// one limit. A login that needs a stage (ErrLoginStage: an email to verify, a login
+// code, a second factor) is handed to fallback (the site's Django, say; the rates Go
+// counted are taken back first), or is a server error without one.
+func (h *Headless) LoginView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveLogin, fallback)
+}
+
+// BrowserLoginView is the browser client's login endpoint (allauth's LoginView at
+// _allauth/browser/v1/auth/login): LoginView's answers for the request's own session
+// (its cookie), no tokens. Put it behind the session middleware and the CSRF middleware,
+// as BrowserSessionView.
+func (h *Headless) BrowserLoginView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveLogin, fallback)
+}
+
+// loginInput is LoginInput once valid: the login method and its value, the password,
+// and the user allauth's authenticate found (with the backend that took it).
+type loginInput struct {
+	method, login, password string
+	user                    *auth.User
+	backend                 string // "" for a user whose password matched but who may not log in
+}
+
+// serveLogin is the "login" rate limit, RESTView.handle and LoginView.post.
+func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.loginCheck(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	usage, ok, err := h.consume(ctx, r, "login", "")
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	if r.Method == http.MethodGet {
+		emptyResponse(w, http.StatusMethodNotAllowed, allowLogin)
+		return nil
+	}
+	data, ok, err := h.jsonBody(r)
+	if err != nil {
+		return err
+	} else if !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+		return nil
+	}
+	in, errs, err := h.loginInput(r, data)
+	if errors.Is(err, ErrLoginStage) {
+		if rerr := h.rollback(ctx, usage); rerr != nil {
+			return rerr
+		}
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowLogin)
+		return nil
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowLogin)
+		return nil
+	}
+	if u, err := h.SessionUser(ctx, c.session); err != nil {
+		return err
+	} else if u != nil {
+		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
+	}
+	// perform_password_login: the authentication recorded, then perform_login.
+	h.recordAuthentication(c.session, in.user, in.method, in.login)
+	if in.backend == "" { // (pre_login: an inactive user; clear_login)
+		for _, k := range []string{loginKey, authMethodsKey, authMethodsUserKey} {
+			c.session.Pop(k)
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if err := auth.Login(ctx, c.session, in.user, in.backend, h.Config); err != nil {
+		return err
+	}
+	if !c.browser { // (authentication_context: no new CSRF cookie for an app)
+		django.CancelCSRFCookieUpdate(ctx)
+	}
+	c.loggedIn = true
+	return h.authenticationResponse(w, r, c, in.user)
+}
+
+// loginCheck refuses settings LoginView cannot follow.
+func (h *Headless) loginCheck() error {
+	s := h.Settings
+	if s.loginErr != nil {
+		return s.loginErr
+	}
+	if len(s.LoginMethods) == 0 {
+		return fmt.Errorf("%w: ACCOUNT_LOGIN_METHODS is empty", ErrSettings)
+	}
+	for _, m := range s.LoginMethods {
+		if m != "username" && m != "email" {
+			return fmt.Errorf("%w: ACCOUNT_LOGIN_METHODS %q (LoginView takes username and email)", ErrSettings, m)
+		}
+	}
+	switch s.EmailVerification {
+	case "none", "optional", "mandatory":
+	default:
+		return fmt.Errorf("%w: ACCOUNT_EMAIL_VERIFICATION %q", ErrSettings, s.EmailVerification)
+	}
+	if s.SitesInstalled && h.SiteDomain == "" {
+		return errors.New("headless: LoginView with django.contrib.sites installed needs the SiteDomain")
+	}
+	if _, ok := h.Config.Users.(userFinder); !ok {
+		return errors.New("headless: LoginView needs users found by field (an auth.SQLUserSource)")
+	}
+	if s.MFAEnabled && h.Authenticators == nil {
+		return errors.New("headless: LoginView with MFAEnabled needs the Authenticators")
+	}
+	return nil
+}
+
+// metaResponse is an APIResponse of status with the session's meta and errors.
+func (h *Headless) metaResponse(w http.ResponseWriter, r *http.Request, c *appContext, status int, errs serializer.Value) error {
+	meta, err := c.meta(r)
+	if err != nil {
+		return err
+	}
+	mv := serializer.None()
+	if meta != nil {
+		mv = serializer.DictValue(meta)
+	}
+	h.apiResponse(w, r, status, serializer.None(), mv, errs)
+	return nil
+}
+
+// loginInput is LoginInput's validation: the fields (those of the login methods, then
+// the password), then its clean: exactly one login method given, the failed logins'
+// rate, and allauth's authenticate. Its errors are the answer's.
+func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInput, []serializer.Value, error) {
+	s := h.Settings
+	var errs []serializer.Value
+	values := map[string]string{}
+	for _, field := range []string{"username", "email", "password"} {
+		if field != "password" && !slices.Contains(s.LoginMethods, field) {
+			continue
+		}
+		required := field == "password" || len(s.LoginMethods) == 1
+		text := formStr(data, field)
+		if text == "" {
+			if required {
+				errs = append(errs, fieldError("This field is required.", "required", field))
+			}
+			continue
+		}
+		if field == "email" {
+			ds := h.Sessions.Settings()
+			if !ds.IsValidEmail(text) {
+				errs = append(errs, fieldError("Enter a valid email address.", "invalid", field))
+			}
+			if n := utf8.RuneCountInString(text); n > 320 {
+				errs = append(errs, fieldError(fmt.Sprintf("Ensure this value has at most 320 characters (it has %d).", n), "max_length", field))
+			}
+		}
+		if strings.IndexByte(text, 0) >= 0 {
+			errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", field))
+		}
+		if field == "email" {
+			text = pystr.Lower(text)
+		}
+		values[field] = text
+	}
+	if len(errs) > 0 {
+		return nil, errs, nil
+	}
+	in := &loginInput{password: values["password"]}
+	n := 0
+	for _, m := range s.LoginMethods {
+		if _, given := data.Get(m); given {
+			in.method, in.login = m, values[m]
+			n++
+		}
+	}
+	if n != 1 {
+		return nil, []serializer.Value{formError("Invalid login.", "invalid_login")}, nil
+	}
+	ctx := r.Context()
+	// adapter.authenticate: pre_authenticate counts a failed login, which a success
+	// takes back.
+	site := h.SiteDomain
+	if site == "" {
+		ds := h.Sessions.Settings()
+		host, err := ds.GetHost(r)
+		if err != nil {
+			return nil, nil, err
+		}
+		site = host
+	}
+	usage, ok, err := h.consume(ctx, r, "login_failed", site+":"+pystr.Lower(in.login))
+	if err != nil {
+		return nil, nil, err
+	}
+	if !ok {
+		return nil, []serializer.Value{formError("Too many failed login attempts. Try again later.", "too_many_login_attempts")}, nil
+	}
+	u, backend, stashed, err := h.authenticate(ctx, in.method, in.login, in.password)
+	if err != nil {
+		return nil, nil, err
+	}
+	if u == nil && stashed == nil {
+		msg := "The username and/or password you specified are not correct."
+		if in.method == "email" {
+			msg = "The email address and/or password you specified are not correct."
+		}
+		return nil, []serializer.Value{fieldError(msg, in.method+"_password_mismatch", "password")}, nil
+	}
+	if err := h.rollback(ctx, usage); err != nil {
+		return nil, nil, err
+	}
+	if u == nil {
+		u = stashed
+	}
+	in.user, in.backend = u, backend
+	email := ""
+	if in.method == "email" {
+		email = in.login
+	}
+	if stage, err := h.needsStage(ctx, u, email); err != nil {
+		return nil, nil, err
+	} else if stage {
+		return nil, nil, ErrLoginStage
+	}
+	return in, nil, nil
+}
+
+// needsStage tells whether a login of u (by email, or "") meets a stage allauth runs
+// before logging in: an address to verify, a login code, a second factor.
+func (h *Headless) needsStage(ctx context.Context, u *auth.User, email string) (bool, error) {
+	s := h.Settings
+	if s.EmailVerification == "mandatory" {
+		src, ok := h.Emails.(EmailAddressSource)
+		if !ok {
+			return false, errors.New("headless: mandatory email verification needs the Emails' addresses (an EmailAddressSource)")
+		}
+		verified, err := src.HasVerifiedEmail(ctx, u.ID, email)
+		if err != nil || !verified {
+			return err == nil, err
+		}
+	}
+	if !u.IsActive {
+		return false, nil
+	}
+	if s.LoginByCodeRequired {
+		return true, nil
+	}
+	if s.MFAEnabled {
+		return h.Authenticators.HasAuthenticator(ctx, u.ID, "totp", "webauthn")
+	}
+	return false, nil
+}
+
+// authenticate is Django's authenticate(request, **credentials) over the configured
+// backends, as allauth's adapter calls it: ModelBackend (a username only) and allauth's
+// AuthenticationBackend, the first that takes the user winning; stashed is the user
+// allauth's backend matched the password of but may not log in (inactive).
+func (h *Headless) authenticate(ctx context.Context, method, login, password string) (u *auth.User, backend string, stashed *auth.User, err error) {
+	for _, b := range h.Config.Backends() {
+		switch b {
+		case auth.ModelBackend, auth.AllowAllUsersModelBackend:
+			if method != "username" {
+				continue // (no username: the backend returns None at once)
+			}
+			u, err = auth.AuthenticateWith(ctx, login, password, b, h.Config)
+		case allauthBackend:
+			var st *auth.User
+			u, st, err = h.allauthAuthenticate(ctx, method, login, password)
+			if st != nil {
+				stashed = st
+			}
+		default:
+			continue
+		}
+		if err != nil || u != nil {
+			return u, b, stashed, err
+		}
+	}
+	return nil, "", stashed, nil
+}
+
+// allauthAuthenticate is allauth's AuthenticationBackend.authenticate: a username is
+// tried as an email address first (with "email" among the login methods), then as a
+// username; an email address through filter_users_by_email. A matching password of a
+// user that may not log in stashes the user.
+func (h *Headless) allauthAuthenticate(ctx context.Context, method, login, password string) (u, stashed *auth.User, err error) {
+	if login == "" { // (no username, no email: nothing to check)
+		h.Config.PasswordHashers().Make(password)
+		return nil, nil, nil
+	}
+	checked := false
+	check := func(c *auth.User) (*auth.User, error) {
+		checked = true
+		ok, err := auth.CheckPassword(ctx, c, password, h.Config)
+		if err != nil || !ok {
+			return nil, err
+		}
+		if !h.Config.UserCanAuthenticate(allauthBackend, c) {
+			stashed = c
+			return nil, nil
+		}
+		return c, nil
+	}
+	byEmail := func(email string) (*auth.User, error) {
+		if !slices.Contains(h.Settings.LoginMethods, "email") {
+			return nil, nil
+		}
+		users, err := h.usersByEmail(ctx, email)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range users {
+			if u, err := check(c); err != nil || u != nil {
+				return u, err
+			}
+		}
+		return nil, nil
+	}
+	if method == "username" {
+		if u, err = byEmail(login); err != nil || u != nil {
+			return u, stashed, err
+		}
+		if slices.Contains(h.Settings.LoginMethods, "username") && h.Settings.UserModelUsernameField != "" {
+			c, err := h.userByUsername(ctx, login)
+			if err != nil {
+				return nil, nil, err
+			}
+			if c != nil {
+				if u, err = check(c); err != nil || u != nil {
+					return u, stashed, err
+				}
+			}
+		}
+	} else if u, err = byEmail(login); err != nil || u != nil {
+		return u, stashed, err
+	}
+	if !checked { // (_mitigate_timing_attack)
+		h.Config.PasswordHashers().Make(password)
+	}
+	return nil, stashed, nil
+}
+
+// userByUsername is get_user_by_username: the one user whose username is username but
+// for case (found by username__iexact, or by the lowercased name when usernames are
+// stored lowercased), nil unless exactly one.
+func (h *Headless) userByUsername(ctx context.Context, username string) (*auth.User, error) {
+	f := h.Config.Users.(userFinder)
+	field := h.Settings.UserModelUsernameField
+	var users []*auth.User
+	var err error
+	if h.Settings.PreserveUsernameCasing {
+		users, err = f.UsersByField(ctx, field, username, true)
+	} else {
+		users, err = f.UsersByField(ctx, field, pystr.Lower(username), false)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var match []*auth.User
+	for _, u := range users {
+		if pystr.Lower(u.Username) == pystr.Lower(username) {
+			match = append(match, u)
+		}
+	}
+	if len(match) != 1 {
+		return nil, nil
+	}
+	return match[0], nil
+}
+
+// usersByEmail is filter_users_by_email(email, prefer_verified=True, for_login=True):
+// the users of the addresses that are email but for case (the verified ones when there
+// are any), then, unless those were verified, the users whose own email is email; each
+// once, by primary key.
+func (h *Headless) usersByEmail(ctx context.Context, email string) ([]*auth.User, error) {
+	email = pystr.Lower(email)
+	src, ok := h.Emails.(EmailAddressSource)
+	if !ok {
+		return nil, errors.New("headless: logins by email need the Emails' addresses (an EmailAddressSource)")
+	}
+	rows, err := src.AddressesByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	var mails, verified []EmailAddress
+	for _, e := range rows {
+		if pystr.Lower(e.Email) == email {
+			mails = append(mails, e)
+			if e.Verified {
+				verified = append(verified, e)
+			}
+		}
+	}
+	isVerified := len(verified) > 0
+	if isVerified {
+		mails = verified
+	}
+	var users []*auth.User
+	for _, e := range mails {
+		u, err := h.Config.Users.User(ctx, e.UserID)
+		if errors.Is(err, auth.ErrUserNotFound) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		users = append(users, u)
+	}
+	if field := h.Settings.UserModelEmailField; field != "" && !isVerified {
+		own, err := h.Config.Users.(userFinder).UsersByField(ctx, field, email, false)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range own {
+			if pystr.Lower(u.Email) == email {
+				users = append(users, u)
+			}
+		}
+	}
+	// (list(set(users)): each user once; a set of small integer keys iterates in order)
+	slices.SortStableFunc(users, func(a, b *auth.User) int { return comparePK(a.ID, b.ID) })
+	return slices.CompactFunc(users, func(a, b *auth.User) bool { return a.ID == b.ID }), nil
+}
+
+// comparePK orders primary keys: integers by value, others as text.
+func comparePK(a, b string) int {
+	x, okx := new(big.Int).SetString(a, 10)
+	y, oky := new(big.Int).SetString(b, 10)
+	if okx && oky {
+		return x.Cmp(y)
+	}
+	return strings.Compare(a, b)
+}
+
+// recordAuthentication is record_authentication(request, user, "password", email= or
+// username=): {"method": "password", "at": time.time(), <method>: login} appended to the
+// user's records in the session.
+func (h *Headless) recordAuthentication(s *django.Session, u *auth.User, method, login string) {
+	if u.ID == "" {
+		return
+	}
+	d := serializer.NewDict()
+	d.Set("method", serializer.Str("password"))
+	d.Set("at", serializer.Float(pyTime(h.now())))
+	if login != "" {
+		d.Set(method, serializer.Str(login))
+	}
+	records := slices.Clone(AuthenticationRecords(s, u).Items())
+	s.Set(authMethodsKey, serializer.List(append(records, serializer.DictValue(d))...))
+	s.Set(authMethodsUserKey, serializer.Str(u.ID))
+}
+
+// formStr is a forms.CharField's to_python of a JSON value (stripped): "" for the empty
+// values (None, "", [], {}), else str() of the value as Python writes it.
+func formStr(data *serializer.Dict, name string) string {
+	v, ok := data.Get(name)
+	if !ok {
+		return ""
+	}
+	return pystr.Strip(pyStr(v))
+}
+
+// pyStr is str(v) of a JSON value, "" for the empty values.
+func pyStr(v serializer.Value) string {
+	switch v.Kind() {
+	case serializer.KindNone:
+		return ""
+	case serializer.KindStr:
+		s, _ := v.AsStr()
+		return s
+	case serializer.KindList, serializer.KindDict:
+		if v.Len() == 0 {
+			return ""
+		}
+	}
+	return pyRepr(v)
+}
+
+// pyRepr is repr(v) of a JSON value.
+func pyRepr(v serializer.Value) string {
+	switch v.Kind() {
+	case serializer.KindStr:
+		s, _ := v.AsStr()
+		return pystr.Repr(s)
+	case serializer.KindFloat:
+		f, _ := v.AsFloat()
+		return serializer.FormatFloat(f)
+	case serializer.KindInt:
+		if i, ok := v.AsInt(); ok {
+			return strconv.FormatInt(i, 10)
+		}
+	case serializer.KindList:
+		parts := make([]string, 0, v.Len())
+		for _, e := range v.Items() {
+			parts = append(parts, pyRepr(e))
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case serializer.KindDict:
+		var parts []string
+		for k, e := range v.Dict().All() {
+			parts = append(parts, pyRepr(k)+": "+pyRepr(e))
+		}
+		return "{" + strings.Join(parts, ", ") + "}"
+	}
+	return v.String() // (None, True, False, a big int)
+}
+
+// formError is a form's non-field error as get_json_data gives it.
+func formError(msg, code string) serializer.Value {
+	d := serializer.NewDict()
+	d.Set("message", serializer.Str(msg))
+	d.Set("code", serializer.Str(code))
+	return serializer.DictValue(d)
+}
