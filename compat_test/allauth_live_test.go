@@ -430,6 +430,7 @@ MFA_SUPPORTED_TYPES = ["totp"]
 	want.JWTStatefulValidationEnabled, want.JWTAuthorizationHeaderScheme = true, "JWT"
 	want.UnauthenticatedFlows = []string{"login", "login_by_code", "signup", "mfa_login_webauthn"}
 	want.UserModelUsernameField = ""
+	want.MFAEnabled = true
 	if diff := cmp.Diff(want, s, cmpopts.IgnoreUnexported(headless.Settings{})); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}
@@ -447,5 +448,61 @@ MFA_SUPPORTED_TYPES = ["totp"]
 	s, err = headless.SettingsFromJSON(export(closed))
 	if err != nil || !slices.Equal(s.UnauthenticatedFlows, []string{"login", "login_by_code"}) {
 		t.Errorf("signup closed, no passkeys: %v, %v", err, s)
+	}
+	// The login's settings, as allauth's app settings compute them in the project.
+	for i, extra := range []string{`
+ACCOUNT_LOGIN_METHODS = {"email", "username"}
+ACCOUNT_RATE_LIMITS = {"login": "3/m/ip", "signup": None}
+ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 4
+ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT = 90
+ACCOUNT_EMAIL_VERIFICATION = True
+ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["password", "mfa"]
+ACCOUNT_PRESERVE_USERNAME_CASING = False
+ALLAUTH_TRUSTED_PROXY_COUNT = 2
+ALLAUTH_RATE_LIMIT_IPV6_PREFIX = 48
+`, `
+ACCOUNT_AUTHENTICATION_METHOD = "email"
+ACCOUNT_RATE_LIMITS = False
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_LOGIN_BY_CODE_REQUIRED = True
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
+`, `
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 0
+ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["mfa"]
+`} {
+		_, dir := settingsProject(t, base+extra)
+		cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), "-c", `
+import json, django
+django.setup()
+from allauth import app_settings as al
+from allauth.account import app_settings as a
+r = a.LOGIN_BY_CODE_REQUIRED
+print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "RateLimits": {k: v or "" for k, v in a.RATE_LIMITS.items()},
+    "EmailVerification": a.EMAIL_VERIFICATION.value, "LoginByCodeRequired": r is True or (not isinstance(r, bool) and "password" in r),
+    "PreserveUsernameCasing": a.PRESERVE_USERNAME_CASING, "TrustedProxyCount": al.TRUSTED_PROXY_COUNT,
+    "TrustedClientIPHeader": al.TRUSTED_CLIENT_IP_HEADER or "", "RateLimitIPv6Prefix": al.RATE_LIMIT_IPV6_PREFIX}))
+`)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want headless.Settings
+		if err := json.Unmarshal(out, &want); err != nil {
+			t.Fatal(err)
+		}
+		got, err := headless.SettingsFromJSON(export(dir))
+		if err != nil {
+			t.Fatal(err)
+		}
+		opt := cmp.Transformer("login", func(s headless.Settings) []any {
+			return []any{s.LoginMethods, s.RateLimits, s.EmailVerification, s.LoginByCodeRequired, s.PreserveUsernameCasing,
+				s.TrustedProxyCount, s.TrustedClientIPHeader, s.RateLimitIPv6Prefix}
+		})
+		if diff := cmp.Diff(want, *got, opt); diff != "" {
+			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)
+		}
 	}
 }

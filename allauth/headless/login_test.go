@@ -1,0 +1,108 @@
+package headless_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"regexp"
+	"testing"
+
+	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/caches/filecache"
+	"github.com/djsession/djsession/django/auth"
+)
+
+// loginSite is a site whose LoginView counts its rates in a FileBasedCache: two logins
+// per minute from a client, one failed login per login.
+func loginSite(t *testing.T) *site {
+	s := headless.Defaults("test-secret-key")
+	s.RateLimits = map[string]string{"login": "2/m/ip", "login_failed": "5/m/ip,1/5m/key"}
+	st := newSite(t, s)
+	c, err := filecache.New(filecache.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.h.Cache = c
+	st.cfg.AuthenticationBackends = []string{auth.ModelBackend, "allauth.account.auth_backends.AuthenticationBackend"}
+	return st
+}
+
+// history is the number of hits of a rate limit's cache key.
+func history(t *testing.T, st *site, key string) int {
+	v, ok, err := st.h.Cache.Get(t.Context(), key)
+	if err != nil || (ok && v.Len() < 0) {
+		t.Fatal(err)
+	}
+	return v.Len()
+}
+
+var sessionTokenRE = regexp.MustCompile(`"session_token": "[a-z0-9]{32}"`)
+
+// TestLoginView holds what the live tests cannot: the rate limits at a glance, and a
+// login that needs a stage handed to the fallback with Go's counting taken back.
+func TestLoginView(t *testing.T) {
+	const login = "/_allauth/app/v1/auth/login"
+	const loginKey = "allauth:rl:allauth.account:login:2/60/ip:ip:192.0.2.1"
+	sum := sha256.Sum256([]byte("example.com:alice")) // (the site's domain, the login lowercased)
+	failedKey := "allauth:rl:allauth.account:login_failed:1/300.0/key:" + hex.EncodeToString(sum[:])
+	st := loginSite(t)
+	view := st.h.LoginView(nil)
+	for _, c := range []struct{ body, want string }{
+		{`{"username": "alice", "password": "wrong"}`, `{"status": 400, "errors": [{"message": "The username and/or password you specified are not correct.", "code": "username_password_mismatch", "param": "password"}]}`},
+		{`{"username": "ALICE", "password": "wrong"}`, `{"status": 400, "errors": [{"message": "Too many failed login attempts. Try again later.", "code": "too_many_login_attempts"}]}`},
+		{`{"username": "alice", "password": "alice-example-password"}`, `{"status": 429}`},
+	} {
+		w := serve(view, "POST", login, c.body)
+		if w.Body.String() != c.want {
+			t.Errorf("%s: %d %s; want %s", c.body, w.Code, w.Body, c.want)
+		}
+	}
+	if n, f := history(t, st, loginKey), history(t, st, failedKey); n != 2 || f != 1 {
+		t.Errorf("%d logins, %d failed ones counted; want 2, 1", n, f)
+	}
+
+	// A login code required: the request goes to the fallback, whole, and the rates Go
+	// counted are taken back (Django counts them).
+	st = loginSite(t)
+	st.h.Settings.LoginByCodeRequired = true
+	const body = `{"username": "alice", "password": "alice-example-password"}`
+	var got string
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		got = string(b)
+		w.WriteHeader(299)
+	})
+	if w := serve(st.h.LoginView(fallback), "POST", login, body); w.Code != 299 || got != body {
+		t.Errorf("a login code required: %d, the fallback read %q", w.Code, got)
+	}
+	if n, f := history(t, st, loginKey), history(t, st, failedKey); n != 0 || f != 0 {
+		t.Errorf("%d logins, %d failed ones left counted after the fallback, want none", n, f)
+	}
+	if w := serve(st.h.LoginView(nil), "POST", login, body); w.Code != 500 {
+		t.Errorf("a login code required, no fallback: %d", w.Code)
+	}
+
+	// A login: the session's user, its record, its token.
+	st.h.Settings.LoginByCodeRequired = false
+	w := serve(st.h.LoginView(nil), "POST", login, `{"username": "alice", "password": "alice-example-password"}`)
+	if w.Code != 200 || !sessionTokenRE.MatchString(w.Body.String()) {
+		t.Fatalf("a login: %d %s", w.Code, w.Body)
+	}
+	key := sessionTokenRE.FindString(w.Body.String())[18:50]
+	s, err := st.h.LookupSession(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := st.h.SessionUser(t.Context(), s)
+	if err != nil || u == nil || u.Username != "alice" {
+		t.Fatalf("the session's user: %v, %v", u, err)
+	}
+	if backend, _ := auth.Backend(s); backend != auth.ModelBackend {
+		t.Errorf("backend %q", backend)
+	}
+	rec := headless.AuthenticationRecords(s, u)
+	if rec.Len() != 1 || rec.Items()[0].Dict().Len() != 3 {
+		t.Errorf("the records: %v", rec)
+	}
+}
