@@ -5,10 +5,11 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/django/auth/hashers"
 )
 
-// FuzzHeadless feeds tokens, sids and refresh bodies to the readers: a refusal or an
-// answer, never a panic, and a token of no session is never valid.
+// FuzzHeadless feeds tokens, sids, refresh bodies and login bodies to the readers: a
+// refusal or an answer, never a panic, and a token of no session is never valid.
 func FuzzHeadless(f *testing.F) {
 	s := newSite(f, jwtSettings())
 	sess := s.login(f, "2")
@@ -20,7 +21,24 @@ func FuzzHeadless(f *testing.F) {
 		f.Add(seed)
 	}
 	view := s.h.RefreshTokenView()
+	// The login endpoint, its unknown users hashed by MD5 (fast).
+	ls := loginSite(f)
+	md5, err := hashers.FromSettings("5.2", []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
+	if err != nil {
+		f.Fatal(err)
+	}
+	ls.cfg.Hashers = md5
+	ls.h.Settings.LoginMethods = []string{"email", "username"}
+	ls.h.Settings.RateLimits = map[string]string{}
+	login := ls.h.LoginView(nil)
+	for _, seed := range []string{`{"username": "nobody", "password": "x"}`, `{"email": "a@b.c", "password": "x"}`,
+		`{"username": ["a", {"b": 1.5}], "password": "x"}`} {
+		f.Add(seed)
+	}
 	f.Fuzz(func(t *testing.T, in string) {
+		if w := serve(login, "POST", "/_allauth/app/v1/auth/login", in); w.Code != 400 && w.Code != 401 && w.Code != 200 && w.Code != 500 {
+			t.Errorf("login %q: %d", in, w.Code)
+		}
 		headless.SessionKeyFromSID("k", in)
 		if _, err := s.h.ValidateAccessToken(t.Context(), in); err != nil && !errors.Is(err, headless.ErrInvalidToken) {
 			t.Logf("ValidateAccessToken: %v", err) // (a server error, as allauth raises)

@@ -15,7 +15,7 @@ import (
 
 // loginSite is a site whose LoginView counts its rates in a FileBasedCache: two logins
 // per minute from a client, one failed login per login.
-func loginSite(t *testing.T) *site {
+func loginSite(t testing.TB) *site {
 	s := headless.Defaults("test-secret-key")
 	s.RateLimits = map[string]string{"login": "2/m/ip", "login_failed": "5/m/ip,1/5m/key"}
 	st := newSite(t, s)
