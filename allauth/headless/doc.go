@@ -29,8 +29,14 @@
 // primary address of account_emailaddress (NewSQLEmailAddresses) and the
 // authentication records, or the flows of an anonymous session; DELETE logs out), and
 // BrowserSessionView the browser client's, on the request's cookie session behind the
-// CSRF middleware. SettingsFromJSON reads the project's settings as
-// scripts/export_settings.py exports them.
+// CSRF middleware; LoginView is _allauth/app/v1/auth/login (and BrowserLoginView the
+// browser client's): a username or an email address and a password, checked as
+// allauth's AuthenticationBackend checks them (by username, case-insensitively, or by
+// the addresses of account_emailaddress and the users' own), counted in Django's cache
+// as allauth's "login" and "login_failed" rate limits count them (Headless.Cache), and
+// the session logged in with the user's authentication record, its new session token
+// and, with JWTTokenStrategy, the access and refresh tokens. SettingsFromJSON reads the
+// project's settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -49,6 +55,15 @@
 //     a second factor, a login code): they hand such a session to their fallback
 //     (ErrPendingLogin), and they do not list the flows of social accounts' providers
 //     or of a password reset by code (SettingsFromJSON says so);
+//   - LoginView runs no stage: a login that would meet one (ACCOUNT_EMAIL_VERIFICATION
+//     "mandatory" and no verified address, ACCOUNT_LOGIN_BY_CODE_REQUIRED, a user with
+//     a TOTP or WebAuthn authenticator of allauth.mfa) goes to its fallback, the rates
+//     Go counted taken back (ErrLoginStage); it takes no phone numbers, and refuses a
+//     site with allauth.usersessions (whose records of logins Go does not keep) or a
+//     phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
+//     AllowAllUsersModelBackend and allauth's own, skipping others; when several users
+//     share an address and a password, the first by primary key logs in (allauth takes
+//     a set's first);
 //   - the user's display name is its username (allauth's default user_display), and
 //     the adapters are allauth's own; the username and the user's own email are the
 //     user source's (auth.User's Username and Email), whatever other fields
