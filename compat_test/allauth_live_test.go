@@ -186,7 +186,7 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`,
 	`"code": "too_many_login_attempts"`, `"code": "invalid_login"`, `"code": "username_password_mismatch"`,
 	`"code": "email_password_mismatch"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
-	`"display": "ivy"`, `"display": "zero"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
+	`"display": "ivy"`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)

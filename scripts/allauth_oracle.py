@@ -7,7 +7,10 @@ DATABASE_JSON is Django's DATABASES["default"] as JSON. CONFIG_JSON is {"headles
 HEADLESS_* settings (without the prefix), "django": other settings}. The site: db sessions,
 rest_framework, allauth, allauth.account and allauth.headless (HEADLESS_ONLY) installed
 behind allauth's AccountMiddleware, ModelBackend and allauth's AuthenticationBackend,
-MD5PasswordHasher (fast), login by username, no rate limits, DRF's JSONRenderer alone, the
+MD5PasswordHasher (fast), login by username or email, rate limits "login" 12/m/ip and
+"login_failed" 6/m/ip,3/5m/key counted in a DatabaseCache (table allauth_cache: the
+database's copy carries them), ALLAUTH_TRUSTED_PROXY_COUNT 1 (X-Forwarded-For names the
+client), DRF's JSONRenderer alone, the
 headless URLs under _allauth/, and these APIViews, each answering {"user": request.user.pk
 or null, "auth": what request.auth is ("session" and its key's first 4 characters, or
 "jwt" and its token_use and sub), "active": request.user.is_active or null}:
@@ -26,14 +29,18 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        in with Django's login() and makes his tokens with allauth's functions, and frank
        (pk 6, no usable password) too; makes the
        tokens of every odd kind (TOKENS below); then changes carol's password and deletes
-       dave; prints {"tokens": {name: token}, "steps": STEPS, "allauth", "drf", "python"}.
+       dave; adds GINA (pk 7, logged in: s-gina), hal and ivy (pks 8, 9, one unverified
+       address), jay and kim (pks 10, 17, one address, one password) for the login
+       endpoints (login_steps); empties the cache; prints {"tokens": {name: token},
+       "steps": STEPS, "allauth", "drf", "python"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
        Client, "{t:NAME}" in their headers and body replaced by the token NAME; prints,
        after each, {"status", "content_type", "www_authenticate", "allow", "body",
        "set_cookie"}.
 state  (ARG: {"tokens": TOKENS}) prints the sessions of the session tokens as Django
-       reads them: [[name, whether it loads, its _auth_user_id or null, the number of
-       refresh tokens it records, the sorted keys of its data]].
+       reads them: {"sessions": [[name, whether it loads, its _auth_user_id or null, the
+       number of refresh tokens it records, the sorted keys of its data]], "rates": [[a
+       cache key of the table, the number of hits its rate limit history holds]]}.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
        validate_access_token says of each access token ([user pk, token_use] or null) and
        validate_refresh_token of each refresh token (the user pk or null).
@@ -283,6 +290,10 @@ def setup():
     for pk, name, pw in ((8, "hal", "hal-pw-1"), (9, "ivy", PASSWORD)):
         EmailAddress.objects.create(user=User.objects.create_user(pk=pk, username=name, password=pw),
                                     email="shared@example.com", verified=False)
+    # ... and two of one address and one password, whom a set iterates as 17, 10.
+    for pk, name in ((10, "jay"), (17, "kim")):
+        EmailAddress.objects.create(user=User.objects.create_user(pk=pk, username=name, password=PASSWORD),
+                                    email="twins@example.com", verified=False)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     print(json.dumps({"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
@@ -396,6 +407,7 @@ def login_steps(add):
                  {"email": "al@example.com", "password": pw}, {"email": "someone@example.com", "password": pw},
                  {"email": "someone@example.com", "password": "another-pw"}, {"email": "gina@example.com", "password": pw},
                  {"email": "shared@example.com", "password": "hal-pw-1"}, {"email": "shared@example.com", "password": pw},
+                 {"email": "twins@example.com", "password": pw},
                  {"username": "alice", "password": "  %s\n" % pw}, {"username": " alice ", "password": pw},
                  {"username": "zero", "password": pw}, {"username": "bob", "password": pw},
                  {"username": "bob", "password": "nope"}, {"email": "bob@example.com", "password": pw},

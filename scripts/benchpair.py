@@ -16,13 +16,13 @@ here = os.path.dirname(os.path.abspath(__file__))
 root = os.path.dirname(here)
 
 
-def compare(script, benchmark, package, names, series, rounds):
+def compare(script, benchmark, package, names, series, rounds, benchtime="20000x"):
     """script: the calling script's path (run as `script --django ROUNDS` under the Django
     venv, printing {name: microseconds}); benchmark: the Go benchmark's name in package;
-    names: its sub-benchmarks, in the order printed."""
+    names: its sub-benchmarks, in the order printed; benchtime: go test's -benchtime."""
     py = subprocess.check_output([os.path.join(here, "venv-python"), series], text=True).strip()
     go = subprocess.check_output(
-        ["go", "test", "-run", "^$", "-bench", "^%s$" % benchmark, "-benchtime", "20000x", "-count", str(rounds),
+        ["go", "test", "-run", "^$", "-bench", "^%s$" % benchmark, "-benchtime", benchtime, "-count", str(rounds),
          package], cwd=root, text=True)
     gores = {}
     for line in go.splitlines():
@@ -48,18 +48,18 @@ def example_database():
 
 
 def time_django(cases, rounds):
-    """The --django side: time each (name, fn) of cases 2000 times per round and print the
-    medians, microseconds per call, as JSON."""
+    """The --django side: time each (name, fn) of cases 2000 times per round (or
+    (name, fn, times)) and print the medians, microseconds per call, as JSON."""
     out = {}
-    for name, fn in cases:
-        n = 2000
+    for name, fn, *number in cases:
+        n = number[0] if number else 2000
         times = timeit.repeat(fn, number=n, repeat=rounds)
         out[name] = statistics.median(times) / n * 1e6
     print(json.dumps(out))
 
 
-def main(script, benchmark, package, names):
+def main(script, benchmark, package, names, benchtime="20000x"):
     """The command line of a bench script: [series] [rounds] (default 5.2, 7)."""
     series = sys.argv[1] if len(sys.argv) > 1 else "5.2"
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 7
-    compare(script, benchmark, package, names, series, rounds)
+    compare(script, benchmark, package, names, series, rounds, benchtime)

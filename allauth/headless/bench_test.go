@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/caches/filecache"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/restframework"
 	"github.com/djsession/djsession/serializer"
 )
@@ -18,7 +21,8 @@ import (
 // row read), "session" (the same with his X-Session-Token: the session row read and
 // decoded, his row read, his session hash checked) and "refresh" (the refresh endpoint
 // without rotation: the token read, the session loaded, its user checked, a new access
-// token made, the session saved). scripts/bench_allauth.py runs allauth on the same
+// token made, the session saved) and "login" (the login endpoint: loginBench).
+// scripts/bench_allauth.py runs allauth on the same
 // requests next to it.
 func BenchmarkHeadless(b *testing.B) {
 	s := jwtSettings()
@@ -55,8 +59,12 @@ func BenchmarkHeadless(b *testing.B) {
 		{"jwt", "GET", "Authorization", "Bearer " + access, "", view(&headless.JWTTokenAuthentication{Headless: st.h})},
 		{"session", "GET", "X-Session-Token", sess.Key(), "", view(&headless.XSessionTokenAuthentication{Headless: st.h})},
 		{"refresh", "POST", "Content-Type", "application/json", `{"refresh_token": "` + refresh + `"}`, st.h.RefreshTokenView()},
+		{"login", "POST", "Content-Type", "application/json", `{"username": "alice", "password": "bench-pw"}`, nil},
 	} {
 		b.Run(c.name, func(b *testing.B) {
+			if c.h == nil {
+				c.h = loginBench(b, st)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
 				r := httptest.NewRequest(c.method, "http://example.com/api/", strings.NewReader(c.body))
@@ -69,4 +77,37 @@ func BenchmarkHeadless(b *testing.B) {
 			}
 		})
 	}
+}
+
+// loginBench is the app client's LoginView for BenchmarkHeadless: alice's password under an
+// MD5 hash (so that the hasher does not hide the rest), the login_failed rate limit
+// counted and taken back in a FileBasedCache, "login" not limited, last_login updated.
+func loginBench(b *testing.B, st *site) http.Handler {
+	md5, err := hashers.FromSettings("5.2", []string{"django.contrib.auth.hashers.MD5PasswordHasher"})
+	if err != nil {
+		b.Fatal(err)
+	}
+	h, _ := md5.Get("md5")
+	enc, err := h.Encode("bench-pw", "benchsalt")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := b.Context()
+	if err := st.cfg.Users.(*auth.SQLUserSource).SetPassword(ctx, "1", enc); err != nil {
+		b.Fatal(err)
+	}
+	c, err := filecache.New(filecache.Options{Dir: b.TempDir()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	users := st.cfg.Users.(*auth.SQLUserSource)
+	if _, err := users.DB().ExecContext(ctx, `CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+		"verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL, "email" varchar(254) NOT NULL)`); err != nil {
+		b.Fatal(err) // (allauth's table, as Django's migration makes it: the login reads it)
+	}
+	st.h.Emails = headless.NewSQLEmailAddresses(users, "")
+	st.h.Cache, st.cfg.Hashers, st.cfg.SkipLastLogin = c, md5, false
+	st.h.Settings.RateLimits["login"] = ""
+	st.cfg.AuthenticationBackends = []string{auth.ModelBackend, "allauth.account.auth_backends.AuthenticationBackend"}
+	return st.h.LoginView(nil)
 }

@@ -86,7 +86,7 @@ func (h *Headless) BrowserLoginView(fallback http.Handler) http.Handler {
 type loginInput struct {
 	method, login, password string
 	user                    *auth.User
-	backend                 string // "" for a user whose password matched but who may not log in
+	backend                 string // the backend that took the user (adapter.login's choice for a stashed one)
 }
 
 // serveLogin is the "login" rate limit, RESTView.handle and LoginView.post.
@@ -142,7 +142,7 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	}
 	// perform_password_login: the authentication recorded, then perform_login.
 	h.recordAuthentication(c.session, in.user, in.method, in.login)
-	if in.backend == "" { // (pre_login: an inactive user; clear_login)
+	if !in.user.IsActive { // (pre_login: an inactive user; clear_login)
 		for _, k := range []string{loginKey, authMethodsKey, authMethodsUserKey} {
 			c.session.Pop(k)
 		}
@@ -287,7 +287,8 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 		return nil, nil, err
 	}
 	if u == nil {
-		u = stashed
+		// (a stashed user has no backend: adapter.login prefers allauth's, which stashed it)
+		u, backend = stashed, allauthBackend
 	}
 	in.user, in.backend = u, backend
 	email := ""
@@ -306,6 +307,9 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 // before logging in: an address to verify, a login code, a second factor.
 func (h *Headless) needsStage(ctx context.Context, u *auth.User, email string) (bool, error) {
 	s := h.Settings
+	if !u.IsActive { // (pre_login refuses the user before any stage)
+		return false, nil
+	}
 	if s.EmailVerification == "mandatory" {
 		src, ok := h.Emails.(EmailAddressSource)
 		if !ok {
@@ -315,9 +319,6 @@ func (h *Headless) needsStage(ctx context.Context, u *auth.User, email string) (
 		if err != nil || !verified {
 			return err == nil, err
 		}
-	}
-	if !u.IsActive {
-		return false, nil
 	}
 	if s.LoginByCodeRequired {
 		return true, nil
@@ -448,7 +449,7 @@ func (h *Headless) userByUsername(ctx context.Context, username string) (*auth.U
 // usersByEmail is filter_users_by_email(email, prefer_verified=True, for_login=True):
 // the users of the addresses that are email but for case (the verified ones when there
 // are any), then, unless those were verified, the users whose own email is email; each
-// once, by primary key.
+// once, in a set's order.
 func (h *Headless) usersByEmail(ctx context.Context, email string) ([]*auth.User, error) {
 	email = pystr.Lower(email)
 	src, ok := h.Emails.(EmailAddressSource)
@@ -494,19 +495,37 @@ func (h *Headless) usersByEmail(ctx context.Context, email string) ([]*auth.User
 			}
 		}
 	}
-	// (list(set(users)): each user once; a set of small integer keys iterates in order)
-	slices.SortStableFunc(users, func(a, b *auth.User) int { return comparePK(a.ID, b.ID) })
-	return slices.CompactFunc(users, func(a, b *auth.User) bool { return a.ID == b.ID }), nil
+	return pySet(users), nil
 }
 
-// comparePK orders primary keys: integers by value, others as text.
-func comparePK(a, b string) int {
-	x, okx := new(big.Int).SetString(a, 10)
-	y, oky := new(big.Int).SetString(b, 10)
-	if okx && oky {
-		return x.Cmp(y)
+// pySet is list(set(users)): each user once, in the order CPython's set iterates them
+// (a model's hash is its primary key's: an int's, or a UUID's int's). Keys of other
+// types, whose hashes Python randomizes, keep their first order.
+func pySet(users []*auth.User) []*auth.User {
+	var distinct []*auth.User
+	seen := map[string]bool{}
+	for _, u := range users {
+		if !seen[u.ID] {
+			seen[u.ID] = true
+			distinct = append(distinct, u)
+		}
 	}
-	return strings.Compare(a, b)
+	hashes := make([]int64, len(distinct))
+	for i, u := range distinct {
+		n, ok := new(big.Int).SetString(u.ID, 10)
+		if hex := strings.ReplaceAll(u.ID, "-", ""); !ok && len(hex) == 32 {
+			n, ok = new(big.Int).SetString(hex, 16) // (a UUID's int)
+		}
+		if !ok {
+			return distinct
+		}
+		hashes[i] = pystr.HashInt(n)
+	}
+	out := make([]*auth.User, 0, len(distinct))
+	for _, i := range pystr.SetOrder(hashes) {
+		out = append(out, distinct[i])
+	}
+	return out
 }
 
 // recordAuthentication is record_authentication(request, user, "password", email= or

@@ -106,3 +106,20 @@ func TestLoginView(t *testing.T) {
 		t.Errorf("the records: %v", rec)
 	}
 }
+
+// TestLoginInactive: a user AllowAllUsersModelBackend takes while inactive is refused as
+// allauth's pre_login refuses it (a 401 with the flows), not logged in.
+func TestLoginInactive(t *testing.T) {
+	st := loginSite(t)
+	st.h.Settings.RateLimits = map[string]string{}
+	st.cfg.AuthenticationBackends = []string{auth.AllowAllUsersModelBackend, "allauth.account.auth_backends.AuthenticationBackend"}
+	users := st.cfg.Users.(*auth.SQLUserSource)
+	if _, err := users.DB().ExecContext(t.Context(), `UPDATE auth_user SET is_active = 0 WHERE username = 'alice'`); err != nil {
+		t.Fatal(err)
+	}
+	w := serve(st.h.LoginView(nil), "POST", "/_allauth/app/v1/auth/login", `{"username": "alice", "password": "alice-example-password"}`)
+	const want = `{"status": 401, "data": {"flows": [{"id": "login"}, {"id": "signup"}]}, "meta": {"is_authenticated": false}}`
+	if w.Code != 401 || w.Body.String() != want {
+		t.Errorf("an inactive user: %d %s", w.Code, w.Body)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
@@ -30,7 +31,8 @@ var errNoClientIP = errors.New("headless: unable to determine client IP address"
 // rate is allauth's Rate: amount hits per duration seconds, counted per "ip", "user" or
 // "key".
 type rate struct {
-	amount   int
+	amount   int    // (at most the largest int: Python's may be larger)
+	text     string // the amount in decimal, as str() writes it
 	duration float64
 	intDur   bool // the duration is a Python int (a unit without a number: "m")
 	per      string
@@ -42,7 +44,7 @@ func (r rate) String() string {
 	if r.intDur {
 		d = strconv.FormatInt(int64(r.duration), 10)
 	}
-	return strconv.Itoa(r.amount) + "/" + d + "/" + r.per
+	return r.text + "/" + d + "/" + r.per
 }
 
 // parseRates is allauth's get_rates of one action's rates ("30/m/ip,5/5m/key"):
@@ -60,7 +62,7 @@ func parseRates(text string) ([]rate, error) {
 		}
 		dup := false
 		for _, o := range out {
-			dup = dup || (o.amount == r.amount && o.duration == r.duration && o.per == r.per)
+			dup = dup || (o.text == r.text && o.duration == r.duration && o.per == r.per)
 		}
 		if !dup {
 			out = append(out, r)
@@ -82,11 +84,15 @@ func parseRate(text string) (rate, error) {
 	default:
 		return r, errors.New("not amount/duration[/per]")
 	}
-	n, err := strconv.Atoi(pystr.Strip(parts[0]))
-	if err != nil {
-		return r, err
+	n, ok := pystr.Int(parts[0])
+	if !ok {
+		return r, fmt.Errorf("invalid literal for int(): %q", parts[0])
 	}
-	r.amount = n
+	r.text = n.String()
+	r.amount = math.MaxInt
+	if n.IsInt64() && n.Int64() < math.MaxInt {
+		r.amount = int(n.Int64())
+	}
 	d := parts[1]
 	if d == "" {
 		return r, errors.New("an empty duration")
@@ -98,8 +104,8 @@ func parseRate(text string) (rate, error) {
 	if v := d[:len(d)-1]; v == "" {
 		r.duration, r.intDur = unit, true
 	} else {
-		f, err := strconv.ParseFloat(pystr.Strip(v), 64)
-		if err != nil || strings.ContainsAny(v, "_xXpP") {
+		f, ok := pystr.Float(v)
+		if !ok {
 			return r, fmt.Errorf("could not convert string to float: %q", v)
 		}
 		r.duration = f * unit
@@ -296,6 +302,9 @@ func (h *Headless) rateKey(r *http.Request, action string, rt rate, key string) 
 // address, cut to its ALLAUTH_RATE_LIMIT_IPV6_PREFIX network.
 func (h *Headless) clientIP(r *http.Request) (string, error) {
 	s := h.Settings
+	if s.TrustedProxyCount < 0 {
+		return "", errors.New("headless: ALLAUTH_TRUSTED_PROXY_COUNT is not a count")
+	}
 	var ip string
 	if s.TrustedClientIPHeader != "" {
 		ip = strings.Join(r.Header.Values(s.TrustedClientIPHeader), ",")
@@ -330,6 +339,9 @@ func (h *Headless) clientIP(r *http.Request) (string, error) {
 		p, err := addr.WithZone("").Prefix(s.RateLimitIPv6Prefix)
 		if err != nil {
 			return "", fmt.Errorf("headless: ALLAUTH_RATE_LIMIT_IPV6_PREFIX %d: %w", s.RateLimitIPv6Prefix, err)
+		}
+		if p.Addr() == addr.WithZone("") {
+			return addr.String(), nil // (the network of an address it leaves as it is keeps its scope)
 		}
 		return p.Addr().String(), nil
 	}

@@ -1,10 +1,12 @@
 package headless
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -146,22 +148,60 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	}
 	s.MFAEnabled = slices.Contains(apps, "allauth.mfa")
 	s.SitesInstalled = slices.Contains(apps, "django.contrib.sites")
-	if err := loginSettings(s, get, apps); err != nil {
+	if err := loginSettings(s, doc.Settings, apps); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // loginSettings reads the settings of LoginView: the login methods, the email
-// verification, the login code, the rate limits and how a client is known.
-func loginSettings(s *Settings, get func(string, any) (bool, error), apps []string) error {
+// verification, the login code, the rate limits and how a client is known. Values
+// allauth fails on (a None where it wants a value) make LoginView fail too (loginErr).
+func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) error {
+	// value is a setting as Python has it: nil for None, numbers as json.Number (whose
+	// text is Python's str() of an int or a float); set false when it is not set.
+	value := func(name string) (any, bool, error) {
+		r, ok := raw[name]
+		if !ok {
+			return nil, false, nil
+		}
+		d := json.NewDecoder(bytes.NewReader(r))
+		d.UseNumber()
+		var v any
+		if err := d.Decode(&v); err != nil {
+			return nil, false, fmt.Errorf("%w: %s: %w", ErrSettings, name, err)
+		}
+		return v, true, nil
+	}
+	var errs []error
+	refuse := func(name string, v any) {
+		if s.loginErr == nil {
+			s.loginErr = fmt.Errorf("%w: %s = %v (allauth fails on it)", ErrSettings, name, v)
+		}
+	}
+	get := func(name string) (any, bool) {
+		v, ok, err := value(name)
+		errs = append(errs, err)
+		return v, ok
+	}
+	// ACCOUNT_LOGIN_METHODS, else ACCOUNT_AUTHENTICATION_METHOD.
 	var methods []string
-	if ok, err := get("ACCOUNT_LOGIN_METHODS", &methods); err != nil {
-		return err
-	} else if !ok {
+	if v, ok := get("ACCOUNT_LOGIN_METHODS"); ok && v != nil {
+		list, isList := v.([]any)
+		for _, m := range list {
+			if name, isStr := m.(string); isStr {
+				methods = append(methods, name)
+			} else {
+				isList = false
+			}
+		}
+		if !isList {
+			errs = append(errs, fmt.Errorf("%w: ACCOUNT_LOGIN_METHODS %v", ErrSettings, v))
+		}
+	} else {
 		method := "username"
-		if _, err := get("ACCOUNT_AUTHENTICATION_METHOD", &method); err != nil {
-			return err
+		if v, ok := get("ACCOUNT_AUTHENTICATION_METHOD"); ok {
+			method, _ = v.(string)
 		}
 		methods = []string{method}
 		if method == "username_email" {
@@ -170,106 +210,124 @@ func loginSettings(s *Settings, get func(string, any) (bool, error), apps []stri
 	}
 	slices.Sort(methods) // (a frozenset: LoginInput's fields keep their own order)
 	s.LoginMethods = slices.Compact(methods)
-	var errs []error
-	if _, err := get("ACCOUNT_PRESERVE_USERNAME_CASING", &s.PreserveUsernameCasing); err != nil {
-		errs = append(errs, err)
+	if v, ok := get("ACCOUNT_PRESERVE_USERNAME_CASING"); ok {
+		s.PreserveUsernameCasing = truthy(v)
 	}
-	var verification any
-	if ok, err := get("ACCOUNT_EMAIL_VERIFICATION", &verification); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		switch v := verification.(type) {
+	if v, ok := get("ACCOUNT_EMAIL_VERIFICATION"); ok {
+		switch x := v.(type) {
 		case bool: // (the legacy boolean setting)
-			s.EmailVerification = map[bool]string{true: "mandatory", false: "optional"}[v]
+			s.EmailVerification = map[bool]string{true: "mandatory", false: "optional"}[x]
 		case string:
-			s.EmailVerification = v
+			s.EmailVerification = x
 		default:
-			errs = append(errs, fmt.Errorf("%w: ACCOUNT_EMAIL_VERIFICATION %v", ErrSettings, v))
+			refuse("ACCOUNT_EMAIL_VERIFICATION", v)
 		}
 	}
-	var byCode any
-	if _, err := get("ACCOUNT_LOGIN_BY_CODE_REQUIRED", &byCode); err != nil {
-		errs = append(errs, err)
+	if v, ok := get("ACCOUNT_LOGIN_BY_CODE_REQUIRED"); ok {
+		switch x := v.(type) {
+		case bool:
+			s.LoginByCodeRequired = x
+		case []any:
+			s.LoginByCodeRequired = slices.Contains(x, any("password"))
+		case string: // (set("password"): its letters)
+		default:
+			refuse("ACCOUNT_LOGIN_BY_CODE_REQUIRED", v)
+		}
 	}
-	switch v := byCode.(type) {
-	case bool:
-		s.LoginByCodeRequired = v
-	case []any:
-		s.LoginByCodeRequired = slices.Contains(v, any("password"))
-	}
-	// ACCOUNT_RATE_LIMITS over the defaults, which some settings change.
+	// ACCOUNT_RATE_LIMITS over the defaults, which some settings change; a number is
+	// written into a rate as Python's f-string writes it.
 	s.RateLimits = DefaultRateLimits()
-	limit, timeout := any(5.0), any(300.0)
-	if _, err := get("ACCOUNT_LOGIN_ATTEMPTS_LIMIT", &limit); err != nil {
-		errs = append(errs, err)
+	limit, ok := get("ACCOUNT_LOGIN_ATTEMPTS_LIMIT")
+	if !ok {
+		limit = json.Number("5")
 	}
-	if _, err := get("ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT", &timeout); err != nil {
-		errs = append(errs, err)
+	timeout, ok := get("ACCOUNT_LOGIN_ATTEMPTS_TIMEOUT")
+	if !ok {
+		timeout = json.Number("300")
 	}
 	s.RateLimits["login_failed"] = ""
 	if truthy(limit) && truthy(timeout) {
-		s.RateLimits["login_failed"] = fmt.Sprintf("10/m/ip,%v/%vs/key", limit, timeout)
+		s.RateLimits["login_failed"] = fmt.Sprintf("10/m/ip,%v/%vs/key", pyFormat(limit), pyFormat(timeout))
 	}
-	var byCodeVerification bool
-	if _, err := get("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED", &byCodeVerification); err != nil {
-		errs = append(errs, err)
-	}
-	cooldown := any(180.0)
-	if _, err := get("ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN", &cooldown); err != nil {
-		errs = append(errs, err)
+	byCodeVerification, _ := get("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED")
+	cooldown, ok := get("ACCOUNT_EMAIL_CONFIRMATION_COOLDOWN")
+	if !ok {
+		cooldown = json.Number("180")
 	}
 	switch {
-	case byCodeVerification:
+	case truthy(byCodeVerification):
 		s.RateLimits["confirm_email"] = "1/10s/key"
 	case truthy(cooldown):
-		s.RateLimits["confirm_email"] = fmt.Sprintf("1/%vs/key", cooldown)
+		s.RateLimits["confirm_email"] = fmt.Sprintf("1/%vs/key", pyFormat(cooldown))
 	default:
 		s.RateLimits["confirm_email"] = ""
 	}
-	var rates any
-	if _, err := get("ACCOUNT_RATE_LIMITS", &rates); err != nil {
-		errs = append(errs, err)
-	}
-	switch v := rates.(type) {
-	case bool:
-		if !v {
-			s.RateLimits = map[string]string{}
-		}
-	case map[string]any:
-		for action, r := range v {
-			text, ok := r.(string)
-			if r != nil && !ok {
-				errs = append(errs, fmt.Errorf("%w: ACCOUNT_RATE_LIMITS[%q] %v", ErrSettings, action, r))
+	if v, ok := get("ACCOUNT_RATE_LIMITS"); ok {
+		switch x := v.(type) {
+		case bool:
+			if x {
+				refuse("ACCOUNT_RATE_LIMITS", v)
+			} else {
+				s.RateLimits = map[string]string{}
 			}
-			s.RateLimits[action] = text
+		case map[string]any:
+			for action, r := range x {
+				text, isStr := r.(string)
+				if r != nil && !isStr {
+					errs = append(errs, fmt.Errorf("%w: ACCOUNT_RATE_LIMITS[%q] %v", ErrSettings, action, r))
+				}
+				s.RateLimits[action] = text
+			}
+		default:
+			refuse("ACCOUNT_RATE_LIMITS", v)
 		}
 	}
 	for name, dst := range map[string]*int{"ALLAUTH_TRUSTED_PROXY_COUNT": &s.TrustedProxyCount,
 		"ALLAUTH_RATE_LIMIT_IPV6_PREFIX": &s.RateLimitIPv6Prefix} {
-		if _, err := get(name, dst); err != nil {
-			errs = append(errs, err)
+		v, ok := get(name)
+		if !ok {
+			continue
 		}
+		n, isNum := v.(json.Number)
+		i, err := strconv.Atoi(string(n))
+		if !isNum || err != nil {
+			refuse(name, v)
+			continue
+		}
+		*dst = i
 	}
-	if _, err := get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER", &s.TrustedClientIPHeader); err != nil {
-		errs = append(errs, err)
+	if v, ok := get("ALLAUTH_TRUSTED_CLIENT_IP_HEADER"); ok {
+		s.TrustedClientIPHeader, _ = v.(string)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return err
 	}
 	// What LoginView cannot follow.
-	var signupFields []string
-	if _, err := get("ACCOUNT_SIGNUP_FIELDS", &signupFields); err != nil {
-		return err
-	}
+	fields, _ := get("ACCOUNT_SIGNUP_FIELDS")
+	list, _ := fields.([]any)
+	phone := slices.ContainsFunc(list, func(f any) bool { t, _ := f.(string); return strings.TrimSuffix(t, "*") == "phone" })
 	switch {
 	case slices.Contains(s.LoginMethods, "phone"):
 		s.loginErr = fmt.Errorf("%w: login by phone", ErrSettings)
-	case slices.ContainsFunc(signupFields, func(f string) bool { return strings.TrimSuffix(f, "*") == "phone" }):
+	case phone:
 		s.loginErr = fmt.Errorf("%w: a phone in ACCOUNT_SIGNUP_FIELDS (its verification stage)", ErrSettings)
 	case slices.Contains(apps, "allauth.usersessions"):
 		s.loginErr = fmt.Errorf("%w: allauth.usersessions installed (its records of logins)", ErrSettings)
 	}
 	return nil
+}
+
+// pyFormat is f"{v}" of a setting's value (a json.Number's text is Python's str()).
+func pyFormat(v any) string {
+	switch x := v.(type) {
+	case json.Number:
+		return string(x)
+	case bool:
+		return map[bool]string{true: "True", false: "False"}[x]
+	case nil:
+		return "None"
+	}
+	return fmt.Sprint(v)
 }
 
 // truthy is Python's bool() of a setting's JSON value.
@@ -281,6 +339,9 @@ func truthy(v any) bool {
 		return x
 	case float64:
 		return x != 0
+	case json.Number:
+		f, err := x.Float64()
+		return err != nil || f != 0
 	case string:
 		return x != ""
 	case []any:

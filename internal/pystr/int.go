@@ -1,7 +1,10 @@
 package pystr
 
 import (
+	"errors"
 	"math/big"
+	"regexp"
+	"strconv"
 	"strings"
 	"unicode"
 )
@@ -75,3 +78,48 @@ func intSpace(r rune) bool {
 	}
 	return IsSpace(r)
 }
+
+// Float is Python's float(s) for a str s: surrounding white space as Int skips it, then a
+// decimal number (digits of any script, single "_" between digits, an optional
+// fraction and exponent) or "inf", "infinity" or "nan" in any case, with a sign; a
+// number too large is infinite, as in Python. False for anything else.
+func Float(s string) (float64, bool) {
+	s = strings.TrimFunc(s, intSpace)
+	var b strings.Builder
+	prevDigit := false
+	rs := []rune(s)
+	for i, r := range rs {
+		if r == '_' {
+			if !prevDigit || i+1 == len(rs) {
+				return 0, false
+			}
+			if _, ok := decimalValue(rs[i+1]); !ok {
+				return 0, false
+			}
+			prevDigit = false
+			continue
+		}
+		if d, ok := decimalValue(r); ok {
+			b.WriteByte('0' + d)
+			prevDigit = true
+			continue
+		}
+		if r >= 0x80 {
+			return 0, false
+		}
+		b.WriteRune(r)
+		prevDigit = false
+	}
+	t := b.String()
+	if !floatSyntax.MatchString(t) {
+		return 0, false
+	}
+	f, err := strconv.ParseFloat(t, 64)
+	if err != nil && !errors.Is(err, strconv.ErrRange) {
+		return 0, false
+	}
+	return f, true
+}
+
+// floatSyntax is the text float() reads once its digits are ASCII and its "_" gone.
+var floatSyntax = regexp.MustCompile(`^[+-]?(?:(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|(?i:inf|infinity|nan))$`)

@@ -3,7 +3,11 @@ package pystr
 import (
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"math"
+	"math/big"
 	"os"
+	"strconv"
 	"slices"
 	"testing"
 
@@ -27,7 +31,14 @@ func TestPyStr(t *testing.T) {
 			A, B  string
 			Ratio float64
 		} `json:"quick_ratio"`
-		Repr []struct{ Hex, Repr string }
+		Repr  []struct{ Hex, Repr string }
+		Set []struct {
+			Ints, Order []string
+		}
+		Float []struct {
+			S     string
+			Value *string // (repr(float(s)); null for a ValueError)
+		}
 	}
 	if err := json.Unmarshal(data, &fx); err != nil {
 		t.Fatal(err)
@@ -52,6 +63,51 @@ func TestPyStr(t *testing.T) {
 		}
 		if got := Repr(string(s)); got != c.Repr {
 			t.Errorf("repr(%q) = %s, Python %s", s, got, c.Repr)
+		}
+	}
+	if len(fx.Set) < 8 {
+		t.Fatalf("%d set cases", len(fx.Set))
+	}
+	for _, c := range fx.Set {
+		hashes := make([]int64, len(c.Ints))
+		for i, s := range c.Ints {
+			n, _ := new(big.Int).SetString(s, 10)
+			hashes[i] = HashInt(n)
+		}
+		var got []string
+		for _, i := range SetOrder(hashes) {
+			got = append(got, c.Ints[i])
+		}
+		if d := cmp.Diff(c.Order, got); d != "" {
+			t.Errorf("list(set(%v)) (-python +go)\n%s", c.Ints, d)
+		}
+	}
+	if len(fx.Float) < 20 {
+		t.Fatalf("%d float cases", len(fx.Float))
+	}
+	for _, c := range fx.Float {
+		f, ok := Float(c.S)
+		got := fmt.Sprint(f)
+		switch {
+		case math.IsInf(f, 1):
+			got = "inf"
+		case math.IsInf(f, -1):
+			got = "-inf"
+		case math.IsNaN(f):
+			got = "nan"
+		}
+		want := "ValueError"
+		if c.Value != nil {
+			want = *c.Value
+			if v, err := strconv.ParseFloat(want, 64); err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
+				want = fmt.Sprint(v)
+			}
+		}
+		if !ok {
+			got = "ValueError"
+		}
+		if got != want {
+			t.Errorf("float(%q) = %s, Python %s", c.S, got, want)
 		}
 	}
 	for _, c := range fx.QuickRatio {
