@@ -253,49 +253,31 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 	if n != 1 {
 		return nil, []serializer.Value{formError("Invalid login.", "invalid_login")}, nil
 	}
-	ctx := r.Context()
-	// adapter.authenticate: pre_authenticate counts a failed login, which a success
-	// takes back.
-	site := h.SiteDomain
-	if site == "" {
-		ds := h.Sessions.Settings()
-		host, err := ds.GetHost(r)
-		if err != nil {
-			return nil, nil, err
-		}
-		site = host
+	// adapter.authenticate
+	c := credentials{email: in.login}
+	if in.method == "username" {
+		c = credentials{username: in.login, hasUsername: true}
 	}
-	usage, ok, err := h.consume(ctx, r, "login_failed", site+":"+pystr.Lower(in.login))
+	u, backend, ok, err := h.adapterAuthenticate(r, c, in.password)
 	if err != nil {
 		return nil, nil, err
 	}
 	if !ok {
 		return nil, []serializer.Value{formError("Too many failed login attempts. Try again later.", "too_many_login_attempts")}, nil
 	}
-	u, backend, stashed, err := h.authenticate(ctx, in.method, in.login, in.password)
-	if err != nil {
-		return nil, nil, err
-	}
-	if u == nil && stashed == nil {
+	if u == nil {
 		msg := "The username and/or password you specified are not correct."
 		if in.method == "email" {
 			msg = "The email address and/or password you specified are not correct."
 		}
 		return nil, []serializer.Value{fieldError(msg, in.method+"_password_mismatch", "password")}, nil
 	}
-	if err := h.rollback(ctx, usage); err != nil {
-		return nil, nil, err
-	}
-	if u == nil {
-		// (a stashed user has no backend: adapter.login prefers allauth's, which stashed it)
-		u, backend = stashed, allauthBackend
-	}
 	in.user, in.backend = u, backend
 	email := ""
 	if in.method == "email" {
 		email = in.login
 	}
-	if stage, err := h.needsStage(ctx, u, email); err != nil {
+	if stage, err := h.needsStage(r.Context(), u, email); err != nil {
 		return nil, nil, err
 	} else if stage {
 		return nil, nil, ErrLoginStage
@@ -329,21 +311,70 @@ func (h *Headless) needsStage(ctx context.Context, u *auth.User, email string) (
 	return false, nil
 }
 
+// credentials are the keyword arguments of Django's authenticate(): a username (given
+// even when "", which ModelBackend looks up) and an email address ("" for none).
+type credentials struct {
+	username, email string
+	hasUsername     bool
+}
+
+// login is the credentials' value that keys the failed logins' rate limit:
+// credentials.get("email", credentials.get("username", "")).
+func (c credentials) login() string {
+	if c.email != "" {
+		return c.email
+	}
+	return c.username
+}
+
+// adapterAuthenticate is allauth's adapter.authenticate: the failed login counted
+// (ok false when its rate is used up: too_many_login_attempts), Django's authenticate,
+// and the count taken back when a user's password matched (the stashed user, who may
+// not log in, included).
+func (h *Headless) adapterAuthenticate(r *http.Request, c credentials, password string) (u *auth.User, backend string, ok bool, err error) {
+	ctx := r.Context()
+	site := h.SiteDomain
+	if site == "" {
+		ds := h.Sessions.Settings()
+		if site, err = ds.GetHost(r); err != nil {
+			return nil, "", false, err
+		}
+	}
+	usage, ok, err := h.consume(ctx, r, "login_failed", site+":"+pystr.Lower(c.login()))
+	if err != nil || !ok {
+		return nil, "", false, err
+	}
+	u, backend, stashed, err := h.authenticate(ctx, c, password)
+	if err != nil {
+		return nil, "", false, err
+	}
+	if u == nil && stashed != nil {
+		// (a stashed user has no backend: adapter.login prefers allauth's, which stashed it)
+		u, backend = stashed, allauthBackend
+	}
+	if u != nil {
+		if err := h.rollback(ctx, usage); err != nil {
+			return nil, "", false, err
+		}
+	}
+	return u, backend, true, nil
+}
+
 // authenticate is Django's authenticate(request, **credentials) over the configured
 // backends, as allauth's adapter calls it: ModelBackend (a username only) and allauth's
 // AuthenticationBackend, the first that takes the user winning; stashed is the user
 // allauth's backend matched the password of but may not log in (inactive).
-func (h *Headless) authenticate(ctx context.Context, method, login, password string) (u *auth.User, backend string, stashed *auth.User, err error) {
+func (h *Headless) authenticate(ctx context.Context, c credentials, password string) (u *auth.User, backend string, stashed *auth.User, err error) {
 	for _, b := range h.Config.Backends() {
 		switch b {
 		case auth.ModelBackend, auth.AllowAllUsersModelBackend:
-			if method != "username" {
+			if !c.hasUsername {
 				continue // (no username: the backend returns None at once)
 			}
-			u, err = auth.AuthenticateWith(ctx, login, password, b, h.Config)
+			u, err = auth.AuthenticateWith(ctx, c.username, password, b, h.Config)
 		case allauthBackend:
 			var st *auth.User
-			u, st, err = h.allauthAuthenticate(ctx, method, login, password)
+			u, st, err = h.allauthAuthenticate(ctx, c, password)
 			if st != nil {
 				stashed = st
 			}
@@ -359,25 +390,21 @@ func (h *Headless) authenticate(ctx context.Context, method, login, password str
 
 // allauthAuthenticate is allauth's AuthenticationBackend.authenticate: a username is
 // tried as an email address first (with "email" among the login methods), then as a
-// username; an email address through filter_users_by_email. A matching password of a
-// user that may not log in stashes the user.
-func (h *Headless) allauthAuthenticate(ctx context.Context, method, login, password string) (u, stashed *auth.User, err error) {
-	if login == "" { // (no username, no email: nothing to check)
-		h.Config.PasswordHashers().Make(password)
-		return nil, nil, nil
-	}
+// username; then the email address, through filter_users_by_email. A matching password
+// of a user that may not log in stashes the user.
+func (h *Headless) allauthAuthenticate(ctx context.Context, c credentials, password string) (u, stashed *auth.User, err error) {
 	checked := false
-	check := func(c *auth.User) (*auth.User, error) {
+	check := func(cand *auth.User) (*auth.User, error) {
 		checked = true
-		ok, err := auth.CheckPassword(ctx, c, password, h.Config)
+		ok, err := auth.CheckPassword(ctx, cand, password, h.Config)
 		if err != nil || !ok {
 			return nil, err
 		}
-		if !h.Config.UserCanAuthenticate(allauthBackend, c) {
-			stashed = c
+		if !h.Config.UserCanAuthenticate(allauthBackend, cand) {
+			stashed = cand
 			return nil, nil
 		}
-		return c, nil
+		return cand, nil
 	}
 	byEmail := func(email string) (*auth.User, error) {
 		if !slices.Contains(h.Settings.LoginMethods, "email") {
@@ -387,30 +414,33 @@ func (h *Headless) allauthAuthenticate(ctx context.Context, method, login, passw
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range users {
-			if u, err := check(c); err != nil || u != nil {
+		for _, cand := range users {
+			if u, err := check(cand); err != nil || u != nil {
 				return u, err
 			}
 		}
 		return nil, nil
 	}
-	if method == "username" {
-		if u, err = byEmail(login); err != nil || u != nil {
+	if c.username != "" {
+		if u, err = byEmail(c.username); err != nil || u != nil {
 			return u, stashed, err
 		}
 		if slices.Contains(h.Settings.LoginMethods, "username") && h.Settings.UserModelUsernameField != "" {
-			c, err := h.userByUsername(ctx, login)
+			cand, err := h.userByUsername(ctx, c.username)
 			if err != nil {
 				return nil, nil, err
 			}
-			if c != nil {
-				if u, err = check(c); err != nil || u != nil {
+			if cand != nil {
+				if u, err = check(cand); err != nil || u != nil {
 					return u, stashed, err
 				}
 			}
 		}
-	} else if u, err = byEmail(login); err != nil || u != nil {
-		return u, stashed, err
+	}
+	if c.email != "" {
+		if u, err = byEmail(c.email); err != nil || u != nil {
+			return u, stashed, err
+		}
 	}
 	if !checked { // (_mitigate_timing_attack)
 		h.Config.PasswordHashers().Make(password)
