@@ -122,6 +122,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	// (the oracle's login settings)
 	hs.LoginMethods, hs.EmailVerification, hs.TrustedProxyCount = []string{"email", "username"}, "none", 1
 	hs.RateLimits["login"], hs.RateLimits["login_failed"] = "12/m/ip", "6/m/ip,3/5m/key"
+	hs.RateLimits["reauthenticate"] = "8/m/user"
 	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache,
 		Emails: headless.NewSQLEmailAddresses(site.users, "")}
 	ds := &site.settings
@@ -160,6 +161,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/session", h.BrowserSessionView(nil))
 	mux.Handle("/_allauth/app/v1/auth/login", h.LoginView(nil))
 	mux.Handle("/_allauth/browser/v1/auth/login", h.BrowserLoginView(nil))
+	mux.Handle("/_allauth/app/v1/auth/reauthenticate", h.ReauthenticateView())
+	mux.Handle("/_allauth/browser/v1/auth/reauthenticate", h.BrowserReauthenticateView())
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -185,7 +188,8 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 	`"methods": [{"method": "password", "at": `, `"is_pending": true`, `"flows": [{"id": "login"}, {"id": "signup"}]`,
 	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`,
 	`"code": "too_many_login_attempts"`, `"code": "invalid_login"`, `"code": "username_password_mismatch"`,
-	`"code": "email_password_mismatch"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
+	`"code": "email_password_mismatch"`, `"code": "incorrect_password", "param": "password"`,
+	`"reauthenticated": true`, `"code": "too_many_login_attempts", "param": "password"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
 	`"display": "ivy"`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
 
 // allauthIssued is a token of the refresh endpoint's answer.

@@ -8,7 +8,7 @@ HEADLESS_* settings (without the prefix), "django": other settings}. The site: d
 rest_framework, allauth, allauth.account and allauth.headless (HEADLESS_ONLY) installed
 behind allauth's AccountMiddleware, ModelBackend and allauth's AuthenticationBackend,
 MD5PasswordHasher (fast), login by username or email, rate limits "login" 12/m/ip and
-"login_failed" 6/m/ip,3/5m/key counted in a DatabaseCache (table allauth_cache: the
+"login_failed" 6/m/ip,3/5m/key and "reauthenticate" 8/m/user counted in a DatabaseCache (table allauth_cache: the
 database's copy carries them), ALLAUTH_TRUSTED_PROXY_COUNT 1 (X-Forwarded-For names the
 client), DRF's JSONRenderer alone, the
 headless URLs under _allauth/, and these APIViews, each answering {"user": request.user.pk
@@ -30,8 +30,9 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        (pk 6, no usable password) too; makes the
        tokens of every odd kind (TOKENS below); then changes carol's password and deletes
        dave; adds GINA (pk 7, logged in: s-gina), hal and ivy (pks 8, 9, one unverified
-       address), jay and kim (pks 10, 17, one address, one password) for the login
-       endpoints (login_steps); empties the cache; prints {"tokens": {name: token},
+       address; s-ivy), jay and kim (pks 10, 17, one address, one password; s-kim) for
+       the login and reauthentication endpoints (login_steps, reauth_steps); empties the
+       cache; prints {"tokens": {name: token},
        "steps": STEPS, "allauth", "drf", "python"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
        Client, "{t:NAME}" in their headers and body replaced by the token NAME; prints,
@@ -61,7 +62,7 @@ cmd = sys.argv[3]
 URLCONF = "djsession_allauth_urls"
 PASSWORD = "secret-pw-1"
 # The login endpoint's rates, counted in a DatabaseCache (the database's copy goes with it).
-RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key"}
+RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user"}
 CACHE_TABLE = "allauth_cache"
 
 djoracle.configure_view_site(
@@ -154,6 +155,8 @@ SESSION = "/_allauth/app/v1/auth/session"
 BROWSER = "/_allauth/browser/v1/auth/session"
 LOGIN = "/_allauth/app/v1/auth/login"
 BROWSER_LOGIN = "/_allauth/browser/v1/auth/login"
+REAUTH = "/_allauth/app/v1/auth/reauthenticate"
+BROWSER_REAUTH = "/_allauth/browser/v1/auth/reauthenticate"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -290,10 +293,12 @@ def setup():
     for pk, name, pw in ((8, "hal", "hal-pw-1"), (9, "ivy", PASSWORD)):
         EmailAddress.objects.create(user=User.objects.create_user(pk=pk, username=name, password=pw),
                                     email="shared@example.com", verified=False)
+    tokens["s-ivy"] = new_session(User.objects.get(pk=9)).session_key
     # ... and two of one address and one password, whom a set iterates as 17, 10.
     for pk, name in ((10, "jay"), (17, "kim")):
         EmailAddress.objects.create(user=User.objects.create_user(pk=pk, username=name, password=PASSWORD),
                                     email="twins@example.com", verified=False)
+    tokens["s-kim"] = new_session(User.objects.get(pk=17)).session_key
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     print(json.dumps({"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
@@ -386,7 +391,44 @@ def steps(tokens):
         add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
     add(REFRESH, "POST", body=json.dumps({"refresh_token": "{t:r-alice2}"}))
     login_steps(add)
+    reauth_steps(add)
     return out
+
+
+def reauth_steps(add):
+    """The reauthentication endpoints: each user's requests counted (8 per minute), the
+    failed ones as failed logins of the user's login (3 per 5 minutes)."""
+    pw = PASSWORD
+
+    clients = {}
+
+    def reauth(name, body, method="POST", path=REAUTH, headers=None):
+        # (a client of its own for each session: the failed logins are also counted per client)
+        h = {"X-Forwarded-For": "10.5.0.%d" % clients.setdefault(name, len(clients) + 1)}
+        if name:
+            h["X-Session-Token"] = "{t:%s}" % name
+        h.update(headers or {})
+        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+
+    for body in ({"password": pw}, {"password": " %s " % pw}, {}, {"password": None}, {"password": "a\u0000"}, "[]",
+                 {"password": 1}):
+        reauth("s-gina", body)
+    reauth("s-gina", {"password": pw}, "OPTIONS")
+    reauth("s-gina", {}, "GET")
+    for pw2 in ("nope", "nope", "nope", "nope", pw):
+        reauth("s-ivy", {"password": pw2})
+    for i in range(9):
+        reauth("s-zero", {"password": pw})
+    reauth("s-kim", {"password": pw}, "PUT")
+    reauth("s-kim", {"password": "nope"}, "PATCH")
+    for name in (None, "s-bob", "s-carol", "s-pending"):
+        reauth(name, {"password": pw})
+    add(REAUTH, "POST", headers={"X-Session-Token": "nope"}, body=json.dumps({"password": pw}))
+    cookie = "sessionid={t:s-kim}; csrftoken=" + CSRF_SECRET
+    reauth(None, {"password": pw}, path=BROWSER_REAUTH, headers={"Cookie": cookie, "X-CSRFToken": CSRF_SECRET})
+    reauth(None, {"password": pw}, path=BROWSER_REAUTH, headers={"Cookie": cookie})
+    reauth(None, {"password": pw}, path=BROWSER_REAUTH, headers={"Cookie": "csrftoken=" + CSRF_SECRET,
+                                                                  "X-CSRFToken": CSRF_SECRET})
 
 
 def login_steps(add):

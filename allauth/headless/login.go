@@ -95,7 +95,7 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		return err
 	}
 	ctx := r.Context()
-	usage, ok, err := h.consume(ctx, r, "login", "")
+	usage, ok, err := h.consume(ctx, r, "login", "", "")
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,11 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
 	// perform_password_login: the authentication recorded, then perform_login.
-	h.recordAuthentication(c.session, in.user, in.method, in.login)
+	var extra []string
+	if in.login != "" {
+		extra = []string{in.method, in.login}
+	}
+	h.recordAuthentication(c.session, in.user, extra...)
 	if !in.user.IsActive { // (pre_login: an inactive user; clear_login)
 		for _, k := range []string{loginKey, authMethodsKey, authMethodsUserKey} {
 			c.session.Pop(k)
@@ -340,7 +344,7 @@ func (h *Headless) adapterAuthenticate(r *http.Request, c credentials, password 
 			return nil, "", false, err
 		}
 	}
-	usage, ok, err := h.consume(ctx, r, "login_failed", site+":"+pystr.Lower(c.login()))
+	usage, ok, err := h.consume(ctx, r, "login_failed", site+":"+pystr.Lower(c.login()), "")
 	if err != nil || !ok {
 		return nil, "", false, err
 	}
@@ -558,18 +562,23 @@ func pySet(users []*auth.User) []*auth.User {
 	return out
 }
 
-// recordAuthentication is record_authentication(request, user, "password", email= or
-// username=): {"method": "password", "at": time.time(), <method>: login} appended to the
-// user's records in the session.
-func (h *Headless) recordAuthentication(s *django.Session, u *auth.User, method, login string) {
+// recordAuthentication is record_authentication(request, user, "password", **extra):
+// {"method": "password", "at": time.time(), ...extra} appended to the user's records in
+// the session; extra's values are strs (name, value, ...), but for "reauthenticated",
+// which is True.
+func (h *Headless) recordAuthentication(s *django.Session, u *auth.User, extra ...string) {
 	if u.ID == "" {
 		return
 	}
 	d := serializer.NewDict()
 	d.Set("method", serializer.Str("password"))
 	d.Set("at", serializer.Float(pyTime(h.now())))
-	if login != "" {
-		d.Set(method, serializer.Str(login))
+	for i := 0; i+1 < len(extra); i += 2 {
+		v := serializer.Str(extra[i+1])
+		if extra[i] == "reauthenticated" {
+			v = serializer.Bool(true)
+		}
+		d.Set(extra[i], v)
 	}
 	records := slices.Clone(AuthenticationRecords(s, u).Items())
 	s.Set(authMethodsKey, serializer.List(append(records, serializer.DictValue(d))...))

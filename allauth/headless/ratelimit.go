@@ -204,8 +204,8 @@ func (h *Headless) setHistory(ctx context.Context, key string, hist []float64, d
 // action's rates (ACCOUNT_RATE_LIMITS) records a hit unless the rate is used up (or its
 // lock cannot be had), in order, stopping at the first refusal (the hits already
 // recorded stay). GET requests are not counted. key is the hit's key for rates per
-// "key"; rates per "user" are not supported here.
-func (h *Headless) consume(ctx context.Context, r *http.Request, action, key string) ([]rateUsage, bool, error) {
+// "key", user the primary key of the request's user for rates per "user".
+func (h *Headless) consume(ctx context.Context, r *http.Request, action, key, user string) ([]rateUsage, bool, error) {
 	if r.Method == http.MethodGet {
 		return nil, true, nil
 	}
@@ -218,7 +218,7 @@ func (h *Headless) consume(ctx context.Context, r *http.Request, action, key str
 	}
 	var usages []rateUsage
 	for _, rt := range rates {
-		ck, err := h.rateKey(r, action, rt, key)
+		ck, err := h.rateKey(r, action, rt, key, user)
 		if err != nil {
 			return nil, false, err
 		}
@@ -279,8 +279,8 @@ func pyTime(t time.Time) float64 {
 }
 
 // rateKey is get_cache_key: "allauth:rl:allauth.account:<action>:<rate>:" then
-// "ip:<client IP>" or the SHA-256 of the key.
-func (h *Headless) rateKey(r *http.Request, action string, rt rate, key string) (string, error) {
+// "ip:<client IP>", "user:<primary key>" or the SHA-256 of the key.
+func (h *Headless) rateKey(r *http.Request, action string, rt rate, key, user string) (string, error) {
 	prefix := "allauth:rl:allauth.account:" + action + ":" + rt.String() + ":"
 	switch rt.per {
 	case "ip":
@@ -292,6 +292,11 @@ func (h *Headless) rateKey(r *http.Request, action string, rt rate, key string) 
 	case "key":
 		sum := sha256.Sum256([]byte(key))
 		return prefix + hex.EncodeToString(sum[:]), nil
+	case "user":
+		if user == "" {
+			return "", fmt.Errorf("headless: ratelimit configured per user but used anonymously (%s)", action)
+		}
+		return prefix + "user:" + user, nil
 	}
 	return "", fmt.Errorf("headless: rate limits per %q (%s) are not supported", rt.per, action)
 }

@@ -82,6 +82,9 @@ type Settings struct {
 	// logins (True, or "password" among the methods): every login then goes to LoginView's
 	// fallback.
 	LoginByCodeRequired bool
+	// ReauthenticationMethods is ACCOUNT_REAUTHENTICATION_METHODS ("password", "code"
+	// and "mfa"): ReauthenticateView answers a 403 without "password".
+	ReauthenticationMethods []string
 	// MFAEnabled is whether allauth.mfa is installed: a login by a user with a TOTP or
 	// WebAuthn authenticator (mfa_authenticator) then goes to LoginView's fallback.
 	MFAEnabled bool
@@ -143,6 +146,7 @@ func Defaults(secretKey string) *Settings {
 		LoginMethods:                 []string{"username"},
 		PreserveUsernameCasing:       true,
 		EmailVerification:            "optional",
+		ReauthenticationMethods:      []string{"password", "code", "mfa"},
 		RateLimits:                   DefaultRateLimits(),
 		RateLimitIPv6Prefix:          64,
 	}

@@ -210,6 +210,15 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 	}
 	slices.Sort(methods) // (a frozenset: LoginInput's fields keep their own order)
 	s.LoginMethods = slices.Compact(methods)
+	if v, ok := get("ACCOUNT_REAUTHENTICATION_METHODS"); ok && v != nil {
+		list, _ := v.([]any)
+		s.ReauthenticationMethods = []string{}
+		for _, m := range list {
+			if name, isStr := m.(string); isStr {
+				s.ReauthenticationMethods = append(s.ReauthenticationMethods, name)
+			}
+		}
+	}
 	if v, ok := get("ACCOUNT_PRESERVE_USERNAME_CASING"); ok {
 		s.PreserveUsernameCasing = truthy(v)
 	}
