@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/allauth/headless"
@@ -121,5 +122,29 @@ func TestLoginInactive(t *testing.T) {
 	const want = `{"status": 401, "data": {"flows": [{"id": "login"}, {"id": "signup"}]}, "meta": {"is_authenticated": false}}`
 	if w.Code != 401 || w.Body.String() != want {
 		t.Errorf("an inactive user: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestReauthenticate: a site without "password" among its reauthentication methods
+// answers 403; a wrong password is refused, the right one recorded.
+func TestReauthenticate(t *testing.T) {
+	st := loginSite(t)
+	st.h.Settings.RateLimits["login_failed"] = "5/5m/key" // (a failure leaves room for a success)
+	sess := st.login(t, "1")
+	view := st.h.ReauthenticateView()
+	const path = "/_allauth/app/v1/auth/reauthenticate"
+	st.h.Settings.ReauthenticationMethods = []string{"code"}
+	if w := serve(view, "POST", path, `{"password": "x"}`, "X-Session-Token", sess.Key()); w.Code != 403 || w.Body.String() != `{"status": 403}` {
+		t.Errorf("no reauthentication by password: %d %s", w.Code, w.Body)
+	}
+	st.h.Settings.ReauthenticationMethods = []string{"password"}
+	w := serve(view, "POST", path, `{"password": "wrong"}`, "X-Session-Token", sess.Key())
+	const incorrect = `{"status": 400, "errors": [{"message": "Incorrect password.", "code": "incorrect_password", "param": "password"}]}`
+	if w.Body.String() != incorrect {
+		t.Errorf("a wrong password: %d %s", w.Code, w.Body)
+	}
+	w = serve(view, "POST", path, `{"password": "alice-example-password"}`, "X-Session-Token", sess.Key())
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"reauthenticated": true}]`) {
+		t.Errorf("the right password: %d %s", w.Code, w.Body)
 	}
 }
