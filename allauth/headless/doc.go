@@ -35,8 +35,10 @@
 // the addresses of account_emailaddress and the users' own), counted in Django's cache
 // as allauth's "login" and "login_failed" rate limits count them (Headless.Cache), and
 // the session logged in with the user's authentication record, its new session token
-// and, with JWTTokenStrategy, the access and refresh tokens. SettingsFromJSON reads the
-// project's settings as scripts/export_settings.py exports them.
+// and, with JWTTokenStrategy, the access and refresh tokens; ReauthenticateView (and
+// BrowserReauthenticateView) is _allauth/app/v1/auth/reauthenticate: the password of
+// the session's user checked again and the reauthentication recorded. SettingsFromJSON
+// reads the project's settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -62,8 +64,9 @@
 //     site with allauth.usersessions (whose records of logins Go does not keep) or a
 //     phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
 //     AllowAllUsersModelBackend and allauth's own, skipping others; when several users
-//     share an address and a password, the first by primary key logs in (allauth takes
-//     a set's first);
+//     share an address and a password, the first of CPython's set logs in, as in
+//     allauth, for integer and UUID primary keys (Python randomizes the hashes of
+//     others: Go takes the first found);
 //   - the user's display name is its username (allauth's default user_display), and
 //     the adapters are allauth's own; the username and the user's own email are the
 //     user source's (auth.User's Username and Email), whatever other fields
