@@ -52,11 +52,12 @@ const allauthBackend = "allauth.account.auth_backends.AuthenticationBackend"
 
 // allauthSetup is what allauth_oracle.py's setup prints.
 type allauthSetup struct {
-	Tokens  map[string]string
-	Steps   []jwtStep
-	Allauth string
-	DRF     string
-	Python  string
+	Tokens          map[string]string
+	Steps           []jwtStep
+	Allauth         string
+	DRF             string
+	Python          string
+	CommonPasswords string `json:"common_passwords"`
 }
 
 // allauthAnswer is what allauth_oracle.py's run reports of an answer.
@@ -122,9 +123,19 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	// (the oracle's login settings)
 	hs.LoginMethods, hs.EmailVerification, hs.TrustedProxyCount = []string{"email", "username"}, "none", 1
 	hs.RateLimits["login"], hs.RateLimits["login_failed"] = "12/m/ip", "6/m/ip,3/5m/key"
-	hs.RateLimits["reauthenticate"] = "8/m/user"
+	hs.RateLimits["reauthenticate"], hs.RateLimits["change_password"] = "8/m/user", "9/m/user"
+	hs.PasswordMinLength = 0 // (AUTH_PASSWORD_VALIDATORS are the project's)
+	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
+		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
+		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
+		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
+	}}, setup.CommonPasswords)
+	if err != nil {
+		t.Fatal(err)
+	}
 	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache,
-		Emails: headless.NewSQLEmailAddresses(site.users, "")}
+		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators}
 	ds := &site.settings
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := restframework.FromContext(r.Context())
@@ -163,6 +174,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/login", h.BrowserLoginView(nil))
 	mux.Handle("/_allauth/app/v1/auth/reauthenticate", h.ReauthenticateView())
 	mux.Handle("/_allauth/browser/v1/auth/reauthenticate", h.BrowserReauthenticateView())
+	mux.Handle("/_allauth/app/v1/account/password/change", h.ChangePasswordView(nil))
+	mux.Handle("/_allauth/browser/v1/account/password/change", h.BrowserChangePasswordView(nil))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -189,7 +202,8 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`,
 	`"code": "too_many_login_attempts"`, `"code": "invalid_login"`, `"code": "username_password_mismatch"`,
 	`"code": "email_password_mismatch"`, `"code": "incorrect_password", "param": "password"`,
-	`"reauthenticated": true`, `"code": "too_many_login_attempts", "param": "password"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
+	`"reauthenticated": true`, `"code": "enter_current_password"`, `"code": "password_too_similar"`,
+	`"code": "password_entirely_numeric"`, `"code": "password_too_common"`, `"code": "too_many_login_attempts", "param": "password"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
 	`"display": "ivy"`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
@@ -200,6 +214,9 @@ var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+
 var allauthNew = regexp.MustCompile(`"(session_token|at)": ("[a-z0-9]+"|[0-9.e+]+)`)
 
 var allauthCSRFCookie = regexp.MustCompile(`^csrftoken=[A-Za-z0-9]{32};`)
+
+// allauthNewSession is the cookie of a session under a new (random) key.
+var allauthNewSession = regexp.MustCompile(`^sessionid=[a-z0-9]{32};`)
 
 var allauthPlaceholder = regexp.MustCompile(`\{t:([\w-]+)\}`)
 
@@ -265,7 +282,8 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		w := want.Steps[i]
 		for _, a := range []*allauthAnswer{&w, &got} { // (a new CSRF secret is random)
 			for j, c := range a.SetCookie {
-				a.SetCookie[j] = cookieExpiresRE.ReplaceAllString(allauthCSRFCookie.ReplaceAllString(c, "csrftoken=S;"), "expires=<date>")
+				c = allauthNewSession.ReplaceAllString(allauthCSRFCookie.ReplaceAllString(c, "csrftoken=S;"), "sessionid=K;")
+				a.SetCookie[j] = cookieExpiresRE.ReplaceAllString(c, "expires=<date>")
 			}
 		}
 		codes[w.Status]++

@@ -62,7 +62,8 @@ cmd = sys.argv[3]
 URLCONF = "djsession_allauth_urls"
 PASSWORD = "secret-pw-1"
 # The login endpoint's rates, counted in a DatabaseCache (the database's copy goes with it).
-RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user"}
+RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user",
+               "change_password": "9/m/user"}
 CACHE_TABLE = "allauth_cache"
 
 djoracle.configure_view_site(
@@ -82,6 +83,7 @@ djoracle.configure_view_site(
     ACCOUNT_EMAIL_VERIFICATION="none",
     ACCOUNT_RATE_LIMITS=RATE_LIMITS,
     ALLAUTH_TRUSTED_PROXY_COUNT=1,
+    AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}},
     CSRF_FAILURE_VIEW=URLCONF + ".csrf_failure",
     **{"HEADLESS_" + k: v for k, v in (CONFIG.get("headless") or {}).items()},
@@ -156,6 +158,8 @@ BROWSER = "/_allauth/browser/v1/auth/session"
 LOGIN = "/_allauth/app/v1/auth/login"
 BROWSER_LOGIN = "/_allauth/browser/v1/auth/login"
 REAUTH = "/_allauth/app/v1/auth/reauthenticate"
+CHANGE = "/_allauth/app/v1/account/password/change"
+BROWSER_CHANGE = "/_allauth/browser/v1/account/password/change"
 BROWSER_REAUTH = "/_allauth/browser/v1/auth/reauthenticate"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
@@ -301,8 +305,11 @@ def setup():
     tokens["s-kim"] = new_session(User.objects.get(pk=17)).session_key
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
+    import django.contrib.auth
     print(json.dumps({"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
-                      "drf": rest_framework.VERSION, "python": sys.version.split()[0]}))
+                      "drf": rest_framework.VERSION, "python": sys.version.split()[0],
+                      "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__),
+                                                       "common-passwords.txt.gz")}))
 
 
 def steps(tokens):
@@ -392,7 +399,42 @@ def steps(tokens):
     add(REFRESH, "POST", body=json.dumps({"refresh_token": "{t:r-alice2}"}))
     login_steps(add)
     reauth_steps(add)
+    password_steps(add)
     return out
+
+
+def password_steps(add):
+    """The password change endpoints (9 per minute per user), last: a change logs the
+    user's other sessions out."""
+    def change(name, body, method="POST", path=CHANGE, headers=None):
+        h = {"X-Session-Token": "{t:%s}" % name} if name else {}
+        h.update(headers or {})
+        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+
+    pw = PASSWORD
+    for body in ({}, {"current_password": "nope", "new_password": "x"}, {"current_password": pw},
+                 {"current_password": pw, "new_password": "short"}, {"current_password": pw, "new_password": "12345678901"},
+                 {"current_password": " %s " % pw, "new_password": "password"},
+                 {"current_password": pw, "new_password": "a\u0000b"}, "[]"):
+        change("s-kim", body)
+    change("s-kim", {"current_password": pw, "new_password": "kim-new-pw-2026"}, "PUT")
+    change("s-kim", {"current_password": pw, "new_password": "kim-new-pw-2026"})  # (the tenth: 429)
+    change("s-ivy", {"current_password": pw, "new_password": "ivy"}, "OPTIONS")
+    change("s-ivy", {}, "GET")
+    change("s-ivy", {"current_password": pw, "new_password": " ivy-new-pw-2026 "})
+    change("s-ivy", {})
+    change("s-frank", {"new_password": "frank-new-pw-2026"})  # (no usable password: he sets one)
+    change(None, {"current_password": pw, "new_password": "x-new-pw-2026"})
+    change("s-zero", {"current_password": pw, "new_password": "zero"})  # (like the username)
+    change("s-zero", {"current_password": pw, "new_password": "zero-new-pw-2026"})
+    for name in ("s-ivy", "s-zero", "s-frank"):
+        add("/api/session/", headers={"X-Session-Token": "{t:%s}" % name})
+    cookie = "sessionid={t:s-gina}; csrftoken=" + CSRF_SECRET
+    change(None, {"current_password": pw, "new_password": "gina-new-pw-2026"}, path=BROWSER_CHANGE,
+           headers={"Cookie": cookie})
+    change(None, {"current_password": pw, "new_password": "gina-new-pw-2026"}, path=BROWSER_CHANGE,
+           headers={"Cookie": cookie, "X-CSRFToken": CSRF_SECRET})
+    add("/api/session/", headers={"X-Session-Token": "{t:s-gina}"})
 
 
 def reauth_steps(add):

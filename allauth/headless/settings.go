@@ -85,6 +85,17 @@ type Settings struct {
 	// ReauthenticationMethods is ACCOUNT_REAUTHENTICATION_METHODS ("password", "code"
 	// and "mfa"): ReauthenticateView answers a 403 without "password".
 	ReauthenticationMethods []string
+	// PasswordMinLength is ACCOUNT_PASSWORD_MIN_LENGTH (6), which allauth applies to new
+	// passwords only when AUTH_PASSWORD_VALIDATORS is empty: 0 otherwise
+	// (SettingsFromJSON sees to it).
+	PasswordMinLength int
+	// LogoutOnPasswordChange is ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE (false): a password
+	// change logs the session out rather than keeping it logged in.
+	LogoutOnPasswordChange bool
+	// ReauthenticationRequired is ACCOUNT_REAUTHENTICATION_REQUIRED (false): a user
+	// without a usable password must have reauthenticated lately to set one
+	// (ChangePasswordView hands such a request to its fallback).
+	ReauthenticationRequired bool
 	// MFAEnabled is whether allauth.mfa is installed: a login by a user with a TOTP or
 	// WebAuthn authenticator (mfa_authenticator) then goes to LoginView's fallback.
 	MFAEnabled bool
@@ -106,8 +117,9 @@ type Settings struct {
 	RateLimitIPv6Prefix int
 
 	// flowsErr (SettingsFromJSON) is why the flows cannot be listed; loginErr why
-	// LoginView cannot follow the site's login.
-	flowsErr, loginErr error
+	// LoginView cannot follow the site's login; passwordErr why ChangePasswordView
+	// cannot follow its password changes.
+	flowsErr, loginErr, passwordErr error
 }
 
 // DefaultRateLimits returns allauth's ACCOUNT_RATE_LIMITS defaults (with the default
@@ -147,6 +159,7 @@ func Defaults(secretKey string) *Settings {
 		PreserveUsernameCasing:       true,
 		EmailVerification:            "optional",
 		ReauthenticationMethods:      []string{"password", "code", "mfa"},
+		PasswordMinLength:            6,
 		RateLimits:                   DefaultRateLimits(),
 		RateLimitIPv6Prefix:          64,
 	}

@@ -219,6 +219,32 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 			}
 		}
 	}
+	for name, dst := range map[string]*bool{"ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE": &s.LogoutOnPasswordChange,
+		"ACCOUNT_REAUTHENTICATION_REQUIRED": &s.ReauthenticationRequired} {
+		if v, ok := get(name); ok {
+			*dst = truthy(v)
+		}
+	}
+	if v, ok := get("ACCOUNT_EMAIL_NOTIFICATIONS"); ok && truthy(v) {
+		s.passwordErr = fmt.Errorf("%w: ACCOUNT_EMAIL_NOTIFICATIONS (the mail of a password change)", ErrSettings)
+	}
+	// PASSWORD_MIN_LENGTH: ACCOUNT_PASSWORD_MIN_LENGTH (6) without AUTH_PASSWORD_VALIDATORS.
+	s.PasswordMinLength = 0
+	if v, _ := get("AUTH_PASSWORD_VALIDATORS"); !truthy(v) {
+		s.PasswordMinLength = 6
+		if v, ok := get("ACCOUNT_PASSWORD_MIN_LENGTH"); ok {
+			n, isNum := v.(json.Number)
+			i, err := strconv.Atoi(string(n))
+			switch {
+			case v == nil || (isNum && err == nil && i == 0):
+				s.PasswordMinLength = 0
+			case !isNum || err != nil:
+				s.passwordErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_MIN_LENGTH %v", ErrSettings, v)
+			default:
+				s.PasswordMinLength = i
+			}
+		}
+	}
 	if v, ok := get("ACCOUNT_PRESERVE_USERNAME_CASING"); ok {
 		s.PreserveUsernameCasing = truthy(v)
 	}

@@ -43,6 +43,9 @@ type Headless struct {
 	// of django_site) that keys the failed logins' rate limit; "" means the request's
 	// host (request.get_host(), a RequestSite: the sites framework not installed).
 	SiteDomain string
+	// PasswordValidators are AUTH_PASSWORD_VALIDATORS (auth.PasswordValidators), which
+	// ChangePasswordView applies to new passwords.
+	PasswordValidators []auth.PasswordValidator
 	// Authenticators tells whether a user has a second factor (allauth.mfa's
 	// mfa_authenticator: NewSQLAuthenticators), for LoginView with MFAEnabled.
 	Authenticators AuthenticatorSource

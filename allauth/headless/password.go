@@ -1,0 +1,147 @@
+package headless
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/serializer"
+)
+
+// ErrReauthenticationRequired is a password change that allauth makes wait for a
+// reauthentication (ACCOUNT_REAUTHENTICATION_REQUIRED, for a user without a usable
+// password), which ChangePasswordView hands to its fallback.
+var ErrReauthenticationRequired = errors.New("headless: a password change waiting for a reauthentication")
+
+const allowChangePassword = "POST, OPTIONS"
+
+// ChangePasswordView is the app client's password change endpoint (allauth's
+// ChangePasswordView, at _allauth/app/v1/account/password/change): POST
+// {"current_password": ..., "new_password": ...} (no current password for a user
+// without a usable one, who sets one) checks the current password, validates the new
+// one (ACCOUNT_PASSWORD_MIN_LENGTH without AUTH_PASSWORD_VALIDATORS, then the validators
+// of PasswordValidators), sets it, and keeps the session logged in under a new key (its
+// new session token in the answer's meta), or logs it out with
+// ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE; the user's other sessions are logged out, on both
+// sides, as Django's password hash does it. It answers as allauth does: the user (a
+// 200), the input's errors (a 400), an anonymous session's 401, the "change_password"
+// rate (per user) used up with a 429. A change that needs a reauthentication first
+// (ErrReauthenticationRequired) goes to fallback.
+func (h *Headless) ChangePasswordView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveChangePassword, fallback)
+}
+
+// BrowserChangePasswordView is the browser client's password change endpoint
+// (_allauth/browser/v1/account/password/change): ChangePasswordView's answers for the
+// request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserChangePasswordView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveChangePassword, fallback)
+}
+
+// serveChangePassword is AuthenticatedAPIView's dispatch, the "change_password" rate
+// limit, ChangePasswordView.handle with ChangePasswordInput, and its post.
+func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.Settings.passwordErr; err != nil {
+		return err
+	}
+	ctx := r.Context()
+	u, err := h.SessionUser(ctx, c.session)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if _, ok, err := h.consume(ctx, r, "change_password", "", u.ID); err != nil {
+		return err
+	} else if !ok {
+		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	usable := hashers.IsPasswordUsable(u.PasswordHash)
+	if !usable && h.Settings.ReauthenticationRequired {
+		return ErrReauthenticationRequired
+	}
+	if r.Method == http.MethodGet {
+		emptyResponse(w, http.StatusMethodNotAllowed, allowChangePassword)
+		return nil
+	}
+	data, ok, err := h.jsonBody(r)
+	if err != nil {
+		return err
+	} else if !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+		return nil
+	}
+	// ChangePasswordInput: current_password (required with a usable password), then
+	// new_password, each a stripped CharField with its clean_ method.
+	var errs []serializer.Value
+	current := formStr(data, "current_password")
+	switch {
+	case current == "" && usable:
+		errs = append(errs, fieldError("This field is required.", "required", "current_password"))
+	case strings.IndexByte(current, 0) >= 0:
+		errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", "current_password"))
+	case current != "":
+		ok, err := auth.CheckPassword(ctx, u, current, h.Config)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			errs = append(errs, fieldError("Please type your current password.", "enter_current_password", "current_password"))
+		}
+	}
+	password := formStr(data, "new_password")
+	switch {
+	case password == "":
+		errs = append(errs, fieldError("This field is required.", "required", "new_password"))
+	case strings.IndexByte(password, 0) >= 0:
+		errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", "new_password"))
+	default:
+		for _, e := range h.cleanPassword(password, u) {
+			errs = append(errs, fieldError(e.Message, e.Code, "new_password"))
+		}
+	}
+	if len(errs) > 0 {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowChangePassword)
+		return nil
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowChangePassword)
+		return nil
+	}
+	if err := auth.SetPassword(ctx, u, password, h.Config); err != nil {
+		return err
+	}
+	// logout_on_password_change
+	if h.Settings.LogoutOnPasswordChange { // (allauth's logout: Django's flushes the session)
+		if err := auth.Logout(ctx, c.session); err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if err := auth.UpdateSessionAuthHash(ctx, c.session, u, h.Config); err != nil {
+		return err
+	}
+	return h.authenticationResponse(w, r, c, u)
+}
+
+// cleanPassword is the adapter's clean_password: ACCOUNT_PASSWORD_MIN_LENGTH's
+// MinimumLengthValidator (its error alone), then validate_password's errors.
+func (h *Headless) cleanPassword(password string, u *auth.User) auth.PasswordErrors {
+	if n := h.Settings.PasswordMinLength; n > 0 {
+		if e := (auth.MinimumLengthValidator{MinLength: n}).Validate(password, nil); e != nil {
+			return auth.PasswordErrors{*e}
+		}
+	}
+	var errs auth.PasswordErrors
+	if err := auth.ValidatePassword(password, u.PasswordUser(), h.PasswordValidators); err != nil {
+		errors.As(err, &errs)
+	}
+	return errs
+}
