@@ -482,6 +482,13 @@ ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["password", "mfa"]
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ALLAUTH_TRUSTED_PROXY_COUNT = 2
 ALLAUTH_RATE_LIMIT_IPV6_PREFIX = 48
+ACCOUNT_PASSWORD_MIN_LENGTH = 9
+ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
+ACCOUNT_REAUTHENTICATION_METHODS = ("code", "password")
+`, `
+AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]
+ACCOUNT_REAUTHENTICATION_REQUIRED = 1
+
 `, `
 ACCOUNT_AUTHENTICATION_METHOD = "email"
 ACCOUNT_RATE_LIMITS = False
@@ -503,7 +510,9 @@ r = a.LOGIN_BY_CODE_REQUIRED
 print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "RateLimits": {k: v or "" for k, v in a.RATE_LIMITS.items()},
     "EmailVerification": a.EMAIL_VERIFICATION.value, "LoginByCodeRequired": r is True or (not isinstance(r, bool) and "password" in r),
     "PreserveUsernameCasing": a.PRESERVE_USERNAME_CASING, "TrustedProxyCount": al.TRUSTED_PROXY_COUNT,
-    "TrustedClientIPHeader": al.TRUSTED_CLIENT_IP_HEADER or "", "RateLimitIPv6Prefix": al.RATE_LIMIT_IPV6_PREFIX}))
+    "TrustedClientIPHeader": al.TRUSTED_CLIENT_IP_HEADER or "", "RateLimitIPv6Prefix": al.RATE_LIMIT_IPV6_PREFIX,
+    "PasswordMinLength": a.PASSWORD_MIN_LENGTH or 0, "LogoutOnPasswordChange": a.LOGOUT_ON_PASSWORD_CHANGE,
+    "ReauthenticationRequired": bool(a.REAUTHENTICATION_REQUIRED), "ReauthenticationMethods": sorted(a.REAUTHENTICATION_METHODS)}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -521,7 +530,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 		}
 		opt := cmp.Transformer("login", func(s headless.Settings) []any {
 			return []any{s.LoginMethods, s.RateLimits, s.EmailVerification, s.LoginByCodeRequired, s.PreserveUsernameCasing,
-				s.TrustedProxyCount, s.TrustedClientIPHeader, s.RateLimitIPv6Prefix}
+				s.TrustedProxyCount, s.TrustedClientIPHeader, s.RateLimitIPv6Prefix, s.PasswordMinLength,
+				s.LogoutOnPasswordChange, s.ReauthenticationRequired, slices.Sorted(slices.Values(s.ReauthenticationMethods))}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

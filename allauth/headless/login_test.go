@@ -3,6 +3,7 @@ package headless_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"regexp"
@@ -146,5 +147,39 @@ func TestReauthenticate(t *testing.T) {
 	w = serve(view, "POST", path, `{"password": "alice-example-password"}`, "X-Session-Token", sess.Key())
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"reauthenticated": true}]`) {
 		t.Errorf("the right password: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestChangePassword: ACCOUNT_PASSWORD_MIN_LENGTH without validators, the logout of
+// ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE, and the fallback of a user without a usable
+// password when a reauthentication is required.
+func TestChangePassword(t *testing.T) {
+	st := loginSite(t)
+	st.h.Settings.RateLimits = map[string]string{}
+	st.h.Settings.LogoutOnPasswordChange = true
+	sess := st.login(t, "1")
+	const path = "/_allauth/app/v1/account/password/change"
+	view := st.h.ChangePasswordView(nil)
+	w := serve(view, "POST", path, `{"current_password": "alice-example-password", "new_password": "abc"}`, "X-Session-Token", sess.Key())
+	const short = `{"status": 400, "errors": [{"message": "This password is too short. It must contain at least 6 characters.", "code": "password_too_short", "param": "new_password"}]}`
+	if w.Body.String() != short {
+		t.Errorf("a short password: %d %s", w.Code, w.Body)
+	}
+	w = serve(view, "POST", path, `{"current_password": "alice-example-password", "new_password": "abcdef"}`, "X-Session-Token", sess.Key())
+	if w.Code != 401 || strings.Contains(w.Body.String(), "session_token") {
+		t.Errorf("a change that logs out: %d %s", w.Code, w.Body)
+	}
+	if _, err := st.h.LookupSession(t.Context(), sess.Key()); !errors.Is(err, headless.ErrInvalidToken) {
+		t.Errorf("the session after the change: %v", err)
+	}
+	users := st.cfg.Users.(*auth.SQLUserSource)
+	if _, err := users.DB().ExecContext(t.Context(), `UPDATE auth_user SET password = '!x' WHERE id = 1`); err != nil {
+		t.Fatal(err)
+	}
+	st.h.Settings.ReauthenticationRequired = true
+	sess = st.login(t, "1")
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
+	if w := serve(st.h.ChangePasswordView(fallback), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key()); w.Code != 299 {
+		t.Errorf("a reauthentication required: %d %s", w.Code, w.Body)
 	}
 }

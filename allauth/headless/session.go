@@ -348,7 +348,7 @@ func (h *Headless) browserView(serve func(http.ResponseWriter, *http.Request, *a
 		}
 		err := serve(w, r, &appContext{session: s, browser: true})
 		switch {
-		case (errors.Is(err, ErrPendingLogin) || errors.Is(err, ErrLoginStage)) && fallback != nil:
+		case forFallback(err) && fallback != nil:
 			fallback.ServeHTTP(w, r)
 		case err != nil:
 			h.fail(w, r, err)

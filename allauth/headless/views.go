@@ -22,6 +22,13 @@ type appContext struct {
 	loggedIn bool
 }
 
+// forFallback tells whether err is a request the views hand to their fallback: a login
+// pending a stage, or one that needs a stage, or a password change waiting for a
+// reauthentication.
+func forFallback(err error) bool {
+	return errors.Is(err, ErrPendingLogin) || errors.Is(err, ErrLoginStage) || errors.Is(err, ErrReauthenticationRequired)
+}
+
 // errGone is the 410 of a session token of no session.
 var errGone = errors.New("headless: session token of no session")
 
@@ -293,7 +300,7 @@ func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appCo
 		}
 		err = serve(w, r, c)
 		switch {
-		case (errors.Is(err, ErrPendingLogin) || errors.Is(err, ErrLoginStage)) && fallback != nil:
+		case forFallback(err) && fallback != nil:
 			fallback.ServeHTTP(w, r)
 			return
 		case err != nil:
