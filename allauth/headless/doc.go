@@ -37,8 +37,12 @@
 // the session logged in with the user's authentication record, its new session token
 // and, with JWTTokenStrategy, the access and refresh tokens; ReauthenticateView (and
 // BrowserReauthenticateView) is _allauth/app/v1/auth/reauthenticate: the password of
-// the session's user checked again and the reauthentication recorded. SettingsFromJSON
-// reads the project's settings as scripts/export_settings.py exports them.
+// the session's user checked again and the reauthentication recorded;
+// ChangePasswordView (and BrowserChangePasswordView) is
+// _allauth/app/v1/account/password/change: the current password checked, the new one
+// validated (Headless.PasswordValidators) and set, the session kept logged in under a
+// new key while the user's other sessions are logged out. SettingsFromJSON reads the
+// project's settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -57,6 +61,9 @@
 //     a second factor, a login code): they hand such a session to their fallback
 //     (ErrPendingLogin), and they do not list the flows of social accounts' providers
 //     or of a password reset by code (SettingsFromJSON says so);
+//   - ChangePasswordView sends no mail (ACCOUNT_EMAIL_NOTIFICATIONS makes it fail), and
+//     hands to its fallback a user without a usable password when
+//     ACCOUNT_REAUTHENTICATION_REQUIRED is set (ErrReauthenticationRequired);
 //   - LoginView runs no stage: a login that would meet one (ACCOUNT_EMAIL_VERIFICATION
 //     "mandatory" and no verified address, ACCOUNT_LOGIN_BY_CODE_REQUIRED, a user with
 //     a TOTP or WebAuthn authenticator of allauth.mfa) goes to its fallback, the rates
