@@ -348,6 +348,10 @@ func (h *Headless) adapterAuthenticate(r *http.Request, c credentials, password 
 	if err != nil || !ok {
 		return nil, "", false, err
 	}
+	if hasSurrogate(password) || hasSurrogate(c.username) || hasSurrogate(c.email) {
+		// (Python cannot encode it for the database or the hasher: a 500)
+		return nil, "", false, errors.New("headless: credentials holding a lone surrogate")
+	}
 	u, backend, stashed, err := h.authenticate(ctx, c, password)
 	if err != nil {
 		return nil, "", false, err

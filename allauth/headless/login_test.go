@@ -177,9 +177,21 @@ func TestChangePassword(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.h.Settings.ReauthenticationRequired = true
+	st.h.Settings.RateLimits = map[string]string{"change_password": "5/m/user"}
 	sess = st.login(t, "1")
 	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
 	if w := serve(st.h.ChangePasswordView(fallback), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key()); w.Code != 299 {
 		t.Errorf("a reauthentication required: %d %s", w.Code, w.Body)
+	}
+	if n := history(t, st, "allauth:rl:allauth.account:change_password:5/60/user:user:1"); n != 0 {
+		t.Errorf("%d changes left counted after the fallback, want 0", n)
+	}
+	// A new password Python cannot encode: a server error, the password unchanged.
+	st.h.Settings.ReauthenticationRequired = false
+	if w := serve(view, "POST", path, `{"new_password": "abc-\ud800-def"}`, "X-Session-Token", sess.Key()); w.Code != 500 {
+		t.Errorf("a lone surrogate: %d %s", w.Code, w.Body)
+	}
+	if u, _ := st.cfg.Users.User(t.Context(), "1"); u.PasswordHash != "!x" {
+		t.Errorf("the password changed: %q", u.PasswordHash)
 	}
 }

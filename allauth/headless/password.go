@@ -54,13 +54,17 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	if u == nil {
 		return h.authenticationResponse(w, r, c, nil)
 	}
-	if _, ok, err := h.consume(ctx, r, "change_password", "", u.ID); err != nil {
+	usage, ok, err := h.consume(ctx, r, "change_password", "", u.ID)
+	if err != nil {
 		return err
 	} else if !ok {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
 	usable := hashers.IsPasswordUsable(u.PasswordHash)
 	if !usable && h.Settings.ReauthenticationRequired {
+		if err := h.rollback(ctx, usage); err != nil { // (Django counts it)
+			return err
+		}
 		return ErrReauthenticationRequired
 	}
 	if r.Method == http.MethodGet {
@@ -83,6 +87,8 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 		errs = append(errs, fieldError("This field is required.", "required", "current_password"))
 	case strings.IndexByte(current, 0) >= 0:
 		errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", "current_password"))
+	case hasSurrogate(current): // (check_password cannot encode it: a 500)
+		return errors.New("headless: a current password holding a lone surrogate")
 	case current != "":
 		ok, err := auth.CheckPassword(ctx, u, current, h.Config)
 		if err != nil {
@@ -114,6 +120,9 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	default:
 		emptyResponse(w, http.StatusMethodNotAllowed, allowChangePassword)
 		return nil
+	}
+	if hasSurrogate(password) { // (set_password cannot encode it: a 500)
+		return errors.New("headless: a new password holding a lone surrogate")
 	}
 	if err := auth.SetPassword(ctx, u, password, h.Config); err != nil {
 		return err

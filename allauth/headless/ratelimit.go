@@ -290,6 +290,9 @@ func (h *Headless) rateKey(r *http.Request, action string, rt rate, key, user st
 		}
 		return prefix + "ip:" + ip, nil
 	case "key":
+		if hasSurrogate(key) { // (key.encode("utf8") raises: a 500)
+			return "", fmt.Errorf("headless: a rate limit key holding a lone surrogate (%s)", action)
+		}
 		sum := sha256.Sum256([]byte(key))
 		return prefix + hex.EncodeToString(sum[:]), nil
 	case "user":

@@ -2,7 +2,6 @@ package headless
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"math/big"
@@ -58,15 +57,28 @@ func (e *SQLEmailAddresses) PrimaryEmail(ctx context.Context, userID string) (st
 	if err != nil {
 		return "", false, err
 	}
-	var email string
-	err = e.users.DB().QueryRowContext(ctx, e.query, id).Scan(&email)
-	switch {
-	case errors.Is(err, sql.ErrNoRows):
-		return "", false, nil
-	case err != nil:
+	rows, err := e.users.DB().QueryContext(ctx, e.query, id)
+	if err != nil {
 		return "", false, fmt.Errorf("headless: primary email: %w", err)
 	}
-	return email, true, nil
+	defer rows.Close()
+	var emails []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return "", false, fmt.Errorf("headless: primary email: %w", err)
+		}
+		emails = append(emails, email)
+	}
+	switch {
+	case rows.Err() != nil:
+		return "", false, fmt.Errorf("headless: primary email: %w", rows.Err())
+	case len(emails) > 1: // (get_primary's get(): MultipleObjectsReturned)
+		return "", false, fmt.Errorf("headless: user %s has %d primary addresses", userID, len(emails))
+	case len(emails) == 0:
+		return "", false, nil
+	}
+	return emails[0], true, nil
 }
 
 // AddressesByEmail implements EmailAddressSource.

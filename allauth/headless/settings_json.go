@@ -212,6 +212,11 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 	s.LoginMethods = slices.Compact(methods)
 	if v, ok := get("ACCOUNT_REAUTHENTICATION_METHODS"); ok && v != nil {
 		list, _ := v.([]any)
+		if d, isDict := v.(map[string]any); isDict { // (frozenset of a dict: its keys)
+			for k := range d {
+				list = append(list, k)
+			}
+		}
 		s.ReauthenticationMethods = []string{}
 		for _, m := range list {
 			if name, isStr := m.(string); isStr {
@@ -234,14 +239,16 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 		s.PasswordMinLength = 6
 		if v, ok := get("ACCOUNT_PASSWORD_MIN_LENGTH"); ok {
 			n, isNum := v.(json.Number)
-			i, err := strconv.Atoi(string(n))
+			f, err := n.Float64()
 			switch {
-			case v == nil || (isNum && err == nil && i == 0):
+			case v == nil || v == false:
 				s.PasswordMinLength = 0
-			case !isNum || err != nil:
+			case v == true: // (len(password) < True)
+				s.PasswordMinLength = 1
+			case !isNum || err != nil || f != float64(int(f)) || f < 0:
 				s.passwordErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_MIN_LENGTH %v", ErrSettings, v)
 			default:
-				s.PasswordMinLength = i
+				s.PasswordMinLength = int(f)
 			}
 		}
 	}
