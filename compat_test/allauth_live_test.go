@@ -125,15 +125,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.RateLimits["login"], hs.RateLimits["login_failed"] = "12/m/ip", "6/m/ip,3/5m/key"
 	hs.RateLimits["reauthenticate"], hs.RateLimits["change_password"] = "8/m/user", "9/m/user"
 	hs.PasswordMinLength = 0 // (AUTH_PASSWORD_VALIDATORS are the project's)
-	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
-		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
-		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
-		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
-	}}, setup.CommonPasswords)
-	if err != nil {
-		t.Fatal(err)
-	}
+	validators := projectValidators(t, setup.CommonPasswords)
 	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache,
 		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators}
 	ds := &site.settings

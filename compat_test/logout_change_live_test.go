@@ -216,15 +216,7 @@ func logoutChangeSite(t *testing.T, version string, adb *authDatabase, logoutRed
 	site := dbSessionSite(t, version, adb, auth.AuthUser, auth.PKInt, nil)
 	s := &site.settings
 	s.LogoutRedirectURL = logoutRedirectURL
-	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
-		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
-		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
-		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
-	}}, commonPasswords)
-	if err != nil {
-		t.Fatal(err)
-	}
+	validators := projectValidators(t, commonPasswords)
 	text := func(body string) func(http.ResponseWriter, *http.Request) {
 		return func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
@@ -264,4 +256,20 @@ func logoutChangeSite(t *testing.T, version string, adb *authDatabase, logoutRed
 		text("token")(w, r)
 	})
 	return site, mux
+}
+
+// projectValidators are djoracle.PROJECT_PASSWORD_VALIDATORS (startproject's four) in
+// Go, with the common passwords of the Django at commonPasswords.
+func projectValidators(t *testing.T, commonPasswords string) []auth.PasswordValidator {
+	t.Helper()
+	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
+		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
+		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
+		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
+	}}, commonPasswords)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return validators
 }

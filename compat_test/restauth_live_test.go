@@ -171,15 +171,7 @@ func restAuthSite(t *testing.T, djangoVersion string, setup restAuthSetup, c res
 	settings.LogoutOnGet, _ = c.django["ACCOUNT_LOGOUT_ON_GET"].(bool)
 	settings.OldPasswordFieldEnabled, _ = ra["OLD_PASSWORD_FIELD_ENABLED"].(bool)
 	settings.LogoutOnPasswordChange, _ = ra["LOGOUT_ON_PASSWORD_CHANGE"].(bool)
-	validators, err := auth.PasswordValidators(&django.Settings{AuthPasswordValidators: []django.PasswordValidatorSetting{
-		{Name: "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-		{Name: "django.contrib.auth.password_validation.MinimumLengthValidator"},
-		{Name: "django.contrib.auth.password_validation.CommonPasswordValidator"},
-		{Name: "django.contrib.auth.password_validation.NumericPasswordValidator"},
-	}}, setup.CommonPasswords)
-	if err != nil {
-		t.Fatal(err)
-	}
+	validators := projectValidators(t, setup.CommonPasswords)
 	resetTokens, err := auth.NewPasswordResetTokenGenerator(&site.settings)
 	if err != nil {
 		t.Fatal(err)

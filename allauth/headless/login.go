@@ -55,8 +55,6 @@ type userFinder interface {
 	UsersByField(ctx context.Context, column, value string, iexact bool) ([]*auth.User, error)
 }
 
-const allowLogin = "POST, OPTIONS"
-
 // LoginView is the app client's login endpoint (allauth's LoginView, at
 // _allauth/app/v1/auth/login): POST {"username" or "email": ..., "password": ...} logs
 // the session in as allauth does and answers the session's user (a 200 with
@@ -102,16 +100,9 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	if !ok {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
-	if r.Method == http.MethodGet {
-		emptyResponse(w, http.StatusMethodNotAllowed, allowLogin)
-		return nil
-	}
-	data, ok, err := h.jsonBody(r)
-	if err != nil {
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
 		return err
-	} else if !ok {
-		emptyResponse(w, http.StatusBadRequest, "")
-		return nil
 	}
 	in, errs, err := h.loginInput(r, data)
 	if errors.Is(err, ErrLoginStage) {
@@ -126,13 +117,7 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	if len(errs) > 0 {
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
 	}
-	switch r.Method {
-	case http.MethodPost:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowLogin)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowLogin)
+	if !restPost(w, r) {
 		return nil
 	}
 	if u, err := h.SessionUser(ctx, c.session); err != nil {

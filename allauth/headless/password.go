@@ -15,8 +15,6 @@ import (
 // password), which ChangePasswordView hands to its fallback.
 var ErrReauthenticationRequired = errors.New("headless: a password change waiting for a reauthentication")
 
-const allowChangePassword = "POST, OPTIONS"
-
 // ChangePasswordView is the app client's password change endpoint (allauth's
 // ChangePasswordView, at _allauth/app/v1/account/password/change): POST
 // {"current_password": ..., "new_password": ...} (no current password for a user
@@ -47,12 +45,9 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 		return err
 	}
 	ctx := r.Context()
-	u, err := h.SessionUser(ctx, c.session)
-	if err != nil {
+	u, err := h.sessionUser(w, r, c)
+	if err != nil || u == nil {
 		return err
-	}
-	if u == nil {
-		return h.authenticationResponse(w, r, c, nil)
 	}
 	usage, ok, err := h.consume(ctx, r, "change_password", "", u.ID)
 	if err != nil {
@@ -67,16 +62,9 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 		}
 		return ErrReauthenticationRequired
 	}
-	if r.Method == http.MethodGet {
-		emptyResponse(w, http.StatusMethodNotAllowed, allowChangePassword)
-		return nil
-	}
-	data, ok, err := h.jsonBody(r)
-	if err != nil {
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
 		return err
-	} else if !ok {
-		emptyResponse(w, http.StatusBadRequest, "")
-		return nil
 	}
 	// ChangePasswordInput: current_password (required with a usable password), then
 	// new_password, each a stripped CharField with its clean_ method.
@@ -112,13 +100,7 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	if len(errs) > 0 {
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
 	}
-	switch r.Method {
-	case http.MethodPost:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowChangePassword)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowChangePassword)
+	if !restPost(w, r) {
 		return nil
 	}
 	if hasSurrogate(password) { // (set_password cannot encode it: a 500)

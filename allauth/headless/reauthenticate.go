@@ -11,8 +11,6 @@ import (
 	"github.com/djsession/djsession/serializer"
 )
 
-const allowReauthenticate = "POST, OPTIONS"
-
 // ReauthenticateView is the app client's reauthentication endpoint (allauth's
 // ReauthenticateView, at _allauth/app/v1/auth/reauthenticate), which a logged-in app
 // calls before a sensitive action: POST {"password": ...} checks the password of the
@@ -39,12 +37,9 @@ func (h *Headless) serveReauthenticate(w http.ResponseWriter, r *http.Request, c
 		return err
 	}
 	ctx := r.Context()
-	u, err := h.SessionUser(ctx, c.session)
-	if err != nil {
+	u, err := h.sessionUser(w, r, c)
+	if err != nil || u == nil {
 		return err
-	}
-	if u == nil {
-		return h.authenticationResponse(w, r, c, nil)
 	}
 	if !slices.Contains(h.Settings.ReauthenticationMethods, "password") {
 		return h.metaResponse(w, r, c, http.StatusForbidden, serializer.None())
@@ -54,16 +49,9 @@ func (h *Headless) serveReauthenticate(w http.ResponseWriter, r *http.Request, c
 	} else if !ok {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
-	if r.Method == http.MethodGet {
-		emptyResponse(w, http.StatusMethodNotAllowed, allowReauthenticate)
-		return nil
-	}
-	data, ok, err := h.jsonBody(r)
-	if err != nil {
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
 		return err
-	} else if !ok {
-		emptyResponse(w, http.StatusBadRequest, "")
-		return nil
 	}
 	// ReauthenticateForm's password: a PasswordField (not stripped), then clean_password.
 	var errs []serializer.Value
@@ -90,13 +78,7 @@ func (h *Headless) serveReauthenticate(w http.ResponseWriter, r *http.Request, c
 	if len(errs) > 0 {
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
 	}
-	switch r.Method {
-	case http.MethodPost:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowReauthenticate)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowReauthenticate)
+	if !restPost(w, r) {
 		return nil
 	}
 	h.recordAuthentication(c.session, u, "reauthenticated", "")

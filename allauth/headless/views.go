@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 )
@@ -313,20 +314,53 @@ func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appCo
 	})
 }
 
-const allowRefresh = "POST, OPTIONS"
+// allowPost is the Allow header of allauth's views that take POST alone.
+const allowPost = "POST, OPTIONS"
+
+// restInput is the start of RESTView.handle for a view that takes POST: GET is answered
+// 405 (no input read), and any other method's body must be a JSON object (an empty 400
+// otherwise); ok is false when the request was answered.
+func (h *Headless) restInput(w http.ResponseWriter, r *http.Request) (data *serializer.Dict, ok bool, err error) {
+	if r.Method == http.MethodGet {
+		emptyResponse(w, http.StatusMethodNotAllowed, allowPost)
+		return nil, false, nil
+	}
+	data, ok, err = h.jsonBody(r)
+	if err == nil && !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+	}
+	return data, ok, err
+}
+
+// sessionUser is the request's user for a view that needs one (AuthenticatedAPIView's
+// dispatch): nil when it answered the anonymous session's 401 itself.
+func (h *Headless) sessionUser(w http.ResponseWriter, r *http.Request, c *appContext) (*auth.User, error) {
+	u, err := h.SessionUser(r.Context(), c.session)
+	if err != nil || u != nil {
+		return u, err
+	}
+	return nil, h.authenticationResponse(w, r, c, nil)
+}
+
+// restPost is View.dispatch once the input is valid: true for POST; OPTIONS is answered
+// 200 and the other methods 405.
+func restPost(w http.ResponseWriter, r *http.Request) bool {
+	switch r.Method {
+	case http.MethodPost:
+		return true
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowPost)
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowPost)
+	}
+	return false
+}
 
 // serveRefresh is RESTView.handle and RefreshTokenView.post.
 func (h *Headless) serveRefresh(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	if r.Method == http.MethodGet {
-		emptyResponse(w, http.StatusMethodNotAllowed, allowRefresh)
-		return nil
-	}
-	data, ok, err := h.jsonBody(r)
-	if err != nil {
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
 		return err
-	} else if !ok {
-		emptyResponse(w, http.StatusBadRequest, "")
-		return nil
 	}
 	token, ferr := charField(data, "refresh_token")
 	meta, err := c.meta(r)
@@ -341,13 +375,7 @@ func (h *Headless) serveRefresh(w http.ResponseWriter, r *http.Request, c *appCo
 		h.apiResponse(w, r, http.StatusBadRequest, serializer.None(), metaValue, serializer.List(ferr))
 		return nil
 	}
-	switch r.Method {
-	case http.MethodPost:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowRefresh)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowRefresh)
+	if !restPost(w, r) {
 		return nil
 	}
 	if h.Settings.TokenStrategy == JWTTokenStrategy && hasSurrogate(token) {
