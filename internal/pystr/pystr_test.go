@@ -7,8 +7,8 @@ import (
 	"math"
 	"math/big"
 	"os"
-	"strconv"
 	"slices"
+	"strconv"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -31,8 +31,8 @@ func TestPyStr(t *testing.T) {
 			A, B  string
 			Ratio float64
 		} `json:"quick_ratio"`
-		Repr  []struct{ Hex, Repr string }
-		Set []struct {
+		Repr []struct{ Hex, Repr string }
+		Set  []struct {
 			Ints, Order []string
 		}
 		Float []struct {
