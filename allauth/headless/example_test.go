@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"regexp"
 	"strings"
 
 	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/caches/filecache"
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/engines/db"
@@ -92,3 +94,56 @@ func ExampleHeadless() {
 	// 200 {"status": 200, "data": {"access_token": "...", "refresh_token": "..."}}
 	// 200 "bob"
 }
+
+// An app logs in at allauth's login endpoint served by Go: the answer carries the
+// session token to send from now on. The rates (here allauth's defaults) are counted in
+// Django's cache, shared with the site (a FileBasedCache here); a login that needs a
+// stage allauth runs (a second factor, say) would go to the fallback: the site's Django.
+func ExampleHeadless_LoginView() {
+	conn, users, done, err := exampledb.Copy()
+	if err != nil {
+		panic(err)
+	}
+	defer done()
+	ds := django.NewSettings()
+	ds.SecretKey, ds.AllowedHosts = "the site's SECRET_KEY", []string{"api.example.com"}
+	opts, _ := ds.EngineOptions()
+	if ds.SessionEngine, err = sqlite.New(conn, db.Options{Options: opts}); err != nil {
+		panic(err)
+	}
+	sessions, err := django.NewMiddleware(ds)
+	if err != nil {
+		panic(err)
+	}
+	dir, err := os.MkdirTemp("", "cache")
+	if err != nil {
+		panic(err)
+	}
+	defer os.RemoveAll(dir)
+	cache, err := filecache.New(filecache.Options{Dir: dir}) // CACHES["default"]
+	if err != nil {
+		panic(err)
+	}
+	cfg := &auth.Config{SecretKey: ds.SecretKey, Users: users,
+		AuthenticationBackends: []string{auth.ModelBackend, "allauth.account.auth_backends.AuthenticationBackend"}}
+	h := &headless.Headless{Settings: headless.Defaults(ds.SecretKey), Sessions: sessions, Config: cfg, Cache: cache}
+	toDjango := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { /* a proxy to the site */ })
+	login := h.LoginView(toDjango)
+
+	for _, body := range []string{
+		`{"username": "bob", "password": "wrong"}`,
+		`{"username": "bob", "password": "bob-example-password"}`,
+	} {
+		r := httptest.NewRequest("POST", "http://api.example.com/_allauth/app/v1/auth/login", strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		login.ServeHTTP(w, r)
+		fmt.Println(w.Code, newValues.ReplaceAllString(w.Body.String(), `"$1": ...`))
+	}
+	// Output:
+	// 400 {"status": 400, "errors": [{"message": "The username and/or password you specified are not correct.", "code": "username_password_mismatch", "param": "password"}]}
+	// 200 {"status": 200, "data": {"user": {"id": 2, "display": "bob", "email": "bob@example.com", "has_usable_password": true, "username": "bob"}, "methods": [{"method": "password", "at": ..., "username": "bob"}]}, "meta": {"is_authenticated": true, "session_token": ...}}
+}
+
+// newValues are the values of an answer that are new each time.
+var newValues = regexp.MustCompile(`"(session_token|at)": ("\w+"|[\d.e+]+)`)
