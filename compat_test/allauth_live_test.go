@@ -125,8 +125,13 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.RateLimits["login"], hs.RateLimits["login_failed"] = "12/m/ip", "6/m/ip,3/5m/key"
 	hs.RateLimits["reauthenticate"], hs.RateLimits["change_password"] = "8/m/user", "9/m/user"
 	hs.PasswordMinLength = 0 // (AUTH_PASSWORD_VALIDATORS are the project's)
+	hs.SitesInstalled, hs.SiteID = true, 1
 	validators := projectValidators(t, setup.CommonPasswords)
-	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache,
+	domain, err := headless.SiteDomain(t.Context(), site.users, hs.SiteID)
+	if err != nil || domain != "accounts.example.org" {
+		t.Fatalf("the Site: %q, %v", domain, err)
+	}
+	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache, SiteDomain: domain,
 		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators}
 	ds := &site.settings
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -477,6 +482,7 @@ ALLAUTH_RATE_LIMIT_IPV6_PREFIX = 48
 ACCOUNT_PASSWORD_MIN_LENGTH = 9
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_REAUTHENTICATION_METHODS = ("code", "password")
+SITE_ID = 3
 `, `
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]
 ACCOUNT_REAUTHENTICATION_REQUIRED = 1
@@ -496,6 +502,7 @@ ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["mfa"]
 		cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), "-c", `
 import json, django
 django.setup()
+from django.conf import settings
 from allauth import app_settings as al
 from allauth.account import app_settings as a
 r = a.LOGIN_BY_CODE_REQUIRED
@@ -504,7 +511,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "PreserveUsernameCasing": a.PRESERVE_USERNAME_CASING, "TrustedProxyCount": al.TRUSTED_PROXY_COUNT,
     "TrustedClientIPHeader": al.TRUSTED_CLIENT_IP_HEADER or "", "RateLimitIPv6Prefix": al.RATE_LIMIT_IPV6_PREFIX,
     "PasswordMinLength": a.PASSWORD_MIN_LENGTH or 0, "LogoutOnPasswordChange": a.LOGOUT_ON_PASSWORD_CHANGE,
-    "ReauthenticationRequired": bool(a.REAUTHENTICATION_REQUIRED), "ReauthenticationMethods": sorted(a.REAUTHENTICATION_METHODS)}))
+    "ReauthenticationRequired": bool(a.REAUTHENTICATION_REQUIRED), "ReauthenticationMethods": sorted(a.REAUTHENTICATION_METHODS),
+    "SiteID": getattr(settings, "SITE_ID", 0)}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -523,7 +531,7 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 		opt := cmp.Transformer("login", func(s headless.Settings) []any {
 			return []any{s.LoginMethods, s.RateLimits, s.EmailVerification, s.LoginByCodeRequired, s.PreserveUsernameCasing,
 				s.TrustedProxyCount, s.TrustedClientIPHeader, s.RateLimitIPv6Prefix, s.PasswordMinLength,
-				s.LogoutOnPasswordChange, s.ReauthenticationRequired, slices.Sorted(slices.Values(s.ReauthenticationMethods))}
+				s.LogoutOnPasswordChange, s.ReauthenticationRequired, slices.Sorted(slices.Values(s.ReauthenticationMethods)), s.SiteID}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

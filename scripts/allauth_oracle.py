@@ -5,7 +5,8 @@ Usage: <venv python> scripts/allauth_oracle.py DATABASE_JSON CONFIG_JSON COMMAND
 
 DATABASE_JSON is Django's DATABASES["default"] as JSON. CONFIG_JSON is {"headless": the
 HEADLESS_* settings (without the prefix), "django": other settings}. The site: db sessions,
-rest_framework, allauth, allauth.account and allauth.headless (HEADLESS_ONLY) installed
+django.contrib.sites (SITE_ID 1, accounts.example.org), rest_framework, allauth,
+allauth.account and allauth.headless (HEADLESS_ONLY) installed
 behind allauth's AccountMiddleware, ModelBackend and allauth's AuthenticationBackend,
 MD5PasswordHasher (fast), login by username or email, rate limits "login" 12/m/ip and
 "login_failed" 6/m/ip,3/5m/key and "reauthenticate" 8/m/user counted in a DatabaseCache (table allauth_cache: the
@@ -69,7 +70,8 @@ CACHE_TABLE = "allauth_cache"
 djoracle.configure_view_site(
     sys.argv[1], URLCONF, {},
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
-                    "rest_framework", "allauth", "allauth.account", "allauth.headless"],
+                    "django.contrib.sites", "rest_framework", "allauth", "allauth.account", "allauth.headless"],
+    SITE_ID=1,
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
                 "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -210,6 +212,8 @@ def setup():
                                    (3, "carol", True, False), (4, "dave", True, False), (5, "erin", True, False)],
                                   PASSWORD)
     call_command("createcachetable", verbosity=0)
+    from django.contrib.sites.models import Site
+    Site.objects.filter(pk=1).update(domain="accounts.example.org")  # (the failed logins' key)
     tokens = {}
     for name, username in (("alice", "alice"), ("alice2", "alice"), ("carol", "carol"), ("dave", "dave"), ("erin", "erin")):
         meta = app_login(username)

@@ -33,7 +33,8 @@
 // browser client's): a username or an email address and a password, checked as
 // allauth's AuthenticationBackend checks them (by username, case-insensitively, or by
 // the addresses of account_emailaddress and the users' own), counted in Django's cache
-// as allauth's "login" and "login_failed" rate limits count them (Headless.Cache), and
+// as allauth's "login" and "login_failed" rate limits count them (Headless.Cache, and
+// with django.contrib.sites the current Site's domain: SiteDomain), and
 // the session logged in with the user's authentication record, its new session token
 // and, with JWTTokenStrategy, the access and refresh tokens; ReauthenticateView (and
 // BrowserReauthenticateView) is _allauth/app/v1/auth/reauthenticate: the password of

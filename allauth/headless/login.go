@@ -167,7 +167,7 @@ func (h *Headless) loginCheck() error {
 		return fmt.Errorf("%w: ACCOUNT_EMAIL_VERIFICATION %q", ErrSettings, s.EmailVerification)
 	}
 	if s.SitesInstalled && h.SiteDomain == "" {
-		return errors.New("headless: LoginView with django.contrib.sites installed needs the SiteDomain")
+		return errors.New("headless: with django.contrib.sites installed, the views need Headless.SiteDomain (SiteDomain reads it)")
 	}
 	if _, ok := h.Config.Users.(userFinder); !ok {
 		return errors.New("headless: LoginView needs users found by field (an auth.SQLUserSource)")

@@ -131,6 +131,19 @@ func (e *SQLEmailAddresses) HasVerifiedEmail(ctx context.Context, userID, email 
 	return verified, rows.Err()
 }
 
+// SiteDomain is the domain of the Site siteID (SITE_ID) in the django_site table of
+// users's database, for Headless.SiteDomain on a site with django.contrib.sites (as
+// get_current_site finds it).
+func SiteDomain(ctx context.Context, users *auth.SQLUserSource, siteID int64) (string, error) {
+	var domain string
+	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, users.Quote("domain"), users.Quote("django_site"),
+		users.Quote("id"), users.Param(1))
+	if err := users.DB().QueryRowContext(ctx, q, siteID).Scan(&domain); err != nil {
+		return "", fmt.Errorf("headless: the Site %d: %w", siteID, err)
+	}
+	return domain, nil
+}
+
 // SQLAuthenticators is allauth.mfa's mfa_authenticator table, on the user source's
 // database.
 type SQLAuthenticators struct {

@@ -101,8 +101,10 @@ type Settings struct {
 	MFAEnabled bool
 	// SitesInstalled is whether django.contrib.sites is installed: the failed logins'
 	// rate limit is then keyed by the current Site's domain, which LoginView needs as
-	// Headless.SiteDomain.
+	// Headless.SiteDomain (SiteDomain reads it from django_site).
 	SitesInstalled bool
+	// SiteID is SITE_ID (0 when unset): the current Site.
+	SiteID int64
 	// RateLimits is ACCOUNT_RATE_LIMITS over allauth's defaults (DefaultRateLimits;
 	// empty for False): LoginView counts "login" and "login_failed".
 	RateLimits map[string]string

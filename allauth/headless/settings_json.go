@@ -148,6 +148,9 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	}
 	s.MFAEnabled = slices.Contains(apps, "allauth.mfa")
 	s.SitesInstalled = slices.Contains(apps, "django.contrib.sites")
+	if _, err := get("SITE_ID", &s.SiteID); err != nil {
+		return nil, err
+	}
 	if err := loginSettings(s, doc.Settings, apps); err != nil {
 		return nil, err
 	}
