@@ -171,6 +171,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/login", h.BrowserLoginView(nil))
 	mux.Handle("/_allauth/app/v1/auth/reauthenticate", h.ReauthenticateView())
 	mux.Handle("/_allauth/browser/v1/auth/reauthenticate", h.BrowserReauthenticateView())
+	mux.Handle("/_allauth/app/v1/config", h.ConfigView())
+	mux.Handle("/_allauth/browser/v1/config", h.BrowserConfigView())
 	mux.Handle("/_allauth/app/v1/account/password/change", h.ChangePasswordView(nil))
 	mux.Handle("/_allauth/browser/v1/account/password/change", h.BrowserChangePasswordView(nil))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
@@ -201,7 +203,7 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 	`"code": "email_password_mismatch"`, `"code": "incorrect_password", "param": "password"`,
 	`"reauthenticated": true`, `"code": "enter_current_password"`, `"code": "password_too_similar"`,
 	`"code": "password_entirely_numeric"`, `"code": "password_too_common"`, `"code": "too_many_login_attempts", "param": "password"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
-	`"display": "ivy"`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
+	`"display": "ivy"`, `"authentication_method": "username_email"}}`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)
@@ -296,6 +298,8 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			}
 		}
 		issued += len(allauthIssued.FindAllString(w.Body, -1))
+		// (LOGIN_METHODS is a frozenset: its order is Python's hash seed's)
+		w.Body = strings.Replace(w.Body, `"login_methods": ["username", "email"]`, `"login_methods": ["email", "username"]`, 1)
 		for _, b := range []*string{&w.Body, &got.Body} {
 			if strings.Contains(*b, `"session_token": "`) {
 				marks["a new session token"]++
@@ -450,6 +454,8 @@ MFA_SUPPORTED_TYPES = ["totp"]
 	want.UnauthenticatedFlows = []string{"login", "login_by_code", "signup", "mfa_login_webauthn"}
 	want.UserModelUsernameField = ""
 	want.MFAEnabled = true
+	want.LoginByCodeEnabled, want.PasskeyLoginEnabled = true, true
+	want.MFASupportedTypes = []string{"totp", "webauthn"}
 	if diff := cmp.Diff(want, s, cmpopts.IgnoreUnexported(headless.Settings{})); diff != "" {
 		t.Errorf("settings (-want +got):\n%s", diff)
 	}
@@ -496,6 +502,10 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
 `, `
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 0
+ACCOUNT_SIGNUP_ENABLED = 0
+ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
+MFA_SUPPORTED_TYPES = ["totp"]
+USERSESSIONS_TRACK_ACTIVITY = True
 ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["mfa"]
 `} {
 		_, dir := settingsProject(t, base+extra)
@@ -505,6 +515,8 @@ django.setup()
 from django.conf import settings
 from allauth import app_settings as al
 from allauth.account import app_settings as a
+from allauth.mfa import app_settings as mfa
+from allauth.usersessions import app_settings as us
 r = a.LOGIN_BY_CODE_REQUIRED
 print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "RateLimits": {k: v or "" for k, v in a.RATE_LIMITS.items()},
     "EmailVerification": a.EMAIL_VERIFICATION.value, "LoginByCodeRequired": r is True or (not isinstance(r, bool) and "password" in r),
@@ -512,7 +524,10 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "TrustedClientIPHeader": al.TRUSTED_CLIENT_IP_HEADER or "", "RateLimitIPv6Prefix": al.RATE_LIMIT_IPV6_PREFIX,
     "PasswordMinLength": a.PASSWORD_MIN_LENGTH or 0, "LogoutOnPasswordChange": a.LOGOUT_ON_PASSWORD_CHANGE,
     "ReauthenticationRequired": bool(a.REAUTHENTICATION_REQUIRED), "ReauthenticationMethods": sorted(a.REAUTHENTICATION_METHODS),
-    "SiteID": getattr(settings, "SITE_ID", 0)}))
+    "SiteID": getattr(settings, "SITE_ID", 0), "SignupEnabled": bool(a.SIGNUP_ENABLED),
+    "EmailVerificationByCodeEnabled": bool(a.EMAIL_VERIFICATION_BY_CODE_ENABLED), "LoginByCodeEnabled": bool(a.LOGIN_BY_CODE_ENABLED),
+    "PasswordResetByCodeEnabled": bool(a.PASSWORD_RESET_BY_CODE_ENABLED), "MFASupportedTypes": mfa.SUPPORTED_TYPES,
+    "PasskeyLoginEnabled": bool(mfa.PASSKEY_LOGIN_ENABLED), "UserSessionsTrackActivity": bool(us.TRACK_ACTIVITY)}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -531,7 +546,9 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 		opt := cmp.Transformer("login", func(s headless.Settings) []any {
 			return []any{s.LoginMethods, s.RateLimits, s.EmailVerification, s.LoginByCodeRequired, s.PreserveUsernameCasing,
 				s.TrustedProxyCount, s.TrustedClientIPHeader, s.RateLimitIPv6Prefix, s.PasswordMinLength,
-				s.LogoutOnPasswordChange, s.ReauthenticationRequired, slices.Sorted(slices.Values(s.ReauthenticationMethods)), s.SiteID}
+				s.LogoutOnPasswordChange, s.ReauthenticationRequired, slices.Sorted(slices.Values(s.ReauthenticationMethods)), s.SiteID,
+				s.SignupEnabled, s.EmailVerificationByCodeEnabled, s.LoginByCodeEnabled, s.PasswordResetByCodeEnabled,
+				s.MFASupportedTypes, s.PasskeyLoginEnabled, s.UserSessionsTrackActivity}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

@@ -161,6 +161,7 @@ LOGIN = "/_allauth/app/v1/auth/login"
 BROWSER_LOGIN = "/_allauth/browser/v1/auth/login"
 REAUTH = "/_allauth/app/v1/auth/reauthenticate"
 CHANGE = "/_allauth/app/v1/account/password/change"
+CONFIG_URL = "/_allauth/app/v1/config"
 BROWSER_CHANGE = "/_allauth/browser/v1/account/password/change"
 BROWSER_REAUTH = "/_allauth/browser/v1/auth/reauthenticate"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
@@ -403,6 +404,11 @@ def steps(tokens):
     add(REFRESH, "POST", body=json.dumps({"refresh_token": "{t:r-alice2}"}))
     login_steps(add)
     reauth_steps(add)
+    for h in ({}, {"X-Session-Token": "{t:s-kim}"}, {"X-Session-Token": "nope"}):
+        add(CONFIG_URL, headers=h)
+    for method, body in (("POST", "[]"), ("POST", "{}"), ("OPTIONS", ""), ("HEAD", ""), ("DELETE", "")):
+        add(CONFIG_URL, method, body=body)
+    add("/_allauth/browser/v1/config", headers={"Cookie": "sessionid={t:s-kim}"})
     password_steps(add)
     return out
 

@@ -42,8 +42,9 @@
 // ChangePasswordView (and BrowserChangePasswordView) is
 // _allauth/app/v1/account/password/change: the current password checked, the new one
 // validated (Headless.PasswordValidators) and set, the session kept logged in under a
-// new key while the user's other sessions are logged out. SettingsFromJSON reads the
-// project's settings as scripts/export_settings.py exports them.
+// new key while the user's other sessions are logged out; ConfigView (and
+// BrowserConfigView) is _allauth/app/v1/config. SettingsFromJSON reads the project's
+// settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -62,6 +63,9 @@
 //     a second factor, a login code): they hand such a session to their fallback
 //     (ErrPendingLogin), and they do not list the flows of social accounts' providers
 //     or of a password reset by code (SettingsFromJSON says so);
+//   - ConfigView writes the settings it tells as booleans (allauth passes on a truthy
+//     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
+//     in sorted order (allauth's frozenset iterates as Python's hash seed has it);
 //   - ChangePasswordView sends no mail (ACCOUNT_EMAIL_NOTIFICATIONS makes it fail), and
 //     hands to its fallback a user without a usable password when
 //     ACCOUNT_REAUTHENTICATION_REQUIRED is set (ErrReauthenticationRequired);

@@ -99,6 +99,20 @@ type Settings struct {
 	// MFAEnabled is whether allauth.mfa is installed: a login by a user with a TOTP or
 	// WebAuthn authenticator (mfa_authenticator) then goes to LoginView's fallback.
 	MFAEnabled bool
+	// SignupEnabled, EmailVerificationByCodeEnabled, LoginByCodeEnabled and
+	// PasswordResetByCodeEnabled are ACCOUNT_SIGNUP_ENABLED (true) and
+	// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED, ACCOUNT_LOGIN_BY_CODE_ENABLED and
+	// ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (false), as ConfigView tells them.
+	SignupEnabled, EmailVerificationByCodeEnabled, LoginByCodeEnabled, PasswordResetByCodeEnabled bool
+	// MFASupportedTypes is MFA_SUPPORTED_TYPES (recovery_codes and totp) and
+	// PasskeyLoginEnabled MFA_PASSKEY_LOGIN_ENABLED with "webauthn" among them, as
+	// ConfigView tells them with MFAEnabled.
+	MFASupportedTypes   []string
+	PasskeyLoginEnabled bool
+	// UserSessionsEnabled is whether allauth.usersessions is installed, and
+	// UserSessionsTrackActivity USERSESSIONS_TRACK_ACTIVITY (false), as ConfigView tells
+	// them.
+	UserSessionsEnabled, UserSessionsTrackActivity bool
 	// SitesInstalled is whether django.contrib.sites is installed: the failed logins'
 	// rate limit is then keyed by the current Site's domain, which LoginView needs as
 	// Headless.SiteDomain (SiteDomain reads it from django_site).
@@ -122,6 +136,8 @@ type Settings struct {
 	// LoginView cannot follow the site's login; passwordErr why ChangePasswordView
 	// cannot follow its password changes.
 	flowsErr, loginErr, passwordErr error
+	// configErr (SettingsFromJSON) is why ConfigView cannot tell the configuration.
+	configErr error
 }
 
 // DefaultRateLimits returns allauth's ACCOUNT_RATE_LIMITS defaults (with the default
@@ -162,6 +178,8 @@ func Defaults(secretKey string) *Settings {
 		EmailVerification:            "optional",
 		ReauthenticationMethods:      []string{"password", "code", "mfa"},
 		PasswordMinLength:            6,
+		SignupEnabled:                true,
+		MFASupportedTypes:            []string{"recovery_codes", "totp"},
 		RateLimits:                   DefaultRateLimits(),
 		RateLimitIPv6Prefix:          64,
 	}

@@ -148,6 +148,23 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	}
 	s.MFAEnabled = slices.Contains(apps, "allauth.mfa")
 	s.SitesInstalled = slices.Contains(apps, "django.contrib.sites")
+	// What the config endpoint tells.
+	s.SignupEnabled, s.LoginByCodeEnabled = flags["ACCOUNT_SIGNUP_ENABLED"], flags["ACCOUNT_LOGIN_BY_CODE_ENABLED"]
+	s.PasswordResetByCodeEnabled = flags["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"]
+	s.MFASupportedTypes = mfaTypes
+	s.PasskeyLoginEnabled = flags["MFA_PASSKEY_LOGIN_ENABLED"] && slices.Contains(mfaTypes, "webauthn")
+	s.UserSessionsEnabled = slices.Contains(apps, "allauth.usersessions")
+	for name, dst := range map[string]*bool{"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": &s.EmailVerificationByCodeEnabled,
+		"USERSESSIONS_TRACK_ACTIVITY": &s.UserSessionsTrackActivity} {
+		var v any
+		if _, err := get(name, &v); err != nil {
+			return nil, err
+		}
+		*dst = truthy(v)
+	}
+	if slices.Contains(apps, "allauth.socialaccount") {
+		s.configErr = fmt.Errorf("%w: allauth.socialaccount installed (its providers)", ErrSettings)
+	}
 	if _, err := get("SITE_ID", &s.SiteID); err != nil {
 		return nil, err
 	}
