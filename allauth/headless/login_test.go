@@ -195,3 +195,31 @@ func TestChangePassword(t *testing.T) {
 		t.Errorf("the password changed: %q", u.PasswordHash)
 	}
 }
+
+// TestConfigView: the parts of installed apps (allauth.mfa, allauth.usersessions), and a
+// server error for allauth.socialaccount, whose providers this package does not list.
+func TestConfigView(t *testing.T) {
+	s, err := headless.SettingsFromJSON([]byte(`{"settings": {"SECRET_KEY": "k", "MFA_SUPPORTED_TYPES": ["totp", "webauthn"],
+		"MFA_PASSKEY_LOGIN_ENABLED": true, "USERSESSIONS_TRACK_ACTIVITY": 1, "ACCOUNT_LOGIN_METHODS": ["email"]},
+		"installed_apps": ["allauth", "allauth.account", "allauth.mfa", "allauth.usersessions"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := newSite(t, s)
+	w := serve(st.h.ConfigView(), "GET", "/_allauth/app/v1/config", "")
+	const want = `{"status": 200, "data": {"account": {"login_methods": ["email"], "is_open_for_signup": true, ` +
+		`"email_verification_by_code_enabled": false, "login_by_code_enabled": false, "password_reset_by_code_enabled": false, ` +
+		`"authentication_method": "email"}, "mfa": {"supported_types": ["totp", "webauthn"], "passkey_login_enabled": true}, ` +
+		`"usersessions": {"track_activity": true}}}`
+	if w.Code != 200 || w.Body.String() != want {
+		t.Errorf("%d %s", w.Code, w.Body)
+	}
+	s, err = headless.SettingsFromJSON([]byte(`{"settings": {"SECRET_KEY": "k"}, "installed_apps": ["allauth.socialaccount"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st = newSite(t, s)
+	if w := serve(st.h.ConfigView(), "GET", "/_allauth/app/v1/config", ""); w.Code != 500 {
+		t.Errorf("allauth.socialaccount: %d", w.Code)
+	}
+}
