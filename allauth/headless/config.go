@@ -29,13 +29,8 @@ func (h *Headless) serveConfig(w http.ResponseWriter, r *http.Request, c *appCon
 	if s.configErr != nil {
 		return s.configErr
 	}
-	if r.Method != http.MethodGet {
-		if _, ok, err := h.jsonBody(r); err != nil {
-			return err
-		} else if !ok {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
+	if ok, err := h.restParse(w, r); err != nil || !ok {
+		return err
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
@@ -82,14 +77,5 @@ func (h *Headless) serveConfig(w http.ResponseWriter, r *http.Request, c *appCon
 		us.Set("track_activity", serializer.Bool(s.UserSessionsTrackActivity))
 		data.Set("usersessions", serializer.DictValue(us))
 	}
-	meta, err := c.meta(r)
-	if err != nil {
-		return err
-	}
-	mv := serializer.None()
-	if meta != nil {
-		mv = serializer.DictValue(meta)
-	}
-	h.apiResponse(w, r, http.StatusOK, serializer.DictValue(data), mv, serializer.None())
-	return nil
+	return h.dataResponse(w, r, c, http.StatusOK, serializer.DictValue(data), serializer.None())
 }

@@ -180,6 +180,11 @@ func (h *Headless) loginCheck() error {
 
 // metaResponse is an APIResponse of status with the session's meta and errors.
 func (h *Headless) metaResponse(w http.ResponseWriter, r *http.Request, c *appContext, status int, errs serializer.Value) error {
+	return h.dataResponse(w, r, c, status, serializer.None(), errs)
+}
+
+// dataResponse is an APIResponse of status with data, the session's meta and errors.
+func (h *Headless) dataResponse(w http.ResponseWriter, r *http.Request, c *appContext, status int, data, errs serializer.Value) error {
 	meta, err := c.meta(r)
 	if err != nil {
 		return err
@@ -188,7 +193,7 @@ func (h *Headless) metaResponse(w http.ResponseWriter, r *http.Request, c *appCo
 	if meta != nil {
 		mv = serializer.DictValue(meta)
 	}
-	h.apiResponse(w, r, status, serializer.None(), mv, errs)
+	h.apiResponse(w, r, status, data, mv, errs)
 	return nil
 }
 

@@ -383,13 +383,8 @@ func (h *Headless) browserView(serve func(http.ResponseWriter, *http.Request, *a
 
 // serveSession is RESTView.handle and SessionView's methods.
 func (h *Headless) serveSession(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	if r.Method != http.MethodGet {
-		if _, ok, err := h.jsonBody(r); err != nil {
-			return err
-		} else if !ok {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
+	if ok, err := h.restParse(w, r); err != nil || !ok {
+		return err
 	}
 	ctx := r.Context()
 	switch r.Method {

@@ -342,6 +342,19 @@ func (h *Headless) sessionUser(w http.ResponseWriter, r *http.Request, c *appCon
 	return nil, h.authenticationResponse(w, r, c, nil)
 }
 
+// restParse is RESTView.handle's _parse_json for a view without input: any method but
+// GET must send a JSON object or nothing (an empty 400 otherwise); false when answered.
+func (h *Headless) restParse(w http.ResponseWriter, r *http.Request) (bool, error) {
+	if r.Method == http.MethodGet {
+		return true, nil
+	}
+	_, ok, err := h.jsonBody(r)
+	if err == nil && !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+	}
+	return ok, err
+}
+
 // restPost is View.dispatch once the input is valid: true for POST; OPTIONS is answered
 // 200 and the other methods 405.
 func restPost(w http.ResponseWriter, r *http.Request) bool {
