@@ -86,13 +86,10 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 			errs = append(errs, fieldError("Please type your current password.", "enter_current_password", "current_password"))
 		}
 	}
-	password := formStr(data, "new_password")
-	switch {
-	case password == "":
-		errs = append(errs, fieldError("This field is required.", "required", "new_password"))
-	case strings.IndexByte(password, 0) >= 0:
-		errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", "new_password"))
-	default:
+	password, ferr := charField(data, "new_password")
+	if !ferr.IsNone() {
+		errs = append(errs, ferr)
+	} else {
 		for _, e := range h.cleanPassword(password, u) {
 			errs = append(errs, fieldError(e.Message, e.Code, "new_password"))
 		}

@@ -193,23 +193,10 @@ func fieldError(msg, code, param string) serializer.Value {
 	return serializer.DictValue(d)
 }
 
-// charField is a Django forms.CharField (required, stripped) reading a JSON value: the
-// text, or the field's error. Values that are not strs are taken as str() of them,
-// which for a number, a bool or a non-empty list or dict is no token (given as such a
-// value's JSON, never valid as one).
+// charField is a required Django forms.CharField reading a JSON value: the text
+// (formStr: str() of the value, stripped), or the field's error.
 func charField(data *serializer.Dict, name string) (string, serializer.Value) {
-	v, ok := data.Get(name)
-	text := ""
-	switch {
-	case !ok || v.IsNone():
-	case v.Kind() == serializer.KindStr:
-		s, _ := v.AsStr()
-		text = pystr.Strip(s)
-	case (v.Kind() == serializer.KindList || v.Kind() == serializer.KindDict) && v.Len() == 0:
-	default:
-		b, _ := serializer.EncodeJSON(v)
-		text = "<" + string(b) + ">"
-	}
+	text := formStr(data, name)
 	if text == "" {
 		return "", fieldError("This field is required.", "required", name)
 	}
