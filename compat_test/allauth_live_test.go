@@ -126,13 +126,15 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.RateLimits["reauthenticate"], hs.RateLimits["change_password"] = "8/m/user", "9/m/user"
 	hs.PasswordMinLength = 0 // (AUTH_PASSWORD_VALIDATORS are the project's)
 	hs.SitesInstalled, hs.SiteID = true, 1
+	hs.MFAEnabled, hs.TOTPTolerance = true, 20 // (allauth.mfa, MFA_TOTP_TOLERANCE)
 	validators := projectValidators(t, setup.CommonPasswords)
 	domain, err := headless.SiteDomain(t.Context(), site.users, hs.SiteID)
 	if err != nil || domain != "accounts.example.org" {
 		t.Fatalf("the Site: %q, %v", domain, err)
 	}
 	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache, SiteDomain: domain,
-		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators}
+		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators,
+		Authenticators: headless.NewSQLAuthenticators(site.users, "")}
 	ds := &site.settings
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := restframework.FromContext(r.Context())
@@ -165,8 +167,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	jwt := &headless.JWTTokenAuthentication{Headless: h}
 	mux := http.NewServeMux()
 	mux.Handle("/_allauth/app/v1/tokens/refresh", h.RefreshTokenView())
-	mux.Handle("/_allauth/app/v1/auth/session", h.SessionView(nil))
-	mux.Handle("/_allauth/browser/v1/auth/session", h.BrowserSessionView(nil))
+	mux.Handle("/_allauth/app/v1/auth/session", h.SessionView())
+	mux.Handle("/_allauth/browser/v1/auth/session", h.BrowserSessionView())
 	mux.Handle("/_allauth/app/v1/auth/login", h.LoginView(nil))
 	mux.Handle("/_allauth/browser/v1/auth/login", h.BrowserLoginView(nil))
 	mux.Handle("/_allauth/app/v1/auth/reauthenticate", h.ReauthenticateView())
@@ -175,6 +177,10 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/config", h.BrowserConfigView())
 	mux.Handle("/_allauth/app/v1/account/password/change", h.ChangePasswordView(nil))
 	mux.Handle("/_allauth/browser/v1/account/password/change", h.BrowserChangePasswordView(nil))
+	mux.Handle("/_allauth/app/v1/auth/2fa/authenticate", h.MFAAuthenticateView(nil))
+	mux.Handle("/_allauth/browser/v1/auth/2fa/authenticate", h.BrowserMFAAuthenticateView(nil))
+	mux.Handle("/_allauth/app/v1/auth/2fa/reauthenticate", h.MFAReauthenticateView())
+	mux.Handle("/_allauth/browser/v1/auth/2fa/reauthenticate", h.BrowserMFAReauthenticateView())
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -203,7 +209,10 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 	`"code": "email_password_mismatch"`, `"code": "incorrect_password", "param": "password"`,
 	`"reauthenticated": true`, `"code": "enter_current_password"`, `"code": "password_too_similar"`,
 	`"code": "password_entirely_numeric"`, `"code": "password_too_common"`, `"code": "too_many_login_attempts", "param": "password"`, `"code": "invalid", "param": "email"`, `"display": "GINA"`,
-	`"display": "ivy"`, `"authentication_method": "username_email"}}`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`}
+	`"display": "ivy"`, `"authentication_method": "username_email"}, "mfa": {"supported_types": ["recovery_codes", "totp"]`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`,
+	`{"id": "mfa_authenticate", "is_pending": true, "types": ["recovery_codes", "totp"]}`, `"types": ["webauthn"]`,
+	`{"id": "verify_phone", "is_pending": true}`, `"code": "incorrect_code", "param": "code"`, `"code": "too_many_login_attempts", "param": "code"`,
+	`{"method": "mfa", "at": `, `"id": 1, "type": "totp"}`, `"type": "recovery_codes", "reauthenticated": true}`, `"display": "lee"`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)
@@ -325,7 +334,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
 	}
 	// The sessions after the steps, as Django reads them.
-	var wantState, gotState struct{ Sessions, Rates [][]any }
+	var wantState, gotState struct{ Sessions, Rates, Authenticators [][]any }
 	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {

@@ -66,11 +66,17 @@ PASSWORD = "secret-pw-1"
 RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user",
                "change_password": "9/m/user"}
 CACHE_TABLE = "allauth_cache"
+# Codes of the periods around the setup's stay valid for ten minutes: Go replays the
+# steps a little later than Django runs them.
+MFA_TOTP_TOLERANCE = 20
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
 djoracle.configure_view_site(
     sys.argv[1], URLCONF, {},
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
-                    "django.contrib.sites", "rest_framework", "allauth", "allauth.account", "allauth.headless"],
+                    "django.contrib.sites", "rest_framework", "allauth", "allauth.account", "allauth.headless",
+                    "allauth.mfa"],
+    MFA_TOTP_TOLERANCE=MFA_TOTP_TOLERANCE,
     SITE_ID=1,
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,6 +170,10 @@ CHANGE = "/_allauth/app/v1/account/password/change"
 CONFIG_URL = "/_allauth/app/v1/config"
 BROWSER_CHANGE = "/_allauth/browser/v1/account/password/change"
 BROWSER_REAUTH = "/_allauth/browser/v1/auth/reauthenticate"
+AUTH_2FA = "/_allauth/app/v1/auth/2fa/authenticate"
+REAUTH_2FA = "/_allauth/app/v1/auth/2fa/reauthenticate"
+BROWSER_AUTH_2FA = "/_allauth/browser/v1/auth/2fa/authenticate"
+BROWSER_REAUTH_2FA = "/_allauth/browser/v1/auth/2fa/reauthenticate"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -308,6 +318,7 @@ def setup():
         EmailAddress.objects.create(user=User.objects.create_user(pk=pk, username=name, password=PASSWORD),
                                     email="twins@example.com", verified=False)
     tokens["s-kim"] = new_session(User.objects.get(pk=17)).session_key
+    mfa_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
@@ -315,6 +326,145 @@ def setup():
                       "drf": rest_framework.VERSION, "python": sys.version.split()[0],
                       "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__),
                                                        "common-passwords.txt.gz")}))
+
+
+def pending_login(username):
+    """An app login that waits for the second factor: its session's token."""
+    from django.core.cache import cache
+    cache.clear()  # (the setup's many logins: no rate limit)
+    resp = Client().post(LOGIN, {"username": username, "password": PASSWORD}, content_type="application/json")
+    assert resp.status_code == 401 and b"mfa_authenticate" in resp.content, resp.content
+    return resp.json()["meta"]["session_token"]
+
+
+def mfa_setup(tokens):
+    """The second factor's users: lee (pk 11) has a TOTP authenticator and recovery codes,
+    max (pk 12) recovery codes alone (none of used_mask 5's), ned (pk 13) a WebAuthn
+    authenticator, oli (pk 14) recovery codes migrated from elsewhere, pat (pk 15, deleted
+    once his login waits) a TOTP one. Logins of lee waiting for the code (s-lee1 to
+    s-lee6; s-lee-old for too long), of ned (s-ned1) and of pat (s-pat); lee, max and oli
+    logged in (s-lee-in, s-max, s-oli); stashed logins made up (s-stash-phone, whose
+    phone stage is pending, s-stash-bad, which allauth cannot read); two anonymous
+    sessions (s-anon2, s-anon3). The codes: totp-N of the periods 0, -1 and +1 from the
+    setup's (totp-1s with spaces and a dash), totp-far of 30 periods back, rc-USER-N the
+    recovery codes (rc-lee-1d with a dash)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    users = {}
+    for pk, name in ((11, "lee"), (12, "max"), (13, "ned"), (14, "oli"), (15, "pat")):
+        users[name] = User.objects.create_user(pk=pk, username=name, email=name + "@example.com", password=PASSWORD)
+    Authenticator.objects.create(user=users["lee"], type="totp", data={"secret": TOTP_SECRET})
+    rc = {"lee": Authenticator.objects.create(user=users["lee"], type="recovery_codes",
+                                              data={"seed": "5eed" * 20, "used_mask": 0}),
+          "max": Authenticator.objects.create(user=users["max"], type="recovery_codes",
+                                              data={"seed": "ab" * 40, "used_mask": 5})}
+    Authenticator.objects.create(user=users["ned"], type="webauthn", data={"name": "key", "credential": {}})
+    Authenticator.objects.create(user=users["oli"], type="recovery_codes",
+                                 data={"migrated_codes": ["11112222", "33334444"], "seed": "x", "used_mask": 0})
+    Authenticator.objects.create(user=users["pat"], type="totp", data={"secret": TOTP_SECRET})
+    for name, a in rc.items():
+        for i, c in enumerate(RecoveryCodes(a).generate_codes()):
+            tokens["rc-%s-%d" % (name, i)] = c
+    tokens["rc-lee-1d"] = tokens["rc-lee-1"][:4] + "-" + tokens["rc-lee-1"][4:]
+    counter = int(time.time()) // 30
+    for name, delta in (("totp-0", 0), ("totp-1", -1), ("totp-2", 1), ("totp-far", -30)):
+        tokens[name] = format_hotp_value(hotp_value(TOTP_SECRET, counter + delta))
+    tokens["totp-1s"] = " %s %s-" % (tokens["totp-1"][:3], tokens["totp-1"][3:])
+    for i in range(1, 7):
+        tokens["s-lee%d" % i] = pending_login("lee")
+    tokens["s-lee-old"] = pending_login("lee")
+    old = SessionStore(tokens["s-lee-old"])
+    stash = old["account_login"]
+    stash["initiated_at"] -= 1000
+    old["account_login"] = stash
+    old.save()
+    tokens["s-ned1"] = pending_login("ned")
+    tokens["s-pat"] = pending_login("pat")
+    users["pat"].delete()
+    for name in ("lee", "max", "oli"):
+        tokens["s-%s-in" % name if name == "lee" else "s-" + name] = new_session(users[name]).session_key
+    stash = {"user_pk": "b", "email_verification": "none", "signup": False, "redirect_url": None, "email": None,
+             "phone": None, "signal_kwargs": None, "initiated_at": time.time(),
+             "state": {"stages": {"login_by_code": {"data": {}, "handled": True}, "current": "verify_email"}}}
+    tokens["s-stash-phone"] = new_session(data={"account_login": stash}).session_key
+    tokens["s-stash-bad"] = new_session(data={"account_login": {"user_pk": None}}).session_key
+    for name in ("s-anon2", "s-anon3"):
+        tokens[name] = new_session(data={"cart": 1}).session_key
+
+
+def mfa_steps(add):
+    """The logins that wait for the second factor, the second factor's endpoints, and the
+    reauthentication by a code."""
+    n = [0]
+
+    def post(path, name, body, method="POST", headers=None, ip=None):
+        n[0] += 1
+        h = {"X-Forwarded-For": ip or "10.9.%d.%d" % (n[0] // 200, n[0] % 200 + 1)}
+        if name:
+            h["X-Session-Token"] = "{t:%s}" % name
+        h.update(headers or {})
+        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+
+    def code(name):
+        return "{t:%s}" % name
+
+    csrf = {"X-CSRFToken": CSRF_SECRET}
+    for body in ({"username": "lee", "password": PASSWORD}, {"email": "LEE@example.com", "password": PASSWORD},
+                 {"username": "ned", "password": PASSWORD}, {"username": "max", "password": PASSWORD},
+                 {"username": "lee", "password": "nope"}):
+        post(LOGIN, None, body)
+    post(LOGIN, "s-anon2", {"email": "lee@example.com", "password": PASSWORD})
+    post(BROWSER_LOGIN, None, {"username": "lee", "password": PASSWORD},
+         headers=dict(csrf, Cookie="sessionid={t:s-anon3}; csrftoken=" + CSRF_SECRET))
+    for name in ("s-lee1", "s-ned1", "s-lee-old", "s-pat", "s-stash-phone", "s-stash-bad", "s-anon2"):
+        add(SESSION, headers={"X-Session-Token": code(name)})
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-anon3}"})
+    # The second factor: a TOTP code once; a code of the period before, spaced; input
+    # that is no code; the methods (PUT validates, and uses the code, then refuses);
+    # recovery codes.
+    post(AUTH_2FA, "s-lee1", {"code": code("totp-0")})
+    post(AUTH_2FA, "s-lee2", {"code": code("totp-0")})
+    post(AUTH_2FA, "s-lee2", {"code": code("totp-1s")})
+    for body in ({}, {"code": None}, {"code": ""}, {"code": "  "}, {"code": "a\u0000"}, "[]", "nope", {"code": 123456},
+                 {"code": code("totp-far")}, {"code": "\u00e9" + code("rc-lee-5")}, {"code": ["x"]}):
+        post(AUTH_2FA, "s-lee3", body)
+    for method in ("GET", "OPTIONS", "DELETE", "HEAD"):
+        post(AUTH_2FA, "s-lee3", {"code": "x"}, method)
+    post(AUTH_2FA, "s-lee3", {"code": code("rc-lee-0")}, "PUT")
+    post(AUTH_2FA, "s-lee3", {"code": code("rc-lee-0")})
+    post(AUTH_2FA, "s-lee3", {"code": code("rc-lee-1d")})
+    post(AUTH_2FA, "s-lee3", {"code": code("rc-lee-2")})
+    post(AUTH_2FA, "s-ned1", {"code": code("totp-0")})
+    for name in ("s-anon", "s-gina", "s-pending", "s-lee-old", "s-stash-phone", "s-stash-bad", None, "nope"):
+        post(AUTH_2FA, name, {"code": "123456"})
+    post(AUTH_2FA, "s-pat", {})
+    post(AUTH_2FA, "s-pat", {"code": "123456"})
+    cookie = "sessionid={t:s-lee6}; csrftoken=" + CSRF_SECRET
+    post(BROWSER_AUTH_2FA, None, {"code": code("rc-lee-3")}, headers={"Cookie": cookie})
+    post(BROWSER_AUTH_2FA, None, {"code": code("rc-lee-4")}, headers=dict(csrf, Cookie=cookie))
+    post(BROWSER_AUTH_2FA, None, {"code": code("rc-lee-5")}, headers=dict(csrf, Cookie=cookie))
+    # Reauthentication by a code.
+    post(REAUTH_2FA, "s-max", {"code": code("rc-max-1")})
+    post(REAUTH_2FA, "s-max", {"code": code("rc-max-0")})
+    post(REAUTH_2FA, "s-max", {"code": code("rc-max-1")})
+    for c in ("22223333", "11112222", "11112222", " 33334444"):
+        post(REAUTH_2FA, "s-oli", {"code": c})
+    post(REAUTH_2FA, "s-lee-in", {"code": code("totp-2")})
+    post(REAUTH_2FA, "s-gina", {"code": "123456"})
+    for name in ("s-anon", None, "s-pending"):
+        post(REAUTH_2FA, name, {"code": "123456"})
+    for method in ("GET", "OPTIONS", "PUT"):
+        post(REAUTH_2FA, "s-max", {"code": "1"}, method)
+    post(BROWSER_REAUTH_2FA, None, {"code": code("rc-max-3")},
+         headers=dict(csrf, Cookie="sessionid={t:s-max}; csrftoken=" + CSRF_SECRET))
+    # The failed codes of one user (3 per 5 minutes), from several clients: the fourth
+    # is refused, even the right code.
+    for c in ("000000", "11111111", "x", code("rc-lee-6")):
+        post(AUTH_2FA, "s-lee4", {"code": c})
+    post(AUTH_2FA, "s-lee5", {"code": code("rc-lee-7")})
+    post(REAUTH_2FA, "s-lee-in", {"code": code("rc-lee-7")})
 
 
 def steps(tokens):
@@ -410,6 +560,7 @@ def steps(tokens):
         add(CONFIG_URL, method, body=body)
     add("/_allauth/browser/v1/config", headers={"Cookie": "sessionid={t:s-kim}"})
     password_steps(add)
+    mfa_steps(add)
     return out
 
 
@@ -594,15 +745,25 @@ def state(tokens):
     for name in sorted(n for n in tokens if n.startswith("s-")):
         s = SessionStore(tokens[name])
         data = dict(s.items())
+        stash = data.get("account_login")
+        if isinstance(stash, dict) and isinstance(stash.get("initiated_at"), float):  # (the time: recent or not)
+            stash = dict(stash, initiated_at=abs(time.time() - stash["initiated_at"]) < 3600)
+        records = data.get("account_authentication_methods")
+        if isinstance(records, list):
+            records = [{k: v for k, v in r.items() if k != "at"} for r in records]
         out.append([name, s.session_key is not None, data.get("_auth_user_id"),
-                    len(data.get("headless_refresh_tokens") or {}), sorted(data)])
+                    len(data.get("headless_refresh_tokens") or {}), sorted(data), data.get("_auth_user_backend"),
+                    stash, records])
     from django.core.cache import cache
     from django.db import connection
     with connection.cursor() as c:
         c.execute("SELECT cache_key FROM %s" % CACHE_TABLE)
         keys = sorted(r[0] for r in c.fetchall())
     rates = [[k, len(cache.get(k.split(":", 2)[2]) or [])] for k in keys]
-    print(json.dumps({"sessions": out, "rates": rates}))
+    with connection.cursor() as c:
+        c.execute("SELECT id, type, data, last_used_at IS NOT NULL FROM mfa_authenticator ORDER BY id")
+        authenticators = [list(r) for r in c.fetchall()]
+    print(json.dumps({"sessions": out, "rates": rates, "authenticators": authenticators}))
 
 
 def check(arg):

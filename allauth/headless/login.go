@@ -85,6 +85,7 @@ type loginInput struct {
 	method, login, password string
 	user                    *auth.User
 	backend                 string // the backend that took the user (adapter.login's choice for a stashed one)
+	mfa                     bool   // the login waits for the second factor
 }
 
 // serveLogin is the "login" rate limit, RESTView.handle and LoginView.post.
@@ -132,11 +133,20 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	}
 	h.recordAuthentication(c.session, in.user, extra...)
 	if !in.user.IsActive { // (pre_login: an inactive user; clear_login)
-		for _, k := range []string{loginKey, authMethodsKey, authMethodsUserKey} {
-			c.session.Pop(k)
+		clearLogin(c.session)
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if in.mfa { // (resume_login: the stages run, the login stashed at the second factor)
+		email := ""
+		if in.method == "email" {
+			email = in.login
+		}
+		if err := h.stashMFALogin(c.session, in.user, email); err != nil {
+			return err
 		}
 		return h.authenticationResponse(w, r, c, nil)
 	}
+	c.session.Pop(loginKey) // (pop_login: no stage left)
 	if err := auth.Login(ctx, c.session, in.user, in.backend, h.Config); err != nil {
 		return err
 	}
@@ -271,38 +281,44 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 	if in.method == "email" {
 		email = in.login
 	}
-	if stage, err := h.needsStage(r.Context(), u, email); err != nil {
+	stage, err := h.needsStage(r.Context(), u, email)
+	switch {
+	case err != nil:
 		return nil, nil, err
-	} else if stage {
+	case stage == stageMFAAuthenticate && h.Settings.mfaErr == nil && !h.Settings.mfaStageFollowed():
+		in.mfa = true
+	case stage != "":
 		return nil, nil, ErrLoginStage
 	}
 	return in, nil, nil
 }
 
-// needsStage tells whether a login of u (by email, or "") meets a stage allauth runs
-// before logging in: an address to verify, a login code, a second factor.
-func (h *Headless) needsStage(ctx context.Context, u *auth.User, email string) (bool, error) {
+// needsStage is the first stage a login of u (by email, or "") meets before logging in:
+// a login code, an address to verify, a second factor; "" for none.
+func (h *Headless) needsStage(ctx context.Context, u *auth.User, email string) (string, error) {
 	s := h.Settings
 	if !u.IsActive { // (pre_login refuses the user before any stage)
-		return false, nil
+		return "", nil
+	}
+	if s.LoginByCodeRequired {
+		return stageLoginByCode, nil
 	}
 	if s.EmailVerification == "mandatory" {
 		src, ok := h.Emails.(EmailAddressSource)
 		if !ok {
-			return false, errors.New("headless: mandatory email verification needs the Emails' addresses (an EmailAddressSource)")
+			return "", errors.New("headless: mandatory email verification needs the Emails' addresses (an EmailAddressSource)")
 		}
 		verified, err := src.HasVerifiedEmail(ctx, u.ID, email)
 		if err != nil || !verified {
-			return err == nil, err
+			return stageVerifyEmail, err
 		}
 	}
-	if s.LoginByCodeRequired {
-		return true, nil
-	}
 	if s.MFAEnabled {
-		return h.Authenticators.HasAuthenticator(ctx, u.ID, "totp", "webauthn")
+		if ok, err := h.Authenticators.HasAuthenticator(ctx, u.ID, "totp", "webauthn"); err != nil || ok {
+			return stageMFAAuthenticate, err
+		}
 	}
-	return false, nil
+	return "", nil
 }
 
 // credentials are the keyword arguments of Django's authenticate(): a username (given
@@ -557,22 +573,30 @@ func pySet(users []*auth.User) []*auth.User {
 }
 
 // recordAuthentication is record_authentication(request, user, "password", **extra):
-// {"method": "password", "at": time.time(), ...extra} appended to the user's records in
-// the session; extra's values are strs (name, value, ...), but for "reauthenticated",
-// which is True.
+// extra's values are strs (name, value, ...), but for "reauthenticated", which is True.
 func (h *Headless) recordAuthentication(s *django.Session, u *auth.User, extra ...string) {
-	if u.ID == "" {
-		return
-	}
 	d := serializer.NewDict()
-	d.Set("method", serializer.Str("password"))
-	d.Set("at", serializer.Float(pyTime(h.now())))
 	for i := 0; i+1 < len(extra); i += 2 {
 		v := serializer.Str(extra[i+1])
 		if extra[i] == "reauthenticated" {
 			v = serializer.Bool(true)
 		}
 		d.Set(extra[i], v)
+	}
+	h.record(s, u, "password", d)
+}
+
+// record is record_authentication(request, user, method, **extra): {"method": method,
+// "at": time.time(), ...extra} appended to the user's records in the session.
+func (h *Headless) record(s *django.Session, u *auth.User, method string, extra *serializer.Dict) {
+	if u.ID == "" {
+		return
+	}
+	d := serializer.NewDict()
+	d.Set("method", serializer.Str(method))
+	d.Set("at", serializer.Float(pyTime(h.now())))
+	for k, v := range extra.All() {
+		d.SetKey(k, v)
 	}
 	records := slices.Clone(AuthenticationRecords(s, u).Items())
 	s.Set(authMethodsKey, serializer.List(append(records, serializer.DictValue(d))...))

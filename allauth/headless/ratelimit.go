@@ -273,6 +273,25 @@ func (h *Headless) rollback(ctx context.Context, usages []rateUsage) error {
 	return nil
 }
 
+// clearRate is ratelimit.clear: the histories of the action's rates for the request
+// (and key) deleted, each under its lock (skipped when the lock cannot be had).
+func (h *Headless) clearRate(ctx context.Context, r *http.Request, action, key string) error {
+	rates, err := parseRates(h.Settings.RateLimits[action])
+	if err != nil || len(rates) == 0 {
+		return err
+	}
+	for _, rt := range rates {
+		ck, err := h.rateKey(r, action, rt, key, "")
+		if err != nil {
+			return err
+		}
+		if _, err := h.withLock(ctx, ck, func() error { return h.Cache.Delete(ctx, ck) }); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // pyTime is time.time() at t.
 func pyTime(t time.Time) float64 {
 	return float64(t.Unix()) + float64(t.Nanosecond())/1e9

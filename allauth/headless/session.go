@@ -2,7 +2,6 @@ package headless
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -21,11 +20,6 @@ const (
 	authMethodsUserKey = "account_authentication_methods_user"
 	loginKey           = "account_login"
 )
-
-// ErrPendingLogin is a session holding a login that waits for a stage (email
-// verification, a second factor, a login code): allauth's pending flows, which this
-// package does not read.
-var ErrPendingLogin = errors.New("headless: a login pending a stage (allauth's stashed login)")
 
 // EmailSource finds a user's primary email address (allauth's EmailAddress).
 type EmailSource interface {
@@ -255,7 +249,7 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 	status := http.StatusOK
 	data := serializer.NewDict()
 	if u == nil {
-		flows, err := h.flows(c.session)
+		flows, err := h.flows(r.Context(), c.session)
 		if err != nil {
 			return err
 		}
@@ -295,10 +289,11 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
-// flows is _get_flows for an anonymous session: UnauthenticatedFlows, and a pending
-// flow named by the session's account_login when it is a str. A stashed login (a dict)
-// is ErrPendingLogin.
-func (h *Headless) flows(s *django.Session) (serializer.Value, error) {
+// flows is _get_flows for an anonymous session: UnauthenticatedFlows, and the pending
+// flow: the stage a stashed login waits at (with the types of the user's
+// authenticators for the second factor's), or the one account_login names when it is a
+// str.
+func (h *Headless) flows(ctx context.Context, s *django.Session) (serializer.Value, error) {
 	if err := h.Settings.flowsErr; err != nil {
 		return serializer.None(), err
 	}
@@ -308,27 +303,41 @@ func (h *Headless) flows(s *django.Session) (serializer.Value, error) {
 		d.Set("id", serializer.Str(f))
 		out = append(out, serializer.DictValue(d))
 	}
-	v, ok := s.Get(loginKey)
-	switch {
-	case ok && v.Kind() == serializer.KindDict:
-		return serializer.None(), ErrPendingLogin
-	case ok && v.Kind() == serializer.KindStr && v.Len() > 0:
-		id, _ := v.AsStr()
-		found := false
-		for _, f := range out {
-			if got, _ := f.Dict().Get("id"); got.String() == v.String() {
-				f.Dict().Set("is_pending", serializer.Bool(true))
-				found = true
-			}
-		}
-		if !found {
-			d := serializer.NewDict()
-			d.Set("id", serializer.Str(id))
-			d.Set("is_pending", serializer.Bool(true))
-			out = append(out, serializer.DictValue(d))
+	l, err := h.unstashLogin(ctx, s)
+	if err != nil {
+		return serializer.None(), err
+	}
+	key := ""
+	if l != nil {
+		key = h.pendingStage(l)
+	}
+	if key == "" {
+		if v, ok := s.Get(loginKey); ok {
+			key, _ = v.AsStr()
 		}
 	}
-	return serializer.List(out...), nil
+	if key == "" {
+		return serializer.List(out...), nil
+	}
+	pending := serializer.NewDict()
+	pending.Set("id", serializer.Str(key))
+	pending.Set("is_pending", serializer.Bool(true))
+	if l != nil && key == stageMFAAuthenticate { // (_enrich_mfa_flow)
+		types, err := h.mfaTypes(ctx, l.user)
+		if err != nil {
+			return serializer.None(), err
+		}
+		pending.Set("types", types)
+	}
+	for _, f := range out {
+		if got, _ := f.Dict().Get("id"); serializer.Equal(got, serializer.Str(key)) {
+			for k, v := range pending.All() {
+				f.Dict().SetKey(k, v)
+			}
+			return serializer.List(out...), nil
+		}
+	}
+	return serializer.List(append(out, serializer.DictValue(pending))...), nil
 }
 
 const allowSession = "GET, DELETE, HEAD, OPTIONS"
@@ -336,13 +345,13 @@ const allowSession = "GET, DELETE, HEAD, OPTIONS"
 // SessionView is the app client's session endpoint (allauth's SessionView, at
 // _allauth/app/v1/auth/session): GET (and HEAD) answers the session's user
 // ({"status": 200, "data": {"user": ..., "methods": [...]}, "meta": {"is_authenticated":
-// true}}) or the flows of an anonymous session (a 401); DELETE logs the session out
-// (Django's logout: the session flushed, so its session token and refresh tokens are
-// gone) and answers the 401; a session token of no session gets allauth's 410. A session
-// holding a login that waits for a stage (ErrPendingLogin) is answered by Fallback
-// when set (the site's Django, say), else with a server error.
-func (h *Headless) SessionView(fallback http.Handler) http.Handler {
-	return h.appView(h.serveSession, fallback)
+// true}}) or the flows of an anonymous session (a 401), among them the stage a login
+// waits at ({"id": "mfa_authenticate", "is_pending": true, "types": [...]}, say);
+// DELETE logs the session out (Django's logout: the session flushed, so its session
+// token and refresh tokens are gone) and answers the 401; a session token of no session
+// gets allauth's 410.
+func (h *Headless) SessionView() http.Handler {
+	return h.appView(h.serveSession, nil)
 }
 
 // BrowserSessionView is the browser client's session endpoint (allauth's SessionView at
@@ -351,13 +360,13 @@ func (h *Headless) SessionView(fallback http.Handler) http.Handler {
 // the session middleware (django.Middleware) and the CSRF middleware
 // (django.CSRFMiddleware, not exempting it: a DELETE needs the CSRF token, as allauth's
 // browser views do); like allauth's, it hands the CSRF cookie out (get_token).
-func (h *Headless) BrowserSessionView(fallback http.Handler) http.Handler {
-	return h.browserView(h.serveSession, fallback)
+func (h *Headless) BrowserSessionView() http.Handler {
+	return h.browserView(h.serveSession, nil)
 }
 
 // browserView is a browser client's view around serve: the request's own session (the
 // session middleware's), the CSRF cookie handed out (get_token), serve, and fallback
-// for a login pending a stage.
+// for a request this package hands on (ErrLoginStage, ErrReauthenticationRequired).
 func (h *Headless) browserView(serve func(http.ResponseWriter, *http.Request, *appContext) error, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ds := h.Sessions.Settings()

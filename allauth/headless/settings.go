@@ -97,8 +97,28 @@ type Settings struct {
 	// (ChangePasswordView hands such a request to its fallback).
 	ReauthenticationRequired bool
 	// MFAEnabled is whether allauth.mfa is installed: a login by a user with a TOTP or
-	// WebAuthn authenticator (mfa_authenticator) then goes to LoginView's fallback.
+	// WebAuthn authenticator (mfa_authenticator) then waits for the second factor
+	// (allauth's mfa_authenticate stage: MFAAuthenticateView).
 	MFAEnabled bool
+	// LoginTimeout is ACCOUNT_LOGIN_TIMEOUT (900): the seconds a login may wait for a
+	// stage before it is forgotten.
+	LoginTimeout float64
+	// TOTPPeriod, TOTPDigits and TOTPTolerance are MFA_TOTP_PERIOD (30),
+	// MFA_TOTP_DIGITS (6) and MFA_TOTP_TOLERANCE (0): a TOTP code is taken for the
+	// periods from TOTPTolerance before the current one to TOTPTolerance after it.
+	TOTPPeriod, TOTPDigits, TOTPTolerance int
+	// RecoveryCodeCount and RecoveryCodeDigits are MFA_RECOVERY_CODE_COUNT (10) and
+	// MFA_RECOVERY_CODE_DIGITS (8).
+	RecoveryCodeCount, RecoveryCodeDigits int
+	// MFATrustEnabled, LoginByCodeTrustEnabled and PasskeySignupEnabled are
+	// MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED and
+	// MFA_PASSKEY_SIGNUP_ENABLED (false): stages this package does not run, so that a
+	// login waiting for a second factor goes to LoginView's fallback when one is set.
+	MFATrustEnabled, LoginByCodeTrustEnabled, PasskeySignupEnabled bool
+	// MFAAdapter is MFA_ADAPTER ("" for allauth's DefaultMFAAdapter, which keeps the
+	// authenticators' secrets as they are): an adapter of the project's own, which may
+	// encrypt them, needs Headless.MFADecrypt.
+	MFAAdapter string
 	// SignupEnabled, EmailVerificationByCodeEnabled, LoginByCodeEnabled and
 	// PasswordResetByCodeEnabled are ACCOUNT_SIGNUP_ENABLED (true) and
 	// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED, ACCOUNT_LOGIN_BY_CODE_ENABLED and
@@ -136,6 +156,8 @@ type Settings struct {
 	// LoginView cannot follow the site's login; passwordErr why ChangePasswordView
 	// cannot follow its password changes.
 	flowsErr, loginErr, passwordErr error
+	// mfaErr (SettingsFromJSON) is why the second-factor views cannot follow allauth.mfa.
+	mfaErr error
 	// configErr (SettingsFromJSON) is why ConfigView cannot tell the configuration.
 	configErr error
 }
@@ -180,6 +202,11 @@ func Defaults(secretKey string) *Settings {
 		PasswordMinLength:            6,
 		SignupEnabled:                true,
 		MFASupportedTypes:            []string{"recovery_codes", "totp"},
+		LoginTimeout:                 900,
+		TOTPPeriod:                   30,
+		TOTPDigits:                   6,
+		RecoveryCodeCount:            10,
+		RecoveryCodeDigits:           8,
 		RateLimits:                   DefaultRateLimits(),
 		RateLimitIPv6Prefix:          64,
 	}

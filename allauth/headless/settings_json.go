@@ -171,7 +171,63 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	if err := loginSettings(s, doc.Settings, apps); err != nil {
 		return nil, err
 	}
+	if err := mfaSettings(s, doc.Settings, mfaTypes); err != nil {
+		return nil, err
+	}
 	return s, nil
+}
+
+// mfaSettings reads the settings of the second factor (allauth.mfa) and
+// ACCOUNT_LOGIN_TIMEOUT. Values allauth would fail on, and a test-only bypass code,
+// make the second-factor views fail (mfaErr).
+func mfaSettings(s *Settings, raw map[string]json.RawMessage, types []string) error {
+	refuse := func(format string, args ...any) {
+		if s.mfaErr == nil {
+			s.mfaErr = fmt.Errorf("%w: "+format, append([]any{ErrSettings}, args...)...)
+		}
+	}
+	var v any
+	for name, dst := range map[string]*int{"MFA_TOTP_PERIOD": &s.TOTPPeriod, "MFA_TOTP_DIGITS": &s.TOTPDigits,
+		"MFA_TOTP_TOLERANCE": &s.TOTPTolerance, "MFA_RECOVERY_CODE_COUNT": &s.RecoveryCodeCount,
+		"MFA_RECOVERY_CODE_DIGITS": &s.RecoveryCodeDigits} {
+		r, ok := raw[name]
+		if !ok {
+			continue
+		}
+		n, err := strconv.Atoi(string(r))
+		if err != nil || n < 0 {
+			refuse("%s = %s (an int, at least 0)", name, r)
+			continue
+		}
+		*dst = n
+	}
+	if s.TOTPPeriod == 0 || s.TOTPDigits > 18 || s.RecoveryCodeDigits > 18 {
+		refuse("MFA_TOTP_PERIOD %d, MFA_TOTP_DIGITS %d, MFA_RECOVERY_CODE_DIGITS %d", s.TOTPPeriod, s.TOTPDigits, s.RecoveryCodeDigits)
+	}
+	if r, ok := raw["ACCOUNT_LOGIN_TIMEOUT"]; ok {
+		f, err := strconv.ParseFloat(string(r), 64)
+		if err != nil {
+			return fmt.Errorf("%w: ACCOUNT_LOGIN_TIMEOUT %s", ErrSettings, r)
+		}
+		s.LoginTimeout = f
+	}
+	flag := func(name string) bool {
+		v = nil
+		if r, ok := raw[name]; ok && json.Unmarshal(r, &v) != nil {
+			refuse("%s = %s", name, r)
+		}
+		return truthy(v)
+	}
+	s.MFATrustEnabled = flag("MFA_TRUST_ENABLED")
+	s.LoginByCodeTrustEnabled = flag("ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED")
+	s.PasskeySignupEnabled = flag("MFA_PASSKEY_SIGNUP_ENABLED") && slices.Contains(types, "webauthn")
+	if flag("MFA_TOTP_INSECURE_BYPASS_CODE") {
+		refuse("MFA_TOTP_INSECURE_BYPASS_CODE (for tests alone)")
+	}
+	if r, ok := raw["MFA_ADAPTER"]; ok && json.Unmarshal(r, &s.MFAAdapter) != nil {
+		refuse("MFA_ADAPTER = %s", r)
+	}
+	return nil
 }
 
 // loginSettings reads the settings of LoginView: the login methods, the email

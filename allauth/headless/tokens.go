@@ -46,9 +46,13 @@ type Headless struct {
 	// PasswordValidators are AUTH_PASSWORD_VALIDATORS (auth.PasswordValidators), which
 	// ChangePasswordView applies to new passwords.
 	PasswordValidators []auth.PasswordValidator
-	// Authenticators tells whether a user has a second factor (allauth.mfa's
-	// mfa_authenticator: NewSQLAuthenticators), for LoginView with MFAEnabled.
+	// Authenticators are allauth.mfa's mfa_authenticator (NewSQLAuthenticators), which
+	// LoginView with MFAEnabled asks whether a user has a second factor, and the
+	// second-factor views use (an MFASource).
 	Authenticators AuthenticatorSource
+	// MFADecrypt is the MFA adapter's decrypt, for a project whose MFA_ADAPTER encrypts
+	// the authenticators' secrets; nil means allauth's (the secrets as they are).
+	MFADecrypt func(string) (string, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 

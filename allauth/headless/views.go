@@ -24,10 +24,10 @@ type appContext struct {
 }
 
 // forFallback tells whether err is a request the views hand to their fallback: a login
-// pending a stage, or one that needs a stage, or a password change waiting for a
+// that needs a stage this package does not run, or a password change waiting for a
 // reauthentication.
 func forFallback(err error) bool {
-	return errors.Is(err, ErrPendingLogin) || errors.Is(err, ErrLoginStage) || errors.Is(err, ErrReauthenticationRequired)
+	return errors.Is(err, ErrLoginStage) || errors.Is(err, ErrReauthenticationRequired)
 }
 
 // errGone is the 410 of a session token of no session.
@@ -160,7 +160,7 @@ func (h *Headless) apiResponse(w http.ResponseWriter, r *http.Request, status in
 // unauthorized is UnauthorizedResponse: the flows of an anonymous session, not
 // authenticated.
 func (h *Headless) unauthorized(w http.ResponseWriter, r *http.Request, status int) {
-	flows, err := h.flows(h.Sessions.NewSession(r.Context(), ""))
+	flows, err := h.flows(r.Context(), h.Sessions.NewSession(r.Context(), ""))
 	if err != nil {
 		h.fail(w, r, err)
 		return
@@ -268,7 +268,7 @@ func hasSurrogate(s string) bool {
 func (h *Headless) RefreshTokenView() http.Handler { return h.appView(h.serveRefresh, nil) }
 
 // appView is allauth's app_view around serve: the request's app context (a 410 for a
-// session token of no session), serve, fallback for a login pending a stage, then the
+// session token of no session), serve, fallback for a request handed on, then the
 // session saved when the view changed it.
 func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appContext) error, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,274 @@
+package headless
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+)
+
+// The keys of allauth's login stages.
+const (
+	stageLoginByCode     = "login_by_code"
+	stageVerifyPhone     = "verify_phone"
+	stageVerifyEmail     = "verify_email"
+	stageMFAAuthenticate = "mfa_authenticate"
+	stageMFATrust        = "mfa_trust"
+	stageMFASignup       = "mfa_signup_webauthn"
+)
+
+// loginStages are the keys of the account adapter's get_login_stages, in order.
+func (s *Settings) loginStages() []string {
+	keys := []string{stageLoginByCode, stageVerifyPhone, stageVerifyEmail}
+	if s.MFAEnabled {
+		keys = append(keys, stageMFAAuthenticate)
+		if s.MFATrustEnabled || s.LoginByCodeTrustEnabled {
+			keys = append(keys, stageMFATrust)
+		}
+		if s.PasskeySignupEnabled {
+			keys = append(keys, stageMFASignup)
+		}
+	}
+	return keys
+}
+
+// stashedLogin is allauth's Login as stash_login keeps it in the session
+// (account_login): the user (nil for none, or one deleted since) and the stages' state,
+// the session's own dict (changed in place, as allauth changes it).
+type stashedLogin struct {
+	user   *auth.User
+	state  *serializer.Dict
+	stages *serializer.Dict
+}
+
+// errStash is a stashed login allauth fails on (a server error).
+var errStash = errors.New("headless: a stashed login allauth cannot read")
+
+// unstashLogin is unstash_login(request, peek=True): the login the session holds, or
+// nil for none (no dict, or one Login.deserialize refuses); a login older than
+// ACCOUNT_LOGIN_TIMEOUT is forgotten (clear_login). Its stages' state is set up as
+// LoginStageController sets it up (a {"data": {}} for each stage).
+func (h *Headless) unstashLogin(ctx context.Context, s *django.Session) (*stashedLogin, error) {
+	v, ok := s.Get(loginKey)
+	if !ok || v.Kind() != serializer.KindDict {
+		return nil, nil
+	}
+	d := v.Dict()
+	pkv, ok := d.Get("user_pk")
+	if !ok {
+		return nil, fmt.Errorf("%w: no user_pk", errStash)
+	}
+	l := &stashedLogin{}
+	if !pkv.IsNone() {
+		text, isStr := pkv.AsStr()
+		if !isStr {
+			return nil, fmt.Errorf("%w: user_pk %s", errStash, pkv.Kind())
+		}
+		id, err := h.urlStrToUserPK(text)
+		if err != nil {
+			return nil, err
+		}
+		u, err := h.Config.Users.User(ctx, id)
+		switch {
+		case errors.Is(err, auth.ErrUserNotFound):
+		case err != nil:
+			return nil, err
+		default:
+			l.user = u
+		}
+	}
+	for _, k := range []string{"email_verification", "redirect_url", "email", "phone", "signup", "signal_kwargs", "state", "initiated_at"} {
+		if !d.Has(k) {
+			return nil, nil // (deserialize's ValueError: no login)
+		}
+	}
+	at, _ := d.Get("initiated_at")
+	if at.Truthy() {
+		started, ok := at.AsFloat()
+		if !ok {
+			i, isInt := at.AsInt()
+			if !isInt {
+				return nil, fmt.Errorf("%w: initiated_at %s", errStash, at.Kind())
+			}
+			started = float64(i)
+		}
+		if pyTime(h.now())-started > h.Settings.LoginTimeout {
+			clearLogin(s)
+			return nil, nil
+		}
+	}
+	state, _ := d.Get("state")
+	switch state.Kind() {
+	case serializer.KindNone:
+		l.state = serializer.NewDict() // (a state of its own, not the session's)
+	case serializer.KindDict:
+		l.state = state.Dict()
+	default:
+		return nil, fmt.Errorf("%w: state %s", errStash, state.Kind())
+	}
+	stages, err := setDefaultDict(l.state, "stages")
+	if err != nil {
+		return nil, err
+	}
+	l.stages = stages
+	for _, key := range h.Settings.loginStages() {
+		st, err := setDefaultDict(stages, key)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := setDefaultDict(st, "data"); err != nil {
+			return nil, err
+		}
+	}
+	return l, nil
+}
+
+// setDefaultDict is d.setdefault(key, {}), which must be a dict.
+func setDefaultDict(d *serializer.Dict, key string) (*serializer.Dict, error) {
+	v, ok := d.Get(key)
+	if !ok {
+		nd := serializer.NewDict()
+		d.Set(key, serializer.DictValue(nd))
+		return nd, nil
+	}
+	if v.Kind() != serializer.KindDict {
+		return nil, fmt.Errorf("%w: %q is a %s", errStash, key, v.Kind())
+	}
+	return v.Dict(), nil
+}
+
+// clearLogin is clear_login: the stashed login and the authentication records gone.
+func clearLogin(s *django.Session) {
+	for _, k := range []string{loginKey, authMethodsKey, authMethodsUserKey} {
+		s.Pop(k)
+	}
+}
+
+// current is the stage the login waits at (the controller's "current").
+func (l *stashedLogin) current() string {
+	v, _ := l.stages.Get("current")
+	c, _ := v.AsStr()
+	return c
+}
+
+// handled is the controller's is_handled.
+func (l *stashedLogin) handled(key string) bool {
+	st, ok := l.stages.Get(key)
+	if !ok || st.Kind() != serializer.KindDict {
+		return false
+	}
+	v, _ := st.Dict().Get("handled")
+	return v.Truthy()
+}
+
+// pendingStage is the controller's get_pending_stage: the first stage not handled.
+func (h *Headless) pendingStage(l *stashedLogin) string {
+	for _, key := range h.Settings.loginStages() {
+		if !l.handled(key) {
+			return key
+		}
+	}
+	return ""
+}
+
+// stageData is a stage's state ("data").
+func (l *stashedLogin) stageData(key string) *serializer.Dict {
+	st, _ := l.stages.Get(key)
+	d, _ := st.Dict().Get("data")
+	return d.Dict()
+}
+
+// stashMFALogin is the login of u (by email, or "") as LoginStageController.handle
+// leaves it when the stages before the second factor had nothing to do: handled, and the
+// login stashed at mfa_authenticate (stash_login).
+func (h *Headless) stashMFALogin(s *django.Session, u *auth.User, email string) error {
+	pk, err := h.userPKToURLStr(u.ID)
+	if err != nil {
+		return err
+	}
+	stages := serializer.NewDict()
+	keys := h.Settings.loginStages()
+	for _, key := range keys {
+		st := serializer.NewDict()
+		st.Set("data", serializer.DictValue(serializer.NewDict()))
+		stages.Set(key, serializer.DictValue(st))
+	}
+	for _, key := range keys {
+		stages.Set("current", serializer.Str(key))
+		st, _ := stages.Get(key)
+		if key == stageMFAAuthenticate {
+			data, _ := st.Dict().Get("data")
+			data.Dict().Set("authentication_required", serializer.Bool(true))
+			break
+		}
+		st.Dict().Set("handled", serializer.Bool(true))
+	}
+	state := serializer.NewDict()
+	state.Set("stages", serializer.DictValue(stages))
+	d := serializer.NewDict()
+	d.Set("user_pk", serializer.Str(pk))
+	d.Set("email_verification", serializer.Str(h.Settings.EmailVerification))
+	d.Set("signup", serializer.Bool(false))
+	d.Set("redirect_url", serializer.None())
+	d.Set("email", serializer.None())
+	if email != "" {
+		d.Set("email", serializer.Str(email))
+	}
+	d.Set("phone", serializer.None())
+	d.Set("signal_kwargs", serializer.None())
+	d.Set("state", serializer.DictValue(state))
+	d.Set("initiated_at", serializer.Float(pyTime(h.now())))
+	s.Set(loginKey, serializer.DictValue(d))
+	return nil
+}
+
+// userPKToURLStr is user_pk_to_url_str: an integer key in base 36, a UUID's hex, else
+// the key.
+func (h *Headless) userPKToURLStr(id string) (string, error) {
+	switch h.Config.PK {
+	case auth.PKInt:
+		n, ok := new(big.Int).SetString(id, 10)
+		if !ok || n.Sign() < 0 {
+			return "", fmt.Errorf("headless: user id %q in base 36", id) // (int_to_base36 refuses negatives)
+		}
+		return n.Text(36), nil
+	case auth.PKUUID:
+		return strings.ReplaceAll(id, "-", ""), nil
+	}
+	return id, nil
+}
+
+// urlStrToUserPK is url_str_to_user_pk: base36_to_int (13 digits at most, read by
+// Python's int(s, 36)) for an integer key, else the key as the user source takes it.
+func (h *Headless) urlStrToUserPK(s string) (string, error) {
+	if h.Config.PK != auth.PKInt {
+		return h.Config.PK.Normalize(s)
+	}
+	if len([]rune(s)) > 13 {
+		return "", fmt.Errorf("%w: user_pk %q: base36 input too large", errStash, s)
+	}
+	t := pystr.Strip(s)
+	neg := false
+	if t != "" && (t[0] == '+' || t[0] == '-') {
+		neg, t = t[0] == '-', t[1:]
+	}
+	digits := strings.ReplaceAll(t, "_", "")
+	if t == "" || t[0] == '_' || t[len(t)-1] == '_' || strings.Contains(t, "__") || strings.Trim(strings.ToLower(digits), "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
+		return "", fmt.Errorf("%w: user_pk %q is not base 36", errStash, s)
+	}
+	n, err := strconv.ParseInt(digits, 36, 64)
+	if err != nil {
+		return "", fmt.Errorf("%w: user_pk %q: %v", errStash, s, err)
+	}
+	if neg {
+		n = -n
+	}
+	return strconv.FormatInt(n, 10), nil
+}
