@@ -334,7 +334,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
 	}
 	// The sessions after the steps, as Django reads them.
-	var wantState, gotState struct{ Sessions, Rates, Authenticators [][]any }
+	var wantState, gotState struct{ Sessions, Every, Rates, Authenticators [][]any }
 	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {

@@ -421,6 +421,7 @@ def mfa_steps(add):
     for name in ("s-lee1", "s-ned1", "s-lee-old", "s-pat", "s-stash-phone", "s-stash-bad", "s-anon2"):
         add(SESSION, headers={"X-Session-Token": code(name)})
     add(BROWSER, headers={"Cookie": "sessionid={t:s-anon3}"})
+    post(LOGIN, "s-anon2", {"username": "max", "password": PASSWORD})  # (no stage: the stashed login gone)
     # The second factor: a TOTP code once; a code of the period before, spaced; input
     # that is no code; the methods (PUT validates, and uses the code, then refuses);
     # recovery codes.
@@ -741,19 +742,24 @@ def run(step_list, tokens):
 
 
 def state(tokens):
-    out = []
-    for name in sorted(n for n in tokens if n.startswith("s-")):
-        s = SessionStore(tokens[name])
-        data = dict(s.items())
+    def summary(data):
         stash = data.get("account_login")
         if isinstance(stash, dict) and isinstance(stash.get("initiated_at"), float):  # (the time: recent or not)
             stash = dict(stash, initiated_at=abs(time.time() - stash["initiated_at"]) < 3600)
         records = data.get("account_authentication_methods")
         if isinstance(records, list):
             records = [{k: v for k, v in r.items() if k != "at"} for r in records]
-        out.append([name, s.session_key is not None, data.get("_auth_user_id"),
-                    len(data.get("headless_refresh_tokens") or {}), sorted(data), data.get("_auth_user_backend"),
-                    stash, records])
+        return [data.get("_auth_user_id"), len(data.get("headless_refresh_tokens") or {}), sorted(data),
+                data.get("_auth_user_backend"), stash, records]
+
+    out = []
+    for name in sorted(n for n in tokens if n.startswith("s-")):
+        s = SessionStore(tokens[name])
+        out.append([name, s.session_key is not None] + summary(dict(s.items())))
+    # Every session, whatever its key (those of the logins are new ones).
+    from django.contrib.sessions.models import Session
+    every = sorted((summary(SessionStore().decode(row.session_data)) for row in Session.objects.all()),
+                   key=lambda x: json.dumps(x, sort_keys=True))
     from django.core.cache import cache
     from django.db import connection
     with connection.cursor() as c:
@@ -763,7 +769,7 @@ def state(tokens):
     with connection.cursor() as c:
         c.execute("SELECT id, type, data, last_used_at IS NOT NULL FROM mfa_authenticator ORDER BY id")
         authenticators = [list(r) for r in c.fetchall()]
-    print(json.dumps({"sessions": out, "rates": rates, "authenticators": authenticators}))
+    print(json.dumps({"sessions": out, "every": every, "rates": rates, "authenticators": authenticators}))
 
 
 def check(arg):

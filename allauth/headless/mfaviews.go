@@ -125,6 +125,11 @@ func (h *Headless) serveMFAAuthenticate(w http.ResponseWriter, r *http.Request, 
 	}
 	if !c.browser {
 		django.CancelCSRFCookieUpdate(ctx)
+		// (adapter.post_login's AuthenticationResponse, which respond_next_stage drops
+		// for one of its own: its refresh token is recorded in the session all the same)
+		if _, err := h.AccessTokenPayload(u, c.session); err != nil {
+			return err
+		}
 	}
 	c.loggedIn = true
 	return h.authenticationResponse(w, r, c, u)
