@@ -344,6 +344,31 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("too few sessions or rate limits: %v, %v", wantState.Sessions, wantState.Rates)
 	}
 	allauthGoTokens(t, p, c, hl, setup, goPath)
+	allauthGoStash(t, p, c, h, setup, goPath)
+}
+
+// allauthGoStash logs lee in through Go's login endpoint, which stashes the login at
+// the second factor, and has allauth's own endpoint take the recovery code that
+// completes it.
+func allauthGoStash(t *testing.T, p *peer, c allauthConfig, h http.Handler, setup allauthSetup, goPath string) {
+	req := stepRequest(jwtStep{Method: "POST", Path: "/_allauth/app/v1/auth/login", ContentType: "application/json",
+		Headers: map[string]string{"X-Forwarded-For": "10.99.0.2"}}, "/_allauth/app/v1/auth/login",
+		`{"username": "lee", "password": "secret-pw-1"}`, func(s string) string { return s })
+	got := jwtServe(h, req)
+	m := regexp.MustCompile(`"session_token": "([a-z0-9]+)"`).FindStringSubmatch(got.Body)
+	if got.Status != 401 || m == nil || !strings.Contains(got.Body, `"id": "mfa_authenticate", "is_pending": true`) {
+		t.Fatalf("Go's login of lee: %d %s", got.Status, got.Body)
+	}
+	var done struct {
+		Status  int
+		User    any
+		Methods []string
+		Errors  any
+	}
+	allauthOracle(t, p.Series, goPath, c, map[string]any{"token": m[1], "code": setup.Tokens["rc-lee-8"]}, &done, "complete")
+	if done.Status != 200 || done.User != 11.0 || !slices.Equal(done.Methods, []string{"password", "mfa"}) {
+		t.Errorf("allauth's second factor for Go's stashed login: %+v", done)
+	}
 }
 
 // allauthGoTokens makes tokens in Go (for a session Go logs alice in to, and by

@@ -43,6 +43,10 @@ state  (ARG: {"tokens": TOKENS}) prints the sessions of the session tokens as Dj
        reads them: {"sessions": [[name, whether it loads, its _auth_user_id or null, the
        number of refresh tokens it records, the sorted keys of its data]], "rates": [[a
        cache key of the table, the number of hits its rate limit history holds]]}.
+complete (ARG: {"token": a session token, "code": a code}) posts the code to the app
+       client's 2fa/authenticate (the cache emptied first) and prints {"status", "user":
+       the user's id or null, "methods": the methods of the authentication records,
+       "errors"}.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
        validate_access_token says of each access token ([user pk, token_use] or null) and
        validate_refresh_token of each refresh token (the user pk or null).
@@ -784,6 +788,20 @@ def check(arg):
     print(json.dumps({"access": access, "refresh": refresh}))
 
 
+def complete(arg):
+    """The second factor of a login that waits for it, through allauth's endpoint (the
+    rate limits' counts dropped first: the steps used up lee's failed logins)."""
+    from django.core.cache import cache
+    cache.clear()
+    resp = Client().post(AUTH_2FA, {"code": arg["code"]}, content_type="application/json",
+                         HTTP_X_SESSION_TOKEN=arg["token"], HTTP_X_FORWARDED_FOR="10.99.0.1")
+    body = resp.json()
+    user = body.get("data", {}).get("user") or {}
+    methods = [m.get("method") for m in body.get("data", {}).get("methods") or []]
+    print(json.dumps({"status": resp.status_code, "user": user.get("id"), "methods": methods,
+                      "errors": body.get("errors")}))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
@@ -791,6 +809,8 @@ elif cmd == "run":
     run(arg["steps"], arg["tokens"])
 elif cmd == "state":
     state(json.load(sys.stdin)["tokens"])
+elif cmd == "complete":
+    complete(json.load(sys.stdin))
 elif cmd == "check":
     check(json.load(sys.stdin))
 else:
