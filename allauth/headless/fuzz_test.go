@@ -3,12 +3,14 @@ package headless_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/allauth/headless"
 	"github.com/djsession/djsession/django/auth/hashers"
 )
 
-// FuzzHeadless feeds tokens, sids, refresh bodies and login bodies to the readers: a
+// FuzzHeadless feeds tokens, sids, refresh bodies, login bodies and second-factor codes
+// to the readers: a
 // refusal or an answer, never a panic, and a token of no session is never valid.
 func FuzzHeadless(f *testing.F) {
 	s := newSite(f, jwtSettings())
@@ -35,7 +37,19 @@ func FuzzHeadless(f *testing.F) {
 		`{"username": ["a", {"b": 1.5}], "password": "x"}`} {
 		f.Add(seed)
 	}
+	// The second factor's endpoint, for a login waiting for it.
+	now := time.Unix(59, 0)
+	ms, _ := mfaSite(f, &now)
+	ms.h.Settings.RateLimits = map[string]string{}
+	pending := mfaLogin(f, ms)
+	mfa := ms.h.MFAAuthenticateView(nil)
+	f.Add(`{"code": "94287081"}`)
+	f.Add(`{"code": " 9428-7082\t\u00e9"}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		// (a 410 once a code took: the login's session is under a new key)
+		if w := serve(mfa, "POST", "/_allauth/app/v1/auth/2fa/authenticate", in, "X-Session-Token", pending); w.Code != 400 && w.Code != 401 && w.Code != 200 && w.Code != 410 {
+			t.Errorf("2fa %q: %d %s", in, w.Code, w.Body)
+		}
 		if w := serve(login, "POST", "/_allauth/app/v1/auth/login", in); w.Code != 400 && w.Code != 401 && w.Code != 200 && w.Code != 500 {
 			t.Errorf("login %q: %d", in, w.Code)
 		}

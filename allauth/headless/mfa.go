@@ -295,6 +295,59 @@ func recoveryCodes(seed string, count, digits int) []string {
 	return out
 }
 
+// UnusedRecoveryCodes is RecoveryCodes.get_unused_codes: the codes of a recovery codes
+// authenticator not used yet (its migrated codes, when it has some), as allauth shows
+// them to their user.
+func (h *Headless) UnusedRecoveryCodes(a *Authenticator) ([]string, error) {
+	if mv, ok := a.Data.Get("migrated_codes"); ok && !mv.IsNone() {
+		var out []string
+		for _, c := range mv.Items() {
+			plain, err := h.decrypt(c, "migrated code")
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, plain)
+		}
+		return out, nil
+	}
+	seed, mask, err := h.recoverySeed(a)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for i, c := range recoveryCodes(seed, h.Settings.RecoveryCodeCount, h.Settings.RecoveryCodeDigits) {
+		if mask.Bit(i) == 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// recoverySeed is a recovery codes authenticator's seed (decrypted) and used_mask.
+func (h *Headless) recoverySeed(a *Authenticator) (string, *big.Int, error) {
+	sv, ok := a.Data.Get("seed")
+	if !ok {
+		return "", nil, fmt.Errorf("headless: recovery codes %d have no seed", a.ID)
+	}
+	seed, err := h.decrypt(sv, "seed")
+	if err != nil {
+		return "", nil, err
+	}
+	if !isASCII(seed) {
+		return "", nil, fmt.Errorf("headless: recovery codes %d: a seed that is not ASCII", a.ID)
+	}
+	mv, _ := a.Data.Get("used_mask")
+	mask, ok := mv.AsBigInt()
+	if !ok {
+		b, isBool := mv.AsBool()
+		if !isBool {
+			return "", nil, fmt.Errorf("headless: recovery codes %d: used_mask is a %s", a.ID, mv.Kind())
+		}
+		mask = big.NewInt(map[bool]int64{true: 1}[b])
+	}
+	return seed, mask, nil
+}
+
 // validateRecoveryCode is RecoveryCodes.validate_code: the code is one of the migrated
 // codes (taken off their list) or an unused one of the seed's (marked used in
 // used_mask), the data written back as the row was read (retried when another request
@@ -328,25 +381,9 @@ func (h *Headless) validateRecoveryCode(ctx context.Context, src MFASource, au *
 			changed = copyDict(data)
 			changed.Set("migrated_codes", serializer.List(slices.Delete(slices.Clone(items), idx, idx+1)...))
 		} else {
-			sv, ok := data.Get("seed")
-			if !ok {
-				return false, fmt.Errorf("headless: recovery codes %d have no seed", au.ID)
-			}
-			seed, err := h.decrypt(sv, "seed")
+			seed, mask, err := h.recoverySeed(fresh)
 			if err != nil {
 				return false, err
-			}
-			if !isASCII(seed) {
-				return false, fmt.Errorf("headless: recovery codes %d: a seed that is not ASCII", au.ID)
-			}
-			mv, _ := data.Get("used_mask")
-			mask, ok := mv.AsBigInt()
-			if !ok {
-				b, isBool := mv.AsBool()
-				if !isBool {
-					return false, fmt.Errorf("headless: recovery codes %d: used_mask is a %s", au.ID, mv.Kind())
-				}
-				mask = big.NewInt(map[bool]int64{true: 1}[b])
 			}
 			for i, c := range recoveryCodes(seed, h.Settings.RecoveryCodeCount, h.Settings.RecoveryCodeDigits) {
 				if mask.Bit(i) == 1 || !compareUserCode(code, c) {
