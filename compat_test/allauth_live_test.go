@@ -504,6 +504,12 @@ MFA_SUPPORTED_TYPES = ["totp"]
 	if _, err := headless.SettingsFromJSON(export(social)); err != nil {
 		t.Errorf("allauth.socialaccount installed: %v", err)
 	}
+	_, ownMFA := settingsProject(t, base+`MFA_ADAPTER = "mysite.MFAAdapter"
+`)
+	s, err = headless.SettingsFromJSON(export(ownMFA))
+	if err != nil || s.MFAAdapter != "mysite.MFAAdapter" {
+		t.Errorf("MFA_ADAPTER: %v, %q", err, s.MFAAdapter)
+	}
 	s, err = headless.SettingsFromJSON(export(closed))
 	if err != nil || !slices.Equal(s.UnauthenticatedFlows, []string{"login", "login_by_code"}) {
 		t.Errorf("signup closed, no passkeys: %v, %v", err, s)
@@ -523,6 +529,13 @@ ACCOUNT_PASSWORD_MIN_LENGTH = 9
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = True
 ACCOUNT_REAUTHENTICATION_METHODS = ("code", "password")
 SITE_ID = 3
+MFA_TOTP_PERIOD = 60
+MFA_TOTP_DIGITS = 8
+MFA_TOTP_TOLERANCE = 1
+MFA_RECOVERY_CODE_COUNT = 12
+MFA_RECOVERY_CODE_DIGITS = 10
+ACCOUNT_LOGIN_TIMEOUT = 300
+MFA_TRUST_ENABLED = True
 `, `
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]
 ACCOUNT_REAUTHENTICATION_REQUIRED = 1
@@ -541,6 +554,10 @@ ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 MFA_SUPPORTED_TYPES = ["totp"]
 USERSESSIONS_TRACK_ACTIVITY = True
 ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["mfa"]
+ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED = True
+MFA_SUPPORTED_TYPES = ["totp", "webauthn"]
+MFA_PASSKEY_SIGNUP_ENABLED = True
+ACCOUNT_LOGIN_TIMEOUT = 12.5
 `} {
 		_, dir := settingsProject(t, base+extra)
 		cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), "-c", `
@@ -561,7 +578,11 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "SiteID": getattr(settings, "SITE_ID", 0), "SignupEnabled": bool(a.SIGNUP_ENABLED),
     "EmailVerificationByCodeEnabled": bool(a.EMAIL_VERIFICATION_BY_CODE_ENABLED), "LoginByCodeEnabled": bool(a.LOGIN_BY_CODE_ENABLED),
     "PasswordResetByCodeEnabled": bool(a.PASSWORD_RESET_BY_CODE_ENABLED), "MFASupportedTypes": mfa.SUPPORTED_TYPES,
-    "PasskeyLoginEnabled": bool(mfa.PASSKEY_LOGIN_ENABLED), "UserSessionsTrackActivity": bool(us.TRACK_ACTIVITY)}))
+    "PasskeyLoginEnabled": bool(mfa.PASSKEY_LOGIN_ENABLED), "UserSessionsTrackActivity": bool(us.TRACK_ACTIVITY),
+    "LoginTimeout": a.LOGIN_TIMEOUT, "TOTPPeriod": mfa.TOTP_PERIOD, "TOTPDigits": mfa.TOTP_DIGITS,
+    "TOTPTolerance": mfa.TOTP_TOLERANCE, "RecoveryCodeCount": mfa.RECOVERY_CODE_COUNT,
+    "RecoveryCodeDigits": mfa.RECOVERY_CODE_DIGITS, "MFATrustEnabled": bool(mfa.TRUST_ENABLED),
+    "LoginByCodeTrustEnabled": bool(a.LOGIN_BY_CODE_TRUST_ENABLED), "PasskeySignupEnabled": bool(mfa.PASSKEY_SIGNUP_ENABLED)}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -582,7 +603,9 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.TrustedProxyCount, s.TrustedClientIPHeader, s.RateLimitIPv6Prefix, s.PasswordMinLength,
 				s.LogoutOnPasswordChange, s.ReauthenticationRequired, slices.Sorted(slices.Values(s.ReauthenticationMethods)), s.SiteID,
 				s.SignupEnabled, s.EmailVerificationByCodeEnabled, s.LoginByCodeEnabled, s.PasswordResetByCodeEnabled,
-				s.MFASupportedTypes, s.PasskeyLoginEnabled, s.UserSessionsTrackActivity}
+				s.MFASupportedTypes, s.PasskeyLoginEnabled, s.UserSessionsTrackActivity, s.LoginTimeout, s.TOTPPeriod,
+				s.TOTPDigits, s.TOTPTolerance, s.RecoveryCodeCount, s.RecoveryCodeDigits, s.MFATrustEnabled,
+				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

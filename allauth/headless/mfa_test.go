@@ -159,8 +159,27 @@ func TestMFAReauthenticate(t *testing.T) {
 	if w.Code != 200 || !strings.Contains(w.Body.String(), `"id": 1, "type": "totp", "reauthenticated": true}]`) {
 		t.Errorf("a reauthentication: %d %s", w.Code, w.Body)
 	}
+	// An MFA adapter of the project's own: its decrypt, or a server error.
+	st.h.Settings.MFAAdapter = "mysite.MFAAdapter"
+	now = now.Add(30 * time.Second)
+	if w := serve(view, "POST", path, `{"code": "07081804"}`, "X-Session-Token", sess.Key()); w.Code != 500 {
+		t.Errorf("MFA_ADAPTER without MFADecrypt: %d %s", w.Code, w.Body)
+	}
+	st.h.MFADecrypt = func(s string) (string, error) { return strings.ToUpper(s), nil }
+	if w := serve(view, "POST", path, `{"code": "14050471"}`, "X-Session-Token", sess.Key()); w.Code != 200 {
+		t.Errorf("MFA_ADAPTER with MFADecrypt: %d %s", w.Code, w.Body)
+	}
 	st.h.Settings.ReauthenticationMethods = []string{"password"}
 	if w := serve(view, "POST", path, `{"code": "07081804"}`, "X-Session-Token", sess.Key()); w.Code != 403 {
 		t.Errorf("no reauthentication by code: %d %s", w.Code, w.Body)
+	}
+	// A test-only bypass code is refused.
+	s, err := headless.SettingsFromJSON([]byte(`{"settings": {"MFA_TOTP_INSECURE_BYPASS_CODE": "000000"}, "installed_apps": ["allauth.mfa"]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.h.Settings = s
+	if w := serve(view, "POST", path, `{"code": "000000"}`, "X-Session-Token", sess.Key()); w.Code != 500 {
+		t.Errorf("MFA_TOTP_INSECURE_BYPASS_CODE: %d %s", w.Code, w.Body)
 	}
 }
