@@ -10,7 +10,7 @@ allauth.account and allauth.headless (HEADLESS_ONLY) installed
 behind allauth's AccountMiddleware, ModelBackend and allauth's AuthenticationBackend,
 MD5PasswordHasher (fast), login by username or email, rate limits "login" 12/m/ip and
 "login_failed" 6/m/ip,3/5m/key and "reauthenticate" 8/m/user counted in a DatabaseCache (table allauth_cache: the
-database's copy carries them), ALLAUTH_TRUSTED_PROXY_COUNT 1 (X-Forwarded-For names the
+database's copy carries them), allauth.mfa with MFA_TOTP_TOLERANCE 20, ALLAUTH_TRUSTED_PROXY_COUNT 1 (X-Forwarded-For names the
 client), DRF's JSONRenderer alone, the
 headless URLs under _allauth/, and these APIViews, each answering {"user": request.user.pk
 or null, "auth": what request.auth is ("session" and its key's first 4 characters, or
@@ -32,8 +32,9 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        tokens of every odd kind (TOKENS below); then changes carol's password and deletes
        dave; adds GINA (pk 7, logged in: s-gina), hal and ivy (pks 8, 9, one unverified
        address; s-ivy), jay and kim (pks 10, 17, one address, one password; s-kim) for
-       the login and reauthentication endpoints (login_steps, reauth_steps); empties the
-       cache; prints {"tokens": {name: token},
+       the login and reauthentication endpoints (login_steps, reauth_steps), and the
+       second factor's users, logins waiting for it and codes (mfa_setup, for
+       mfa_steps); empties the cache; prints {"tokens": {name: token},
        "steps": STEPS, "allauth", "drf", "python"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
        Client, "{t:NAME}" in their headers and body replaced by the token NAME; prints,
@@ -41,8 +42,12 @@ run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django'
        "set_cookie"}.
 state  (ARG: {"tokens": TOKENS}) prints the sessions of the session tokens as Django
        reads them: {"sessions": [[name, whether it loads, its _auth_user_id or null, the
-       number of refresh tokens it records, the sorted keys of its data]], "rates": [[a
-       cache key of the table, the number of hits its rate limit history holds]]}.
+       number of refresh tokens it records, the sorted keys of its data, its
+       _auth_user_backend, its stashed login (initiated_at: whether recent), its
+       authentication records (without "at")]], "every": the same of every session in
+       the table (whatever its key; sorted), "rates": [[a cache key of the table, the
+       length of its value (the hits of a rate limit's history)]], "authenticators":
+       [[id, type, data as stored, whether last_used_at is set]]}.
 complete (ARG: {"token": a session token, "code": a code}) posts the code to the app
        client's 2fa/authenticate (the cache emptied first) and prints {"status", "user":
        the user's id or null, "methods": the methods of the authentication records,

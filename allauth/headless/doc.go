@@ -43,7 +43,13 @@
 // _allauth/app/v1/account/password/change: the current password checked, the new one
 // validated (Headless.PasswordValidators) and set, the session kept logged in under a
 // new key while the user's other sessions are logged out; ConfigView (and
-// BrowserConfigView) is _allauth/app/v1/config. SettingsFromJSON reads the project's
+// BrowserConfigView) is _allauth/app/v1/config. With allauth.mfa, a login of a user
+// with a second factor is stashed in the session as allauth stashes it (the pending
+// "mfa_authenticate" flow), and MFAAuthenticateView (and BrowserMFAAuthenticateView),
+// _allauth/app/v1/auth/2fa/authenticate, completes it with a TOTP or recovery code
+// (mfa_authenticator: NewSQLAuthenticators), so that either side may start a login and
+// the other complete it; MFAReauthenticateView (and BrowserMFAReauthenticateView) is
+// _allauth/app/v1/auth/2fa/reauthenticate. SettingsFromJSON reads the project's
 // settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
@@ -59,20 +65,22 @@
 //     AccessTokenPayload's tokens are allauth's; ValidateAccessToken takes any);
 //   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
 //     told of the requests Go serves;
-//   - the session views do not read a login waiting for a stage (email verification,
-//     a second factor, a login code): they hand such a session to their fallback
-//     (ErrPendingLogin), and they do not list the flows of social accounts' providers
-//     or of a password reset by code (SettingsFromJSON says so);
+//   - the session views do not list the flows of social accounts' providers or of a
+//     password reset by code (SettingsFromJSON says so);
 //   - ConfigView writes the settings it tells as booleans (allauth passes on a truthy
 //     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
 //     in sorted order (allauth's frozenset iterates as Python's hash seed has it);
 //   - ChangePasswordView sends no mail (ACCOUNT_EMAIL_NOTIFICATIONS makes it fail), and
 //     hands to its fallback a user without a usable password when
 //     ACCOUNT_REAUTHENTICATION_REQUIRED is set (ErrReauthenticationRequired);
-//   - LoginView runs no stage: a login that would meet one (ACCOUNT_EMAIL_VERIFICATION
-//     "mandatory" and no verified address, ACCOUNT_LOGIN_BY_CODE_REQUIRED, a user with
-//     a TOTP or WebAuthn authenticator of allauth.mfa) goes to its fallback, the rates
-//     Go counted taken back (ErrLoginStage); it takes no phone numbers, and refuses a
+//   - of the stages of a login, LoginView runs the second factor's alone: a login that
+//     would meet another (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified
+//     address, ACCOUNT_LOGIN_BY_CODE_REQUIRED), or a second factor on a site with
+//     stages after it (MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED,
+//     MFA_PASSKEY_SIGNUP_ENABLED), goes to its fallback, the rates Go counted taken
+//     back (ErrLoginStage); MFAAuthenticateView takes codes, not WebAuthn's
+//     passkeys (whose own endpoints are Django's), and refuses
+//     MFA_TOTP_INSECURE_BYPASS_CODE; LoginView takes no phone numbers, and refuses a
 //     site with allauth.usersessions (whose records of logins Go does not keep) or a
 //     phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
 //     AllowAllUsersModelBackend and allauth's own, skipping others; when several users
