@@ -97,19 +97,9 @@ func (h *Headless) serveMFAAuthenticate(w http.ResponseWriter, r *http.Request, 
 	if l == nil || l.current() != stageMFAAuthenticate {
 		return h.unauthorizedResponse(w, r, c)
 	}
-	data, ok, err := h.restInput(w, r)
-	if err != nil || !ok {
+	au, err := h.mfaCodeRequest(w, r, c, l.user)
+	if err != nil || au == nil {
 		return err
-	}
-	au, errs, err := h.mfaCodeInput(r, data, l.user)
-	if err != nil {
-		return err
-	}
-	if len(errs) > 0 {
-		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
-	}
-	if !restPost(w, r) {
-		return nil
 	}
 	u := l.user
 	if err := h.postMFAAuthentication(ctx, c.session, u, au, false); err != nil {
@@ -158,24 +148,35 @@ func (h *Headless) serveMFAReauthenticate(w http.ResponseWriter, r *http.Request
 	if !slices.Contains(h.Settings.ReauthenticationMethods, "mfa") {
 		return h.metaResponse(w, r, c, http.StatusForbidden, serializer.None())
 	}
-	data, ok, err := h.restInput(w, r)
-	if err != nil || !ok {
+	au, err := h.mfaCodeRequest(w, r, c, u)
+	if err != nil || au == nil {
 		return err
-	}
-	au, errs, err := h.mfaCodeInput(r, data, u)
-	if err != nil {
-		return err
-	}
-	if len(errs) > 0 {
-		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
-	}
-	if !restPost(w, r) {
-		return nil
 	}
 	if err := h.postMFAAuthentication(r.Context(), c.session, u, au, true); err != nil {
 		return err
 	}
 	return h.authenticationResponse(w, r, c, u)
+}
+
+// mfaCodeRequest is RESTView.handle with a form of BaseAuthenticateForm and the view's
+// dispatch: the authenticator that took the request's code for a POST, or nil when the
+// request was answered (the input's 400, a method's 405, OPTIONS).
+func (h *Headless) mfaCodeRequest(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) (*Authenticator, error) {
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
+		return nil, err
+	}
+	au, errs, err := h.mfaCodeInput(r, data, u)
+	if err != nil {
+		return nil, err
+	}
+	if len(errs) > 0 {
+		return nil, h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
+	}
+	if !restPost(w, r) {
+		return nil, nil
+	}
+	return au, nil
 }
 
 // mfaCodeInput is BaseAuthenticateForm's validation: the code (a required CharField),
