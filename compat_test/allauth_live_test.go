@@ -18,6 +18,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
@@ -68,7 +69,14 @@ type allauthAnswer struct {
 
 func allauthOracle(t *testing.T, series, dbPath string, c allauthConfig, stdin, out any, command string) {
 	t.Helper()
-	dbj, _ := json.Marshal(map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": dbPath})
+	allauthOracleOn(t, series, map[string]any{"ENGINE": "django.db.backends.sqlite3", "NAME": dbPath}, c, stdin, out, command)
+}
+
+// allauthOracleOn runs allauth_oracle.py's command on the database of Django's
+// DATABASES entry djdb.
+func allauthOracleOn(t *testing.T, series string, djdb map[string]any, c allauthConfig, stdin, out any, command string) {
+	t.Helper()
+	dbj, _ := json.Marshal(djdb)
 	conf, _ := json.Marshal(map[string]any{"headless": c.headless})
 	in := ""
 	if stdin != nil {
@@ -610,5 +618,107 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)
 		}
+	}
+}
+
+// TestLiveAllauthMFATables holds headless.SQLAuthenticators to the mfa_authenticator
+// table of allauth.mfa on SQLite, PostgreSQL (jsonb) and MariaDB (a JSON longtext), on
+// the newest Django: the rows Django wrote read alike, the recovery codes of Django's
+// seed, the data Go writes read by Django (the text json.dumps writes, where the
+// database keeps text) and refused when the row changed meanwhile, the last use's time.
+func TestLiveAllauthMFATables(t *testing.T) {
+	peers := livePeers(t)
+	p := peers[len(peers)-1]
+	for _, backend := range []string{"sqlite", "postgres", "mariadb"} {
+		t.Run(p.Series+"/"+backend, func(t *testing.T) {
+			ctx := t.Context()
+			adb := newAuthDB(t, p.Series, backend)
+			c := allauthConfig{name: "mfa", headless: map[string]any{}}
+			var made struct {
+				IDs   []int64
+				Codes []string
+			}
+			allauthOracleOn(t, p.Series, adb.django, c, nil, &made, "mfadb")
+			users, err := auth.NewSQLUserSource(adb.db, adb.dialect, auth.AuthUser, auth.SQLOptions{PK: auth.PKInt})
+			if err != nil {
+				t.Fatal(err)
+			}
+			src := headless.NewSQLAuthenticators(users, "")
+			list, err := src.Authenticators(ctx, "11")
+			if err != nil || len(list) != 2 {
+				t.Fatalf("lee's authenticators: %v, %v", list, err)
+			}
+			byType := map[string]*headless.Authenticator{}
+			for _, a := range list {
+				byType[a.Type] = a
+			}
+			totp, rc := byType["totp"], byType["recovery_codes"]
+			if totp == nil || rc == nil || totp.ID != made.IDs[0] || rc.ID != made.IDs[1] {
+				t.Fatalf("lee's authenticators: %+v, ids %v", list, made.IDs)
+			}
+			if secret, _ := totp.Data.Get("secret"); !serializer.Equal(secret, serializer.Str("JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP")) {
+				t.Errorf("the TOTP secret: %v", secret)
+			}
+			for _, v := range []struct {
+				user, typ string
+				want      bool
+			}{{"11", "totp", true}, {"11", "webauthn", false}, {"12", "recovery_codes", true}, {"12", "totp", false}} {
+				if ok, err := src.HasAuthenticator(ctx, v.user, v.typ); err != nil || ok != v.want {
+					t.Errorf("HasAuthenticator(%s, %s): %v, %v", v.user, v.typ, ok, err)
+				}
+			}
+			h := &headless.Headless{Settings: headless.Defaults("k")}
+			codes, err := h.UnusedRecoveryCodes(rc)
+			if err != nil || !slices.Equal(codes, made.Codes) {
+				t.Errorf("the recovery codes: %v, %v; Django's %v", codes, err, made.Codes)
+			}
+			mig, err := src.Authenticator(ctx, made.IDs[2])
+			if err != nil {
+				t.Fatal(err)
+			}
+			if codes, err := h.UnusedRecoveryCodes(mig); err != nil || !slices.Equal(codes, []string{"11112222", "caf\u00e9"}) {
+				t.Errorf("the migrated codes: %q, %v", codes, err)
+			}
+			// Two codes used: the row as read, then the same stale row.
+			data := serializer.NewDict()
+			for k, v := range rc.Data.All() {
+				data.SetKey(k, v)
+			}
+			data.Set("used_mask", serializer.Int(5))
+			if ok, err := src.ReplaceData(ctx, rc, data); err != nil || !ok {
+				t.Fatalf("ReplaceData: %v, %v", ok, err)
+			}
+			data.Set("used_mask", serializer.Int(7))
+			if ok, err := src.ReplaceData(ctx, rc, data); err != nil || ok {
+				t.Errorf("ReplaceData of a row changed meanwhile: %v, %v", ok, err)
+			}
+			at := time.Date(2026, 11, 27, 10, 11, 12, 345678000, time.UTC)
+			if err := src.RecordUsage(ctx, rc.ID, at); err != nil {
+				t.Fatal(err)
+			}
+			var rows []struct {
+				ID               int64
+				Type, Dumps, Raw string
+				Data             map[string]any
+				LastUsedAt       *string `json:"last_used_at"`
+			}
+			allauthOracleOn(t, p.Series, adb.django, c, nil, &rows, "mfadb-state")
+			if len(rows) != 3 {
+				t.Fatalf("rows %v", rows)
+			}
+			r := rows[1]
+			if r.ID != rc.ID || r.Data["used_mask"] != 5.0 || r.Data["seed"] != strings.Repeat("5eed", 20) || len(r.Data) != 2 {
+				t.Errorf("the recovery codes' row as Django reads it: %+v", r)
+			}
+			if backend != "postgres" && r.Raw != r.Dumps {
+				t.Errorf("the recovery codes' data: %q; Django writes %q", r.Raw, r.Dumps)
+			}
+			if r.LastUsedAt == nil || *r.LastUsedAt != "2026-11-27T10:11:12.345678+00:00" || rows[0].LastUsedAt != nil {
+				t.Errorf("last_used_at: %v, %v", r.LastUsedAt, rows[0].LastUsedAt)
+			}
+			if again, err := src.Authenticator(ctx, rc.ID); err != nil || again.Text != r.Raw {
+				t.Errorf("the row read again: %v, %v; Django reads %q", again, err, r.Raw)
+			}
+		})
 	}
 }

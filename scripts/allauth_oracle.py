@@ -52,6 +52,11 @@ complete (ARG: {"token": a session token, "code": a code}) posts the code to the
        client's 2fa/authenticate (the cache emptied first) and prints {"status", "user":
        the user's id or null, "methods": the methods of the authentication records,
        "errors"}.
+mfadb  migrates the (empty) database and adds the second factor's rows (lee, pk 11: a
+       TOTP authenticator and recovery codes; max, pk 12: migrated recovery codes);
+       prints {"ids": [their ids], "codes": lee's recovery codes}.
+mfadb-state prints each row of mfa_authenticator as Django reads it: {"id", "type",
+       "data", "dumps": json.dumps(data), "raw": the column's text, "last_used_at"}.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
        validate_access_token says of each access token ([user pk, token_use] or null) and
        validate_refresh_token of each refresh token (the user pk or null).
@@ -807,6 +812,36 @@ def complete(arg):
                       "errors": body.get("errors")}))
 
 
+def mfadb():
+    """A database with the second factor's tables: lee (pk 11) with a TOTP authenticator
+    and recovery codes, max (pk 12) with migrated recovery codes."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    users = djoracle.create_users([(11, "lee", True, False), (12, "max", True, False)], PASSWORD)
+    totp = Authenticator.objects.create(user=users[11], type="totp", data={"secret": TOTP_SECRET})
+    rc = Authenticator.objects.create(user=users[11], type="recovery_codes", data={"seed": "5eed" * 20, "used_mask": 0})
+    mig = Authenticator.objects.create(user=users[12], type="recovery_codes",
+                                       data={"migrated_codes": ["11112222", "caf\u00e9"], "seed": "x", "used_mask": 0})
+    print(json.dumps({"ids": [totp.pk, rc.pk, mig.pk], "codes": RecoveryCodes(rc).generate_codes()}))
+
+
+def mfadb_state():
+    """The second factor's rows as Django reads them, and the text the database holds."""
+    from allauth.mfa.models import Authenticator
+    from django.db import connection
+
+    out = []
+    for a in Authenticator.objects.order_by("pk"):
+        with connection.cursor() as c:
+            c.execute("SELECT data FROM mfa_authenticator WHERE id = %s", [a.pk])
+            raw = c.fetchone()[0]
+        out.append({"id": a.pk, "type": a.type, "data": a.data, "dumps": json.dumps(a.data),
+                    "raw": raw if isinstance(raw, str) else json.dumps(raw),
+                    "last_used_at": a.last_used_at.isoformat() if a.last_used_at else None})
+    print(json.dumps(out))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
@@ -814,6 +849,10 @@ elif cmd == "run":
     run(arg["steps"], arg["tokens"])
 elif cmd == "state":
     state(json.load(sys.stdin)["tokens"])
+elif cmd == "mfadb":
+    mfadb()
+elif cmd == "mfadb-state":
+    mfadb_state()
 elif cmd == "complete":
     complete(json.load(sys.stdin))
 elif cmd == "check":
