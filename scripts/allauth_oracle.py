@@ -406,6 +406,106 @@ def mfa_setup(tokens):
     tokens["s-stash-bad"] = new_session(data={"account_login": {"user_pk": None}}).session_key
     for name in ("s-anon2", "s-anon3"):
         tokens[name] = new_session(data={"cart": 1}).session_key
+    mfa_odd_setup(tokens)
+
+
+def mfa_odd_setup(tokens):
+    """Stashed logins made odd (s-x-*: each of a user of its own, c41 and on, with a TOTP
+    authenticator: a user_pk allauth cannot read, in other digits, beyond 64 bits;
+    signal_kwargs of other types; initiated_at True or a str; a stage's data of
+    another type; stages not handled, one of them with a login code process started;
+    handled values of other types; current a list), and authenticator rows of odd data
+    (quinn, rita: a TOTP authenticator and a row that is no dict; sam, tia: migrated
+    codes of other types; uma, vic, wes: used_mask True, a float, -1; xan, yve: floats,
+    big ints and text that json.dumps writes back)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    cn = [40]
+
+    def crafted(name, change, base=None):
+        if base is None:
+            cn[0] += 1
+            u = User.objects.create_user(pk=cn[0], username="c%d" % cn[0], password=PASSWORD)
+            Authenticator.objects.create(user=u, type="totp", data={"secret": TOTP_SECRET})
+            base = u.username
+        tok = pending_login(base)
+        s = SessionStore(tok)
+        st = s["account_login"]
+        change(st)
+        s["account_login"] = st
+        s.save()
+        tokens[name] = tok
+
+    def setter(*path_value):
+        *path, value = path_value
+
+        def change(st):
+            d = st
+            for k in path[:-1]:
+                d = d[k]
+            if value is KeyError:
+                d.pop(path[-1], None)
+            else:
+                d[path[-1]] = value
+        return change
+
+    crafted("s-x-pkbad", setter("user_pk", "!!"))
+    crafted("s-x-pkuni", setter("user_pk", "\u0661"))
+    crafted("s-x-pkbig", setter("user_pk", "zzzzzzzzzzzzz"))
+    crafted("s-x-sk1", setter("signal_kwargs", 1))
+    crafted("s-x-sk2", setter("signal_kwargs", {"sociallogin": {}}))
+    crafted("s-x-sk3", setter("signal_kwargs", {"x": 1}))
+    crafted("s-x-attrue", setter("initiated_at", True))
+    crafted("s-x-atstr", setter("initiated_at", "5"))
+    crafted("s-x-data5", setter("state", "stages", "mfa_authenticate", "data", 5))
+    crafted("s-x-datanone", setter("state", "stages", "login_by_code", "data", None))
+
+    def unhandle(lbc_data=None):
+        def change(st):
+            for k, v in st["state"]["stages"].items():
+                if isinstance(v, dict):
+                    v.pop("handled", None)
+            if lbc_data is not None:
+                st["state"]["stages"]["login_by_code"]["data"] = lbc_data
+        return change
+    crafted("s-x-unh", unhandle())
+    crafted("s-x-lbc", unhandle({"x": 1}))
+    crafted("s-x-h0", setter("state", "stages", "verify_email", "handled", 0))
+    crafted("s-x-hlist", setter("state", "stages", "verify_email", "handled", [1]))
+    crafted("s-x-cur", setter("state", "stages", "current", ["mfa_authenticate"]))
+    # Odd authenticator rows.
+    odd = {}
+    for pk, name in ((21, "quinn"), (22, "rita"), (23, "sam"), (24, "tia"), (25, "uma"), (26, "vic"), (27, "wes"),
+                     (28, "xan"), (29, "yve")):
+        odd[name] = User.objects.create_user(pk=pk, username=name, password=PASSWORD)
+    Authenticator.objects.create(user=odd["quinn"], type="totp", data={"secret": TOTP_SECRET})
+    Authenticator.objects.create(user=odd["quinn"], type="recovery_codes", data=["x"])
+    Authenticator.objects.create(user=odd["rita"], type="totp", data={"secret": TOTP_SECRET})
+    Authenticator.objects.create(user=odd["rita"], type="webauthn", data=[1])
+    Authenticator.objects.create(user=odd["sam"], type="recovery_codes",
+                                 data={"migrated_codes": ["x", 12345678, "11112222"], "used_mask": 0})
+    Authenticator.objects.create(user=odd["tia"], type="recovery_codes", data={"migrated_codes": "abc"})
+    rc = Authenticator.objects.create(user=odd["uma"], type="recovery_codes",
+                                      data={"seed": "ab" * 40, "used_mask": True, "name": "\u00e9\u2603",
+                                            "f": 1e16, "g": 1.5, "viewed_at": 1701423602.7184925, "z": -0.0,
+                                            "big": 2 ** 70, "e": 1e-7})
+    for i, c in enumerate(RecoveryCodes(rc).generate_codes()):
+        tokens["rc-uma-%d" % i] = c
+    Authenticator.objects.create(user=odd["vic"], type="recovery_codes", data={"seed": "ab" * 40, "used_mask": 2.0})
+    Authenticator.objects.create(user=odd["wes"], type="recovery_codes", data={"seed": "ab" * 40, "used_mask": -1})
+    Authenticator.objects.create(user=odd["xan"], type="recovery_codes",
+                                 data={"seed": "ab" * 40, "used_mask": 0, "n": 1e300, "m": 5e-324, "o": 0.1 + 0.2,
+                                       "p": 1e22, "q": 123456789.0, "r": -1e-5, "s": "\u0000\ud7ff\U0001f600"})
+    Authenticator.objects.create(user=odd["yve"], type="recovery_codes",
+                                 data={"seed": "ab" * 40, "used_mask": 0, "d": 1, "d2": {"k": [1, None, True]}})
+    tokens["s-quinn"] = pending_login("quinn")
+    tokens["s-rita"] = pending_login("rita")
+    for name in ("yve", "xan"):
+        for i, c in enumerate(RecoveryCodes(Authenticator.objects.get(user=odd[name])).generate_codes()):
+            tokens["rc-%s-%d" % (name, i)] = c
+    for name in ("sam", "tia", "uma", "vic", "wes", "xan", "yve"):
+        tokens["s-" + name] = new_session(odd[name]).session_key
 
 
 def mfa_steps(add):
@@ -480,6 +580,27 @@ def mfa_steps(add):
         post(AUTH_2FA, "s-lee4", {"code": c})
     post(AUTH_2FA, "s-lee5", {"code": code("rc-lee-7")})
     post(REAUTH_2FA, "s-lee-in", {"code": code("rc-lee-7")})
+    # The odd stashed logins and authenticators.
+    for name in ("s-x-pkbad", "s-x-pkuni", "s-x-pkbig", "s-x-sk1", "s-x-sk2", "s-x-sk3", "s-x-attrue", "s-x-atstr",
+                 "s-x-data5", "s-x-datanone", "s-x-unh", "s-x-lbc", "s-x-h0", "s-x-hlist", "s-x-cur", "s-quinn",
+                 "s-rita"):
+        add(SESSION, headers={"X-Session-Token": code(name)})
+        post(AUTH_2FA, name, {})
+        post(AUTH_2FA, name, {"code": code("totp-0")})
+        add(SESSION, headers={"X-Session-Token": code(name)})
+    for c in ("\t" + code("rc-yve-1") + "\n", "\uff11\uff12", "\u00a0" + code("rc-yve-2"), code("rc-yve-3"), True,
+              12.0, code("rc-yve-4"), {"a": 1}, " %s " % code("rc-yve-5")):
+        post(REAUTH_2FA, "s-yve", {"code": c})
+    for c in ("11112222", "x"):
+        post(REAUTH_2FA, "s-sam", {"code": c})
+    for c in ("zz", "a"):
+        post(REAUTH_2FA, "s-tia", {"code": c})
+    for c in (code("rc-uma-0"), code("rc-uma-1")):
+        post(REAUTH_2FA, "s-uma", {"code": c})
+    post(REAUTH_2FA, "s-vic", {"code": "1"})
+    post(REAUTH_2FA, "s-wes", {"code": "1"})
+    post(REAUTH_2FA, "s-xan", {"code": code("rc-xan-3")})
+    post(REAUTH_2FA, "s-yve", {"code": "1"})
 
 
 def steps(tokens):

@@ -29,7 +29,8 @@ var mfaTypeOrder = []string{"recovery_codes", "totp", "webauthn"}
 type Authenticator struct {
 	ID   int64
 	Type string
-	Data *serializer.Dict
+	// Data is the data as JSON reads it (a dict, unless someone wrote otherwise).
+	Data serializer.Value
 	// Text is the data as the database gave it, which ReplaceData compares.
 	Text string
 }
@@ -91,11 +92,9 @@ func (a *SQLAuthenticators) query(ctx context.Context, where string, args ...any
 			return nil, fmt.Errorf("headless: authenticators: %w", err)
 		}
 		au.Text = string(text)
-		v, err := serializer.DecodeJSONText(au.Text)
-		if err != nil || v.Kind() != serializer.KindDict {
-			return nil, fmt.Errorf("headless: authenticator %d: data %.40q is no JSON object (%v)", au.ID, au.Text, err)
+		if au.Data, err = serializer.DecodeJSONText(au.Text); err != nil {
+			return nil, fmt.Errorf("headless: authenticator %d: data %.40q is no JSON: %w", au.ID, au.Text, err)
 		}
-		au.Data = v.Dict()
 		out = append(out, &au)
 	}
 	return out, rows.Err()
@@ -166,17 +165,32 @@ func (h *Headless) mfaTypes(ctx context.Context, u *auth.User) (serializer.Value
 	return serializer.List(out...), nil
 }
 
-// decrypt is the MFA adapter's decrypt.
-func (h *Headless) decrypt(v serializer.Value, what string) (string, error) {
+// decrypt is the MFA adapter's decrypt: allauth's gives the value as it is; an adapter
+// of the project's own is Headless.MFADecrypt, of a str.
+func (h *Headless) decrypt(v serializer.Value, what string) (serializer.Value, error) {
+	if h.MFADecrypt == nil {
+		if a := h.Settings.MFAAdapter; a != "" && a != "allauth.mfa.adapter.DefaultMFAAdapter" {
+			return serializer.None(), fmt.Errorf("%w: MFA_ADAPTER %q needs Headless.MFADecrypt", ErrSettings, a)
+		}
+		return v, nil
+	}
 	text, ok := v.AsStr()
 	if !ok {
-		return "", fmt.Errorf("headless: the authenticator's %s is a %s", what, v.Kind())
+		return serializer.None(), fmt.Errorf("headless: the authenticator's %s is a %s", what, v.Kind())
 	}
-	if h.MFADecrypt != nil {
-		return h.MFADecrypt(text)
+	plain, err := h.MFADecrypt(text)
+	return serializer.Str(plain), err
+}
+
+// decryptStr is decrypt of a value that must be a str once decrypted.
+func (h *Headless) decryptStr(v serializer.Value, what string) (string, error) {
+	d, err := h.decrypt(v, what)
+	if err != nil {
+		return "", err
 	}
-	if a := h.Settings.MFAAdapter; a != "" && a != "allauth.mfa.adapter.DefaultMFAAdapter" {
-		return "", fmt.Errorf("%w: MFA_ADAPTER %q needs Headless.MFADecrypt", ErrSettings, a)
+	text, ok := d.AsStr()
+	if !ok {
+		return "", fmt.Errorf("headless: the authenticator's %s is a %s", what, d.Kind())
 	}
 	return text, nil
 }
@@ -244,15 +258,22 @@ func hotpValue(secret string, counter int64, digits int) (uint64, error) {
 // and not used before (a mark added to the cache for the whole window, keyed by the
 // user and the code).
 func (h *Headless) validateTOTP(ctx context.Context, au *Authenticator, userID, code string) (bool, error) {
-	sv, ok := au.Data.Get("secret")
+	data, err := au.dict()
+	if err != nil {
+		return false, err
+	}
+	sv, ok := data.Get("secret")
 	if !ok {
 		return false, fmt.Errorf("headless: TOTP authenticator %d has no secret", au.ID)
 	}
-	secret, err := h.decrypt(sv, "secret")
+	secret, err := h.decryptStr(sv, "secret")
 	if err != nil {
 		return false, err
 	}
 	s := h.Settings
+	if s.TOTPPeriod <= 0 { // (Python's ZeroDivisionError, or a negative counter struct.pack refuses)
+		return false, fmt.Errorf("%w: MFA_TOTP_PERIOD %d", ErrSettings, s.TOTPPeriod)
+	}
 	counter := h.now().Unix() / int64(s.TOTPPeriod)
 	valid := false
 	for i := -s.TOTPTolerance; i <= s.TOTPTolerance; i++ {
@@ -295,22 +316,64 @@ func recoveryCodes(seed string, count, digits int) []string {
 	return out
 }
 
+// dict is the authenticator's data as a dict (Python's data["..."] and data.get fail
+// on others).
+func (a *Authenticator) dict() (*serializer.Dict, error) {
+	if a.Data.Kind() != serializer.KindDict {
+		return nil, fmt.Errorf("headless: authenticator %d: its data is a %s", a.ID, a.Data.Kind())
+	}
+	return a.Data.Dict(), nil
+}
+
+// migratedCodes are the recovery codes migrated from elsewhere (data["migrated_codes"],
+// decrypted), as Python iterates the value (a str's characters, a dict's keys); ok is
+// false when there are none (no such key, or None).
+func (h *Headless) migratedCodes(a *Authenticator, data *serializer.Dict) (codes []serializer.Value, ok bool, err error) {
+	mv, found := data.Get("migrated_codes")
+	if !found || mv.IsNone() {
+		return nil, false, nil
+	}
+	var items []serializer.Value
+	switch mv.Kind() {
+	case serializer.KindList:
+		items = mv.Items()
+	case serializer.KindStr:
+		text, _ := mv.AsStr()
+		for _, r := range text {
+			items = append(items, serializer.Str(string(r)))
+		}
+	case serializer.KindDict:
+		for k := range mv.Dict().All() {
+			items = append(items, k)
+		}
+	default:
+		return nil, false, fmt.Errorf("headless: recovery codes %d: migrated_codes is a %s", a.ID, mv.Kind())
+	}
+	codes = make([]serializer.Value, len(items))
+	for i, c := range items {
+		if codes[i], err = h.decrypt(c, "migrated code"); err != nil {
+			return nil, false, err
+		}
+	}
+	return codes, true, nil
+}
+
 // UnusedRecoveryCodes is RecoveryCodes.get_unused_codes: the codes of a recovery codes
 // authenticator not used yet (its migrated codes, when it has some), as allauth shows
 // them to their user.
 func (h *Headless) UnusedRecoveryCodes(a *Authenticator) ([]string, error) {
-	if mv, ok := a.Data.Get("migrated_codes"); ok && !mv.IsNone() {
-		var out []string
-		for _, c := range mv.Items() {
-			plain, err := h.decrypt(c, "migrated code")
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, plain)
-		}
-		return out, nil
+	data, err := a.dict()
+	if err != nil {
+		return nil, err
 	}
-	seed, mask, err := h.recoverySeed(a)
+	if codes, ok, err := h.migratedCodes(a, data); err != nil || ok {
+		var out []string
+		for _, c := range codes {
+			out = append(out, pyStr(c))
+		}
+		return out, err
+	}
+	seed, mask, err := h.recoverySeed(a, data)
 	if err != nil {
 		return nil, err
 	}
@@ -324,19 +387,19 @@ func (h *Headless) UnusedRecoveryCodes(a *Authenticator) ([]string, error) {
 }
 
 // recoverySeed is a recovery codes authenticator's seed (decrypted) and used_mask.
-func (h *Headless) recoverySeed(a *Authenticator) (string, *big.Int, error) {
-	sv, ok := a.Data.Get("seed")
+func (h *Headless) recoverySeed(a *Authenticator, data *serializer.Dict) (string, *big.Int, error) {
+	sv, ok := data.Get("seed")
 	if !ok {
 		return "", nil, fmt.Errorf("headless: recovery codes %d have no seed", a.ID)
 	}
-	seed, err := h.decrypt(sv, "seed")
+	seed, err := h.decryptStr(sv, "seed")
 	if err != nil {
 		return "", nil, err
 	}
 	if !isASCII(seed) {
 		return "", nil, fmt.Errorf("headless: recovery codes %d: a seed that is not ASCII", a.ID)
 	}
-	mv, _ := a.Data.Get("used_mask")
+	mv, _ := data.Get("used_mask")
 	mask, ok := mv.AsBigInt()
 	if !ok {
 		b, isBool := mv.AsBool()
@@ -358,30 +421,26 @@ func (h *Headless) validateRecoveryCode(ctx context.Context, src MFASource, au *
 		if err != nil {
 			return false, err
 		}
-		data := fresh.Data
+		data, err := fresh.dict()
+		if err != nil {
+			return false, err
+		}
 		var changed *serializer.Dict
-		if mv, ok := data.Get("migrated_codes"); ok && !mv.IsNone() {
-			if mv.Kind() != serializer.KindList {
-				return false, fmt.Errorf("headless: recovery codes %d: migrated_codes is a %s", au.ID, mv.Kind())
-			}
-			items := mv.Items()
-			idx := -1
-			for i, c := range items {
-				plain, err := h.decrypt(c, "migrated code")
-				if err != nil {
-					return false, err
-				}
-				if idx < 0 && plain == code {
-					idx = i
-				}
-			}
+		if codes, ok, err := h.migratedCodes(fresh, data); err != nil {
+			return false, err
+		} else if ok {
+			idx := slices.IndexFunc(codes, func(c serializer.Value) bool { return serializer.Equal(c, serializer.Str(code)) })
 			if idx < 0 {
 				return false, nil
 			}
+			mv, _ := data.Get("migrated_codes")
+			if mv.Kind() != serializer.KindList { // (allauth asserts a list)
+				return false, fmt.Errorf("headless: recovery codes %d: migrated_codes is a %s", au.ID, mv.Kind())
+			}
 			changed = copyDict(data)
-			changed.Set("migrated_codes", serializer.List(slices.Delete(slices.Clone(items), idx, idx+1)...))
+			changed.Set("migrated_codes", serializer.List(slices.Delete(slices.Clone(mv.Items()), idx, idx+1)...))
 		} else {
-			seed, mask, err := h.recoverySeed(fresh)
+			seed, mask, err := h.recoverySeed(fresh, data)
 			if err != nil {
 				return false, err
 			}

@@ -65,13 +65,11 @@ func (h *Headless) mfaCheck() error {
 	if s.mfaErr != nil {
 		return s.mfaErr
 	}
-	if _, err := h.mfaSource(); err != nil {
-		return err
+	if s.loginErr != nil { // (what LoginView cannot follow, the logins' records of allauth.usersessions say)
+		return s.loginErr
 	}
-	if s.TOTPPeriod <= 0 {
-		return fmt.Errorf("%w: MFA_TOTP_PERIOD %d", ErrSettings, s.TOTPPeriod)
-	}
-	return nil
+	_, err := h.mfaSource()
+	return err
 }
 
 // mfaStageFollowed tells whether stages follow the second factor (which this package
@@ -96,6 +94,14 @@ func (h *Headless) serveMFAAuthenticate(w http.ResponseWriter, r *http.Request, 
 	}
 	if l == nil || l.current() != stageMFAAuthenticate {
 		return h.unauthorizedResponse(w, r, c)
+	}
+	if l.user != nil {
+		// (the stages resume_login would run after this one, before the code is used)
+		if pending, err := h.resumePending(ctx, c.session, l); err != nil {
+			return err
+		} else if pending {
+			return ErrLoginStage
+		}
 	}
 	au, err := h.mfaCodeRequest(w, r, c, l.user)
 	if err != nil || au == nil {

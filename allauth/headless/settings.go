@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/big"
+	"slices"
 
 	"github.com/djsession/djsession/restframework/simplejwt"
 	"github.com/djsession/djsession/serializer"
@@ -158,6 +159,10 @@ type Settings struct {
 	flowsErr, loginErr, passwordErr error
 	// mfaErr (SettingsFromJSON) is why the second-factor views cannot follow allauth.mfa.
 	mfaErr error
+	// loginByCodeMethods (SettingsFromJSON) are the methods of
+	// ACCOUNT_LOGIN_BY_CODE_REQUIRED when it is a set (nil when it is a bool:
+	// LoginByCodeRequired).
+	loginByCodeMethods []string
 	// configErr (SettingsFromJSON) is why ConfigView cannot tell the configuration.
 	configErr error
 }
@@ -297,4 +302,16 @@ func strOf(d *serializer.Dict, key string) (string, bool) {
 		return "", false
 	}
 	return v.AsStr()
+}
+
+// loginByCodeRequired is the adapter's is_login_by_code_required for a login whose last
+// authentication record is of method.
+func (s *Settings) loginByCodeRequired(method string) bool {
+	if method == "code" {
+		return false
+	}
+	if s.loginByCodeMethods == nil {
+		return s.LoginByCodeRequired
+	}
+	return slices.Contains(s.loginByCodeMethods, method)
 }

@@ -347,7 +347,14 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 			s.LoginByCodeRequired = x
 		case []any:
 			s.LoginByCodeRequired = slices.Contains(x, any("password"))
+			s.loginByCodeMethods = []string{}
+			for _, m := range x {
+				if name, ok := m.(string); ok {
+					s.loginByCodeMethods = append(s.loginByCodeMethods, name)
+				}
+			}
 		case string: // (set("password"): its letters)
+			s.loginByCodeMethods = strings.Split(x, "")
 		default:
 			refuse("ACCOUNT_LOGIN_BY_CODE_REQUIRED", v)
 		}

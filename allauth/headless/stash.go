@@ -7,6 +7,7 @@ import (
 	"math/big"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
@@ -43,6 +44,7 @@ func (s *Settings) loginStages() []string {
 // (account_login): the user (nil for none, or one deleted since) and the stages' state,
 // the session's own dict (changed in place, as allauth changes it).
 type stashedLogin struct {
+	d      *serializer.Dict // the stash
 	user   *auth.User
 	state  *serializer.Dict
 	stages *serializer.Dict
@@ -65,28 +67,41 @@ func (h *Headless) unstashLogin(ctx context.Context, s *django.Session) (*stashe
 	if !ok {
 		return nil, fmt.Errorf("%w: no user_pk", errStash)
 	}
-	l := &stashedLogin{}
+	l := &stashedLogin{d: d}
 	if !pkv.IsNone() {
 		text, isStr := pkv.AsStr()
 		if !isStr {
 			return nil, fmt.Errorf("%w: user_pk %s", errStash, pkv.Kind())
 		}
-		id, err := h.urlStrToUserPK(text)
-		if err != nil {
-			return nil, err
+		id, ok, err := h.urlStrToUserPK(text)
+		if err != nil || !ok {
+			return nil, err // (base36_to_int's ValueError: no login)
 		}
 		u, err := h.Config.Users.User(ctx, id)
 		switch {
 		case errors.Is(err, auth.ErrUserNotFound):
+		case errors.Is(err, auth.ErrUserIDOutOfRange) && !djangoBefore5(h.Sessions.Settings().DjangoVersion):
+			// (Django 5.0+ finds no row for an int beyond the column's range)
 		case err != nil:
 			return nil, err
 		default:
 			l.user = u
 		}
 	}
-	for _, k := range []string{"email_verification", "redirect_url", "email", "phone", "signup", "signal_kwargs", "state", "initiated_at"} {
-		if !d.Has(k) {
-			return nil, nil // (deserialize's ValueError: no login)
+	for _, k := range []string{"signal_kwargs", "email_verification", "redirect_url", "email", "phone", "signup", "state", "initiated_at"} {
+		v, ok := d.Get(k)
+		if !ok {
+			return nil, nil // (deserialize's KeyError, a ValueError: no login)
+		}
+		if k == "signal_kwargs" && !v.IsNone() {
+			// (signal_kwargs.get("sociallogin"): a dict, and no social login, which this
+			// package does not read)
+			if v.Kind() != serializer.KindDict {
+				return nil, fmt.Errorf("%w: signal_kwargs is a %s", errStash, v.Kind())
+			}
+			if sl, _ := v.Dict().Get("sociallogin"); !sl.IsNone() {
+				return nil, fmt.Errorf("%w: a social login (allauth.socialaccount)", errStash)
+			}
 		}
 	}
 	at, _ := d.Get("initiated_at")
@@ -94,6 +109,9 @@ func (h *Headless) unstashLogin(ctx context.Context, s *django.Session) (*stashe
 		started, ok := at.AsFloat()
 		if !ok {
 			i, isInt := at.AsInt()
+			if b, isBool := at.AsBool(); isBool && b { // (True is 1)
+				i, isInt = 1, true
+			}
 			if !isInt {
 				return nil, fmt.Errorf("%w: initiated_at %s", errStash, at.Kind())
 			}
@@ -123,8 +141,8 @@ func (h *Headless) unstashLogin(ctx context.Context, s *django.Session) (*stashe
 		if err != nil {
 			return nil, err
 		}
-		if _, err := setDefaultDict(st, "data"); err != nil {
-			return nil, err
+		if !st.Has("data") { // (a data of another type is kept as it is)
+			st.Set("data", serializer.DictValue(serializer.NewDict()))
 		}
 	}
 	return l, nil
@@ -179,10 +197,55 @@ func (h *Headless) pendingStage(l *stashedLogin) string {
 }
 
 // stageData is a stage's state ("data").
-func (l *stashedLogin) stageData(key string) *serializer.Dict {
+func (l *stashedLogin) stageData(key string) serializer.Value {
 	st, _ := l.stages.Get(key)
 	d, _ := st.Dict().Get("data")
-	return d.Dict()
+	return d
+}
+
+// resumePending tells whether resume_login, after the second factor, would meet a stage
+// that is not handled yet and would not pass (a login code to send or enter, an email
+// address to verify): LoginStageController.handle's checks, made before the code is
+// used, so that such a request goes to the fallback whole.
+func (h *Headless) resumePending(ctx context.Context, s *django.Session, l *stashedLogin) (bool, error) {
+	for _, key := range h.Settings.loginStages() {
+		if key == stageMFAAuthenticate || l.handled(key) {
+			continue
+		}
+		switch key {
+		case stageLoginByCode:
+			// (is_login_by_code_required: by the method of the last record, "mfa" by then)
+			if l.stageData(key).Truthy() || h.Settings.loginByCodeRequired("mfa") {
+				return true, nil
+			}
+		case stageVerifyEmail:
+			ev, _ := l.d.Get("email_verification")
+			method, _ := ev.AsStr()
+			if !ev.Truthy() {
+				method = h.Settings.EmailVerification
+			}
+			signup, _ := l.d.Get("signup")
+			if method == "mandatory" || method == "optional" && signup.Truthy() {
+				email := ""
+				if v, _ := l.d.Get("email"); v.Truthy() {
+					email, _ = v.AsStr()
+				}
+				src, ok := h.Emails.(EmailAddressSource)
+				if !ok {
+					return true, nil
+				}
+				verified, err := src.HasVerifiedEmail(ctx, l.user.ID, email)
+				if err != nil || !verified {
+					return err == nil, err
+				}
+			}
+		case stageVerifyPhone:
+			// (no phone among ACCOUNT_SIGNUP_FIELDS: LoginView's settings)
+		default:
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // stashMFALogin is the login of u (by email, or "") as LoginStageController.handle
@@ -245,30 +308,29 @@ func (h *Headless) userPKToURLStr(id string) (string, error) {
 	return id, nil
 }
 
-// urlStrToUserPK is url_str_to_user_pk: base36_to_int (13 digits at most, read by
-// Python's int(s, 36)) for an integer key, else the key as the user source takes it.
-func (h *Headless) urlStrToUserPK(s string) (string, error) {
+// urlStrToUserPK is url_str_to_user_pk: base36_to_int (13 characters at most, read by
+// Python's int(s, 36)) for an integer key, else the key as the user source takes it; ok
+// is false for text base36_to_int refuses (a ValueError, which unstash_login takes for
+// no login).
+func (h *Headless) urlStrToUserPK(s string) (id string, ok bool, err error) {
 	if h.Config.PK != auth.PKInt {
-		return h.Config.PK.Normalize(s)
+		id, err := h.Config.PK.Normalize(s)
+		return id, err == nil, err
 	}
-	if len([]rune(s)) > 13 {
-		return "", fmt.Errorf("%w: user_pk %q: base36 input too large", errStash, s)
+	if utf8.RuneCountInString(s) > 13 {
+		return "", false, nil
 	}
-	t := pystr.Strip(s)
-	neg := false
-	if t != "" && (t[0] == '+' || t[0] == '-') {
-		neg, t = t[0] == '-', t[1:]
+	n, ok := pystr.IntBase(s, 36)
+	if !ok {
+		return "", false, nil
 	}
-	digits := strings.ReplaceAll(t, "_", "")
-	if t == "" || t[0] == '_' || t[len(t)-1] == '_' || strings.Contains(t, "__") || strings.Trim(strings.ToLower(digits), "0123456789abcdefghijklmnopqrstuvwxyz") != "" {
-		return "", fmt.Errorf("%w: user_pk %q is not base 36", errStash, s)
-	}
-	n, err := strconv.ParseInt(digits, 36, 64)
-	if err != nil {
-		return "", fmt.Errorf("%w: user_pk %q: %v", errStash, s, err)
-	}
-	if neg {
-		n = -n
-	}
-	return strconv.FormatInt(n, 10), nil
+	return n.String(), true, nil
+}
+
+// djangoBefore5 reports whether a Django version ("4.2.30"; "" for the newest) is older
+// than 5.0.
+func djangoBefore5(v string) bool {
+	major, _, _ := strings.Cut(v, ".")
+	n, err := strconv.Atoi(major)
+	return err == nil && n < 5
 }

@@ -13,35 +13,49 @@ import (
 // the white space of str.isspace beyond ASCII, but not "\x1c" to "\x1f", which str.strip
 // takes), a sign, then decimal digits (any of Unicode's, as "٤٢" is 42) with single "_"
 // between them; false for anything else.
-func Int(s string) (*big.Int, bool) {
+func Int(s string) (*big.Int, bool) { return IntBase(s, 10) }
+
+// IntBase is Python's int(s, base) for a base from 2 to 36 other than 2, 8 and 16 (whose
+// "0b", "0o" and "0x" prefixes it does not read): Int's rules, with the ASCII letters
+// of either case as the digits from 10.
+func IntBase(s string, base int) (*big.Int, bool) {
 	s = strings.TrimFunc(s, intSpace)
 	neg := false
 	if s != "" && (s[0] == '+' || s[0] == '-') {
 		neg = s[0] == '-'
 		s = s[1:]
 	}
-	var b strings.Builder
-	prevDigit := false
+	n, b := new(big.Int), big.NewInt(int64(base))
+	digits, prevDigit := 0, false
 	for _, r := range s {
 		if r == '_' {
-			if !prevDigit || b.Len() == 0 {
+			if !prevDigit {
 				return nil, false
 			}
 			prevDigit = false
 			continue
 		}
-		d, ok := decimalValue(r)
-		if !ok {
+		var d int
+		switch {
+		case r >= 'a' && r <= 'z':
+			d = int(r-'a') + 10
+		case r >= 'A' && r <= 'Z':
+			d = int(r-'A') + 10
+		default:
+			v, ok := decimalValue(r)
+			if !ok {
+				return nil, false
+			}
+			d = int(v)
+		}
+		if d >= base {
 			return nil, false
 		}
-		b.WriteByte('0' + d)
+		n.Mul(n, b).Add(n, big.NewInt(int64(d)))
+		digits++
 		prevDigit = true
 	}
-	if !prevDigit {
-		return nil, false
-	}
-	n, ok := new(big.Int).SetString(b.String(), 10)
-	if !ok {
+	if !prevDigit || digits == 0 {
 		return nil, false
 	}
 	if neg {
