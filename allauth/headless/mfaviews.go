@@ -24,9 +24,12 @@ import (
 // ("incorrect_code"), counted as a failed login of the user (the "login_failed" rate,
 // keyed "mfa-auth-user-<pk>": too many are "too_many_login_attempts"); a session whose
 // login does not wait for the second factor (or waited longer than
-// ACCOUNT_LOGIN_TIMEOUT) gets allauth's 401 with the flows. Sites with stages after the
-// second factor (MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED,
-// MFA_PASSKEY_SIGNUP_ENABLED) are handed to fallback (ErrLoginStage).
+// ACCOUNT_LOGIN_TIMEOUT) gets allauth's 401 with the flows. A login that would meet
+// another stage once the code is taken (a login code, an address to verify: a login
+// stashed by other means than a password login's), and the logins of sites with stages
+// after the second factor (MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED,
+// MFA_PASSKEY_SIGNUP_ENABLED), are handed to fallback whole, before the code is used
+// (ErrLoginStage).
 func (h *Headless) MFAAuthenticateView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveMFAAuthenticate, fallback)
 }

@@ -35,6 +35,11 @@ func TestPyStr(t *testing.T) {
 		Set  []struct {
 			Ints, Order []string
 		}
+		Int []struct {
+			S     string
+			Base  int
+			Value *string // (str(int(s, base)); null for a ValueError)
+		}
 		Float []struct {
 			S     string
 			Value *string // (repr(float(s)); null for a ValueError)
@@ -80,6 +85,22 @@ func TestPyStr(t *testing.T) {
 		}
 		if d := cmp.Diff(c.Order, got); d != "" {
 			t.Errorf("list(set(%v)) (-python +go)\n%s", c.Ints, d)
+		}
+	}
+	if len(fx.Int) < 40 {
+		t.Fatalf("%d int cases", len(fx.Int))
+	}
+	for _, c := range fx.Int {
+		n, ok := IntBase(c.S, c.Base)
+		got, want := "ValueError", "ValueError"
+		if ok {
+			got = n.String()
+		}
+		if c.Value != nil {
+			want = *c.Value
+		}
+		if got != want {
+			t.Errorf("int(%q, %d) = %s, Python %s", c.S, c.Base, got, want)
 		}
 	}
 	if len(fx.Float) < 20 {
