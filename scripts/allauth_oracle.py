@@ -407,6 +407,51 @@ def mfa_setup(tokens):
     for name in ("s-anon2", "s-anon3"):
         tokens[name] = new_session(data={"cart": 1}).session_key
     mfa_odd_setup(tokens)
+    mfa_review2_setup(tokens)
+
+
+def mfa_review2_setup(tokens):
+    """Second review's probes: users zed.. (pks 31..) with a TOTP authenticator and
+    recovery codes (rc-NAME-i)."""
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+    made = {}
+    for pk, name in ((31, "zed"), (32, "zoe"), (33, "zak"), (34, "zia"), (35, "zara"), (36, "zeb"), (37, "zola")):
+        u = User.objects.create_user(pk=pk, username=name, email=name + "@example.com", password=PASSWORD)
+        Authenticator.objects.create(user=u, type="totp", data={"secret": TOTP_SECRET})
+        rc = Authenticator.objects.create(user=u, type="recovery_codes", data={"seed": ("%02x" % pk) * 40, "used_mask": 0})
+        for i, c in enumerate(RecoveryCodes(rc).generate_codes()):
+            tokens["rc-%s-%d" % (name, i)] = c
+        made[name] = u
+    # a user with a WebAuthn authenticator alone, logged in
+    wu = User.objects.create_user(pk=38, username="wyn", password=PASSWORD)
+    Authenticator.objects.create(user=wu, type="webauthn", data={"name": "key", "credential": {}})
+    tokens["s-wyn"] = new_session(wu).session_key
+    # a user without authenticators, logged in
+    tokens["s-nob"] = new_session(User.objects.create_user(pk=39, username="nob", password=PASSWORD)).session_key
+
+    def copy_into(src_tok, user, change=None):
+        src = SessionStore(src_tok)
+        data = {k: v for k, v in src.items() if k.startswith("account_")}
+        if change:
+            change(data)
+        return new_session(user, data=data).session_key
+    # logged in (as the same user, as another) with a stashed login at the second factor
+    tokens["s-y-same"] = copy_into(pending_login("zed"), made["zed"])
+    tokens["s-y-other"] = copy_into(pending_login("zoe"), User.objects.get(username="alice"))
+
+    def ve(data):
+        st = data["account_login"]["state"]["stages"]
+        st["verify_email"].pop("handled", None)
+        st["current"] = "verify_email"
+    tokens["s-y-ve"] = copy_into(pending_login("zak"), made["zak"], ve)
+    tokens["s-y-ve-anon"] = copy_into(pending_login("zak"), None, ve)
+    # anonymous with a stash, for DELETE, re-login, reauthentication
+    for n in ("s-y-del", "s-y-bdel", "s-y-relog", "s-y-relog2", "s-y-relog3", "s-y-reauth", "s-y-bget"):
+        tokens[n] = pending_login("zia")
+    tokens["s-y-rate"] = pending_login("zara")
+    tokens["s-y-rate2"] = pending_login("zeb")
+    tokens["s-y-browser-in"] = copy_into(pending_login("zola"), made["zola"])
 
 
 def mfa_odd_setup(tokens):
@@ -601,6 +646,67 @@ def mfa_steps(add):
     post(REAUTH_2FA, "s-wes", {"code": "1"})
     post(REAUTH_2FA, "s-xan", {"code": code("rc-xan-3")})
     post(REAUTH_2FA, "s-yve", {"code": "1"})
+    # Second review's probes.
+    mfa_review2_steps(post, add, code, csrf)
+
+
+def mfa_review2_steps(post, add, code, csrf):
+    def sess(name, method="GET", headers=None):
+        h = {"X-Session-Token": code(name)}
+        h.update(headers or {})
+        add(SESSION, method, headers=h)
+    # A logged-in session with a stash at the second factor: of its own user, of another.
+    sess("s-y-same")
+    post(AUTH_2FA, "s-y-same", {"code": code("rc-zed-0")})
+    sess("s-y-same")
+    sess("s-y-other")
+    post(AUTH_2FA, "s-y-other", {"code": code("rc-zoe-0")})
+    # A logged-in session whose stash waits at verify_email; an anonymous one.
+    for n in ("s-y-ve", "s-y-ve-anon"):
+        sess(n)
+        post(AUTH_2FA, n, {"code": "123456"})
+        post(REAUTH_2FA, n, {"code": "123456"})
+        add(BROWSER_AUTH_2FA, "POST", headers=dict(csrf, Cookie="sessionid={t:%s}; csrftoken=%s" % (n, CSRF_SECRET)),
+            body=json.dumps({"code": "1"}))
+    # Logout of a session with a stash (app, browser); the browser's GET.
+    sess("s-y-del", "DELETE")
+    sess("s-y-del")
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-y-bget}"})
+    add(BROWSER, "DELETE", headers=dict(csrf, Cookie="sessionid={t:s-y-bdel}; csrftoken=" + CSRF_SECRET))
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-y-bdel}"})
+    # LoginView with a stash present: the same user, another one needing the second
+    # factor, another one not.
+    post(LOGIN, "s-y-relog", {"username": "zia", "password": PASSWORD})
+    sess("s-y-relog")
+    post(LOGIN, "s-y-relog2", {"username": "zed", "password": PASSWORD})
+    post(LOGIN, "s-y-relog3", {"username": "erin", "password": PASSWORD})
+    post(LOGIN, "s-y-relog", {"username": "zia", "password": "nope"})
+    # reauthentication of an anonymous session with a stash
+    post(REAUTH_2FA, "s-y-reauth", {"code": "123456"})
+    post(REAUTH, "s-y-reauth", {"password": PASSWORD})
+    # methods
+    for m in ("PATCH", "HEAD", "GET", "OPTIONS", "PUT", "DELETE"):
+        post(AUTH_2FA, "s-y-reauth", {"code": "1"}, m)
+        post(REAUTH_2FA, "s-y-reauth", {"code": "1"}, m)
+        post(REAUTH_2FA, "s-nob", {"code": "1"}, m)
+    # reauthentication: no authenticator, WebAuthn alone
+    post(REAUTH_2FA, "s-nob", {"code": "123456"})
+    post(REAUTH_2FA, "s-wyn", {"code": "123456"})
+    post(REAUTH_2FA, "s-nob", {})
+    # per-ip interplay: password failures then the 2fa's, one ip
+    for i in range(4):
+        post(LOGIN, None, {"username": "nobody-r2-%d" % i, "password": "x"}, ip="10.77.0.1")
+    post(AUTH_2FA, "s-y-rate", {"code": "000000"}, ip="10.77.0.1")
+    post(AUTH_2FA, "s-y-rate", {"code": "000001"}, ip="10.77.0.1")
+    post(AUTH_2FA, "s-y-rate", {"code": code("rc-zara-0")}, ip="10.77.0.1")
+    post(LOGIN, None, {"username": "erin", "password": PASSWORD}, ip="10.77.0.1")
+    # a success clears the key's count and the ip's?
+    post(AUTH_2FA, "s-y-rate2", {"code": "000000"}, ip="10.77.0.2")
+    post(AUTH_2FA, "s-y-rate2", {"code": code("rc-zeb-0")}, ip="10.77.0.2")
+    post(LOGIN, None, {"username": "nobody-r2-x", "password": "x"}, ip="10.77.0.2")
+    # browser 2fa for a logged-in session with a stash
+    post(BROWSER_AUTH_2FA, None, {"code": code("rc-zola-0")},
+         headers=dict(csrf, Cookie="sessionid={t:s-y-browser-in}; csrftoken=" + CSRF_SECRET))
 
 
 def steps(tokens):

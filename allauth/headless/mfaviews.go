@@ -122,15 +122,21 @@ func (h *Headless) serveMFAAuthenticate(w http.ResponseWriter, r *http.Request, 
 	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
 		return err
 	}
+	c.loggedIn = true
 	if !c.browser {
 		django.CancelCSRFCookieUpdate(ctx)
+	}
+	if c.exposeTokens(u) {
 		// (adapter.post_login's AuthenticationResponse, which respond_next_stage drops
-		// for one of its own: its refresh token is recorded in the session all the same)
+		// for one of its own: the session saved by its expose_session_token, its refresh
+		// token recorded all the same)
+		if _, err := c.meta(r); err != nil {
+			return err
+		}
 		if _, err := h.AccessTokenPayload(u, c.session); err != nil {
 			return err
 		}
 	}
-	c.loggedIn = true
 	return h.authenticationResponse(w, r, c, u)
 }
 
@@ -261,7 +267,11 @@ func (h *Headless) postMFAAuthentication(ctx context.Context, s *django.Session,
 // unauthorizedResponse is UnauthorizedResponse for the request's session: its flows,
 // "is_authenticated" null.
 func (h *Headless) unauthorizedResponse(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	flows, err := h.flows(r.Context(), c.session)
+	u, err := h.SessionUser(r.Context(), c.session)
+	if err != nil {
+		return err
+	}
+	flows, err := h.flows(r.Context(), c.session, u == nil)
 	if err != nil {
 		return err
 	}

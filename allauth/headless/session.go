@@ -249,7 +249,7 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 	status := http.StatusOK
 	data := serializer.NewDict()
 	if u == nil {
-		flows, err := h.flows(r.Context(), c.session)
+		flows, err := h.flows(r.Context(), c.session, true)
 		if err != nil {
 			return err
 		}
@@ -274,7 +274,7 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 			meta.SetKey(k, v)
 		}
 	}
-	if c.loggedIn && !c.browser && u != nil { // (expose_access_token)
+	if c.exposeTokens(u) { // (expose_access_token)
 		p, err := h.AccessTokenPayload(u, c.session)
 		if err != nil {
 			return err
@@ -289,11 +289,11 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 	return nil
 }
 
-// flows is _get_flows for an anonymous session: UnauthenticatedFlows, and the pending
-// flow: the stage a stashed login waits at (with the types of the user's
-// authenticators for the second factor's), or the one account_login names when it is a
-// str.
-func (h *Headless) flows(ctx context.Context, s *django.Session) (serializer.Value, error) {
+// flows is _get_flows for a request without a user: UnauthenticatedFlows, and the
+// pending flow: the stage a stashed login waits at when the session is anonymous (with
+// the types of the user's authenticators for the second factor's), or the one
+// account_login names when it is a str.
+func (h *Headless) flows(ctx context.Context, s *django.Session, anonymous bool) (serializer.Value, error) {
 	if err := h.Settings.flowsErr; err != nil {
 		return serializer.None(), err
 	}
@@ -303,9 +303,12 @@ func (h *Headless) flows(ctx context.Context, s *django.Session) (serializer.Val
 		d.Set("id", serializer.Str(f))
 		out = append(out, serializer.DictValue(d))
 	}
-	l, err := h.unstashLogin(ctx, s)
-	if err != nil {
-		return serializer.None(), err
+	var l *stashedLogin
+	if anonymous { // (get_pending_stage: only for an anonymous request.user)
+		var err error
+		if l, err = h.unstashLogin(ctx, s); err != nil {
+			return serializer.None(), err
+		}
 	}
 	key := ""
 	if l != nil {

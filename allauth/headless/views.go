@@ -19,8 +19,16 @@ type appContext struct {
 	token   string // the session token the request gave ("" for none)
 	browser bool   // the browser client's: the request's own session, no tokens
 	// loggedIn is set when the view logged the session in (the app client's answer then
-	// carries the JWT strategy's tokens).
+	// carries the JWT strategy's tokens, unless preUser, the session's user before the
+	// request, was the same user).
 	loggedIn bool
+	preUser  string
+}
+
+// exposeTokens is expose_access_token's test: the app client's session logged in by
+// this request, to another user than it had.
+func (c *appContext) exposeTokens(u *auth.User) bool {
+	return c.loggedIn && !c.browser && u != nil && c.preUser != u.ID
 }
 
 // forFallback tells whether err is a request the views hand to their fallback: a login
@@ -68,10 +76,15 @@ func (h *Headless) newAppContext(r *http.Request) (*appContext, error) {
 		return nil, err
 	}
 	// (request.user evaluated: a stale session is flushed, a fallback hash cycles the key)
-	if _, err := h.SessionUser(ctx, s); err != nil {
+	u, err := h.SessionUser(ctx, s)
+	if err != nil {
 		return nil, err
 	}
-	return &appContext{session: s, token: token}, nil
+	c := &appContext{session: s, token: token}
+	if u != nil {
+		c.preUser = u.ID
+	}
+	return c, nil
 }
 
 // authorizationCredential is allauth's get_authorization_credential: the credential of
@@ -160,7 +173,7 @@ func (h *Headless) apiResponse(w http.ResponseWriter, r *http.Request, status in
 // unauthorized is UnauthorizedResponse: the flows of an anonymous session, not
 // authenticated.
 func (h *Headless) unauthorized(w http.ResponseWriter, r *http.Request, status int) {
-	flows, err := h.flows(r.Context(), h.Sessions.NewSession(r.Context(), ""))
+	flows, err := h.flows(r.Context(), h.Sessions.NewSession(r.Context(), ""), true)
 	if err != nil {
 		h.fail(w, r, err)
 		return
