@@ -407,12 +407,17 @@ def mfa_setup(tokens):
     for name in ("s-anon2", "s-anon3"):
         tokens[name] = new_session(data={"cart": 1}).session_key
     mfa_odd_setup(tokens)
-    mfa_review2_setup(tokens)
+    mfa_mixed_setup(tokens)
 
 
-def mfa_review2_setup(tokens):
-    """Second review's probes: users zed.. (pks 31..) with a TOTP authenticator and
-    recovery codes (rc-NAME-i)."""
+def mfa_mixed_setup(tokens):
+    """Stashed logins in sessions of every kind: zed to zola (pks 31 to 37) have a TOTP
+    authenticator and recovery codes (rc-NAME-i); sessions logged in holding a login
+    waiting for the second factor (of their own user: s-y-same, s-y-browser-in; of
+    another: s-y-other), a stash waiting at verify_email (logged in: s-y-ve; anonymous:
+    s-y-ve-anon), logins of zia, zara and zeb waiting (for logouts, logins again,
+    reauthentications, rate limits); wyn (WebAuthn alone) and nob (no authenticator)
+    logged in."""
     from allauth.mfa.models import Authenticator
     from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
     made = {}
@@ -646,11 +651,13 @@ def mfa_steps(add):
     post(REAUTH_2FA, "s-wes", {"code": "1"})
     post(REAUTH_2FA, "s-xan", {"code": code("rc-xan-3")})
     post(REAUTH_2FA, "s-yve", {"code": "1"})
-    # Second review's probes.
-    mfa_review2_steps(post, add, code, csrf)
+    mfa_mixed_steps(post, add, code, csrf)
 
 
-def mfa_review2_steps(post, add, code, csrf):
+def mfa_mixed_steps(post, add, code, csrf):
+    """The sessions of mfa_mixed_setup through the session, login, second-factor and
+    reauthentication endpoints; the failed logins of one client by password and by
+    code."""
     def sess(name, method="GET", headers=None):
         h = {"X-Session-Token": code(name)}
         h.update(headers or {})
