@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"fmt"
 	"io"
 	"maps"
 	"net/http"
@@ -189,6 +190,10 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/2fa/authenticate", h.BrowserMFAAuthenticateView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/2fa/reauthenticate", h.MFAReauthenticateView())
 	mux.Handle("/_allauth/browser/v1/auth/2fa/reauthenticate", h.BrowserMFAReauthenticateView())
+	mux.Handle("/_allauth/app/v1/account/authenticators", h.AuthenticatorsView())
+	mux.Handle("/_allauth/browser/v1/account/authenticators", h.BrowserAuthenticatorsView())
+	mux.Handle("/_allauth/app/v1/account/authenticators/recovery-codes", h.RecoveryCodesView(fallback))
+	mux.Handle("/_allauth/browser/v1/account/authenticators/recovery-codes", h.BrowserRecoveryCodesView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -229,6 +234,13 @@ var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+
 // token, the time of an authentication record.
 var allauthNew = regexp.MustCompile(`"(session_token|at)": ("[a-z0-9]+"|[0-9.e+]+)`)
 
+// allauthTimes and allauthCodeList are the authenticators' times and the recovery codes
+// (random when made anew).
+var (
+	allauthTimes    = regexp.MustCompile(`"(created_at|last_used_at)": [0-9.e+]+`)
+	allauthCodeList = regexp.MustCompile(`\[("[0-9]{8}"(, )?)*\]`)
+)
+
 var allauthCSRFCookie = regexp.MustCompile(`^csrftoken=[A-Za-z0-9]{32};`)
 
 // allauthNewSession is the cookie of a session under a new (random) key.
@@ -263,6 +275,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		c.headless["JWT_PRIVATE_KEY"] = rsaPEM(t) // (RS256's; HS256's key is SECRET_KEY)
 	}
 	dir := t.TempDir()
+	started := time.Now()
 	djPath, goPath := filepath.Join(dir, "django.sqlite3"), filepath.Join(dir, "go.sqlite3")
 	var setup allauthSetup
 	allauthOracle(t, p.Series, djPath, c, nil, &setup, "setup")
@@ -327,6 +340,19 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		issued += len(allauthIssued.FindAllString(w.Body, -1))
 		// (LOGIN_METHODS is a frozenset: its order is Python's hash seed's)
 		w.Body = strings.Replace(w.Body, `"login_methods": ["username", "email"]`, `"login_methods": ["email", "username"]`, 1)
+		for _, b := range []*string{&w.Body, &got.Body} {
+			// (times of the steps' making: the authenticators' uses, codes made anew)
+			*b = allauthTimes.ReplaceAllStringFunc(*b, func(m string) string {
+				f, _ := strconv.ParseFloat(m[strings.LastIndexByte(m, ' ')+1:], 64)
+				if f < float64(started.Unix()-3600) {
+					return m
+				}
+				return m[:strings.LastIndexByte(m, ' ')+1] + "N"
+			})
+			if step.Method == "POST" && strings.HasSuffix(step.Path, "/recovery-codes") { // (new random codes)
+				*b = allauthCodeList.ReplaceAllStringFunc(*b, func(m string) string { return fmt.Sprintf("<%d codes>", strings.Count(m, `"`)/2) })
+			}
+		}
 		for _, b := range []*string{&w.Body, &got.Body} {
 			if strings.Contains(*b, `"session_token": "`) {
 				marks["a new session token"]++

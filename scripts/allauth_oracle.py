@@ -188,6 +188,9 @@ AUTH_2FA = "/_allauth/app/v1/auth/2fa/authenticate"
 REAUTH_2FA = "/_allauth/app/v1/auth/2fa/reauthenticate"
 BROWSER_AUTH_2FA = "/_allauth/browser/v1/auth/2fa/authenticate"
 BROWSER_REAUTH_2FA = "/_allauth/browser/v1/auth/2fa/reauthenticate"
+AUTHENTICATORS = "/_allauth/app/v1/account/authenticators"
+RECOVERY_CODES = "/_allauth/app/v1/account/authenticators/recovery-codes"
+BROWSER_RECOVERY_CODES = "/_allauth/browser/v1/account/authenticators/recovery-codes"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -408,6 +411,7 @@ def mfa_setup(tokens):
         tokens[name] = new_session(data={"cart": 1}).session_key
     mfa_odd_setup(tokens)
     mfa_mixed_setup(tokens)
+    mfa_manage_setup(tokens)
 
 
 def mfa_mixed_setup(tokens):
@@ -457,6 +461,60 @@ def mfa_mixed_setup(tokens):
     tokens["s-y-rate"] = pending_login("zara")
     tokens["s-y-rate2"] = pending_login("zeb")
     tokens["s-y-browser-in"] = copy_into(pending_login("zola"), made["zola"])
+
+
+def mfa_manage_setup(tokens):
+    """For the authenticators' list and the recovery codes: nia (pk 60) with a passkey
+    (a WebAuthn authenticator whose credential says rk), pia (pk 61) with a TOTP
+    authenticator, recovery codes used once and two verified addresses, never
+    reauthenticated; both logged in (s-nia, s-pia, s-pia2)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.utils import timezone
+
+    nia = User.objects.create_user(pk=60, username="nia", password=PASSWORD)
+    Authenticator.objects.create(user=nia, type="webauthn", created_at=timezone.now() - timezone.timedelta(days=400), data={
+        "name": "Yubi\u00e9", "credential": {"clientExtensionResults": {"credProps": {"rk": True}}}})
+    pia = User.objects.create_user(pk=61, username="pia", email="pia@example.com", password=PASSWORD)
+    then = timezone.now() - timezone.timedelta(days=10, microseconds=123457)
+    Authenticator.objects.create(user=pia, type="totp", data={"secret": TOTP_SECRET}, created_at=then,
+                                 last_used_at=then + timezone.timedelta(days=7, microseconds=7))
+    Authenticator.objects.create(user=pia, type="recovery_codes", data={"seed": "c0de" * 20, "used_mask": 2},
+                                 created_at=then + timezone.timedelta(seconds=1))
+    for email, verified in (("pia@example.com", True), ("Pia@Example.org", True), ("pia@other.example", False)):
+        EmailAddress.objects.create(user=pia, email=email, verified=verified, primary=email == "pia@example.com")
+    tokens["s-nia"] = new_session(nia).session_key
+    tokens["s-pia"] = new_session(pia).session_key
+    tokens["s-pia2"] = new_session(pia).session_key
+
+
+def mfa_manage_steps(add):
+    """The list of the user's authenticators, the recovery codes shown and made anew
+    (a recent reauthentication required), the methods. (The times of the steps' own
+    making differ between runs: Go's test leaves out those of the last hour.)"""
+    for name in ("s-lee-in", "s-max", "s-wyn", "s-nob", "s-oli", "s-nia", "s-pia", "s-uma", "s-anon", "nope"):
+        add(AUTHENTICATORS, headers={"X-Session-Token": "{t:%s}" % name})
+    for method, body in (("POST", ""), ("POST", "[]"), ("PUT", "{}"), ("OPTIONS", ""), ("HEAD", ""), ("DELETE", "x")):
+        add(AUTHENTICATORS, method, headers={"X-Session-Token": "{t:s-pia}"}, body=body)
+    add("/_allauth/browser/v1/account/authenticators", headers={"Cookie": "sessionid={t:s-nia}"})
+    for name in ("s-max", "s-max", "s-oli", "s-lee-in", "s-nob", "s-pia", "s-anon", "s-uma"):
+        add(RECOVERY_CODES, headers={"X-Session-Token": "{t:%s}" % name})
+    for method, name, body in (("POST", "s-pia", ""), ("POST", "s-max", ""), ("POST", "s-nob", "{}"),
+                               ("PUT", "s-pia", ""), ("PUT", "s-max", ""), ("OPTIONS", "s-pia", ""),
+                               ("HEAD", "s-pia", ""), ("POST", "s-pia", "[]"), ("DELETE", "s-lee-in", ""),
+                               ("POST", "s-lee-in", ""), ("GET", "s-lee-in", "")):
+        add(RECOVERY_CODES, method, headers={"X-Session-Token": "{t:%s}" % name}, body=body)
+    # pia reauthenticates by password: her codes shown (once marked viewed), made anew.
+    add(REAUTH, "POST", headers={"X-Session-Token": "{t:s-pia}", "X-Forwarded-For": "10.12.0.1"},
+        body=json.dumps({"password": PASSWORD}))
+    for method in ("GET", "GET"):
+        add(RECOVERY_CODES, method, headers={"X-Session-Token": "{t:s-pia}"})
+    add(RECOVERY_CODES, headers={"X-Session-Token": "{t:s-pia2}"})
+    add(BROWSER_RECOVERY_CODES, headers={"Cookie": "sessionid={t:s-pia}"})
+    # (last: codes made anew are random)
+    add(RECOVERY_CODES, "POST", headers={"X-Session-Token": "{t:s-pia}"})
+    add(BROWSER_RECOVERY_CODES, "POST", headers={"Cookie": "sessionid={t:s-pia}; csrftoken=" + CSRF_SECRET,
+                                                 "X-CSRFToken": CSRF_SECRET})
 
 
 def mfa_odd_setup(tokens):
@@ -810,6 +868,7 @@ def steps(tokens):
     add("/_allauth/browser/v1/config", headers={"Cookie": "sessionid={t:s-kim}"})
     password_steps(add)
     mfa_steps(add)
+    mfa_manage_steps(add)
     return out
 
 
@@ -1017,6 +1076,10 @@ def state(tokens):
     with connection.cursor() as c:
         c.execute("SELECT id, type, data, last_used_at IS NOT NULL FROM mfa_authenticator ORDER BY id")
         authenticators = [list(r) for r in c.fetchall()]
+    known = {"5eed" * 20, "ab" * 40, "c0de" * 20} | {("%02x" % pk) * 40 for pk in range(31, 38)}
+    for a in authenticators:  # (the seeds of codes made anew are random, as the times they were viewed)
+        a[2] = re.sub(r'"seed": "([0-9a-f]{80})"', lambda m: m.group(0) if m.group(1) in known else '"seed": "S"', a[2])
+        a[2] = re.sub(r'"viewed_at": [0-9.e+]+', '"viewed_at": T', a[2])
     print(json.dumps({"sessions": out, "every": every, "rates": rates, "authenticators": authenticators}))
 
 

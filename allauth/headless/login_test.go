@@ -13,6 +13,7 @@ import (
 	"github.com/djsession/djsession/allauth/headless"
 	"github.com/djsession/djsession/caches/filecache"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/serializer"
 )
 
 // loginSite is a site whose LoginView counts its rates in a FileBasedCache: two logins
@@ -179,12 +180,25 @@ func TestChangePassword(t *testing.T) {
 	st.h.Settings.ReauthenticationRequired = true
 	st.h.Settings.RateLimits = map[string]string{"change_password": "5/m/user"}
 	sess = st.login(t, "1")
-	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
-	if w := serve(st.h.ChangePasswordView(fallback), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key()); w.Code != 299 {
+	// (no way to reauthenticate: no usable password, no address, no second factor)
+	const reauth = `"methods": [], "flows": []}, "meta": {"is_authenticated": true}}`
+	if w := serve(st.h.ChangePasswordView(nil), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key()); w.Code != 401 || !strings.HasSuffix(w.Body.String(), reauth) {
 		t.Errorf("a reauthentication required: %d %s", w.Code, w.Body)
 	}
-	if n := history(t, st, "allauth:rl:allauth.account:change_password:5/60/user:user:1"); n != 0 {
-		t.Errorf("%d changes left counted after the fallback, want 0", n)
+	if n := history(t, st, "allauth:rl:allauth.account:change_password:5/60/user:user:1"); n != 1 {
+		t.Errorf("%d changes counted, want 1", n)
+	}
+	// A reauthentication by code pending: handed on, not counted.
+	sess.Set("account_email_reauthentication_code", serializer.Str("x"))
+	if err := sess.Save(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
+	if w := serve(st.h.ChangePasswordView(fallback), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key()); w.Code != 299 {
+		t.Errorf("a reauthentication by code pending: %d %s", w.Code, w.Body)
+	}
+	if n := history(t, st, "allauth:rl:allauth.account:change_password:5/60/user:user:1"); n != 1 {
+		t.Errorf("%d changes counted after the fallback, want 1", n)
 	}
 	// A new password Python cannot encode: a server error, the password unchanged.
 	st.h.Settings.ReauthenticationRequired = false

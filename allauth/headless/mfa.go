@@ -2,6 +2,7 @@ package headless
 
 import (
 	"context"
+	"database/sql"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/subtle"
@@ -33,6 +34,9 @@ type Authenticator struct {
 	Data serializer.Value
 	// Text is the data as the database gave it, which ReplaceData compares.
 	Text string
+	// CreatedAt and LastUsedAt are created_at and last_used_at (nil for NULL).
+	CreatedAt  time.Time
+	LastUsedAt *time.Time
 }
 
 // MFASource is allauth.mfa's Authenticator model as the second-factor views use it
@@ -45,6 +49,11 @@ type MFASource interface {
 	Authenticator(ctx context.Context, id int64) (*Authenticator, error)
 	// RecordUsage is record_usage: last_used_at set to at.
 	RecordUsage(ctx context.Context, id int64, at time.Time) error
+	// CreateAuthenticator adds an authenticator of the user (created_at at) and sets
+	// its ID.
+	CreateAuthenticator(ctx context.Context, userID string, a *Authenticator, at time.Time) error
+	// DeleteAuthenticators deletes the user's authenticators of type typ.
+	DeleteAuthenticators(ctx context.Context, userID, typ string) error
 	// ReplaceData stores data as a's data if the row still holds a.Text; false when it
 	// changed meanwhile (so that two requests cannot both use one recovery code).
 	ReplaceData(ctx context.Context, a *Authenticator, data *serializer.Dict) (bool, error)
@@ -78,7 +87,8 @@ func (a *SQLAuthenticators) Authenticator(ctx context.Context, id int64) (*Authe
 
 func (a *SQLAuthenticators) query(ctx context.Context, where string, args ...any) ([]*Authenticator, error) {
 	u := a.users
-	q := fmt.Sprintf(`SELECT %s, %s, %s FROM %s WHERE %s`, u.Quote("id"), u.Quote("type"), u.Quote("data"), u.Quote(a.table), where)
+	q := fmt.Sprintf(`SELECT %s, %s, %s, %s, %s FROM %s WHERE %s`, u.Quote("id"), u.Quote("type"), u.Quote("data"),
+		u.Quote("created_at"), u.Quote("last_used_at"), u.Quote(a.table), where)
 	rows, err := u.DB().QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("headless: authenticators: %w", err)
@@ -88,10 +98,21 @@ func (a *SQLAuthenticators) query(ctx context.Context, where string, args ...any
 	for rows.Next() {
 		var au Authenticator
 		var text []byte
-		if err := rows.Scan(&au.ID, &au.Type, &text); err != nil {
+		var created, used any
+		if err := rows.Scan(&au.ID, &au.Type, &text, &created, &used); err != nil {
 			return nil, fmt.Errorf("headless: authenticators: %w", err)
 		}
 		au.Text = string(text)
+		if au.CreatedAt, err = u.ScanTime(created); err != nil {
+			return nil, err
+		}
+		if used != nil {
+			t, err := u.ScanTime(used)
+			if err != nil {
+				return nil, err
+			}
+			au.LastUsedAt = &t
+		}
 		if au.Data, err = serializer.DecodeJSONText(au.Text); err != nil {
 			return nil, fmt.Errorf("headless: authenticator %d: data %.40q is no JSON: %w", au.ID, au.Text, err)
 		}
@@ -106,6 +127,52 @@ func (a *SQLAuthenticators) RecordUsage(ctx context.Context, id int64, at time.T
 	q := fmt.Sprintf(`UPDATE %s SET %s = %s WHERE %s = %s`, u.Quote(a.table), u.Quote("last_used_at"), u.Param(1), u.Quote("id"), u.Param(2))
 	if _, err := u.DB().ExecContext(ctx, q, u.TimeArg(at), id); err != nil {
 		return fmt.Errorf("headless: authenticator %d: %w", id, err)
+	}
+	return nil
+}
+
+// CreateAuthenticator implements MFASource: the data written as Django's JSONField
+// writes it, no last use.
+func (a *SQLAuthenticators) CreateAuthenticator(ctx context.Context, userID string, au *Authenticator, at time.Time) error {
+	u := a.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return err
+	}
+	text, err := serializer.EncodeJSONSpaced(au.Data)
+	if err != nil {
+		return err
+	}
+	cols := fmt.Sprintf(`%s (%s, %s, %s, %s, %s) VALUES (%s, %s, %s, %s, NULL)`, u.Quote(a.table), u.Quote("type"),
+		u.Quote("data"), u.Quote("user_id"), u.Quote("created_at"), u.Quote("last_used_at"),
+		u.Param(1), u.Param(2), u.Param(3), u.Param(4))
+	args := []any{au.Type, string(text), id, u.TimeArg(at)}
+	if u.Dialect() == auth.PostgreSQL {
+		err = u.DB().QueryRowContext(ctx, "INSERT INTO "+cols+" RETURNING "+u.Quote("id"), args...).Scan(&au.ID)
+	} else {
+		var res sql.Result
+		if res, err = u.DB().ExecContext(ctx, "INSERT INTO "+cols, args...); err == nil {
+			au.ID, err = res.LastInsertId()
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("headless: a new authenticator: %w", err)
+	}
+	au.Text, au.CreatedAt, au.LastUsedAt = string(text), at.Truncate(time.Microsecond), nil
+	return nil
+}
+
+// DeleteAuthenticators implements MFASource.
+func (a *SQLAuthenticators) DeleteAuthenticators(ctx context.Context, userID, typ string) error {
+	u := a.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return err
+	}
+	q := fmt.Sprintf(`DELETE FROM %s WHERE %s = %s AND %s = %s`, u.Quote(a.table), u.Quote("user_id"), u.Param(1),
+		u.Quote("type"), u.Param(2))
+	if _, err := u.DB().ExecContext(ctx, q, id, typ); err != nil {
+		return fmt.Errorf("headless: deleting authenticators: %w", err)
 	}
 	return nil
 }

@@ -10,11 +10,6 @@ import (
 	"github.com/djsession/djsession/serializer"
 )
 
-// ErrReauthenticationRequired is a password change that allauth makes wait for a
-// reauthentication (ACCOUNT_REAUTHENTICATION_REQUIRED, for a user without a usable
-// password), which ChangePasswordView hands to its fallback.
-var ErrReauthenticationRequired = errors.New("headless: a password change waiting for a reauthentication")
-
 // ChangePasswordView is the app client's password change endpoint (allauth's
 // ChangePasswordView, at _allauth/app/v1/account/password/change): POST
 // {"current_password": ..., "new_password": ...} (no current password for a user
@@ -25,8 +20,10 @@ var ErrReauthenticationRequired = errors.New("headless: a password change waitin
 // ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE; the user's other sessions are logged out, on both
 // sides, as Django's password hash does it. It answers as allauth does: the user (a
 // 200), the input's errors (a 400), an anonymous session's 401, the "change_password"
-// rate (per user) used up with a 429. A change that needs a reauthentication first
-// (ErrReauthenticationRequired) goes to fallback.
+// rate (per user) used up with a 429. A user without a usable password must have
+// reauthenticated lately with ACCOUNT_REAUTHENTICATION_REQUIRED, else gets allauth's 401
+// with the ways to reauthenticate; a session pending a reauthentication by code
+// (ErrPendingProcess) goes to fallback.
 func (h *Headless) ChangePasswordView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveChangePassword, fallback)
 }
@@ -56,11 +53,20 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
 	usable := hashers.IsPasswordUsable(u.PasswordHash)
-	if !usable && h.Settings.ReauthenticationRequired {
-		if err := h.rollback(ctx, usage); err != nil { // (Django counts it)
+	if !usable && h.Settings.ReauthenticationRequired { // (raise_if_reauthentication_required)
+		recent, err := h.didRecentlyReauthenticate(ctx, c.session, u)
+		if err != nil {
 			return err
 		}
-		return ErrReauthenticationRequired
+		if !recent {
+			err = h.reauthenticationResponse(w, r, c, u)
+			if forFallback(err) {
+				if rerr := h.rollback(ctx, usage); rerr != nil { // (Django counts it)
+					return rerr
+				}
+			}
+			return err
+		}
 	}
 	data, ok, err := h.restInput(w, r)
 	if err != nil || !ok {

@@ -116,6 +116,19 @@ type Settings struct {
 	// MFA_PASSKEY_SIGNUP_ENABLED (false): stages this package does not run, so that a
 	// login waiting for a second factor goes to LoginView's fallback when one is set.
 	MFATrustEnabled, LoginByCodeTrustEnabled, PasskeySignupEnabled bool
+	// ReauthenticationTimeout is ACCOUNT_REAUTHENTICATION_TIMEOUT (300): the seconds a
+	// reauthentication counts as recent.
+	ReauthenticationTimeout float64
+	// MFAReauthenticationRequired is MFA_REAUTHENTICATION_REQUIRED (true): the
+	// recovery codes are shown and made anew only after a recent reauthentication.
+	MFAReauthenticationRequired bool
+	// RecoveryCodesShowOnce is MFA_RECOVERY_CODES_SHOW_ONCE (false): the recovery codes
+	// are shown the first time only.
+	RecoveryCodesShowOnce bool
+	// SocialAccountOnly is SOCIALACCOUNT_ONLY (false), and EmailNotifications
+	// ACCOUNT_EMAIL_NOTIFICATIONS (false: this package sends no mail, so that views that
+	// would send one hand such requests on).
+	SocialAccountOnly, EmailNotifications bool
 	// MFAAdapter is MFA_ADAPTER ("" for allauth's DefaultMFAAdapter, which keeps the
 	// authenticators' secrets as they are): an adapter of the project's own, which may
 	// encrypt them, needs Headless.MFADecrypt.
@@ -208,6 +221,8 @@ func Defaults(secretKey string) *Settings {
 		SignupEnabled:                true,
 		MFASupportedTypes:            []string{"recovery_codes", "totp"},
 		LoginTimeout:                 900,
+		ReauthenticationTimeout:      300,
+		MFAReauthenticationRequired:  true,
 		TOTPPeriod:                   30,
 		TOTPDigits:                   6,
 		RecoveryCodeCount:            10,

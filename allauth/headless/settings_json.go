@@ -219,6 +219,18 @@ func mfaSettings(s *Settings, raw map[string]json.RawMessage, types []string) er
 		return truthy(v)
 	}
 	s.MFATrustEnabled = flag("MFA_TRUST_ENABLED")
+	s.RecoveryCodesShowOnce = flag("MFA_RECOVERY_CODES_SHOW_ONCE")
+	s.SocialAccountOnly, s.EmailNotifications = flag("SOCIALACCOUNT_ONLY"), flag("ACCOUNT_EMAIL_NOTIFICATIONS")
+	if _, ok := raw["MFA_REAUTHENTICATION_REQUIRED"]; ok {
+		s.MFAReauthenticationRequired = flag("MFA_REAUTHENTICATION_REQUIRED")
+	}
+	if r, ok := raw["ACCOUNT_REAUTHENTICATION_TIMEOUT"]; ok {
+		f, err := strconv.ParseFloat(string(r), 64)
+		if err != nil {
+			return fmt.Errorf("%w: ACCOUNT_REAUTHENTICATION_TIMEOUT %s", ErrSettings, r)
+		}
+		s.ReauthenticationTimeout = f
+	}
 	s.LoginByCodeTrustEnabled = flag("ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED")
 	s.PasskeySignupEnabled = flag("MFA_PASSKEY_SIGNUP_ENABLED") && slices.Contains(types, "webauthn")
 	if flag("MFA_TOTP_INSECURE_BYPASS_CODE") {

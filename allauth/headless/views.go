@@ -32,10 +32,10 @@ func (c *appContext) exposeTokens(u *auth.User) bool {
 }
 
 // forFallback tells whether err is a request the views hand to their fallback: a login
-// that needs a stage this package does not run, or a password change waiting for a
-// reauthentication.
+// that needs a stage this package does not run, or a session pending a reauthentication
+// by code.
 func forFallback(err error) bool {
-	return errors.Is(err, ErrLoginStage) || errors.Is(err, ErrReauthenticationRequired)
+	return errors.Is(err, ErrLoginStage) || errors.Is(err, ErrPendingProcess)
 }
 
 // errGone is the 410 of a session token of no session.

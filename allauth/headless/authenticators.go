@@ -1,0 +1,491 @@
+package headless
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
+	"github.com/djsession/djsession/serializer"
+)
+
+// ErrPendingProcess is a session holding a process this package does not run (a
+// reauthentication by a mailed code): the views that would list it hand the request to
+// their fallback.
+var ErrPendingProcess = errors.New("headless: a reauthentication by code pending in the session")
+
+// reauthCodeKey is the session key of a reauthentication by code.
+const reauthCodeKey = "account_email_reauthentication_code"
+
+// VerifiedEmailSource lists a user's verified addresses, as the reauthentication by
+// code's recipients (SQLEmailAddresses implements it).
+type VerifiedEmailSource interface {
+	// VerifiedEmails are the user's verified addresses, ordered by address as the
+	// database orders them.
+	VerifiedEmails(ctx context.Context, userID string) ([]string, error)
+}
+
+// VerifiedEmails implements VerifiedEmailSource.
+func (e *SQLEmailAddresses) VerifiedEmails(ctx context.Context, userID string) ([]string, error) {
+	u := e.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s AND %s ORDER BY %s`, u.Quote("email"), u.Quote(e.table),
+		u.Quote("user_id"), u.Param(1), u.Quote("verified"), u.Quote("email"))
+	rows, err := u.DB().QueryContext(ctx, q, id)
+	if err != nil {
+		return nil, fmt.Errorf("headless: email addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, err
+		}
+		out = append(out, email)
+	}
+	return out, rows.Err()
+}
+
+// reauthenticationFlows is get_reauthentication_flows(user): by password (a usable
+// one), by a code mailed to a verified address (none without Emails), by a second
+// factor (its types).
+func (h *Headless) reauthenticationFlows(ctx context.Context, u *auth.User) ([]serializer.Value, error) {
+	s := h.Settings
+	var out []serializer.Value
+	flow := func(id string) *serializer.Dict {
+		d := serializer.NewDict()
+		d.Set("id", serializer.Str(id))
+		out = append(out, serializer.DictValue(d))
+		return d
+	}
+	if hashers.IsPasswordUsable(u.PasswordHash) && slices.Contains(s.ReauthenticationMethods, "password") {
+		flow("reauthenticate")
+	}
+	if !s.SocialAccountOnly && slices.Contains(s.ReauthenticationMethods, "code") && h.Emails != nil {
+		src, ok := h.Emails.(VerifiedEmailSource)
+		if !ok {
+			return nil, errors.New("headless: the reauthentication by code needs the Emails' verified addresses (a VerifiedEmailSource)")
+		}
+		emails, err := src.VerifiedEmails(ctx, u.ID)
+		if err != nil {
+			return nil, err
+		}
+		if len(emails) > 0 {
+			recipients := make([]serializer.Value, len(emails))
+			for i, e := range emails {
+				d := serializer.NewDict()
+				d.Set("email", serializer.Str(e))
+				recipients[i] = serializer.DictValue(d)
+			}
+			flow("reauthenticate_by_code").Set("recipients", serializer.List(recipients...))
+		}
+	}
+	if s.MFAEnabled && slices.Contains(s.ReauthenticationMethods, "mfa") {
+		types, err := h.mfaTypes(ctx, u)
+		if err != nil {
+			return nil, err
+		}
+		if types.Len() > 0 {
+			flow("mfa_reauthenticate").Set("types", types)
+		}
+	}
+	return out, nil
+}
+
+// didRecentlyReauthenticate is did_recently_reauthenticate: the user's last
+// reauthentication (by a method in use) in the session is younger than
+// ACCOUNT_REAUTHENTICATION_TIMEOUT, and the user has a way to reauthenticate.
+func (h *Headless) didRecentlyReauthenticate(ctx context.Context, s *django.Session, u *auth.User) (bool, error) {
+	flows, err := h.reauthenticationFlows(ctx, u)
+	if err != nil || len(flows) == 0 {
+		return false, err
+	}
+	var at serializer.Value
+	found := false
+	for _, rec := range AuthenticationRecords(s, u).Items() {
+		if rec.Kind() != serializer.KindDict {
+			continue
+		}
+		d := rec.Dict()
+		re, _ := d.Get("reauthenticated")
+		method, _ := d.Get("method")
+		m, _ := method.AsStr()
+		if re.Truthy() && method.Kind() == serializer.KindStr && slices.Contains(h.Settings.ReauthenticationMethods, m) {
+			at, _ = d.Get("at")
+			found = true
+		}
+	}
+	if !found {
+		return false, nil
+	}
+	t, ok := at.AsFloat()
+	if !ok {
+		i, isInt := at.AsInt()
+		if !isInt {
+			return false, fmt.Errorf("headless: an authentication record's time is a %s", at.Kind())
+		}
+		t = float64(i)
+	}
+	return pyTime(h.now())-t < h.Settings.ReauthenticationTimeout, nil
+}
+
+// reauthenticationResponse is ReauthenticationResponse: a 401 with the session's user,
+// its authentication records and the flows it may reauthenticate by (and the flow
+// account_login names when it is a str).
+func (h *Headless) reauthenticationResponse(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) error {
+	ctx := r.Context()
+	flows, err := h.reauthenticationFlows(ctx, u)
+	if err != nil {
+		return err
+	}
+	if err := h.Settings.flowsErr; err != nil {
+		return err
+	}
+	if v, ok := c.session.Get(loginKey); ok {
+		if key, _ := v.AsStr(); key != "" {
+			pending := serializer.NewDict()
+			pending.Set("id", serializer.Str(key))
+			pending.Set("is_pending", serializer.Bool(true))
+			flows = upsertFlow(flows, pending)
+		}
+	}
+	if v, _ := c.session.Get(reauthCodeKey); v.Truthy() && slices.Contains(h.Settings.ReauthenticationMethods, "code") {
+		return ErrPendingProcess
+	}
+	user, err := h.SerializeUser(ctx, u)
+	if err != nil {
+		return err
+	}
+	data := serializer.NewDict()
+	data.Set("user", serializer.DictValue(user))
+	data.Set("methods", AuthenticationRecords(c.session, u))
+	data.Set("flows", serializer.List(flows...))
+	meta := serializer.NewDict()
+	meta.Set("is_authenticated", serializer.Bool(true))
+	sm, err := c.meta(r)
+	if err != nil {
+		return err
+	}
+	if sm != nil {
+		for k, v := range sm.All() {
+			meta.SetKey(k, v)
+		}
+	}
+	h.apiResponse(w, r, http.StatusUnauthorized, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
+	return nil
+}
+
+// upsertFlow is _upsert_pending_flow: pending merged into the flow of its id, or
+// appended.
+func upsertFlow(flows []serializer.Value, pending *serializer.Dict) []serializer.Value {
+	id, _ := pending.Get("id")
+	for _, f := range flows {
+		if got, _ := f.Dict().Get("id"); serializer.Equal(got, id) {
+			for k, v := range pending.All() {
+				f.Dict().SetKey(k, v)
+			}
+			return flows
+		}
+	}
+	return append(flows, serializer.DictValue(pending))
+}
+
+// AuthenticatorsView is the app client's list of the user's authenticators
+// (allauth.headless's mfa AuthenticatorsView, at _allauth/app/v1/account/authenticators):
+// GET answers each authenticator of the session's user as allauth describes it
+// ({"type", "created_at", "last_used_at"}, with the recovery codes' counts, a WebAuthn
+// key's id, name and whether it is a passkey); an anonymous session gets the 401 with
+// the flows.
+func (h *Headless) AuthenticatorsView() http.Handler { return h.appView(h.serveAuthenticators, nil) }
+
+// BrowserAuthenticatorsView is the browser client's
+// (_allauth/browser/v1/account/authenticators): AuthenticatorsView's answers for the
+// request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserAuthenticatorsView() http.Handler {
+	return h.browserView(h.serveAuthenticators, nil)
+}
+
+
+// serveAuthenticators is AuthenticatedAPIView's dispatch, RESTView.handle and
+// AuthenticatorsView.get.
+func (h *Headless) serveAuthenticators(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.mfaCheck(); err != nil {
+		return err
+	}
+	u, err := h.sessionUser(w, r, c)
+	if err != nil || u == nil {
+		return err
+	}
+	if ok, err := h.restParse(w, r); err != nil || !ok {
+		return err
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowGet)
+		return nil
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowGet)
+		return nil
+	}
+	src, _ := h.mfaSource()
+	list, err := src.Authenticators(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	items := make([]serializer.Value, len(list))
+	for i, a := range list {
+		d, err := h.authenticatorData(a, false)
+		if err != nil {
+			return err
+		}
+		items[i] = serializer.DictValue(d)
+	}
+	return h.dataResponse(w, r, c, http.StatusOK, serializer.List(items...), serializer.None())
+}
+
+// timestamp is datetime.timestamp() of a DateTimeField's value: exact for an aware
+// one (USE_TZ), seconds plus microseconds for a naive one, as CPython computes each.
+func (h *Headless) timestamp(t time.Time) serializer.Value {
+	if ds := h.Sessions.Settings(); !ds.UseTZ {
+		return serializer.Float(float64(t.Unix()) + float64(t.Nanosecond()/1000)/1e6)
+	}
+	return serializer.Float(float64(t.UnixMicro()) / 1e6)
+}
+
+// authenticatorData is _authenticator_data: sensitive adds the unused recovery codes.
+func (h *Headless) authenticatorData(a *Authenticator, sensitive bool) (*serializer.Dict, error) {
+	d := serializer.NewDict()
+	d.Set("type", serializer.Str(a.Type))
+	d.Set("created_at", h.timestamp(a.CreatedAt))
+	d.Set("last_used_at", serializer.None())
+	if a.LastUsedAt != nil {
+		d.Set("last_used_at", h.timestamp(*a.LastUsedAt))
+	}
+	switch a.Type {
+	case "recovery_codes":
+		data, err := a.dict()
+		if err != nil {
+			return nil, err
+		}
+		unused, err := h.unusedCodes(a, data)
+		if err != nil {
+			return nil, err
+		}
+		total := h.Settings.RecoveryCodeCount
+		if codes, ok, err := h.migratedCodes(a, data); err != nil {
+			return nil, err
+		} else if ok {
+			total = len(codes)
+		}
+		d.Set("total_code_count", serializer.Int(int64(total)))
+		d.Set("unused_code_count", serializer.Int(int64(len(unused))))
+		if sensitive {
+			d.Set("unused_codes", serializer.List(unused...))
+		}
+	case "webauthn":
+		data, err := a.dict()
+		if err != nil {
+			return nil, err
+		}
+		name, ok := data.Get("name")
+		if !ok {
+			return nil, fmt.Errorf("headless: WebAuthn authenticator %d has no name", a.ID)
+		}
+		d.Set("id", serializer.Int(a.ID))
+		d.Set("name", name)
+		rk := serializer.DictValue(data)
+		for _, k := range []string{"credential", "clientExtensionResults", "credProps", "rk"} {
+			if rk.Kind() != serializer.KindDict {
+				return nil, fmt.Errorf("headless: WebAuthn authenticator %d: its data's %s is a %s", a.ID, k, rk.Kind())
+			}
+			next, found := rk.Dict().Get(k)
+			if !found {
+				next = serializer.DictValue(serializer.NewDict())
+				if k == "rk" {
+					next = serializer.None()
+				}
+			}
+			rk = next
+		}
+		if !rk.IsNone() {
+			d.Set("is_passwordless", rk)
+		}
+	}
+	return d, nil
+}
+
+// unusedCodes is get_unused_codes, the values as the data holds them.
+func (h *Headless) unusedCodes(a *Authenticator, data *serializer.Dict) ([]serializer.Value, error) {
+	if codes, ok, err := h.migratedCodes(a, data); err != nil || ok {
+		return codes, err
+	}
+	seed, mask, err := h.recoverySeed(a, data)
+	if err != nil {
+		return nil, err
+	}
+	var out []serializer.Value
+	for i, c := range recoveryCodes(seed, h.Settings.RecoveryCodeCount, h.Settings.RecoveryCodeDigits) {
+		if mask.Bit(i) == 0 {
+			out = append(out, serializer.Str(c))
+		}
+	}
+	return out, nil
+}
+
+// RecoveryCodesView is the app client's recovery codes endpoint (allauth.headless's mfa
+// ManageRecoveryCodesView, at _allauth/app/v1/account/authenticators/recovery-codes):
+// GET shows the user's unused recovery codes (marked viewed, and, with
+// MFA_RECOVERY_CODES_SHOW_ONCE, shown the first time only), POST makes new ones for a
+// user with another authenticator; both need a recent reauthentication
+// (MFA_REAUTHENTICATION_REQUIRED: else allauth's 401 with the user's ways to
+// reauthenticate). A user without recovery codes gets the 404, an anonymous session
+// the 401 with the flows. A site with ACCOUNT_EMAIL_NOTIFICATIONS (whose mail of new
+// codes this package does not send) has its POSTs handed to fallback (ErrLoginStage).
+func (h *Headless) RecoveryCodesView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveRecoveryCodes, fallback)
+}
+
+// BrowserRecoveryCodesView is the browser client's
+// (_allauth/browser/v1/account/authenticators/recovery-codes): RecoveryCodesView's
+// answers for the request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserRecoveryCodesView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveRecoveryCodes, fallback)
+}
+
+const allowRecoveryCodes = "GET, POST, HEAD, OPTIONS"
+
+// serveRecoveryCodes is AuthenticatedAPIView's dispatch, RESTView.handle with
+// GenerateRecoveryCodesInput, and ManageRecoveryCodesView's get and post.
+func (h *Headless) serveRecoveryCodes(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.mfaCheck(); err != nil {
+		return err
+	}
+	u, err := h.sessionUser(w, r, c)
+	if err != nil || u == nil {
+		return err
+	}
+	ctx := r.Context()
+	src, _ := h.mfaSource()
+	list, err := src.Authenticators(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	var rc *Authenticator
+	others := false
+	for _, a := range list {
+		if a.Type == "recovery_codes" {
+			if rc == nil || a.ID < rc.ID { // (first(): by primary key)
+				rc = a
+			}
+		} else {
+			others = true
+		}
+	}
+	if r.Method != http.MethodGet {
+		if _, ok, err := h.jsonBody(r); err != nil {
+			return err
+		} else if !ok {
+			emptyResponse(w, http.StatusBadRequest, "")
+			return nil
+		}
+		if !others { // (GenerateRecoveryCodesInput.clean)
+			e := formError("You cannot generate recovery codes without having two-factor authentication enabled.", "cannot_generate_recovery_codes")
+			return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(e))
+		}
+		switch r.Method {
+		case http.MethodPost:
+			return h.generateRecoveryCodes(w, r, c, u)
+		case http.MethodOptions:
+			emptyResponse(w, http.StatusOK, allowRecoveryCodes)
+			return nil
+		case http.MethodHead:
+		default:
+			emptyResponse(w, http.StatusMethodNotAllowed, allowRecoveryCodes)
+			return nil
+		}
+	}
+	// view_recovery_codes
+	if rc == nil {
+		return h.metaResponse(w, r, c, http.StatusNotFound, serializer.None())
+	}
+	if required, err := h.reauthenticationRequired(ctx, c.session, u); err != nil || required {
+		if err == nil {
+			err = h.reauthenticationResponse(w, r, c, u)
+		}
+		return err
+	}
+	data, err := rc.dict()
+	if err != nil {
+		return err
+	}
+	viewed, _ := data.Get("viewed_at")
+	if !viewed.Truthy() { // (mark_as_viewed)
+		changed := copyDict(data)
+		changed.Set("viewed_at", serializer.Float(pyTime(h.now())))
+		if _, err := src.ReplaceData(ctx, rc, changed); err != nil {
+			return err
+		}
+		rc.Data = serializer.DictValue(changed)
+	}
+	d, err := h.authenticatorData(rc, !h.Settings.RecoveryCodesShowOnce || !viewed.Truthy())
+	if err != nil {
+		return err
+	}
+	return h.dataResponse(w, r, c, http.StatusOK, serializer.DictValue(d), serializer.None())
+}
+
+// reauthenticationRequired is is_reauthentication_required(app="allauth.mfa") for the
+// session's user.
+func (h *Headless) reauthenticationRequired(ctx context.Context, s *django.Session, u *auth.User) (bool, error) {
+	if !h.Settings.MFAReauthenticationRequired {
+		return false, nil
+	}
+	recent, err := h.didRecentlyReauthenticate(ctx, s, u)
+	return !recent, err
+}
+
+// generateRecoveryCodes is generate_recovery_codes and the codes marked viewed: the
+// user's recovery codes replaced by new ones (a new random seed), shown.
+func (h *Headless) generateRecoveryCodes(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) error {
+	ctx := r.Context()
+	if required, err := h.reauthenticationRequired(ctx, c.session, u); err != nil || required {
+		if err == nil {
+			err = h.reauthenticationResponse(w, r, c, u)
+		}
+		return err
+	}
+	if h.Settings.EmailNotifications {
+		return fmt.Errorf("%w: the mail of new recovery codes (ACCOUNT_EMAIL_NOTIFICATIONS)", ErrLoginStage)
+	}
+	src, _ := h.mfaSource()
+	seed := make([]byte, 40)
+	rand.Read(seed)
+	data := serializer.NewDict()
+	data.Set("seed", serializer.Str(hex.EncodeToString(seed)))
+	data.Set("used_mask", serializer.Int(0))
+	data.Set("viewed_at", serializer.Float(pyTime(h.now())))
+	a := &Authenticator{Type: "recovery_codes", Data: serializer.DictValue(data)}
+	if err := src.DeleteAuthenticators(ctx, u.ID, "recovery_codes"); err != nil {
+		return err
+	}
+	if err := src.CreateAuthenticator(ctx, u.ID, a, h.now()); err != nil {
+		return err
+	}
+	d, err := h.authenticatorData(a, true)
+	if err != nil {
+		return err
+	}
+	return h.dataResponse(w, r, c, http.StatusOK, serializer.DictValue(d), serializer.None())
+}
