@@ -216,7 +216,6 @@ func (h *Headless) BrowserAuthenticatorsView() http.Handler {
 	return h.browserView(h.serveAuthenticators, nil)
 }
 
-
 // serveAuthenticators is AuthenticatedAPIView's dispatch, RESTView.handle and
 // AuthenticatorsView.get.
 func (h *Headless) serveAuthenticators(w http.ResponseWriter, r *http.Request, c *appContext) error {

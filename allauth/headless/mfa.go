@@ -2,10 +2,10 @@ package headless
 
 import (
 	"context"
-	"database/sql"
 	"crypto/hmac"
 	"crypto/sha1"
 	"crypto/subtle"
+	"database/sql"
 	"encoding/base32"
 	"encoding/binary"
 	"errors"
