@@ -486,6 +486,13 @@ def mfa_manage_setup(tokens):
     tokens["s-nia"] = new_session(nia).session_key
     tokens["s-pia"] = new_session(pia).session_key
     tokens["s-pia2"] = new_session(pia).session_key
+    # (a reauthentication too old, one by a method the site does not take, a recent one)
+    for name, records in (("s-pia-old", [{"method": "password", "at": time.time() - 400, "reauthenticated": True}]),
+                          ("s-pia-x", [{"method": "x", "at": time.time(), "reauthenticated": True}]),
+                          ("s-pia-new", [{"method": "password", "at": time.time() - 9, "reauthenticated": 1},
+                                         {"method": "password", "at": time.time() - 1}])):
+        tokens[name] = new_session(pia, data={"account_authentication_methods": records,
+                                              "account_authentication_methods_user": "61"}).session_key
 
 
 def mfa_manage_steps(add):
@@ -507,6 +514,8 @@ def mfa_manage_steps(add):
     # pia reauthenticates by password: her codes shown (once marked viewed), made anew.
     add(REAUTH, "POST", headers={"X-Session-Token": "{t:s-pia}", "X-Forwarded-For": "10.12.0.1"},
         body=json.dumps({"password": PASSWORD}))
+    for name in ("s-pia-old", "s-pia-x", "s-pia-new"):
+        add(RECOVERY_CODES, headers={"X-Session-Token": "{t:%s}" % name})
     for method in ("GET", "GET"):
         add(RECOVERY_CODES, method, headers={"X-Session-Token": "{t:s-pia}"})
     add(RECOVERY_CODES, headers={"X-Session-Token": "{t:s-pia2}"})
