@@ -49,8 +49,14 @@
 // _allauth/app/v1/auth/2fa/authenticate, completes it with a TOTP or recovery code
 // (mfa_authenticator: NewSQLAuthenticators), so that either side may start a login and
 // the other complete it; MFAReauthenticateView (and BrowserMFAReauthenticateView) is
-// _allauth/app/v1/auth/2fa/reauthenticate. SettingsFromJSON reads the project's
-// settings as scripts/export_settings.py exports them.
+// _allauth/app/v1/auth/2fa/reauthenticate; AuthenticatorsView (and
+// BrowserAuthenticatorsView) is _allauth/app/v1/account/authenticators, the user's
+// authenticators, and RecoveryCodesView (and BrowserRecoveryCodesView)
+// _allauth/app/v1/account/authenticators/recovery-codes, the recovery codes shown and
+// made anew after a recent reauthentication (allauth's 401 with the ways to
+// reauthenticate otherwise, as ChangePasswordView answers for a user setting a first
+// password with ACCOUNT_REAUTHENTICATION_REQUIRED). SettingsFromJSON reads the
+// project's settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -80,7 +86,8 @@
 //     stages after it (MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED,
 //     MFA_PASSKEY_SIGNUP_ENABLED), goes to its fallback, the rates Go counted taken
 //     back (ErrLoginStage); MFAAuthenticateView takes codes, not WebAuthn's
-//     passkeys (whose own endpoints are Django's), and refuses
+//     passkeys (whose own endpoints are Django's, as are the TOTP authenticator's
+//     activation and WebAuthn keys' management), and refuses
 //     MFA_TOTP_INSECURE_BYPASS_CODE; LoginView takes no phone numbers, and refuses a
 //     site with allauth.usersessions (whose records of logins Go does not keep) or a
 //     phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
