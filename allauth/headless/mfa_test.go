@@ -183,3 +183,48 @@ func TestMFAReauthenticate(t *testing.T) {
 		t.Errorf("MFA_TOTP_INSECURE_BYPASS_CODE: %d %s", w.Code, w.Body)
 	}
 }
+
+// TestRecoveryCodesView: the codes shown only after a reauthentication, marked viewed,
+// made anew (other codes, the old ones gone); the authenticators listed.
+func TestRecoveryCodesView(t *testing.T) {
+	const path = "/_allauth/app/v1/account/authenticators/recovery-codes"
+	now := time.Unix(1111111109, 0)
+	st, users := mfaSite(t, &now)
+	sess := st.login(t, "1")
+	view := st.h.RecoveryCodesView(nil)
+	w := serve(view, "GET", path, "", "X-Session-Token", sess.Key())
+	if w.Code != 401 || !strings.Contains(w.Body.String(), `"flows": [{"id": "reauthenticate"}, {"id": "mfa_reauthenticate", "types": ["recovery_codes", "totp"]}]`) {
+		t.Fatalf("the codes without a reauthentication: %d %s", w.Code, w.Body)
+	}
+	if w := serve(st.h.MFAReauthenticateView(), "POST", "/_allauth/app/v1/auth/2fa/reauthenticate", `{"code": "07081804"}`, "X-Session-Token", sess.Key()); w.Code != 200 {
+		t.Fatalf("a reauthentication: %d %s", w.Code, w.Body)
+	}
+	a, err := st.h.Authenticators.(headless.MFASource).Authenticator(t.Context(), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	codes, _ := st.h.UnusedRecoveryCodes(a)
+	w = serve(view, "GET", path, "", "X-Session-Token", sess.Key())
+	if w.Code != 200 || !strings.Contains(w.Body.String(), `"total_code_count": 10, "unused_code_count": 9, "unused_codes": ["`+strings.Join(codes, `", "`)+`"]}`) {
+		t.Errorf("the codes: %d %s", w.Code, w.Body)
+	}
+	var data string
+	users.DB().QueryRowContext(t.Context(), `SELECT data FROM mfa_authenticator WHERE id = 2`).Scan(&data)
+	if data != `{"seed": "5eed", "used_mask": 4, "viewed_at": 1111111109.0}` {
+		t.Errorf("the viewed codes' row: %s", data)
+	}
+	w = serve(view, "POST", path, "", "X-Session-Token", sess.Key())
+	if w.Code != 200 || strings.Contains(w.Body.String(), codes[0]) || !strings.Contains(w.Body.String(), `"unused_code_count": 10, "unused_codes": ["`) {
+		t.Errorf("codes made anew: %d %s", w.Code, w.Body)
+	}
+	var n int
+	users.DB().QueryRowContext(t.Context(), `SELECT count(*) FROM mfa_authenticator WHERE type = 'recovery_codes' AND data LIKE '%"seed": "5eed"%'`).Scan(&n)
+	if n != 0 {
+		t.Errorf("the old codes are left")
+	}
+	w = serve(st.h.AuthenticatorsView(), "GET", "/_allauth/app/v1/account/authenticators", "", "X-Session-Token", sess.Key())
+	const totp = `{"status": 200, "data": [{"type": "totp", "created_at": 1767225600.0, "last_used_at": 1111111109.0}, {"type": "recovery_codes", "created_at": 1111111109.0, "last_used_at": null, "total_code_count": 10, "unused_code_count": 10}]}`
+	if w.Code != 200 || w.Body.String() != totp {
+		t.Errorf("the authenticators: %d %s", w.Code, w.Body)
+	}
+}
