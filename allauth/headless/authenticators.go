@@ -173,14 +173,8 @@ func (h *Headless) reauthenticationResponse(w http.ResponseWriter, r *http.Reque
 	data.Set("flows", serializer.List(flows...))
 	meta := serializer.NewDict()
 	meta.Set("is_authenticated", serializer.Bool(true))
-	sm, err := c.meta(r)
-	if err != nil {
+	if _, err := c.withSessionMeta(r, meta); err != nil {
 		return err
-	}
-	if sm != nil {
-		for k, v := range sm.All() {
-			meta.SetKey(k, v)
-		}
 	}
 	h.apiResponse(w, r, http.StatusUnauthorized, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
 	return nil
@@ -226,17 +220,8 @@ func (h *Headless) serveAuthenticators(w http.ResponseWriter, r *http.Request, c
 	if err != nil || u == nil {
 		return err
 	}
-	if ok, err := h.restParse(w, r); err != nil || !ok {
+	if ok, err := h.restGet(w, r); err != nil || !ok {
 		return err
-	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowGet)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowGet)
-		return nil
 	}
 	src, _ := h.mfaSource()
 	list, err := src.Authenticators(r.Context(), u.ID)

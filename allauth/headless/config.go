@@ -29,17 +29,8 @@ func (h *Headless) serveConfig(w http.ResponseWriter, r *http.Request, c *appCon
 	if s.configErr != nil {
 		return s.configErr
 	}
-	if ok, err := h.restParse(w, r); err != nil || !ok {
+	if ok, err := h.restGet(w, r); err != nil || !ok {
 		return err
-	}
-	switch r.Method {
-	case http.MethodGet, http.MethodHead:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowGet)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowGet)
-		return nil
 	}
 	account := serializer.NewDict()
 	methods := make([]serializer.Value, len(s.LoginMethods))

@@ -279,14 +279,8 @@ func (h *Headless) unauthorizedResponse(w http.ResponseWriter, r *http.Request, 
 	data.Set("flows", flows)
 	meta := serializer.NewDict()
 	meta.Set("is_authenticated", serializer.None())
-	sm, err := c.meta(r)
-	if err != nil {
+	if _, err := c.withSessionMeta(r, meta); err != nil {
 		return err
-	}
-	if sm != nil {
-		for k, v := range sm.All() {
-			meta.SetKey(k, v)
-		}
 	}
 	h.apiResponse(w, r, http.StatusUnauthorized, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
 	return nil

@@ -265,14 +265,9 @@ func (h *Headless) authenticationResponse(w http.ResponseWriter, r *http.Request
 	}
 	meta := serializer.NewDict()
 	meta.Set("is_authenticated", serializer.Bool(u != nil))
-	sm, err := c.meta(r) // (the session token after is_authenticated, as allauth adds it)
-	if err != nil {
+	// (the session token after is_authenticated, as allauth adds it)
+	if _, err := c.withSessionMeta(r, meta); err != nil {
 		return err
-	}
-	if sm != nil {
-		for k, v := range sm.All() {
-			meta.SetKey(k, v)
-		}
 	}
 	if c.exposeTokens(u) { // (expose_access_token)
 		p, err := h.AccessTokenPayload(u, c.session)

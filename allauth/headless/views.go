@@ -355,6 +355,40 @@ func (h *Headless) restParse(w http.ResponseWriter, r *http.Request) (bool, erro
 	return ok, err
 }
 
+// restGet is RESTView.handle and View.dispatch for a view of GET alone: any other
+// method's body must be a JSON object (an empty 400), OPTIONS is answered 200 and the
+// other methods 405; true for GET and HEAD.
+func (h *Headless) restGet(w http.ResponseWriter, r *http.Request) (bool, error) {
+	if ok, err := h.restParse(w, r); err != nil || !ok {
+		return false, err
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return true, nil
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowGet)
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowGet)
+	}
+	return false, nil
+}
+
+// withSessionMeta is meta (a new dict for nil) with the session's meta added after it
+// (the session token to use from now on).
+func (c *appContext) withSessionMeta(r *http.Request, meta *serializer.Dict) (*serializer.Dict, error) {
+	if meta == nil {
+		meta = serializer.NewDict()
+	}
+	sm, err := c.meta(r)
+	if err != nil || sm == nil {
+		return meta, err
+	}
+	for k, v := range sm.All() {
+		meta.SetKey(k, v)
+	}
+	return meta, nil
+}
+
 // restPost is View.dispatch once the input is valid: true for POST; OPTIONS is answered
 // 200 and the other methods 405.
 func restPost(w http.ResponseWriter, r *http.Request) bool {
