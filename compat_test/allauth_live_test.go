@@ -141,7 +141,11 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	if err != nil || domain != "accounts.example.org" {
 		t.Fatalf("the Site: %q, %v", domain, err)
 	}
-	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache, SiteDomain: domain,
+	name, err := headless.SiteName(t.Context(), site.users, hs.SiteID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache, SiteDomain: domain, SiteName: name,
 		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators,
 		Authenticators: headless.NewSQLAuthenticators(site.users, "")}
 	ds := &site.settings
@@ -194,6 +198,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/account/authenticators", h.BrowserAuthenticatorsView())
 	mux.Handle("/_allauth/app/v1/account/authenticators/recovery-codes", h.RecoveryCodesView(fallback))
 	mux.Handle("/_allauth/browser/v1/account/authenticators/recovery-codes", h.BrowserRecoveryCodesView(fallback))
+	mux.Handle("/_allauth/app/v1/account/authenticators/totp", h.TOTPView(fallback))
+	mux.Handle("/_allauth/browser/v1/account/authenticators/totp", h.BrowserTOTPView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -238,6 +244,7 @@ var allauthNew = regexp.MustCompile(`"(session_token|at)": ("[a-z0-9]+"|[0-9.e+]
 // (random when made anew).
 var (
 	allauthTimes    = regexp.MustCompile(`"(created_at|last_used_at)": [0-9.e+]+`)
+	allauthSecret   = regexp.MustCompile(`("secret": "|secret=)[A-Z2-7]{32}`)
 	allauthCodeList = regexp.MustCompile(`\[("[0-9]{8}"(, )?)*\]`)
 )
 
@@ -349,6 +356,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 				}
 				return m[:strings.LastIndexByte(m, ' ')+1] + "N"
 			})
+			if strings.HasSuffix(step.Path, "/totp") { // (a new random secret)
+				*b = allauthSecret.ReplaceAllString(*b, "${1}S")
+			}
 			if step.Method == "POST" && strings.HasSuffix(step.Path, "/recovery-codes") { // (new random codes)
 				*b = allauthCodeList.ReplaceAllStringFunc(*b, func(m string) string { return fmt.Sprintf("<%d codes>", strings.Count(m, `"`)/2) })
 			}

@@ -191,6 +191,7 @@ BROWSER_REAUTH_2FA = "/_allauth/browser/v1/auth/2fa/reauthenticate"
 AUTHENTICATORS = "/_allauth/app/v1/account/authenticators"
 RECOVERY_CODES = "/_allauth/app/v1/account/authenticators/recovery-codes"
 BROWSER_RECOVERY_CODES = "/_allauth/browser/v1/account/authenticators/recovery-codes"
+TOTP = "/_allauth/app/v1/account/authenticators/totp"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -486,6 +487,18 @@ def mfa_manage_setup(tokens):
     tokens["s-nia"] = new_session(nia).session_key
     tokens["s-pia"] = new_session(pia).session_key
     tokens["s-pia2"] = new_session(pia).session_key
+    # For the TOTP authenticator's activation: qin (pk 62, one verified address), ria
+    # (pk 63, an unverified one); qin's session holding a secret to activate and a
+    # recent reauthentication (s-qin-sec), and one holding neither (s-qin).
+    qin = User.objects.create_user(pk=62, username="qin", email="qin@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=qin, email="qin@example.com", verified=True, primary=True)
+    ria = User.objects.create_user(pk=63, username="ria", email="r/i a@example.com", password=PASSWORD)
+    EmailAddress.objects.create(user=ria, email="r/i a@example.com", verified=False, primary=True)
+    tokens["s-qin"] = new_session(qin).session_key
+    tokens["s-ria"] = new_session(ria).session_key
+    tokens["s-qin-sec"] = new_session(qin, data={
+        "mfa.totp.secret": TOTP_SECRET, "account_authentication_methods_user": "62",
+        "account_authentication_methods": [{"method": "password", "at": time.time(), "reauthenticated": True}]}).session_key
     # (a reauthentication too old, one by a method the site does not take, a recent one)
     for name, records in (("s-pia-old", [{"method": "password", "at": time.time() - 400, "reauthenticated": True}]),
                           ("s-pia-x", [{"method": "x", "at": time.time(), "reauthenticated": True}]),
@@ -520,10 +533,43 @@ def mfa_manage_steps(add):
         add(RECOVERY_CODES, method, headers={"X-Session-Token": "{t:s-pia}"})
     add(RECOVERY_CODES, headers={"X-Session-Token": "{t:s-pia2}"})
     add(BROWSER_RECOVERY_CODES, headers={"Cookie": "sessionid={t:s-pia}"})
+    mfa_totp_steps(add)
     # (last: codes made anew are random)
     add(RECOVERY_CODES, "POST", headers={"X-Session-Token": "{t:s-pia}"})
     add(BROWSER_RECOVERY_CODES, "POST", headers={"Cookie": "sessionid={t:s-pia}; csrftoken=" + CSRF_SECRET,
                                                  "X-CSRFToken": CSRF_SECRET})
+
+
+def mfa_totp_steps(add):
+    """The TOTP authenticator: shown, a secret to activate (random: Go's test leaves it
+    out), activated with a code, deactivated (the recovery codes left alone going too),
+    the user's addresses, the reauthentication, the failed codes' rate, the methods."""
+    n = [0]
+
+    def totp(name, method="GET", body="", headers=None):
+        n[0] += 1
+        h = {"X-Forwarded-For": "10.13.0.%d" % n[0]}
+        if name:
+            h["X-Session-Token"] = "{t:%s}" % name
+        h.update(headers or {})
+        add(TOTP, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+
+    for name in ("s-lee-in", "s-qin", "s-ria", "s-anon", None):
+        totp(name)
+    for body in ({}, {"code": "x"}, {"code": "000000"}, {"code": "{t:totp-0}"}, "[]"):
+        totp("s-ria", "POST", body)
+    for method in ("OPTIONS", "PUT", "PATCH", "HEAD"):
+        totp("s-qin", method, "{}")
+    for c in ("000000", "111111", "000001", "{t:totp-1}"):
+        totp("s-qin", "POST", {"code": c})
+    totp("s-qin-sec", "POST", {"code": "  {t:totp-1s}"})
+    totp("s-qin-sec")
+    totp("s-qin-sec", "POST", {"code": "{t:totp-2}"})
+    for name in ("s-pia2", "s-pia-new", "s-pia-new", "s-lee-in"):
+        totp(name, "DELETE")
+    totp("s-pia-new")
+    add("/_allauth/browser/v1/account/authenticators/totp", headers={"Cookie": "sessionid={t:s-qin}"})
+    add(AUTHENTICATORS, headers={"X-Session-Token": "{t:s-qin-sec}"})
 
 
 def mfa_odd_setup(tokens):

@@ -430,6 +430,26 @@ func (h *Headless) serveRecoveryCodes(w http.ResponseWriter, r *http.Request, c 
 	return h.dataResponse(w, r, c, http.StatusOK, serializer.DictValue(d), serializer.None())
 }
 
+// activateRecoveryCodes is RecoveryCodes.activate for a user without recovery codes:
+// new ones of a random seed (encrypted), marked viewed (mark_as_viewed) when viewed.
+func (h *Headless) activateRecoveryCodes(ctx context.Context, u *auth.User, viewed bool) (*Authenticator, error) {
+	seed := make([]byte, 40)
+	rand.Read(seed)
+	enc, err := h.encrypt(hex.EncodeToString(seed))
+	if err != nil {
+		return nil, err
+	}
+	data := serializer.NewDict()
+	data.Set("seed", serializer.Str(enc))
+	data.Set("used_mask", serializer.Int(0))
+	if viewed {
+		data.Set("viewed_at", serializer.Float(pyTime(h.now())))
+	}
+	a := &Authenticator{Type: "recovery_codes", Data: serializer.DictValue(data)}
+	src, _ := h.mfaSource()
+	return a, src.CreateAuthenticator(ctx, u.ID, a, h.now())
+}
+
 // reauthenticationRequired is is_reauthentication_required(app="allauth.mfa") for the
 // session's user.
 func (h *Headless) reauthenticationRequired(ctx context.Context, s *django.Session, u *auth.User) (bool, error) {
@@ -454,17 +474,11 @@ func (h *Headless) generateRecoveryCodes(w http.ResponseWriter, r *http.Request,
 		return fmt.Errorf("%w: the mail of new recovery codes (ACCOUNT_EMAIL_NOTIFICATIONS)", ErrLoginStage)
 	}
 	src, _ := h.mfaSource()
-	seed := make([]byte, 40)
-	rand.Read(seed)
-	data := serializer.NewDict()
-	data.Set("seed", serializer.Str(hex.EncodeToString(seed)))
-	data.Set("used_mask", serializer.Int(0))
-	data.Set("viewed_at", serializer.Float(pyTime(h.now())))
-	a := &Authenticator{Type: "recovery_codes", Data: serializer.DictValue(data)}
 	if err := src.DeleteAuthenticators(ctx, u.ID, "recovery_codes"); err != nil {
 		return err
 	}
-	if err := src.CreateAuthenticator(ctx, u.ID, a, h.now()); err != nil {
+	a, err := h.activateRecoveryCodes(ctx, u, true)
+	if err != nil {
 		return err
 	}
 	d, err := h.authenticatorData(a, true)

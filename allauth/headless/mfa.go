@@ -54,6 +54,8 @@ type MFASource interface {
 	CreateAuthenticator(ctx context.Context, userID string, a *Authenticator, at time.Time) error
 	// DeleteAuthenticators deletes the user's authenticators of type typ.
 	DeleteAuthenticators(ctx context.Context, userID, typ string) error
+	// DeleteAuthenticator deletes the authenticator id.
+	DeleteAuthenticator(ctx context.Context, id int64) error
 	// ReplaceData stores data as a's data if the row still holds a.Text; false when it
 	// changed meanwhile (so that two requests cannot both use one recovery code).
 	ReplaceData(ctx context.Context, a *Authenticator, data *serializer.Dict) (bool, error)
@@ -173,6 +175,16 @@ func (a *SQLAuthenticators) DeleteAuthenticators(ctx context.Context, userID, ty
 		u.Quote("type"), u.Param(2))
 	if _, err := u.DB().ExecContext(ctx, q, id, typ); err != nil {
 		return fmt.Errorf("headless: deleting authenticators: %w", err)
+	}
+	return nil
+}
+
+// DeleteAuthenticator implements MFASource.
+func (a *SQLAuthenticators) DeleteAuthenticator(ctx context.Context, id int64) error {
+	u := a.users
+	q := fmt.Sprintf(`DELETE FROM %s WHERE %s = %s`, u.Quote(a.table), u.Quote("id"), u.Param(1))
+	if _, err := u.DB().ExecContext(ctx, q, id); err != nil {
+		return fmt.Errorf("headless: deleting authenticator %d: %w", id, err)
 	}
 	return nil
 }
@@ -337,31 +349,36 @@ func (h *Headless) validateTOTP(ctx context.Context, au *Authenticator, userID, 
 	if err != nil {
 		return false, err
 	}
+	if valid, err := h.totpCodeValid(secret, code); err != nil || !valid {
+		return false, err
+	}
 	s := h.Settings
-	if s.TOTPPeriod <= 0 { // (Python's ZeroDivisionError, or a negative counter struct.pack refuses)
-		return false, fmt.Errorf("%w: MFA_TOTP_PERIOD %d", ErrSettings, s.TOTPPeriod)
-	}
-	counter := h.now().Unix() / int64(s.TOTPPeriod)
-	valid := false
-	for i := -s.TOTPTolerance; i <= s.TOTPTolerance; i++ {
-		v, err := hotpValue(secret, counter+int64(i), s.TOTPDigits)
-		if err != nil {
-			return false, err
-		}
-		if compareUserCode(code, fmt.Sprintf("%0*d", s.TOTPDigits, v)) {
-			valid = true
-			break
-		}
-	}
-	if !valid {
-		return false, nil
-	}
 	if h.Cache == nil {
 		return false, errors.New("headless: TOTP codes need the Cache (allauth's, the default cache)")
 	}
 	key := "allauth.mfa.totp.used?user=" + userID + "&code=" + normalizeUserCode(code)
 	timeout := s.TOTPPeriod * (2*s.TOTPTolerance + 1)
 	return h.Cache.Add(ctx, key, serializer.Str("y"), caches.Seconds(float64(timeout)))
+}
+
+// totpCodeValid is validate_totp_code: the code is one of the secret's for the periods
+// in the tolerance.
+func (h *Headless) totpCodeValid(secret, code string) (bool, error) {
+	s := h.Settings
+	if s.TOTPPeriod <= 0 { // (Python's ZeroDivisionError, or a negative counter struct.pack refuses)
+		return false, fmt.Errorf("%w: MFA_TOTP_PERIOD %d", ErrSettings, s.TOTPPeriod)
+	}
+	counter := h.now().Unix() / int64(s.TOTPPeriod)
+	for i := -s.TOTPTolerance; i <= s.TOTPTolerance; i++ {
+		v, err := hotpValue(secret, counter+int64(i), s.TOTPDigits)
+		if err != nil {
+			return false, err
+		}
+		if compareUserCode(code, fmt.Sprintf("%0*d", s.TOTPDigits, v)) {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // recoveryCodes is RecoveryCodes.generate_codes from the seed: each code the first

@@ -129,13 +129,22 @@ func (e *SQLEmailAddresses) HasVerifiedEmail(ctx context.Context, userID, email 
 // users's database, for Headless.SiteDomain on a site with django.contrib.sites (as
 // get_current_site finds it).
 func SiteDomain(ctx context.Context, users *auth.SQLUserSource, siteID int64) (string, error) {
-	var domain string
-	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, users.Quote("domain"), users.Quote("django_site"),
+	return siteColumn(ctx, users, siteID, "domain")
+}
+
+// SiteName is the name of the Site siteID, for Headless.SiteName.
+func SiteName(ctx context.Context, users *auth.SQLUserSource, siteID int64) (string, error) {
+	return siteColumn(ctx, users, siteID, "name")
+}
+
+func siteColumn(ctx context.Context, users *auth.SQLUserSource, siteID int64, column string) (string, error) {
+	var v string
+	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, users.Quote(column), users.Quote("django_site"),
 		users.Quote("id"), users.Param(1))
-	if err := users.DB().QueryRowContext(ctx, q, siteID).Scan(&domain); err != nil {
+	if err := users.DB().QueryRowContext(ctx, q, siteID).Scan(&v); err != nil {
 		return "", fmt.Errorf("headless: the Site %d: %w", siteID, err)
 	}
-	return domain, nil
+	return v, nil
 }
 
 // SQLAuthenticators is allauth.mfa's mfa_authenticator table, on the user source's

@@ -129,6 +129,11 @@ type Settings struct {
 	// ACCOUNT_EMAIL_NOTIFICATIONS (false: this package sends no mail, so that views that
 	// would send one hand such requests on).
 	SocialAccountOnly, EmailNotifications bool
+	// TOTPIssuer is MFA_TOTP_ISSUER ("": the current Site's name, else the request's
+	// host), and MFAAllowUnverifiedEmail MFA_ALLOW_UNVERIFIED_EMAIL (false: a user with
+	// an unverified address may not add an authenticator).
+	TOTPIssuer              string
+	MFAAllowUnverifiedEmail bool
 	// MFAAdapter is MFA_ADAPTER ("" for allauth's DefaultMFAAdapter, which keeps the
 	// authenticators' secrets as they are): an adapter of the project's own, which may
 	// encrypt them, needs Headless.MFADecrypt.

@@ -220,6 +220,10 @@ func mfaSettings(s *Settings, raw map[string]json.RawMessage, types []string) er
 	}
 	s.MFATrustEnabled = flag("MFA_TRUST_ENABLED")
 	s.RecoveryCodesShowOnce = flag("MFA_RECOVERY_CODES_SHOW_ONCE")
+	s.MFAAllowUnverifiedEmail = flag("MFA_ALLOW_UNVERIFIED_EMAIL")
+	if r, ok := raw["MFA_TOTP_ISSUER"]; ok && string(r) != "null" && json.Unmarshal(r, &s.TOTPIssuer) != nil {
+		refuse("MFA_TOTP_ISSUER = %s", r)
+	}
 	s.SocialAccountOnly, s.EmailNotifications = flag("SOCIALACCOUNT_ONLY"), flag("ACCOUNT_EMAIL_NOTIFICATIONS")
 	if _, ok := raw["MFA_REAUTHENTICATION_REQUIRED"]; ok {
 		s.MFAReauthenticationRequired = flag("MFA_REAUTHENTICATION_REQUIRED")

@@ -43,6 +43,9 @@ type Headless struct {
 	// of django_site) that keys the failed logins' rate limit; "" means the request's
 	// host (request.get_host(), a RequestSite: the sites framework not installed).
 	SiteDomain string
+	// SiteName is the name of the current Site (SiteName reads it), the issuer of the
+	// TOTP authenticators' URLs without MFA_TOTP_ISSUER; "" means the request's host.
+	SiteName string
 	// PasswordValidators are AUTH_PASSWORD_VALIDATORS (auth.PasswordValidators), which
 	// ChangePasswordView applies to new passwords.
 	PasswordValidators []auth.PasswordValidator
@@ -50,9 +53,10 @@ type Headless struct {
 	// LoginView with MFAEnabled asks whether a user has a second factor, and the
 	// second-factor views use (an MFASource).
 	Authenticators AuthenticatorSource
-	// MFADecrypt is the MFA adapter's decrypt, for a project whose MFA_ADAPTER encrypts
-	// the authenticators' secrets; nil means allauth's (the secrets as they are).
-	MFADecrypt func(string) (string, error)
+	// MFADecrypt and MFAEncrypt are the MFA adapter's decrypt and encrypt, for a
+	// project whose MFA_ADAPTER encrypts the authenticators' secrets; nil means
+	// allauth's (the secrets as they are).
+	MFADecrypt, MFAEncrypt func(string) (string, error)
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
