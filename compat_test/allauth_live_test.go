@@ -231,7 +231,11 @@ var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@e
 	`"display": "ivy"`, `"authentication_method": "username_email"}, "mfa": {"supported_types": ["recovery_codes", "totp"]`, `"display": "zero"`, `"display": "kim"`, `"email": "alice@example.com"}]`, `"username": "alice"}]`,
 	`{"id": "mfa_authenticate", "is_pending": true, "types": ["recovery_codes", "totp"]}`, `"types": ["webauthn"]`,
 	`{"id": "verify_phone", "is_pending": true}`, `"code": "incorrect_code", "param": "code"`, `"code": "too_many_login_attempts", "param": "code"`,
-	`{"method": "mfa", "at": `, `"id": 1, "type": "totp"}`, `"type": "recovery_codes", "reauthenticated": true}`, `"display": "lee"`}
+	`{"method": "mfa", "at": `, `"id": 1, "type": "totp"}`, `"type": "recovery_codes", "reauthenticated": true}`, `"display": "lee"`,
+	`"unused_codes": ["`, `"is_passwordless": true`, `"flows": [{"id": "reauthenticate"}, {"id": "reauthenticate_by_code", "recipients": [`,
+	`{"id": "mfa_reauthenticate", "types": ["recovery_codes", "totp"]}]`, `"code": "cannot_generate_recovery_codes"`,
+	`"totp_url": "otpauth://totp/q/in%2Bx%40example.com?secret=`, `{"status": 200, "data": {"type": "totp", "created_at": `,
+	`"code": "unverified_email"}]`, `"code": "rate_limited", "param": "code"`, `"unused_code_count": 10}]}`}
 
 // allauthIssued is a token of the refresh endpoint's answer.
 var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+"`)

@@ -490,7 +490,7 @@ def mfa_manage_setup(tokens):
     # For the TOTP authenticator's activation: qin (pk 62, one verified address), ria
     # (pk 63, an unverified one); qin's session holding a secret to activate and a
     # recent reauthentication (s-qin-sec), and one holding neither (s-qin).
-    qin = User.objects.create_user(pk=62, username="qin", email="qin@example.com", password=PASSWORD)
+    qin = User.objects.create_user(pk=62, username="qin", email="q/in+x@example.com", password=PASSWORD)
     EmailAddress.objects.create(user=qin, email="qin@example.com", verified=True, primary=True)
     ria = User.objects.create_user(pk=63, username="ria", email="r/i a@example.com", password=PASSWORD)
     EmailAddress.objects.create(user=ria, email="r/i a@example.com", verified=False, primary=True)
@@ -560,11 +560,11 @@ def mfa_totp_steps(add):
         totp("s-ria", "POST", body)
     for method in ("OPTIONS", "PUT", "PATCH", "HEAD"):
         totp("s-qin", method, "{}")
-    for c in ("000000", "111111", "000001", "{t:totp-1}"):
-        totp("s-qin", "POST", {"code": c})
     totp("s-qin-sec", "POST", {"code": "  {t:totp-1s}"})
     totp("s-qin-sec")
-    totp("s-qin-sec", "POST", {"code": "{t:totp-2}"})
+    totp("s-qin-sec", "POST", {"code": "{t:totp-2}"})  # (the secret gone: a new one, random)
+    for c in ("000000", "111111", "000001", "{t:totp-1}"):
+        totp("s-qin", "POST", {"code": c})
     for name in ("s-pia2", "s-pia-new", "s-pia-new", "s-lee-in"):
         totp(name, "DELETE")
     totp("s-pia-new")
