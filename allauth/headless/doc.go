@@ -53,7 +53,9 @@
 // BrowserAuthenticatorsView) is _allauth/app/v1/account/authenticators, the user's
 // authenticators, and RecoveryCodesView (and BrowserRecoveryCodesView)
 // _allauth/app/v1/account/authenticators/recovery-codes, the recovery codes shown and
-// made anew after a recent reauthentication (allauth's 401 with the ways to
+// made anew, and TOTPView (and BrowserTOTPView) .../authenticators/totp, a TOTP
+// authenticator activated and deactivated, after a recent reauthentication (allauth's
+// 401 with the ways to
 // reauthenticate otherwise, as ChangePasswordView answers for a user setting a first
 // password with ACCOUNT_REAUTHENTICATION_REQUIRED). SettingsFromJSON reads the
 // project's settings as scripts/export_settings.py exports them.
@@ -86,8 +88,8 @@
 //     stages after it (MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED,
 //     MFA_PASSKEY_SIGNUP_ENABLED), goes to its fallback, the rates Go counted taken
 //     back (ErrLoginStage); MFAAuthenticateView takes codes, not WebAuthn's
-//     passkeys (whose own endpoints are Django's, as are the TOTP authenticator's
-//     activation and WebAuthn keys' management), and refuses
+//     passkeys (whose own endpoints are Django's, as is WebAuthn keys' management),
+//     and refuses
 //     MFA_TOTP_INSECURE_BYPASS_CODE; LoginView takes no phone numbers, and refuses a
 //     site with allauth.usersessions (whose records of logins Go does not keep) or a
 //     phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
