@@ -506,6 +506,135 @@ def mfa_manage_setup(tokens):
                                          {"method": "password", "at": time.time() - 1}])):
         tokens[name] = new_session(pia, data={"account_authentication_methods": records,
                                               "account_authentication_methods_user": "61"}).session_key
+    mfa_probe_setup(tokens)
+
+
+def mfa_probe_setup(tokens):
+    """Users and sessions of odd shapes for the reauthentication's checks (rp, pk 70:
+    s-p-*, authentication records of every shape, pending logins and codes), a user
+    without a usable password and with verified addresses of every case (rq, pk 71) or
+    with no way to reauthenticate (rr, pk 72), and users 80 and on with authenticator
+    rows of odd data (s-w-*, s-r-*; "-x" sessions not reauthenticated)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.db import connection
+
+    now = time.time()
+    rp = User.objects.create_user(pk=70, username="rp", password=PASSWORD)
+    Authenticator.objects.create(user=rp, type="totp", data={"secret": TOTP_SECRET})
+    Authenticator.objects.create(user=rp, type="recovery_codes", data={"seed": "ab" * 40, "used_mask": 0})
+
+    def rec(**kw):
+        d = {"method": "password", "at": now, "reauthenticated": True}
+        for k, v in kw.items():
+            if v is KeyError:
+                d.pop(k)
+            else:
+                d[k] = v
+        return d
+    shapes = {
+        "nondict": ["x", rec()],
+        "nondict2": [rec(), 5],
+        "listmethod": [rec(method=["password"])],
+        "dictmethod": [rec(method={})],
+        "intmethod": [rec(method=5)],
+        "attrue": [rec(at=True)],
+        "atfalse": [rec(at=False)],
+        "atbig": [rec(at=10 ** 20)],
+        "atnegbig": [rec(at=-(10 ** 20))],
+        "atint": [rec(at=int(now))],
+        "atstr": [rec(at="5")],
+        "atnone": [rec(at=None)],
+        "atmissing": [rec(at=KeyError)],
+        "atnan": [rec(at=float("nan"))],
+        "atfuture": [rec(at=now + 100000)],
+        "refalsy": [rec(reauthenticated="")],
+        "restr": [rec(reauthenticated="x")],
+        "relist0": [rec(reauthenticated=[0])],
+        "mfa": [rec(method="mfa")],
+        "code": [rec(method="code")],
+        "lastold": [rec(), rec(at=now - 1000)],
+        "lastnotre": [rec(), rec(reauthenticated=False, at=now - 1000)],
+        "notlist": {"0": rec()},
+    }
+    for name, records in shapes.items():
+        tokens["s-p-" + name] = new_session(rp, data={"account_authentication_methods": records,
+                                                       "account_authentication_methods_user": "70"}).session_key
+    tokens["s-p-otheruser"] = new_session(rp, data={"account_authentication_methods": [rec()],
+                                                     "account_authentication_methods_user": "60"}).session_key
+    tokens["s-p-intuser"] = new_session(rp, data={"account_authentication_methods": [rec()],
+                                                   "account_authentication_methods_user": 70}).session_key
+    for name, lk in (("pend1", "mfa_reauthenticate"), ("pend2", "foo"), ("pend3", "reauthenticate"), ("pend4", ""),
+                     ("pend5", {"x": 1}), ("pend6", 5)):
+        tokens["s-p-" + name] = new_session(rp, data={"account_login": lk}).session_key
+    tokens["s-p-rcode"] = new_session(rp, data={"account_email_reauthentication_code": {"x": 1}}).session_key
+    tokens["s-p-rcode0"] = new_session(rp, data={"account_email_reauthentication_code": 0}).session_key
+    # rq: no usable password, verified addresses, a WebAuthn key alone
+    rq = User(pk=71, username="rq", email="rq@example.com")
+    rq.set_unusable_password()
+    rq.save()
+    for email, verified in (("b@x.org", True), ("A@x.org", True), ("_@x.org", True), ("\u00e9@x.org", True),
+                            ("0@x.org", False)):
+        EmailAddress.objects.create(user=rq, email=email, verified=verified, primary=False)
+    Authenticator.objects.create(user=rq, type="webauthn", data={"name": "k", "credential": {}})
+    tokens["s-rq"] = new_session(rq).session_key
+    tokens["s-rq-code"] = new_session(rq, data={"account_authentication_methods": [rec(method="code")],
+                                                "account_authentication_methods_user": "71"}).session_key
+    tokens["s-rq-pw"] = new_session(rq, data={"account_authentication_methods": [rec(method="password")],
+                                              "account_authentication_methods_user": "71"}).session_key
+    # rr: no usable password, nothing else (no way to reauthenticate)
+    rr = User(pk=72, username="rr")
+    rr.set_unusable_password()
+    rr.save()
+    tokens["s-rr"] = new_session(rr, data={"account_authentication_methods": [rec(method="code")],
+                                           "account_authentication_methods_user": "72"}).session_key
+    tokens["s-rr-rcode"] = new_session(rq, data={"account_email_reauthentication_code": {"x": 1}}).session_key
+    valid = {"at": now, "failed_attempts": 0, "resend_count": 0, "change_count": 0, "email": "b@x.org", "code": "ABC123"}
+    tokens["s-rr-rcode2"] = new_session(rq, data={"account_email_reauthentication_code": valid}).session_key
+    tokens["s-p-rcode2"] = new_session(rp, data={"account_email_reauthentication_code": valid}).session_key
+    # odd rows, one user each, each logged in with a recent reauthentication
+    odd = {
+        "w-rk0": [("webauthn", {"name": "k", "credential": {"clientExtensionResults": {"credProps": {"rk": 0}}}})],
+        "w-rknull": [("webauthn", {"name": "k", "credential": {"clientExtensionResults": {"credProps": {"rk": None}}}})],
+        "w-rkstr": [("webauthn", {"credential": {"clientExtensionResults": {"credProps": {"rk": "y"}}}, "name": None})],
+        "w-cpnull": [("webauthn", {"name": "k", "credential": {"clientExtensionResults": {"credProps": None}}})],
+        "w-cernull": [("webauthn", {"name": "k", "credential": {"clientExtensionResults": None}})],
+        "w-crednull": [("webauthn", {"name": "k", "credential": None})],
+        "w-credlist": [("webauthn", {"name": "k", "credential": []})],
+        "w-nocred": [("webauthn", {"name": 5})],
+        "w-noname": [("webauthn", {"credential": {}})],
+        "w-cpstr": [("webauthn", {"name": "k", "credential": {"clientExtensionResults": {"credProps": "ab"}}})],
+        "r-mig0": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"migrated_codes": []})],
+        "r-mignull": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"migrated_codes": None, "seed": "ab" * 40, "used_mask": 3})],
+        "r-migdict": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"migrated_codes": {"a": 1, "b": 2}})],
+        "r-migtrue": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"migrated_codes": True})],
+        "r-maskbig": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "used_mask": 2 ** 100 + 6})],
+        "r-masknone": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "used_mask": None})],
+        "r-nomask": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40})],
+        "r-seedint": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": 5, "used_mask": 0})],
+        "r-v0": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"viewed_at": 0, "seed": "ab" * 40, "used_mask": 0, "z": 1.5})],
+        "r-vempty": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "viewed_at": "", "used_mask": 0})],
+        "r-vlist": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "viewed_at": [], "used_mask": 0})],
+        "r-vfalse": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "viewed_at": False, "used_mask": 0})],
+        "r-vstr": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "viewed_at": "0", "used_mask": 0})],
+        "r-vnull": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "viewed_at": None, "used_mask": 0})],
+        "r-vtrue": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "viewed_at": True, "used_mask": 0})],
+        "r-odddata": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "ab" * 40, "used_mask": 0, "f": 1e16, "g": 2 ** 70, "s": "\u00e9\U0001f600", "n": [1.0, -0.0, 1e-7]})],
+        "r-alone": [("recovery_codes", {"seed": "ab" * 40, "used_mask": 0})],
+        "r-foo": [("foo", {"x": 1})],
+        "r-two": [("totp", {"secret": TOTP_SECRET}), ("recovery_codes", {"seed": "cd" * 40, "used_mask": 1}),
+                  ("recovery_codes", {"seed": "ab" * 40, "used_mask": 0})],
+        "r-totponly": [("totp", {"secret": TOTP_SECRET})],
+    }
+    with connection.cursor() as c:
+        c.execute("DROP INDEX IF EXISTS unique_authenticator_type")
+    for i, (name, rows) in enumerate(odd.items()):
+        u = User.objects.create_user(pk=80 + i, username="o%d" % i, password=PASSWORD)
+        for typ, data in rows:
+            Authenticator.objects.create(user=u, type=typ, data=data)
+        tokens["s-" + name] = new_session(u, data={"account_authentication_methods": [rec()],
+                                                   "account_authentication_methods_user": str(u.pk)}).session_key
+        tokens["s-" + name + "-x"] = new_session(u).session_key
 
 
 def mfa_manage_steps(add):
@@ -570,6 +699,62 @@ def mfa_totp_steps(add):
     totp("s-pia-new")
     add("/_allauth/browser/v1/account/authenticators/totp", headers={"Cookie": "sessionid={t:s-qin}"})
     add(AUTHENTICATORS, headers={"X-Session-Token": "{t:s-qin-sec}"})
+
+
+def mfa_probe_steps(add, tokens):
+    """The sessions and users of mfa_probe_setup through the authenticators, recovery
+    codes and password change endpoints: methods (lower case too), bodies, the browser
+    client."""
+    def h(name, extra=None):
+        d = {"X-Session-Token": "{t:%s}" % name}
+        d.update(extra or {})
+        return d
+    probe = sorted(n for n in tokens if n.startswith("s-p-"))
+    for name in probe:
+        add(RECOVERY_CODES, headers=h(name))
+    for name in sorted(n for n in tokens if n.startswith("s-w-") or n.startswith("s-r-")):
+        add(AUTHENTICATORS, headers=h(name))
+        add(RECOVERY_CODES, headers=h(name))
+    for name in ("s-r-v0", "s-r-vempty", "s-r-vstr", "s-r-two"):
+        add(RECOVERY_CODES, headers=h(name))
+    for name in ("s-rq", "s-rq-code", "s-rq-pw", "s-rr", "s-r-alone", "s-r-foo", "s-r-foo-x", "s-r-totponly-x",
+                 "s-p-pend1", "s-p-rcode", "s-p-rcode0", "s-p-atbig", "s-p-attrue"):
+        add(RECOVERY_CODES, "POST", headers=h(name), body="{}")
+    add(AUTHENTICATORS, headers=h("s-r-two"))
+    # methods and bodies
+    for name in ("s-r-alone", "s-r-totponly", "s-r-totponly-x", "s-rq", "s-anon"):
+        for method, body in (("GET", "not json"), ("PUT", "{}"), ("PATCH", "{}"), ("DELETE", ""), ("OPTIONS", "[]"), ("HEAD", ""),
+                             ("TRACE", ""), ("POST", "null"), ("POST", '"x"'), ("POST", "{\"a\": 1}"),
+                             ("FOO", "")):
+            add(RECOVERY_CODES, method, headers=h(name), body=body)
+    for name in ("s-rq", "s-anon", "s-nob"):
+        for method, body in (("POST", "{}"), ("PATCH", "[]"), ("TRACE", ""), ("FOO", ""), ("GET", "[]"),
+                             ("HEAD", "x"), ("OPTIONS", "")):
+            add(AUTHENTICATORS, method, headers=h(name), body=body)
+    # browser client
+    cookie = "sessionid={t:s-rq}; csrftoken=" + CSRF_SECRET
+    add(BROWSER_RECOVERY_CODES, "POST", headers={"Cookie": cookie}, body="{}")
+    add(BROWSER_RECOVERY_CODES, "POST", headers={"Cookie": cookie, "X-CSRFToken": CSRF_SECRET}, body="{}")
+    add(BROWSER_RECOVERY_CODES, "GET", headers={"Cookie": "sessionid={t:s-p-pend1}"})
+    add(BROWSER_RECOVERY_CODES, "GET", headers={"Cookie": "sessionid={t:s-r-v0-x}"})
+    add("/_allauth/browser/v1/account/authenticators", "POST", headers={"Cookie": cookie}, body="{}")
+    add("/_allauth/browser/v1/account/authenticators", "GET", headers={"Cookie": "csrftoken=" + CSRF_SECRET})
+    # lower-case methods
+    for method in ("get", "options", "head", "put"):
+        add(AUTHENTICATORS, method, headers=h("s-r-two"))
+        add(RECOVERY_CODES, method, headers=h("s-r-v0"), body="{}")
+    add(RECOVERY_CODES, "post", headers=h("s-r-mig0"), body="{}")
+    add(RECOVERY_CODES, "Post", headers=h("s-r-alone"), body="{}")
+    add(CHANGE, "post", headers=h("s-rq-pw"), body=json.dumps({"new_password": "rq-y-2026"}))
+    # password change without a usable password
+    for name in ("s-rq", "s-rq-code", "s-rr", "s-p-rcode", "s-rr-rcode", "s-rr-rcode2"):
+        add(CHANGE, "GET", headers=h(name))
+        add(CHANGE, "POST", headers=h(name), body="[]")
+    add(CHANGE, "POST", headers=h("s-rq"), body=json.dumps({"new_password": "rq-new-pw-2026"}))
+    add(CHANGE, "POST", headers=h("s-rr"), body=json.dumps({"new_password": "rr-new-pw-2026"}))
+    add(CHANGE, "POST", headers=h("s-rq-code"), body=json.dumps({"new_password": "rq-new-pw-2026"}))
+    add(BROWSER_CHANGE, "POST", headers={"Cookie": "sessionid={t:s-rq-pw}; csrftoken=" + CSRF_SECRET,
+                                         "X-CSRFToken": CSRF_SECRET}, body=json.dumps({"new_password": "rq-x-2026"}))
 
 
 def mfa_odd_setup(tokens):
@@ -924,6 +1109,7 @@ def steps(tokens):
     password_steps(add)
     mfa_steps(add)
     mfa_manage_steps(add)
+    mfa_probe_steps(add, tokens)
     return out
 
 
@@ -1110,7 +1296,7 @@ def state(tokens):
             stash = dict(stash, initiated_at=abs(time.time() - stash["initiated_at"]) < 3600)
         records = data.get("account_authentication_methods")
         if isinstance(records, list):
-            records = [{k: v for k, v in r.items() if k != "at"} for r in records]
+            records = [{k: v for k, v in r.items() if k != "at"} if isinstance(r, dict) else r for r in records]
         return [data.get("_auth_user_id"), len(data.get("headless_refresh_tokens") or {}), sorted(data),
                 data.get("_auth_user_backend"), stash, records]
 

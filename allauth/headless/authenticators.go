@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"net/http"
 	"slices"
 	"time"
@@ -15,11 +17,6 @@ import (
 	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/serializer"
 )
-
-// ErrPendingProcess is a session holding a process this package does not run (a
-// reauthentication by a mailed code): the views that would list it hand the request to
-// their fallback.
-var ErrPendingProcess = errors.New("headless: a reauthentication by code pending in the session")
 
 // reauthCodeKey is the session key of a reauthentication by code.
 const reauthCodeKey = "account_email_reauthentication_code"
@@ -114,14 +111,18 @@ func (h *Headless) didRecentlyReauthenticate(ctx context.Context, s *django.Sess
 	var at serializer.Value
 	found := false
 	for _, rec := range AuthenticationRecords(s, u).Items() {
-		if rec.Kind() != serializer.KindDict {
-			continue
+		if rec.Kind() != serializer.KindDict { // (m.get: an AttributeError)
+			return false, fmt.Errorf("headless: an authentication record that is a %s", rec.Kind())
 		}
 		d := rec.Dict()
-		re, _ := d.Get("reauthenticated")
+		if re, _ := d.Get("reauthenticated"); !re.Truthy() {
+			continue
+		}
 		method, _ := d.Get("method")
-		m, _ := method.AsStr()
-		if re.Truthy() && method.Kind() == serializer.KindStr && slices.Contains(h.Settings.ReauthenticationMethods, m) {
+		if k := method.Kind(); k == serializer.KindList || k == serializer.KindDict { // (unhashable)
+			return false, fmt.Errorf("headless: an authentication record's method is a %s", k)
+		}
+		if m, isStr := method.AsStr(); isStr && slices.Contains(h.Settings.ReauthenticationMethods, m) {
 			at, _ = d.Get("at")
 			found = true
 		}
@@ -129,15 +130,59 @@ func (h *Headless) didRecentlyReauthenticate(ctx context.Context, s *django.Sess
 	if !found {
 		return false, nil
 	}
-	t, ok := at.AsFloat()
-	if !ok {
-		i, isInt := at.AsInt()
-		if !isInt {
-			return false, fmt.Errorf("headless: an authentication record's time is a %s", at.Kind())
-		}
-		t = float64(i)
+	t, err := pyArith(at, "an authentication record's time")
+	if err != nil {
+		return false, err
 	}
 	return pyTime(h.now())-t < h.Settings.ReauthenticationTimeout, nil
+}
+
+// pyNumber is a JSON value as Python's arithmetic takes it: a float, an int (a
+// float's range), a bool (0 or 1); else an error (Python's TypeError).
+func pyArith(v serializer.Value, what string) (float64, error) {
+	if f, ok := v.AsFloat(); ok {
+		return f, nil
+	}
+	if b, ok := v.AsBool(); ok {
+		return map[bool]float64{true: 1}[b], nil
+	}
+	if n, ok := v.AsBigInt(); ok {
+		f, _ := new(big.Float).SetInt(n).Float64()
+		if math.IsInf(f, 0) { // (OverflowError: int too large to convert to float)
+			return 0, fmt.Errorf("headless: %s beyond a float's range", what)
+		}
+		return f, nil
+	}
+	return 0, fmt.Errorf("headless: %s is a %s", what, v.Kind())
+}
+
+// reauthCodePending is ConfirmReauthenticationCodeProcess.resume: a reauthentication by
+// code started in the session and not older than ACCOUNT_LOGIN_BY_CODE_TIMEOUT (an
+// older one dropped).
+func (h *Headless) reauthCodePending(s *django.Session) (bool, error) {
+	if !slices.Contains(h.Settings.ReauthenticationMethods, "code") {
+		return false, nil
+	}
+	state, _ := s.Get(reauthCodeKey)
+	if !state.Truthy() {
+		return false, nil
+	}
+	if state.Kind() != serializer.KindDict {
+		return false, fmt.Errorf("headless: a reauthentication by code whose state is a %s", state.Kind())
+	}
+	at, ok := state.Dict().Get("at")
+	if !ok {
+		return false, errors.New("headless: a reauthentication by code without its time")
+	}
+	t, err := pyArith(at, "a reauthentication by code's time")
+	if err != nil {
+		return false, err
+	}
+	if pyTime(h.now())-t <= h.Settings.LoginByCodeTimeout {
+		return true, nil
+	}
+	s.Pop(reauthCodeKey) // (abort)
+	return false, nil
 }
 
 // reauthenticationResponse is ReauthenticationResponse: a 401 with the session's user,
@@ -160,8 +205,13 @@ func (h *Headless) reauthenticationResponse(w http.ResponseWriter, r *http.Reque
 			flows = upsertFlow(flows, pending)
 		}
 	}
-	if v, _ := c.session.Get(reauthCodeKey); v.Truthy() && slices.Contains(h.Settings.ReauthenticationMethods, "code") {
-		return ErrPendingProcess
+	if pending, err := h.reauthCodePending(c.session); err != nil {
+		return err
+	} else if pending {
+		d := serializer.NewDict()
+		d.Set("id", serializer.Str("reauthenticate_by_code"))
+		d.Set("is_pending", serializer.Bool(true))
+		flows = upsertFlow(flows, d)
 	}
 	user, err := h.SerializeUser(ctx, u)
 	if err != nil {

@@ -79,9 +79,8 @@
 //     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
 //     in sorted order (allauth's frozenset iterates as Python's hash seed has it);
 //   - ChangePasswordView sends no mail (ACCOUNT_EMAIL_NOTIFICATIONS makes it fail), nor
-//     does RecoveryCodesView (it hands such POSTs on); a session pending a
-//     reauthentication by code (a process this package does not run) is handed to the
-//     fallback of the views that would list its flow (ErrPendingProcess);
+//     do RecoveryCodesView and TOTPView (they hand such POSTs and DELETEs on, as
+//     ErrLoginStage);
 //   - of the stages of a login, LoginView runs the second factor's alone: a login that
 //     would meet another (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified
 //     address, ACCOUNT_LOGIN_BY_CODE_REQUIRED), or a second factor on a site with

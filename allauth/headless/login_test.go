@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/allauth/headless"
 	"github.com/djsession/djsession/caches/filecache"
@@ -188,17 +189,21 @@ func TestChangePassword(t *testing.T) {
 	if n := history(t, st, "allauth:rl:allauth.account:change_password:5/60/user:user:1"); n != 1 {
 		t.Errorf("%d changes counted, want 1", n)
 	}
-	// A reauthentication by code pending: handed on, not counted.
-	sess.Set("account_email_reauthentication_code", serializer.Str("x"))
-	if err := sess.Save(t.Context()); err != nil {
-		t.Fatal(err)
-	}
-	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(299) })
-	if w := serve(st.h.ChangePasswordView(fallback), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key()); w.Code != 299 {
-		t.Errorf("a reauthentication by code pending: %d %s", w.Code, w.Body)
-	}
-	if n := history(t, st, "allauth:rl:allauth.account:change_password:5/60/user:user:1"); n != 1 {
-		t.Errorf("%d changes counted after the fallback, want 1", n)
+	// A reauthentication by code pending: listed; one too old: dropped.
+	for _, c := range []struct {
+		age  float64
+		want string
+	}{{10, `"flows": [{"id": "reauthenticate_by_code", "is_pending": true}]}`}, {200, `"flows": []}`}} {
+		state := serializer.NewDict()
+		state.Set("at", serializer.Float(float64(time.Now().Unix())-c.age))
+		sess.Set("account_email_reauthentication_code", serializer.DictValue(state))
+		if err := sess.Save(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		w := serve(st.h.ChangePasswordView(nil), "POST", path, `{"new_password": "abcdef"}`, "X-Session-Token", sess.Key())
+		if w.Code != 401 || !strings.Contains(w.Body.String(), c.want) {
+			t.Errorf("a reauthentication by code %vs old: %d %s", c.age, w.Code, w.Body)
+		}
 	}
 	// A new password Python cannot encode: a server error, the password unchanged.
 	st.h.Settings.ReauthenticationRequired = false

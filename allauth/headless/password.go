@@ -22,8 +22,7 @@ import (
 // 200), the input's errors (a 400), an anonymous session's 401, the "change_password"
 // rate (per user) used up with a 429. A user without a usable password must have
 // reauthenticated lately with ACCOUNT_REAUTHENTICATION_REQUIRED, else gets allauth's 401
-// with the ways to reauthenticate; a session pending a reauthentication by code
-// (ErrPendingProcess) goes to fallback.
+// with the ways to reauthenticate.
 func (h *Headless) ChangePasswordView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveChangePassword, fallback)
 }
@@ -46,7 +45,7 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	if err != nil || u == nil {
 		return err
 	}
-	usage, ok, err := h.consume(ctx, r, "change_password", "", u.ID)
+	_, ok, err := h.consume(ctx, r, "change_password", "", u.ID)
 	if err != nil {
 		return err
 	} else if !ok {
@@ -59,13 +58,7 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 			return err
 		}
 		if !recent {
-			err = h.reauthenticationResponse(w, r, c, u)
-			if forFallback(err) {
-				if rerr := h.rollback(ctx, usage); rerr != nil { // (Django counts it)
-					return rerr
-				}
-			}
-			return err
+			return h.reauthenticationResponse(w, r, c, u)
 		}
 	}
 	data, ok, err := h.restInput(w, r)

@@ -373,10 +373,11 @@ func (h *Headless) BrowserSessionView() http.Handler {
 
 // browserView is a browser client's view around serve: the request's own session (the
 // session middleware's), the CSRF cookie handed out (get_token), serve, and fallback
-// for a request this package hands on (ErrLoginStage, ErrPendingProcess).
+// for a request this package hands on (ErrLoginStage).
 func (h *Headless) browserView(serve func(http.ResponseWriter, *http.Request, *appContext) error, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ds := h.Sessions.Settings()
+		r = upperMethod(r)
 		s := django.FromContext(r.Context())
 		if err := h.check(); err != nil || s == nil {
 			ds.Log().Error("headless: a browser view needs the session middleware", "error", err)

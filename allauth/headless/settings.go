@@ -117,8 +117,9 @@ type Settings struct {
 	// login waiting for a second factor goes to LoginView's fallback when one is set.
 	MFATrustEnabled, LoginByCodeTrustEnabled, PasskeySignupEnabled bool
 	// ReauthenticationTimeout is ACCOUNT_REAUTHENTICATION_TIMEOUT (300): the seconds a
-	// reauthentication counts as recent.
-	ReauthenticationTimeout float64
+	// reauthentication counts as recent; LoginByCodeTimeout ACCOUNT_LOGIN_BY_CODE_TIMEOUT
+	// (180): those a code sent (for a reauthentication) stays pending.
+	ReauthenticationTimeout, LoginByCodeTimeout float64
 	// MFAReauthenticationRequired is MFA_REAUTHENTICATION_REQUIRED (true): the
 	// recovery codes are shown and made anew only after a recent reauthentication.
 	MFAReauthenticationRequired bool
@@ -227,6 +228,7 @@ func Defaults(secretKey string) *Settings {
 		MFASupportedTypes:            []string{"recovery_codes", "totp"},
 		LoginTimeout:                 900,
 		ReauthenticationTimeout:      300,
+		LoginByCodeTimeout:           180,
 		MFAReauthenticationRequired:  true,
 		TOTPPeriod:                   30,
 		TOTPDigits:                   6,

@@ -228,12 +228,15 @@ func mfaSettings(s *Settings, raw map[string]json.RawMessage, types []string) er
 	if _, ok := raw["MFA_REAUTHENTICATION_REQUIRED"]; ok {
 		s.MFAReauthenticationRequired = flag("MFA_REAUTHENTICATION_REQUIRED")
 	}
-	if r, ok := raw["ACCOUNT_REAUTHENTICATION_TIMEOUT"]; ok {
-		f, err := strconv.ParseFloat(string(r), 64)
-		if err != nil {
-			return fmt.Errorf("%w: ACCOUNT_REAUTHENTICATION_TIMEOUT %s", ErrSettings, r)
+	for name, dst := range map[string]*float64{"ACCOUNT_REAUTHENTICATION_TIMEOUT": &s.ReauthenticationTimeout,
+		"ACCOUNT_LOGIN_BY_CODE_TIMEOUT": &s.LoginByCodeTimeout} {
+		if r, ok := raw[name]; ok {
+			f, err := strconv.ParseFloat(string(r), 64)
+			if err != nil {
+				return fmt.Errorf("%w: %s %s", ErrSettings, name, r)
+			}
+			*dst = f
 		}
-		s.ReauthenticationTimeout = f
 	}
 	s.LoginByCodeTrustEnabled = flag("ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED")
 	s.PasskeySignupEnabled = flag("MFA_PASSKEY_SIGNUP_ENABLED") && slices.Contains(types, "webauthn")

@@ -31,11 +31,10 @@ func (c *appContext) exposeTokens(u *auth.User) bool {
 	return c.loggedIn && !c.browser && u != nil && c.preUser != u.ID
 }
 
-// forFallback tells whether err is a request the views hand to their fallback: a login
-// that needs a stage this package does not run, or a session pending a reauthentication
-// by code.
+// forFallback tells whether err is a request the views hand to their fallback: one
+// that needs what this package does not run (a login's stage, a mail).
 func forFallback(err error) bool {
-	return errors.Is(err, ErrLoginStage) || errors.Is(err, ErrPendingProcess)
+	return errors.Is(err, ErrLoginStage)
 }
 
 // errGone is the 410 of a session token of no session.
@@ -290,6 +289,7 @@ func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appCo
 			ds.ServerError(w, r)
 			return
 		}
+		r = upperMethod(r)
 		c, err := h.newAppContext(r)
 		switch {
 		case errors.Is(err, errGone):
@@ -312,6 +312,15 @@ func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appCo
 			ds.Log().Error("headless: saving the session", "error", err)
 		}
 	})
+}
+
+// upperMethod is r with its method upper-cased, as Django's WSGIRequest has it.
+func upperMethod(r *http.Request) *http.Request {
+	if m := strings.ToUpper(r.Method); m != r.Method {
+		r = r.WithContext(r.Context())
+		r.Method = m
+	}
+	return r
 }
 
 // allowPost is the Allow header of allauth's views that take POST alone.
