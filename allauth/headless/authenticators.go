@@ -260,22 +260,42 @@ func (h *Headless) BrowserAuthenticatorsView() http.Handler {
 	return h.browserView(h.serveAuthenticators, nil)
 }
 
+// userAuthenticators is AuthenticatedAPIView's dispatch for the views of the user's
+// authenticators: the session's user and its authenticators (a nil user when it
+// answered the anonymous session's 401).
+func (h *Headless) userAuthenticators(w http.ResponseWriter, r *http.Request, c *appContext) (*auth.User, []*Authenticator, error) {
+	if err := h.mfaCheck(); err != nil {
+		return nil, nil, err
+	}
+	u, err := h.sessionUser(w, r, c)
+	if err != nil || u == nil {
+		return nil, nil, err
+	}
+	src, _ := h.mfaSource()
+	list, err := src.Authenticators(r.Context(), u.ID)
+	return u, list, err
+}
+
+// firstOfType is .filter(type=typ).first(): the authenticator of the type of the lowest
+// primary key, or nil.
+func firstOfType(list []*Authenticator, typ string) *Authenticator {
+	var first *Authenticator
+	for _, a := range list {
+		if a.Type == typ && (first == nil || a.ID < first.ID) {
+			first = a
+		}
+	}
+	return first
+}
+
 // serveAuthenticators is AuthenticatedAPIView's dispatch, RESTView.handle and
 // AuthenticatorsView.get.
 func (h *Headless) serveAuthenticators(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	if err := h.mfaCheck(); err != nil {
-		return err
-	}
-	u, err := h.sessionUser(w, r, c)
+	u, list, err := h.userAuthenticators(w, r, c)
 	if err != nil || u == nil {
 		return err
 	}
 	if ok, err := h.restGet(w, r); err != nil || !ok {
-		return err
-	}
-	src, _ := h.mfaSource()
-	list, err := src.Authenticators(r.Context(), u.ID)
-	if err != nil {
 		return err
 	}
 	items := make([]serializer.Value, len(list))
@@ -403,30 +423,14 @@ const allowRecoveryCodes = "GET, POST, HEAD, OPTIONS"
 // serveRecoveryCodes is AuthenticatedAPIView's dispatch, RESTView.handle with
 // GenerateRecoveryCodesInput, and ManageRecoveryCodesView's get and post.
 func (h *Headless) serveRecoveryCodes(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	if err := h.mfaCheck(); err != nil {
-		return err
-	}
-	u, err := h.sessionUser(w, r, c)
+	u, list, err := h.userAuthenticators(w, r, c)
 	if err != nil || u == nil {
 		return err
 	}
 	ctx := r.Context()
 	src, _ := h.mfaSource()
-	list, err := src.Authenticators(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	var rc *Authenticator
-	others := false
-	for _, a := range list {
-		if a.Type == "recovery_codes" {
-			if rc == nil || a.ID < rc.ID { // (first(): by primary key)
-				rc = a
-			}
-		} else {
-			others = true
-		}
-	}
+	rc := firstOfType(list, "recovery_codes")
+	others := slices.ContainsFunc(list, func(a *Authenticator) bool { return a.Type != "recovery_codes" })
 	if r.Method != http.MethodGet {
 		if _, ok, err := h.jsonBody(r); err != nil {
 			return err

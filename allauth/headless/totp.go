@@ -68,29 +68,13 @@ const allowTOTP = "GET, POST, DELETE, HEAD, OPTIONS"
 // serveTOTP is AuthenticatedAPIView's dispatch, RESTView.handle with ActivateTOTPInput
 // for POST, and ManageTOTPView's get, post and delete.
 func (h *Headless) serveTOTP(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	if err := h.mfaCheck(); err != nil {
-		return err
-	}
-	u, err := h.sessionUser(w, r, c)
+	u, list, err := h.userAuthenticators(w, r, c)
 	if err != nil || u == nil {
 		return err
 	}
 	ctx := r.Context()
 	src, _ := h.mfaSource()
-	list, err := src.Authenticators(ctx, u.ID)
-	if err != nil {
-		return err
-	}
-	var totp *Authenticator
-	hasRC := false
-	for _, a := range list {
-		switch {
-		case a.Type == "totp" && (totp == nil || a.ID < totp.ID): // (first(): by primary key)
-			totp = a
-		case a.Type == "recovery_codes":
-			hasRC = true
-		}
-	}
+	totp, hasRC := firstOfType(list, "totp"), firstOfType(list, "recovery_codes") != nil
 	if r.Method == http.MethodGet {
 		return h.totpGet(w, r, c, u, totp)
 	}
