@@ -507,6 +507,7 @@ def mfa_manage_setup(tokens):
         tokens[name] = new_session(pia, data={"account_authentication_methods": records,
                                               "account_authentication_methods_user": "61"}).session_key
     mfa_probe_setup(tokens)
+    totp_probe_setup(tokens)
 
 
 def mfa_probe_setup(tokens):
@@ -699,6 +700,156 @@ def mfa_totp_steps(add):
     totp("s-pia-new")
     add("/_allauth/browser/v1/account/authenticators/totp", headers={"Cookie": "sessionid={t:s-qin}"})
     add(AUTHENTICATORS, headers={"X-Session-Token": "{t:s-qin-sec}"})
+    totp_probe_steps(add)
+
+
+def totp_probe_setup(tokens):
+    """For the TOTP authenticator, users 200 and on: session secrets of every type and
+    form (s-ts-*, their codes tc-*), labels of every character (s-tl-*), two TOTP
+    rows, authenticators of other types alongside."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    def reauth(pk):
+        return {"account_authentication_methods_user": str(pk),
+                "account_authentication_methods": [{"method": "password", "at": time.time(), "reauthenticated": True}]}
+    counter = int(time.time()) // 30
+    # odd session secrets
+    for i, (name, secret) in enumerate((("none", None), ("empty", ""), ("int", 5), ("true", True), ("list", ["x"]),
+                                        ("lower", TOTP_SECRET.lower()), ("pad", "MFRGG==="), ("bad", "JBSWY3DPEHPK3PX1"),
+                                        ("short", "JBSWY3DPEHPK3PX"), ("uni", "JBSWY3DPEHPK3PX\u00c9"),
+                                        ("space", " JBSWY3DPEHPK3PXP"), ("nl", "JBSWY3DP\nEHPK3PXP"), ("zero", 0),
+                                        ("dict", {"a": 1}), ("mixed", "jbSWY3DPehPK3PXP"))):
+        pk = 200 + i
+        u = User.objects.create_user(pk=pk, username="ts-" + name, email="ts%d@example.com" % pk, password=PASSWORD)
+        d = reauth(pk)
+        d["mfa.totp.secret"] = secret
+        tokens["s-ts-" + name] = new_session(u, data=d).session_key
+        if isinstance(secret, str):
+            try:
+                tokens["tc-" + name] = format_hotp_value(hotp_value(secret, counter))
+            except Exception:
+                tokens["tc-" + name] = "123456"
+    tokens["tc-int"] = "123456"
+    # labels
+    for i, (username, email) in enumerate((("l a/b?c#d%e", ""), ("ü", "Zoë Ünï@exämple.com"), ("x", "a b/c?d#e%f&g=h+i@ex.com"),
+                                           ("", ""), ("y:z@w", None), ("tab\tnl", "  "), ("\U0001f600", "\U0001f600@x.org"))):
+        pk = 220 + i
+        u = User.objects.create_user(pk=pk, username=username or "tmp%d" % pk, password=PASSWORD)
+        User.objects.filter(pk=pk).update(username=username)
+        if email is not None:
+            User.objects.filter(pk=pk).update(email=email)
+            u.refresh_from_db()
+        tokens["s-tl-%d" % i] = new_session(u).session_key
+    # two TOTP rows, TOTP + webauthn + rc, TOTP alone + rc, TOTP exists + secret
+    def mk(pk, name, types, data=None):
+        u = User.objects.create_user(pk=pk, username=name, email=name + "@example.com", password=PASSWORD)
+        for t in types:
+            Authenticator.objects.create(user=u, type=t, data={"secret": TOTP_SECRET} if t == "totp" else
+                                         ({"seed": "5eed" * 20, "used_mask": 0} if t == "recovery_codes" else {"name": "k", "credential": {}}))
+        tokens["s-" + name] = new_session(u, data=dict(reauth(pk), **(data or {}))).session_key
+        tokens["s-" + name + "-x"] = new_session(u).session_key
+        return u
+    mk(240, "tt-two", ["totp", "totp", "recovery_codes"])
+    mk(241, "tt-web", ["webauthn", "totp", "recovery_codes"])
+    mk(242, "tt-rc", ["recovery_codes", "totp"])
+    mk(243, "tt-has", ["totp"], {"mfa.totp.secret": TOTP_SECRET})
+    mk(244, "tt-none", [])
+    mk(245, "tt-unv", [], {"mfa.totp.secret": TOTP_SECRET})
+    EmailAddress.objects.create(user_id=245, email="tt-unv@example.com", verified=False, primary=True)
+    mk(246, "tt-rl", [], {"mfa.totp.secret": TOTP_SECRET})
+    mk(247, "tt-rl2", [], {"mfa.totp.secret": TOTP_SECRET})
+    for i in range(6):
+        mk(250 + i, "tt-ip%d" % i, [], {"mfa.totp.secret": TOTP_SECRET})
+    mk(260, "tt-br", [], {"mfa.totp.secret": TOTP_SECRET})
+    mk(261, "tt-only", ["totp", "recovery_codes"])
+    mk(262, "tt-unvh", ["totp"])
+    EmailAddress.objects.create(user_id=262, email="tt-unvh@example.com", verified=False, primary=True)
+    mk(263, "tt-foo", ["totp", "recovery_codes"])
+    Authenticator.objects.create(user_id=263, type="foo", data={})
+
+
+def totp_probe_steps(add):
+    """The users and sessions of totp_probe_setup through the TOTP endpoint: secrets of
+    every form activated, labels, methods, bodies, rates, the browser client."""
+    n = [0]
+
+    def totp(name, method="GET", body="", headers=None, ip=None, path=TOTP):
+        n[0] += 1
+        h = {"X-Forwarded-For": ip or "10.14.%d.%d" % (n[0] // 200, n[0] % 200)}
+        if name and path == TOTP:
+            h["X-Session-Token"] = "{t:%s}" % name
+        h.update(headers or {})
+        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+
+    # odd session secrets
+    for name in ("none", "empty", "int", "true", "list", "lower", "pad", "bad", "short", "uni", "space", "nl", "zero",
+                 "dict", "mixed"):
+        totp("s-ts-" + name, "POST", {"code": "{t:tc-%s}" % name})
+        totp("s-ts-" + name, "GET")
+    # labels
+    for i in range(7):
+        totp("s-tl-%d" % i)
+    # codes of odd JSON types (unverified user: never consumes)
+    for body in ({"code": ["x"]}, {"code": 123456}, {"code": []}, {"code": True}, {"code": None}, {"code": "\u0000"},
+                 {"code": {}}, {"code": 1.5}, {"code": "  "}, {"codes": "x"}, {"code": "12345\u00e9"}):
+        totp("s-tt-unv", "POST", body)
+    for body in ({"code": ["x"]}, {"code": 123456}, {"code": True}, {"code": 1.5}):
+        totp("s-tt-none", "POST", body)
+    # methods
+    for name in ("s-tt-only", "s-tt-none", "s-anon"):
+        for method, body in (("get", ""), ("post", "{}"), ("head", ""), ("options", ""), ("delete", "[]"), ("Delete", "x"),
+                             ("HEAD", "x"), ("GET", "x"), ("OPTIONS", "[]"), ("TRACE", ""), ("FOO", ""), ("PUT", "x"),
+                             ("PATCH", "null"), ("POST", "null"), ("POST", "\"x\""), ("POST", "\xff"), ("CONNECT", "")):
+            totp(name, method, body)
+    # GET/HEAD of a user with TOTP but an unverified address, and without
+    totp("s-tt-unvh")
+    totp("s-tt-unvh", "HEAD")
+    totp("s-tt-none", "HEAD")
+    # two TOTP rows
+    totp("s-tt-two")
+    totp("s-tt-two", "DELETE")
+    totp("s-tt-two")
+    totp("s-tt-two", "DELETE")
+    totp("s-tt-two")
+    # DELETE with others / without reauth
+    totp("s-tt-web-x", "DELETE")
+    totp("s-tt-web", "DELETE")
+    totp("s-tt-rc", "DELETE")
+    totp("s-tt-foo", "DELETE")
+    totp("s-tt-none", "DELETE")
+    totp("s-tt-none-x", "DELETE")
+    # POST while a TOTP exists
+    totp("s-tt-has-x", "POST", {"code": "{t:totp-0}"})
+    totp("s-tt-has", "POST", {"code": "{t:totp-0}"})
+    totp("s-tt-has")
+    # rate limit per key and its clearing (a valid code then a 401 for want of reauthentication)
+    for c in ("000000", "000001", "{t:totp-0}", "000002", "000003", "000004", "000005", "{t:totp-0}"):
+        totp("s-tt-rl-x", "POST", {"code": c})
+    for c in ("000000", "000001", "000002", "{t:totp-0}", ""):
+        totp("s-tt-rl2", "POST", {"code": c})
+    # per IP
+    for i in range(6):
+        totp("s-tt-ip%d" % i, "POST", {"code": "000000"}, ip="10.99.0.1")
+    totp("s-tt-ip0", "POST", {"code": "{t:totp-0}"}, ip="10.99.0.1")
+    totp("s-tt-ip1", "POST", {"code": "{t:totp-0}"}, ip="10.99.0.2")
+    totp("s-tt-unv", "POST", {"code": "000000"}, ip="10.99.0.1")
+    totp("s-tt-unv", "POST", {}, ip="10.99.0.1")
+    # browser
+    B = "/_allauth/browser/v1/account/authenticators/totp"
+    ck = "sessionid={t:s-tt-br}; csrftoken=" + CSRF_SECRET
+    totp(None, "POST", {"code": "000000"}, headers={"Cookie": ck}, path=B)
+    totp(None, "POST", {"code": "{t:totp-0}"}, headers={"Cookie": ck, "X-CSRFToken": CSRF_SECRET}, path=B)
+    totp(None, "GET", headers={"Cookie": ck}, path=B)
+    totp(None, "DELETE", headers={"Cookie": ck}, path=B)
+    totp(None, "OPTIONS", headers={"Cookie": ck}, path=B)
+    totp(None, "HEAD", headers={"Cookie": ck}, path=B)
+    totp(None, "DELETE", headers={"Cookie": ck, "X-CSRFToken": CSRF_SECRET}, path=B)
+    totp(None, "POST", "{}", headers={"Cookie": "csrftoken=" + CSRF_SECRET}, path=B)
+    totp(None, "POST", "{}", headers={"Cookie": "csrftoken=" + CSRF_SECRET, "X-CSRFToken": CSRF_SECRET}, path=B)
+    totp(None, "GET", headers={"Cookie": "sessionid={t:s-tl-1}"}, path=B)
+    totp(None, "put", "{}", headers={"Cookie": ck, "X-CSRFToken": CSRF_SECRET}, path=B)
 
 
 def mfa_probe_steps(add, tokens):

@@ -312,6 +312,9 @@ func isASCII(s string) bool {
 // hotpValue is allauth's hotp_value: RFC 4226's value of the base32 secret (read as
 // Python's b32decode(casefold=True) reads it) at counter, modulo 10^digits.
 func hotpValue(secret string, counter int64, digits int) (uint64, error) {
+	if digits < 0 || digits > 18 {
+		return 0, fmt.Errorf("%w: MFA_TOTP_DIGITS %d", ErrSettings, digits)
+	}
 	if !isASCII(secret) || strings.ContainsAny(secret, "\r\n") {
 		return 0, errors.New("headless: a TOTP secret that is not base32")
 	}

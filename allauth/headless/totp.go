@@ -12,6 +12,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 )
 
@@ -97,7 +98,8 @@ func (h *Headless) serveTOTP(w http.ResponseWriter, r *http.Request, c *appConte
 		if len(errs) > 0 {
 			return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
 		}
-		return h.activateTOTP(w, r, c, u, secret, hasRC)
+		text, _ := secret.AsStr() // (a str: activateTOTPInput took its code)
+		return h.activateTOTP(w, r, c, u, text, hasRC)
 	case http.MethodDelete:
 		if totp != nil {
 			if done, err := h.reauthenticated(w, r, c, u); err != nil || !done {
@@ -139,7 +141,7 @@ func (h *Headless) totpGet(w http.ResponseWriter, r *http.Request, c *appContext
 	} else if !e.IsNone() {
 		return h.metaResponse(w, r, c, http.StatusConflict, serializer.List(e))
 	}
-	secret := h.totpSecret(c.session, true)
+	secret, _ := h.totpSecret(c.session, true).AsStr()
 	url, err := h.totpURL(r, u, secret)
 	if err != nil {
 		return err
@@ -171,20 +173,18 @@ func (h *Headless) canAddAuthenticator(ctx context.Context, u *auth.User) (seria
 	return formError("You cannot activate two-factor authentication until you have verified your email address.", "unverified_email"), nil
 }
 
-// totpSecret is get_totp_secret: the session's secret (a new one when regenerate, or
-// when there is none), kept in the session.
-func (h *Headless) totpSecret(s *django.Session, regenerate bool) string {
+// totpSecret is get_totp_secret: the session's secret as it is (a new one when
+// regenerate, or when there is none), kept in the session.
+func (h *Headless) totpSecret(s *django.Session, regenerate bool) serializer.Value {
 	if !regenerate {
 		if v, _ := s.Get(totpSecretKey); v.Truthy() {
-			if text, ok := v.AsStr(); ok {
-				return text
-			}
+			return v
 		}
 	}
 	b := make([]byte, 20)
 	rand.Read(b)
-	secret := base32.StdEncoding.EncodeToString(b)
-	s.Set(totpSecretKey, serializer.Str(secret))
+	secret := serializer.Str(base32.StdEncoding.EncodeToString(b))
+	s.Set(totpSecretKey, secret)
 	return secret
 }
 
@@ -194,7 +194,7 @@ func (h *Headless) totpURL(r *http.Request, u *auth.User, secret string) (string
 	s := h.Settings
 	label := ""
 	if s.UserModelEmailField != "" {
-		label = u.Email
+		label = pystr.Lower(u.Email) // (user_email)
 	}
 	if label == "" && s.UserModelUsernameField != "" {
 		label = u.Username
@@ -243,7 +243,7 @@ func pyQuote(s, safe string) string {
 // then clean_code: the user may add an authenticator, the failed logins' rate of the
 // user ("rate_limited"), the code one of the secret's (not marked used), the rate's
 // counts cleared.
-func (h *Headless) activateTOTPInput(r *http.Request, data *serializer.Dict, u *auth.User, secret string) ([]serializer.Value, error) {
+func (h *Headless) activateTOTPInput(r *http.Request, data *serializer.Dict, u *auth.User, secret serializer.Value) ([]serializer.Value, error) {
 	code, ferr := charField(data, "code")
 	if !ferr.IsNone() {
 		return []serializer.Value{ferr}, nil
@@ -261,7 +261,11 @@ func (h *Headless) activateTOTPInput(r *http.Request, data *serializer.Dict, u *
 	} else if !ok {
 		return []serializer.Value{fieldError("Be patient, you are sending too many requests.", "rate_limited", "code")}, nil
 	}
-	valid, err := h.totpCodeValid(secret, code)
+	text, ok := secret.AsStr()
+	if !ok { // (hotp_value: secret.encode, an AttributeError)
+		return nil, fmt.Errorf("headless: the session's TOTP secret is a %s", secret.Kind())
+	}
+	valid, err := h.totpCodeValid(text, code)
 	if err != nil {
 		return nil, err
 	}
