@@ -453,22 +453,13 @@ func (h *Headless) UnusedRecoveryCodes(a *Authenticator) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if codes, ok, err := h.migratedCodes(a, data); err != nil || ok {
-		var out []string
-		for _, c := range codes {
-			out = append(out, pyStr(c))
-		}
-		return out, err
-	}
-	seed, mask, err := h.recoverySeed(a, data)
+	codes, err := h.unusedCodes(a, data)
 	if err != nil {
 		return nil, err
 	}
-	var out []string
-	for i, c := range recoveryCodes(seed, h.Settings.RecoveryCodeCount, h.Settings.RecoveryCodeDigits) {
-		if mask.Bit(i) == 0 {
-			out = append(out, c)
-		}
+	out := make([]string, len(codes))
+	for i, c := range codes {
+		out[i] = pyStr(c)
 	}
 	return out, nil
 }
