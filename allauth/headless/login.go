@@ -86,6 +86,7 @@ type loginInput struct {
 	user                    *auth.User
 	backend                 string // the backend that took the user (adapter.login's choice for a stashed one)
 	mfa                     bool   // the login waits for the second factor
+	code                    bool   // the login waits for a login code (mailed by Go)
 }
 
 // serveLogin is the "login" rate limit, RESTView.handle and LoginView.post.
@@ -136,12 +137,18 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		clearLogin(c.session)
 		return h.authenticationResponse(w, r, c, nil)
 	}
+	email := ""
+	if in.method == "email" {
+		email = in.login
+	}
 	if in.mfa { // (resume_login: the stages run, the login stashed at the second factor)
-		email := ""
-		if in.method == "email" {
-			email = in.login
-		}
 		if err := h.stashMFALogin(c.session, in.user, email); err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if in.code {
+		if err := h.stashCodeLogin(r, c.session, in.user, email); err != nil {
 			return err
 		}
 		return h.authenticationResponse(w, r, c, nil)
@@ -227,15 +234,8 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 			continue
 		}
 		if field == "email" {
-			ds := h.Sessions.Settings()
-			if !ds.IsValidEmail(text) {
-				errs = append(errs, fieldError("Enter a valid email address.", "invalid", field))
-			}
-			if n := utf8.RuneCountInString(text); n > 320 {
-				errs = append(errs, fieldError(fmt.Sprintf("Ensure this value has at most 320 characters (it has %d).", n), "max_length", field))
-			}
-		}
-		if strings.IndexByte(text, 0) >= 0 {
+			errs = append(errs, h.emailErrors(text, field)...)
+		} else if strings.IndexByte(text, 0) >= 0 {
 			errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", field))
 		}
 		if field == "email" {
@@ -287,10 +287,30 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 		return nil, nil, err
 	case stage == stageMFAAuthenticate && h.Settings.mfaErr == nil && !h.Settings.mfaStageFollowed():
 		in.mfa = true
+	case stage == stageLoginByCode && h.Mailer != nil && h.Settings.LoginByCodeEnabled && !h.Settings.LoginByCodeTrustEnabled:
+		in.code = true
 	case stage != "":
 		return nil, nil, ErrLoginStage
 	}
 	return in, nil, nil
+}
+
+// emailErrors are a forms.EmailField's validators' errors for text (the field's value,
+// stripped and not empty): an invalid address, more than 320 characters, a null
+// character.
+func (h *Headless) emailErrors(text, field string) []serializer.Value {
+	var errs []serializer.Value
+	ds := h.Sessions.Settings()
+	if !ds.IsValidEmail(text) {
+		errs = append(errs, fieldError("Enter a valid email address.", "invalid", field))
+	}
+	if n := utf8.RuneCountInString(text); n > 320 {
+		errs = append(errs, fieldError(fmt.Sprintf("Ensure this value has at most 320 characters (it has %d).", n), "max_length", field))
+	}
+	if strings.IndexByte(text, 0) >= 0 {
+		errs = append(errs, fieldError("Null characters are not allowed.", "null_characters_not_allowed", field))
+	}
+	return errs
 }
 
 // needsStage is the first stage a login of u (by email, or "") meets before logging in:

@@ -126,6 +126,23 @@ type Settings struct {
 	// RecoveryCodesShowOnce is MFA_RECOVERY_CODES_SHOW_ONCE (false): the recovery codes
 	// are shown the first time only.
 	RecoveryCodesShowOnce bool
+	// LoginByCodeMaxAttempts is ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS (3): the wrong codes
+	// that drop a login waiting for its code; LoginByCodeMaxResendCount the new codes
+	// it may ask for (ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND: 0 for False, the default, 2
+	// for True, else the number).
+	LoginByCodeMaxAttempts, LoginByCodeMaxResendCount int
+	// LoginByCodeFormat is ACCOUNT_LOGIN_BY_CODE_FORMAT (ALLAUTH_USER_CODE_FORMAT's
+	// default: 8 letters, dashed).
+	LoginByCodeFormat UserCodeFormat
+	// PreventEnumeration is ACCOUNT_PREVENT_ENUMERATION's truth (true; "strict" is true
+	// too): a login code asked for an address of no user is answered as for a user's.
+	PreventEnumeration bool
+	// EmailUnknownAccounts is ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS (true): such an address is
+	// mailed "account/email/unknown_account".
+	EmailUnknownAccounts bool
+	// FrontendURLs is HEADLESS_FRONTEND_URLS: the unknown account's mail carries
+	// "account_signup" (required for that mail, as on a HEADLESS_ONLY site).
+	FrontendURLs map[string]string
 	// SocialAccountOnly is SOCIALACCOUNT_ONLY (false), and EmailNotifications
 	// ACCOUNT_EMAIL_NOTIFICATIONS (false: this package sends no mail, so that views that
 	// would send one hand such requests on).
@@ -229,6 +246,10 @@ func Defaults(secretKey string) *Settings {
 		LoginTimeout:                 900,
 		ReauthenticationTimeout:      300,
 		LoginByCodeTimeout:           180,
+		LoginByCodeMaxAttempts:       3,
+		LoginByCodeFormat:            UserCodeFormat{Dashed: true},
+		PreventEnumeration:           true,
+		EmailUnknownAccounts:         true,
 		MFAReauthenticationRequired:  true,
 		TOTPPeriod:                   30,
 		TOTPDigits:                   6,

@@ -136,16 +136,25 @@ func (h *Headless) unstashLogin(ctx context.Context, s *django.Session) (*stashe
 		return nil, err
 	}
 	l.stages = stages
-	for _, key := range h.Settings.loginStages() {
-		st, err := setDefaultDict(stages, key)
+	if err := l.setUp(h.Settings.loginStages()); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// setUp is LoginStageController.get_stages's making of the stages: a {"data": {}} for
+// each stage of keys that has none (a data of another type is kept as it is).
+func (l *stashedLogin) setUp(keys []string) error {
+	for _, key := range keys {
+		st, err := setDefaultDict(l.stages, key)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		if !st.Has("data") { // (a data of another type is kept as it is)
+		if !st.Has("data") {
 			st.Set("data", serializer.DictValue(serializer.NewDict()))
 		}
 	}
-	return l, nil
+	return nil
 }
 
 // setDefaultDict is d.setdefault(key, {}), which must be a dict.
@@ -204,79 +213,122 @@ func (l *stashedLogin) stageData(key string) serializer.Value {
 }
 
 // resumePending tells whether resume_login, after the second factor, would meet a stage
-// that is not handled yet and would not pass (a login code to send or enter, an email
-// address to verify): LoginStageController.handle's checks, made before the code is
-// used, so that such a request goes to the fallback whole.
-func (h *Headless) resumePending(ctx context.Context, s *django.Session, l *stashedLogin) (bool, error) {
+// that is not handled yet (a login code to send or enter, an address to verify): the
+// checks of LoginStageController.handle, made before the code is used, so that such a
+// request goes to the fallback whole.
+func (h *Headless) resumePending(ctx context.Context, l *stashedLogin) (bool, error) {
+	stop, err := h.nextStage(ctx, l, "mfa", stageMFAAuthenticate)
+	return stop != "", err
+}
+
+// nextStage is the stage LoginStageController.handle stops l at (its stages not handled
+// yet, but skip, in order), "" for none: a login code required (a process started, or
+// is_login_by_code_required with method the last authentication's), an address to
+// verify, a second factor (is_mfa_enabled for TOTP or WebAuthn), and any stage this
+// package does not run (a trusted browser's, a passkey's signup).
+func (h *Headless) nextStage(ctx context.Context, l *stashedLogin, method, skip string) (string, error) {
 	for _, key := range h.Settings.loginStages() {
-		if key == stageMFAAuthenticate || l.handled(key) {
+		if key == skip || l.handled(key) {
 			continue
 		}
 		switch key {
 		case stageLoginByCode:
-			// (is_login_by_code_required: by the method of the last record, "mfa" by then)
-			if l.stageData(key).Truthy() || h.Settings.loginByCodeRequired("mfa") {
-				return true, nil
+			if l.stageData(key).Truthy() || h.Settings.loginByCodeRequired(method) {
+				return key, nil
 			}
 		case stageVerifyEmail:
 			ev, _ := l.d.Get("email_verification")
-			method, _ := ev.AsStr()
+			verification, _ := ev.AsStr()
 			if !ev.Truthy() {
-				method = h.Settings.EmailVerification
+				verification = h.Settings.EmailVerification
 			}
 			signup, _ := l.d.Get("signup")
-			if method == "mandatory" || method == "optional" && signup.Truthy() {
+			if verification == "mandatory" || verification == "optional" && signup.Truthy() {
 				email := ""
 				if v, _ := l.d.Get("email"); v.Truthy() {
 					email, _ = v.AsStr()
 				}
 				src, ok := h.Emails.(EmailAddressSource)
-				if !ok {
-					return true, nil
+				if !ok || l.user == nil {
+					return key, nil
 				}
 				verified, err := src.HasVerifiedEmail(ctx, l.user.ID, email)
 				if err != nil || !verified {
-					return err == nil, err
+					return key, err
 				}
 			}
 		case stageVerifyPhone:
 			// (no phone among ACCOUNT_SIGNUP_FIELDS: LoginView's settings)
+		case stageMFAAuthenticate:
+			if l.user == nil { // (_should_handle)
+				continue
+			}
+			if h.Authenticators == nil {
+				return key, nil
+			}
+			if ok, err := h.Authenticators.HasAuthenticator(ctx, l.user.ID, "totp", "webauthn"); err != nil || ok {
+				return key, err
+			}
 		default:
-			return true, nil
+			return key, nil
 		}
 	}
-	return false, nil
+	return "", nil
+}
+
+// advance is LoginStageController.handle's walk to the stage stop: each stage before it
+// handled in turn, stop the current one (the second factor's marked
+// authentication_required).
+func (l *stashedLogin) advance(keys []string, stop string) error {
+	for _, key := range keys {
+		if l.handled(key) {
+			continue
+		}
+		l.stages.Set("current", serializer.Str(key))
+		st, _ := l.stages.Get(key)
+		if key != stop {
+			st.Dict().Set("handled", serializer.Bool(true))
+			continue
+		}
+		if key == stageMFAAuthenticate {
+			data, _ := st.Dict().Get("data")
+			if data.Kind() != serializer.KindDict {
+				return fmt.Errorf("%w: the second factor's state is a %s", errStash, data.Kind())
+			}
+			data.Dict().Set("authentication_required", serializer.Bool(true))
+		}
+		return nil
+	}
+	return nil
 }
 
 // stashMFALogin is the login of u (by email, or "") as LoginStageController.handle
 // leaves it when the stages before the second factor had nothing to do: handled, and the
 // login stashed at mfa_authenticate (stash_login).
 func (h *Headless) stashMFALogin(s *django.Session, u *auth.User, email string) error {
-	pk, err := h.userPKToURLStr(u.ID)
+	l, err := h.newLogin(u, email, nil)
 	if err != nil {
 		return err
 	}
-	stages := serializer.NewDict()
 	keys := h.Settings.loginStages()
-	for _, key := range keys {
-		st := serializer.NewDict()
-		st.Set("data", serializer.DictValue(serializer.NewDict()))
-		stages.Set(key, serializer.DictValue(st))
+	if err := l.setUp(keys); err != nil {
+		return err
 	}
-	for _, key := range keys {
-		stages.Set("current", serializer.Str(key))
-		st, _ := stages.Get(key)
-		if key == stageMFAAuthenticate {
-			data, _ := st.Dict().Get("data")
-			data.Dict().Set("authentication_required", serializer.Bool(true))
-			break
-		}
-		st.Dict().Set("handled", serializer.Bool(true))
+	if err := l.advance(keys, stageMFAAuthenticate); err != nil {
+		return err
+	}
+	return h.stashLogin(s, l)
+}
+
+// newLogin is Login(user=u, email=email) (none for ""), its stages' state stages (nil
+// for none yet).
+func (h *Headless) newLogin(u *auth.User, email string, stages *serializer.Dict) (*stashedLogin, error) {
+	if stages == nil {
+		stages = serializer.NewDict()
 	}
 	state := serializer.NewDict()
 	state.Set("stages", serializer.DictValue(stages))
 	d := serializer.NewDict()
-	d.Set("user_pk", serializer.Str(pk))
 	d.Set("email_verification", serializer.Str(h.Settings.EmailVerification))
 	d.Set("signup", serializer.Bool(false))
 	d.Set("redirect_url", serializer.None())
@@ -288,6 +340,35 @@ func (h *Headless) stashMFALogin(s *django.Session, u *auth.User, email string) 
 	d.Set("signal_kwargs", serializer.None())
 	d.Set("state", serializer.DictValue(state))
 	d.Set("initiated_at", serializer.Float(pyTime(h.now())))
+	return &stashedLogin{d: d, user: u, state: state, stages: stages}, nil
+}
+
+// stashLogin is stash_login: l as Login.serialize writes it into the session (the
+// user's key anew, none for a user gone; a falsy email_verification the setting's, a
+// falsy initiated_at now).
+func (h *Headless) stashLogin(s *django.Session, l *stashedLogin) error {
+	d := serializer.NewDict()
+	d.Set("user_pk", serializer.None())
+	if l.user != nil {
+		pk, err := h.userPKToURLStr(l.user.ID)
+		if err != nil {
+			return err
+		}
+		d.Set("user_pk", serializer.Str(pk))
+	}
+	for _, k := range []string{"email_verification", "signup", "redirect_url", "email", "phone", "signal_kwargs", "state", "initiated_at"} {
+		v, _ := l.d.Get(k)
+		switch {
+		case k == "email_verification" && !v.Truthy():
+			v = serializer.Str(h.Settings.EmailVerification)
+		case k == "state":
+			v = serializer.DictValue(l.state)
+		case k == "initiated_at" && !v.Truthy():
+			v = serializer.Float(pyTime(h.now()))
+		}
+		d.Set(k, v)
+	}
+	l.d = d
 	s.Set(loginKey, serializer.DictValue(d))
 	return nil
 }

@@ -57,6 +57,10 @@ type Headless struct {
 	// project whose MFA_ADAPTER encrypts the authenticators' secrets; nil means
 	// allauth's (the secrets as they are).
 	MFADecrypt, MFAEncrypt func(string) (string, error)
+	// Mailer sends the mails of the login code views and of LoginView's login code
+	// stage (ACCOUNT_LOGIN_BY_CODE_REQUIRED); nil hands those requests to the views'
+	// fallbacks.
+	Mailer Mailer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 

@@ -1,0 +1,658 @@
+package headless
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+)
+
+// Mail is a mail allauth's account adapter sends: send_mail(template_prefix, email,
+// context), which renders the site's templates TemplatePrefix + "_subject.txt",
+// "_message.txt" and "_message.html" with the context and sends the result to Email.
+type Mail struct {
+	// TemplatePrefix names the templates: "account/email/login_code" for a login code,
+	// "account/email/unknown_account" for an address of no user.
+	TemplatePrefix string
+	// Email is the recipient.
+	Email string
+	// Context is the templates' context beyond what send_mail adds itself (the request,
+	// "email" and "current_site"): "code" (a string) and "reauthentication" (a bool)
+	// for a login code, "signup_url" (a string) for an unknown account.
+	Context map[string]any
+}
+
+// Mailer sends the views' mails as the site's account adapter sends them (rendered
+// from the site's templates, through its email backend). The views that would send
+// one hand their requests to their fallback when Headless.Mailer is nil.
+type Mailer interface {
+	SendMail(ctx context.Context, m Mail) error
+}
+
+// MailerFunc is a function as a Mailer.
+type MailerFunc func(ctx context.Context, m Mail) error
+
+// SendMail calls f.
+func (f MailerFunc) SendMail(ctx context.Context, m Mail) error { return f(ctx, m) }
+
+// UserCodeFormat is allauth's UserCodeFormat (ALLAUTH_USER_CODE_FORMAT,
+// ACCOUNT_LOGIN_BY_CODE_FORMAT): codes of Length characters (0 means 8 letters, or 9
+// digits when Numeric) of "BCDFGHJKLMNPQRSTVWXZ" or the digits, cut by dashes into 2
+// parts (3 beyond 8 characters) when Dashed.
+type UserCodeFormat struct {
+	Length          int
+	Numeric, Dashed bool
+}
+
+// codeLetters are allauth's user codes' letters (RFC 8628, section 6.1).
+const codeLetters = "BCDFGHJKLMNPQRSTVWXZ"
+
+// generate is generate_user_code: each character chosen uniformly with crypto/rand, as
+// get_random_string chooses them with secrets.choice.
+func (f UserCodeFormat) generate() (string, error) {
+	chars, n := codeLetters, f.Length
+	if f.Numeric {
+		chars = "0123456789"
+	}
+	if n <= 0 {
+		n = 8
+		if f.Numeric {
+			n = 9
+		}
+	}
+	code := make([]byte, n)
+	limit := big.NewInt(int64(len(chars)))
+	for i := range code {
+		k, err := rand.Int(rand.Reader, limit)
+		if err != nil {
+			return "", err
+		}
+		code[i] = chars[k.Int64()]
+	}
+	if !f.Dashed {
+		return string(code), nil
+	}
+	parts := 2
+	if n > 8 {
+		parts = 3
+	}
+	chunk := (n + parts - 1) / parts
+	var b strings.Builder
+	for i := 0; i < n; i += chunk {
+		if i > 0 {
+			b.WriteByte('-')
+		}
+		b.Write(code[i:min(i+chunk, n)])
+	}
+	return b.String(), nil
+}
+
+// RequestLoginCodeView is the app client's request for a login code (allauth's
+// RequestLoginCodeView, at _allauth/app/v1/auth/code/request, with
+// ACCOUNT_LOGIN_BY_CODE_ENABLED): POST {"email": ...} finds the active user of the
+// address as allauth does (filter_users_by_email, verified addresses first), counts the
+// "request_login_code" rate (per client and per address: "too_many_login_attempts"),
+// mails the user a new code (Headless.Mailer: "account/email/login_code") and stashes
+// the login in the session as allauth stashes it, waiting at the "login_by_code"
+// stage: allauth's 401 with the pending flow. An address of no user gets the same
+// answer (ACCOUNT_PREVENT_ENUMERATION; its mail is "account/email/unknown_account"
+// with ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS), or "unknown_email" without enumeration
+// prevention. ConfirmLoginCodeView, Go's or Django's, takes the code. Without a Mailer
+// the request goes to fallback (ErrLoginStage).
+func (h *Headless) RequestLoginCodeView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveRequestLoginCode, fallback)
+}
+
+// BrowserRequestLoginCodeView is the browser client's
+// (_allauth/browser/v1/auth/code/request): RequestLoginCodeView's answers for the
+// request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserRequestLoginCodeView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveRequestLoginCode, fallback)
+}
+
+// ConfirmLoginCodeView is the app client's confirmation of a login code (allauth's
+// ConfirmLoginCodeView, at _allauth/app/v1/auth/code/confirm): for an anonymous
+// session whose stashed login waits at the "login_by_code" stage (requested by
+// RequestLoginCodeView, Go's or Django's, or met by a password login with
+// ACCOUNT_LOGIN_BY_CODE_REQUIRED), POST {"code": ...} takes the code mailed
+// (compared as allauth compares user codes), records the authentication ({"method":
+// "code", "at": ..., "email": ...}) and goes on with the login as allauth does: the
+// session logged in (LoginView's 200, with the session token and, with
+// JWTTokenStrategy, the tokens), or the login stashed at the next stage (the second
+// factor's 401). A wrong code is allauth's 400 ("incorrect_code"); the
+// ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS-th drops the login. A session with no such login,
+// or one older than ACCOUNT_LOGIN_BY_CODE_TIMEOUT (then dropped), gets allauth's 409.
+// A login that would meet a stage this package does not run (an address to verify,
+// a trusted browser's cookie), or whose code's address is one of the user's
+// unverified ones (which allauth marks verified), goes to fallback whole, before the
+// code is used (ErrLoginStage).
+func (h *Headless) ConfirmLoginCodeView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveConfirmLoginCode, fallback)
+}
+
+// BrowserConfirmLoginCodeView is the browser client's
+// (_allauth/browser/v1/auth/code/confirm): ConfirmLoginCodeView's answers for the
+// request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserConfirmLoginCodeView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveConfirmLoginCode, fallback)
+}
+
+// ResendLoginCodeView is the app client's new code for a login waiting at the
+// "login_by_code" stage (allauth's ResendLoginCodeView, at
+// _allauth/app/v1/auth/code/resend): POST mails a new code (the old one no longer
+// taken) and answers {"status": 200}; allauth's 409 once
+// ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND's count is used up (at once without it), or
+// for a session with no such login. Without a Mailer the request goes to fallback.
+func (h *Headless) ResendLoginCodeView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveResendLoginCode, fallback)
+}
+
+// BrowserResendLoginCodeView is the browser client's
+// (_allauth/browser/v1/auth/code/resend): ResendLoginCodeView's answers for the
+// request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserResendLoginCodeView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveResendLoginCode, fallback)
+}
+
+// loginCodeCheck refuses settings the login code views cannot follow.
+func (h *Headless) loginCodeCheck() error {
+	if !h.Settings.LoginByCodeEnabled {
+		return fmt.Errorf("%w: the login code views need ACCOUNT_LOGIN_BY_CODE_ENABLED", ErrSettings)
+	}
+	return h.loginCheck()
+}
+
+// serveRequestLoginCode is RESTView.handle with RequestLoginCodeInput, and
+// RequestLoginCodeView.post.
+func (h *Headless) serveRequestLoginCode(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.loginCodeCheck(); err != nil {
+		return err
+	}
+	if h.Mailer == nil {
+		return ErrLoginStage
+	}
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
+		return err
+	}
+	email, ferr := h.emailField(data, "email")
+	if ferr.IsNone() && email == "" {
+		ferr = fieldError("This field is required.", "required", "email")
+	}
+	ctx := r.Context()
+	var u *auth.User
+	if ferr.IsNone() { // (clean_email)
+		users, err := h.usersByEmail(ctx, email)
+		if err != nil {
+			return err
+		}
+		var active []*auth.User
+		for _, cand := range users {
+			if cand.IsActive {
+				active = append(active, cand)
+			}
+		}
+		active = pySet(active)
+		if len(active) == 0 && !h.Settings.PreventEnumeration {
+			ferr = fieldError("The email address is not assigned to any user account.", "unknown_email", "email")
+		} else if _, ok, err := h.consume(ctx, r, "request_login_code", email, ""); err != nil {
+			return err
+		} else if !ok {
+			ferr = fieldError("Too many failed login attempts. Try again later.", "too_many_login_attempts", "email")
+		} else if len(active) > 0 {
+			u = active[0]
+		}
+	}
+	if !ferr.IsNone() {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	if !restPost(w, r) {
+		return nil
+	}
+	// LoginCodeVerificationProcess.initiate: a login of its own, at its stage alone.
+	stages := serializer.NewDict()
+	stages.Set("current", serializer.Str(stageLoginByCode))
+	st := serializer.NewDict()
+	stages.Set(stageLoginByCode, serializer.DictValue(st))
+	l, err := h.newLogin(u, email, stages)
+	if err != nil {
+		return err
+	}
+	state := h.codeState(u, email)
+	state.Set("initiated_by_user", serializer.Bool(true))
+	st.Set("data", serializer.DictValue(state))
+	if err := h.sendLoginCode(ctx, r, u, state, false); err != nil {
+		return err
+	}
+	if err := h.stashLogin(c.session, l); err != nil {
+		return err
+	}
+	su, err := h.SessionUser(ctx, c.session)
+	if err != nil {
+		return err
+	}
+	return h.authenticationResponse(w, r, c, su)
+}
+
+// stashCodeLogin is the login of u (by email, or "") when a login code is required
+// (ACCOUNT_LOGIN_BY_CODE_REQUIRED): LoginByCodeStage.handle, which mails a code to the
+// login's address (else the user's primary one) and stashes the login at its stage, or
+// drops the login of a user with no address (clear_login).
+func (h *Headless) stashCodeLogin(r *http.Request, s *django.Session, u *auth.User, email string) error {
+	ctx := r.Context()
+	l, err := h.newLogin(u, email, nil)
+	if err != nil {
+		return err
+	}
+	keys := h.Settings.loginStages()
+	if err := l.setUp(keys); err != nil {
+		return err
+	}
+	if err := l.advance(keys, stageLoginByCode); err != nil {
+		return err
+	}
+	if email == "" { // (get_primary_email)
+		if email, err = h.primaryEmail(ctx, u); err != nil {
+			return err
+		}
+	}
+	if email == "" {
+		clearLogin(s)
+		return nil
+	}
+	state := l.stageData(stageLoginByCode).Dict()
+	for k, v := range h.codeState(u, email).All() {
+		state.SetKey(k, v)
+	}
+	state.Set("initiated_by_user", serializer.Bool(false))
+	if err := h.sendLoginCode(ctx, r, u, state, false); err != nil {
+		return err
+	}
+	state.Set("login_by_code_required", serializer.Bool(true))
+	return h.stashLogin(s, l)
+}
+
+// emailField is a forms.EmailField of allauth's (lowercased) reading a JSON value: the
+// address ("" for none given), or the field's error.
+func (h *Headless) emailField(data *serializer.Dict, name string) (string, serializer.Value) {
+	text := formStr(data, name)
+	if text == "" {
+		return "", serializer.None()
+	}
+	if errs := h.emailErrors(text, name); len(errs) > 0 {
+		return "", errs[0]
+	}
+	return pystr.Lower(text), serializer.None()
+}
+
+// codeState is AbstractCodeVerificationProcess.initial_state for a code mailed to
+// email: the time, the counts, the address and the user's id.
+func (h *Headless) codeState(u *auth.User, email string) *serializer.Dict {
+	d := serializer.NewDict()
+	d.Set("at", serializer.Float(pyTime(h.now())))
+	d.Set("failed_attempts", serializer.Int(0))
+	d.Set("resend_count", serializer.Int(0))
+	d.Set("change_count", serializer.Int(0))
+	if email != "" {
+		d.Set("email", serializer.Str(email))
+	}
+	if u != nil {
+		d.Set("user_id", serializer.Str(u.ID))
+	}
+	return d
+}
+
+// sendLoginCode is send_by_email: a new code mailed to the user (kept in the stage's
+// state), or to an address of no user the unknown account's mail (unless
+// skipUnknown, or ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS is off).
+func (h *Headless) sendLoginCode(ctx context.Context, r *http.Request, u *auth.User, state *serializer.Dict, skipUnknown bool) error {
+	email, err := loginCodeEmail(state)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		if skipUnknown || !h.Settings.EmailUnknownAccounts {
+			return nil
+		}
+		signup, err := h.frontendURL(r, "account_signup")
+		if err != nil {
+			return err
+		}
+		return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/unknown_account", Email: email,
+			Context: map[string]any{"signup_url": signup}})
+	}
+	code, err := h.Settings.LoginByCodeFormat.generate()
+	if err != nil {
+		return err
+	}
+	state.Set("code", serializer.Str(code))
+	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/login_code", Email: email,
+		Context: map[string]any{"code": code, "reauthentication": false}})
+}
+
+// frontendURL is get_frontend_url for a site with allauth's headless-only settings:
+// HEADLESS_FRONTEND_URLS[name], made absolute for the request as
+// request.build_absolute_uri makes it; an error without one (allauth's
+// ImproperlyConfigured).
+func (h *Headless) frontendURL(r *http.Request, name string) (string, error) {
+	u := h.Settings.FrontendURLs[name]
+	if u == "" {
+		return "", fmt.Errorf("%w: HEADLESS_FRONTEND_URLS[%q]", ErrSettings, name)
+	}
+	p, err := url.Parse(u)
+	if err != nil {
+		return "", fmt.Errorf("%w: HEADLESS_FRONTEND_URLS[%q]: %v", ErrSettings, name, err)
+	}
+	if p.Host != "" {
+		return u, nil
+	}
+	ds := h.Sessions.Settings()
+	host, err := ds.GetHost(r)
+	if err != nil {
+		return "", err
+	}
+	scheme := "http"
+	if ds.IsSecure(r) {
+		scheme = "https"
+	}
+	base := scheme + "://" + host
+	if strings.HasPrefix(u, "/") && !strings.HasPrefix(u, "//") {
+		return base + u, nil
+	}
+	b, err := url.Parse(base + r.URL.EscapedPath())
+	if err != nil {
+		return "", err
+	}
+	return b.ResolveReference(p).String(), nil
+}
+
+// serveConfirmLoginCode is ConfirmLoginCodeView's dispatch, RESTView.handle with
+// ConfirmLoginCodeInput, and its post (the process's finish).
+func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.loginCodeCheck(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	l, state, err := h.pendingCodeLogin(ctx, c.session, true)
+	if err != nil {
+		return err
+	}
+	if state == nil {
+		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
+	}
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
+		return err
+	}
+	code, ferr := charField(data, "code")
+	if ferr.IsNone() { // (clean_code)
+		ev, _ := state.Get("code")
+		expected := ""
+		if ev.Truthy() || ev.Kind() == serializer.KindStr {
+			var isStr bool
+			if expected, isStr = ev.AsStr(); !isStr {
+				return fmt.Errorf("%w: a login code of type %s", errStash, ev.Kind())
+			}
+		}
+		if !compareUserCode(code, expected) {
+			ferr = fieldError("Incorrect code.", "incorrect_code", "code")
+		}
+	}
+	if !ferr.IsNone() { // (record_invalid_attempt)
+		fa, ok := state.Get("failed_attempts")
+		if !ok {
+			return fmt.Errorf("%w: a login code's state without failed_attempts", errStash)
+		}
+		v, n, err := pyIncrement(fa, "failed_attempts")
+		if err != nil {
+			return err
+		}
+		state.Set("failed_attempts", v)
+		if n >= float64(h.Settings.LoginByCodeMaxAttempts) {
+			clearLogin(c.session)
+		} else if err := h.stashLogin(c.session, l); err != nil {
+			return err
+		}
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	if !restPost(w, r) {
+		return nil
+	}
+	u := l.user
+	if u == nil {
+		return fmt.Errorf("%w: a login code of no user", errStash)
+	}
+	email, _ := state.Get("email")
+	byUser, ok := state.Get("initiated_by_user")
+	if !ok {
+		return fmt.Errorf("%w: no initiated_by_user", errStash)
+	}
+	// What finish will do, told before anything is changed: an address of the user's
+	// to verify (verify_email_indirectly) is Django's, as are the stages this package
+	// does not run.
+	addr, _ := email.AsStr()
+	if email.Truthy() {
+		if src, ok := h.Emails.(EmailAddressSource); !ok {
+			return ErrLoginStage
+		} else if unverified, err := h.unverifiedAddress(ctx, src, u, addr); err != nil || unverified {
+			return cmpErr(err, ErrLoginStage)
+		}
+	}
+	next := l
+	if byUser.Truthy() {
+		if next, err = h.newLogin(u, addr, nil); err != nil {
+			return err
+		}
+		if err := next.setUp(h.Settings.loginStages()); err != nil {
+			return err
+		}
+	} else {
+		st, _ := l.stages.Get(stageLoginByCode)
+		st.Dict().Set("handled", serializer.Bool(true)) // (stage.exit)
+	}
+	stop := ""
+	if u.IsActive || !byUser.Truthy() {
+		if stop, err = h.nextStage(ctx, next, "code", ""); err != nil {
+			return err
+		}
+		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) {
+			return ErrLoginStage
+		}
+	}
+	// finish: the record, then the login (perform_login for a login the user asked the
+	// code for, resume_login for one that met the stage).
+	extra := serializer.NewDict()
+	if !email.IsNone() {
+		extra.Set("email", email)
+	}
+	if ph, _ := state.Get("phone"); !ph.IsNone() {
+		extra.Set("phone", ph)
+	}
+	h.record(c.session, u, "code", extra)
+	if byUser.Truthy() && !u.IsActive { // (pre_login: an inactive user; clear_login)
+		clearLogin(c.session)
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if stop == stageMFAAuthenticate {
+		if err := next.advance(h.Settings.loginStages(), stop); err != nil {
+			return err
+		}
+		if err := h.stashLogin(c.session, next); err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	c.session.Pop(loginKey) // (pop_login: no stage left)
+	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
+		return err
+	}
+	if !c.browser {
+		django.CancelCSRFCookieUpdate(ctx)
+	}
+	c.loggedIn = true
+	return h.authenticationResponse(w, r, c, u)
+}
+
+// cmpErr is err, or alt when err is nil.
+func cmpErr(err, alt error) error {
+	if err != nil {
+		return err
+	}
+	return alt
+}
+
+// pyIncrement is v += 1 as Python computes it (an int for an int or a bool, a float
+// for a float; a TypeError for others), and the result as a float for comparing.
+func pyIncrement(v serializer.Value, what string) (serializer.Value, float64, error) {
+	if f, ok := v.AsFloat(); ok {
+		return serializer.Float(f + 1), f + 1, nil
+	}
+	n, ok := v.AsBigInt()
+	if !ok {
+		b, isBool := v.AsBool()
+		if !isBool {
+			return serializer.None(), 0, fmt.Errorf("headless: %s is a %s", what, v.Kind())
+		}
+		n = big.NewInt(map[bool]int64{true: 1}[b])
+	}
+	n = new(big.Int).Add(n, big.NewInt(1))
+	f, _ := new(big.Float).SetInt(n).Float64()
+	if n.IsInt64() {
+		return serializer.Int(n.Int64()), f, nil
+	}
+	return serializer.BigInt(n), f, nil
+}
+
+// unverifiedAddress tells whether email is one of u's addresses, not verified
+// (verify_email_indirectly would verify it).
+func (h *Headless) unverifiedAddress(ctx context.Context, src EmailAddressSource, u *auth.User, email string) (bool, error) {
+	rows, err := src.AddressesByEmail(ctx, pystr.Lower(email))
+	if err != nil {
+		return false, err
+	}
+	for _, a := range rows {
+		if a.UserID == u.ID && !a.Verified {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// pendingCodeLogin is the stashed login of the session and its "login_by_code"
+// stage's state when that stage is pending (anonymous sessions only, when
+// anonymousOnly: get_pending_stage; else the stage the login is at:
+// LoginStageController.enter), and the process not older than
+// ACCOUNT_LOGIN_BY_CODE_TIMEOUT (abort_if_invalid: an older login dropped); a nil state
+// for none.
+func (h *Headless) pendingCodeLogin(ctx context.Context, s *django.Session, anonymousOnly bool) (*stashedLogin, *serializer.Dict, error) {
+	if anonymousOnly {
+		if u, err := h.SessionUser(ctx, s); err != nil || u != nil {
+			return nil, nil, err
+		}
+	}
+	l, err := h.unstashLogin(ctx, s)
+	if err != nil || l == nil {
+		return nil, nil, err
+	}
+	if anonymousOnly && h.pendingStage(l) != stageLoginByCode || !anonymousOnly && l.current() != stageLoginByCode {
+		return nil, nil, nil
+	}
+	dv := l.stageData(stageLoginByCode)
+	if dv.Kind() != serializer.KindDict {
+		return nil, nil, fmt.Errorf("%w: the login code's state is a %s", errStash, dv.Kind())
+	}
+	state := dv.Dict()
+	at, ok := state.Get("at")
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: a login code's state without its time", errStash)
+	}
+	t, err := pyArith(at, "the login code's time")
+	if err != nil {
+		return nil, nil, err
+	}
+	if pyTime(h.now())-t > h.Settings.LoginByCodeTimeout {
+		clearLogin(s)
+		return nil, nil, nil
+	}
+	return l, state, nil
+}
+
+// serveResendLoginCode is ResendLoginCodeView.post (which reads no JSON).
+func (h *Headless) serveResendLoginCode(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.loginCodeCheck(); err != nil {
+		return err
+	}
+	if h.Mailer == nil {
+		return ErrLoginStage
+	}
+	if !restPost(w, r) {
+		return nil
+	}
+	ctx := r.Context()
+	l, state, err := h.pendingCodeLogin(ctx, c.session, false)
+	if err != nil {
+		return err
+	}
+	if state == nil {
+		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
+	}
+	rc, ok := state.Get("resend_count")
+	if !ok {
+		return fmt.Errorf("%w: a login code's state without resend_count", errStash)
+	}
+	n, err := pyArith(rc, "resend_count")
+	if err != nil {
+		return err
+	}
+	if n >= float64(h.Settings.LoginByCodeMaxResendCount) {
+		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
+	}
+	// resend: a new code (generate_code, which an unknown account's login keeps
+	// unsent), sent, counted, stashed.
+	if _, err := loginCodeEmail(state); err != nil {
+		return err
+	}
+	if l.user == nil {
+		code, err := h.Settings.LoginByCodeFormat.generate()
+		if err != nil {
+			return err
+		}
+		state.Set("code", serializer.Str(code))
+	} else if err := h.sendLoginCode(ctx, r, l.user, state, true); err != nil {
+		return err
+	}
+	v, _, err := pyIncrement(rc, "resend_count")
+	if err != nil {
+		return err
+	}
+	state.Set("resend_count", v)
+	if err := h.stashLogin(c.session, l); err != nil {
+		return err
+	}
+	return h.metaResponse(w, r, c, http.StatusOK, serializer.None())
+}
+
+// loginCodeEmail is the address a login code goes to (the process's state's "email");
+// an error without one (send's ValueError).
+func loginCodeEmail(state *serializer.Dict) (string, error) {
+	ev, _ := state.Get("email")
+	if !ev.Truthy() {
+		if ph, _ := state.Get("phone"); ph.Truthy() {
+			return "", fmt.Errorf("%w: a login code sent by SMS", errStash)
+		}
+		return "", fmt.Errorf("%w: a login code with no address to send it to", errStash)
+	}
+	email, ok := ev.AsStr()
+	if !ok {
+		return "", fmt.Errorf("%w: a login code's address of type %s", errStash, ev.Kind())
+	}
+	return email, nil
+}
