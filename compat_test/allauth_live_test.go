@@ -1,6 +1,7 @@
 package compat_test
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -48,9 +49,10 @@ var allauthConfigs = []allauthConfig{
 	{name: "jwt-hs-stateful", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy,
 		"JWT_ALGORITHM": "HS256", "JWT_STATEFUL_VALIDATION_ENABLED": true, "JWT_ROTATE_REFRESH_TOKEN": false,
 		"JWT_AUTHORIZATION_HEADER_SCHEME": "JWT"}},
-	// (a first password set only after a reauthentication, recovery codes shown once)
+	// (a first password set only after a reauthentication, recovery codes shown once, a
+	// login code after every password)
 	{name: "reauth", headless: map[string]any{}, django: map[string]any{"ACCOUNT_REAUTHENTICATION_REQUIRED": true,
-		"MFA_RECOVERY_CODES_SHOW_ONCE": true}},
+		"MFA_RECOVERY_CODES_SHOW_ONCE": true, "ACCOUNT_LOGIN_BY_CODE_REQUIRED": true}},
 	// (naive datetimes; recovery codes without a reauthentication)
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
 		"MFA_REAUTHENTICATION_REQUIRED": false}},
@@ -73,6 +75,32 @@ type allauthSetup struct {
 type allauthAnswer struct {
 	jwtAnswer
 	CacheControl *string `json:"cache_control"`
+	// Mails are the mails sent: [template prefix, recipient, context].
+	Mails [][]any
+}
+
+// allauthLoginCode is a login code of allauth's default format.
+var allauthLoginCode = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+
+// lastCode is the code of the last of mails that has one ("" for none), and mails with
+// the codes of allauth's format made "C" (random on either side).
+func lastCode(mails [][]any) string {
+	code := ""
+	for _, m := range mails {
+		if len(m) != 3 {
+			continue
+		}
+		ctx, _ := m[2].(map[string]any)
+		if c, ok := ctx["code"].(string); ok {
+			code = c
+			if allauthLoginCode.MatchString(c) {
+				ctx = maps.Clone(ctx)
+				ctx["code"] = "C"
+				m[2] = ctx
+			}
+		}
+	}
+	return code
 }
 
 func allauthOracle(t *testing.T, series, dbPath string, c allauthConfig, stdin, out any, command string) {
@@ -143,8 +171,13 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.PasswordMinLength = 0 // (AUTH_PASSWORD_VALIDATORS are the project's)
 	hs.SitesInstalled, hs.SiteID = true, 1
 	hs.MFAEnabled, hs.TOTPTolerance = true, 20 // (allauth.mfa, MFA_TOTP_TOLERANCE)
+	// (ACCOUNT_LOGIN_BY_CODE_ENABLED, ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND, HEADLESS_FRONTEND_URLS)
+	hs.LoginByCodeEnabled, hs.LoginByCodeMaxResendCount = true, 2
+	hs.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}
+	hs.FrontendURLs = map[string]string{"account_signup": "https://app.example.org/signup"}
 	hs.ReauthenticationRequired, _ = c.django["ACCOUNT_REAUTHENTICATION_REQUIRED"].(bool)
 	hs.RecoveryCodesShowOnce, _ = c.django["MFA_RECOVERY_CODES_SHOW_ONCE"].(bool)
+	hs.LoginByCodeRequired, _ = c.django["ACCOUNT_LOGIN_BY_CODE_REQUIRED"].(bool)
 	if v, ok := c.django["MFA_REAUTHENTICATION_REQUIRED"].(bool); ok {
 		hs.MFAReauthenticationRequired = v
 	}
@@ -221,6 +254,11 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/account/authenticators/recovery-codes", h.BrowserRecoveryCodesView(fallback))
 	mux.Handle("/_allauth/app/v1/account/authenticators/totp", h.TOTPView(fallback))
 	mux.Handle("/_allauth/browser/v1/account/authenticators/totp", h.BrowserTOTPView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/code/request", h.RequestLoginCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/code/request", h.BrowserRequestLoginCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/code/confirm", h.ConfirmLoginCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/code/confirm", h.BrowserConfirmLoginCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/code/resend", h.ResendLoginCodeView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -243,7 +281,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 // (with allauth's primary address, and with the user's own), its authentication
 // records, a pending flow, an anonymous session's flows.
 var allauthMarks = []string{`"email": "alice@example.com"`, `"email": "someone@example.com"`,
-	`"methods": [{"method": "password", "at": `, `"is_pending": true`, `"flows": [{"id": "login"}, {"id": "signup"}]`,
+	`"methods": [{"method": "password", "at": `, `"is_pending": true`, `"flows": [{"id": "login"}, {"id": "login_by_code"}, {"id": "signup"}]`,
+	`{"id": "login_by_code", "is_pending": true}`, `{"method": "code", "at": `,
 	`"is_authenticated": true`, `"is_authenticated": false`, `"has_usable_password": false`,
 	`"code": "too_many_login_attempts"`, `"code": "invalid_login"`, `"code": "username_password_mismatch"`,
 	`"code": "email_password_mismatch"`, `"code": "incorrect_password", "param": "password"`,
@@ -322,6 +361,11 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	fell := false
 	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fell = true; w.WriteHeader(299) })
 	h, hl := allauthSite(t, p.Django, setup, c, goPath, fallback)
+	var mails [][]any
+	hl.Mailer = headless.MailerFunc(func(_ context.Context, m headless.Mail) error {
+		mails = append(mails, []any{m.TemplatePrefix, m.Email, m.Context})
+		return nil
+	})
 	codes := map[int]int{}
 	marks := map[string]int{}
 	issued := 0
@@ -336,6 +380,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	}
 	for i, step := range setup.Steps {
 		req := stepRequest(step, step.Path, fill(step.Body), fill)
+		mails = nil
 		var cc *string
 		got := allauthAnswer{jwtAnswer: jwtServe(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			h.ServeHTTP(w, r)
@@ -343,7 +388,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 				cc = &v
 			}
 		}), req)}
-		got.CacheControl = cc
+		got.CacheControl, got.Mails = cc, mails
 		if fell {
 			var fb struct{ Steps []allauthAnswer }
 			allauthOracle(t, p.Series, goPath, c, map[string]any{"steps": []jwtStep{step}, "tokens": setup.Tokens}, &fb, "run")
@@ -351,6 +396,12 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			marks["a fallback"]++
 		}
 		w := want.Steps[i]
+		if code := lastCode(got.Mails); code != "" {
+			setup.Tokens["code"] = code
+		}
+		if lastCode(w.Mails) != "" {
+			marks["a login code mailed"]++
+		}
 		for _, a := range []*allauthAnswer{&w, &got} { // (a new CSRF secret is random)
 			for j, c := range a.SetCookie {
 				c = allauthNewSession.ReplaceAllString(allauthCSRFCookie.ReplaceAllString(c, "csrftoken=S;"), "sessionid=K;")
@@ -404,7 +455,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
 	}
-	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted", "a new session token", "a fallback") {
+	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted", "a new session token", "a fallback", "a login code mailed") {
 		if marks[mark] == 0 && c.django == nil { // (the configurations of other Django settings answer otherwise)
 			t.Errorf("no answer has %s: %v", mark, marks)
 		}

@@ -80,6 +80,7 @@ PASSWORD = "secret-pw-1"
 RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user",
                "change_password": "9/m/user"}
 CACHE_TABLE = "allauth_cache"
+CODE_REQUIRED = (CONFIG.get("django") or {}).get("ACCOUNT_LOGIN_BY_CODE_REQUIRED")
 # Codes of the periods around the setup's stay valid for ten minutes: Go replays the
 # steps a little later than Django runs them.
 MFA_TOTP_TOLERANCE = 20
@@ -104,6 +105,9 @@ djoracle.configure_view_site(
     ACCOUNT_LOGIN_METHODS=["username", "email"],
     ACCOUNT_EMAIL_VERIFICATION="none",
     ACCOUNT_RATE_LIMITS=RATE_LIMITS,
+    ACCOUNT_LOGIN_BY_CODE_ENABLED=True,
+    ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND=True,
+    HEADLESS_FRONTEND_URLS={"account_signup": "https://app.example.org/signup"},
     ALLAUTH_TRUSTED_PROXY_COUNT=1,
     AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}},
@@ -130,6 +134,20 @@ from allauth.headless.contrib.rest_framework.authentication import (  # noqa: E4
 from allauth.headless.tokens.strategies.jwt import internal  # noqa: E402
 import cryptography.hazmat.primitives.serialization  # noqa: E402,F401 (which allauth's jwkkit uses unimported)
 import jwt.algorithms  # noqa: E402,F401
+
+
+# The mails allauth's adapter sends (send_mail's template prefix, recipient and context),
+# recorded rather than rendered.
+from allauth.account.adapter import DefaultAccountAdapter  # noqa: E402
+
+MAILS = []
+
+
+def _record_mail(self, template_prefix, email, context):
+    MAILS.append([template_prefix, email, {k: v for k, v in context.items() if k != "request"}])
+
+
+DefaultAccountAdapter.send_mail = _record_mail
 
 
 class StrictXSessionTokenAuthentication(XSessionTokenAuthentication):
@@ -192,6 +210,11 @@ AUTHENTICATORS = "/_allauth/app/v1/account/authenticators"
 RECOVERY_CODES = "/_allauth/app/v1/account/authenticators/recovery-codes"
 BROWSER_RECOVERY_CODES = "/_allauth/browser/v1/account/authenticators/recovery-codes"
 TOTP = "/_allauth/app/v1/account/authenticators/totp"
+CODE_REQUEST = "/_allauth/app/v1/auth/code/request"
+CODE_CONFIRM = "/_allauth/app/v1/auth/code/confirm"
+CODE_RESEND = "/_allauth/app/v1/auth/code/resend"
+BROWSER_CODE_REQUEST = "/_allauth/browser/v1/auth/code/request"
+BROWSER_CODE_CONFIRM = "/_allauth/browser/v1/auth/code/confirm"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -203,8 +226,19 @@ def app_login(username):
     resp = Client().post("/_allauth/app/v1/auth/login", {"username": username, "password": PASSWORD},
                          content_type="application/json")
     body = resp.json()
+    resp, body = login_code(resp, body)
     assert resp.status_code == 200, body
     return body["meta"]
+
+
+def login_code(resp, body):
+    """A login's answer, once the login code it waits for (ACCOUNT_LOGIN_BY_CODE_REQUIRED)
+    is confirmed."""
+    if resp.status_code != 401 or '"login_by_code", "is_pending"' not in resp.content.decode():
+        return resp, body
+    resp = Client().post(CODE_CONFIRM, {"code": MAILS[-1][2]["code"]}, content_type="application/json",
+                         HTTP_X_SESSION_TOKEN=body["meta"]["session_token"])
+    return resp, resp.json()
 
 
 def new_session(user=None, data=None):
@@ -241,6 +275,9 @@ def setup():
                                    (3, "carol", True, False), (4, "dave", True, False), (5, "erin", True, False)],
                                   PASSWORD)
     call_command("createcachetable", verbosity=0)
+    if CODE_REQUIRED:
+        for u in users.values():  # (an address for the login codes of the logins below)
+            User.objects.filter(pk=u.pk, email="").update(email=u.username + "@example.com")
     from django.contrib.sites.models import Site
     Site.objects.filter(pk=1).update(domain="accounts.example.org")  # (the failed logins' key)
     tokens = {}
@@ -337,6 +374,7 @@ def setup():
                                     email="twins@example.com", verified=False)
     tokens["s-kim"] = new_session(User.objects.get(pk=17)).session_key
     mfa_setup(tokens)
+    code_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
@@ -350,9 +388,13 @@ def pending_login(username):
     """An app login that waits for the second factor: its session's token."""
     from django.core.cache import cache
     cache.clear()  # (the setup's many logins: no rate limit)
+    if CODE_REQUIRED:  # (an address for the login code)
+        User.objects.filter(username=username, email="").update(email=username + "@example.com")
     resp = Client().post(LOGIN, {"username": username, "password": PASSWORD}, content_type="application/json")
-    assert resp.status_code == 401 and b"mfa_authenticate" in resp.content, resp.content
-    return resp.json()["meta"]["session_token"]
+    token = resp.json()["meta"]["session_token"]
+    resp, _ = login_code(resp, resp.json())
+    assert resp.status_code == 401 and b'"mfa_authenticate", "is_pending"' in resp.content, resp.content
+    return token
 
 
 def mfa_setup(tokens):
@@ -1261,7 +1303,133 @@ def steps(tokens):
     mfa_steps(add)
     mfa_manage_steps(add)
     mfa_probe_steps(add, tokens)
+    code_steps(add)
     return out
+
+
+def code_stash(pk36, email, by_user=True, **data):
+    """A login waiting at the login_by_code stage as allauth stashes it (asked for by
+    the user, or met by a password login), its code BCDF-GHJK; data changes its state."""
+    state = {"at": time.time(), "failed_attempts": 0, "resend_count": 0, "change_count": 0, "email": email,
+             "user_id": str(int(pk36, 36)), "initiated_by_user": by_user, "code": "BCDF-GHJK"}
+    for k, v in data.items():
+        if v is None:
+            state.pop(k, None)
+        else:
+            state[k] = v
+    stages = {"current": "login_by_code", "login_by_code": {"data": state}}
+    if not by_user:
+        stages = {"login_by_code": {"data": dict(state, login_by_code_required=True)}, "verify_phone": {"data": {}},
+                  "verify_email": {"data": {}}, "mfa_authenticate": {"data": {}}, "current": "login_by_code"}
+    return {"account_login": {"user_pk": pk36, "email_verification": "none", "signup": False, "redirect_url": None,
+                              "email": email if by_user else None, "phone": None, "signal_kwargs": None,
+                              "state": {"stages": stages}, "initiated_at": time.time()}}
+
+
+def code_setup(tokens):
+    """Sessions for the login by code: anonymous ones (s-c1 to s-c9), and logins waiting
+    for a code (made up): s-cok (alice), s-cfa2 (two wrong codes already), s-cold (a code
+    too old), s-cnoat (no time), s-cexit and s-cexit-lee (met by a password login: alice,
+    and lee, whose second factor follows), s-cgone (a user gone), s-codd (odd counts)."""
+    for i in range(1, 10):
+        tokens["s-c%d" % i] = new_session(data={"cart": i}).session_key
+    for name, stash in (("s-cok", code_stash("1", "alice@example.com")),
+                        ("s-cfa2", code_stash("1", "alice@example.com", failed_attempts=2)),
+                        ("s-cold", code_stash("1", "alice@example.com", at=time.time() - 1000)),
+                        ("s-cnoat", code_stash("1", "alice@example.com", at=None)),
+                        ("s-cexit", code_stash("1", "alice@example.com", by_user=False)),
+                        ("s-cexit-lee", code_stash("b", "lee@example.com", by_user=False)),
+                        ("s-cgone", code_stash("4", "dave@example.com")),
+                        ("s-codd", code_stash("1", "al@example.com", failed_attempts=True, resend_count=1.5,
+                                              initiated_by_user=1))):
+        tokens[name] = new_session(data=stash).session_key
+
+
+def code_steps(add):
+    """The login by code: codes asked for (users, unknown and inactive ones, bad
+    input, the rate per address), resent, confirmed (wrong ones, the last attempt, too
+    old), logins that go on to the second factor or an address to verify."""
+    n = [0]
+
+    def post(path, name, body, method="POST", headers=None, ip=None):
+        n[0] += 1
+        h = {"X-Forwarded-For": ip or "10.8.%d.%d" % (n[0] // 200, n[0] % 200 + 1)}
+        if name:
+            h["X-Session-Token"] = "{t:%s}" % name
+        h.update(headers or {})
+        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    post(CODE_REQUEST, "s-c1", {"email": " ALICE@example.com "})
+    sess("s-c1")
+    post(CODE_CONFIRM, "s-c1", {"code": "BBBB-BBBB"})
+    post(CODE_CONFIRM, "s-c1", {"code": "{t:code}"})
+    post(CODE_CONFIRM, "s-c1", {"code": "{t:code}"})
+    sess("s-c1")
+    # The second factor after the code; an unverified address (allauth verifies it).
+    post(CODE_REQUEST, "s-c2", {"email": "lee@example.com"})
+    post(CODE_CONFIRM, "s-c2", {"code": "{t:code}"})
+    sess("s-c2")
+    post(CODE_REQUEST, "s-c3", {"email": "gina@example.com"})
+    post(CODE_CONFIRM, "s-c3", {"code": "{t:code}"})
+    sess("s-c3")
+    # Unknown and inactive accounts: the same answers, no code to find.
+    for name, email in (("s-c4", "nobody@example.com"), ("s-c5", "bob@example.com")):
+        post(CODE_REQUEST, name, {"email": email})
+        sess(name)
+    for c in ("BCDF-GHJK", "", "x", "BCDF-GHJK"):
+        post(CODE_CONFIRM, "s-c4", {"code": c})
+    sess("s-c4")
+    # Bad input; the methods (PUT counts the rate, then is refused).
+    for body in ({}, {"email": None}, {"email": "nope"}, {"email": "a\u0000@example.com"}, {"email": 5}, "[]", "x",
+                 {"email": "x" * 310 + "@example.com"}, {"email": ["a@example.com"]}):
+        post(CODE_REQUEST, "s-c6", body)
+    for method in ("GET", "OPTIONS", "PUT", "DELETE"):
+        post(CODE_REQUEST, "s-c6", {"email": "carol@example.com"}, method)
+    post(CODE_REQUEST, None, {"email": "twins@example.com"})
+    post(CODE_REQUEST, None, {"email": "shared@example.com"})
+    post(CODE_REQUEST, None, {"email": "Someone@EXAMPLE.com"})
+    post(CODE_REQUEST, None, {"email": "other@example.com"})
+    # The rate per address (3 a minute), from several clients and sessions.
+    for name in ("s-c7", "s-c7", "s-c8"):
+        post(CODE_REQUEST, name, {"email": "alice@example.com"})
+    post(CODE_REQUEST, "s-c8", {"email": "alice@EXAMPLE.com"})
+    # Resent codes (two), the last one taken.
+    post(CODE_REQUEST, "s-c9", {"email": "al@example.com"})
+    for method in ("GET", "PUT", "OPTIONS", "POST", "POST", "POST"):
+        post(CODE_RESEND, "s-c9", "", method)
+    sess("s-c9")
+    post(CODE_CONFIRM, "s-c9", {"code": "{t:code}"})
+    for name in ("s-anon", "s-c9", "s-cold", "s-cexit", None):
+        post(CODE_RESEND, name, "")
+    # The logins made up: a code written otherwise; the last attempt; too old; no time;
+    # met by a password login; a user gone; odd counts.
+    for method in ("GET", "OPTIONS", "DELETE"):
+        post(CODE_CONFIRM, "s-cok", {"code": "x"}, method)
+    post(CODE_CONFIRM, "s-cok", "[]")
+    post(CODE_CONFIRM, "s-cok", {"code": " bcdf ghjk "})
+    post(CODE_CONFIRM, "s-cfa2", {"code": "BCDF-GHJ"})
+    post(CODE_CONFIRM, "s-cfa2", {"code": "BCDF-GHJK"})
+    for name in ("s-cold", "s-cold", "s-cnoat", "s-cexit", "s-cexit-lee", "s-cgone", "s-anon", "s-alice", None):
+        post(CODE_CONFIRM, name, {"code": "BCDF-GHJK"})
+        if name:
+            sess(name)
+    post(CODE_CONFIRM, "s-cexit", {"code": "{t:code}"})  # (the code s-cexit's resend mailed)
+    sess("s-cexit")
+    post(CODE_RESEND, "s-codd", "")
+    post(CODE_CONFIRM, "s-codd", {"code": "nope"})
+    post(CODE_CONFIRM, "s-codd", {"code": "{t:code}"})
+    sess("s-codd")
+    # The browser client's.
+    cookie = "sessionid={t:s-c5}; csrftoken=" + CSRF_SECRET
+    csrf = {"X-CSRFToken": CSRF_SECRET}
+    post(BROWSER_CODE_REQUEST, None, {"email": "erin@example.com"}, headers={"Cookie": cookie})
+    post(BROWSER_CODE_REQUEST, None, {"email": "kim@example.com"}, headers=dict(csrf, Cookie=cookie))
+    post(BROWSER_CODE_REQUEST, None, {"email": "al@example.com"}, headers=dict(csrf, Cookie=cookie))
+    post(BROWSER_CODE_CONFIRM, None, {"code": "{t:code}"}, headers=dict(csrf, Cookie=cookie))
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-c5}"})
 
 
 def password_steps(add):
@@ -1428,14 +1596,18 @@ def run(step_list, tokens):
     for step in step_list:
         client = Client(raise_request_exception=False, enforce_csrf_checks=True)
         meta = {"HTTP_" + k.upper().replace("-", "_"): fill(v, tokens) for k, v in step["headers"].items()}
+        del MAILS[:]
         resp = client.generic(step["method"], step["path"], fill(step["body"], tokens).encode("utf-8"),
                               content_type=step["content_type"], **meta)
+        for m in MAILS:  # (the last code mailed: {t:code})
+            if "code" in m[2]:
+                tokens["code"] = m[2]["code"]
         out.append({
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
             "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
             "body": resp.content.decode("latin-1"),
             "set_cookie": sorted(m.OutputString() for m in resp.cookies.values()),
-            "cache_control": resp.get("Cache-Control"),
+            "cache_control": resp.get("Cache-Control"), "mails": list(MAILS),
         })
     print(json.dumps({"steps": out}))
 
@@ -1445,6 +1617,17 @@ def state(tokens):
         stash = data.get("account_login")
         if isinstance(stash, dict) and isinstance(stash.get("initiated_at"), float):  # (the time: recent or not)
             stash = dict(stash, initiated_at=abs(time.time() - stash["initiated_at"]) < 3600)
+        try:  # (a login code's time, recent or not, and the code, random)
+            lbc = json.loads(json.dumps(stash))
+            data = lbc["state"]["stages"]["login_by_code"]["data"]
+            if isinstance(data.get("at"), float):
+                data["at"] = abs(time.time() - data["at"]) < 3600
+            if isinstance(data.get("code"), str) and re.fullmatch("[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}",
+                                                                 data["code"]):
+                data["code"] = "C"
+            stash = lbc
+        except (TypeError, KeyError, AttributeError):
+            pass
         records = data.get("account_authentication_methods")
         if isinstance(records, list):
             records = [{k: v for k, v in r.items() if k != "at"} if isinstance(r, dict) else r for r in records]

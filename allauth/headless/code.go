@@ -162,7 +162,9 @@ func (h *Headless) BrowserResendLoginCodeView(fallback http.Handler) http.Handle
 	return h.browserView(h.serveResendLoginCode, fallback)
 }
 
-// loginCodeCheck refuses settings the login code views cannot follow.
+// loginCodeCheck refuses settings the views that start a login by code cannot follow
+// (allauth routes them with ACCOUNT_LOGIN_BY_CODE_ENABLED alone; the confirmation
+// serves the logins ACCOUNT_LOGIN_BY_CODE_REQUIRED stops too).
 func (h *Headless) loginCodeCheck() error {
 	if !h.Settings.LoginByCodeEnabled {
 		return fmt.Errorf("%w: the login code views need ACCOUNT_LOGIN_BY_CODE_ENABLED", ErrSettings)
@@ -183,13 +185,14 @@ func (h *Headless) serveRequestLoginCode(w http.ResponseWriter, r *http.Request,
 	if err != nil || !ok {
 		return err
 	}
-	email, ferr := h.emailField(data, "email")
-	if ferr.IsNone() && email == "" {
-		ferr = fieldError("This field is required.", "required", "email")
+	email, errs := h.emailField(data, "email")
+	if len(errs) == 0 && email == "" {
+		errs = append(errs, fieldError("This field is required.", "required", "email"))
 	}
 	ctx := r.Context()
 	var u *auth.User
-	if ferr.IsNone() { // (clean_email)
+	ferr := serializer.None()
+	if len(errs) == 0 { // (clean_email)
 		users, err := h.usersByEmail(ctx, email)
 		if err != nil {
 			return err
@@ -212,7 +215,10 @@ func (h *Headless) serveRequestLoginCode(w http.ResponseWriter, r *http.Request,
 		}
 	}
 	if !ferr.IsNone() {
-		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+		errs = append(errs, ferr)
+	}
+	if len(errs) > 0 {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
 	}
 	if !restPost(w, r) {
 		return nil
@@ -281,16 +287,16 @@ func (h *Headless) stashCodeLogin(r *http.Request, s *django.Session, u *auth.Us
 }
 
 // emailField is a forms.EmailField of allauth's (lowercased) reading a JSON value: the
-// address ("" for none given), or the field's error.
-func (h *Headless) emailField(data *serializer.Dict, name string) (string, serializer.Value) {
+// address ("" for none given), or the field's errors.
+func (h *Headless) emailField(data *serializer.Dict, name string) (string, []serializer.Value) {
 	text := formStr(data, name)
 	if text == "" {
-		return "", serializer.None()
+		return "", nil
 	}
 	if errs := h.emailErrors(text, name); len(errs) > 0 {
-		return "", errs[0]
+		return "", errs
 	}
-	return pystr.Lower(text), serializer.None()
+	return pystr.Lower(text), nil
 }
 
 // codeState is AbstractCodeVerificationProcess.initial_state for a code mailed to
@@ -377,7 +383,7 @@ func (h *Headless) frontendURL(r *http.Request, name string) (string, error) {
 // serveConfirmLoginCode is ConfirmLoginCodeView's dispatch, RESTView.handle with
 // ConfirmLoginCodeInput, and its post (the process's finish).
 func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request, c *appContext) error {
-	if err := h.loginCodeCheck(); err != nil {
+	if err := h.loginCheck(); err != nil {
 		return err
 	}
 	ctx := r.Context()

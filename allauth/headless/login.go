@@ -287,7 +287,7 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 		return nil, nil, err
 	case stage == stageMFAAuthenticate && h.Settings.mfaErr == nil && !h.Settings.mfaStageFollowed():
 		in.mfa = true
-	case stage == stageLoginByCode && h.Mailer != nil && h.Settings.LoginByCodeEnabled && !h.Settings.LoginByCodeTrustEnabled:
+	case stage == stageLoginByCode && h.Mailer != nil && !h.Settings.LoginByCodeTrustEnabled:
 		in.code = true
 	case stage != "":
 		return nil, nil, ErrLoginStage
