@@ -669,6 +669,10 @@ MFA_RECOVERY_CODE_COUNT = 12
 MFA_RECOVERY_CODE_DIGITS = 10
 ACCOUNT_LOGIN_TIMEOUT = 300
 MFA_TRUST_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 5
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = True
+ACCOUNT_PREVENT_ENUMERATION = "strict"
+HEADLESS_FRONTEND_URLS = {"account_signup": "https://app.example.org/signup", "account_confirm_email": "/c/{key}"}
 `, `
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]
 ACCOUNT_REAUTHENTICATION_REQUIRED = 1
@@ -679,6 +683,10 @@ ACCOUNT_RATE_LIMITS = False
 ACCOUNT_EMAIL_VERIFICATION = "none"
 ACCOUNT_LOGIN_BY_CODE_REQUIRED = True
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = "X-Real-IP"
+ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = 4
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True}
+ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
+ACCOUNT_PREVENT_ENUMERATION = False
 `, `
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 0
@@ -691,6 +699,8 @@ ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED = True
 MFA_SUPPORTED_TYPES = ["totp", "webauthn"]
 MFA_PASSKEY_SIGNUP_ENABLED = True
 ACCOUNT_LOGIN_TIMEOUT = 12.5
+ALLAUTH_USER_CODE_FORMAT = {"numeric": True}
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"length": 6, "dashed": False}
 `} {
 		_, dir := settingsProject(t, base+extra)
 		cmd := exec.Command(filepath.Join(venvDir(), "django-"+p.Series, "bin", "python"), "-c", `
@@ -701,6 +711,7 @@ from allauth import app_settings as al
 from allauth.account import app_settings as a
 from allauth.mfa import app_settings as mfa
 from allauth.usersessions import app_settings as us
+from allauth.headless import app_settings as hs
 r = a.LOGIN_BY_CODE_REQUIRED
 print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "RateLimits": {k: v or "" for k, v in a.RATE_LIMITS.items()},
     "EmailVerification": a.EMAIL_VERIFICATION.value, "LoginByCodeRequired": r is True or (not isinstance(r, bool) and "password" in r),
@@ -715,7 +726,13 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "LoginTimeout": a.LOGIN_TIMEOUT, "TOTPPeriod": mfa.TOTP_PERIOD, "TOTPDigits": mfa.TOTP_DIGITS,
     "TOTPTolerance": mfa.TOTP_TOLERANCE, "RecoveryCodeCount": mfa.RECOVERY_CODE_COUNT,
     "RecoveryCodeDigits": mfa.RECOVERY_CODE_DIGITS, "MFATrustEnabled": bool(mfa.TRUST_ENABLED),
-    "LoginByCodeTrustEnabled": bool(a.LOGIN_BY_CODE_TRUST_ENABLED), "PasskeySignupEnabled": bool(mfa.PASSKEY_SIGNUP_ENABLED)}))
+    "LoginByCodeTrustEnabled": bool(a.LOGIN_BY_CODE_TRUST_ENABLED), "PasskeySignupEnabled": bool(mfa.PASSKEY_SIGNUP_ENABLED),
+    "LoginByCodeMaxAttempts": a.LOGIN_BY_CODE_MAX_ATTEMPTS, "LoginByCodeMaxResendCount": a.LOGIN_BY_CODE_MAX_RESEND_COUNT,
+    "LoginByCodeFormat": {"Length": a.LOGIN_BY_CODE_FORMAT.get("length") or 0,
+                          "Numeric": bool(a.LOGIN_BY_CODE_FORMAT.get("numeric")),
+                          "Dashed": bool(a.LOGIN_BY_CODE_FORMAT.get("dashed", True))},
+    "PreventEnumeration": bool(a.PREVENT_ENUMERATION), "EmailUnknownAccounts": bool(a.EMAIL_UNKNOWN_ACCOUNTS),
+    "FrontendURLs": hs.FRONTEND_URLS or None}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -738,7 +755,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.SignupEnabled, s.EmailVerificationByCodeEnabled, s.LoginByCodeEnabled, s.PasswordResetByCodeEnabled,
 				s.MFASupportedTypes, s.PasskeyLoginEnabled, s.UserSessionsTrackActivity, s.LoginTimeout, s.TOTPPeriod,
 				s.TOTPDigits, s.TOTPTolerance, s.RecoveryCodeCount, s.RecoveryCodeDigits, s.MFATrustEnabled,
-				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled}
+				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled, s.LoginByCodeMaxAttempts, s.LoginByCodeMaxResendCount,
+				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

@@ -174,7 +174,95 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	if err := mfaSettings(s, doc.Settings, mfaTypes); err != nil {
 		return nil, err
 	}
+	codeSettings(s, doc.Settings)
 	return s, nil
+}
+
+// codeSettings reads the settings of the login by code: its attempts, resends and code
+// format, the enumeration prevention, the unknown accounts' mails and the frontend's
+// URLs. Values allauth would fail on make the views that log in fail (loginErr).
+func codeSettings(s *Settings, raw map[string]json.RawMessage) {
+	refuse := func(format string, args ...any) {
+		if s.loginErr == nil {
+			s.loginErr = fmt.Errorf("%w: "+format, append([]any{ErrSettings}, args...)...)
+		}
+	}
+	value := func(name string) (any, bool) {
+		r, ok := raw[name]
+		if !ok {
+			return nil, false
+		}
+		var v any
+		d := json.NewDecoder(bytes.NewReader(r))
+		d.UseNumber()
+		if d.Decode(&v) != nil {
+			refuse("%s = %s", name, r)
+			return nil, false
+		}
+		return v, true
+	}
+	intOf := func(name string, v any) int {
+		n, err := strconv.Atoi(fmt.Sprint(v))
+		if _, isNum := v.(json.Number); !isNum || err != nil {
+			refuse("%s = %v (an int)", name, v)
+		}
+		return n
+	}
+	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS"); ok {
+		s.LoginByCodeMaxAttempts = intOf("ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS", v)
+	}
+	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND"); ok {
+		switch x := v.(type) {
+		case bool:
+			s.LoginByCodeMaxResendCount = map[bool]int{true: 2}[x]
+		default:
+			s.LoginByCodeMaxResendCount = intOf("ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND", v)
+		}
+	}
+	format := func(name string, v any) UserCodeFormat {
+		f := UserCodeFormat{Dashed: true}
+		d, ok := v.(map[string]any)
+		if !ok {
+			refuse("%s = %v (a dict)", name, v)
+			return f
+		}
+		for k, x := range d {
+			switch k {
+			case "length":
+				if x != nil {
+					if f.Length = intOf(name+"[length]", x); f.Length <= 0 {
+						refuse("%s[length] = %v", name, x)
+					}
+				}
+			case "numeric", "dashed":
+				*map[string]*bool{"numeric": &f.Numeric, "dashed": &f.Dashed}[k] = truthy(x)
+			default:
+				refuse("%s[%q] (this package makes codes of allauth's alphabets)", name, k)
+			}
+		}
+		return f
+	}
+	if v, ok := value("ALLAUTH_USER_CODE_FORMAT"); ok {
+		s.LoginByCodeFormat = format("ALLAUTH_USER_CODE_FORMAT", v)
+	}
+	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_FORMAT"); ok {
+		s.LoginByCodeFormat = format("ACCOUNT_LOGIN_BY_CODE_FORMAT", v)
+	}
+	if v, ok := value("ACCOUNT_PREVENT_ENUMERATION"); ok {
+		s.PreventEnumeration = truthy(v)
+	}
+	if v, ok := value("ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS"); ok {
+		s.EmailUnknownAccounts = truthy(v)
+	}
+	if v, ok := value("HEADLESS_FRONTEND_URLS"); ok {
+		d, _ := v.(map[string]any)
+		s.FrontendURLs = map[string]string{}
+		for k, x := range d {
+			if u, isStr := x.(string); isStr {
+				s.FrontendURLs[k] = u
+			}
+		}
+	}
 }
 
 // mfaSettings reads the settings of the second factor (allauth.mfa) and
