@@ -9,8 +9,8 @@ import (
 	"github.com/djsession/djsession/django/auth/hashers"
 )
 
-// FuzzHeadless feeds tokens, sids, refresh bodies, login bodies and second-factor codes
-// to the readers: a
+// FuzzHeadless feeds tokens, sids, refresh bodies, login bodies, second-factor codes and
+// the login by code's bodies to the readers: a
 // refusal or an answer, never a panic, and a token of no session is never valid.
 func FuzzHeadless(f *testing.F) {
 	s := newSite(f, jwtSettings())
@@ -45,7 +45,22 @@ func FuzzHeadless(f *testing.F) {
 	mfa := ms.h.MFAAuthenticateView(nil)
 	f.Add(`{"code": "94287081"}`)
 	f.Add(`{"code": " 9428-7082\t\u00e9"}`)
+	// The login by code: its request, and the confirmation of a login waiting for one.
+	var mails []headless.Mail
+	cs := codeSite(f, &mails)
+	request, confirm := cs.h.RequestLoginCodeView(nil), cs.h.ConfirmLoginCodeView(nil)
+	w := serve(request, "POST", "/_allauth/app/v1/auth/code/request", `{"email": "alice@example.com"}`)
+	codeToken := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	f.Add(`{"code": "` + mails[0].Context["code"].(string) + `"}`)
+	f.Add(`{"email": "Alice@example.com "}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		if w := serve(request, "POST", "/_allauth/app/v1/auth/code/request", in); w.Code != 400 && w.Code != 401 {
+			t.Errorf("code request %q: %d %s", in, w.Code, w.Body)
+		}
+		// (a 409 once three codes failed, a 410 once a code took)
+		if w := serve(confirm, "POST", "/_allauth/app/v1/auth/code/confirm", in, "X-Session-Token", codeToken); w.Code != 400 && w.Code != 409 && w.Code != 200 && w.Code != 410 {
+			t.Errorf("code confirm %q: %d %s", in, w.Code, w.Body)
+		}
 		// (a 410 once a code took: the login's session is under a new key)
 		if w := serve(mfa, "POST", "/_allauth/app/v1/auth/2fa/authenticate", in, "X-Session-Token", pending); w.Code != 400 && w.Code != 401 && w.Code != 200 && w.Code != 410 {
 			t.Errorf("2fa %q: %d %s", in, w.Code, w.Body)
