@@ -465,7 +465,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
 	}
 	// The sessions after the steps, as Django reads them.
-	var wantState, gotState struct{ Sessions, Every, Rates, Authenticators [][]any }
+	var wantState, gotState struct{ Sessions, Every, Rates, Authenticators, Addresses, Emails [][]any }
 	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {
@@ -687,6 +687,8 @@ ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND = 4
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True}
 ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS = False
 ACCOUNT_PREVENT_ENUMERATION = False
+ACCOUNT_UNIQUE_EMAIL = False
+ACCOUNT_CHANGE_EMAIL = 1
 `, `
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED = True
 ACCOUNT_LOGIN_ATTEMPTS_LIMIT = 0
@@ -732,7 +734,7 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
                           "Numeric": bool(a.LOGIN_BY_CODE_FORMAT.get("numeric")),
                           "Dashed": bool(a.LOGIN_BY_CODE_FORMAT.get("dashed", True))},
     "PreventEnumeration": bool(a.PREVENT_ENUMERATION), "EmailUnknownAccounts": bool(a.EMAIL_UNKNOWN_ACCOUNTS),
-    "FrontendURLs": hs.FRONTEND_URLS or None}))
+    "FrontendURLs": hs.FRONTEND_URLS or None, "UniqueEmail": bool(a.UNIQUE_EMAIL), "ChangeEmail": bool(a.CHANGE_EMAIL)}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -756,7 +758,7 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.MFASupportedTypes, s.PasskeyLoginEnabled, s.UserSessionsTrackActivity, s.LoginTimeout, s.TOTPPeriod,
 				s.TOTPDigits, s.TOTPTolerance, s.RecoveryCodeCount, s.RecoveryCodeDigits, s.MFATrustEnabled,
 				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled, s.LoginByCodeMaxAttempts, s.LoginByCodeMaxResendCount,
-				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs}
+				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs, s.UniqueEmail, s.ChangeEmail}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

@@ -1327,11 +1327,12 @@ def code_stash(pk36, email, by_user=True, **data):
 
 
 def code_setup(tokens):
-    """Sessions for the login by code: anonymous ones (s-c1 to s-c9), and logins waiting
+    """Sessions for the login by code: anonymous ones (s-c1 to s-c11), and logins waiting
     for a code (made up): s-cok (alice), s-cfa2 (two wrong codes already), s-cold (a code
     too old), s-cnoat (no time), s-cexit and s-cexit-lee (met by a password login: alice,
-    and lee, whose second factor follows), s-cgone (a user gone), s-codd (odd counts)."""
-    for i in range(1, 10):
+    and lee, whose second factor follows), s-cgone (a user gone), s-cuniq (ivy, by the
+    address hal shares), s-codd (odd counts)."""
+    for i in range(1, 12):
         tokens["s-c%d" % i] = new_session(data={"cart": i}).session_key
     for name, stash in (("s-cok", code_stash("1", "alice@example.com")),
                         ("s-cfa2", code_stash("1", "alice@example.com", failed_attempts=2)),
@@ -1340,6 +1341,7 @@ def code_setup(tokens):
                         ("s-cexit", code_stash("1", "alice@example.com", by_user=False)),
                         ("s-cexit-lee", code_stash("b", "lee@example.com", by_user=False)),
                         ("s-cgone", code_stash("4", "dave@example.com")),
+                        ("s-cuniq", code_stash("9", "shared@example.com")),
                         ("s-codd", code_stash("1", "al@example.com", failed_attempts=True, resend_count=1.5,
                                               initiated_by_user=1))):
         tokens[name] = new_session(data=stash).session_key
@@ -1388,7 +1390,12 @@ def code_steps(add):
         post(CODE_REQUEST, "s-c6", body)
     for method in ("GET", "OPTIONS", "PUT", "DELETE"):
         post(CODE_REQUEST, "s-c6", {"email": "carol@example.com"}, method)
-    post(CODE_REQUEST, None, {"email": "twins@example.com"})
+    # Addresses not verified yet, verified by their codes (made primary, the user's own,
+    # when the user has none); then one verified for another user already.
+    for name, email in (("s-c10", "twins@example.com"), ("s-c11", "shared@example.com")):
+        post(CODE_REQUEST, name, {"email": email})
+        post(CODE_CONFIRM, name, {"code": "{t:code}"})
+    post(CODE_CONFIRM, "s-cuniq", {"code": "BCDF-GHJK"})
     post(CODE_REQUEST, None, {"email": "shared@example.com"})
     post(CODE_REQUEST, None, {"email": "Someone@EXAMPLE.com"})
     post(CODE_REQUEST, None, {"email": "other@example.com"})
@@ -1655,7 +1662,12 @@ def state(tokens):
     for a in authenticators:  # (the seeds of codes made anew are random, as the times they were viewed)
         a[2] = re.sub(r'"seed": "([0-9a-f]{80})"', lambda m: m.group(0) if m.group(1) in known else '"seed": "S"', a[2])
         a[2] = re.sub(r'"viewed_at": [0-9.e+]+', '"viewed_at": T', a[2])
-    print(json.dumps({"sessions": out, "every": every, "rates": rates, "authenticators": authenticators}))
+    with connection.cursor() as c:
+        c.execute('SELECT user_id, email, verified, "primary" FROM account_emailaddress ORDER BY id')
+        addresses = [[r[0], r[1], bool(r[2]), bool(r[3])] for r in c.fetchall()]
+    emails = sorted([u.pk, u.email] for u in User.objects.all())
+    print(json.dumps({"sessions": out, "every": every, "rates": rates, "authenticators": authenticators,
+                      "addresses": addresses, "emails": emails}))
 
 
 def check(arg):

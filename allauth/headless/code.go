@@ -3,6 +3,7 @@ package headless
 import (
 	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"math/big"
 	"net/http"
@@ -441,15 +442,13 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	if !ok {
 		return fmt.Errorf("%w: no initiated_by_user", errStash)
 	}
-	// What finish will do, told before anything is changed: an address of the user's
-	// to verify (verify_email_indirectly) is Django's, as are the stages this package
-	// does not run.
+	// verify_email_indirectly: the code's address, when it is one of the user's not
+	// verified yet, is verified (as allauth would, first, were the request handed on
+	// below).
 	addr, _ := email.AsStr()
 	if email.Truthy() {
-		if src, ok := h.Emails.(EmailAddressSource); !ok {
-			return ErrLoginStage
-		} else if unverified, err := h.unverifiedAddress(ctx, src, u, addr); err != nil || unverified {
-			return cmpErr(err, ErrLoginStage)
+		if err := h.verifyIndirectly(ctx, u, addr); err != nil {
+			return err
 		}
 	}
 	next := l
@@ -507,14 +506,6 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	return h.authenticationResponse(w, r, c, u)
 }
 
-// cmpErr is err, or alt when err is nil.
-func cmpErr(err, alt error) error {
-	if err != nil {
-		return err
-	}
-	return alt
-}
-
 // pyIncrement is v += 1 as Python computes it (an int for an int or a bool, a float
 // for a float; a TypeError for others), and the result as a float for comparing.
 func pyIncrement(v serializer.Value, what string) (serializer.Value, float64, error) {
@@ -537,19 +528,118 @@ func pyIncrement(v serializer.Value, what string) (serializer.Value, float64, er
 	return serializer.BigInt(n), f, nil
 }
 
-// unverifiedAddress tells whether email is one of u's addresses, not verified
-// (verify_email_indirectly would verify it).
-func (h *Headless) unverifiedAddress(ctx context.Context, src EmailAddressSource, u *auth.User, email string) (bool, error) {
-	rows, err := src.AddressesByEmail(ctx, pystr.Lower(email))
-	if err != nil {
-		return false, err
+// EmailVerifier is allauth's EmailAddress model as the login by code verifies an
+// address (SQLEmailAddresses implements it).
+type EmailVerifier interface {
+	// VerifyEmail is verify_email_indirectly(request, user, email): the user's address
+	// email (lowercased) marked verified when it is not yet, unless unique
+	// (ACCOUNT_UNIQUE_EMAIL) and another row of that address is verified; made the
+	// user's primary one (and the user's own email) when the user has none.
+	VerifyEmail(ctx context.Context, userID, email string, unique bool) error
+}
+
+// verifyIndirectly is verify_email_indirectly for the login by code: a site with
+// ACCOUNT_CHANGE_EMAIL (whose verification removes the user's other addresses), or
+// without an EmailVerifier, hands an address to verify to the fallback.
+func (h *Headless) verifyIndirectly(ctx context.Context, u *auth.User, email string) error {
+	src, ok := h.Emails.(EmailAddressSource)
+	if !ok {
+		return ErrLoginStage
 	}
-	for _, a := range rows {
-		if a.UserID == u.ID && !a.Verified {
-			return true, nil
+	v, canVerify := h.Emails.(EmailVerifier)
+	if !canVerify || h.Settings.ChangeEmail {
+		rows, err := src.AddressesByEmail(ctx, pystr.Lower(email))
+		if err != nil {
+			return err
+		}
+		for _, a := range rows {
+			if a.UserID == u.ID && !a.Verified {
+				return ErrLoginStage
+			}
+		}
+		return nil
+	}
+	return v.VerifyEmail(ctx, u.ID, email, h.Settings.UniqueEmail)
+}
+
+// VerifyEmail implements EmailVerifier, in the statements Django's saves make (no
+// transaction: allauth's autocommit).
+func (e *SQLEmailAddresses) VerifyEmail(ctx context.Context, userID, email string, unique bool) error {
+	u := e.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return err
+	}
+	t := u.Quote(e.table)
+	rows, err := u.DB().QueryContext(ctx, fmt.Sprintf(`SELECT %s, %s, %s FROM %s WHERE %s = %s AND %s = %s`,
+		u.Quote("id"), u.Quote("email"), u.Quote("verified"), t, u.Quote("user_id"), u.Param(1), u.Quote("email"), u.Param(2)),
+		id, pystr.Lower(email))
+	if err != nil {
+		return fmt.Errorf("headless: email addresses: %w", err)
+	}
+	type row struct {
+		id       int64
+		email    string
+		verified bool
+	}
+	var found []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.email, &r.verified); err != nil {
+			rows.Close()
+			return fmt.Errorf("headless: email addresses: %w", err)
+		}
+		found = append(found, r)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("headless: email addresses: %w", err)
+	}
+	switch {
+	case len(found) == 0:
+		return nil // (get_for_user: DoesNotExist)
+	case len(found) > 1:
+		return fmt.Errorf("headless: user %s has %d addresses %q", userID, len(found), email)
+	case found[0].verified:
+		return nil
+	}
+	a := found[0]
+	if unique { // (can_set_verified: another row of the address verified)
+		var n int
+		q := fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s <> %s AND %s AND %s = %s`, t, u.Quote("id"), u.Param(1),
+			u.Quote("verified"), u.Quote("email"), u.Param(2))
+		if err := u.DB().QueryRowContext(ctx, q, a.id, a.email).Scan(&n); err != nil {
+			return fmt.Errorf("headless: email addresses: %w", err)
+		}
+		if n > 0 {
+			return nil
 		}
 	}
-	return false, nil
+	// set_as_primary(conditional=True): only for a user without a primary address.
+	var primaries int
+	q := fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s = %s AND %s`, t, u.Quote("user_id"), u.Param(1), u.Quote("primary"))
+	if err := u.DB().QueryRowContext(ctx, q, id).Scan(&primaries); err != nil {
+		return fmt.Errorf("headless: email addresses: %w", err)
+	}
+	if primaries > 1 { // (get_primary's get(): MultipleObjectsReturned)
+		return fmt.Errorf("headless: user %s has %d primary addresses", userID, primaries)
+	}
+	set := fmt.Sprintf(`UPDATE %s SET %s = %s`, t, u.Quote("verified"), u.Param(1))
+	args := []any{true}
+	if primaries == 0 {
+		set += fmt.Sprintf(`, %s = %s`, u.Quote("primary"), u.Param(2))
+		args = append(args, true)
+	}
+	set += fmt.Sprintf(` WHERE %s = %s`, u.Quote("id"), u.Param(len(args)+1))
+	if _, err := u.DB().ExecContext(ctx, set, append(args, a.id)...); err != nil {
+		return fmt.Errorf("headless: email addresses: %w", err)
+	}
+	if primaries == 0 { // (user_email(user, email, commit=True))
+		if err := u.SetEmail(ctx, userID, a.email); err != nil && !errors.Is(err, auth.ErrUnsupported) {
+			return err
+		}
+	}
+	return nil
 }
 
 // pendingCodeLogin is the stashed login of the session and its "login_by_code"

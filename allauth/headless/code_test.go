@@ -39,8 +39,8 @@ func codeSite(t testing.TB, mails *[]headless.Mail) *site {
 var sessionTokenOf = regexp.MustCompile(`"session_token": "([a-z0-9]{32})"`)
 
 // TestLoginByCode: the codes of each format allauth makes; a code asked for and taken;
-// an address to verify, a missing Mailer and a Mailer's failure handed on or failed
-// before anything is kept.
+// an address verified by its code (or handed on with ACCOUNT_CHANGE_EMAIL), a missing
+// Mailer and a Mailer's failure handed on or failed before anything is kept.
 func TestLoginByCode(t *testing.T) {
 	for _, tc := range []struct {
 		format headless.UserCodeFormat
@@ -75,22 +75,34 @@ func TestLoginByCode(t *testing.T) {
 		}
 	}
 
-	// bob's address is not verified: allauth verifies it as the code is taken, which is
-	// the fallback's to do, the code untouched.
+	// bob's address is not verified: allauth verifies it as the code is taken; with
+	// ACCOUNT_CHANGE_EMAIL, that is the fallback's to do, the code untouched.
 	var mails []headless.Mail
 	st := codeSite(t, &mails)
+	users := st.cfg.Users.(*auth.SQLUserSource)
+	verified := func() (v bool) {
+		if err := users.DB().QueryRowContext(t.Context(), `SELECT verified FROM account_emailaddress WHERE id = 2`).Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
 	w := serve(st.h.RequestLoginCodeView(nil), "POST", "/_allauth/app/v1/auth/code/request", `{"email": "bob@example.com"}`)
 	token := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
 	fell := 0
 	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fell++; w.WriteHeader(299) })
 	code := mails[0].Context["code"].(string)
+	st.h.Settings.ChangeEmail = true
 	for range 2 {
 		if w := serve(st.h.ConfirmLoginCodeView(fallback), "POST", "/_allauth/app/v1/auth/code/confirm", `{"code": "`+code+`"}`, "X-Session-Token", token); w.Code != 299 {
 			t.Errorf("an address to verify: %d %s", w.Code, w.Body)
 		}
 	}
-	if fell != 2 {
-		t.Errorf("the fallback served %d requests", fell)
+	if fell != 2 || verified() {
+		t.Errorf("the fallback served %d requests; the address verified: %v", fell, verified())
+	}
+	st.h.Settings.ChangeEmail = false
+	if w := serve(st.h.ConfirmLoginCodeView(fallback), "POST", "/_allauth/app/v1/auth/code/confirm", `{"code": "`+code+`"}`, "X-Session-Token", token); w.Code != 200 || !verified() {
+		t.Errorf("the address verified by the code: %d %s, %v", w.Code, w.Body, verified())
 	}
 
 	// Without a Mailer, a code is the fallback's to send; a Mailer's failure is a server

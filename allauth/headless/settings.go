@@ -140,6 +140,10 @@ type Settings struct {
 	// EmailUnknownAccounts is ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS (true): such an address is
 	// mailed "account/email/unknown_account".
 	EmailUnknownAccounts bool
+	// UniqueEmail is ACCOUNT_UNIQUE_EMAIL (true) and ChangeEmail ACCOUNT_CHANGE_EMAIL
+	// (false), as a login by code verifies its address (ConfirmLoginCodeView hands an
+	// address to verify to its fallback with ChangeEmail).
+	UniqueEmail, ChangeEmail bool
 	// FrontendURLs is HEADLESS_FRONTEND_URLS: the unknown account's mail carries
 	// "account_signup" (required for that mail, as on a HEADLESS_ONLY site).
 	FrontendURLs map[string]string
@@ -250,6 +254,7 @@ func Defaults(secretKey string) *Settings {
 		LoginByCodeFormat:            UserCodeFormat{Dashed: true},
 		PreventEnumeration:           true,
 		EmailUnknownAccounts:         true,
+		UniqueEmail:                  true,
 		MFAReauthenticationRequired:  true,
 		TOTPPeriod:                   30,
 		TOTPDigits:                   6,

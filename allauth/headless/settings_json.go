@@ -254,6 +254,12 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 	if v, ok := value("ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS"); ok {
 		s.EmailUnknownAccounts = truthy(v)
 	}
+	if v, ok := value("ACCOUNT_UNIQUE_EMAIL"); ok {
+		s.UniqueEmail = truthy(v)
+	}
+	if v, ok := value("ACCOUNT_CHANGE_EMAIL"); ok {
+		s.ChangeEmail = truthy(v)
+	}
 	if v, ok := value("HEADLESS_FRONTEND_URLS"); ok {
 		d, _ := v.(map[string]any)
 		s.FrontendURLs = map[string]string{}

@@ -104,7 +104,7 @@ type SQLUserSource struct {
 	pk      PKType
 	loc     *time.Location
 
-	byID, byUsername, setLastLogin, setPassword string
+	byID, byUsername, setLastLogin, setPassword, setEmail string
 	byEmail                                     string // the SELECT of UsersByEmail, "" without its columns
 	byEmailAll                                  string // the SELECT of UsersWithEmail, "" without an EmailColumn
 	update                                      string // the UPDATE of UpdateUser (the names, then the key)
@@ -192,6 +192,10 @@ func NewSQLUserSource(db SQLDB, dialect Dialect, table Table, opts SQLOptions) (
 	}
 	s.setPassword = "UPDATE " + q(table.Name) + " SET " + q(table.PasswordColumn) + " = " +
 		s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
+	if table.EmailColumn != "" {
+		s.setEmail = "UPDATE " + q(table.Name) + " SET " + q(table.EmailColumn) + " = " +
+			s.param(1) + " WHERE " + q(table.PKColumn) + " = " + s.param(2)
+	}
 	// The permissions as ModelBackend names them: the content type's app label, a dot,
 	// the codename.
 	perms := "SELECT ct." + q("app_label") + ", p." + q("codename") + " FROM " + q("auth_permission") +
@@ -615,6 +619,20 @@ func (s *SQLUserSource) SetPassword(ctx context.Context, id, encoded string) err
 		return err
 	}
 	_, err = s.db.ExecContext(ctx, s.setPassword, encoded, arg)
+	return err
+}
+
+// SetEmail sets the user's email (the Table's EmailColumn), as saving the user after
+// setting its EMAIL_FIELD does (ErrUnsupported without the column).
+func (s *SQLUserSource) SetEmail(ctx context.Context, id, email string) error {
+	if s.setEmail == "" {
+		return fmt.Errorf("%w: SetEmail needs an EmailColumn", ErrUnsupported)
+	}
+	arg, err := s.keyArg(id)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.setEmail, email, arg)
 	return err
 }
 
