@@ -105,13 +105,13 @@ type SQLUserSource struct {
 	loc     *time.Location
 
 	byID, byUsername, setLastLogin, setPassword, setEmail string
-	byEmail                                     string // the SELECT of UsersByEmail, "" without its columns
-	byEmailAll                                  string // the SELECT of UsersWithEmail, "" without an EmailColumn
-	update                                      string // the UPDATE of UpdateUser (the names, then the key)
-	create                                      string // the INSERT of GetOrCreateUser, before its values
-	createCols                                  map[string]any
-	sel                                         string // "SELECT <the columns> FROM <table> WHERE "
-	userPerms, groupPerms, allPerms, groups     string
+	byEmail                                               string // the SELECT of UsersByEmail, "" without its columns
+	byEmailAll                                            string // the SELECT of UsersWithEmail, "" without an EmailColumn
+	update                                                string // the UPDATE of UpdateUser (the names, then the key)
+	create                                                string // the INSERT of GetOrCreateUser, before its values
+	createCols                                            map[string]any
+	sel                                                   string // "SELECT <the columns> FROM <table> WHERE "
+	userPerms, groupPerms, allPerms, groups               string
 }
 
 // SQLOptions are the optional settings of a SQLUserSource.
