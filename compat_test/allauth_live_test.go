@@ -770,7 +770,9 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 // table of allauth.mfa on SQLite, PostgreSQL (jsonb) and MariaDB (a JSON longtext), on
 // the newest Django: the rows Django wrote read alike, the recovery codes of Django's
 // seed, the data Go writes read by Django (the text json.dumps writes, where the
-// database keeps text) and refused when the row changed meanwhile, the last use's time.
+// database keeps text) and refused when the row changed meanwhile, the last use's time;
+// and the addresses of account_emailaddress verified as verify_email_indirectly
+// verifies them (SQLEmailAddresses.VerifyEmail).
 func TestLiveAllauthMFATables(t *testing.T) {
 	peers := livePeers(t)
 	p := peers[len(peers)-1]
@@ -863,6 +865,30 @@ func TestLiveAllauthMFATables(t *testing.T) {
 			}
 			if again, err := src.Authenticator(ctx, rc.ID); err != nil || again.Text != r.Raw {
 				t.Errorf("the row read again: %v, %v; Django reads %q", again, err, r.Raw)
+			}
+			// The login by code's verify_email_indirectly: Go verifies the go- users'
+			// addresses as Django verified the dj- users'.
+			var vd struct{ Users map[string]int64 }
+			allauthOracleOn(t, p.Series, adb.django, c, nil, &vd, "verifydb")
+			emails := headless.NewSQLEmailAddresses(users, "")
+			for _, name := range []string{"none", "other", "conflict", "done", "norow"} {
+				email := "go-" + name + "@x.org"
+				if name == "conflict" {
+					email = "conflict@x.org"
+				} else if name == "none" {
+					email = strings.ToUpper(email)
+				}
+				if err := emails.VerifyEmail(ctx, strconv.FormatInt(vd.Users["go-"+name], 10), email, true); err != nil {
+					t.Errorf("VerifyEmail %s: %v", name, err)
+				}
+			}
+			var vs struct{ Dj, Go [][]any }
+			allauthOracleOn(t, p.Series, adb.django, c, nil, &vs, "verifydb-state")
+			if diff := cmp.Diff(vs.Dj, vs.Go); diff != "" || len(vs.Dj) != 5 {
+				t.Errorf("the addresses Go verified (-django +go):\n%s", diff)
+			}
+			if want := []any{"none", "none@x.org", []any{[]any{"none@x.org", true, true}}}; !cmp.Equal(vs.Go[0], want) {
+				t.Errorf("an address with no primary one beside it: %v", vs.Go[0])
 			}
 		})
 	}

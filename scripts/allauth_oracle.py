@@ -57,6 +57,10 @@ mfadb  migrates the (empty) database and adds the second factor's rows (lee, pk 
        prints {"ids": [their ids], "codes": lee's recovery codes}.
 mfadb-state prints each row of mfa_authenticator as Django reads it: {"id", "type",
        "data", "dumps": json.dumps(data), "raw": the column's text, "last_used_at"}.
+verifydb (after mfadb) adds users and addresses for verify_email_indirectly, twice,
+       and verifies the first set with allauth's function (verifydb's docstring);
+       prints {"users": {name: pk}}.
+verifydb-state prints the two sets' addresses and users' emails.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
        validate_access_token says of each access token ([user pk, token_use] or null) and
        validate_refresh_token of each refresh token (the user pk or null).
@@ -1726,6 +1730,52 @@ def mfadb_state():
     print(json.dumps(out))
 
 
+VERIFY_CASES = ("none", "other", "conflict", "done", "norow")
+
+
+def verifydb():
+    """Addresses for verify_email_indirectly, twice (users dj-CASE and go-CASE, pks from
+    50): not verified and no primary one ("none"), not verified beside a primary one
+    ("other"), not verified while zed's row of it is ("conflict"), verified ("done"), no
+    row ("norow"); Django's verify_email_indirectly verifies the dj- users' (the go-
+    users' are Go's to verify)."""
+    from allauth.account.internal.flows.email_verification import verify_email_indirectly
+    from allauth.account.models import EmailAddress
+
+    zed = User.objects.create_user(pk=49, username="zed", password=PASSWORD)
+    EmailAddress.objects.create(user=zed, email="conflict@x.org", verified=True, primary=True)
+    users = {}
+    pk = 50
+    for side in ("dj", "go"):
+        for case in VERIFY_CASES:
+            u = User.objects.create_user(pk=pk, username="%s-%s" % (side, case), password=PASSWORD)
+            users[side, case] = u
+            pk += 1
+            email = "conflict@x.org" if case == "conflict" else "%s-%s@x.org" % (side, case)
+            if case == "other":
+                EmailAddress.objects.create(user=u, email="%s-first@x.org" % side, verified=True, primary=True)
+            if case != "norow":
+                EmailAddress.objects.create(user=u, email=email, verified=case == "done", primary=False)
+    for case in VERIFY_CASES:
+        email = "conflict@x.org" if case == "conflict" else "dj-%s@x.org" % case
+        verify_email_indirectly(HttpRequest(), users["dj", case], email.upper() if case == "none" else email)
+    print(json.dumps({"users": {"%s-%s" % k: u.pk for k, u in users.items()}}))
+
+
+def verifydb_state():
+    """The addresses and emails of verifydb's users, their side's prefix dropped:
+    {"dj": [...], "go": [...]}."""
+    from allauth.account.models import EmailAddress
+
+    out = {"dj": [], "go": []}
+    for u in User.objects.filter(pk__gte=50).order_by("pk"):
+        side = u.username[:2]
+        rows = [[a.email.replace(side + "-", ""), a.verified, a.primary]
+                for a in EmailAddress.objects.filter(user=u).order_by("pk")]
+        out[side].append([u.username[3:], u.email.replace(side + "-", ""), rows])
+    print(json.dumps(out))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
@@ -1737,6 +1787,10 @@ elif cmd == "mfadb":
     mfadb()
 elif cmd == "mfadb-state":
     mfadb_state()
+elif cmd == "verifydb":
+    verifydb()
+elif cmd == "verifydb-state":
+    verifydb_state()
 elif cmd == "complete":
     complete(json.load(sys.stdin))
 elif cmd == "check":
