@@ -57,8 +57,17 @@
 // authenticator activated and deactivated, after a recent reauthentication (allauth's
 // 401 with the ways to
 // reauthenticate otherwise, as ChangePasswordView answers for a user setting a first
-// password with ACCOUNT_REAUTHENTICATION_REQUIRED). SettingsFromJSON reads the
-// project's settings as scripts/export_settings.py exports them.
+// password with ACCOUNT_REAUTHENTICATION_REQUIRED). The login by code:
+// RequestLoginCodeView (and BrowserRequestLoginCodeView), _allauth/app/v1/auth/code/request,
+// mails a code (Headless.Mailer, with the template prefix and context allauth's adapter
+// gives send_mail) and stashes the login waiting for it; ConfirmLoginCodeView (and
+// BrowserConfirmLoginCodeView), .../auth/code/confirm, takes the code, verifies its
+// address as allauth does (SQLEmailAddresses.VerifyEmail) and logs the session in, or
+// stashes the login at the second factor; ResendLoginCodeView (and
+// BrowserResendLoginCodeView), .../auth/code/resend, mails a new one; and LoginView,
+// with ACCOUNT_LOGIN_BY_CODE_REQUIRED, mails the code and stashes the login at its
+// stage. SettingsFromJSON reads the project's settings as scripts/export_settings.py
+// exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -81,12 +90,22 @@
 //   - ChangePasswordView sends no mail (ACCOUNT_EMAIL_NOTIFICATIONS makes it fail), nor
 //     do RecoveryCodesView and TOTPView (they hand such POSTs and DELETEs on, as
 //     ErrLoginStage);
-//   - of the stages of a login, LoginView runs the second factor's alone: a login that
-//     would meet another (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified
-//     address, ACCOUNT_LOGIN_BY_CODE_REQUIRED), or a second factor on a site with
-//     stages after it (MFA_TRUST_ENABLED, ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED,
-//     MFA_PASSKEY_SIGNUP_ENABLED), goes to its fallback, the rates Go counted taken
-//     back (ErrLoginStage); MFAAuthenticateView takes codes, not WebAuthn's
+//   - of the stages of a login, the views run the login code's (with a Mailer, and
+//     without ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, whose trusted browsers' cookie this
+//     package does not read) and the second factor's: a login that would meet another
+//     (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified address), or a second
+//     factor on a site with stages after it (MFA_TRUST_ENABLED,
+//     ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, MFA_PASSKEY_SIGNUP_ENABLED), goes to its
+//     fallback, the rates Go counted taken back (ErrLoginStage); so do the requests
+//     that would mail without a Mailer, and the confirmations of codes whose address
+//     to verify would remove the user's others (ACCOUNT_CHANGE_EMAIL);
+//   - the mails are the Mailer's to render from the site's templates (Mail's
+//     TemplatePrefix and Context; send_mail adds "email", "current_site" and the
+//     request); the unknown account's mail needs HEADLESS_FRONTEND_URLS["account_signup"]
+//     (allauth reverses its own signup URL on a site that is not HEADLESS_ONLY); login
+//     codes go by email alone (no SMS, no phone); allauth's signals
+//     (login_code_rejected, email_confirmed, ...) are not sent;
+//   - MFAAuthenticateView takes codes, not WebAuthn's
 //     passkeys (whose own endpoints are Django's, as is WebAuthn keys' management),
 //     and refuses
 //     MFA_TOTP_INSECURE_BYPASS_CODE; LoginView takes no phone numbers, and refuses a

@@ -18,9 +18,10 @@ import (
 )
 
 // ErrLoginStage is a login that needs a stage this package does not run: an email
-// verification (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified address), a
-// login code (ACCOUNT_LOGIN_BY_CODE_REQUIRED) or a second factor (allauth.mfa). LoginView
-// takes back what it counted and hands such a request to its fallback.
+// verification (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified address), a login
+// code without a Mailer, a stage after the second factor; or a request that would send
+// a mail without a Mailer. The views take back what they counted and hand such a
+// request to their fallback.
 var ErrLoginStage = errors.New("headless: a login that needs a stage (email verification, a login code, a second factor)")
 
 // allauthBackend is allauth's authentication backend.

@@ -80,8 +80,8 @@ type Settings struct {
 	// LoginView's fallback: allauth mails them).
 	EmailVerification string
 	// LoginByCodeRequired is ACCOUNT_LOGIN_BY_CODE_REQUIRED as it applies to password
-	// logins (True, or "password" among the methods): every login then goes to LoginView's
-	// fallback.
+	// logins (True, or "password" among the methods): LoginView then mails a login code
+	// (Headless.Mailer; without one, every login goes to LoginView's fallback).
 	LoginByCodeRequired bool
 	// ReauthenticationMethods is ACCOUNT_REAUTHENTICATION_METHODS ("password", "code"
 	// and "mfa"): ReauthenticateView answers a 403 without "password".
@@ -148,8 +148,8 @@ type Settings struct {
 	// "account_signup" (required for that mail, as on a HEADLESS_ONLY site).
 	FrontendURLs map[string]string
 	// SocialAccountOnly is SOCIALACCOUNT_ONLY (false), and EmailNotifications
-	// ACCOUNT_EMAIL_NOTIFICATIONS (false: this package sends no mail, so that views that
-	// would send one hand such requests on).
+	// ACCOUNT_EMAIL_NOTIFICATIONS (false: this package sends no notifications, so that
+	// views that would send one hand such requests on).
 	SocialAccountOnly, EmailNotifications bool
 	// TOTPIssuer is MFA_TOTP_ISSUER ("": the current Site's name, else the request's
 	// host), and MFAAllowUnverifiedEmail MFA_ALLOW_UNVERIFIED_EMAIL (false: a user with
