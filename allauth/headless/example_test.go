@@ -147,3 +147,59 @@ func ExampleHeadless_LoginView() {
 
 // newValues are the values of an answer that are new each time.
 var newValues = regexp.MustCompile(`"(session_token|at)": ("\w+"|[\d.e+]+)`)
+
+// A login by code at Go's endpoints: the code is mailed through the Mailer (which
+// renders allauth's templates as the site does), the login waits in the session as
+// allauth keeps it (Django's ConfirmLoginCodeView could take the code as well), and the
+// code logs the session in.
+func ExampleHeadless_RequestLoginCodeView() {
+	conn, users, done, err := exampledb.Copy()
+	if err != nil {
+		panic(err)
+	}
+	defer done()
+	// (allauth's account_emailaddress, as its migrations make it)
+	if _, err := conn.Exec(`CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+		"email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL)`); err != nil {
+		panic(err)
+	}
+	ds := django.NewSettings()
+	ds.SecretKey, ds.AllowedHosts = "the site's SECRET_KEY", []string{"api.example.com"}
+	opts, _ := ds.EngineOptions()
+	if ds.SessionEngine, err = sqlite.New(conn, db.Options{Options: opts}); err != nil {
+		panic(err)
+	}
+	sessions, err := django.NewMiddleware(ds)
+	if err != nil {
+		panic(err)
+	}
+	s := headless.Defaults(ds.SecretKey)
+	s.LoginByCodeEnabled, s.LoginMethods, s.RateLimits = true, []string{"email"}, nil // (ACCOUNT_*)
+	s.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}            // (as SettingsFromJSON derives them)
+	var code string
+	h := &headless.Headless{Settings: s, Sessions: sessions, Config: &auth.Config{SecretKey: ds.SecretKey, Users: users},
+		Emails: headless.NewSQLEmailAddresses(users, ""),
+		Mailer: headless.MailerFunc(func(ctx context.Context, m headless.Mail) error {
+			code = m.Context["code"].(string) // (a real Mailer renders m.TemplatePrefix's templates and sends them)
+			fmt.Println("mail", m.TemplatePrefix, "to", m.Email)
+			return nil
+		})}
+	post := func(v http.Handler, path, body, token string) string {
+		r := httptest.NewRequest("POST", "http://api.example.com/_allauth/app/v1/auth/code/"+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			r.Header.Set("X-Session-Token", token)
+		}
+		w := httptest.NewRecorder()
+		v.ServeHTTP(w, r)
+		fmt.Println(w.Code, newValues.ReplaceAllString(w.Body.String(), `"$1": ...`))
+		return w.Body.String()
+	}
+	answer := post(h.RequestLoginCodeView(nil), "request", `{"email": "bob@example.com"}`, "")
+	token := regexp.MustCompile(`"session_token": "(\w+)"`).FindStringSubmatch(answer)[1]
+	post(h.ConfirmLoginCodeView(nil), "confirm", `{"code": "`+code+`"}`, token)
+	// Output:
+	// mail account/email/login_code to bob@example.com
+	// 401 {"status": 401, "data": {"flows": [{"id": "login"}, {"id": "login_by_code", "is_pending": true}, {"id": "signup"}]}, "meta": {"is_authenticated": false, "session_token": ...}}
+	// 200 {"status": 200, "data": {"user": {"id": 2, "display": "bob", "email": "bob@example.com", "has_usable_password": true, "username": "bob"}, "methods": [{"method": "code", "at": ..., "email": "bob@example.com"}]}, "meta": {"is_authenticated": true, "session_token": ...}}
+}
