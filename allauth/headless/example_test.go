@@ -175,7 +175,7 @@ func ExampleHeadless_RequestLoginCodeView() {
 	}
 	s := headless.Defaults(ds.SecretKey)
 	s.LoginByCodeEnabled, s.LoginMethods, s.RateLimits = true, []string{"email"}, nil // (ACCOUNT_*)
-	s.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}            // (as SettingsFromJSON derives them)
+	s.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}             // (as SettingsFromJSON derives them)
 	var code string
 	h := &headless.Headless{Settings: s, Sessions: sessions, Config: &auth.Config{SecretKey: ds.SecretKey, Users: users},
 		Emails: headless.NewSQLEmailAddresses(users, ""),
