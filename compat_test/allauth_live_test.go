@@ -259,6 +259,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/app/v1/auth/code/confirm", h.ConfirmLoginCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/code/confirm", h.BrowserConfirmLoginCodeView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/code/resend", h.ResendLoginCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/code/resend", h.BrowserResendLoginCodeView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))

@@ -148,6 +148,8 @@ MAILS = []
 
 
 def _record_mail(self, template_prefix, email, context):
+    if not isinstance(email, (str, list, tuple)):  # (render_mail's EmailMessage refuses it)
+        raise TypeError('"to" argument must be a list or tuple')
     MAILS.append([template_prefix, email, {k: v for k, v in context.items() if k != "request"}])
 
 
@@ -219,6 +221,7 @@ CODE_CONFIRM = "/_allauth/app/v1/auth/code/confirm"
 CODE_RESEND = "/_allauth/app/v1/auth/code/resend"
 BROWSER_CODE_REQUEST = "/_allauth/browser/v1/auth/code/request"
 BROWSER_CODE_CONFIRM = "/_allauth/browser/v1/auth/code/confirm"
+BROWSER_CODE_RESEND = "/_allauth/browser/v1/auth/code/resend"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -1349,6 +1352,40 @@ def code_setup(tokens):
                         ("s-codd", code_stash("1", "al@example.com", failed_attempts=True, resend_count=1.5,
                                               initiated_by_user=1))):
         tokens[name] = new_session(data=stash).session_key
+    # Crafted further: no user_pk (the state's user_id read instead), a user_id that is
+    # no integer, a code of None or 0, an address that is an int (one that is a list,
+    # which allauth would mail, Go does not), bob (inactive) asking or met by a password
+    # login, alice's logged-in session.
+    def crafted(pk36, email, by_user=True, login=None, **state):
+        stash = code_stash(pk36, email, by_user=by_user)
+        st = stash["account_login"]["state"]["stages"]["login_by_code"]["data"]
+        st.update(state)
+        stash["account_login"].update(login or {})
+        return stash
+
+    for name, stash in (("s-cnopk", crafted("1", "alice@example.com", login={"user_pk": None})),
+                        ("s-cnopk2", crafted("1", "alice@example.com", login={"user_pk": None})),
+                        ("s-cnopk3", crafted("1", "alice@example.com", by_user=False, login={"user_pk": None})),
+                        ("s-cbaduid", crafted("1", "alice@example.com", user_id="abc", login={"user_pk": None})),
+                        ("s-cnullcode", crafted("1", "alice@example.com", code=None)),
+                        ("s-czerocode", crafted("1", "alice@example.com", code=0)),
+                        ("s-cintmail", crafted("1", 5, login={"user_pk": None})),
+                        ("s-cbob", crafted("2", "bob@example.com")),
+                        ("s-cbob2", crafted("2", "bob@example.com", by_user=False)),
+                        ("s-cnoinit", crafted("1", "alice@example.com")),
+                        ("s-cintmail2", crafted("1", 5)),
+                        ("s-cinput", crafted("1", "alice@example.com", failed_attempts=-10)),
+                        ("s-cstale", crafted("1", "alice@example.com", login={"initiated_at": time.time() - 4000})),
+                        ("s-cstale2", crafted("1", "alice@example.com", login={"initiated_at": 0}))):
+        if name == "s-cnoinit":
+            stash["account_login"]["state"]["stages"]["login_by_code"]["data"].pop("initiated_by_user")
+        if name in ("s-cstale", "s-cstale2"):
+            stash["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+            stash["account_authentication_methods_user"] = "1"
+        if name == "s-cintmail":
+            stash["account_login"]["state"]["stages"]["login_by_code"]["data"].pop("user_id")
+        tokens[name] = new_session(data=stash).session_key
+    tokens["s-calice"] = new_session(User.objects.get(pk=1)).session_key
 
 
 def code_steps(add):
@@ -1433,12 +1470,49 @@ def code_steps(add):
     post(CODE_CONFIRM, "s-codd", {"code": "nope"})
     post(CODE_CONFIRM, "s-codd", {"code": "{t:code}"})
     sess("s-codd")
+    # Crafted logins: no user_pk (the state's user_id); odd codes and addresses; bob.
+    post(CODE_CONFIRM, "s-cnopk", {"code": "BCDF-GHJK"})
+    sess("s-cnopk")
+    post(CODE_RESEND, "s-cnopk2", "")
+    sess("s-cnopk2")
+    post(CODE_CONFIRM, "s-cnopk3", {"code": "BCDF-GHJK"})
+    sess("s-cnopk3")
+    post(CODE_CONFIRM, "s-cbaduid", {"code": "nope"})
+    sess("s-cbaduid")
+    for name in ("s-cnullcode", "s-czerocode"):
+        post(CODE_CONFIRM, name, {"code": "BCDF-GHJK"})
+        sess(name)
+    post(CODE_RESEND, "s-cintmail", "")
+    sess("s-cintmail")
+    for name in ("s-cbob", "s-cbob2"):
+        post(CODE_CONFIRM, name, {"code": "BCDF-GHJK"})
+        sess(name)
+    # No initiated_by_user (allauth records the authentication before its KeyError, and
+    # saves the app session of a server error); an address that is an int.
+    for name in ("s-cnoinit", "s-cintmail2"):
+        post(CODE_CONFIRM, name, {"code": "BCDF-GHJK"})
+        sess(name)
+    # Codes of odd types and forms (the attempts counted from -10).
+    for code in ([], {}, 5, True, None, 1.5, "BCDF-GHJK\u0000", "\uff22CDF-GHJK", " ", "B.C.D.F_G(H)J K"):
+        post(CODE_CONFIRM, "s-cinput", {"code": code})
+    sess("s-cinput")
+    # A login older than ACCOUNT_LOGIN_TIMEOUT (its records cleared); one started at 0.
+    post(CODE_RESEND, "s-cstale", "")
+    post(CODE_CONFIRM, "s-cstale", {"code": "BCDF-GHJK"})
+    post(CODE_CONFIRM, "s-cstale2", {"code": "BCDF-GHJK"})
+    # A logged-in session asks for a code, has it resent, confirms it (409).
+    post(CODE_REQUEST, "s-calice", {"email": "al@example.com"})
+    sess("s-calice")
+    post(CODE_RESEND, "s-calice", "")
+    post(CODE_CONFIRM, "s-calice", {"code": "{t:code}"})
+    sess("s-calice")
     # The browser client's.
     cookie = "sessionid={t:s-c5}; csrftoken=" + CSRF_SECRET
     csrf = {"X-CSRFToken": CSRF_SECRET}
     post(BROWSER_CODE_REQUEST, None, {"email": "erin@example.com"}, headers={"Cookie": cookie})
     post(BROWSER_CODE_REQUEST, None, {"email": "kim@example.com"}, headers=dict(csrf, Cookie=cookie))
     post(BROWSER_CODE_REQUEST, None, {"email": "al@example.com"}, headers=dict(csrf, Cookie=cookie))
+    post(BROWSER_CODE_RESEND, None, "", headers=dict(csrf, Cookie=cookie))
     post(BROWSER_CODE_CONFIRM, None, {"code": "{t:code}"}, headers=dict(csrf, Cookie=cookie))
     add(BROWSER, headers={"Cookie": "sessionid={t:s-c5}"})
 
@@ -1630,12 +1704,12 @@ def state(tokens):
             stash = dict(stash, initiated_at=abs(time.time() - stash["initiated_at"]) < 3600)
         try:  # (a login code's time, recent or not, and the code, random)
             lbc = json.loads(json.dumps(stash))
-            data = lbc["state"]["stages"]["login_by_code"]["data"]
-            if isinstance(data.get("at"), float):
-                data["at"] = abs(time.time() - data["at"]) < 3600
-            if isinstance(data.get("code"), str) and re.fullmatch("[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}",
-                                                                 data["code"]):
-                data["code"] = "C"
+            lbc_data = lbc["state"]["stages"]["login_by_code"]["data"]  # (not the session's data)
+            if isinstance(lbc_data.get("at"), float):
+                lbc_data["at"] = abs(time.time() - lbc_data["at"]) < 3600
+            if isinstance(lbc_data.get("code"), str) and re.fullmatch(
+                    "[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}", lbc_data["code"]):
+                lbc_data["code"] = "C"
             stash = lbc
         except (TypeError, KeyError, AttributeError):
             pass

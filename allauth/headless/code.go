@@ -400,10 +400,9 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		return err
 	}
 	code, ferr := charField(data, "code")
-	if ferr.IsNone() { // (clean_code)
-		ev, _ := state.Get("code")
+	if ferr.IsNone() { // (clean_code: normalize_user_code of the state's code, a str)
 		expected := ""
-		if ev.Truthy() || ev.Kind() == serializer.KindStr {
+		if ev, has := state.Get("code"); has {
 			var isStr bool
 			if expected, isStr = ev.AsStr(); !isStr {
 				return fmt.Errorf("%w: a login code of type %s", errStash, ev.Kind())
@@ -428,28 +427,55 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		} else if err := h.stashLogin(c.session, l); err != nil {
 			return err
 		}
+		// (the process's user, read for login_code_rejected: a user_id that is no key
+		// fails, the session kept as it is now)
+		if _, err := h.codeUser(ctx, l, state); err != nil {
+			return err
+		}
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
 	}
 	if !restPost(w, r) {
 		return nil
 	}
-	u := l.user
-	if u == nil {
+	// finish: the authentication recorded, the code's address verified
+	// (verify_email_indirectly), then the login: perform_login for a login the user
+	// asked the code for, resume_login (stage.exit) for one that met the stage. (A
+	// failure on the way leaves the session as allauth leaves it: its app client's
+	// session is saved all the same; a request handed on leaves it untouched.)
+	u, err := h.codeUser(ctx, l, state)
+	if err != nil {
+		return err
+	}
+	if u == nil { // (record_authentication skips no user; verify_email_indirectly or the login's assert fails)
 		return fmt.Errorf("%w: a login code of no user", errStash)
 	}
 	email, _ := state.Get("email")
+	extra := serializer.NewDict()
+	if !email.IsNone() {
+		extra.Set("email", email)
+	}
+	if ph, _ := state.Get("phone"); !ph.IsNone() {
+		extra.Set("phone", ph)
+	}
+	h.record(c.session, u, "code", extra)
+	addr, isStr := email.AsStr()
+	if email.Truthy() {
+		if !isStr {
+			return fmt.Errorf("%w: a login code's address of type %s", errStash, email.Kind())
+		}
+		if err := h.verifyIndirectly(ctx, u, addr); err != nil {
+			return err
+		}
+	}
 	byUser, ok := state.Get("initiated_by_user")
 	if !ok {
 		return fmt.Errorf("%w: no initiated_by_user", errStash)
 	}
-	// verify_email_indirectly: the code's address, when it is one of the user's not
-	// verified yet, is verified (as allauth would, first, were the request handed on
-	// below).
-	addr, _ := email.AsStr()
-	if email.Truthy() {
-		if err := h.verifyIndirectly(ctx, u, addr); err != nil {
-			return err
-		}
+	if !byUser.Truthy() && l.user == nil {
+		// (resume_login of the stashed login, which has no user: its stages pass, the
+		// login is popped, and allauth's assert fails)
+		c.session.Pop(loginKey)
+		return fmt.Errorf("%w: a stashed login of no user", errStash)
 	}
 	next := l
 	if byUser.Truthy() {
@@ -472,16 +498,6 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 			return ErrLoginStage
 		}
 	}
-	// finish: the record, then the login (perform_login for a login the user asked the
-	// code for, resume_login for one that met the stage).
-	extra := serializer.NewDict()
-	if !email.IsNone() {
-		extra.Set("email", email)
-	}
-	if ph, _ := state.Get("phone"); !ph.IsNone() {
-		extra.Set("phone", ph)
-	}
-	h.record(c.session, u, "code", extra)
 	if byUser.Truthy() && !u.IsActive { // (pre_login: an inactive user; clear_login)
 		clearLogin(c.session)
 		return h.authenticationResponse(w, r, c, nil)
@@ -504,6 +520,24 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	}
 	c.loggedIn = true
 	return h.authenticationResponse(w, r, c, u)
+}
+
+// codeUser is the code process's user: the stashed login's, else the one of the
+// state's user_id (str_to_user_id: a value the primary key's to_python refuses is an
+// error; none for a falsy one or a user gone).
+func (h *Headless) codeUser(ctx context.Context, l *stashedLogin, state *serializer.Dict) (*auth.User, error) {
+	if l.user != nil {
+		return l.user, nil
+	}
+	v, _ := state.Get("user_id")
+	if !v.Truthy() {
+		return nil, nil
+	}
+	id, err := h.Config.PK.NormalizeValue(v)
+	if err != nil {
+		return nil, err
+	}
+	return h.userByPK(ctx, id)
 }
 
 // pyIncrement is v += 1 as Python computes it (an int for an int or a bool, a float
@@ -712,18 +746,25 @@ func (h *Headless) serveResendLoginCode(w http.ResponseWriter, r *http.Request, 
 		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
 	// resend: a new code (generate_code, which an unknown account's login keeps
-	// unsent), sent, counted, stashed.
-	if _, err := loginCodeEmail(state); err != nil {
-		return err
-	}
-	if l.user == nil {
-		code, err := h.Settings.LoginByCodeFormat.generate()
-		if err != nil {
+	// unsent), sent to the process's user, counted, stashed.
+	if ev, _ := state.Get("email"); !ev.Truthy() {
+		if _, err := loginCodeEmail(state); err != nil {
 			return err
 		}
-		state.Set("code", serializer.Str(code))
-	} else if err := h.sendLoginCode(ctx, r, l.user, state, true); err != nil {
+	}
+	code, err := h.Settings.LoginByCodeFormat.generate()
+	if err != nil {
 		return err
+	}
+	state.Set("code", serializer.Str(code))
+	u, err := h.codeUser(ctx, l, state)
+	if err != nil {
+		return err
+	}
+	if u != nil {
+		if err := h.sendLoginCode(ctx, r, u, state, true); err != nil {
+			return err
+		}
 	}
 	v, _, err := pyIncrement(rc, "resend_count")
 	if err != nil {
@@ -737,7 +778,8 @@ func (h *Headless) serveResendLoginCode(w http.ResponseWriter, r *http.Request, 
 }
 
 // loginCodeEmail is the address a login code goes to (the process's state's "email");
-// an error without one (send's ValueError).
+// an error without one (send's ValueError), or for one that is no str (which this
+// package cannot mail: allauth's render_mail would take a list of addresses).
 func loginCodeEmail(state *serializer.Dict) (string, error) {
 	ev, _ := state.Get("email")
 	if !ev.Truthy() {

@@ -77,15 +77,8 @@ func (h *Headless) unstashLogin(ctx context.Context, s *django.Session) (*stashe
 		if err != nil || !ok {
 			return nil, err // (base36_to_int's ValueError: no login)
 		}
-		u, err := h.Config.Users.User(ctx, id)
-		switch {
-		case errors.Is(err, auth.ErrUserNotFound):
-		case errors.Is(err, auth.ErrUserIDOutOfRange) && !djangoBefore5(h.Sessions.Settings().DjangoVersion):
-			// (Django 5.0+ finds no row for an int beyond the column's range)
-		case err != nil:
+		if l.user, err = h.userByPK(ctx, id); err != nil {
 			return nil, err
-		default:
-			l.user = u
 		}
 	}
 	for _, k := range []string{"signal_kwargs", "email_verification", "redirect_url", "email", "phone", "signup", "state", "initiated_at"} {
@@ -155,6 +148,21 @@ func (l *stashedLogin) setUp(keys []string) error {
 		}
 	}
 	return nil
+}
+
+// userByPK is get_user_model().objects.filter(pk=id).first(): nil for no such user (an
+// int beyond the column's range finds none from Django 5.0 on).
+func (h *Headless) userByPK(ctx context.Context, id string) (*auth.User, error) {
+	u, err := h.Config.Users.User(ctx, id)
+	switch {
+	case errors.Is(err, auth.ErrUserNotFound):
+	case errors.Is(err, auth.ErrUserIDOutOfRange) && !djangoBefore5(h.Sessions.Settings().DjangoVersion):
+	case err != nil:
+		return nil, err
+	default:
+		return u, nil
+	}
+	return nil, nil
 }
 
 // setDefaultDict is d.setdefault(key, {}), which must be a dict.

@@ -280,8 +280,8 @@ func hasSurrogate(s string) bool {
 func (h *Headless) RefreshTokenView() http.Handler { return h.appView(h.serveRefresh, nil) }
 
 // appView is allauth's app_view around serve: the request's app context (a 410 for a
-// session token of no session), serve, fallback for a request handed on, then the
-// session saved when the view changed it.
+// session token of no session), serve, fallback for a request handed on (its session
+// untouched), then the session saved when the view changed it, even when it failed.
 func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appContext) error, fallback http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ds := h.Sessions.Settings()
@@ -305,8 +305,9 @@ func (h *Headless) appView(serve func(http.ResponseWriter, *http.Request, *appCo
 			fallback.ServeHTTP(w, r)
 			return
 		case err != nil:
+			// (a server error: authentication_context's finally saves the session all
+			// the same, as the view left it)
 			h.fail(w, r, err)
-			return
 		}
 		if err := c.finish(r); err != nil {
 			ds.Log().Error("headless: saving the session", "error", err)
