@@ -1056,18 +1056,26 @@ def mfa_odd_setup(tokens):
         tokens["s-" + name] = new_session(odd[name]).session_key
 
 
-def mfa_steps(add):
-    """The logins that wait for the second factor, the second factor's endpoints, and the
-    reauthentication by a code."""
+def poster(add, net):
+    """A step maker: post(path, session name or None, body, method, headers, ip), each
+    step from a client address of its own in the /16 net (X-Forwarded-For), with the
+    named session's token."""
     n = [0]
 
     def post(path, name, body, method="POST", headers=None, ip=None):
         n[0] += 1
-        h = {"X-Forwarded-For": ip or "10.9.%d.%d" % (n[0] // 200, n[0] % 200 + 1)}
+        h = {"X-Forwarded-For": ip or "%s.%d.%d" % (net, n[0] // 200, n[0] % 200 + 1)}
         if name:
             h["X-Session-Token"] = "{t:%s}" % name
         h.update(headers or {})
         add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+    return post
+
+
+def mfa_steps(add):
+    """The logins that wait for the second factor, the second factor's endpoints, and the
+    reauthentication by a code."""
+    post = poster(add, "10.9")
 
     def code(name):
         return "{t:%s}" % name
@@ -1392,15 +1400,7 @@ def code_steps(add):
     """The login by code: codes asked for (users, unknown and inactive ones, bad
     input, the rate per address), resent, confirmed (wrong ones, the last attempt, too
     old), logins that go on to the second factor or an address to verify."""
-    n = [0]
-
-    def post(path, name, body, method="POST", headers=None, ip=None):
-        n[0] += 1
-        h = {"X-Forwarded-For": ip or "10.8.%d.%d" % (n[0] // 200, n[0] % 200 + 1)}
-        if name:
-            h["X-Session-Token"] = "{t:%s}" % name
-        h.update(headers or {})
-        add(path, method, headers=h, body=body if isinstance(body, str) else json.dumps(body))
+    post = poster(add, "10.8")
 
     def sess(name):
         add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})

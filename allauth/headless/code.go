@@ -2,7 +2,6 @@ package headless
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"math/big"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 )
@@ -56,8 +56,8 @@ type UserCodeFormat struct {
 // codeLetters are allauth's user codes' letters (RFC 8628, section 6.1).
 const codeLetters = "BCDFGHJKLMNPQRSTVWXZ"
 
-// generate is generate_user_code: each character chosen uniformly with crypto/rand, as
-// get_random_string chooses them with secrets.choice.
+// generate is generate_user_code (get_random_string of the format's characters, cut by
+// dashes).
 func (f UserCodeFormat) generate() (string, error) {
 	chars, n := codeLetters, f.Length
 	if f.Numeric {
@@ -69,17 +69,9 @@ func (f UserCodeFormat) generate() (string, error) {
 			n = 9
 		}
 	}
-	code := make([]byte, n)
-	limit := big.NewInt(int64(len(chars)))
-	for i := range code {
-		k, err := rand.Int(rand.Reader, limit)
-		if err != nil {
-			return "", err
-		}
-		code[i] = chars[k.Int64()]
-	}
-	if !f.Dashed {
-		return string(code), nil
+	code, err := hashers.RandomStringOf(n, chars)
+	if err != nil || !f.Dashed {
+		return code, err
 	}
 	parts := 2
 	if n > 8 {
@@ -91,7 +83,7 @@ func (f UserCodeFormat) generate() (string, error) {
 		if i > 0 {
 			b.WriteByte('-')
 		}
-		b.Write(code[i:min(i+chunk, n)])
+		b.WriteString(code[i:min(i+chunk, n)])
 	}
 	return b.String(), nil
 }
@@ -255,15 +247,8 @@ func (h *Headless) serveRequestLoginCode(w http.ResponseWriter, r *http.Request,
 // drops the login of a user with no address (clear_login).
 func (h *Headless) stashCodeLogin(r *http.Request, s *django.Session, u *auth.User, email string) error {
 	ctx := r.Context()
-	l, err := h.newLogin(u, email, nil)
+	l, err := h.loginAt(u, email, stageLoginByCode)
 	if err != nil {
-		return err
-	}
-	keys := h.Settings.loginStages()
-	if err := l.setUp(keys); err != nil {
-		return err
-	}
-	if err := l.advance(keys, stageLoginByCode); err != nil {
 		return err
 	}
 	if email == "" { // (get_primary_email)

@@ -2,6 +2,7 @@ package headless_test
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -100,21 +101,9 @@ func ExampleHeadless() {
 // Django's cache, shared with the site (a FileBasedCache here); a login that needs a
 // stage allauth runs (a second factor, say) would go to the fallback: the site's Django.
 func ExampleHeadless_LoginView() {
-	conn, users, done, err := exampledb.Copy()
-	if err != nil {
-		panic(err)
-	}
+	_, users, sessions, done := exampleSite()
 	defer done()
-	ds := django.NewSettings()
-	ds.SecretKey, ds.AllowedHosts = "the site's SECRET_KEY", []string{"api.example.com"}
-	opts, _ := ds.EngineOptions()
-	if ds.SessionEngine, err = sqlite.New(conn, db.Options{Options: opts}); err != nil {
-		panic(err)
-	}
-	sessions, err := django.NewMiddleware(ds)
-	if err != nil {
-		panic(err)
-	}
+	ds := sessions.Settings()
 	dir, err := os.MkdirTemp("", "cache")
 	if err != nil {
 		panic(err)
@@ -153,24 +142,12 @@ var newValues = regexp.MustCompile(`"(session_token|at)": ("\w+"|[\d.e+]+)`)
 // allauth keeps it (Django's ConfirmLoginCodeView could take the code as well), and the
 // code logs the session in.
 func ExampleHeadless_RequestLoginCodeView() {
-	conn, users, done, err := exampledb.Copy()
-	if err != nil {
-		panic(err)
-	}
+	conn, users, sessions, done := exampleSite()
 	defer done()
+	ds := sessions.Settings()
 	// (allauth's account_emailaddress, as its migrations make it)
 	if _, err := conn.Exec(`CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
 		"email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL)`); err != nil {
-		panic(err)
-	}
-	ds := django.NewSettings()
-	ds.SecretKey, ds.AllowedHosts = "the site's SECRET_KEY", []string{"api.example.com"}
-	opts, _ := ds.EngineOptions()
-	if ds.SessionEngine, err = sqlite.New(conn, db.Options{Options: opts}); err != nil {
-		panic(err)
-	}
-	sessions, err := django.NewMiddleware(ds)
-	if err != nil {
 		panic(err)
 	}
 	s := headless.Defaults(ds.SecretKey)
@@ -202,4 +179,24 @@ func ExampleHeadless_RequestLoginCodeView() {
 	// mail account/email/login_code to bob@example.com
 	// 401 {"status": 401, "data": {"flows": [{"id": "login"}, {"id": "login_by_code", "is_pending": true}, {"id": "signup"}]}, "meta": {"is_authenticated": false, "session_token": ...}}
 	// 200 {"status": 200, "data": {"user": {"id": 2, "display": "bob", "email": "bob@example.com", "has_usable_password": true, "username": "bob"}, "methods": [{"method": "code", "at": ..., "email": "bob@example.com"}]}, "meta": {"is_authenticated": true, "session_token": ...}}
+}
+
+// exampleSite is a copy of the example database (its users), and the site's sessions in
+// its django_session table.
+func exampleSite() (*sql.DB, *auth.SQLUserSource, *django.Middleware, func()) {
+	conn, users, done, err := exampledb.Copy()
+	if err != nil {
+		panic(err)
+	}
+	ds := django.NewSettings()
+	ds.SecretKey, ds.AllowedHosts = "the site's SECRET_KEY", []string{"api.example.com"}
+	opts, _ := ds.EngineOptions()
+	if ds.SessionEngine, err = sqlite.New(conn, db.Options{Options: opts}); err != nil {
+		panic(err)
+	}
+	sessions, err := django.NewMiddleware(ds)
+	if err != nil {
+		panic(err)
+	}
+	return conn, users, sessions, done
 }

@@ -314,18 +314,25 @@ func (l *stashedLogin) advance(keys []string, stop string) error {
 // leaves it when the stages before the second factor had nothing to do: handled, and the
 // login stashed at mfa_authenticate (stash_login).
 func (h *Headless) stashMFALogin(s *django.Session, u *auth.User, email string) error {
-	l, err := h.newLogin(u, email, nil)
+	l, err := h.loginAt(u, email, stageMFAAuthenticate)
 	if err != nil {
 		return err
 	}
+	return h.stashLogin(s, l)
+}
+
+// loginAt is a new login of u (by email, or "") as LoginStageController.handle leaves
+// it at the stage stop, those before it having had nothing to do.
+func (h *Headless) loginAt(u *auth.User, email, stop string) (*stashedLogin, error) {
+	l, err := h.newLogin(u, email, nil)
+	if err != nil {
+		return nil, err
+	}
 	keys := h.Settings.loginStages()
 	if err := l.setUp(keys); err != nil {
-		return err
+		return nil, err
 	}
-	if err := l.advance(keys, stageMFAAuthenticate); err != nil {
-		return err
-	}
-	return h.stashLogin(s, l)
+	return l, l.advance(keys, stop)
 }
 
 // newLogin is Login(user=u, email=email) (none for ""), its stages' state stages (nil

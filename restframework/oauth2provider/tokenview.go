@@ -2,10 +2,8 @@ package oauth2provider
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
 	"slices"
 	"strings"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/django/auth/hashers"
 	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/internal/pyuuid"
 )
@@ -328,18 +327,7 @@ func newRefresh(o *oauthRequest, s *Settings) (string, error) {
 
 // generateToken is oauthlib's generate_token: 30 characters drawn from ASCII letters and
 // digits by the system's random source.
-func generateToken() (string, error) {
-	b := make([]byte, 30)
-	max := big.NewInt(int64(len(tokenCharacterSet)))
-	for i := range b {
-		n, err := rand.Int(rand.Reader, max)
-		if err != nil {
-			return "", err
-		}
-		b[i] = tokenCharacterSet[n.Int64()]
-	}
-	return string(b), nil
-}
+func generateToken() (string, error) { return hashers.RandomStringOf(30, tokenCharacterSet) }
 
 // newTokens is what TokenView stores of the tokens it issues.
 type newTokens struct {

@@ -181,15 +181,19 @@ func MakeUnusable() (string, error) {
 
 // RandomString returns n characters drawn uniformly from RandomStringChars with
 // crypto/rand, as Django's get_random_string.
-func RandomString(n int) (string, error) {
+func RandomString(n int) (string, error) { return RandomStringOf(n, RandomStringChars) }
+
+// RandomStringOf returns n characters drawn uniformly from chars (ASCII) with
+// crypto/rand, as Django's get_random_string(n, allowed_chars) with secrets.choice.
+func RandomStringOf(n int, chars string) (string, error) {
 	b := make([]byte, n)
-	max := big.NewInt(int64(len(RandomStringChars)))
+	max := big.NewInt(int64(len(chars)))
 	for i := range b {
 		x, err := rand.Int(rand.Reader, max)
 		if err != nil {
 			return "", err
 		}
-		b[i] = RandomStringChars[x.Int64()]
+		b[i] = chars[x.Int64()]
 	}
 	return string(b), nil
 }
