@@ -260,6 +260,12 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/code/confirm", h.BrowserConfirmLoginCodeView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/code/resend", h.ResendLoginCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/code/resend", h.BrowserResendLoginCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/reauthenticate/code/request", h.RequestReauthenticationCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/reauthenticate/code/confirm", h.ConfirmReauthenticationCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/reauthenticate/code/resend", h.ResendReauthenticationCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/reauthenticate/code/request", h.BrowserRequestReauthenticationCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/reauthenticate/code/confirm", h.BrowserConfirmReauthenticationCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/reauthenticate/code/resend", h.BrowserResendReauthenticationCodeView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))

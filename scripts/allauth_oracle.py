@@ -222,6 +222,9 @@ CODE_RESEND = "/_allauth/app/v1/auth/code/resend"
 BROWSER_CODE_REQUEST = "/_allauth/browser/v1/auth/code/request"
 BROWSER_CODE_CONFIRM = "/_allauth/browser/v1/auth/code/confirm"
 BROWSER_CODE_RESEND = "/_allauth/browser/v1/auth/code/resend"
+REAUTH_CODE_REQUEST = "/_allauth/app/v1/auth/reauthenticate/code/request"
+REAUTH_CODE_CONFIRM = "/_allauth/app/v1/auth/reauthenticate/code/confirm"
+REAUTH_CODE_RESEND = "/_allauth/app/v1/auth/reauthenticate/code/resend"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -382,6 +385,7 @@ def setup():
     tokens["s-kim"] = new_session(User.objects.get(pk=17)).session_key
     mfa_setup(tokens)
     code_setup(tokens)
+    reauth_code_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
@@ -1319,7 +1323,85 @@ def steps(tokens):
     mfa_manage_steps(add)
     mfa_probe_steps(add, tokens)
     code_steps(add)
+    reauth_code_steps(add)
     return out
+
+
+def reauth_code_steps(add):
+    """The reauthentication by a code mailed to a verified address (rv's: b@y.org,
+    A@y.org, _@y.org, \u00e9@y.org): asked for, resent, confirmed; bad input and phones
+    (rw, rx: the "reauthenticate" rate, 8 a minute per user, used up); the rate per
+    address; processes made up."""
+    post = poster(add, "10.7")
+    post(REAUTH_CODE_REQUEST, "s-rv1", {"email": "a@Y.org"})
+    post(REAUTH_CODE_CONFIRM, "s-rv1", {"code": "BBBB-BBBB"})
+    post(REAUTH_CODE_CONFIRM, "s-rv1", {"code": "{t:code}"})
+    post(REAUTH_CODE_CONFIRM, "s-rv1", {"code": "{t:code}"})
+    bad = [{"email": "0@w.org"}, {}, {"email": ""}, {"email": "b@w.org", "phone": "+15555550123"},
+           {"phone": "+15555550123"}, {"phone": "123"}, {"phone": "+\u0661\u0662\u0663\u0664\u0665\u0666"},
+           {"email": "nope"}, "[]", {"phone": "+1555555\u0000"}]
+    for body in bad[:7]:
+        post(REAUTH_CODE_REQUEST, "s-rw", body)
+    for body in bad[7:]:
+        post(REAUTH_CODE_REQUEST, "s-rx", body)
+    for method in ("GET", "OPTIONS", "PUT", "DELETE", "POST", "POST", "POST"):
+        post(REAUTH_CODE_REQUEST, "s-rx", {"email": "b@v.org"}, method)
+    for name in ("s-anon", None):
+        post(REAUTH_CODE_REQUEST, name, {"email": "b@y.org"})
+        post(REAUTH_CODE_CONFIRM, name, {"code": "x"})
+        post(REAUTH_CODE_RESEND, name, "")
+    # Resent twice, then refused; the last code taken.
+    post(REAUTH_CODE_REQUEST, "s-rv2", {"email": "A@y.org"})
+    for method in ("GET", "POST", "POST", "POST"):
+        post(REAUTH_CODE_RESEND, "s-rv2", "", method)
+    post(REAUTH_CODE_CONFIRM, "s-rv2", {"code": "{t:code}"})
+    post(REAUTH_CODE_RESEND, "s-rv2", "")
+    # The rate per address (3 a minute).
+    for name in ("s-rv2", "s-rv1", "s-rv3", "s-rv3"):
+        post(REAUTH_CODE_REQUEST, name, {"email": "B@y.org"})
+    # The processes made up: a code written otherwise; another user's address; states
+    # allauth fails on or drops.
+    post(REAUTH_CODE_CONFIRM, "s-rv-made", {"code": " abc 123"})
+    post(REAUTH_CODE_CONFIRM, "s-rv-other", {"code": "ABC123"})
+    for name in ("s-rv-bad", "s-rv-zero", "s-rv-old", "s-rv-fa2"):
+        post(REAUTH_CODE_CONFIRM, name, {"code": "x"})
+        post(REAUTH_CODE_RESEND, name, "")
+    post(REAUTH_CODE_CONFIRM, "s-rv-fa2", {"code": "ABC123"})
+    add(SESSION, headers={"X-Session-Token": "{t:s-rv1}"})
+    cookie = "sessionid={t:s-rv-br}; csrftoken=" + CSRF_SECRET
+    csrf = {"X-CSRFToken": CSRF_SECRET, "Cookie": cookie}
+    add("/_allauth/browser/v1/auth/reauthenticate/code/request", "POST", headers=csrf, body=json.dumps({"email": "_@y.org"}))
+    add("/_allauth/browser/v1/auth/reauthenticate/code/resend", "POST", headers=csrf)
+    add("/_allauth/browser/v1/auth/reauthenticate/code/confirm", "POST", headers=csrf, body=json.dumps({"code": "{t:code}"}))
+    add(BROWSER, headers={"Cookie": cookie})
+
+
+def reauth_code_setup(tokens):
+    """rv (pk 300): verified addresses b@y.org, A@y.org, _@y.org, \u00e9@y.org, and
+    0@y.org not verified; logged in (s-rv1 to s-rv3, s-rv-br), and with processes made
+    up: s-rv-made (code ABC123, to b@y.org), s-rv-other (to another's address), s-rv-bad
+    (no time), s-rv-zero (0), s-rv-old (too old), s-rv-fa2 (two wrong codes already).
+    rw and rx (pks 301, 302; b@w.org and b@v.org verified, 0@w.org not) logged in: s-rw,
+    s-rx."""
+    from allauth.account.models import EmailAddress
+
+    rv = User.objects.create_user(pk=300, username="rv", password=PASSWORD)
+    for email, verified in (("b@y.org", True), ("A@y.org", True), ("_@y.org", True), ("\u00e9@y.org", True),
+                            ("0@y.org", False)):
+        EmailAddress.objects.create(user=rv, email=email, verified=verified, primary=False)
+    for name in ("s-rv1", "s-rv2", "s-rv3", "s-rv-br"):
+        tokens[name] = new_session(rv).session_key
+    made = {"at": time.time(), "failed_attempts": 0, "resend_count": 0, "change_count": 0, "email": "b@y.org",
+            "user_id": "300", "code": "ABC123"}
+    for name, state in (("s-rv-made", made), ("s-rv-other", dict(made, email="z@z.org")), ("s-rv-bad", {"x": 1}),
+                        ("s-rv-zero", 0), ("s-rv-old", dict(made, at=time.time() - 1000)),
+                        ("s-rv-fa2", dict(made, failed_attempts=2))):
+        tokens[name] = new_session(rv, data={"account_email_reauthentication_code": state}).session_key
+    for pk, name, addresses in ((301, "rw", (("b@w.org", True), ("0@w.org", False))), (302, "rx", (("b@v.org", True),))):
+        u = User.objects.create_user(pk=pk, username=name, password=PASSWORD)
+        for email, verified in addresses:
+            EmailAddress.objects.create(user=u, email=email, verified=verified, primary=False)
+        tokens["s-" + name] = new_session(u).session_key
 
 
 def code_stash(pk36, email, by_user=True, **data):

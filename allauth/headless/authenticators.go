@@ -160,29 +160,36 @@ func pyArith(v serializer.Value, what string) (float64, error) {
 // code started in the session and not older than ACCOUNT_LOGIN_BY_CODE_TIMEOUT (an
 // older one dropped).
 func (h *Headless) reauthCodePending(s *django.Session) (bool, error) {
+	state, err := h.reauthCodeState(s)
+	return state != nil, err
+}
+
+// reauthCodeState is the state of ConfirmReauthenticationCodeProcess.resume's process
+// (nil for none).
+func (h *Headless) reauthCodeState(s *django.Session) (*serializer.Dict, error) {
 	if !slices.Contains(h.Settings.ReauthenticationMethods, "code") {
-		return false, nil
+		return nil, nil
 	}
 	state, _ := s.Get(reauthCodeKey)
 	if !state.Truthy() {
-		return false, nil
+		return nil, nil
 	}
 	if state.Kind() != serializer.KindDict {
-		return false, fmt.Errorf("headless: a reauthentication by code whose state is a %s", state.Kind())
+		return nil, fmt.Errorf("headless: a reauthentication by code whose state is a %s", state.Kind())
 	}
 	at, ok := state.Dict().Get("at")
 	if !ok {
-		return false, errors.New("headless: a reauthentication by code without its time")
+		return nil, errors.New("headless: a reauthentication by code without its time")
 	}
 	t, err := pyArith(at, "a reauthentication by code's time")
 	if err != nil {
-		return false, err
+		return nil, err
 	}
 	if pyTime(h.now())-t <= h.Settings.LoginByCodeTimeout {
-		return true, nil
+		return state.Dict(), nil
 	}
 	s.Pop(reauthCodeKey) // (abort)
-	return false, nil
+	return nil, nil
 }
 
 // reauthenticationResponse is ReauthenticationResponse: a 401 with the session's user,

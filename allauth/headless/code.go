@@ -228,7 +228,7 @@ func (h *Headless) serveRequestLoginCode(w http.ResponseWriter, r *http.Request,
 	state := h.codeState(u, email)
 	state.Set("initiated_by_user", serializer.Bool(true))
 	st.Set("data", serializer.DictValue(state))
-	if err := h.sendLoginCode(ctx, r, u, state, false); err != nil {
+	if err := h.sendLoginCode(ctx, r, u, state, false, false); err != nil {
 		return err
 	}
 	if err := h.stashLogin(c.session, l); err != nil {
@@ -265,7 +265,7 @@ func (h *Headless) stashCodeLogin(r *http.Request, s *django.Session, u *auth.Us
 		state.SetKey(k, v)
 	}
 	state.Set("initiated_by_user", serializer.Bool(false))
-	if err := h.sendLoginCode(ctx, r, u, state, false); err != nil {
+	if err := h.sendLoginCode(ctx, r, u, state, false, false); err != nil {
 		return err
 	}
 	state.Set("login_by_code_required", serializer.Bool(true))
@@ -302,10 +302,10 @@ func (h *Headless) codeState(u *auth.User, email string) *serializer.Dict {
 	return d
 }
 
-// sendLoginCode is send_by_email: a new code mailed to the user (kept in the stage's
-// state), or to an address of no user the unknown account's mail (unless
-// skipUnknown, or ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS is off).
-func (h *Headless) sendLoginCode(ctx context.Context, r *http.Request, u *auth.User, state *serializer.Dict, skipUnknown bool) error {
+// sendLoginCode is send_by_email: a new code mailed to the user (kept in the process's
+// state; for a reauthentication when reauth), or to an address of no user the unknown
+// account's mail (unless skipUnknown, or ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS is off).
+func (h *Headless) sendLoginCode(ctx context.Context, r *http.Request, u *auth.User, state *serializer.Dict, skipUnknown, reauth bool) error {
 	email, err := loginCodeEmail(state)
 	if err != nil {
 		return err
@@ -327,7 +327,7 @@ func (h *Headless) sendLoginCode(ctx context.Context, r *http.Request, u *auth.U
 	}
 	state.Set("code", serializer.Str(code))
 	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/login_code", Email: email,
-		Context: map[string]any{"code": code, "reauthentication": false}})
+		Context: map[string]any{"code": code, "reauthentication": reauth}})
 }
 
 // frontendURL is get_frontend_url for a site with allauth's headless-only settings:
@@ -384,30 +384,14 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	if err != nil || !ok {
 		return err
 	}
-	code, ferr := charField(data, "code")
-	if ferr.IsNone() { // (clean_code: normalize_user_code of the state's code, a str)
-		expected := ""
-		if ev, has := state.Get("code"); has {
-			var isStr bool
-			if expected, isStr = ev.AsStr(); !isStr {
-				return fmt.Errorf("%w: a login code of type %s", errStash, ev.Kind())
-			}
-		}
-		if !compareUserCode(code, expected) {
-			ferr = fieldError("Incorrect code.", "incorrect_code", "code")
-		}
-	}
-	if !ferr.IsNone() { // (record_invalid_attempt)
-		fa, ok := state.Get("failed_attempts")
-		if !ok {
-			return fmt.Errorf("%w: a login code's state without failed_attempts", errStash)
-		}
-		v, n, err := pyIncrement(fa, "failed_attempts")
+	if ferr, err := h.codeInput(data, state); err != nil {
+		return err
+	} else if !ferr.IsNone() { // (record_invalid_attempt)
+		drop, err := countFailure(state, h.Settings.LoginByCodeMaxAttempts)
 		if err != nil {
 			return err
 		}
-		state.Set("failed_attempts", v)
-		if n >= float64(h.Settings.LoginByCodeMaxAttempts) {
+		if drop {
 			clearLogin(c.session)
 		} else if err := h.stashLogin(c.session, l); err != nil {
 			return err
@@ -719,47 +703,101 @@ func (h *Headless) serveResendLoginCode(w http.ResponseWriter, r *http.Request, 
 	if state == nil {
 		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
-	rc, ok := state.Get("resend_count")
-	if !ok {
-		return fmt.Errorf("%w: a login code's state without resend_count", errStash)
-	}
-	n, err := pyArith(rc, "resend_count")
+	// (the process's user is read once a new code is made: a user_id that is no key
+	// fails then)
+	more, err := h.resendCode(r, nil, state, false, func() (*auth.User, error) { return h.codeUser(ctx, l, state) })
 	if err != nil {
 		return err
 	}
-	if n >= float64(h.Settings.LoginByCodeMaxResendCount) {
+	if !more {
 		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
-	// resend: a new code (generate_code, which an unknown account's login keeps
-	// unsent), sent to the process's user, counted, stashed.
-	if ev, _ := state.Get("email"); !ev.Truthy() {
-		if _, err := loginCodeEmail(state); err != nil {
-			return err
-		}
-	}
-	code, err := h.Settings.LoginByCodeFormat.generate()
-	if err != nil {
-		return err
-	}
-	state.Set("code", serializer.Str(code))
-	u, err := h.codeUser(ctx, l, state)
-	if err != nil {
-		return err
-	}
-	if u != nil {
-		if err := h.sendLoginCode(ctx, r, u, state, true); err != nil {
-			return err
-		}
-	}
-	v, _, err := pyIncrement(rc, "resend_count")
-	if err != nil {
-		return err
-	}
-	state.Set("resend_count", v)
 	if err := h.stashLogin(c.session, l); err != nil {
 		return err
 	}
 	return h.metaResponse(w, r, c, http.StatusOK, serializer.None())
+}
+
+// codeInput is a BaseConfirmCodeForm's validation of the request's data against the
+// process's state: the code field's error, or "incorrect_code" (clean_code:
+// compare_user_code, normalize_user_code of the state's code, which must be a str when
+// there is one); None when it took.
+func (h *Headless) codeInput(data, state *serializer.Dict) (serializer.Value, error) {
+	code, ferr := charField(data, "code")
+	if !ferr.IsNone() {
+		return ferr, nil
+	}
+	expected := ""
+	if ev, has := state.Get("code"); has {
+		var isStr bool
+		if expected, isStr = ev.AsStr(); !isStr {
+			return serializer.None(), fmt.Errorf("%w: a code of type %s", errStash, ev.Kind())
+		}
+	}
+	if !compareUserCode(code, expected) {
+		return fieldError("Incorrect code.", "incorrect_code", "code"), nil
+	}
+	return serializer.None(), nil
+}
+
+// countFailure is AbstractCodeVerificationProcess.record_invalid_attempt's count: the
+// state's failed_attempts one more; drop tells that the process is to be aborted (max
+// attempts reached).
+func countFailure(state *serializer.Dict, max int) (drop bool, err error) {
+	fa, ok := state.Get("failed_attempts")
+	if !ok {
+		return false, fmt.Errorf("%w: a code's state without failed_attempts", errStash)
+	}
+	v, n, err := pyIncrement(fa, "failed_attempts")
+	if err != nil {
+		return false, err
+	}
+	state.Set("failed_attempts", v)
+	return n >= float64(max), nil
+}
+
+// resendCode is can_resend and resend for a process's state: false when
+// ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND's count is used up; else a new code
+// (generate_code, which a process of no user keeps unsent), mailed to the process's
+// user (u, or the one user finds), the resend counted.
+func (h *Headless) resendCode(r *http.Request, u *auth.User, state *serializer.Dict, reauth bool, user func() (*auth.User, error)) (bool, error) {
+	rc, ok := state.Get("resend_count")
+	if !ok {
+		return false, fmt.Errorf("%w: a code's state without resend_count", errStash)
+	}
+	n, err := pyArith(rc, "resend_count")
+	if err != nil {
+		return false, err
+	}
+	if n >= float64(h.Settings.LoginByCodeMaxResendCount) {
+		return false, nil
+	}
+	if ev, _ := state.Get("email"); !ev.Truthy() {
+		if _, err := loginCodeEmail(state); err != nil {
+			return false, err
+		}
+	}
+	code, err := h.Settings.LoginByCodeFormat.generate()
+	if err != nil {
+		return false, err
+	}
+	state.Set("code", serializer.Str(code))
+	if u == nil && user != nil {
+		if u, err = user(); err != nil {
+			return false, err
+		}
+	}
+	if u != nil {
+		if err := h.sendLoginCode(r.Context(), r, u, state, true, reauth); err != nil {
+			return false, err
+		}
+	}
+	v, _, err := pyIncrement(rc, "resend_count")
+	if err != nil {
+		return false, err
+	}
+	state.Set("resend_count", v)
+	return true, nil
 }
 
 // loginCodeEmail is the address a login code goes to (the process's state's "email");
