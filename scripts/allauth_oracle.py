@@ -386,6 +386,7 @@ def setup():
     mfa_setup(tokens)
     code_setup(tokens)
     reauth_code_setup(tokens)
+    code_review_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
@@ -1324,6 +1325,7 @@ def steps(tokens):
     mfa_probe_steps(add, tokens)
     code_steps(add)
     reauth_code_steps(add)
+    code_review_steps(add)
     return out
 
 
@@ -1476,6 +1478,114 @@ def code_setup(tokens):
             stash["account_login"]["state"]["stages"]["login_by_code"]["data"].pop("user_id")
         tokens[name] = new_session(data=stash).session_key
     tokens["s-calice"] = new_session(User.objects.get(pk=1)).session_key
+
+
+def code_review_setup(tokens):
+    """A review's users (pks 200 to 206) and sessions: rqa has a TOTP authenticator and
+    recovery codes (rc-rqa-N) and an unverified address of hers (not primary); rqb a
+    verified primary address and an unverified one; rqc an unverified address and her
+    own email in capitals; rqe an unverified address another user (rqf) has verified;
+    rqg an unverified address alone. Anonymous sessions s-rq1 to s-rq8; logins crafted
+    at the login_by_code stage: s-rqgone (asked for by a user gone, no address),
+    s-rqnomail (alice's, no address), s-rqmand* (met by a password login, with
+    email_verification "mandatory": the login's email an int; another address; rqe's
+    address that cannot be verified; rqg's), s-rqdata (rqa's, her second factor's data
+    no dict)."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
+
+    u = {}
+    for pk, name, email in ((200, "rqa", "rqa@example.com"), (201, "rqb", "rqb@example.com"),
+                            (202, "rqc", "RQC@Example.COM"), (204, "rqe", ""), (205, "rqf", ""), (206, "rqg", "")):
+        u[name] = User.objects.create_user(pk=pk, username=name, email=email, password=PASSWORD)
+    Authenticator.objects.create(user=u["rqa"], type="totp", data={"secret": TOTP_SECRET})
+    rc = Authenticator.objects.create(user=u["rqa"], type="recovery_codes", data={"seed": "7a" * 40, "used_mask": 0})
+    for i, c in enumerate(RecoveryCodes(rc).generate_codes()):
+        tokens["rc-rqa-%d" % i] = c
+    for user, email, verified, primary in ((u["rqa"], "rqa@example.com", False, False),
+                                           (u["rqb"], "rqb@example.com", True, True),
+                                           (u["rqb"], "rqb2@example.com", False, False),
+                                           (u["rqc"], "rqc@example.com", False, False),
+                                           (u["rqf"], "rqe@example.com", True, True),
+                                           (u["rqe"], "rqe@example.com", False, False),
+                                           (u["rqg"], "rqg@example.com", False, False)):
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=primary)
+    for i in range(1, 9):
+        tokens["s-rq%d" % i] = new_session(data={"cart": i}).session_key
+
+    def crafted(pk36, email, by_user=True, login=None, drop=(), **state):
+        stash = code_stash(pk36, email, by_user=by_user)
+        st = stash["account_login"]["state"]["stages"]["login_by_code"]["data"]
+        st.update(state)
+        for k in drop:
+            st.pop(k, None)
+        stash["account_login"].update(login or {})
+        return stash
+
+    mand = {"email_verification": "mandatory"}
+    for name, stash in (("s-rqgone", crafted("4", None, drop=("email",))),
+                        ("s-rqnomail", crafted("1", None, drop=("email",))),
+                        ("s-rqmand", crafted("1", "alice@example.com", by_user=False, login=dict(mand, email=5))),
+                        ("s-rqmand2", crafted("1", "alice@example.com", by_user=False,
+                                              login=dict(mand, email="al@example.com"))),
+                        ("s-rqmand3", crafted("5o", "rqe@example.com", by_user=False, login=mand)),
+                        ("s-rqmand4", crafted("5q", "rqg@example.com", by_user=False, login=mand)),
+                        ("s-rqdata", crafted("5k", "rqa@example.com", by_user=False))):
+        if name == "s-rqdata":
+            stash["account_login"]["state"]["stages"]["mfa_authenticate"]["data"] = 5
+        tokens[name] = new_session(data=stash).session_key
+
+
+def code_review_steps(add):
+    """A review's steps: a password login that needs a login code and then the second
+    factor, confirmed in Go's own stash; codes asked for by a user with a second factor;
+    the addresses the codes verify; crafted logins."""
+    post = poster(add, "10.66")
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    # A password login (a code required), the code, then the second factor.
+    post(LOGIN, "s-rq1", {"username": "rqa", "password": PASSWORD})
+    sess("s-rq1")
+    post(AUTH_2FA, "s-rq1", {"code": "{t:rc-rqa-0}"})
+    post(CODE_CONFIRM, "s-rq1", {"code": "BBBB-BBBB"})
+    post(CODE_RESEND, "s-rq1", "")
+    post(CODE_CONFIRM, "s-rq1", {"code": "{t:code}"})
+    sess("s-rq1")
+    post(CODE_CONFIRM, "s-rq1", {"code": "{t:code}"})
+    post(CODE_RESEND, "s-rq1", "")
+    post(AUTH_2FA, "s-rq1", {"code": "000000"})
+    post(AUTH_2FA, "s-rq1", {"code": "{t:rc-rqa-1}"})
+    sess("s-rq1")
+    # A code asked for by a user with a second factor, then the second factor.
+    post(CODE_REQUEST, "s-rq2", {"email": "rqa@example.com"})
+    post(CODE_CONFIRM, "s-rq2", {"code": "{t:code}"})
+    sess("s-rq2")
+    post(AUTH_2FA, "s-rq2", {"code": "{t:rc-rqa-2}"})
+    sess("s-rq2")
+    # A password login by an unverified address (another primary); by a username whose
+    # own email is in capitals (no primary); by email of rqe (the address verified by rqf).
+    post(LOGIN, "s-rq3", {"email": "rqb2@example.com", "password": PASSWORD})
+    post(CODE_CONFIRM, "s-rq3", {"code": "{t:code}"})
+    post(LOGIN, "s-rq4", {"username": "rqc", "password": PASSWORD})
+    post(CODE_CONFIRM, "s-rq4", {"code": "{t:code}"})
+    sess("s-rq4")
+    post(LOGIN, "s-rq5", {"username": "rqe", "password": PASSWORD})
+    post(LOGIN, "s-rq6", {"email": "rqe@example.com", "password": PASSWORD})
+    post(CODE_CONFIRM, "s-rq6", {"code": "{t:code}"})
+    sess("s-rq6")
+    # The browser client's: a password login, its code, the second factor.
+    csrf = {"X-CSRFToken": CSRF_SECRET}
+    cookie = dict(csrf, Cookie="sessionid={t:s-rq7}; csrftoken=" + CSRF_SECRET)
+    post(BROWSER_LOGIN, None, {"username": "rqa", "password": PASSWORD}, headers=cookie)
+    post(BROWSER_CODE_CONFIRM, None, {"code": "{t:code}"}, headers=cookie)
+    post(BROWSER_AUTH_2FA, None, {"code": "{t:rc-rqa-3}"}, headers=cookie)
+    # The crafted logins.
+    for name in ("s-rqgone", "s-rqnomail", "s-rqmand", "s-rqmand2", "s-rqmand3", "s-rqmand4", "s-rqdata"):
+        post(CODE_CONFIRM, name, {"code": "BCDF-GHJK"})
+        sess(name)
 
 
 def code_steps(add):
@@ -1779,6 +1889,15 @@ def run(step_list, tokens):
     print(json.dumps({"steps": out}))
 
 
+def key_order(v):
+    """The keys of a stashed login's dicts in their order (the session's JSON keeps it)."""
+    if isinstance(v, dict):
+        return "{" + ",".join(str(k) + key_order(x) for k, x in v.items()) + "}"
+    if isinstance(v, list):
+        return "[" + ",".join(key_order(x) for x in v) + "]"
+    return ""
+
+
 def state(tokens):
     def summary(data):
         stash = data.get("account_login")
@@ -1799,7 +1918,7 @@ def state(tokens):
         if isinstance(records, list):
             records = [{k: v for k, v in r.items() if k != "at"} if isinstance(r, dict) else r for r in records]
         return [data.get("_auth_user_id"), len(data.get("headless_refresh_tokens") or {}), sorted(data),
-                data.get("_auth_user_backend"), stash, records]
+                data.get("_auth_user_backend"), stash, records, key_order(data.get("account_login"))]
 
     out = []
     for name in sorted(n for n in tokens if n.startswith("s-")):

@@ -461,6 +461,11 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	stop := ""
 	if u.IsActive || !byUser.Truthy() {
 		if stop, err = h.nextStage(ctx, next, "code", ""); err != nil {
+			if !byUser.Truthy() && stop != "" {
+				// (the controller's walk to the stage that failed, in the session's own
+				// stash, saved with the failure)
+				_ = next.advance(h.Settings.loginStages(), stop)
+			}
 			return err
 		}
 		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) {

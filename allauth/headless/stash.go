@@ -233,7 +233,8 @@ func (h *Headless) resumePending(ctx context.Context, l *stashedLogin) (bool, er
 // yet, but skip, in order), "" for none: a login code required (a process started, or
 // is_login_by_code_required with method the last authentication's), an address to
 // verify, a second factor (is_mfa_enabled for TOTP or WebAuthn), and any stage this
-// package does not run (a trusted browser's, a passkey's signup).
+// package does not run (a trusted browser's, a passkey's signup). With an error, the
+// stage is the one that failed.
 func (h *Headless) nextStage(ctx context.Context, l *stashedLogin, method, skip string) (string, error) {
 	for _, key := range h.Settings.loginStages() {
 		if key == skip || l.handled(key) {
@@ -254,7 +255,10 @@ func (h *Headless) nextStage(ctx context.Context, l *stashedLogin, method, skip 
 			if verification == "mandatory" || verification == "optional" && signup.Truthy() {
 				email := ""
 				if v, _ := l.d.Get("email"); v.Truthy() {
-					email, _ = v.AsStr()
+					var isStr bool
+					if email, isStr = v.AsStr(); !isStr { // (has_verified_email's email.lower())
+						return key, fmt.Errorf("%w: the login's email is a %s", errStash, v.Kind())
+					}
 				}
 				src, ok := h.Emails.(EmailAddressSource)
 				if !ok || l.user == nil {
