@@ -66,8 +66,11 @@
 // stashes the login at the second factor; ResendLoginCodeView (and
 // BrowserResendLoginCodeView), .../auth/code/resend, mails a new one; and LoginView,
 // with ACCOUNT_LOGIN_BY_CODE_REQUIRED, mails the code and stashes the login at its
-// stage. SettingsFromJSON reads the project's settings as scripts/export_settings.py
-// exports them.
+// stage. The reauthentication by code: RequestReauthenticationCodeView,
+// ConfirmReauthenticationCodeView and ResendReauthenticationCodeView (and the browser
+// client's), _allauth/app/v1/auth/reauthenticate/code/request, confirm and resend, a
+// code mailed to one of the user's verified addresses. SettingsFromJSON reads the
+// project's settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
