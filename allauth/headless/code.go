@@ -117,16 +117,18 @@ func (h *Headless) BrowserRequestLoginCodeView(fallback http.Handler) http.Handl
 // RequestLoginCodeView, Go's or Django's, or met by a password login with
 // ACCOUNT_LOGIN_BY_CODE_REQUIRED), POST {"code": ...} takes the code mailed
 // (compared as allauth compares user codes), records the authentication ({"method":
-// "code", "at": ..., "email": ...}) and goes on with the login as allauth does: the
-// session logged in (LoginView's 200, with the session token and, with
-// JWTTokenStrategy, the tokens), or the login stashed at the next stage (the second
-// factor's 401). A wrong code is allauth's 400 ("incorrect_code"); the
-// ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS-th drops the login. A session with no such login,
-// or one older than ACCOUNT_LOGIN_BY_CODE_TIMEOUT (then dropped), gets allauth's 409.
-// A login that would meet a stage this package does not run (an address to verify,
-// a trusted browser's cookie), or whose code's address is one of the user's
-// unverified ones (which allauth marks verified), goes to fallback whole, before the
-// code is used (ErrLoginStage).
+// "code", "at": ..., "email": ...}), verifies the code's address when it is one of the
+// user's not verified yet (an EmailVerifier: SQLEmailAddresses.VerifyEmail, as
+// verify_email_indirectly) and goes on with the login as allauth does: the session
+// logged in (LoginView's 200, with the session token and, with JWTTokenStrategy, the
+// tokens), or the login stashed at the next stage (the second factor's 401). A wrong
+// code is allauth's 400 ("incorrect_code"); the ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS-th
+// drops the login. A session with no such login, or one older than
+// ACCOUNT_LOGIN_BY_CODE_TIMEOUT (then dropped), gets allauth's 409. A login that would
+// meet a stage this package does not run (a mandatory address to verify, a trusted
+// browser's cookie), or an address to verify without an EmailVerifier or with
+// ACCOUNT_CHANGE_EMAIL, goes to fallback (ErrLoginStage), the session untouched (an
+// address Go verified first is found verified by allauth).
 func (h *Headless) ConfirmLoginCodeView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveConfirmLoginCode, fallback)
 }
