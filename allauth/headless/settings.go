@@ -163,7 +163,9 @@ type Settings struct {
 	// SignupEnabled, EmailVerificationByCodeEnabled, LoginByCodeEnabled and
 	// PasswordResetByCodeEnabled are ACCOUNT_SIGNUP_ENABLED (true) and
 	// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED, ACCOUNT_LOGIN_BY_CODE_ENABLED and
-	// ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (false), as ConfigView tells them.
+	// ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (false), as ConfigView tells them
+	// (LoginByCodeEnabled also opens RequestLoginCodeView and ResendLoginCodeView, as
+	// allauth routes them).
 	SignupEnabled, EmailVerificationByCodeEnabled, LoginByCodeEnabled, PasswordResetByCodeEnabled bool
 	// MFASupportedTypes is MFA_SUPPORTED_TYPES (recovery_codes and totp) and
 	// PasskeyLoginEnabled MFA_PASSKEY_LOGIN_ENABLED with "webauthn" among them, as
