@@ -99,12 +99,7 @@ func (h *Headless) serveRequestReauthCode(w http.ResponseWriter, r *http.Request
 		return ErrLoginStage
 	}
 	ctx := r.Context()
-	if _, ok, err := h.consume(ctx, r, "reauthenticate", "", u.ID); err != nil {
-		return err
-	} else if !ok {
-		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
-	}
-	data, ok, err := h.restInput(w, r)
+	data, ok, err := h.reauthInput(w, r, c, u)
 	if err != nil || !ok {
 		return err
 	}

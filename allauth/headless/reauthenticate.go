@@ -36,7 +36,6 @@ func (h *Headless) serveReauthenticate(w http.ResponseWriter, r *http.Request, c
 	if err := h.loginCheck(); err != nil {
 		return err
 	}
-	ctx := r.Context()
 	u, err := h.sessionUser(w, r, c)
 	if err != nil || u == nil {
 		return err
@@ -44,12 +43,7 @@ func (h *Headless) serveReauthenticate(w http.ResponseWriter, r *http.Request, c
 	if !slices.Contains(h.Settings.ReauthenticationMethods, "password") {
 		return h.metaResponse(w, r, c, http.StatusForbidden, serializer.None())
 	}
-	if _, ok, err := h.consume(ctx, r, "reauthenticate", "", u.ID); err != nil {
-		return err
-	} else if !ok {
-		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
-	}
-	data, ok, err := h.restInput(w, r)
+	data, ok, err := h.reauthInput(w, r, c, u)
 	if err != nil || !ok {
 		return err
 	}
@@ -83,6 +77,17 @@ func (h *Headless) serveReauthenticate(w http.ResponseWriter, r *http.Request, c
 	}
 	h.recordAuthentication(c.session, u, "reauthenticated", "")
 	return h.authenticationResponse(w, r, c, u)
+}
+
+// reauthInput is the "reauthenticate" rate limit of u (its 429 once used up), then
+// restInput; ok is false when the request was answered.
+func (h *Headless) reauthInput(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) (data *serializer.Dict, ok bool, err error) {
+	if _, ok, err := h.consume(r.Context(), r, "reauthenticate", "", u.ID); err != nil {
+		return nil, false, err
+	} else if !ok {
+		return nil, false, h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	return h.restInput(w, r)
 }
 
 // reauthenticate is allauth's adapter.reauthenticate: authenticate with u's username
