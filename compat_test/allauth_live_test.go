@@ -48,14 +48,15 @@ var allauthConfigs = []allauthConfig{
 	{name: "session", headless: map[string]any{}},
 	{name: "jwt-hs-stateful", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy,
 		"JWT_ALGORITHM": "HS256", "JWT_STATEFUL_VALIDATION_ENABLED": true, "JWT_ROTATE_REFRESH_TOKEN": false,
-		"JWT_AUTHORIZATION_HEADER_SCHEME": "JWT"}},
+		"JWT_AUTHORIZATION_HEADER_SCHEME": "JWT"}, django: map[string]any{"ACCOUNT_LOGIN_ON_PASSWORD_RESET": true}},
 	// (a first password set only after a reauthentication, recovery codes shown once, a
 	// login code after every password)
 	{name: "reauth", headless: map[string]any{}, django: map[string]any{"ACCOUNT_REAUTHENTICATION_REQUIRED": true,
-		"MFA_RECOVERY_CODES_SHOW_ONCE": true, "ACCOUNT_LOGIN_BY_CODE_REQUIRED": true}},
-	// (naive datetimes; recovery codes without a reauthentication)
+		"MFA_RECOVERY_CODES_SHOW_ONCE": true, "ACCOUNT_LOGIN_BY_CODE_REQUIRED": true, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true}},
+	// (naive datetimes; recovery codes without a reauthentication; a login after a
+	// password reset)
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
-		"MFA_REAUTHENTICATION_REQUIRED": false}},
+		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true}},
 }
 
 // allauthBackend is allauth's authentication backend.
@@ -81,6 +82,36 @@ type allauthAnswer struct {
 
 // allauthLoginCode is a login code of allauth's default format.
 var allauthLoginCode = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+
+// allauthResetToken is the token of a password reset key ("<base 36 time>-<32 hex
+// digits>"), whose time is the second of its making.
+var allauthResetToken = regexp.MustCompile(`[0-9a-z]+-[0-9a-f]{32}\b`)
+
+// mailedKeys are the password reset keys of mails, and the mails with their tokens
+// made "T".
+func mailedKeys(mails [][]any) []string {
+	var keys []string
+	for _, m := range mails {
+		if len(m) != 3 {
+			continue
+		}
+		ctx, _ := m[2].(map[string]any)
+		uid, _ := ctx["uid"].(string)
+		token, ok := ctx["key"].(string)
+		if !ok {
+			continue
+		}
+		keys = append(keys, uid+"-"+token)
+		ctx = maps.Clone(ctx)
+		for k, v := range ctx {
+			if s, ok := v.(string); ok {
+				ctx[k] = allauthResetToken.ReplaceAllString(s, "T")
+			}
+		}
+		m[2] = ctx
+	}
+	return keys
+}
 
 // lastCode is the code of the last of mails that has one ("" for none), and mails with
 // the codes of allauth's format made "C" (random on either side).
@@ -168,13 +199,16 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.LoginMethods, hs.EmailVerification, hs.TrustedProxyCount = []string{"email", "username"}, "none", 1
 	hs.RateLimits["login"], hs.RateLimits["login_failed"] = "12/m/ip", "6/m/ip,3/5m/key"
 	hs.RateLimits["reauthenticate"], hs.RateLimits["change_password"] = "8/m/user", "9/m/user"
+	hs.RateLimits["reset_password"], hs.RateLimits["reset_password_from_key"] = "20/m/ip,3/m/key", "6/m/ip"
 	hs.PasswordMinLength = 0 // (AUTH_PASSWORD_VALIDATORS are the project's)
 	hs.SitesInstalled, hs.SiteID = true, 1
 	hs.MFAEnabled, hs.TOTPTolerance = true, 20 // (allauth.mfa, MFA_TOTP_TOLERANCE)
 	// (ACCOUNT_LOGIN_BY_CODE_ENABLED, ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND, HEADLESS_FRONTEND_URLS)
 	hs.LoginByCodeEnabled, hs.LoginByCodeMaxResendCount = true, 2
 	hs.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}
-	hs.FrontendURLs = map[string]string{"account_signup": "https://app.example.org/signup"}
+	hs.FrontendURLs = map[string]string{"account_signup": "https://app.example.org/signup",
+		"account_reset_password_from_key": "/password/reset?k={key}"}
+	hs.LoginOnPasswordReset, _ = c.django["ACCOUNT_LOGIN_ON_PASSWORD_RESET"].(bool)
 	hs.ReauthenticationRequired, _ = c.django["ACCOUNT_REAUTHENTICATION_REQUIRED"].(bool)
 	hs.RecoveryCodesShowOnce, _ = c.django["MFA_RECOVERY_CODES_SHOW_ONCE"].(bool)
 	hs.LoginByCodeRequired, _ = c.django["ACCOUNT_LOGIN_BY_CODE_REQUIRED"].(bool)
@@ -266,6 +300,10 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/reauthenticate/code/request", h.BrowserRequestReauthenticationCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/reauthenticate/code/confirm", h.BrowserConfirmReauthenticationCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/reauthenticate/code/resend", h.BrowserResendReauthenticationCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/password/request", h.RequestPasswordResetView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/password/request", h.BrowserRequestPasswordResetView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/password/reset", h.ResetPasswordView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/password/reset", h.BrowserResetPasswordView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -370,9 +408,14 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	h, hl := allauthSite(t, p.Django, setup, c, goPath, fallback)
 	var mails [][]any
 	hl.Mailer = headless.MailerFunc(func(_ context.Context, m headless.Mail) error {
-		mails = append(mails, []any{m.TemplatePrefix, m.Email, m.Context})
+		ctx := maps.Clone(m.Context)
+		if u, ok := ctx["user"].(*auth.User); ok { // (the oracle's record: the user's key)
+			ctx["user"] = u.ID
+		}
+		mails = append(mails, []any{m.TemplatePrefix, m.Email, ctx})
 		return nil
 	})
+	var resetKeys [2][]string // (the keys mailed: Django's, Go's)
 	codes := map[int]int{}
 	marks := map[string]int{}
 	issued := 0
@@ -408,6 +451,15 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		}
 		if lastCode(w.Mails) != "" {
 			marks["a login code mailed"]++
+		}
+		for side, a := range []*allauthAnswer{&w, &got} {
+			if keys := mailedKeys(a.Mails); len(keys) > 0 {
+				resetKeys[side] = append(resetKeys[side], keys...)
+				if side == 1 {
+					setup.Tokens["key"] = keys[len(keys)-1]
+				}
+				marks["a password reset key mailed"]++
+			}
 		}
 		for _, a := range []*allauthAnswer{&w, &got} { // (a new CSRF secret is random)
 			for j, c := range a.SetCookie {
@@ -462,7 +514,8 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			t.Errorf("no step answered %d: %v", code, codes)
 		}
 	}
-	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted", "a new session token", "a fallback", "a login code mailed") {
+	for _, mark := range append(allauthMarks, "csrf", "the session cookie deleted", "a new session token", "a fallback", "a login code mailed",
+		"a password reset key mailed") {
 		if marks[mark] == 0 && c.django == nil { // (the configurations of other Django settings answer otherwise)
 			t.Errorf("no answer has %s: %v", mark, marks)
 		}
@@ -472,7 +525,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
 	}
 	// The sessions after the steps, as Django reads them.
-	var wantState, gotState struct{ Sessions, Every, Rates, Authenticators, Addresses, Emails [][]any }
+	var wantState, gotState struct{ Sessions, Every, Rates, Authenticators, Addresses, Emails, Passwords [][]any }
 	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {
@@ -480,6 +533,18 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	}
 	if len(wantState.Sessions) < 6 || len(wantState.Rates) < 10 {
 		t.Errorf("too few sessions or rate limits: %v, %v", wantState.Sessions, wantState.Rates)
+	}
+	// The keys mailed, good for the same users (or none) on either side: Go's taken by
+	// allauth on Go's database as Django's on Django's.
+	if len(resetKeys[0]) < 5 || len(resetKeys[0]) != len(resetKeys[1]) {
+		t.Errorf("reset keys mailed: %d by Django, %d by Go", len(resetKeys[0]), len(resetKeys[1]))
+	} else {
+		var djangoUsers, goUsers []any
+		allauthOracle(t, p.Series, djPath, c, map[string]any{"keys": resetKeys[0]}, &djangoUsers, "resetkeys")
+		allauthOracle(t, p.Series, goPath, c, map[string]any{"keys": resetKeys[1]}, &goUsers, "resetkeys")
+		if diff := cmp.Diff(djangoUsers, goUsers); diff != "" || !slices.Contains(goUsers, any(401.0)) {
+			t.Errorf("the users of the reset keys mailed, by allauth (-django's +go's):\n%s\n%v", diff, goUsers)
+		}
 	}
 	allauthGoTokens(t, p, c, hl, setup, goPath)
 	if c.django == nil { // (lee's TOTP authenticator may be gone in the others)
@@ -683,7 +748,7 @@ HEADLESS_FRONTEND_URLS = {"account_signup": "https://app.example.org/signup", "a
 `, `
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]
 ACCOUNT_REAUTHENTICATION_REQUIRED = 1
-
+ACCOUNT_LOGIN_ON_PASSWORD_RESET = 1
 `, `
 ACCOUNT_AUTHENTICATION_METHOD = "email"
 ACCOUNT_RATE_LIMITS = False
@@ -741,7 +806,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
                           "Numeric": bool(a.LOGIN_BY_CODE_FORMAT.get("numeric")),
                           "Dashed": bool(a.LOGIN_BY_CODE_FORMAT.get("dashed", True))},
     "PreventEnumeration": bool(a.PREVENT_ENUMERATION), "EmailUnknownAccounts": bool(a.EMAIL_UNKNOWN_ACCOUNTS),
-    "FrontendURLs": hs.FRONTEND_URLS or None, "UniqueEmail": bool(a.UNIQUE_EMAIL), "ChangeEmail": bool(a.CHANGE_EMAIL)}))
+    "FrontendURLs": hs.FRONTEND_URLS or None, "UniqueEmail": bool(a.UNIQUE_EMAIL), "ChangeEmail": bool(a.CHANGE_EMAIL),
+    "LoginOnPasswordReset": bool(a.LOGIN_ON_PASSWORD_RESET)}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -765,7 +831,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.MFASupportedTypes, s.PasskeyLoginEnabled, s.UserSessionsTrackActivity, s.LoginTimeout, s.TOTPPeriod,
 				s.TOTPDigits, s.TOTPTolerance, s.RecoveryCodeCount, s.RecoveryCodeDigits, s.MFATrustEnabled,
 				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled, s.LoginByCodeMaxAttempts, s.LoginByCodeMaxResendCount,
-				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs, s.UniqueEmail, s.ChangeEmail}
+				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs, s.UniqueEmail, s.ChangeEmail,
+				s.LoginOnPasswordReset}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

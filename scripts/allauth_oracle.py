@@ -82,7 +82,7 @@ URLCONF = "djsession_allauth_urls"
 PASSWORD = "secret-pw-1"
 # The login endpoint's rates, counted in a DatabaseCache (the database's copy goes with it).
 RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user",
-               "change_password": "9/m/user"}
+               "change_password": "9/m/user", "reset_password": "20/m/ip,3/m/key", "reset_password_from_key": "6/m/ip"}
 CACHE_TABLE = "allauth_cache"
 CODE_REQUIRED = (CONFIG.get("django") or {}).get("ACCOUNT_LOGIN_BY_CODE_REQUIRED")
 # Codes of the periods around the setup's stay valid for ten minutes: Go replays the
@@ -111,7 +111,8 @@ djoracle.configure_view_site(
     ACCOUNT_RATE_LIMITS=RATE_LIMITS,
     ACCOUNT_LOGIN_BY_CODE_ENABLED=True,
     ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND=True,
-    HEADLESS_FRONTEND_URLS={"account_signup": "https://app.example.org/signup"},
+    HEADLESS_FRONTEND_URLS={"account_signup": "https://app.example.org/signup",
+                            "account_reset_password_from_key": "/password/reset?k={key}"},
     ALLAUTH_TRUSTED_PROXY_COUNT=1,
     AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}},
@@ -150,7 +151,8 @@ MAILS = []
 def _record_mail(self, template_prefix, email, context):
     if not isinstance(email, (str, list, tuple)):  # (render_mail's EmailMessage refuses it)
         raise TypeError('"to" argument must be a list or tuple')
-    MAILS.append([template_prefix, email, {k: v for k, v in context.items() if k != "request"}])
+    MAILS.append([template_prefix, email, {k: str(v.pk) if hasattr(v, "pk") else v  # (a user: its key)
+                                           for k, v in context.items() if k != "request"}])
 
 
 DefaultAccountAdapter.send_mail = _record_mail
@@ -225,6 +227,11 @@ BROWSER_CODE_RESEND = "/_allauth/browser/v1/auth/code/resend"
 REAUTH_CODE_REQUEST = "/_allauth/app/v1/auth/reauthenticate/code/request"
 REAUTH_CODE_CONFIRM = "/_allauth/app/v1/auth/reauthenticate/code/confirm"
 REAUTH_CODE_RESEND = "/_allauth/app/v1/auth/reauthenticate/code/resend"
+RESET_REQUEST = "/_allauth/app/v1/auth/password/request"
+RESET = "/_allauth/app/v1/auth/password/reset"
+BROWSER_RESET_REQUEST = "/_allauth/browser/v1/auth/password/request"
+BROWSER_RESET = "/_allauth/browser/v1/auth/password/reset"
+NEW_PASSWORD = "Brand-new-pw-77"
 CSRF_SECRET = "abcdefghijklmnopqrstuvwxyzABCDEF"
 
 
@@ -387,6 +394,7 @@ def setup():
     code_setup(tokens)
     reauth_code_setup(tokens)
     code_review_setup(tokens)
+    reset_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
@@ -1326,6 +1334,7 @@ def steps(tokens):
     code_steps(add)
     reauth_code_steps(add)
     code_review_steps(add)
+    reset_steps(add)
     return out
 
 
@@ -1535,6 +1544,134 @@ def code_review_setup(tokens):
         if name == "s-rqdata":
             stash["account_login"]["state"]["stages"]["mfa_authenticate"]["data"] = 5
         tokens[name] = new_session(data=stash).session_key
+
+
+def reset_key(user):
+    """A password reset link's key for user, as allauth makes it."""
+    from allauth.account.forms import default_token_generator
+    from allauth.account.utils import user_pk_to_url_str
+    return user_pk_to_url_str(user) + "-" + default_token_generator.make_token(user)
+
+
+def reset_setup(tokens):
+    """The password reset's users (pks 400 to 407): pra (a verified primary address;
+    logged in: s-pra, s-pra2), prb (her own address, no row), prc
+    (inactive), prd (a TOTP authenticator), pre and prf (one unverified address), prg
+    (her key stale once she logs in; logged in: s-prg), prh (the browser's), pri
+    (logged in: s-pri), prj (the browser's, logged in: s-prj). Keys
+    made by allauth: k-pra, k-prc, k-prd, k-prg (stale), k-prh; anonymous sessions
+    s-pr1 to s-pr9."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+    from django.utils import timezone
+
+    u = {}
+    for pk, name, email, active in ((400, "pra", "pra@example.com", True), (401, "prb", "prb@example.com", True),
+                                    (402, "prc", "prc@example.com", False), (403, "prd", "prd@example.com", True),
+                                    (404, "pre", "", True), (405, "prf", "", True), (406, "prg", "prg@example.com", True),
+                                    (407, "prh", "prh@example.com", True), (408, "pri", "pri@example.com", True),
+                                    (409, "prj", "prj@example.com", True)):
+        u[name] = User.objects.create_user(pk=pk, username=name, email=email, password=PASSWORD, is_active=active)
+    for user, email, verified, primary in ((u["pra"], "pra@example.com", True, True),
+                                           (u["prc"], "prc@example.com", True, True),
+                                           (u["prd"], "prd@example.com", True, True),
+                                           (u["pre"], "prshared@example.com", False, False),
+                                           (u["prf"], "prshared@example.com", False, False),
+                                           (u["prg"], "prg@example.com", False, False),
+                                           (u["pri"], "pri@example.com", True, True)):
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=primary)
+    Authenticator.objects.create(user=u["prd"], type="totp", data={"secret": TOTP_SECRET})
+    for name in ("pra", "prc", "prd", "prg", "prh"):
+        tokens["k-" + name] = reset_key(u[name])
+    User.objects.filter(pk=406).update(last_login=timezone.now())  # (prg's key goes stale)
+    tokens["s-pra"] = new_session(u["pra"]).session_key
+    tokens["s-pra2"] = new_session(u["pra"]).session_key
+    tokens["s-prg"] = new_session(User.objects.get(pk=406)).session_key
+    tokens["s-pri"] = new_session(u["pri"]).session_key
+    tokens["s-prj"] = new_session(u["prj"]).session_key
+    for i in range(1, 10):
+        tokens["s-pr%d" % i] = new_session(data={"cart": i}).session_key
+
+
+def reset_steps(add):
+    """The password reset: links asked for (users, an address of several, unknown and
+    inactive ones, bad input, the rate per address), keys read and taken (new
+    passwords refused and set; keys of allauth's making, stale, malformed), the rate
+    per client, a login after the reset with ACCOUNT_LOGIN_ON_PASSWORD_RESET."""
+    post = poster(add, "10.70")
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    def key(name, value, method="GET", headers=None):
+        post(RESET, name, "", method, headers=dict(headers or {}, **{"X-Password-Reset-Key": value}))
+
+    # A link asked for, its key read, a password refused, then set (the failed logins
+    # of her address forgotten); the key spent.
+    post(LOGIN, None, {"email": "pra@example.com", "password": "wrong"})
+    post(RESET_REQUEST, "s-pr1", {"email": " PRA@example.com "})
+    key("s-pr1", "{t:key}")
+    post(RESET, "s-pr1", {"key": "{t:key}", "password": "123"})
+    post(RESET, "s-pr1", {"key": "{t:key}", "password": NEW_PASSWORD})
+    key("s-pr1", "{t:key}")
+    post(RESET, "s-pr1", {"key": "{t:key}", "password": NEW_PASSWORD})
+    sess("s-pr1")
+    sess("s-pra")
+    # A user's own address with no row (allauth adds one); an address of two users; of
+    # an inactive user and of none (the unknown account's mail).
+    for email in ("prb@example.com", "prshared@example.com", "prc@example.com", "nobody@example.com"):
+        post(RESET_REQUEST, "s-pr2", {"email": email})
+    # The rate per address (3 a minute).
+    for name in ("s-pr3", "s-pr3", "s-pr4", None):
+        post(RESET_REQUEST, name, {"email": "prg@EXAMPLE.com"})
+    # Bad input; the methods.
+    for body in ({}, {"email": None}, {"email": "nope"}, {"email": 5}, "[]", "x", {"email": ["a@example.com"]},
+                 {"email": "a\u0000@example.com"}):
+        post(RESET_REQUEST, "s-pr5", body)
+    for method in ("GET", "OPTIONS", "PUT", "DELETE"):
+        post(RESET_REQUEST, "s-pr5", {"email": "pra@example.com"}, method)
+    # Keys of allauth's making: an inactive user's (taken: no login), one gone stale,
+    # odd forms; a second factor's user.
+    key("s-pr6", "{t:k-prc}")
+    post(RESET, "s-pr6", {"key": "{t:k-prc}", "password": NEW_PASSWORD})
+    sess("s-pr6")
+    key("s-pr6", "{t:k-prg}")
+    for body in ({"key": 5, "password": "x"}, {"key": "{t:k-prd}"}, {"key": "{t:k-prd}", "password": None},
+                 {"key": "{t:k-prd}", "password": "a\u0000b"}, {"password": NEW_PASSWORD}, "[]", ""):
+        post(RESET, "s-pr7", body)
+    for method in ("OPTIONS", "PUT", "DELETE", "HEAD"):
+        post(RESET, "s-pr7", {"key": "{t:k-prd}", "password": NEW_PASSWORD}, method)
+    post(RESET, "s-pr7", "", "OPTIONS")
+    key("s-pr7", "{t:k-prd}", "HEAD")
+    key("s-pr7", " {t:k-prd}\t")
+    for value in ("", " ", "abc", "-", "b4-", "-x", "zzzzzzzzzzzzzz-1-2", "+b3-{t:k-prd}", "\u0661-x",
+                  "{t:k-prd}x", "B3-x-y"):
+        post(RESET, "s-pr7", {"key": value, "password": NEW_PASSWORD})
+    post(RESET, "s-pr8", {"key": " {t:k-prd} ", "password": NEW_PASSWORD})
+    sess("s-pr8")
+    # The rate per client (6 a minute), any method.
+    for method in ("GET", "POST", "OPTIONS", "GET", "POST", "GET", "POST"):
+        post(RESET, "s-pr9", {"key": "x"}, method, ip="10.72.0.1")
+    # A session logged in as the user herself, and as another.
+    sess("s-pra2")
+    post(RESET_REQUEST, "s-pri", {"email": "pri@example.com"})
+    post(RESET, "s-pri", {"key": "{t:key}", "password": NEW_PASSWORD + "2"})
+    sess("s-pri")
+    post(RESET_REQUEST, None, {"email": "pra@example.com"})
+    post(RESET, "s-prg", {"key": "{t:key}", "password": NEW_PASSWORD + "3"})
+    sess("s-prg")
+    # The browser client's.
+    csrf = {"X-CSRFToken": CSRF_SECRET}
+    cookie = "sessionid={t:s-pr9}; csrftoken=" + CSRF_SECRET
+    post(BROWSER_RESET_REQUEST, None, {"email": "prh@example.com"}, headers={"Cookie": cookie})
+    post(BROWSER_RESET_REQUEST, None, {"email": "prh@example.com"}, headers=dict(csrf, Cookie=cookie))
+    post(BROWSER_RESET, None, "", "GET", headers={"Cookie": cookie, "X-Password-Reset-Key": "{t:k-prh}"})
+    post(BROWSER_RESET, None, {"key": "{t:k-prh}", "password": NEW_PASSWORD}, headers=dict(csrf, Cookie=cookie))
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-pr9}"})
+    cookie = "sessionid={t:s-prj}; csrftoken=" + CSRF_SECRET
+    post(BROWSER_RESET_REQUEST, None, {"email": "prj@example.com"}, headers=dict(csrf, Cookie=cookie))
+    post(BROWSER_RESET, None, {"key": "{t:key}", "password": NEW_PASSWORD}, headers=dict(csrf, Cookie=cookie))
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-prj}"})
 
 
 def code_review_steps(add):
@@ -1876,9 +2013,11 @@ def run(step_list, tokens):
         del MAILS[:]
         resp = client.generic(step["method"], step["path"], fill(step["body"], tokens).encode("utf-8"),
                               content_type=step["content_type"], **meta)
-        for m in MAILS:  # (the last code mailed: {t:code})
+        for m in MAILS:  # (the last code mailed: {t:code}; the last reset key: {t:key})
             if "code" in m[2]:
                 tokens["code"] = m[2]["code"]
+            if "uid" in m[2] and "key" in m[2]:
+                tokens["key"] = m[2]["uid"] + "-" + m[2]["key"]
         out.append({
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
             "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),
@@ -1945,8 +2084,23 @@ def state(tokens):
         c.execute('SELECT user_id, email, verified, "primary" FROM account_emailaddress ORDER BY id')
         addresses = [[r[0], r[1], bool(r[2]), bool(r[3])] for r in c.fetchall()]
     emails = sorted([u.pk, u.email] for u in User.objects.all())
+    candidates = [PASSWORD, "another-pw", NEW_PASSWORD, NEW_PASSWORD + "2", NEW_PASSWORD + "3"]
+    passwords = sorted([u.pk, u.has_usable_password() and next((i for i, pw in enumerate(candidates)
+                                                                  if u.check_password(pw)), None)]
+                       for u in User.objects.all())
     print(json.dumps({"sessions": out, "every": every, "rates": rates, "authenticators": authenticators,
-                      "addresses": addresses, "emails": emails}))
+                      "addresses": addresses, "emails": emails, "passwords": passwords}))
+
+
+def resetkeys(arg):
+    """Which user each password reset key is good for (null for none), as allauth's
+    ResetPasswordKeyInput checks it."""
+    from allauth.headless.account.inputs import ResetPasswordKeyInput
+    out = []
+    for k in arg["keys"]:
+        inp = ResetPasswordKeyInput({"key": k})
+        out.append(inp.user.pk if inp.is_valid() else None)
+    print(json.dumps(out))
 
 
 def check(arg):
@@ -2066,6 +2220,8 @@ elif cmd == "verifydb":
     verifydb()
 elif cmd == "verifydb-state":
     verifydb_state()
+elif cmd == "resetkeys":
+    resetkeys(json.load(sys.stdin))
 elif cmd == "complete":
     complete(json.load(sys.stdin))
 elif cmd == "check":

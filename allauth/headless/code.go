@@ -313,15 +313,10 @@ func (h *Headless) sendLoginCode(ctx context.Context, r *http.Request, u *auth.U
 		return err
 	}
 	if u == nil {
-		if skipUnknown || !h.Settings.EmailUnknownAccounts {
+		if skipUnknown {
 			return nil
 		}
-		signup, err := h.frontendURL(r, "account_signup")
-		if err != nil {
-			return err
-		}
-		return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/unknown_account", Email: email,
-			Context: map[string]any{"signup_url": signup}})
+		return h.unknownAccountMail(ctx, r, email)
 	}
 	code, err := h.Settings.LoginByCodeFormat.generate()
 	if err != nil {
@@ -334,12 +329,19 @@ func (h *Headless) sendLoginCode(ctx context.Context, r *http.Request, u *auth.U
 
 // frontendURL is get_frontend_url for a site with allauth's headless-only settings:
 // HEADLESS_FRONTEND_URLS[name], made absolute for the request as
-// request.build_absolute_uri makes it; an error without one (allauth's
-// ImproperlyConfigured).
-func (h *Headless) frontendURL(r *http.Request, name string) (string, error) {
+// request.build_absolute_uri makes it, its "{key}" (for kv's key and value pairs)
+// replaced by the value (render_url); an error without one or without the key
+// (allauth's ImproperlyConfigured).
+func (h *Headless) frontendURL(r *http.Request, name string, kv ...string) (string, error) {
 	u := h.Settings.FrontendURLs[name]
 	if u == "" {
 		return "", fmt.Errorf("%w: HEADLESS_FRONTEND_URLS[%q]", ErrSettings, name)
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		var ok bool
+		if u, ok = renderURL(u, kv[i], kv[i+1]); !ok {
+			return "", fmt.Errorf("%w: HEADLESS_FRONTEND_URLS[%q] has no {%s}", ErrSettings, name, kv[i])
+		}
 	}
 	p, err := url.Parse(u)
 	if err != nil {

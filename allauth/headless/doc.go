@@ -69,8 +69,15 @@
 // stage. The reauthentication by code: RequestReauthenticationCodeView,
 // ConfirmReauthenticationCodeView and ResendReauthenticationCodeView (and the browser
 // client's), _allauth/app/v1/auth/reauthenticate/code/request, confirm and resend, a
-// code mailed to one of the user's verified addresses. SettingsFromJSON reads the
-// project's settings as scripts/export_settings.py exports them.
+// code mailed to one of the user's verified addresses. The password reset by link:
+// RequestPasswordResetView (and BrowserRequestPasswordResetView),
+// _allauth/app/v1/auth/password/request, mails each user of the address a link whose
+// key carries a token of allauth's EmailAwarePasswordResetTokenGenerator
+// (PasswordResetEmails: SQLEmailAddresses), and ResetPasswordView (and
+// BrowserResetPasswordView), .../auth/password/reset, reads the key and sets the new
+// password with it, logging the user in with ACCOUNT_LOGIN_ON_PASSWORD_RESET; keys
+// either side made are taken by the other. SettingsFromJSON reads the project's
+// settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
 // releases for Django 3.2 have neither JWTs nor the DRF classes): tokens Django made are
@@ -86,7 +93,11 @@
 //   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
 //     told of the requests Go serves;
 //   - the session views do not list the flows of social accounts' providers or of a
-//     password reset by code (SettingsFromJSON says so);
+//     password reset by code (SettingsFromJSON says so); the password reset by code
+//     (ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED) is the fallback's, as are the resets
+//     of a site with ACCOUNT_EMAIL_NOTIFICATIONS and logins after a reset that meet
+//     a stage other than the second factor; a token generator of the project's own
+//     (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) is refused;
 //   - ConfigView writes the settings it tells as booleans (allauth passes on a truthy
 //     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
 //     in sorted order (allauth's frozenset iterates as Python's hash seed has it);

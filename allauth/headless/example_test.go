@@ -200,3 +200,43 @@ func exampleSite() (*sql.DB, *auth.SQLUserSource, *django.Middleware, func()) {
 	}
 	return conn, users, sessions, done
 }
+
+// A password reset by link: the request mails the key (in the link of
+// HEADLESS_FRONTEND_URLS["account_reset_password_from_key"]); the app reads it back from
+// the link and sets the new password with it.
+func ExampleHeadless_ResetPasswordView() {
+	conn, users, sessions, done := exampleSite()
+	defer done()
+	ds := sessions.Settings()
+	// (allauth's account_emailaddress, as its migrations make it)
+	if _, err := conn.Exec(`CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+		"email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL)`); err != nil {
+		panic(err)
+	}
+	s := headless.Defaults(ds.SecretKey)
+	s.LoginMethods, s.RateLimits = []string{"email"}, nil // (ACCOUNT_*)
+	s.FrontendURLs = map[string]string{"account_reset_password_from_key": "https://app.example.org/reset/{key}"}
+	var key string
+	h := &headless.Headless{Settings: s, Sessions: sessions, Config: &auth.Config{SecretKey: ds.SecretKey, Users: users},
+		Emails: headless.NewSQLEmailAddresses(users, ""),
+		Mailer: headless.MailerFunc(func(ctx context.Context, m headless.Mail) error {
+			// (a real Mailer renders m.TemplatePrefix's templates and sends them)
+			link := m.Context["password_reset_url"].(string)
+			key = link[strings.LastIndexByte(link, '/')+1:]
+			fmt.Println("mail", m.TemplatePrefix, "to", m.Email)
+			return nil
+		})}
+	post := func(v http.Handler, path, body string) {
+		r := httptest.NewRequest("POST", "http://api.example.com/_allauth/app/v1/auth/password/"+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		w := httptest.NewRecorder()
+		v.ServeHTTP(w, r)
+		fmt.Println(w.Code, w.Body.String())
+	}
+	post(h.RequestPasswordResetView(nil), "request", `{"email": "bob@example.com"}`)
+	post(h.ResetPasswordView(nil), "reset", `{"key": "`+key+`", "password": "a new password, long enough"}`)
+	// Output:
+	// mail account/email/password_reset_key to bob@example.com
+	// 200 {"status": 200}
+	// 401 {"status": 401, "data": {"flows": [{"id": "login"}, {"id": "signup"}]}, "meta": {"is_authenticated": false}}
+}

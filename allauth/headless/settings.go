@@ -93,6 +93,9 @@ type Settings struct {
 	// LogoutOnPasswordChange is ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE (false): a password
 	// change logs the session out rather than keeping it logged in.
 	LogoutOnPasswordChange bool
+	// LoginOnPasswordReset is ACCOUNT_LOGIN_ON_PASSWORD_RESET (false): a password reset
+	// by key logs the session in (ResetPasswordView).
+	LoginOnPasswordReset bool
 	// ReauthenticationRequired is ACCOUNT_REAUTHENTICATION_REQUIRED (false): a user
 	// without a usable password must have reauthenticated lately to set one
 	// (ChangePasswordView hands such a request to its fallback).
@@ -199,6 +202,9 @@ type Settings struct {
 	// LoginView cannot follow the site's login; passwordErr why ChangePasswordView
 	// cannot follow its password changes.
 	flowsErr, loginErr, passwordErr error
+	// resetErr (SettingsFromJSON) is why the password reset views cannot follow the
+	// site's (a token generator of its own).
+	resetErr error
 	// mfaErr (SettingsFromJSON) is why the second-factor views cannot follow allauth.mfa.
 	mfaErr error
 	// loginByCodeMethods (SettingsFromJSON) are the methods of

@@ -414,10 +414,13 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 		}
 	}
 	for name, dst := range map[string]*bool{"ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE": &s.LogoutOnPasswordChange,
-		"ACCOUNT_REAUTHENTICATION_REQUIRED": &s.ReauthenticationRequired} {
+		"ACCOUNT_REAUTHENTICATION_REQUIRED": &s.ReauthenticationRequired, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": &s.LoginOnPasswordReset} {
 		if v, ok := get(name); ok {
 			*dst = truthy(v)
 		}
+	}
+	if v, ok := get("ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR"); ok && v != nil {
+		s.resetErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR %v (allauth's EmailAwarePasswordResetTokenGenerator alone)", ErrSettings, v)
 	}
 	if v, ok := get("ACCOUNT_EMAIL_NOTIFICATIONS"); ok && truthy(v) {
 		s.passwordErr = fmt.Errorf("%w: ACCOUNT_EMAIL_NOTIFICATIONS (the mail of a password change)", ErrSettings)

@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/signing"
 )
 
@@ -103,11 +104,18 @@ func numSeconds(wall time.Time) int64 {
 
 // MakeToken returns a token for u (make_token).
 func (g *PasswordResetTokenGenerator) MakeToken(u *User) (string, error) {
+	return g.MakeTokenExtra(u, "")
+}
+
+// MakeTokenExtra is MakeToken for a subclass whose _make_hash_value appends extra to
+// Django's hash value, as django-allauth's EmailAwarePasswordResetTokenGenerator
+// appends the user's addresses.
+func (g *PasswordResetTokenGenerator) MakeTokenExtra(u *User, extra string) (string, error) {
 	ts := numSeconds(g.wallClock())
 	if ts < 0 {
 		return "", ErrTokenTime
 	}
-	return g.token(u, big.NewInt(ts), g.Secret, g.algorithm())
+	return g.token(u, big.NewInt(ts), g.Secret, g.algorithm(), extra)
 }
 
 func (g *PasswordResetTokenGenerator) algorithm() string {
@@ -118,12 +126,12 @@ func (g *PasswordResetTokenGenerator) algorithm() string {
 }
 
 // token is _make_token_with_timestamp.
-func (g *PasswordResetTokenGenerator) token(u *User, ts *big.Int, secret, algorithm string) (string, error) {
+func (g *PasswordResetTokenGenerator) token(u *User, ts *big.Int, secret, algorithm, extra string) (string, error) {
 	salt := g.KeySalt
 	if salt == "" {
 		salt = PasswordResetKeySalt
 	}
-	mac, err := signing.SaltedHMAC(salt, g.hashValue(u, ts), secret, algorithm)
+	mac, err := signing.SaltedHMAC(salt, g.hashValue(u, ts)+extra, secret, algorithm)
 	if err != nil {
 		return "", err
 	}
@@ -154,6 +162,12 @@ func (g *PasswordResetTokenGenerator) hashValue(u *User, ts *big.Int) string {
 // CheckToken reports whether token is a good token for u that has not expired
 // (check_token), trying the secret, then each fallback.
 func (g *PasswordResetTokenGenerator) CheckToken(u *User, token string) bool {
+	return g.CheckTokenExtra(u, token, "")
+}
+
+// CheckTokenExtra is CheckToken for a subclass whose hash value appends extra
+// (MakeTokenExtra).
+func (g *PasswordResetTokenGenerator) CheckTokenExtra(u *User, token, extra string) bool {
 	if u == nil || token == "" {
 		return false
 	}
@@ -167,14 +181,14 @@ func (g *PasswordResetTokenGenerator) CheckToken(u *User, token string) bool {
 	}
 	good := false
 	for _, secret := range append([]string{g.Secret}, g.SecretFallbacks...) {
-		if want, err := g.token(u, ts, secret, g.algorithm()); err == nil &&
+		if want, err := g.token(u, ts, secret, g.algorithm(), extra); err == nil &&
 			subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1 {
 			good = true
 			break
 		}
 	}
 	if !good && g.Legacy {
-		if want, err := g.token(u, ts, g.Secret, "sha1"); err == nil &&
+		if want, err := g.token(u, ts, g.Secret, "sha1", extra); err == nil &&
 			subtle.ConstantTimeCompare([]byte(want), []byte(token)) == 1 {
 			good = true
 		}
@@ -192,6 +206,19 @@ func (g *PasswordResetTokenGenerator) CheckToken(u *User, token string) bool {
 	}
 	age := new(big.Int).Sub(big.NewInt(numSeconds(now)), ts)
 	return age.Cmp(big.NewInt(g.Timeout)) <= 0
+}
+
+// IsWellFormedToken reports whether check_token reads token far enough to hash it for
+// the comparison (one "-", a timestamp base36_to_int reads: 13 characters at most of
+// Python's int(s, 36)), as a subclass's _make_hash_value with side effects needs to
+// know (django-allauth's adds the user's own address to its table).
+func IsWellFormedToken(token string) bool {
+	ts, _, ok := strings.Cut(token, "-")
+	if !ok || strings.Count(token, "-") != 1 || utf8.RuneCountInString(ts) > 13 {
+		return false
+	}
+	_, ok = pystr.IntBase(ts, 36)
+	return ok
 }
 
 // base36ToInt reads the timestamp of a token as Django's base36_to_int does, for the

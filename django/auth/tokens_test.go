@@ -109,8 +109,8 @@ func FuzzCheckToken(f *testing.F) {
 		if !good {
 			t.Fatalf("accepted %q with an unreadable timestamp", token)
 		}
-		mine, _ := g.token(u, n, g.Secret, "sha256")
-		theirs, _ := g.token(u, n, "old-secret", "sha256")
+		mine, _ := g.token(u, n, g.Secret, "sha256", "")
+		theirs, _ := g.token(u, n, "old-secret", "sha256", "")
 		if token != mine && token != theirs {
 			t.Fatalf("accepted %q, not a token of either key", token)
 		}

@@ -1,0 +1,539 @@
+package headless
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/django/auth"
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+)
+
+// RequestPasswordResetView is the app client's request for a password reset
+// (allauth's RequestPasswordResetView, at _allauth/app/v1/auth/password/request):
+// POST {"email": ...} finds the active users of the address as allauth does
+// (filter_users_by_email, verified addresses first), counts the "reset_password" rate
+// (per client and per address: a 429), and mails each user a link
+// ("account/email/password_reset_key", through Headless.Mailer) whose key is
+// "<user_pk_to_url_str>-<token>": a token of allauth's
+// EmailAwarePasswordResetTokenGenerator (Django's default_token_generator over the
+// user's addresses too), at HEADLESS_FRONTEND_URLS["account_reset_password_from_key"]
+// with the key in its "{key}". It answers {"status": 200}. An address of no user gets
+// the same answer (ACCOUNT_PREVENT_ENUMERATION; its mail is
+// "account/email/unknown_account" with ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS), or
+// "unknown_email" without enumeration prevention. ResetPasswordView, Go's or Django's,
+// takes the key. Without a Mailer, or with ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (a
+// code rather than a link), the request goes to fallback (ErrLoginStage).
+func (h *Headless) RequestPasswordResetView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveRequestPasswordReset, fallback)
+}
+
+// BrowserRequestPasswordResetView is the browser client's
+// (_allauth/browser/v1/auth/password/request): RequestPasswordResetView's answers,
+// behind the session and CSRF middleware.
+func (h *Headless) BrowserRequestPasswordResetView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveRequestPasswordReset, fallback)
+}
+
+// ResetPasswordView is the app client's password reset by key (allauth's
+// ResetPasswordView, at _allauth/app/v1/auth/password/reset), which counts the
+// "reset_password_from_key" rate (per client: a 429) for any method. GET reads the key
+// of the X-Password-Reset-Key header and answers the key's user ({"user": ...}), or
+// allauth's 400 ("invalid_password_reset"). POST {"key": ..., "password": ...} checks
+// the key, validates the new password as ChangePasswordView does, sets it (the user's
+// sessions, on both sides, logged out by its new hash), clears the failed logins'
+// rate of each of the user's addresses, and answers as allauth's
+// AuthenticationResponse; with ACCOUNT_LOGIN_ON_PASSWORD_RESET the session logs the
+// user in (the authentication recorded as "password_reset"), or stashes the login at
+// the second factor. A login that would meet another stage (a login code, a mandatory
+// address to verify), ACCOUNT_EMAIL_NOTIFICATIONS (whose mail this package does not
+// send) and ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED send the request to fallback
+// (ErrLoginStage), nothing written and the rate taken back.
+func (h *Headless) ResetPasswordView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveResetPassword, fallback)
+}
+
+// BrowserResetPasswordView is the browser client's
+// (_allauth/browser/v1/auth/password/reset): ResetPasswordView's answers for the
+// request's own session, behind the session and CSRF middleware.
+func (h *Headless) BrowserResetPasswordView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveResetPassword, fallback)
+}
+
+// PasswordResetEmails is what allauth's EmailAwarePasswordResetTokenGenerator reads of
+// a user's addresses to make and check a token (SQLEmailAddresses implements it).
+type PasswordResetEmails interface {
+	// SyncEmailAddress is sync_email_address(user, email): a row of the user's
+	// address email (not verified, not primary) added when the user has none of it,
+	// compared as the database compares.
+	SyncEmailAddress(ctx context.Context, userID, email string) error
+	// UserEmails are the addresses of the user's rows.
+	UserEmails(ctx context.Context, userID string) ([]string, error)
+}
+
+// SyncEmailAddress implements PasswordResetEmails, in the statements Django's
+// get_or_create makes (no transaction: allauth's autocommit).
+func (e *SQLEmailAddresses) SyncEmailAddress(ctx context.Context, userID, email string) error {
+	u := e.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return err
+	}
+	t := u.Quote(e.table)
+	var n int
+	q := fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s = %s AND %s = %s`, t, u.Quote("user_id"), u.Param(1),
+		u.Quote("email"), u.Param(2))
+	if err := u.DB().QueryRowContext(ctx, q, id, email).Scan(&n); err != nil {
+		return fmt.Errorf("headless: email addresses: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	ins := fmt.Sprintf(`INSERT INTO %s (%s, %s, %s, %s) VALUES (%s, %s, %s, %s)`, t, u.Quote("email"),
+		u.Quote("verified"), u.Quote("primary"), u.Quote("user_id"), u.Param(1), u.Param(2), u.Param(3), u.Param(4))
+	if _, err := u.DB().ExecContext(ctx, ins, email, false, false, id); err != nil {
+		return fmt.Errorf("headless: email addresses: %w", err)
+	}
+	return nil
+}
+
+// UserEmails implements PasswordResetEmails.
+func (e *SQLEmailAddresses) UserEmails(ctx context.Context, userID string) ([]string, error) {
+	u := e.users
+	id, err := u.KeyArg(userID)
+	if err != nil {
+		return nil, err
+	}
+	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, u.Quote("email"), u.Quote(e.table), u.Quote("user_id"), u.Param(1))
+	rows, err := u.DB().QueryContext(ctx, q, id)
+	if err != nil {
+		return nil, fmt.Errorf("headless: email addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var email string
+		if err := rows.Scan(&email); err != nil {
+			return nil, fmt.Errorf("headless: email addresses: %w", err)
+		}
+		out = append(out, email)
+	}
+	return out, rows.Err()
+}
+
+// resetCheck refuses settings the password reset views cannot follow.
+func (h *Headless) resetCheck() error {
+	if err := h.Settings.resetErr; err != nil {
+		return err
+	}
+	if _, ok := h.Emails.(PasswordResetEmails); !ok {
+		return errors.New("headless: the password reset views need the Emails' addresses (a PasswordResetEmails)")
+	}
+	return h.loginCheck()
+}
+
+// resetTokens are allauth's EmailAwarePasswordResetTokenGenerator: Django's
+// default_token_generator of the site's settings.
+func (h *Headless) resetTokens() (*auth.PasswordResetTokenGenerator, error) {
+	ds := h.Sessions.Settings()
+	return auth.NewPasswordResetTokenGenerator(&ds)
+}
+
+// resetTokenExtra is what EmailAwarePasswordResetTokenGenerator adds to the token's hash
+// value: the user's own address (added to its rows first: sync_user_email_address)
+// and those of its rows, each once, sorted, joined by "|".
+func (h *Headless) resetTokenExtra(ctx context.Context, u *auth.User) (string, error) {
+	src := h.Emails.(PasswordResetEmails)
+	var emails []string
+	if h.Settings.UserModelEmailField != "" && u.Email != "" { // (user_email)
+		if err := src.SyncEmailAddress(ctx, u.ID, u.Email); err != nil {
+			return "", err
+		}
+		emails = append(emails, u.Email)
+	}
+	rows, err := src.UserEmails(ctx, u.ID)
+	if err != nil {
+		return "", err
+	}
+	emails = append(emails, rows...)
+	slices.Sort(emails) // (code points: UTF-8's byte order)
+	return strings.Join(slices.Compact(emails), "|"), nil
+}
+
+// serveRequestPasswordReset is RESTView.handle with RequestPasswordResetInput, and
+// RequestPasswordResetView.post.
+func (h *Headless) serveRequestPasswordReset(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.resetCheck(); err != nil {
+		return err
+	}
+	if h.Mailer == nil || h.Settings.PasswordResetByCodeEnabled {
+		return ErrLoginStage
+	}
+	data, ok, err := h.restInput(w, r)
+	if err != nil || !ok {
+		return err
+	}
+	ctx := r.Context()
+	email, errs := h.emailField(data, "email")
+	if len(errs) == 0 && email == "" {
+		errs = append(errs, fieldError("This field is required.", "required", "email"))
+	}
+	var users []*auth.User
+	if len(errs) == 0 { // (clean_email)
+		if users, err = h.activeUsersByEmail(ctx, email); err != nil {
+			return err
+		}
+		if len(users) == 0 && !h.Settings.PreventEnumeration {
+			errs = append(errs, fieldError("The email address is not assigned to any user account.", "unknown_email", "email"))
+		}
+	}
+	if len(errs) > 0 {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
+	}
+	if !restPost(w, r) {
+		return nil
+	}
+	if _, ok, err := h.consume(ctx, r, "reset_password", email, ""); err != nil {
+		return err
+	} else if !ok {
+		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	// request_password_reset
+	if len(users) == 0 {
+		if err := h.unknownAccountMail(ctx, r, email); err != nil {
+			return err
+		}
+	}
+	tokens, err := h.resetTokens()
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		extra, err := h.resetTokenExtra(ctx, u)
+		if err != nil {
+			return err
+		}
+		token, err := tokens.MakeTokenExtra(u, extra)
+		if err != nil {
+			return err
+		}
+		uid, err := h.userPKToURLStr(u.ID)
+		if err != nil {
+			return err
+		}
+		key := uid + "-" + token
+		link, err := h.frontendURL(r, "account_reset_password_from_key", "key", key)
+		if err != nil {
+			return err
+		}
+		mc := map[string]any{"user": u, "password_reset_url": link, "uid": uid, "key": token}
+		if slices.Contains(h.Settings.LoginMethods, "username") {
+			mc["username"] = u.Username // (user_username)
+		}
+		if err := h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/password_reset_key", Email: email, Context: mc}); err != nil {
+			return err
+		}
+	}
+	return h.metaResponse(w, r, c, http.StatusOK, serializer.None())
+}
+
+// activeUsersByEmail is filter_users_by_email(email, is_active=True,
+// prefer_verified=True, for_login=True): the active users of the address, in a set's
+// order.
+func (h *Headless) activeUsersByEmail(ctx context.Context, email string) ([]*auth.User, error) {
+	users, err := h.usersByEmail(ctx, email)
+	if err != nil {
+		return nil, err
+	}
+	var active []*auth.User
+	for _, u := range users {
+		if u.IsActive {
+			active = append(active, u)
+		}
+	}
+	return pySet(active), nil
+}
+
+// unknownAccountMail is send_unknown_account_mail: "account/email/unknown_account" to
+// an address of no user, with ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS.
+func (h *Headless) unknownAccountMail(ctx context.Context, r *http.Request, email string) error {
+	if !h.Settings.EmailUnknownAccounts {
+		return nil
+	}
+	signup, err := h.frontendURL(r, "account_signup")
+	if err != nil {
+		return err
+	}
+	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/unknown_account", Email: email,
+		Context: map[string]any{"signup_url": signup}})
+}
+
+// resetKeyUser is ResetPasswordKeyInput's clean_key for a link's key (UserTokenForm):
+// the key's user when its token is good for the user, else nil.
+func (h *Headless) resetKeyUser(ctx context.Context, key string) (*auth.User, error) {
+	uidb36, token, _ := strings.Cut(key, "-")
+	uidb36, token = pystr.Strip(uidb36), pystr.Strip(token) // (CharFields)
+	switch {
+	case token == "":
+		return nil, nil
+	case uidb36 == "": // (base36_to_int(None): a TypeError)
+		return nil, errors.New("headless: a password reset key without its user")
+	}
+	id, ok, err := h.urlStrToUserPK(uidb36)
+	if err != nil || !ok {
+		return nil, err
+	}
+	u, err := h.userByPK(ctx, id)
+	if err != nil || u == nil || !auth.IsWellFormedToken(token) {
+		return nil, err
+	}
+	extra, err := h.resetTokenExtra(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	tokens, err := h.resetTokens()
+	if err != nil {
+		return nil, err
+	}
+	if !tokens.CheckTokenExtra(u, token, extra) {
+		return nil, nil
+	}
+	return u, nil
+}
+
+// allowResetPassword is the Allow header of ResetPasswordView (get, post and View's
+// head).
+const allowResetPassword = "GET, POST, HEAD, OPTIONS"
+
+// serveResetPassword is the "reset_password_from_key" rate limit, RESTView.handle with
+// ResetPasswordInput, and ResetPasswordView's get and post.
+func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.resetCheck(); err != nil {
+		return err
+	}
+	if h.Settings.PasswordResetByCodeEnabled {
+		return ErrLoginStage
+	}
+	ctx := r.Context()
+	usage, ok, err := h.consume(ctx, r, "reset_password_from_key", "", "")
+	if err != nil {
+		return err
+	} else if !ok {
+		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	if r.Method == http.MethodGet {
+		return h.serveResetKey(w, r, c)
+	}
+	data, ok, err := h.jsonBody(r)
+	if err != nil {
+		return err
+	} else if !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+		return nil
+	}
+	var errs []serializer.Value
+	var u *auth.User
+	invalidKey := fieldError("The password reset token was invalid.", "invalid_password_reset", "key")
+	key, ferr := charField(data, "key")
+	if ferr.IsNone() {
+		if u, err = h.resetKeyUser(ctx, key); err != nil {
+			return err
+		} else if u == nil {
+			ferr = invalidKey
+		}
+	}
+	if !ferr.IsNone() {
+		errs = append(errs, ferr)
+	}
+	password, perr := charField(data, "password")
+	if !perr.IsNone() {
+		errs = append(errs, perr)
+	} else if u != nil {
+		for _, e := range h.cleanPassword(password, u) {
+			errs = append(errs, fieldError(e.Message, e.Code, "password"))
+		}
+	}
+	if len(errs) > 0 {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
+	}
+	switch r.Method {
+	case http.MethodPost:
+	case http.MethodHead: // (View's head is its get)
+		return h.serveResetKey(w, r, c)
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowResetPassword)
+		return nil
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowResetPassword)
+		return nil
+	}
+	// The stages a login after the reset meets, before anything is written.
+	s := h.Settings
+	var next *stashedLogin
+	stop := ""
+	handOn := s.EmailNotifications // (send_notification_mail)
+	if s.LoginOnPasswordReset && u.IsActive && !handOn {
+		if next, err = h.newLogin(u, "", nil); err != nil {
+			return err
+		}
+		if err := next.setUp(s.loginStages()); err != nil {
+			return err
+		}
+		if stop, err = h.nextStage(ctx, next, "password_reset", ""); err != nil {
+			return err
+		}
+		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed())
+	}
+	if handOn {
+		if err := h.rollback(ctx, usage); err != nil {
+			return err
+		}
+		return ErrLoginStage
+	}
+	if hasSurrogate(password) { // (set_password cannot encode it: a 500)
+		return errors.New("headless: a new password holding a lone surrogate")
+	}
+	// (an app's user, as allauth's authentication_context found it before the new
+	// password, is the answer's unless the reset logs one in; a browser's is found
+	// lazily, after it: a session of the user is then logged out)
+	var su *auth.User
+	if !c.browser {
+		if su, err = h.SessionUser(ctx, c.session); err != nil {
+			return err
+		}
+	}
+	if err := auth.SetPassword(ctx, u, password, h.Config); err != nil {
+		return err
+	}
+	// finalize_password_reset: the failed logins of each address forgotten.
+	emails, err := h.Emails.(PasswordResetEmails).UserEmails(ctx, u.ID)
+	if err != nil {
+		return err
+	}
+	site, err := h.siteDomain(r)
+	if err != nil {
+		return err
+	}
+	for _, e := range emails {
+		if err := h.clearRate(ctx, r, "login_failed", site+":"+pystr.Lower(e)); err != nil {
+			return err
+		}
+	}
+	if s.LoginOnPasswordReset { // (perform_password_reset_login)
+		h.record(c.session, u, "password_reset", nil)
+		if err := h.resetLogin(r, c, u, next, stop); err != nil {
+			return err
+		}
+		if c.loggedIn {
+			su = u
+		}
+	}
+	if c.browser && !c.loggedIn {
+		if su, err = h.SessionUser(ctx, c.session); err != nil {
+			return err
+		}
+	}
+	return h.authenticationResponse(w, r, c, su)
+}
+
+// serveResetKey is ResetPasswordView.get: the key of the X-Password-Reset-Key header
+// (as WSGI decodes a header, latin-1) checked, its user's data answered.
+func (h *Headless) serveResetKey(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	data := serializer.NewDict()
+	data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Password-Reset-Key"))))
+	key, ferr := charField(data, "key")
+	if !ferr.IsNone() {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	u, err := h.resetKeyUser(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return h.metaResponse(w, r, c, http.StatusBadRequest,
+			serializer.List(fieldError("The password reset token was invalid.", "invalid_password_reset", "key")))
+	}
+	return h.userDataResponse(w, r, c, u)
+}
+
+// resetLogin is perform_login of a new login of u (next, whose stages stop at stop):
+// an inactive user's login dropped (pre_login), the login stashed at the second
+// factor, or the session logged in.
+func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next *stashedLogin, stop string) error {
+	ctx := r.Context()
+	switch {
+	case !u.IsActive:
+		clearLogin(c.session)
+		return nil
+	case stop == stageMFAAuthenticate:
+		if err := next.advance(h.Settings.loginStages(), stop); err != nil {
+			return err
+		}
+		return h.stashLogin(c.session, next)
+	}
+	c.session.Pop(loginKey) // (pop_login: no stage left)
+	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
+		return err
+	}
+	c.loggedIn = true
+	if !c.browser {
+		django.CancelCSRFCookieUpdate(ctx)
+	}
+	if c.exposeTokens(u) {
+		// (adapter.post_login's AuthenticationResponse, which the view drops for one of
+		// its own: the session saved by its expose_session_token, its refresh token
+		// recorded all the same)
+		if _, err := c.meta(r); err != nil {
+			return err
+		}
+		if _, err := h.AccessTokenPayload(u, c.session); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userDataResponse is a 200 of {"user": the user serialized} (PasswordResetKeyResponse).
+func (h *Headless) userDataResponse(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) error {
+	ud, err := h.SerializeUser(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	data := serializer.NewDict()
+	data.Set("user", serializer.DictValue(ud))
+	return h.dataResponse(w, r, c, http.StatusOK, serializer.DictValue(data), serializer.None())
+}
+
+// siteDomain is the failed logins' site: Headless.SiteDomain, else the request's host
+// (get_current_site without django.contrib.sites).
+func (h *Headless) siteDomain(r *http.Request) (string, error) {
+	if h.SiteDomain != "" {
+		return h.SiteDomain, nil
+	}
+	ds := h.Sessions.Settings()
+	return ds.GetHost(r)
+}
+
+// renderURL is render_url's substitution of "{name}" by value in a frontend URL: quoted
+// as a query parameter's value after the "?", as a path's text before it.
+func renderURL(u, name, value string) (string, bool) {
+	ph := "{" + name + "}"
+	ki := strings.Index(u, ph)
+	if ki < 0 {
+		return "", false
+	}
+	qi := strings.IndexByte(u, '?')
+	var q string
+	if qi >= 0 && ki > qi {
+		q = url.QueryEscape(value)
+	} else {
+		q = pyQuote(value, "/")
+	}
+	return strings.ReplaceAll(u, ph, q), true
+}
