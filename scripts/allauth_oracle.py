@@ -85,6 +85,7 @@ RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthent
                "change_password": "9/m/user", "reset_password": "20/m/ip,3/m/key", "reset_password_from_key": "6/m/ip"}
 CACHE_TABLE = "allauth_cache"
 CODE_REQUIRED = (CONFIG.get("django") or {}).get("ACCOUNT_LOGIN_BY_CODE_REQUIRED")
+RESET_BY_CODE = (CONFIG.get("django") or {}).get("ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED")
 # Codes of the periods around the setup's stay valid for ten minutes: Go replays the
 # steps a little later than Django runs them.
 MFA_TOTP_TOLERANCE = 20
@@ -1334,7 +1335,10 @@ def steps(tokens):
     code_steps(add)
     reauth_code_steps(add)
     code_review_steps(add)
-    reset_steps(add)
+    if RESET_BY_CODE:
+        reset_code_steps(add)
+    else:
+        reset_steps(add)
     return out
 
 
@@ -1591,6 +1595,120 @@ def reset_setup(tokens):
     tokens["s-prj"] = new_session(u["prj"]).session_key
     for i in range(1, 10):
         tokens["s-pr%d" % i] = new_session(data={"cart": i}).session_key
+    # A review's users (pks 420 to 433): rra to rrf (their own address, no row: a
+    # token's timestamp read in odd forms syncs it), rrg (an address in capitals whose
+    # row allauth added lowercased), rrh (an address in capitals, no row), rri (no
+    # usable password), rrj (a key's uid in odd forms), rrk (two addresses).
+    for pk, name, email in ((420, "rra", "rra@example.com"), (421, "rrb", "rrb@example.com"),
+                            (422, "rrc", "rrc@example.com"), (423, "rrd", "rrd@example.com"),
+                            (424, "rre", "rre@example.com"), (425, "rrf", "rrf@example.com"),
+                            (426, "rrg", "RrG@Example.com"), (427, "rrh", "RrH@Example.com"),
+                            (428, "rri", "rri@example.com"), (432, "rrj", "rrj@example.com"),
+                            (433, "rrk", "rrk@example.com")):
+        u[name] = User.objects.create_user(pk=pk, username=name, email=email, password=PASSWORD)
+    u["rri"].set_unusable_password()
+    u["rri"].save()
+    for user, email, verified, primary in ((u["rri"], "rri@example.com", True, True),
+                                           (u["rrj"], "rrj@example.com", True, True),
+                                           (u["rrk"], "rrk@example.com", True, True),
+                                           (u["rrk"], "rrk2@example.com", False, False)):
+        EmailAddress.objects.create(user=user, email=email, verified=verified, primary=primary)
+    tokens["k-rrg"] = reset_key(u["rrg"])
+    k = reset_key(u["rrj"])
+    _, _, sub = k.partition("-")
+    tokens["k-rrj"] = k
+    for tag, uid in (("up", "C0"), ("zero", "000c0"), ("us", "c_0"), ("plus", "+c0"), ("ar", "c\u0660"),
+                     ("sp", "c0 "), ("ws", "\u3000c0"), ("long", "00000000000c0"), ("long2", "000000000000c0")):
+        tokens["k-rrj-" + tag] = uid + "-" + sub
+    tokens["s-rr1"] = new_session(u["rrk"]).session_key
+    for i in range(2, 6):
+        tokens["s-rr%d" % i] = new_session(data={"cart": i}).session_key
+    # Password resets by code, made up: too old, no time, no dict, confirmed already
+    # (prd's, whose second factor follows), no address.
+    def crafted(pk, email, drop=(), **change):
+        state = {"at": time.time(), "failed_attempts": 0, "resend_count": 0, "change_count": 0, "email": email,
+                 "user_id": str(pk), "code": "BCDF-GHJK"}
+        state.update(change)
+        for k in drop:
+            state.pop(k)
+        return {"account_password_reset_verification": state}
+
+    for name, data in (("s-prx-old", crafted(400, "pra@example.com", at=time.time() - 1000)),
+                       ("s-prx-noat", crafted(400, "pra@example.com", drop=("at",))),
+                       ("s-prx-str", {"account_password_reset_verification": "x"}),
+                       ("s-prx-done", crafted(403, "prd@example.com", code_confirmed=True)),
+                       ("s-prx-nomail", crafted(405, None, drop=("email",))),
+                       ("s-prx-gone", crafted(4, "dave@example.com"))):
+        tokens[name] = new_session(data=data).session_key
+
+
+def reset_code_steps(add):
+    """The password reset by code (ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED): codes asked
+    for (users, unknown and inactive ones), read and taken (wrong ones, the last
+    attempt, an address verified by its code), processes made up; the flow listed."""
+    post = poster(add, "10.73")
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    def key(name, value, method="GET", headers=None):
+        post(RESET, name, "", method, headers=dict(headers or {}, **{"X-Password-Reset-Key": value}))
+
+    post(RESET_REQUEST, "s-pr1", {"email": " PRA@example.com "})
+    sess("s-pr1")
+    key("s-pr1", "BBBB-BBBB")
+    key("s-pr1", " {t:code} ")
+    post(RESET, "s-pr1", {"key": "{t:code}", "password": "123"})
+    post(RESET, "s-pr1", {"key": "{t:code}", "password": NEW_PASSWORD})
+    sess("s-pr1")
+    post(RESET, "s-pr1", {"key": "{t:code}", "password": NEW_PASSWORD})
+    # An unknown address: a process of no user, which takes no code.
+    post(RESET_REQUEST, "s-pr2", {"email": "nobody@example.com"})
+    sess("s-pr2")
+    key("s-pr2", "")
+    key("s-pr2", "BCDF-GHJK")
+    for i in range(4):
+        post(RESET, "s-pr2", {"key": "BCDF-GHJK", "password": NEW_PASSWORD})
+    sess("s-pr2")
+    # An unverified address, verified by its code (taken at once); an inactive user's.
+    post(RESET_REQUEST, "s-pr3", {"email": "prg@example.com"})
+    post(RESET, "s-pr3", {"key": "{t:code}", "password": NEW_PASSWORD + "3"})
+    sess("s-pr3")
+    post(RESET_REQUEST, "s-pr5", {"email": "prc@example.com"})
+    sess("s-pr5")
+    # The last attempt; bad input; the methods.
+    post(RESET_REQUEST, "s-pr4", {"email": "prb@example.com"})
+    for value in ("x", "", "y"):
+        key("s-pr4", value)
+    key("s-pr4", "{t:code}")
+    sess("s-pr4")
+    post(RESET_REQUEST, "s-pr6", {"email": "pre@example.com"})
+    post(RESET_REQUEST, "s-pr6", {"email": "prshared@example.com"})
+    for body in ({"key": 5}, {"password": NEW_PASSWORD}, {"key": "{t:code}"}, "[]"):
+        post(RESET, "s-pr6", body)
+    for method in ("OPTIONS", "PUT"):
+        post(RESET, "s-pr6", {"key": "{t:code}", "password": NEW_PASSWORD}, method)
+    post(RESET, "s-pr6", {"key": "{t:code}", "password": NEW_PASSWORD})
+    post(RESET, "s-pr6", {"key": "{t:code}", "password": NEW_PASSWORD}, "HEAD")
+    post(RESET, None, {"key": "x", "password": NEW_PASSWORD})
+    # Processes made up.
+    for name in ("s-prx-old", "s-prx-noat", "s-prx-str"):
+        key(name, "BCDF-GHJK")
+    sess("s-prx-old")
+    post(RESET, "s-prx-done", {"key": "bcdf ghjk", "password": NEW_PASSWORD})
+    sess("s-prx-done")
+    post(RESET, "s-prx-nomail", {"key": "BCDF-GHJK", "password": NEW_PASSWORD})
+    key("s-prx-gone", "BCDF-GHJK")
+    post(RESET, "s-prx-gone", {"key": "BCDF-GHJK", "password": NEW_PASSWORD})
+    # A logged-in session asks for one; the browser client's.
+    post(RESET_REQUEST, "s-pri", {"email": "pri@example.com"})
+    sess("s-pri")
+    csrf = {"X-CSRFToken": CSRF_SECRET}
+    cookie = dict(csrf, Cookie="sessionid={t:s-pr9}; csrftoken=" + CSRF_SECRET)
+    post(BROWSER_RESET_REQUEST, None, {"email": "prh@example.com"}, headers=cookie)
+    post(BROWSER_RESET, None, "", "GET", headers=dict(cookie, **{"X-Password-Reset-Key": "{t:code}"}))
+    post(BROWSER_RESET, None, {"key": "{t:code}", "password": NEW_PASSWORD}, headers=cookie)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-pr9}"})
 
 
 def reset_steps(add):
@@ -1672,6 +1790,49 @@ def reset_steps(add):
     post(BROWSER_RESET_REQUEST, None, {"email": "prj@example.com"}, headers=dict(csrf, Cookie=cookie))
     post(BROWSER_RESET, None, {"key": "{t:key}", "password": NEW_PASSWORD}, headers=dict(csrf, Cookie=cookie))
     add(BROWSER, headers={"Cookie": "sessionid={t:s-prj}"})
+    # A review's: a token's timestamp in odd forms (its user's own address synced
+    # when int(s, 36) reads it).
+    for uid, ts in (("bo", "1_0"), ("bp", "\u0661"), ("bq", "1 "), ("br", "+1"), ("bs", "1" * 14),
+                    ("bt", "1\u00a0")):
+        post(RESET, "s-rr2", {"key": "%s-%s-x" % (uid, ts)})
+    # An address in capitals: its lowercased row already there (a key of allauth's);
+    # none yet, then once synced.
+    key("s-rr2", "{t:k-rrg}")
+    post(RESET, "s-rr2", {"key": "{t:k-rrg}"})
+    for _ in range(2):
+        post(RESET, "s-rr2", {"key": "bv-1-x", "password": NEW_PASSWORD})
+    post(RESET_REQUEST, "s-rr2", {"email": "rrh@example.com"})
+    # A key's uid in odd forms (read, not taken).
+    for tag in ("up", "zero", "us", "plus", "sp", "long", "long2"):
+        key("s-rr3", "{t:k-rrj-%s}" % tag)
+    for tag in ("ar", "ws", "up", "us", "long2"):
+        post(RESET, "s-rr3", {"key": "{t:k-rrj-%s}" % tag})
+    for value in ("zzzzzzzzzzzzz-1-2", "1y2p0ij32e8e7-1-2", "0-1-2", "c0-", " -c0", "c0--"):
+        post(RESET, "s-rr3", {"key": value, "password": NEW_PASSWORD})
+    # Odd JSON types; passwords refused (like her address, numeric, short).
+    for body in ({"key": True, "password": NEW_PASSWORD}, {"key": 1.5, "password": NEW_PASSWORD},
+                 {"key": ["{t:k-rrj}"], "password": NEW_PASSWORD}, {"key": {"a": 1}, "password": NEW_PASSWORD},
+                 {"key": "{t:k-rrj}", "password": 98765432101234}, {"key": "{t:k-rrj}", "password": True},
+                 {"key": "{t:k-rrj}", "password": "rrj@example.com"}, {"key": "{t:k-rrj}", "password": "example.com"},
+                 {"key": "{t:k-rrj}", "password": "rrjrrjrrj"}, {"key": "{t:k-rrj}", "password": 1e300},
+                 {"key": "{t:k-rrj}", "password": "\u00e9" * 3}, {"key": "{t:k-rrj}", "password": "Rrj-Example"}):
+        post(RESET, "s-rr3", body)
+    key("s-rr3", "\u00a0{t:k-rrj}")
+    key("s-rr3", "{t:k-rrj}\u00e9")
+    # Taken with a list for a password (its str()).
+    post(RESET, "s-rr3", {"key": "{t:k-rrj-up}", "password": [NEW_PASSWORD]})
+    post(LOGIN, None, {"username": "rrj", "password": "['%s']" % NEW_PASSWORD})
+    # Addresses in odd cases for the rate per address.
+    for email in ("rr\u212a@example.com", "\u0130rr@example.com", "RR\u1e9e@example.com", "rrk2@EXAMPLE.com"):
+        post(RESET_REQUEST, "s-rr4", {"email": email})
+    # No usable password; an unverified second address, its user logged in.
+    post(RESET_REQUEST, "s-rr5", {"email": "rri@example.com"})
+    post(RESET, "s-rr5", {"key": "{t:key}", "password": NEW_PASSWORD})
+    sess("s-rr5")
+    post(RESET_REQUEST, "s-rr1", {"email": "rrk2@example.com"})
+    key("s-rr1", "{t:key}")
+    post(RESET, "s-rr1", {"key": "{t:key}", "password": NEW_PASSWORD})
+    sess("s-rr1")
 
 
 def code_review_steps(add):

@@ -220,6 +220,10 @@ func (h *Headless) reauthenticationResponse(w http.ResponseWriter, r *http.Reque
 		d.Set("is_pending", serializer.Bool(true))
 		flows = upsertFlow(flows, d)
 	}
+	all, err := h.withResetFlow(c.session, flows)
+	if err != nil {
+		return err
+	}
 	user, err := h.SerializeUser(ctx, u)
 	if err != nil {
 		return err
@@ -227,7 +231,7 @@ func (h *Headless) reauthenticationResponse(w http.ResponseWriter, r *http.Reque
 	data := serializer.NewDict()
 	data.Set("user", serializer.DictValue(user))
 	data.Set("methods", AuthenticationRecords(c.session, u))
-	data.Set("flows", serializer.List(flows...))
+	data.Set("flows", all)
 	meta := serializer.NewDict()
 	meta.Set("is_authenticated", serializer.Bool(true))
 	if _, err := c.withSessionMeta(r, meta); err != nil {

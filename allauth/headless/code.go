@@ -388,7 +388,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	if err != nil || !ok {
 		return err
 	}
-	if ferr, err := h.codeInput(data, state); err != nil {
+	if ferr, err := h.codeInput(data, state, "code"); err != nil {
 		return err
 	} else if !ferr.IsNone() { // (record_invalid_attempt)
 		drop, err := countFailure(state, h.Settings.LoginByCodeMaxAttempts)
@@ -504,7 +504,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 // state's user_id (str_to_user_id: a value the primary key's to_python refuses is an
 // error; none for a falsy one or a user gone).
 func (h *Headless) codeUser(ctx context.Context, l *stashedLogin, state *serializer.Dict) (*auth.User, error) {
-	if l.user != nil {
+	if l != nil && l.user != nil {
 		return l.user, nil
 	}
 	v, _ := state.Get("user_id")
@@ -731,8 +731,8 @@ func (h *Headless) serveResendLoginCode(w http.ResponseWriter, r *http.Request, 
 // process's state: the code field's error, or "incorrect_code" (clean_code:
 // compare_user_code, normalize_user_code of the state's code, which must be a str when
 // there is one); None when it took.
-func (h *Headless) codeInput(data, state *serializer.Dict) (serializer.Value, error) {
-	code, ferr := charField(data, "code")
+func (h *Headless) codeInput(data, state *serializer.Dict, field string) (serializer.Value, error) {
+	code, ferr := charField(data, field)
 	if !ferr.IsNone() {
 		return ferr, nil
 	}
@@ -744,7 +744,7 @@ func (h *Headless) codeInput(data, state *serializer.Dict) (serializer.Value, er
 		}
 	}
 	if !compareUserCode(code, expected) {
-		return fieldError("Incorrect code.", "incorrect_code", "code"), nil
+		return fieldError("Incorrect code.", "incorrect_code", field), nil
 	}
 	return serializer.None(), nil
 }

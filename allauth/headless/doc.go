@@ -76,7 +76,9 @@
 // (PasswordResetEmails: SQLEmailAddresses), and ResetPasswordView (and
 // BrowserResetPasswordView), .../auth/password/reset, reads the key and sets the new
 // password with it, logging the user in with ACCOUNT_LOGIN_ON_PASSWORD_RESET; keys
-// either side made are taken by the other. SettingsFromJSON reads the project's
+// either side made are taken by the other. With ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED,
+// the request mails a code instead and keeps allauth's process in the session (the
+// pending "password_reset_by_code" flow), whose code the reset takes as its key. SettingsFromJSON reads the project's
 // settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
@@ -92,12 +94,11 @@
 //     AccessTokenPayload's tokens are allauth's; ValidateAccessToken takes any);
 //   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
 //     told of the requests Go serves;
-//   - the session views do not list the flows of social accounts' providers or of a
-//     password reset by code (SettingsFromJSON says so); the password reset by code
-//     (ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED) is the fallback's, as are the resets
-//     of a site with ACCOUNT_EMAIL_NOTIFICATIONS and logins after a reset that meet
-//     a stage other than the second factor; a token generator of the project's own
-//     (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) is refused;
+//   - the session views do not list the flows of social accounts' providers
+//     (SettingsFromJSON says so); the resets of a site with
+//     ACCOUNT_EMAIL_NOTIFICATIONS, and logins after a reset that meet a stage other
+//     than the second factor, are the fallback's; a token generator of the project's
+//     own (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) is refused;
 //   - ConfigView writes the settings it tells as booleans (allauth passes on a truthy
 //     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
 //     in sorted order (allauth's frozenset iterates as Python's hash seed has it);

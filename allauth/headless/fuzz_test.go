@@ -61,7 +61,21 @@ func FuzzHeadless(f *testing.F) {
 	resetKey := resetMails[0].Context["uid"].(string) + "-" + resetMails[0].Context["key"].(string)
 	f.Add(resetKey)
 	f.Add(`{"key": "` + resetKey + `", "password": "x"}`)
+	// ... and by code, for a process waiting for its code.
+	cs2 := resetSite(f, &resetMails)
+	cs2.h.Settings.PasswordResetByCodeEnabled = true
+	w = serve(cs2.h.RequestPasswordResetView(nil), "POST", "/_allauth/app/v1/auth/password/request", `{"email": "alice@example.com"}`)
+	resetToken := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	resetByCode := cs2.h.ResetPasswordView(nil)
+	f.Add(`{"key": "` + resetMails[len(resetMails)-1].Context["code"].(string) + `", "password": "a-long-password"}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		// (a 409 once the process is gone: three wrong codes, or the reset done)
+		if w := serve(resetByCode, "POST", "/_allauth/app/v1/auth/password/reset", in, "X-Session-Token", resetToken); w.Code != 400 && w.Code != 401 && w.Code != 409 && w.Code != 410 {
+			t.Errorf("reset by code %q: %d %s", in, w.Code, w.Body)
+		}
+		if w := serve(resetByCode, "GET", "/_allauth/app/v1/auth/password/reset", "", "X-Session-Token", resetToken, "X-Password-Reset-Key", in); w.Code != 400 && w.Code != 200 && w.Code != 409 && w.Code != 410 {
+			t.Errorf("reset code %q: %d %s", in, w.Code, w.Body)
+		}
 		if w := serve(resetRequest, "POST", "/_allauth/app/v1/auth/password/request", in); w.Code != 400 && w.Code != 200 {
 			t.Errorf("reset request %q: %d %s", in, w.Code, w.Body)
 		}

@@ -178,7 +178,7 @@ func (h *Headless) serveConfirmReauthCode(w http.ResponseWriter, r *http.Request
 	if err != nil || !ok {
 		return err
 	}
-	if ferr, err := h.codeInput(data, state); err != nil {
+	if ferr, err := h.codeInput(data, state, "code"); err != nil {
 		return err
 	} else if !ferr.IsNone() { // (record_invalid_attempt)
 		drop, err := countFailure(state, h.Settings.LoginByCodeMaxAttempts)

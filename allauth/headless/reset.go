@@ -28,8 +28,11 @@ import (
 // the same answer (ACCOUNT_PREVENT_ENUMERATION; its mail is
 // "account/email/unknown_account" with ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS), or
 // "unknown_email" without enumeration prevention. ResetPasswordView, Go's or Django's,
-// takes the key. Without a Mailer, or with ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (a
-// code rather than a link), the request goes to fallback (ErrLoginStage).
+// takes the key. With ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED, the first user is
+// mailed a code ("account/email/password_reset_code") and allauth's process kept in
+// the session (PasswordResetVerificationProcess), answered as allauth's 401 with the
+// pending "password_reset_by_code" flow. Without a Mailer the request goes to
+// fallback (ErrLoginStage).
 func (h *Headless) RequestPasswordResetView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveRequestPasswordReset, fallback)
 }
@@ -51,10 +54,15 @@ func (h *Headless) BrowserRequestPasswordResetView(fallback http.Handler) http.H
 // rate of each of the user's addresses, and answers as allauth's
 // AuthenticationResponse; with ACCOUNT_LOGIN_ON_PASSWORD_RESET the session logs the
 // user in (the authentication recorded as "password_reset"), or stashes the login at
-// the second factor. A login that would meet another stage (a login code, a mandatory
+// the second factor. With ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED, the key is the code
+// of the session's process (a 409 without one, or with one older than
+// ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT): GET confirms it (verifying its address),
+// wrong ones are counted up to ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS, which
+// drops the process, and POST ends the process with the reset (the login's address
+// the code's). A login that would meet another stage (a login code, a mandatory
 // address to verify), ACCOUNT_EMAIL_NOTIFICATIONS (whose mail this package does not
-// send) and ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED send the request to fallback
-// (ErrLoginStage), nothing written and the rate taken back.
+// send) and a code's address to verify with ACCOUNT_CHANGE_EMAIL send the request to
+// fallback (ErrLoginStage), nothing written and the rate taken back.
 func (h *Headless) ResetPasswordView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveResetPassword, fallback)
 }
@@ -146,16 +154,17 @@ func (h *Headless) resetTokens() (*auth.PasswordResetTokenGenerator, error) {
 }
 
 // resetTokenExtra is what EmailAwarePasswordResetTokenGenerator adds to the token's hash
-// value: the user's own address (added to its rows first: sync_user_email_address)
+// value: the user's own address, lowercased (added to its rows first:
+// sync_user_email_address)
 // and those of its rows, each once, sorted, joined by "|".
 func (h *Headless) resetTokenExtra(ctx context.Context, u *auth.User) (string, error) {
 	src := h.Emails.(PasswordResetEmails)
 	var emails []string
-	if h.Settings.UserModelEmailField != "" && u.Email != "" { // (user_email)
-		if err := src.SyncEmailAddress(ctx, u.ID, u.Email); err != nil {
+	if own := pystr.Lower(u.Email); h.Settings.UserModelEmailField != "" && own != "" { // (user_email: lowercased)
+		if err := src.SyncEmailAddress(ctx, u.ID, own); err != nil {
 			return "", err
 		}
-		emails = append(emails, u.Email)
+		emails = append(emails, own)
 	}
 	rows, err := src.UserEmails(ctx, u.ID)
 	if err != nil {
@@ -172,7 +181,7 @@ func (h *Headless) serveRequestPasswordReset(w http.ResponseWriter, r *http.Requ
 	if err := h.resetCheck(); err != nil {
 		return err
 	}
-	if h.Mailer == nil || h.Settings.PasswordResetByCodeEnabled {
+	if h.Mailer == nil {
 		return ErrLoginStage
 	}
 	data, ok, err := h.restInput(w, r)
@@ -203,6 +212,20 @@ func (h *Headless) serveRequestPasswordReset(w http.ResponseWriter, r *http.Requ
 		return err
 	} else if !ok {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	if h.Settings.PasswordResetByCodeEnabled {
+		var u *auth.User
+		if len(users) > 0 {
+			u = users[0]
+		}
+		if err := h.initiateResetCode(r, c.session, u, email); err != nil {
+			return err
+		}
+		su, err := h.SessionUser(ctx, c.session)
+		if err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, su)
 	}
 	// request_password_reset
 	if len(users) == 0 {
@@ -317,9 +340,6 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 	if err := h.resetCheck(); err != nil {
 		return err
 	}
-	if h.Settings.PasswordResetByCodeEnabled {
-		return ErrLoginStage
-	}
 	ctx := r.Context()
 	usage, ok, err := h.consume(ctx, r, "reset_password_from_key", "", "")
 	if err != nil {
@@ -327,8 +347,33 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 	} else if !ok {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
+	err = h.resetPassword(w, r, c)
+	if errors.Is(err, ErrLoginStage) { // (handed on whole)
+		if rerr := h.rollback(ctx, usage); rerr != nil {
+			return rerr
+		}
+	}
+	return err
+}
+
+// resetPassword is ResetPasswordView.handle once its rate is counted.
+func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	ctx := r.Context()
+	var state *serializer.Dict // (the process of a reset by code)
+	var pu *auth.User          // (its user)
+	if h.Settings.PasswordResetByCodeEnabled {
+		var err error
+		if state, err = h.pendingResetCode(c.session); err != nil {
+			return err
+		} else if state == nil {
+			return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
+		}
+		if pu, err = h.codeUser(ctx, nil, state); err != nil {
+			return err
+		}
+	}
 	if r.Method == http.MethodGet {
-		return h.serveResetKey(w, r, c)
+		return h.serveResetKey(w, r, c, state, pu)
 	}
 	data, ok, err := h.jsonBody(r)
 	if err != nil {
@@ -338,14 +383,20 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 		return nil
 	}
 	var errs []serializer.Value
-	var u *auth.User
-	invalidKey := fieldError("The password reset token was invalid.", "invalid_password_reset", "key")
-	key, ferr := charField(data, "key")
-	if ferr.IsNone() {
-		if u, err = h.resetKeyUser(ctx, key); err != nil {
+	u := pu
+	var ferr serializer.Value
+	if state != nil { // (ResetPasswordKeyInput's _clean_key_code)
+		if ferr, err = h.codeInput(data, state, "key"); err != nil {
 			return err
-		} else if u == nil {
-			ferr = invalidKey
+		}
+	} else {
+		var key string
+		if key, ferr = charField(data, "key"); ferr.IsNone() {
+			if u, err = h.resetKeyUser(ctx, key); err != nil {
+				return err
+			} else if u == nil {
+				ferr = fieldError("The password reset token was invalid.", "invalid_password_reset", "key")
+			}
 		}
 	}
 	if !ferr.IsNone() {
@@ -360,12 +411,17 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 		}
 	}
 	if len(errs) > 0 {
+		if state != nil && !ferr.IsNone() { // (handle_invalid_input: record_invalid_attempt)
+			if err := h.resetCodeFailed(c.session, state); err != nil {
+				return err
+			}
+		}
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
 	}
 	switch r.Method {
 	case http.MethodPost:
 	case http.MethodHead: // (View's head is its get)
-		return h.serveResetKey(w, r, c)
+		return h.serveResetKey(w, r, c, state, pu)
 	case http.MethodOptions:
 		emptyResponse(w, http.StatusOK, allowResetPassword)
 		return nil
@@ -373,13 +429,29 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 		emptyResponse(w, http.StatusMethodNotAllowed, allowResetPassword)
 		return nil
 	}
+	if u == nil { // (reset_password of no user: an AttributeError)
+		return fmt.Errorf("%w: a password reset code of no user", errStash)
+	}
+	email := "" // (the login's, after a reset by code)
+	if state != nil {
+		if email, err = resetCodeEmail(state); err != nil {
+			// (confirm_code or finish fails on it, once the password is set)
+			if hasSurrogate(password) {
+				return errors.New("headless: a new password holding a lone surrogate")
+			}
+			if serr := auth.SetPassword(ctx, u, password, h.Config); serr != nil {
+				return serr
+			}
+			return err
+		}
+	}
 	// The stages a login after the reset meets, before anything is written.
 	s := h.Settings
 	var next *stashedLogin
 	stop := ""
 	handOn := s.EmailNotifications // (send_notification_mail)
 	if s.LoginOnPasswordReset && u.IsActive && !handOn {
-		if next, err = h.newLogin(u, "", nil); err != nil {
+		if next, err = h.newLogin(u, email, nil); err != nil {
 			return err
 		}
 		if err := next.setUp(s.loginStages()); err != nil {
@@ -391,10 +463,15 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed())
 	}
 	if handOn {
-		if err := h.rollback(ctx, usage); err != nil {
-			return err
-		}
 		return ErrLoginStage
+	}
+	if state != nil {
+		// (confirm_code's verify_email_indirectly, made first: it may hand the request on)
+		if v, _ := state.Get("code_confirmed"); !v.Truthy() {
+			if err := h.verifyIndirectly(ctx, u, email); err != nil {
+				return err
+			}
+		}
 	}
 	if hasSurrogate(password) { // (set_password cannot encode it: a 500)
 		return errors.New("headless: a new password holding a lone surrogate")
@@ -425,8 +502,16 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 			return err
 		}
 	}
+	if state != nil { // (confirm_code, then finish: the process gone)
+		c.session.Pop(resetCodeKey)
+	}
 	if s.LoginOnPasswordReset { // (perform_password_reset_login)
-		h.record(c.session, u, "password_reset", nil)
+		var extra *serializer.Dict
+		if email != "" {
+			extra = serializer.NewDict()
+			extra.Set("email", serializer.Str(email))
+		}
+		h.record(c.session, u, "password_reset", extra)
 		if err := h.resetLogin(r, c, u, next, stop); err != nil {
 			return err
 		}
@@ -443,10 +528,14 @@ func (h *Headless) serveResetPassword(w http.ResponseWriter, r *http.Request, c 
 }
 
 // serveResetKey is ResetPasswordView.get: the key of the X-Password-Reset-Key header
-// (as WSGI decodes a header, latin-1) checked, its user's data answered.
-func (h *Headless) serveResetKey(w http.ResponseWriter, r *http.Request, c *appContext) error {
+// (as WSGI decodes a header, latin-1) checked, its user's data answered; with a
+// process of a reset by code (state, its user pu), the key is its code.
+func (h *Headless) serveResetKey(w http.ResponseWriter, r *http.Request, c *appContext, state *serializer.Dict, pu *auth.User) error {
 	data := serializer.NewDict()
 	data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Password-Reset-Key"))))
+	if state != nil {
+		return h.serveResetCode(w, r, c, data, state, pu)
+	}
 	key, ferr := charField(data, "key")
 	if !ferr.IsNone() {
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
@@ -536,4 +625,124 @@ func renderURL(u, name, value string) (string, bool) {
 		q = pyQuote(value, "/")
 	}
 	return strings.ReplaceAll(u, ph, q), true
+}
+
+// resetCodeKey is the session key of a password reset by code.
+const resetCodeKey = "account_password_reset_verification"
+
+// pendingResetCode is PasswordResetVerificationProcess.resume: the state of the
+// session's password reset by code; nil for none, or for one older than
+// ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT (abort_if_invalid: then dropped).
+func (h *Headless) pendingResetCode(s *django.Session) (*serializer.Dict, error) {
+	v, _ := s.Get(resetCodeKey)
+	if !v.Truthy() {
+		return nil, nil
+	}
+	if v.Kind() != serializer.KindDict {
+		return nil, fmt.Errorf("%w: a password reset code's state is a %s", errStash, v.Kind())
+	}
+	state := v.Dict()
+	at, ok := state.Get("at")
+	if !ok {
+		return nil, fmt.Errorf("%w: a password reset code's state without its time", errStash)
+	}
+	t, err := pyArith(at, "the password reset code's time")
+	if err != nil {
+		return nil, err
+	}
+	if !(pyTime(h.now())-t <= h.Settings.PasswordResetByCodeTimeout) {
+		s.Pop(resetCodeKey)
+		return nil, nil
+	}
+	return state, nil
+}
+
+// initiateResetCode is PasswordResetVerificationProcess.initiate: the process's state
+// (initial_state), the code mailed to u ("account/email/password_reset_code"), or the
+// unknown account's mail for no user, the state kept in the session.
+func (h *Headless) initiateResetCode(r *http.Request, s *django.Session, u *auth.User, email string) error {
+	ctx := r.Context()
+	state := h.codeState(u, email)
+	if u == nil {
+		if err := h.unknownAccountMail(ctx, r, email); err != nil {
+			return err
+		}
+	} else {
+		code, err := h.Settings.PasswordResetByCodeFormat.generate()
+		if err != nil {
+			return err
+		}
+		state.Set("code", serializer.Str(code))
+		if err := h.Mailer.SendMail(ctx, Mail{TemplatePrefix: "account/email/password_reset_code", Email: email,
+			Context: map[string]any{"code": code}}); err != nil {
+			return err
+		}
+	}
+	s.Set(resetCodeKey, serializer.DictValue(state))
+	return nil
+}
+
+// resetCodeFailed is record_invalid_attempt: one more failed attempt, the process
+// dropped at ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS.
+func (h *Headless) resetCodeFailed(s *django.Session, state *serializer.Dict) error {
+	drop, err := countFailure(state, h.Settings.PasswordResetByCodeMaxAttempts)
+	if err != nil {
+		return err
+	}
+	if drop {
+		s.Pop(resetCodeKey)
+	} else {
+		s.Set(resetCodeKey, serializer.DictValue(state))
+	}
+	return nil
+}
+
+// resetCodeEmail is the process's state's "email" (a KeyError without one).
+func resetCodeEmail(state *serializer.Dict) (string, error) {
+	v, ok := state.Get("email")
+	if !ok {
+		return "", fmt.Errorf("%w: a password reset code's state without its address", errStash)
+	}
+	email, isStr := v.AsStr()
+	if !isStr {
+		return "", fmt.Errorf("%w: a password reset code's address of type %s", errStash, v.Kind())
+	}
+	return email, nil
+}
+
+// serveResetCode is ResetPasswordView.get for a reset by code: the code of the header
+// (data's "key") taken for the process's user (confirm_code: the process confirmed,
+// its time anew, the address verified), or a failed attempt counted; a process of no
+// user takes no code.
+func (h *Headless) serveResetCode(w http.ResponseWriter, r *http.Request, c *appContext, data, state *serializer.Dict, pu *auth.User) error {
+	ctx := r.Context()
+	if pu == nil { // (ResetPasswordKeyInput without a code: normalize_user_code(None) fails)
+		if _, ferr := charField(data, "key"); !ferr.IsNone() {
+			return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+		}
+		return fmt.Errorf("%w: a password reset code's process of no user", errStash)
+	}
+	ferr, err := h.codeInput(data, state, "key")
+	if err != nil {
+		return err
+	}
+	if !ferr.IsNone() {
+		if err := h.resetCodeFailed(c.session, state); err != nil {
+			return err
+		}
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	if v, _ := state.Get("code_confirmed"); !v.Truthy() {
+		email, err := resetCodeEmail(state)
+		if err != nil {
+			return err
+		}
+		if err := h.verifyIndirectly(ctx, pu, email); err != nil {
+			return err
+		}
+		state.Set("code_confirmed", serializer.Bool(true))
+		state.Set("at", serializer.Float(pyTime(h.now())))
+		c.session.Set(resetCodeKey, serializer.DictValue(state))
+	}
+	return h.userDataResponse(w, r, c, pu)
 }

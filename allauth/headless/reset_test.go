@@ -81,3 +81,52 @@ func TestPasswordReset(t *testing.T) {
 		t.Errorf("no Mailer: %d %s", w.Code, w.Body)
 	}
 }
+
+// TestPasswordResetByCode: a code mailed and its process pending in the session's flows,
+// a wrong code counted, the code confirmed and taken with the new password (the process
+// then gone: a 409); three wrong codes drop a process.
+func TestPasswordResetByCode(t *testing.T) {
+	var mails []headless.Mail
+	st := resetSite(t, &mails)
+	st.h.Settings.PasswordResetByCodeEnabled = true
+	ctx := t.Context()
+	request, reset := st.h.RequestPasswordResetView(nil), st.h.ResetPasswordView(nil)
+	w := serve(request, "POST", "/_allauth/app/v1/auth/password/request", `{"email": "alice@example.com"}`)
+	if w.Code != 401 || !strings.Contains(w.Body.String(), `{"id": "password_reset_by_code", "is_pending": true}`) || len(mails) != 1 {
+		t.Fatalf("the request: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	code, _ := mails[0].Context["code"].(string)
+	if mails[0].TemplatePrefix != "account/email/password_reset_code" || len(code) != 9 {
+		t.Fatalf("the mail: %+v", mails[0])
+	}
+	token := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	if w := serve(reset, "GET", "/_allauth/app/v1/auth/password/reset", "", "X-Session-Token", token, "X-Password-Reset-Key", "BBBB-BBBB"); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), `"code": "incorrect_code", "param": "key"`) {
+		t.Errorf("a wrong code: %d %s", w.Code, w.Body)
+	}
+	if w := serve(reset, "GET", "/_allauth/app/v1/auth/password/reset", "", "X-Session-Token", token, "X-Password-Reset-Key", strings.ToLower(code)); w.Code != 200 {
+		t.Errorf("the code: %d %s", w.Code, w.Body)
+	}
+	if w := serve(reset, "POST", "/_allauth/app/v1/auth/password/reset", `{"key": "`+code+`", "password": "a-new-password-9"}`, "X-Session-Token", token); w.Code != 401 ||
+		!strings.Contains(w.Body.String(), `{"id": "password_reset_by_code", "is_pending": false}`) {
+		t.Errorf("the reset: %d %s", w.Code, w.Body)
+	}
+	u, err := st.cfg.Users.User(ctx, "1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := auth.CheckPassword(ctx, u, "a-new-password-9", st.cfg); !ok || err != nil {
+		t.Errorf("the new password: %v %v", ok, err)
+	}
+	if w := serve(reset, "POST", "/_allauth/app/v1/auth/password/reset", `{"key": "`+code+`", "password": "x"}`, "X-Session-Token", token); w.Code != 409 {
+		t.Errorf("the process gone: %d %s", w.Code, w.Body)
+	}
+	// Three wrong codes drop the process.
+	w = serve(request, "POST", "/_allauth/app/v1/auth/password/request", `{"email": "bob@example.com"}`)
+	token = sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	for i, want := range []int{400, 400, 400, 409} {
+		if w := serve(reset, "GET", "/_allauth/app/v1/auth/password/reset", "", "X-Session-Token", token, "X-Password-Reset-Key", "nope"); w.Code != want {
+			t.Errorf("wrong code %d: %d %s", i, w.Code, w.Body)
+		}
+	}
+}

@@ -324,7 +324,7 @@ func (h *Headless) flows(ctx context.Context, s *django.Session, anonymous bool)
 		}
 	}
 	if key == "" {
-		return serializer.List(out...), nil
+		return h.withResetFlow(s, out)
 	}
 	pending := serializer.NewDict()
 	pending.Set("id", serializer.Str(key))
@@ -336,15 +336,24 @@ func (h *Headless) flows(ctx context.Context, s *django.Session, anonymous bool)
 		}
 		pending.Set("types", types)
 	}
-	for _, f := range out {
-		if got, _ := f.Dict().Get("id"); serializer.Equal(got, serializer.Str(key)) {
-			for k, v := range pending.All() {
-				f.Dict().SetKey(k, v)
-			}
-			return serializer.List(out...), nil
-		}
+	return h.withResetFlow(s, upsertFlow(out, pending))
+}
+
+// withResetFlow is the end of _get_flows: with ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED
+// (and not SOCIALACCOUNT_ONLY), the "password_reset_by_code" flow appended, pending
+// while the session's process is (resume, which drops one too old).
+func (h *Headless) withResetFlow(s *django.Session, flows []serializer.Value) (serializer.Value, error) {
+	if !h.Settings.PasswordResetByCodeEnabled || h.Settings.SocialAccountOnly {
+		return serializer.List(flows...), nil
 	}
-	return serializer.List(append(out, serializer.DictValue(pending))...), nil
+	state, err := h.pendingResetCode(s)
+	if err != nil {
+		return serializer.None(), err
+	}
+	d := serializer.NewDict()
+	d.Set("id", serializer.Str("password_reset_by_code"))
+	d.Set("is_pending", serializer.Bool(state != nil))
+	return serializer.List(append(flows, serializer.DictValue(d))...), nil
 }
 
 const allowSession = "GET, DELETE, HEAD, OPTIONS"

@@ -137,6 +137,14 @@ type Settings struct {
 	// LoginByCodeFormat is ACCOUNT_LOGIN_BY_CODE_FORMAT (ALLAUTH_USER_CODE_FORMAT's
 	// default: 8 letters, dashed).
 	LoginByCodeFormat UserCodeFormat
+	// PasswordResetByCodeMaxAttempts is ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS (3),
+	// PasswordResetByCodeTimeout ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT (180 seconds) and
+	// PasswordResetByCodeFormat ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT (as allauth
+	// names it; ALLAUTH_USER_CODE_FORMAT's default), for the password reset by code
+	// (PasswordResetByCodeEnabled).
+	PasswordResetByCodeMaxAttempts int
+	PasswordResetByCodeTimeout     float64
+	PasswordResetByCodeFormat      UserCodeFormat
 	// PreventEnumeration is ACCOUNT_PREVENT_ENUMERATION's truth (true; "strict" is true
 	// too): a login code asked for an address of no user is answered as for a user's.
 	PreventEnumeration bool
@@ -238,38 +246,41 @@ func DefaultRateLimits() map[string]string {
 // Defaults returns allauth's defaults, with secretKey as SECRET_KEY.
 func Defaults(secretKey string) *Settings {
 	return &Settings{
-		SecretKey:                    secretKey,
-		TokenStrategy:                SessionTokenStrategy,
-		JWTAlgorithm:                 "RS256",
-		JWTAccessTokenExpiresIn:      300,
-		JWTRefreshTokenExpiresIn:     86400,
-		JWTAuthorizationHeaderScheme: "Bearer",
-		JWTRotateRefreshToken:        true,
-		UnauthenticatedFlows:         []string{"login", "signup"},
-		UserModelUsernameField:       "username",
-		UserModelEmailField:          "email",
-		LoginMethods:                 []string{"username"},
-		PreserveUsernameCasing:       true,
-		EmailVerification:            "optional",
-		ReauthenticationMethods:      []string{"password", "code", "mfa"},
-		PasswordMinLength:            6,
-		SignupEnabled:                true,
-		MFASupportedTypes:            []string{"recovery_codes", "totp"},
-		LoginTimeout:                 900,
-		ReauthenticationTimeout:      300,
-		LoginByCodeTimeout:           180,
-		LoginByCodeMaxAttempts:       3,
-		LoginByCodeFormat:            UserCodeFormat{Dashed: true},
-		PreventEnumeration:           true,
-		EmailUnknownAccounts:         true,
-		UniqueEmail:                  true,
-		MFAReauthenticationRequired:  true,
-		TOTPPeriod:                   30,
-		TOTPDigits:                   6,
-		RecoveryCodeCount:            10,
-		RecoveryCodeDigits:           8,
-		RateLimits:                   DefaultRateLimits(),
-		RateLimitIPv6Prefix:          64,
+		SecretKey:                      secretKey,
+		TokenStrategy:                  SessionTokenStrategy,
+		JWTAlgorithm:                   "RS256",
+		JWTAccessTokenExpiresIn:        300,
+		JWTRefreshTokenExpiresIn:       86400,
+		JWTAuthorizationHeaderScheme:   "Bearer",
+		JWTRotateRefreshToken:          true,
+		UnauthenticatedFlows:           []string{"login", "signup"},
+		UserModelUsernameField:         "username",
+		UserModelEmailField:            "email",
+		LoginMethods:                   []string{"username"},
+		PreserveUsernameCasing:         true,
+		EmailVerification:              "optional",
+		ReauthenticationMethods:        []string{"password", "code", "mfa"},
+		PasswordMinLength:              6,
+		SignupEnabled:                  true,
+		MFASupportedTypes:              []string{"recovery_codes", "totp"},
+		LoginTimeout:                   900,
+		ReauthenticationTimeout:        300,
+		LoginByCodeTimeout:             180,
+		LoginByCodeMaxAttempts:         3,
+		LoginByCodeFormat:              UserCodeFormat{Dashed: true},
+		PasswordResetByCodeFormat:      UserCodeFormat{Dashed: true},
+		PasswordResetByCodeTimeout:     180,
+		PasswordResetByCodeMaxAttempts: 3,
+		PreventEnumeration:             true,
+		EmailUnknownAccounts:           true,
+		UniqueEmail:                    true,
+		MFAReauthenticationRequired:    true,
+		TOTPPeriod:                     30,
+		TOTPDigits:                     6,
+		RecoveryCodeCount:              10,
+		RecoveryCodeDigits:             8,
+		RateLimits:                     DefaultRateLimits(),
+		RateLimitIPv6Prefix:            64,
 	}
 }
 

@@ -26,9 +26,8 @@ const (
 // ErrSettings: an adapter, token strategy, user display or ALLAUTH_SETTING_GETTER of the
 // project's own. Those
 // that only change the flows (allauth.socialaccount installed, whose providers' flows
-// this package does not list, or ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED, whose flow
-// depends on a process in the session) leave the tokens working and make the views
-// that answer flows fail (a server error).
+// this package does not list) leave the tokens working and make the views that answer
+// flows fail (a server error).
 func SettingsFromJSON(data []byte) (*Settings, error) {
 	var doc struct {
 		Settings      map[string]json.RawMessage `json:"settings"`
@@ -143,9 +142,6 @@ func SettingsFromJSON(data []byte) (*Settings, error) {
 	if slices.Contains(apps, "allauth.mfa") && flags["MFA_PASSKEY_LOGIN_ENABLED"] && slices.Contains(mfaTypes, "webauthn") {
 		s.UnauthenticatedFlows = append(s.UnauthenticatedFlows, "mfa_login_webauthn")
 	}
-	if flags["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"] && !socialOnly {
-		s.flowsErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED (its flow's process)", ErrSettings)
-	}
 	s.MFAEnabled = slices.Contains(apps, "allauth.mfa")
 	s.SitesInstalled = slices.Contains(apps, "django.contrib.sites")
 	// What the config endpoint tells.
@@ -244,9 +240,17 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 	}
 	if v, ok := value("ALLAUTH_USER_CODE_FORMAT"); ok {
 		s.LoginByCodeFormat = format("ALLAUTH_USER_CODE_FORMAT", v)
+		s.PasswordResetByCodeFormat = s.LoginByCodeFormat
 	}
 	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_FORMAT"); ok {
 		s.LoginByCodeFormat = format("ACCOUNT_LOGIN_BY_CODE_FORMAT", v)
+	}
+	// (allauth's name of the setting)
+	if v, ok := value("ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT"); ok {
+		s.PasswordResetByCodeFormat = format("ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT", v)
+	}
+	if v, ok := value("ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS"); ok {
+		s.PasswordResetByCodeMaxAttempts = intOf("ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS", v)
 	}
 	if v, ok := value("ACCOUNT_PREVENT_ENUMERATION"); ok {
 		s.PreventEnumeration = truthy(v)
@@ -323,7 +327,8 @@ func mfaSettings(s *Settings, raw map[string]json.RawMessage, types []string) er
 		s.MFAReauthenticationRequired = flag("MFA_REAUTHENTICATION_REQUIRED")
 	}
 	for name, dst := range map[string]*float64{"ACCOUNT_REAUTHENTICATION_TIMEOUT": &s.ReauthenticationTimeout,
-		"ACCOUNT_LOGIN_BY_CODE_TIMEOUT": &s.LoginByCodeTimeout} {
+		"ACCOUNT_LOGIN_BY_CODE_TIMEOUT":          &s.LoginByCodeTimeout,
+		"ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT": &s.PasswordResetByCodeTimeout} {
 		if r, ok := raw[name]; ok {
 			f, err := strconv.ParseFloat(string(r), 64)
 			if err != nil {
