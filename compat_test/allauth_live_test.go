@@ -382,7 +382,10 @@ func TestLiveAllauthHeadless(t *testing.T) {
 			if j > 0 && i != len(peers)-1 {
 				continue // (the other configurations on the newest Django alone)
 			}
-			t.Run(p.Series+"/"+c.name, func(t *testing.T) { allauthLive(t, p, c) })
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				t.Parallel() // (a database and oracle processes of its own)
+				allauthLive(t, p, c)
+			})
 		}
 	}
 }

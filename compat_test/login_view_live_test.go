@@ -51,6 +51,7 @@ func TestLiveLoginView(t *testing.T) {
 	for _, p := range livePeers(t) {
 		for _, v := range variants {
 			t.Run(fmt.Sprintf("%s/%s/redirect=%v", p.Series, v.backends[0][strings.LastIndexByte(v.backends[0], '.')+1:], v.redirect), func(t *testing.T) {
+				t.Parallel() // (databases and oracle processes of its own)
 				variant, _ := json.Marshal(map[string]any{"backends": v.backends, "redirect_authenticated_user": v.redirect})
 				oracle := func(adb *authDatabase, out any, cmd string) {
 					dbj, _ := json.Marshal(adb.django)

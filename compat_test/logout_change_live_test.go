@@ -50,6 +50,7 @@ func TestLiveLogoutAndPasswordChange(t *testing.T) {
 				name = "LOGOUT_REDIRECT_URL=" + *redirectURL
 			}
 			t.Run(p.Series+"/"+name, func(t *testing.T) {
+				t.Parallel() // (databases and oracle processes of its own)
 				variant, _ := json.Marshal(map[string]any{"logout_redirect_url": redirectURL})
 				oracle := func(adb *authDatabase, out any, args ...string) {
 					dbj, _ := json.Marshal(adb.django)

@@ -327,7 +327,10 @@ func TestLiveOAuth2(t *testing.T) {
 			if c.name != "default" && i != 0 && i != len(peers)-1 {
 				continue // (the other configurations on the oldest and newest Django alone)
 			}
-			t.Run(p.Series+"/"+c.name, func(t *testing.T) { oauth2Live(t, p, c, "sqlite") })
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				t.Parallel() // (databases and oracle processes of its own)
+				oauth2Live(t, p, c, "sqlite")
+			})
 		}
 	}
 }
@@ -555,6 +558,7 @@ func TestLiveOAuth2Introspection(t *testing.T) {
 				continue // (the other configurations on the oldest and newest Django alone)
 			}
 			t.Run(p.Series+"/"+ic.name, func(t *testing.T) {
+				t.Parallel() // (databases and oracle processes of its own)
 				port, asTokens := oauth2AuthorizationServer(t, p.Series)
 				o := map[string]any{"RESOURCE_SERVER_INTROSPECTION_URL": fmt.Sprintf("http://127.0.0.1:%d/o/introspect/", port),
 					"RESOURCE_SERVER_TOKEN_CACHING_SECONDS": ic.caching}

@@ -1640,6 +1640,72 @@ def reset_setup(tokens):
                        ("s-prx-nomail", crafted(405, None, drop=("email",))),
                        ("s-prx-gone", crafted(4, "dave@example.com"))):
         tokens[name] = new_session(data=data).session_key
+    # A second review's (users 440 to 452): rca (an unverified address, no primary),
+    # rcb and rcc (verified; rcb logged in: s-rcb, s-rcb2), rcd (unverified) and rce
+    # (verified) sharing an address, rcf (inactive), rcg to rck (crafted processes),
+    # rcl (asks twice), rcm (no usable password, logged in with a process).
+    rc = {}
+    for pk, name, active in ((440, "rca", True), (441, "rcb", True), (442, "rcc", True), (443, "rcd", True),
+                             (444, "rce", True), (445, "rcf", False), (446, "rcg", True), (447, "rch", True),
+                             (448, "rci", True), (449, "rcj", True), (450, "rck", True), (451, "rcl", True),
+                             (452, "rcm", True)):
+        rc[name] = User.objects.create_user(pk=pk, username=name, email=name + "@example.com", password=PASSWORD,
+                                            is_active=active)
+    for name, email, verified, primary in (("rca", "rca@example.com", False, False),
+                                           ("rcb", "rcb@example.com", True, True),
+                                           ("rcc", "rcc@example.com", True, True),
+                                           ("rcd", "rcshared@example.com", False, False),
+                                           ("rce", "rcshared@example.com", True, True),
+                                           ("rcf", "rcf@example.com", False, False),
+                                           ("rcg", "rcg@example.com", False, False),
+                                           ("rch", "rch@example.com", False, False),
+                                           ("rci", "rci@example.com", False, False),
+                                           ("rcl", "rcl@example.com", True, True)):
+        EmailAddress.objects.create(user=rc[name], email=email, verified=verified, primary=primary)
+    rc["rcm"].set_unusable_password()
+    rc["rcm"].save()
+    tokens["s-rcb"] = new_session(rc["rcb"]).session_key
+    tokens["s-rcb2"] = new_session(rc["rcb"]).session_key
+    tokens["s-rcm"] = new_session(rc["rcm"], data=crafted(440, "rca@example.com")).session_key
+    tokens["s-rcm-old"] = new_session(rc["rcm"], data=crafted(440, "rca@example.com", at=1.0)).session_key
+    for i in range(1, 6):
+        tokens["s-rc%d" % i] = new_session(data={"cart": i}).session_key
+    for name, data in (("s-rc-uniq", crafted(443, "RCshared@example.com")),
+                       ("s-rc-inactive", crafted(445, "rcf@example.com")),
+                       ("s-rc-inactive2", crafted(445, "rcf@example.com")),
+                       ("s-rc-nomail", crafted(446, None, drop=("email",))),
+                       ("s-rc-nonemail", crafted(447, None)),
+                       ("s-rc-nonemail-done", crafted(447, None, code_confirmed=True)),
+                       ("s-rc-intmail-done", crafted(448, 5, code_confirmed=True)),
+                       ("s-rc-emptymail-done", crafted(448, "", code_confirmed=True)),
+                       ("s-rc-fa-str", crafted(449, "rcj@example.com", failed_attempts="0")),
+                       ("s-rc-fa-float", crafted(449, "rcj@example.com", failed_attempts=3.5)),
+                       ("s-rc-fa-bool", crafted(449, "rcj@example.com", failed_attempts=True)),
+                       ("s-rc-fa-none", crafted(449, "rcj@example.com", failed_attempts=None)),
+                       ("s-rc-fa-miss", crafted(449, "rcj@example.com", drop=("failed_attempts",))),
+                       ("s-rc-fa-big", crafted(449, "rcj@example.com", failed_attempts=10 ** 30)),
+                       ("s-rc-code-int", crafted(449, "rcj@example.com", code=5)),
+                       ("s-rc-code-none", crafted(449, "rcj@example.com", code=None)),
+                       ("s-rc-code-empty", crafted(449, "rcj@example.com", code="")),
+                       ("s-rc-code-miss", crafted(449, "rcj@example.com", drop=("code",))),
+                       ("s-rc-uid-int", crafted(449, "rcj@example.com", user_id=449)),
+                       ("s-rc-uid-bool", crafted(449, "rcj@example.com", user_id=True)),
+                       ("s-rc-uid-float", crafted(449, "rcj@example.com", user_id=449.0)),
+                       ("s-rc-uid-sp", crafted(449, "rcj@example.com", user_id=" 449 ")),
+                       ("s-rc-uid-bad", crafted(449, "rcj@example.com", user_id="abc")),
+                       ("s-rc-uid-zero", crafted(449, "rcj@example.com", user_id="0")),
+                       ("s-rc-uid-list", crafted(449, "rcj@example.com", user_id=[449])),
+                       ("s-rc-at-str", crafted(449, "rcj@example.com", at="1")),
+                       ("s-rc-at-bool", crafted(449, "rcj@example.com", at=True)),
+                       ("s-rc-at-big", crafted(449, "rcj@example.com", at=10 ** 30)),
+                       ("s-rc-at-huge", crafted(449, "rcj@example.com", at=10 ** 400)),
+                       ("s-rc-at-none", crafted(449, "rcj@example.com", at=None)),
+                       ("s-rc-old", crafted(449, "rcj@example.com", at=time.time() - 1000)),
+                       ("s-rc-extra", crafted(450, "rck@example.com", extra={"a": [1, 2]}, phone="+1")),
+                       ("s-rc-empty", {"account_password_reset_verification": {}}),
+                       ("s-rc-list", {"account_password_reset_verification": [1]}),
+                       ("s-rc-zero", {"account_password_reset_verification": 0})):
+        tokens[name] = new_session(data=data).session_key
 
 
 def reset_code_steps(add):
@@ -1709,6 +1775,75 @@ def reset_code_steps(add):
     post(BROWSER_RESET, None, "", "GET", headers=dict(cookie, **{"X-Password-Reset-Key": "{t:code}"}))
     post(BROWSER_RESET, None, {"key": "{t:code}", "password": NEW_PASSWORD}, headers=cookie)
     add(BROWSER, headers={"Cookie": "sessionid={t:s-pr9}"})
+    # A second review's.
+    # An unverified address; a new password of a lone surrogate (set_password fails
+    # before confirm_code verifies the address).
+    post(RESET_REQUEST, "s-rc1", {"email": "rca@example.com"})
+    post(RESET, "s-rc1", '{"key": "{t:code}", "password": "Abc-\\ud800-pw-99"}')
+    sess("s-rc1")
+    # Logged in: her own reset; another user's.
+    post(RESET_REQUEST, "s-rcb", {"email": "rcb@example.com"})
+    post(RESET, "s-rcb", {"key": "{t:code}", "password": NEW_PASSWORD + "b"})
+    sess("s-rcb")
+    post(RESET_REQUEST, "s-rcb2", {"email": "rcc@example.com"})
+    key("s-rcb2", "{t:code}")
+    post(RESET, "s-rcb2", {"key": "{t:code}", "password": NEW_PASSWORD + "c"})
+    sess("s-rcb2")
+    # Asked twice: the process replaced (its failures forgotten); then an unknown address.
+    post(RESET_REQUEST, "s-rc2", {"email": "rcl@example.com"})
+    for v in ("x1", "x2", "x3"):
+        key("s-rc2", v)
+    post(RESET_REQUEST, "s-rc2", {"email": "rcl@example.com"})
+    for v in ("x1", "x2"):
+        key("s-rc2", v)
+    key("s-rc2", "{t:code}")
+    post(RESET_REQUEST, "s-rc2", {"email": "nobody2@example.com"})
+    sess("s-rc2")
+    key("s-rc2", "{t:code}")
+    # A shared address verified by another user; an inactive user's process.
+    key("s-rc-uniq", "BCDF-GHJK")
+    sess("s-rc-uniq")
+    key("s-rc-inactive", "BCDF-GHJK")
+    post(RESET, "s-rc-inactive", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "f"})
+    sess("s-rc-inactive")
+    post(RESET, "s-rc-inactive2", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "g"})
+    # Odd addresses: none (a GET confirms before failing), None, confirmed already.
+    key("s-rc-nomail", "BCDF-GHJK")
+    sess("s-rc-nomail")
+    post(RESET, "s-rc-nomail", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "g"})
+    key("s-rc-nonemail", "BCDF-GHJK")
+    post(RESET, "s-rc-nonemail", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "h"})
+    post(RESET, "s-rc-nonemail-done", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "h"})
+    sess("s-rc-nonemail-done")
+    post(RESET, "s-rc-intmail-done", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "i"})
+    sess("s-rc-intmail-done")
+    post(RESET, "s-rc-emptymail-done", {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "j"})
+    sess("s-rc-emptymail-done")
+    # Odd failed attempts, codes, user ids, times.
+    for name in ("s-rc-fa-str", "s-rc-fa-float", "s-rc-fa-bool", "s-rc-fa-none", "s-rc-fa-miss", "s-rc-fa-big"):
+        key(name, "nope")
+        post(RESET, name, {"password": NEW_PASSWORD})
+        sess(name)
+    for name in ("s-rc-code-int", "s-rc-code-none", "s-rc-code-empty", "s-rc-code-miss"):
+        post(RESET, name, {"password": NEW_PASSWORD})
+        key(name, "BCDF-GHJK")
+        sess(name)
+    for name in ("s-rc-uid-int", "s-rc-uid-bool", "s-rc-uid-float", "s-rc-uid-sp", "s-rc-uid-bad", "s-rc-uid-zero",
+                 "s-rc-uid-list"):
+        key(name, "BCDF-GHJK")
+        sess(name)
+    for name in ("s-rc-at-str", "s-rc-at-bool", "s-rc-at-big", "s-rc-at-huge", "s-rc-at-none", "s-rc-old",
+                 "s-rc-empty", "s-rc-list", "s-rc-zero"):
+        sess(name)
+        key(name, "BCDF-GHJK")
+    key("s-rc-extra", "BCDF-GHJK")
+    post(RESET, "s-rc-extra", {"key": "BCDF-GHJK", "password": "1"})
+    sess("s-rc-extra")
+    # A logged-in session asked to reauthenticate lists the flow (a process too old dropped).
+    for name in ("s-rcm", "s-rcm-old"):
+        post(CHANGE, name, {"new_password": NEW_PASSWORD})
+        post(RESET, name, {"key": "BCDF-GHJK", "password": NEW_PASSWORD + "m"})
+        sess(name)
 
 
 def reset_steps(add):

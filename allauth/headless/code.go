@@ -554,24 +554,40 @@ type EmailVerifier interface {
 // ACCOUNT_CHANGE_EMAIL (whose verification removes the user's other addresses), or
 // without an EmailVerifier, hands an address to verify to the fallback.
 func (h *Headless) verifyIndirectly(ctx context.Context, u *auth.User, email string) error {
-	src, ok := h.Emails.(EmailAddressSource)
-	if !ok {
-		return ErrLoginStage
+	if on, err := h.verifyHandsOn(ctx, u, email); err != nil || on {
+		if on {
+			return ErrLoginStage
+		}
+		return err
 	}
 	v, canVerify := h.Emails.(EmailVerifier)
 	if !canVerify || h.Settings.ChangeEmail {
-		rows, err := src.AddressesByEmail(ctx, pystr.Lower(email))
-		if err != nil {
-			return err
-		}
-		for _, a := range rows {
-			if a.UserID == u.ID && !a.Verified {
-				return ErrLoginStage
-			}
-		}
 		return nil
 	}
 	return v.VerifyEmail(ctx, u.ID, email, h.Settings.UniqueEmail)
+}
+
+// verifyHandsOn tells, writing nothing, whether verifyIndirectly hands the request on:
+// without the Emails' addresses, or, when this package would not verify it (no
+// EmailVerifier, ACCOUNT_CHANGE_EMAIL), for an address of the user's not verified yet.
+func (h *Headless) verifyHandsOn(ctx context.Context, u *auth.User, email string) (bool, error) {
+	src, ok := h.Emails.(EmailAddressSource)
+	if !ok {
+		return true, nil
+	}
+	if _, canVerify := h.Emails.(EmailVerifier); canVerify && !h.Settings.ChangeEmail {
+		return false, nil
+	}
+	rows, err := src.AddressesByEmail(ctx, pystr.Lower(email))
+	if err != nil {
+		return false, err
+	}
+	for _, a := range rows {
+		if a.UserID == u.ID && !a.Verified {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // VerifyEmail implements EmailVerifier, in the statements Django's saves make (no

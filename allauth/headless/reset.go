@@ -432,27 +432,28 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 	if u == nil { // (reset_password of no user: an AttributeError)
 		return fmt.Errorf("%w: a password reset code of no user", errStash)
 	}
-	email := "" // (the login's, after a reset by code)
+	// A reset by code: its address (the login's; any value, as finish passes it on),
+	// and whether confirm_code is still to verify it.
+	email := serializer.None()
+	hasEmail, confirming := false, false
 	if state != nil {
-		if email, err = resetCodeEmail(state); err != nil {
-			// (confirm_code or finish fails on it, once the password is set)
-			if hasSurrogate(password) {
-				return errors.New("headless: a new password holding a lone surrogate")
-			}
-			if serr := auth.SetPassword(ctx, u, password, h.Config); serr != nil {
-				return serr
-			}
-			return err
-		}
+		email, hasEmail = state.Get("email")
+		v, _ := state.Get("code_confirmed")
+		confirming = !v.Truthy()
 	}
-	// The stages a login after the reset meets, before anything is written.
+	addr, _ := email.AsStr()
+	// The requests handed on whole, decided before anything is written: the stages a
+	// login after the reset meets, an address confirm_code would verify elsewhere.
 	s := h.Settings
 	var next *stashedLogin
 	stop := ""
 	handOn := s.EmailNotifications // (send_notification_mail)
 	if s.LoginOnPasswordReset && u.IsActive && !handOn {
-		if next, err = h.newLogin(u, email, nil); err != nil {
+		if next, err = h.newLogin(u, addr, nil); err != nil {
 			return err
+		}
+		if email.Truthy() { // (Login(email=...) keeps any value)
+			next.d.Set("email", email)
 		}
 		if err := next.setUp(s.loginStages()); err != nil {
 			return err
@@ -462,16 +463,13 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 		}
 		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed())
 	}
+	if !handOn && confirming && email.Kind() == serializer.KindStr {
+		if handOn, err = h.verifyHandsOn(ctx, u, addr); err != nil {
+			return err
+		}
+	}
 	if handOn {
 		return ErrLoginStage
-	}
-	if state != nil {
-		// (confirm_code's verify_email_indirectly, made first: it may hand the request on)
-		if v, _ := state.Get("code_confirmed"); !v.Truthy() {
-			if err := h.verifyIndirectly(ctx, u, email); err != nil {
-				return err
-			}
-		}
 	}
 	if hasSurrogate(password) { // (set_password cannot encode it: a 500)
 		return errors.New("headless: a new password holding a lone surrogate")
@@ -488,6 +486,17 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 	if err := auth.SetPassword(ctx, u, password, h.Config); err != nil {
 		return err
 	}
+	if state != nil {
+		if confirming { // (confirm_code: the state kept confirmed, then the address verified)
+			if err := h.confirmResetCode(ctx, c.session, u, state); err != nil {
+				return err
+			}
+		}
+		c.session.Pop(resetCodeKey) // (finish)
+		if !hasEmail {
+			return fmt.Errorf("%w: a password reset code's state without its address", errStash)
+		}
+	}
 	// finalize_password_reset: the failed logins of each address forgotten.
 	emails, err := h.Emails.(PasswordResetEmails).UserEmails(ctx, u.ID)
 	if err != nil {
@@ -502,14 +511,11 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 			return err
 		}
 	}
-	if state != nil { // (confirm_code, then finish: the process gone)
-		c.session.Pop(resetCodeKey)
-	}
 	if s.LoginOnPasswordReset { // (perform_password_reset_login)
 		var extra *serializer.Dict
-		if email != "" {
+		if email.Truthy() {
 			extra = serializer.NewDict()
-			extra.Set("email", serializer.Str(email))
+			extra.Set("email", email)
 		}
 		h.record(c.session, u, "password_reset", extra)
 		if err := h.resetLogin(r, c, u, next, stop); err != nil {
@@ -733,16 +739,23 @@ func (h *Headless) serveResetCode(w http.ResponseWriter, r *http.Request, c *app
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
 	}
 	if v, _ := state.Get("code_confirmed"); !v.Truthy() {
-		email, err := resetCodeEmail(state)
-		if err != nil {
+		if err := h.confirmResetCode(ctx, c.session, pu, state); err != nil {
 			return err
 		}
-		if err := h.verifyIndirectly(ctx, pu, email); err != nil {
-			return err
-		}
-		state.Set("code_confirmed", serializer.Bool(true))
-		state.Set("at", serializer.Float(pyTime(h.now())))
-		c.session.Set(resetCodeKey, serializer.DictValue(state))
 	}
 	return h.userDataResponse(w, r, c, pu)
+}
+
+// confirmResetCode is confirm_code: the process confirmed anew (its time now) and kept
+// in the session, then its address verified (verify_email_indirectly: an error for
+// an address that is missing or no str, the state kept all the same).
+func (h *Headless) confirmResetCode(ctx context.Context, s *django.Session, u *auth.User, state *serializer.Dict) error {
+	state.Set("code_confirmed", serializer.Bool(true))
+	state.Set("at", serializer.Float(pyTime(h.now())))
+	s.Set(resetCodeKey, serializer.DictValue(state))
+	email, err := resetCodeEmail(state)
+	if err != nil {
+		return err
+	}
+	return h.verifyIndirectly(ctx, u, email)
 }
