@@ -55,9 +55,9 @@ var allauthConfigs = []allauthConfig{
 	{name: "reauth", headless: map[string]any{}, django: map[string]any{"ACCOUNT_REAUTHENTICATION_REQUIRED": true,
 		"MFA_RECOVERY_CODES_SHOW_ONCE": true, "ACCOUNT_LOGIN_BY_CODE_REQUIRED": true, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true}},
 	// (naive datetimes; recovery codes without a reauthentication; a login after a
-	// password reset)
+	// password reset; notifications mailed)
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
-		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true}},
+		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true}},
 }
 
 // allauthBackend is allauth's authentication backend.
@@ -83,6 +83,9 @@ type allauthAnswer struct {
 
 // allauthLoginCode is a login code of allauth's default format.
 var allauthLoginCode = regexp.MustCompile(`^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$`)
+
+// allauthISOTime is a time's isoformat(), but for its offset.
+var allauthISOTime = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,6})?`)
 
 // allauthResetToken is the token of a password reset key ("<base 36 time>-<32 hex
 // digits>"), whose time is the second of its making.
@@ -211,6 +214,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 		"account_reset_password_from_key": "/password/reset?k={key}"}
 	hs.LoginOnPasswordReset, _ = c.django["ACCOUNT_LOGIN_ON_PASSWORD_RESET"].(bool)
 	hs.PasswordResetByCodeEnabled, _ = c.django["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"].(bool)
+	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
 	hs.ReauthenticationRequired, _ = c.django["ACCOUNT_REAUTHENTICATION_REQUIRED"].(bool)
 	hs.RecoveryCodesShowOnce, _ = c.django["MFA_RECOVERY_CODES_SHOW_ONCE"].(bool)
 	hs.LoginByCodeRequired, _ = c.django["ACCOUNT_LOGIN_BY_CODE_REQUIRED"].(bool)
@@ -417,10 +421,18 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		if u, ok := ctx["user"].(*auth.User); ok { // (the oracle's record: the user's key)
 			ctx["user"] = u.ID
 		}
+		if ts, ok := ctx["timestamp"].(time.Time); ok { // (and its time's isoformat)
+			if hl.Sessions.Settings().UseTZ {
+				ctx["timestamp"] = ts.Format("2006-01-02T15:04:05.999999") + "+00:00"
+			} else {
+				ctx["timestamp"] = ts.Format("2006-01-02T15:04:05.999999")
+			}
+		}
 		mails = append(mails, []any{m.TemplatePrefix, m.Email, ctx})
 		return nil
 	})
-	var resetKeys [2][]string // (the keys mailed: Django's, Go's)
+	var resetKeys [2][]string    // (the keys mailed: Django's, Go's)
+	notified := map[string]int{} // (the notifications Django mailed, by template)
 	codes := map[int]int{}
 	marks := map[string]int{}
 	issued := 0
@@ -456,6 +468,20 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		}
 		if lastCode(w.Mails) != "" {
 			marks["a login code mailed"]++
+		}
+		for _, a := range []*allauthAnswer{&w, &got} { // (the notifications' times, now)
+			for _, m := range a.Mails {
+				if ctx, ok := m[2].(map[string]any); len(m) == 3 && ok {
+					if ts, ok := ctx["timestamp"].(string); ok {
+						if a == &w {
+							notified[m[0].(string)]++
+						}
+						ctx = maps.Clone(ctx)
+						ctx["timestamp"] = allauthISOTime.ReplaceAllString(ts, "T")
+						m[2] = ctx
+					}
+				}
+			}
 		}
 		for side, a := range []*allauthAnswer{&w, &got} {
 			if keys := mailedKeys(a.Mails); len(keys) > 0 {
@@ -523,6 +549,14 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		"a password reset key mailed") {
 		if marks[mark] == 0 && c.django == nil { // (the configurations of other Django settings answer otherwise)
 			t.Errorf("no answer has %s: %v", mark, marks)
+		}
+	}
+	if hl.Settings.EmailNotifications {
+		for _, m := range []string{"account/email/password_changed", "account/email/password_set", "account/email/password_reset",
+			"mfa/email/totp_activated", "mfa/email/totp_deactivated", "mfa/email/recovery_codes_generated"} {
+			if notified[m] == 0 {
+				t.Errorf("no %s mailed: %v", m, notified)
+			}
 		}
 	}
 	rotating := hl.Settings.TokenStrategy == headless.JWTTokenStrategy

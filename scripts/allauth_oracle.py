@@ -152,7 +152,8 @@ MAILS = []
 def _record_mail(self, template_prefix, email, context):
     if not isinstance(email, (str, list, tuple)):  # (render_mail's EmailMessage refuses it)
         raise TypeError('"to" argument must be a list or tuple')
-    MAILS.append([template_prefix, email, {k: str(v.pk) if hasattr(v, "pk") else v  # (a user: its key)
+    MAILS.append([template_prefix, email, {k: str(v.pk) if hasattr(v, "pk") else  # (a user: its key)
+                                           v.isoformat() if hasattr(v, "isoformat") else v  # (a time)
                                            for k, v in context.items() if k != "request"}])
 
 

@@ -416,8 +416,9 @@ func (h *Headless) unusedCodes(a *Authenticator, data *serializer.Dict) ([]seria
 // user with another authenticator; both need a recent reauthentication
 // (MFA_REAUTHENTICATION_REQUIRED: else allauth's 401 with the user's ways to
 // reauthenticate). A user without recovery codes gets the 404, an anonymous session
-// the 401 with the flows. A site with ACCOUNT_EMAIL_NOTIFICATIONS (whose mail of new
-// codes this package does not send) has its POSTs handed to fallback (ErrLoginStage).
+// the 401 with the flows. With ACCOUNT_EMAIL_NOTIFICATIONS, new codes are notified
+// ("mfa/email/recovery_codes_generated", through Headless.Mailer; without one, POSTs
+// go to fallback: ErrLoginStage).
 func (h *Headless) RecoveryCodesView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveRecoveryCodes, fallback)
 }
@@ -535,8 +536,8 @@ func (h *Headless) generateRecoveryCodes(w http.ResponseWriter, r *http.Request,
 		}
 		return err
 	}
-	if h.Settings.EmailNotifications {
-		return fmt.Errorf("%w: the mail of new recovery codes (ACCOUNT_EMAIL_NOTIFICATIONS)", ErrLoginStage)
+	if h.notificationsHandOn() {
+		return fmt.Errorf("%w: the mail of new recovery codes (ACCOUNT_EMAIL_NOTIFICATIONS) needs a Mailer", ErrLoginStage)
 	}
 	src, _ := h.mfaSource()
 	if err := src.DeleteAuthenticators(ctx, u.ID, "recovery_codes"); err != nil {
@@ -544,6 +545,9 @@ func (h *Headless) generateRecoveryCodes(w http.ResponseWriter, r *http.Request,
 	}
 	a, err := h.activateRecoveryCodes(ctx, u, true)
 	if err != nil {
+		return err
+	}
+	if err := h.notify(ctx, r, "mfa/email/recovery_codes_generated", u); err != nil { // (on_commit, at once)
 		return err
 	}
 	d, err := h.authenticatorData(a, true)

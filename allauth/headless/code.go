@@ -21,13 +21,22 @@ import (
 // "_message.txt" and "_message.html" with the context and sends the result to Email.
 type Mail struct {
 	// TemplatePrefix names the templates: "account/email/login_code" for a login code,
-	// "account/email/unknown_account" for an address of no user.
+	// "account/email/unknown_account" for an address of no user,
+	// "account/email/password_reset_key" for a password reset link,
+	// "account/email/password_reset_code" for its code; a notification's
+	// (ACCOUNT_EMAIL_NOTIFICATIONS): "account/email/password_changed",
+	// "account/email/password_set", "account/email/password_reset",
+	// "mfa/email/totp_activated", "mfa/email/totp_deactivated",
+	// "mfa/email/recovery_codes_generated".
 	TemplatePrefix string
 	// Email is the recipient.
 	Email string
 	// Context is the templates' context beyond what send_mail adds itself (the request,
 	// "email" and "current_site"): "code" (a string) and "reauthentication" (a bool)
-	// for a login code, "signup_url" (a string) for an unknown account.
+	// for a login code, "signup_url" (a string) for an unknown account; "user" (an
+	// *auth.User), "password_reset_url", "uid", "key" and, with the username among
+	// the login methods, "username" for a reset link; "code" for a reset code;
+	// "timestamp" (a time.Time), "ip" and "user_agent" for a notification.
 	Context map[string]any
 }
 

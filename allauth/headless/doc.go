@@ -95,16 +95,17 @@
 //   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
 //     told of the requests Go serves;
 //   - the session views do not list the flows of social accounts' providers
-//     (SettingsFromJSON says so); the resets of a site with
-//     ACCOUNT_EMAIL_NOTIFICATIONS, and logins after a reset that meet a stage other
-//     than the second factor, are the fallback's; a token generator of the project's
-//     own (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) is refused;
+//     (SettingsFromJSON says so); logins after a password reset that meet a stage
+//     other than the second factor are the fallback's; a token generator of the
+//     project's own (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) is refused;
 //   - ConfigView writes the settings it tells as booleans (allauth passes on a truthy
 //     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
 //     in sorted order (allauth's frozenset iterates as Python's hash seed has it);
-//   - ChangePasswordView sends no mail (ACCOUNT_EMAIL_NOTIFICATIONS makes it fail), nor
-//     do RecoveryCodesView and TOTPView (they hand such POSTs and DELETEs on, as
-//     ErrLoginStage);
+//   - the notifications of ACCOUNT_EMAIL_NOTIFICATIONS (a password changed, set or
+//     reset, a TOTP authenticator added or removed, recovery codes made anew) go
+//     through the Mailer, with the context allauth's send_notification_mail gives
+//     (the time, the client's address, its user agent); without a Mailer, the views
+//     that would send one hand such requests on (ErrLoginStage);
 //   - of the stages of a login, the views run the login code's (with a Mailer, and
 //     without ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, whose trusted browsers' cookie this
 //     package does not read) and the second factor's: a login that would meet another

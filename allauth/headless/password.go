@@ -22,7 +22,9 @@ import (
 // 200), the input's errors (a 400), an anonymous session's 401, the "change_password"
 // rate (per user) used up with a 429. A user without a usable password must have
 // reauthenticated lately with ACCOUNT_REAUTHENTICATION_REQUIRED, else gets allauth's 401
-// with the ways to reauthenticate.
+// with the ways to reauthenticate. With ACCOUNT_EMAIL_NOTIFICATIONS, the change is
+// notified ("account/email/password_changed", or "account/email/password_set" for a
+// first password, through Headless.Mailer; without one the request goes to fallback).
 func (h *Headless) ChangePasswordView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveChangePassword, fallback)
 }
@@ -99,20 +101,34 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	if !restPost(w, r) {
 		return nil
 	}
+	if h.notificationsHandOn() {
+		return ErrLoginStage
+	}
 	if hasSurrogate(password) { // (set_password cannot encode it: a 500)
 		return errors.New("headless: a new password holding a lone surrogate")
 	}
 	if err := auth.SetPassword(ctx, u, password, h.Config); err != nil {
 		return err
 	}
-	// logout_on_password_change
+	// finalize_password_change (or _set, without a current password):
+	// logout_on_password_change, then the notification.
+	mail := "account/email/password_changed"
+	if current == "" {
+		mail = "account/email/password_set"
+	}
 	if h.Settings.LogoutOnPasswordChange { // (allauth's logout: Django's flushes the session)
 		if err := auth.Logout(ctx, c.session); err != nil {
+			return err
+		}
+		if err := h.notify(ctx, r, mail, u); err != nil {
 			return err
 		}
 		return h.authenticationResponse(w, r, c, nil)
 	}
 	if err := auth.UpdateSessionAuthHash(ctx, c.session, u, h.Config); err != nil {
+		return err
+	}
+	if err := h.notify(ctx, r, mail, u); err != nil {
 		return err
 	}
 	return h.authenticationResponse(w, r, c, u)

@@ -328,9 +328,29 @@ func (h *Headless) rateKey(r *http.Request, action string, rt rate, key, user st
 // X-Forwarded-For when that is set, else the peer's address), cleaned and, for an IPv6
 // address, cut to its ALLAUTH_RATE_LIMIT_IPV6_PREFIX network.
 func (h *Headless) clientIP(r *http.Request) (string, error) {
+	addr, err := h.clientAddr(r)
+	if err != nil {
+		return "", err
+	}
+	if addr.Is6() { // (truncate_ip)
+		p, err := addr.WithZone("").Prefix(h.Settings.RateLimitIPv6Prefix)
+		if err != nil {
+			return "", fmt.Errorf("headless: ALLAUTH_RATE_LIMIT_IPV6_PREFIX %d: %w", h.Settings.RateLimitIPv6Prefix, err)
+		}
+		if p.Addr() == addr.WithZone("") {
+			return addr.String(), nil // (the network of an address it leaves as it is keeps its scope)
+		}
+		return p.Addr().String(), nil
+	}
+	return addr.String(), nil
+}
+
+// clientAddr is the adapter's get_client_ip: the client's address, cleaned
+// (clean_client_ip), as allauth finds it.
+func (h *Headless) clientAddr(r *http.Request) (netip.Addr, error) {
 	s := h.Settings
 	if s.TrustedProxyCount < 0 {
-		return "", errors.New("headless: ALLAUTH_TRUSTED_PROXY_COUNT is not a count")
+		return netip.Addr{}, errors.New("headless: ALLAUTH_TRUSTED_PROXY_COUNT is not a count")
 	}
 	var ip string
 	if s.TrustedClientIPHeader != "" {
@@ -339,7 +359,7 @@ func (h *Headless) clientIP(r *http.Request) (string, error) {
 		if xff := strings.Join(r.Header.Values("X-Forwarded-For"), ","); s.TrustedProxyCount > 0 && xff != "" {
 			ips := strings.Split(xff, ",")
 			if len(ips) < s.TrustedProxyCount {
-				return "", errors.New("headless: ALLAUTH_TRUSTED_PROXY_COUNT does not match X-Forwarded-For")
+				return netip.Addr{}, errors.New("headless: ALLAUTH_TRUSTED_PROXY_COUNT does not match X-Forwarded-For")
 			}
 			ip = ips[len(ips)-s.TrustedProxyCount]
 		}
@@ -351,7 +371,7 @@ func (h *Headless) clientIP(r *http.Request) (string, error) {
 		}
 	}
 	if ip == "" {
-		return "", errNoClientIP
+		return netip.Addr{}, errNoClientIP
 	}
 	// clean_client_ip
 	ip = pystr.Strip(ip)
@@ -360,17 +380,7 @@ func (h *Headless) clientIP(r *http.Request) (string, error) {
 	}
 	addr, err := netip.ParseAddr(ip)
 	if err != nil || (addr.Is4() && strings.Contains(ip, ":")) {
-		return "", errNoClientIP
+		return netip.Addr{}, errNoClientIP
 	}
-	if addr.Is6() { // (truncate_ip)
-		p, err := addr.WithZone("").Prefix(s.RateLimitIPv6Prefix)
-		if err != nil {
-			return "", fmt.Errorf("headless: ALLAUTH_RATE_LIMIT_IPV6_PREFIX %d: %w", s.RateLimitIPv6Prefix, err)
-		}
-		if p.Addr() == addr.WithZone("") {
-			return addr.String(), nil // (the network of an address it leaves as it is keeps its scope)
-		}
-		return p.Addr().String(), nil
-	}
-	return addr.String(), nil
+	return addr, nil
 }

@@ -60,9 +60,10 @@ func (h *Headless) BrowserRequestPasswordResetView(fallback http.Handler) http.H
 // wrong ones are counted up to ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS, which
 // drops the process, and POST ends the process with the reset (the login's address
 // the code's). A login that would meet another stage (a login code, a mandatory
-// address to verify), ACCOUNT_EMAIL_NOTIFICATIONS (whose mail this package does not
-// send) and a code's address to verify with ACCOUNT_CHANGE_EMAIL send the request to
-// fallback (ErrLoginStage), nothing written and the rate taken back.
+// address to verify), ACCOUNT_EMAIL_NOTIFICATIONS without a Mailer (the notification
+// "account/email/password_reset") and a code's address to verify with
+// ACCOUNT_CHANGE_EMAIL send the request to fallback (ErrLoginStage), nothing written
+// and the rate taken back.
 func (h *Headless) ResetPasswordView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveResetPassword, fallback)
 }
@@ -447,7 +448,7 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 	s := h.Settings
 	var next *stashedLogin
 	stop := ""
-	handOn := s.EmailNotifications // (send_notification_mail)
+	handOn := h.notificationsHandOn() // (send_notification_mail without a Mailer)
 	if s.LoginOnPasswordReset && u.IsActive && !handOn {
 		if next, err = h.newLogin(u, addr, nil); err != nil {
 			return err
@@ -510,6 +511,9 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 		if err := h.clearRate(ctx, r, "login_failed", site+":"+pystr.Lower(e)); err != nil {
 			return err
 		}
+	}
+	if err := h.notify(ctx, r, "account/email/password_reset", u); err != nil {
+		return err
 	}
 	if s.LoginOnPasswordReset { // (perform_password_reset_login)
 		var extra *serializer.Dict

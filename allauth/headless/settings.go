@@ -159,8 +159,9 @@ type Settings struct {
 	// "account_signup" (required for that mail, as on a HEADLESS_ONLY site).
 	FrontendURLs map[string]string
 	// SocialAccountOnly is SOCIALACCOUNT_ONLY (false), and EmailNotifications
-	// ACCOUNT_EMAIL_NOTIFICATIONS (false: this package sends no notifications, so that
-	// views that would send one hand such requests on).
+	// ACCOUNT_EMAIL_NOTIFICATIONS (false): the views mail allauth's notifications
+	// through Headless.Mailer (without one, those that would send one hand such
+	// requests on).
 	SocialAccountOnly, EmailNotifications bool
 	// TOTPIssuer is MFA_TOTP_ISSUER ("": the current Site's name, else the request's
 	// host), and MFAAllowUnverifiedEmail MFA_ALLOW_UNVERIFIED_EMAIL (false: a user with

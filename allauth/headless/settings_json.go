@@ -427,9 +427,6 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 	if v, ok := get("ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR"); ok && v != nil {
 		s.resetErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR %v (allauth's EmailAwarePasswordResetTokenGenerator alone)", ErrSettings, v)
 	}
-	if v, ok := get("ACCOUNT_EMAIL_NOTIFICATIONS"); ok && truthy(v) {
-		s.passwordErr = fmt.Errorf("%w: ACCOUNT_EMAIL_NOTIFICATIONS (the mail of a password change)", ErrSettings)
-	}
 	// PASSWORD_MIN_LENGTH: ACCOUNT_PASSWORD_MIN_LENGTH (6) without AUTH_PASSWORD_VALIDATORS.
 	s.PasswordMinLength = 0
 	if v, _ := get("AUTH_PASSWORD_VALIDATORS"); !truthy(v) {

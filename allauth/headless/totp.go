@@ -50,9 +50,9 @@ func (e *SQLEmailAddresses) HasUnverifiedEmail(ctx context.Context, userID strin
 // the authenticator (and recovery codes left alone); both need a recent
 // reauthentication (MFA_REAUTHENTICATION_REQUIRED: else allauth's 401 with the ways to
 // reauthenticate). A user with an unverified address gets allauth's 409 (400 for a
-// POST), an anonymous session the 401 with the flows. A site with
-// ACCOUNT_EMAIL_NOTIFICATIONS (whose mails this package does not send) has its POSTs
-// and DELETEs handed to fallback (ErrLoginStage).
+// POST), an anonymous session the 401 with the flows. With ACCOUNT_EMAIL_NOTIFICATIONS,
+// each is notified ("mfa/email/totp_activated", "mfa/email/totp_deactivated", through
+// Headless.Mailer; without one, POSTs and DELETEs go to fallback: ErrLoginStage).
 func (h *Headless) TOTPView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveTOTP, fallback)
 }
@@ -105,8 +105,8 @@ func (h *Headless) serveTOTP(w http.ResponseWriter, r *http.Request, c *appConte
 			if done, err := h.reauthenticated(w, r, c, u); err != nil || !done {
 				return err
 			}
-			if h.Settings.EmailNotifications {
-				return fmt.Errorf("%w: the mail of a TOTP authenticator gone (ACCOUNT_EMAIL_NOTIFICATIONS)", ErrLoginStage)
+			if h.notificationsHandOn() {
+				return fmt.Errorf("%w: the mail of a TOTP authenticator gone (ACCOUNT_EMAIL_NOTIFICATIONS) needs a Mailer", ErrLoginStage)
 			}
 			if err := src.DeleteAuthenticator(ctx, totp.ID); err != nil {
 				return err
@@ -116,6 +116,9 @@ func (h *Headless) serveTOTP(w http.ResponseWriter, r *http.Request, c *appConte
 				if err := src.DeleteAuthenticators(ctx, u.ID, "recovery_codes"); err != nil {
 					return err
 				}
+			}
+			if err := h.notify(ctx, r, "mfa/email/totp_deactivated", u); err != nil {
+				return err
 			}
 		}
 		return h.metaResponse(w, r, c, http.StatusOK, serializer.None())
@@ -292,8 +295,8 @@ func (h *Headless) activateTOTP(w http.ResponseWriter, r *http.Request, c *appCo
 	if done, err := h.reauthenticated(w, r, c, u); err != nil || !done {
 		return err
 	}
-	if h.Settings.EmailNotifications {
-		return fmt.Errorf("%w: the mail of a TOTP authenticator added (ACCOUNT_EMAIL_NOTIFICATIONS)", ErrLoginStage)
+	if h.notificationsHandOn() {
+		return fmt.Errorf("%w: the mail of a TOTP authenticator added (ACCOUNT_EMAIL_NOTIFICATIONS) needs a Mailer", ErrLoginStage)
 	}
 	enc, err := h.encrypt(secret)
 	if err != nil {
@@ -304,6 +307,9 @@ func (h *Headless) activateTOTP(w http.ResponseWriter, r *http.Request, c *appCo
 	data.Set("secret", serializer.Str(enc))
 	totp := &Authenticator{Type: "totp", Data: serializer.DictValue(data)}
 	if err := src.CreateAuthenticator(ctx, u.ID, totp, h.now()); err != nil {
+		return err
+	}
+	if err := h.notify(ctx, r, "mfa/email/totp_activated", u); err != nil { // (on_commit, at once)
 		return err
 	}
 	if !hasRC && slices.Contains(h.Settings.MFASupportedTypes, "recovery_codes") { // (auto_generate_recovery_codes)
