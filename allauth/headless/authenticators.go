@@ -32,12 +32,18 @@ type VerifiedEmailSource interface {
 // VerifiedEmails implements VerifiedEmailSource.
 func (e *SQLEmailAddresses) VerifiedEmails(ctx context.Context, userID string) ([]string, error) {
 	u := e.users
+	return e.emails(ctx, userID, fmt.Sprintf(` AND %s ORDER BY %s`, u.Quote("verified"), u.Quote("email")))
+}
+
+// emails are the addresses of the user's rows, those of the query's end (after its
+// WHERE on the user).
+func (e *SQLEmailAddresses) emails(ctx context.Context, userID, end string) ([]string, error) {
+	u := e.users
 	id, err := u.KeyArg(userID)
 	if err != nil {
 		return nil, err
 	}
-	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s AND %s ORDER BY %s`, u.Quote("email"), u.Quote(e.table),
-		u.Quote("user_id"), u.Param(1), u.Quote("verified"), u.Quote("email"))
+	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, u.Quote("email"), u.Quote(e.table), u.Quote("user_id"), u.Param(1)) + end
 	rows, err := u.DB().QueryContext(ctx, q, id)
 	if err != nil {
 		return nil, fmt.Errorf("headless: email addresses: %w", err)

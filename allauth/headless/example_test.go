@@ -2,7 +2,6 @@ package headless_test
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -101,7 +100,7 @@ func ExampleHeadless() {
 // Django's cache, shared with the site (a FileBasedCache here); a login that needs a
 // stage allauth runs (a second factor, say) would go to the fallback: the site's Django.
 func ExampleHeadless_LoginView() {
-	_, users, sessions, done := exampleSite()
+	users, sessions, done := exampleSite()
 	defer done()
 	ds := sessions.Settings()
 	dir, err := os.MkdirTemp("", "cache")
@@ -142,14 +141,9 @@ var newValues = regexp.MustCompile(`"(session_token|at)": ("\w+"|[\d.e+]+)`)
 // allauth keeps it (Django's ConfirmLoginCodeView could take the code as well), and the
 // code logs the session in.
 func ExampleHeadless_RequestLoginCodeView() {
-	conn, users, sessions, done := exampleSite()
+	users, sessions, done := exampleSite()
 	defer done()
 	ds := sessions.Settings()
-	// (allauth's account_emailaddress, as its migrations make it)
-	if _, err := conn.Exec(`CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
-		"email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL)`); err != nil {
-		panic(err)
-	}
 	s := headless.Defaults(ds.SecretKey)
 	s.LoginByCodeEnabled, s.LoginMethods, s.RateLimits = true, []string{"email"}, nil // (ACCOUNT_*)
 	s.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}             // (as SettingsFromJSON derives them)
@@ -181,11 +175,16 @@ func ExampleHeadless_RequestLoginCodeView() {
 	// 200 {"status": 200, "data": {"user": {"id": 2, "display": "bob", "email": "bob@example.com", "has_usable_password": true, "username": "bob"}, "methods": [{"method": "code", "at": ..., "email": "bob@example.com"}]}, "meta": {"is_authenticated": true, "session_token": ...}}
 }
 
-// exampleSite is a copy of the example database (its users), and the site's sessions in
-// its django_session table.
-func exampleSite() (*sql.DB, *auth.SQLUserSource, *django.Middleware, func()) {
+// exampleSite is a copy of the example database (its users, and allauth's
+// account_emailaddress table, empty, as its migrations make it), and the site's
+// sessions in its django_session table.
+func exampleSite() (*auth.SQLUserSource, *django.Middleware, func()) {
 	conn, users, done, err := exampledb.Copy()
 	if err != nil {
+		panic(err)
+	}
+	if _, err := conn.Exec(`CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+		"email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL)`); err != nil {
 		panic(err)
 	}
 	ds := django.NewSettings()
@@ -198,21 +197,16 @@ func exampleSite() (*sql.DB, *auth.SQLUserSource, *django.Middleware, func()) {
 	if err != nil {
 		panic(err)
 	}
-	return conn, users, sessions, done
+	return users, sessions, done
 }
 
 // A password reset by link: the request mails the key (in the link of
 // HEADLESS_FRONTEND_URLS["account_reset_password_from_key"]); the app reads it back from
 // the link and sets the new password with it.
 func ExampleHeadless_ResetPasswordView() {
-	conn, users, sessions, done := exampleSite()
+	users, sessions, done := exampleSite()
 	defer done()
 	ds := sessions.Settings()
-	// (allauth's account_emailaddress, as its migrations make it)
-	if _, err := conn.Exec(`CREATE TABLE "account_emailaddress" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
-		"email" varchar(254) NOT NULL, "verified" bool NOT NULL, "primary" bool NOT NULL, "user_id" integer NOT NULL)`); err != nil {
-		panic(err)
-	}
 	s := headless.Defaults(ds.SecretKey)
 	s.LoginMethods, s.RateLimits = []string{"email"}, nil // (ACCOUNT_*)
 	s.FrontendURLs = map[string]string{"account_reset_password_from_key": "https://app.example.org/reset/{key}"}

@@ -40,7 +40,7 @@ func (h *Headless) notify(ctx context.Context, r *http.Request, prefix string, u
 	}
 	ua := "Unspecified"
 	if v := r.Header.Values("User-Agent"); len(v) > 0 { // (as WSGI joins a header's lines)
-		ua = truncateRunes(pystr.Latin1(strings.Join(v, ",")), 200)
+		ua = pystr.Head(pystr.Latin1(strings.Join(v, ",")), 200)
 	}
 	ds := h.Sessions.Settings()
 	now := h.now()
@@ -53,15 +53,4 @@ func (h *Headless) notify(ctx context.Context, r *http.Request, prefix string, u
 	}
 	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: prefix, Email: email,
 		Context: map[string]any{"timestamp": now, "ip": addr.String(), "user_agent": ua}})
-}
-
-// truncateRunes is s[:n] of a Python str.
-func truncateRunes(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }

@@ -114,26 +114,7 @@ func (e *SQLEmailAddresses) SyncEmailAddress(ctx context.Context, userID, email 
 
 // UserEmails implements PasswordResetEmails.
 func (e *SQLEmailAddresses) UserEmails(ctx context.Context, userID string) ([]string, error) {
-	u := e.users
-	id, err := u.KeyArg(userID)
-	if err != nil {
-		return nil, err
-	}
-	q := fmt.Sprintf(`SELECT %s FROM %s WHERE %s = %s`, u.Quote("email"), u.Quote(e.table), u.Quote("user_id"), u.Param(1))
-	rows, err := u.DB().QueryContext(ctx, q, id)
-	if err != nil {
-		return nil, fmt.Errorf("headless: email addresses: %w", err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var email string
-		if err := rows.Scan(&email); err != nil {
-			return nil, fmt.Errorf("headless: email addresses: %w", err)
-		}
-		out = append(out, email)
-	}
-	return out, rows.Err()
+	return e.emails(ctx, userID, "")
 }
 
 // resetCheck refuses settings the password reset views cannot follow.

@@ -332,6 +332,17 @@ func MaximalSubpart(p []byte) int {
 	return min(n, need)
 }
 
+// Head is s[:n] of a Python str: its first n characters (code points).
+func Head(s string, n int) string {
+	for i := range s {
+		if n == 0 {
+			return s[:i]
+		}
+		n--
+	}
+	return s
+}
+
 // StripLatin1 is str.strip() of latin-1 text held as its bytes (a header's characters,
 // one a byte, as WSGI and ASGI give headers to Django): it trims space, \t, \n, \v, \f,
 // \r, the separators \x1c–\x1f, \x85 (NEL) and \xa0 (no-break space).

@@ -163,7 +163,7 @@ func (s *Settings) Create(ctx context.Context, tokens *SQLTokens, userID string)
 		return nil, "", err
 	}
 	now := s.now()
-	t := &AuthToken{Digest: digest, TokenKey: prefix(token, s.keyLength()), UserID: userID, Created: now}
+	t := &AuthToken{Digest: digest, TokenKey: pystr.Head(token, s.keyLength()), UserID: userID, Created: now}
 	if !s.NoExpiry {
 		exp := now.Add(s.TokenTTL)
 		t.Expiry = &exp
@@ -172,17 +172,6 @@ func (s *Settings) Create(ctx context.Context, tokens *SQLTokens, userID string)
 		return nil, "", err
 	}
 	return t, token, nil
-}
-
-// prefix is s[:n] in characters, as Python slices a str.
-func prefix(s string, n int) string {
-	for i := range s {
-		if n == 0 {
-			return s[:i]
-		}
-		n--
-	}
-	return s
 }
 
 // TokenAuthentication is knox's TokenAuthentication: "Authorization: Token <token>"
@@ -233,7 +222,7 @@ func failed(msg string) error {
 // characters, cleaned up, then compared by its digest.
 func (a *TokenAuthentication) credentials(ctx context.Context, token string) (*auth.User, any, error) {
 	s := a.Settings
-	candidates, err := a.Tokens.byKey(ctx, prefix(token, s.keyLength()))
+	candidates, err := a.Tokens.byKey(ctx, pystr.Head(token, s.keyLength()))
 	if err != nil {
 		return nil, nil, err
 	}
