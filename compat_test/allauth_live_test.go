@@ -57,7 +57,8 @@ var allauthConfigs = []allauthConfig{
 	// (naive datetimes; recovery codes without a reauthentication; a login after a
 	// password reset; notifications mailed)
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
-		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true}},
+		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true,
+		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true}},
 }
 
 // allauthBackend is allauth's authentication backend.
@@ -215,6 +216,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.LoginOnPasswordReset, _ = c.django["ACCOUNT_LOGIN_ON_PASSWORD_RESET"].(bool)
 	hs.PasswordResetByCodeEnabled, _ = c.django["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"].(bool)
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
+	hs.LoginOnEmailConfirmation, _ = c.django["ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION"].(bool)
 	hs.ReauthenticationRequired, _ = c.django["ACCOUNT_REAUTHENTICATION_REQUIRED"].(bool)
 	hs.RecoveryCodesShowOnce, _ = c.django["MFA_RECOVERY_CODES_SHOW_ONCE"].(bool)
 	hs.LoginByCodeRequired, _ = c.django["ACCOUNT_LOGIN_BY_CODE_REQUIRED"].(bool)
@@ -310,6 +312,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/password/request", h.BrowserRequestPasswordResetView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/password/reset", h.ResetPasswordView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/password/reset", h.BrowserResetPasswordView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/email/verify", h.VerifyEmailView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/email/verify", h.BrowserVerifyEmailView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -792,6 +796,9 @@ HEADLESS_FRONTEND_URLS = {"account_signup": "https://app.example.org/signup", "a
 AUTH_PASSWORD_VALIDATORS = [{"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"}]
 ACCOUNT_REAUTHENTICATION_REQUIRED = 1
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = 1
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
+ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 7
+ACCOUNT_SALT = "another-salt"
 `, `
 ACCOUNT_AUTHENTICATION_METHOD = "email"
 ACCOUNT_RATE_LIMITS = False
@@ -811,6 +818,8 @@ ACCOUNT_SIGNUP_ENABLED = 0
 ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED = True
 ACCOUNT_PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS = 5
 ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT = 60
+ACCOUNT_EMAIL_CONFIRMATION_HMAC = False
+EMAIL_CONFIRMATION_DAYS = 5
 MFA_SUPPORTED_TYPES = ["totp"]
 USERSESSIONS_TRACK_ACTIVITY = True
 ACCOUNT_LOGIN_BY_CODE_REQUIRED = ["mfa"]
@@ -857,6 +866,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "FrontendURLs": hs.FRONTEND_URLS or None, "UniqueEmail": bool(a.UNIQUE_EMAIL), "ChangeEmail": bool(a.CHANGE_EMAIL),
     "LoginOnPasswordReset": bool(a.LOGIN_ON_PASSWORD_RESET),
     "PasswordResetByCodeMaxAttempts": a.PASSWORD_RESET_BY_CODE_MAX_ATTEMPTS,
+    "LoginOnEmailConfirmation": a.LOGIN_ON_EMAIL_CONFIRMATION, "EmailConfirmationHMAC": a.EMAIL_CONFIRMATION_HMAC,
+    "EmailConfirmationExpireDays": a.EMAIL_CONFIRMATION_EXPIRE_DAYS, "AccountSalt": a.SALT,
     "PasswordResetByCodeTimeout": a.PASSWORD_RESET_BY_CODE_TIMEOUT,
     "PasswordResetByCodeFormat": {"Length": a.PASSWORD_RESET_BY_CODE_FORMAT.get("length") or 0,
                                   "Numeric": bool(a.PASSWORD_RESET_BY_CODE_FORMAT.get("numeric")),
@@ -885,7 +896,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.TOTPDigits, s.TOTPTolerance, s.RecoveryCodeCount, s.RecoveryCodeDigits, s.MFATrustEnabled,
 				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled, s.LoginByCodeMaxAttempts, s.LoginByCodeMaxResendCount,
 				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs, s.UniqueEmail, s.ChangeEmail,
-				s.LoginOnPasswordReset, s.PasswordResetByCodeMaxAttempts, s.PasswordResetByCodeTimeout, s.PasswordResetByCodeFormat}
+				s.LoginOnPasswordReset, s.PasswordResetByCodeMaxAttempts, s.PasswordResetByCodeTimeout, s.PasswordResetByCodeFormat,
+				s.LoginOnEmailConfirmation, s.EmailConfirmationHMAC, s.EmailConfirmationExpireDays, s.AccountSalt}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

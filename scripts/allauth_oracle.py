@@ -229,6 +229,8 @@ BROWSER_CODE_RESEND = "/_allauth/browser/v1/auth/code/resend"
 REAUTH_CODE_REQUEST = "/_allauth/app/v1/auth/reauthenticate/code/request"
 REAUTH_CODE_CONFIRM = "/_allauth/app/v1/auth/reauthenticate/code/confirm"
 REAUTH_CODE_RESEND = "/_allauth/app/v1/auth/reauthenticate/code/resend"
+VERIFY = "/_allauth/app/v1/auth/email/verify"
+BROWSER_VERIFY = "/_allauth/browser/v1/auth/email/verify"
 RESET_REQUEST = "/_allauth/app/v1/auth/password/request"
 RESET = "/_allauth/app/v1/auth/password/reset"
 BROWSER_RESET_REQUEST = "/_allauth/browser/v1/auth/password/request"
@@ -397,6 +399,7 @@ def setup():
     reauth_code_setup(tokens)
     code_review_setup(tokens)
     reset_setup(tokens)
+    verify_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
@@ -1340,6 +1343,7 @@ def steps(tokens):
         reset_code_steps(add)
     else:
         reset_steps(add)
+    verify_steps(add)
     return out
 
 
@@ -1707,6 +1711,113 @@ def reset_setup(tokens):
                        ("s-rc-list", {"account_password_reset_verification": [1]}),
                        ("s-rc-zero", {"account_password_reset_verification": 0})):
         tokens[name] = new_session(data=data).session_key
+
+
+def verify_setup(tokens):
+    """The verification by link's users (pks 460 to 467): vea (an unverified address,
+    no primary), veb (a verified primary one and an unverified one), vec (an address
+    ved verified: taken), vee (a TOTP authenticator, an unverified address), vef (no
+    address left), veg (the browser's), veh and vei (an unverified address). Keys made
+    by allauth: v-vea, v-veb2, v-vec, v-vee, v-veg, v-veh, v-vei, v-old (expired), v-verified (a verified address), v-gone (a row
+    deleted), v-str (the id as a str), v-none; logins waiting at verify_email (met by a
+    password login): s-vl-vea, s-vl-vee, s-vl-veb (another user's key taken), s-vl-in
+    (a logged-in session's); anonymous sessions s-ve1 to s-ve5."""
+    from unittest import mock
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+    from allauth.mfa.models import Authenticator
+    from django.core import signing
+
+    u = {}
+    for pk, name in ((460, "vea"), (461, "veb"), (462, "vec"), (463, "ved"), (464, "vee"), (465, "vef"), (466, "veg"),
+                     (467, "veh"), (468, "vei")):
+        u[name] = User.objects.create_user(pk=pk, username=name, email="", password=PASSWORD)
+    rows = {}
+    for key, user, email, verified, primary in (("vea", "vea", "vea@example.com", False, False),
+                                                ("veb", "veb", "veb@example.com", True, True),
+                                                ("veb2", "veb", "veb2@example.com", False, False),
+                                                ("vec", "vec", "shared-v@example.com", False, False),
+                                                ("ved", "ved", "shared-v@example.com", True, True),
+                                                ("vee", "vee", "vee@example.com", False, False),
+                                                ("vef", "vef", "vef@example.com", False, False),
+                                                ("veg", "veg", "veg@example.com", False, False),
+                                                ("veh", "veh", "veh@example.com", False, False),
+                                                ("vei", "vei", "vei@example.com", False, False)):
+        rows[key] = EmailAddress.objects.create(user=u[user], email=email, verified=verified, primary=primary)
+    Authenticator.objects.create(user=u["vee"], type="totp", data={"secret": TOTP_SECRET})
+    for name in ("vea", "veb2", "vec", "vee", "veg", "veh", "vei"):
+        tokens["v-" + name] = EmailConfirmationHMAC(rows[name]).key
+    tokens["v-verified"] = EmailConfirmationHMAC(rows["veb"]).key
+    tokens["v-gone"] = EmailConfirmationHMAC(rows["vef"]).key
+    rows["vef"].delete()
+    with mock.patch("time.time", return_value=time.time() - 4 * 86400):
+        tokens["v-old"] = EmailConfirmationHMAC(rows["vea"]).key
+    tokens["v-str"] = signing.dumps(str(rows["vea"].pk), salt="account")
+    tokens["v-none"] = signing.dumps(None, salt="account")
+
+    def waiting(user, email):
+        stash = code_stash(int_to_b36(user.pk), email, by_user=False)
+        st = stash["account_login"]["state"]["stages"]
+        st["login_by_code"] = {"data": {}, "handled": True}
+        st["verify_phone"] = {"data": {}, "handled": True}
+        st["current"] = "verify_email"
+        stash["account_login"]["email_verification"] = "mandatory"
+        stash["account_authentication_methods"] = [{"method": "password", "at": time.time()}]
+        stash["account_authentication_methods_user"] = str(user.pk)
+        return stash
+
+    tokens["s-vl-vea"] = new_session(data=waiting(u["vea"], "vea@example.com")).session_key
+    tokens["s-vl-vee"] = new_session(data=waiting(u["vee"], "vee@example.com")).session_key
+    tokens["s-vl-veb"] = new_session(data=waiting(u["veb"], "veb2@example.com")).session_key
+    tokens["s-vl-in"] = new_session(u["veb"], data=waiting(u["veb"], "veb2@example.com")).session_key
+    for i in range(1, 6):
+        tokens["s-ve%d" % i] = new_session(data={"cart": i}).session_key
+
+
+def int_to_b36(n):
+    from django.utils.http import int_to_base36
+    return int_to_base36(n)
+
+
+def verify_steps(add):
+    """The verification by link: keys read and taken (by a login waiting for them, with
+    ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION, or none), bad, expired and taken ones, odd
+    ids, the methods."""
+    post = poster(add, "10.74")
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    def key(name, value, method="GET", headers=None):
+        post(VERIFY, name, "", method, headers=dict(headers or {}, **{"X-Email-Verification-Key": value}))
+
+    key("s-vl-vea", "{t:v-vea}")
+    key("s-ve1", "{t:v-vea}")
+    post(VERIFY, "s-vl-vea", {"key": "{t:v-vea}"})
+    sess("s-vl-vea")
+    key("s-ve1", "{t:v-vea}")
+    post(VERIFY, "s-vl-vee", {"key": "{t:v-vee}"})
+    sess("s-vl-vee")
+    post(VERIFY, "s-vl-veb", {"key": "{t:v-veh}"})
+    sess("s-vl-veb")
+    post(VERIFY, "s-vl-in", {"key": "{t:v-veb2}"})
+    sess("s-vl-in")
+    for value in ("", " ", "x", "{t:v-old}", "{t:v-verified}", "{t:v-gone}", "{t:v-none}", "{t:v-vec}x", " {t:v-vec} "):
+        key("s-ve2", value)
+    key("s-ve2", "{t:v-str}")
+    for body in ({}, {"key": None}, {"key": 5}, {"key": ["{t:v-vec}"]}, "[]", "x", ""):
+        post(VERIFY, "s-ve3", body)
+    for method in ("OPTIONS", "PUT", "DELETE", "HEAD"):
+        post(VERIFY, "s-ve3", {"key": "{t:v-vei}"}, method)
+    key("s-ve3", "{t:v-vei}", "HEAD")
+    post(VERIFY, "s-ve3", {"key": "{t:v-vec}"})
+    post(VERIFY, "s-ve3", {"key": "{t:v-vei}"})
+    key("s-ve3", "{t:v-vei}")
+    sess("s-ve3")
+    csrf = {"X-CSRFToken": CSRF_SECRET}
+    cookie = dict(csrf, Cookie="sessionid={t:s-ve4}; csrftoken=" + CSRF_SECRET)
+    post(BROWSER_VERIFY, None, "", "GET", headers=dict(cookie, **{"X-Email-Verification-Key": "{t:v-veg}"}))
+    post(BROWSER_VERIFY, None, {"key": "{t:v-veg}"}, headers={"Cookie": cookie["Cookie"]})
+    post(BROWSER_VERIFY, None, {"key": "{t:v-veg}"}, headers=cookie)
 
 
 def reset_code_steps(add):

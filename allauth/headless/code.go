@@ -614,14 +614,9 @@ func (e *SQLEmailAddresses) VerifyEmail(ctx context.Context, userID, email strin
 	if err != nil {
 		return fmt.Errorf("headless: email addresses: %w", err)
 	}
-	type row struct {
-		id       int64
-		email    string
-		verified bool
-	}
-	var found []row
+	var found []addressRow
 	for rows.Next() {
-		var r row
+		var r addressRow
 		if err := rows.Scan(&r.id, &r.email, &r.verified); err != nil {
 			rows.Close()
 			return fmt.Errorf("headless: email addresses: %w", err)
@@ -640,7 +635,22 @@ func (e *SQLEmailAddresses) VerifyEmail(ctx context.Context, userID, email strin
 	case found[0].verified:
 		return nil
 	}
-	a := found[0]
+	return e.verifyRow(ctx, id, userID, found[0], unique)
+}
+
+// addressRow is a row of account_emailaddress.
+type addressRow struct {
+	id       int64
+	email    string
+	verified bool
+}
+
+// verifyRow is verify_email of the user's row a (not verified): a verified, unless
+// unique and another row of its address is verified; made primary, with the user's
+// own email, when the user has none (set_as_primary(conditional=True)).
+func (e *SQLEmailAddresses) verifyRow(ctx context.Context, id any, userID string, a addressRow, unique bool) error {
+	u := e.users
+	t := u.Quote(e.table)
 	if unique { // (can_set_verified: another row of the address verified)
 		var n int
 		q := fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s <> %s AND %s AND %s = %s`, t, u.Quote("id"), u.Param(1),

@@ -78,7 +78,11 @@
 // password with it, logging the user in with ACCOUNT_LOGIN_ON_PASSWORD_RESET; keys
 // either side made are taken by the other. With ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED,
 // the request mails a code instead and keeps allauth's process in the session (the
-// pending "password_reset_by_code" flow), whose code the reset takes as its key. SettingsFromJSON reads the project's
+// pending "password_reset_by_code" flow), whose code the reset takes as its key. The
+// verification by link: VerifyEmailView (and BrowserVerifyEmailView),
+// _allauth/app/v1/auth/email/verify, reads and takes the key of allauth's verification
+// mail (an EmailConfirmer: SQLEmailAddresses), and resumes a login that waits for it
+// with ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION. SettingsFromJSON reads the project's
 // settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's

@@ -68,7 +68,15 @@ func FuzzHeadless(f *testing.F) {
 	resetToken := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
 	resetByCode := cs2.h.ResetPasswordView(nil)
 	f.Add(`{"key": "` + resetMails[len(resetMails)-1].Context["code"].(string) + `", "password": "a-long-password"}`)
+	verify := cs2.h.VerifyEmailView(nil)
 	f.Fuzz(func(t *testing.T, in string) {
+		// (a 401 once a key took: no login waits for it)
+		if w := serve(verify, "POST", "/_allauth/app/v1/auth/email/verify", in); w.Code != 400 && w.Code != 401 {
+			t.Errorf("verify %q: %d %s", in, w.Code, w.Body)
+		}
+		if w := serve(verify, "GET", "/_allauth/app/v1/auth/email/verify", "", "X-Email-Verification-Key", in); w.Code != 400 && w.Code != 200 {
+			t.Errorf("verify key %q: %d %s", in, w.Code, w.Body)
+		}
 		// (a 409 once the process is gone: three wrong codes, or the reset done)
 		if w := serve(resetByCode, "POST", "/_allauth/app/v1/auth/password/reset", in, "X-Session-Token", resetToken); w.Code != 400 && w.Code != 401 && w.Code != 409 && w.Code != 410 {
 			t.Errorf("reset by code %q: %d %s", in, w.Code, w.Body)

@@ -96,6 +96,15 @@ type Settings struct {
 	// LoginOnPasswordReset is ACCOUNT_LOGIN_ON_PASSWORD_RESET (false): a password reset
 	// by key logs the session in (ResetPasswordView).
 	LoginOnPasswordReset bool
+	// LoginOnEmailConfirmation is ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION (false): a login
+	// waiting for its address's verification goes on once the key is taken
+	// (VerifyEmailView), else it is dropped; EmailConfirmationHMAC is
+	// ACCOUNT_EMAIL_CONFIRMATION_HMAC (true: keys are signed, not rows of a table),
+	// EmailConfirmationExpireDays ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS (3) and
+	// AccountSalt ACCOUNT_SALT ("account"), the keys' salt.
+	LoginOnEmailConfirmation, EmailConfirmationHMAC bool
+	EmailConfirmationExpireDays                     int
+	AccountSalt                                     string
 	// ReauthenticationRequired is ACCOUNT_REAUTHENTICATION_REQUIRED (false): a user
 	// without a usable password must have reauthenticated lately to set one
 	// (ChangePasswordView hands such a request to its fallback).
@@ -270,6 +279,9 @@ func Defaults(secretKey string) *Settings {
 		LoginByCodeMaxAttempts:         3,
 		LoginByCodeFormat:              UserCodeFormat{Dashed: true},
 		PasswordResetByCodeFormat:      UserCodeFormat{Dashed: true},
+		EmailConfirmationHMAC:          true,
+		EmailConfirmationExpireDays:    3,
+		AccountSalt:                    "account",
 		PasswordResetByCodeTimeout:     180,
 		PasswordResetByCodeMaxAttempts: 3,
 		PreventEnumeration:             true,

@@ -419,10 +419,30 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 		}
 	}
 	for name, dst := range map[string]*bool{"ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE": &s.LogoutOnPasswordChange,
-		"ACCOUNT_REAUTHENTICATION_REQUIRED": &s.ReauthenticationRequired, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": &s.LoginOnPasswordReset} {
+		"ACCOUNT_REAUTHENTICATION_REQUIRED": &s.ReauthenticationRequired, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": &s.LoginOnPasswordReset,
+		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": &s.LoginOnEmailConfirmation, "ACCOUNT_EMAIL_CONFIRMATION_HMAC": &s.EmailConfirmationHMAC} {
 		if v, ok := get(name); ok {
 			*dst = truthy(v)
 		}
+	}
+	if v, ok := get("ACCOUNT_SALT"); ok {
+		if salt, isStr := v.(string); isStr {
+			s.AccountSalt = salt
+		} else {
+			refuse("ACCOUNT_SALT", v)
+		}
+	}
+	days, ok := get("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS")
+	if !ok {
+		days, ok = get("EMAIL_CONFIRMATION_DAYS")
+	}
+	if ok {
+		n, isNum := days.(json.Number)
+		d, err := n.Int64()
+		if !isNum || err != nil {
+			refuse("ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS", days)
+		}
+		s.EmailConfirmationExpireDays = int(d)
 	}
 	if v, ok := get("ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR"); ok && v != nil {
 		s.resetErr = fmt.Errorf("%w: ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR %v (allauth's EmailAwarePasswordResetTokenGenerator alone)", ErrSettings, v)

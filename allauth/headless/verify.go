@@ -1,0 +1,334 @@
+package headless
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"database/sql"
+	"net/http"
+	"time"
+
+	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
+	"github.com/djsession/djsession/signing"
+)
+
+// VerifyEmailView is the app client's email verification by link (allauth's
+// VerifyEmailView, at _allauth/app/v1/auth/email/verify): the key of allauth's
+// verification mail (EmailConfirmationHMAC: signing.dumps of the address's id, salt
+// ACCOUNT_SALT, good for ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS) is read by GET (the
+// X-Email-Verification-Key header: {"email", "user"} and meta "is_authenticating",
+// whether a login waits at the "verify_email" stage) and taken by POST {"key": ...}: the
+// address verified as allauth verifies it (made primary, with the user's own email,
+// when the user has none), then a login waiting for it resumed with
+// ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION (the session logged in, or the login stashed at
+// the second factor) or dropped without, answered as allauth's AuthenticationResponse.
+// A bad or expired key is allauth's 400 ("invalid_or_expired_key"), an address
+// another user verified meanwhile "email_taken" (ACCOUNT_UNIQUE_EMAIL). The
+// verification by code (ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED), keys of the
+// EmailConfirmation table (ACCOUNT_EMAIL_CONFIRMATION_HMAC off), ACCOUNT_CHANGE_EMAIL
+// and a resumed login that meets a stage other than the second factor go to fallback
+// (ErrLoginStage).
+func (h *Headless) VerifyEmailView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveVerifyEmail, fallback)
+}
+
+// BrowserVerifyEmailView is the browser client's (_allauth/browser/v1/auth/email/verify):
+// VerifyEmailView's answers for the request's own session, behind the session and CSRF
+// middleware.
+func (h *Headless) BrowserVerifyEmailView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveVerifyEmail, fallback)
+}
+
+// EmailConfirmer is what the verification by link reads and writes of allauth's
+// addresses (SQLEmailAddresses implements it).
+type EmailConfirmer interface {
+	// UnverifiedAddress is EmailAddress.objects.get(pk=id, verified=False): the row's
+	// user and address, false for none.
+	UnverifiedAddress(ctx context.Context, id int64) (EmailAddress, bool, error)
+	// CanSetVerified is can_set_verified for the unverified row id: with unique
+	// (ACCOUNT_UNIQUE_EMAIL), no other row of its address verified.
+	CanSetVerified(ctx context.Context, id int64, unique bool) (bool, error)
+	// ConfirmAddress is verify_email for the unverified row id: verified, made primary
+	// (with the user's own email) when the user has none.
+	ConfirmAddress(ctx context.Context, id int64, unique bool) error
+}
+
+// UnverifiedAddress implements EmailConfirmer.
+func (e *SQLEmailAddresses) UnverifiedAddress(ctx context.Context, id int64) (EmailAddress, bool, error) {
+	a, userID, found, err := e.rowByID(ctx, id)
+	if err != nil || !found || a.verified {
+		return EmailAddress{}, false, err
+	}
+	return EmailAddress{UserID: userID, Email: a.email}, true, nil
+}
+
+// CanSetVerified implements EmailConfirmer.
+func (e *SQLEmailAddresses) CanSetVerified(ctx context.Context, id int64, unique bool) (bool, error) {
+	a, _, found, err := e.rowByID(ctx, id)
+	if err != nil || !found || a.verified || !unique {
+		return err == nil, err
+	}
+	u := e.users
+	var n int
+	q := fmt.Sprintf(`SELECT COUNT(*) FROM %s WHERE %s <> %s AND %s AND %s = %s`, u.Quote(e.table), u.Quote("id"), u.Param(1),
+		u.Quote("verified"), u.Quote("email"), u.Param(2))
+	if err := u.DB().QueryRowContext(ctx, q, a.id, a.email).Scan(&n); err != nil {
+		return false, fmt.Errorf("headless: email addresses: %w", err)
+	}
+	return n == 0, nil
+}
+
+// ConfirmAddress implements EmailConfirmer.
+func (e *SQLEmailAddresses) ConfirmAddress(ctx context.Context, id int64, unique bool) error {
+	a, userID, found, err := e.rowByID(ctx, id)
+	if err != nil || !found || a.verified {
+		return err
+	}
+	key, err := e.users.KeyArg(userID)
+	if err != nil {
+		return err
+	}
+	return e.verifyRow(ctx, key, userID, a, unique)
+}
+
+// rowByID is the row id and its user's id.
+func (e *SQLEmailAddresses) rowByID(ctx context.Context, id int64) (addressRow, string, bool, error) {
+	u := e.users
+	q := fmt.Sprintf(`SELECT %s, %s, %s, %s FROM %s WHERE %s = %s`, u.Quote("id"), u.Quote("email"), u.Quote("verified"),
+		u.Quote("user_id"), u.Quote(e.table), u.Quote("id"), u.Param(1))
+	var a addressRow
+	var userID string
+	err := u.DB().QueryRowContext(ctx, q, id).Scan(&a.id, &a.email, &a.verified, &userID)
+	if err != nil {
+		if errors.Is(err, sql.ErrNoRows) {
+			return a, "", false, nil
+		}
+		return a, "", false, fmt.Errorf("headless: email addresses: %w", err)
+	}
+	return a, userID, true, nil
+}
+
+// verifyCheck refuses what VerifyEmailView hands on.
+func (h *Headless) verifyCheck() error {
+	s := h.Settings
+	if s.EmailVerificationByCodeEnabled || !s.EmailConfirmationHMAC {
+		return ErrLoginStage
+	}
+	if _, ok := h.Emails.(EmailConfirmer); !ok {
+		return errors.New("headless: VerifyEmailView needs the Emails' addresses (an EmailConfirmer)")
+	}
+	return h.loginCheck()
+}
+
+// confirmationAddress is EmailConfirmationHMAC.from_key: the id of the unverified
+// address the key names (signing.loads, ACCOUNT_SALT, max_age
+// ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS), false for a bad or expired key or an address
+// gone or verified.
+func (h *Headless) confirmationAddress(ctx context.Context, key string) (int64, EmailAddress, bool, error) {
+	ds := h.Sessions.Settings()
+	v, err := signing.Loads(key, signing.LoadsOptions{Key: ds.SecretKey, FallbackKeys: ds.SecretKeyFallbacks,
+		Salt: h.Settings.AccountSalt, MaxAge: time.Duration(h.Settings.EmailConfirmationExpireDays) * 24 * time.Hour,
+		Now: ds.Now})
+	if errors.Is(err, signing.ErrBadSignature) {
+		return 0, EmailAddress{}, false, nil
+	}
+	if err != nil {
+		return 0, EmailAddress{}, false, err // (a good signature of no JSON: allauth's 500)
+	}
+	var id int64
+	switch v.Kind() {
+	case serializer.KindNone:
+		return 0, EmailAddress{}, false, nil // (pk=None: no row)
+	case serializer.KindStr: // (the id field's to_python)
+		s, _ := v.AsStr()
+		n, ok := pystr.Int(s)
+		if !ok || !n.IsInt64() {
+			return 0, EmailAddress{}, false, fmt.Errorf("headless: an email confirmation of id %q", s)
+		}
+		id = n.Int64()
+	default:
+		n, ok := v.AsBigInt()
+		if b, isBool := v.AsBool(); isBool {
+			n, ok = serializer.Int(map[bool]int64{true: 1}[b]).AsBigInt()
+		}
+		if !ok || !n.IsInt64() {
+			return 0, EmailAddress{}, false, fmt.Errorf("headless: an email confirmation of id %s", pyRepr(v))
+		}
+		id = n.Int64()
+	}
+	a, found, err := h.Emails.(EmailConfirmer).UnverifiedAddress(ctx, id)
+	return id, a, found, err
+}
+
+// verifyStage is LoginStageController.enter(request, "verify_email"): the stashed login
+// when it waits at that stage.
+func (h *Headless) verifyStage(ctx context.Context, c *appContext) (*stashedLogin, error) {
+	l, err := h.unstashLogin(ctx, c.session)
+	if err != nil || l == nil || l.current() != stageVerifyEmail {
+		return nil, err
+	}
+	return l, nil
+}
+
+// verifyKeyInput is VerifyEmailInput's clean_key of data's "key": the address's id
+// and row, or the field's error.
+func (h *Headless) verifyKeyInput(ctx context.Context, data *serializer.Dict) (int64, EmailAddress, serializer.Value, error) {
+	key, ferr := charField(data, "key")
+	if !ferr.IsNone() {
+		return 0, EmailAddress{}, ferr, nil
+	}
+	id, a, found, err := h.confirmationAddress(ctx, key)
+	if err != nil {
+		return 0, EmailAddress{}, serializer.None(), err
+	}
+	if !found {
+		return 0, EmailAddress{}, fieldError("Invalid or expired key.", "invalid_or_expired_key", "key"), nil
+	}
+	ok, err := h.Emails.(EmailConfirmer).CanSetVerified(ctx, id, h.Settings.UniqueEmail)
+	if err != nil {
+		return 0, EmailAddress{}, serializer.None(), err
+	}
+	if !ok {
+		return 0, EmailAddress{}, fieldError("A user is already registered with this email address.", "email_taken", "key"), nil
+	}
+	return id, a, serializer.None(), nil
+}
+
+// serveVerifyEmail is VerifyEmailView's handle, get and post (for keys of links).
+func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if err := h.verifyCheck(); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	stage, err := h.verifyStage(ctx, c)
+	if err != nil {
+		return err
+	}
+	data := serializer.NewDict()
+	if r.Method == http.MethodGet {
+		data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
+	} else {
+		var ok bool
+		if data, ok, err = h.jsonBody(r); err != nil {
+			return err
+		} else if !ok {
+			emptyResponse(w, http.StatusBadRequest, "")
+			return nil
+		}
+	}
+	id, a, ferr, err := h.verifyKeyInput(ctx, data)
+	if err != nil {
+		return err
+	}
+	if !ferr.IsNone() {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead: // (VerifyEmailResponse; HEAD reads the header's key as GET)
+		if r.Method == http.MethodHead {
+			return h.serveVerifyEmailGet(w, r, c, stage)
+		}
+		return h.verifyEmailResponse(w, r, c, a, stage)
+	case http.MethodPost:
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowResetPassword)
+		return nil
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowResetPassword)
+		return nil
+	}
+	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
+		return ErrLoginStage
+	}
+	// login_on_verification, decided before anything is written.
+	su, err := h.SessionUser(ctx, c.session)
+	if err != nil {
+		return err
+	}
+	resume := stage != nil && h.Settings.LoginOnEmailConfirmation && su == nil && stage.user != nil && stage.user.ID == a.UserID
+	stop := ""
+	if resume {
+		st, _ := stage.stages.Get(stageVerifyEmail)
+		st.Dict().Set("handled", serializer.Bool(true)) // (stage.exit)
+		if stop, err = h.nextStage(ctx, stage, lastMethod(c, stage), ""); err != nil {
+			return err
+		}
+		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) {
+			return ErrLoginStage
+		}
+	}
+	if err := h.Emails.(EmailConfirmer).ConfirmAddress(ctx, id, h.Settings.UniqueEmail); err != nil {
+		return err
+	}
+	switch {
+	case stage != nil && !resume: // (stage.abort)
+		clearLogin(c.session)
+	case resume && stop == stageMFAAuthenticate:
+		if err := stage.advance(h.Settings.loginStages(), stop); err != nil {
+			return err
+		}
+		if err := h.stashLogin(c.session, stage); err != nil {
+			return err
+		}
+	case resume:
+		if err := h.resetLogin(r, c, stage.user, stage, ""); err != nil {
+			return err
+		}
+		su = stage.user
+	}
+	return h.authenticationResponse(w, r, c, su)
+}
+
+// serveVerifyEmailGet is VerifyEmailView.get once RESTView.handle took a HEAD's input:
+// the header's key.
+func (h *Headless) serveVerifyEmailGet(w http.ResponseWriter, r *http.Request, c *appContext, stage *stashedLogin) error {
+	data := serializer.NewDict()
+	data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
+	_, a, ferr, err := h.verifyKeyInput(r.Context(), data)
+	if err != nil {
+		return err
+	}
+	if !ferr.IsNone() {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	return h.verifyEmailResponse(w, r, c, a, stage)
+}
+
+// verifyEmailResponse is VerifyEmailResponse: the address and its user, and whether a
+// login waits for it.
+func (h *Headless) verifyEmailResponse(w http.ResponseWriter, r *http.Request, c *appContext, a EmailAddress, stage *stashedLogin) error {
+	ctx := r.Context()
+	u, err := h.userByPK(ctx, a.UserID)
+	if err != nil {
+		return err
+	}
+	if u == nil {
+		return fmt.Errorf("headless: the user %s of an address is gone", a.UserID)
+	}
+	ud, err := h.SerializeUser(ctx, u)
+	if err != nil {
+		return err
+	}
+	data := serializer.NewDict()
+	data.Set("email", serializer.Str(a.Email))
+	data.Set("user", serializer.DictValue(ud))
+	meta := serializer.NewDict()
+	meta.Set("is_authenticating", serializer.Bool(stage != nil))
+	h.apiResponse(w, r, http.StatusOK, serializer.DictValue(data), serializer.DictValue(meta), serializer.None())
+	return nil
+}
+
+// lastMethod is the method of the session's last authentication record ("" for none).
+func lastMethod(c *appContext, l *stashedLogin) string {
+	if l.user == nil {
+		return ""
+	}
+	records := AuthenticationRecords(c.session, l.user).Items()
+	if len(records) == 0 || records[len(records)-1].Kind() != serializer.KindDict {
+		return ""
+	}
+	m, _ := records[len(records)-1].Dict().Get("method")
+	s, _ := m.AsStr()
+	return s
+}
