@@ -2,9 +2,9 @@ package headless
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
-	"database/sql"
 	"net/http"
 	"time"
 
