@@ -1771,6 +1771,95 @@ def verify_setup(tokens):
     tokens["s-vl-in"] = new_session(u["veb"], data=waiting(u["veb"], "veb2@example.com")).session_key
     for i in range(1, 6):
         tokens["s-ve%d" % i] = new_session(data={"cart": i}).session_key
+    vr_setup(tokens, waiting)
+
+
+def vr_setup(tokens, waiting):
+    """A review's: users 470 to 489 (vra...), odd keys v-vr-*, crafted logins s-vr*."""
+    from allauth.account.models import EmailAddress, EmailConfirmationHMAC
+    from allauth.mfa.models import Authenticator
+    from django.core import signing
+
+    names = ["vra", "vrb", "vrc", "vrd", "vre", "vrf", "vrg", "vrh", "vri", "vrj", "vrk", "vrl", "vrm", "vrn",
+             "vro", "vrp", "vrq", "vrr", "vrs", "vrt"]
+    u = {n: User.objects.create_user(pk=470 + i, username=n, email="", password=PASSWORD) for i, n in enumerate(names)}
+    u["vrk"].is_active = False
+    u["vrk"].save()
+    rows = {}
+    for key, user, email, verified, primary in (
+            ("vra", "vra", "vra@example.com", False, False),
+            ("vrb", "vrb", "VRB@Example.COM", False, False),
+            ("vrc", "vrc", "vrc-shared@example.com", False, False),
+            ("vrd", "vrd", "VRC-Shared@example.com", True, True),
+            ("vre1", "vre", "vre1@example.com", True, False),
+            ("vre2", "vre", "vre2@example.com", False, False),
+            ("vrf1", "vrf", "vrf1@example.com", False, True),
+            ("vrf2", "vrf", "vrf2@example.com", False, False),
+            ("vrg", "vrg", "vrg@example.com", False, False)) + tuple(
+            (n, n, n + "@example.com", False, False) for n in names[7:]):
+        rows[key] = EmailAddress.objects.create(user=u[user], email=email, verified=verified, primary=primary)
+    for n in ("vrl", "vrm", "vrn"):
+        Authenticator.objects.create(user=u[n], type="totp", data={"secret": TOTP_SECRET})
+    for k, r in rows.items():
+        tokens["v-" + k] = EmailConfirmationHMAC(r).key
+    pk = rows["vra"].pk
+    s = str(pk)
+    for name, obj in (("float", float(pk)), ("half", pk + 0.5), ("true", True), ("false", False), ("big", 2 ** 70),
+                      ("big40", 2 ** 40), ("neg", -pk), ("sp", " %d\n" % pk), ("us", s[0] + "_" + s[1:]),
+                      ("plus", "+" + s), ("uni", "".join(chr(0x660 + int(c)) for c in s)), ("dec", s + ".0"),
+                      ("empty", ""), ("list", [pk]), ("bigstr", str(2 ** 70)), ("negbig", -2 ** 64),
+                      ("nan", float("nan")), ("inf", float("inf")), ("dict", {"pk": pk}), ("exp", float(pk) * 1.0)):
+        tokens["v-vr-" + name] = signing.dumps(obj, salt="account")
+    tokens["v-vr-comp"] = signing.dumps(" " * 300 + s, salt="account", compress=True)
+    tokens["v-vr-salt"] = signing.dumps(pk, salt="other")
+    tokens["v-vr-key"] = signing.dumps(pk, key="another-secret", salt="account")
+    tokens["v-vr-gpost"] = signing.dumps(float(rows["vrg"].pk) + 0.25, salt="account")
+    tokens["v-vr-gstr"] = signing.dumps(" %d " % rows["vrg"].pk, salt="account")
+
+    def w(user, email, **kw):
+        stash = waiting(user, email)
+        lg = stash["account_login"]
+        for k, v in kw.items():
+            if k == "stages":
+                lg["state"]["stages"].update(v)
+            elif k in ("account_authentication_methods", "account_authentication_methods_user"):
+                stash[k] = v
+            else:
+                lg[k] = v
+        return stash
+
+    class Anon:
+        pk = 0
+    t = time.time()
+    crafted = {
+        "s-vr-nouser": w(u["vrh"], "vrh@example.com", user_pk=None),
+        "s-vr-gone": w(u["vri"], "vri@example.com", user_pk="zzzz"),
+        "s-vr-bad36": w(u["vri"], "vri@example.com", user_pk="!!"),
+        "s-vr-lbc": w(u["vrj"], "vrj@example.com", stages={"login_by_code": {"data": {}}}),
+        "s-vr-inactive": w(u["vrk"], "vrk@example.com"),
+        "s-vr-pwl": w(u["vrl"], "vrl@example.com", account_authentication_methods=[
+            {"method": "mfa", "type": "webauthn", "passwordless": True, "at": t}]),
+        "s-vr-pwl2": w(u["vrm"], "vrm@example.com", account_authentication_methods=[
+            {"method": "mfa", "type": "webauthn", "passwordless": True, "at": t}, {"method": "password", "at": t}]),
+        "s-vr-mfadone": w(u["vrn"], "vrn@example.com", stages={"mfa_authenticate": {"data": {}, "handled": True}}),
+        "s-vr-recdict": w(u["vro"], "vro@example.com", account_authentication_methods={"method": "password"}),
+        "s-vr-vestage": w(u["vrp"], "vrp@example.com", stages={"verify_email": 5}),
+        "s-vr-br": w(u["vrq"], "vrq@example.com"),
+        "s-vr-phone": w(u["vrr"], "vrr@example.com", stages={"verify_phone": {"data": {}}}),
+        "s-vr-old": w(u["vrs"], "vrs@example.com", initiated_at=t - 86400),
+        "s-vr-recuser": w(u["vrt"], "vrt@example.com", account_authentication_methods_user="1"),
+        "s-vr-init0": w(u["vrg"], "vrg@example.com", initiated_at=0),
+        "s-vr-initstr": w(u["vrg"], "vrg@example.com", initiated_at="5"),
+        "s-vr-statenone": w(u["vrg"], "vrg@example.com", state=None),
+        "s-vr-vedata": w(u["vrg"], "vrg@example.com", stages={"verify_email": {"data": 5}}),
+        "s-vr-novekey": w(u["vrg"], "vrg@example.com"),
+    }
+    del crafted["s-vr-novekey"]["account_login"]["state"]["stages"]["verify_email"]
+    for name, data in crafted.items():
+        tokens[name] = new_session(data=data).session_key
+    tokens["s-vr-in"] = new_session(u["vrf"], data=w(u["vrf"], "vrf1@example.com")).session_key
+    for i in range(1, 5):
+        tokens["s-vr%d" % i] = new_session(data={"cart": 70 + i}).session_key
 
 
 def int_to_b36(n):
@@ -1818,6 +1907,34 @@ def verify_steps(add):
     post(BROWSER_VERIFY, None, "", "GET", headers=dict(cookie, **{"X-Email-Verification-Key": "{t:v-veg}"}))
     post(BROWSER_VERIFY, None, {"key": "{t:v-veg}"}, headers={"Cookie": cookie["Cookie"]})
     post(BROWSER_VERIFY, None, {"key": "{t:v-veg}"}, headers=cookie)
+    # A review's: odd keys (read), addresses, crafted logins.
+    for name in ("float", "half", "true", "false", "big", "big40", "neg", "sp", "us", "plus", "uni", "dec", "empty",
+                 "list", "bigstr", "negbig", "nan", "inf", "dict", "exp", "comp", "salt", "key"):
+        key("s-vr1", "{t:v-vr-%s}" % name)
+    for name in ("vrb", "vrc", "vre2", "vrf2"):
+        post(VERIFY, "s-vr2", {"key": "{t:v-%s}" % name})
+    sess("s-vr2")
+    for name, k in (("s-vr-nouser", "vrh"), ("s-vr-gone", "vri"), ("s-vr-bad36", "vri"), ("s-vr-lbc", "vrj"),
+                    ("s-vr-inactive", "vrk"), ("s-vr-pwl", "vrl"), ("s-vr-pwl2", "vrm"), ("s-vr-mfadone", "vrn"),
+                    ("s-vr-recdict", "vro"), ("s-vr-vestage", "vrp"), ("s-vr-phone", "vrr"), ("s-vr-old", "vrs"),
+                    ("s-vr-recuser", "vrt"), ("s-vr-vedata", "vrg"), ("s-vr-initstr", "vrg"),
+                    ("s-vr-statenone", "vrg"), ("s-vr-init0", "vrg"), ("s-vr-novekey", "vrg")):
+        key(name, "{t:v-%s}" % k)
+        post(VERIFY, name, {"key": "{t:v-%s}" % k})
+        sess(name)
+    post(VERIFY, "s-vr-in", {"key": "{t:v-vrf1}"})
+    sess("s-vr-in")
+    brc = dict(csrf, Cookie="sessionid={t:s-vr-br}; csrftoken=" + CSRF_SECRET)
+    post(BROWSER_VERIFY, None, "", "GET", headers=dict(brc, **{"X-Email-Verification-Key": "{t:v-vrq}"}))
+    post(BROWSER_VERIFY, None, {"key": "{t:v-vrq}"}, headers=brc)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-vr-br}"})
+    for method in ("HEAD", "OPTIONS", "PUT", "PATCH"):
+        key("s-vr3", "{t:v-vr-float}", method)
+    post(VERIFY, None, {"key": "{t:v-vr-float}"}, "OPTIONS")
+    key("s-vr4", "{t:v-vr-gstr}")
+    post(VERIFY, "s-vr4", {"key": "{t:v-vr-gpost}"})
+    sess("s-vr4")
+    post(VERIFY, "s-vr4", {"key": "{t:v-vr-float}"})
 
 
 def reset_code_steps(add):

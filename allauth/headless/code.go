@@ -473,7 +473,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 	}
 	stop := ""
 	if u.IsActive || !byUser.Truthy() {
-		if stop, err = h.nextStage(ctx, next, "code", ""); err != nil {
+		if stop, err = h.nextStage(ctx, c.session, next, "code", ""); err != nil {
 			if !byUser.Truthy() && stop != "" {
 				// (the controller's walk to the stage that failed, in the session's own
 				// stash, saved with the failure)
@@ -681,8 +681,8 @@ func (e *SQLEmailAddresses) verifyRow(ctx context.Context, id any, userID string
 	if _, err := u.DB().ExecContext(ctx, set, append(args, a.id)...); err != nil {
 		return fmt.Errorf("headless: email addresses: %w", err)
 	}
-	if primaries == 0 { // (user_email(user, email, commit=True))
-		if err := u.SetEmail(ctx, userID, a.email); err != nil && !errors.Is(err, auth.ErrUnsupported) {
+	if primaries == 0 { // (user_email(user, email, commit=True): lowercased)
+		if err := u.SetEmail(ctx, userID, pystr.Lower(a.email)); err != nil && !errors.Is(err, auth.ErrUnsupported) {
 			return err
 		}
 	}

@@ -100,7 +100,7 @@ func (h *Headless) serveMFAAuthenticate(w http.ResponseWriter, r *http.Request, 
 	}
 	if l.user != nil {
 		// (the stages resume_login would run after this one, before the code is used)
-		if pending, err := h.resumePending(ctx, l); err != nil {
+		if pending, err := h.resumePending(ctx, c.session, l); err != nil {
 			return err
 		} else if pending {
 			return ErrLoginStage

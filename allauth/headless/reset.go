@@ -440,7 +440,7 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 		if err := next.setUp(s.loginStages()); err != nil {
 			return err
 		}
-		if stop, err = h.nextStage(ctx, next, "password_reset", ""); err != nil {
+		if stop, err = h.nextStage(ctx, c.session, next, "password_reset", ""); err != nil {
 			return err
 		}
 		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed())
@@ -546,7 +546,6 @@ func (h *Headless) serveResetKey(w http.ResponseWriter, r *http.Request, c *appC
 // an inactive user's login dropped (pre_login), the login stashed at the second
 // factor, or the session logged in.
 func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next *stashedLogin, stop string) error {
-	ctx := r.Context()
 	switch {
 	case !u.IsActive:
 		clearLogin(c.session)
@@ -557,7 +556,15 @@ func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next
 		}
 		return h.stashLogin(c.session, next)
 	}
-	c.session.Pop(loginKey) // (pop_login: no stage left)
+	return h.completeLogin(r, c, u)
+}
+
+// completeLogin is the end of resume_login, no stage left: the login popped, the
+// session logged in as u (adapter.login), and adapter.post_login's
+// AuthenticationResponse.
+func (h *Headless) completeLogin(r *http.Request, c *appContext, u *auth.User) error {
+	ctx := r.Context()
+	c.session.Pop(loginKey) // (pop_login)
 	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
 		return err
 	}

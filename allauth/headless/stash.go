@@ -224,8 +224,8 @@ func (l *stashedLogin) stageData(key string) serializer.Value {
 // that is not handled yet (a login code to send or enter, an address to verify): the
 // checks of LoginStageController.handle, made before the code is used, so that such a
 // request goes to the fallback whole.
-func (h *Headless) resumePending(ctx context.Context, l *stashedLogin) (bool, error) {
-	stop, err := h.nextStage(ctx, l, "mfa", stageMFAAuthenticate)
+func (h *Headless) resumePending(ctx context.Context, s *django.Session, l *stashedLogin) (bool, error) {
+	stop, err := h.nextStage(ctx, s, l, "mfa", stageMFAAuthenticate)
 	return stop != "", err
 }
 
@@ -235,7 +235,7 @@ func (h *Headless) resumePending(ctx context.Context, l *stashedLogin) (bool, er
 // verify, a second factor (is_mfa_enabled for TOTP or WebAuthn), and any stage this
 // package does not run (a trusted browser's, a passkey's signup). With an error, the
 // stage is the one that failed.
-func (h *Headless) nextStage(ctx context.Context, l *stashedLogin, method, skip string) (string, error) {
+func (h *Headless) nextStage(ctx context.Context, s *django.Session, l *stashedLogin, method, skip string) (string, error) {
 	for _, key := range h.Settings.loginStages() {
 		if key == skip || l.handled(key) {
 			continue
@@ -278,7 +278,14 @@ func (h *Headless) nextStage(ctx context.Context, l *stashedLogin, method, skip 
 			if h.Authenticators == nil {
 				return key, nil
 			}
-			if ok, err := h.Authenticators.HasAuthenticator(ctx, l.user.ID, "totp", "webauthn"); err != nil || ok {
+			ok, err := h.Authenticators.HasAuthenticator(ctx, l.user.ID, "totp", "webauthn")
+			if err != nil || !ok {
+				if err != nil {
+					return key, err
+				}
+				continue
+			}
+			if passwordless, err := usedPasswordless(s, l.user); err != nil || !passwordless {
 				return key, err
 			}
 		default:
@@ -433,4 +440,36 @@ func djangoBefore5(v string) bool {
 	major, _, _ := strings.Cut(v, ".")
 	n, err := strconv.Atoi(major)
 	return err == nil && n < 5
+}
+
+// usedPasswordless is did_use_passwordless_login: whether any of the user's
+// authentication records is a passkey's ({"method": "mfa", "type": "webauthn",
+// "passwordless": True}, compared as Python compares); an error for a record that is
+// no dict (record.get fails).
+func usedPasswordless(s *django.Session, u *auth.User) (bool, error) {
+	for _, rec := range AuthenticationRecords(s, u).Items() {
+		if rec.Kind() != serializer.KindDict {
+			return false, fmt.Errorf("%w: an authentication record that is a %s", errStash, rec.Kind())
+		}
+		d := rec.Dict()
+		m, _ := d.Get("method")
+		t, _ := d.Get("type")
+		p, _ := d.Get("passwordless")
+		if serializer.Equal(m, serializer.Str("mfa")) && serializer.Equal(t, serializer.Str("webauthn")) && pyEqualsTrue(p) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// pyEqualsTrue is v == True in Python: True, 1 and 1.0.
+func pyEqualsTrue(v serializer.Value) bool {
+	if b, ok := v.AsBool(); ok {
+		return b
+	}
+	if f, ok := v.AsFloat(); ok && v.Kind() == serializer.KindFloat {
+		return f == 1
+	}
+	n, ok := v.AsBigInt()
+	return ok && n.IsInt64() && n.Int64() == 1
 }

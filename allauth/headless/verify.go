@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
+	"math/big"
 	"net/http"
 	"time"
 
@@ -136,27 +138,39 @@ func (h *Headless) confirmationAddress(ctx context.Context, key string) (int64, 
 	if err != nil {
 		return 0, EmailAddress{}, false, err // (a good signature of no JSON: allauth's 500)
 	}
-	var id int64
+	// (the id field's get_prep_value: int() of the value)
+	var n *big.Int
 	switch v.Kind() {
 	case serializer.KindNone:
 		return 0, EmailAddress{}, false, nil // (pk=None: no row)
-	case serializer.KindStr: // (the id field's to_python)
+	case serializer.KindStr:
 		s, _ := v.AsStr()
-		n, ok := pystr.Int(s)
-		if !ok || !n.IsInt64() {
+		var ok bool
+		if n, ok = pystr.Int(s); !ok {
 			return 0, EmailAddress{}, false, fmt.Errorf("headless: an email confirmation of id %q", s)
 		}
-		id = n.Int64()
-	default:
-		n, ok := v.AsBigInt()
-		if b, isBool := v.AsBool(); isBool {
-			n, ok = serializer.Int(map[bool]int64{true: 1}[b]).AsBigInt()
+	case serializer.KindFloat:
+		f, _ := v.AsFloat()
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return 0, EmailAddress{}, false, fmt.Errorf("headless: an email confirmation of id %v", f)
 		}
-		if !ok || !n.IsInt64() {
+		n, _ = big.NewFloat(math.Trunc(f)).Int(nil)
+	case serializer.KindBool:
+		b, _ := v.AsBool()
+		n = big.NewInt(map[bool]int64{true: 1}[b])
+	default:
+		var ok bool
+		if n, ok = v.AsBigInt(); !ok {
 			return 0, EmailAddress{}, false, fmt.Errorf("headless: an email confirmation of id %s", pyRepr(v))
 		}
-		id = n.Int64()
 	}
+	if !n.IsInt64() { // (beyond the column: no row from Django 5.0 on, an error before)
+		if djangoBefore5(h.Sessions.Settings().DjangoVersion) {
+			return 0, EmailAddress{}, false, fmt.Errorf("headless: an email confirmation of id %s", n)
+		}
+		return 0, EmailAddress{}, false, nil
+	}
+	id := n.Int64()
 	a, found, err := h.Emails.(EmailConfirmer).UnverifiedAddress(ctx, id)
 	return id, a, found, err
 }
@@ -251,7 +265,7 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 	if resume {
 		st, _ := stage.stages.Get(stageVerifyEmail)
 		st.Dict().Set("handled", serializer.Bool(true)) // (stage.exit)
-		if stop, err = h.nextStage(ctx, stage, lastMethod(c, stage), ""); err != nil {
+		if stop, err = h.nextStage(ctx, c.session, stage, lastMethod(c, stage), ""); err != nil {
 			return err
 		}
 		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) {
@@ -271,8 +285,8 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 		if err := h.stashLogin(c.session, stage); err != nil {
 			return err
 		}
-	case resume:
-		if err := h.resetLogin(r, c, stage.user, stage, ""); err != nil {
+	case resume: // (resume_login: adapter.login, whether the user is active or not)
+		if err := h.completeLogin(r, c, stage.user); err != nil {
 			return err
 		}
 		su = stage.user
