@@ -2592,12 +2592,15 @@ def state(tokens):
     from django.contrib.sessions.models import Session
     every = sorted((summary(SessionStore().decode(row.session_data)) for row in Session.objects.all()),
                    key=lambda x: json.dumps(x, sort_keys=True))
-    from django.core.cache import cache
+    import base64
+    import pickle
     from django.db import connection
+    # (each rate's history as stored, expired or not: the two sides ran at other times)
     with connection.cursor() as c:
-        c.execute("SELECT cache_key FROM %s" % CACHE_TABLE)
-        keys = sorted(r[0] for r in c.fetchall())
-    rates = [[k, len(cache.get(k.split(":", 2)[2]) or [])] for k in keys]
+        c.execute("SELECT cache_key, value FROM %s" % CACHE_TABLE)
+        stored = sorted((r[0], r[1]) for r in c.fetchall())
+    rates = [[k, len(pickle.loads(base64.b64decode(v.encode("ascii") if isinstance(v, str) else v)) or [])]
+             for k, v in stored]
     with connection.cursor() as c:
         c.execute("SELECT id, type, data, last_used_at IS NOT NULL FROM mfa_authenticator ORDER BY id")
         authenticators = [list(r) for r in c.fetchall()]
