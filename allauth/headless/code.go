@@ -197,17 +197,10 @@ func (h *Headless) serveRequestLoginCode(w http.ResponseWriter, r *http.Request,
 	var u *auth.User
 	ferr := serializer.None()
 	if len(errs) == 0 { // (clean_email)
-		users, err := h.usersByEmail(ctx, email)
+		active, err := h.activeUsersByEmail(ctx, email)
 		if err != nil {
 			return err
 		}
-		var active []*auth.User
-		for _, cand := range users {
-			if cand.IsActive {
-				active = append(active, cand)
-			}
-		}
-		active = pySet(active)
 		if len(active) == 0 && !h.Settings.PreventEnumeration {
 			ferr = fieldError("The email address is not assigned to any user account.", "unknown_email", "email")
 		} else if _, ok, err := h.consume(ctx, r, "request_login_code", email, ""); err != nil {
