@@ -312,9 +312,9 @@ func (h *Headless) resetKeyUser(ctx context.Context, key string) (*auth.User, er
 	return u, nil
 }
 
-// allowResetPassword is the Allow header of ResetPasswordView (get, post and View's
-// head).
-const allowResetPassword = "GET, POST, HEAD, OPTIONS"
+// allowGetPost is the Allow header of the views of get and post (and View's head):
+// ResetPasswordView, VerifyEmailView.
+const allowGetPost = "GET, POST, HEAD, OPTIONS"
 
 // serveResetPassword is the "reset_password_from_key" rate limit, RESTView.handle with
 // ResetPasswordInput, and ResetPasswordView's get and post.
@@ -405,10 +405,10 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 	case http.MethodHead: // (View's head is its get)
 		return h.serveResetKey(w, r, c, state, pu)
 	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowResetPassword)
+		emptyResponse(w, http.StatusOK, allowGetPost)
 		return nil
 	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowResetPassword)
+		emptyResponse(w, http.StatusMethodNotAllowed, allowGetPost)
 		return nil
 	}
 	if u == nil { // (reset_password of no user: an AttributeError)

@@ -239,17 +239,16 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
 	}
 	switch r.Method {
-	case http.MethodGet, http.MethodHead: // (VerifyEmailResponse; HEAD reads the header's key as GET)
-		if r.Method == http.MethodHead {
-			return h.serveVerifyEmailGet(w, r, c, stage)
-		}
+	case http.MethodGet:
 		return h.verifyEmailResponse(w, r, c, a, stage)
+	case http.MethodHead: // (View's head is its get, which reads the header's key)
+		return h.serveVerifyEmailGet(w, r, c, stage)
 	case http.MethodPost:
 	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowResetPassword)
+		emptyResponse(w, http.StatusOK, allowGetPost)
 		return nil
 	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowResetPassword)
+		emptyResponse(w, http.StatusMethodNotAllowed, allowGetPost)
 		return nil
 	}
 	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
