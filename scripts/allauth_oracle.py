@@ -34,7 +34,8 @@ setup  migrates the (empty) database; creates alice (pk 1), bob (pk 2, inactive)
        address; s-ivy), jay and kim (pks 10, 17, one address, one password; s-kim) for
        the login and reauthentication endpoints (login_steps, reauth_steps), and the
        second factor's users, logins waiting for it and codes (mfa_setup, for
-       mfa_steps); empties the cache; prints {"tokens": {name: token},
+       mfa_steps), the password reset's and the verification's users, keys and
+       logins (reset_setup, verify_setup); empties the cache; prints {"tokens": {name: token},
        "steps": STEPS, "allauth", "drf", "python"}.
 run    (ARG: {"steps": STEPS, "tokens": TOKENS}) sends the steps through Django's test
        Client, "{t:NAME}" in their headers and body replaced by the token NAME; prints,
@@ -61,6 +62,8 @@ verifydb (after mfadb) adds users and addresses for verify_email_indirectly, twi
        and verifies the first set with allauth's function (verifydb's docstring);
        prints {"users": {name: pk}}.
 verifydb-state prints the two sets' addresses and users' emails.
+resetkeys (ARG: {"keys": [key, ...]}) prints the user each password reset key is good
+       for (null for none), as allauth's ResetPasswordKeyInput checks it.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
        validate_access_token says of each access token ([user pk, token_use] or null) and
        validate_refresh_token of each refresh token (the user pk or null).
