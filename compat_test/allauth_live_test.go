@@ -55,10 +55,11 @@ var allauthConfigs = []allauthConfig{
 	{name: "reauth", headless: map[string]any{}, django: map[string]any{"ACCOUNT_REAUTHENTICATION_REQUIRED": true,
 		"MFA_RECOVERY_CODES_SHOW_ONCE": true, "ACCOUNT_LOGIN_BY_CODE_REQUIRED": true, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true}},
 	// (naive datetimes; recovery codes without a reauthentication; a login after a
-	// password reset; notifications mailed)
+	// password reset; notifications mailed; logins that wait for their address's
+	// verification)
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
 		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true,
-		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true}},
+		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true, "ACCOUNT_EMAIL_VERIFICATION": "mandatory"}},
 }
 
 // allauthBackend is allauth's authentication backend.
@@ -101,9 +102,9 @@ func mailedKeys(mails [][]any) []string {
 			continue
 		}
 		ctx, _ := m[2].(map[string]any)
-		uid, _ := ctx["uid"].(string)
+		uid, isReset := ctx["uid"].(string)
 		token, ok := ctx["key"].(string)
-		if !ok {
+		if !ok || !isReset {
 			continue
 		}
 		keys = append(keys, uid+"-"+token)
@@ -116,6 +117,32 @@ func mailedKeys(mails [][]any) []string {
 		m[2] = ctx
 	}
 	return keys
+}
+
+// allauthConfirmationKey is an email verification key (EmailConfirmationHMAC's:
+// signing.dumps of the address's id), whose time and signature are those of its making,
+// alone or quoted in a link.
+var allauthConfirmationKey = regexp.MustCompile(`\b([\w-]+)(:|%3A)[0-9A-Za-z]+(:|%3A)[\w-]{43}\b`)
+
+// lastConfirmationKey is the key of the last of mails that is an email verification's
+// ("" for none), and mails with the keys' times and signatures made "T".
+func lastConfirmationKey(mails [][]any) string {
+	key := ""
+	for _, m := range mails {
+		ctx, _ := m[2].(map[string]any)
+		if _, ok := ctx["activate_url"]; len(m) != 3 || !ok {
+			continue
+		}
+		key, _ = ctx["key"].(string)
+		ctx = maps.Clone(ctx)
+		for k, v := range ctx {
+			if s, ok := v.(string); ok {
+				ctx[k] = allauthConfirmationKey.ReplaceAllString(s, "${1}${2}T")
+			}
+		}
+		m[2] = ctx
+	}
+	return key
 }
 
 // lastCode is the code of the last of mails that has one ("" for none), and mails with
@@ -212,7 +239,10 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.LoginByCodeEnabled, hs.LoginByCodeMaxResendCount = true, 2
 	hs.UnauthenticatedFlows = []string{"login", "login_by_code", "signup"}
 	hs.FrontendURLs = map[string]string{"account_signup": "https://app.example.org/signup",
-		"account_reset_password_from_key": "/password/reset?k={key}"}
+		"account_reset_password_from_key": "/password/reset?k={key}", "account_confirm_email": "/account/verify/{key}"}
+	if v, ok := c.django["ACCOUNT_EMAIL_VERIFICATION"].(string); ok {
+		hs.EmailVerification = v
+	}
 	hs.LoginOnPasswordReset, _ = c.django["ACCOUNT_LOGIN_ON_PASSWORD_RESET"].(bool)
 	hs.PasswordResetByCodeEnabled, _ = c.django["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"].(bool)
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
@@ -465,6 +495,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			allauthOracle(t, p.Series, goPath, c, map[string]any{"steps": []jwtStep{step}, "tokens": setup.Tokens}, &fb, "run")
 			got, fell = fb.Steps[0], false
 			marks["a fallback"]++
+			if strings.HasSuffix(step.Path, "/auth/login") {
+				marks["a login's fallback"]++
+			}
 		}
 		w := want.Steps[i]
 		if code := lastCode(got.Mails); code != "" {
@@ -472,6 +505,12 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		}
 		if lastCode(w.Mails) != "" {
 			marks["a login code mailed"]++
+		}
+		if key := lastConfirmationKey(got.Mails); key != "" {
+			setup.Tokens["vkey"] = key
+		}
+		if lastConfirmationKey(w.Mails) != "" {
+			marks["a verification link mailed"]++
 		}
 		for _, a := range []*allauthAnswer{&w, &got} { // (the notifications' times, now)
 			for _, m := range a.Mails {
@@ -554,6 +593,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		if marks[mark] == 0 && c.django == nil { // (the configurations of other Django settings answer otherwise)
 			t.Errorf("no answer has %s: %v", mark, marks)
 		}
+	}
+	if hl.Settings.EmailVerification == "mandatory" && (marks["a verification link mailed"] < 5 || marks["a login's fallback"] > 0) {
+		t.Errorf("mandatory verification: %d logins handed on, %d links mailed", marks["a login's fallback"], marks["a verification link mailed"])
 	}
 	if hl.Settings.EmailNotifications {
 		for _, m := range []string{"account/email/password_changed", "account/email/password_set", "account/email/password_reset",

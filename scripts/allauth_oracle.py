@@ -89,6 +89,7 @@ RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthent
 CACHE_TABLE = "allauth_cache"
 CODE_REQUIRED = (CONFIG.get("django") or {}).get("ACCOUNT_LOGIN_BY_CODE_REQUIRED")
 RESET_BY_CODE = (CONFIG.get("django") or {}).get("ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED")
+MANDATORY = (CONFIG.get("django") or {}).get("ACCOUNT_EMAIL_VERIFICATION") == "mandatory"
 # Codes of the periods around the setup's stay valid for ten minutes: Go replays the
 # steps a little later than Django runs them.
 MFA_TOTP_TOLERANCE = 20
@@ -111,18 +112,18 @@ djoracle.configure_view_site(
     REST_FRAMEWORK={"DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"]},
     HEADLESS_ONLY=True,
     ACCOUNT_LOGIN_METHODS=["username", "email"],
-    ACCOUNT_EMAIL_VERIFICATION="none",
     ACCOUNT_RATE_LIMITS=RATE_LIMITS,
     ACCOUNT_LOGIN_BY_CODE_ENABLED=True,
     ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND=True,
     HEADLESS_FRONTEND_URLS={"account_signup": "https://app.example.org/signup",
-                            "account_reset_password_from_key": "/password/reset?k={key}"},
+                            "account_reset_password_from_key": "/password/reset?k={key}",
+                            "account_confirm_email": "/account/verify/{key}"},
     ALLAUTH_TRUSTED_PROXY_COUNT=1,
     AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
     CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}},
     CSRF_FAILURE_VIEW=URLCONF + ".csrf_failure",
     **{"HEADLESS_" + k: v for k, v in (CONFIG.get("headless") or {}).items()},
-    **(CONFIG.get("django") or {}),
+    **{"ACCOUNT_EMAIL_VERIFICATION": "none", **(CONFIG.get("django") or {})},
 )
 
 import logging  # noqa: E402
@@ -291,6 +292,16 @@ def raw_token(use, sub, sid, /, expires_in=300, claims=None, **changes):
 
 
 def setup():
+    """The users, sessions and tokens of the steps (made with no email verification: a
+    site with a mandatory one meets it in the steps alone), printed with the steps."""
+    from django.test.utils import override_settings
+
+    with override_settings(ACCOUNT_EMAIL_VERIFICATION="none"):
+        made = setup_data()
+    print(json.dumps(made))
+
+
+def setup_data():
     from django.core.management import call_command
     import allauth
     import rest_framework
@@ -403,13 +414,14 @@ def setup():
     code_review_setup(tokens)
     reset_setup(tokens)
     verify_setup(tokens)
+    if MANDATORY:
+        verify_login_setup(tokens)
     from django.core.cache import cache
     cache.clear()  # (the setup's logins counted: the steps start afresh)
     import django.contrib.auth
-    print(json.dumps({"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
-                      "drf": rest_framework.VERSION, "python": sys.version.split()[0],
-                      "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__),
-                                                       "common-passwords.txt.gz")}))
+    return {"tokens": tokens, "steps": steps(tokens), "allauth": allauth.__version__,
+            "drf": rest_framework.VERSION, "python": sys.version.split()[0],
+            "common_passwords": os.path.join(os.path.dirname(django.contrib.auth.__file__), "common-passwords.txt.gz")}
 
 
 def pending_login(username):
@@ -1347,6 +1359,8 @@ def steps(tokens):
     else:
         reset_steps(add)
     verify_steps(add)
+    if MANDATORY:
+        verify_login_steps(add)
     return out
 
 
@@ -1938,6 +1952,76 @@ def verify_steps(add):
     post(VERIFY, "s-vr4", {"key": "{t:v-vr-gpost}"})
     sess("s-vr4")
     post(VERIFY, "s-vr4", {"key": "{t:v-vr-float}"})
+
+
+def verify_login_setup(tokens):
+    """Mandatory verification's users (pks 490 to 499): vla (an unverified address), vlb
+    (none, VLB@Example.com on the user's row), vlc (none, vlc@example.com on the row),
+    vld (no address at all), vle (an unverified address and a TOTP authenticator), vlf
+    (a verified address), vlg (the browser's, unverified), vlh (two unverified
+    addresses, the primary one second), vli (an unverified address and a verified one);
+    anonymous sessions s-vl1 to s-vl12."""
+    from allauth.account.models import EmailAddress
+    from allauth.mfa.models import Authenticator
+
+    u = {}
+    for pk, name, email in ((490, "vla", ""), (491, "vlb", "VLB@Example.com"), (492, "vlc", "vlc@example.com"),
+                            (493, "vld", ""), (494, "vle", ""), (495, "vlf", ""), (496, "vlg", ""), (497, "vlh", ""),
+                            (498, "vli", "")):
+        u[name] = User.objects.create_user(pk=pk, username=name, email=email, password=PASSWORD)
+    for user, email, verified, primary in (("vla", "vla@example.com", False, False),
+                                           ("vle", "vle@example.com", False, False),
+                                           ("vlf", "vlf@example.com", True, True),
+                                           ("vlg", "vlg@example.com", False, False),
+                                           ("vlh", "vlh1@example.com", False, False),
+                                           ("vlh", "vlh2@example.com", False, True),
+                                           ("vli", "vli1@example.com", False, False),
+                                           ("vli", "vli2@example.com", True, False)):
+        EmailAddress.objects.create(user=u[user], email=email, verified=verified, primary=primary)
+    Authenticator.objects.create(user=u["vle"], type="totp", data={"secret": TOTP_SECRET})
+    for i in range(1, 13):
+        tokens["s-vl%d" % i] = new_session(data={"cart": i}).session_key
+
+
+def verify_login_steps(add):
+    """Logins that wait for their address's verification (ACCOUNT_EMAIL_VERIFICATION
+    "mandatory"): the link mailed to the login's address (found, added, none), once in
+    the rate; the key read and taken (the login resumed, on to the second factor)."""
+    post = poster(add, "10.75")
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    def login(name, **body):
+        post(LOGIN, name, dict(body, password=PASSWORD))
+
+    login("s-vl1", username="vla")
+    sess("s-vl1")
+    post(VERIFY, "s-vl1", "", "GET", headers={"X-Email-Verification-Key": "{t:vkey}"})
+    post(VERIFY, "s-vl1", {"key": "{t:vkey}"})
+    sess("s-vl1")
+    login("s-vl2", username="vlb")  # (the user's own address, added)
+    login("s-vl3", username="vlb")  # (the rate: no mail)
+    login("s-vl4", email="vlc@example.com")  # (the login's address, added)
+    login("s-vl5", email="VLC@EXAMPLE.COM")
+    login("s-vl6", username="vld")  # (no address: none mailed)
+    sess("s-vl6")
+    login("s-vl7", email="vle@example.com")
+    post(VERIFY, "s-vl7", {"key": "{t:vkey}"})
+    sess("s-vl7")
+    post(AUTH_2FA, "s-vl7", {"code": "{t:totp-0}"})
+    sess("s-vl7")
+    login("s-vl8", username="vlf")
+    login("s-vl9", username="vlh")  # (the primary address)
+    login("s-vl10", username="vli")  # (a verified address: none mailed)
+    login("s-vl11", email="vli1@example.com")  # (the login's own, unverified)
+    post(VERIFY, "s-vl2", {"key": "{t:vkey}"})  # (another login's key: dropped)
+    sess("s-vl2")
+    csrf = {"X-CSRFToken": CSRF_SECRET, "Cookie": "sessionid={t:s-vl12}; csrftoken=" + CSRF_SECRET}
+    post(BROWSER_LOGIN, None, {"username": "vlg", "password": PASSWORD}, headers=csrf)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-vl12}"})
+    post(BROWSER_VERIFY, None, {"key": "{t:vkey}"}, headers=csrf)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-vl12}"})
 
 
 def reset_code_steps(add):
@@ -2546,6 +2630,8 @@ def run(step_list, tokens):
                 tokens["code"] = m[2]["code"]
             if "uid" in m[2] and "key" in m[2]:
                 tokens["key"] = m[2]["uid"] + "-" + m[2]["key"]
+            if "activate_url" in m[2]:  # (and the last verification key: {t:vkey})
+                tokens["vkey"] = m[2]["key"]
         out.append({
             "status": resp.status_code, "content_type": resp.get("Content-Type"),
             "www_authenticate": resp.get("WWW-Authenticate"), "allow": resp.get("Allow"),

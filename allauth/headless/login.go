@@ -88,6 +88,7 @@ type loginInput struct {
 	backend                 string // the backend that took the user (adapter.login's choice for a stashed one)
 	mfa                     bool   // the login waits for the second factor
 	code                    bool   // the login waits for a login code (mailed by Go)
+	verify                  bool   // the login waits for its address's verification (the link mailed by Go)
 }
 
 // serveLogin is the "login" rate limit, RESTView.handle and LoginView.post.
@@ -150,6 +151,12 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	}
 	if in.code {
 		if err := h.stashCodeLogin(r, c.session, in.user, email); err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	if in.verify {
+		if err := h.stashVerifyLogin(r, c.session, in.user, email); err != nil {
 			return err
 		}
 		return h.authenticationResponse(w, r, c, nil)
@@ -290,6 +297,8 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 		in.mfa = true
 	case stage == stageLoginByCode && h.Mailer != nil && !h.Settings.LoginByCodeTrustEnabled:
 		in.code = true
+	case stage == stageVerifyEmail && h.verifyMailHandsOn():
+		in.verify = true
 	case stage != "":
 		return nil, nil, ErrLoginStage
 	}

@@ -187,6 +187,11 @@ func (a *SQLAuthenticators) HasAuthenticator(ctx context.Context, userID string,
 	return found, rows.Err()
 }
 
+// truthyPK reports whether Python takes the user key id as true (not 0, not "").
+func (h *Headless) truthyPK(id string) bool {
+	return id != "" && !(h.Config.PK == auth.PKInt && id == "0")
+}
+
 // SerializeUser is the headless adapter's serialize_user: {"id", "display", "email",
 // "has_usable_password", "username"}, those that are "" left out: the id an int for an
 // integer primary key, the display the username (user_display's default), the email
@@ -194,7 +199,7 @@ func (a *SQLAuthenticators) HasAuthenticator(ctx context.Context, userID string,
 // A user whose pk Python takes as false (0, "") has neither id nor email, as in allauth.
 func (h *Headless) SerializeUser(ctx context.Context, u *auth.User) (*serializer.Dict, error) {
 	d := serializer.NewDict()
-	pk := u.ID != "" && !(h.Config.PK == auth.PKInt && u.ID == "0")
+	pk := h.truthyPK(u.ID)
 	id := serializer.Str(u.ID)
 	if h.Config.PK == auth.PKInt {
 		n, ok := new(big.Int).SetString(u.ID, 10)

@@ -130,7 +130,7 @@ func (h *Headless) verifyCheck() error {
 func (h *Headless) confirmationAddress(ctx context.Context, key string) (int64, EmailAddress, bool, error) {
 	ds := h.Sessions.Settings()
 	v, err := signing.Loads(key, signing.LoadsOptions{Key: ds.SecretKey, FallbackKeys: ds.SecretKeyFallbacks,
-		Salt: h.Settings.AccountSalt, MaxAge: time.Duration(h.Settings.EmailConfirmationExpireDays) * 24 * time.Hour,
+		Salt: h.accountSalt(), MaxAge: time.Duration(h.Settings.EmailConfirmationExpireDays) * 24 * time.Hour,
 		Now: ds.Now})
 	if errors.Is(err, signing.ErrBadSignature) {
 		return 0, EmailAddress{}, false, nil

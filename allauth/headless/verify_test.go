@@ -1,10 +1,12 @@
 package headless_test
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/allauth/headless"
+	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/signing"
 )
@@ -36,5 +38,60 @@ func TestVerifyEmail(t *testing.T) {
 	other, _ := signing.Dumps(serializer.Int(2), signing.DumpsOptions{Key: ds.SecretKey, Salt: "another"})
 	if w := serve(view, "GET", path, "", "X-Email-Verification-Key", other); w.Code != 400 {
 		t.Errorf("a key of another salt: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestLoginMandatoryVerification: with ACCOUNT_EMAIL_VERIFICATION "mandatory", a login
+// of an unverified address waits for it, its link mailed (once in the "confirm_email"
+// rate), and the mailed key resumes it; a verified one logs in; without a Mailer the
+// login is handed on.
+func TestLoginMandatoryVerification(t *testing.T) {
+	var mails []headless.Mail
+	st := codeSite(t, &mails)
+	s := st.h.Settings
+	s.EmailVerification, s.LoginOnEmailConfirmation = "mandatory", true
+	s.RateLimits = map[string]string{"confirm_email": "1/180s/key"}
+	s.FrontendURLs["account_confirm_email"] = "/verify/{key}"
+	login := st.h.LoginView(nil)
+	const path = "/_allauth/app/v1/auth/login"
+	const pending = `{"id": "verify_email", "is_pending": true}`
+	w := serve(login, "POST", path, `{"email": "Bob@Example.com", "password": "bob-example-password"}`)
+	if w.Code != 401 || !strings.Contains(w.Body.String(), pending) || len(mails) != 1 {
+		t.Fatalf("bob's login: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	m := mails[0]
+	key, _ := m.Context["key"].(string)
+	link, _ := m.Context["activate_url"].(string)
+	if u, _ := m.Context["user"].(*auth.User); m.TemplatePrefix != "account/email/email_confirmation" ||
+		m.Email != "bob@example.com" || u == nil || u.ID != "2" || link != "http://example.com/verify/"+strings.ReplaceAll(key, ":", "%3A") {
+		t.Errorf("the mail: %+v", m)
+	}
+	token := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	// (another login of the address in the rate: no mail)
+	if w := serve(login, "POST", path, `{"email": "bob@example.com", "password": "bob-example-password"}`); w.Code != 401 || len(mails) != 1 {
+		t.Errorf("bob's second login: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	verify := st.h.VerifyEmailView(nil)
+	const vpath = "/_allauth/app/v1/auth/email/verify"
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", key, "X-Session-Token", token); w.Code != 200 ||
+		!strings.HasSuffix(w.Body.String(), `"meta": {"is_authenticating": true}}`) {
+		t.Errorf("the key read: %d %s", w.Code, w.Body)
+	}
+	if w := serve(verify, "POST", vpath, `{"key": "`+key+`"}`, "X-Session-Token", token); w.Code != 200 ||
+		!strings.Contains(w.Body.String(), `"username": "bob"`) {
+		t.Errorf("the key taken: %d %s", w.Code, w.Body)
+	}
+	// A verified address logs in; no Mailer hands the login on.
+	if w := serve(login, "POST", path, `{"email": "alice@example.com", "password": "alice-example-password"}`); w.Code != 200 {
+		t.Errorf("alice's login: %d %s", w.Code, w.Body)
+	}
+	if _, err := st.cfg.Users.(*auth.SQLUserSource).DB().ExecContext(t.Context(), `UPDATE account_emailaddress SET verified = 0`); err != nil {
+		t.Fatal(err)
+	}
+	st.h.Mailer = nil
+	handed := false
+	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handed = true })
+	if serve(st.h.LoginView(fallback), "POST", path, `{"email": "alice@example.com", "password": "alice-example-password"}`); !handed {
+		t.Error("a login without a Mailer not handed on")
 	}
 }
