@@ -498,6 +498,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			if strings.HasSuffix(step.Path, "/auth/login") {
 				marks["a login's fallback"]++
 			}
+			if os.Getenv("DJSESSION_DEBUG_FALLBACKS") != "" {
+				t.Logf("fallback %d %s %s", i, step.Method, step.Path)
+			}
 		}
 		w := want.Steps[i]
 		if code := lastCode(got.Mails); code != "" {

@@ -100,7 +100,8 @@
 //     told of the requests Go serves;
 //   - the session views do not list the flows of social accounts' providers
 //     (SettingsFromJSON says so); logins after a password reset that meet a stage
-//     other than the second factor are the fallback's; a token generator of the
+//     other than the second factor or the address's verification are the fallback's;
+//     a token generator of the
 //     project's own (ACCOUNT_PASSWORD_RESET_TOKEN_GENERATOR) is refused;
 //   - ConfigView writes the settings it tells as booleans (allauth passes on a truthy
 //     value as it is: 1 for ACCOUNT_LOGIN_BY_CODE_ENABLED = 1), and the login methods
@@ -112,8 +113,13 @@
 //     that would send one hand such requests on (ErrLoginStage);
 //   - of the stages of a login, the views run the login code's (with a Mailer, and
 //     without ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, whose trusted browsers' cookie this
-//     package does not read) and the second factor's: a login that would meet another
-//     (ACCOUNT_EMAIL_VERIFICATION "mandatory" and no verified address), or a second
+//     package does not read), the address's verification by link (ACCOUNT_EMAIL_VERIFICATION
+//     "mandatory": with a Mailer, the link mailed to the login's address, as
+//     send_verification_email_at_login mails it, once in the "confirm_email" rate; the
+//     login stashed, taken on by VerifyEmailView) at LoginView's logins and those after
+//     a password reset, and the second factor's: a login that would meet another (a
+//     verification by code, or of the EmailConfirmation table; an address to verify
+//     after a login code), or a second
 //     factor on a site with stages after it (MFA_TRUST_ENABLED,
 //     ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, MFA_PASSKEY_SIGNUP_ENABLED), goes to its
 //     fallback, the rates Go counted taken back (ErrLoginStage); so do the requests

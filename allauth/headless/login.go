@@ -67,7 +67,11 @@ type userFinder interface {
 // login) are counted in Headless.Cache as allauth counts them, so Go and Django share
 // one limit. A login that needs a stage (ErrLoginStage: an email to verify, a login
 // code, a second factor) is handed to fallback (the site's Django, say; the rates Go
-// counted are taken back first), or is a server error without one.
+// counted are taken back first), or is a server error without one. With a Mailer, a
+// login that waits for its address's verification (ACCOUNT_EMAIL_VERIFICATION
+// "mandatory") is Go's: the link mailed ("account/email/email_confirmation",
+// HEADLESS_FRONTEND_URLS["account_confirm_email"]) and the login stashed, as allauth
+// stashes it, for VerifyEmailView (Emails must be a LoginAddressSource).
 func (h *Headless) LoginView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveLogin, fallback)
 }

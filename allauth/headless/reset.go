@@ -443,7 +443,8 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 		if stop, err = h.nextStage(ctx, c.session, next, "password_reset", ""); err != nil {
 			return err
 		}
-		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed())
+		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed()) &&
+			!(stop == stageVerifyEmail && h.verifyMailHandsOn() && (!email.Truthy() || email.Kind() == serializer.KindStr))
 	}
 	if !handOn && confirming && email.Kind() == serializer.KindStr {
 		if handOn, err = h.verifyHandsOn(ctx, u, addr); err != nil {
@@ -544,15 +545,23 @@ func (h *Headless) serveResetKey(w http.ResponseWriter, r *http.Request, c *appC
 
 // resetLogin is perform_login of a new login of u (next, whose stages stop at stop):
 // an inactive user's login dropped (pre_login), the login stashed at the second
-// factor, or the session logged in.
+// factor, or at its address's verification (the link mailed), or the session logged
+// in.
 func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next *stashedLogin, stop string) error {
 	switch {
 	case !u.IsActive:
 		clearLogin(c.session)
 		return nil
-	case stop == stageMFAAuthenticate:
+	case stop == stageMFAAuthenticate || stop == stageVerifyEmail:
 		if err := next.advance(h.Settings.loginStages(), stop); err != nil {
 			return err
+		}
+		if stop == stageVerifyEmail {
+			ev, _ := next.d.Get("email")
+			email, _ := ev.AsStr() // (a string, or none: serveResetPassword's check)
+			if err := h.mailLoginVerification(r, u, email); err != nil {
+				return err
+			}
 		}
 		return h.stashLogin(c.session, next)
 	}
