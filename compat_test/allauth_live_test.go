@@ -411,6 +411,7 @@ var allauthPlaceholder = regexp.MustCompile(`\{t:([\w-]+)\}`)
 // and the refresh endpoint (rotation included), answer alike, and leave the sessions
 // alike; then tokens Go makes and refreshes are taken by allauth's own functions.
 func TestLiveAllauthHeadless(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		if p.Series == "3.2" {
@@ -958,10 +959,12 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 // and the addresses of account_emailaddress verified as verify_email_indirectly
 // verifies them (SQLEmailAddresses.VerifyEmail).
 func TestLiveAllauthMFATables(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	p := peers[len(peers)-1]
 	for _, backend := range []string{"sqlite", "postgres", "mariadb"} {
 		t.Run(p.Series+"/"+backend, func(t *testing.T) {
+			t.Parallel() // (databases and processes of its own)
 			ctx := t.Context()
 			adb := newAuthDB(t, p.Series, backend)
 			c := allauthConfig{name: "mfa", headless: map[string]any{}}

@@ -173,9 +173,11 @@ func djangoUser(res map[string]any, name string) map[string]any {
 // hash, last_login and a Go-set password as Django reads them; then the permissions
 // (checkPermissions).
 func TestAuthLiveSQL(t *testing.T) {
+	t.Parallel()                     // (with the other heavy live tests, on databases of their own)
 	for _, p := range livePeers(t) { // (the venvs must exist)
 		for _, backend := range authBackends {
 			t.Run(p.Series+"/"+backend, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
 				adb := newAuthDB(t, p.Series, backend)
 				created := authDB(t, p.Series, "create", adb.django)
 				checkSQLSource(t, p.Series, adb.db, adb.dialect, adb.django, created)
@@ -198,7 +200,10 @@ func newestOnServers(t *testing.T, f func(t *testing.T, p *peer, backend string)
 			if backend != "sqlite" && i != len(peers)-1 {
 				continue
 			}
-			t.Run(p.Series+"/"+backend, func(t *testing.T) { f(t, p, backend) })
+			t.Run(p.Series+"/"+backend, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
+				f(t, p, backend)
+			})
 		}
 	}
 }

@@ -353,6 +353,7 @@ func TestLiveRESTFrameworkResponse(t *testing.T) {
 // and a token Go creates (GetOrCreate, as obtain_auth_token) read back by Django with
 // its key and creation time.
 func TestLiveRESTFrameworkTokens(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		adb := newAuthDB(t, p.Series, backend)
 		raw, _ := json.Marshal(adb.django)

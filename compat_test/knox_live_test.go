@@ -177,13 +177,17 @@ var (
 // last_login. The default configuration runs on every Django version, the others on the
 // oldest and newest.
 func TestLiveKnox(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for j, c := range knoxConfigs {
 			if j > 0 && i != 0 && i != len(peers)-1 {
 				continue // (the other configurations on the oldest and newest Django alone)
 			}
-			t.Run(p.Series+"/"+c.name, func(t *testing.T) { knoxLive(t, p, c, "sqlite") })
+			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
+				knoxLive(t, p, c, "sqlite")
+			})
 		}
 	}
 }
@@ -192,6 +196,7 @@ func TestLiveKnox(t *testing.T) {
 // with the newest Django: two databases that Django's setup fills alike (but for the
 // tokens' random values), one for Django's views and one for Go's.
 func TestLiveKnoxServers(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		if backend != "sqlite" {
 			knoxLive(t, p, knoxConfigs[0], backend)

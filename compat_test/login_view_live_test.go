@@ -41,6 +41,7 @@ type loginViewAfter struct {
 // Location, never_cache's Cache-Control, Allow, page (next and every error's code and
 // message) and session login (user and backend).
 func TestLiveLoginView(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	variants := []struct {
 		backends []string
 		redirect bool

@@ -39,6 +39,7 @@ type logoutChangeAfter struct {
 // Cache-Control, Allow, page and session login. Django must then take the password Go
 // set.
 func TestLiveLogoutAndPasswordChange(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for _, redirectURL := range []*string{nil, ptr("/logout/")} {
@@ -106,8 +107,10 @@ type viewCSRFAfter struct {
 // the same posts without and with a token, anonymous and logged in, and DELETEs, must
 // give the same status, never_cache's Cache-Control, page and session login.
 func TestLiveViewsCheckExemptedCSRF(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	for _, p := range livePeers(t) {
 		t.Run(p.Series, func(t *testing.T) {
+			t.Parallel() // (databases and processes of its own)
 			oracle := func(adb *authDatabase, out any, args ...string) {
 				dbj, _ := json.Marshal(adb.django)
 				runScriptJSON(t, p.Series, "", "", out, append([]string{"logout_change_oracle.py", string(dbj)}, args...)...)

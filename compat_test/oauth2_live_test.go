@@ -321,6 +321,7 @@ func pyQuote(s string) string {
 // reads them: the same tokens revoked, and the tokens issued alike (users, scopes,
 // clients, expiry, resources, refresh tokens and their families), valid for Django.
 func TestLiveOAuth2(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for _, c := range oauth2Configs {
@@ -339,6 +340,7 @@ func TestLiveOAuth2(t *testing.T) {
 // MariaDB with the newest Django: two databases that Django's setup fills alike (but for
 // the tokens' random values).
 func TestLiveOAuth2Servers(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		if backend != "sqlite" {
 			oauth2Live(t, p, oauth2Configs[0], backend)
@@ -542,6 +544,7 @@ type oauth2State struct {
 // client credentials, naive times in America/Sao_Paulo, and no caching: the same answers,
 // then the same tokens kept (user, scope, expiry, resources) and the same users made.
 func TestLiveOAuth2Introspection(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for _, ic := range []struct {
@@ -749,6 +752,7 @@ type oauth2Tokens struct {
 // tokens revoked now and without their access tokens, her old revoked one and the other
 // users' tokens as they were.
 func TestLiveOAuth2Revoke(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		if backend == "sqlite" && p != peers[0] && p != peers[len(peers)-1] {

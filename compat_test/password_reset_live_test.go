@@ -56,6 +56,7 @@ type passwordResetMail struct {
 // case-insensitive matches differ (a dotless "ı" matches "i" there, and only NFKC case
 // folding tells them apart).
 func TestLivePasswordResetView(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	newestOnServers(t, checkPasswordResetView)
 }
 

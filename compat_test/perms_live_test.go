@@ -86,6 +86,7 @@ func checkPermissions(t *testing.T, p *peer, adb *authDatabase) {
 // column as Django does, and the keys are UUIDs in each database's form. Every version on
 // SQLite, the oldest and newest on PostgreSQL and MariaDB.
 func TestLivePermissionsCustomUser(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	name := "djsession_accounts_customuser"
 	table := auth.AuthUser
 	table.Name, table.UserPermissionsTable, table.GroupsTable = name, name+"_user_permissions", name+"_groups"
@@ -97,6 +98,7 @@ func TestLivePermissionsCustomUser(t *testing.T) {
 				continue
 			}
 			t.Run(p.Series+"/"+backend, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
 				checkPermissionsOf(t, p, newAuthDB(t, p.Series, backend), "custom-perms", table, auth.PKUUID)
 			})
 		}

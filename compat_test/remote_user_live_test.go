@@ -43,6 +43,7 @@ type remoteUserAfter struct {
 // active, date_joined now, last_login set by the login). On SQLite for every version and
 // set-up; on PostgreSQL and MariaDB with the newest, for RemoteUserBackend and a UUID key.
 func TestLiveRemoteUserMiddleware(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	const strict = "djsession_remote_backends.StrictLowercase"
 	variants := []struct {
 		name     string
@@ -69,12 +70,14 @@ func TestLiveRemoteUserMiddleware(t *testing.T) {
 					continue // (the other variants' rules do not depend on the database)
 				}
 				t.Run(p.Series+"/"+backend+"/"+v.name, func(t *testing.T) {
+					t.Parallel() // (databases and processes of its own)
 					checkRemoteUser(t, p, backend, v.backends, v.persist, false, v.opts)
 				})
 			}
 			if i == len(peers)-1 {
 				// Users created with a UUID key, in each database's form of it.
 				t.Run(p.Series+"/"+backend+"/custom-user", func(t *testing.T) {
+					t.Parallel() // (databases and processes of its own)
 					checkRemoteUser(t, p, backend, []string{auth.RemoteUserBackend}, false, true, auth.RemoteUserOptions{})
 				})
 			}

@@ -66,9 +66,11 @@ func resetOracle(t *testing.T, series string, adb *authDatabase, out any, args .
 // session or not, and the user logged in or not; and Django must then take the new
 // password Go set.
 func TestLivePasswordResetConfirm(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	for _, p := range livePeers(t) {
 		for _, login := range []bool{false, true} {
 			t.Run(fmt.Sprintf("%s/post_reset_login=%v", p.Series, login), func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
 				variant := fmt.Sprintf(`{"post_reset_login": %v}`, login)
 				oracle := func(adb *authDatabase, out any, args ...string) { resetOracle(t, p.Series, adb, out, args...) }
 				var dj, gs resetSetup

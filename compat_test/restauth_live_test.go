@@ -394,6 +394,7 @@ func restAuthNormal(t *testing.T, s *simplejwt.Settings, a jwtAnswer) jwtAnswer 
 // same users' last_login. The first configuration runs on every Django version, the
 // others on the oldest and newest.
 func TestLiveRESTAuth(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for j, c := range restAuthConfigs {
@@ -401,6 +402,7 @@ func TestLiveRESTAuth(t *testing.T) {
 				continue // (the other configurations on the oldest and newest Django alone)
 			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
 				adb := newAuthDB(t, p.Series, "sqlite")
 				dbj, _ := json.Marshal(adb.django)
 				if c.throttles != nil { // (Django's throttle histories in a cache of its own)
@@ -481,6 +483,7 @@ func TestLiveRESTAuth(t *testing.T) {
 // (case, non-ASCII letters, which SQLite's LIKE compares as they are, LIKE's own
 // characters, several users), and the names UpdateUser writes are what Django reads.
 func TestLiveRESTAuthUsers(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		adb := newAuthDB(t, p.Series, backend)
 		dbj, _ := json.Marshal(adb.django)

@@ -420,6 +420,7 @@ func jwtSetupDB(t *testing.T, p *peer, c jwtConfig) (*authDatabase, string, jwtS
 // the tables Go wrote: the same outstanding tokens for the same users, the same tokens
 // blacklisted, the same users' last_login set.
 func TestLiveSimpleJWT(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for _, c := range jwtConfigList() {
@@ -427,6 +428,7 @@ func TestLiveSimpleJWT(t *testing.T) {
 				continue
 			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
 				adb, dbj, setup := jwtSetupDB(t, p, c)
 				if len(setup.Steps) < 380 {
 					t.Fatalf("%d steps", len(setup.Steps))
@@ -536,6 +538,7 @@ type jwtCheck struct {
 // wrote (nested values of every JSON kind, non-ASCII, floats, big ints) into the same
 // bytes.
 func TestLiveSimpleJWTTokens(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	for i, p := range peers {
 		for _, c := range jwtConfigList() {
@@ -543,6 +546,7 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 				continue // (dj-rest-auth's sites have the default tokens; see edges)
 			}
 			t.Run(p.Series+"/"+c.name, func(t *testing.T) {
+				t.Parallel() // (databases and processes of its own)
 				adb, dbj, setup := jwtSetupDB(t, p, c)
 				s := jwtSettings(c, setup.SimpleJWT, p.Django)
 				var enc struct {
@@ -657,6 +661,7 @@ func TestLiveSimpleJWTTokens(t *testing.T) {
 // as Django's do, and rotation (with blacklisting after it) leaves the same tables on
 // both sides. The answers are compared as TestLiveSimpleJWT compares them.
 func TestLiveSimpleJWTBlacklist(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	c := jwtConfigs[slices.IndexFunc(jwtConfigs, func(c jwtConfig) bool { return c.name == "blacklist" })]
 	newestOnServers(t, func(t *testing.T, p *peer, backend string) {
 		adb := newAuthDB(t, p.Series, backend)
@@ -870,6 +875,7 @@ print(t)`)))
 // command deletes the expired ones Go wrote, Go's deletes the expired ones and keeps the
 // others, their blacklist entries going with them.
 func TestLiveSimpleJWTFlushExpired(t *testing.T) {
+	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)
 	p := peers[len(peers)-1]
 	for _, v := range []struct {
@@ -877,6 +883,7 @@ func TestLiveSimpleJWTFlushExpired(t *testing.T) {
 		naive   bool
 	}{{"sqlite", false}, {"postgres", false}, {"mariadb", false}, {"sqlite", true}, {"mariadb", true}} {
 		t.Run(fmt.Sprintf("%s/%s/naive=%v", p.Series, v.backend, v.naive), func(t *testing.T) {
+			t.Parallel() // (databases and processes of its own)
 			backend, naive := v.backend, v.naive
 			c := jwtConfig{name: "flush", blacklist: true, simpleJWT: map[string]any{}}
 			var loc *time.Location
