@@ -108,15 +108,20 @@ func mailedKeys(mails [][]any) []string {
 			continue
 		}
 		keys = append(keys, uid+"-"+token)
-		ctx = maps.Clone(ctx)
-		for k, v := range ctx {
-			if s, ok := v.(string); ok {
-				ctx[k] = allauthResetToken.ReplaceAllString(s, "T")
-			}
-		}
-		m[2] = ctx
+		m[2] = replaceInContext(ctx, allauthResetToken, "T")
 	}
 	return keys
+}
+
+// replaceInContext is a copy of a mail's context with re replaced by repl in its strings.
+func replaceInContext(ctx map[string]any, re *regexp.Regexp, repl string) map[string]any {
+	ctx = maps.Clone(ctx)
+	for k, v := range ctx {
+		if s, ok := v.(string); ok {
+			ctx[k] = re.ReplaceAllString(s, repl)
+		}
+	}
+	return ctx
 }
 
 // allauthConfirmationKey is an email verification key (EmailConfirmationHMAC's:
@@ -129,18 +134,15 @@ var allauthConfirmationKey = regexp.MustCompile(`\b([\w-]+)(:|%3A)[0-9A-Za-z]+(:
 func lastConfirmationKey(mails [][]any) string {
 	key := ""
 	for _, m := range mails {
+		if len(m) != 3 {
+			continue
+		}
 		ctx, _ := m[2].(map[string]any)
-		if _, ok := ctx["activate_url"]; len(m) != 3 || !ok {
+		if _, ok := ctx["activate_url"]; !ok {
 			continue
 		}
 		key, _ = ctx["key"].(string)
-		ctx = maps.Clone(ctx)
-		for k, v := range ctx {
-			if s, ok := v.(string); ok {
-				ctx[k] = allauthConfirmationKey.ReplaceAllString(s, "${1}${2}T")
-			}
-		}
-		m[2] = ctx
+		m[2] = replaceInContext(ctx, allauthConfirmationKey, "${1}${2}T")
 	}
 	return key
 }
