@@ -130,12 +130,14 @@ func (h *Headless) BrowserRequestLoginCodeView(fallback http.Handler) http.Handl
 // user's not verified yet (an EmailVerifier: SQLEmailAddresses.VerifyEmail, as
 // verify_email_indirectly) and goes on with the login as allauth does: the session
 // logged in (LoginView's 200, with the session token and, with JWTTokenStrategy, the
-// tokens), or the login stashed at the next stage (the second factor's 401). A wrong
+// tokens), or the login stashed at the next stage (the second factor's 401, or a
+// mandatory address to verify, its link mailed as LoginView mails it). A wrong
 // code is allauth's 400 ("incorrect_code"); the ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS-th
 // drops the login. A session with no such login, or one older than
 // ACCOUNT_LOGIN_BY_CODE_TIMEOUT (then dropped), gets allauth's 409. A login that would
-// meet a stage this package does not run (a mandatory address to verify, a trusted
-// browser's cookie), or an address to verify without an EmailVerifier or with
+// meet a stage this package does not run (an address to verify without a Mailer or
+// by code, a trusted browser's cookie), or an address to verify without an
+// EmailVerifier or with
 // ACCOUNT_CHANGE_EMAIL, goes to fallback (ErrLoginStage), the session untouched (an
 // address Go verified first is found verified by allauth).
 func (h *Headless) ConfirmLoginCodeView(fallback http.Handler) http.Handler {
@@ -474,7 +476,8 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 			}
 			return err
 		}
-		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) {
+		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) &&
+			!(stop == stageVerifyEmail && h.verifyMailHandsOn()) {
 			return ErrLoginStage
 		}
 	}
@@ -482,9 +485,16 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		clearLogin(c.session)
 		return h.authenticationResponse(w, r, c, nil)
 	}
-	if stop == stageMFAAuthenticate {
+	if stop == stageMFAAuthenticate || stop == stageVerifyEmail {
 		if err := next.advance(h.Settings.loginStages(), stop); err != nil {
 			return err
+		}
+		if stop == stageVerifyEmail { // (the login's email: a string or none, as nextStage found)
+			ev, _ := next.d.Get("email")
+			email, _ := ev.AsStr()
+			if err := h.mailLoginVerification(r, u, email); err != nil {
+				return err
+			}
 		}
 		if err := h.stashLogin(c.session, next); err != nil {
 			return err

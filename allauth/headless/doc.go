@@ -116,10 +116,10 @@
 //     package does not read), the address's verification by link (ACCOUNT_EMAIL_VERIFICATION
 //     "mandatory": with a Mailer, the link mailed to the login's address, as
 //     send_verification_email_at_login mails it, once in the "confirm_email" rate; the
-//     login stashed, taken on by VerifyEmailView) at LoginView's logins and those after
-//     a password reset, and the second factor's: a login that would meet another (a
-//     verification by code, or of the EmailConfirmation table; an address to verify
-//     after a login code), or a second
+//     login stashed, taken on by VerifyEmailView) at LoginView's logins and those
+//     after a login code or a password reset, and the second factor's: a login that
+//     would meet another (a verification by code, or of the EmailConfirmation table),
+//     or a second
 //     factor on a site with stages after it (MFA_TRUST_ENABLED,
 //     ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, MFA_PASSKEY_SIGNUP_ENABLED), goes to its
 //     fallback, the rates Go counted taken back (ErrLoginStage); so do the requests

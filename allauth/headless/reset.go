@@ -558,7 +558,7 @@ func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next
 		}
 		if stop == stageVerifyEmail {
 			ev, _ := next.d.Get("email")
-			email, _ := ev.AsStr() // (a string, or none: serveResetPassword's check)
+			email, _ := ev.AsStr() // (a string, or none: resetPassword checked it)
 			if err := h.mailLoginVerification(r, u, email); err != nil {
 				return err
 			}
