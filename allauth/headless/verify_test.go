@@ -41,6 +41,26 @@ func TestVerifyEmail(t *testing.T) {
 	}
 }
 
+// TestVerifyEmailEmptySalt: with ACCOUNT_SALT "", allauth's keys are signed with
+// TimestampSigner's own default salt (signing.dumps hands the "" on); the key, made by
+// Django 6.1's signing.dumps(2, salt="") with this SECRET_KEY, is read as allauth reads
+// it.
+func TestVerifyEmailEmptySalt(t *testing.T) {
+	var mails []headless.Mail
+	st := codeSite(t, &mails)
+	st.h.Settings.AccountSalt, st.h.Settings.EmailConfirmationExpireDays = "", 100000
+	const key = "Mg:1xXFfY:1_Xcl_enuFxDmQQnj0dbkaTzJFLW-BWaSlClfWKgpZM"
+	const path = "/_allauth/app/v1/auth/email/verify"
+	if w := serve(st.h.VerifyEmailView(nil), "GET", path, "", "X-Email-Verification-Key", key); w.Code != 200 ||
+		!strings.Contains(w.Body.String(), `"email": "bob@example.com"`) {
+		t.Errorf("Django's key of salt \"\": %d %s", w.Code, w.Body)
+	}
+	st.h.Settings.AccountSalt = "account"
+	if w := serve(st.h.VerifyEmailView(nil), "GET", path, "", "X-Email-Verification-Key", key); w.Code != 400 {
+		t.Errorf("the key under another salt: %d %s", w.Code, w.Body)
+	}
+}
+
 // TestLoginMandatoryVerification: with ACCOUNT_EMAIL_VERIFICATION "mandatory", a login
 // of an unverified address waits for it, its link mailed (once in the "confirm_email"
 // rate), and the mailed key resumes it; a verified one logs in; without a Mailer the
