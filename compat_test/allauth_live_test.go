@@ -1079,6 +1079,40 @@ func TestLiveAllauthMFATables(t *testing.T) {
 			if want := []any{"none", "none@x.org", []any{[]any{"none@x.org", true, true}}}; !cmp.Equal(vs.Go[0], want) {
 				t.Errorf("an address with no primary one beside it: %v", vs.Go[0])
 			}
+			// The address a login waiting for its verification is mailed at
+			// (get_address_for_login): Go finds or adds the go- users' as Django did
+			// the dj- users'.
+			var ad struct {
+				Users map[string]int64
+				Found map[string][]any
+			}
+			allauthOracleOn(t, p.Series, adb.django, c, nil, &ad, "addressdb")
+			for name, login := range map[string]string{"row": "ROW@x.org", "add": "add@x.org", "first": "", "verified": "",
+				"own": "", "none": ""} {
+				id := strconv.FormatInt(ad.Users["go-"+name], 10)
+				u, err := users.User(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []any
+				_, a, found, err := emails.AddressForLogin(ctx, id, strings.Replace(login, "@", "-go@", 1), strings.ToLower(u.Email))
+				if err != nil {
+					t.Errorf("AddressForLogin %s: %v", name, err)
+				} else if found {
+					got = []any{strings.Replace(a.Email, "-go@", "@", 1), a.Verified}
+				}
+				want := ad.Found[name]
+				if len(want) > 2 {
+					want = want[:2]
+				}
+				if !cmp.Equal(got, want, cmpopts.EquateEmpty()) {
+					t.Errorf("the address for %s's login: %v; Django found %v", name, got, ad.Found[name])
+				}
+			}
+			allauthOracleOn(t, p.Series, adb.django, c, nil, &vs, "addressdb-state")
+			if diff := cmp.Diff(vs.Dj, vs.Go); diff != "" || len(vs.Dj) != 6 {
+				t.Errorf("the addresses Go added (-django +go):\n%s", diff)
+			}
 		})
 	}
 }

@@ -62,6 +62,9 @@ verifydb (after mfadb) adds users and addresses for verify_email_indirectly, twi
        and verifies the first set with allauth's function (verifydb's docstring);
        prints {"users": {name: pk}}.
 verifydb-state prints the two sets' addresses and users' emails.
+addressdb (after mfadb) adds users and addresses for get_address_for_login, twice, and
+       finds (or adds) the first set's with allauth's function (addressdb's docstring).
+addressdb-state prints them as verifydb-state prints its own.
 resetkeys (ARG: {"keys": [key, ...]}) prints the user each password reset key is good
        for (null for none), as allauth's ResetPasswordKeyInput checks it.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
@@ -2808,17 +2811,53 @@ def verifydb():
     print(json.dumps({"users": {"%s-%s" % k: u.pk for k, u in users.items()}}))
 
 
-def verifydb_state():
-    """The addresses and emails of verifydb's users, their side's prefix dropped:
-    {"dj": [...], "go": [...]}."""
+# addressdb's cases: the login's email ("" for a login by username), the user's own
+# email, and the user's rows (email, verified, primary).
+ADDRESS_CASES = {
+    "row": ("ROW@x.org", "", [("row@x.org", False, False)]),
+    "add": ("add@x.org", "", []),
+    "first": ("", "", [("first1@x.org", False, False), ("first2@x.org", False, True)]),
+    "verified": ("", "", [("ver1@x.org", False, False), ("ver2@x.org", True, False)]),
+    "own": ("", "Own@X.org", []),
+    "none": ("", "", []),
+}
+
+
+def addressdb():
+    """Users for get_address_for_login, twice (dj-addr-CASE and go-addr-CASE, pks from 80): the
+    dj- users' addresses found (or added) by allauth's function; prints {"users": {name:
+    pk}, "found": {case: [email, verified, primary] or null}}."""
+    from allauth.account.internal.flows.email_verification import get_address_for_login
+    from allauth.account.models import EmailAddress, Login
+
+    users, found = {}, {}
+    pk = 80
+    for side in ("dj", "go"):
+        for case, (_, own, rows) in ADDRESS_CASES.items():
+            email = own.replace("@", "-%s@" % side) if own else ""
+            u = User.objects.create_user(pk=pk, username="%s-addr-%s" % (side, case), email=email, password=PASSWORD)
+            users["%s-%s" % (side, case)] = pk
+            pk += 1
+            for e, verified, primary in rows:
+                EmailAddress.objects.create(user=u, email=e.replace("@", "-%s@" % side), verified=verified, primary=primary)
+    for case, (login, _, _) in ADDRESS_CASES.items():
+        u = User.objects.get(username="dj-addr-" + case)
+        a = get_address_for_login(Login(user=u, email=login.replace("@", "-dj@") or None))
+        found[case] = None if a is None else [a.email.replace("-dj@", "@"), a.verified, a.primary]
+    print(json.dumps({"users": users, "found": found}))
+
+
+def verifydb_state(lo=50, hi=80):
+    """The addresses and emails of verifydb's users (or addressdb's: pks lo to hi),
+    their side's prefix dropped: {"dj": [...], "go": [...]}."""
     from allauth.account.models import EmailAddress
 
     out = {"dj": [], "go": []}
-    for u in User.objects.filter(pk__gte=50).order_by("pk"):
+    for u in User.objects.filter(pk__gte=lo, pk__lt=hi).order_by("pk"):
         side = u.username[:2]
-        rows = [[a.email.replace(side + "-", ""), a.verified, a.primary]
+        rows = [[a.email.replace(side + "-", "").replace("-" + side + "@", "@"), a.verified, a.primary]
                 for a in EmailAddress.objects.filter(user=u).order_by("pk")]
-        out[side].append([u.username[3:], u.email.replace(side + "-", ""), rows])
+        out[side].append([u.username[3:], u.email.replace(side + "-", "").replace("-" + side + "@", "@"), rows])
     print(json.dumps(out))
 
 
@@ -2837,6 +2876,10 @@ elif cmd == "verifydb":
     verifydb()
 elif cmd == "verifydb-state":
     verifydb_state()
+elif cmd == "addressdb":
+    addressdb()
+elif cmd == "addressdb-state":
+    verifydb_state(80, 200)
 elif cmd == "resetkeys":
     resetkeys(json.load(sys.stdin))
 elif cmd == "complete":
