@@ -610,25 +610,11 @@ func (e *SQLEmailAddresses) VerifyEmail(ctx context.Context, userID, email strin
 	if err != nil {
 		return err
 	}
-	t := u.Quote(e.table)
-	rows, err := u.DB().QueryContext(ctx, fmt.Sprintf(`SELECT %s, %s, %s FROM %s WHERE %s = %s AND %s = %s`,
-		u.Quote("id"), u.Quote("email"), u.Quote("verified"), t, u.Quote("user_id"), u.Param(1), u.Quote("email"), u.Param(2)),
+	found, err := e.addressRows(ctx, fmt.Sprintf(`SELECT %s, %s, %s FROM %s WHERE %s = %s AND %s = %s`, u.Quote("id"),
+		u.Quote("email"), u.Quote("verified"), u.Quote(e.table), u.Quote("user_id"), u.Param(1), u.Quote("email"), u.Param(2)),
 		id, pystr.Lower(email))
 	if err != nil {
-		return fmt.Errorf("headless: email addresses: %w", err)
-	}
-	var found []addressRow
-	for rows.Next() {
-		var r addressRow
-		if err := rows.Scan(&r.id, &r.email, &r.verified); err != nil {
-			rows.Close()
-			return fmt.Errorf("headless: email addresses: %w", err)
-		}
-		found = append(found, r)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("headless: email addresses: %w", err)
+		return err
 	}
 	switch {
 	case len(found) == 0:

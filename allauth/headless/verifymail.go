@@ -2,8 +2,6 @@ package headless
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"fmt"
 	"net/http"
 
@@ -106,7 +104,7 @@ func (e *SQLEmailAddresses) addressRows(ctx context.Context, q string, args ...a
 		}
 		out = append(out, a)
 	}
-	if err := rows.Err(); err != nil && !errors.Is(err, sql.ErrNoRows) {
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("headless: email addresses: %w", err)
 	}
 	return out, nil
