@@ -847,6 +847,9 @@ ACCOUNT_LOGIN_ON_PASSWORD_RESET = 1
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 7
 ACCOUNT_SALT = "another-salt"
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 120.5
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT = {"length": 7, "numeric": True}
 `, `
 ACCOUNT_AUTHENTICATION_METHOD = "email"
 ACCOUNT_RATE_LIMITS = False
@@ -877,6 +880,8 @@ MFA_PASSKEY_SIGNUP_ENABLED = True
 ACCOUNT_LOGIN_TIMEOUT = 12.5
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True}
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"length": 6, "dashed": False}
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 3
+ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 4
 `, `
 ALLAUTH_USER_CODE_FORMAT = {"length": 10}
 ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT = {"numeric": True, "dashed": True}
@@ -919,7 +924,13 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "PasswordResetByCodeTimeout": a.PASSWORD_RESET_BY_CODE_TIMEOUT,
     "PasswordResetByCodeFormat": {"Length": a.PASSWORD_RESET_BY_CODE_FORMAT.get("length") or 0,
                                   "Numeric": bool(a.PASSWORD_RESET_BY_CODE_FORMAT.get("numeric")),
-                                  "Dashed": bool(a.PASSWORD_RESET_BY_CODE_FORMAT.get("dashed", True))}}))
+                                  "Dashed": bool(a.PASSWORD_RESET_BY_CODE_FORMAT.get("dashed", True))},
+    "EmailVerificationByCodeMaxAttempts": a.EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS,
+    "EmailVerificationByCodeTimeout": a.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
+    "EmailVerificationMaxResendCount": a.EMAIL_VERIFICATION_MAX_RESEND_COUNT,
+    "EmailVerificationByCodeFormat": {"Length": a.EMAIL_VERIFICATION_BY_CODE_FORMAT.get("length") or 0,
+                                      "Numeric": bool(a.EMAIL_VERIFICATION_BY_CODE_FORMAT.get("numeric")),
+                                      "Dashed": bool(a.EMAIL_VERIFICATION_BY_CODE_FORMAT.get("dashed", True))}}))
 `)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "DJANGO_SETTINGS_MODULE=mysite.settings")
@@ -945,7 +956,9 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.LoginByCodeTrustEnabled, s.PasskeySignupEnabled, s.LoginByCodeMaxAttempts, s.LoginByCodeMaxResendCount,
 				s.LoginByCodeFormat, s.PreventEnumeration, s.EmailUnknownAccounts, s.FrontendURLs, s.UniqueEmail, s.ChangeEmail,
 				s.LoginOnPasswordReset, s.PasswordResetByCodeMaxAttempts, s.PasswordResetByCodeTimeout, s.PasswordResetByCodeFormat,
-				s.LoginOnEmailConfirmation, s.EmailConfirmationHMAC, s.EmailConfirmationExpireDays, s.AccountSalt}
+				s.LoginOnEmailConfirmation, s.EmailConfirmationHMAC, s.EmailConfirmationExpireDays, s.AccountSalt,
+				s.EmailVerificationByCodeMaxAttempts, s.EmailVerificationByCodeTimeout, s.EmailVerificationMaxResendCount,
+				s.EmailVerificationByCodeFormat}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

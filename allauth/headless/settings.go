@@ -154,6 +154,17 @@ type Settings struct {
 	PasswordResetByCodeMaxAttempts int
 	PasswordResetByCodeTimeout     float64
 	PasswordResetByCodeFormat      UserCodeFormat
+	// EmailVerificationByCodeMaxAttempts is ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS
+	// (3), EmailVerificationByCodeTimeout ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT (900
+	// seconds), EmailVerificationByCodeFormat ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT
+	// (ALLAUTH_USER_CODE_FORMAT's default) and EmailVerificationMaxResendCount the new
+	// codes a verification may ask for (ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND: 0 for
+	// False, the default, 2 for True, else the number), for the verification by code
+	// (EmailVerificationByCodeEnabled).
+	EmailVerificationByCodeMaxAttempts int
+	EmailVerificationByCodeTimeout     float64
+	EmailVerificationByCodeFormat      UserCodeFormat
+	EmailVerificationMaxResendCount    int
 	// PreventEnumeration is ACCOUNT_PREVENT_ENUMERATION's truth (true; "strict" is true
 	// too): a login code asked for an address of no user is answered as for a user's.
 	PreventEnumeration bool
@@ -256,44 +267,47 @@ func DefaultRateLimits() map[string]string {
 // Defaults returns allauth's defaults, with secretKey as SECRET_KEY.
 func Defaults(secretKey string) *Settings {
 	return &Settings{
-		SecretKey:                      secretKey,
-		TokenStrategy:                  SessionTokenStrategy,
-		JWTAlgorithm:                   "RS256",
-		JWTAccessTokenExpiresIn:        300,
-		JWTRefreshTokenExpiresIn:       86400,
-		JWTAuthorizationHeaderScheme:   "Bearer",
-		JWTRotateRefreshToken:          true,
-		UnauthenticatedFlows:           []string{"login", "signup"},
-		UserModelUsernameField:         "username",
-		UserModelEmailField:            "email",
-		LoginMethods:                   []string{"username"},
-		PreserveUsernameCasing:         true,
-		EmailVerification:              "optional",
-		ReauthenticationMethods:        []string{"password", "code", "mfa"},
-		PasswordMinLength:              6,
-		SignupEnabled:                  true,
-		MFASupportedTypes:              []string{"recovery_codes", "totp"},
-		LoginTimeout:                   900,
-		ReauthenticationTimeout:        300,
-		LoginByCodeTimeout:             180,
-		LoginByCodeMaxAttempts:         3,
-		LoginByCodeFormat:              UserCodeFormat{Dashed: true},
-		PasswordResetByCodeFormat:      UserCodeFormat{Dashed: true},
-		EmailConfirmationHMAC:          true,
-		EmailConfirmationExpireDays:    3,
-		AccountSalt:                    "account",
-		PasswordResetByCodeTimeout:     180,
-		PasswordResetByCodeMaxAttempts: 3,
-		PreventEnumeration:             true,
-		EmailUnknownAccounts:           true,
-		UniqueEmail:                    true,
-		MFAReauthenticationRequired:    true,
-		TOTPPeriod:                     30,
-		TOTPDigits:                     6,
-		RecoveryCodeCount:              10,
-		RecoveryCodeDigits:             8,
-		RateLimits:                     DefaultRateLimits(),
-		RateLimitIPv6Prefix:            64,
+		SecretKey:                          secretKey,
+		TokenStrategy:                      SessionTokenStrategy,
+		JWTAlgorithm:                       "RS256",
+		JWTAccessTokenExpiresIn:            300,
+		JWTRefreshTokenExpiresIn:           86400,
+		JWTAuthorizationHeaderScheme:       "Bearer",
+		JWTRotateRefreshToken:              true,
+		UnauthenticatedFlows:               []string{"login", "signup"},
+		UserModelUsernameField:             "username",
+		UserModelEmailField:                "email",
+		LoginMethods:                       []string{"username"},
+		PreserveUsernameCasing:             true,
+		EmailVerification:                  "optional",
+		ReauthenticationMethods:            []string{"password", "code", "mfa"},
+		PasswordMinLength:                  6,
+		SignupEnabled:                      true,
+		MFASupportedTypes:                  []string{"recovery_codes", "totp"},
+		LoginTimeout:                       900,
+		ReauthenticationTimeout:            300,
+		LoginByCodeTimeout:                 180,
+		LoginByCodeMaxAttempts:             3,
+		LoginByCodeFormat:                  UserCodeFormat{Dashed: true},
+		PasswordResetByCodeFormat:          UserCodeFormat{Dashed: true},
+		EmailVerificationByCodeFormat:      UserCodeFormat{Dashed: true},
+		EmailVerificationByCodeTimeout:     900,
+		EmailVerificationByCodeMaxAttempts: 3,
+		EmailConfirmationHMAC:              true,
+		EmailConfirmationExpireDays:        3,
+		AccountSalt:                        "account",
+		PasswordResetByCodeTimeout:         180,
+		PasswordResetByCodeMaxAttempts:     3,
+		PreventEnumeration:                 true,
+		EmailUnknownAccounts:               true,
+		UniqueEmail:                        true,
+		MFAReauthenticationRequired:        true,
+		TOTPPeriod:                         30,
+		TOTPDigits:                         6,
+		RecoveryCodeCount:                  10,
+		RecoveryCodeDigits:                 8,
+		RateLimits:                         DefaultRateLimits(),
+		RateLimitIPv6Prefix:                64,
 	}
 }
 

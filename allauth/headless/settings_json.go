@@ -207,13 +207,19 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS"); ok {
 		s.LoginByCodeMaxAttempts = intOf("ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS", v)
 	}
-	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND"); ok {
-		switch x := v.(type) {
-		case bool:
-			s.LoginByCodeMaxResendCount = map[bool]int{true: 2}[x]
-		default:
-			s.LoginByCodeMaxResendCount = intOf("ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND", v)
+	for name, dst := range map[string]*int{"ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND": &s.LoginByCodeMaxResendCount,
+		"ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": &s.EmailVerificationMaxResendCount} {
+		if v, ok := value(name); ok {
+			switch x := v.(type) {
+			case bool:
+				*dst = map[bool]int{true: 2}[x]
+			default:
+				*dst = intOf(name, v)
+			}
 		}
+	}
+	if v, ok := value("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS"); ok {
+		s.EmailVerificationByCodeMaxAttempts = intOf("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS", v)
 	}
 	format := func(name string, v any) UserCodeFormat {
 		f := UserCodeFormat{Dashed: true}
@@ -241,6 +247,10 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 	if v, ok := value("ALLAUTH_USER_CODE_FORMAT"); ok {
 		s.LoginByCodeFormat = format("ALLAUTH_USER_CODE_FORMAT", v)
 		s.PasswordResetByCodeFormat = s.LoginByCodeFormat
+		s.EmailVerificationByCodeFormat = s.LoginByCodeFormat
+	}
+	if v, ok := value("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT"); ok {
+		s.EmailVerificationByCodeFormat = format("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT", v)
 	}
 	if v, ok := value("ACCOUNT_LOGIN_BY_CODE_FORMAT"); ok {
 		s.LoginByCodeFormat = format("ACCOUNT_LOGIN_BY_CODE_FORMAT", v)
@@ -327,8 +337,9 @@ func mfaSettings(s *Settings, raw map[string]json.RawMessage, types []string) er
 		s.MFAReauthenticationRequired = flag("MFA_REAUTHENTICATION_REQUIRED")
 	}
 	for name, dst := range map[string]*float64{"ACCOUNT_REAUTHENTICATION_TIMEOUT": &s.ReauthenticationTimeout,
-		"ACCOUNT_LOGIN_BY_CODE_TIMEOUT":          &s.LoginByCodeTimeout,
-		"ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT": &s.PasswordResetByCodeTimeout} {
+		"ACCOUNT_LOGIN_BY_CODE_TIMEOUT":              &s.LoginByCodeTimeout,
+		"ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT":     &s.PasswordResetByCodeTimeout,
+		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT": &s.EmailVerificationByCodeTimeout} {
 		if r, ok := raw[name]; ok {
 			f, err := strconv.ParseFloat(string(r), 64)
 			if err != nil {
