@@ -1,6 +1,7 @@
 package headless
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -480,6 +481,13 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 			!(stop == stageVerifyEmail && h.verifyMailHandsOn()) {
 			return ErrLoginStage
 		}
+		if stop == stageVerifyEmail {
+			ev, _ := next.d.Get("email")
+			email, _ := ev.AsStr()
+			if on, err := h.verifyCodeHandsOn(r, u, email); err != nil || on {
+				return cmp.Or(err, ErrLoginStage)
+			}
+		}
 	}
 	if byUser.Truthy() && !u.IsActive { // (pre_login: an inactive user; clear_login)
 		clearLogin(c.session)
@@ -492,7 +500,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		if stop == stageVerifyEmail { // (the login's email: a string or none, as nextStage found)
 			ev, _ := next.d.Get("email")
 			email, _ := ev.AsStr()
-			if err := h.mailLoginVerification(r, u, email); err != nil {
+			if err := h.mailLoginVerification(r, c.session, u, email); err != nil {
 				return err
 			}
 		}

@@ -293,7 +293,18 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 	if in.method == "email" {
 		email = in.login
 	}
+	if limited, err := h.loginRateLimited(r, u, email); err != nil {
+		return nil, nil, err
+	} else if limited {
+		return nil, []serializer.Value{formError("Too many failed login attempts. Try again later.", "too_many_login_attempts")}, nil
+	}
 	stage, err := h.needsStage(r.Context(), u, email)
+	if stage == stageVerifyEmail && err == nil && h.verifyMailHandsOn() {
+		var on bool
+		if on, err = h.verifyCodeHandsOn(r, u, email); on {
+			return nil, nil, ErrLoginStage
+		}
+	}
 	switch {
 	case err != nil:
 		return nil, nil, err

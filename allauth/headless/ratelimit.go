@@ -206,7 +206,16 @@ func (h *Headless) setHistory(ctx context.Context, key string, hist []float64, d
 // recorded stay). GET requests are not counted. key is the hit's key for rates per
 // "key", user the primary key of the request's user for rates per "user".
 func (h *Headless) consume(ctx context.Context, r *http.Request, action, key, user string) ([]rateUsage, bool, error) {
-	if r.Method == http.MethodGet {
+	return h.consumeWith(ctx, r, action, key, user, rateOptions{})
+}
+
+// rateOptions are consume's dry_run (the rates checked, no hit recorded) and limit_get
+// (GET requests counted too).
+type rateOptions struct{ dryRun, limitGet bool }
+
+// consumeWith is consume with its options.
+func (h *Headless) consumeWith(ctx context.Context, r *http.Request, action, key, user string, o rateOptions) ([]rateUsage, bool, error) {
+	if r.Method == http.MethodGet && !o.limitGet {
 		return nil, true, nil
 	}
 	rates, err := parseRates(h.Settings.RateLimits[action])
@@ -236,6 +245,9 @@ func (h *Headless) consume(ctx context.Context, r *http.Request, action, key, us
 				return nil
 			}
 			allowed = true
+			if o.dryRun {
+				return nil
+			}
 			usages = append(usages, rateUsage{key: ck, duration: rt.duration, ts: now})
 			return h.setHistory(ctx, ck, append([]float64{now}, hist...), rt.duration)
 		})

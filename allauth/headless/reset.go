@@ -445,6 +445,12 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 		}
 		handOn = stop != "" && (stop != stageMFAAuthenticate || s.mfaErr != nil || s.mfaStageFollowed()) &&
 			!(stop == stageVerifyEmail && h.verifyMailHandsOn() && (!email.Truthy() || email.Kind() == serializer.KindStr))
+		if stop == stageVerifyEmail && !handOn {
+			e, _ := email.AsStr()
+			if handOn, err = h.verifyCodeHandsOn(r, u, e); err != nil {
+				return err
+			}
+		}
 	}
 	if !handOn && confirming && email.Kind() == serializer.KindStr {
 		if handOn, err = h.verifyHandsOn(ctx, u, addr); err != nil {
@@ -559,7 +565,7 @@ func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next
 		if stop == stageVerifyEmail {
 			ev, _ := next.d.Get("email")
 			email, _ := ev.AsStr() // (a string, or none: resetPassword checked it)
-			if err := h.mailLoginVerification(r, u, email); err != nil {
+			if err := h.mailLoginVerification(r, c.session, u, email); err != nil {
 				return err
 			}
 		}

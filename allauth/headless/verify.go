@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
 	"github.com/djsession/djsession/signing"
@@ -114,11 +115,14 @@ func (e *SQLEmailAddresses) rowByID(ctx context.Context, id int64) (addressRow, 
 // verifyCheck refuses what VerifyEmailView hands on.
 func (h *Headless) verifyCheck() error {
 	s := h.Settings
-	if s.EmailVerificationByCodeEnabled || !s.EmailConfirmationHMAC {
+	if !s.EmailVerificationByCodeEnabled && !s.EmailConfirmationHMAC {
 		return ErrLoginStage
 	}
 	if _, ok := h.Emails.(EmailConfirmer); !ok {
 		return errors.New("headless: VerifyEmailView needs the Emails' addresses (an EmailConfirmer)")
+	}
+	if _, ok := h.Emails.(LoginAddressSource); !ok && s.EmailVerificationByCodeEnabled {
+		return errors.New("headless: VerifyEmailView by code needs the Emails' addresses (a LoginAddressSource)")
 	}
 	return h.loginCheck()
 }
@@ -214,6 +218,9 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 	if err := h.verifyCheck(); err != nil {
 		return err
 	}
+	if h.Settings.EmailVerificationByCodeEnabled {
+		return h.serveVerifyEmailCode(w, r, c)
+	}
 	ctx := r.Context()
 	stage, err := h.verifyStage(ctx, c)
 	if err != nil {
@@ -251,25 +258,42 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 		emptyResponse(w, http.StatusMethodNotAllowed, allowGetPost)
 		return nil
 	}
-	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
-		return ErrLoginStage
-	}
-	// login_on_verification, decided before anything is written.
 	su, err := h.SessionUser(ctx, c.session)
 	if err != nil {
 		return err
 	}
-	resume := stage != nil && h.Settings.LoginOnEmailConfirmation && su == nil && stage.user != nil && stage.user.ID == a.UserID
+	return h.confirmAndResume(w, r, c, stage, su, id, a.UserID, false)
+}
+
+// confirmAndResume is the address id (of the user userID) verified as verify_email
+// verifies it, then login_on_verification: a login waiting for it (stage) resumed
+// (by code, or with ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION) when the session (of the user
+// su) is anonymous and the login is the address's user's, else dropped; answered as
+// allauth's AuthenticationResponse. By code, the process's state is dropped first
+// (finish).
+func (h *Headless) confirmAndResume(w http.ResponseWriter, r *http.Request, c *appContext, stage *stashedLogin, su *auth.User,
+	id int64, userID string, byCode bool) error {
+	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
+		return ErrLoginStage
+	}
+	ctx := r.Context()
+	// login_on_verification, decided before anything is written.
+	resume := stage != nil && (byCode || h.Settings.LoginOnEmailConfirmation) && su == nil && stage.user != nil &&
+		stage.user.ID == userID
 	stop := ""
 	if resume {
 		st, _ := stage.stages.Get(stageVerifyEmail)
 		st.Dict().Set("handled", serializer.Bool(true)) // (stage.exit)
+		var err error
 		if stop, err = h.nextStage(ctx, c.session, stage, lastMethod(c, stage), ""); err != nil {
 			return err
 		}
 		if stop != "" && (stop != stageMFAAuthenticate || h.Settings.mfaErr != nil || h.Settings.mfaStageFollowed()) {
 			return ErrLoginStage
 		}
+	}
+	if byCode {
+		c.session.Pop(verificationCodeKey)
 	}
 	if err := h.Emails.(EmailConfirmer).ConfirmAddress(ctx, id, h.Settings.UniqueEmail); err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/allauth/headless"
 	"github.com/djsession/djsession/django/auth"
@@ -113,5 +114,93 @@ func TestLoginMandatoryVerification(t *testing.T) {
 	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { handed = true })
 	if serve(st.h.LoginView(fallback), "POST", path, `{"email": "alice@example.com", "password": "alice-example-password"}`); !handed {
 		t.Error("a login without a Mailer not handed on")
+	}
+}
+
+// TestLoginMandatoryVerificationByCode follows a login that waits for its address's
+// verification by code: the code mailed (the signup template for a user who never
+// logged in), the process kept in the session, the login refused while the address's
+// rate is used up, wrong codes counted until the process is dropped, a resend, and the
+// code taken, which logs the session in.
+func TestLoginMandatoryVerificationByCode(t *testing.T) {
+	var mails []headless.Mail
+	st := codeSite(t, &mails)
+	s := st.h.Settings
+	s.EmailVerification, s.EmailVerificationByCodeEnabled, s.EmailVerificationMaxResendCount = "mandatory", true, 1
+	s.RateLimits = map[string]string{"confirm_email": "2/180s/key"}
+	s.LoginMethods = []string{"email", "username"}
+	now := time.Now()
+	st.h.Now = func() time.Time { return now }
+	if _, err := st.cfg.Users.(*auth.SQLUserSource).DB().ExecContext(t.Context(), `UPDATE auth_user SET last_login = NULL WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	login := st.h.LoginView(nil)
+	const path = "/_allauth/app/v1/auth/login"
+	const pending = `{"id": "verify_email", "is_pending": true}`
+	w := serve(login, "POST", path, `{"email": "Bob@Example.com", "password": "bob-example-password"}`)
+	if w.Code != 401 || !strings.Contains(w.Body.String(), pending) || len(mails) != 1 {
+		t.Fatalf("bob's login: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	m := mails[0]
+	code, _ := m.Context["code"].(string)
+	if u, _ := m.Context["user"].(*auth.User); m.TemplatePrefix != "account/email/email_confirmation_signup" ||
+		m.Email != "bob@example.com" || u == nil || u.ID != "2" || len(code) != 9 || m.Context["key"] != nil {
+		t.Errorf("the mail: %+v", m)
+	}
+	token := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	verify, resend := st.h.VerifyEmailView(nil), st.h.ResendEmailVerificationCodeView(nil)
+	const vpath, rpath = "/_allauth/app/v1/auth/email/verify", "/_allauth/app/v1/auth/email/verify/resend"
+	// Without a session waiting for it: the 409.
+	if w := serve(verify, "POST", vpath, `{"key": "`+code+`"}`); w.Code != 409 {
+		t.Errorf("no process: %d %s", w.Code, w.Body)
+	}
+	if w := serve(verify, "POST", vpath, `{"key": "BBBB-BBBB"}`, "X-Session-Token", token); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), `"code": "incorrect_code", "param": "key"`) {
+		t.Errorf("a wrong code: %d %s", w.Code, w.Body)
+	}
+	// A resend (the rate's second hit), then none: the quota used up.
+	if w := serve(resend, "POST", rpath, "", "X-Session-Token", token); w.Code != 200 || len(mails) != 2 {
+		t.Fatalf("the resend: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	if w := serve(resend, "POST", rpath, "", "X-Session-Token", token); w.Code != 409 || len(mails) != 2 {
+		t.Errorf("a second resend: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	old := code
+	code, _ = mails[1].Context["code"].(string)
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", old, "X-Session-Token", token); w.Code != 400 {
+		t.Errorf("the old code: %d %s", w.Code, w.Body)
+	}
+	// (another login by the address, the rate used up: refused before the password's stage)
+	if w := serve(login, "POST", path, `{"email": "bob@example.com", "password": "bob-example-password"}`); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), `"too_many_login_attempts"`) || len(mails) != 2 {
+		t.Errorf("bob's second login: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	// Two wrong codes so far: the third drops the process and the login.
+	if w := serve(verify, "POST", vpath, `{"key": "BBBB-BBBB"}`, "X-Session-Token", token); w.Code != 400 {
+		t.Errorf("the third wrong code: %d %s", w.Code, w.Body)
+	}
+	if w := serve(verify, "POST", vpath, `{"key": "`+code+`"}`, "X-Session-Token", token); w.Code != 409 {
+		t.Errorf("the code after the process was dropped: %d %s", w.Code, w.Body)
+	}
+	// A new login (the rate's window moved on), its code read and taken.
+	now = now.Add(181 * time.Second)
+	w = serve(login, "POST", path, `{"username": "bob", "password": "bob-example-password"}`)
+	if w.Code != 401 || len(mails) != 3 {
+		t.Fatalf("bob's third login: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	token = sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	code, _ = mails[2].Context["code"].(string)
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", strings.ToLower(code), "X-Session-Token", token); w.Code != 200 ||
+		!strings.HasSuffix(w.Body.String(), `"meta": {"is_authenticating": true}}`) || !strings.Contains(w.Body.String(), `"email": "bob@example.com"`) {
+		t.Errorf("the code read: %d %s", w.Code, w.Body)
+	}
+	if w := serve(verify, "POST", vpath, `{"key": "`+code+`"}`, "X-Session-Token", token); w.Code != 200 ||
+		!strings.Contains(w.Body.String(), `"username": "bob"`) {
+		t.Errorf("the code taken: %d %s", w.Code, w.Body)
+	}
+	var verified bool
+	if err := st.cfg.Users.(*auth.SQLUserSource).DB().QueryRowContext(t.Context(),
+		`SELECT verified FROM account_emailaddress WHERE email = 'bob@example.com'`).Scan(&verified); err != nil || !verified {
+		t.Errorf("bob's address: %v, %v", verified, err)
 	}
 }

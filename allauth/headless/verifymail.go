@@ -23,6 +23,9 @@ type LoginAddressSource interface {
 	// (get_address_for_user), else one added for own, the user's own address ("" for
 	// none: sync_user_email_address). The row's id and address, false for none.
 	AddressForLogin(ctx context.Context, userID, email, own string) (id int64, a EmailAddress, found bool, err error)
+	// UserAddress is EmailAddress.objects.get_for_user: the user's row of the address
+	// email (lowercased), false for none.
+	UserAddress(ctx context.Context, userID, email string) (id int64, a EmailAddress, found bool, err error)
 }
 
 // AddressForLogin implements LoginAddressSource, in the statements Django's queries
@@ -38,15 +41,8 @@ func (e *SQLEmailAddresses) AddressForLogin(ctx context.Context, userID, email, 
 		u.Quote("user_id"), u.Param(1))
 	add := email
 	if email != "" { // (get_for_user: a get(), of one row)
-		rows, err := e.addressRows(ctx, cols+fmt.Sprintf(` AND %s = %s`, u.Quote("email"), u.Param(2)), key, pystr.Lower(email))
-		if err != nil {
-			return 0, EmailAddress{}, false, err
-		}
-		switch {
-		case len(rows) > 1:
-			return 0, EmailAddress{}, false, fmt.Errorf("headless: user %s has %d addresses %q", userID, len(rows), email)
-		case len(rows) == 1:
-			return rows[0].id, EmailAddress{UserID: userID, Email: rows[0].email, Verified: rows[0].verified}, true, nil
+		if id, a, found, err := e.UserAddress(ctx, userID, email); err != nil || found {
+			return id, a, found, err
 		}
 	} else {
 		q := cols + fmt.Sprintf(` ORDER BY %s DESC, %s DESC LIMIT 1`, u.Quote("primary"), u.Quote("verified"))
@@ -120,13 +116,13 @@ func (h *Headless) accountSalt() string {
 }
 
 // verifyMailHandsOn reports whether a login meeting the "verify_email" stage is Go's
-// to stash (the verification link mailed), rather than handed on: a Mailer, keys of
-// links (not codes, not the EmailConfirmation table) and the addresses a
+// to stash (the verification link or code mailed), rather than handed on: a Mailer,
+// codes or keys of links (not the EmailConfirmation table) and the addresses a
 // LoginAddressSource.
 func (h *Headless) verifyMailHandsOn() bool {
 	s := h.Settings
 	_, ok := h.Emails.(LoginAddressSource)
-	return ok && h.Mailer != nil && !s.EmailVerificationByCodeEnabled && s.EmailConfirmationHMAC
+	return ok && h.Mailer != nil && (s.EmailVerificationByCodeEnabled || s.EmailConfirmationHMAC)
 }
 
 // stashVerifyLogin is the login of u (by email, or "") at the "verify_email" stage of
@@ -138,7 +134,7 @@ func (h *Headless) stashVerifyLogin(r *http.Request, s *django.Session, u *auth.
 	if err != nil {
 		return err
 	}
-	if err := h.mailLoginVerification(r, u, email); err != nil {
+	if err := h.mailLoginVerification(r, s, u, email); err != nil {
 		return err
 	}
 	return h.stashLogin(s, l)
@@ -148,15 +144,14 @@ func (h *Headless) stashVerifyLogin(r *http.Request, s *django.Session, u *auth.
 // (get_address_for_login), unless verified, mailed its link
 // (send_verification_email_to_address) while the "confirm_email" rate of the address
 // allows.
-func (h *Headless) mailLoginVerification(r *http.Request, u *auth.User, email string) error {
+func (h *Headless) mailLoginVerification(r *http.Request, s *django.Session, u *auth.User, email string) error {
 	ctx := r.Context()
-	own := ""
-	if h.Settings.UserModelEmailField != "" { // (user_email: lowercased)
-		own = pystr.Lower(u.Email)
-	}
-	id, a, found, err := h.Emails.(LoginAddressSource).AddressForLogin(ctx, u.ID, email, own)
+	id, a, found, err := h.loginAddress(ctx, u, email)
 	if err != nil || !found || a.Verified {
 		return err
+	}
+	if h.Settings.EmailVerificationByCodeEnabled { // (the process initiated: its code mailed)
+		return h.initiateVerificationCode(r, s, u, a.Email)
 	}
 	if _, ok, err := h.consume(ctx, r, "confirm_email", pystr.Lower(a.Email), ""); err != nil || !ok {
 		return err // (a link already mailed stays good: none sent)
