@@ -60,6 +60,11 @@ var allauthConfigs = []allauthConfig{
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
 		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true,
 		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true, "ACCOUNT_EMAIL_VERIFICATION": "mandatory"}},
+	// (logins that wait for their address's verification by code; the codes' rate
+	// counted over the whole run, whatever its speed)
+	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
+		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
+		"ACCOUNT_RATE_LIMITS": map[string]any{"confirm_email": "3/180s/key"}}},
 }
 
 // allauthBackend is allauth's authentication backend.
@@ -249,6 +254,17 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.PasswordResetByCodeEnabled, _ = c.django["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"].(bool)
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
 	hs.LoginOnEmailConfirmation, _ = c.django["ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION"].(bool)
+	hs.EmailVerificationByCodeEnabled, _ = c.django["ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED"].(bool)
+	if v, _ := c.django["ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND"].(bool); v {
+		hs.EmailVerificationMaxResendCount = 2
+	}
+	if hs.EmailVerificationByCodeEnabled {
+		hs.RateLimits["confirm_email"] = "1/10s/key"
+	}
+	rates, _ := c.django["ACCOUNT_RATE_LIMITS"].(map[string]any)
+	for k, v := range rates {
+		hs.RateLimits[k] = v.(string)
+	}
 	hs.ReauthenticationRequired, _ = c.django["ACCOUNT_REAUTHENTICATION_REQUIRED"].(bool)
 	hs.RecoveryCodesShowOnce, _ = c.django["MFA_RECOVERY_CODES_SHOW_ONCE"].(bool)
 	hs.LoginByCodeRequired, _ = c.django["ACCOUNT_LOGIN_BY_CODE_REQUIRED"].(bool)
@@ -346,6 +362,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/password/reset", h.BrowserResetPasswordView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/email/verify", h.VerifyEmailView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/email/verify", h.BrowserVerifyEmailView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/email/verify/resend", h.ResendEmailVerificationCodeView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/email/verify/resend", h.BrowserResendEmailVerificationCodeView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -512,6 +530,11 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		if lastCode(w.Mails) != "" {
 			marks["a login code mailed"]++
 		}
+		for _, m := range w.Mails {
+			if ctx, _ := m[2].(map[string]any); strings.HasPrefix(m[0].(string), "account/email/email_confirmation") && ctx["code"] != nil {
+				marks["a verification code mailed"]++
+			}
+		}
 		if key := lastConfirmationKey(got.Mails); key != "" {
 			setup.Tokens["vkey"] = key
 		}
@@ -600,8 +623,12 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			t.Errorf("no answer has %s: %v", mark, marks)
 		}
 	}
-	if hl.Settings.EmailVerification == "mandatory" && (marks["a verification link mailed"] < 5 || marks["a login's fallback"] > 0) {
+	if hl.Settings.EmailVerification == "mandatory" && !hl.Settings.EmailVerificationByCodeEnabled &&
+		(marks["a verification link mailed"] < 5 || marks["a login's fallback"] > 0) {
 		t.Errorf("mandatory verification: %d logins handed on, %d links mailed", marks["a login's fallback"], marks["a verification link mailed"])
+	}
+	if hl.Settings.EmailVerificationByCodeEnabled && (marks["a verification code mailed"] < 8 || marks["a login's fallback"] > 0) {
+		t.Errorf("verification by code: %d logins handed on, %d codes mailed", marks["a login's fallback"], marks["a verification code mailed"])
 	}
 	if hl.Settings.EmailNotifications {
 		for _, m := range []string{"account/email/password_changed", "account/email/password_set", "account/email/password_reset",

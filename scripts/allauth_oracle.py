@@ -87,12 +87,15 @@ cmd = sys.argv[3]
 URLCONF = "djsession_allauth_urls"
 PASSWORD = "secret-pw-1"
 # The login endpoint's rates, counted in a DatabaseCache (the database's copy goes with it).
+# (a configuration's own ACCOUNT_RATE_LIMITS are merged in)
 RATE_LIMITS = {"login": "12/m/ip", "login_failed": "6/m/ip,3/5m/key", "reauthenticate": "8/m/user",
-               "change_password": "9/m/user", "reset_password": "20/m/ip,3/m/key", "reset_password_from_key": "6/m/ip"}
+               "change_password": "9/m/user", "reset_password": "20/m/ip,3/m/key", "reset_password_from_key": "6/m/ip",
+               **(CONFIG.get("django") or {}).pop("ACCOUNT_RATE_LIMITS", {})}
 CACHE_TABLE = "allauth_cache"
 CODE_REQUIRED = (CONFIG.get("django") or {}).get("ACCOUNT_LOGIN_BY_CODE_REQUIRED")
 RESET_BY_CODE = (CONFIG.get("django") or {}).get("ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED")
 MANDATORY = (CONFIG.get("django") or {}).get("ACCOUNT_EMAIL_VERIFICATION") == "mandatory"
+BY_CODE = (CONFIG.get("django") or {}).get("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED")
 # Codes of the periods around the setup's stay valid for ten minutes: Go replays the
 # steps a little later than Django runs them.
 MFA_TOTP_TOLERANCE = 20
@@ -238,6 +241,8 @@ REAUTH_CODE_CONFIRM = "/_allauth/app/v1/auth/reauthenticate/code/confirm"
 REAUTH_CODE_RESEND = "/_allauth/app/v1/auth/reauthenticate/code/resend"
 VERIFY = "/_allauth/app/v1/auth/email/verify"
 BROWSER_VERIFY = "/_allauth/browser/v1/auth/email/verify"
+RESEND_VERIFY = "/_allauth/app/v1/auth/email/verify/resend"
+BROWSER_RESEND_VERIFY = "/_allauth/browser/v1/auth/email/verify/resend"
 RESET_REQUEST = "/_allauth/app/v1/auth/password/request"
 RESET = "/_allauth/app/v1/auth/password/reset"
 BROWSER_RESET_REQUEST = "/_allauth/browser/v1/auth/password/request"
@@ -1362,7 +1367,9 @@ def steps(tokens):
     else:
         reset_steps(add)
     verify_steps(add)
-    if MANDATORY:
+    if BY_CODE:
+        verify_code_steps(add)
+    elif MANDATORY:
         verify_login_steps(add)
     return out
 
@@ -1982,7 +1989,7 @@ def verify_login_setup(tokens):
                                            ("vli", "vli2@example.com", True, False)):
         EmailAddress.objects.create(user=u[user], email=email, verified=verified, primary=primary)
     Authenticator.objects.create(user=u["vle"], type="totp", data={"secret": TOTP_SECRET})
-    for i in range(1, 13):
+    for i in range(1, 17 if BY_CODE else 13):
         tokens["s-vl%d" % i] = new_session(data={"cart": i}).session_key
 
 
@@ -2024,6 +2031,84 @@ def verify_login_steps(add):
     post(BROWSER_LOGIN, None, {"username": "vlg", "password": PASSWORD}, headers=csrf)
     add(BROWSER, headers={"Cookie": "sessionid={t:s-vl12}"})
     post(BROWSER_VERIFY, None, {"key": "{t:vkey}"}, headers=csrf)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-vl12}"})
+
+
+def verify_code_steps(add):
+    """Logins that wait for their address's verification by code
+    (ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED): the code mailed to the login's
+    address (found, added, none), read, refused, sent anew, taken (the login resumed, on
+    to the second factor); the attempts, the resends and the address's rate used up."""
+    post = poster(add, "10.76")
+
+    def sess(name):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+
+    def login(name, **body):
+        post(LOGIN, name, dict(body, password=PASSWORD))
+
+    def read(name, key):
+        post(VERIFY, name, "", "GET", headers={"X-Email-Verification-Key": key})
+
+    login("s-vl1", username="vla")  # (a user who never logged in: the signup mail)
+    sess("s-vl1")
+    read("s-vl1", "{t:code}")
+    read("s-vl1", "bbbb-bbbb")  # (a wrong code, counted)
+    post(VERIFY, "s-vl1", {"key": ""})  # (counted too)
+    post(RESEND_VERIFY, "s-vl1", "")  # (a new code: the rate's second hit)
+    post(RESEND_VERIFY, "s-vl1", "", "GET")
+    post(RESEND_VERIFY, "s-vl1", "{}", "PUT")
+    post(VERIFY, "s-vl1", {"key": "{t:code}"}, "PUT")
+    post(VERIFY, "s-vl1", {"key": " {t:code} "})  # (taken: logged in)
+    sess("s-vl1")
+    post(RESEND_VERIFY, "s-vl1", "")  # (no process)
+    post(VERIFY, "s-vl1", {"key": "{t:code}"})
+    login("s-vl2", username="vlb")  # (the user's own address, added)
+    for key in ("x", "{t:code}x", "BBBB-BBBB"):  # (the third wrong code drops the login)
+        post(VERIFY, "s-vl2", {"key": key})
+    sess("s-vl2")
+    post(VERIFY, "s-vl2", {"key": "{t:code}"})
+    post(RESEND_VERIFY, "s-vl2", "")
+    login("s-vl3", username="vlb")  # (the rate's second hit)
+    post(RESEND_VERIFY, "s-vl3", "")  # (the third)
+    post(RESEND_VERIFY, "s-vl3", "")  # (the rate used up: 429)
+    sess("s-vl3")
+    login("s-vl4", email="VLB@example.com")  # (refused: too many attempts)
+    login("s-vl5", username="vlb")  # (the rate used up within the stage)
+    sess("s-vl5")
+    post(VERIFY, "s-vl3", {"key": "{t:code}"})  # (the last code mailed is s-vl3's)
+    sess("s-vl3")
+    login("s-vl6", username="vld")  # (no address: none mailed, no process)
+    post(VERIFY, "s-vl6", {"key": "{t:code}"})
+    post(RESEND_VERIFY, "s-vl6", "")
+    login("s-vl7", email="vle@example.com")
+    read("s-vl7", "{t:code}")
+    post(VERIFY, "s-vl7", {"key": "{t:code}"})  # (on to the second factor)
+    sess("s-vl7")
+    post(AUTH_2FA, "s-vl7", {"code": "{t:totp-0}"})
+    sess("s-vl7")
+    login("s-vl8", username="vlf")
+    login("s-vl9", username="vlh")  # (the primary address)
+    login("s-vl10", username="vli")  # (a verified address: none mailed)
+    login("s-vl11", email="vli1@example.com")  # (the login's own, unverified)
+    post(VERIFY, "s-vl9", {"key": "{t:code}"})  # (another process's code)
+    post(VERIFY, "s-vl11", {"key": "{t:code}"})
+    sess("s-vl11")
+    # Twins: jay's address verified first, kim's then taken.
+    login("s-vl13", username="jay")
+    post(VERIFY, "s-vl13", {"key": "{t:code}"})
+    login("s-vl14", username="kim")
+    read("s-vl14", "{t:code}")
+    post(VERIFY, "s-vl14", {"key": "{t:code}"})
+    sess("s-vl14")
+    # The browser's.
+    csrf = {"X-CSRFToken": CSRF_SECRET, "Cookie": "sessionid={t:s-vl12}; csrftoken=" + CSRF_SECRET}
+    post(BROWSER_LOGIN, None, {"username": "vlg", "password": PASSWORD}, headers=csrf)
+    add(BROWSER, headers={"Cookie": "sessionid={t:s-vl12}"})
+    post(BROWSER_RESEND_VERIFY, None, "", headers={"Cookie": "sessionid={t:s-vl12}"})  # (no CSRF token)
+    post(BROWSER_RESEND_VERIFY, None, "", headers=csrf)
+    post(BROWSER_VERIFY, None, "", "GET", headers=dict(csrf, **{"X-Email-Verification-Key": "{t:code}"}))
+    post(BROWSER_VERIFY, None, {"key": "{t:code}"}, headers=csrf)
     add(BROWSER, headers={"Cookie": "sessionid={t:s-vl12}"})
 
 

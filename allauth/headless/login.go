@@ -160,7 +160,11 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		return h.authenticationResponse(w, r, c, nil)
 	}
 	if in.verify {
-		if err := h.stashVerifyLogin(r, c.session, in.user, email); err != nil {
+		if err := h.stashVerifyLogin(r, c.session, in.user, email); errors.Is(err, errRateLimited) {
+			// (by code, the address's rate used up within the stage: allauth's 429, the
+			// authentication recorded, the login not stashed)
+			return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+		} else if err != nil {
 			return err
 		}
 		return h.authenticationResponse(w, r, c, nil)
@@ -299,12 +303,6 @@ func (h *Headless) loginInput(r *http.Request, data *serializer.Dict) (*loginInp
 		return nil, []serializer.Value{formError("Too many failed login attempts. Try again later.", "too_many_login_attempts")}, nil
 	}
 	stage, err := h.needsStage(r.Context(), u, email)
-	if stage == stageVerifyEmail && err == nil && h.verifyMailHandsOn() {
-		var on bool
-		if on, err = h.verifyCodeHandsOn(r, u, email); on {
-			return nil, nil, ErrLoginStage
-		}
-	}
 	switch {
 	case err != nil:
 		return nil, nil, err

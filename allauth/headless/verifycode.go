@@ -113,8 +113,11 @@ func (h *Headless) loginRateLimited(r *http.Request, u *auth.User, email string)
 // while the address's "confirm_email" rate allows (verifyCodeHandsOn checked it), and
 // the state kept in the session.
 func (h *Headless) initiateVerificationCode(r *http.Request, s *django.Session, u *auth.User, email string) error {
+	if !h.truthyPK(u.ID) { // (address.user_id false: a process of no user)
+		u = nil
+	}
 	state := h.codeState(u, email)
-	if err := h.mailVerificationCode(r, u, state); err != nil {
+	if err := h.mailVerificationCode(r, u, state, false); err != nil {
 		return err
 	}
 	s.Set(verificationCodeKey, serializer.DictValue(state))
@@ -122,9 +125,10 @@ func (h *Headless) initiateVerificationCode(r *http.Request, s *django.Session, 
 }
 
 // mailVerificationCode is generate_code and send for a process's state: a new code,
-// mailed to the state's address (none for a process of no user) once the address's
-// "confirm_email" rate is counted; errRateLimited when it is used up.
-func (h *Headless) mailVerificationCode(r *http.Request, u *auth.User, state *serializer.Dict) error {
+// mailed to the state's address once the address's "confirm_email" rate is counted
+// (errRateLimited when it is used up); for a process of no user, the address is mailed
+// allauth's "account/email/account_already_exists" instead, unless skipEnumeration.
+func (h *Headless) mailVerificationCode(r *http.Request, u *auth.User, state *serializer.Dict, skipEnumeration bool) error {
 	email, err := loginCodeEmail(state)
 	if err != nil {
 		return err
@@ -141,7 +145,10 @@ func (h *Headless) mailVerificationCode(r *http.Request, u *auth.User, state *se
 	}
 	state.Set("code", serializer.Str(code))
 	if u == nil {
-		return nil
+		if skipEnumeration {
+			return nil
+		}
+		return h.accountExistsMail(r, email)
 	}
 	prefix := "account/email/email_confirmation"
 	if u.LastLogin == nil { // (signup: not did_user_login)
@@ -149,6 +156,22 @@ func (h *Headless) mailVerificationCode(r *http.Request, u *auth.User, state *se
 	}
 	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: prefix, Email: email,
 		Context: map[string]any{"user": u, "code": code}})
+}
+
+// accountExistsMail is send_account_already_exists_mail: "signup_url" and
+// "password_reset_url", HEADLESS_FRONTEND_URLS' "account_signup" and
+// "account_reset_password" (an error without them, as allauth's).
+func (h *Headless) accountExistsMail(r *http.Request, email string) error {
+	signup, err := h.frontendURL(r, "account_signup")
+	if err != nil {
+		return err
+	}
+	reset, err := h.frontendURL(r, "account_reset_password")
+	if err != nil {
+		return err
+	}
+	return h.Mailer.SendMail(r.Context(), Mail{TemplatePrefix: "account/email/account_already_exists", Email: email,
+		Context: map[string]any{"signup_url": signup, "password_reset_url": reset}})
 }
 
 // errRateLimited is a code's mail refused by its address's "confirm_email" rate
@@ -382,7 +405,7 @@ func (h *Headless) serveResendVerificationCode(w http.ResponseWriter, r *http.Re
 	if exists, _ := state.Get("account_already_exists"); exists.Truthy() {
 		u = nil
 	}
-	if err := h.mailVerificationCode(r, u, state); err == errRateLimited {
+	if err := h.mailVerificationCode(r, u, state, true); err == errRateLimited {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	} else if err != nil {
 		return err
