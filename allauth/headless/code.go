@@ -24,7 +24,10 @@ type Mail struct {
 	// TemplatePrefix names the templates: "account/email/login_code" for a login code,
 	// "account/email/unknown_account" for an address of no user,
 	// "account/email/password_reset_key" for a password reset link,
-	// "account/email/password_reset_code" for its code; a notification's
+	// "account/email/password_reset_code" for its code,
+	// "account/email/email_confirmation" (or "..._signup", by code for a user who never
+	// logged in) for an address to verify, "account/email/account_already_exists" for a
+	// verification by code of an address of no user; a notification's
 	// (ACCOUNT_EMAIL_NOTIFICATIONS): "account/email/password_changed",
 	// "account/email/password_set", "account/email/password_reset",
 	// "mfa/email/totp_activated", "mfa/email/totp_deactivated",
@@ -37,7 +40,9 @@ type Mail struct {
 	// for a login code, "signup_url" (a string) for an unknown account; "user" (an
 	// *auth.User), "password_reset_url", "uid", "key" and, with the username among
 	// the login methods, "username" for a reset link; "code" for a reset code;
-	// "timestamp" (a time.Time), "ip" and "user_agent" for a notification.
+	// "timestamp" (a time.Time), "ip" and "user_agent" for a notification; "user" with
+	// "key" and "activate_url" for a verification link, or "code" for its code;
+	// "signup_url" and "password_reset_url" for an account that already exists.
 	Context map[string]any
 }
 

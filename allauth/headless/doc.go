@@ -82,7 +82,12 @@
 // verification by link: VerifyEmailView (and BrowserVerifyEmailView),
 // _allauth/app/v1/auth/email/verify, reads and takes the key of allauth's verification
 // mail (an EmailConfirmer: SQLEmailAddresses), and resumes a login that waits for it
-// with ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION. SettingsFromJSON reads the project's
+// with ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION. The verification by code
+// (ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED): the same view takes the code mailed at
+// a login's "verify_email" stage, whose process waits in the session as allauth keeps
+// it, and ResendEmailVerificationCodeView (and
+// BrowserResendEmailVerificationCodeView), .../auth/email/verify/resend, mails a new
+// one. SettingsFromJSON reads the project's
 // settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
@@ -113,13 +118,14 @@
 //     that would send one hand such requests on (ErrLoginStage);
 //   - of the stages of a login, the views run the login code's (with a Mailer, and
 //     without ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, whose trusted browsers' cookie this
-//     package does not read), the address's verification by link (ACCOUNT_EMAIL_VERIFICATION
-//     "mandatory": with a Mailer, the link mailed to the login's address, as
-//     send_verification_email_at_login mails it, once in the "confirm_email" rate; the
-//     login stashed, taken on by VerifyEmailView) at LoginView's logins and those
-//     after a login code or a password reset, and the second factor's: a login that
-//     would meet another (a verification by code, or of the EmailConfirmation table),
-//     or a second
+//     package does not read), the address's verification by link or by code
+//     (ACCOUNT_EMAIL_VERIFICATION "mandatory": with a Mailer, the link or code mailed
+//     to the login's address, as send_verification_email_at_login mails it, within
+//     the "confirm_email" rate; the login stashed, taken on by VerifyEmailView) at
+//     LoginView's logins and those after a login code or a password reset (where a
+//     code's rate used up, answered by allauth's 429 from within the stage, goes to
+//     the fallback), and the second factor's: a login that would meet another (a
+//     verification of the EmailConfirmation table), or a second
 //     factor on a site with stages after it (MFA_TRUST_ENABLED,
 //     ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, MFA_PASSKEY_SIGNUP_ENABLED), goes to its
 //     fallback, the rates Go counted taken back (ErrLoginStage); so do the requests

@@ -71,7 +71,12 @@ type userFinder interface {
 // login that waits for its address's verification (ACCOUNT_EMAIL_VERIFICATION
 // "mandatory") is Go's: the link mailed ("account/email/email_confirmation",
 // HEADLESS_FRONTEND_URLS["account_confirm_email"]) and the login stashed, as allauth
-// stashes it, for VerifyEmailView (Emails must be a LoginAddressSource).
+// stashes it, for VerifyEmailView (Emails must be a LoginAddressSource). With
+// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED, a code is mailed instead
+// ("account/email/email_confirmation", or "..._signup" for a user who never logged in)
+// and allauth's process kept in the session; a login by an address whose
+// "confirm_email" rate is used up is refused ("too_many_login_attempts"), and one by
+// username that meets the used-up rate at the stage gets allauth's 429.
 func (h *Headless) LoginView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveLogin, fallback)
 }

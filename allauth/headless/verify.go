@@ -27,11 +27,18 @@ import (
 // ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION (the session logged in, or the login stashed at
 // the second factor) or dropped without, answered as allauth's AuthenticationResponse.
 // A bad or expired key is allauth's 400 ("invalid_or_expired_key"), an address
-// another user verified meanwhile "email_taken" (ACCOUNT_UNIQUE_EMAIL). The
-// verification by code (ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED), keys of the
-// EmailConfirmation table (ACCOUNT_EMAIL_CONFIRMATION_HMAC off), ACCOUNT_CHANGE_EMAIL
-// and a resumed login that meets a stage other than the second factor go to fallback
-// (ErrLoginStage).
+// another user verified meanwhile "email_taken" (ACCOUNT_UNIQUE_EMAIL). With
+// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED the key is the code mailed (LoginView's, or
+// Django's: allauth's process in the session, compared as allauth compares user codes):
+// a session with no process pending, or one older than
+// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT (then dropped), gets allauth's 409; a wrong
+// code is "incorrect_code", counted, and the
+// ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS-th drops the process and the login; the
+// code taken resumes the login whatever ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION says.
+// Keys of the EmailConfirmation table (ACCOUNT_EMAIL_CONFIRMATION_HMAC off),
+// ACCOUNT_CHANGE_EMAIL, a process allauth would fail on (of no user, or for an address
+// no longer stored or verified meanwhile) and a resumed login that meets a stage other
+// than the second factor go to fallback (ErrLoginStage).
 func (h *Headless) VerifyEmailView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveVerifyEmail, fallback)
 }
