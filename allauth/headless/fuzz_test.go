@@ -2,6 +2,7 @@ package headless_test
 
 import (
 	"errors"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -69,7 +70,24 @@ func FuzzHeadless(f *testing.F) {
 	resetByCode := cs2.h.ResetPasswordView(nil)
 	f.Add(`{"key": "` + resetMails[len(resetMails)-1].Context["code"].(string) + `", "password": "a-long-password"}`)
 	verify := cs2.h.VerifyEmailView(nil)
+	// The verification by code of a login waiting for it.
+	var vmails []headless.Mail
+	vs := codeSite(f, &vmails)
+	vs.h.Settings.EmailVerification, vs.h.Settings.EmailVerificationByCodeEnabled = "mandatory", true
+	w = serve(vs.h.LoginView(nil), "POST", "/_allauth/app/v1/auth/login", `{"email": "bob@example.com", "password": "bob-example-password"}`)
+	verifyToken := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	f.Add(`{"key": "` + vmails[0].Context["code"].(string) + `"}`)
+	verifyByCode := vs.h.VerifyEmailView(nil)
 	f.Fuzz(func(t *testing.T, in string) {
+		// (a 409 once three codes failed, a 410 once the code took)
+		for _, w := range []*httptest.ResponseRecorder{
+			serve(verifyByCode, "POST", "/_allauth/app/v1/auth/email/verify", in, "X-Session-Token", verifyToken),
+			serve(verifyByCode, "GET", "/_allauth/app/v1/auth/email/verify", "", "X-Session-Token", verifyToken, "X-Email-Verification-Key", in),
+		} {
+			if w.Code != 400 && w.Code != 409 && w.Code != 200 && w.Code != 410 {
+				t.Errorf("verify by code %q: %d %s", in, w.Code, w.Body)
+			}
+		}
 		// (a 401 once a key took: no login waits for it)
 		if w := serve(verify, "POST", "/_allauth/app/v1/auth/email/verify", in); w.Code != 400 && w.Code != 401 {
 			t.Errorf("verify %q: %d %s", in, w.Code, w.Body)
