@@ -60,9 +60,10 @@ var allauthConfigs = []allauthConfig{
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
 		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true,
 		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true, "ACCOUNT_EMAIL_VERIFICATION": "mandatory"}},
-	// (logins that wait for their address's verification by code; the codes' rate
-	// counted over the whole run, whatever its speed)
+	// (logins that wait for their address's verification by code, after a password
+	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
+		"ACCOUNT_LOGIN_ON_PASSWORD_RESET": true,
 		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
 		"ACCOUNT_RATE_LIMITS": map[string]any{"confirm_email": "3/180s/key"}}},
 }
