@@ -122,7 +122,7 @@ func (e *SQLEmailAddresses) rowByID(ctx context.Context, id int64) (addressRow, 
 // verifyCheck refuses what VerifyEmailView hands on.
 func (h *Headless) verifyCheck() error {
 	s := h.Settings
-	if !s.EmailVerificationByCodeEnabled && !s.EmailConfirmationHMAC {
+	if _, table := h.Emails.(ConfirmationTable); !s.EmailVerificationByCodeEnabled && !s.EmailConfirmationHMAC && !table {
 		return ErrLoginStage
 	}
 	if _, ok := h.Emails.(EmailConfirmer); !ok {
@@ -139,6 +139,9 @@ func (h *Headless) verifyCheck() error {
 // ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS), false for a bad or expired key or an address
 // gone or verified.
 func (h *Headless) confirmationAddress(ctx context.Context, key string) (int64, EmailAddress, bool, error) {
+	if !h.Settings.EmailConfirmationHMAC {
+		return h.tableConfirmationAddress(ctx, key)
+	}
 	ds := h.Sessions.Settings()
 	v, err := signing.Loads(key, signing.LoadsOptions{Key: ds.SecretKey, FallbackKeys: ds.SecretKeyFallbacks,
 		Salt: h.accountSalt(), MaxAge: time.Duration(h.Settings.EmailConfirmationExpireDays) * 24 * time.Hour,

@@ -2,6 +2,7 @@ package headless_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -202,5 +203,73 @@ func TestLoginMandatoryVerificationByCode(t *testing.T) {
 	if err := st.cfg.Users.(*auth.SQLUserSource).DB().QueryRowContext(t.Context(),
 		`SELECT verified FROM account_emailaddress WHERE email = 'bob@example.com'`).Scan(&verified); err != nil || !verified {
 		t.Errorf("bob's address: %v, %v", verified, err)
+	}
+}
+
+// TestLoginMandatoryVerificationTable follows a login that waits for its address's
+// verification with ACCOUNT_EMAIL_CONFIRMATION_HMAC off: the key a new row of
+// account_emailconfirmation (64 lowercase characters, marked sent), read in any case,
+// taken once, refused once expired or never sent.
+func TestLoginMandatoryVerificationTable(t *testing.T) {
+	var mails []headless.Mail
+	st := codeSite(t, &mails)
+	s := st.h.Settings
+	s.EmailVerification, s.LoginOnEmailConfirmation, s.EmailConfirmationHMAC = "mandatory", true, false
+	s.FrontendURLs["account_confirm_email"] = "/verify/{key}"
+	now := time.Now()
+	st.h.Now = func() time.Time { return now }
+	db := st.cfg.Users.(*auth.SQLUserSource).DB()
+	if _, err := db.ExecContext(t.Context(), `CREATE TABLE "account_emailconfirmation" ("id" integer NOT NULL PRIMARY KEY AUTOINCREMENT,
+		"created" datetime NOT NULL, "sent" datetime NULL, "key" varchar(64) NOT NULL UNIQUE, "email_address_id" integer NOT NULL)`); err != nil {
+		t.Fatal(err)
+	}
+	login := st.h.LoginView(nil)
+	const path = "/_allauth/app/v1/auth/login"
+	w := serve(login, "POST", path, `{"email": "bob@example.com", "password": "bob-example-password"}`)
+	if w.Code != 401 || len(mails) != 1 {
+		t.Fatalf("bob's login: %d %s, %d mails", w.Code, w.Body, len(mails))
+	}
+	key, _ := mails[0].Context["key"].(string)
+	if !regexp.MustCompile(`^[a-z0-9]{64}$`).MatchString(key) || mails[0].Context["activate_url"] != "http://example.com/verify/"+key {
+		t.Errorf("the mail: %+v", mails[0])
+	}
+	var n int
+	if err := db.QueryRowContext(t.Context(), `SELECT COUNT(*) FROM account_emailconfirmation WHERE "key" = ? AND email_address_id = 2
+		AND sent IS NOT NULL`, key).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("the row: %d, %v", n, err)
+	}
+	token := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
+	verify := st.h.VerifyEmailView(nil)
+	const vpath = "/_allauth/app/v1/auth/email/verify"
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", strings.ToUpper(key), "X-Session-Token", token); w.Code != 200 {
+		t.Errorf("the key read: %d %s", w.Code, w.Body)
+	}
+	if w := serve(verify, "POST", vpath, `{"key": "`+key+`"}`, "X-Session-Token", token); w.Code != 200 ||
+		!strings.Contains(w.Body.String(), `"username": "bob"`) {
+		t.Errorf("the key taken: %d %s", w.Code, w.Body)
+	}
+	// Taken (the address verified): no more.
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", key); w.Code != 400 {
+		t.Errorf("the key again: %d %s", w.Code, w.Body)
+	}
+	// The address unverified again: good for three days from its sending, no longer.
+	if _, err := db.ExecContext(t.Context(), `UPDATE account_emailaddress SET verified = 0 WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(3*24*time.Hour - time.Second)
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", key); w.Code != 200 {
+		t.Errorf("the key on its last day: %d %s", w.Code, w.Body)
+	}
+	now = now.Add(2 * time.Second)
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", key); w.Code != 400 ||
+		!strings.Contains(w.Body.String(), "invalid_or_expired_key") {
+		t.Errorf("the expired key: %d %s", w.Code, w.Body)
+	}
+	// A row never sent: allauth's failed assertion, a server error.
+	if _, err := db.ExecContext(t.Context(), `UPDATE account_emailconfirmation SET sent = NULL`); err != nil {
+		t.Fatal(err)
+	}
+	if w := serve(verify, "GET", vpath, "", "X-Email-Verification-Key", key); w.Code != 500 {
+		t.Errorf("a key never sent: %d %s", w.Code, w.Body)
 	}
 }

@@ -117,12 +117,13 @@ func (h *Headless) accountSalt() string {
 
 // verifyMailHandsOn reports whether a login meeting the "verify_email" stage is Go's
 // to stash (the verification link or code mailed), rather than handed on: a Mailer,
-// codes or keys of links (not the EmailConfirmation table) and the addresses a
-// LoginAddressSource.
+// the addresses a LoginAddressSource, and for keys of the EmailConfirmation table
+// (ACCOUNT_EMAIL_CONFIRMATION_HMAC off, links) a ConfirmationTable.
 func (h *Headless) verifyMailHandsOn() bool {
 	s := h.Settings
 	_, ok := h.Emails.(LoginAddressSource)
-	return ok && h.Mailer != nil && (s.EmailVerificationByCodeEnabled || s.EmailConfirmationHMAC)
+	_, table := h.Emails.(ConfirmationTable)
+	return ok && h.Mailer != nil && (s.EmailVerificationByCodeEnabled || s.EmailConfirmationHMAC || table)
 }
 
 // stashVerifyLogin is the login of u (by email, or "") at the "verify_email" stage of
@@ -162,15 +163,25 @@ func (h *Headless) mailLoginVerification(r *http.Request, s *django.Session, u *
 	return h.mailConfirmation(r, u, id, a.Email)
 }
 
-// mailConfirmation is EmailConfirmationHMAC(address).send at a login: the mail
-// "account/email/email_confirmation" of the address id's key (signing.dumps of the id,
-// ACCOUNT_SALT) and its link (HEADLESS_FRONTEND_URLS' "account_confirm_email").
+// mailConfirmation is address.send_confirmation at a login: the mail
+// "account/email/email_confirmation" of the address id's key and its link
+// (HEADLESS_FRONTEND_URLS' "account_confirm_email"). The key is EmailConfirmationHMAC's
+// (signing.dumps of the id, ACCOUNT_SALT), or with ACCOUNT_EMAIL_CONFIRMATION_HMAC off
+// a new row of the EmailConfirmation table's.
 func (h *Headless) mailConfirmation(r *http.Request, u *auth.User, id int64, address string) error {
+	if !h.Settings.EmailConfirmationHMAC {
+		return h.tableConfirmationMail(r, u, id, address)
+	}
 	ds := h.Sessions.Settings()
 	key, err := signing.Dumps(serializer.Int(id), signing.DumpsOptions{Key: ds.SecretKey, Salt: h.accountSalt(), Now: ds.Now})
 	if err != nil {
 		return err
 	}
+	return h.sendConfirmation(r, u, key, address)
+}
+
+// sendConfirmation is send_confirmation_mail of a link's key.
+func (h *Headless) sendConfirmation(r *http.Request, u *auth.User, key, address string) error {
 	link, err := h.frontendURL(r, "account_confirm_email", "key", key)
 	if err != nil {
 		return err
