@@ -60,6 +60,9 @@ var allauthConfigs = []allauthConfig{
 	{name: "naive", headless: map[string]any{}, django: map[string]any{"USE_TZ": false, "TIME_ZONE": "UTC",
 		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true,
 		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true, "ACCOUNT_EMAIL_VERIFICATION": "mandatory"}},
+	// (the keys of the EmailConfirmation table, mailed at logins that wait for them)
+	{name: "table", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
+		"ACCOUNT_EMAIL_CONFIRMATION_HMAC": false, "ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true}},
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
@@ -135,6 +138,9 @@ func replaceInContext(ctx map[string]any, re *regexp.Regexp, repl string) map[st
 // alone or quoted in a link.
 var allauthConfirmationKey = regexp.MustCompile(`\b([\w-]+)(:|%3A)[0-9A-Za-z]+(:|%3A)[\w-]{43}\b`)
 
+// allauthTableKey is an email verification key of the EmailConfirmation table (random).
+var allauthTableKey = regexp.MustCompile(`\b[0-9a-z]{64}\b`)
+
 // lastConfirmationKey is the key of the last of mails that is an email verification's
 // ("" for none), and mails with the keys' times and signatures made "T".
 func lastConfirmationKey(mails [][]any) string {
@@ -148,7 +154,7 @@ func lastConfirmationKey(mails [][]any) string {
 			continue
 		}
 		key, _ = ctx["key"].(string)
-		m[2] = replaceInContext(ctx, allauthConfirmationKey, "${1}${2}T")
+		m[2] = replaceInContext(replaceInContext(ctx, allauthConfirmationKey, "${1}${2}T"), allauthTableKey, "T")
 	}
 	return key
 }
@@ -256,6 +262,9 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
 	hs.LoginOnEmailConfirmation, _ = c.django["ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION"].(bool)
 	hs.EmailVerificationByCodeEnabled, _ = c.django["ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED"].(bool)
+	if v, ok := c.django["ACCOUNT_EMAIL_CONFIRMATION_HMAC"].(bool); ok {
+		hs.EmailConfirmationHMAC = v
+	}
 	if v, _ := c.django["ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND"].(bool); v {
 		hs.EmailVerificationMaxResendCount = 2
 	}
