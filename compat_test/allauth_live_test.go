@@ -66,7 +66,7 @@ var allauthConfigs = []allauthConfig{
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
-		"ACCOUNT_LOGIN_ON_PASSWORD_RESET": true,
+		"ACCOUNT_LOGIN_ON_PASSWORD_RESET":            true,
 		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
 		"ACCOUNT_RATE_LIMITS": map[string]any{"confirm_email": "3/180s/key"}}},
 }
