@@ -124,9 +124,9 @@
 //     the "confirm_email" rate; the login stashed, taken on by VerifyEmailView) at
 //     LoginView's logins and those after a login code or a password reset (where a
 //     code's rate used up, answered by allauth's 429 from within the stage, goes to
-//     the fallback), and the second factor's: a login that would meet another (a
-//     verification of the EmailConfirmation table), or a second
-//     factor on a site with stages after it (MFA_TRUST_ENABLED,
+//     the fallback; keys of the EmailConfirmation table with
+//     ACCOUNT_EMAIL_CONFIRMATION_HMAC off), and the second factor's: a login that
+//     would meet another, or a second factor on a site with stages after it (MFA_TRUST_ENABLED,
 //     ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, MFA_PASSKEY_SIGNUP_ENABLED), goes to its
 //     fallback, the rates Go counted taken back (ErrLoginStage); so do the requests
 //     that would mail without a Mailer, and the confirmations of codes whose address

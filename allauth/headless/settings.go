@@ -99,7 +99,8 @@ type Settings struct {
 	// LoginOnEmailConfirmation is ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION (false): a login
 	// waiting for its address's verification goes on once the key is taken
 	// (VerifyEmailView), else it is dropped; EmailConfirmationHMAC is
-	// ACCOUNT_EMAIL_CONFIRMATION_HMAC (true: keys are signed, not rows of a table),
+	// ACCOUNT_EMAIL_CONFIRMATION_HMAC (true: keys are signed; false: rows of the
+	// EmailConfirmation table, which needs Emails to be a ConfirmationTable),
 	// EmailConfirmationExpireDays ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS (3) and
 	// AccountSalt ACCOUNT_SALT ("account"), the keys' salt.
 	LoginOnEmailConfirmation, EmailConfirmationHMAC bool

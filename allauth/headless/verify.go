@@ -35,10 +35,12 @@ import (
 // code is "incorrect_code", counted, and the
 // ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS-th drops the process and the login; the
 // code taken resumes the login whatever ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION says.
-// Keys of the EmailConfirmation table (ACCOUNT_EMAIL_CONFIRMATION_HMAC off),
-// ACCOUNT_CHANGE_EMAIL, a process allauth would fail on (of no user, or for an address
-// no longer stored or verified meanwhile) and a resumed login that meets a stage other
-// than the second factor go to fallback (ErrLoginStage).
+// With ACCOUNT_EMAIL_CONFIRMATION_HMAC off, the key is a row's of the EmailConfirmation
+// table (Emails a ConfirmationTable; compared lowercased, good for
+// ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS from its sending). ACCOUNT_CHANGE_EMAIL, a
+// process allauth would fail on (of no user, or for an address no longer stored or
+// verified meanwhile) and a resumed login that meets a stage other than the second
+// factor go to fallback (ErrLoginStage).
 func (h *Headless) VerifyEmailView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveVerifyEmail, fallback)
 }
