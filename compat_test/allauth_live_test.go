@@ -45,7 +45,8 @@ type allauthConfig struct {
 
 var allauthConfigs = []allauthConfig{
 	{name: "jwt", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy}},
-	{name: "session", headless: map[string]any{}},
+	// (signups mailing the optional verification)
+	{name: "session", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "optional"}},
 	{name: "jwt-hs-stateful", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy,
 		"JWT_ALGORITHM": "HS256", "JWT_STATEFUL_VALIDATION_ENABLED": true, "JWT_ROTATE_REFRESH_TOKEN": false,
 		"JWT_AUTHORIZATION_HEADER_SCHEME": "JWT"}, django: map[string]any{"ACCOUNT_LOGIN_ON_PASSWORD_RESET": true,
@@ -372,6 +373,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/password/reset", h.BrowserResetPasswordView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/email/verify", h.VerifyEmailView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/email/verify", h.BrowserVerifyEmailView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/signup", h.SignupView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/signup", h.BrowserSignupView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/email/verify/resend", h.ResendEmailVerificationCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/email/verify/resend", h.BrowserResendEmailVerificationCodeView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
@@ -529,6 +532,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			if strings.HasSuffix(step.Path, "/auth/login") {
 				marks["a login's fallback"]++
 			}
+			if strings.HasSuffix(step.Path, "/auth/signup") {
+				marks["a signup's fallback"]++
+			}
 			if os.Getenv("DJSESSION_DEBUG_FALLBACKS") != "" {
 				t.Logf("fallback %d %s %s", i, step.Method, step.Path)
 			}
@@ -581,6 +587,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			}
 		}
 		codes[w.Status]++
+		if strings.HasSuffix(step.Path, "/auth/signup") && (w.Status == 200 || w.Status == 401) {
+			marks["a user signed up"]++
+		}
 		if w.Body == "csrf" {
 			marks["csrf"]++
 		}
@@ -636,6 +645,12 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	if hl.Settings.EmailVerification == "mandatory" && !hl.Settings.EmailVerificationByCodeEnabled &&
 		(marks["a verification link mailed"] < 5 || marks["a login's fallback"] > 0) {
 		t.Errorf("mandatory verification: %d logins handed on, %d links mailed", marks["a login's fallback"], marks["a verification link mailed"])
+	}
+	// (signups: a login code required, or an address enumeration prevention hides, go to
+	// Django)
+	if marks["a user signed up"] < 3 || marks["a signup's fallback"] > 0 && !hl.Settings.LoginByCodeRequired &&
+		hl.Settings.EmailVerification != "mandatory" {
+		t.Errorf("signups: %d made, %d handed on", marks["a user signed up"], marks["a signup's fallback"])
 	}
 	if hl.Settings.EmailVerificationByCodeEnabled && (marks["a verification code mailed"] < 8 || marks["a login's fallback"] > 0) {
 		t.Errorf("verification by code: %d logins handed on, %d codes mailed", marks["a login's fallback"], marks["a verification code mailed"])

@@ -244,6 +244,8 @@ REAUTH_CODE_RESEND = "/_allauth/app/v1/auth/reauthenticate/code/resend"
 VERIFY = "/_allauth/app/v1/auth/email/verify"
 BROWSER_VERIFY = "/_allauth/browser/v1/auth/email/verify"
 RESEND_VERIFY = "/_allauth/app/v1/auth/email/verify/resend"
+SIGNUP = "/_allauth/app/v1/auth/signup"
+BROWSER_SIGNUP = "/_allauth/browser/v1/auth/signup"
 BROWSER_RESEND_VERIFY = "/_allauth/browser/v1/auth/email/verify/resend"
 RESET_REQUEST = "/_allauth/app/v1/auth/password/request"
 RESET = "/_allauth/app/v1/auth/password/reset"
@@ -1373,7 +1375,41 @@ def steps(tokens):
         verify_code_steps(add)
     elif MANDATORY:
         verify_login_steps(add)
+    signup_steps(add)
     return out
+
+
+def signup_steps(add):
+    """Signups: a user made (with an address, without), logged in or waiting for the
+    address's verification; the fields' errors (taken, blacklisted, invalid, too long,
+    short passwords), the methods, a logged-in session, the browser's."""
+    post = poster(add, "10.77")
+    pw = "a-good-pass-123"
+
+    def signup(name, headers=None, **body):
+        post(SIGNUP, name, body, headers=headers)
+
+    signup("s-su1", username="newbie", email="New.Bie@Example.com", password=pw)
+    signup(None, username="NEWBIE", email="x1@example.com", password=pw)
+    signup(None, username="n b", email="alice@example.com", password="short")
+    signup(None, username="", password="")
+    signup(None)
+    signup(None, username="x" * 151, email="not-an-email", password=pw)
+    signup(None, username="ok\u00e9_user.1", password=pw)
+    signup(None, username="null\u0000", email="a\u0000@example.com", password=pw + "\u0000")
+    signup(None, username="Bad!", email="bad@example.com", password="12345678")
+    signup(None, username="admin-ish", email="NEW.BIE@example.com", password=pw)
+    signup(None, username="mailless", password="another-good-pass-9")
+    signup(None, username=" spaced ", email=" spaced@example.com ", password=" " + pw + " ")
+    signup(None, username=5, email=["x@example.com"], password={"a": 1})
+    signup("s-kim", username="kimsnew", email="kimsnew@example.com", password=pw)
+    for method in ("GET", "PUT", "OPTIONS", "HEAD"):
+        post(SIGNUP, None, {"username": "m" + method.lower(), "password": pw}, method)
+    post(SIGNUP, None, "not json")
+    csrf = {"X-CSRFToken": CSRF_SECRET, "Cookie": "csrftoken=" + CSRF_SECRET}
+    post(BROWSER_SIGNUP, None, {"username": "browsie", "email": "browsie@example.com", "password": pw}, headers=csrf)
+    post(BROWSER_SIGNUP, None, {"username": "browsie2", "email": "browsie2@example.com", "password": pw},
+         headers={"Cookie": "csrftoken=" + CSRF_SECRET})
 
 
 def reauth_code_steps(add):

@@ -505,7 +505,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		if stop == stageVerifyEmail { // (the login's email: a string or none, as nextStage found)
 			ev, _ := next.d.Get("email")
 			email, _ := ev.AsStr()
-			if err := h.mailLoginVerification(r, c.session, u, email); err != nil {
+			if err := h.mailLoginVerification(r, c.session, u, email, false); err != nil {
 				return err
 			}
 		}

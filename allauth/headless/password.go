@@ -143,7 +143,11 @@ func (h *Headless) cleanPassword(password string, u *auth.User) auth.PasswordErr
 		}
 	}
 	var errs auth.PasswordErrors
-	if err := auth.ValidatePassword(password, u.PasswordUser(), h.PasswordValidators); err != nil {
+	var pu *auth.PasswordUser // (a signup's: none)
+	if u != nil {
+		pu = u.PasswordUser()
+	}
+	if err := auth.ValidatePassword(password, pu, h.PasswordValidators); err != nil {
 		errors.As(err, &errs)
 	}
 	return errs

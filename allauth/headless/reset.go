@@ -565,7 +565,7 @@ func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next
 		if stop == stageVerifyEmail {
 			ev, _ := next.d.Get("email")
 			email, _ := ev.AsStr() // (a string, or none: resetPassword checked it)
-			if err := h.mailLoginVerification(r, c.session, u, email); err != nil {
+			if err := h.mailLoginVerification(r, c.session, u, email, false); err != nil {
 				return err
 			}
 		}

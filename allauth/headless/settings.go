@@ -167,8 +167,18 @@ type Settings struct {
 	EmailVerificationByCodeFormat      UserCodeFormat
 	EmailVerificationMaxResendCount    int
 	// PreventEnumeration is ACCOUNT_PREVENT_ENUMERATION's truth (true; "strict" is true
-	// too): a login code asked for an address of no user is answered as for a user's.
-	PreventEnumeration bool
+	// too): a login code asked for an address of no user is answered as for a user's;
+	// PreventEnumerationStrict is its "strict" (a signup may take another account's
+	// address).
+	PreventEnumeration, PreventEnumerationStrict bool
+	// SignupFields is ACCOUNT_SIGNUP_FIELDS (by default, from the older settings:
+	// "email", "username*", "password1*", "password2*"); UsernameMinLength
+	// ACCOUNT_USERNAME_MIN_LENGTH (1), UsernameMaxLength the user model's username
+	// max_length (150), UsernameBlacklist ACCOUNT_USERNAME_BLACKLIST, as SignupView
+	// validates them.
+	SignupFields                         []SignupField
+	UsernameMinLength, UsernameMaxLength int
+	UsernameBlacklist                    []string
 	// EmailUnknownAccounts is ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS (true): such an address is
 	// mailed "account/email/unknown_account".
 	EmailUnknownAccounts bool
@@ -232,6 +242,9 @@ type Settings struct {
 	// LoginView cannot follow the site's login; passwordErr why ChangePasswordView
 	// cannot follow its password changes.
 	flowsErr, loginErr, passwordErr error
+	// signupErr (SettingsFromJSON) is why SignupView hands every signup on (an
+	// ErrLoginStage: a form, a honeypot or username validators of the project's own).
+	signupErr error
 	// resetErr (SettingsFromJSON) is why the password reset views cannot follow the
 	// site's (a token generator of its own).
 	resetErr error
@@ -300,15 +313,19 @@ func Defaults(secretKey string) *Settings {
 		PasswordResetByCodeTimeout:         180,
 		PasswordResetByCodeMaxAttempts:     3,
 		PreventEnumeration:                 true,
-		EmailUnknownAccounts:               true,
-		UniqueEmail:                        true,
-		MFAReauthenticationRequired:        true,
-		TOTPPeriod:                         30,
-		TOTPDigits:                         6,
-		RecoveryCodeCount:                  10,
-		RecoveryCodeDigits:                 8,
-		RateLimits:                         DefaultRateLimits(),
-		RateLimitIPv6Prefix:                64,
+		SignupFields: []SignupField{{Name: "email"}, {Name: "username", Required: true}, {Name: "password1", Required: true},
+			{Name: "password2", Required: true}},
+		UsernameMinLength:           1,
+		UsernameMaxLength:           150,
+		EmailUnknownAccounts:        true,
+		UniqueEmail:                 true,
+		MFAReauthenticationRequired: true,
+		TOTPPeriod:                  30,
+		TOTPDigits:                  6,
+		RecoveryCodeCount:           10,
+		RecoveryCodeDigits:          8,
+		RateLimits:                  DefaultRateLimits(),
+		RateLimitIPv6Prefix:         64,
 	}
 }
 
@@ -407,6 +424,9 @@ func (s *Settings) loginByCodeRequired(method string) bool {
 	}
 	if s.loginByCodeMethods == nil {
 		return s.LoginByCodeRequired
+	}
+	if method == "" { // (no authentication recorded: `method is None or ...`)
+		return len(s.loginByCodeMethods) > 0
 	}
 	return slices.Contains(s.loginByCodeMethods, method)
 }

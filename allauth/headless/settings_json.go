@@ -264,7 +264,9 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 	}
 	if v, ok := value("ACCOUNT_PREVENT_ENUMERATION"); ok {
 		s.PreventEnumeration = truthy(v)
+		s.PreventEnumerationStrict = v == "strict"
 	}
+	signupSettings(s, value, intOf, refuse)
 	if v, ok := value("ACCOUNT_EMAIL_UNKNOWN_ACCOUNTS"); ok {
 		s.EmailUnknownAccounts = truthy(v)
 	}
@@ -624,4 +626,78 @@ func truthy(v any) bool {
 		return len(x) > 0
 	}
 	return true
+}
+
+// signupSettings reads the signup's settings as allauth's app settings compute them:
+// ACCOUNT_SIGNUP_FIELDS (else from ACCOUNT_USERNAME_REQUIRED, ACCOUNT_EMAIL_REQUIRED,
+// ACCOUNT_SIGNUP_EMAIL_ENTER_TWICE and ACCOUNT_SIGNUP_PASSWORD_ENTER_TWICE, or its older
+// name ACCOUNT_SIGNUP_PASSWORD_VERIFICATION), the username's minimum length and
+// blacklist; a form, a honeypot or username validators of the project's own hand every
+// signup on.
+func signupSettings(s *Settings, value func(string) (any, bool), intOf func(string, any) int, refuse func(string, ...any)) {
+	setting := func(name string, def bool) bool {
+		if v, ok := value(name); ok {
+			return truthy(v)
+		}
+		return def
+	}
+	var fields []string
+	if v, ok := value("ACCOUNT_SIGNUP_FIELDS"); ok && truthy(v) {
+		list, isList := v.([]any)
+		if !isList {
+			refuse("ACCOUNT_SIGNUP_FIELDS = %v", v)
+			return
+		}
+		for _, f := range list {
+			name, isStr := f.(string)
+			if !isStr {
+				refuse("ACCOUNT_SIGNUP_FIELDS holds %v", f)
+				return
+			}
+			fields = append(fields, name)
+		}
+	} else {
+		email := setting("ACCOUNT_EMAIL_REQUIRED", false)
+		req := map[bool]string{true: "*"}
+		fields = append(fields, "email"+req[email])
+		if setting("ACCOUNT_SIGNUP_EMAIL_ENTER_TWICE", false) {
+			fields = append(fields, "email2"+req[email])
+		}
+		if setting("ACCOUNT_USERNAME_REQUIRED", true) {
+			fields = append(fields, "username*")
+		}
+		fields = append(fields, "password1*")
+		if setting("ACCOUNT_SIGNUP_PASSWORD_ENTER_TWICE", setting("ACCOUNT_SIGNUP_PASSWORD_VERIFICATION", true)) {
+			fields = append(fields, "password2*")
+		}
+	}
+	s.SignupFields = nil
+	for _, f := range fields { // (a dict: a field named twice keeps its first place)
+		name, _, required := strings.Cut(f, "*")
+		i := slices.IndexFunc(s.SignupFields, func(x SignupField) bool { return x.Name == name })
+		if i < 0 {
+			s.SignupFields = append(s.SignupFields, SignupField{Name: name, Required: required})
+		} else {
+			s.SignupFields[i].Required = required
+		}
+	}
+	if v, ok := value("ACCOUNT_USERNAME_MIN_LENGTH"); ok {
+		s.UsernameMinLength = intOf("ACCOUNT_USERNAME_MIN_LENGTH", v)
+	}
+	if v, ok := value("ACCOUNT_USERNAME_BLACKLIST"); ok {
+		list, _ := v.([]any)
+		s.UsernameBlacklist = nil
+		for _, b := range list {
+			if name, isStr := b.(string); isStr {
+				s.UsernameBlacklist = append(s.UsernameBlacklist, name)
+			} else {
+				refuse("ACCOUNT_USERNAME_BLACKLIST holds %v", b)
+			}
+		}
+	}
+	for _, name := range []string{"ACCOUNT_SIGNUP_FORM_CLASS", "ACCOUNT_SIGNUP_FORM_HONEYPOT_FIELD", "ACCOUNT_USERNAME_VALIDATORS"} {
+		if v, ok := value(name); ok && truthy(v) && s.signupErr == nil {
+			s.signupErr = fmt.Errorf("%w: %s (the project's own)", ErrLoginStage, name)
+		}
+	}
 }

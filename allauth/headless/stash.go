@@ -252,13 +252,16 @@ func (h *Headless) nextStage(ctx context.Context, s *django.Session, l *stashedL
 				verification = h.Settings.EmailVerification
 			}
 			signup, _ := l.d.Get("signup")
-			if verification == "mandatory" || verification == "optional" && signup.Truthy() {
+			if verification == "mandatory" || verification == "optional" {
 				email := ""
 				if v, _ := l.d.Get("email"); v.Truthy() {
 					var isStr bool
 					if email, isStr = v.AsStr(); !isStr { // (has_verified_email's email.lower())
 						return key, fmt.Errorf("%w: the login's email is a %s", errStash, v.Kind())
 					}
+				}
+				if verification == "optional" && !signup.Truthy() { // (has_verified_email first, then signup)
+					continue
 				}
 				src, ok := h.Emails.(EmailAddressSource)
 				if !ok || l.user == nil {

@@ -135,7 +135,7 @@ func (h *Headless) stashVerifyLogin(r *http.Request, s *django.Session, u *auth.
 	if err != nil {
 		return err
 	}
-	if err := h.mailLoginVerification(r, s, u, email); err != nil {
+	if err := h.mailLoginVerification(r, s, u, email, false); err != nil {
 		return err
 	}
 	return h.stashLogin(s, l)
@@ -145,7 +145,7 @@ func (h *Headless) stashVerifyLogin(r *http.Request, s *django.Session, u *auth.
 // (get_address_for_login), unless verified, mailed its link
 // (send_verification_email_to_address) while the "confirm_email" rate of the address
 // allows.
-func (h *Headless) mailLoginVerification(r *http.Request, s *django.Session, u *auth.User, email string) error {
+func (h *Headless) mailLoginVerification(r *http.Request, s *django.Session, u *auth.User, email string, signup bool) error {
 	ctx := r.Context()
 	id, a, found, err := h.loginAddress(ctx, u, email)
 	if err != nil || !found || a.Verified {
@@ -160,7 +160,7 @@ func (h *Headless) mailLoginVerification(r *http.Request, s *django.Session, u *
 	if !h.truthyPK(u.ID) { // (an address of a user_id Python takes as false: of no user)
 		return h.unknownAccountMail(ctx, r, a.Email)
 	}
-	return h.mailConfirmation(r, u, id, a.Email)
+	return h.mailConfirmation(r, u, id, a.Email, signup)
 }
 
 // mailConfirmation is address.send_confirmation at a login: the mail
@@ -168,24 +168,29 @@ func (h *Headless) mailLoginVerification(r *http.Request, s *django.Session, u *
 // (HEADLESS_FRONTEND_URLS' "account_confirm_email"). The key is EmailConfirmationHMAC's
 // (signing.dumps of the id, ACCOUNT_SALT), or with ACCOUNT_EMAIL_CONFIRMATION_HMAC off
 // a new row of the EmailConfirmation table's.
-func (h *Headless) mailConfirmation(r *http.Request, u *auth.User, id int64, address string) error {
+func (h *Headless) mailConfirmation(r *http.Request, u *auth.User, id int64, address string, signup bool) error {
 	if !h.Settings.EmailConfirmationHMAC {
-		return h.tableConfirmationMail(r, u, id, address)
+		return h.tableConfirmationMail(r, u, id, address, signup)
 	}
 	ds := h.Sessions.Settings()
 	key, err := signing.Dumps(serializer.Int(id), signing.DumpsOptions{Key: ds.SecretKey, Salt: h.accountSalt(), Now: ds.Now})
 	if err != nil {
 		return err
 	}
-	return h.sendConfirmation(r, u, key, address)
+	return h.sendConfirmation(r, u, key, address, signup)
 }
 
-// sendConfirmation is send_confirmation_mail of a link's key.
-func (h *Headless) sendConfirmation(r *http.Request, u *auth.User, key, address string) error {
+// sendConfirmation is send_confirmation_mail of a link's key (at a signup:
+// "account/email/email_confirmation_signup").
+func (h *Headless) sendConfirmation(r *http.Request, u *auth.User, key, address string, signup bool) error {
 	link, err := h.frontendURL(r, "account_confirm_email", "key", key)
 	if err != nil {
 		return err
 	}
-	return h.Mailer.SendMail(r.Context(), Mail{TemplatePrefix: "account/email/email_confirmation", Email: address,
+	prefix := "account/email/email_confirmation"
+	if signup {
+		prefix += "_signup"
+	}
+	return h.Mailer.SendMail(r.Context(), Mail{TemplatePrefix: prefix, Email: address,
 		Context: map[string]any{"user": u, "key": key, "activate_url": link}})
 }

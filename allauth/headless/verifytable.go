@@ -107,7 +107,7 @@ func (h *Headless) tableConfirmationAddress(ctx context.Context, key string) (in
 // tableConfirmationMail is EmailConfirmation.create and send for the address id: a
 // new random key (get_random_string(64), lowercased) stored, mailed with its link, and
 // the row marked sent.
-func (h *Headless) tableConfirmationMail(r *http.Request, u *auth.User, id int64, address string) error {
+func (h *Headless) tableConfirmationMail(r *http.Request, u *auth.User, id int64, address string, signup bool) error {
 	key, err := hashers.RandomStringOf(64, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
 	if err != nil {
 		return err
@@ -119,7 +119,7 @@ func (h *Headless) tableConfirmationMail(r *http.Request, u *auth.User, id int64
 	if err != nil {
 		return err
 	}
-	if err := h.sendConfirmation(r, u, key, address); err != nil {
+	if err := h.sendConfirmation(r, u, key, address, signup); err != nil {
 		return err
 	}
 	return table.ConfirmationSent(ctx, cid, h.now())
