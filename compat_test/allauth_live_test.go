@@ -901,6 +901,9 @@ ACCOUNT_EMAIL_CONFIRMATION_EXPIRE_DAYS = 7
 ACCOUNT_SALT = "another-salt"
 ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = True
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_TIMEOUT = 120.5
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "email"]
+ACCOUNT_USERNAME_MIN_LENGTH = 3
+ACCOUNT_USERNAME_BLACKLIST = ["Admin", "root"]
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT = {"length": 7, "numeric": True}
 `, `
 ACCOUNT_AUTHENTICATION_METHOD = "email"
@@ -934,6 +937,10 @@ ALLAUTH_USER_CODE_FORMAT = {"numeric": True}
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"length": 6, "dashed": False}
 ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 3
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 4
+ACCOUNT_EMAIL_REQUIRED = True
+ACCOUNT_SIGNUP_EMAIL_ENTER_TWICE = True
+ACCOUNT_USERNAME_REQUIRED = False
+ACCOUNT_SIGNUP_PASSWORD_VERIFICATION = False
 `, `
 ALLAUTH_USER_CODE_FORMAT = {"length": 10}
 ACCOUNT_PASSWORD_RESET_BY_CODE_CODE_FORMAT = {"numeric": True, "dashed": True}
@@ -980,6 +987,9 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "EmailVerificationByCodeMaxAttempts": a.EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS,
     "EmailVerificationByCodeTimeout": a.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
     "EmailVerificationMaxResendCount": a.EMAIL_VERIFICATION_MAX_RESEND_COUNT,
+    "SignupFields": [{"Name": k, "Required": v["required"]} for k, v in a.SIGNUP_FIELDS.items()],
+    "UsernameMinLength": a.USERNAME_MIN_LENGTH, "UsernameBlacklist": a.USERNAME_BLACKLIST or None,
+    "PreventEnumerationStrict": a.PREVENT_ENUMERATION == "strict",
     "EmailVerificationByCodeFormat": {"Length": a.EMAIL_VERIFICATION_BY_CODE_FORMAT.get("length") or 0,
                                       "Numeric": bool(a.EMAIL_VERIFICATION_BY_CODE_FORMAT.get("numeric")),
                                       "Dashed": bool(a.EMAIL_VERIFICATION_BY_CODE_FORMAT.get("dashed", True))}}))
@@ -1010,7 +1020,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.LoginOnPasswordReset, s.PasswordResetByCodeMaxAttempts, s.PasswordResetByCodeTimeout, s.PasswordResetByCodeFormat,
 				s.LoginOnEmailConfirmation, s.EmailConfirmationHMAC, s.EmailConfirmationExpireDays, s.AccountSalt,
 				s.EmailVerificationByCodeMaxAttempts, s.EmailVerificationByCodeTimeout, s.EmailVerificationMaxResendCount,
-				s.EmailVerificationByCodeFormat}
+				s.EmailVerificationByCodeFormat, s.SignupFields, s.UsernameMinLength, s.UsernameBlacklist,
+				s.PreventEnumerationStrict}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

@@ -78,7 +78,16 @@ func FuzzHeadless(f *testing.F) {
 	verifyToken := sessionTokenOf.FindStringSubmatch(w.Body.String())[1]
 	f.Add(`{"key": "` + vmails[0].Context["code"].(string) + `"}`)
 	verifyByCode := vs.h.VerifyEmailView(nil)
+	// Signups.
+	var smails []headless.Mail
+	ss := codeSite(f, &smails)
+	ss.h.Settings.FrontendURLs["account_confirm_email"] = "/verify/{key}"
+	signup := ss.h.SignupView(nil)
+	f.Add(`{"username": "fuzzy", "email": "Fuzzy@Example.com", "password": "a-good-pass-123"}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		if w := serve(signup, "POST", "/_allauth/app/v1/auth/signup", in); w.Code != 400 && w.Code != 200 {
+			t.Errorf("signup %q: %d %s", in, w.Code, w.Body)
+		}
 		// (a 409 once three codes failed, a 410 once the code took)
 		for _, w := range []*httptest.ResponseRecorder{
 			serve(verifyByCode, "POST", "/_allauth/app/v1/auth/email/verify", in, "X-Session-Token", verifyToken),
