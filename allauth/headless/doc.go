@@ -87,7 +87,13 @@
 // a login's "verify_email" stage, whose process waits in the session as allauth keeps
 // it, and ResendEmailVerificationCodeView (and
 // BrowserResendEmailVerificationCodeView), .../auth/email/verify/resend, mails a new
-// one. SettingsFromJSON reads the project's
+// one. The signup: SignupView (and BrowserSignupView), _allauth/app/v1/auth/signup,
+// validates ACCOUNT_SIGNUP_FIELDS as allauth's SignupInput does, makes the user and its
+// address as allauth's adapter makes them, and logs the new user in as
+// complete_signup does (the verification mailed, or the login waiting for it); a
+// signup allauth's form would treat otherwise (a form of the project's own, a username
+// to make up, an address enumeration prevention hides) goes to the fallback.
+// SettingsFromJSON reads the project's
 // settings as scripts/export_settings.py exports them.
 //
 // Held live to django-allauth 65.22.1 on Django 4.2, 5.2, 6.0 and 6.1 (allauth's
