@@ -309,12 +309,14 @@ func (h *Headless) serveSignup(w http.ResponseWriter, r *http.Request, c *appCon
 	if !h.Settings.SignupEnabled { // (is_open_for_signup)
 		return h.metaResponse(w, r, c, http.StatusForbidden, serializer.None())
 	}
-	// Handed on before anything is written: prevent_enumeration's fake login, the
-	// username allauth would make up, an unusable password, an address longer than
-	// the user's email field keeps, an address the session holds verified
-	// (unstash_verified_email: a social login's).
+	if in.exists {
+		return h.preventEnumeration(w, r, c, in.email)
+	}
+	// Handed on before anything is written: the username allauth would make up, an
+	// unusable password, an address longer than the user's email field keeps, an
+	// address the session holds verified (unstash_verified_email: a social login's).
 	stashed, _ := c.session.Get(verifiedEmailKey)
-	if in.exists || in.username == "" || in.password == "" || utf8.RuneCountInString(in.email) > 254 || stashed.Truthy() {
+	if in.username == "" || in.password == "" || utf8.RuneCountInString(in.email) > 254 || stashed.Truthy() {
 		if err := h.rollback(ctx, usage); err != nil {
 			return err
 		}
@@ -343,6 +345,39 @@ func (h *Headless) serveSignup(w http.ResponseWriter, r *http.Request, c *appCon
 		}
 	}
 	return h.signupLogin(w, r, c, u)
+}
+
+// preventEnumeration is prevent_enumeration, for a signup by the address of another
+// account on a site with a mandatory verification: no user made, but the fake login of
+// no user stashed at "verify_email" as allauth stashes it, the address mailed
+// "account/email/account_already_exists" (by link, within the "confirm_email" rate; by
+// code, a process of no user kept in the session, allauth's 429 once the rate is used
+// up), and allauth's 401, as for a new account.
+func (h *Headless) preventEnumeration(w http.ResponseWriter, r *http.Request, c *appContext, email string) error {
+	l, err := h.loginAt(nil, email, stageVerifyEmail)
+	if err != nil {
+		return err
+	}
+	l.d.Set("signup", serializer.Bool(true))
+	if h.Settings.EmailVerificationByCodeEnabled {
+		state := h.codeState(nil, email)
+		if err := h.mailVerificationCode(r, nil, state, false); errors.Is(err, errRateLimited) {
+			return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+		} else if err != nil {
+			return err
+		}
+		c.session.Set(verificationCodeKey, serializer.DictValue(state))
+	} else if _, ok, err := h.consumeWith(r.Context(), r, "confirm_email", pystr.Lower(email), "", rateOptions{limitGet: true}); err != nil {
+		return err
+	} else if ok {
+		if err := h.accountExistsMail(r, email); err != nil {
+			return err
+		}
+	}
+	if err := h.stashLogin(c.session, l); err != nil {
+		return err
+	}
+	return h.authenticationResponse(w, r, c, nil)
 }
 
 // signupLogin is complete_signup's perform_login of the new user u (Login(signup=True)):
