@@ -92,7 +92,7 @@
 // address as allauth's adapter makes them, and logs the new user in as
 // complete_signup does (the verification mailed, or the login waiting for it); a
 // signup allauth's form would treat otherwise (a form of the project's own, a username
-// to make up, an address enumeration prevention hides) goes to the fallback.
+// to make up) goes to the fallback.
 // SettingsFromJSON reads the project's
 // settings as scripts/export_settings.py exports them.
 //

@@ -37,14 +37,17 @@ type SignupField struct {
 // session logged in; "mandatory" mails it and stashes the login at the
 // "verify_email" stage (allauth's 401), for VerifyEmailView; "none" logs in. It answers
 // allauth's 400s, its 409 for a session already logged in, its 403 with
-// ACCOUNT_SIGNUP_ENABLED off and its 429 once the "signup" rate is used up.
+// ACCOUNT_SIGNUP_ENABLED off and its 429 once the "signup" rate is used up. The address
+// of another account, on a site with a mandatory verification and
+// ACCOUNT_PREVENT_ENUMERATION, makes no user: it is mailed
+// "account/email/account_already_exists" and the answer is a new account's (the fake
+// login waiting at "verify_email").
 //
 // What allauth's form would do otherwise goes to fallback (ErrLoginStage), before
 // anything is written: a signup form of the project's own (ACCOUNT_SIGNUP_FORM_CLASS),
 // a honeypot field, ACCOUNT_USERNAME_VALIDATORS, phone or email2 among the fields, a
-// username left to allauth to make up, no password, an address of another account
-// that enumeration prevention hides (a mandatory verification), a login code
-// required, a mail to send without a Mailer.
+// username left to allauth to make up, no password, a login code required, a mail to
+// send without a Mailer.
 func (h *Headless) SignupView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveSignup, fallback)
 }
