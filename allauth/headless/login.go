@@ -106,14 +106,7 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		return err
 	}
 	ctx := r.Context()
-	usage, ok, err := h.consume(ctx, r, "login", "", "")
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
-	}
-	data, ok, err := h.restInput(w, r)
+	usage, data, ok, err := h.rateLimitedInput(w, r, c, "login")
 	if err != nil || !ok {
 		return err
 	}
@@ -183,6 +176,20 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	}
 	c.loggedIn = true
 	return h.authenticationResponse(w, r, c, in.user)
+}
+
+// rateLimitedInput is a view's rate limit decorator (the action's rates per client;
+// allauth's 429 once used up) and RESTView.handle's JSON input; false once answered.
+func (h *Headless) rateLimitedInput(w http.ResponseWriter, r *http.Request, c *appContext, action string) ([]rateUsage, *serializer.Dict, bool, error) {
+	usage, ok, err := h.consume(r.Context(), r, action, "", "")
+	if err != nil {
+		return nil, nil, false, err
+	}
+	if !ok {
+		return nil, nil, false, h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
+	}
+	data, ok, err := h.restInput(w, r)
+	return usage, data, ok, err
 }
 
 // loginCheck refuses settings LoginView cannot follow.

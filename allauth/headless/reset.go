@@ -647,27 +647,12 @@ const resetCodeKey = "account_password_reset_verification"
 // session's password reset by code; nil for none, or for one older than
 // ACCOUNT_PASSWORD_RESET_BY_CODE_TIMEOUT (abort_if_invalid: then dropped).
 func (h *Headless) pendingResetCode(s *django.Session) (*serializer.Dict, error) {
-	v, _ := s.Get(resetCodeKey)
-	if !v.Truthy() {
-		return nil, nil
-	}
-	if v.Kind() != serializer.KindDict {
-		return nil, fmt.Errorf("%w: a password reset code's state is a %s", errStash, v.Kind())
-	}
-	state := v.Dict()
-	at, ok := state.Get("at")
-	if !ok {
-		return nil, fmt.Errorf("%w: a password reset code's state without its time", errStash)
-	}
-	t, err := pyArith(at, "the password reset code's time")
-	if err != nil {
-		return nil, err
-	}
-	if !(pyTime(h.now())-t <= h.Settings.PasswordResetByCodeTimeout) {
+	state, valid, err := h.codeProcess(s, resetCodeKey, "the password reset code", h.Settings.PasswordResetByCodeTimeout)
+	if err == nil && state != nil && !valid {
 		s.Pop(resetCodeKey)
 		return nil, nil
 	}
-	return state, nil
+	return state, err
 }
 
 // initiateResetCode is PasswordResetVerificationProcess.initiate: the process's state

@@ -283,14 +283,7 @@ func (h *Headless) serveSignup(w http.ResponseWriter, r *http.Request, c *appCon
 		return err
 	}
 	ctx := r.Context()
-	usage, ok, err := h.consume(ctx, r, "signup", "", "")
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
-	}
-	data, ok, err := h.restInput(w, r)
+	usage, data, ok, err := h.rateLimitedInput(w, r, c, "signup")
 	if err != nil || !ok {
 		return err
 	}

@@ -238,17 +238,9 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 	if err != nil {
 		return err
 	}
-	data := serializer.NewDict()
-	if r.Method == http.MethodGet {
-		data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
-	} else {
-		var ok bool
-		if data, ok, err = h.jsonBody(r); err != nil {
-			return err
-		} else if !ok {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
+	data, ok, err := h.verifyKeyData(w, r)
+	if err != nil || !ok {
+		return err
 	}
 	id, a, ferr, err := h.verifyKeyInput(ctx, data)
 	if err != nil {
@@ -327,6 +319,21 @@ func (h *Headless) confirmAndResume(w http.ResponseWriter, r *http.Request, c *a
 		su = stage.user
 	}
 	return h.authenticationResponse(w, r, c, su)
+}
+
+// verifyKeyData is VerifyEmailView's input: the X-Email-Verification-Key header's key
+// for a GET, else the JSON body (allauth's bare 400 for none); false once answered.
+func (h *Headless) verifyKeyData(w http.ResponseWriter, r *http.Request) (*serializer.Dict, bool, error) {
+	if r.Method == http.MethodGet {
+		data := serializer.NewDict()
+		data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
+		return data, true, nil
+	}
+	data, ok, err := h.jsonBody(r)
+	if err == nil && !ok {
+		emptyResponse(w, http.StatusBadRequest, "")
+	}
+	return data, ok, err
 }
 
 // serveVerifyEmailGet is VerifyEmailView.get once RESTView.handle took a HEAD's input:

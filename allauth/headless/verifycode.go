@@ -183,27 +183,34 @@ var errRateLimited = fmt.Errorf("headless: the address's confirm_email rate is u
 // (aborted: the state dropped, and the stashed login with it, for an anonymous
 // session with its authentication records).
 func (h *Headless) pendingVerification(s *django.Session, authenticated bool) (*serializer.Dict, error) {
-	v, _ := s.Get(verificationCodeKey)
-	if !v.Truthy() {
+	state, valid, err := h.codeProcess(s, verificationCodeKey, "the email verification", h.Settings.EmailVerificationByCodeTimeout)
+	if err == nil && state != nil && !valid {
+		abortVerification(s, authenticated)
 		return nil, nil
 	}
+	return state, err
+}
+
+// codeProcess is AbstractCodeVerificationProcess's state in the session under key
+// (nil for none: a falsy value) and is_valid: not older than timeout.
+func (h *Headless) codeProcess(s *django.Session, key, what string, timeout float64) (*serializer.Dict, bool, error) {
+	v, _ := s.Get(key)
+	if !v.Truthy() {
+		return nil, false, nil
+	}
 	if v.Kind() != serializer.KindDict {
-		return nil, fmt.Errorf("%w: the email verification's state is a %s", errStash, v.Kind())
+		return nil, false, fmt.Errorf("%w: %s's state is a %s", errStash, what, v.Kind())
 	}
 	state := v.Dict()
 	at, ok := state.Get("at")
 	if !ok {
-		return nil, fmt.Errorf("%w: an email verification's state without its time", errStash)
+		return nil, false, fmt.Errorf("%w: %s's state without its time", errStash, what)
 	}
-	t, err := pyArith(at, "the email verification's time")
+	t, err := pyArith(at, what+"'s time")
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	if pyTime(h.now())-t > h.Settings.EmailVerificationByCodeTimeout {
-		abortVerification(s, authenticated)
-		return nil, nil
-	}
-	return state, nil
+	return state, pyTime(h.now())-t <= timeout, nil
 }
 
 // abortVerification is EmailVerificationProcess.abort: the state dropped, and the
@@ -308,17 +315,9 @@ func (h *Headless) serveVerifyEmailCode(w http.ResponseWriter, r *http.Request, 
 	if state == nil {
 		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
-	data := serializer.NewDict()
-	if r.Method == http.MethodGet {
-		data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
-	} else {
-		var ok bool
-		if data, ok, err = h.jsonBody(r); err != nil {
-			return err
-		} else if !ok {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
+	data, ok, err := h.verifyKeyData(w, r)
+	if err != nil || !ok {
+		return err
 	}
 	id, a, u, ferr, err := h.verifyCodeInput(ctx, c, state, su, data)
 	if err != nil {
