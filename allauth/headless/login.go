@@ -120,16 +120,8 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 	if err != nil {
 		return err
 	}
-	if len(errs) > 0 {
-		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
-	}
-	if !restPost(w, r) {
-		return nil
-	}
-	if u, err := h.SessionUser(ctx, c.session); err != nil {
+	if ok, err := h.anonymousPost(w, r, c, errs); err != nil || !ok {
 		return err
-	} else if u != nil {
-		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
 	// perform_password_login: the authentication recorded, then perform_login.
 	var extra []string
@@ -190,6 +182,24 @@ func (h *Headless) rateLimitedInput(w http.ResponseWriter, r *http.Request, c *a
 	}
 	data, ok, err := h.restInput(w, r)
 	return usage, data, ok, err
+}
+
+// anonymousPost is a view's answer once its input is read: the input's errors (a 400),
+// a method other than POST, a session already logged in (a 409); true for none.
+func (h *Headless) anonymousPost(w http.ResponseWriter, r *http.Request, c *appContext, errs []serializer.Value) (bool, error) {
+	if len(errs) > 0 {
+		return false, h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
+	}
+	if !restPost(w, r) {
+		return false, nil
+	}
+	if u, err := h.SessionUser(r.Context(), c.session); err != nil || u != nil {
+		if err == nil {
+			err = h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
+		}
+		return false, err
+	}
+	return true, nil
 }
 
 // loginCheck refuses settings LoginView cannot follow.

@@ -291,16 +291,8 @@ func (h *Headless) serveSignup(w http.ResponseWriter, r *http.Request, c *appCon
 	if err != nil {
 		return err
 	}
-	if len(errs) > 0 {
-		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(errs...))
-	}
-	if !restPost(w, r) {
-		return nil
-	}
-	if u, err := h.SessionUser(ctx, c.session); err != nil {
+	if ok, err := h.anonymousPost(w, r, c, errs); err != nil || !ok {
 		return err
-	} else if u != nil {
-		return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 	}
 	if !h.Settings.SignupEnabled { // (is_open_for_signup)
 		return h.metaResponse(w, r, c, http.StatusForbidden, serializer.None())

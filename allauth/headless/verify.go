@@ -249,18 +249,11 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 	if !ferr.IsNone() {
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
 	}
-	switch r.Method {
-	case http.MethodGet:
-		return h.verifyEmailResponse(w, r, c, a, stage)
-	case http.MethodHead: // (View's head is its get, which reads the header's key)
-		return h.serveVerifyEmailGet(w, r, c, stage)
-	case http.MethodPost:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowGetPost)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowGetPost)
-		return nil
+	if post, err := h.verifyDispatch(w, r, c, a, stage, func(data *serializer.Dict) (EmailAddress, serializer.Value, error) {
+		_, a, ferr, err := h.verifyKeyInput(ctx, data)
+		return a, ferr, err
+	}); err != nil || !post {
+		return err
 	}
 	su, err := h.SessionUser(ctx, c.session)
 	if err != nil {
@@ -336,19 +329,33 @@ func (h *Headless) verifyKeyData(w http.ResponseWriter, r *http.Request) (*seria
 	return data, ok, err
 }
 
-// serveVerifyEmailGet is VerifyEmailView.get once RESTView.handle took a HEAD's input:
-// the header's key.
-func (h *Headless) serveVerifyEmailGet(w http.ResponseWriter, r *http.Request, c *appContext, stage *stashedLogin) error {
-	data := serializer.NewDict()
-	data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
-	_, a, ferr, err := h.verifyKeyInput(r.Context(), data)
-	if err != nil {
-		return err
+// verifyDispatch is VerifyEmailView's dispatch once its input (the address a) is valid:
+// get answers the address, head too once get's input (the header's key, read by input)
+// is valid, OPTIONS and the other methods are answered; true for a POST.
+func (h *Headless) verifyDispatch(w http.ResponseWriter, r *http.Request, c *appContext, a EmailAddress, stage *stashedLogin,
+	input func(*serializer.Dict) (EmailAddress, serializer.Value, error)) (bool, error) {
+	switch r.Method {
+	case http.MethodGet:
+		return false, h.verifyEmailResponse(w, r, c, a, stage)
+	case http.MethodHead: // (View's head is its get, which reads the header's key)
+		data := serializer.NewDict()
+		data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
+		a, ferr, err := input(data)
+		if err != nil {
+			return false, err
+		}
+		if !ferr.IsNone() {
+			return false, h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+		}
+		return false, h.verifyEmailResponse(w, r, c, a, stage)
+	case http.MethodPost:
+		return true, nil
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowGetPost)
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowGetPost)
 	}
-	if !ferr.IsNone() {
-		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
-	}
-	return h.verifyEmailResponse(w, r, c, a, stage)
+	return false, nil
 }
 
 // verifyEmailResponse is VerifyEmailResponse: the address and its user, and whether a

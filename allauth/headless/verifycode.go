@@ -326,27 +326,11 @@ func (h *Headless) serveVerifyEmailCode(w http.ResponseWriter, r *http.Request, 
 	if !ferr.IsNone() {
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
 	}
-	switch r.Method {
-	case http.MethodGet:
-		return h.verifyEmailResponse(w, r, c, a, stage)
-	case http.MethodHead: // (View's head is its get, which reads the header's key)
-		data := serializer.NewDict()
-		data.Set("key", serializer.Str(pystr.Latin1(r.Header.Get("X-Email-Verification-Key"))))
+	if post, err := h.verifyDispatch(w, r, c, a, stage, func(data *serializer.Dict) (EmailAddress, serializer.Value, error) {
 		_, a, _, ferr, err := h.verifyCodeInput(ctx, c, state, su, data)
-		if err != nil {
-			return err
-		}
-		if !ferr.IsNone() {
-			return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
-		}
-		return h.verifyEmailResponse(w, r, c, a, stage)
-	case http.MethodPost:
-	case http.MethodOptions:
-		emptyResponse(w, http.StatusOK, allowGetPost)
-		return nil
-	default:
-		emptyResponse(w, http.StatusMethodNotAllowed, allowGetPost)
-		return nil
+		return a, ferr, err
+	}); err != nil || !post {
+		return err
 	}
 	if a.Verified { // (mark_email_address_as_verified finds nothing to do: allauth's 500)
 		return ErrLoginStage
