@@ -514,14 +514,9 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		}
 		return h.authenticationResponse(w, r, c, nil)
 	}
-	c.session.Pop(loginKey) // (pop_login: no stage left)
-	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
+	if err := h.adapterLogin(ctx, c, u, h.loginBackend()); err != nil {
 		return err
 	}
-	if !c.browser {
-		django.CancelCSRFCookieUpdate(ctx)
-	}
-	c.loggedIn = true
 	return h.authenticationResponse(w, r, c, u)
 }
 

@@ -159,14 +159,9 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		}
 		return h.authenticationResponse(w, r, c, nil)
 	}
-	c.session.Pop(loginKey) // (pop_login: no stage left)
-	if err := auth.Login(ctx, c.session, in.user, in.backend, h.Config); err != nil {
+	if err := h.adapterLogin(ctx, c, in.user, in.backend); err != nil {
 		return err
 	}
-	if !c.browser { // (authentication_context: no new CSRF cookie for an app)
-		django.CancelCSRFCookieUpdate(ctx)
-	}
-	c.loggedIn = true
 	return h.authenticationResponse(w, r, c, in.user)
 }
 

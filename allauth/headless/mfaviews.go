@@ -118,24 +118,10 @@ func (h *Headless) serveMFAAuthenticate(w http.ResponseWriter, r *http.Request, 
 	// popped, adapter.login), the answer.
 	st, _ := l.stages.Get(stageMFAAuthenticate)
 	st.Dict().Set("handled", serializer.Bool(true))
-	c.session.Pop(loginKey)
-	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
+	// (adapter.post_login's AuthenticationResponse, which respond_next_stage drops for
+	// one of its own)
+	if err := h.completeLogin(r, c, u); err != nil {
 		return err
-	}
-	c.loggedIn = true
-	if !c.browser {
-		django.CancelCSRFCookieUpdate(ctx)
-	}
-	if c.exposeTokens(u) {
-		// (adapter.post_login's AuthenticationResponse, which respond_next_stage drops
-		// for one of its own: the session saved by its expose_session_token, its refresh
-		// token recorded all the same)
-		if _, err := c.meta(r); err != nil {
-			return err
-		}
-		if _, err := h.AccessTokenPayload(u, c.session); err != nil {
-			return err
-		}
 	}
 	return h.authenticationResponse(w, r, c, u)
 }

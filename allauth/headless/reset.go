@@ -574,18 +574,27 @@ func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next
 	return h.completeLogin(r, c, u)
 }
 
-// completeLogin is the end of resume_login, no stage left: the login popped, the
-// session logged in as u (adapter.login), and adapter.post_login's
-// AuthenticationResponse.
-func (h *Headless) completeLogin(r *http.Request, c *appContext, u *auth.User) error {
-	ctx := r.Context()
-	c.session.Pop(loginKey) // (pop_login)
-	if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
+// adapterLogin is resume_login's end, no stage left: the login popped (pop_login) and
+// the session logged in as u by backend (adapter.login; for an app, no new CSRF
+// cookie: authentication_context).
+func (h *Headless) adapterLogin(ctx context.Context, c *appContext, u *auth.User, backend string) error {
+	c.session.Pop(loginKey)
+	if err := auth.Login(ctx, c.session, u, backend, h.Config); err != nil {
 		return err
 	}
 	c.loggedIn = true
 	if !c.browser {
 		django.CancelCSRFCookieUpdate(ctx)
+	}
+	return nil
+}
+
+// completeLogin is the end of resume_login, no stage left: the login popped, the
+// session logged in as u (adapter.login), and adapter.post_login's
+// AuthenticationResponse.
+func (h *Headless) completeLogin(r *http.Request, c *appContext, u *auth.User) error {
+	if err := h.adapterLogin(r.Context(), c, u, h.loginBackend()); err != nil {
+		return err
 	}
 	if c.exposeTokens(u) {
 		// (adapter.post_login's AuthenticationResponse, which the view drops for one of

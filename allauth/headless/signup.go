@@ -11,7 +11,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 
-	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
@@ -401,13 +400,8 @@ func (h *Headless) signupLogin(w http.ResponseWriter, r *http.Request, c *appCon
 	}
 	switch stop {
 	case "": // (resume_login's adapter.login; post_login's response is the view's own)
-		c.session.Pop(loginKey)
-		if err := auth.Login(ctx, c.session, u, h.loginBackend(), h.Config); err != nil {
+		if err := h.adapterLogin(ctx, c, u, h.loginBackend()); err != nil {
 			return err
-		}
-		c.loggedIn = true
-		if !c.browser {
-			django.CancelCSRFCookieUpdate(ctx)
 		}
 		return h.authenticationResponse(w, r, c, u)
 	case stageVerifyEmail:
