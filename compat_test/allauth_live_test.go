@@ -62,8 +62,10 @@ var allauthConfigs = []allauthConfig{
 		"MFA_REAUTHENTICATION_REQUIRED": false, "ACCOUNT_LOGIN_ON_PASSWORD_RESET": true, "ACCOUNT_EMAIL_NOTIFICATIONS": true,
 		"ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true, "ACCOUNT_EMAIL_VERIFICATION": "mandatory"}},
 	// (the keys of the EmailConfirmation table, mailed at logins that wait for them)
+	// (and signups that ask for the address twice)
 	{name: "table", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
-		"ACCOUNT_EMAIL_CONFIRMATION_HMAC": false, "ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true}},
+		"ACCOUNT_EMAIL_CONFIRMATION_HMAC": false, "ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true,
+		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "email2", "username*", "password1*"}}},
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
@@ -265,6 +267,13 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.EmailVerificationByCodeEnabled, _ = c.django["ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED"].(bool)
 	if v, ok := c.django["ACCOUNT_EMAIL_CONFIRMATION_HMAC"].(bool); ok {
 		hs.EmailConfirmationHMAC = v
+	}
+	if v, ok := c.django["ACCOUNT_SIGNUP_FIELDS"].([]any); ok {
+		hs.SignupFields = nil
+		for _, f := range v {
+			name, required := strings.CutSuffix(f.(string), "*")
+			hs.SignupFields = append(hs.SignupFields, headless.SignupField{Name: name, Required: required})
+		}
 	}
 	if v, _ := c.django["ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND"].(bool); v {
 		hs.EmailVerificationMaxResendCount = 2

@@ -1400,12 +1400,17 @@ def signup_steps(add):
     signup(None, username="Bad!", email="bad@example.com", password="12345678")
     signup(None, username="admin-ish", email="NEW.BIE@example.com", password=pw)
     signup(None, username="mailless", password="another-good-pass-9")
+    signup(None, username="twice", email="Twice@example.com", email2="twice@EXAMPLE.com", password=pw)
+    signup(None, username="twice2", email="twice2@example.com", email2="other@example.com", password="short")
+    signup(None, username="twice3", email="alice@example.com", email2="other@example.com", password=pw)
+    signup(None, username="twice4", email="twice4@example.com", email2="bad", password=pw)
     signup(None, username=" spaced ", email=" spaced@example.com ", password=" " + pw + " ")
     signup(None, username=5, email=["x@example.com"], password={"a": 1})
     signup("s-kim", username="kimsnew", email="kimsnew@example.com", password=pw)
     for method in ("GET", "PUT", "OPTIONS", "HEAD"):
         post(SIGNUP, None, {"username": "m" + method.lower(), "password": pw}, method)
     post(SIGNUP, None, "not json")
+    post(SIGNUP, None, "not json", "PUT")  # (input of a POST alone)
     csrf = {"X-CSRFToken": CSRF_SECRET, "Cookie": "csrftoken=" + CSRF_SECRET}
     post(BROWSER_SIGNUP, None, {"username": "browsie", "email": "browsie@example.com", "password": pw}, headers=csrf)
     post(BROWSER_SIGNUP, None, {"username": "browsie2", "email": "browsie2@example.com", "password": pw},

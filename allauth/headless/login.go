@@ -106,7 +106,7 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		return err
 	}
 	ctx := r.Context()
-	usage, data, ok, err := h.rateLimitedInput(w, r, c, "login")
+	usage, data, ok, err := h.rateLimitedInput(w, r, c, "login", false)
 	if err != nil || !ok {
 		return err
 	}
@@ -166,8 +166,10 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 }
 
 // rateLimitedInput is a view's rate limit decorator (the action's rates per client;
-// allauth's 429 once used up) and RESTView.handle's JSON input; false once answered.
-func (h *Headless) rateLimitedInput(w http.ResponseWriter, r *http.Request, c *appContext, action string) ([]rateUsage, *serializer.Dict, bool, error) {
+// allauth's 429 once used up) and RESTView.handle's JSON input (validated for a POST
+// alone with postOnly, an input_class {"POST": ...}: the other methods, their JSON
+// read, answered as View.dispatch answers them); false once answered.
+func (h *Headless) rateLimitedInput(w http.ResponseWriter, r *http.Request, c *appContext, action string, postOnly bool) ([]rateUsage, *serializer.Dict, bool, error) {
 	usage, ok, err := h.consume(r.Context(), r, action, "", "")
 	if err != nil {
 		return nil, nil, false, err
@@ -176,6 +178,10 @@ func (h *Headless) rateLimitedInput(w http.ResponseWriter, r *http.Request, c *a
 		return nil, nil, false, h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
 	data, ok, err := h.restInput(w, r)
+	if ok && err == nil && postOnly && r.Method != http.MethodPost { // (the JSON read, no input)
+		restPost(w, r)
+		return nil, nil, false, nil
+	}
 	return usage, data, ok, err
 }
 

@@ -25,7 +25,7 @@ type SignupField struct {
 
 // SignupView is the app client's signup (allauth's SignupView, at
 // _allauth/app/v1/auth/signup): POST {"email", "username", "password"} (the fields of
-// ACCOUNT_SIGNUP_FIELDS, in their order) validates them as allauth's SignupInput does
+// ACCOUNT_SIGNUP_FIELDS, in their order; "email2", the address again, when listed) validates them as allauth's SignupInput does
 // (the username's length, characters, ACCOUNT_USERNAME_BLACKLIST and uniqueness; the
 // address's form and, with ACCOUNT_UNIQUE_EMAIL, uniqueness; the password's
 // ACCOUNT_PASSWORD_MIN_LENGTH or Headless.PasswordValidators), creates the user as
@@ -44,7 +44,7 @@ type SignupField struct {
 //
 // What allauth's form would do otherwise goes to fallback (ErrLoginStage), before
 // anything is written: a signup form of the project's own (ACCOUNT_SIGNUP_FORM_CLASS),
-// a honeypot field, ACCOUNT_USERNAME_VALIDATORS, phone or email2 among the fields, a
+// a honeypot field, ACCOUNT_USERNAME_VALIDATORS, a phone among the fields, a
 // username left to allauth to make up, no password, a login code required, a mail to
 // send without a Mailer.
 func (h *Headless) SignupView(fallback http.Handler) http.Handler {
@@ -102,7 +102,7 @@ func (h *Headless) signupCheck() error {
 	}
 	names := map[string]bool{}
 	for _, f := range s.SignupFields {
-		if !slices.Contains([]string{"email", "username", "password1", "password2"}, f.Name) {
+		if !slices.Contains([]string{"email", "email2", "username", "password1", "password2"}, f.Name) {
 			return fmt.Errorf("%w: the signup field %q", ErrLoginStage, f.Name)
 		}
 		names[f.Name] = true
@@ -138,6 +138,7 @@ func (h *Headless) signupInput(ctx context.Context, data *serializer.Dict) (*sig
 	s := h.Settings
 	in := &signupInput{}
 	var errs []serializer.Value
+	email2 := "" // (cleaned_data's email2; in.email stays "" unless the address is clean)
 	fields := slices.Clone(s.SignupFields)
 	// (set_form_field_order: the listed fields first; the form's "password" after them)
 	i := slices.IndexFunc(fields, func(f SignupField) bool { return f.Name == "password1" })
@@ -161,7 +162,13 @@ func (h *Headless) signupInput(ctx context.Context, data *serializer.Dict) (*sig
 		case "email":
 			if ferrs = h.emailErrors(text, f.Name); len(ferrs) == 0 {
 				in.email = pystr.Lower(text)
-				ferrs, err = h.uniqueEmailErrors(ctx, in)
+				if ferrs, err = h.uniqueEmailErrors(ctx, in); len(ferrs) > 0 {
+					in.email = ""
+				}
+			}
+		case "email2":
+			if ferrs = h.emailErrors(text, f.Name); len(ferrs) == 0 {
+				email2 = pystr.Lower(text)
 			}
 		case "password":
 			in.password = text
@@ -177,6 +184,9 @@ func (h *Headless) signupInput(ctx context.Context, data *serializer.Dict) (*sig
 			return nil, nil, err
 		}
 		errs = append(errs, ferrs...)
+	}
+	if in.email != "" && email2 != "" && in.email != email2 { // (clean: add_error, after the fields' errors)
+		errs = append(errs, fieldError("You must type the same email each time.", "", "email2"))
 	}
 	return in, errs, nil
 }
@@ -282,7 +292,7 @@ func (h *Headless) serveSignup(w http.ResponseWriter, r *http.Request, c *appCon
 		return err
 	}
 	ctx := r.Context()
-	usage, data, ok, err := h.rateLimitedInput(w, r, c, "signup")
+	usage, data, ok, err := h.rateLimitedInput(w, r, c, "signup", true)
 	if err != nil || !ok {
 		return err
 	}
