@@ -613,26 +613,15 @@ func (h *Headless) verifyHandsOn(ctx context.Context, u *auth.User, email string
 // VerifyEmail implements EmailVerifier, in the statements Django's saves make (no
 // transaction: allauth's autocommit).
 func (e *SQLEmailAddresses) VerifyEmail(ctx context.Context, userID, email string, unique bool) error {
-	u := e.users
-	id, err := u.KeyArg(userID)
+	rid, a, found, err := e.UserAddress(ctx, userID, email) // (get_for_user: none is DoesNotExist)
+	if err != nil || !found || a.Verified {
+		return err
+	}
+	id, err := e.users.KeyArg(userID)
 	if err != nil {
 		return err
 	}
-	found, err := e.addressRows(ctx, fmt.Sprintf(`SELECT %s, %s, %s FROM %s WHERE %s = %s AND %s = %s`, u.Quote("id"),
-		u.Quote("email"), u.Quote("verified"), u.Quote(e.table), u.Quote("user_id"), u.Param(1), u.Quote("email"), u.Param(2)),
-		id, pystr.Lower(email))
-	if err != nil {
-		return err
-	}
-	switch {
-	case len(found) == 0:
-		return nil // (get_for_user: DoesNotExist)
-	case len(found) > 1:
-		return fmt.Errorf("headless: user %s has %d addresses %q", userID, len(found), email)
-	case found[0].verified:
-		return nil
-	}
-	return e.verifyRow(ctx, id, userID, found[0], unique)
+	return e.verifyRow(ctx, id, userID, addressRow{id: rid, email: a.Email}, unique)
 }
 
 // addressRow is a row of account_emailaddress.
