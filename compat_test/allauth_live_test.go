@@ -65,13 +65,13 @@ var allauthConfigs = []allauthConfig{
 	// (and signups that ask for the address twice)
 	{name: "table", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
 		"ACCOUNT_EMAIL_CONFIRMATION_HMAC": false, "ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION": true,
-		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "email2", "username*", "password1*"}}},
+		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "email2", "username*", "password1*"}, "ACCOUNT_MAX_EMAIL_ADDRESSES": 3}},
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
 		"ACCOUNT_LOGIN_ON_PASSWORD_RESET":            true,
 		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
-		"ACCOUNT_RATE_LIMITS": map[string]any{"confirm_email": "3/180s/key"}}},
+		"ACCOUNT_RATE_LIMITS": map[string]any{"confirm_email": "3/180s/key"}, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE": true}},
 }
 
 // allauthBackend is allauth's authentication backend.
@@ -278,6 +278,12 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	if v, _ := c.django["ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND"].(bool); v {
 		hs.EmailVerificationMaxResendCount = 2
 	}
+	if v, _ := c.django["ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE"].(bool); v {
+		hs.EmailVerificationMaxChangeCount = 2
+	}
+	if v, ok := c.django["ACCOUNT_MAX_EMAIL_ADDRESSES"].(int); ok {
+		hs.MaxEmailAddresses = v
+	}
 	if hs.EmailVerificationByCodeEnabled {
 		hs.RateLimits["confirm_email"] = "1/10s/key"
 	}
@@ -386,6 +392,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/browser/v1/auth/signup", h.BrowserSignupView(fallback))
 	mux.Handle("/_allauth/app/v1/auth/email/verify/resend", h.ResendEmailVerificationCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/email/verify/resend", h.BrowserResendEmailVerificationCodeView(fallback))
+	mux.Handle("/_allauth/app/v1/account/email", h.ManageEmailView(fallback))
+	mux.Handle("/_allauth/browser/v1/account/email", h.BrowserManageEmailView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
 		RefuseAnonymousUsers: true, RefuseInvalidSessionTokens: true}))
@@ -544,6 +552,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			if strings.HasSuffix(step.Path, "/auth/signup") {
 				marks["a signup's fallback"]++
 			}
+			if strings.HasSuffix(step.Path, "/account/email") {
+				marks["an address's fallback"]++
+			}
 			if os.Getenv("DJSESSION_DEBUG_FALLBACKS") != "" {
 				t.Logf("fallback %d %s %s", i, step.Method, step.Path)
 			}
@@ -598,6 +609,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		codes[w.Status]++
 		if strings.HasSuffix(step.Path, "/auth/signup") && (w.Status == 200 || w.Status == 401) {
 			marks["a user signed up"]++
+		}
+		if strings.HasSuffix(step.Path, "/account/email") && step.Method != "GET" && w.Status == 200 {
+			marks["an address changed"]++
 		}
 		if w.Body == "csrf" {
 			marks["csrf"]++
@@ -659,12 +673,16 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	if marks["a user signed up"] < 3 || marks["a signup's fallback"] > 0 && !hl.Settings.LoginByCodeRequired {
 		t.Errorf("signups: %d made, %d handed on", marks["a user signed up"], marks["a signup's fallback"])
 	}
+	if marks["an address changed"] < 8 || marks["an address's fallback"] > 0 {
+		t.Errorf("addresses: %d changed, %d handed on", marks["an address changed"], marks["an address's fallback"])
+	}
 	if hl.Settings.EmailVerificationByCodeEnabled && (marks["a verification code mailed"] < 8 || marks["a login's fallback"] > 0) {
 		t.Errorf("verification by code: %d logins handed on, %d codes mailed", marks["a login's fallback"], marks["a verification code mailed"])
 	}
 	if hl.Settings.EmailNotifications {
 		for _, m := range []string{"account/email/password_changed", "account/email/password_set", "account/email/password_reset",
-			"mfa/email/totp_activated", "mfa/email/totp_deactivated", "mfa/email/recovery_codes_generated"} {
+			"mfa/email/totp_activated", "mfa/email/totp_deactivated", "mfa/email/recovery_codes_generated",
+			"account/email/email_deleted", "account/email/email_changed"} {
 			if notified[m] == 0 {
 				t.Errorf("no %s mailed: %v", m, notified)
 			}
@@ -912,6 +930,8 @@ ACCOUNT_SIGNUP_FIELDS = ["username*", "email*", "password1*", "email"]
 ACCOUNT_USERNAME_MIN_LENGTH = 3
 ACCOUNT_USERNAME_BLACKLIST = ["Admin", "root"]
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_FORMAT = {"length": 7, "numeric": True}
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 3
 `, `
 ACCOUNT_AUTHENTICATION_METHOD = "email"
 ACCOUNT_RATE_LIMITS = False
@@ -943,6 +963,7 @@ ACCOUNT_LOGIN_TIMEOUT = 12.5
 ALLAUTH_USER_CODE_FORMAT = {"numeric": True}
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"length": 6, "dashed": False}
 ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND = 3
+ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE = 5
 ACCOUNT_EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS = 4
 ACCOUNT_EMAIL_REQUIRED = True
 ACCOUNT_SIGNUP_EMAIL_ENTER_TWICE = True
@@ -994,6 +1015,7 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
     "EmailVerificationByCodeMaxAttempts": a.EMAIL_VERIFICATION_BY_CODE_MAX_ATTEMPTS,
     "EmailVerificationByCodeTimeout": a.EMAIL_VERIFICATION_BY_CODE_TIMEOUT,
     "EmailVerificationMaxResendCount": a.EMAIL_VERIFICATION_MAX_RESEND_COUNT,
+    "EmailVerificationMaxChangeCount": a.EMAIL_VERIFICATION_MAX_CHANGE_COUNT, "MaxEmailAddresses": a.MAX_EMAIL_ADDRESSES or 0,
     "SignupFields": [{"Name": k, "Required": v["required"]} for k, v in a.SIGNUP_FIELDS.items()],
     "UsernameMinLength": a.USERNAME_MIN_LENGTH, "UsernameBlacklist": a.USERNAME_BLACKLIST or None,
     "PreventEnumerationStrict": a.PREVENT_ENUMERATION == "strict",
@@ -1028,7 +1050,7 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 				s.LoginOnEmailConfirmation, s.EmailConfirmationHMAC, s.EmailConfirmationExpireDays, s.AccountSalt,
 				s.EmailVerificationByCodeMaxAttempts, s.EmailVerificationByCodeTimeout, s.EmailVerificationMaxResendCount,
 				s.EmailVerificationByCodeFormat, s.SignupFields, s.UsernameMinLength, s.UsernameBlacklist,
-				s.PreventEnumerationStrict}
+				s.PreventEnumerationStrict, s.EmailVerificationMaxChangeCount, s.MaxEmailAddresses}
 		})
 		if diff := cmp.Diff(want, *got, opt); diff != "" {
 			t.Errorf("login settings %d (-allauth's +go's):\n%s", i, diff)

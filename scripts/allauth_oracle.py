@@ -247,6 +247,8 @@ RESEND_VERIFY = "/_allauth/app/v1/auth/email/verify/resend"
 SIGNUP = "/_allauth/app/v1/auth/signup"
 BROWSER_SIGNUP = "/_allauth/browser/v1/auth/signup"
 BROWSER_RESEND_VERIFY = "/_allauth/browser/v1/auth/email/verify/resend"
+MANAGE = "/_allauth/app/v1/account/email"
+BROWSER_MANAGE = "/_allauth/browser/v1/account/email"
 RESET_REQUEST = "/_allauth/app/v1/auth/password/request"
 RESET = "/_allauth/app/v1/auth/password/reset"
 BROWSER_RESET_REQUEST = "/_allauth/browser/v1/auth/password/request"
@@ -426,6 +428,7 @@ def setup_data():
     code_review_setup(tokens)
     reset_setup(tokens)
     verify_setup(tokens)
+    manage_setup(tokens)
     if MANDATORY:
         verify_login_setup(tokens)
     from django.core.cache import cache
@@ -1376,7 +1379,114 @@ def steps(tokens):
     elif MANDATORY:
         verify_login_steps(add)
     signup_steps(add)
+    manage_steps(add)
     return out
+
+
+def manage_setup(tokens):
+    """ManageEmailView's users (pks 520 to 531), each logged in (s-NAME) but mef and
+    mej, who never logged in: mea (a verified primary address, an unverified one), meb
+    (two verified, the first primary), mec (one unverified primary, in capitals on the
+    user's row), med (two unverified), mee (the rate's), meg (a verification by code
+    pending for an address not stored), meh (the browser's), mei (no address), mek (a
+    verification by code too old); anonymous sessions at a signup's verification by
+    code: s-mef (mef's unverified primary address), s-mef2 (its changes used up),
+    s-mef3 (too old), s-mef4 (of a user who logged in), s-mef5 (mej's, account_already_exists)."""
+    from allauth.account.models import EmailAddress
+
+    u = {}
+    for pk, name, email in ((520, "mea", "mea@example.com"), (521, "meb", "meb1@example.com"),
+                            (522, "mec", "MEC@example.com"), (523, "med", ""), (524, "mee", ""), (525, "mef", "mef@example.com"),
+                            (526, "meg", ""), (527, "meh", "meh@example.com"), (528, "mei", ""), (529, "mej", "mej@example.com"),
+                            (530, "mek", "")):
+        u[name] = User.objects.create_user(pk=pk, username=name, email=email, password=PASSWORD)
+    for user, email, verified, primary in (("mea", "mea@example.com", True, True), ("mea", "mea2@example.com", False, False),
+                                           ("meb", "meb1@example.com", True, True), ("meb", "meb2@example.com", True, False),
+                                           ("mec", "mec@example.com", False, True), ("med", "med1@example.com", False, False),
+                                           ("med", "med2@example.com", False, False), ("mef", "mef@example.com", False, True),
+                                           ("meh", "meh@example.com", True, True), ("mej", "mej@example.com", False, True)):
+        EmailAddress.objects.create(user=u[user], email=email, verified=verified, primary=primary)
+
+    def process(user, email, **change):
+        state = {"at": time.time(), "failed_attempts": 0, "resend_count": 0, "change_count": 0, "email": email,
+                 "user_id": str(user.pk), "code": "BCDF-GHJK"}
+        state.update(change)
+        return {"account_email_verification_code": state}
+
+    for name in ("mea", "meb", "mec", "med", "mee", "meh", "mei"):
+        tokens["s-" + name] = new_session(u[name]).session_key
+    tokens["s-meg"] = new_session(u["meg"], data=process(u["meg"], "Meg-New@example.com")).session_key
+    tokens["s-mek"] = new_session(u["mek"], data=process(u["mek"], "mek@example.com", at=time.time() - 3600)).session_key
+    tokens["s-mef"] = new_session(data=process(u["mef"], "mef@example.com")).session_key
+    tokens["s-mef2"] = new_session(data=process(u["mej"], "mej@example.com", change_count=2)).session_key
+    tokens["s-mef3"] = new_session(data=process(u["mej"], "mej@example.com", at=time.time() - 3600)).session_key
+    tokens["s-mef4"] = new_session(data=process(u["mea"], "mea2@example.com")).session_key
+    tokens["s-mef5"] = new_session(data=process(u["mej"], "mej@example.com", account_already_exists=True)).session_key
+
+
+def manage_steps(add):
+    """The email addresses' endpoint: listed, added (errors: invalid, duplicate, another
+    account's, too many), verification mailed again (the rate), made primary, removed;
+    the pending verification by code listed, sent again and dropped; an anonymous
+    signup's change of address; reauthentication; the "manage_email" rate; the
+    browser's."""
+    post = poster(add, "10.78")
+
+    def email(name, method, body):
+        post(MANAGE, name, body, method)
+
+    email("s-mea", "GET", "")
+    for body in ({}, {"email": "not an email"}, {"email": "MEA2@example.com"}, {"email": "alice@example.com"},
+                 {"email": " New.Mea@Example.com "}):
+        email("s-mea", "POST", body)
+    email("s-mea", "PUT", {"email": "mea2@example.com"})
+    email("s-mea", "PUT", {"email": "mea2@example.com"})  # (the address's rate)
+    email("s-mea", "PATCH", {"email": "mea2@example.com", "primary": True})
+    email("s-mea", "GET", "")
+    for body in ({"email": "mea@example.com"}, {"email": "mea@example.com", "primary": "false"}, {"primary": 1},
+                 {"email": "nobody@example.com", "primary": True}, {"email": "bad", "primary": 0}):
+        email("s-meb", "PATCH", body)
+    email("s-meb", "PATCH", {"email": "MEB2@example.com", "primary": "yes"})
+    email("s-meb", "DELETE", {"email": "meb2@example.com"})  # (now primary)
+    email("s-meb", "DELETE", {"email": "meb1@example.com"})
+    email("s-meb", "GET", "")
+    email("s-mec", "DELETE", {"email": "mec@example.com"})  # (the last, not for logins by email alone)
+    email("s-mec", "DELETE", {"email": "mec@example.com"})
+    email("s-med", "PATCH", {"email": "med2@example.com", "primary": True})  # (none verified)
+    email("s-med", "DELETE", {"email": "med1@example.com"})
+    email("s-med", "PUT", {"email": "med2@example.com"})
+    for method, body in (("OPTIONS", ""), ("HEAD", ""), ("GET", "not json"), ("PUT", "not json"), ("DELETE", "[]"),
+                         ("TRACE", ""), ("PUT", {"email": "x@example.com"}), ("POST", {"email": "a\u0000@example.com"}),
+                         ("DELETE", {"email": ["mea@example.com"]}), ("PUT", {"email": None}), ("DELETE", {"email": "x" * 400}),
+                         ("PUT", {"email": "nobody@example.com"})):
+        email("s-mee", method, body)  # (the eleventh: the rate used up)
+    email("s-meg", "GET", "")
+    email("s-meg", "PUT", {"email": "meg-new@example.com"})
+    email("s-meg", "PATCH", {"email": "meg-new@example.com", "primary": True})
+    email("s-meg", "GET", "")
+    email("s-meg", "DELETE", {"email": "MEG-NEW@example.com"})
+    email("s-meg", "GET", "")
+    email("s-mek", "GET", "")
+    email("s-mei", "POST", {"email": "mei@example.com"})
+    email("s-mei", "GET", "")
+    email("s-zero", "GET", "")
+    for name in (None, "s-anon", "nope"):
+        email(name, "GET", "")
+        email(name, "POST", {"email": "x@example.com"})
+    for name in ("s-mef2", "s-mef3", "s-mef4", "s-mef5"):
+        email(name, "POST", {"email": "mefx@example.com"})
+    for name in ("s-mef3", "s-mef5"):
+        add(SESSION, headers={"X-Session-Token": "{t:%s}" % name})
+    email("s-mef", "GET", "")
+    email("s-mef", "PUT", {"email": "mef@example.com"})
+    for body in ({"email": "mef@example.com"}, {"email": "bad"}, {}, {"email": "MEF-new@example.com"},
+                 {"email": "mef-new@example.com"}, {"email": "alice@example.com"}, {"email": "mef-3@example.com"}):
+        email("s-mef", "POST", body)
+    add(SESSION, headers={"X-Session-Token": "{t:s-mef}"})
+    csrf = {"X-CSRFToken": CSRF_SECRET, "Cookie": "sessionid={t:s-meh}; csrftoken=" + CSRF_SECRET}
+    post(BROWSER_MANAGE, None, {"email": "meh2@example.com"}, headers={"Cookie": "sessionid={t:s-meh}"})
+    post(BROWSER_MANAGE, None, {"email": "meh2@example.com"}, headers=csrf)
+    post(BROWSER_MANAGE, None, "", "GET", headers={"Cookie": "sessionid={t:s-meh}"})
 
 
 def signup_steps(add):

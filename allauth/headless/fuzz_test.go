@@ -84,7 +84,16 @@ func FuzzHeadless(f *testing.F) {
 	ss.h.Settings.FrontendURLs["account_confirm_email"] = "/verify/{key}"
 	signup := ss.h.SignupView(nil)
 	f.Add(`{"username": "fuzzy", "email": "Fuzzy@Example.com", "password": "a-good-pass-123"}`)
+	// The addresses of a logged-in user.
+	manage := ss.h.ManageEmailView(nil)
+	manageToken := ss.login(f, "1").Key()
+	f.Add(`{"email": "alice@example.com", "primary": "yes"}`)
 	f.Fuzz(func(t *testing.T, in string) {
+		for _, method := range []string{"POST", "PUT", "PATCH", "DELETE"} {
+			if w := serve(manage, method, "/_allauth/app/v1/account/email", in, "X-Session-Token", manageToken); w.Code != 400 && w.Code != 200 && w.Code != 403 {
+				t.Errorf("%s email %q: %d %s", method, in, w.Code, w.Body)
+			}
+		}
 		if w := serve(signup, "POST", "/_allauth/app/v1/auth/signup", in); w.Code != 400 && w.Code != 200 {
 			t.Errorf("signup %q: %d %s", in, w.Code, w.Body)
 		}

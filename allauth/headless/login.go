@@ -561,6 +561,12 @@ func (h *Headless) userByUsername(ctx context.Context, username string) (*auth.U
 // are any), then, unless those were verified, the users whose own email is email; each
 // once, in a set's order.
 func (h *Headless) usersByEmail(ctx context.Context, email string) ([]*auth.User, error) {
+	return h.usersOfEmail(ctx, email, true)
+}
+
+// usersOfEmail is filter_users_by_email(email, prefer_verified=preferVerified): as
+// usersByEmail, or without preferVerified the users of every address of the email.
+func (h *Headless) usersOfEmail(ctx context.Context, email string, preferVerified bool) ([]*auth.User, error) {
 	email = pystr.Lower(email)
 	src, ok := h.Emails.(EmailAddressSource)
 	if !ok {
@@ -579,7 +585,7 @@ func (h *Headless) usersByEmail(ctx context.Context, email string) ([]*auth.User
 			}
 		}
 	}
-	isVerified := len(verified) > 0
+	isVerified := preferVerified && len(verified) > 0
 	if isVerified {
 		mails = verified
 	}

@@ -24,15 +24,23 @@ func (h *Headless) notificationsHandOn() bool {
 // and "user_agent" (the request's User-Agent, "Unspecified" without one, at most 200
 // characters). None for a user without an address.
 func (h *Headless) notify(ctx context.Context, r *http.Request, prefix string, u *auth.User) error {
+	return h.notifyWith(ctx, r, prefix, u, "", nil)
+}
+
+// notifyWith is send_notification_mail(prefix, u, extra, email): notify's mail, to
+// email unless it is "", its context updated with extra.
+func (h *Headless) notifyWith(ctx context.Context, r *http.Request, prefix string, u *auth.User, email string, extra map[string]any) error {
 	if !h.Settings.EmailNotifications {
 		return nil
 	}
 	if h.Mailer == nil {
 		return ErrLoginStage
 	}
-	email, err := h.primaryEmail(ctx, u)
-	if err != nil || email == "" {
-		return err
+	var err error
+	if email == "" {
+		if email, err = h.primaryEmail(ctx, u); err != nil || email == "" {
+			return err
+		}
 	}
 	addr, err := h.clientAddr(r)
 	if err != nil {
@@ -51,6 +59,9 @@ func (h *Headless) notify(ctx context.Context, r *http.Request, prefix string, u
 		hh, mi, ss := now.In(loc).Clock()
 		now = time.Date(y, mo, d, hh, mi, ss, now.Nanosecond()/1000*1000, time.UTC)
 	}
-	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: prefix, Email: email,
-		Context: map[string]any{"timestamp": now, "ip": addr.String(), "user_agent": ua}})
+	mc := map[string]any{"timestamp": now, "ip": addr.String(), "user_agent": ua}
+	for k, v := range extra {
+		mc[k] = v
+	}
+	return h.Mailer.SendMail(ctx, Mail{TemplatePrefix: prefix, Email: email, Context: mc})
 }

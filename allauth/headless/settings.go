@@ -166,6 +166,13 @@ type Settings struct {
 	EmailVerificationByCodeTimeout     float64
 	EmailVerificationByCodeFormat      UserCodeFormat
 	EmailVerificationMaxResendCount    int
+	// EmailVerificationMaxChangeCount is the changes of address a verification by code
+	// at a signup's stage may make (ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE: 0 for
+	// False, the default, 2 for True, else the number), through ManageEmailView.
+	EmailVerificationMaxChangeCount int
+	// MaxEmailAddresses is ACCOUNT_MAX_EMAIL_ADDRESSES (0 for None, the default): the
+	// addresses a user may have, as ManageEmailView adds them (without ChangeEmail).
+	MaxEmailAddresses int
 	// PreventEnumeration is ACCOUNT_PREVENT_ENUMERATION's truth (true; "strict" is true
 	// too): a login code asked for an address of no user is answered as for a user's;
 	// PreventEnumerationStrict is its "strict" (a signup may take another account's

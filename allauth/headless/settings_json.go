@@ -208,7 +208,8 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 		s.LoginByCodeMaxAttempts = intOf("ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS", v)
 	}
 	for name, dst := range map[string]*int{"ACCOUNT_LOGIN_BY_CODE_SUPPORTS_RESEND": &s.LoginByCodeMaxResendCount,
-		"ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": &s.EmailVerificationMaxResendCount} {
+		"ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": &s.EmailVerificationMaxResendCount,
+		"ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_CHANGE": &s.EmailVerificationMaxChangeCount} {
 		if v, ok := value(name); ok {
 			switch x := v.(type) {
 			case bool:
@@ -275,6 +276,9 @@ func codeSettings(s *Settings, raw map[string]json.RawMessage) {
 	}
 	if v, ok := value("ACCOUNT_CHANGE_EMAIL"); ok {
 		s.ChangeEmail = truthy(v)
+	}
+	if v, ok := value("ACCOUNT_MAX_EMAIL_ADDRESSES"); ok && v != nil {
+		s.MaxEmailAddresses = intOf("ACCOUNT_MAX_EMAIL_ADDRESSES", v)
 	}
 	if v, ok := value("HEADLESS_FRONTEND_URLS"); ok {
 		d, _ := v.(map[string]any)
