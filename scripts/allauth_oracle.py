@@ -1469,6 +1469,10 @@ def manage_steps(add):
     email("s-mek", "GET", "")
     email("s-mei", "POST", {"email": "mei@example.com"})
     email("s-mei", "GET", "")
+    # (by code: the address added once its code is taken, the user's primary one)
+    post(VERIFY, "s-mei", "", "GET", headers={"X-Email-Verification-Key": "{t:code}"})
+    post(VERIFY, "s-mei", {"key": "{t:code}"})
+    email("s-mei", "GET", "")
     email("s-zero", "GET", "")
     for name in (None, "s-anon", "nope"):
         email(name, "GET", "")

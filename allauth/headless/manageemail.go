@@ -72,9 +72,9 @@ type EmailManager interface {
 	// UserAddressByEmail is get_for_user: the user's row of the address (lowercased),
 	// as the database compares; false for none.
 	UserAddressByEmail(ctx context.Context, userID, email string) (ManagedAddress, bool, error)
-	// AddAddress stores a new row of the user's, neither verified nor primary, and
-	// returns its id.
-	AddAddress(ctx context.Context, userID, email string) (int64, error)
+	// AddAddress stores a new row of the user's (ManageEmailView's neither verified nor
+	// primary), and returns its id.
+	AddAddress(ctx context.Context, userID, email string, verified, primary bool) (int64, error)
 	// RemoveAddress deletes the row id.
 	RemoveAddress(ctx context.Context, id int64) error
 	// FirstAddress is filter(user).order_by("-verified").first(): its address; false
@@ -134,7 +134,7 @@ func (e *SQLEmailAddresses) managedRows(ctx context.Context, userID, more string
 }
 
 // AddAddress implements EmailManager.
-func (e *SQLEmailAddresses) AddAddress(ctx context.Context, userID, email string) (int64, error) {
+func (e *SQLEmailAddresses) AddAddress(ctx context.Context, userID, email string, verified, primary bool) (int64, error) {
 	u := e.users
 	key, err := u.KeyArg(userID)
 	if err != nil {
@@ -142,7 +142,7 @@ func (e *SQLEmailAddresses) AddAddress(ctx context.Context, userID, email string
 	}
 	q := fmt.Sprintf(`INSERT INTO %s (%s, %s, %s, %s) VALUES (%s, %s, %s, %s)`, u.Quote(e.table), u.Quote("email"),
 		u.Quote("verified"), u.Quote("primary"), u.Quote("user_id"), u.Param(1), u.Param(2), u.Param(3), u.Param(4))
-	if _, err := u.DB().ExecContext(ctx, q, email, false, false, key); err != nil {
+	if _, err := u.DB().ExecContext(ctx, q, email, verified, primary, key); err != nil {
 		return 0, fmt.Errorf("headless: email addresses: %w", err)
 	}
 	a, found, err := e.UserAddressByEmail(ctx, userID, email)
@@ -453,7 +453,7 @@ func (h *Headless) addAddress(m *manageRequest) error {
 		if err := h.replaceNewAddress(ctx, m.u, m.u.Email); err != nil {
 			return err
 		}
-		id, err := em.AddAddress(ctx, m.u.ID, email)
+		id, err := em.AddAddress(ctx, m.u.ID, email, false, false)
 		if err != nil {
 			return err
 		}
@@ -465,7 +465,7 @@ func (h *Headless) addAddress(m *manageRequest) error {
 		if err != nil || found {
 			return err
 		}
-		id, err := em.AddAddress(ctx, m.u.ID, email)
+		id, err := em.AddAddress(ctx, m.u.ID, email, false, false)
 		if err != nil {
 			return err
 		}
@@ -535,6 +535,51 @@ func (h *Headless) setUserEmail(ctx context.Context, u *auth.User, email string)
 	}
 	u.Email = email
 	return nil
+}
+
+// addVerifiedAddress is verify_email for an address of the user's not stored (the one
+// a verification by code of ManageEmailView's addition waits for): stored verified,
+// and primary (the user's own email too) when the user has no primary address; an
+// error when another row of the address was verified meanwhile (allauth's 500).
+func (h *Headless) addVerifiedAddress(ctx context.Context, userID, email string) error {
+	if taken, err := h.verifiedElsewhere(ctx, email); err != nil || taken {
+		if err == nil {
+			err = fmt.Errorf("headless: the address %q was verified meanwhile", email)
+		}
+		return err
+	}
+	em := h.Emails.(EmailManager)
+	rows, err := em.UserAddresses(ctx, userID)
+	if err != nil {
+		return err
+	}
+	primary := true
+	for _, a := range rows {
+		primary = primary && !a.Primary
+	}
+	if _, err := em.AddAddress(ctx, userID, email, true, primary); err != nil || !primary {
+		return err
+	}
+	return h.setUserEmail(ctx, &auth.User{ID: userID}, email)
+}
+
+// verifiedElsewhere is can_set_verified's conflict for an address not stored: with
+// ACCOUNT_UNIQUE_EMAIL, a row of the address (as the database compares) verified.
+func (h *Headless) verifiedElsewhere(ctx context.Context, email string) (bool, error) {
+	src, ok := h.Emails.(EmailAddressSource)
+	if !h.Settings.UniqueEmail || !ok {
+		return false, nil
+	}
+	rows, err := src.AddressesByEmail(ctx, email)
+	if err != nil {
+		return false, err
+	}
+	for _, a := range rows {
+		if a.Verified {
+			return true, nil
+		}
+	}
+	return false, nil
 }
 
 // mailAddressVerification is send_verification_email_to_address for a stored address
@@ -844,7 +889,7 @@ func (h *Headless) changeAddress(m *manageRequest) error {
 		if err := h.replaceNewAddress(ctx, m.u, m.u.Email); err != nil {
 			return err
 		}
-		if _, err := h.Emails.(EmailManager).AddAddress(ctx, m.u.ID, email); err != nil {
+		if _, err := h.Emails.(EmailManager).AddAddress(ctx, m.u.ID, email, false, false); err != nil {
 			return err
 		}
 		if err := h.setUserEmail(ctx, m.u, email); err != nil {

@@ -259,17 +259,17 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 	if err != nil {
 		return err
 	}
-	return h.confirmAndResume(w, r, c, stage, su, id, a.UserID, false)
+	return h.confirmAndResume(w, r, c, stage, su, id, a.Email, a.UserID, false)
 }
 
-// confirmAndResume is the address id (of the user userID) verified as verify_email
-// verifies it, then login_on_verification: a login waiting for it (stage) resumed
+// confirmAndResume is the address id (of the user userID; 0 for its address email,
+// not stored) verified as verify_email verifies it, then login_on_verification: a login waiting for it (stage) resumed
 // (by code, or with ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION) when the session (of the user
 // su) is anonymous and the login is the address's user's, else dropped; answered as
 // allauth's AuthenticationResponse. By code, the process's state is dropped first
 // (finish).
 func (h *Headless) confirmAndResume(w http.ResponseWriter, r *http.Request, c *appContext, stage *stashedLogin, su *auth.User,
-	id int64, userID string, byCode bool) error {
+	id int64, email, userID string, byCode bool) error {
 	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
 		return ErrLoginStage
 	}
@@ -292,7 +292,11 @@ func (h *Headless) confirmAndResume(w http.ResponseWriter, r *http.Request, c *a
 	if byCode {
 		c.session.Pop(verificationCodeKey)
 	}
-	if err := h.Emails.(EmailConfirmer).ConfirmAddress(ctx, id, h.Settings.UniqueEmail); err != nil {
+	if id == 0 {
+		if err := h.addVerifiedAddress(ctx, userID, email); err != nil {
+			return err
+		}
+	} else if err := h.Emails.(EmailConfirmer).ConfirmAddress(ctx, id, h.Settings.UniqueEmail); err != nil {
 		return err
 	}
 	switch {

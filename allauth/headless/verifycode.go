@@ -240,6 +240,9 @@ func (h *Headless) verificationAddress(ctx context.Context, state *serializer.Di
 		return 0, EmailAddress{}, nil, false, err
 	}
 	id, a, found, err := h.Emails.(LoginAddressSource).UserAddress(ctx, u.ID, email)
+	if _, canAdd := h.Emails.(EmailManager); err == nil && !found && canAdd { // (not stored: verify_email adds it)
+		return 0, EmailAddress{UserID: u.ID, Email: email}, u, false, nil
+	}
 	if err != nil || !found {
 		return 0, EmailAddress{}, nil, !found, err
 	}
@@ -267,6 +270,10 @@ func (h *Headless) verifyCodeInput(ctx context.Context, c *appContext, state *se
 		}
 		if !a.Verified {
 			ok, err := h.Emails.(EmailConfirmer).CanSetVerified(ctx, id, h.Settings.UniqueEmail)
+			if id == 0 {
+				ok, err = h.verifiedElsewhere(ctx, a.Email)
+				ok = !ok
+			}
 			if err != nil {
 				return 0, EmailAddress{}, nil, serializer.None(), err
 			}
@@ -337,7 +344,7 @@ func (h *Headless) serveVerifyEmailCode(w http.ResponseWriter, r *http.Request, 
 	}
 	// finish: the state dropped, the address verified; then login_on_verification,
 	// which resumes the login whatever ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION says.
-	return h.confirmAndResume(w, r, c, stage, su, id, u.ID, true)
+	return h.confirmAndResume(w, r, c, stage, su, id, a.Email, u.ID, true)
 }
 
 // serveResendVerificationCode is ResendEmailVerificationCodeView.post (which reads no
