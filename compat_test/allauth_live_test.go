@@ -68,6 +68,9 @@ var allauthConfigs = []allauthConfig{
 		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "email2", "username*", "password1*"}, "ACCOUNT_MAX_EMAIL_ADDRESSES": 3}},
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
+	// (addresses changed rather than added, the change notified)
+	{name: "change", headless: map[string]any{}, django: map[string]any{"ACCOUNT_CHANGE_EMAIL": true,
+		"ACCOUNT_EMAIL_NOTIFICATIONS": true, "ACCOUNT_EMAIL_VERIFICATION": "optional"}},
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
 		"ACCOUNT_LOGIN_ON_PASSWORD_RESET":            true,
 		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
@@ -263,6 +266,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.LoginOnPasswordReset, _ = c.django["ACCOUNT_LOGIN_ON_PASSWORD_RESET"].(bool)
 	hs.PasswordResetByCodeEnabled, _ = c.django["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"].(bool)
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
+	hs.ChangeEmail, _ = c.django["ACCOUNT_CHANGE_EMAIL"].(bool)
 	hs.LoginOnEmailConfirmation, _ = c.django["ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION"].(bool)
 	hs.EmailVerificationByCodeEnabled, _ = c.django["ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED"].(bool)
 	if v, ok := c.django["ACCOUNT_EMAIL_CONFIRMATION_HMAC"].(bool); ok {

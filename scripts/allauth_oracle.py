@@ -1389,7 +1389,7 @@ def manage_setup(tokens):
     (two verified, the first primary), mec (one unverified primary, in capitals on the
     user's row), med (two unverified), mee (the rate's), meg (a verification by code
     pending for an address not stored), meh (the browser's), mei (no address), mek (a
-    verification by code too old); anonymous sessions at a signup's verification by
+    verification by code too old), mel (a verified primary address, to change); anonymous sessions at a signup's verification by
     code: s-mef (mef's unverified primary address), s-mef2 (its changes used up),
     s-mef3 (too old), s-mef4 (of a user who logged in), s-mef5 (mej's, account_already_exists)."""
     from allauth.account.models import EmailAddress
@@ -1398,13 +1398,14 @@ def manage_setup(tokens):
     for pk, name, email in ((520, "mea", "mea@example.com"), (521, "meb", "meb1@example.com"),
                             (522, "mec", "MEC@example.com"), (523, "med", ""), (524, "mee", ""), (525, "mef", "mef@example.com"),
                             (526, "meg", ""), (527, "meh", "meh@example.com"), (528, "mei", ""), (529, "mej", "mej@example.com"),
-                            (530, "mek", "")):
+                            (530, "mek", ""), (531, "mel", "mel@example.com")):
         u[name] = User.objects.create_user(pk=pk, username=name, email=email, password=PASSWORD)
     for user, email, verified, primary in (("mea", "mea@example.com", True, True), ("mea", "mea2@example.com", False, False),
                                            ("meb", "meb1@example.com", True, True), ("meb", "meb2@example.com", True, False),
                                            ("mec", "mec@example.com", False, True), ("med", "med1@example.com", False, False),
                                            ("med", "med2@example.com", False, False), ("mef", "mef@example.com", False, True),
-                                           ("meh", "meh@example.com", True, True), ("mej", "mej@example.com", False, True)):
+                                           ("meh", "meh@example.com", True, True), ("mej", "mej@example.com", False, True),
+                                           ("mel", "mel@example.com", True, True)):
         EmailAddress.objects.create(user=u[user], email=email, verified=verified, primary=primary)
 
     def process(user, email, **change):
@@ -1413,7 +1414,7 @@ def manage_setup(tokens):
         state.update(change)
         return {"account_email_verification_code": state}
 
-    for name in ("mea", "meb", "mec", "med", "mee", "meh", "mei"):
+    for name in ("mea", "meb", "mec", "med", "mee", "meh", "mei", "mel"):
         tokens["s-" + name] = new_session(u[name]).session_key
     tokens["s-meg"] = new_session(u["meg"], data=process(u["meg"], "Meg-New@example.com")).session_key
     tokens["s-mek"] = new_session(u["mek"], data=process(u["mek"], "mek@example.com", at=time.time() - 3600)).session_key
@@ -1467,6 +1468,13 @@ def manage_steps(add):
     email("s-meg", "DELETE", {"email": "MEG-NEW@example.com"})
     email("s-meg", "GET", "")
     email("s-mek", "GET", "")
+    # (ACCOUNT_CHANGE_EMAIL: the second address in place of the first; once verified, the
+    # only one, the old one told)
+    email("s-mel", "POST", {"email": "mel-new@example.com"})
+    email("s-mel", "POST", {"email": "Mel-New2@example.com"})
+    email("s-mel", "GET", "")
+    post(VERIFY, "s-mel", {"key": "{t:code}" if BY_CODE else "{t:vkey}"})
+    email("s-mel", "GET", "")
     email("s-mei", "POST", {"email": "mei@example.com"})
     email("s-mei", "GET", "")
     # (by code: the address added once its code is taken, the user's primary one)

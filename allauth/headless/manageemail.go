@@ -541,26 +541,97 @@ func (h *Headless) setUserEmail(ctx context.Context, u *auth.User, email string)
 // a verification by code of ManageEmailView's addition waits for): stored verified,
 // and primary (the user's own email too) when the user has no primary address; an
 // error when another row of the address was verified meanwhile (allauth's 500).
-func (h *Headless) addVerifiedAddress(ctx context.Context, userID, email string) error {
+func (h *Headless) addVerifiedAddress(ctx context.Context, userID, email string) (int64, error) {
 	if taken, err := h.verifiedElsewhere(ctx, email); err != nil || taken {
 		if err == nil {
 			err = fmt.Errorf("headless: the address %q was verified meanwhile", email)
 		}
-		return err
+		return 0, err
 	}
 	em := h.Emails.(EmailManager)
 	rows, err := em.UserAddresses(ctx, userID)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	primary := true
 	for _, a := range rows {
 		primary = primary && !a.Primary
 	}
-	if _, err := em.AddAddress(ctx, userID, email, true, primary); err != nil || !primary {
+	id, err := em.AddAddress(ctx, userID, email, true, primary)
+	if err != nil || !primary {
+		return id, err
+	}
+	return id, h.setUserEmail(ctx, &auth.User{ID: userID}, email)
+}
+
+// changeFrom is verify_email's from_email_address with ACCOUNT_CHANGE_EMAIL, read
+// before the address id (0: one not stored) is verified: the user's other row of the
+// lowest id, nil for none.
+func (h *Headless) changeFrom(ctx context.Context, userID string, id int64) (*ManagedAddress, error) {
+	rows, err := h.Emails.(EmailManager).UserAddresses(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	var from *ManagedAddress
+	for i, a := range rows {
+		if a.ID != id && (from == nil || a.ID < from.ID) {
+			from = &rows[i]
+		}
+	}
+	return from, nil
+}
+
+// changeEmail is the rest of verify_email with ACCOUNT_CHANGE_EMAIL once the row id is
+// verified: made primary whatever the user had (set_as_primary(conditional=False),
+// the user's own email with it), the user's other rows removed, and the change
+// notified to the address from (emit_email_changed).
+func (h *Headless) changeEmail(r *http.Request, userID string, id int64, from *ManagedAddress) error {
+	ctx := r.Context()
+	em := h.Emails.(EmailManager)
+	rows, err := em.UserAddresses(ctx, userID)
+	if err != nil {
 		return err
 	}
-	return h.setUserEmail(ctx, &auth.User{ID: userID}, email)
+	var this, old *ManagedAddress
+	for i, a := range rows {
+		if a.ID == id {
+			this = &rows[i]
+		}
+		if a.Primary {
+			if old != nil { // (get_primary's get(): MultipleObjectsReturned)
+				return fmt.Errorf("headless: user %s has several primary addresses", userID)
+			}
+			old = &rows[i]
+		}
+	}
+	if this == nil || !this.Verified { // (verify_email failed: allauth's 500)
+		return fmt.Errorf("headless: the address %d of user %s was not verified", id, userID)
+	}
+	if old == nil || old.ID != id {
+		oldID := int64(0)
+		if old != nil {
+			oldID = old.ID
+		}
+		if err := em.SetPrimary(ctx, oldID, id); err != nil {
+			return err
+		}
+	}
+	u := &auth.User{ID: userID}
+	if err := h.setUserEmail(ctx, u, this.Email); err != nil {
+		return err
+	}
+	for _, a := range rows {
+		if a.ID != id {
+			if err := h.removeAddress(ctx, u, u.Email, a); err != nil {
+				return err
+			}
+		}
+	}
+	if from == nil {
+		return nil
+	}
+	return h.notifyWith(ctx, r, "account/email/email_changed", u, from.Email,
+		map[string]any{"from_email": from.Email, "to_email": this.Email})
 }
 
 // verifiedElsewhere is can_set_verified's conflict for an address not stored: with

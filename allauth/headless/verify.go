@@ -270,10 +270,17 @@ func (h *Headless) serveVerifyEmail(w http.ResponseWriter, r *http.Request, c *a
 // (finish).
 func (h *Headless) confirmAndResume(w http.ResponseWriter, r *http.Request, c *appContext, stage *stashedLogin, su *auth.User,
 	id int64, email, userID string, byCode bool) error {
-	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
-		return ErrLoginStage
-	}
 	ctx := r.Context()
+	var from *ManagedAddress
+	if h.Settings.ChangeEmail { // (verify_email removes the user's other addresses)
+		if _, ok := h.Emails.(EmailManager); !ok || h.notificationsHandOn() {
+			return ErrLoginStage
+		}
+		var err error
+		if from, err = h.changeFrom(ctx, userID, id); err != nil {
+			return err
+		}
+	}
 	// login_on_verification, decided before anything is written.
 	resume := stage != nil && (byCode || h.Settings.LoginOnEmailConfirmation) && su == nil && stage.user != nil &&
 		stage.user.ID == userID
@@ -293,11 +300,17 @@ func (h *Headless) confirmAndResume(w http.ResponseWriter, r *http.Request, c *a
 		c.session.Pop(verificationCodeKey)
 	}
 	if id == 0 {
-		if err := h.addVerifiedAddress(ctx, userID, email); err != nil {
+		var err error
+		if id, err = h.addVerifiedAddress(ctx, userID, email); err != nil {
 			return err
 		}
 	} else if err := h.Emails.(EmailConfirmer).ConfirmAddress(ctx, id, h.Settings.UniqueEmail); err != nil {
 		return err
+	}
+	if h.Settings.ChangeEmail {
+		if err := h.changeEmail(r, userID, id, from); err != nil {
+			return err
+		}
 	}
 	switch {
 	case stage != nil && !resume: // (stage.abort)
