@@ -1444,6 +1444,7 @@ def manage_steps(add):
     email("s-mea", "PUT", {"email": "mea2@example.com"})  # (the address's rate)
     email("s-mea", "PATCH", {"email": "mea2@example.com", "primary": True})
     email("s-mea", "GET", "")
+    post(REAUTH, "s-meb", {"password": PASSWORD})  # (ACCOUNT_REAUTHENTICATION_REQUIRED: meb's changes taken)
     for body in ({"email": "mea@example.com"}, {"email": "mea@example.com", "primary": "false"}, {"primary": 1},
                  {"email": "nobody@example.com", "primary": True}, {"email": "bad", "primary": 0}):
         email("s-meb", "PATCH", body)

@@ -143,9 +143,10 @@ func (h *Headless) BrowserRequestLoginCodeView(fallback http.Handler) http.Handl
 // ACCOUNT_LOGIN_BY_CODE_TIMEOUT (then dropped), gets allauth's 409. A login that would
 // meet a stage this package does not run (an address to verify without a Mailer or
 // by code, a trusted browser's cookie), or an address to verify without an
-// EmailVerifier or with
-// ACCOUNT_CHANGE_EMAIL, goes to fallback (ErrLoginStage), the session untouched (an
-// address Go verified first is found verified by allauth).
+// EmailVerifier (or with ACCOUNT_CHANGE_EMAIL, which removes the user's other
+// addresses and notifies the change, without an EmailManager or the notification's
+// Mailer), goes to fallback (ErrLoginStage), the session untouched (an address Go
+// verified first is found verified by allauth).
 func (h *Headless) ConfirmLoginCodeView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveConfirmLoginCode, fallback)
 }
@@ -446,7 +447,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		if !isStr {
 			return fmt.Errorf("%w: a login code's address of type %s", errStash, email.Kind())
 		}
-		if err := h.verifyIndirectly(ctx, u, addr); err != nil {
+		if err := h.verifyIndirectly(r, u, addr); err != nil {
 			return err
 		}
 	}
@@ -570,10 +571,12 @@ type EmailVerifier interface {
 	VerifyEmail(ctx context.Context, userID, email string, unique bool) error
 }
 
-// verifyIndirectly is verify_email_indirectly for the login by code: a site with
-// ACCOUNT_CHANGE_EMAIL (whose verification removes the user's other addresses), or
-// without an EmailVerifier, hands an address to verify to the fallback.
-func (h *Headless) verifyIndirectly(ctx context.Context, u *auth.User, email string) error {
+// verifyIndirectly is verify_email_indirectly for the login by code: a site without an
+// EmailVerifier hands an address to verify to the fallback, as does one with
+// ACCOUNT_CHANGE_EMAIL (whose verification removes the user's other addresses) without
+// an EmailManager, or whose notifications need a Mailer it lacks.
+func (h *Headless) verifyIndirectly(r *http.Request, u *auth.User, email string) error {
+	ctx := r.Context()
 	if on, err := h.verifyHandsOn(ctx, u, email); err != nil || on {
 		if on {
 			return ErrLoginStage
@@ -581,21 +584,40 @@ func (h *Headless) verifyIndirectly(ctx context.Context, u *auth.User, email str
 		return err
 	}
 	v, canVerify := h.Emails.(EmailVerifier)
-	if !canVerify || h.Settings.ChangeEmail {
+	if !canVerify {
 		return nil
 	}
-	return v.VerifyEmail(ctx, u.ID, email, h.Settings.UniqueEmail)
+	if !h.Settings.ChangeEmail {
+		return v.VerifyEmail(ctx, u.ID, email, h.Settings.UniqueEmail)
+	}
+	a, found, err := h.Emails.(EmailManager).UserAddressByEmail(ctx, u.ID, email)
+	if err != nil || !found || a.Verified {
+		return err
+	}
+	from, err := h.changeFrom(ctx, u.ID, a.ID)
+	if err != nil {
+		return err
+	}
+	if err := v.VerifyEmail(ctx, u.ID, email, h.Settings.UniqueEmail); err != nil {
+		return err
+	}
+	if err := h.changeEmail(r, u.ID, a.ID, from); err != errNotVerified { // (verify_email's False: nothing more)
+		return err
+	}
+	return nil
 }
 
 // verifyHandsOn tells, writing nothing, whether verifyIndirectly hands the request on:
 // without the Emails' addresses, or, when this package would not verify it (no
-// EmailVerifier, ACCOUNT_CHANGE_EMAIL), for an address of the user's not verified yet.
+// EmailVerifier; ACCOUNT_CHANGE_EMAIL without an EmailManager or the notification's
+// Mailer), for an address of the user's not verified yet.
 func (h *Headless) verifyHandsOn(ctx context.Context, u *auth.User, email string) (bool, error) {
 	src, ok := h.Emails.(EmailAddressSource)
 	if !ok {
 		return true, nil
 	}
-	if _, canVerify := h.Emails.(EmailVerifier); canVerify && !h.Settings.ChangeEmail {
+	_, canChange := h.Emails.(EmailManager)
+	if _, canVerify := h.Emails.(EmailVerifier); canVerify && (!h.Settings.ChangeEmail || canChange && !h.notificationsHandOn()) {
 		return false, nil
 	}
 	rows, err := src.AddressesByEmail(ctx, pystr.Lower(email))

@@ -76,7 +76,8 @@ func TestLoginByCode(t *testing.T) {
 	}
 
 	// bob's address is not verified: allauth verifies it as the code is taken; with
-	// ACCOUNT_CHANGE_EMAIL, that is the fallback's to do, the code untouched.
+	// ACCOUNT_CHANGE_EMAIL, his other address removed too, and the change notified (the
+	// fallback's to do without a Mailer, the code untouched).
 	var mails []headless.Mail
 	st := codeSite(t, &mails)
 	users := st.cfg.Users.(*auth.SQLUserSource)
@@ -91,7 +92,12 @@ func TestLoginByCode(t *testing.T) {
 	fell := 0
 	fallback := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fell++; w.WriteHeader(299) })
 	code := mails[0].Context["code"].(string)
-	st.h.Settings.ChangeEmail = true
+	if _, err := users.DB().ExecContext(t.Context(), `INSERT INTO account_emailaddress VALUES (3, 'bob2@example.com', 1, 0, 2)`); err != nil {
+		t.Fatal(err)
+	}
+	st.h.Settings.ChangeEmail, st.h.Settings.EmailNotifications = true, true
+	mailer := st.h.Mailer
+	st.h.Mailer = nil
 	for range 2 {
 		if w := serve(st.h.ConfirmLoginCodeView(fallback), "POST", "/_allauth/app/v1/auth/code/confirm", `{"code": "`+code+`"}`, "X-Session-Token", token); w.Code != 299 {
 			t.Errorf("an address to verify: %d %s", w.Code, w.Body)
@@ -100,10 +106,19 @@ func TestLoginByCode(t *testing.T) {
 	if fell != 2 || verified() {
 		t.Errorf("the fallback served %d requests; the address verified: %v", fell, verified())
 	}
-	st.h.Settings.ChangeEmail = false
+	st.h.Mailer = mailer
 	if w := serve(st.h.ConfirmLoginCodeView(fallback), "POST", "/_allauth/app/v1/auth/code/confirm", `{"code": "`+code+`"}`, "X-Session-Token", token); w.Code != 200 || !verified() {
 		t.Errorf("the address verified by the code: %d %s, %v", w.Code, w.Body, verified())
 	}
+	var n int
+	if err := users.DB().QueryRowContext(t.Context(), `SELECT COUNT(*) FROM account_emailaddress WHERE user_id = 2`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("bob's addresses once changed: %d, %v", n, err)
+	}
+	if m := mails[len(mails)-1]; m.TemplatePrefix != "account/email/email_changed" || m.Email != "bob2@example.com" ||
+		m.Context["to_email"] != "bob@example.com" {
+		t.Errorf("the change's notification: %+v", m)
+	}
+	st.h.Settings.ChangeEmail, st.h.Settings.EmailNotifications = false, false
 
 	// Without a Mailer, a code is the fallback's to send; a Mailer's failure is a server
 	// error, and no login is kept waiting.

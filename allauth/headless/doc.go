@@ -139,8 +139,8 @@
 //     would meet another, or a second factor on a site with stages after it (MFA_TRUST_ENABLED,
 //     ACCOUNT_LOGIN_BY_CODE_TRUST_ENABLED, MFA_PASSKEY_SIGNUP_ENABLED), goes to its
 //     fallback, the rates Go counted taken back (ErrLoginStage); so do the requests
-//     that would mail without a Mailer, and the confirmations of codes whose address
-//     to verify would remove the user's others (ACCOUNT_CHANGE_EMAIL);
+//     that would mail without a Mailer (ACCOUNT_CHANGE_EMAIL's verifications
+//     included, whose change is notified with ACCOUNT_EMAIL_NOTIFICATIONS);
 //   - the mails are the Mailer's to render from the site's templates (Mail's
 //     TemplatePrefix and Context; send_mail adds "email", "current_site" and the
 //     request); the unknown account's mail needs HEADLESS_FRONTEND_URLS["account_signup"]

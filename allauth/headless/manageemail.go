@@ -581,6 +581,10 @@ func (h *Headless) changeFrom(ctx context.Context, userID string, id int64) (*Ma
 	return from, nil
 }
 
+// errNotVerified is verify_email's False: the address to verify was not (another row
+// of it verified meanwhile, with ACCOUNT_UNIQUE_EMAIL).
+var errNotVerified = errors.New("headless: the address to verify was verified elsewhere meanwhile")
+
 // changeEmail is the rest of verify_email with ACCOUNT_CHANGE_EMAIL once the row id is
 // verified: made primary whatever the user had (set_as_primary(conditional=False),
 // the user's own email with it), the user's other rows removed, and the change
@@ -604,8 +608,8 @@ func (h *Headless) changeEmail(r *http.Request, userID string, id int64, from *M
 			old = &rows[i]
 		}
 	}
-	if this == nil || !this.Verified { // (verify_email failed: allauth's 500)
-		return fmt.Errorf("headless: the address %d of user %s was not verified", id, userID)
+	if this == nil || !this.Verified { // (verify_email failed)
+		return errNotVerified
 	}
 	if old == nil || old.ID != id {
 		oldID := int64(0)

@@ -211,7 +211,7 @@ func (h *Headless) serveConfirmReauthCode(w http.ResponseWriter, r *http.Request
 		if !isStr {
 			return fmt.Errorf("headless: a reauthentication code's address of type %s", email.Kind())
 		}
-		if err := h.verifyIndirectly(r.Context(), u, addr); err != nil {
+		if err := h.verifyIndirectly(r, u, addr); err != nil {
 			return err
 		}
 	}

@@ -477,7 +477,7 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 	}
 	if state != nil {
 		if confirming { // (confirm_code: the state kept confirmed, then the address verified)
-			if err := h.confirmResetCode(ctx, c.session, u, state); err != nil {
+			if err := h.confirmResetCode(r, c.session, u, state); err != nil {
 				return err
 			}
 		}
@@ -722,7 +722,6 @@ func resetCodeEmail(state *serializer.Dict) (string, error) {
 // its time anew, the address verified), or a failed attempt counted; a process of no
 // user takes no code.
 func (h *Headless) serveResetCode(w http.ResponseWriter, r *http.Request, c *appContext, data, state *serializer.Dict, pu *auth.User) error {
-	ctx := r.Context()
 	if pu == nil { // (ResetPasswordKeyInput without a code: normalize_user_code(None) fails)
 		if _, ferr := charField(data, "key"); !ferr.IsNone() {
 			return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
@@ -740,7 +739,7 @@ func (h *Headless) serveResetCode(w http.ResponseWriter, r *http.Request, c *app
 		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
 	}
 	if v, _ := state.Get("code_confirmed"); !v.Truthy() {
-		if err := h.confirmResetCode(ctx, c.session, pu, state); err != nil {
+		if err := h.confirmResetCode(r, c.session, pu, state); err != nil {
 			return err
 		}
 	}
@@ -750,7 +749,7 @@ func (h *Headless) serveResetCode(w http.ResponseWriter, r *http.Request, c *app
 // confirmResetCode is confirm_code: the process confirmed anew (its time now) and kept
 // in the session, then its address verified (verify_email_indirectly: an error for
 // an address that is missing or no str, the state kept all the same).
-func (h *Headless) confirmResetCode(ctx context.Context, s *django.Session, u *auth.User, state *serializer.Dict) error {
+func (h *Headless) confirmResetCode(r *http.Request, s *django.Session, u *auth.User, state *serializer.Dict) error {
 	state.Set("code_confirmed", serializer.Bool(true))
 	state.Set("at", serializer.Float(pyTime(h.now())))
 	s.Set(resetCodeKey, serializer.DictValue(state))
@@ -758,5 +757,5 @@ func (h *Headless) confirmResetCode(ctx context.Context, s *django.Session, u *a
 	if err != nil {
 		return err
 	}
-	return h.verifyIndirectly(ctx, u, email)
+	return h.verifyIndirectly(r, u, email)
 }
