@@ -9,7 +9,7 @@ django.contrib.sites (SITE_ID 1, accounts.example.org), rest_framework, allauth,
 allauth.account and allauth.headless (HEADLESS_ONLY) installed
 behind allauth's AccountMiddleware, ModelBackend and allauth's AuthenticationBackend,
 MD5PasswordHasher (fast), login by username or email, rate limits "login" 12/m/ip and
-"login_failed" 6/m/ip,3/5m/key and "reauthenticate" 8/m/user counted in a DatabaseCache (table allauth_cache: the
+"login_failed" 6/m/ip,3/5m/key and "reauthenticate" 8/m/user counted in a DatabaseCache (table allauth_cache, MAX_ENTRIES 5000: the
 database's copy carries them), allauth.mfa with MFA_TOTP_TOLERANCE 20, ALLAUTH_TRUSTED_PROXY_COUNT 1 (X-Forwarded-For names the
 client), DRF's JSONRenderer alone, the
 headless URLs under _allauth/, and these APIViews, each answering {"user": request.user.pk
@@ -128,7 +128,10 @@ djoracle.configure_view_site(
                             "account_confirm_email": "/account/verify/{key}"},
     ALLAUTH_TRUSTED_PROXY_COUNT=1,
     AUTH_PASSWORD_VALIDATORS=djoracle.PROJECT_PASSWORD_VALIDATORS,
-    CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE}},
+    # (room for every rate of the steps: culling drops the expired entries first, which
+    # depends on how long a run takes)
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": CACHE_TABLE,
+                        "OPTIONS": {"MAX_ENTRIES": 5000}}},
     CSRF_FAILURE_VIEW=URLCONF + ".csrf_failure",
     **{"HEADLESS_" + k: v for k, v in (CONFIG.get("headless") or {}).items()},
     **{"ACCOUNT_EMAIL_VERIFICATION": "none", **(CONFIG.get("django") or {})},
@@ -1530,6 +1533,9 @@ def signup_steps(add):
     signup(None, username=" spaced ", email=" spaced@example.com ", password=" " + pw + " ")
     signup(None, username=5, email=["x@example.com"], password={"a": 1})
     signup("s-kim", username="kimsnew", email="kimsnew@example.com", password=pw)
+    # (without a username field: made up from the address, "kim" taken)
+    signup(None, username="madeup1", email="O'Brien+X@example.com", password=pw)
+    signup(None, username="madeup2", email="kim@elsewhere.example", password=pw)
     for method in ("GET", "PUT", "OPTIONS", "HEAD"):
         post(SIGNUP, None, {"username": "m" + method.lower(), "password": pw}, method)
     post(SIGNUP, None, "not json")

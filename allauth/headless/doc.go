@@ -91,8 +91,8 @@
 // validates ACCOUNT_SIGNUP_FIELDS as allauth's SignupInput does, makes the user and its
 // address as allauth's adapter makes them, and logs the new user in as
 // complete_signup does (the verification mailed, or the login waiting for it); a
-// signup allauth's form would treat otherwise (a form of the project's own, a username
-// to make up) goes to the fallback. The addresses: ManageEmailView (and
+// signup allauth's form would treat otherwise (a form of the project's own, a user
+// model without a username) goes to the fallback. The addresses: ManageEmailView (and
 // BrowserManageEmailView), _allauth/app/v1/account/email, lists, adds, mails again,
 // makes primary and removes the user's addresses of account_emailaddress (an
 // EmailManager: SQLEmailAddresses) as allauth does, the user's own email following, and

@@ -29,8 +29,10 @@ type SignupField struct {
 // (the username's length, characters, ACCOUNT_USERNAME_BLACKLIST and uniqueness; the
 // address's form and, with ACCOUNT_UNIQUE_EMAIL, uniqueness; the password's
 // ACCOUNT_PASSWORD_MIN_LENGTH or Headless.PasswordValidators), creates the user as
-// allauth's adapter saves it (the username, the lowercased address, the password
-// hashed by the Config's hashers) with its address (primary, not verified), then logs
+// allauth's adapter saves it (the username, or without one a username made up from
+// the address as populate_username makes it: its local part, else "user", with a
+// random suffix when taken; the lowercased address, the password hashed by the
+// Config's hashers) with its address (primary, not verified), then logs
 // it in as complete_signup does: with ACCOUNT_EMAIL_VERIFICATION "optional" the
 // verification mailed ("account/email/email_confirmation_signup", link or code) and the
 // session logged in; "mandatory" mails it and stashes the login at the
@@ -44,9 +46,9 @@ type SignupField struct {
 //
 // What allauth's form would do otherwise goes to fallback (ErrLoginStage), before
 // anything is written: a signup form of the project's own (ACCOUNT_SIGNUP_FORM_CLASS),
-// a honeypot field, ACCOUNT_USERNAME_VALIDATORS, a phone among the fields, a
-// username left to allauth to make up, no password, a login code required, a mail to
-// send without a Mailer.
+// a honeypot field, ACCOUNT_USERNAME_VALIDATORS, a phone among the fields, a user
+// model without a username, no password, a login code required, a mail to send
+// without a Mailer.
 func (h *Headless) SignupView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveSignup, fallback)
 }
@@ -107,8 +109,8 @@ func (h *Headless) signupCheck() error {
 		}
 		names[f.Name] = true
 	}
-	if !names["username"] || !names["password1"] {
-		return fmt.Errorf("%w: a signup without a username or a password", ErrLoginStage)
+	if !names["password1"] || s.UserModelUsernameField == "" {
+		return fmt.Errorf("%w: a signup without a password, or of a user model without a username", ErrLoginStage)
 	}
 	if _, ok := h.Config.Users.(userCreator); !ok {
 		return errors.New("headless: SignupView needs users it can create (an auth.SQLUserSource)")
@@ -309,15 +311,20 @@ func (h *Headless) serveSignup(w http.ResponseWriter, r *http.Request, c *appCon
 	if in.exists {
 		return h.preventEnumeration(w, r, c, in.email)
 	}
-	// Handed on before anything is written: the username allauth would make up, an
-	// unusable password, an address longer than the user's email field keeps, an
-	// address the session holds verified (unstash_verified_email: a social login's).
+	// Handed on before anything is written: an unusable password, an address longer
+	// than the user's email field keeps, an address the session holds verified
+	// (unstash_verified_email: a social login's).
 	stashed, _ := c.session.Get(verifiedEmailKey)
-	if in.username == "" || in.password == "" || utf8.RuneCountInString(in.email) > 254 || stashed.Truthy() {
+	if in.password == "" || utf8.RuneCountInString(in.email) > 254 || stashed.Truthy() {
 		if err := h.rollback(ctx, usage); err != nil {
 			return err
 		}
 		return ErrLoginStage
+	}
+	if in.username == "" { // (populate_username)
+		if in.username, err = h.generateUsername(ctx, in.email); err != nil {
+			return err
+		}
 	}
 	// save: the user (new_user, save_user), then setup_user_email.
 	users := h.Config.Users.(userCreator)

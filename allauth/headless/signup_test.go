@@ -2,6 +2,7 @@ package headless_test
 
 import (
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -61,5 +62,44 @@ func TestSignup(t *testing.T) {
 	serve(st.h.SignupView(fallback), "POST", path, `{"username": "coder", "password": "a-good-pass-123"}`)
 	if _, err := users.UserByUsername(t.Context(), "coder"); !handed || err == nil {
 		t.Errorf("a signup needing a login code: handed on %v, %v", handed, err)
+	}
+}
+
+// TestSignupMadeUpUsername: without a username field, the username is made up from the
+// address as allauth's populate_username makes it: its local part (NFKD, ASCII alone,
+// lowercased, what is not \w\s@+.- dropped), "user" when nothing is left, and a random
+// suffix (digits first) when the base is taken or too short.
+func TestSignupMadeUpUsername(t *testing.T) {
+	var mails []headless.Mail
+	st := codeSite(t, &mails)
+	st.h.Settings.SignupFields = []headless.SignupField{{Name: "email", Required: true}, {Name: "password1", Required: true}}
+	st.h.Settings.FrontendURLs["account_confirm_email"] = "/verify/{key}"
+	signup := st.h.SignupView(nil)
+	users := st.cfg.Users.(*auth.SQLUserSource)
+	for _, tc := range []struct {
+		email string
+		want  *regexp.Regexp
+	}{
+		{"O'Brien+X@Example.com", regexp.MustCompile(`^obrien\+x$`)},
+		{"ALICE@elsewhere.example", regexp.MustCompile(`^alice[0-9]$`)}, // (alice taken, whatever the case)
+		{"`{}~@example.com", regexp.MustCompile(`^user$`)},
+		{"`{}|@example.com", regexp.MustCompile(`^user[0-9]$`)}, // (user taken by now)
+		{"Mr.Smith-2@example.com", regexp.MustCompile(`^mr\.smith-2$`)},
+	} {
+		w := serve(signup, "POST", "/_allauth/app/v1/auth/signup", `{"email": "`+tc.email+`", "password": "a-good-pass-123"}`)
+		m := regexp.MustCompile(`"username": "([^"]*)"`).FindStringSubmatch(w.Body.String())
+		if w.Code != 200 || m == nil || !tc.want.MatchString(m[1]) {
+			t.Errorf("%s: %d %s", tc.email, w.Code, w.Body)
+			continue
+		}
+		if u, err := users.UserByUsername(t.Context(), m[1]); err != nil || u.Email != strings.ToLower(tc.email) {
+			t.Errorf("%s: the user %+v, %v", tc.email, u, err)
+		}
+	}
+	// A minimum length the base misses: a suffix makes it up.
+	st.h.Settings.UsernameMinLength = 4
+	w := serve(signup, "POST", "/_allauth/app/v1/auth/signup", `{"email": "ab@example.com", "password": "a-good-pass-123"}`)
+	if !regexp.MustCompile(`"username": "ab[0-9]{2}"`).MatchString(w.Body.String()) {
+		t.Errorf("a short base: %d %s", w.Code, w.Body)
 	}
 }
