@@ -69,10 +69,11 @@ var allauthConfigs = []allauthConfig{
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	// (addresses changed rather than added, the change notified)
-	// (and signups without a username field: usernames made up)
+	// (and signups without a username field: usernames made up; the logins recorded by
+	// allauth.usersessions)
 	{name: "change", headless: map[string]any{}, django: map[string]any{"ACCOUNT_CHANGE_EMAIL": true,
 		"ACCOUNT_EMAIL_NOTIFICATIONS": true, "ACCOUNT_EMAIL_VERIFICATION": "optional",
-		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "password1*"}}},
+		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "password1*"}, "USERSESSIONS": true}},
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
 		"ACCOUNT_LOGIN_ON_PASSWORD_RESET":            true,
 		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
@@ -269,6 +270,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.PasswordResetByCodeEnabled, _ = c.django["ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED"].(bool)
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
 	hs.ChangeEmail, _ = c.django["ACCOUNT_CHANGE_EMAIL"].(bool)
+	hs.UserSessionsEnabled, _ = c.django["USERSESSIONS"].(bool)
 	hs.LoginOnEmailConfirmation, _ = c.django["ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION"].(bool)
 	hs.EmailVerificationByCodeEnabled, _ = c.django["ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED"].(bool)
 	if v, ok := c.django["ACCOUNT_EMAIL_CONFIRMATION_HMAC"].(bool); ok {
@@ -324,6 +326,9 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	h := &headless.Headless{Settings: hs, Sessions: site.mw, Config: cfg, Cache: cache, SiteDomain: domain, SiteName: name,
 		Emails: headless.NewSQLEmailAddresses(site.users, ""), PasswordValidators: validators,
 		Authenticators: headless.NewSQLAuthenticators(site.users, "")}
+	if hs.UserSessionsEnabled {
+		h.UserSessions = headless.NewSQLUserSessions(site.users, "")
+	}
 	ds := &site.settings
 	answer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a := restframework.FromContext(r.Context())
@@ -707,11 +712,16 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		t.Errorf("%d tokens issued by the refreshes (%s)", issued, hl.Settings.TokenStrategy)
 	}
 	// The sessions after the steps, as Django reads them.
-	var wantState, gotState struct{ Sessions, Every, Rates, Authenticators, Addresses, Emails, Passwords [][]any }
+	var wantState, gotState struct {
+		Sessions, Every, Rates, Authenticators, Addresses, Emails, Passwords, Usersessions [][]any
+	}
 	allauthOracle(t, p.Series, djPath, c, map[string]any{"tokens": setup.Tokens}, &wantState, "state")
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {
 		t.Errorf("the sessions after the steps (-django's +go's, read by Django):\n%s", diff)
+	}
+	if hl.Settings.UserSessionsEnabled != (len(wantState.Usersessions) > 10) {
+		t.Errorf("the user sessions recorded: %v", wantState.Usersessions)
 	}
 	if len(wantState.Sessions) < 6 || len(wantState.Rates) < 10 {
 		t.Errorf("too few sessions or rate limits: %v, %v", wantState.Sessions, wantState.Rates)

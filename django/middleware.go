@@ -67,6 +67,12 @@ func (m *Middleware) NewSession(ctx context.Context, key string) *Session {
 	return m.cfg.newSession(ctx, key)
 }
 
+// SessionExists is SessionStore().exists(key) of the middleware's engine: whether a
+// session is stored under key (expired or not, as each engine of Django tells).
+func (m *Middleware) SessionExists(ctx context.Context, key string) (bool, error) {
+	return m.cfg.store.Exists(ctx, key)
+}
+
 type ctxKey struct{}
 
 // FromContext returns the request's session, or nil outside the middleware.

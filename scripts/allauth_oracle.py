@@ -98,6 +98,8 @@ RESET_BY_CODE = (CONFIG.get("django") or {}).get("ACCOUNT_PASSWORD_RESET_BY_CODE
 MANDATORY = (CONFIG.get("django") or {}).get("ACCOUNT_EMAIL_VERIFICATION") == "mandatory"
 BY_CODE = (CONFIG.get("django") or {}).get("ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED")
 HMAC = (CONFIG.get("django") or {}).get("ACCOUNT_EMAIL_CONFIRMATION_HMAC", True)
+# (a configuration's "USERSESSIONS": allauth.usersessions installed)
+USERSESSIONS = (CONFIG.get("django") or {}).pop("USERSESSIONS", False)
 # Codes of the periods around the setup's stay valid for ten minutes: Go replays the
 # steps a little later than Django runs them.
 MFA_TOTP_TOLERANCE = 20
@@ -107,7 +109,7 @@ djoracle.configure_view_site(
     sys.argv[1], URLCONF, {},
     INSTALLED_APPS=["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions",
                     "django.contrib.sites", "rest_framework", "allauth", "allauth.account", "allauth.headless",
-                    "allauth.mfa"],
+                    "allauth.mfa"] + (["allauth.usersessions"] if USERSESSIONS else []),
     MFA_TOTP_TOLERANCE=MFA_TOTP_TOLERANCE,
     SITE_ID=1,
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
@@ -2984,12 +2986,18 @@ def state(tokens):
         c.execute('SELECT user_id, email, verified, "primary" FROM account_emailaddress ORDER BY id')
         addresses = [[r[0], r[1], bool(r[2]), bool(r[3])] for r in c.fetchall()]
     emails = sorted([u.pk, u.email] for u in User.objects.all())
+    usersessions = []
+    if USERSESSIONS:  # (each row: its user, its session's token name or "other", address, agent)
+        from allauth.usersessions.models import UserSession
+        names = {v: k for k, v in tokens.items()}
+        usersessions = sorted([us.user_id, names.get(us.session_key, "other"), us.ip, us.user_agent,
+                               us.last_seen_at >= us.created_at] for us in UserSession.objects.all())
     candidates = [PASSWORD, "another-pw", NEW_PASSWORD, NEW_PASSWORD + "2", NEW_PASSWORD + "3"]
     passwords = sorted([u.pk, u.has_usable_password() and next((i for i, pw in enumerate(candidates)
                                                                   if u.check_password(pw)), None)]
                        for u in User.objects.all())
     print(json.dumps({"sessions": out, "every": every, "rates": rates, "authenticators": authenticators,
-                      "addresses": addresses, "emails": emails, "passwords": passwords}))
+                      "addresses": addresses, "emails": emails, "passwords": passwords, "usersessions": usersessions}))
 
 
 def resetkeys(arg):

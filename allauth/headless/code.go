@@ -515,7 +515,7 @@ func (h *Headless) serveConfirmLoginCode(w http.ResponseWriter, r *http.Request,
 		}
 		return h.authenticationResponse(w, r, c, nil)
 	}
-	if err := h.adapterLogin(ctx, c, u, h.loginBackend()); err != nil {
+	if err := h.adapterLogin(r, c, u, h.loginBackend()); err != nil {
 		return err
 	}
 	return h.authenticationResponse(w, r, c, u)

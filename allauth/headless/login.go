@@ -159,7 +159,7 @@ func (h *Headless) serveLogin(w http.ResponseWriter, r *http.Request, c *appCont
 		}
 		return h.authenticationResponse(w, r, c, nil)
 	}
-	if err := h.adapterLogin(ctx, c, in.user, in.backend); err != nil {
+	if err := h.adapterLogin(r, c, in.user, in.backend); err != nil {
 		return err
 	}
 	return h.authenticationResponse(w, r, c, in.user)
@@ -208,6 +208,9 @@ func (h *Headless) loginCheck() error {
 	s := h.Settings
 	if s.loginErr != nil {
 		return s.loginErr
+	}
+	if h.userSessionsHandOn() {
+		return errUserSessions
 	}
 	if len(s.LoginMethods) == 0 {
 		return fmt.Errorf("%w: ACCOUNT_LOGIN_METHODS is empty", ErrSettings)

@@ -68,8 +68,11 @@ func (h *Headless) mfaCheck() error {
 	if s.mfaErr != nil {
 		return s.mfaErr
 	}
-	if s.loginErr != nil { // (what LoginView cannot follow, the logins' records of allauth.usersessions say)
+	if s.loginErr != nil { // (what LoginView cannot follow)
 		return s.loginErr
+	}
+	if h.userSessionsHandOn() {
+		return errUserSessions
 	}
 	_, err := h.mfaSource()
 	return err

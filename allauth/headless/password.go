@@ -101,7 +101,7 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	if !restPost(w, r) {
 		return nil
 	}
-	if h.notificationsHandOn() {
+	if h.notificationsHandOn() || !h.Settings.LogoutOnPasswordChange && h.userSessionsHandOn() {
 		return ErrLoginStage
 	}
 	if hasSurrogate(password) { // (set_password cannot encode it: a 500)
@@ -130,6 +130,11 @@ func (h *Headless) serveChangePassword(w http.ResponseWriter, r *http.Request, c
 	}
 	if err := h.notify(ctx, r, mail, u); err != nil {
 		return err
+	}
+	if h.Settings.UserSessionsEnabled { // (allauth.usersessions' on_password_changed)
+		if err := h.recordUserSession(r, c, u); err != nil {
+			return err
+		}
 	}
 	return h.authenticationResponse(w, r, c, u)
 }

@@ -577,7 +577,8 @@ func (h *Headless) resetLogin(r *http.Request, c *appContext, u *auth.User, next
 // adapterLogin is resume_login's end, no stage left: the login popped (pop_login) and
 // the session logged in as u by backend (adapter.login; for an app, no new CSRF
 // cookie: authentication_context).
-func (h *Headless) adapterLogin(ctx context.Context, c *appContext, u *auth.User, backend string) error {
+func (h *Headless) adapterLogin(r *http.Request, c *appContext, u *auth.User, backend string) error {
+	ctx := r.Context()
 	c.session.Pop(loginKey)
 	if err := auth.Login(ctx, c.session, u, backend, h.Config); err != nil {
 		return err
@@ -586,14 +587,14 @@ func (h *Headless) adapterLogin(ctx context.Context, c *appContext, u *auth.User
 	if !c.browser {
 		django.CancelCSRFCookieUpdate(ctx)
 	}
-	return nil
+	return h.recordLogin(r, c, u) // (post_login's user_logged_in)
 }
 
 // completeLogin is the end of resume_login, no stage left: the login popped, the
 // session logged in as u (adapter.login), and adapter.post_login's
 // AuthenticationResponse.
 func (h *Headless) completeLogin(r *http.Request, c *appContext, u *auth.User) error {
-	if err := h.adapterLogin(r.Context(), c, u, h.loginBackend()); err != nil {
+	if err := h.adapterLogin(r, c, u, h.loginBackend()); err != nil {
 		return err
 	}
 	if c.exposeTokens(u) {

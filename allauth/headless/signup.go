@@ -417,7 +417,7 @@ func (h *Headless) signupLogin(w http.ResponseWriter, r *http.Request, c *appCon
 	}
 	switch stop {
 	case "": // (resume_login's adapter.login; post_login's response is the view's own)
-		if err := h.adapterLogin(ctx, c, u, h.loginBackend()); err != nil {
+		if err := h.adapterLogin(r, c, u, h.loginBackend()); err != nil {
 			return err
 		}
 		return h.authenticationResponse(w, r, c, u)

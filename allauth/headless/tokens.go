@@ -61,6 +61,11 @@ type Headless struct {
 	// stage (ACCOUNT_LOGIN_BY_CODE_REQUIRED); nil hands those requests to the views'
 	// fallbacks.
 	Mailer Mailer
+	// UserSessions is allauth.usersessions' table of the users' sessions
+	// (NewSQLUserSessions), where the logins Go makes are recorded as allauth records
+	// them, on a site with allauth.usersessions (Settings.UserSessionsEnabled); nil
+	// hands such logins to the views' fallbacks.
+	UserSessions UserSessionStore
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 
