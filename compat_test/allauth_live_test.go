@@ -404,6 +404,8 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	mux.Handle("/_allauth/app/v1/auth/email/verify/resend", h.ResendEmailVerificationCodeView(fallback))
 	mux.Handle("/_allauth/browser/v1/auth/email/verify/resend", h.BrowserResendEmailVerificationCodeView(fallback))
 	mux.Handle("/_allauth/app/v1/account/email", h.ManageEmailView(fallback))
+	mux.Handle("/_allauth/app/v1/auth/sessions", h.SessionsView(fallback))
+	mux.Handle("/_allauth/browser/v1/auth/sessions", h.BrowserSessionsView(fallback))
 	mux.Handle("/_allauth/browser/v1/account/email", h.BrowserManageEmailView(fallback))
 	mux.Handle("/api/session/", view(restframework.IsAuthenticated{}, xs))
 	mux.Handle("/api/session-strict/", view(restframework.AllowAny{}, &headless.XSessionTokenAuthentication{Headless: h,
@@ -451,6 +453,9 @@ var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+
 // allauthMadeUp is the username a signup made up for an address whose local part,
 // "kim", was taken: a random digit after it.
 var allauthMadeUp = regexp.MustCompile(`("(?:display|username)": "kim)[0-9]"`)
+
+// allauthCreatedAt is the time of a user session's making.
+var allauthCreatedAt = regexp.MustCompile(`"created_at": [0-9.e+]+`)
 
 var allauthNew = regexp.MustCompile(`"(session_token|at)": ("[a-z0-9]+"|[0-9.e+]+)`)
 
@@ -570,6 +575,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 			if strings.HasSuffix(step.Path, "/account/email") {
 				marks["an address's fallback"]++
 			}
+			if strings.HasSuffix(step.Path, "/auth/sessions") {
+				marks["a user sessions' fallback"]++
+			}
 			if os.Getenv("DJSESSION_DEBUG_FALLBACKS") != "" {
 				t.Logf("fallback %d %s %s", i, step.Method, step.Path)
 			}
@@ -628,6 +636,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 		if strings.HasSuffix(step.Path, "/account/email") && step.Method != "GET" && w.Status == 200 {
 			marks["an address changed"]++
 		}
+		if strings.HasSuffix(step.Path, "/auth/sessions") && w.Status == 200 && strings.Contains(w.Body, `"is_current": true`) {
+			marks["the user's sessions listed"]++
+		}
 		if w.Body == "csrf" {
 			marks["csrf"]++
 		}
@@ -651,6 +662,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 				}
 				return m[:strings.LastIndexByte(m, ' ')+1] + "N"
 			})
+			if strings.HasSuffix(step.Path, "/auth/sessions") { // (the times of the logins)
+				*b = allauthCreatedAt.ReplaceAllString(*b, `"created_at": T`)
+			}
 			if strings.HasSuffix(step.Path, "/auth/signup") { // (a random suffix)
 				*b = allauthMadeUp.ReplaceAllString(*b, `${1}#"`)
 			}
@@ -719,6 +733,9 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 	allauthOracle(t, p.Series, goPath, c, map[string]any{"tokens": setup.Tokens}, &gotState, "state")
 	if diff := cmp.Diff(wantState, gotState); diff != "" {
 		t.Errorf("the sessions after the steps (-django's +go's, read by Django):\n%s", diff)
+	}
+	if hl.Settings.UserSessionsEnabled && (marks["the user's sessions listed"] < 2 || marks["a user sessions' fallback"] > 0) {
+		t.Errorf("the user's sessions: %v", marks)
 	}
 	if hl.Settings.UserSessionsEnabled != (len(wantState.Usersessions) > 10) {
 		t.Errorf("the user sessions recorded: %v", wantState.Usersessions)

@@ -73,6 +73,12 @@ func (m *Middleware) SessionExists(ctx context.Context, key string) (bool, error
 	return m.cfg.store.Exists(ctx, key)
 }
 
+// DeleteSession is SessionStore().delete(key) of the middleware's engine: the session
+// stored under key removed (none is no error).
+func (m *Middleware) DeleteSession(ctx context.Context, key string) error {
+	return m.cfg.store.Delete(ctx, key)
+}
+
 type ctxKey struct{}
 
 // FromContext returns the request's session, or nil outside the middleware.

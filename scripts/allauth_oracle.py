@@ -253,6 +253,8 @@ SIGNUP = "/_allauth/app/v1/auth/signup"
 BROWSER_SIGNUP = "/_allauth/browser/v1/auth/signup"
 BROWSER_RESEND_VERIFY = "/_allauth/browser/v1/auth/email/verify/resend"
 MANAGE = "/_allauth/app/v1/account/email"
+SESSIONS = "/_allauth/app/v1/auth/sessions"
+BROWSER_SESSIONS = "/_allauth/browser/v1/auth/sessions"
 BROWSER_MANAGE = "/_allauth/browser/v1/account/email"
 RESET_REQUEST = "/_allauth/app/v1/auth/password/request"
 RESET = "/_allauth/app/v1/auth/password/reset"
@@ -1385,7 +1387,34 @@ def steps(tokens):
         verify_login_steps(add)
     signup_steps(add)
     manage_steps(add)
+    if USERSESSIONS:
+        sessions_steps(add)
     return out
+
+
+def sessions_steps(add):
+    """allauth.usersessions' endpoint: mem's sessions listed, ended (another one, then
+    the current one: logged out), the input's errors."""
+    post = poster(add, "10.79")
+
+    def sessions(name, method, body):
+        post(SESSIONS, name, body, method)
+
+    sessions("s-mem", "GET", "")
+    for body in ({}, {"sessions": []}, {"sessions": "1"}, {"sessions": 5}, {"sessions": 0}, {"sessions": [999]},
+                 {"sessions": ["abc"]}, {"sessions": [1.5]}, {"sessions": [None]}, {"sessions": [[1]]},
+                 {"sessions": ["a\u0000"]}, {"sessions": [True]}, {"sessions": [" 1"]}, "[]"):
+        sessions("s-mem", "DELETE", body)
+    sessions("s-mem", "DELETE", '{"sessions": [{t:us-mem2}]}')
+    sessions("s-mem", "DELETE", '{"sessions": {"{t:us-mem2}": 1}}')  # (gone now)
+    sessions("s-mem", "OPTIONS", "")
+    sessions("s-mem", "PUT", "")
+    sessions("s-mem2", "GET", "")
+    sessions(None, "GET", "")
+    post(BROWSER_SESSIONS, None, "", "GET", headers={"Cookie": "sessionid={t:s-mem3}"})
+    post(BROWSER_SESSIONS, None, '{"sessions": [{t:us-mem3}]}', "DELETE", headers={"Cookie": "sessionid={t:s-mem3}"})
+    sessions("s-mem", "DELETE", '{"sessions": ["{t:us-mem}", {t:us-mem3}]}')  # (the current one among them)
+    sessions("s-mem", "GET", "")
 
 
 def manage_setup(tokens):
@@ -1428,6 +1457,12 @@ def manage_setup(tokens):
     tokens["s-mef3"] = new_session(data=process(u["mej"], "mej@example.com", at=time.time() - 3600)).session_key
     tokens["s-mef4"] = new_session(data=process(u["mea"], "mea2@example.com")).session_key
     tokens["s-mef5"] = new_session(data=process(u["mej"], "mej@example.com", account_already_exists=True)).session_key
+    if USERSESSIONS:  # (mem, pk 532, logged in three times through the app: s-mem, s-mem2, s-mem3, their rows us-*)
+        from allauth.usersessions.models import UserSession
+        User.objects.create_user(pk=532, username="mem", password=PASSWORD)
+        for name in ("s-mem", "s-mem2", "s-mem3"):
+            tokens[name] = app_login("mem")["session_token"]
+            tokens["us" + name[1:]] = str(UserSession.objects.get(session_key=tokens[name]).pk)
 
 
 def manage_steps(add):

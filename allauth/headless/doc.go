@@ -111,8 +111,12 @@
 //     names it);
 //   - the token strategies are allauth's own (no get_claims of your own: the claims of
 //     AccessTokenPayload's tokens are allauth's; ValidateAccessToken takes any);
-//   - the user sessions app (allauth.usersessions: USERSESSIONS_TRACK_ACTIVITY) is not
-//     told of the requests Go serves;
+//   - with allauth.usersessions, the logins Go makes are recorded in its table as
+//     allauth records them (Headless.UserSessions: NewSQLUserSessions; without it such
+//     logins are handed on), and SessionsView (and BrowserSessionsView),
+//     _allauth/app/v1/auth/sessions, lists and ends the user's sessions; with
+//     USERSESSIONS_TRACK_ACTIVITY, whose middleware would record every request, the
+//     logins are refused;
 //   - the session views do not list the flows of social accounts' providers
 //     (SettingsFromJSON says so); logins after a password reset that meet a stage
 //     other than the second factor or the address's verification are the fallback's;
@@ -151,8 +155,7 @@
 //     passkeys (whose own endpoints are Django's, as is WebAuthn keys' management),
 //     and refuses
 //     MFA_TOTP_INSECURE_BYPASS_CODE; LoginView takes no phone numbers, and refuses a
-//     site with allauth.usersessions (whose records of logins Go does not keep) or a
-//     phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
+//     site with a phone among ACCOUNT_SIGNUP_FIELDS; of AUTHENTICATION_BACKENDS it runs ModelBackend,
 //     AllowAllUsersModelBackend and allauth's own, skipping others; when several users
 //     share an address and a password, the first of CPython's set logs in, as in
 //     allauth, for integer and UUID primary keys (Python randomizes the hashes of

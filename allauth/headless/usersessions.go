@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pystr"
+	"github.com/djsession/djsession/serializer"
 )
 
 // UserSession is a row of allauth.usersessions' UserSession model.
@@ -202,4 +204,200 @@ func (h *Headless) recordUserSession(r *http.Request, c *appContext, u *auth.Use
 	ua := pystr.Head(pystr.Latin1(strings.Join(r.Header.Values("User-Agent"), ",")), 200)
 	return h.UserSessions.RecordUserSession(ctx, UserSession{UserID: u.ID, SessionKey: c.session.Key(), IP: addr.String(),
 		UserAgent: ua}, h.now())
+}
+
+// SessionsView is the app client's list of the user's sessions (allauth's
+// SessionsView, at _allauth/app/v1/auth/sessions, with allauth.usersessions): GET lists
+// the user's sessions as UserSession records them ({"user_agent", "ip", "created_at"
+// (a POSIX time), "is_current", "id"}, the rows of sessions gone or logging no one in
+// purged first); DELETE {"sessions": [id, ...]} ends those of the user's sessions (each
+// deleted from the session store, its row with it), logging the request's session out
+// when it is among them (then allauth's 401), and lists the others. It answers
+// allauth's 400 for ids that are not the user's sessions (ModelMultipleChoiceField's
+// errors) and its 401 for an anonymous session. A site without allauth.usersessions
+// (which has no such URL) hands every request to fallback.
+func (h *Headless) SessionsView(fallback http.Handler) http.Handler {
+	return h.appView(h.serveSessions, fallback)
+}
+
+// BrowserSessionsView is the browser client's (_allauth/browser/v1/auth/sessions):
+// SessionsView's answers for the request's own session, behind the session and CSRF
+// middleware.
+func (h *Headless) BrowserSessionsView(fallback http.Handler) http.Handler {
+	return h.browserView(h.serveSessions, fallback)
+}
+
+// allowSessions is SessionsView's Allow header.
+const allowSessions = "GET, DELETE, HEAD, OPTIONS"
+
+// serveSessions is AuthenticatedAPIView's dispatch, RESTView.handle with
+// SelectSessionsInput for DELETE, and SessionsView's get and delete.
+func (h *Headless) serveSessions(w http.ResponseWriter, r *http.Request, c *appContext) error {
+	if !h.Settings.UserSessionsEnabled || h.UserSessions == nil {
+		return ErrLoginStage
+	}
+	u, err := h.sessionUser(w, r, c)
+	if err != nil || u == nil {
+		return err
+	}
+	if r.Method != http.MethodGet {
+		data, ok, err := h.jsonBody(r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			emptyResponse(w, http.StatusBadRequest, "")
+			return nil
+		}
+		if r.Method == http.MethodDelete {
+			return h.endSessions(w, r, c, u, data)
+		}
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return h.sessionList(w, r, c, u)
+	case http.MethodOptions:
+		emptyResponse(w, http.StatusOK, allowSessions)
+	default:
+		emptyResponse(w, http.StatusMethodNotAllowed, allowSessions)
+	}
+	return nil
+}
+
+// sessionList is _respond_session_list: purge_and_list, as SessionsResponse gives it.
+func (h *Headless) sessionList(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User) error {
+	rows, err := h.purgeUserSessions(r.Context(), u)
+	if err != nil {
+		return err
+	}
+	ds := h.Sessions.Settings()
+	list := make([]serializer.Value, 0, len(rows))
+	for _, row := range rows {
+		created := row.CreatedAt
+		if !ds.UseTZ { // (a naive datetime's timestamp(): its wall clock in TIME_ZONE)
+			loc, err := ds.Location()
+			if err != nil {
+				return err
+			}
+			y, mo, d := created.Date()
+			hh, mi, ss := created.Clock()
+			created = time.Date(y, mo, d, hh, mi, ss, created.Nanosecond(), loc)
+		}
+		d := serializer.NewDict()
+		d.Set("user_agent", serializer.Str(row.UserAgent))
+		d.Set("ip", serializer.Str(row.IP))
+		d.Set("created_at", serializer.Float(float64(created.UnixMicro())/1e6))
+		d.Set("is_current", serializer.Bool(row.SessionKey == c.session.Key()))
+		d.Set("id", serializer.Int(row.ID))
+		list = append(list, serializer.DictValue(d))
+	}
+	return h.dataResponse(w, r, c, http.StatusOK, serializer.List(list...), serializer.None())
+}
+
+// endSessions is SelectSessionsInput (a ModelMultipleChoiceField of the user's rows)
+// and SessionsView.delete (end_sessions).
+func (h *Headless) endSessions(w http.ResponseWriter, r *http.Request, c *appContext, u *auth.User, data *serializer.Dict) error {
+	rows, err := h.UserSessions.UserSessions(r.Context(), u.ID)
+	if err != nil {
+		return err
+	}
+	v, _ := data.Get("sessions")
+	chosen, ferr := sessionChoices(v, rows)
+	if !ferr.IsNone() {
+		return h.metaResponse(w, r, c, http.StatusBadRequest, serializer.List(ferr))
+	}
+	ctx := r.Context()
+	current := false
+	for _, row := range chosen { // (end: the session deleted, then its row)
+		current = current || row.SessionKey == c.session.Key()
+		if err := h.Sessions.DeleteSession(ctx, row.SessionKey); err != nil {
+			return err
+		}
+		if err := h.UserSessions.DeleteUserSession(ctx, row.ID); err != nil {
+			return err
+		}
+	}
+	if current {
+		if err := auth.Logout(ctx, c.session); err != nil {
+			return err
+		}
+		return h.authenticationResponse(w, r, c, nil)
+	}
+	return h.sessionList(w, r, c, u)
+}
+
+// sessionChoices is ModelMultipleChoiceField.clean of the JSON value v over the user's
+// rows: the rows chosen (in the rows' order), or the field's error.
+func sessionChoices(v serializer.Value, rows []UserSession) ([]UserSession, serializer.Value) {
+	const param = "sessions"
+	var values []serializer.Value
+	switch v.Kind() {
+	case serializer.KindList:
+		values = v.Items()
+	case serializer.KindDict: // (prepare_value iterates a dict's keys)
+		values = v.Dict().Keys()
+	default:
+		if !v.Truthy() {
+			return nil, fieldError("This field is required.", "required", param)
+		}
+		return nil, fieldError("Enter a list of values.", "invalid_list", param)
+	}
+	if len(values) == 0 {
+		return nil, fieldError("This field is required.", "required", param)
+	}
+	// _check_values: each value's null characters and int() (in the values' order; a
+	// frozenset's, for strs, is the hash seed's), then each one's str() among the pks.
+	for _, x := range values {
+		switch x.Kind() {
+		case serializer.KindList, serializer.KindDict: // (frozenset: unhashable)
+			return nil, fieldError("Enter a list of values.", "invalid_list", param)
+		case serializer.KindStr:
+			s, _ := x.AsStr()
+			if strings.IndexByte(s, 0) >= 0 {
+				return nil, fieldError("Null characters are not allowed.", "null_characters_not_allowed", param)
+			}
+			if !pyIntText(s) {
+				return nil, fieldError("“"+s+"” is not a valid value.", "invalid_pk_value", param)
+			}
+		}
+	}
+	ids := map[int64]bool{}
+	for _, x := range values {
+		text := pyStr(x)
+		if x.IsNone() {
+			text = "None"
+		}
+		found := false
+		for _, row := range rows {
+			if strconv.FormatInt(row.ID, 10) == text {
+				found, ids[row.ID] = true, true
+			}
+		}
+		if !found {
+			return nil, fieldError(fmt.Sprintf("Select a valid choice. %s is not one of the available choices.", text), "invalid_choice", param)
+		}
+	}
+	var out []UserSession
+	for _, row := range rows {
+		if ids[row.ID] {
+			out = append(out, row)
+		}
+	}
+	return out, serializer.None()
+}
+
+// pyIntText tells whether int(s) takes the text s (blanks around it, a sign, digits
+// with single underscores between them).
+func pyIntText(s string) bool {
+	s = strings.TrimSpace(s)
+	s = strings.TrimLeft(s, "+-")
+	if s == "" || s[0] == '_' || s[len(s)-1] == '_' || strings.Contains(s, "__") {
+		return false
+	}
+	for _, r := range s {
+		if (r < '0' || r > '9') && r != '_' {
+			return false
+		}
+	}
+	return true
 }
