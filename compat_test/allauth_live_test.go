@@ -73,7 +73,7 @@ var allauthConfigs = []allauthConfig{
 	// allauth.usersessions)
 	{name: "change", headless: map[string]any{}, django: map[string]any{"ACCOUNT_CHANGE_EMAIL": true,
 		"ACCOUNT_EMAIL_NOTIFICATIONS": true, "ACCOUNT_EMAIL_VERIFICATION": "optional",
-		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "password1*"}, "USERSESSIONS": true}},
+		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "password1*"}, "USERSESSIONS": true, "USERSESSIONS_TRACK_ACTIVITY": true}},
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
 		"ACCOUNT_LOGIN_ON_PASSWORD_RESET":            true,
 		"ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED": true, "ACCOUNT_EMAIL_VERIFICATION_SUPPORTS_RESEND": true,
@@ -271,6 +271,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 	hs.EmailNotifications, _ = c.django["ACCOUNT_EMAIL_NOTIFICATIONS"].(bool)
 	hs.ChangeEmail, _ = c.django["ACCOUNT_CHANGE_EMAIL"].(bool)
 	hs.UserSessionsEnabled, _ = c.django["USERSESSIONS"].(bool)
+	hs.UserSessionsTrackActivity, _ = c.django["USERSESSIONS_TRACK_ACTIVITY"].(bool)
 	hs.LoginOnEmailConfirmation, _ = c.django["ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION"].(bool)
 	hs.EmailVerificationByCodeEnabled, _ = c.django["ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED"].(bool)
 	if v, ok := c.django["ACCOUNT_EMAIL_CONFIRMATION_HMAC"].(bool); ok {
@@ -422,7 +423,7 @@ func allauthSite(t *testing.T, djangoVersion string, setup allauthSetup, c allau
 		w.WriteHeader(http.StatusForbidden)
 		io.WriteString(w, "csrf")
 	}
-	return site.mw.Handler(csrf.Handler(mux)), h
+	return site.mw.Handler(h.UserSessionsMiddleware(csrf.Handler(mux))), h
 }
 
 // allauthMarks are what some of Django's answers must hold: the session endpoint's user
@@ -455,7 +456,7 @@ var allauthIssued = regexp.MustCompile(`"(access_token|refresh_token)": "[\w.-]+
 var allauthMadeUp = regexp.MustCompile(`("(?:display|username)": "kim)[0-9]"`)
 
 // allauthCreatedAt is the time of a user session's making.
-var allauthCreatedAt = regexp.MustCompile(`"created_at": [0-9.e+]+`)
+var allauthCreatedAt = regexp.MustCompile(`"(created_at|last_seen_at)": [0-9.e+]+`)
 
 var allauthNew = regexp.MustCompile(`"(session_token|at)": ("[a-z0-9]+"|[0-9.e+]+)`)
 
@@ -663,7 +664,7 @@ func allauthLive(t *testing.T, p *peer, c allauthConfig) {
 				return m[:strings.LastIndexByte(m, ' ')+1] + "N"
 			})
 			if strings.HasSuffix(step.Path, "/auth/sessions") { // (the times of the logins)
-				*b = allauthCreatedAt.ReplaceAllString(*b, `"created_at": T`)
+				*b = allauthCreatedAt.ReplaceAllString(*b, `"$1": T`)
 			}
 			if strings.HasSuffix(step.Path, "/auth/signup") { // (a random suffix)
 				*b = allauthMadeUp.ReplaceAllString(*b, `${1}#"`)

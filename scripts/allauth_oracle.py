@@ -115,7 +115,9 @@ djoracle.configure_view_site(
     MIDDLEWARE=["django.contrib.sessions.middleware.SessionMiddleware",
                 "django.middleware.csrf.CsrfViewMiddleware",
                 "django.contrib.auth.middleware.AuthenticationMiddleware",
-                "allauth.account.middleware.AccountMiddleware"],
+                "allauth.account.middleware.AccountMiddleware"]
+    + (["allauth.usersessions.middleware.UserSessionsMiddleware"]
+       if (CONFIG.get("django") or {}).get("USERSESSIONS_TRACK_ACTIVITY") else []),
     AUTHENTICATION_BACKENDS=["django.contrib.auth.backends.ModelBackend",
                              "allauth.account.auth_backends.AuthenticationBackend"],
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],

@@ -60,7 +60,7 @@ func (a *XSessionTokenAuthentication) Authenticate(r *http.Request) (*auth.User,
 	case u == nil:
 		return nil, nil, nil
 	}
-	return u, s, nil
+	return u, s, a.Headless.track(r, s, u)
 }
 
 // AuthenticateHeader implements restframework.Authenticator: "X-Session-Token" when
@@ -95,7 +95,7 @@ func (a *JWTTokenAuthentication) Authenticate(r *http.Request) (*auth.User, any,
 	case err != nil:
 		return nil, nil, err
 	}
-	return at.User, at.Payload, nil
+	return at.User, at.Payload, a.Headless.track(r, at.Session, at.User)
 }
 
 // AuthenticateHeader implements restframework.Authenticator: the scheme ("Bearer").

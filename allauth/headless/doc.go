@@ -115,8 +115,10 @@
 //     allauth records them (Headless.UserSessions: NewSQLUserSessions; without it such
 //     logins are handed on), and SessionsView (and BrowserSessionsView),
 //     _allauth/app/v1/auth/sessions, lists and ends the user's sessions; with
-//     USERSESSIONS_TRACK_ACTIVITY, whose middleware would record every request, the
-//     logins are refused;
+//     USERSESSIONS_TRACK_ACTIVITY, the requests of a session token (the views, the DRF
+//     classes, a refresh) record their session's client and time as allauth's do, and
+//     UserSessionsMiddleware does for the cookie's session what allauth's middleware
+//     does (put it where Django's is);
 //   - the session views do not list the flows of social accounts' providers
 //     (SettingsFromJSON says so); logins after a password reset that meet a stage
 //     other than the second factor or the address's verification are the fallback's;

@@ -465,9 +465,10 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 	}
 	// (an app's user, as allauth's authentication_context found it before the new
 	// password, is the answer's unless the reset logs one in; a browser's is found
-	// lazily, after it: a session of the user is then logged out)
+	// lazily, after it: a session of the user is then logged out; unless the
+	// middleware of allauth.usersessions found it first)
 	var su *auth.User
-	if !c.browser {
+	if !c.browser || c.userEvaluated {
 		if su, err = h.SessionUser(ctx, c.session); err != nil {
 			return err
 		}
@@ -517,7 +518,7 @@ func (h *Headless) resetPassword(w http.ResponseWriter, r *http.Request, c *appC
 			su = u
 		}
 	}
-	if c.browser && !c.loggedIn {
+	if c.browser && !c.userEvaluated && !c.loggedIn {
 		if su, err = h.SessionUser(ctx, c.session); err != nil {
 			return err
 		}

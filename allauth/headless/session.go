@@ -402,7 +402,8 @@ func (h *Headless) browserView(serve func(http.ResponseWriter, *http.Request, *a
 			h.fail(w, r, err)
 			return
 		}
-		err := serve(w, r, &appContext{session: s, browser: true})
+		evaluated, _ := r.Context().Value(userEvaluatedKey{}).(bool)
+		err := serve(w, r, &appContext{session: s, browser: true, userEvaluated: evaluated})
 		switch {
 		case forFallback(err) && fallback != nil:
 			fallback.ServeHTTP(w, r)

@@ -591,8 +591,6 @@ func loginSettings(s *Settings, raw map[string]json.RawMessage, apps []string) e
 		s.loginErr = fmt.Errorf("%w: login by phone", ErrSettings)
 	case phone:
 		s.loginErr = fmt.Errorf("%w: a phone in ACCOUNT_SIGNUP_FIELDS (its verification stage)", ErrSettings)
-	case s.UserSessionsEnabled && s.UserSessionsTrackActivity:
-		s.loginErr = fmt.Errorf("%w: USERSESSIONS_TRACK_ACTIVITY (the sessions' activity, which the views do not record)", ErrSettings)
 	}
 	return nil
 }

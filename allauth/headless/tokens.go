@@ -354,54 +354,59 @@ func (h *Headless) AccessTokenPayload(u *auth.User, s *django.Session) (*seriali
 // saved. A refused token is ErrInvalidToken. SessionTokenStrategy refreshes nothing
 // (ErrInvalidToken).
 func (h *Headless) RefreshToken(ctx context.Context, token string) (access, refresh string, err error) {
+	access, refresh, _, _, err = h.refreshToken(ctx, token)
+	return access, refresh, err
+}
+
+// refreshToken is RefreshToken, with the refreshed session and its user.
+func (h *Headless) refreshToken(ctx context.Context, token string) (access, refresh string, u *auth.User, s *django.Session, err error) {
+	fail := func(err error) (string, string, *auth.User, *django.Session, error) { return "", "", nil, nil, err }
 	if err := h.check(); err != nil {
-		return "", "", err
+		return fail(err)
 	}
 	if h.Settings.TokenStrategy != JWTTokenStrategy {
-		return "", "", ErrInvalidToken
+		return fail(ErrInvalidToken)
 	}
 	p, err := h.decodeToken(token, "refresh")
 	if err != nil {
-		return "", "", err
+		return fail(err)
 	}
-	s, err := h.tokenSession(ctx, p)
-	if err != nil {
-		return "", "", err
+	if s, err = h.tokenSession(ctx, p); err != nil {
+		return fail(err)
 	}
 	state, err := refreshState(s)
 	if err != nil {
-		return "", "", err
+		return fail(err)
 	}
 	jti, _ := strOf(p, "jti")
 	exp, ok := state.Get(jti)
 	if !ok {
-		return "", "", ErrInvalidToken
+		return fail(ErrInvalidToken)
 	}
 	e, err := pyNumber(exp)
 	if err != nil {
-		return "", "", err
+		return fail(err)
 	}
 	if e <= float64(h.now().UnixMicro())/1e6 {
-		return "", "", ErrInvalidToken
+		return fail(ErrInvalidToken)
 	}
-	u, err := h.tokenUser(ctx, p, s)
-	if err != nil {
-		return "", "", err
+	if u, err = h.tokenUser(ctx, p, s); err != nil {
+		return fail(err)
 	}
 	if access, err = h.CreateAccessToken(u, s, nil); err != nil {
-		return "", "", err
+		return fail(err)
 	}
 	refresh = token
 	if h.Settings.JWTRotateRefreshToken {
 		state.Delete(jti)
 		if refresh, err = h.CreateRefreshToken(u, s); err != nil {
-			return "", "", err
+			return fail(err)
 		}
 	}
 	if err := s.Save(ctx); err != nil {
-		return "", "", err
+		return fail(err)
 	}
-	return access, refresh, nil
+	return access, refresh, u, s, nil
 }
 
 // pyNumber is an exp of the session's state as Python compares it with a float; other

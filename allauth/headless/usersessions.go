@@ -2,12 +2,14 @@ package headless
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/django/auth"
 	"github.com/djsession/djsession/internal/pystr"
 	"github.com/djsession/djsession/serializer"
@@ -206,6 +208,65 @@ func (h *Headless) recordUserSession(r *http.Request, c *appContext, u *auth.Use
 		UserAgent: ua}, h.now())
 }
 
+// UserSessionsMiddleware is allauth.usersessions' UserSessionsMiddleware with
+// USERSESSIONS_TRACK_ACTIVITY: each request of a session logged in (the session
+// middleware's, its cookie's) records the session's client and time
+// (create_from_request), before next. Put it where Django's is: behind the session
+// middleware (django.Middleware), in front of the CSRF middleware and the handlers.
+// Without USERSESSIONS_TRACK_ACTIVITY (or allauth.usersessions) it does nothing; a
+// failure to record is a server error, as in Django.
+func (h *Headless) UserSessionsMiddleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		evaluated, err := h.trackActivity(r)
+		if err != nil {
+			h.fail(w, r, err)
+			return
+		}
+		if evaluated { // (request.user evaluated, and cached, before the view)
+			r = r.WithContext(context.WithValue(r.Context(), userEvaluatedKey{}, true))
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// userEvaluatedKey marks a request whose user UserSessionsMiddleware evaluated.
+type userEvaluatedKey struct{}
+
+// trackActivity is the middleware's track_activity for the request's session; whether
+// it evaluated the request's user.
+func (h *Headless) trackActivity(r *http.Request) (bool, error) {
+	s := h.Settings
+	if s == nil || !s.UserSessionsEnabled || !s.UserSessionsTrackActivity {
+		return false, nil
+	}
+	sess := django.FromContext(r.Context())
+	if sess == nil {
+		return false, nil
+	}
+	if err := h.check(); err != nil {
+		return false, err
+	}
+	u, err := h.SessionUser(r.Context(), sess)
+	if err != nil {
+		return false, err
+	}
+	return true, h.track(r, sess, u)
+}
+
+// track is usersessionkit.track_activity with USERSESSIONS_TRACK_ACTIVITY, as allauth
+// runs it for a session token's session (authentication_context, the DRF classes, a
+// refresh): the session's row recorded for a session of a user u.
+func (h *Headless) track(r *http.Request, s *django.Session, u *auth.User) error {
+	st := h.Settings
+	if !st.UserSessionsEnabled || !st.UserSessionsTrackActivity || s == nil || u == nil || s.Key() == "" {
+		return nil
+	}
+	if h.UserSessions == nil {
+		return errors.New("headless: USERSESSIONS_TRACK_ACTIVITY needs Headless.UserSessions")
+	}
+	return h.recordUserSession(r, &appContext{session: s}, u)
+}
+
 // SessionsView is the app client's list of the user's sessions (allauth's
 // SessionsView, at _allauth/app/v1/auth/sessions, with allauth.usersessions): GET lists
 // the user's sessions as UserSession records them ({"user_agent", "ip", "created_at"
@@ -273,25 +334,41 @@ func (h *Headless) sessionList(w http.ResponseWriter, r *http.Request, c *appCon
 	ds := h.Sessions.Settings()
 	list := make([]serializer.Value, 0, len(rows))
 	for _, row := range rows {
-		created := row.CreatedAt
-		if !ds.UseTZ { // (a naive datetime's timestamp(): its wall clock in TIME_ZONE)
-			loc, err := ds.Location()
-			if err != nil {
-				return err
-			}
-			y, mo, d := created.Date()
-			hh, mi, ss := created.Clock()
-			created = time.Date(y, mo, d, hh, mi, ss, created.Nanosecond(), loc)
+		created, err := pyTimestamp(row.CreatedAt, ds)
+		if err != nil {
+			return err
 		}
 		d := serializer.NewDict()
 		d.Set("user_agent", serializer.Str(row.UserAgent))
 		d.Set("ip", serializer.Str(row.IP))
-		d.Set("created_at", serializer.Float(float64(created.UnixMicro())/1e6))
+		d.Set("created_at", serializer.Float(created))
 		d.Set("is_current", serializer.Bool(row.SessionKey == c.session.Key()))
 		d.Set("id", serializer.Int(row.ID))
+		if h.Settings.UserSessionsTrackActivity {
+			seen, err := pyTimestamp(row.LastSeenAt, ds)
+			if err != nil {
+				return err
+			}
+			d.Set("last_seen_at", serializer.Float(seen))
+		}
 		list = append(list, serializer.DictValue(d))
 	}
 	return h.dataResponse(w, r, c, http.StatusOK, serializer.List(list...), serializer.None())
+}
+
+// pyTimestamp is a stored datetime's timestamp(): an aware one's POSIX time, a naive
+// one's (USE_TZ off) as the wall clock of TIME_ZONE.
+func pyTimestamp(t time.Time, ds django.Settings) (float64, error) {
+	if !ds.UseTZ {
+		loc, err := ds.Location()
+		if err != nil {
+			return 0, err
+		}
+		y, mo, d := t.Date()
+		hh, mi, ss := t.Clock()
+		t = time.Date(y, mo, d, hh, mi, ss, t.Nanosecond(), loc)
+	}
+	return float64(t.UnixMicro()) / 1e6, nil
 }
 
 // endSessions is SelectSessionsInput (a ModelMultipleChoiceField of the user's rows)

@@ -18,6 +18,10 @@ type appContext struct {
 	session *django.Session
 	token   string // the session token the request gave ("" for none)
 	browser bool   // the browser client's: the request's own session, no tokens
+	// userEvaluated is a browser request whose user was evaluated before the view
+	// (UserSessionsMiddleware), as the app client's always is: request.user is then
+	// the user found then, whatever the view changes.
+	userEvaluated bool
 	// loggedIn is set when the view logged the session in (the app client's answer then
 	// carries the JWT strategy's tokens, unless preUser, the session's user before the
 	// request, was the same user).
@@ -83,7 +87,7 @@ func (h *Headless) newAppContext(r *http.Request) (*appContext, error) {
 	if u != nil {
 		c.preUser = u.ID
 	}
-	return c, nil
+	return c, h.track(r, s, u)
 }
 
 // authorizationCredential is allauth's get_authorization_credential: the credential of
@@ -439,12 +443,15 @@ func (h *Headless) serveRefresh(w http.ResponseWriter, r *http.Request, c *appCo
 		// (PyJWT encodes the token to UTF-8 and raises, uncaught: a 500)
 		return errors.New("headless: a refresh token holding a lone surrogate")
 	}
-	access, refresh, err := h.RefreshToken(r.Context(), token)
+	access, refresh, u, s, err := h.refreshToken(r.Context(), token)
 	switch {
 	case errors.Is(err, ErrInvalidToken):
 		h.apiResponse(w, r, http.StatusBadRequest, serializer.None(), metaValue, serializer.None())
 		return nil
 	case err != nil:
+		return err
+	}
+	if err := h.track(r, s, u); err != nil {
 		return err
 	}
 	d := serializer.NewDict()
