@@ -69,9 +69,9 @@ var allauthConfigs = []allauthConfig{
 	// (logins that wait for their address's verification by code, after a password
 	// reset too; the codes' rate counted over the whole run, whatever its speed)
 	// (addresses changed rather than added, the change notified)
-	// (and signups without a username field: usernames made up; the logins recorded by
-	// allauth.usersessions)
-	{name: "change", headless: map[string]any{}, django: map[string]any{"ACCOUNT_CHANGE_EMAIL": true,
+	// (and signups without a username field: usernames made up; the logins and the
+	// requests of the sessions, JWTs' too, recorded by allauth.usersessions)
+	{name: "change", headless: map[string]any{"TOKEN_STRATEGY": headless.JWTTokenStrategy}, django: map[string]any{"ACCOUNT_CHANGE_EMAIL": true,
 		"ACCOUNT_EMAIL_NOTIFICATIONS": true, "ACCOUNT_EMAIL_VERIFICATION": "optional",
 		"ACCOUNT_SIGNUP_FIELDS": []any{"email*", "password1*"}, "USERSESSIONS": true, "USERSESSIONS_TRACK_ACTIVITY": true}},
 	{name: "bycode", headless: map[string]any{}, django: map[string]any{"ACCOUNT_EMAIL_VERIFICATION": "mandatory",
