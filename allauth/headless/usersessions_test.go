@@ -12,7 +12,8 @@ import (
 // TestUserSessions: on a site with allauth.usersessions, each login is recorded (the
 // client's address and agent) and listed by SessionsView; another session ended, then
 // the current one (logged out); ids of no session of the user refused; without
-// Headless.UserSessions, logins are handed on.
+// Headless.UserSessions, logins are handed on; with USERSESSIONS_TRACK_ACTIVITY, a
+// request of a session token records its client.
 func TestUserSessions(t *testing.T) {
 	var mails []headless.Mail
 	st := codeSite(t, &mails)
@@ -60,6 +61,18 @@ func TestUserSessions(t *testing.T) {
 	}
 	if w := serve(view, "GET", "/_allauth/app/v1/auth/sessions", "", "X-Session-Token", first); w.Code != 410 {
 		t.Errorf("the ended session: %d %s", w.Code, w.Body)
+	}
+	// USERSESSIONS_TRACK_ACTIVITY: a request of the session records its new agent.
+	st.h.Settings.UserSessionsTrackActivity = true
+	serve(st.h.SessionView(), "GET", "/_allauth/app/v1/auth/session", "", "X-Session-Token", second, "User-Agent", "agent/3")
+	var agent string
+	if err := users.DB().QueryRowContext(t.Context(), `SELECT user_agent FROM usersessions_usersession WHERE id = 2`).Scan(&agent); err != nil || agent != "agent/3" {
+		t.Errorf("the session's agent once tracked: %q, %v", agent, err)
+	}
+	w = serve(view, "GET", "/_allauth/app/v1/auth/sessions", "", "X-Session-Token", second, "User-Agent", "agent/3")
+	if !strings.Contains(w.Body.String(), `{"user_agent": "agent/3", "ip": "192.0.2.1", "created_at": `) ||
+		!strings.Contains(w.Body.String(), `"last_seen_at": `) {
+		t.Errorf("the session's activity: %d %s", w.Code, w.Body)
 	}
 	if w := serve(view, "DELETE", "/_allauth/app/v1/auth/sessions", `{"sessions": ["2"]}`, "X-Session-Token", second); w.Code != 401 {
 		t.Errorf("the current session ended: %d %s", w.Code, w.Body)
