@@ -250,21 +250,14 @@ func (h *Headless) serveManageEmail(w http.ResponseWriter, r *http.Request, c *a
 	if !h.truthyPK(m.u.ID) {
 		return ErrLoginStage
 	}
-	if _, ok, err := h.consume(ctx, r, "manage_email", "", m.u.ID); err != nil {
+	_, ok, err := h.consume(ctx, r, "manage_email", "", m.u.ID)
+	if err != nil {
 		return err
 	} else if !ok {
 		return h.metaResponse(w, r, c, http.StatusTooManyRequests, serializer.None())
 	}
-	if r.Method != http.MethodGet {
-		data, ok, err := h.jsonBody(r)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
-		m.data = data
+	if m.data, ok, err = h.restBody(w, r); err != nil || !ok {
+		return err
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:

@@ -301,20 +301,13 @@ func (h *Headless) serveSessions(w http.ResponseWriter, r *http.Request, c *appC
 	if err != nil || u == nil {
 		return err
 	}
-	if r.Method != http.MethodGet {
-		data, ok, err := h.jsonBody(r)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			emptyResponse(w, http.StatusBadRequest, "")
-			return nil
-		}
-		if r.Method == http.MethodDelete {
-			return h.endSessions(w, r, c, u, data)
-		}
+	data, ok, err := h.restBody(w, r)
+	if err != nil || !ok {
+		return err
 	}
 	switch r.Method {
+	case http.MethodDelete:
+		return h.endSessions(w, r, c, u, data)
 	case http.MethodGet, http.MethodHead:
 		return h.sessionList(w, r, c, u)
 	case http.MethodOptions:

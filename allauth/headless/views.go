@@ -359,14 +359,20 @@ func (h *Headless) sessionUser(w http.ResponseWriter, r *http.Request, c *appCon
 // restParse is RESTView.handle's _parse_json for a view without input: any method but
 // GET must send a JSON object or nothing (an empty 400 otherwise); false when answered.
 func (h *Headless) restParse(w http.ResponseWriter, r *http.Request) (bool, error) {
+	_, ok, err := h.restBody(w, r)
+	return ok, err
+}
+
+// restBody is restParse with the JSON object read (nil for GET).
+func (h *Headless) restBody(w http.ResponseWriter, r *http.Request) (*serializer.Dict, bool, error) {
 	if r.Method == http.MethodGet {
-		return true, nil
+		return nil, true, nil
 	}
-	_, ok, err := h.jsonBody(r)
+	data, ok, err := h.jsonBody(r)
 	if err == nil && !ok {
 		emptyResponse(w, http.StatusBadRequest, "")
 	}
-	return ok, err
+	return data, ok, err
 }
 
 // restGet is RESTView.handle and View.dispatch for a view of GET alone: any other
