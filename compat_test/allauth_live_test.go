@@ -1116,7 +1116,7 @@ func TestLiveAllauthMFATables(t *testing.T) {
 			t.Parallel() // (databases and processes of its own)
 			ctx := t.Context()
 			adb := newAuthDB(t, p.Series, backend)
-			c := allauthConfig{name: "mfa", headless: map[string]any{}}
+			c := allauthConfig{name: "mfa", headless: map[string]any{}, django: map[string]any{"USERSESSIONS": true}}
 			var made struct {
 				IDs   []int64
 				Codes []string
@@ -1256,10 +1256,99 @@ func TestLiveAllauthMFATables(t *testing.T) {
 					t.Errorf("the address for %s's login: %v; Django found %v", name, got, ad.Found[name])
 				}
 			}
+			allauthUserSessionsTable(t, p, c, adb.django, users)
+			allauthAddressesTable(t, p, c, adb.django, users)
 			allauthOracleOn(t, p.Series, adb.django, c, nil, &vs, "addressdb-state")
 			if diff := cmp.Diff(vs.Dj, vs.Go); diff != "" || len(vs.Dj) != 6 {
 				t.Errorf("the addresses Go added (-django +go):\n%s", diff)
 			}
 		})
+	}
+}
+
+// allauthUserSessionsTable holds headless.SQLUserSessions to allauth.usersessions'
+// table: rows Go records (made, then updated) read by Django as Go wrote them (a JSON
+// data of {}, the times), and read back by Go alike; a row deleted.
+func allauthUserSessionsTable(t *testing.T, p *peer, c allauthConfig, djdb map[string]any, users *auth.SQLUserSource) {
+	t.Helper()
+	ctx := t.Context()
+	us := headless.NewSQLUserSessions(users, "")
+	t1 := time.Date(2026, 11, 27, 10, 11, 12, 345678000, time.UTC)
+	t2 := t1.Add(90 * time.Second)
+	for _, r := range []struct {
+		s headless.UserSession
+		t time.Time
+	}{
+		{headless.UserSession{UserID: "11", SessionKey: "k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1", IP: "10.0.0.1", UserAgent: "agent/1"}, t1},
+		{headless.UserSession{UserID: "11", SessionKey: "k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2", IP: "2001:db8::1", UserAgent: "café"}, t1},
+		{headless.UserSession{UserID: "11", SessionKey: "k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1", IP: "10.0.0.2", UserAgent: "agent/2"}, t2},
+	} {
+		if err := us.RecordUserSession(ctx, r.s, r.t); err != nil {
+			t.Fatalf("RecordUserSession: %v", err)
+		}
+	}
+	var rows []map[string]any
+	allauthOracleOn(t, p.Series, djdb, c, map[string]any{"model": "usersessions.UserSession", "user": 11}, &rows, "values")
+	want := []map[string]any{
+		{"user_id": 11.0, "session_key": "k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1k1", "ip": "10.0.0.2", "user_agent": "agent/2",
+			"created_at": "2026-11-27T10:11:12.345678+00:00", "last_seen_at": "2026-11-27T10:12:42.345678+00:00", "data": map[string]any{}},
+		{"user_id": 11.0, "session_key": "k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2", "ip": "2001:db8::1", "user_agent": "café",
+			"created_at": "2026-11-27T10:11:12.345678+00:00", "last_seen_at": "2026-11-27T10:11:12.345678+00:00", "data": map[string]any{}},
+	}
+	if diff := cmp.Diff(want, rows, cmpopts.IgnoreMapEntries(func(k string, _ any) bool { return k == "id" })); diff != "" {
+		t.Errorf("the user sessions as Django reads them (-want +got):\n%s", diff)
+	}
+	got, err := us.UserSessions(ctx, "11")
+	if err != nil || len(got) != 2 || !got[0].CreatedAt.Equal(t1) || !got[0].LastSeenAt.Equal(t2) || got[1].IP != "2001:db8::1" {
+		t.Fatalf("the user sessions as Go reads them: %+v, %v", got, err)
+	}
+	if err := us.DeleteUserSession(ctx, got[0].ID); err != nil {
+		t.Fatal(err)
+	}
+	allauthOracleOn(t, p.Series, djdb, c, map[string]any{"model": "usersessions.UserSession", "user": 11}, &rows, "values")
+	if len(rows) != 1 || rows[0]["session_key"] != "k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2k2" {
+		t.Errorf("the user sessions once one is deleted: %v", rows)
+	}
+}
+
+// allauthAddressesTable holds headless.SQLEmailAddresses as an EmailManager to
+// account_emailaddress: addresses added, made primary, removed, as Django reads them.
+func allauthAddressesTable(t *testing.T, p *peer, c allauthConfig, djdb map[string]any, users *auth.SQLUserSource) {
+	t.Helper()
+	ctx := t.Context()
+	em := headless.NewSQLEmailAddresses(users, "")
+	a, err := em.AddAddress(ctx, "12", "m1@x.org", true, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := em.AddAddress(ctx, "12", "m2@x.org", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := em.SetPrimary(ctx, a, b); err != nil {
+		t.Fatal(err)
+	}
+	cc, err := em.AddAddress(ctx, "12", "m3@x.org", false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := em.RemoveAddress(ctx, cc); err != nil {
+		t.Fatal(err)
+	}
+	first, found, err := em.FirstAddress(ctx, "12")
+	if err != nil || !found || first != "m1@x.org" {
+		t.Errorf("the first address (verified first): %q %v %v", first, found, err)
+	}
+	if row, found, err := em.UserAddressByEmail(ctx, "12", "M2@X.org"); err != nil || !found || row.ID != b || !row.Primary {
+		t.Errorf("the address by email: %+v %v %v", row, found, err)
+	}
+	var rows []map[string]any
+	allauthOracleOn(t, p.Series, djdb, c, map[string]any{"model": "account.EmailAddress", "user": 12}, &rows, "values")
+	var got [][]any
+	for _, r := range rows {
+		got = append(got, []any{r["email"], r["verified"], r["primary"]})
+	}
+	if diff := cmp.Diff([][]any{{"m1@x.org", true, false}, {"m2@x.org", false, true}}, got); diff != "" {
+		t.Errorf("max's addresses as Django reads them (-want +got):\n%s", diff)
 	}
 }

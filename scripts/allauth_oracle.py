@@ -65,6 +65,8 @@ verifydb-state prints the two sets' addresses and users' emails.
 addressdb (after mfadb) adds users and addresses for get_address_for_login, twice, and
        finds (or adds) the first set's with allauth's function (addressdb's docstring).
 addressdb-state prints them as verifydb-state prints its own.
+values (ARG: {"model": "app_label.Model", "user": a user's pk}) prints the model's rows
+       of the user as Django reads them.
 resetkeys (ARG: {"keys": [key, ...]}) prints the user each password reset key is good
        for (null for none), as allauth's ResetPasswordKeyInput checks it.
 check  (ARG: {"access": [token, ...], "refresh": [token, ...]}) prints what allauth's
@@ -3186,6 +3188,17 @@ def verifydb_state(lo=50, hi=80):
     print(json.dumps(out))
 
 
+def values(arg):
+    """The rows of a model ("app_label.Model") whose user_id is arg["user"], as Django
+    reads them (values(), ordered by pk; datetimes isoformat())."""
+    from django.apps import apps
+    model = apps.get_model(arg["model"])
+    rows = []
+    for r in model.objects.filter(user_id=arg["user"]).order_by("pk").values():
+        rows.append({k: v.isoformat() if isinstance(v, datetime.datetime) else v for k, v in r.items()})
+    print(json.dumps(rows))
+
+
 if cmd == "setup":
     setup()
 elif cmd == "run":
@@ -3205,6 +3218,8 @@ elif cmd == "addressdb":
     addressdb()
 elif cmd == "addressdb-state":
     verifydb_state(80, 200)
+elif cmd == "values":
+    values(json.load(sys.stdin))
 elif cmd == "resetkeys":
     resetkeys(json.load(sys.stdin))
 elif cmd == "complete":
