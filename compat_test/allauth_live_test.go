@@ -1106,7 +1106,8 @@ print(json.dumps({"LoginMethods": sorted(m.value for m in a.LOGIN_METHODS), "Rat
 // seed, the data Go writes read by Django (the text json.dumps writes, where the
 // database keeps text) and refused when the row changed meanwhile, the last use's time;
 // and the addresses of account_emailaddress verified as verify_email_indirectly
-// verifies them (SQLEmailAddresses.VerifyEmail).
+// verifies them (SQLEmailAddresses.VerifyEmail), added, made primary and removed as
+// ManageEmailView does; and the rows of allauth.usersessions Go records.
 func TestLiveAllauthMFATables(t *testing.T) {
 	t.Parallel() // (with the other heavy live tests, on databases of their own)
 	peers := livePeers(t)

@@ -234,3 +234,38 @@ func ExampleHeadless_ResetPasswordView() {
 	// 200 {"status": 200}
 	// 401 {"status": 401, "data": {"flows": [{"id": "login"}, {"id": "signup"}]}, "meta": {"is_authenticated": false}}
 }
+
+// The user's email addresses: bob, logged in, adds one (its verification link mailed)
+// and lists them.
+func ExampleHeadless_ManageEmailView() {
+	users, sessions, done := exampleSite()
+	defer done()
+	ds := sessions.Settings()
+	s := headless.Defaults(ds.SecretKey)
+	s.RateLimits = nil // (ACCOUNT_RATE_LIMITS = False)
+	s.FrontendURLs = map[string]string{"account_confirm_email": "https://app.example.org/verify/{key}"}
+	h := &headless.Headless{Settings: s, Sessions: sessions, Config: &auth.Config{SecretKey: ds.SecretKey, Users: users},
+		Emails: headless.NewSQLEmailAddresses(users, ""),
+		Mailer: headless.MailerFunc(func(ctx context.Context, m headless.Mail) error {
+			fmt.Println("mail", m.TemplatePrefix, "to", m.Email) // (a real Mailer renders and sends it)
+			return nil
+		})}
+	serve := func(v http.Handler, method, path, body, token string) string {
+		r := httptest.NewRequest(method, "http://api.example.com/_allauth/app/v1/"+path, strings.NewReader(body))
+		r.Header.Set("Content-Type", "application/json")
+		if token != "" {
+			r.Header.Set("X-Session-Token", token)
+		}
+		w := httptest.NewRecorder()
+		v.ServeHTTP(w, r)
+		return w.Body.String()
+	}
+	login := serve(h.LoginView(nil), "POST", "auth/login", `{"username": "bob", "password": "bob-example-password"}`, "")
+	token := regexp.MustCompile(`"session_token": "(\w+)"`).FindStringSubmatch(login)[1]
+	fmt.Println(serve(h.ManageEmailView(nil), "POST", "account/email", `{"email": "Bob@Example.org"}`, token))
+	fmt.Println(serve(h.ManageEmailView(nil), "PATCH", "account/email", `{"email": "bob@example.org", "primary": true}`, token))
+	// Output:
+	// mail account/email/email_confirmation to bob@example.org
+	// {"status": 200, "data": [{"email": "bob@example.org", "verified": false, "primary": false}]}
+	// {"status": 200, "data": [{"email": "bob@example.org", "verified": false, "primary": true}]}
+}
