@@ -42,8 +42,9 @@ import (
 // recent reauthentication with ACCOUNT_REAUTHENTICATION_REQUIRED (allauth's 401 with
 // the ways to reauthenticate). With ACCOUNT_EMAIL_NOTIFICATIONS, a removal is notified
 // ("account/email/email_deleted") and a change of primary address too, to the old one
-// ("account/email/email_changed"). A request that would mail without a Mailer goes to
-// fallback; so does one of a user whose pk Python takes as false.
+// ("account/email/email_changed"). A request that may mail without a Mailer (any POST
+// or PUT; a DELETE or PATCH with notifications) goes to fallback before the rate
+// counts it; so does one of a user whose pk Python takes as false.
 func (h *Headless) ManageEmailView(fallback http.Handler) http.Handler {
 	return h.appView(h.serveManageEmail, fallback)
 }
@@ -247,7 +248,11 @@ func (h *Headless) serveManageEmail(w http.ResponseWriter, r *http.Request, c *a
 			return h.metaResponse(w, r, c, http.StatusConflict, serializer.None())
 		}
 	}
-	if !h.truthyPK(m.u.ID) {
+	// Handed on before the rate counts: a user whose pk Python takes as false, a mail
+	// to send without a Mailer (an address added or mailed again, a notification).
+	mails := r.Method == http.MethodPost || r.Method == http.MethodPut
+	notifies := r.Method == http.MethodDelete || r.Method == http.MethodPatch
+	if !h.truthyPK(m.u.ID) || mails && h.Mailer == nil || notifies && h.notificationsHandOn() {
 		return ErrLoginStage
 	}
 	_, ok, err := h.consume(ctx, r, "manage_email", "", m.u.ID)
@@ -430,9 +435,6 @@ func (h *Headless) addAddress(m *manageRequest) error {
 	}
 	if need, err := h.reauthenticationNeeded(m); err != nil || need {
 		return err
-	}
-	if h.Mailer == nil {
-		return ErrLoginStage
 	}
 	em := h.Emails.(EmailManager)
 	switch {
@@ -799,9 +801,6 @@ func (h *Headless) deleteAddress(m *manageRequest, a ManagedAddress) error {
 	if need, err := h.reauthenticationNeeded(m); err != nil || need {
 		return err
 	}
-	if h.notificationsHandOn() {
-		return ErrLoginStage
-	}
 	if ok, err := h.canDeleteAddress(ctx, m.u, a); err != nil {
 		return err
 	} else if ok {
@@ -823,9 +822,6 @@ func (h *Headless) markAsPrimary(m *manageRequest, a ManagedAddress) error {
 	ctx := m.r.Context()
 	if need, err := h.reauthenticationNeeded(m); err != nil || need {
 		return err
-	}
-	if h.notificationsHandOn() {
-		return ErrLoginStage
 	}
 	em := h.Emails.(EmailManager)
 	rows, err := em.UserAddresses(ctx, m.u.ID)
@@ -864,9 +860,6 @@ func (h *Headless) markAsPrimary(m *manageRequest, a ManagedAddress) error {
 // (while its resend quota allows), or send_verification_email_to_address for a stored
 // address (by code, a new process); a 403 when nothing was sent.
 func (h *Headless) resendVerification(m *manageRequest, a ManagedAddress, process *serializer.Dict) error {
-	if h.Mailer == nil {
-		return ErrLoginStage
-	}
 	sent := false
 	switch {
 	case process != nil:
@@ -948,9 +941,6 @@ func (h *Headless) changeAddress(m *manageRequest) error {
 	}
 	if len(errs) > 0 {
 		return h.addressErrors(m, errs)
-	}
-	if h.Mailer == nil {
-		return ErrLoginStage
 	}
 	m.state.Set("account_already_exists", serializer.Bool(exists))
 	if !exists {
