@@ -200,6 +200,9 @@ func (h *Headless) manageEmailCheck() error {
 	if _, ok := h.Emails.(LoginAddressSource); !ok {
 		return errors.New("headless: ManageEmailView needs the Emails' addresses (a LoginAddressSource)")
 	}
+	if _, ok := h.Emails.(EmailAddressSource); !ok {
+		return errors.New("headless: ManageEmailView needs the Emails' addresses (an EmailAddressSource)")
+	}
 	if _, ok := h.Config.Users.(userCreator); !ok && h.Settings.UserModelEmailField != "" {
 		return errors.New("headless: ManageEmailView needs users whose email it can set (an auth.SQLUserSource)")
 	}
@@ -559,6 +562,21 @@ func (h *Headless) addVerifiedAddress(ctx context.Context, userID, email string)
 	return id, h.setUserEmail(ctx, &auth.User{ID: userID}, email)
 }
 
+// primaryRow is get_primary over the user's rows: the primary one (nil for none), an
+// error for several (get's MultipleObjectsReturned).
+func primaryRow(rows []ManagedAddress, userID string) (*ManagedAddress, error) {
+	var old *ManagedAddress
+	for i, r := range rows {
+		if r.Primary {
+			if old != nil {
+				return nil, fmt.Errorf("headless: user %s has several primary addresses", userID)
+			}
+			old = &rows[i]
+		}
+	}
+	return old, nil
+}
+
 // changeFrom is verify_email's from_email_address with ACCOUNT_CHANGE_EMAIL, read
 // before the address id (0: one not stored) is verified: the user's other row of the
 // lowest id, nil for none.
@@ -591,16 +609,14 @@ func (h *Headless) changeEmail(r *http.Request, userID string, id int64, from *M
 	if err != nil {
 		return err
 	}
-	var this, old *ManagedAddress
+	old, err := primaryRow(rows, userID)
+	if err != nil {
+		return err
+	}
+	var this *ManagedAddress
 	for i, a := range rows {
 		if a.ID == id {
 			this = &rows[i]
-		}
-		if a.Primary {
-			if old != nil { // (get_primary's get(): MultipleObjectsReturned)
-				return fmt.Errorf("headless: user %s has several primary addresses", userID)
-			}
-			old = &rows[i]
 		}
 	}
 	if this == nil || !this.Verified { // (verify_email failed)
@@ -783,16 +799,8 @@ func (h *Headless) canMarkAsPrimary(ctx context.Context, u *auth.User, a Managed
 	if a.Verified {
 		return true, nil
 	}
-	rows, err := h.Emails.(EmailManager).UserAddresses(ctx, u.ID)
-	if err != nil {
-		return false, err
-	}
-	for _, r := range rows {
-		if r.Verified {
-			return false, nil
-		}
-	}
-	return true, nil
+	verified, err := h.Emails.(EmailAddressSource).HasVerifiedEmail(ctx, u.ID, "")
+	return !verified, err
 }
 
 // deleteAddress is flows.manage_email.delete_email.
@@ -828,14 +836,9 @@ func (h *Headless) markAsPrimary(m *manageRequest, a ManagedAddress) error {
 	if err != nil {
 		return err
 	}
-	var old *ManagedAddress
-	for i, r := range rows {
-		if r.Primary {
-			if old != nil { // (get_primary's get(): MultipleObjectsReturned)
-				return fmt.Errorf("headless: user %s has several primary addresses", m.u.ID)
-			}
-			old = &rows[i]
-		}
+	old, err := primaryRow(rows, m.u.ID)
+	if err != nil {
+		return err
 	}
 	oldID := int64(0)
 	if old != nil {
